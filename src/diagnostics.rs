@@ -1,0 +1,91 @@
+//! Diagnostics about the inputs: unreadable files, parse errors, template
+//! errors, things not followed. Each has a stable code, a level and a position.
+
+use crate::source::{SourceMap, Span};
+use serde::Serialize;
+
+/// How bad a diagnostic is. `Error` makes the exit code 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+/// A message about an input, at a place in it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub level: Level,
+    /// Stable, documented code (see `docs/diagnostics.md`), e.g. `json-syntax`.
+    pub code: &'static str,
+    pub message: String,
+    pub location: Location,
+}
+
+/// Where a diagnostic points: a span in a scanned file, or just a path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Location {
+    Span(Span),
+    Path(String),
+    None,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            level: Level::Error,
+            code,
+            message: message.into(),
+            location,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            level: Level::Warning,
+            code,
+            message: message.into(),
+            location,
+        }
+    }
+
+    pub fn info(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+        Diagnostic {
+            level: Level::Info,
+            code,
+            message: message.into(),
+            location,
+        }
+    }
+
+    /// `(path, line, column)`; line and column are 0 when unknown.
+    pub fn position(&self, sources: &SourceMap) -> (String, u32, u32) {
+        match &self.location {
+            Location::Span(s) => sources.position(*s),
+            Location::Path(p) => (p.clone(), 0, 0),
+            Location::None => (String::new(), 0, 0),
+        }
+    }
+}
+
+/// Every diagnostic code the tool emits, with a one-line description.
+/// `docs/diagnostics.md` documents the same table; a test keeps them in step.
+pub const CODES: &[(&str, &str)] = &[
+    ("io", "a file or folder could not be read"),
+    ("not-utf8", "a file is not valid UTF-8 text"),
+    ("file-too-large", "a file is larger than the size limit and was not read"),
+    ("json-syntax", "a JSON file is not valid JSON (comments are allowed)"),
+    ("template-structure", "a template section has the wrong shape (for example `resources` is not an array or object)"),
+    ("expression", "a template expression could not be parsed or evaluated"),
+    ("parameter-missing", "a parameter has no default and no value; what depends on it is unknown"),
+    ("parameter-type", "a parameter value does not have the declared type"),
+    ("parameter-not-allowed", "a parameter value is not one of its `allowedValues`"),
+    ("parameter-unknown", "a parameter file sets a parameter the template does not declare"),
+    ("parameters-file", "a parameter file could not be used"),
+    ("copy-limit", "a copy loop is larger than the limit; it was truncated"),
+    ("resource-limit", "the deployment has more resources than the limit; the rest were not read"),
+    ("depth-limit", "nested deployments or linked templates are nested deeper than the limit"),
+    ("template-link", "a linked template was not followed (remote URI, outside the scanned tree, or missing)"),
+    ("policy", "a policy definition could not be evaluated for a resource"),
+];

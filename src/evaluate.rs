@@ -1,0 +1,266 @@
+//! Evaluation: every enabled rule over every deployed resource of the model,
+//! in parallel. The result is one [`Outcome`] per (rule, resource) where the
+//! rule applies; "not applicable" is never reported as a pass.
+
+use crate::diagnostics::{Diagnostic, Location};
+use crate::model::{Deployed, Model, Resource};
+use crate::policy::{
+    OwnedPolicyResource, PolicyEngine, PolicyOutcome, PolicyResource, RelatedResources,
+};
+use crate::rules::{Rule, RuleKind};
+use crate::source::Span;
+use crate::value::Value;
+use rayon::prelude::*;
+
+/// pass, fail or unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// The result of one rule on one resource.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub rule: &'static Rule,
+    /// Index of the resource in [`Model::resources`].
+    pub resource: usize,
+    pub verdict: Verdict,
+    /// What was found, in one sentence.
+    pub message: String,
+    /// The text to change: the property that decides, or the resource.
+    pub span: Span,
+    /// The Azure Policy effect, for policy rules that fail (`Audit`, `AuditIfNotExists`...).
+    pub effect: Option<String>,
+    /// For unknowns: the expressions whose values decide the result.
+    pub deciding: Vec<String>,
+}
+
+/// Runs `rules` over the model with the built-in policy engine.
+pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Diagnostic>) {
+    let engine = PolicyEngine::builtin();
+    let related = ModelRelations { model };
+    let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
+        .resources
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| !r.existing && !r.is_type("Microsoft.Resources/deployments"))
+        .map(|(i, resource)| {
+            let mut outcomes = Vec::new();
+            let mut diags = Vec::new();
+            for rule in rules {
+                if let RuleKind::Policy { definition } = rule.kind {
+                    if let Some(o) =
+                        run_policy_rule(engine, rule, definition, i, resource, &related, &mut diags)
+                    {
+                        outcomes.push(o);
+                    }
+                }
+            }
+            (outcomes, diags)
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    let mut diags = Vec::new();
+    for (o, d) in per_resource {
+        outcomes.extend(o);
+        diags.extend(d);
+    }
+    (outcomes, diags)
+}
+
+fn run_policy_rule(
+    engine: &PolicyEngine,
+    rule: &'static Rule,
+    definition: &str,
+    index: usize,
+    resource: &Resource,
+    related: &ModelRelations,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Outcome> {
+    let (def_index, _) = engine.definition(definition)?;
+    let mut params = crate::policy::default_assignment_parameters(definition);
+    if let Some(text) = rule.parameters {
+        if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(text) {
+            params.extend(extra);
+        }
+    }
+    let policy_resource = PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource.body.get("location").and_then(Value::as_str),
+        body: &resource.body,
+    };
+    let outcome = engine.evaluate(def_index, &policy_resource, &params, related);
+    let fields = engine.field_paths(
+        def_index,
+        &resource.resource_type,
+        resource.api_version.as_deref(),
+    );
+    let (span, found) = locate(resource, &fields);
+    let (mut verdict, effect, deciding, mut message) = match outcome {
+        PolicyOutcome::NotApplicable => return None,
+        PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+        PolicyOutcome::NonCompliant { effect } => {
+            let m = if effect.ends_with("IfNotExists") {
+                format!(
+                    "no related resource in the scanned files meets the definition's existence condition ({effect}); expected: {}",
+                    rule.title
+                )
+            } else {
+                format!("{found}; expected: {}", rule.title)
+            };
+            (Verdict::Fail, Some(effect), vec![], m)
+        }
+        PolicyOutcome::Unknown { deciding } => {
+            let m = format!(
+                "depends on {} which the files do not fix",
+                deciding
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            (Verdict::Unknown, None, deciding, m)
+        }
+        PolicyOutcome::Error { message } => {
+            diags.push(Diagnostic::warning(
+                "policy",
+                format!(
+                    "{} could not be evaluated on {} '{}': {message}",
+                    rule.id, resource.resource_type, resource.name
+                ),
+                Location::Span(resource.span),
+            ));
+            (
+                Verdict::Unknown,
+                None,
+                vec![],
+                format!("the policy could not be evaluated: {message}"),
+            )
+        }
+    };
+    let mut deciding = deciding;
+    if let Deployed::Unknown { expr } = &resource.deployed {
+        if verdict == Verdict::Fail {
+            verdict = Verdict::Unknown;
+            message = format!("{message} (the resource is deployed only if `{expr}` is true, which the files do not fix)");
+            deciding.push(expr.clone());
+        }
+    }
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict,
+        message,
+        span,
+        effect,
+        deciding,
+    })
+}
+
+/// The span of the first field the policy reads that the source sets, and a
+/// description of what was found there.
+fn locate(resource: &Resource, fields: &[String]) -> (Span, String) {
+    // Fields that only select what the rule applies to (a compute's type, a
+    // workspace's kind) are not what to change.
+    let selecting = |f: &String| {
+        let leaf = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
+        matches!(leaf.as_str(), "type" | "kind" | "name" | "computetype")
+    };
+    let fields: Vec<&String> = fields.iter().filter(|f| !selecting(f)).collect();
+    for f in &fields {
+        if resource.is_set(f) {
+            let value = resource
+                .get(f)
+                .map(describe)
+                .unwrap_or_else(|| "not set".into());
+            return (resource.span_of(f), format!("`{f}` is {value}"));
+        }
+    }
+    match fields.first() {
+        Some(f) => (
+            resource.span,
+            format!("`{f}` is not set (the service default applies)"),
+        ),
+        None => (resource.span, "the resource as declared".to_string()),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() > 80 => {
+            format!("'{}...'", s.chars().take(77).collect::<String>())
+        }
+        Value::Object(_) => "an object".into(),
+        Value::Array(a) => format!("an array of {}", a.len()),
+        other => other.to_string(),
+    }
+}
+
+/// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
+struct ModelRelations<'m> {
+    model: &'m Model,
+}
+
+impl RelatedResources for ModelRelations<'_> {
+    fn related(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<OwnedPolicyResource> {
+        let primary = primary_id.to_ascii_lowercase();
+        let primary_rg = resource_group_of(&primary);
+        self.model
+            .resources
+            .iter()
+            .filter(|r| !r.existing && r.is_type(related_type))
+            .filter(|r| {
+                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
+                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
+                let own = r.id.to_ascii_lowercase();
+                scope.as_deref() == Some(primary.as_str())
+                    || parent.as_deref() == Some(primary.as_str())
+                    || own == primary
+                    // Not an extension or child of something else: same resource group.
+                    || (scope.is_none() && parent.is_none() && resource_group_of(&own) == primary_rg)
+            })
+            .filter(|r| {
+                name.is_none_or(|n| {
+                    let short = r.name.rsplit('/').next().unwrap_or(&r.name);
+                    short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
+                })
+            })
+            .map(|r| OwnedPolicyResource {
+                id: r.id.clone(),
+                resource_type: r.resource_type.clone(),
+                full_name: r.name.clone(),
+                api_version: r.api_version.clone(),
+                location: r.body.get("location").and_then(Value::as_str).map(str::to_string),
+                body: r.body.clone(),
+            })
+            .collect()
+    }
+}
+
+/// `/subscriptions/s/resourcegroups/rg` of a lower-case id.
+fn resource_group_of(id: &str) -> Option<&str> {
+    let idx = id.find("/providers/")?;
+    let head = &id[..idx];
+    head.contains("/resourcegroups/").then_some(head)
+}

@@ -1,0 +1,209 @@
+//! JSON (with comments) parsed into a tree that keeps the byte span of every
+//! value and key, so that findings can point at the line to change.
+
+use crate::value::Value;
+use jsonc_parser::ast;
+
+/// A JSON value with its byte span in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// The JSON value kinds. Objects keep their members in order, with key spans.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+/// One object member: key, key span, value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub key: String,
+    pub key_start: u32,
+    pub value: Node,
+}
+
+/// A JSON syntax error at a byte offset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonError {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl Node {
+    /// Case-insensitive member lookup on an object node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.member(key).map(|m| &m.value)
+    }
+
+    /// Case-insensitive member lookup, returning the member (for its key span).
+    pub fn member(&self, key: &str) -> Option<&Member> {
+        match &self.kind {
+            NodeKind::Object(members) => members
+                .iter()
+                .find(|m| m.key == key)
+                .or_else(|| members.iter().find(|m| m.key.eq_ignore_ascii_case(key))),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_members(&self) -> Option<&[Member]> {
+        match &self.kind {
+            NodeKind::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self.kind, NodeKind::Object(_))
+    }
+
+    /// The JSON kind name, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "bool",
+            NodeKind::Int(_) | NodeKind::Float(_) => "number",
+            NodeKind::String(_) => "string",
+            NodeKind::Array(_) => "array",
+            NodeKind::Object(_) => "object",
+        }
+    }
+
+    /// The plain value, without evaluating expressions.
+    pub fn to_value(&self) -> Value {
+        match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::Int(*i),
+            NodeKind::Float(f) => Value::Float(*f),
+            NodeKind::String(s) => Value::String(s.clone()),
+            NodeKind::Array(a) => Value::Array(a.iter().map(Node::to_value).collect()),
+            NodeKind::Object(m) => Value::Object(
+                m.iter()
+                    .map(|m| (m.key.clone(), m.value.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Parses JSON text; comments and trailing commas are accepted (as ARM does).
+pub fn parse(text: &str) -> Result<Node, JsonError> {
+    let options = jsonc_parser::ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let parsed =
+        jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| JsonError {
+            message: e.kind().to_string(),
+            offset: e.range().start,
+        })?;
+    match parsed.value {
+        Some(v) => Ok(convert(v)),
+        None => Err(JsonError {
+            message: "the file holds no JSON value".into(),
+            offset: 0,
+        }),
+    }
+}
+
+fn convert(v: ast::Value<'_>) -> Node {
+    let (kind, range) = match v {
+        ast::Value::NullKeyword(n) => (NodeKind::Null, n.range),
+        ast::Value::BooleanLit(b) => (NodeKind::Bool(b.value), b.range),
+        ast::Value::NumberLit(n) => {
+            let kind = match n.value.parse::<i64>() {
+                Ok(i) => NodeKind::Int(i),
+                Err(_) => NodeKind::Float(n.value.parse::<f64>().unwrap_or(0.0)),
+            };
+            (kind, n.range)
+        }
+        ast::Value::StringLit(s) => (NodeKind::String(s.value.into_owned()), s.range),
+        ast::Value::Array(a) => (
+            NodeKind::Array(a.elements.into_iter().map(convert).collect()),
+            a.range,
+        ),
+        ast::Value::Object(o) => (
+            NodeKind::Object(
+                o.properties
+                    .into_iter()
+                    .map(|p| {
+                        let key_start = match &p.name {
+                            ast::ObjectPropName::String(s) => s.range.start,
+                            ast::ObjectPropName::Word(w) => w.range.start,
+                        };
+                        Member {
+                            key: p.name.into_string(),
+                            key_start: key_start as u32,
+                            value: convert(p.value),
+                        }
+                    })
+                    .collect(),
+            ),
+            o.range,
+        ),
+    };
+    Node {
+        kind,
+        start: range.start as u32,
+        end: range.end as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spans_and_accepts_comments() {
+        let text = "{\n // c\n \"a\": [1, \"x\"], /* d */ \"B\": true,\n}";
+        let n = parse(text).unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!(&text[a.start as usize..a.end as usize], "[1, \"x\"]");
+        assert_eq!(n.get("b").unwrap().kind, NodeKind::Bool(true));
+    }
+
+    #[test]
+    fn reports_the_offset_of_a_syntax_error() {
+        let err = parse("{\"a\": 1,, }").unwrap_err();
+        assert_eq!(err.offset, 8);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        assert!(parse(&text).is_err());
+    }
+}

@@ -1,0 +1,1132 @@
+//! [`PolicyEngine`]: compiled definitions and their evaluation.
+
+use super::builtin::BUILTIN;
+use super::catalogue::{path_segments, Catalogue, Seg};
+use super::resource::{prepare, scope_of, short_name, unknown_leaves};
+use super::rewrite::{
+    applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,
+    param_ref, referenced_params, required_types, rewrite_legacy_aliases, type_conditions,
+    ReadField, Rhs,
+};
+use super::{
+    matches_name, Evaluability, OwnedPolicyResource, PolicyDefinition, PolicyLoadError,
+    PolicyOutcome, PolicyResource, RelatedResources,
+};
+use regorus::languages::azure_policy::{compiler, parser};
+use regorus::rvm::{Program, RegoVM};
+use regorus::{Source, Value as RValue};
+use serde_json::{json, Map, Value as J};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
+
+/// Instructions one VM run may execute (regorus' default of 25,000 fails on
+/// arrays of a few thousand members; ~5 instructions per member).
+const MAX_INSTRUCTIONS: usize = 2_000_000;
+/// Most combinations of unknown alternatives evaluated for one resource.
+const MAX_ALTERNATIVES: usize = 64;
+/// `requestContext().apiVersion` when the resource has no API version.
+const DEFAULT_API_VERSION: &str = "2024-04-01";
+/// The host-await identifier of regorus' related-resource lookups.
+const EXISTENCE_CHECK: &str = "azure.policy.existence_check";
+/// An alternative for an unknown string: "some value no condition names".
+const OTHER_VALUE: &str = "(another value)";
+
+/// A declared parameter.
+struct Param {
+    name: String,
+    default: Option<J>,
+    allowed: Option<Vec<J>>,
+}
+
+/// The related-resource lookup of an auditIfNotExists / deployIfNotExists.
+struct Lookup {
+    resource_type: String,
+    /// `details.name` as written (a literal or a template expression).
+    name: Option<String>,
+}
+
+/// What evaluation needs of a compiled definition.
+struct Compiled {
+    main: Arc<Program>,
+    applicability: Arc<Program>,
+    /// Lower-case parameter names the applicability condition reads.
+    applicability_params: Vec<String>,
+    lookup: Option<Lookup>,
+    params: Vec<Param>,
+    /// `then.effect` as written.
+    effect: String,
+    read: Vec<ReadField>,
+    /// Types the `if` requires (a quick test before preparing the resource).
+    required_types: Option<Vec<Rhs>>,
+}
+
+/// The Azure Policy definitions an evaluation can use, compiled once.
+///
+/// `PolicyEngine` is `Send + Sync`: evaluate from as many threads as you like.
+pub struct PolicyEngine {
+    catalogue: &'static Catalogue,
+    definitions: Vec<PolicyDefinition>,
+    compiled: Vec<Option<Compiled>>,
+}
+
+/// A resource prepared for one evaluation: its candidates for a lookup.
+struct Subject<'a> {
+    resource: &'a PolicyResource<'a>,
+    context: RValue,
+    params: RValue,
+    candidates: Vec<OwnedPolicyResource>,
+}
+
+impl PolicyEngine {
+    /// The built-in Azure ML definitions shipped in the binary, compiled once
+    /// (on first use).
+    pub fn builtin() -> &'static PolicyEngine {
+        static ENGINE: OnceLock<PolicyEngine> = OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let defs = BUILTIN
+                .iter()
+                .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string()))
+                .collect();
+            PolicyEngine::from_definitions(defs).0
+        })
+    }
+
+    /// Builds an engine from definition JSON texts (`(path, json)`), e.g. a
+    /// user's folder. A file that does not parse is left out and reported; a
+    /// definition that parses but does not compile is listed with
+    /// [`Evaluability::CompileError`] and reported too.
+    pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let catalogue = Catalogue::shipped();
+        let mut engine = PolicyEngine {
+            catalogue,
+            definitions: Vec::new(),
+            compiled: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        for (path, text) in defs {
+            match load(catalogue, &path, &text) {
+                Ok((def, compiled, error)) => {
+                    engine.definitions.push(def);
+                    engine.compiled.push(compiled);
+                    errors.extend(error);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        (engine, errors)
+    }
+
+    /// The definitions, in load order.
+    pub fn definitions(&self) -> &[PolicyDefinition] {
+        &self.definitions
+    }
+
+    /// A definition by its name (GUID, any case) or the GUID's first 8 hex
+    /// digits; the first one in load order when several share it (the
+    /// Azure Government copy of a built-in comes after the public one).
+    pub fn definition(&self, name_or_prefix: &str) -> Option<(usize, &PolicyDefinition)> {
+        self.definitions
+            .iter()
+            .enumerate()
+            .find(|(_, d)| matches_name(&d.name, name_or_prefix))
+    }
+
+    /// The ARM property paths (e.g. `properties.publicNetworkAccess`) that a
+    /// definition's aliases map to for this resource type and API version,
+    /// followed by the built-in fields it reads other than `type` (`kind`,
+    /// `name`, `location`, `tags.x`, ...). For explanations.
+    pub fn field_paths(
+        &self,
+        def: usize,
+        resource_type: &str,
+        api_version: Option<&str>,
+    ) -> Vec<String> {
+        let Some(Some(c)) = self.compiled.get(def) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut builtins = Vec::new();
+        for r in &c.read {
+            let path = if is_builtin_field(&r.field) {
+                match builtin_path(&r.field) {
+                    Some(p) => {
+                        builtins.push(p);
+                        continue;
+                    }
+                    None => continue,
+                }
+            } else {
+                match self.catalogue.alias(&r.field) {
+                    Some(info) if info.type_lc.eq_ignore_ascii_case(resource_type) => {
+                        info.path(api_version).to_string()
+                    }
+                    _ => continue,
+                }
+            };
+            out.push(path);
+        }
+        out.extend(builtins);
+        let mut seen = Vec::<String>::new();
+        out.retain(|p| {
+            let lc = p.to_ascii_lowercase();
+            let new = !seen.contains(&lc);
+            seen.push(lc);
+            new
+        });
+        out
+    }
+
+    /// Evaluates definition `def` against `resource`, with assignment
+    /// parameters `params` (on top of the definition's defaults; names are
+    /// case-insensitive, undeclared ones are ignored) and `related` for the
+    /// lookups of auditIfNotExists / deployIfNotExists definitions.
+    pub fn evaluate(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        params: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
+        let Some(d) = self.definitions.get(def) else {
+            return PolicyOutcome::Error {
+                message: format!("no policy definition #{def}"),
+            };
+        };
+        let compiled = match (
+            &d.evaluable,
+            self.compiled.get(def).and_then(Option::as_ref),
+        ) {
+            (Evaluability::DataPlane { .. }, _) => return PolicyOutcome::NotApplicable,
+            (Evaluability::CompileError { message }, _) => {
+                return PolicyOutcome::Error {
+                    message: format!("policy definition {} did not compile: {message}", d.name),
+                }
+            }
+            (Evaluability::Evaluable, Some(c)) => c,
+            (Evaluability::Evaluable, None) => {
+                return PolicyOutcome::Error {
+                    message: format!("policy definition {} is not compiled", d.name),
+                }
+            }
+        };
+        let run = || self.evaluate_compiled(d, compiled, resource, params, related);
+        catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PolicyOutcome::Error {
+                message: format!("policy evaluation failed unexpectedly: {what}"),
+            }
+        })
+    }
+
+    fn evaluate_compiled(
+        &self,
+        d: &PolicyDefinition,
+        c: &Compiled,
+        resource: &PolicyResource,
+        given: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
+        let (params, missing) = match c.effective_params(given) {
+            Ok(x) => x,
+            Err(message) => return PolicyOutcome::Error { message },
+        };
+        if c.effect_value(&params)
+            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
+        {
+            return PolicyOutcome::NotApplicable;
+        }
+        if d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource) {
+            return PolicyOutcome::NotApplicable;
+        }
+        if c.excludes_type(resource.resource_type, &params) {
+            return PolicyOutcome::NotApplicable;
+        }
+        let mut subject = Subject {
+            resource,
+            context: context(resource),
+            params: RValue::from(J::Object(params.clone())),
+            candidates: Vec::new(),
+        };
+
+        // First pass with unknowns absent: decides most resources, and spares
+        // the lookup when the resource is not applicable.
+        let drop_all = HashMap::new();
+        let input = self.input(&subject, &drop_all);
+        let applicable = run(&c.applicability, input.clone(), &subject.context, None)
+            .map(|v| v != RValue::Undefined);
+        if !missing.is_empty() {
+            let reads_missing = missing
+                .iter()
+                .any(|m| c.applicability_params.contains(&m.to_ascii_lowercase()));
+            if matches!(applicable, Ok(false)) && !reads_missing {
+                return PolicyOutcome::NotApplicable;
+            }
+            let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+            return PolicyOutcome::Error {
+                message: format!(
+                    "policy definition {} needs a value for parameter {} (it has no default)",
+                    d.name,
+                    names.join(", ")
+                ),
+            };
+        }
+        let leaves = unknown_leaves(resource.body);
+        let decided = |applicable: &Result<bool, String>| match applicable {
+            Ok(false) => Some(PolicyOutcome::NotApplicable),
+            Err(message) => Some(PolicyOutcome::Error {
+                message: message.clone(),
+            }),
+            Ok(true) => None,
+        };
+        if leaves.is_empty() {
+            if let Some(o) = decided(&applicable) {
+                return o;
+            }
+        }
+        if let Some(lookup) = &c.lookup {
+            subject.candidates = candidates(lookup, resource, &params, related);
+        }
+
+        // Unknown values that the definition reads, grouped by expression.
+        let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
+        let mut add = |leaves: Vec<super::resource::UnknownLeaf>, reads: &[ReadPath]| {
+            for leaf in leaves {
+                let alts = alternatives(&leaf.path, reads);
+                if alts.len() < 2 {
+                    continue; // not read by the definition
+                }
+                match vars.iter_mut().find(|(e, _)| *e == leaf.unknown.expr) {
+                    Some((_, existing)) => {
+                        for a in alts {
+                            if !existing.contains(&a) {
+                                existing.push(a);
+                            }
+                        }
+                    }
+                    None => vars.push((leaf.unknown.expr.clone(), alts)),
+                }
+            }
+        };
+        let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
+        add(leaves, &reads);
+        for cand in &subject.candidates {
+            let reads =
+                self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), &params);
+            add(unknown_leaves(&cand.body), &reads);
+        }
+        if vars.is_empty() {
+            // No unknown is read: the first pass stands.
+            return decided(&applicable)
+                .unwrap_or_else(|| self.main_outcome(c, &subject, input, &drop_all));
+        }
+        let total = vars
+            .iter()
+            .try_fold(1usize, |acc, (_, alts)| acc.checked_mul(alts.len()))
+            .filter(|n| *n <= MAX_ALTERNATIVES);
+        let Some(total) = total else {
+            return PolicyOutcome::Unknown {
+                deciding: vars.into_iter().map(|(e, _)| e).collect(),
+            };
+        };
+        let digits = |mut i: usize| -> Vec<usize> {
+            vars.iter()
+                .map(|(_, alts)| {
+                    let d = i % alts.len();
+                    i /= alts.len();
+                    d
+                })
+                .collect()
+        };
+        let outcomes: Vec<PolicyOutcome> = (0..total)
+            .map(|i| {
+                let assignment: HashMap<String, Option<J>> = vars
+                    .iter()
+                    .zip(digits(i))
+                    .map(|((expr, alts), d)| (expr.clone(), alts[d].clone()))
+                    .collect();
+                self.evaluate_once(c, &subject, &assignment)
+            })
+            .collect();
+        decide(&vars, &outcomes, digits)
+    }
+
+    /// Whether `Indexed` mode covers the resource's type: types that support
+    /// tags and location, per the catalogue; for a type the catalogue does not
+    /// know, whether the resource carries a location or tags.
+    fn indexed_covers(&self, r: &PolicyResource) -> bool {
+        self.catalogue
+            .supports_tags_and_location(r.resource_type)
+            .unwrap_or_else(|| {
+                r.location.is_some()
+                    || ["location", "tags"].iter().any(|k| {
+                        r.body
+                            .get(k)
+                            .is_some_and(|v| !matches!(v, crate::value::Value::Null))
+                    })
+            })
+    }
+
+    fn input(&self, s: &Subject, assignment: &HashMap<String, Option<J>>) -> RValue {
+        let subst = |u: &crate::value::Unknown| assignment.get(&u.expr).cloned().flatten();
+        let resource = prepare(self.catalogue, s.resource, &subst);
+        let mut input = regorus::value::Object::default();
+        input.insert(RValue::from("resource"), resource);
+        input.insert(RValue::from("parameters"), s.params.clone());
+        RValue::from(input)
+    }
+
+    /// One evaluation, with each unknown replaced as `assignment` says.
+    fn evaluate_once(
+        &self,
+        c: &Compiled,
+        s: &Subject,
+        assignment: &HashMap<String, Option<J>>,
+    ) -> PolicyOutcome {
+        let input = self.input(s, assignment);
+        match run(&c.applicability, input.clone(), &s.context, None) {
+            Ok(RValue::Undefined) => PolicyOutcome::NotApplicable,
+            Ok(_) => self.main_outcome(c, s, input, assignment),
+            Err(message) => PolicyOutcome::Error { message },
+        }
+    }
+
+    /// The outcome of an applicable resource: the main program, once per
+    /// lookup candidate.
+    fn main_outcome(
+        &self,
+        c: &Compiled,
+        s: &Subject,
+        input: RValue,
+        assignment: &HashMap<String, Option<J>>,
+    ) -> PolicyOutcome {
+        if c.lookup.is_none() {
+            return outcome(run(&c.main, input, &s.context, None));
+        }
+        if s.candidates.is_empty() {
+            return outcome(run(&c.main, input, &s.context, Some(RValue::Null)));
+        }
+        // Compliant when any candidate satisfies the existence condition.
+        let subst = |u: &crate::value::Unknown| assignment.get(&u.expr).cloned().flatten();
+        let mut result = None;
+        for cand in &s.candidates {
+            let response = prepare(self.catalogue, &cand.as_resource(), &subst);
+            let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
+            match o {
+                PolicyOutcome::Compliant => return o,
+                PolicyOutcome::Error { .. } if result.is_some() => {}
+                _ => result = Some(o),
+            }
+        }
+        result.unwrap_or(PolicyOutcome::Compliant)
+    }
+
+    /// The paths the definition reads on a resource of `resource_type`, with
+    /// the values it compares them against (parameters resolved).
+    fn read_paths(
+        &self,
+        c: &Compiled,
+        resource_type: &str,
+        api_version: Option<&str>,
+        params: &Map<String, J>,
+    ) -> Vec<ReadPath> {
+        let mut out: Vec<ReadPath> = Vec::new();
+        for r in &c.read {
+            let path = if is_builtin_field(&r.field) {
+                builtin_path(&r.field)
+            } else {
+                self.catalogue
+                    .alias(&r.field)
+                    .filter(|i| i.type_lc.eq_ignore_ascii_case(resource_type))
+                    .map(|i| i.path(api_version).to_string())
+            };
+            let Some(path) = path else { continue };
+            let mut literals = Vec::new();
+            for rhs in &r.compared_to {
+                let v = match rhs {
+                    Rhs::Literal(v) => Some(v.clone()),
+                    Rhs::Param(p) => params
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                        .map(|(_, v)| v.clone()),
+                };
+                match v {
+                    Some(J::Array(items)) => literals.extend(items),
+                    Some(v) => literals.push(v),
+                    None => {}
+                }
+            }
+            let segs = path_segments(&path);
+            let lc = segs.iter().map(lower).collect();
+            match out.iter_mut().find(|p| p.lc == lc) {
+                Some(existing) => existing.literals.extend(literals),
+                None => out.push(ReadPath { segs, lc, literals }),
+            }
+        }
+        out
+    }
+}
+
+fn lower(s: &Seg) -> Seg {
+    match s {
+        Seg::Key(k) => Seg::Key(k.to_ascii_lowercase()),
+        Seg::Any => Seg::Any,
+    }
+}
+
+/// A path a definition reads.
+struct ReadPath {
+    /// In the catalogue's casing.
+    segs: Vec<Seg>,
+    /// Lower case.
+    lc: Vec<Seg>,
+    literals: Vec<J>,
+}
+
+/// The values to try for an unknown at `path` (lower case): absent, and for
+/// each read path at, under or above it: the literals compared with it,
+/// `true`, `false` and a string no condition names, nested into objects
+/// and one-member arrays when the unknown sits above the read path. Only
+/// "absent" when no read path touches it.
+fn alternatives(path: &[Seg], reads: &[ReadPath]) -> Vec<Option<J>> {
+    let mut out: Vec<Option<J>> = vec![None];
+    let mut push = |v: J| {
+        let v = Some(v);
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    };
+    // Read paths strictly below the unknown, for combined alternatives.
+    let mut below: Vec<(&[Seg], &[J])> = Vec::new();
+    for r in reads {
+        let n = path.len().min(r.lc.len());
+        if path[..n] != r.lc[..n] {
+            continue;
+        }
+        if r.lc.len() > n {
+            below.push((&r.segs[n..], &r.literals));
+        }
+        let mut leaf_values = r.literals.clone();
+        leaf_values.extend([J::Bool(true), J::Bool(false), J::from(OTHER_VALUE)]);
+        for v in leaf_values {
+            push(nest(&r.segs[n..], v));
+        }
+    }
+    // Combined: every read path below set at once, with the k-th value each
+    // compares against (e.g. a log entry both enabled and of category "audit").
+    if below.len() > 1 {
+        let rounds = below.iter().map(|(_, l)| l.len()).max().unwrap_or(0).max(1);
+        for k in 0..rounds {
+            let merged = below
+                .iter()
+                .map(|(segs, lits)| {
+                    let leaf = lits
+                        .get(k % lits.len().max(1))
+                        .cloned()
+                        .unwrap_or(J::Bool(true));
+                    nest(segs, leaf)
+                })
+                .reduce(merge);
+            if let Some(m) = merged {
+                push(m);
+            }
+        }
+    }
+    out
+}
+
+/// `v` nested under `segs`: objects for keys, one-member arrays for `[*]`.
+fn nest(segs: &[Seg], v: J) -> J {
+    segs.iter().rev().fold(v, |acc, seg| match seg {
+        Seg::Key(k) => {
+            let mut m = Map::new();
+            m.insert(k.clone(), acc);
+            J::Object(m)
+        }
+        Seg::Any => J::Array(vec![acc]),
+    })
+}
+
+/// Deep merge; structure (objects, arrays) wins over scalars, arrays merge
+/// member by member.
+fn merge(a: J, b: J) -> J {
+    match (a, b) {
+        (J::Object(mut x), J::Object(y)) => {
+            for (k, v) in y {
+                let merged = match x.remove(&k) {
+                    Some(old) => merge(old, v),
+                    None => v,
+                };
+                x.insert(k, merged);
+            }
+            J::Object(x)
+        }
+        (J::Array(x), J::Array(y)) => {
+            let n = x.len().max(y.len());
+            let mut xs = x.into_iter();
+            let mut ys = y.into_iter();
+            J::Array(
+                (0..n)
+                    .filter_map(|_| match (xs.next(), ys.next()) {
+                        (Some(p), Some(q)) => Some(merge(p, q)),
+                        (p, q) => p.or(q),
+                    })
+                    .collect(),
+            )
+        }
+        (a @ (J::Object(_) | J::Array(_)), _) => a,
+        (_, b) => b,
+    }
+}
+
+/// The outcome over all combinations of alternatives: the common outcome, or
+/// `Unknown` naming the unknowns whose value alone changes it. Combinations
+/// that fail to evaluate (an alternative of a type the definition cannot
+/// handle) are ignored unless all fail.
+fn decide(
+    vars: &[(String, Vec<Option<J>>)],
+    outcomes: &[PolicyOutcome],
+    digits: impl Fn(usize) -> Vec<usize>,
+) -> PolicyOutcome {
+    let ok: Vec<usize> = (0..outcomes.len())
+        .filter(|i| !matches!(outcomes[*i], PolicyOutcome::Error { .. }))
+        .collect();
+    let Some(&first) = ok.first() else {
+        return outcomes.first().cloned().unwrap_or(PolicyOutcome::Unknown {
+            deciding: Vec::new(),
+        });
+    };
+    if ok.iter().all(|i| outcomes[*i] == outcomes[first]) {
+        return outcomes[first].clone();
+    }
+    let all: Vec<Vec<usize>> = (0..outcomes.len()).map(&digits).collect();
+    let mut deciding = Vec::new();
+    for (v, (expr, _)) in vars.iter().enumerate() {
+        let decides = ok.iter().any(|&a| {
+            ok.iter().any(|&b| {
+                outcomes[a] != outcomes[b]
+                    && all[a]
+                        .iter()
+                        .zip(&all[b])
+                        .enumerate()
+                        .all(|(w, (x, y))| w == v || x == y)
+            })
+        });
+        if decides {
+            deciding.push(expr.clone());
+        }
+    }
+    if deciding.is_empty() {
+        deciding = vars.iter().map(|(e, _)| e.clone()).collect();
+    }
+    PolicyOutcome::Unknown { deciding }
+}
+
+/// The candidates of a lookup. A lookup of the resource's own type by its
+/// own name (`Workspace_CMKEnabled_Audit_V2`: `"type": workspaces, "name":
+/// "[field('name')]"`) finds the resource itself; other lookups ask `related`,
+/// and keep the candidates whose name matches `details.name` when it is known.
+fn candidates(
+    lookup: &Lookup,
+    r: &PolicyResource,
+    params: &Map<String, J>,
+    related: &dyn RelatedResources,
+) -> Vec<OwnedPolicyResource> {
+    let full = if r.full_name.is_empty() {
+        r.body
+            .get("name")
+            .and_then(crate::value::Value::as_str)
+            .unwrap_or("")
+    } else {
+        r.full_name
+    };
+    let name = lookup.name.as_deref().and_then(|raw| {
+        let lower = raw.replace(' ', "").to_ascii_lowercase();
+        if let Some(escaped) = raw.strip_prefix("[[") {
+            Some(format!("[{escaped}"))
+        } else if !raw.starts_with('[') {
+            Some(raw.to_string())
+        } else if let Some(p) = param_ref(raw) {
+            params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_string)
+        } else if lower == "[field('name')]" {
+            Some(short_name(full).to_string())
+        } else if lower == "[field('fullname')]" {
+            Some(full.to_string())
+        } else {
+            None
+        }
+    });
+    if lookup.resource_type.eq_ignore_ascii_case(r.resource_type)
+        && name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(short_name(full)))
+    {
+        return vec![OwnedPolicyResource::from(*r)];
+    }
+    let mut found = related.related(r.id, &lookup.resource_type, name.as_deref());
+    if let Some(n) = &name {
+        let wanted = short_name(n);
+        found.retain(|c| {
+            let full = if c.full_name.is_empty() {
+                c.body
+                    .get("name")
+                    .and_then(crate::value::Value::as_str)
+                    .unwrap_or("")
+            } else {
+                &c.full_name
+            };
+            short_name(full).eq_ignore_ascii_case(wanted)
+        });
+    }
+    found
+}
+
+/// The evaluation context: resource group, subscription and request context.
+fn context(r: &PolicyResource) -> RValue {
+    let (rg, sub) = scope_of(r.id);
+    RValue::from(json!({
+        "resourceGroup": {"name": rg.unwrap_or("resourceGroup")},
+        "subscription": {"subscriptionId": sub.unwrap_or("00000000-0000-0000-0000-000000000000")},
+        "requestContext": {"apiVersion": r.api_version.unwrap_or(DEFAULT_API_VERSION)},
+    }))
+}
+
+thread_local! {
+    /// One VM per thread, reused across runs (regorus resets its run state on
+    /// every execution), and whether a run on it was cut short by a panic.
+    static VM: std::cell::RefCell<(RegoVM, bool)> = std::cell::RefCell::new((RegoVM::new(), false));
+}
+
+/// Runs a compiled program once, on this thread's VM.
+fn run(
+    program: &Arc<Program>,
+    input: RValue,
+    context: &RValue,
+    response: Option<RValue>,
+) -> Result<RValue, String> {
+    VM.with(|cell| {
+        let mut fresh;
+        let mut guard = cell.try_borrow_mut().ok();
+        let vm = match guard.as_deref_mut() {
+            Some((vm, dirty)) => {
+                if *dirty {
+                    *vm = RegoVM::new();
+                }
+                *dirty = true;
+                vm
+            }
+            None => {
+                fresh = RegoVM::new();
+                &mut fresh
+            }
+        };
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        vm.load_program(Arc::clone(program));
+        vm.set_input(input);
+        vm.set_context(context.clone());
+        let responses = response.map(|r| (RValue::from(EXISTENCE_CHECK), vec![r]));
+        vm.set_host_await_responses(responses);
+        let result = vm
+            .execute_entry_point_by_name("main")
+            .map_err(|e| format!("policy evaluation error: {e}"));
+        if let Some((_, dirty)) = guard.as_deref_mut() {
+            *dirty = false;
+        }
+        result
+    })
+}
+
+/// The outcome of a main-program run: `Undefined` is compliant.
+fn outcome(result: Result<RValue, String>) -> PolicyOutcome {
+    match result {
+        Ok(RValue::Undefined) => PolicyOutcome::Compliant,
+        Ok(v) => match &v["effect"] {
+            RValue::String(e) => PolicyOutcome::NonCompliant {
+                effect: canonical_effect(e).to_string(),
+            },
+            _ => PolicyOutcome::Error {
+                message: format!("unexpected policy result {v}"),
+            },
+        },
+        Err(message) => PolicyOutcome::Error { message },
+    }
+}
+
+/// Effect names in Azure's casing (`auditifnotexists` → `AuditIfNotExists`).
+fn canonical_effect(e: &str) -> &str {
+    const EFFECTS: &[&str] = &[
+        "Audit",
+        "Deny",
+        "Modify",
+        "Append",
+        "AuditIfNotExists",
+        "DeployIfNotExists",
+        "Disabled",
+        "DenyAction",
+        "Manual",
+    ];
+    EFFECTS
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(e))
+        .copied()
+        .unwrap_or(e)
+}
+
+impl Compiled {
+    /// Defaults overridden by the given values (matched case-insensitively,
+    /// checked against `allowedValues`), and the names of required
+    /// parameters that have neither.
+    fn effective_params(
+        &self,
+        given: &Map<String, J>,
+    ) -> Result<(Map<String, J>, Vec<String>), String> {
+        let mut out = Map::new();
+        let mut missing = Vec::new();
+        for p in &self.params {
+            let value = given
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                .map(|(_, v)| v);
+            if let (Some(v), Some(allowed)) = (value, &p.allowed) {
+                if !is_allowed(v, allowed) {
+                    return Err(format!(
+                        "parameter '{}' is {v}, which is not one of its allowed values {}",
+                        p.name,
+                        J::Array(allowed.clone())
+                    ));
+                }
+            }
+            match value.or(p.default.as_ref()) {
+                Some(v) => {
+                    out.insert(p.name.clone(), v.clone());
+                }
+                None => missing.push(p.name.clone()),
+            }
+        }
+        Ok((out, missing))
+    }
+
+    /// True when the `if` cannot hold for this resource type (`type` must
+    /// equal, or be in, values that do not include it).
+    fn excludes_type(&self, resource_type: &str, params: &Map<String, J>) -> bool {
+        let Some(rhs) = &self.required_types else {
+            return false;
+        };
+        let mut allowed = Vec::new();
+        for r in rhs {
+            match r {
+                Rhs::Literal(v) => allowed.push(v.clone()),
+                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+                    Some((_, J::Array(items))) => allowed.extend(items.iter().cloned()),
+                    Some((_, v)) => allowed.push(v.clone()),
+                    None => return false,
+                },
+            }
+        }
+        allowed.iter().all(|t| match t.as_str() {
+            Some(t) => !t.eq_ignore_ascii_case(resource_type),
+            None => false,
+        })
+    }
+
+    /// The effect with these parameters (`None` for an expression other than
+    /// `[parameters('x')]`).
+    fn effect_value(&self, params: &Map<String, J>) -> Option<String> {
+        match param_ref(&self.effect) {
+            Some(p) => params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_string),
+            None if self.effect.starts_with('[') => None,
+            None => Some(self.effect.clone()),
+        }
+    }
+}
+
+fn same_value(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::String(x), J::String(y)) => x.eq_ignore_ascii_case(y),
+        _ => a == b,
+    }
+}
+
+fn is_allowed(v: &J, allowed: &[J]) -> bool {
+    allowed.iter().any(|a| same_value(a, v))
+        || matches!(v, J::Array(items) if items.iter().all(|x| allowed.iter().any(|a| same_value(a, x))))
+        || matches!(v, J::Object(_))
+}
+
+/// `(line, col, message)` of a rendered regorus diagnostic
+/// (`\n--> file:line:col\n...\nerror: message`); 1:1 when it points
+/// elsewhere than `path` (e.g. into a template expression).
+fn locate(rendered: &str, path: &str) -> (u32, u32, String) {
+    let mut pos = (1, 1);
+    if let Some(i) = rendered.find("--> ") {
+        let loc = rendered[i + 4..].lines().next().unwrap_or("");
+        let mut parts = loc.rsplitn(3, ':');
+        if let (Some(c), Some(l), Some(file)) = (parts.next(), parts.next(), parts.next()) {
+            if let (Ok(l), Ok(c), true) = (l.trim().parse(), c.trim().parse(), file == path) {
+                pos = (l, c);
+            }
+        }
+    }
+    let message = match rendered.rfind("\nerror: ") {
+        Some(i) => &rendered[i + "\nerror: ".len()..],
+        None => rendered,
+    };
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    (pos.0, pos.1, message)
+}
+
+/// Parses and compiles one definition file.
+#[allow(clippy::type_complexity)]
+fn load(
+    cat: &Catalogue,
+    path: &str,
+    text: &str,
+) -> Result<(PolicyDefinition, Option<Compiled>, Option<PolicyLoadError>), PolicyLoadError> {
+    let error = |line: u32, col: u32, message: String| PolicyLoadError {
+        path: path.to_string(),
+        line,
+        col,
+        message,
+    };
+    let root: J = serde_json::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
+        error(e.line() as u32, e.column() as u32, msg)
+    })?;
+    let source = Source::from_contents(path.to_string(), text.to_string())
+        .map_err(|e| error(1, 1, e.to_string()))?;
+    let ast = parser::parse_policy_definition(&source).map_err(|e| {
+        let (l, c, m) = locate(&e.to_string(), path);
+        error(l, c, m)
+    })?;
+    let wrapped = root.get("properties").is_some_and(J::is_object);
+    let props = if wrapped { &root["properties"] } else { &root };
+    let text_of = |v: &J, k: &str| v.get(k).and_then(J::as_str).map(str::to_string);
+    let stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches(".json")
+        .to_string();
+    let mode = text_of(props, "mode").unwrap_or_else(|| "All".to_string());
+    let rule = props.get("policyRule").cloned().unwrap_or(J::Null);
+    let params: Vec<Param> = props
+        .get("parameters")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, spec)| Param {
+            name: name.clone(),
+            default: spec.get("defaultValue").cloned(),
+            allowed: spec.get("allowedValues").and_then(J::as_array).cloned(),
+        })
+        .collect();
+    let defaults: Map<String, J> = params
+        .iter()
+        .filter_map(|p| Some((p.name.clone(), p.default.clone()?)))
+        .collect();
+    let effect = rule
+        .get("then")
+        .and_then(|t| t.get("effect"))
+        .and_then(J::as_str)
+        .unwrap_or("")
+        .to_string();
+    let read = collect_fields(&rule);
+    let mut resource_types: Vec<String> = Vec::new();
+    for rhs in type_conditions(&rule) {
+        let v = match rhs {
+            Rhs::Literal(v) => Some(v),
+            Rhs::Param(p) => defaults.get(&p).cloned(),
+        };
+        let items = match v {
+            Some(J::Array(items)) => items,
+            Some(v) => vec![v],
+            None => Vec::new(),
+        };
+        for t in items.iter().filter_map(J::as_str) {
+            if !resource_types.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                resource_types.push(t.to_string());
+            }
+        }
+    }
+    let mut def = PolicyDefinition {
+        name: text_of(&root, "name").unwrap_or(stem),
+        display_name: text_of(props, "displayName").unwrap_or_default(),
+        description: text_of(props, "description").unwrap_or_default(),
+        version: text_of(props, "version")
+            .or_else(|| props.get("metadata").and_then(|m| text_of(m, "version"))),
+        default_effect: String::new(),
+        evaluable: Evaluability::Evaluable,
+        resource_types,
+        fields: read
+            .iter()
+            .filter(|r| !is_builtin_field(&r.field))
+            .map(|r| r.field.clone())
+            .collect(),
+        source_path: path.to_string(),
+        mode,
+    };
+    let compiled = Compiled {
+        main: Arc::new(Program::new()),
+        applicability: Arc::new(Program::new()),
+        applicability_params: Vec::new(),
+        lookup: None,
+        params,
+        effect,
+        required_types: required_types(&rule),
+        read,
+    };
+    def.default_effect = compiled
+        .effect_value(&defaults)
+        .map(|e| canonical_effect(&e).to_string())
+        .unwrap_or_else(|| compiled.effect.clone());
+
+    if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
+        def.evaluable = Evaluability::DataPlane {
+            reason: format!(
+                "mode '{}' governs resource-provider (data-plane) operations, which deployment files do not contain",
+                def.mode
+            ),
+        };
+        return Ok((def, None, None));
+    }
+
+    let compile_error = |mut def: PolicyDefinition, (l, c, m): (u32, u32, String)| {
+        def.evaluable = Evaluability::CompileError { message: m.clone() };
+        Ok((def, None, Some(error(l, c, m))))
+    };
+    let registry = regorus::Rc::clone(&cat.registry);
+
+    // The main program, with legacy array aliases rewritten.
+    let mut rewritten = rule.clone();
+    let main = if rewrite_legacy_aliases(&mut rewritten, cat) {
+        let mut root2 = root.clone();
+        let target = if wrapped {
+            &mut root2["properties"]
+        } else {
+            &mut root2
+        };
+        target["policyRule"] = rewritten.clone();
+        compile_text(path, &root2.to_string(), &registry).map_err(|e| {
+            // Point at the original text when it has the same problem.
+            match compiler::compile_policy_definition_with_aliases(
+                &ast,
+                regorus::Rc::clone(&registry),
+            ) {
+                Err(orig) => locate(&orig.to_string(), path),
+                Ok(_) => e,
+            }
+        })
+    } else {
+        compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(&registry))
+            .map_err(|e| locate(&e.to_string(), path))
+    };
+    let main = match main {
+        Ok(p) => p,
+        Err(e) => return compile_error(def, e),
+    };
+
+    // The applicability program.
+    let lookup = is_cross_resource(&rule);
+    let condition = applicability_condition(rewritten.get("if").unwrap_or(&J::Null), lookup);
+    let applicability_params = referenced_params(&condition);
+    let app_def = json!({"properties": {
+        "mode": def.mode,
+        "parameters": props.get("parameters").cloned().unwrap_or_else(|| json!({})),
+        "policyRule": {"if": condition, "then": {"effect": "audit"}},
+    }});
+    let applicability = match compile_text(path, &app_def.to_string(), &registry) {
+        Ok(p) => p,
+        Err((_, _, m)) => {
+            return compile_error(def, (1, 1, format!("applicability condition: {m}")))
+        }
+    };
+    let details = rule.get("then").and_then(|t| t.get("details"));
+    Ok((
+        def,
+        Some(Compiled {
+            main,
+            applicability,
+            applicability_params,
+            lookup: lookup.then(|| Lookup {
+                resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
+                name: details.and_then(|d| text_of(d, "name")),
+            }),
+            ..compiled
+        }),
+        None,
+    ))
+}
+
+/// Parses and compiles a definition text (positions relative to that text).
+fn compile_text(
+    path: &str,
+    text: &str,
+    registry: &regorus::Rc<regorus::languages::azure_policy::aliases::AliasRegistry>,
+) -> Result<Arc<Program>, (u32, u32, String)> {
+    let source = Source::from_contents(path.to_string(), text.to_string())
+        .map_err(|e| (1, 1, e.to_string()))?;
+    let ast = parser::parse_policy_definition(&source).map_err(|e| locate(&e.to_string(), path))?;
+    compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(registry))
+        .map_err(|e| locate(&e.to_string(), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<PolicyEngine>();
+    }
+
+    #[test]
+    fn every_shipped_arm_definition_compiles() {
+        let engine = PolicyEngine::builtin();
+        let mut arm = 0;
+        for d in engine.definitions() {
+            match &d.evaluable {
+                Evaluability::Evaluable => arm += 1,
+                Evaluability::DataPlane { .. } => {
+                    assert!(
+                        d.source_path.starts_with("builtin/data-plane/"),
+                        "{}",
+                        d.source_path
+                    )
+                }
+                Evaluability::CompileError { message } => {
+                    panic!("{} does not compile: {message}", d.source_path)
+                }
+            }
+        }
+        assert_eq!(arm, 30);
+        assert_eq!(engine.definitions().len(), 39);
+    }
+
+    #[test]
+    fn locate_reads_rendered_positions() {
+        let r = "\n--> p.json:3:7\n  |\n3 | x\n  |   ^\nerror: unknown alias 'a'";
+        assert_eq!(locate(r, "p.json"), (3, 7, "unknown alias 'a'".to_string()));
+        assert_eq!(locate(r, "other.json").0, 1);
+    }
+
+    #[test]
+    fn effects_are_canonical() {
+        assert_eq!(canonical_effect("auditifnotexists"), "AuditIfNotExists");
+        assert_eq!(canonical_effect("Bogus"), "Bogus");
+    }
+}

@@ -1,0 +1,63 @@
+//! The terminal report: failing and unknown results grouped by baseline
+//! control, then diagnostics, then one summary line.
+
+use crate::evaluate::Verdict;
+use crate::report::{Report, ResultEntry};
+use crate::rules::controls;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Plain text (no colour), deterministic.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
+    for r in report.results.iter().filter(|r| r.result != Verdict::Pass) {
+        by_control
+            .entry((controls::order(r.control), r.control))
+            .or_default()
+            .push(r);
+    }
+    for ((_, control), results) in &by_control {
+        let _ = writeln!(out, "{control}  {}", controls::title(control));
+        for r in results {
+            let feature = r.feature.map(|f| format!(" [{f}]")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<7} {} {}{feature}",
+                r.result.as_str(),
+                r.rule,
+                r.severity
+            );
+            let _ = writeln!(out, "          {} '{}'", r.resource_type, r.resource_name);
+            let _ = writeln!(out, "          at {}:{}:{}", r.path, r.line, r.column);
+            let _ = writeln!(out, "          found: {}", r.message);
+            if let Some(fix) = r.fix {
+                let _ = writeln!(out, "          fix: {fix}");
+            }
+        }
+        out.push('\n');
+    }
+    for d in &report.diagnostics {
+        let level = match d.level {
+            crate::diagnostics::Level::Error => "error",
+            crate::diagnostics::Level::Warning => "warning",
+            crate::diagnostics::Level::Info => "info",
+        };
+        let at = if d.line > 0 {
+            format!("{}:{}:{}", d.path, d.line, d.column)
+        } else {
+            d.path.clone()
+        };
+        let _ = writeln!(out, "{level}[{}]: {at}: {}", d.code, d.message);
+    }
+    if !report.diagnostics.is_empty() {
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "{} files, {} resources, {} results: {} passed, {} failed, {} unknown; {} errors, {} warnings",
+        s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.errors, s.warnings
+    );
+    out
+}

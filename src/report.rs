@@ -1,0 +1,269 @@
+//! The report: what a scan found, in a stable, serialisable shape that every
+//! renderer reads. `docs/json-report.md` documents it; `schema_version`
+//! changes when a field is removed or changes meaning.
+
+use crate::diagnostics::{Diagnostic, Level};
+use crate::evaluate::{Outcome, Verdict};
+use crate::model::Deployed;
+use crate::scan::ScanOutput;
+use serde::Serialize;
+
+/// The version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub files: Vec<FileEntry>,
+    pub diagnostics: Vec<DiagnosticEntry>,
+    pub resources: Vec<ResourceEntry>,
+    pub results: Vec<ResultEntry>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Ids of the rules that ran.
+    pub rules: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    /// `arm` or `arm-parameters`.
+    pub format: &'static str,
+    /// Resources this file contributed (0 for parameter files and linked templates).
+    pub resources: usize,
+    /// The parameter file used with a template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticEntry {
+    pub level: Level,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResourceEntry {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    /// Symbolic name (language version 2.0 templates), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    pub format: &'static str,
+    /// `existing` references are read, not deployed.
+    pub existing: bool,
+    /// `yes`, or `unknown` when a condition the files do not fix decides it.
+    pub deployed: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResultEntry {
+    pub rule: &'static str,
+    /// The Azure Policy definition's name (GUID) for policy rules, else null.
+    pub policy: Option<&'static str>,
+    pub control: &'static str,
+    pub feature: Option<&'static str>,
+    pub result: Verdict,
+    pub severity: &'static str,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    /// The Azure Policy effect a failing policy rule would have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// For unknown results: the expressions whose values decide.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deciding: Vec<String>,
+    /// How to fix a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub results: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Report {
+    /// Builds the report from a scan and its evaluation. Secrets met during
+    /// the scan are redacted from every message.
+    pub fn build(
+        scan: &ScanOutput,
+        outcomes: &[Outcome],
+        diagnostics: &[Diagnostic],
+        rules: &[&'static crate::rules::Rule],
+    ) -> Report {
+        let secrets = &scan.model.secrets;
+        let sources = &scan.sources;
+        let files = scan
+            .files
+            .iter()
+            .map(|f| FileEntry {
+                path: sources.get(f.file).display.clone(),
+                format: f.format,
+                resources: f.resources,
+                parameters: f.parameters.map(|p| sources.get(p).display.clone()),
+            })
+            .collect();
+        let mut diags: Vec<DiagnosticEntry> = diagnostics
+            .iter()
+            .map(|d| {
+                let (path, line, column) = d.position(sources);
+                DiagnosticEntry {
+                    level: d.level,
+                    path,
+                    line,
+                    column,
+                    code: d.code,
+                    message: redact(&d.message, secrets),
+                }
+            })
+            .collect();
+        diags.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.code, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
+        });
+        diags.dedup_by(|a, b| {
+            a.path == b.path
+                && a.line == b.line
+                && a.column == b.column
+                && a.code == b.code
+                && a.message == b.message
+        });
+
+        let resources: Vec<ResourceEntry> = scan
+            .model
+            .resources
+            .iter()
+            .map(|r| {
+                let (path, line, column) = sources.position(r.span);
+                ResourceEntry {
+                    id: redact(&r.id, secrets),
+                    resource_type: r.resource_type.clone(),
+                    name: redact(&r.name, secrets),
+                    path,
+                    line,
+                    column,
+                    symbol: r.symbol.clone(),
+                    format: r.format,
+                    existing: r.existing,
+                    deployed: match r.deployed {
+                        Deployed::Yes => "yes",
+                        Deployed::Unknown { .. } => "unknown",
+                    },
+                }
+            })
+            .collect();
+
+        let mut results: Vec<ResultEntry> = outcomes
+            .iter()
+            .map(|o| {
+                let r = &scan.model.resources[o.resource];
+                let (path, line, column) = sources.position(o.span);
+                ResultEntry {
+                    rule: o.rule.id,
+                    policy: o.rule.policy(),
+                    control: o.rule.control,
+                    feature: o.rule.feature,
+                    result: o.verdict,
+                    severity: o.rule.severity.as_str(),
+                    resource_id: redact(&r.id, secrets),
+                    resource_type: r.resource_type.clone(),
+                    resource_name: redact(&r.name, secrets),
+                    path,
+                    line,
+                    column,
+                    message: redact(&o.message, secrets),
+                    effect: o.effect.clone(),
+                    deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+                    fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+                }
+            })
+            .collect();
+        results.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.rule, &a.resource_id).cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                b.rule,
+                &b.resource_id,
+            ))
+        });
+
+        let summary = Summary {
+            files: scan.files.len(),
+            resources: resources.iter().filter(|r| !r.existing).count(),
+            results: results.len(),
+            passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
+            failed: results.iter().filter(|r| r.result == Verdict::Fail).count(),
+            unknown: results
+                .iter()
+                .filter(|r| r.result == Verdict::Unknown)
+                .count(),
+            errors: diags.iter().filter(|d| d.level == Level::Error).count(),
+            warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "aml-baseline",
+                version: env!("CARGO_PKG_VERSION"),
+                rules: rules.iter().map(|r| r.id).collect(),
+            },
+            files,
+            diagnostics: diags,
+            resources,
+            results,
+            summary,
+        }
+    }
+
+    /// The exit code: 2 when an input could not be read or evaluated, else 1
+    /// when a rule failed, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if self.summary.errors > 0 {
+            2
+        } else if self.summary.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Replaces every secret in `text` with `***`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets {
+        if !s.is_empty() && out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "***");
+        }
+    }
+    out
+}

@@ -1,0 +1,271 @@
+//! The value type shared by the front ends, the deployment model and evaluation.
+//!
+//! It is JSON plus one more case: [`Value::Unknown`], a value the scanned files do
+//! not determine (a parameter with no value, `reference()` to a resource outside
+//! the deployment, `listKeys()`...). An unknown carries the expression text that
+//! produced it so that a result can name what decides it; it is never compared
+//! as a literal string.
+
+use indexmap::IndexMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// An ordered JSON object. Keys keep the case they were written with; ARM
+/// property names compare case-insensitively, so use [`Value::get`] to look up.
+pub type Object = IndexMap<String, Value>;
+
+/// A JSON value, or a value that the files do not determine.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Array(Vec<Value>),
+    Object(Object),
+    Unknown(Arc<Unknown>),
+}
+
+/// Why a value is unknown, and which expression produced it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Unknown {
+    /// The template expression (or Bicep/HCL text) whose value is not known.
+    pub expr: String,
+    /// A short human reason, e.g. "parameter 'pna' has no default and no value".
+    pub reason: String,
+}
+
+impl Value {
+    /// A new unknown value.
+    pub fn unknown(expr: impl Into<String>, reason: impl Into<String>) -> Value {
+        Value::Unknown(Arc::new(Unknown {
+            expr: expr.into(),
+            reason: reason.into(),
+        }))
+    }
+
+    /// A string value.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// The ARM type name of this value, as used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Unknown(_) => "unknown",
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Case-insensitive property lookup on an object; `None` for other values.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let obj = self.as_object()?;
+        obj.get(key).or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    }
+
+    /// Case-insensitive lookup along a dotted path (`properties.encryption.status`).
+    pub fn get_path(&self, path: &str) -> Option<&Value> {
+        let mut cur = self;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            cur = cur.get(part)?;
+        }
+        Some(cur)
+    }
+
+    /// True when this value or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match self {
+            Value::Unknown(_) => true,
+            Value::Array(a) => a.iter().any(Value::contains_unknown),
+            Value::Object(o) => o.values().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+
+    /// The first unknown found inside this value, depth first.
+    pub fn first_unknown(&self) -> Option<&Arc<Unknown>> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            Value::Array(a) => a.iter().find_map(Value::first_unknown),
+            Value::Object(o) => o.values().find_map(Value::first_unknown),
+            _ => None,
+        }
+    }
+
+    /// Converts from `serde_json`.
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts to `serde_json`. Unknown values become `unknown_as` (usually
+    /// `None` to drop the property, so that the engine sees it as absent).
+    pub fn to_json_with(
+        &self,
+        unknown_as: &dyn Fn(&Unknown) -> Option<serde_json::Value>,
+    ) -> Option<serde_json::Value> {
+        Some(match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Array(a) => serde_json::Value::Array(
+                a.iter()
+                    .filter_map(|v| v.to_json_with(unknown_as))
+                    .collect(),
+            ),
+            Value::Object(o) => serde_json::Value::Object(
+                o.iter()
+                    .filter_map(|(k, v)| v.to_json_with(unknown_as).map(|j| (k.clone(), j)))
+                    .collect(),
+            ),
+            Value::Unknown(u) => return unknown_as(u),
+        })
+    }
+
+    /// Converts to `serde_json`, writing unknowns as the string `"<unknown: EXPR>"`.
+    /// For display and reports only; never feed this to a comparison.
+    pub fn to_json_display(&self) -> serde_json::Value {
+        self.to_json_with(&|u| Some(serde_json::Value::String(format!("<unknown: {}>", u.expr))))
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl fmt::Display for Value {
+    /// Compact JSON-like rendering, for messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "'{s}'"),
+            Value::Unknown(u) => write!(f, "<unknown: {}>", u.expr),
+            other => write!(f, "{}", other.to_json_display()),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_is_case_insensitive() {
+        let v = Value::from_json(
+            &serde_json::json!({"Properties": {"PublicNetworkAccess": "Disabled"}}),
+        );
+        assert_eq!(
+            v.get_path("properties.publicNetworkAccess"),
+            Some(&Value::str("Disabled"))
+        );
+    }
+
+    #[test]
+    fn unknowns_are_dropped_or_marked() {
+        let mut o = Object::new();
+        o.insert("a".into(), Value::unknown("[parameters('x')]", "no value"));
+        o.insert("b".into(), Value::Int(1));
+        let v = Value::Object(o);
+        assert!(v.contains_unknown());
+        assert_eq!(
+            v.to_json_with(&|_| None).unwrap(),
+            serde_json::json!({"b": 1})
+        );
+        assert_eq!(
+            v.to_json_display(),
+            serde_json::json!({"a": "<unknown: [parameters('x')]>", "b": 1})
+        );
+    }
+}

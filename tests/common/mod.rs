@@ -1,0 +1,62 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use aml_baseline::report::Report;
+use aml_baseline::scan::{scan, ScanOptions};
+use std::path::{Path, PathBuf};
+
+/// `../shared/corpus/realworld` (CI has it at the same place), or `None`.
+pub fn realworld() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
+    p.is_dir().then_some(p)
+}
+
+/// A path inside the project.
+pub fn project(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Scans paths with the default rules and builds the report.
+pub fn report(paths: &[PathBuf], parameters: Option<PathBuf>) -> Report {
+    report_with(paths, parameters, false)
+}
+
+/// Scans paths, with every rule when `all_rules`.
+pub fn report_with(paths: &[PathBuf], parameters: Option<PathBuf>, all_rules: bool) -> Report {
+    let options = ScanOptions {
+        paths: paths.to_vec(),
+        parameters,
+        ..Default::default()
+    };
+    let output = scan(&options);
+    let rules = aml_baseline::cli::selected_rules(all_rules);
+    let (outcomes, mut diagnostics) = aml_baseline::evaluate::evaluate(&output.model, &rules);
+    diagnostics.extend(output.diagnostics.iter().cloned());
+    Report::build(&output, &outcomes, &diagnostics, &rules)
+}
+
+/// The result of `rule` (id or 8-hex policy prefix) on the resource named
+/// `name` (full name), as "pass" / "fail" / "unknown", or "n/a".
+pub fn verdict(report: &Report, rule: &str, name: &str) -> String {
+    let rule_id = aml_baseline::rules::find(rule).map(|r| r.id).unwrap_or(rule);
+    let hits: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.rule == rule_id && r.resource_name == name)
+        .collect();
+    match hits.as_slice() {
+        [] => "n/a".into(),
+        [one] => one.result.as_str().into(),
+        many => panic!("{} results for {rule} on {name}: {:?}", many.len(), many.iter().map(|r| &r.path).collect::<Vec<_>>()),
+    }
+}
+
+/// Error-level diagnostics, formatted for an assertion message.
+pub fn errors(report: &Report) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == aml_baseline::diagnostics::Level::Error)
+        .map(|d| format!("{}:{}:{} [{}] {}", d.path, d.line, d.column, d.code, d.message))
+        .collect()
+}
