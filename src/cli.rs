@@ -30,6 +30,19 @@ pub enum Command {
     Scan(ScanArgs),
     /// List every rule: id, kind, policy GUID, control, feature, severity, title.
     Rules(RulesArgs),
+    /// Print the deployment model the files evaluate to: every resource as
+    /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
+    Model(ModelArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Files and folders to read.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// A deployment parameter file to use with every template.
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,7 +91,53 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Rules(args) => run_rules(&args),
+        Command::Model(args) => run_model(&args),
     }
+}
+
+fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        parameters: args.parameters.clone(),
+        ..Default::default()
+    };
+    let output = scan::scan(&options);
+    let resources: Vec<serde_json::Value> = output
+        .model
+        .resources
+        .iter()
+        .map(|r| {
+            let (path, line, column) = output.sources.position(r.span);
+            serde_json::json!({
+                "id": r.id,
+                "path": format!("{path}:{line}:{column}"),
+                "existing": r.existing,
+                "deployed": match &r.deployed {
+                    crate::model::Deployed::Yes => "yes".to_string(),
+                    crate::model::Deployed::Unknown { expr } => format!("unknown: {expr}"),
+                },
+                "resource": r.body.to_json_display(),
+            })
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&resources)?;
+    let text = crate::report::redact(&text, &output.model.secrets);
+    write_output(None, &format!("{text}\n"))?;
+    let errors = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == crate::diagnostics::Level::Error)
+        .count();
+    for d in &output.diagnostics {
+        let (p, l, c) = d.position(&output.sources);
+        eprintln!(
+            "{:?}[{}]: {p}:{l}:{c}: {}",
+            d.level,
+            d.code,
+            crate::report::redact(&d.message, &output.model.secrets)
+        );
+    }
+    Ok(if errors > 0 { 2 } else { 0 })
 }
 
 /// The rules a scan runs.

@@ -51,7 +51,7 @@ pub struct Outcome {
 /// Runs `rules` over the model with the built-in policy engine.
 pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Diagnostic>) {
     let engine = PolicyEngine::builtin();
-    let related = ModelRelations { model };
+
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
@@ -60,6 +60,10 @@ pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Di
         .map(|(i, resource)| {
             let mut outcomes = Vec::new();
             let mut diags = Vec::new();
+            let related = ModelRelations {
+                model,
+                deployment: resource.deployment,
+            };
             for rule in rules {
                 if let RuleKind::Policy { definition } = rule.kind {
                     if let Some(o) =
@@ -184,19 +188,24 @@ fn locate(resource: &Resource, fields: &[String]) -> (Span, String) {
     };
     let fields: Vec<&String> = fields.iter().filter(|f| !selecting(f)).collect();
     for f in &fields {
-        if resource.is_set(f) {
-            let value = resource
-                .get(f)
-                .map(describe)
-                .unwrap_or_else(|| "not set".into());
-            return (resource.span_of(f), format!("`{f}` is {value}"));
+        // `list[*].x` reads the list itself, for the message.
+        let path = f.split("[*]").next().unwrap_or(f);
+        let value = resource.get(path).filter(|v| !matches!(v, Value::Null));
+        if let Some(value) = value {
+            return (
+                resource.span_of(path),
+                format!("`{path}` is {}", describe(value)),
+            );
         }
     }
     match fields.first() {
-        Some(f) => (
-            resource.span,
-            format!("`{f}` is not set (the service default applies)"),
-        ),
+        Some(f) => {
+            let path = f.split("[*]").next().unwrap_or(f);
+            (
+                resource.span_of(path),
+                format!("`{path}` is not set (the service default applies)"),
+            )
+        }
         None => (resource.span, "the resource as declared".to_string()),
     }
 }
@@ -215,6 +224,8 @@ fn describe(v: &Value) -> String {
 /// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
 struct ModelRelations<'m> {
     model: &'m Model,
+    /// Only resources of the same deployment are related.
+    deployment: u32,
 }
 
 impl RelatedResources for ModelRelations<'_> {
@@ -229,7 +240,7 @@ impl RelatedResources for ModelRelations<'_> {
         self.model
             .resources
             .iter()
-            .filter(|r| !r.existing && r.is_type(related_type))
+            .filter(|r| r.deployment == self.deployment && !r.existing && r.is_type(related_type))
             .filter(|r| {
                 let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
                 let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);

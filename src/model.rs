@@ -57,6 +57,10 @@ pub struct Resource {
     pub spans: BTreeMap<String, Span>,
     /// The input format the resource came from (`arm`, `bicep`, `terraform`).
     pub format: &'static str,
+    /// Which deployment (entry template, Bicep entry point, Terraform root
+    /// module) the resource belongs to. Relations between resources (private
+    /// endpoints, diagnostic settings) are only made within one deployment.
+    pub deployment: u32,
 }
 
 impl Resource {

@@ -308,7 +308,13 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             resources: result.resources.len(),
             parameters: params.map(|(p, _)| p),
         });
-        out.model.resources.extend(result.resources);
+        let deployment = out.files.len() as u32;
+        out.model
+            .resources
+            .extend(result.resources.into_iter().map(|mut r| {
+                r.deployment = deployment;
+                r
+            }));
         for s in result.secrets {
             if !out.model.secrets.contains(&s) {
                 out.model.secrets.push(s);

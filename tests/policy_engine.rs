@@ -1003,9 +1003,9 @@ fn lookups_with_zero_one_two_candidates() {
         diag(&other, "on", json!({"logs": logs(&[("allLogs", true)])}))
     };
     assert_eq!(eval(d, &ws, json!({}), &[]), nc("AuditIfNotExists"));
-    assert_eq!(eval(d, &ws, json!({}), &[on.clone()]), ok());
+    assert_eq!(eval(d, &ws, json!({}), std::slice::from_ref(&on)), ok());
     assert_eq!(
-        eval(d, &ws, json!({}), &[off.clone()]),
+        eval(d, &ws, json!({}), std::slice::from_ref(&off)),
         nc("AuditIfNotExists")
     );
     assert_eq!(eval(d, &ws, json!({}), &[off.clone(), on]), ok());
@@ -1224,7 +1224,7 @@ fn user_definitions() {
 #[test]
 fn parallel_evaluation_matches_sequential() {
     let e = engine();
-    let resources = vec![
+    let resources = [
         workspace(json!({"publicNetworkAccess": "Enabled"})),
         workspace(json!({"publicNetworkAccess": "Disabled", "encryption": {"status": "Enabled"}})),
         compute(

@@ -330,7 +330,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         let whole = s[..n].parse::<i64>().ok();
         s = &s[n..];
         let unit = s.chars().next().ok_or_else(bad)?;
-        s = &s[1..];
+        s = &s[unit.len_utf8()..];
         let per = |secs: f64| -> i128 { (number * secs * TICKS_PER_SECOND as f64).round() as i128 };
         match (in_time, unit, whole) {
             (false, 'Y', Some(w)) => {

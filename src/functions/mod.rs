@@ -22,6 +22,7 @@
 
 mod args;
 mod array;
+mod cidr;
 mod comparison;
 mod date;
 mod deployment;
@@ -355,6 +356,10 @@ static TABLE: &[Def] = &[
         Propagate,
         resource::tenant_resource_id,
     ),
+    // CIDR.
+    f("cidrHost", 2, n(2), Propagate, cidr::cidr_host),
+    f("cidrSubnet", 3, n(3), Propagate, cidr::cidr_subnet),
+    f("parseCidr", 1, n(1), Propagate, cidr::parse_cidr),
     // Lambda (evaluated by the expression evaluator, see `lambda`).
     f("filter", 2, n(2), Handled, lambda::needs_evaluator),
     f("groupBy", 2, n(2), Handled, lambda::needs_evaluator),
@@ -492,6 +497,62 @@ mod tests {
         .unwrap();
         let Value::Unknown(u) = v else { panic!() };
         assert_eq!(u.expr, "listKeys('id', '2020-01-01')");
+    }
+
+    /// Every function with many combinations of odd arguments: errors are
+    /// fine, panics are not.
+    #[test]
+    fn no_function_panics_on_odd_arguments() {
+        let pool = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(3),
+            Value::Int(i64::MAX),
+            Value::Int(i64::MIN),
+            Value::Float(1.5),
+            Value::Float(-1e300),
+            Value::str(""),
+            Value::str("a/b"),
+            Value::str("Microsoft.X/y/z"),
+            Value::str("é€"),
+            Value::str("2020-02-29T23:59:59Z"),
+            Value::str("-P1Y2M3DT4H5M6.5S"),
+            Value::str("10.0.0.0/8"),
+            Value::str("{0:N2}{1,-3}{{"),
+            Value::str("data:;base64,"),
+            Value::str("http://a/b/../c"),
+            Value::str("%e2%82"),
+            Value::Array(vec![]),
+            Value::Array(vec![Value::Int(1), Value::str("x"), Value::Null]),
+            Value::Array(vec![
+                Value::Array(vec![Value::Int(1)]),
+                Value::Array(vec![]),
+            ]),
+            Value::from_json(&serde_json::json!({"a": 1, "B": {"c": [1]}})),
+            Value::unknown("parameters('u')", "no value"),
+            Value::Array(vec![Value::unknown("parameters('u')", "no value")]),
+        ];
+        let env = TestEnv::new().param("p", Value::Int(1)).copy(None, 2);
+        let mut seed: u64 = 7;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for def in TABLE {
+            let max = def.max.unwrap_or(def.min + 3).min(def.min + 3);
+            for count in def.min..=max {
+                for _ in 0..150 {
+                    let args: Vec<Value> = (0..count)
+                        .map(|_| pool[(next() % pool.len() as u64) as usize].clone())
+                        .collect();
+                    let _ = call(def.name, args, &env);
+                }
+            }
+        }
     }
 
     #[test]

@@ -538,7 +538,7 @@ pub(crate) fn type_conditions(rule: &J) -> Vec<Rhs> {
         for op in ["equals", "in", "like"] {
             if let Some(v) = get(obj, op) {
                 match v {
-                    J::Array(items) => out.extend(items.iter().map(|x| rhs(x))),
+                    J::Array(items) => out.extend(items.iter().map(rhs)),
                     other => out.push(rhs(other)),
                 }
             }

@@ -856,6 +856,7 @@ impl<'b, 't> Scope<'b, 't> {
             symbol: symbol.map(str::to_string),
             spans: sink.into_map(),
             format: "arm",
+            deployment: 0,
         };
         self.build.out.borrow_mut().resources.push(resource);
 
@@ -937,6 +938,7 @@ impl<'b, 't> Scope<'b, 't> {
             symbol: symbol.map(str::to_string),
             spans: BTreeMap::new(),
             format: "arm",
+            deployment: 0,
         });
 
         if self.depth + 1 > self.build.limits.max_depth {
