@@ -128,32 +128,6 @@ pub fn parent_id(id: &str) -> Option<String> {
     Some(id[..id.len() - cut].to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_compose_types_and_names() {
-        let id = resource_id(
-            "/subscriptions/s/resourceGroups/rg",
-            "Microsoft.MachineLearningServices/workspaces/computes",
-            "ws/ci",
-        );
-        assert_eq!(
-            id,
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/ci"
-        );
-        assert_eq!(
-            parent_id(&id).unwrap(),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
-        );
-        assert_eq!(
-            parent_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.X/a/n"),
-            None
-        );
-    }
-}
-
 impl Model {
     /// Adds what Azure derives from relations between resources of the same
     /// deployment: a private endpoint whose `privateLinkServiceId` targets a
@@ -239,5 +213,31 @@ impl Model {
                 items.push(connection);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_compose_types_and_names() {
+        let id = resource_id(
+            "/subscriptions/s/resourceGroups/rg",
+            "Microsoft.MachineLearningServices/workspaces/computes",
+            "ws/ci",
+        );
+        assert_eq!(
+            id,
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/ci"
+        );
+        assert_eq!(
+            parent_id(&id).unwrap(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
+        );
+        assert_eq!(
+            parent_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.X/a/n"),
+            None
+        );
     }
 }

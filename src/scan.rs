@@ -44,6 +44,13 @@ pub struct ScanOutput {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One entry template to evaluate, with its parameter file.
+type Job<'a> = (
+    FileId,
+    &'a arm::json::Node,
+    Option<(FileId, &'a arm::json::Node)>,
+);
+
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -124,6 +131,27 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             (p, e)
         })
         .collect();
+    // A template named on its own brings the parameter files beside it.
+    let mut siblings = Vec::new();
+    for p in explicit.iter() {
+        let (Some(dir), Some(stem)) = (p.parent(), p.file_stem().and_then(|s| s.to_str())) else {
+            continue;
+        };
+        for name in [
+            format!("{stem}.parameters.json"),
+            "azuredeploy.parameters.json".to_string(),
+        ] {
+            let sibling = dir.join(name);
+            if sibling.is_file()
+                && !to_read.iter().any(|(q, _)| *q == sibling)
+                && !siblings.contains(&sibling)
+            {
+                siblings.push(sibling);
+            }
+        }
+    }
+    siblings.sort();
+    to_read.extend(siblings.into_iter().map(|p| (p, false)));
     let explicit_parameters = options
         .parameters
         .as_deref()
@@ -246,7 +274,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     }
     let root_dir = common_root(&paths);
     let sources = &out.sources;
-    let jobs: Vec<(FileId, &arm::json::Node, Option<(FileId, &arm::json::Node)>)> = templates
+    let jobs: Vec<Job> = templates
         .iter()
         .filter(|(id, _)| !linked.contains(&arm::template::normalize_path(&sources.get(*id).path)))
         .map(|(id, node)| {

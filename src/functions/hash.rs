@@ -223,6 +223,12 @@ mod tests {
             "11fb06fb-712d-4ddd-98c7-e71bbd588830"
         );
         assert_eq!(eval("[guid('a', 'b')]"), Value::String(g));
+        // Cross-checked with Python's uuid.uuid5 (an independent implementation).
+        assert_eq!(guid(&["a", "b"]), "2d796349-8c7e-55ec-9624-54ece82ed031");
+        assert_eq!(
+            eval("[guid(resourceGroup().id, 'principal', 'b24988ac-6180-42a0-ab88-20f7382dd24c')]"),
+            Value::str("25bba62f-7c4f-5b60-afdf-3d68f3d9ae92")
+        );
         assert_eq!(eval("[guid('x')]"), eval("[guid('x')]"));
         assert_ne!(eval("[guid('x')]"), eval("[guid('X')]"));
     }

@@ -2,7 +2,7 @@
 
 use super::builtin::BUILTIN;
 use super::catalogue::{path_segments, Catalogue, Seg};
-use super::resource::{prepare, scope_of, short_name, unknown_leaves};
+use super::resource::{prepare, scope_of, short_name, unknown_leaves, UnknownLeaf};
 use super::rewrite::{
     applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,
     param_ref, referenced_params, required_types, rewrite_legacy_aliases, type_conditions,
@@ -275,7 +275,6 @@ impl PolicyEngine {
                 ),
             };
         }
-        let leaves = unknown_leaves(resource.body);
         let decided = |applicable: &Result<bool, String>| match applicable {
             Ok(false) => Some(PolicyOutcome::NotApplicable),
             Err(message) => Some(PolicyOutcome::Error {
@@ -283,7 +282,12 @@ impl PolicyEngine {
             }),
             Ok(true) => None,
         };
-        if leaves.is_empty() {
+
+        // Unknown values that the definition reads, grouped by expression.
+        let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
+        let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
+        add_unknowns(&mut vars, unknown_leaves(resource.body), &reads);
+        if vars.is_empty() {
             if let Some(o) = decided(&applicable) {
                 return o;
             }
@@ -291,33 +295,10 @@ impl PolicyEngine {
         if let Some(lookup) = &c.lookup {
             subject.candidates = candidates(lookup, resource, &params, related);
         }
-
-        // Unknown values that the definition reads, grouped by expression.
-        let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
-        let mut add = |leaves: Vec<super::resource::UnknownLeaf>, reads: &[ReadPath]| {
-            for leaf in leaves {
-                let alts = alternatives(&leaf.path, reads);
-                if alts.len() < 2 {
-                    continue; // not read by the definition
-                }
-                match vars.iter_mut().find(|(e, _)| *e == leaf.unknown.expr) {
-                    Some((_, existing)) => {
-                        for a in alts {
-                            if !existing.contains(&a) {
-                                existing.push(a);
-                            }
-                        }
-                    }
-                    None => vars.push((leaf.unknown.expr.clone(), alts)),
-                }
-            }
-        };
-        let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
-        add(leaves, &reads);
         for cand in &subject.candidates {
             let reads =
                 self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), &params);
-            add(unknown_leaves(&cand.body), &reads);
+            add_unknowns(&mut vars, unknown_leaves(&cand.body), &reads);
         }
         if vars.is_empty() {
             // No unknown is read: the first pass stands.
@@ -475,6 +456,31 @@ fn lower(s: &Seg) -> Seg {
     match s {
         Seg::Key(k) => Seg::Key(k.to_ascii_lowercase()),
         Seg::Any => Seg::Any,
+    }
+}
+
+/// Adds the unknowns among `leaves` that a read path touches to `vars`
+/// (one variable per expression, with the union of their alternatives).
+fn add_unknowns(
+    vars: &mut Vec<(String, Vec<Option<J>>)>,
+    leaves: Vec<UnknownLeaf>,
+    reads: &[ReadPath],
+) {
+    for leaf in leaves {
+        let alts = alternatives(&leaf.path, reads);
+        if alts.len() < 2 {
+            continue; // not read by the definition
+        }
+        match vars.iter_mut().find(|(e, _)| *e == leaf.unknown.expr) {
+            Some((_, existing)) => {
+                for a in alts {
+                    if !existing.contains(&a) {
+                        existing.push(a);
+                    }
+                }
+            }
+            None => vars.push((leaf.unknown.expr.clone(), alts)),
+        }
     }
 }
 

@@ -97,9 +97,13 @@ pub enum Evaluability {
 /// position of the problem in that file (1-based; 1:1 when unknown).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyLoadError {
+    /// The path given with the definition text.
     pub path: String,
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub col: u32,
+    /// What is wrong, without the position.
     pub message: String,
 }
 
@@ -136,11 +140,17 @@ pub struct PolicyResource<'a> {
 /// An owned [`PolicyResource`], as returned by [`RelatedResources`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedPolicyResource {
+    /// See [`PolicyResource::id`].
     pub id: String,
+    /// See [`PolicyResource::resource_type`].
     pub resource_type: String,
+    /// See [`PolicyResource::full_name`].
     pub full_name: String,
+    /// See [`PolicyResource::api_version`].
     pub api_version: Option<String>,
+    /// See [`PolicyResource::location`].
     pub location: Option<String>,
+    /// See [`PolicyResource::body`].
     pub body: Value,
 }
 

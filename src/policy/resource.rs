@@ -72,6 +72,10 @@ pub(crate) fn prepare(cat: &Catalogue, r: &PolicyResource, subst: Substitute) ->
         r.full_name
     };
     if let Ok(obj) = raw.as_object_mut() {
+        // The host's type and short name replace the body's, whatever their casing.
+        obj.retain(|k, _| {
+            !matches!(k, RValue::String(s) if s.eq_ignore_ascii_case("type") || s.eq_ignore_ascii_case("name"))
+        });
         obj.insert(RValue::from("type"), RValue::from(r.resource_type));
         obj.insert(RValue::from("name"), RValue::from(short_name(full_name)));
         if !r.id.is_empty() && r.body.get("id").is_none() {
@@ -183,6 +187,26 @@ mod tests {
         let leaves = unknown_leaves(&Value::Object(o));
         assert_eq!(leaves.len(), 2);
         assert_eq!(leaves[0].path, vec![Seg::Key("a".into())]);
+    }
+
+    #[test]
+    fn host_fields_replace_the_body_s() {
+        let cat = Catalogue::shipped();
+        let body = json(serde_json::json!({"Name": "ws/ci", "TYPE": "x", "properties": {}}));
+        let r = PolicyResource {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/ci",
+            resource_type: "Microsoft.MachineLearningServices/workspaces/computes",
+            full_name: "ws/ci",
+            api_version: Some("2024-04-01"),
+            location: Some("eastus"),
+            body: &body,
+        };
+        let v = prepare(cat, &r, &|_| None);
+        assert_eq!(v["name"], RValue::from("ci"));
+        assert_eq!(v["fullname"], RValue::from("ws/ci"));
+        assert_eq!(v["type"], RValue::from(r.resource_type));
+        assert_eq!(v["location"], RValue::from("eastus"));
+        assert_eq!(v["apiversion"], RValue::from("2024-04-01"));
     }
 
     #[test]

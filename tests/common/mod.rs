@@ -38,7 +38,9 @@ pub fn report_with(paths: &[PathBuf], parameters: Option<PathBuf>, all_rules: bo
 /// The result of `rule` (id or 8-hex policy prefix) on the resource named
 /// `name` (full name), as "pass" / "fail" / "unknown", or "n/a".
 pub fn verdict(report: &Report, rule: &str, name: &str) -> String {
-    let rule_id = aml_baseline::rules::find(rule).map(|r| r.id).unwrap_or(rule);
+    let rule_id = aml_baseline::rules::find(rule)
+        .map(|r| r.id)
+        .unwrap_or(rule);
     let hits: Vec<_> = report
         .results
         .iter()
@@ -47,7 +49,11 @@ pub fn verdict(report: &Report, rule: &str, name: &str) -> String {
     match hits.as_slice() {
         [] => "n/a".into(),
         [one] => one.result.as_str().into(),
-        many => panic!("{} results for {rule} on {name}: {:?}", many.len(), many.iter().map(|r| &r.path).collect::<Vec<_>>()),
+        many => panic!(
+            "{} results for {rule} on {name}: {:?}",
+            many.len(),
+            many.iter().map(|r| &r.path).collect::<Vec<_>>()
+        ),
     }
 }
 
@@ -57,6 +63,11 @@ pub fn errors(report: &Report) -> Vec<String> {
         .diagnostics
         .iter()
         .filter(|d| d.level == aml_baseline::diagnostics::Level::Error)
-        .map(|d| format!("{}:{}:{} [{}] {}", d.path, d.line, d.column, d.code, d.message))
+        .map(|d| {
+            format!(
+                "{}:{}:{} [{}] {}",
+                d.path, d.line, d.column, d.code, d.message
+            )
+        })
         .collect()
 }

@@ -1429,11 +1429,7 @@ fn describe_type(v: &Value) -> &'static str {
 /// Adds every string inside a secure value to the secrets to redact.
 fn collect_secrets(v: &Value, out: &mut Vec<String>) {
     match v {
-        Value::String(s) if s.len() >= 4 => {
-            if !out.contains(s) {
-                out.push(s.clone());
-            }
-        }
+        Value::String(s) if s.len() >= 4 && !out.contains(s) => out.push(s.clone()),
         Value::Array(a) => a.iter().for_each(|i| collect_secrets(i, out)),
         Value::Object(o) => o.values().for_each(|i| collect_secrets(i, out)),
         _ => {}
