@@ -60,9 +60,24 @@ pub struct ScanArgs {
     /// (otherwise `<name>.parameters.json` beside each template).
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// Set a Terraform input variable (`NAME=VALUE`), as `terraform plan -var` does.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// A Terraform variable file (`.tfvars`), as `terraform plan -var-file` does.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// Run every rule, including those off by default.
     #[arg(long)]
     pub all_rules: bool,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, found '{s}'")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,6 +167,8 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
+        terraform_vars: args.vars.clone(),
+        terraform_var_files: args.var_files.clone(),
         ..Default::default()
     };
     let output = scan::scan(&options);

@@ -2,14 +2,96 @@
 //!
 //! Today: ARM deployment templates (`.json`, `.jsonc`) with their parameter
 //! files. Discovery ([`discover`]) walks the given paths, honouring
-//! `.gitignore`, and keeps the files some front end may read.
+//! `.gitignore`, and keeps the files some front end may read; the scan reads
+//! them once into a [`SourceMap`] and hands them to every front end
+//! ([`run_all`]). A front end returns one [`DeploymentOutput`] per entry file
+//! (an ARM template with its parameters, a Bicep entry point, a Terraform root
+//! module) and a [`ScannedFile`] for every file it read.
 
 pub mod arm;
 
+use crate::diagnostics::Diagnostic;
+use crate::model::Resource;
+use crate::scan::ScanOptions;
+use crate::source::{FileId, SourceMap};
 use std::path::{Path, PathBuf};
 
-/// Extensions a front end may read.
+/// Extensions some front end may read.
 const EXTENSIONS: &[&str] = &["json", "jsonc"];
+
+/// A file the scan read, for the front ends.
+#[derive(Clone, Copy, Debug)]
+pub struct InputFile {
+    pub id: FileId,
+    /// Named on the command line (not found by walking a folder).
+    pub explicit: bool,
+}
+
+/// What every front end gets: all files read, and the scan's options.
+pub struct FrontendInput<'a> {
+    pub sources: &'a SourceMap,
+    pub files: &'a [InputFile],
+    pub options: &'a ScanOptions,
+    /// Linked templates and local modules are only followed inside this folder.
+    pub root_dir: Option<&'a Path>,
+}
+
+/// One input file and what was read from it.
+#[derive(Clone, Debug)]
+pub struct ScannedFile {
+    pub file: FileId,
+    /// `arm`, `arm-parameters`, ...
+    pub format: &'static str,
+    /// Resources the file contributed to the model (entry files only).
+    pub resources: usize,
+    /// The parameter file used with this template, if any.
+    pub parameters: Option<FileId>,
+}
+
+/// The resources of one deployment (one entry file and what it pulls in).
+#[derive(Debug, Default)]
+pub struct DeploymentOutput {
+    pub entry: FileId,
+    pub resources: Vec<Resource>,
+    /// Secret values met (secure parameters), to redact from every output.
+    pub secrets: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What a front end produced.
+#[derive(Debug, Default)]
+pub struct FrontendOutput {
+    pub deployments: Vec<DeploymentOutput>,
+    pub files: Vec<ScannedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs every front end over the files read.
+pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
+    vec![arm::run(input)]
+}
+
+/// Whether a file found by walking a folder is worth reading: a cheap look at
+/// its name and first bytes, so that large repositories stay fast.
+pub fn worth_reading(path: &Path, text: &str) -> bool {
+    arm::wants(path) && arm::may_be_arm(text)
+}
+
+/// Files that come with a file named on the command line: the parameter
+/// files beside an ARM template.
+pub fn companions(path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
+        return Vec::new();
+    };
+    [
+        format!("{stem}.parameters.json"),
+        "azuredeploy.parameters.json".to_string(),
+    ]
+    .into_iter()
+    .map(|n| dir.join(n))
+    .filter(|p| p.is_file())
+    .collect()
+}
 
 /// Walks `paths` (files and folders) and returns the candidate input files,
 /// sorted, without duplicates. Files named explicitly are kept whatever their

@@ -9,7 +9,8 @@
 //!   aliases, and the separate *applicability* condition;
 //! - resource preparation ([`resource`]): key casing, host fields, unknowns;
 //! - evaluation ([`engine`]): mode, parameters, applicability,
-//!   auditIfNotExists / deployIfNotExists lookups, unknown alternatives.
+//!   auditIfNotExists / deployIfNotExists lookups;
+//! - unknown values ([`unknowns`]): alternatives and their verdict.
 //!
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
@@ -19,6 +20,7 @@ mod catalogue;
 mod engine;
 mod resource;
 mod rewrite;
+mod unknowns;
 
 use crate::value::Value;
 

@@ -190,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn host_fields_replace_the_body_s() {
+    fn host_fields_override_the_body() {
         let cat = Catalogue::shipped();
         let body = json(serde_json::json!({"Name": "ws/ci", "TYPE": "x", "properties": {}}));
         let r = PolicyResource {
