@@ -4,13 +4,13 @@
 //! regorus parses, compiles and runs a definition; this module is the *host*
 //! around it (docs/decisions/0002-policy-engine.md):
 //!
-//! - the shipped alias catalogue ([`catalogue`]) and built-in definitions;
-//! - pre-compile rewrites of the definition JSON ([`rewrite`]): legacy array
+//! - the shipped alias catalogue (`catalogue`) and built-in definitions;
+//! - pre-compile rewrites of the definition JSON (`rewrite`): legacy array
 //!   aliases, and the separate *applicability* condition;
-//! - resource preparation ([`resource`]): key casing, host fields, unknowns;
-//! - evaluation ([`engine`]): mode, parameters, applicability,
+//! - resource preparation (`resource`): key casing, host fields, unknowns;
+//! - evaluation (`engine`): mode, parameters, applicability,
 //!   auditIfNotExists / deployIfNotExists lookups;
-//! - unknown values ([`unknowns`]): alternatives and their verdict.
+//! - unknown values (`unknowns`): alternatives and their verdict.
 //!
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
