@@ -1,9 +1,8 @@
 //! Argument parsing and the subcommands. Parsing has no side effects; each
 //! subcommand then runs the pipeline and prints.
 
-use crate::evaluate;
+use crate::pipeline::{AssumeUnknown, Settings};
 use crate::render;
-use crate::report::Report;
 use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions};
 use anyhow::Context;
@@ -30,6 +29,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// List every rule: id, kind, policy GUID, control, feature, severity, title.
     Rules(RulesArgs),
+    /// Print the baseline's controls and features, and which rules cover each.
+    Baseline(RulesArgs),
+    /// Print a rule's documentation (by id, policy GUID or its first 8 hex digits).
+    Explain(ExplainArgs),
     /// Print the deployment model the files evaluate to: every resource as
     /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
     Model(ModelArgs),
@@ -69,6 +72,32 @@ pub struct ScanArgs {
     /// Run every rule, including those off by default.
     #[arg(long)]
     pub all_rules: bool,
+    /// The configuration file (default: `aml-baseline.toml` in the first
+    /// scanned folder or above it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not look for `aml-baseline.toml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// How to count results the files do not decide: report them as
+    /// `unknown` (default), or treat them as `fail` or `pass`.
+    #[arg(long, value_enum, default_value_t = Assume::Unknown, value_name = "AS")]
+    pub assume_unknown: Assume,
+    /// The date attestation expiries are compared with (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<crate::config::Date>,
+}
+
+/// `--assume-unknown` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Assume {
+    Unknown,
+    Fail,
+    Pass,
+}
+
+fn parse_date(s: &str) -> Result<crate::config::Date, String> {
+    crate::config::Date::parse(s)
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -78,6 +107,12 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("expected NAME=VALUE, found '{s}'")),
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Rule id (`AMLB-POL-438c38d2`), policy GUID or its first 8 hex digits.
+    pub rule: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +141,8 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Rules(args) => run_rules(&args),
+        Command::Baseline(args) => run_baseline(&args),
+        Command::Explain(args) => run_explain(&args),
         Command::Model(args) => run_model(&args),
     }
 }
@@ -155,12 +192,9 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     Ok(if errors > 0 { 2 } else { 0 })
 }
 
-/// The rules a scan runs.
+/// The rules a scan runs without a configuration file.
 pub fn selected_rules(all: bool) -> Vec<&'static Rule> {
-    rules::all()
-        .iter()
-        .filter(|r| all || r.enabled_by_default)
-        .collect()
+    crate::pipeline::select_rules(all, &Default::default())
 }
 
 fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
@@ -171,17 +205,116 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
         terraform_var_files: args.var_files.clone(),
         ..Default::default()
     };
-    let output = scan::scan(&options);
-    let rules = selected_rules(args.all_rules);
-    let (outcomes, mut diagnostics) = evaluate::evaluate(&output.model, &rules);
-    diagnostics.extend(output.diagnostics.iter().cloned());
-    let report = Report::build(&output, &outcomes, &diagnostics, &rules);
+    let settings = Settings {
+        all_rules: args.all_rules,
+        config: args.config.clone(),
+        no_config: args.no_config,
+        assume_unknown: match args.assume_unknown {
+            Assume::Unknown => AssumeUnknown::Unknown,
+            Assume::Fail => AssumeUnknown::Fail,
+            Assume::Pass => AssumeUnknown::Pass,
+        },
+        today: args.today,
+    };
+    let run = crate::pipeline::run(&options, &settings);
     let text = match args.format {
-        Format::Text => render::text::render(&report),
-        Format::Json => render::json::render(&report),
+        Format::Text => render::text::render(&run.report),
+        Format::Json => render::json::render(&run.report),
     };
     write_output(args.output.as_ref(), &text)?;
-    Ok(report.exit_code())
+    Ok(run.report.exit_code())
+}
+
+fn run_baseline(args: &RulesArgs) -> anyhow::Result<i32> {
+    let catalogue = crate::baseline::catalogue();
+    let covering = |control: &str, feature: &str| -> Vec<&'static str> {
+        rules::all()
+            .iter()
+            .filter(|r| r.control == control && r.feature == Some(feature))
+            .map(|r| r.id)
+            .collect()
+    };
+    let text = match args.format {
+        Format::Json => {
+            let controls: Vec<serde_json::Value> = catalogue
+                .controls
+                .iter()
+                .map(|c| {
+                    let features: Vec<serde_json::Value> = c
+                        .features
+                        .iter()
+                        .map(|f| {
+                            serde_json::json!({
+                                "name": f.name,
+                                "supported": f.supported,
+                                "enabled_by_default": f.enabled_by_default,
+                                "responsibility": f.responsibility,
+                                "evidence": f.evidence,
+                                "description": f.description,
+                                "guidance": f.guidance,
+                                "reference": f.reference,
+                                "rules": covering(&c.id, &f.name),
+                            })
+                        })
+                        .collect();
+                    let other: Vec<&str> = rules::all()
+                        .iter()
+                        .filter(|r| r.control == c.id && r.feature.is_none())
+                        .map(|r| r.id)
+                        .collect();
+                    serde_json::json!({
+                        "id": c.id, "domain": c.domain, "title": c.title,
+                        "features": features, "other_rules": other,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "benchmark": catalogue.benchmark,
+                "baseline": catalogue.baseline,
+                "controls": controls,
+            }))?;
+            s.push('\n');
+            s
+        }
+        Format::Text => {
+            let mut s = format!("{} ({})\n\n", catalogue.baseline, catalogue.benchmark);
+            for c in &catalogue.controls {
+                s.push_str(&format!("{}  {}  [{}]\n", c.id, c.title, c.domain));
+                for f in &c.features {
+                    let rules = covering(&c.id, &f.name);
+                    let how = match f.evidence.as_str() {
+                        "files" if rules.is_empty() => "files (no rule yet)".to_string(),
+                        "files" => format!("rules: {}", rules.join(", ")),
+                        "manual" => "manual: attest in aml-baseline.toml".to_string(),
+                        "platform" => "platform: Microsoft, on by default".to_string(),
+                        _ => "not supported by the service".to_string(),
+                    };
+                    s.push_str(&format!("  - {}\n      {how}\n", f.name));
+                }
+                for r in rules::all()
+                    .iter()
+                    .filter(|r| r.control == c.id && r.feature.is_none())
+                {
+                    s.push_str(&format!("  + {} ({})\n", r.title, r.id));
+                }
+            }
+            s
+        }
+    };
+    write_output(None, &text)?;
+    Ok(0)
+}
+
+fn run_explain(args: &ExplainArgs) -> anyhow::Result<i32> {
+    let Some(rule) = rules::find(&args.rule) else {
+        eprintln!(
+            "error: no rule is named '{}' (see `aml-baseline rules`)",
+            args.rule
+        );
+        return Ok(2);
+    };
+    write_output(None, &rules::docs::page(rule))?;
+    Ok(0)
 }
 
 fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {

@@ -28,6 +28,12 @@ pub struct Diagnostic {
 pub enum Location {
     Span(Span),
     Path(String),
+    /// A position in a file that is not an input (the configuration file).
+    Position {
+        path: String,
+        line: u32,
+        column: u32,
+    },
     None,
 }
 
@@ -64,6 +70,7 @@ impl Diagnostic {
         match &self.location {
             Location::Span(s) => sources.position(*s),
             Location::Path(p) => (p.clone(), 0, 0),
+            Location::Position { path, line, column } => (path.clone(), *line, *column),
             Location::None => (String::new(), 0, 0),
         }
     }
@@ -88,4 +95,5 @@ pub const CODES: &[(&str, &str)] = &[
     ("depth-limit", "nested deployments or linked templates are nested deeper than the limit"),
     ("template-link", "a linked template was not followed (remote URI, outside the scanned tree, or missing)"),
     ("policy", "a policy definition could not be evaluated for a resource"),
+    ("config", "the configuration file could not be read, or names a rule, parameter or feature that does not exist"),
 ];

@@ -11,6 +11,7 @@ use crate::rules::{Rule, RuleKind};
 use crate::source::Span;
 use crate::value::Value;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// pass, fail or unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -48,8 +49,15 @@ pub struct Outcome {
     pub deciding: Vec<String>,
 }
 
+/// Assignment parameters of policy rules set by the configuration, by rule id.
+pub type RuleParameters = HashMap<&'static str, serde_json::Map<String, serde_json::Value>>;
+
 /// Runs `rules` over the model with the built-in policy engine.
-pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Diagnostic>) {
+pub fn evaluate(
+    model: &Model,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+) -> (Vec<Outcome>, Vec<Diagnostic>) {
     let engine = PolicyEngine::builtin();
 
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
@@ -65,13 +73,16 @@ pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Di
                 deployment: resource.deployment,
             };
             for rule in rules {
-                if let RuleKind::Policy { definition } = rule.kind {
-                    if let Some(o) =
-                        run_policy_rule(engine, rule, definition, i, resource, &related, &mut diags)
-                    {
-                        outcomes.push(o);
+                let outcome = match rule.kind {
+                    RuleKind::Policy { definition } => {
+                        let overrides = parameters.get(rule.id);
+                        run_policy_rule(
+                            engine, rule, definition, overrides, i, resource, &related, &mut diags,
+                        )
                     }
-                }
+                    RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+                };
+                outcomes.extend(outcome.map(|o| conditional(o, resource)));
             }
             (outcomes, diags)
         })
@@ -85,10 +96,12 @@ pub fn evaluate(model: &Model, rules: &[&'static Rule]) -> (Vec<Outcome>, Vec<Di
     (outcomes, diags)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_policy_rule(
     engine: &PolicyEngine,
     rule: &'static Rule,
     definition: &str,
+    overrides: Option<&serde_json::Map<String, serde_json::Value>>,
     index: usize,
     resource: &Resource,
     related: &ModelRelations,
@@ -100,6 +113,9 @@ fn run_policy_rule(
         if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(text) {
             params.extend(extra);
         }
+    }
+    if let Some(o) = overrides {
+        params.extend(o.clone());
     }
     let policy_resource = PolicyResource {
         id: &resource.id,
@@ -116,7 +132,7 @@ fn run_policy_rule(
         resource.api_version.as_deref(),
     );
     let (span, found) = locate(resource, &fields);
-    let (mut verdict, effect, deciding, mut message) = match outcome {
+    let (verdict, effect, deciding, message) = match outcome {
         PolicyOutcome::NotApplicable => return None,
         PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
         PolicyOutcome::NonCompliant { effect } => {
@@ -158,14 +174,6 @@ fn run_policy_rule(
             )
         }
     };
-    let mut deciding = deciding;
-    if let Deployed::Unknown { expr } = &resource.deployed {
-        if verdict == Verdict::Fail {
-            verdict = Verdict::Unknown;
-            message = format!("{message} (the resource is deployed only if `{expr}` is true, which the files do not fix)");
-            deciding.push(expr.clone());
-        }
-    }
     Some(Outcome {
         rule,
         resource: index,
@@ -174,6 +182,47 @@ fn run_policy_rule(
         span,
         effect,
         deciding,
+    })
+}
+
+/// A failure on a resource whose deployment depends on an unknown condition
+/// is unknown: it fails only if the resource is deployed.
+fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+    if let Deployed::Unknown { expr } = &resource.deployed {
+        if o.verdict == Verdict::Fail {
+            o.verdict = Verdict::Unknown;
+            o.message = format!(
+                "{} (the resource is deployed only if `{expr}` is true, which the files do not fix)",
+                o.message
+            );
+            o.deciding.push(expr.clone());
+        }
+    }
+    o
+}
+
+fn run_native_rule(
+    model: &Model,
+    rule: &'static Rule,
+    check: crate::rules::native::CheckFn,
+    index: usize,
+    resource: &Resource,
+) -> Option<Outcome> {
+    let cx = crate::rules::native::CheckContext { model, resource };
+    let finding = check(&cx)?;
+    let span = finding
+        .path
+        .as_deref()
+        .map(|p| resource.span_of(p))
+        .unwrap_or(resource.span);
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict: finding.verdict,
+        message: finding.message,
+        span,
+        effect: None,
+        deciding: finding.deciding,
     })
 }
 

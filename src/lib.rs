@@ -17,13 +17,16 @@
 //! - [`evaluate`]: runs every rule over the model, in parallel.
 //! - [`report`] and [`render`]: the findings, and their text and JSON renderings.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod evaluate;
 pub mod expr;
 pub mod frontend;
 pub mod functions;
 pub mod model;
+pub mod pipeline;
 pub mod policy;
 pub mod render;
 pub mod report;

@@ -19,6 +19,8 @@ pub struct Report {
     pub diagnostics: Vec<DiagnosticEntry>,
     pub resources: Vec<ResourceEntry>,
     pub results: Vec<ResultEntry>,
+    /// Every control and feature of the baseline with its status.
+    pub baseline: crate::baseline::Baseline,
     pub summary: Summary,
 }
 
@@ -118,6 +120,8 @@ impl Report {
         outcomes: &[Outcome],
         diagnostics: &[Diagnostic],
         rules: &[&'static crate::rules::Rule],
+        attestations: &[crate::config::Attestation],
+        today: crate::config::Date,
     ) -> Report {
         let secrets = &scan.model.secrets;
         let sources = &scan.sources;
@@ -229,6 +233,7 @@ impl Report {
             errors: diags.iter().filter(|d| d.level == Level::Error).count(),
             warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
         };
+        let baseline = crate::baseline::assess(rules, &results, attestations, today);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -240,6 +245,7 @@ impl Report {
             diagnostics: diags,
             resources,
             results,
+            baseline,
             summary,
         }
     }

@@ -10,6 +10,7 @@ use std::fmt::Write;
 /// Plain text (no colour), deterministic.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    summary_table(report, &mut out);
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
     for r in report.results.iter().filter(|r| r.result != Verdict::Pass) {
         by_control
@@ -60,4 +61,41 @@ pub fn render(report: &Report) -> String {
         s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.errors, s.warnings
     );
     out
+}
+
+/// One screen: every control with its status and feature counts.
+fn summary_table(report: &Report, out: &mut String) {
+    use crate::baseline::Status;
+    let _ = writeln!(out, "{}", report.baseline.baseline);
+    let _ = writeln!(out, "{:<6} {:<15} {:<54} features", "", "status", "control");
+    for c in &report.baseline.controls {
+        let mut counts: Vec<String> = Vec::new();
+        for s in [
+            Status::Fail,
+            Status::Unknown,
+            Status::Manual,
+            Status::Pass,
+            Status::Platform,
+            Status::NotApplicable,
+        ] {
+            let n = c.features.iter().filter(|f| f.status == s).count();
+            if n > 0 {
+                counts.push(format!("{n} {}", s.as_str().replace('_', " ")));
+            }
+        }
+        let title: String = if c.title.chars().count() > 54 {
+            c.title.chars().take(51).collect::<String>() + "..."
+        } else {
+            c.title.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "{:<6} {:<15} {:<54} {}",
+            c.id,
+            c.status.as_str().replace('_', " "),
+            title,
+            counts.join(", ")
+        );
+    }
+    out.push('\n');
 }

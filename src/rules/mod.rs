@@ -12,6 +12,8 @@
 //! `aml-baseline rules` lists them all.
 
 pub mod controls;
+pub mod docs;
+pub mod native;
 mod policy_rules;
 
 pub use policy_rules::POLICY_RULES;
@@ -40,12 +42,22 @@ impl Severity {
 }
 
 /// What a rule runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum RuleKind {
     /// A built-in Azure Policy definition, by its full GUID.
     Policy { definition: &'static str },
-    /// A check written in Rust.
-    Native,
+    /// A check written in Rust: called once per deployed resource of the
+    /// model; an empty result means the rule does not apply to it.
+    Native { check: native::CheckFn },
+}
+
+impl std::fmt::Debug for RuleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleKind::Policy { definition } => write!(f, "Policy({definition})"),
+            RuleKind::Native { .. } => write!(f, "Native"),
+        }
+    }
 }
 
 /// A rule's description and mapping. All fields are static data.
@@ -80,7 +92,7 @@ impl Rule {
     pub fn policy(&self) -> Option<&'static str> {
         match self.kind {
             RuleKind::Policy { definition } => Some(definition),
-            RuleKind::Native => None,
+            RuleKind::Native { .. } => None,
         }
     }
 
@@ -88,21 +100,27 @@ impl Rule {
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             RuleKind::Policy { .. } => "policy",
-            RuleKind::Native => "native",
+            RuleKind::Native { .. } => "native",
         }
     }
 }
 
-/// Every rule, policy rules first, in id order within each kind.
-pub fn all() -> &'static [Rule] {
-    POLICY_RULES
+/// Every rule: policy rules, then native rules.
+pub fn all() -> &'static [&'static Rule] {
+    static ALL: std::sync::OnceLock<Vec<&'static Rule>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        POLICY_RULES
+            .iter()
+            .chain(native::RULES.iter().copied())
+            .collect()
+    })
 }
 
 /// Looks a rule up by id (case-insensitive), by policy GUID, or by the GUID's
 /// first 8 hex digits.
 pub fn find(key: &str) -> Option<&'static Rule> {
     let key = key.trim();
-    all().iter().find(|r| {
+    all().iter().copied().find(|r| {
         r.id.eq_ignore_ascii_case(key)
             || r.policy().is_some_and(|g| {
                 g.eq_ignore_ascii_case(key) || (key.len() == 8 && g[..8].eq_ignore_ascii_case(key))
@@ -121,6 +139,16 @@ mod tests {
         for r in all() {
             assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
             assert!(r.id.starts_with("AMLB-"), "{}", r.id);
+            if r.policy().is_none() {
+                // Native ids: AMLB-<control without dash>-<3 digits>.
+                let control = r.control.replace('-', "");
+                assert!(
+                    r.id.starts_with(&format!("AMLB-{control}-")),
+                    "{} vs {}",
+                    r.id,
+                    r.control
+                );
+            }
             if let Some(g) = r.policy() {
                 assert_eq!(r.id, format!("AMLB-POL-{}", &g[..8]));
             }

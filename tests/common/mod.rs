@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use aml_baseline::report::Report;
-use aml_baseline::scan::{scan, ScanOptions};
+use aml_baseline::scan::ScanOptions;
 use std::path::{Path, PathBuf};
 
 /// `../shared/corpus/realworld` (CI has it at the same place), or `None`.
@@ -21,18 +21,21 @@ pub fn report(paths: &[PathBuf], parameters: Option<PathBuf>) -> Report {
     report_with(paths, parameters, false)
 }
 
-/// Scans paths, with every rule when `all_rules`.
+/// Scans paths, with every rule when `all_rules`; no configuration file is
+/// searched for, and attestations are compared with a fixed date.
 pub fn report_with(paths: &[PathBuf], parameters: Option<PathBuf>, all_rules: bool) -> Report {
     let options = ScanOptions {
         paths: paths.to_vec(),
         parameters,
         ..Default::default()
     };
-    let output = scan(&options);
-    let rules = aml_baseline::cli::selected_rules(all_rules);
-    let (outcomes, mut diagnostics) = aml_baseline::evaluate::evaluate(&output.model, &rules);
-    diagnostics.extend(output.diagnostics.iter().cloned());
-    Report::build(&output, &outcomes, &diagnostics, &rules)
+    let settings = aml_baseline::pipeline::Settings {
+        all_rules,
+        no_config: true,
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        ..Default::default()
+    };
+    aml_baseline::pipeline::run(&options, &settings).report
 }
 
 /// The result of `rule` (id or 8-hex policy prefix) on the resource named

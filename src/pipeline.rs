@@ -1,0 +1,123 @@
+//! The whole pipeline behind `scan`: configuration, front ends, evaluation,
+//! baseline assessment and the report. The CLI and the tests call [`run`].
+
+use crate::config::{self, Date};
+use crate::evaluate::{self, Outcome, Verdict};
+use crate::report::Report;
+use crate::rules::{self, Rule};
+use crate::scan::{self, ScanOptions, ScanOutput};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How unknown results are counted (`--assume-unknown`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssumeUnknown {
+    /// Report them as unknown (the default).
+    #[default]
+    Unknown,
+    /// Treat them as failures (strict CI).
+    Fail,
+    /// Treat them as passes.
+    Pass,
+}
+
+/// Settings of a run besides what to scan.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Run every rule, including those off by default.
+    pub all_rules: bool,
+    /// The configuration file; when `None`, `aml-baseline.toml` is searched
+    /// upward from the first scanned path unless `no_config`.
+    pub config: Option<PathBuf>,
+    pub no_config: bool,
+    pub assume_unknown: AssumeUnknown,
+    /// The date attestations are compared with (default: today, UTC).
+    pub today: Option<Date>,
+}
+
+/// A finished run: the scan (for renderers that show source) and the report.
+pub struct Run {
+    pub scan: ScanOutput,
+    pub report: Report,
+}
+
+/// Runs the pipeline.
+pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
+    let config_path = settings.config.clone().or_else(|| {
+        if settings.no_config {
+            return None;
+        }
+        let first = options
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        config::find_upward(&first)
+    });
+    let loaded = config_path.as_deref().map(config::load).unwrap_or_default();
+
+    let output = scan::scan(options);
+    let selected = select_rules(settings.all_rules, &loaded.config);
+    let parameters = rule_parameters(&loaded.config);
+    let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, &selected, &parameters);
+    apply_assumption(&mut outcomes, settings.assume_unknown);
+    diagnostics.extend(output.diagnostics.iter().cloned());
+    diagnostics.extend(loaded.diagnostics.iter().cloned());
+    let today = settings.today.unwrap_or_else(Date::today);
+    let report = Report::build(
+        &output,
+        &outcomes,
+        &diagnostics,
+        &selected,
+        &loaded.config.attestations,
+        today,
+    );
+    Run {
+        scan: output,
+        report,
+    }
+}
+
+/// The default rules, adjusted by `--all-rules` and the configuration.
+pub fn select_rules(all: bool, config: &config::Config) -> Vec<&'static Rule> {
+    let matches = |list: &[String], r: &Rule| {
+        list.iter()
+            .any(|k| k == "all" || rules::find(k).is_some_and(|f| f.id == r.id))
+    };
+    rules::all()
+        .iter()
+        .copied()
+        .filter(|r| all || r.enabled_by_default || matches(&config.rules.enable, r))
+        .filter(|r| !matches(&config.rules.disable, r))
+        .collect()
+}
+
+/// Assignment parameters from the configuration, by rule id.
+fn rule_parameters(
+    config: &config::Config,
+) -> HashMap<&'static str, serde_json::Map<String, serde_json::Value>> {
+    config
+        .policy_parameters
+        .iter()
+        .filter_map(|(k, v)| rules::find(k).map(|r| (r.id, v.clone())))
+        .collect()
+}
+
+fn apply_assumption(outcomes: &mut [Outcome], assume: AssumeUnknown) {
+    let to = match assume {
+        AssumeUnknown::Unknown => return,
+        AssumeUnknown::Fail => Verdict::Fail,
+        AssumeUnknown::Pass => Verdict::Pass,
+    };
+    for o in outcomes
+        .iter_mut()
+        .filter(|o| o.verdict == Verdict::Unknown)
+    {
+        o.verdict = to;
+        o.message = format!(
+            "{} (assumed {} by --assume-unknown)",
+            o.message,
+            to.as_str()
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! Rule documentation: one page per rule in `docs/rules/<ID>.md`, shipped in
+//! the binary so that `aml-baseline explain ID` prints the same text.
+
+use super::Rule;
+
+/// The written pages, by rule id. A test keeps this list, the rules and the
+/// files in `docs/rules/` in step.
+static PAGES: &[(&str, &str)] = &[];
+
+/// The written page of a rule, if it has one.
+pub fn written(id: &str) -> Option<&'static str> {
+    PAGES.iter().find(|(i, _)| *i == id).map(|(_, p)| *p)
+}
+
+/// The ids that have a written page.
+pub fn ids_with_pages() -> impl Iterator<Item = &'static str> {
+    PAGES.iter().map(|(i, _)| *i)
+}
+
+/// The page of a rule: the written page, or one generated from the rule's
+/// metadata when there is none.
+pub fn page(rule: &Rule) -> String {
+    if let Some(p) = written(rule.id) {
+        return p.to_string();
+    }
+    let mut s = format!("# {}: {}\n\n", rule.id, rule.title);
+    s.push_str(&format!(
+        "- kind: {}{}\n- control: {} ({})\n- feature: {}\n- severity: {}\n- on by default: {}\n\n",
+        rule.kind_name(),
+        rule.policy()
+            .map(|g| format!(" (Azure Policy {g})"))
+            .unwrap_or_default(),
+        rule.control,
+        super::controls::title(rule.control),
+        rule.feature.unwrap_or("none"),
+        rule.severity.as_str(),
+        if rule.enabled_by_default { "yes" } else { "no" },
+    ));
+    s.push_str(&format!("## How to fix\n\n{}\n", rule.fix));
+    if let Some(note) = rule.note {
+        s.push_str(&format!("\n## Notes\n\n{note}\n"));
+    }
+    s
+}
