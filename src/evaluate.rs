@@ -158,14 +158,28 @@ fn run_policy_rule(
             (Verdict::Unknown, None, deciding, m)
         }
         PolicyOutcome::Error { message } => {
-            diags.push(Diagnostic::warning(
-                "policy",
-                format!(
-                    "{} could not be evaluated on {} '{}': {message}",
-                    rule.id, resource.resource_type, resource.name
-                ),
-                Location::Span(resource.span),
-            ));
+            // A missing assignment parameter is one problem of the rule, not
+            // one per resource: say it once, without a position.
+            let diagnostic = if message.contains("parameter '") {
+                Diagnostic::warning(
+                    "policy",
+                    format!(
+                        "{} cannot be evaluated: {message}; set it under [policy-parameters.\"{}\"] in aml-baseline.toml",
+                        rule.id, rule.id
+                    ),
+                    Location::None,
+                )
+            } else {
+                Diagnostic::warning(
+                    "policy",
+                    format!(
+                        "{} could not be evaluated on {} '{}': {message}",
+                        rule.id, resource.resource_type, resource.name
+                    ),
+                    Location::Span(resource.span),
+                )
+            };
+            diags.push(diagnostic);
             (
                 Verdict::Unknown,
                 None,

@@ -44,12 +44,12 @@ pub fn render(report: &Report) -> String {
             crate::diagnostics::Level::Warning => "warning",
             crate::diagnostics::Level::Info => "info",
         };
-        let at = if d.line > 0 {
-            format!("{}:{}:{}", d.path, d.line, d.column)
-        } else {
-            d.path.clone()
+        let at = match (d.path.is_empty(), d.line > 0) {
+            (true, _) => String::new(),
+            (false, true) => format!("{}:{}:{}: ", d.path, d.line, d.column),
+            (false, false) => format!("{}: ", d.path),
         };
-        let _ = writeln!(out, "{level}[{}]: {at}: {}", d.code, d.message);
+        let _ = writeln!(out, "{level}[{}]: {at}{}", d.code, d.message);
     }
     if !report.diagnostics.is_empty() {
         out.push('\n');
