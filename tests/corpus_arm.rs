@@ -241,3 +241,19 @@ fn output_is_deterministic() {
     let b = aml_baseline::render::json::render(&report(&[root], None));
     assert_eq!(a, b);
 }
+
+#[test]
+fn avm_main_diagnostic_settings_logs_versus_metrics_only() {
+    let main = corpus!(format!("{AVM}/main.json"));
+    let fixtures = common::project("tests/fixtures/avm-diagnostics");
+    let logs = report(
+        std::slice::from_ref(&main),
+        Some(fixtures.join("logs.parameters.json")),
+    );
+    assert_eq!(errors(&logs), Vec::<String>::new());
+    assert_eq!(verdict(&logs, "afe0c3be", "mlw-logs"), "pass");
+    // A diagnostic setting with metrics only does not send resource logs.
+    let metrics = report(&[main], Some(fixtures.join("metrics-only.parameters.json")));
+    assert_eq!(errors(&metrics), Vec::<String>::new());
+    assert_eq!(verdict(&metrics, "afe0c3be", "mlw-metrics"), "fail");
+}
