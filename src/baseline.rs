@@ -143,6 +143,8 @@ pub enum Evidence {
         passed: usize,
         failed: usize,
         unknown: usize,
+        /// Failing or unknown results accepted by a waiver, an inline comment or a baseline report.
+        suppressed: usize,
         findings: Vec<EvidenceFinding>,
     },
     /// A person's attestation from the configuration.
@@ -164,6 +166,8 @@ pub struct EvidenceFinding {
     pub resource_id: String,
     pub path: String,
     pub line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<crate::suppress::Suppression>,
 }
 
 /// Computes the status of every control and feature.
@@ -248,17 +252,25 @@ fn assess_feature(
     let mut evidence = Vec::new();
     let ids: Vec<&'static str> = rules.iter().map(|r| r.id).collect();
     let mine: Vec<&ResultEntry> = results.iter().filter(|r| ids.contains(&r.rule)).collect();
-    let count = |v: Verdict| mine.iter().filter(|r| r.result == v).count();
+    // Suppressed results (waived, inline, baseline) do not decide the status;
+    // they are counted and listed as evidence.
+    let count = |v: Verdict| {
+        mine.iter()
+            .filter(|r| r.result == v && r.suppressed.is_none())
+            .count()
+    };
     let (passed, failed, unknown) = (
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::Unknown),
     );
+    let suppressed = mine.iter().filter(|r| r.suppressed.is_some()).count();
     if !mine.is_empty() {
         evidence.push(Evidence::Results {
             passed,
             failed,
             unknown,
+            suppressed,
             findings: mine
                 .iter()
                 .filter(|r| r.result != Verdict::Pass)
@@ -268,6 +280,7 @@ fn assess_feature(
                     resource_id: r.resource_id.clone(),
                     path: r.path.clone(),
                     line: r.line,
+                    suppressed: r.suppressed.clone(),
                 })
                 .collect(),
         });
@@ -294,7 +307,7 @@ fn assess_feature(
         Status::Fail
     } else if unknown > 0 {
         Status::Unknown
-    } else if passed > 0 {
+    } else if passed > 0 || suppressed > 0 {
         Status::Pass
     } else if f.evidence == "platform" {
         evidence.push(Evidence::Note {

@@ -3,6 +3,7 @@
 
 use crate::pipeline::{AssumeUnknown, Settings};
 use crate::render;
+use crate::report::FailOn;
 use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions};
 use anyhow::Context;
@@ -33,6 +34,14 @@ pub enum Command {
     Baseline(RulesArgs),
     /// Print a rule's documentation (by id, policy GUID or its first 8 hex digits).
     Explain(ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition.
+    Man,
     /// Print the deployment model the files evaluate to: every resource as
     /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
     Model(ModelArgs),
@@ -83,9 +92,27 @@ pub struct ScanArgs {
     /// `unknown` (default), or treat them as `fail` or `pass`.
     #[arg(long, value_enum, default_value_t = Assume::Unknown, value_name = "AS")]
     pub assume_unknown: Assume,
-    /// The date attestation expiries are compared with (YYYY-MM-DD; default: today, UTC).
+    /// The date attestation and waiver expiries are compared with (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<crate::config::Date>,
+    /// Which results make the exit code 1: failures of at least this
+    /// severity, or with `unknown` any failure or unknown result.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Low, value_name = "LEVEL")]
+    pub fail_on: FailOnArg,
+    /// A previous JSON report (`--format json`): results that already failed
+    /// there are reported as suppressed, so only new ones count.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// `--fail-on` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Unknown,
 }
 
 /// `--assume-unknown` values.
@@ -143,6 +170,20 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(args) => run_baseline(&args),
         Command::Explain(args) => run_explain(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "aml-baseline", &mut buf);
+            write_output(None, &String::from_utf8_lossy(&buf))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut buf)?;
+            write_output(None, &String::from_utf8_lossy(&buf))?;
+            Ok(0)
+        }
         Command::Model(args) => run_model(&args),
     }
 }
@@ -215,6 +256,14 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
             Assume::Pass => AssumeUnknown::Pass,
         },
         today: args.today,
+        baseline_report: args.baseline.clone(),
+        fail_on: match args.fail_on {
+            FailOnArg::Critical => FailOn::Critical,
+            FailOnArg::High => FailOn::High,
+            FailOnArg::Medium => FailOn::Medium,
+            FailOnArg::Low => FailOn::Low,
+            FailOnArg::Unknown => FailOn::Unknown,
+        },
     };
     let run = crate::pipeline::run(&options, &settings);
     let text = match args.format {

@@ -24,6 +24,28 @@ pub struct Config {
     pub policy_parameters: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     #[serde(default, rename = "attestation")]
     pub attestations: Vec<Attestation>,
+    #[serde(default, rename = "waiver")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// An accepted failure: a rule on a resource, with a justification and an expiry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id, policy GUID or its first 8 hex digits.
+    pub rule: String,
+    /// Resource id, full name, or a glob over either (`*/workspaces/mlw-lab-*`).
+    pub resource: String,
+    /// Why the failure is accepted.
+    pub justification: String,
+    /// The last day the waiver counts.
+    pub expires: Date,
+    /// A ticket or issue that tracks the exception.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// The line of the `[[waiver]]` header (set after parsing, for diagnostics).
+    #[serde(skip)]
+    pub line: u32,
 }
 
 /// Which rules run besides the defaults.
@@ -148,6 +170,16 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// The configuration file's path as reports show it, or `""`.
+    pub fn display_path(&self) -> String {
+        self.path
+            .as_deref()
+            .map(crate::source::display_path)
+            .unwrap_or_default()
+    }
+}
+
 /// Finds `aml-baseline.toml` in `start` (a folder, or a file's folder) or above it.
 pub fn find_upward(start: &Path) -> Option<PathBuf> {
     let start = if start.is_file() {
@@ -235,6 +267,17 @@ pub fn load(path: &Path) -> Loaded {
                         ),
                     ));
                 }
+            }
+            let mut config = config;
+            // The line of each `[[waiver]]`, in order, for diagnostics.
+            let headers: Vec<u32> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.trim_start().starts_with("[[waiver]]"))
+                .map(|(i, _)| i as u32 + 1)
+                .collect();
+            for (w, line) in config.waivers.iter_mut().zip(headers) {
+                w.line = line;
             }
             loaded.config = config;
         }

@@ -95,5 +95,9 @@ pub const CODES: &[(&str, &str)] = &[
     ("depth-limit", "nested deployments or linked templates are nested deeper than the limit"),
     ("template-link", "a linked template was not followed (remote URI, outside the scanned tree, or missing)"),
     ("policy", "a policy definition could not be evaluated for a resource"),
+    ("waiver-expired", "a waiver in the configuration has expired and no longer waives anything"),
+    ("waiver-unmatched", "a waiver in the configuration matches no result (or names a rule that does not exist)"),
+    ("suppression", "an inline `aml-baseline-ignore` comment has no rule or no reason"),
+    ("baseline-file", "the `--baseline` report could not be read or is not an aml-baseline JSON report"),
     ("config", "the configuration file could not be read, or names a rule, parameter or feature that does not exist"),
 ];

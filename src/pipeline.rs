@@ -3,7 +3,7 @@
 
 use crate::config::{self, Date};
 use crate::evaluate::{self, Outcome, Verdict};
-use crate::report::Report;
+use crate::report::{BuildContext, FailOn, Report};
 use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions, ScanOutput};
 use std::collections::HashMap;
@@ -31,8 +31,12 @@ pub struct Settings {
     pub config: Option<PathBuf>,
     pub no_config: bool,
     pub assume_unknown: AssumeUnknown,
-    /// The date attestations are compared with (default: today, UTC).
+    /// The date attestations and waivers are compared with (default: today, UTC).
     pub today: Option<Date>,
+    /// A previous JSON report: only results new against it count (`--baseline`).
+    pub baseline_report: Option<PathBuf>,
+    /// Which results make the exit code 1 (`--fail-on`).
+    pub fail_on: FailOn,
 }
 
 /// A finished run: the scan (for renderers that show source) and the report.
@@ -64,14 +68,17 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     let today = settings.today.unwrap_or_else(Date::today);
-    let report = Report::build(
-        &output,
-        &outcomes,
-        &diagnostics,
-        &selected,
-        &loaded.config.attestations,
+    let config_path = loaded.display_path();
+    let context = BuildContext {
+        rules: &selected,
+        attestations: &loaded.config.attestations,
+        waivers: &loaded.config.waivers,
+        config_path: &config_path,
+        baseline_report: settings.baseline_report.as_deref(),
         today,
-    );
+        fail_on: settings.fail_on,
+    };
+    let report = Report::build(&output, &outcomes, &diagnostics, &context);
     Run {
         scan: output,
         report,

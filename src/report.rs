@@ -22,6 +22,9 @@ pub struct Report {
     /// Every control and feature of the baseline with its status.
     pub baseline: crate::baseline::Baseline,
     pub summary: Summary,
+    /// The `--fail-on` threshold the exit code uses (not serialised).
+    #[serde(skip)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,6 +101,39 @@ pub struct ResultEntry {
     /// How to fix a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,
+    /// Why a failing or unknown result does not count (waiver, inline comment, baseline report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<crate::suppress::Suppression>,
+}
+
+/// What `Report::build` needs besides the scan and the outcomes.
+pub struct BuildContext<'a> {
+    /// The rules that ran.
+    pub rules: &'a [&'static crate::rules::Rule],
+    pub attestations: &'a [crate::config::Attestation],
+    pub waivers: &'a [crate::config::Waiver],
+    /// The configuration file's path as displayed, for waiver diagnostics.
+    pub config_path: &'a str,
+    /// A previous JSON report: results failing there are not new.
+    pub baseline_report: Option<&'a std::path::Path>,
+    /// The date attestations and waivers are compared with.
+    pub today: crate::config::Date,
+    /// Which results make the exit code 1.
+    pub fail_on: FailOn,
+}
+
+/// The threshold of `--fail-on`: failures of at least this severity (or, for
+/// `Unknown`, any failure or unknown result) make the exit code 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    /// Any failure (the default).
+    #[default]
+    Low,
+    /// Any failure or unknown result.
+    Unknown,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -106,8 +142,12 @@ pub struct Summary {
     pub resources: usize,
     pub results: usize,
     pub passed: usize,
+    /// Failing results that are not suppressed.
     pub failed: usize,
+    /// Unknown results that are not suppressed.
     pub unknown: usize,
+    /// Results suppressed by a waiver, an inline comment or a baseline report.
+    pub suppressed: usize,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -119,11 +159,11 @@ impl Report {
         scan: &ScanOutput,
         outcomes: &[Outcome],
         diagnostics: &[Diagnostic],
-        rules: &[&'static crate::rules::Rule],
-        attestations: &[crate::config::Attestation],
-        today: crate::config::Date,
+        context: &BuildContext<'_>,
     ) -> Report {
+        let rules = context.rules;
         let secrets = &scan.model.secrets;
+        let mut diagnostics = diagnostics.to_vec();
         let sources = &scan.sources;
         let files = scan
             .files
@@ -135,32 +175,6 @@ impl Report {
                 parameters: f.parameters.map(|p| sources.get(p).display.clone()),
             })
             .collect();
-        let mut diags: Vec<DiagnosticEntry> = diagnostics
-            .iter()
-            .map(|d| {
-                let (path, line, column) = d.position(sources);
-                DiagnosticEntry {
-                    level: d.level,
-                    path,
-                    line,
-                    column,
-                    code: d.code,
-                    message: redact(&d.message, secrets),
-                }
-            })
-            .collect();
-        diags.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.code, &a.message)
-                .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
-        });
-        diags.dedup_by(|a, b| {
-            a.path == b.path
-                && a.line == b.line
-                && a.column == b.column
-                && a.code == b.code
-                && a.message == b.message
-        });
-
         let resources: Vec<ResourceEntry> = scan
             .model
             .resources
@@ -207,9 +221,58 @@ impl Report {
                     effect: o.effect.clone(),
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+                    suppressed: None,
                 }
             })
             .collect();
+        // Suppressions: inline comments, then waivers, then a baseline report.
+        let resource_lines: Vec<(String, u32)> = outcomes
+            .iter()
+            .map(|o| {
+                let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
+                (p, l)
+            })
+            .collect();
+        diagnostics.extend(crate::suppress::apply_inline(
+            &mut results,
+            &resource_lines,
+            sources,
+        ));
+        diagnostics.extend(crate::suppress::apply_waivers(
+            &mut results,
+            context.waivers,
+            context.today,
+            context.config_path,
+        ));
+        if let Some(file) = context.baseline_report {
+            diagnostics.extend(crate::suppress::apply_baseline(&mut results, file));
+        }
+        let mut diags: Vec<DiagnosticEntry> = diagnostics
+            .iter()
+            .map(|d| {
+                let (path, line, column) = d.position(sources);
+                DiagnosticEntry {
+                    level: d.level,
+                    path,
+                    line,
+                    column,
+                    code: d.code,
+                    message: redact(&d.message, secrets),
+                }
+            })
+            .collect();
+        diags.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.code, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
+        });
+        diags.dedup_by(|a, b| {
+            a.path == b.path
+                && a.line == b.line
+                && a.column == b.column
+                && a.code == b.code
+                && a.message == b.message
+        });
+
         results.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule, &a.resource_id).cmp(&(
                 &b.path,
@@ -225,15 +288,20 @@ impl Report {
             resources: resources.iter().filter(|r| !r.existing).count(),
             results: results.len(),
             passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
-            failed: results.iter().filter(|r| r.result == Verdict::Fail).count(),
+            failed: results
+                .iter()
+                .filter(|r| r.result == Verdict::Fail && r.suppressed.is_none())
+                .count(),
             unknown: results
                 .iter()
-                .filter(|r| r.result == Verdict::Unknown)
+                .filter(|r| r.result == Verdict::Unknown && r.suppressed.is_none())
                 .count(),
+            suppressed: results.iter().filter(|r| r.suppressed.is_some()).count(),
             errors: diags.iter().filter(|d| d.level == Level::Error).count(),
             warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
         };
-        let baseline = crate::baseline::assess(rules, &results, attestations, today);
+        let baseline =
+            crate::baseline::assess(rules, &results, context.attestations, context.today);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -247,19 +315,39 @@ impl Report {
             results,
             baseline,
             summary,
+            fail_on: context.fail_on,
         }
     }
 
     /// The exit code: 2 when an input could not be read or evaluated, else 1
-    /// when a rule failed, else 0.
+    /// when a result that is not suppressed reaches the `--fail-on`
+    /// threshold, else 0.
     pub fn exit_code(&self) -> i32 {
         if self.summary.errors > 0 {
-            2
-        } else if self.summary.failed > 0 {
-            1
-        } else {
-            0
+            return 2;
         }
+        let min = match self.fail_on {
+            FailOn::Critical => "critical",
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low | FailOn::Unknown => "low",
+        };
+        let rank = |s: &str| {
+            ["low", "medium", "high", "critical"]
+                .iter()
+                .position(|x| *x == s)
+                .unwrap_or(0)
+        };
+        let failing = self
+            .results
+            .iter()
+            .filter(|r| r.suppressed.is_none())
+            .any(|r| match r.result {
+                Verdict::Fail => rank(r.severity) >= rank(min),
+                Verdict::Unknown => self.fail_on == FailOn::Unknown,
+                Verdict::Pass => false,
+            });
+        i32::from(failing)
     }
 }
 

@@ -12,7 +12,11 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     summary_table(report, &mut out);
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
-    for r in report.results.iter().filter(|r| r.result != Verdict::Pass) {
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.result != Verdict::Pass && r.suppressed.is_none())
+    {
         by_control
             .entry((controls::order(r.control), r.control))
             .or_default()
@@ -54,11 +58,49 @@ pub fn render(report: &Report) -> String {
     if !report.diagnostics.is_empty() {
         out.push('\n');
     }
+    let suppressed: Vec<&ResultEntry> = report
+        .results
+        .iter()
+        .filter(|r| r.suppressed.is_some())
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(out, "suppressed (not counted):");
+        for r in &suppressed {
+            let why = match &r.suppressed {
+                Some(crate::suppress::Suppression::Waiver {
+                    justification,
+                    expires,
+                    ticket,
+                }) => {
+                    let t = ticket
+                        .as_deref()
+                        .map(|t| format!(", {t}"))
+                        .unwrap_or_default();
+                    format!("waiver until {expires}{t}: {justification}")
+                }
+                Some(crate::suppress::Suppression::Inline { reason, path, line }) => {
+                    format!("inline at {path}:{line}: {reason}")
+                }
+                Some(crate::suppress::Suppression::Baseline { file }) => {
+                    format!("already in {file}")
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} '{}' ({why})",
+                r.rule,
+                r.result.as_str(),
+                r.resource_name
+            );
+        }
+        out.push('\n');
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "{} files, {} resources, {} results: {} passed, {} failed, {} unknown; {} errors, {} warnings",
-        s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.errors, s.warnings
+        "{} files, {} resources, {} results: {} passed, {} failed, {} unknown, {} suppressed; {} errors, {} warnings",
+        s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.suppressed, s.errors, s.warnings
     );
     out
 }
