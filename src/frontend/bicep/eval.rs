@@ -44,6 +44,9 @@ pub struct Session<'a> {
     limit_reported: Cell<bool>,
     module_stack: RefCell<Vec<PathBuf>>,
     work: Cell<u64>,
+    /// Resource ids passed to registry modules that are not restored, with
+    /// the module reference: what those modules attach to them is unknown.
+    touched: RefCell<Vec<(String, String)>>,
 }
 
 /// Evaluation steps allowed per deployment (expressions, loop iterations).
@@ -61,6 +64,7 @@ impl<'a> Session<'a> {
             limit_reported: Cell::new(false),
             module_stack: RefCell::new(Vec::new()),
             work: Cell::new(0),
+            touched: RefCell::new(Vec::new()),
         }
     }
 
@@ -86,6 +90,13 @@ impl<'a> Session<'a> {
         let mut out = self.out.into_inner();
         // The same resource deployed twice (a module loop over a fixed name)
         // is one resource in Azure.
+        let touched = self.touched.take();
+        let mut resources = resources;
+        for r in resources.iter_mut().filter(|r| !r.existing) {
+            if let Some((_, module)) = touched.iter().find(|(id, _)| id.eq_ignore_ascii_case(&r.id)) {
+                mark_attachments_unknown(r, module);
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         out.resources = resources
             .into_iter()
@@ -342,7 +353,16 @@ impl<'s, 'a> Scope<'s, 'a> {
             None => match default {
                 Some(e) => self.eval(e),
                 None if ty.trim_end().ends_with('?') => Value::Null,
-                None => Value::unknown(name, format!("parameter '{name}' has no default and no value")),
+                None => {
+                    if self.depth == 0 {
+                        self.warn(
+                            "parameter-missing",
+                            decl.name_span,
+                            format!("parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"),
+                        );
+                    }
+                    Value::unknown(name, format!("parameter '{name}' has no default and no value"))
+                }
             },
         };
         if decl.has_decorator("secure") {
@@ -551,6 +571,29 @@ impl<'s, 'a> Scope<'s, 'a> {
             return None;
         };
         let emitted = deployed.is_some();
+        if !emitted {
+            // Not deployed: nothing to read, and its values are not used.
+            return Some(Instance {
+                resource: Resource {
+                    id: String::new(),
+                    resource_type: type_version.split('@').next().unwrap_or_default().to_string(),
+                    name: String::new(),
+                    api_version: None,
+                    body: Value::Null,
+                    parent_id: None,
+                    scope_id: None,
+                    existing,
+                    deployed: Deployed::Yes,
+                    span: self.span(decl.span),
+                    symbol: Some(path.to_string()),
+                    spans: BTreeMap::new(),
+                    format: "bicep",
+                    deployment: 0,
+                },
+                reference: Value::unknown(path, "the resource is not deployed (its condition is false)"),
+                emitted: false,
+            });
+        }
         let mut deployed = match (deployed, parent.map(|p| p.deployed.clone())) {
             (Some(Deployed::Unknown { expr }), _) => Deployed::Unknown { expr },
             (_, Some(Deployed::Unknown { expr })) => Deployed::Unknown { expr },
@@ -819,7 +862,23 @@ impl<'s, 'a> Scope<'s, 'a> {
                 result.insert("outputs".into(), self.unknown(decl.name_span, "outputs of a restored registry module are not read"));
                 (Value::Object(result), resources)
             }
-            ModuleSource::Registry(_) | ModuleSource::Missing(_) => {
+            ModuleSource::Registry(_) => {
+                let reference = match &decl.kind {
+                    DeclKind::Module { path, .. } => path.clone(),
+                    _ => String::new(),
+                };
+                let mut ids = Vec::new();
+                for (v, _) in supplied.values() {
+                    collect_resource_ids(v, &mut ids);
+                }
+                self.s.touched.borrow_mut().extend(ids.into_iter().map(|id| (id, reference.clone())));
+                result.insert(
+                    "outputs".into(),
+                    self.unknown(decl.name_span, "the module is not available locally; what it deploys and returns is unknown"),
+                );
+                (Value::Object(result), Vec::new())
+            }
+            ModuleSource::Missing(_) => {
                 result.insert(
                     "outputs".into(),
                     self.unknown(decl.name_span, "the module is not available locally; what it deploys and returns is unknown"),
@@ -1163,6 +1222,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             "loadTextContent" | "loadJsonContent" | "loadYamlContent" | "loadFileAsBase64" => {
                 return self.load_file(e, name, args);
             }
+            "resourceGroup" | "subscription" | "managementGroup" if !args.is_empty() => {
+                return self.scope_function(e, name, args);
+            }
             "readEnvironmentVariable" | "getSecret" | "externalInput" => {
                 return Value::unknown(text, format!("{name}() is only known at deployment"));
             }
@@ -1177,6 +1239,39 @@ impl<'s, 'a> Scope<'s, 'a> {
             Ok(v) => v,
             Err(m) => self.error_value(e.span, m),
         }
+    }
+
+    /// `resourceGroup('rg')`, `resourceGroup('sub', 'rg')`, `subscription('sub')`,
+    /// `managementGroup('mg')`: a scope other than the deployment's.
+    fn scope_function(&self, e: &Expr, name: &str, args: &[Expr]) -> Value {
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        if let Some(u) = values.iter().find_map(Value::first_unknown) {
+            return self.unknown(e.span, u.reason.clone());
+        }
+        let strs: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        if strs.len() != values.len() || strs.len() > 2 {
+            return self.error_value(e.span, format!("{name}() takes one or two strings"));
+        }
+        let sub = if strs.len() == 2 { strs[0] } else { self.context.subscription_id.as_str() };
+        let last = strs[strs.len() - 1];
+        let mut o = Object::new();
+        match name {
+            "resourceGroup" => {
+                o.insert("id".into(), Value::String(format!("/subscriptions/{sub}/resourceGroups/{last}")));
+                o.insert("name".into(), Value::str(last));
+                o.insert("type".into(), Value::str("Microsoft.Resources/resourceGroups"));
+                o.insert("subscriptionId".into(), Value::str(sub));
+            }
+            "subscription" => {
+                o.insert("id".into(), Value::String(format!("/subscriptions/{last}")));
+                o.insert("subscriptionId".into(), Value::str(last));
+            }
+            _ => {
+                o.insert("id".into(), Value::String(format!("/providers/Microsoft.Management/managementGroups/{last}")));
+                o.insert("name".into(), Value::str(last));
+            }
+        }
+        Value::Object(o)
     }
 
     fn call_higher_order(&self, e: &Expr, name: &str, args: &[Expr], text: &str) -> Value {
@@ -1344,6 +1439,39 @@ fn collect_nested<'d>(path: &str, body: &'d Expr, out: &mut HashMap<String, (&'d
                     collect_nested(&child, body, out, depth + 1);
                 }
             }
+        }
+    }
+}
+
+/// Resource ids (`/subscriptions/.../providers/...`) inside a value.
+fn collect_resource_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.starts_with("/subscriptions/") && s.to_ascii_lowercase().contains("/providers/") => {
+            if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|i| collect_resource_ids(i, out)),
+        Value::Object(o) => o.values().for_each(|i| collect_resource_ids(i, out)),
+        _ => {}
+    }
+}
+
+/// A resource whose id is given to a registry module that is not restored:
+/// the module may attach private endpoints to it, so its private endpoint
+/// connections are unknown (unless the file sets them).
+fn mark_attachments_unknown(r: &mut Resource, module: &str) {
+    let Some(body) = r.body.as_object_mut() else { return };
+    let props = body.entry("properties".to_string()).or_insert_with(|| Value::Object(Object::new()));
+    if let Value::Object(p) = props {
+        if !p.keys().any(|k| k.eq_ignore_ascii_case("privateEndpointConnections")) {
+            p.insert(
+                "privateEndpointConnections".into(),
+                Value::unknown(
+                    format!("module '{module}'"),
+                    "a registry module that is not restored receives this resource's id and may add private endpoints to it",
+                ),
+            );
         }
     }
 }

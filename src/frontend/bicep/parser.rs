@@ -567,7 +567,15 @@ impl<'a> Parser<'a> {
             let t = &self.toks[self.pos];
             match &t.tok {
                 Tok::Eof => break,
-                Tok::NewLine if depth <= 0 => break,
+                Tok::NewLine if depth <= 0 => {
+                    // A union type may go on with `| 'b'` on the next lines.
+                    let (next, i) = self.peek_past_newlines();
+                    if matches!(next, Tok::Sym("|")) {
+                        self.pos = i;
+                        continue;
+                    }
+                    break;
+                }
                 Tok::Sym(s) if depth <= 0 && stops.contains(s) => break,
                 Tok::Sym("{") | Tok::Sym("[") | Tok::Sym("(") => depth += 1,
                 Tok::Sym("}") | Tok::Sym("]") | Tok::Sym(")") => {
