@@ -100,18 +100,43 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         }
     }
 
-    // Files used as local modules by another scanned file.
-    let mut used_as_module: HashSet<PathBuf> = HashSet::new();
-    for (path, (_, ast)) in &parsed {
-        for d in &ast.decls {
-            if let ast::DeclKind::Module { path: rel, .. } = &d.kind {
-                if !modules::is_registry(rel) {
-                    let target = modules::local_path(path, rel);
-                    if target != *path {
-                        used_as_module.insert(target);
+    // Files used as local modules by another scanned file are evaluated by
+    // their callers. Files only reachable through a cycle get one entry each
+    // (the first by path), so that the cycle is reported.
+    let edges: BTreeMap<PathBuf, Vec<PathBuf>> = parsed
+        .iter()
+        .map(|(path, (_, ast))| {
+            let targets = ast
+                .decls
+                .iter()
+                .filter_map(|d| match &d.kind {
+                    ast::DeclKind::Module { path: rel, .. } if !modules::is_registry(rel) => {
+                        Some(modules::local_path(path, rel))
                     }
-                }
+                    _ => None,
+                })
+                .filter(|t| t != path && parsed.contains_key(t))
+                .collect();
+            (path.clone(), targets)
+        })
+        .collect();
+    let mut used_as_module: HashSet<PathBuf> = edges.values().flatten().cloned().collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let mut reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from.clone()];
+        while let Some(p) = stack.pop() {
+            if reached.insert(p.clone()) {
+                stack.extend(edges.get(&p).into_iter().flatten().cloned());
             }
+        }
+    };
+    for p in edges.keys().filter(|p| !used_as_module.contains(*p)) {
+        reach(p, &mut reached);
+    }
+    for p in edges.keys() {
+        if !reached.contains(p) {
+            used_as_module.remove(p);
+            reach(p, &mut reached);
         }
     }
 

@@ -291,6 +291,36 @@ impl<'a> Parser<'a> {
         self.nl_insignificant.pop();
     }
 
+    /// At `@`: the keyword after the decorator lines (`resource`, `param`...).
+    fn decorated_keyword(&self) -> Option<&str> {
+        let mut i = self.pos;
+        let mut depth = 0i64;
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            if steps > 10_000 {
+                return None;
+            }
+            match &self.toks.get(i)?.tok {
+                Tok::Eof => return None,
+                Tok::Sym("(") | Tok::Sym("[") | Tok::Sym("{") => depth += 1,
+                Tok::Sym(")") | Tok::Sym("]") | Tok::Sym("}") => depth -= 1,
+                Tok::NewLine if depth <= 0 => {
+                    while matches!(self.toks.get(i + 1).map(|t| &t.tok), Some(Tok::NewLine)) {
+                        i += 1;
+                    }
+                    match &self.toks.get(i + 1)?.tok {
+                        Tok::Sym("@") => {}
+                        Tok::Ident(k) => return Some(k.as_str()),
+                        _ => return None,
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+
     fn at_line_start(&self, i: usize) -> bool {
         i == 0 || matches!(self.toks[i - 1].tok, Tok::NewLine)
     }
@@ -321,7 +351,7 @@ impl<'a> Parser<'a> {
                 Ok(d) => {
                     decls.push(d);
                     // A statement ends at a line break.
-                    if !matches!(self.toks[self.pos].tok, Tok::NewLine | Tok::Eof) {
+                    if !matches!(self.toks[self.pos].tok, Tok::NewLine | Tok::Eof) && !self.at_line_start(self.pos) {
                         self.error_here("expected a new line after the declaration");
                         self.recover_line();
                     }
@@ -978,7 +1008,7 @@ impl<'a> Parser<'a> {
             let before = self.pos;
             let value = self.expr();
             items.push(Item { spread, value });
-            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("]"))) {
+            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("]")) || self.at_line_start(self.pos)) {
                 self.error_here("expected a new line or ',' between array items");
                 self.recover_line();
             }
@@ -1078,6 +1108,13 @@ impl<'a> Parser<'a> {
                     self.error("expected '}' to close this object", start, start + 1);
                     return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
                 }
+                Tok::Sym("@")
+                    if self.at_line_start(self.pos)
+                        && self.decorated_keyword().is_some_and(|k| k != "resource" && STATEMENTS.contains(&k)) =>
+                {
+                    self.error("expected '}' to close this object", start, start + 1);
+                    return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
+                }
                 Tok::Ident(k) if k != "resource" && self.at_line_start(self.pos) && self.starts_statement(k) => {
                     self.error("expected '}' to close this object", start, start + 1);
                     return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
@@ -1087,7 +1124,7 @@ impl<'a> Parser<'a> {
             let before = self.pos;
             if self.eat_sym("...") {
                 props.push(Prop::Spread(self.expr()));
-            } else if self.is_sym("@")
+            } else if (self.is_sym("@") && self.decorated_keyword() == Some("resource"))
                 || (self.is_ident("resource")
                     && matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Ident(_))))
             {
@@ -1143,7 +1180,7 @@ impl<'a> Parser<'a> {
                     value,
                 });
             }
-            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("}"))) {
+            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("}")) || self.at_line_start(self.pos)) {
                 self.error_here("expected a new line or ',' after the property");
                 self.recover_line();
             }
