@@ -73,7 +73,11 @@ fn setup_ws_is_public_despite_its_comment_with_a_private_endpoint_and_no_logs() 
         .iter()
         .find(|x| x.rule.ends_with("438c38d2") && x.resource_name == ws)
         .unwrap();
-    assert!(hit.path.ends_with("modules/machinelearning.bicep"), "{}", hit.path);
+    assert!(
+        hit.path.ends_with("modules/machinelearning.bicep"),
+        "{}",
+        hit.path
+    );
     assert_eq!((hit.line, hit.column), (58, 5));
     // The module files are evaluated by main.bicep only.
     let entries: Vec<_> = r.files.iter().filter(|f| f.resources > 0).collect();
@@ -159,7 +163,11 @@ fn resource_keys(path: PathBuf) -> Vec<(String, String)> {
         .iter()
         .filter(|r| !r.existing)
         .map(|r| {
-            let name = if r.name.contains('[') { "*".to_string() } else { r.name.clone() };
+            let name = if r.name.contains('[') {
+                "*".to_string()
+            } else {
+                r.name.clone()
+            };
             (r.resource_type.to_ascii_lowercase(), name)
         })
         .collect();
@@ -173,8 +181,16 @@ fn triples(path: PathBuf) -> Vec<(String, String, String)> {
         .results
         .iter()
         .map(|x| {
-            let name = if x.resource_name.contains('[') { "*".to_string() } else { x.resource_name.clone() };
-            (x.rule.to_string(), format!("{}:{name}", x.resource_type.to_ascii_lowercase()), x.result.as_str().to_string())
+            let name = if x.resource_name.contains('[') {
+                "*".to_string()
+            } else {
+                x.resource_name.clone()
+            };
+            (
+                x.rule.to_string(),
+                format!("{}:{name}", x.resource_type.to_ascii_lowercase()),
+                x.result.as_str().to_string(),
+            )
         })
         .collect();
     t.sort();
@@ -187,7 +203,11 @@ fn avm_modules_match_their_compiled_arm() {
         let base = corpus!(format!("{AVM}/{dir}"));
         let bicep = base.join("main.bicep");
         let arm = base.join("main.json");
-        assert_eq!(resource_keys(bicep.clone()), resource_keys(arm.clone()), "resources of {dir}/main");
+        assert_eq!(
+            resource_keys(bicep.clone()),
+            resource_keys(arm.clone()),
+            "resources of {dir}/main"
+        );
         assert_eq!(triples(bicep), triples(arm), "results of {dir}/main");
     }
 }

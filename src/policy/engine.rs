@@ -1,7 +1,7 @@
 //! [`PolicyEngine`]: compiled definitions and their evaluation.
 
 use super::builtin::BUILTIN;
-use super::catalogue::{path_segments, Catalogue, Seg};
+use super::catalogue::{path_segments, Catalogue};
 use super::resource::{prepare, scope_of, short_name, unknown_leaves};
 use super::rewrite::{
     applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,

@@ -83,11 +83,7 @@ pub struct Item {
 /// An object property, a spread, or (in resource bodies) a nested resource.
 #[derive(Clone, Debug)]
 pub enum Prop {
-    Pair {
-        key: Key,
-        value: Expr,
-        span: Sp,
-    },
+    Pair { key: Key, value: Expr, span: Sp },
     Spread(Expr),
     Resource(Box<Decl>),
 }

@@ -53,7 +53,12 @@ pub struct Session<'a> {
 const WORK_BUDGET: u64 = 20_000_000;
 
 impl<'a> Session<'a> {
-    pub fn new(sources: &'a SourceMap, parsed: &'a Parsed, root_dir: Option<&Path>, limits: Limits) -> Self {
+    pub fn new(
+        sources: &'a SourceMap,
+        parsed: &'a Parsed,
+        root_dir: Option<&Path>,
+        limits: Limits,
+    ) -> Self {
         Session {
             sources,
             parsed,
@@ -84,7 +89,9 @@ impl<'a> Session<'a> {
         context: DeploymentContext,
     ) -> Evaluated {
         let path = self.sources.get(file).path.clone();
-        self.module_stack.borrow_mut().push(crate::frontend::arm::template::normalize_path(&path));
+        self.module_stack
+            .borrow_mut()
+            .push(crate::frontend::arm::template::normalize_path(&path));
         let scope = Scope::new(&self, file, ast, supplied, context, 0, Deployed::Yes);
         let resources = scope.run();
         let mut out = self.out.into_inner();
@@ -93,7 +100,10 @@ impl<'a> Session<'a> {
         let touched = self.touched.take();
         let mut resources = resources;
         for r in resources.iter_mut().filter(|r| !r.existing) {
-            if let Some((_, module)) = touched.iter().find(|(id, _)| id.eq_ignore_ascii_case(&r.id)) {
+            if let Some((_, module)) = touched
+                .iter()
+                .find(|(id, _)| id.eq_ignore_ascii_case(&r.id))
+            {
                 mark_attachments_unknown(r, module);
             }
         }
@@ -211,8 +221,20 @@ impl<'s, 'a> Scope<'s, 'a> {
         self.text.text.get(sp.start..sp.end).unwrap_or("")
     }
 
+    fn error(&self, code: &'static str, sp: Sp, message: impl Into<String>) {
+        self.s.diag(Diagnostic::error(
+            code,
+            message,
+            Location::Span(self.span(sp)),
+        ));
+    }
+
     fn warn(&self, code: &'static str, sp: Sp, message: impl Into<String>) {
-        self.s.diag(Diagnostic::warning(code, message, Location::Span(self.span(sp))));
+        self.s.diag(Diagnostic::warning(
+            code,
+            message,
+            Location::Span(self.span(sp)),
+        ));
     }
 
     fn unknown(&self, sp: Sp, reason: impl Into<String>) -> Value {
@@ -220,11 +242,10 @@ impl<'s, 'a> Scope<'s, 'a> {
     }
 
     fn decl(&self, name: &str) -> Option<(usize, &'s Decl)> {
-        self.ast
-            .decls
-            .iter()
-            .enumerate()
-            .find(|(_, d)| d.name() == Some(name) && !matches!(d.kind, DeclKind::Output { .. } | DeclKind::Type { .. }))
+        self.ast.decls.iter().enumerate().find(|(_, d)| {
+            d.name() == Some(name)
+                && !matches!(d.kind, DeclKind::Output { .. } | DeclKind::Type { .. })
+        })
     }
 
     /// Evaluates every resource and module; returns the resources in declaration order.
@@ -311,9 +332,13 @@ impl<'s, 'a> Scope<'s, 'a> {
             self.warn("bicep-expression", sp, format!("'{name}' is not declared"));
             return self.unknown(sp, format!("'{name}' is not declared"));
         };
-        self.slots.borrow_mut().insert(name.to_string(), Slot::InProgress);
+        self.slots
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
         let value = match &decl.kind {
-            DeclKind::Param { name, ty, default } => self.param_value(decl, name, ty, default.as_ref()),
+            DeclKind::Param { name, ty, default } => {
+                self.param_value(decl, name, ty, default.as_ref())
+            }
             DeclKind::Var { value, .. } | DeclKind::ParamAssign { value, .. } => self.eval(value),
             DeclKind::Resource { .. } => {
                 self.slots.borrow_mut().remove(name);
@@ -322,7 +347,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             DeclKind::Module { .. } => self.module_value(index, decl),
             _ => self.unknown(sp, format!("'{name}' is not a value")),
         };
-        self.slots.borrow_mut().insert(name.to_string(), Slot::Done(value.clone()));
+        self.slots
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(value.clone()));
         value
     }
 
@@ -361,7 +388,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                             format!("parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"),
                         );
                     }
-                    Value::unknown(name, format!("parameter '{name}' has no default and no value"))
+                    Value::unknown(
+                        name,
+                        format!("parameter '{name}' has no default and no value"),
+                    )
                 }
             },
         };
@@ -375,7 +405,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                     v => list.contains(v) || (matches!(v, Value::Null) && ty.ends_with('?')),
                 };
                 if !ok {
-                    self.warn(
+                    self.error(
                         "parameter-not-allowed",
                         decl.name_span,
                         format!("the value of '{name}' is not one of its @allowed values"),
@@ -421,19 +451,34 @@ impl<'s, 'a> Scope<'s, 'a> {
         if matches!(self.slots.borrow().get(&key), Some(Slot::InProgress)) {
             return Arc::new(Vec::new());
         }
-        self.slots.borrow_mut().insert(key.clone(), Slot::InProgress);
+        self.slots
+            .borrow_mut()
+            .insert(key.clone(), Slot::InProgress);
         let insts = match self.resource_decl(path) {
             Some((decl, parent_path)) => self.eval_resource(decl, path, parent_path.as_deref()),
             None => Vec::new(),
         };
         let insts = Arc::new(insts);
         self.slots.borrow_mut().remove(&key);
-        self.instances.borrow_mut().insert(path.to_string(), insts.clone());
+        self.instances
+            .borrow_mut()
+            .insert(path.to_string(), insts.clone());
         insts
     }
 
-    fn eval_resource(&self, decl: &'s Decl, path: &str, parent_path: Option<&str>) -> Vec<Instance> {
-        let DeclKind::Resource { type_version, existing, body, .. } = &decl.kind else {
+    fn eval_resource(
+        &self,
+        decl: &'s Decl,
+        path: &str,
+        parent_path: Option<&str>,
+    ) -> Vec<Instance> {
+        let DeclKind::Resource {
+            type_version,
+            existing,
+            body,
+            ..
+        } = &decl.kind
+        else {
             return Vec::new();
         };
         // A nested resource: one instance per parent instance.
@@ -446,7 +491,13 @@ impl<'s, 'a> Scope<'s, 'a> {
                         full_type: i.resource.resource_type.clone(),
                         full_name: i.resource.name.clone(),
                         id: i.resource.id.clone(),
-                        deployed: if i.emitted { i.resource.deployed.clone() } else { Deployed::Unknown { expr: "false".into() } },
+                        deployed: if i.emitted {
+                            i.resource.deployed.clone()
+                        } else {
+                            Deployed::Unknown {
+                                expr: "false".into(),
+                            }
+                        },
                     })
                 })
                 .collect(),
@@ -454,11 +505,22 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         let mut out = Vec::new();
         for parent in parents {
-            self.for_each_body(body, &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
-                if let Some(i) = s.resource_instance(decl, path, type_version, *existing, obj, deployed, parent.as_ref()) {
-                    out.push(i);
-                }
-            });
+            self.for_each_body(
+                body,
+                &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
+                    if let Some(i) = s.resource_instance(
+                        decl,
+                        path,
+                        type_version,
+                        *existing,
+                        obj,
+                        deployed,
+                        parent.as_ref(),
+                    ) {
+                        out.push(i);
+                    }
+                },
+            );
         }
         out
     }
@@ -487,7 +549,14 @@ impl<'s, 'a> Scope<'s, 'a> {
                 };
                 let max = self.s.limits.max_copy.max(0) as usize;
                 if items.len() > max {
-                    self.warn("copy-limit", fe.source.span, format!("the loop has {} items; only the first {max} were read", items.len()));
+                    self.error(
+                        "copy-limit",
+                        fe.source.span,
+                        format!(
+                            "the loop has {} items; only the first {max} were read",
+                            items.len()
+                        ),
+                    );
                 }
                 for (i, item) in items.into_iter().take(max).enumerate() {
                     let pushed = self.push_loop(fe, item, i);
@@ -504,10 +573,26 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::If(cond, obj) => match self.eval(cond) {
                 Value::Bool(true) => f(self, obj, Some(Deployed::Yes)),
                 Value::Bool(false) => f(self, obj, None),
-                Value::Unknown(u) => f(self, obj, Some(Deployed::Unknown { expr: u.expr.clone() })),
+                Value::Unknown(u) => f(
+                    self,
+                    obj,
+                    Some(Deployed::Unknown {
+                        expr: u.expr.clone(),
+                    }),
+                ),
                 other => {
-                    self.warn("bicep-expression", cond.span, format!("a condition must be a bool, found {}", other.type_name()));
-                    f(self, obj, Some(Deployed::Unknown { expr: self.src(cond.span).to_string() }));
+                    self.warn(
+                        "bicep-expression",
+                        cond.span,
+                        format!("a condition must be a bool, found {}", other.type_name()),
+                    );
+                    f(
+                        self,
+                        obj,
+                        Some(Deployed::Unknown {
+                            expr: self.src(cond.span).to_string(),
+                        }),
+                    );
                 }
             },
             _ => f(self, body, Some(Deployed::Yes)),
@@ -541,7 +626,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 self.s.limit_reported.set(true);
                 self.s.diag(Diagnostic::error(
                     "resource-limit",
-                    format!("the deployment has more than {} resources; the rest were not read", self.s.limits.max_resources),
+                    format!(
+                        "the deployment has more than {} resources; the rest were not read",
+                        self.s.limits.max_resources
+                    ),
                     Location::Span(self.span(sp)),
                 ));
             }
@@ -567,7 +655,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         parent: Option<&ParentRef>,
     ) -> Option<Instance> {
         let ExprKind::Object(props) = &obj.kind else {
-            self.warn("bicep-expression", obj.span, "a resource body must be an object");
+            self.warn(
+                "bicep-expression",
+                obj.span,
+                "a resource body must be an object",
+            );
             return None;
         };
         let emitted = deployed.is_some();
@@ -576,7 +668,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Some(Instance {
                 resource: Resource {
                     id: String::new(),
-                    resource_type: type_version.split('@').next().unwrap_or_default().to_string(),
+                    resource_type: type_version
+                        .split('@')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
                     name: String::new(),
                     api_version: None,
                     body: Value::Null,
@@ -590,7 +686,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                     format: "bicep",
                     deployment: 0,
                 },
-                reference: Value::unknown(path, "the resource is not deployed (its condition is false)"),
+                reference: Value::unknown(
+                    path,
+                    "the resource is not deployed (its condition is false)",
+                ),
                 emitted: false,
             });
         }
@@ -611,7 +710,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         let find = |key: &str| {
             props.iter().find_map(|p| match p {
-                Prop::Pair { key: Key::Name(k), value, .. } if k == key => Some(value),
+                Prop::Pair {
+                    key: Key::Name(k),
+                    value,
+                    ..
+                } if k == key => Some(value),
                 _ => None,
             })
         };
@@ -619,7 +722,14 @@ impl<'s, 'a> Scope<'s, 'a> {
             Some((Value::String(s), _)) => s,
             Some((Value::Unknown(u), _)) => format!("[{}]", u.expr),
             Some((other, sp)) => {
-                self.warn("bicep-expression", sp, format!("a resource name must be a string, found {}", other.type_name()));
+                self.warn(
+                    "bicep-expression",
+                    sp,
+                    format!(
+                        "a resource name must be a string, found {}",
+                        other.type_name()
+                    ),
+                );
                 return None;
             }
             None => {
@@ -631,9 +741,21 @@ impl<'s, 'a> Scope<'s, 'a> {
         let explicit_parent = find("parent").map(|e| self.eval(e));
         let parent_ref: Option<ParentRef> = match (&explicit_parent, parent) {
             (Some(Value::Object(o)), _) => Some(ParentRef {
-                full_type: o.get("type").and_then(Value::as_str).unwrap_or_default().to_string(),
-                full_name: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                id: o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                full_type: o
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                full_name: o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                id: o
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 deployed: Deployed::Yes,
             }),
             (_, Some(p)) => Some(p.clone()),
@@ -643,7 +765,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             None => (ty.clone(), name.clone()),
             Some(p) => {
                 let qualified = ty.split('/').next().is_some_and(|ns| ns.contains('.'));
-                let full_type = if qualified { ty.clone() } else { format!("{}/{}", p.full_type, ty) };
+                let full_type = if qualified {
+                    ty.clone()
+                } else {
+                    format!("{}/{}", p.full_type, ty)
+                };
                 (full_type, format!("{}/{}", p.full_name, name))
             }
         };
@@ -656,7 +782,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         if let Some(e) = find("scope") {
             match self.eval(e) {
                 Value::Object(o) => {
-                    let id = o.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                    let id = o
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
                     if is_container_id(&id) {
                         container = id;
                     } else if !id.is_empty() {
@@ -668,7 +798,10 @@ impl<'s, 'a> Scope<'s, 'a> {
             }
         }
         let id = if full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
-            format!("/subscriptions/{}/resourceGroups/{}", self.context.subscription_id, full_name)
+            format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                self.context.subscription_id, full_name
+            )
         } else {
             let base = scope_id.clone().unwrap_or(container);
             model::resource_id(&base, &full_type, &full_name)
@@ -740,13 +873,23 @@ impl<'s, 'a> Scope<'s, 'a> {
             format: "bicep",
             deployment: 0,
         };
-        Some(Instance { resource, reference: Value::Object(reference), emitted })
+        Some(Instance {
+            resource,
+            reference: Value::Object(reference),
+            emitted,
+        })
     }
 
     // ---- modules ----------------------------------------------------------------
 
     fn module_value(&self, index: usize, decl: &'s Decl) -> Value {
-        let DeclKind::Module { path, path_span, body, .. } = &decl.kind else {
+        let DeclKind::Module {
+            path,
+            path_span,
+            body,
+            ..
+        } = &decl.kind
+        else {
             return Value::Null;
         };
         let is_loop = matches!(body.kind, ExprKind::For(_));
@@ -762,11 +905,14 @@ impl<'s, 'a> Scope<'s, 'a> {
             }
             _ => {}
         }
-        self.for_each_body(body, &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
-            let (v, r) = s.module_instance(decl, &source, obj, deployed);
-            values.push(v);
-            resources.extend(r);
-        });
+        self.for_each_body(
+            body,
+            &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
+                let (v, r) = s.module_instance(decl, &source, obj, deployed);
+                values.push(v);
+                resources.extend(r);
+            },
+        );
         self.produced.borrow_mut().insert(index, resources);
         if is_loop {
             Value::Array(values)
@@ -787,7 +933,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         let find = |key: &str| {
             props.iter().find_map(|p| match p {
-                Prop::Pair { key: Key::Name(k), value, .. } if k == key => Some(value),
+                Prop::Pair {
+                    key: Key::Name(k),
+                    value,
+                    ..
+                } if k == key => Some(value),
                 _ => None,
             })
         };
@@ -795,7 +945,13 @@ impl<'s, 'a> Scope<'s, 'a> {
         let mut result = Object::new();
         result.insert("name".into(), name.clone());
         let Some(deployed) = deployed else {
-            result.insert("outputs".into(), Value::unknown(self.src(decl.name_span), "the module is not deployed (its condition is false)"));
+            result.insert(
+                "outputs".into(),
+                Value::unknown(
+                    self.src(decl.name_span),
+                    "the module is not deployed (its condition is false)",
+                ),
+            );
             return (Value::Object(result), Vec::new());
         };
         let deployed = match (&deployed, &self.base_deployed) {
@@ -819,7 +975,11 @@ impl<'s, 'a> Scope<'s, 'a> {
                 (ExprKind::Object(pprops), Value::Object(values)) => {
                     for (k, v) in values {
                         let span = pprops.iter().find_map(|pp| match pp {
-                            Prop::Pair { key: Key::Name(n), span, .. } if *n == k => Some(self.span(*span)),
+                            Prop::Pair {
+                                key: Key::Name(n),
+                                span,
+                                ..
+                            } if *n == k => Some(self.span(*span)),
                             _ => None,
                         });
                         supplied.insert(k, (v, span));
@@ -836,21 +996,45 @@ impl<'s, 'a> Scope<'s, 'a> {
         match source {
             ModuleSource::Local(child_path, file, ast) => {
                 if self.depth + 1 > self.s.limits.max_depth {
-                    self.warn("depth-limit", decl.span, format!("modules are nested deeper than {}; this one was not read", self.s.limits.max_depth));
-                    result.insert("outputs".into(), self.unknown(decl.name_span, "the module was not read"));
+                    self.error(
+                        "depth-limit",
+                        decl.span,
+                        format!(
+                            "modules are nested deeper than {}; this one was not read",
+                            self.s.limits.max_depth
+                        ),
+                    );
+                    result.insert(
+                        "outputs".into(),
+                        self.unknown(decl.name_span, "the module was not read"),
+                    );
                     return (Value::Object(result), Vec::new());
                 }
                 if self.s.module_stack.borrow().contains(child_path) {
                     self.s.diag(Diagnostic::error(
                         "bicep-module-cycle",
-                        format!("the module '{}' uses itself (directly or through other modules)", crate::source::display_path(child_path)),
+                        format!(
+                            "the module '{}' uses itself (directly or through other modules)",
+                            crate::source::display_path(child_path)
+                        ),
                         Location::Span(self.span(decl.span)),
                     ));
-                    result.insert("outputs".into(), self.unknown(decl.name_span, "the module uses itself"));
+                    result.insert(
+                        "outputs".into(),
+                        self.unknown(decl.name_span, "the module uses itself"),
+                    );
                     return (Value::Object(result), Vec::new());
                 }
                 self.s.module_stack.borrow_mut().push(child_path.clone());
-                let child = Scope::new(self.s, *file, ast, supplied, context, self.depth + 1, deployed);
+                let child = Scope::new(
+                    self.s,
+                    *file,
+                    ast,
+                    supplied,
+                    context,
+                    self.depth + 1,
+                    deployed,
+                );
                 let resources = child.run();
                 let outputs = child.outputs();
                 self.s.module_stack.borrow_mut().pop();
@@ -858,8 +1042,21 @@ impl<'s, 'a> Scope<'s, 'a> {
                 (Value::Object(result), resources)
             }
             ModuleSource::Compiled(template) => {
-                let resources = modules::evaluate_compiled(self.s, template, &supplied, context, self.span(decl.span), &deployed);
-                result.insert("outputs".into(), self.unknown(decl.name_span, "outputs of a restored registry module are not read"));
+                let resources = modules::evaluate_compiled(
+                    self.s,
+                    template,
+                    &supplied,
+                    context,
+                    self.span(decl.span),
+                    &deployed,
+                );
+                result.insert(
+                    "outputs".into(),
+                    self.unknown(
+                        decl.name_span,
+                        "outputs of a restored registry module are not read",
+                    ),
+                );
                 (Value::Object(result), resources)
             }
             ModuleSource::Registry(_) => {
@@ -871,7 +1068,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 for (v, _) in supplied.values() {
                     collect_resource_ids(v, &mut ids);
                 }
-                self.s.touched.borrow_mut().extend(ids.into_iter().map(|id| (id, reference.clone())));
+                self.s
+                    .touched
+                    .borrow_mut()
+                    .extend(ids.into_iter().map(|id| (id, reference.clone())));
                 result.insert(
                     "outputs".into(),
                     self.unknown(decl.name_span, "the module is not available locally; what it deploys and returns is unknown"),
@@ -927,7 +1127,14 @@ impl<'s, 'a> Scope<'s, 'a> {
                             }
                             Value::Null => {}
                             Value::Unknown(u) => return Value::Unknown(u),
-                            other => self.warn("bicep-expression", x.span, format!("only an object can be spread here, found {}", other.type_name())),
+                            other => self.warn(
+                                "bicep-expression",
+                                x.span,
+                                format!(
+                                    "only an object can be spread here, found {}",
+                                    other.type_name()
+                                ),
+                            ),
                         },
                         Prop::Resource(_) => {}
                     }
@@ -1014,7 +1221,14 @@ impl<'s, 'a> Scope<'s, 'a> {
                             Value::Null => {}
                             u @ Value::Unknown(_) => return u,
                             other => {
-                                self.warn("bicep-expression", i.value.span, format!("only an array can be spread here, found {}", other.type_name()));
+                                self.warn(
+                                    "bicep-expression",
+                                    i.value.span,
+                                    format!(
+                                        "only an array can be spread here, found {}",
+                                        other.type_name()
+                                    ),
+                                );
                             }
                         }
                     } else {
@@ -1031,7 +1245,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                     ("!", Value::Bool(b)) => Value::Bool(!b),
                     ("-", Value::Int(i)) => Value::Int(i.wrapping_neg()),
                     ("+", Value::Int(i)) => Value::Int(i),
-                    (op, other) => self.error_value(e.span, format!("'{op}' cannot be applied to {}", other.type_name())),
+                    (op, other) => self.error_value(
+                        e.span,
+                        format!("'{op}' cannot be applied to {}", other.type_name()),
+                    ),
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(e, op, a, b),
@@ -1046,7 +1263,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                         self.unknown(e.span, u.reason.clone())
                     }
                 }
-                other => self.error_value(c.span, format!("a condition must be a bool, found {}", other.type_name())),
+                other => self.error_value(
+                    c.span,
+                    format!("a condition must be a bool, found {}", other.type_name()),
+                ),
             },
             ExprKind::Member(base, name, safe) => {
                 let v = self.eval(base);
@@ -1056,15 +1276,25 @@ impl<'s, 'a> Scope<'s, 'a> {
                 let v = self.eval(base);
                 let i = self.eval(idx);
                 match (v, i) {
-                    (Value::Unknown(u), _) | (_, Value::Unknown(u)) => self.unknown(e.span, u.reason.clone()),
+                    (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                        self.unknown(e.span, u.reason.clone())
+                    }
                     (Value::Null, _) if *safe => Value::Null,
-                    (Value::Array(a), Value::Int(i)) => match usize::try_from(i).ok().and_then(|i| a.get(i)) {
-                        Some(v) => v.clone(),
-                        None if *safe => Value::Null,
-                        None => self.error_value(e.span, format!("index {i} is out of range (length {})", a.len())),
-                    },
+                    (Value::Array(a), Value::Int(i)) => {
+                        match usize::try_from(i).ok().and_then(|i| a.get(i)) {
+                            Some(v) => v.clone(),
+                            None if *safe => Value::Null,
+                            None => self.error_value(
+                                e.span,
+                                format!("index {i} is out of range (length {})", a.len()),
+                            ),
+                        }
+                    }
                     (o @ Value::Object(_), Value::String(k)) => self.member(e.span, o, &k, *safe),
-                    (v, i) => self.error_value(e.span, format!("{} cannot be indexed by {}", v.type_name(), i.type_name())),
+                    (v, i) => self.error_value(
+                        e.span,
+                        format!("{} cannot be indexed by {}", v.type_name(), i.type_name()),
+                    ),
                 }
             }
             ExprKind::Nested(base, child) => {
@@ -1077,17 +1307,31 @@ impl<'s, 'a> Scope<'s, 'a> {
             }
             ExprKind::NonNull(x) => self.eval(x),
             ExprKind::Call(ns, name, args) => self.call(e, ns.as_deref(), name, args),
-            ExprKind::MethodCall(_, name, _) => self.unknown(e.span, format!("{name}() returns a value of the deployed resource")),
-            ExprKind::Lambda(..) => self.error_value(e.span, "a lambda can only be passed to a function"),
+            ExprKind::MethodCall(_, name, _) => self.unknown(
+                e.span,
+                format!("{name}() returns a value of the deployed resource"),
+            ),
+            ExprKind::Lambda(..) => {
+                self.error_value(e.span, "a lambda can only be passed to a function")
+            }
             ExprKind::For(fe) => {
                 let source = self.eval(&fe.source);
                 let items = match source {
                     Value::Array(a) => a,
                     Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
-                    other => return self.error_value(fe.source.span, format!("a loop needs an array, found {}", other.type_name())),
+                    other => {
+                        return self.error_value(
+                            fe.source.span,
+                            format!("a loop needs an array, found {}", other.type_name()),
+                        )
+                    }
                 };
                 let mut out = Vec::new();
-                for (i, item) in items.into_iter().take(self.s.limits.max_copy.max(0) as usize).enumerate() {
+                for (i, item) in items
+                    .into_iter()
+                    .take(self.s.limits.max_copy.max(0) as usize)
+                    .enumerate()
+                {
                     let pushed = self.push_loop(fe, item, i);
                     let v = match &fe.body.kind {
                         ExprKind::If(c, b) => match self.eval(c) {
@@ -1117,7 +1361,11 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     fn error_value(&self, sp: Sp, message: impl Into<String>) -> Value {
         let m = message.into();
-        self.warn("bicep-expression", sp, format!("{m} in `{}`", abbreviate(self.src(sp))));
+        self.warn(
+            "bicep-expression",
+            sp,
+            format!("{m} in `{}`", abbreviate(self.src(sp))),
+        );
         self.unknown(sp, m)
     }
 
@@ -1126,7 +1374,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             Value::Unknown(u) => self.unknown(sp, u.reason.clone()),
             Value::Null if safe => Value::Null,
             Value::Object(o) => {
-                let found = o.get(name).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v));
+                let found = o.get(name).or_else(|| {
+                    o.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v)
+                });
                 match found {
                     Some(v) => v.clone(),
                     None if safe => Value::Null,
@@ -1134,7 +1386,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 }
             }
             Value::Null => self.unknown(sp, format!("'{name}' of a null value")),
-            other => self.error_value(sp, format!("{} has no property '{name}'", other.type_name())),
+            other => self.error_value(
+                sp,
+                format!("{} has no property '{name}'", other.type_name()),
+            ),
         }
     }
 
@@ -1145,7 +1400,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             ("??", Value::Null) => return self.eval(b),
             ("??", Value::Unknown(u)) => {
                 let right = self.eval(b);
-                return if matches!(right, Value::Unknown(_)) { right } else { self.unknown(e.span, u.reason.clone()) };
+                return if matches!(right, Value::Unknown(_)) {
+                    right
+                } else {
+                    self.unknown(e.span, u.reason.clone())
+                };
             }
             ("??", v) => return v.clone(),
             ("&&", Value::Bool(false)) => return Value::Bool(false),
@@ -1188,7 +1447,14 @@ impl<'s, 'a> Scope<'s, 'a> {
             ("/", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_div(y)),
             ("%", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_rem(y)),
             (op, x, y) => {
-                return self.error_value(e.span, format!("'{op}' cannot be applied to {} and {}", x.type_name(), y.type_name()))
+                return self.error_value(
+                    e.span,
+                    format!(
+                        "'{op}' cannot be applied to {} and {}",
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )
             }
         };
         r
@@ -1199,10 +1465,19 @@ impl<'s, 'a> Scope<'s, 'a> {
         // `sym.method()` on a resource: a runtime value.
         if let Some(ns) = ns {
             if !matches!(ns, "sys" | "az") {
-                if self.decl(ns).is_some() || self.nested.contains_key(ns) || self.locals.borrow().iter().any(|(n, _)| n == ns) {
-                    return Value::unknown(text, format!("{name}() returns a value of the deployed resource"));
+                if self.decl(ns).is_some()
+                    || self.nested.contains_key(ns)
+                    || self.locals.borrow().iter().any(|(n, _)| n == ns)
+                {
+                    return Value::unknown(
+                        text,
+                        format!("{name}() returns a value of the deployed resource"),
+                    );
                 }
-                return Value::unknown(text, format!("'{ns}.{name}' is imported and not evaluated"));
+                return Value::unknown(
+                    text,
+                    format!("'{ns}.{name}' is imported and not evaluated"),
+                );
             }
         }
         // User-defined functions.
@@ -1210,7 +1485,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             if let Some((_, d)) = self.decl(name) {
                 if let DeclKind::Func { params, body, .. } = &d.kind {
                     let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-                    let saved = self.locals.replace(params.iter().cloned().zip(values).collect());
+                    let saved = self
+                        .locals
+                        .replace(params.iter().cloned().zip(values).collect());
                     let v = self.eval(body);
                     self.locals.replace(saved);
                     return v;
@@ -1252,14 +1529,24 @@ impl<'s, 'a> Scope<'s, 'a> {
         if strs.len() != values.len() || strs.len() > 2 {
             return self.error_value(e.span, format!("{name}() takes one or two strings"));
         }
-        let sub = if strs.len() == 2 { strs[0] } else { self.context.subscription_id.as_str() };
+        let sub = if strs.len() == 2 {
+            strs[0]
+        } else {
+            self.context.subscription_id.as_str()
+        };
         let last = strs[strs.len() - 1];
         let mut o = Object::new();
         match name {
             "resourceGroup" => {
-                o.insert("id".into(), Value::String(format!("/subscriptions/{sub}/resourceGroups/{last}")));
+                o.insert(
+                    "id".into(),
+                    Value::String(format!("/subscriptions/{sub}/resourceGroups/{last}")),
+                );
                 o.insert("name".into(), Value::str(last));
-                o.insert("type".into(), Value::str("Microsoft.Resources/resourceGroups"));
+                o.insert(
+                    "type".into(),
+                    Value::str("Microsoft.Resources/resourceGroups"),
+                );
                 o.insert("subscriptionId".into(), Value::str(sub));
             }
             "subscription" => {
@@ -1267,7 +1554,12 @@ impl<'s, 'a> Scope<'s, 'a> {
                 o.insert("subscriptionId".into(), Value::str(last));
             }
             _ => {
-                o.insert("id".into(), Value::String(format!("/providers/Microsoft.Management/managementGroups/{last}")));
+                o.insert(
+                    "id".into(),
+                    Value::String(format!(
+                        "/providers/Microsoft.Management/managementGroups/{last}"
+                    )),
+                );
                 o.insert("name".into(), Value::str(last));
             }
         }
@@ -1278,7 +1570,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         let lambdas: Vec<Option<BicepLambda>> = args
             .iter()
             .map(|a| match &a.kind {
-                ExprKind::Lambda(params, body) => Some(BicepLambda { scope: self, params: params.clone(), body }),
+                ExprKind::Lambda(params, body) => Some(BicepLambda {
+                    scope: self,
+                    params: params.clone(),
+                    body,
+                }),
                 _ => None,
             })
             .collect();
@@ -1300,10 +1596,19 @@ impl<'s, 'a> Scope<'s, 'a> {
         let Some(Value::String(rel)) = args.first().map(|a| self.eval(a)) else {
             return Value::unknown(text, format!("{name}() needs a literal path"));
         };
-        let dir = self.text.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = self
+            .text
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let path = crate::frontend::arm::template::normalize_path(&dir.join(&rel));
         if !modules::inside_root(self.s, &path) {
-            self.warn("bicep-load", e.span, format!("'{rel}' is outside the scanned folder and was not read"));
+            self.warn(
+                "bicep-load",
+                e.span,
+                format!("'{rel}' is outside the scanned folder and was not read"),
+            );
             return Value::unknown(text, "the file is outside the scanned folder");
         }
         let content = match self.s.sources.find(&path) {
@@ -1325,7 +1630,9 @@ impl<'s, 'a> Scope<'s, 'a> {
                     match args.get(1).map(|a| self.eval(a)) {
                         Some(Value::String(p)) if !p.is_empty() => {
                             let p = p.trim_start_matches('$').trim_start_matches('.');
-                            v.get_path(p).cloned().unwrap_or_else(|| Value::unknown(text, "the JSON path was not found"))
+                            v.get_path(p).cloned().unwrap_or_else(|| {
+                                Value::unknown(text, "the JSON path was not found")
+                            })
                         }
                         _ => v,
                     }
@@ -1376,7 +1683,10 @@ impl ExprEnv for Scope<'_, '_> {
         &self.context
     }
     fn reference(&self, target: &Value, _: Option<&Value>, _: bool) -> Value {
-        Value::unknown(format!("reference({target})"), "reference() reads a deployed resource")
+        Value::unknown(
+            format!("reference({target})"),
+            "reference() reads a deployed resource",
+        )
     }
     fn user_function(&self, _: &str, _: &str, _: Vec<Value>) -> Option<Result<Value, String>> {
         None
@@ -1393,12 +1703,19 @@ struct Sink {
 
 impl Sink {
     fn disabled() -> Self {
-        Sink { disabled: true, ..Default::default() }
+        Sink {
+            disabled: true,
+            ..Default::default()
+        }
     }
     fn push(&mut self, key: &str) {
         if !self.disabled {
             let k = key.to_ascii_lowercase();
-            self.path.push(if self.path.is_empty() { k } else { format!(".{k}") });
+            self.path.push(if self.path.is_empty() {
+                k
+            } else {
+                format!(".{k}")
+            });
         }
     }
     fn push_index(&mut self, i: usize) {
@@ -1418,7 +1735,12 @@ impl Sink {
     }
 }
 
-fn collect_nested<'d>(path: &str, body: &'d Expr, out: &mut HashMap<String, (&'d Decl, String)>, depth: usize) {
+fn collect_nested<'d>(
+    path: &str,
+    body: &'d Expr,
+    out: &mut HashMap<String, (&'d Decl, String)>,
+    depth: usize,
+) {
     if depth > 32 {
         return;
     }
@@ -1446,10 +1768,12 @@ fn collect_nested<'d>(path: &str, body: &'d Expr, out: &mut HashMap<String, (&'d
 /// Resource ids (`/subscriptions/.../providers/...`) inside a value.
 fn collect_resource_ids(v: &Value, out: &mut Vec<String>) {
     match v {
-        Value::String(s) if s.starts_with("/subscriptions/") && s.to_ascii_lowercase().contains("/providers/") => {
-            if !out.contains(s) {
-                out.push(s.clone());
-            }
+        Value::String(s)
+            if s.starts_with("/subscriptions/")
+                && s.to_ascii_lowercase().contains("/providers/")
+                && !out.contains(s) =>
+        {
+            out.push(s.clone());
         }
         Value::Array(a) => a.iter().for_each(|i| collect_resource_ids(i, out)),
         Value::Object(o) => o.values().for_each(|i| collect_resource_ids(i, out)),
@@ -1461,10 +1785,17 @@ fn collect_resource_ids(v: &Value, out: &mut Vec<String>) {
 /// the module may attach private endpoints to it, so its private endpoint
 /// connections are unknown (unless the file sets them).
 fn mark_attachments_unknown(r: &mut Resource, module: &str) {
-    let Some(body) = r.body.as_object_mut() else { return };
-    let props = body.entry("properties".to_string()).or_insert_with(|| Value::Object(Object::new()));
+    let Some(body) = r.body.as_object_mut() else {
+        return;
+    };
+    let props = body
+        .entry("properties".to_string())
+        .or_insert_with(|| Value::Object(Object::new()));
     if let Value::Object(p) = props {
-        if !p.keys().any(|k| k.eq_ignore_ascii_case("privateEndpointConnections")) {
+        if !p
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("privateEndpointConnections"))
+        {
             p.insert(
                 "privateEndpointConnections".into(),
                 Value::unknown(
@@ -1479,7 +1810,10 @@ fn mark_attachments_unknown(r: &mut Resource, module: &str) {
 /// The id of what a deployment at this context deploys into.
 pub fn context_scope_id(c: &DeploymentContext) -> String {
     match c.scope {
-        TargetScope::ResourceGroup => format!("/subscriptions/{}/resourceGroups/{}", c.subscription_id, c.resource_group),
+        TargetScope::ResourceGroup => format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            c.subscription_id, c.resource_group
+        ),
         TargetScope::Subscription => format!("/subscriptions/{}", c.subscription_id),
         TargetScope::ManagementGroup => format!(
             "/providers/Microsoft.Management/managementGroups/{}",
@@ -1492,8 +1826,10 @@ pub fn context_scope_id(c: &DeploymentContext) -> String {
 /// True for a subscription or resource group id (a deployment scope, not a resource).
 fn is_container_id(id: &str) -> bool {
     let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
-    matches!(parts.as_slice(), ["subscriptions", _] | ["subscriptions", _, "resourceGroups", _])
-        || (parts.len() == 4 && parts[2].eq_ignore_ascii_case("resourceGroups"))
+    matches!(
+        parts.as_slice(),
+        ["subscriptions", _] | ["subscriptions", _, "resourceGroups", _]
+    ) || (parts.len() == 4 && parts[2].eq_ignore_ascii_case("resourceGroups"))
 }
 
 /// The container (resource group or subscription) part of a resource id.
@@ -1518,7 +1854,10 @@ fn apply_scope(context: &mut DeploymentContext, scope: &Value) {
                     context.location = l.to_string();
                 }
                 context.scope = TargetScope::ResourceGroup;
-            } else if parts.len() == 4 && parts[0].eq_ignore_ascii_case("subscriptions") && parts[2].eq_ignore_ascii_case("resourceGroups") {
+            } else if parts.len() == 4
+                && parts[0].eq_ignore_ascii_case("subscriptions")
+                && parts[2].eq_ignore_ascii_case("resourceGroups")
+            {
                 context.subscription_id = parts[1].to_string();
                 context.resource_group = parts[3].to_string();
                 context.scope = TargetScope::ResourceGroup;
@@ -1528,7 +1867,11 @@ fn apply_scope(context: &mut DeploymentContext, scope: &Value) {
             } else if id.to_ascii_lowercase().contains("/managementgroups/") {
                 context.management_group = parts.last().map(|s| s.to_string());
                 context.scope = TargetScope::ManagementGroup;
-            } else if id.is_empty() && ty.is_empty() && o.contains_key("tenantId") && !o.contains_key("subscriptionId") {
+            } else if id.is_empty()
+                && ty.is_empty()
+                && o.contains_key("tenantId")
+                && !o.contains_key("subscriptionId")
+            {
                 context.scope = TargetScope::Tenant;
             }
         }
@@ -1571,13 +1914,23 @@ pub fn abbreviate(s: &str) -> String {
 impl Session<'_> {
     /// Evaluates the `param x = value` assignments of a `.bicepparam` file.
     pub fn eval_param_file(&self, file: FileId, ast: &File) -> Vec<(String, Value, Span)> {
-        let scope = Scope::new(self, file, ast, HashMap::new(), DeploymentContext::default(), 0, Deployed::Yes);
+        let scope = Scope::new(
+            self,
+            file,
+            ast,
+            HashMap::new(),
+            DeploymentContext::default(),
+            0,
+            Deployed::Yes,
+        );
         ast.decls
             .iter()
             .filter_map(|d| match &d.kind {
-                DeclKind::ParamAssign { name, value } => {
-                    Some((name.clone(), scope.symbol(name, d.name_span), span_of(file, value.span)))
-                }
+                DeclKind::ParamAssign { name, value } => Some((
+                    name.clone(),
+                    scope.symbol(name, d.name_span),
+                    span_of(file, value.span),
+                )),
                 _ => None,
             })
             .collect()

@@ -51,7 +51,11 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
         match c {
             b' ' | b'\t' | b'\r' => i += 1,
             b'\n' => {
-                out.push(Token { tok: Tok::NewLine, start: i, end: i + 1 });
+                out.push(Token {
+                    tok: Tok::NewLine,
+                    start: i,
+                    end: i + 1,
+                });
                 i += 1;
             }
             b'/' if i + 1 < end && b[i + 1] == b'/' => {
@@ -66,7 +70,11 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
                     i += 1;
                 }
                 if i + 1 >= end {
-                    out.push(Token { tok: Tok::Error("unterminated comment".into()), start: s, end });
+                    out.push(Token {
+                        tok: Tok::Error("unterminated comment".into()),
+                        start: s,
+                        end,
+                    });
                     i = end;
                 } else {
                     i += 2;
@@ -84,7 +92,11 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
                 } else {
                     lex_string(text, i, end)
                 };
-                out.push(Token { tok, start: i, end: next });
+                out.push(Token {
+                    tok,
+                    start: i,
+                    end: next,
+                });
                 i = next;
             }
             b'0'..=b'9' => {
@@ -96,19 +108,31 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
                     Ok(n) => Tok::Int(n),
                     Err(_) => Tok::Error("integer literal is too large".into()),
                 };
-                out.push(Token { tok, start: s, end: i });
+                out.push(Token {
+                    tok,
+                    start: s,
+                    end: i,
+                });
             }
             c if c == b'_' || c == b'$' || c.is_ascii_alphabetic() => {
                 let s = i;
                 while i < end && (b[i] == b'_' || b[i] == b'$' || b[i].is_ascii_alphanumeric()) {
                     i += 1;
                 }
-                out.push(Token { tok: Tok::Ident(text[s..i].to_string()), start: s, end: i });
+                out.push(Token {
+                    tok: Tok::Ident(text[s..i].to_string()),
+                    start: s,
+                    end: i,
+                });
             }
             _ => {
                 let rest = &text[i..end];
                 if let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
-                    out.push(Token { tok: Tok::Sym(sym), start: i, end: i + sym.len() });
+                    out.push(Token {
+                        tok: Tok::Sym(sym),
+                        start: i,
+                        end: i + sym.len(),
+                    });
                     i += sym.len();
                 } else {
                     let ch = rest.chars().next().unwrap_or('?');
@@ -122,7 +146,11 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
             }
         }
     }
-    out.push(Token { tok: Tok::Eof, start: end, end });
+    out.push(Token {
+        tok: Tok::Eof,
+        start: end,
+        end,
+    });
     out
 }
 
@@ -137,7 +165,10 @@ fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok, usize) {
             }
             let mut body = &text[body_start..close];
             // A line break right after the opening quotes is not part of the value.
-            if let Some(b) = body.strip_prefix("\r\n").or_else(|| body.strip_prefix('\n')) {
+            if let Some(b) = body
+                .strip_prefix("\r\n")
+                .or_else(|| body.strip_prefix('\n'))
+            {
                 body = b;
             }
             (Tok::MultiStr(body.to_string()), close + 3)
@@ -206,8 +237,14 @@ fn lex_string(text: &str, start: usize, end: usize) -> (Tok, usize) {
             }
         }
     }
-    let stop = text[start..end].find('\n').map(|n| start + n).unwrap_or(end);
-    (Tok::Error("unterminated string".into()), stop.max(start + 1))
+    let stop = text[start..end]
+        .find('\n')
+        .map(|n| start + n)
+        .unwrap_or(end);
+    (
+        Tok::Error("unterminated string".into()),
+        stop.max(start + 1),
+    )
 }
 
 /// The `}` that closes an interpolation hole starting at `i`, skipping nested

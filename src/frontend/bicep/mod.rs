@@ -122,7 +122,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         .collect();
     let mut used_as_module: HashSet<PathBuf> = edges.values().flatten().cloned().collect();
     let mut reached: HashSet<PathBuf> = HashSet::new();
-    let mut reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
+    let reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
         let mut stack = vec![from.clone()];
         while let Some(p) = stack.pop() {
             if reached.insert(p.clone()) {
@@ -194,10 +194,20 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     let results: Vec<_> = jobs
         .par_iter()
         .map(|(_, id, source)| {
-            let session = eval::Session::new(sources, &parsed, input.root_dir, input.options.limits.clone());
+            let session = eval::Session::new(
+                sources,
+                &parsed,
+                input.root_dir,
+                input.options.limits.clone(),
+            );
             let (supplied, mut diags) = params::values(&session, source, &param_asts);
-            let ast = parsed.values().find(|(i, _)| i == id).map(|(_, a)| a.clone()).unwrap_or_default();
-            let mut result = session.evaluate_entry(*id, &ast, supplied, input.options.context.clone());
+            let ast = parsed
+                .values()
+                .find(|(i, _)| i == id)
+                .map(|(_, a)| a.clone())
+                .unwrap_or_default();
+            let mut result =
+                session.evaluate_entry(*id, &ast, supplied, input.options.context.clone());
             diags.append(&mut result.diagnostics);
             result.diagnostics = diags;
             result
@@ -227,10 +237,20 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         .collect();
     others.sort();
     for id in others {
-        out.files.push(ScannedFile { file: id, format: "bicep", resources: 0, parameters: None });
+        out.files.push(ScannedFile {
+            file: id,
+            format: "bicep",
+            resources: 0,
+            parameters: None,
+        });
     }
     for (id, _) in &param_files {
-        out.files.push(ScannedFile { file: *id, format: "bicep-parameters", resources: 0, parameters: None });
+        out.files.push(ScannedFile {
+            file: *id,
+            format: "bicep-parameters",
+            resources: 0,
+            parameters: None,
+        });
     }
     out
 }
@@ -245,7 +265,10 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     let mut queue: Vec<PathBuf> = vec![normalize_path(path)];
     if is_template(path) {
         if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-            for name in [format!("{stem}.bicepparam"), format!("{stem}.parameters.json")] {
+            for name in [
+                format!("{stem}.bicepparam"),
+                format!("{stem}.parameters.json"),
+            ] {
                 let p = normalize_path(&dir.join(name));
                 if p.is_file() {
                     out.push(p);
@@ -258,14 +281,20 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
         if seen.len() > 500 {
             break;
         }
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         for rel in referenced_paths(&text) {
             if modules::is_registry(&rel) {
                 continue;
             }
             let target = modules::local_path(&file, &rel);
             let inside = target.starts_with(&root) || root.as_os_str().is_empty();
-            if inside && !target.starts_with("..") && target.is_file() && seen.insert(target.clone()) {
+            if inside
+                && !target.starts_with("..")
+                && target.is_file()
+                && seen.insert(target.clone())
+            {
                 out.push(target.clone());
                 queue.push(target);
             }

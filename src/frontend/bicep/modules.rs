@@ -29,7 +29,10 @@ pub enum ModuleSource {
 
 /// True for a registry or template spec reference.
 pub fn is_registry(path: &str) -> bool {
-    path.starts_with("br:") || path.starts_with("br/") || path.starts_with("ts:") || path.starts_with("ts/")
+    path.starts_with("br:")
+        || path.starts_with("br/")
+        || path.starts_with("ts:")
+        || path.starts_with("ts/")
 }
 
 /// True when `path` is inside the scanned folder (always true without one).
@@ -105,7 +108,11 @@ pub fn cache_path(reference: &str) -> Option<PathBuf> {
 pub fn split_reference(reference: &str) -> Option<(String, String, String)> {
     if let Some(rest) = reference.strip_prefix("br/public:") {
         let (repo, tag) = rest.rsplit_once(':')?;
-        return Some(("mcr.microsoft.com".into(), format!("bicep/{repo}"), tag.to_string()));
+        return Some((
+            "mcr.microsoft.com".into(),
+            format!("bicep/{repo}"),
+            tag.to_string(),
+        ));
     }
     let rest = reference.strip_prefix("br:")?;
     let (host, path) = rest.split_once('/')?;
@@ -133,7 +140,10 @@ pub fn evaluate_compiled(
     let mut map = SourceMap::default();
     let id = map.add(SourceFile::new(path.clone(), text.clone()));
     let params = template::ParameterValues {
-        values: supplied.iter().map(|(k, (v, _))| (k.clone(), v.clone(), None)).collect(),
+        values: supplied
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone(), None))
+            .collect(),
     };
     let mut limits = s.limits.clone();
     limits.max_depth = limits.max_depth.saturating_sub(1).max(1);
@@ -171,7 +181,11 @@ mod tests {
         );
         assert_eq!(
             split_reference("br:myreg.azurecr.io/bicep/modules/storage:v1"),
-            Some(("myreg.azurecr.io".into(), "bicep/modules/storage".into(), "v1".into()))
+            Some((
+                "myreg.azurecr.io".into(),
+                "bicep/modules/storage".into(),
+                "v1".into()
+            ))
         );
         assert_eq!(split_reference("ts:sub/rg/spec:1"), None);
     }

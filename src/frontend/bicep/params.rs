@@ -2,7 +2,7 @@
 //! plus `param x = value`, evaluated like Bicep expressions), a JSON
 //! deployment parameter file, or none (defaults).
 
-use super::ast::{DeclKind, File};
+use super::ast::File;
 use super::eval::Session;
 use crate::diagnostics::{Diagnostic, Location};
 use crate::frontend::arm::{json, template};
@@ -11,6 +11,9 @@ use crate::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
+
+/// Parameter values by name, with the span of the text that set each.
+pub type Supplied = HashMap<String, (Value, Option<Span>)>;
 
 /// Where an entry point's parameter values come from.
 #[derive(Clone, Debug)]
@@ -33,10 +36,21 @@ impl Source {
 /// `--parameters` when given (a `.bicepparam` or JSON file), else
 /// `<name>.parameters.json` beside the template, else none.
 pub fn choose(sources: &SourceMap, template_path: &Path, explicit: Option<&Path>) -> Source {
-    let of = |p: &Path| sources.find(p).or_else(|| sources.files().find(|(_, f)| template::normalize_path(&f.path) == p).map(|(i, _)| i));
+    let of = |p: &Path| {
+        sources.find(p).or_else(|| {
+            sources
+                .files()
+                .find(|(_, f)| template::normalize_path(&f.path) == p)
+                .map(|(i, _)| i)
+        })
+    };
     if let Some(p) = explicit {
         if let Some(id) = of(p) {
-            return if super::is_param_file(p) { Source::BicepParam(id) } else { Source::Json(id) };
+            return if super::is_param_file(p) {
+                Source::BicepParam(id)
+            } else {
+                Source::Json(id)
+            };
         }
     }
     let Some(stem) = template_path.file_stem().and_then(|s| s.to_str()) else {
@@ -54,7 +68,7 @@ pub fn values(
     session: &Session<'_>,
     source: &Source,
     param_asts: &BTreeMap<FileId, Arc<File>>,
-) -> (HashMap<String, (Value, Option<Span>)>, Vec<Diagnostic>) {
+) -> (Supplied, Vec<Diagnostic>) {
     let mut out = HashMap::new();
     let mut diags = Vec::new();
     match source {
@@ -86,7 +100,6 @@ pub fn values(
                 for (name, value, span) in session.eval_param_file(*id, ast) {
                     out.insert(name, (value, Some(span)));
                 }
-                let _ = ast.decls.iter().filter(|d| matches!(d.kind, DeclKind::ParamAssign { .. })).count();
             }
         }
     }

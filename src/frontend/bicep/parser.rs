@@ -10,7 +10,7 @@ use super::ast::*;
 use super::lexer::{lex, StrPart, Tok, Token};
 
 /// Maximum nesting of expressions, objects and arrays.
-pub const MAX_DEPTH: usize = 200;
+pub const MAX_DEPTH: usize = 64;
 
 /// A syntax error at a byte range.
 #[derive(Clone, Debug, PartialEq)]
@@ -234,7 +234,13 @@ impl<'a> Parser<'a> {
         match self.peek().clone() {
             Tok::Ident(s) => {
                 let t = self.bump();
-                Ok((s, Sp { start: t.start, end: t.end }))
+                Ok((
+                    s,
+                    Sp {
+                        start: t.start,
+                        end: t.end,
+                    },
+                ))
             }
             _ => {
                 self.error_here(format!("expected {what}"));
@@ -256,11 +262,23 @@ impl<'a> Parser<'a> {
                         StrPart::Hole(..) => "",
                     })
                     .collect();
-                Ok((s, Sp { start: t.start, end: t.end }))
+                Ok((
+                    s,
+                    Sp {
+                        start: t.start,
+                        end: t.end,
+                    },
+                ))
             }
             Tok::MultiStr(s) => {
                 self.bump();
-                Ok((s.clone(), Sp { start: t.start, end: t.end }))
+                Ok((
+                    s.clone(),
+                    Sp {
+                        start: t.start,
+                        end: t.end,
+                    },
+                ))
             }
             _ => {
                 self.error_here(format!("expected {what} (a string without interpolation)"));
@@ -280,7 +298,9 @@ impl<'a> Parser<'a> {
                 Tok::NewLine if depth <= 0 => break,
                 Tok::Sym("{") | Tok::Sym("[") | Tok::Sym("(") => depth += 1,
                 Tok::Sym("}") | Tok::Sym("]") | Tok::Sym(")") => depth -= 1,
-                Tok::Ident(k) if depth > 0 && self.at_line_start(self.pos) && self.starts_statement(k) => {
+                Tok::Ident(k)
+                    if depth > 0 && self.at_line_start(self.pos) && self.starts_statement(k) =>
+                {
                     // An unclosed bracket: the next statement starts here.
                     break;
                 }
@@ -333,8 +353,15 @@ impl<'a> Parser<'a> {
         }
         matches!(
             self.toks.get(self.pos + 1).map(|t| &t.tok),
-            Some(Tok::Ident(_)) | Some(Tok::Str(_)) | Some(Tok::Sym("{")) | Some(Tok::Sym("*")) | Some(Tok::Sym("="))
-        ) && !matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Sym(":")))
+            Some(Tok::Ident(_))
+                | Some(Tok::Str(_))
+                | Some(Tok::Sym("{"))
+                | Some(Tok::Sym("*"))
+                | Some(Tok::Sym("="))
+        ) && !matches!(
+            self.toks.get(self.pos + 1).map(|t| &t.tok),
+            Some(Tok::Sym(":"))
+        )
     }
 
     // ---- statements -------------------------------------------------------------
@@ -351,7 +378,9 @@ impl<'a> Parser<'a> {
                 Ok(d) => {
                     decls.push(d);
                     // A statement ends at a line break.
-                    if !matches!(self.toks[self.pos].tok, Tok::NewLine | Tok::Eof) && !self.at_line_start(self.pos) {
+                    if !matches!(self.toks[self.pos].tok, Tok::NewLine | Tok::Eof)
+                        && !self.at_line_start(self.pos)
+                    {
                         self.error_here("expected a new line after the declaration");
                         self.recover_line();
                     }
@@ -393,7 +422,10 @@ impl<'a> Parser<'a> {
             out.push(Decorator {
                 name,
                 args,
-                span: Sp { start: at.start, end: self.prev_end() },
+                span: Sp {
+                    start: at.start,
+                    end: self.prev_end(),
+                },
             });
             self.skip_newlines();
         }
@@ -408,7 +440,10 @@ impl<'a> Parser<'a> {
             return Err(());
         };
         self.bump();
-        let mut name_span = Sp { start, end: self.prev_end() };
+        let mut name_span = Sp {
+            start,
+            end: self.prev_end(),
+        };
         let kind = match kw.as_str() {
             "targetScope" => {
                 self.expect_sym("=")?;
@@ -424,10 +459,17 @@ impl<'a> Parser<'a> {
                 let (name, s) = self.expect_ident("a parameter name")?;
                 name_span = s;
                 if self.eat_sym("=") {
-                    DeclKind::ParamAssign { name, value: self.expr() }
+                    DeclKind::ParamAssign {
+                        name,
+                        value: self.expr(),
+                    }
                 } else {
                     let ty = self.type_text(&["="])?;
-                    let default = if self.eat_sym("=") { Some(self.expr()) } else { None };
+                    let default = if self.eat_sym("=") {
+                        Some(self.expr())
+                    } else {
+                        None
+                    };
                     DeclKind::Param { name, ty, default }
                 }
             }
@@ -438,7 +480,10 @@ impl<'a> Parser<'a> {
                     self.type_text(&["="])?;
                 }
                 self.expect_sym("=")?;
-                DeclKind::Var { name, value: self.expr() }
+                DeclKind::Var {
+                    name,
+                    value: self.expr(),
+                }
             }
             "resource" => self.resource_decl(&mut name_span)?,
             "module" => {
@@ -447,14 +492,23 @@ impl<'a> Parser<'a> {
                 let (path, path_span) = self.expect_plain_string("the module path")?;
                 self.expect_sym("=")?;
                 let body = self.decl_body()?;
-                DeclKind::Module { name, path, path_span, body }
+                DeclKind::Module {
+                    name,
+                    path,
+                    path_span,
+                    body,
+                }
             }
             "output" => {
                 let (name, s) = self.expect_ident("an output name")?;
                 name_span = s;
                 let ty = self.type_text(&["="])?;
                 self.expect_sym("=")?;
-                DeclKind::Output { name, ty, value: self.expr() }
+                DeclKind::Output {
+                    name,
+                    ty,
+                    value: self.expr(),
+                }
             }
             "type" => {
                 let (name, s) = self.expect_ident("a type name")?;
@@ -484,7 +538,11 @@ impl<'a> Parser<'a> {
                 self.expect_sym(")")?;
                 self.type_text(&["=>"])?;
                 self.expect_sym("=>")?;
-                DeclKind::Func { name, params, body: self.expr() }
+                DeclKind::Func {
+                    name,
+                    params,
+                    body: self.expr(),
+                }
             }
             "import" => self.import_decl()?,
             "extension" | "provider" => {
@@ -499,7 +557,13 @@ impl<'a> Parser<'a> {
             "using" => {
                 if self.is_ident("none") {
                     let t = self.bump();
-                    DeclKind::Using(String::new(), Sp { start: t.start, end: t.end })
+                    DeclKind::Using(
+                        String::new(),
+                        Sp {
+                            start: t.start,
+                            end: t.end,
+                        },
+                    )
                 } else {
                     let (p, s) = self.expect_plain_string("the template path")?;
                     self.type_text(&[])?;
@@ -524,7 +588,10 @@ impl<'a> Parser<'a> {
         Ok(Decl {
             decorators,
             kind,
-            span: Sp { start, end: self.prev_end() },
+            span: Sp {
+                start,
+                end: self.prev_end(),
+            },
             name_span,
         })
     }
@@ -541,7 +608,12 @@ impl<'a> Parser<'a> {
         };
         self.expect_sym("=")?;
         let body = self.decl_body()?;
-        Ok(DeclKind::Resource { name, type_version, existing, body })
+        Ok(DeclKind::Resource {
+            name,
+            type_version,
+            existing,
+            body,
+        })
     }
 
     fn import_decl(&mut self) -> PResult<DeclKind> {
@@ -556,7 +628,9 @@ impl<'a> Parser<'a> {
                 };
                 let alias = if self.is_ident("as") {
                     self.bump();
-                    self.expect_ident("an alias").map(|a| a.0).unwrap_or_else(|_| n.clone())
+                    self.expect_ident("an alias")
+                        .map(|a| a.0)
+                        .unwrap_or_else(|_| n.clone())
                 } else {
                     n.clone()
                 };
@@ -567,12 +641,10 @@ impl<'a> Parser<'a> {
             }
             self.nl_insignificant.pop();
             self.expect_sym("}")?;
-        } else if self.eat_sym("*") {
-            if self.is_ident("as") {
-                self.bump();
-                let (a, _) = self.expect_ident("a namespace name")?;
-                names.push(("*".into(), a));
-            }
+        } else if self.eat_sym("*") && self.is_ident("as") {
+            self.bump();
+            let (a, _) = self.expect_ident("a namespace name")?;
+            names.push(("*".into(), a));
         }
         let from = if self.is_ident("from") {
             self.bump();
@@ -637,7 +709,10 @@ impl<'a> Parser<'a> {
             let cond = self.paren_expr()?;
             let body = self.object()?;
             return Ok(Expr {
-                span: Sp { start, end: body.span.end },
+                span: Sp {
+                    start,
+                    end: body.span.end,
+                },
                 kind: ExprKind::If(Box::new(cond), Box::new(body)),
             });
         }
@@ -665,7 +740,10 @@ impl<'a> Parser<'a> {
             let (s, e) = (self.cur().start, self.cur().end);
             self.error("the expression is nested too deeply", s, e);
             self.recover_line();
-            Expr { kind: ExprKind::Error, span: Sp { start: s, end: e } }
+            Expr {
+                kind: ExprKind::Error,
+                span: Sp { start: s, end: e },
+            }
         } else {
             self.ternary()
         };
@@ -681,7 +759,10 @@ impl<'a> Parser<'a> {
             let a = self.expr();
             if !self.continues_with(":") {
                 self.error_here("expected ':' in the conditional expression");
-                return Expr { span: cond.span.to(a.span), kind: ExprKind::Error };
+                return Expr {
+                    span: cond.span.to(a.span),
+                    kind: ExprKind::Error,
+                };
             }
             self.bump();
             self.skip_newlines();
@@ -711,7 +792,10 @@ impl<'a> Parser<'a> {
         loop {
             let op = if level <= 2 {
                 // `??`, `||` and `&&` may start a continuation line.
-                LEVELS[level].iter().copied().find(|o| self.continues_with(o))
+                LEVELS[level]
+                    .iter()
+                    .copied()
+                    .find(|o| self.continues_with(o))
             } else {
                 LEVELS[level].iter().copied().find(|o| self.is_sym(o))
             };
@@ -737,18 +821,33 @@ impl<'a> Parser<'a> {
             self.depth += 1;
             let inner = if self.depth > MAX_DEPTH {
                 self.error("the expression is nested too deeply", t.start, t.end);
-                Expr { kind: ExprKind::Error, span: Sp { start: t.start, end: t.end } }
+                Expr {
+                    kind: ExprKind::Error,
+                    span: Sp {
+                        start: t.start,
+                        end: t.end,
+                    },
+                }
             } else {
                 self.unary()
             };
             self.depth -= 1;
-            let span = Sp { start: t.start, end: inner.span.end };
+            let span = Sp {
+                start: t.start,
+                end: inner.span.end,
+            };
             if op == "-" {
                 if let ExprKind::Int(i) = inner.kind {
-                    return Expr { kind: ExprKind::Int(-i), span };
+                    return Expr {
+                        kind: ExprKind::Int(-i),
+                        span,
+                    };
                 }
             }
-            return Expr { kind: ExprKind::Unary(op, Box::new(inner)), span };
+            return Expr {
+                kind: ExprKind::Unary(op, Box::new(inner)),
+                span,
+            };
         }
         self.postfix()
     }
@@ -760,28 +859,49 @@ impl<'a> Parser<'a> {
                 let safe = matches!(self.bump().tok, Tok::Sym(".?"));
                 let Tok::Ident(name) = self.peek().clone() else {
                     self.error_here("expected a property name after '.'");
-                    return Expr { span: e.span, kind: ExprKind::Error };
+                    return Expr {
+                        span: e.span,
+                        kind: ExprKind::Error,
+                    };
                 };
                 let t = self.bump();
                 if self.is_sym("(") && !safe {
                     let args = self.call_args().unwrap_or_default();
-                    let span = Sp { start: e.span.start, end: self.prev_end() };
+                    let span = Sp {
+                        start: e.span.start,
+                        end: self.prev_end(),
+                    };
                     e = match e.kind {
-                        ExprKind::Ident(ns) => Expr { kind: ExprKind::Call(Some(ns), name, args), span },
-                        _ => Expr { kind: ExprKind::MethodCall(Box::new(e), name, args), span },
+                        ExprKind::Ident(ns) => Expr {
+                            kind: ExprKind::Call(Some(ns), name, args),
+                            span,
+                        },
+                        _ => Expr {
+                            kind: ExprKind::MethodCall(Box::new(e), name, args),
+                            span,
+                        },
                     };
                 } else {
                     e = Expr {
-                        span: Sp { start: e.span.start, end: t.end },
+                        span: Sp {
+                            start: e.span.start,
+                            end: t.end,
+                        },
                         kind: ExprKind::Member(Box::new(e), name, safe),
                     };
                 }
             } else if self.is_sym("::") {
                 self.bump();
                 let Ok((name, s)) = self.expect_ident("a nested resource name") else {
-                    return Expr { span: e.span, kind: ExprKind::Error };
+                    return Expr {
+                        span: e.span,
+                        kind: ExprKind::Error,
+                    };
                 };
-                e = Expr { span: e.span.to(s), kind: ExprKind::Nested(Box::new(e), name) };
+                e = Expr {
+                    span: e.span.to(s),
+                    kind: ExprKind::Nested(Box::new(e), name),
+                };
             } else if self.is_sym("[") && !matches!(self.toks[self.pos].tok, Tok::NewLine) {
                 self.bump();
                 self.nl_insignificant.push(true);
@@ -790,16 +910,25 @@ impl<'a> Parser<'a> {
                 let close = self.expect_sym("]");
                 self.nl_insignificant.pop();
                 if close.is_err() {
-                    return Expr { span: e.span, kind: ExprKind::Error };
+                    return Expr {
+                        span: e.span,
+                        kind: ExprKind::Error,
+                    };
                 }
                 e = Expr {
-                    span: Sp { start: e.span.start, end: self.prev_end() },
+                    span: Sp {
+                        start: e.span.start,
+                        end: self.prev_end(),
+                    },
                     kind: ExprKind::Index(Box::new(e), Box::new(idx), safe),
                 };
             } else if self.is_sym("!") && self.toks[self.pos].start == e.span.end {
                 let t = self.bump();
                 e = Expr {
-                    span: Sp { start: e.span.start, end: t.end },
+                    span: Sp {
+                        start: e.span.start,
+                        end: t.end,
+                    },
                     kind: ExprKind::NonNull(Box::new(e)),
                 };
             } else {
@@ -827,11 +956,17 @@ impl<'a> Parser<'a> {
 
     fn primary(&mut self) -> Expr {
         let t = self.cur().clone();
-        let sp = Sp { start: t.start, end: t.end };
+        let sp = Sp {
+            start: t.start,
+            end: t.end,
+        };
         match &t.tok {
             Tok::Int(i) => {
                 self.bump();
-                Expr { kind: ExprKind::Int(*i), span: sp }
+                Expr {
+                    kind: ExprKind::Int(*i),
+                    span: sp,
+                }
             }
             Tok::Str(parts) => {
                 self.bump();
@@ -840,14 +975,32 @@ impl<'a> Parser<'a> {
             }
             Tok::MultiStr(s) => {
                 self.bump();
-                Expr { kind: ExprKind::Str(vec![Piece::Lit(s.clone())]), span: sp }
+                Expr {
+                    kind: ExprKind::Str(vec![Piece::Lit(s.clone())]),
+                    span: sp,
+                }
             }
             Tok::Ident(name) => {
                 self.bump();
                 match name.as_str() {
-                    "true" => return Expr { kind: ExprKind::Bool(true), span: sp },
-                    "false" => return Expr { kind: ExprKind::Bool(false), span: sp },
-                    "null" => return Expr { kind: ExprKind::Null, span: sp },
+                    "true" => {
+                        return Expr {
+                            kind: ExprKind::Bool(true),
+                            span: sp,
+                        }
+                    }
+                    "false" => {
+                        return Expr {
+                            kind: ExprKind::Bool(false),
+                            span: sp,
+                        }
+                    }
+                    "null" => {
+                        return Expr {
+                            kind: ExprKind::Null,
+                            span: sp,
+                        }
+                    }
                     _ => {}
                 }
                 if self.is_sym("=>") {
@@ -862,17 +1015,26 @@ impl<'a> Parser<'a> {
                 if self.is_sym("(") {
                     let args = self.call_args().unwrap_or_default();
                     return Expr {
-                        span: Sp { start: sp.start, end: self.prev_end() },
+                        span: Sp {
+                            start: sp.start,
+                            end: self.prev_end(),
+                        },
                         kind: ExprKind::Call(None, name.clone(), args),
                     };
                 }
-                Expr { kind: ExprKind::Ident(name.clone()), span: sp }
+                Expr {
+                    kind: ExprKind::Ident(name.clone()),
+                    span: sp,
+                }
             }
             Tok::Sym("(") => {
                 if let Some(params) = self.lambda_params() {
                     self.skip_newlines();
                     let body = self.expr();
-                    return Expr { span: sp.to(body.span), kind: ExprKind::Lambda(params, Box::new(body)) };
+                    return Expr {
+                        span: sp.to(body.span),
+                        kind: ExprKind::Lambda(params, Box::new(body)),
+                    };
                 }
                 self.bump();
                 self.nl_insignificant.push(true);
@@ -880,21 +1042,39 @@ impl<'a> Parser<'a> {
                 let close = self.expect_sym(")");
                 self.nl_insignificant.pop();
                 if close.is_err() {
-                    return Expr { kind: ExprKind::Error, span: sp };
+                    return Expr {
+                        kind: ExprKind::Error,
+                        span: sp,
+                    };
                 }
-                Expr { span: Sp { start: sp.start, end: self.prev_end() }, kind: e.kind }
+                Expr {
+                    span: Sp {
+                        start: sp.start,
+                        end: self.prev_end(),
+                    },
+                    kind: e.kind,
+                }
             }
             Tok::Sym("[") => self.array(),
-            Tok::Sym("{") => self.object().unwrap_or(Expr { kind: ExprKind::Error, span: sp }),
+            Tok::Sym("{") => self.object().unwrap_or(Expr {
+                kind: ExprKind::Error,
+                span: sp,
+            }),
             Tok::Error(m) => {
                 let m = m.clone();
                 self.error(m, t.start, t.end);
                 self.bump();
-                Expr { kind: ExprKind::Error, span: sp }
+                Expr {
+                    kind: ExprKind::Error,
+                    span: sp,
+                }
             }
             _ => {
                 self.error_here("expected an expression");
-                Expr { kind: ExprKind::Error, span: sp }
+                Expr {
+                    kind: ExprKind::Error,
+                    span: sp,
+                }
             }
         }
     }
@@ -948,7 +1128,10 @@ impl<'a> Parser<'a> {
                     sub.nl_insignificant.push(true);
                     let e = if sub.depth > MAX_DEPTH {
                         sub.error("the expression is nested too deeply", *a, *b);
-                        Expr { kind: ExprKind::Error, span: Sp { start: *a, end: *b } }
+                        Expr {
+                            kind: ExprKind::Error,
+                            span: Sp { start: *a, end: *b },
+                        }
                     } else {
                         sub.expr()
                     };
@@ -960,7 +1143,10 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Expr { kind: ExprKind::Str(pieces), span: sp }
+        Expr {
+            kind: ExprKind::Str(pieces),
+            span: sp,
+        }
     }
 
     fn array(&mut self) -> Expr {
@@ -971,7 +1157,13 @@ impl<'a> Parser<'a> {
         let result = if self.depth > MAX_DEPTH {
             self.error("the expression is nested too deeply", open.start, open.end);
             self.recover_line();
-            Expr { kind: ExprKind::Error, span: Sp { start, end: open.end } }
+            Expr {
+                kind: ExprKind::Error,
+                span: Sp {
+                    start,
+                    end: open.end,
+                },
+            }
         } else {
             self.skip_newlines();
             if self.is_ident("for") {
@@ -992,15 +1184,30 @@ impl<'a> Parser<'a> {
             match self.peek().clone() {
                 Tok::Sym("]") => {
                     let t = self.bump();
-                    return Expr { kind: ExprKind::Array(items), span: Sp { start, end: t.end } };
+                    return Expr {
+                        kind: ExprKind::Array(items),
+                        span: Sp { start, end: t.end },
+                    };
                 }
                 Tok::Eof => {
                     self.error("expected ']' to close this array", start, start + 1);
-                    return Expr { kind: ExprKind::Array(items), span: Sp { start, end: self.prev_end() } };
+                    return Expr {
+                        kind: ExprKind::Array(items),
+                        span: Sp {
+                            start,
+                            end: self.prev_end(),
+                        },
+                    };
                 }
                 Tok::Ident(k) if self.at_line_start(self.pos) && self.starts_statement(&k) => {
                     self.error("expected ']' to close this array", start, start + 1);
-                    return Expr { kind: ExprKind::Array(items), span: Sp { start, end: self.prev_end() } };
+                    return Expr {
+                        kind: ExprKind::Array(items),
+                        span: Sp {
+                            start,
+                            end: self.prev_end(),
+                        },
+                    };
                 }
                 _ => {}
             }
@@ -1008,7 +1215,10 @@ impl<'a> Parser<'a> {
             let before = self.pos;
             let value = self.expr();
             items.push(Item { spread, value });
-            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("]")) || self.at_line_start(self.pos)) {
+            if !(self.eat_sym(",")
+                || matches!(self.peek(), Tok::NewLine | Tok::Sym("]"))
+                || self.at_line_start(self.pos))
+            {
                 self.error_here("expected a new line or ',' between array items");
                 self.recover_line();
             }
@@ -1024,7 +1234,13 @@ impl<'a> Parser<'a> {
         index = None;
         let err = |p: &mut Self| {
             p.recover_line();
-            Expr { kind: ExprKind::Error, span: Sp { start, end: p.prev_end() } }
+            Expr {
+                kind: ExprKind::Error,
+                span: Sp {
+                    start,
+                    end: p.prev_end(),
+                },
+            }
         };
         if self.is_sym("(") {
             self.bump();
@@ -1060,10 +1276,18 @@ impl<'a> Parser<'a> {
         let body = if self.is_ident("if") {
             let s = self.cur().start;
             self.bump();
-            let Ok(cond) = self.paren_expr() else { return err(self) };
+            let Ok(cond) = self.paren_expr() else {
+                return err(self);
+            };
             self.skip_newlines();
             let b = self.expr();
-            Expr { span: Sp { start: s, end: b.span.end }, kind: ExprKind::If(Box::new(cond), Box::new(b)) }
+            Expr {
+                span: Sp {
+                    start: s,
+                    end: b.span.end,
+                },
+                kind: ExprKind::If(Box::new(cond), Box::new(b)),
+            }
         } else {
             self.expr()
         };
@@ -1072,8 +1296,16 @@ impl<'a> Parser<'a> {
             return err(self);
         }
         Expr {
-            kind: ExprKind::For(Box::new(ForExpr { item, index, source, body })),
-            span: Sp { start, end: self.prev_end() },
+            kind: ExprKind::For(Box::new(ForExpr {
+                item,
+                index,
+                source,
+                body,
+            })),
+            span: Sp {
+                start,
+                end: self.prev_end(),
+            },
         }
     }
 
@@ -1085,7 +1317,13 @@ impl<'a> Parser<'a> {
         let r = if self.depth > MAX_DEPTH {
             self.error("the expression is nested too deeply", open.start, open.end);
             self.recover_line();
-            Ok(Expr { kind: ExprKind::Error, span: Sp { start, end: open.end } })
+            Ok(Expr {
+                kind: ExprKind::Error,
+                span: Sp {
+                    start,
+                    end: open.end,
+                },
+            })
         } else {
             Ok(self.object_props(start))
         };
@@ -1102,22 +1340,49 @@ impl<'a> Parser<'a> {
             match &t.tok {
                 Tok::Sym("}") => {
                     self.bump();
-                    return Expr { kind: ExprKind::Object(props), span: Sp { start, end: t.end } };
+                    return Expr {
+                        kind: ExprKind::Object(props),
+                        span: Sp { start, end: t.end },
+                    };
                 }
                 Tok::Eof => {
                     self.error("expected '}' to close this object", start, start + 1);
-                    return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
+                    return Expr {
+                        kind: ExprKind::Object(props),
+                        span: Sp {
+                            start,
+                            end: self.prev_end(),
+                        },
+                    };
                 }
                 Tok::Sym("@")
                     if self.at_line_start(self.pos)
-                        && self.decorated_keyword().is_some_and(|k| k != "resource" && STATEMENTS.contains(&k)) =>
+                        && self
+                            .decorated_keyword()
+                            .is_some_and(|k| k != "resource" && STATEMENTS.contains(&k)) =>
                 {
                     self.error("expected '}' to close this object", start, start + 1);
-                    return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
+                    return Expr {
+                        kind: ExprKind::Object(props),
+                        span: Sp {
+                            start,
+                            end: self.prev_end(),
+                        },
+                    };
                 }
-                Tok::Ident(k) if k != "resource" && self.at_line_start(self.pos) && self.starts_statement(k) => {
+                Tok::Ident(k)
+                    if k != "resource"
+                        && self.at_line_start(self.pos)
+                        && self.starts_statement(k) =>
+                {
                     self.error("expected '}' to close this object", start, start + 1);
-                    return Expr { kind: ExprKind::Object(props), span: Sp { start, end: self.prev_end() } };
+                    return Expr {
+                        kind: ExprKind::Object(props),
+                        span: Sp {
+                            start,
+                            end: self.prev_end(),
+                        },
+                    };
                 }
                 _ => {}
             }
@@ -1126,7 +1391,10 @@ impl<'a> Parser<'a> {
                 props.push(Prop::Spread(self.expr()));
             } else if (self.is_sym("@") && self.decorated_keyword() == Some("resource"))
                 || (self.is_ident("resource")
-                    && matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Ident(_))))
+                    && matches!(
+                        self.toks.get(self.pos + 1).map(|t| &t.tok),
+                        Some(Tok::Ident(_))
+                    ))
             {
                 match self.statement() {
                     Ok(d) => props.push(Prop::Resource(Box::new(d))),
@@ -1143,16 +1411,24 @@ impl<'a> Parser<'a> {
                     }
                     Tok::Str(parts) => {
                         self.bump();
-                        let e = self.string(&parts, Sp { start: t.start, end: t.end });
+                        let e = self.string(
+                            &parts,
+                            Sp {
+                                start: t.start,
+                                end: t.end,
+                            },
+                        );
                         match &e.kind {
-                            ExprKind::Str(p) if p.iter().all(|x| matches!(x, Piece::Lit(_))) => Key::Name(
-                                p.iter()
-                                    .map(|x| match x {
-                                        Piece::Lit(s) => s.as_str(),
-                                        Piece::Expr(_) => "",
-                                    })
-                                    .collect(),
-                            ),
+                            ExprKind::Str(p) if p.iter().all(|x| matches!(x, Piece::Lit(_))) => {
+                                Key::Name(
+                                    p.iter()
+                                        .map(|x| match x {
+                                            Piece::Lit(s) => s.as_str(),
+                                            Piece::Expr(_) => "",
+                                        })
+                                        .collect(),
+                                )
+                            }
                             _ => Key::Expr(e),
                         }
                     }
@@ -1176,11 +1452,17 @@ impl<'a> Parser<'a> {
                 let value = self.expr();
                 props.push(Prop::Pair {
                     key,
-                    span: Sp { start: t.start, end: value.span.end },
+                    span: Sp {
+                        start: t.start,
+                        end: value.span.end,
+                    },
                     value,
                 });
             }
-            if !(self.eat_sym(",") || matches!(self.peek(), Tok::NewLine | Tok::Sym("}")) || self.at_line_start(self.pos)) {
+            if !(self.eat_sym(",")
+                || matches!(self.peek(), Tok::NewLine | Tok::Sym("}"))
+                || self.at_line_start(self.pos))
+            {
                 self.error_here("expected a new line or ',' after the property");
                 self.recover_line();
             }
@@ -1218,7 +1500,8 @@ mod tests {
 
     #[test]
     fn multi_line_ternary_and_nullable_params() {
-        let f = ok("param p myType?\nvar v = !empty(p)\n  ? { a: 1 }\n  : null\nparam q string[]?\n");
+        let f =
+            ok("param p myType?\nvar v = !empty(p)\n  ? { a: 1 }\n  : null\nparam q string[]?\n");
         assert_eq!(f.decls.len(), 3);
     }
 
@@ -1230,7 +1513,8 @@ mod tests {
 
     #[test]
     fn errors_are_collected_and_parsing_goes_on() {
-        let (f, errors) = parse("var a = 'open\nvar b = {\n  x: 1\nparam c string\n@bogus()\nparam d int\n");
+        let (f, errors) =
+            parse("var a = 'open\nvar b = {\n  x: 1\nparam c string\n@bogus()\nparam d int\n");
         assert!(errors.len() >= 3, "{errors:?}");
         assert!(f.decls.iter().any(|d| d.name() == Some("c")));
         assert!(f.decls.iter().any(|d| d.name() == Some("d")));
