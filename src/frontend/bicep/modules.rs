@@ -3,7 +3,8 @@
 //! (`ts:`) references, which are never fetched: a registry module is read
 //! from the local cache that `bicep restore` fills
 //! (`~/.bicep/br/<registry>/<repository with '/' as '$'>/<tag>$/main.json`)
-//! when it is there, and is otherwise reported once and left unknown.
+//! when it is there (`AML_BASELINE_BICEP_CACHE` replaces `~/.bicep` for
+//! tests and unusual set-ups), and is otherwise reported once and left unknown.
 
 use super::ast::File;
 use super::eval::Session;
@@ -90,7 +91,7 @@ fn not_restored(path: &str) -> String {
 /// artifact), or `None` when the reference cannot be mapped (an alias other
 /// than `br/public`, a digest, a template spec).
 pub fn cache_path(reference: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("BICEP_CACHE_DIR")
+    let home = std::env::var_os("AML_BASELINE_BICEP_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".bicep")))?;
     let (registry, repo, tag) = split_reference(reference)?;
