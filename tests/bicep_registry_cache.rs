@@ -10,7 +10,10 @@ use common::{project, report, verdict};
 fn registry_modules_come_from_the_local_cache_or_stay_unknown() {
     let main = project("tests/fixtures/bicep/registry/main.bicep");
     // No cache: one warning saying how to restore, and the private endpoint is unknown.
-    std::env::set_var("AML_BASELINE_BICEP_CACHE", project("tests/fixtures/bicep/no-such-cache"));
+    std::env::set_var(
+        "AML_BASELINE_BICEP_CACHE",
+        project("tests/fixtures/bicep/no-such-cache"),
+    );
     let r = report(std::slice::from_ref(&main), None);
     let warnings: Vec<_> = r
         .diagnostics
@@ -24,9 +27,15 @@ fn registry_modules_come_from_the_local_cache_or_stay_unknown() {
 
     // With the restored module (`~/.bicep/br/<registry>/<repo with $>/<tag>$/main.json`),
     // its private endpoint is in the model and links to the workspace.
-    std::env::set_var("AML_BASELINE_BICEP_CACHE", project("tests/fixtures/bicep/cache"));
+    std::env::set_var(
+        "AML_BASELINE_BICEP_CACHE",
+        project("tests/fixtures/bicep/cache"),
+    );
     let r = report(&[main], None);
-    assert!(r.diagnostics.iter().all(|d| d.code != "bicep-registry-module"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .all(|d| d.code != "bicep-registry-module"));
     assert_eq!(verdict(&r, "45e05259", "ws-reg"), "pass");
     assert_eq!(r.summary.resources, 2);
 }
