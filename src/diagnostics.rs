@@ -100,4 +100,13 @@ pub const CODES: &[(&str, &str)] = &[
     ("suppression", "an inline `aml-baseline-ignore` comment has no rule or no reason"),
     ("baseline-file", "the `--baseline` report could not be read or is not an aml-baseline JSON report"),
     ("config", "the configuration file could not be read, or names a rule, parameter or feature that does not exist"),
+    ("bicep-syntax", "a Bicep file has a syntax error (unterminated string, missing `}`, unknown decorator, ...); the rest of the file is still read"),
+    ("bicep-expression", "a Bicep expression could not be evaluated; what depends on it is unknown"),
+    ("bicep-cycle", "a Bicep symbol depends on itself; its value is unknown"),
+    ("bicep-loop-unknown", "a Bicep resource or module loop runs over values the files do not fix; its instances are not in the model"),
+    ("bicep-module", "a local Bicep module was not read (outside the scanned folder, or not found)"),
+    ("bicep-module-cycle", "a Bicep module uses itself, directly or through other modules"),
+    ("bicep-registry-module", "a registry module (`br:`) or template spec (`ts:`) is not in the local Bicep cache; it is never downloaded and what depends on it is unknown"),
+    ("bicep-using", "a `.bicepparam` file has no usable `using` template"),
+    ("bicep-load", "a file named in `loadTextContent`/`loadJsonContent` could not be read (outside the scanned folder, or missing)"),
 ];
