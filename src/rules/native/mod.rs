@@ -363,3 +363,110 @@ pub fn public_access(cx: &CheckContext<'_>, what: &str) -> Option<Finding> {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_with_secret(s: &str) -> Model {
+        Model {
+            secrets: vec![s.to_string()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn secret_sources_are_told_apart() {
+        let m = model_with_secret("from-a-secure-parameter");
+        let literal = Value::str("written-in-the-file");
+        let secure = Value::str("from-a-secure-parameter");
+        let kv = Value::unknown(
+            "Key Vault secret 'k'",
+            "a Key Vault reference is resolved at deployment",
+        );
+        let secure_unset = Value::unknown(
+            "parameters('p')",
+            "secure parameter 'p' has no default and no value",
+        );
+        let plain_unset = Value::unknown(
+            "parameters('p')",
+            "parameter 'p' has no default and no value",
+        );
+        let list = Value::unknown("listKeys('id', '2023-01-01').keys[0].value", "listKeys() returns keys or other runtime values of a deployed resource; they are never read");
+        assert_eq!(secret_source(&m, Some(&literal)), SecretSource::Inline);
+        assert!(matches!(
+            secret_source(&m, Some(&secure)),
+            SecretSource::Protected(_)
+        ));
+        assert!(matches!(
+            secret_source(&m, Some(&kv)),
+            SecretSource::Protected(_)
+        ));
+        assert!(matches!(
+            secret_source(&m, Some(&secure_unset)),
+            SecretSource::Protected(_)
+        ));
+        assert!(matches!(
+            secret_source(&m, Some(&list)),
+            SecretSource::Protected(_)
+        ));
+        assert!(matches!(
+            secret_source(&m, Some(&plain_unset)),
+            SecretSource::Unknown(_)
+        ));
+        assert_eq!(secret_source(&m, None), SecretSource::None);
+        assert_eq!(secret_source(&m, Some(&Value::str(""))), SecretSource::None);
+        // A map of keys: the worst item decides.
+        let mut keys = crate::value::Object::new();
+        keys.insert("a".into(), secure.clone());
+        keys.insert("b".into(), literal.clone());
+        assert_eq!(
+            secret_source(&m, Some(&Value::Object(keys))),
+            SecretSource::Inline
+        );
+    }
+
+    #[test]
+    fn a_failing_secret_finding_names_the_property_not_the_value() {
+        let m = Model::default();
+        let v = Value::str("S3cr3t-Plant3d-Value");
+        let f = check_secrets(
+            &m,
+            &[("properties.credentials.pat".into(), Some(&v))],
+            "the credential",
+        )
+        .unwrap();
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert!(f.message.contains("`pat`"), "{}", f.message);
+        assert!(!f.message.contains("S3cr3t"), "{}", f.message);
+        assert!(check_secrets(&m, &[("x".into(), None)], "the credential").is_none());
+    }
+
+    #[test]
+    fn secret_property_names() {
+        for yes in [
+            "adminUserPassword",
+            "primaryKey",
+            "sasToken",
+            "relayConnectionString",
+            "databricksAccessToken",
+            "clientSecret",
+            "key",
+        ] {
+            assert!(inline_other_secrets::names_secret(yes), "{yes}");
+        }
+        for no in [
+            "keyVault",
+            "keyVaultArmId",
+            "keyIdentifier",
+            "adminUserSshPublicKey",
+            "credentialsType",
+            "authMode",
+            "keyUri",
+            "secretsType",
+            "leafDomainLabel",
+        ] {
+            assert!(!inline_other_secrets::names_secret(no), "{no}");
+        }
+    }
+}
