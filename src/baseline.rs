@@ -392,9 +392,7 @@ mod tests {
                 let covered = crate::rules::all()
                     .iter()
                     .any(|r| r.control == c.id && r.feature == Some(f.name.as_str()));
-                if !covered {
-                    eprintln!("not yet covered by a rule: {} / {}", c.id, f.name);
-                }
+                assert!(covered, "no rule covers {} / {}", c.id, f.name);
             }
         }
     }

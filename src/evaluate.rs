@@ -224,11 +224,13 @@ fn run_native_rule(
 ) -> Option<Outcome> {
     let cx = crate::rules::native::CheckContext { model, resource };
     let finding = check(&cx)?;
-    let span = finding
-        .path
-        .as_deref()
-        .map(|p| resource.span_of(p))
-        .unwrap_or(resource.span);
+    let span = finding.span.unwrap_or_else(|| {
+        finding
+            .path
+            .as_deref()
+            .map(|p| resource.span_of(p))
+            .unwrap_or(resource.span)
+    });
     Some(Outcome {
         rule,
         resource: index,

@@ -16,6 +16,21 @@ pub struct Model {
     /// Values of secure parameters and other secrets met while reading; every
     /// renderer redacts them.
     pub secrets: Vec<String>,
+    /// Secure parameters whose default value is a literal secret, per
+    /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
+    pub secure_defaults: Vec<SecureDefault>,
+}
+
+/// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
+/// whose default value is written in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecureDefault {
+    /// The deployment (see [`Resource::deployment`]) the parameter belongs to.
+    pub deployment: u32,
+    /// The parameter's name.
+    pub name: String,
+    /// Where the default value is written.
+    pub span: Span,
 }
 
 /// Whether a resource is deployed.

@@ -183,6 +183,13 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
                 r.deployment = index as u32;
                 r
             }));
+        for (name, span) in d.secure_defaults {
+            out.model.secure_defaults.push(crate::model::SecureDefault {
+                deployment: index as u32,
+                name,
+                span,
+            });
+        }
         for s in d.secrets {
             if !out.model.secrets.contains(&s) {
                 out.model.secrets.push(s);

@@ -56,6 +56,8 @@ pub struct DeploymentOutput {
     pub resources: Vec<Resource>,
     /// Secret values met (secure parameters), to redact from every output.
     pub secrets: Vec<String>,
+    /// Secure parameters given a literal default (name, span of the default).
+    pub secure_defaults: Vec<(String, crate::source::Span)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

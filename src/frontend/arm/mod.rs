@@ -248,6 +248,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             entry: *id,
             resources: result.resources,
             secrets: result.secrets,
+            secure_defaults: result.secure_defaults,
             diagnostics: result.diagnostics,
         });
     }

@@ -97,6 +97,9 @@ pub struct Evaluated {
     pub resources: Vec<Resource>,
     pub diagnostics: Vec<Diagnostic>,
     pub secrets: Vec<String>,
+    /// Secure parameters whose `defaultValue` is a literal (a secret written
+    /// in the template): name and the span of the default.
+    pub secure_defaults: Vec<(String, Span)>,
     /// Files read as linked templates (so they are not also scanned alone).
     pub linked_files: Vec<PathBuf>,
 }
@@ -305,6 +308,19 @@ impl<'b, 't> Scope<'b, 't> {
             .unwrap_or("")
             .to_ascii_lowercase();
         let secure = declared_type.starts_with("secure");
+        if secure {
+            if let Some(default) = decl
+                .value
+                .get("defaultValue")
+                .filter(|d| is_literal_secret(d))
+            {
+                let entry = (name.clone(), self.span(default));
+                let mut out = self.build.out.borrow_mut();
+                if !out.secure_defaults.contains(&entry) {
+                    out.secure_defaults.push(entry);
+                }
+            }
+        }
         let nullable = matches!(
             decl.value.get("nullable").map(|n| &n.kind),
             Some(NodeKind::Bool(true))
@@ -336,9 +352,14 @@ impl<'b, 't> Scope<'b, 't> {
                 ),
                 location,
             ));
+            let kind = if secure {
+                "secure parameter"
+            } else {
+                "parameter"
+            };
             return Value::unknown(
                 format!("parameters('{name}')"),
-                format!("parameter '{name}' has no default and no value"),
+                format!("{kind} '{name}' has no default and no value"),
             );
         };
         let at = origin
@@ -1424,6 +1445,24 @@ fn describe_type(v: &Value) -> &'static str {
         Value::Null => "null",
         Value::Unknown(_) => "unknown",
     }
+}
+
+/// True for a default value that holds a secret written as a literal: a
+/// non-empty string that is not an expression, or an object or array with
+/// such a string inside.
+fn is_literal_secret(node: &Node) -> bool {
+    fn walk(node: &Node, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        match &node.kind {
+            NodeKind::String(s) => !s.is_empty() && (!s.starts_with('[') || s.starts_with("[[")),
+            NodeKind::Array(items) => items.iter().any(|i| walk(i, depth + 1)),
+            NodeKind::Object(members) => members.iter().any(|m| walk(&m.value, depth + 1)),
+            _ => false,
+        }
+    }
+    walk(node, 0)
 }
 
 /// Adds every string inside a secure value to the secrets to redact.
