@@ -388,10 +388,14 @@ impl<'s, 'a> Scope<'s, 'a> {
                             format!("parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"),
                         );
                     }
-                    Value::unknown(
-                        name,
-                        format!("parameter '{name}' has no default and no value"),
-                    )
+                    // The wording "secure parameter" tells the IM-8 rules the
+                    // value is protected (as the ARM front end says it).
+                    let kind = if decl.has_decorator("secure") {
+                        "secure parameter"
+                    } else {
+                        "parameter"
+                    };
+                    Value::unknown(name, format!("{kind} '{name}' has no default and no value"))
                 }
             },
         };

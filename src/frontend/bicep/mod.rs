@@ -228,6 +228,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             resources: result.resources,
             secrets: result.secrets,
             diagnostics: result.diagnostics,
+            ..Default::default()
         });
     }
     let mut others: Vec<FileId> = parsed
