@@ -9,6 +9,7 @@
 //! module) and a [`ScannedFile`] for every file it read.
 
 pub mod arm;
+pub mod terraform;
 
 use crate::diagnostics::Diagnostic;
 use crate::model::Resource;
@@ -17,7 +18,7 @@ use crate::source::{FileId, SourceMap};
 use std::path::{Path, PathBuf};
 
 /// Extensions some front end may read.
-const EXTENSIONS: &[&str] = &["json", "jsonc"];
+const EXTENSIONS: &[&str] = &["json", "jsonc", "tf", "tfvars"];
 
 /// A file the scan read, for the front ends.
 #[derive(Clone, Copy, Debug)]
@@ -68,18 +69,22 @@ pub struct FrontendOutput {
 
 /// Runs every front end over the files read.
 pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
-    vec![arm::run(input)]
+    vec![arm::run(input), terraform::run(input)]
 }
 
 /// Whether a file found by walking a folder is worth reading: a cheap look at
 /// its name and first bytes, so that large repositories stay fast.
 pub fn worth_reading(path: &Path, text: &str) -> bool {
-    arm::wants(path) && arm::may_be_arm(text)
+    terraform::wants(path)
+        || (arm::wants(path) && (arm::may_be_arm(text) || terraform::plan::looks_like_plan(text)))
 }
 
 /// Files that come with a file named on the command line: the parameter
 /// files beside an ARM template.
 pub fn companions(path: &Path) -> Vec<PathBuf> {
+    if terraform::wants(path) {
+        return terraform::companions(path);
+    }
     let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
         return Vec::new();
     };
