@@ -109,4 +109,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("bicep-registry-module", "a registry module (`br:`) or template spec (`ts:`) is not in the local Bicep cache; it is never downloaded and what depends on it is unknown"),
     ("bicep-using", "a `.bicepparam` file has no usable `using` template"),
     ("bicep-load", "a file named in `loadTextContent`/`loadJsonContent` could not be read (outside the scanned folder, or missing)"),
+    ("hcl-syntax", "a Terraform file is not valid HCL (the parser stops at the first error)"),
+    ("terraform-expression", "a Terraform expression could not be evaluated; its value is unknown"),
+    ("terraform-variable-missing", "a root module variable has no default and no value; what depends on it is unknown"),
+    ("terraform-var-file", "a --var-file could not be read"),
+    ("terraform-module-not-fetched", "a module source (registry, git, outside the scanned root) is not read; its outputs are unknown"),
+    ("terraform-count-limit", "a count or for_each is larger than the limit; the rest were not read"),
+    ("terraform-provider-default", "an unset argument took the azurerm provider's default for the major version named"),
+    ("terraform-plan", "a Terraform plan file is not valid JSON or lacks `resource_changes`"),
 ];

@@ -69,6 +69,9 @@ pub struct ResourceEntry {
     /// Symbolic name (language version 2.0 templates), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
+    /// The Terraform address (`module.ml.azurerm_x.this[0]`), for Terraform resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     pub format: &'static str,
     /// `existing` references are read, not deployed.
     pub existing: bool,
@@ -88,6 +91,9 @@ pub struct ResultEntry {
     pub resource_id: String,
     pub resource_type: String,
     pub resource_name: String,
+    /// The Terraform address of the resource, for Terraform resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     pub path: String,
     pub line: u32,
     pub column: u32,
@@ -189,6 +195,7 @@ impl Report {
                     line,
                     column,
                     symbol: r.symbol.clone(),
+                    address: terraform_address(r),
                     format: r.format,
                     existing: r.existing,
                     deployed: match r.deployed {
@@ -214,6 +221,7 @@ impl Report {
                     resource_id: redact(&r.id, secrets),
                     resource_type: r.resource_type.clone(),
                     resource_name: redact(&r.name, secrets),
+                    address: terraform_address(r),
                     path,
                     line,
                     column,
@@ -360,4 +368,11 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
         }
     }
     out
+}
+
+/// The Terraform address of a resource read from Terraform.
+fn terraform_address(r: &crate::model::Resource) -> Option<String> {
+    (r.format == "terraform")
+        .then(|| r.symbol.clone())
+        .flatten()
 }

@@ -10,6 +10,7 @@
 
 pub mod arm;
 pub mod bicep;
+pub mod terraform;
 
 use crate::diagnostics::Diagnostic;
 use crate::model::Resource;
@@ -18,7 +19,7 @@ use crate::source::{FileId, SourceMap};
 use std::path::{Path, PathBuf};
 
 /// Extensions some front end may read.
-const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "bicepparam"];
+const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "bicepparam", "tf", "tfvars"];
 
 /// A file the scan read, for the front ends.
 #[derive(Clone, Copy, Debug)]
@@ -71,13 +72,15 @@ pub struct FrontendOutput {
 
 /// Runs every front end over the files read.
 pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
-    vec![arm::run(input), bicep::run(input)]
+    vec![arm::run(input), bicep::run(input), terraform::run(input)]
 }
 
 /// Whether a file found by walking a folder is worth reading: a cheap look at
 /// its name and first bytes, so that large repositories stay fast.
 pub fn worth_reading(path: &Path, text: &str) -> bool {
-    bicep::wants(path) || (arm::wants(path) && arm::may_be_arm(text))
+    bicep::wants(path)
+        || terraform::wants(path)
+        || (arm::wants(path) && (arm::may_be_arm(text) || terraform::plan::looks_like_plan(text)))
 }
 
 /// Files that come with a file named on the command line: the parameter
@@ -85,6 +88,9 @@ pub fn worth_reading(path: &Path, text: &str) -> bool {
 pub fn companions(path: &Path) -> Vec<PathBuf> {
     if bicep::wants(path) {
         return bicep::companions(path);
+    }
+    if terraform::wants(path) {
+        return terraform::companions(path);
     }
     let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
         return Vec::new();

@@ -113,7 +113,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                     parameter_files.insert(file.path.clone(), (id, node));
                 }
                 JsonKind::Other => {
-                    if explicit {
+                    if explicit && !crate::frontend::terraform::plan::looks_like_plan(&file.text) {
                         out.diagnostics.push(Diagnostic::warning(
                             "template-structure",
                             "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
@@ -123,8 +123,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 }
             },
             Err(e) => {
-                // Only files that look like ARM are worth an error.
-                if explicit
+                // Only files that look like ARM are worth an error (plans: the Terraform front end).
+                if (explicit && !crate::frontend::terraform::plan::looks_like_plan(&file.text))
                     || file
                         .text
                         .to_ascii_lowercase()
