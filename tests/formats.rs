@@ -526,3 +526,70 @@ fn ambiguous_outputs_are_usage_errors() {
         .contains("has no --format"));
     assert!(!std::path::Path::new("a.json").exists());
 }
+
+// ---------------------------------------------------------------- HTML
+
+#[test]
+fn html_is_self_contained_deterministic_and_escaped() {
+    let run = examples();
+    let html = render(OutputFormat::Html, &run);
+    assert_eq!(
+        html,
+        render(OutputFormat::Html, &examples()),
+        "deterministic"
+    );
+    for external in ["src=", "href=", "@import", "url(", "http://", "https://"] {
+        assert!(
+            !html.contains(external),
+            "the page loads nothing: found {external}"
+        );
+    }
+    assert_eq!(html.matches("<script").count(), 1);
+    assert_eq!(html.matches("<style").count(), 1);
+    // Every result is on the page once, failures with their source and fix.
+    assert_eq!(
+        html.matches("<div class=\"result\"").count(),
+        run.report.summary.results
+    );
+    assert!(html.contains("<pre class=\"snippet\">"));
+    assert!(html.contains(
+        "&quot;publicNetworkAccess&quot;: &quot;[parameters(&#39;publicNetworkAccess&#39;)]&quot;"
+    ));
+
+    let (_dir, run) = hostile();
+    let html = render(OutputFormat::Html, &run);
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "the name adds no script"
+    );
+    assert!(html.contains(
+        "ws&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;|*`\\u{1}\\u{1b}[31m"
+    ));
+}
+
+#[test]
+fn snippets_never_show_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.json");
+    std::fs::write(
+        &path,
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "pw": { "type": "securestring", "defaultValue": "Hunter2-Secret" } },
+  "resources": [
+    { "type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01", "name": "ws", "location": "westeurope",
+      "tags": { "pw": "Hunter2-Secret" }, "properties": { "publicNetworkAccess": "Enabled" } }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let run = run(&[path]);
+    assert!(run.scan.model.secrets.iter().any(|s| s == "Hunter2-Secret"));
+    for format in [OutputFormat::Text, OutputFormat::Html] {
+        let out = render(format, &run);
+        assert!(!out.contains("Hunter2"), "{format:?} shows the secret");
+    }
+}
