@@ -282,8 +282,14 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
         text.push_str(&format!(" (decided by: {})", r.deciding.join(", ")));
     }
     out.insert("message".into(), json!({ "text": text }));
+    // A result about the resource's declaration marks where it starts: the
+    // whole declaration would be a region of dozens of lines.
+    let (end_line, end_column) = match r.property {
+        Some(_) => (r.end_line, r.end_column),
+        None => (0, 0),
+    };
     let mut loc =
-        location(&r.path, r.line, r.column, r.end_line, r.end_column).unwrap_or_else(|| json!({}));
+        location(&r.path, r.line, r.column, end_line, end_column).unwrap_or_else(|| json!({}));
     loc["logicalLocations"] = json!([{
         "name": r.resource_name,
         "fullyQualifiedName": r.resource_id,
