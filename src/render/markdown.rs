@@ -153,7 +153,12 @@ fn item(r: &ResultEntry, options: &RenderOptions) -> String {
         esc(&r.message)
     );
     if let Some(fix) = r.fix {
-        let _ = writeln!(s, "  - Fix: {}", esc(fix));
+        // Fixes are the tool's own Markdown (code in backticks), not input.
+        let fix: String = fix
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let _ = writeln!(s, "  - Fix: {fix}");
     }
     s
 }
