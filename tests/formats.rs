@@ -593,3 +593,94 @@ fn snippets_never_show_a_secret() {
         assert!(!out.contains("Hunter2"), "{format:?} shows the secret");
     }
 }
+
+// ---------------------------------------------------------------- unknowns and colour
+
+/// A workspace whose public network access is a parameter with no value.
+fn undecided() -> (tempfile::TempDir, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("undecided.json");
+    std::fs::write(
+        &path,
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": { "access": { "type": "string" } },
+  "resources": [
+    { "type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01", "name": "ws",
+      "location": "westeurope", "properties": { "publicNetworkAccess": "[parameters('access')]" } }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let run = run(&[path]);
+    assert!(
+        run.report.summary.unknown > 0,
+        "the parameter leaves results unknown"
+    );
+    (dir, run)
+}
+
+#[test]
+fn unknowns_are_sarif_reviews_and_junit_skips() {
+    let (_dir, run) = undecided();
+    let log = assert_valid_sarif(&render(OutputFormat::Sarif, &run));
+    let unknown = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "AMLB-POL-438c38d2")
+        .expect("438c38d2 is reported");
+    assert_eq!(unknown["kind"], "review");
+    assert_eq!(unknown["level"], "none");
+    assert_eq!(unknown["properties"]["result"], "unknown");
+
+    let xml = render(OutputFormat::Junit, &run);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("testcase") && n.attribute("classname") == Some("AMLB-POL-438c38d2")
+        })
+        .unwrap();
+    let skipped = case.children().find(|n| n.has_tag_name("skipped")).unwrap();
+    assert!(skipped
+        .attribute("message")
+        .unwrap()
+        .starts_with("unknown: "));
+    assert!(skipped
+        .attribute("message")
+        .unwrap()
+        .contains("parameters('access')"));
+    assert_eq!(
+        doc.root_element().attribute("skipped").unwrap(),
+        run.report.summary.unknown.to_string()
+    );
+
+    let md = render(OutputFormat::Markdown, &run);
+    assert!(md.contains("- ❔ **AMLB-POL-438c38d2**"), "{md}");
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let run = examples();
+    let plain = render(OutputFormat::Text, &run);
+    assert!(!plain.contains('\u{1b}'));
+    let coloured = render::render_run(
+        OutputFormat::Text,
+        &run,
+        &RenderOptions {
+            color: true,
+            ..Default::default()
+        },
+    );
+    assert!(coloured.contains("\u{1b}["), "ANSI styles on a terminal");
+    // Piped (as the tests run the binary), the CLI writes plain text.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["scan", "examples", "--no-config"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains('\u{1b}'));
+}
