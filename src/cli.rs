@@ -27,7 +27,7 @@ pub enum Command {
     /// Exit code: 0 nothing failed, 1 at least one rule failed, 2 a usage
     /// error or an input that could not be read, parsed or evaluated (the
     /// other files are still scanned and reported).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: id, kind, policy GUID, control, feature, severity, title.
     Rules(RulesArgs),
     /// Print the baseline's controls and features, and which rules cover each.
@@ -62,12 +62,22 @@ pub struct ScanArgs {
     /// Files and folders to scan.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Output format (default `text`). Repeat it for several reports from
+    /// one scan; each `--output` writes the `--format` given just before it.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<render::OutputFormat>,
+    /// Write the report of the preceding `--format` to this file instead of
+    /// standard output (repeatable; at most one format goes to standard output).
     #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
+    /// Base URL for links to the scanned files in Markdown (e.g.
+    /// `https://github.com/OWNER/REPO/blob/COMMIT`).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// Base URL of aml-baseline's repository, for links to rule pages
+    /// (`docs/rules/ID.md`) in SARIF `helpUri`.
+    #[arg(long, value_name = "URL")]
+    pub rule_docs_url: Option<String>,
     /// A deployment parameter file to use with every template scanned
     /// (otherwise `<name>.parameters.json` beside each template).
     #[arg(long, value_name = "FILE")]
@@ -157,7 +167,11 @@ pub enum Format {
 
 /// Parses the command line and runs it; returns the exit code.
 pub fn run() -> anyhow::Result<i32> {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -166,7 +180,17 @@ pub fn run() -> anyhow::Result<i32> {
         }
     };
     match cli.command {
-        Command::Scan(args) => run_scan(&args),
+        Command::Scan(args) => {
+            let scan_matches = matches.subcommand_matches("scan");
+            let plan = match output_plan(&args, scan_matches) {
+                Ok(p) => p,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Ok(2);
+                }
+            };
+            run_scan(&args, &plan)
+        }
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(args) => run_baseline(&args),
         Command::Explain(args) => run_explain(&args),
@@ -238,7 +262,86 @@ pub fn selected_rules(all: bool) -> Vec<&'static Rule> {
     crate::pipeline::select_rules(all, &Default::default())
 }
 
-fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
+/// Where each requested format goes: a file, or standard output (`None`).
+pub type OutputPlan = Vec<(render::OutputFormat, Option<PathBuf>)>;
+
+/// Pairs every `--output` with the `--format` given closest before it (or,
+/// when none is before it, the first unpaired one after it). Without
+/// `--format` the format is `text`. At most one format may go to standard
+/// output, no file may be named twice and every output needs a format.
+pub fn pair_outputs(
+    formats: &[(usize, render::OutputFormat)],
+    outputs: &[(usize, PathBuf)],
+) -> Result<OutputPlan, String> {
+    let formats: Vec<(usize, render::OutputFormat)> = if formats.is_empty() {
+        vec![(0, render::OutputFormat::Text)]
+    } else {
+        formats.to_vec()
+    };
+    let mut target: Vec<Option<PathBuf>> = vec![None; formats.len()];
+    for (at, path) in outputs {
+        let before = (0..formats.len())
+            .rev()
+            .find(|&i| formats[i].0 < *at && target[i].is_none());
+        let slot = before.or_else(|| (0..formats.len()).find(|&i| target[i].is_none()));
+        match slot {
+            Some(i) => target[i] = Some(path.clone()),
+            None => {
+                return Err(format!(
+                    "--output {} has no --format to write (give one --format per --output)",
+                    path.display()
+                ))
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in target.iter().flatten() {
+        if !seen.insert(p.clone()) {
+            return Err(format!("--output {} is given twice", p.display()));
+        }
+    }
+    let to_stdout: Vec<&str> = formats
+        .iter()
+        .zip(&target)
+        .filter(|(_, t)| t.is_none())
+        .map(|((_, f), _)| f.name())
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "only one format can go to standard output, but {} have no --output",
+            to_stdout.join(", ")
+        ));
+    }
+    Ok(formats.into_iter().map(|(_, f)| f).zip(target).collect())
+}
+
+fn output_plan(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> Result<OutputPlan, String> {
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .and_then(|m| m.indices_of(id))
+            .map(|i| i.collect())
+            .unwrap_or_default()
+    };
+    let formats: Vec<(usize, render::OutputFormat)> = indices("format")
+        .into_iter()
+        .zip(args.format.iter().copied())
+        .collect();
+    let outputs: Vec<(usize, PathBuf)> = indices("output")
+        .into_iter()
+        .zip(args.output.iter().cloned())
+        .collect();
+    pair_outputs(&formats, &outputs)
+}
+
+/// Colour for the terminal: standard output is a terminal and `NO_COLOR`
+/// is unset or empty.
+fn stdout_wants_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stdout().is_terminal()
+}
+
+fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
@@ -266,11 +369,15 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
         },
     };
     let run = crate::pipeline::run(&options, &settings);
-    let text = match args.format {
-        Format::Text => render::text::render(&run.report),
-        Format::Json => render::json::render(&run.report),
-    };
-    write_output(args.output.as_ref(), &text)?;
+    for (format, path) in plan {
+        let render_options = render::RenderOptions {
+            color: path.is_none() && stdout_wants_color(),
+            link_base: args.link_base.clone(),
+            rule_docs_base: args.rule_docs_url.clone(),
+        };
+        let text = render::render_run(*format, &run, &render_options);
+        write_output(path.as_ref(), &text)?;
+    }
     Ok(run.report.exit_code())
 }
 

@@ -79,7 +79,7 @@ pub struct ResourceEntry {
     pub deployed: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ResultEntry {
     pub rule: &'static str,
     /// The Azure Policy definition's name (GUID) for policy rules, else null.
@@ -110,6 +110,14 @@ pub struct ResultEntry {
     /// Why a failing or unknown result does not count (waiver, inline comment, baseline report).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<crate::suppress::Suppression>,
+    /// Where the text at `line:column` ends: the position just after it
+    /// (1-based, exclusive, like SARIF's `endColumn`).
+    pub end_line: u32,
+    pub end_column: u32,
+    /// The lower-case dotted path of the property at `line:column`
+    /// (`properties.publicnetworkaccess`), or null when it is the resource's
+    /// declaration. Fingerprints use it instead of line numbers.
+    pub property: Option<String>,
 }
 
 /// What `Report::build` needs besides the scan and the outcomes.
@@ -211,6 +219,11 @@ impl Report {
             .map(|o| {
                 let r = &scan.model.resources[o.resource];
                 let (path, line, column) = sources.position(o.span);
+                let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
+                let property = (o.span != r.span)
+                    .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
+                    .flatten()
+                    .map(|(p, _)| p.clone());
                 ResultEntry {
                     rule: o.rule.id,
                     policy: o.rule.policy(),
@@ -229,6 +242,9 @@ impl Report {
                     effect: o.effect.clone(),
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+                    end_line,
+                    end_column,
+                    property,
                     suppressed: None,
                 }
             })

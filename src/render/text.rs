@@ -1,14 +1,23 @@
 //! The terminal report: failing and unknown results grouped by baseline
-//! control, then diagnostics, then one summary line.
+//! control, each with the source line it is about and the value underlined,
+//! then diagnostics, then one summary line.
 
 use crate::evaluate::Verdict;
 use crate::report::{Report, ResultEntry};
 use crate::rules::controls;
+use crate::scan::ScanOutput;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Plain text (no colour), deterministic.
+/// Plain text (no colour, no source snippets), deterministic.
 pub fn render(report: &Report) -> String {
+    render_with(report, None, false)
+}
+
+/// The terminal report; with `scan`, each finding shows its source line with
+/// the value underlined; with `color`, ANSI styles (for a terminal).
+pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> String {
     let mut out = String::new();
     summary_table(report, &mut out);
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
@@ -35,7 +44,16 @@ pub fn render(report: &Report) -> String {
             );
             let _ = writeln!(out, "          {} '{}'", r.resource_type, r.resource_name);
             let _ = writeln!(out, "          at {}:{}:{}", r.path, r.line, r.column);
-            let _ = writeln!(out, "          found: {}", r.message);
+            match scan.and_then(|s| snippet(s, r, color)) {
+                Some(snip) => {
+                    for line in snip.lines() {
+                        let _ = writeln!(out, "          {line}");
+                    }
+                }
+                None => {
+                    let _ = writeln!(out, "          found: {}", r.message);
+                }
+            }
             if let Some(fix) = r.fix {
                 let _ = writeln!(out, "          fix: {fix}");
             }
@@ -140,4 +158,56 @@ fn summary_table(report: &Report, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+/// The line a result points at, rendered as rustc does,
+/// with the value underlined and labelled with what was found.
+fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
+    // A value that spans lines (an object) is shown by its first line.
+    let lines = super::source_lines(scan, &r.path, r.line, r.line, 1)?;
+    let source = lines[0].1;
+    let byte_at = |column: u32| -> usize {
+        source
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map(|(b, _)| b)
+            .unwrap_or(source.len())
+    };
+    let start = byte_at(r.column);
+    let mut end = if r.end_line == r.line {
+        byte_at(r.end_column)
+    } else {
+        source.len()
+    };
+    if end <= start {
+        // A zero-width or unknown end: underline one character.
+        end = source[start..]
+            .chars()
+            .next()
+            .map(|c| start + c.len_utf8())
+            .unwrap_or(start);
+    }
+    let level = if r.result == Verdict::Fail {
+        Level::ERROR
+    } else {
+        Level::WARNING
+    };
+    let label = format!("found: {}", r.message);
+    let report = &[Group::with_level(level).element(
+        Snippet::source(source)
+            .line_start(r.line as usize)
+            .fold(false)
+            .annotation(
+                AnnotationKind::Primary
+                    .span(start..end)
+                    .label(label.as_str()),
+            ),
+    )];
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let text = renderer.render(report);
+    Some(text.trim_matches('\n').to_string())
 }
