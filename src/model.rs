@@ -256,3 +256,67 @@ mod tests {
         );
     }
 }
+
+/// Records, while a front end evaluates a resource body, the span of the text
+/// that sets each property path (`properties.publicnetworkaccess`,
+/// `properties.ipallowlist[0]`), for [`Resource::spans`]. A disabled
+/// recorder ignores everything (for values outside resource bodies).
+#[derive(Debug, Default)]
+pub struct SpanRecorder {
+    disabled: bool,
+    path: Vec<String>,
+    spans: BTreeMap<String, Span>,
+}
+
+impl SpanRecorder {
+    /// A recorder that records.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A recorder that ignores everything.
+    pub fn disabled() -> Self {
+        SpanRecorder {
+            disabled: true,
+            ..Default::default()
+        }
+    }
+
+    /// Enters an object property (case-insensitive: keys are lower-cased).
+    pub fn push_key(&mut self, key: &str) {
+        if !self.disabled {
+            let k = key.to_ascii_lowercase();
+            self.path.push(if self.path.is_empty() {
+                k
+            } else {
+                format!(".{k}")
+            });
+        }
+    }
+
+    /// Enters an array element.
+    pub fn push_index(&mut self, i: usize) {
+        if !self.disabled {
+            self.path.push(format!("[{i}]"));
+        }
+    }
+
+    /// Leaves the last property or element entered.
+    pub fn pop(&mut self) {
+        if !self.disabled {
+            self.path.pop();
+        }
+    }
+
+    /// Records `span` for the current path, unless a span is already recorded.
+    pub fn record(&mut self, span: Span) {
+        if !self.disabled && !self.path.is_empty() {
+            self.spans.entry(self.path.concat()).or_insert(span);
+        }
+    }
+
+    /// The recorded spans.
+    pub fn into_map(self) -> BTreeMap<String, Span> {
+        self.spans
+    }
+}

@@ -13,7 +13,7 @@
 use super::json::{self, Member, Node, NodeKind};
 use crate::diagnostics::{Diagnostic, Location};
 use crate::expr::{self, DeploymentContext, ExprEnv, TargetScope};
-use crate::model::{self, Deployed, Resource};
+use crate::model::{self, Deployed, Resource, SpanRecorder};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::{Object, Value};
 use std::cell::RefCell;
@@ -332,7 +332,7 @@ impl<'b, 't> Scope<'b, 't> {
         {
             (s.value.clone(), s.span)
         } else if let Some(default) = decl.value.get("defaultValue") {
-            let mut sink = SpanSink::disabled();
+            let mut sink = SpanRecorder::disabled();
             (
                 self.eval_node(default, &mut sink, 0),
                 Some(self.span(default)),
@@ -421,7 +421,7 @@ impl<'b, 't> Scope<'b, 't> {
             return Err(format!("the variable '{name}' refers to itself"));
         }
         let result = if let Some(m) = vars.iter().find(|m| m.key.eq_ignore_ascii_case(name)) {
-            let mut sink = SpanSink::disabled();
+            let mut sink = SpanRecorder::disabled();
             Ok(self.eval_node(&m.value, &mut sink, 0))
         } else {
             // `copy` in the variables section declares array variables.
@@ -438,7 +438,7 @@ impl<'b, 't> Scope<'b, 't> {
                 });
             match copy {
                 Some(l) => {
-                    let mut sink = SpanSink::disabled();
+                    let mut sink = SpanRecorder::disabled();
                     Ok(self.eval_copy_array(l, &mut sink, 0))
                 }
                 None => Err(format!(
@@ -457,7 +457,7 @@ impl<'b, 't> Scope<'b, 't> {
 
     /// Evaluates a template JSON value: expressions in strings, `copy`
     /// property loops in objects. Records spans into `sink`.
-    fn eval_node(&self, node: &Node, sink: &mut SpanSink, depth: usize) -> Value {
+    fn eval_node(&self, node: &Node, sink: &mut SpanRecorder, depth: usize) -> Value {
         sink.record(self.span(node));
         if depth > 256 {
             self.error_at(
@@ -533,7 +533,7 @@ impl<'b, 't> Scope<'b, 't> {
     }
 
     /// A `{name, count, input}` loop: the array of `input` for each index.
-    fn eval_copy_array(&self, l: &Node, sink: &mut SpanSink, depth: usize) -> Value {
+    fn eval_copy_array(&self, l: &Node, sink: &mut SpanRecorder, depth: usize) -> Value {
         let name = l
             .get("name")
             .and_then(Node::as_str)
@@ -568,7 +568,7 @@ impl<'b, 't> Scope<'b, 't> {
     fn copy_count(&self, l: &Node) -> Option<i64> {
         let count_node = l.get("count");
         let count = match count_node {
-            Some(n) => self.eval_node(n, &mut SpanSink::disabled(), 0),
+            Some(n) => self.eval_node(n, &mut SpanRecorder::disabled(), 0),
             None => {
                 self.error_at("template-structure", l, "a copy loop needs a `count`");
                 return Some(0);
@@ -746,7 +746,7 @@ impl<'b, 't> Scope<'b, 't> {
             None => parent.map(|p| p.deployed.clone()).unwrap_or(Deployed::Yes),
         };
         if let Some(cond) = node.get("condition") {
-            match self.eval_node(cond, &mut SpanSink::disabled(), 0) {
+            match self.eval_node(cond, &mut SpanRecorder::disabled(), 0) {
                 Value::Bool(false) => return,
                 Value::Bool(true) => {}
                 Value::Unknown(u) => {
@@ -768,7 +768,7 @@ impl<'b, 't> Scope<'b, 't> {
         }
         let ty = node
             .get("type")
-            .map(|t| self.eval_node(t, &mut SpanSink::disabled(), 0));
+            .map(|t| self.eval_node(t, &mut SpanRecorder::disabled(), 0));
         let Some(Value::String(ty)) = ty else {
             self.error_at(
                 "template-structure",
@@ -778,7 +778,7 @@ impl<'b, 't> Scope<'b, 't> {
             return;
         };
         let name = match node.get("name") {
-            Some(n) => match self.eval_node(n, &mut SpanSink::disabled(), 0) {
+            Some(n) => match self.eval_node(n, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => s,
                 Value::Unknown(u) => {
                     format!("[{}]", u.expr.trim_start_matches('[').trim_end_matches(']'))
@@ -808,7 +808,7 @@ impl<'b, 't> Scope<'b, 't> {
 
         // Where the resource lives: its scope, resource group or subscription.
         let scope_id = match node.get("scope") {
-            Some(s) => match self.eval_node(s, &mut SpanSink::disabled(), 0) {
+            Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => Some(self.resolve_scope(&s)),
                 Value::Unknown(u) => Some(u.expr.clone()),
                 _ => None,
@@ -825,7 +825,7 @@ impl<'b, 't> Scope<'b, 't> {
             return;
         }
 
-        let mut sink = SpanSink::new();
+        let mut sink = SpanRecorder::new();
         let mut body = Object::new();
         body.insert("type".into(), Value::String(full_type.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
@@ -916,7 +916,7 @@ impl<'b, 't> Scope<'b, 't> {
         }
         if let Some(resources) = self.section("resources").and_then(Node::as_members) {
             if let Some(m) = resources.iter().find(|m| m.key == s) {
-                let sink = &mut SpanSink::disabled();
+                let sink = &mut SpanRecorder::disabled();
                 if let (Some(Value::String(t)), Some(Value::String(n))) = (
                     m.value.get("type").map(|t| self.eval_node(t, sink, 0)),
                     m.value.get("name").map(|n| self.eval_node(n, sink, 0)),
@@ -979,7 +979,7 @@ impl<'b, 't> Scope<'b, 't> {
         // The target scope of the nested deployment.
         let mut context = self.context.clone();
         context.deployment_name = name.to_string();
-        let sink = &mut SpanSink::disabled();
+        let sink = &mut SpanRecorder::disabled();
         if let Some(Value::String(rg)) = node
             .get("resourceGroup")
             .map(|n| self.eval_node(n, sink, 0))
@@ -1042,7 +1042,7 @@ impl<'b, 't> Scope<'b, 't> {
         {
             let span = Some(self.span(&m.value));
             if let Some(v) = m.value.get("value") {
-                let value = self.eval_node(v, &mut SpanSink::disabled(), 0);
+                let value = self.eval_node(v, &mut SpanRecorder::disabled(), 0);
                 supplied.push((m.key.clone(), Supplied { value, span }));
             } else if m.value.get("reference").is_some() {
                 let value = Value::unknown(
@@ -1080,7 +1080,7 @@ impl<'b, 't> Scope<'b, 't> {
 
     /// Loads a `templateLink` by relative path from inside the scanned tree.
     fn load_linked_template(&self, link: &Node) -> Option<(FileId, Node)> {
-        let sink = &mut SpanSink::disabled();
+        let sink = &mut SpanRecorder::disabled();
         let rel = link.get("relativePath").map(|n| self.eval_node(n, sink, 0));
         let Some(Value::String(rel)) = rel else {
             let what = if link.get("uri").is_some() {
@@ -1295,58 +1295,6 @@ impl ExprEnv for FunctionScope<'_, '_, '_> {
         args: Vec<Value>,
     ) -> Option<Result<Value, String>> {
         self.outer.user_function(namespace, name, args)
-    }
-}
-
-/// Collects `(path, span)` pairs while a resource body is evaluated.
-struct SpanSink {
-    enabled: bool,
-    path: Vec<String>,
-    spans: BTreeMap<String, Span>,
-}
-
-impl SpanSink {
-    fn new() -> Self {
-        SpanSink {
-            enabled: true,
-            path: Vec::new(),
-            spans: BTreeMap::new(),
-        }
-    }
-    fn disabled() -> Self {
-        SpanSink {
-            enabled: false,
-            path: Vec::new(),
-            spans: BTreeMap::new(),
-        }
-    }
-    fn push_key(&mut self, key: &str) {
-        if self.enabled {
-            let k = key.to_ascii_lowercase();
-            if self.path.is_empty() {
-                self.path.push(k);
-            } else {
-                self.path.push(format!(".{k}"));
-            }
-        }
-    }
-    fn push_index(&mut self, i: usize) {
-        if self.enabled {
-            self.path.push(format!("[{i}]"));
-        }
-    }
-    fn pop(&mut self) {
-        if self.enabled {
-            self.path.pop();
-        }
-    }
-    fn record(&mut self, span: Span) {
-        if self.enabled && !self.path.is_empty() {
-            self.spans.entry(self.path.concat()).or_insert(span);
-        }
-    }
-    fn into_map(self) -> BTreeMap<String, Span> {
-        self.spans
     }
 }
 

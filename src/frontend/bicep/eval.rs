@@ -14,7 +14,7 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::expr::{DeploymentContext, ExprEnv, TargetScope};
 use crate::frontend::arm::template::Limits;
 use crate::functions::{self, lambda};
-use crate::model::{self, Deployed, Resource};
+use crate::model::{self, Deployed, Resource, SpanRecorder};
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::{Object, Value};
 use std::cell::{Cell, RefCell};
@@ -816,7 +816,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         if let Some(a) = &api {
             body.insert("apiVersion".into(), Value::String(a.clone()));
         }
-        let mut sink = Sink::default();
+        let mut sink = SpanRecorder::new();
         const META: &[&str] = &["name", "parent", "scope", "dependsOn"];
         if !existing {
             for p in props {
@@ -832,7 +832,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                         if META.contains(&k.as_str()) {
                             continue;
                         }
-                        sink.push(&k);
+                        sink.push_key(&k);
                         sink.record(self.span(*span));
                         let v = self.eval_rec(value, &mut sink);
                         sink.pop();
@@ -841,7 +841,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                     Prop::Spread(e) => {
                         if let Value::Object(o) = self.eval(e) {
                             for (k, v) in o {
-                                sink.push(&k);
+                                sink.push_key(&k);
                                 sink.record(self.span(e.span));
                                 sink.pop();
                                 body.insert(k, v);
@@ -873,7 +873,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             deployed,
             span: self.span(decl.span),
             symbol: Some(path.to_string()),
-            spans: sink.spans,
+            spans: sink.into_map(),
             format: "bicep",
             deployment: 0,
         };
@@ -1106,7 +1106,7 @@ impl<'s, 'a> Scope<'s, 'a> {
     // ---- expressions ------------------------------------------------------------
 
     /// Evaluates an expression, recording where each nested property was set.
-    fn eval_rec(&self, e: &Expr, sink: &mut Sink) -> Value {
+    fn eval_rec(&self, e: &Expr, sink: &mut SpanRecorder) -> Value {
         match &e.kind {
             ExprKind::Object(props) => {
                 let mut o = Object::new();
@@ -1114,7 +1114,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                     match p {
                         Prop::Pair { key, value, span } => {
                             let Some(k) = self.key(key) else { continue };
-                            sink.push(&k);
+                            sink.push_key(&k);
                             sink.record(self.span(*span));
                             let v = self.eval_rec(value, sink);
                             sink.pop();
@@ -1123,7 +1123,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                         Prop::Spread(x) => match self.eval(x) {
                             Value::Object(m) => {
                                 for (k, v) in m {
-                                    sink.push(&k);
+                                    sink.push_key(&k);
                                     sink.record(self.span(x.span));
                                     sink.pop();
                                     o.insert(k, v);
@@ -1241,7 +1241,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 }
                 Value::Array(out)
             }
-            ExprKind::Object(_) => self.eval_rec(e, &mut Sink::disabled()),
+            ExprKind::Object(_) => self.eval_rec(e, &mut SpanRecorder::disabled()),
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x);
                 match (*op, v) {
@@ -1694,48 +1694,6 @@ impl ExprEnv for Scope<'_, '_> {
     }
     fn user_function(&self, _: &str, _: &str, _: Vec<Value>) -> Option<Result<Value, String>> {
         None
-    }
-}
-
-/// Records `(path, span)` pairs while a resource body is evaluated.
-#[derive(Default)]
-struct Sink {
-    disabled: bool,
-    path: Vec<String>,
-    spans: BTreeMap<String, Span>,
-}
-
-impl Sink {
-    fn disabled() -> Self {
-        Sink {
-            disabled: true,
-            ..Default::default()
-        }
-    }
-    fn push(&mut self, key: &str) {
-        if !self.disabled {
-            let k = key.to_ascii_lowercase();
-            self.path.push(if self.path.is_empty() {
-                k
-            } else {
-                format!(".{k}")
-            });
-        }
-    }
-    fn push_index(&mut self, i: usize) {
-        if !self.disabled {
-            self.path.push(format!("[{i}]"));
-        }
-    }
-    fn pop(&mut self) {
-        if !self.disabled {
-            self.path.pop();
-        }
-    }
-    fn record(&mut self, span: Span) {
-        if !self.disabled && !self.path.is_empty() {
-            self.spans.entry(self.path.concat()).or_insert(span);
-        }
     }
 }
 
