@@ -202,3 +202,33 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     );
     assert!(text.contains("scan"));
 }
+
+#[test]
+fn waivers_are_listed_in_the_html_report_with_their_expiry() {
+    let dir = project("");
+    std::fs::write(
+        dir.path().join("aml-baseline.toml"),
+        r#"
+[[waiver]]
+rule = "438c38d2"
+resource = "mlw-lab-01"
+justification = "Lab workspace <behind> the proxy"
+expires = 2027-01-31
+ticket = "SEC-1234"
+"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["scan", "--format", "html", "--today", "2026-11-28", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    let section = &html[html.find("id=\"waivers\"").expect("a waivers section")..];
+    assert!(
+        section.contains("Lab workspace &lt;behind&gt; the proxy (SEC-1234)"),
+        "{}",
+        &section[..600.min(section.len())]
+    );
+    assert!(section.contains("2027-01-31"));
+}

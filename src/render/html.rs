@@ -196,6 +196,7 @@ pub fn render(report: &Report, scan: &ScanOutput) -> String {
     filters(report, &mut out);
     controls(report, scan, &mut out);
     attestations(report, &mut out);
+    suppressions(report, &mut out);
     inputs(report, &mut out);
     diagnostics(report, &mut out);
 
@@ -462,6 +463,63 @@ fn attestations(report: &Report, out: &mut String) {
         out.push_str("</tbody></table>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// Results accepted without a fix: waivers (with expiry and ticket), inline
+/// comments and results already present in a baseline report.
+fn suppressions(report: &Report, out: &mut String) {
+    use crate::suppress::Suppression;
+    out.push_str("<section id=\"waivers\">\n<h2>Waivers and suppressions</h2>\n");
+    let suppressed: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.suppressed.is_some())
+        .collect();
+    if suppressed.is_empty() {
+        out.push_str("<p>No result is waived or suppressed.</p>\n");
+        out.push_str("</section>\n");
+        return;
+    }
+    out.push_str("<table><thead><tr><th>Rule</th><th>Resource</th><th>Result</th><th>How</th><th>Why</th><th>Expires</th></tr></thead><tbody>\n");
+    for r in suppressed {
+        let (how, why, expires) = match &r.suppressed {
+            Some(Suppression::Waiver {
+                justification,
+                expires,
+                ticket,
+            }) => (
+                "waiver".to_string(),
+                match ticket {
+                    Some(t) => format!("{justification} ({t})"),
+                    None => justification.clone(),
+                },
+                expires.clone(),
+            ),
+            Some(Suppression::Inline { reason, path, line }) => (
+                format!("inline comment at {path}:{line}"),
+                reason.clone(),
+                String::new(),
+            ),
+            Some(Suppression::Baseline { file }) => (
+                "baseline report".to_string(),
+                format!("already in {file}"),
+                String::new(),
+            ),
+            None => continue,
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(r.rule),
+            esc(&r.resource_type),
+            esc(&r.resource_name),
+            esc(r.result.as_str()),
+            esc(&how),
+            esc(&why),
+            esc(&expires)
+        );
+    }
+    out.push_str("</tbody></table>\n</section>\n");
 }
 
 fn inputs(report: &Report, out: &mut String) {
