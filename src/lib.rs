@@ -28,6 +28,7 @@ pub mod functions;
 pub mod model;
 pub mod pipeline;
 pub mod policy;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;

@@ -60,7 +60,9 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     });
     let loaded = config_path.as_deref().map(config::load).unwrap_or_default();
 
+    let progress = crate::progress::Progress::start("reading files");
     let output = scan::scan(options);
+    progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let parameters = rule_parameters(&loaded.config);
     let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, &selected, &parameters);
@@ -78,7 +80,9 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
         today,
         fail_on: settings.fail_on,
     };
+    progress.stage("building the report");
     let report = Report::build(&output, &outcomes, &diagnostics, &context);
+    drop(progress);
     Run {
         scan: output,
         report,

@@ -232,3 +232,17 @@ ticket = "SEC-1234"
     );
     assert!(section.contains("2027-01-31"));
 }
+
+#[test]
+fn no_progress_line_when_standard_error_is_not_a_terminal() {
+    let out = bin()
+        .args(["scan", "examples"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

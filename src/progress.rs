@@ -1,0 +1,80 @@
+//! A progress line on standard error, for long scans on a terminal only.
+//!
+//! Nothing is printed when standard error is not a terminal (CI logs, pipes),
+//! when `AML_BASELINE_PROGRESS=0`, or when the scan finishes within
+//! [`DELAY`]: short scans stay silent. The line is cleared when the scan ends,
+//! so it never mixes with the report on standard output.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a scan runs before the progress line appears.
+pub const DELAY: Duration = Duration::from_millis(400);
+
+/// A handle on the progress line; dropping it clears the line.
+pub struct Progress {
+    stage: Arc<Mutex<&'static str>>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Starts the progress line if standard error is a terminal and
+    /// `AML_BASELINE_PROGRESS` is not `0`.
+    pub fn start(first_stage: &'static str) -> Progress {
+        let stage = Arc::new(Mutex::new(first_stage));
+        let done = Arc::new(AtomicBool::new(false));
+        let enabled = std::io::stderr().is_terminal()
+            && std::env::var("AML_BASELINE_PROGRESS").map_or(true, |v| v != "0");
+        let thread = enabled.then(|| {
+            let (stage, done) = (stage.clone(), done.clone());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let mut shown = false;
+                let spinner = ['|', '/', '-', '\\'];
+                let mut tick = 0usize;
+                while !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if started.elapsed() < DELAY || done.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    let current = *stage.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(
+                        err,
+                        "\r\x1b[2K{} aml-baseline: {current} ({:.1} s)",
+                        spinner[tick % spinner.len()],
+                        started.elapsed().as_secs_f32()
+                    );
+                    let _ = err.flush();
+                    shown = true;
+                    tick += 1;
+                }
+                if shown {
+                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                }
+            })
+        });
+        Progress {
+            stage,
+            done,
+            thread,
+        }
+    }
+
+    /// Names the current stage (`reading files`, `evaluating rules`...).
+    pub fn stage(&self, name: &'static str) {
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
