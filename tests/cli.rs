@@ -95,8 +95,16 @@ fn json_report_has_the_documented_shape() {
         .nth(line - 1)
         .unwrap()
         .contains("\"publicNetworkAccess\""));
-    let file = &v["files"].as_array().unwrap()[0];
-    assert!(file["path"].as_str().unwrap().ends_with("azuredeploy.json"));
+    // The examples folder holds every input format.
+    let formats: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap())
+        .collect();
+    for f in ["arm", "arm-parameters", "bicep", "terraform"] {
+        assert!(formats.contains(&f), "{f} in {formats:?}");
+    }
 }
 
 #[test]

@@ -51,7 +51,7 @@ h1 { font-size: 1.5rem; margin: .2rem 0; } h2 { font-size: 1.2rem; margin: 1.5re
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .badge { display: inline-block; border-radius: 4px; padding: 0 .45rem; color: #fff; font-size: .8rem; font-weight: 600; white-space: nowrap; }
-.s-fail { background: var(--fail); } .s-unknown { background: var(--unknown); } .s-manual { background: var(--manual); }
+.s-fail { background: var(--fail); } .s-unknown { background: var(--unknown); } .s-manual { background: var(--manual); } .s-suppressed { background: #8a8f98; }
 .s-pass { background: var(--pass); } .s-platform { background: var(--platform); } .s-not_applicable { background: var(--na); }
 .control { border: 1px solid var(--line); border-left: 6px solid var(--na); border-radius: 6px; margin: .6rem 0; padding: .2rem .8rem; }
 .control.st-fail { border-left-color: var(--fail); } .control.st-unknown { border-left-color: var(--unknown); } .control.st-manual { border-left-color: var(--manual); }
@@ -114,7 +114,7 @@ const SCRIPT: &str = r#"
     var f = {};
     keys.forEach(function (k) { f[k] = selects[k].value; });
     var narrowing = f.status !== '' || f.format !== '' || f.file !== '';
-    var shown = { pass: 0, fail: 0, unknown: 0 };
+    var shown = { pass: 0, fail: 0, unknown: 0, suppressed: 0 };
     results.forEach(function (r) {
       var d = r.dataset;
       var show = (f.status === '' || d.status === f.status) && (f.control === '' || d.control === f.control) &&
@@ -227,7 +227,7 @@ fn filters(report: &Report, out: &mut String) {
         out,
         "<label>Status<select id=\"filter-status\">{}</select></label>",
         option_list(
-            &mut ["fail", "unknown", "pass"]
+            &mut ["fail", "unknown", "pass", "suppressed"]
                 .iter()
                 .map(|s| (s.to_string(), s.to_string()))
         )
@@ -253,7 +253,7 @@ fn filters(report: &Report, out: &mut String) {
         "<label>File<select id=\"filter-file\">{}</select></label>",
         option_list(&mut files.iter().map(|f| (f.to_string(), f.to_string())))
     );
-    out.push_str("<span id=\"shown\">shown: <span id=\"shown-fail\">0</span> failed, <span id=\"shown-unknown\">0</span> unknown, <span id=\"shown-pass\">0</span> passed</span>\n");
+    out.push_str("<span id=\"shown\">shown: <span id=\"shown-fail\">0</span> failed, <span id=\"shown-unknown\">0</span> unknown, <span id=\"shown-pass\">0</span> passed, <span id=\"shown-suppressed\">0</span> suppressed</span>\n");
     out.push_str("</nav>\n");
 }
 
@@ -356,7 +356,12 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
 }
 
 fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut String) {
-    let status = r.result.as_str();
+    // A suppressed failure or unknown is shown apart: it does not count.
+    let status = if r.suppressed.is_some() {
+        "suppressed"
+    } else {
+        r.result.as_str()
+    };
     let _ = writeln!(
         out,
         "<div class=\"result\" data-status=\"{status}\" data-control=\"{}\" data-format=\"{}\" data-file=\"{}\" data-rule=\"{}\">",

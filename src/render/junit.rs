@@ -1,6 +1,8 @@
 //! JUnit XML (`--format junit`) for a CI system's test tab: one
 //! `<testsuite>` per baseline control, one `<testcase>` per (rule, resource)
-//! result. A failing result is a `<failure>`, an unknown one `<skipped>`.
+//! result. A failing result is a `<failure>`, an unknown one `<skipped>`, and
+//! a suppressed one (waiver, inline comment, baseline report) `<skipped>` with
+//! the reason, so that accepted findings do not fail the CI test tab.
 
 use crate::evaluate::Verdict;
 use crate::report::{Report, ResultEntry};
@@ -8,7 +10,7 @@ use std::fmt::Write;
 
 /// The XML document, with a final newline.
 pub fn render(report: &Report) -> String {
-    let count = |v: Verdict| report.results.iter().filter(|r| r.result == v).count();
+    let count = |v: Verdict| report.results.iter().filter(|r| kind(r) == Some(v)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -25,7 +27,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .filter(|r| r.control == control.id)
             .collect();
-        let n = |v: Verdict| mine.iter().filter(|r| r.result == v).count();
+        let n = |v: Verdict| mine.iter().filter(|r| kind(r) == Some(v)).count();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
@@ -97,8 +99,48 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// How a result counts: pass, fail or unknown (skipped); a suppressed
+/// failure or unknown counts as skipped (`Some(Unknown)`).
+fn kind(r: &ResultEntry) -> Option<Verdict> {
+    match (r.result, &r.suppressed) {
+        (Verdict::Pass, _) => Some(Verdict::Pass),
+        (_, Some(_)) => Some(Verdict::Unknown),
+        (v, None) => Some(v),
+    }
+}
+
 fn testcase(r: &ResultEntry, out: &mut String) {
     let at = format!("{}:{}:{}", r.path, r.line, r.column);
+    if let (Some(why), true) = (&r.suppressed, r.result != Verdict::Pass) {
+        let why = match why {
+            crate::suppress::Suppression::Waiver {
+                justification,
+                expires,
+                ..
+            } => {
+                format!("waived until {expires}: {justification}")
+            }
+            crate::suppress::Suppression::Inline { reason, .. } => {
+                format!("suppressed inline: {reason}")
+            }
+            crate::suppress::Suppression::Baseline { file } => format!("already in {file}"),
+        };
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
+            attr(r.rule),
+            attr(&format!("{} {}", r.resource_type, r.resource_name)),
+            attr(&r.path),
+            r.line
+        );
+        let _ = writeln!(
+            out,
+            ">\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>",
+            attr(&format!("{} ({why})", r.result.as_str())),
+            text(&format!("{at}\n{}", r.message))
+        );
+        return;
+    }
     let _ = write!(
         out,
         "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
