@@ -32,6 +32,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the baseline's controls and features, and which rules cover each.
     Baseline(RulesArgs),
+    /// List the Azure Policy definitions shipped in the binary: the rule that
+    /// runs each, or why it cannot be evaluated offline (data-plane modes).
+    Policies(RulesArgs),
     /// Print a rule's documentation (by id, policy GUID or its first 8 hex digits).
     Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -193,6 +196,7 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(args) => run_baseline(&args),
+        Command::Policies(args) => run_policies(&args),
         Command::Explain(args) => run_explain(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -453,6 +457,69 @@ fn run_baseline(args: &RulesArgs) -> anyhow::Result<i32> {
                 {
                     s.push_str(&format!("  + {} ({})\n", r.title, r.id));
                 }
+            }
+            s
+        }
+    };
+    write_output(None, &text)?;
+    Ok(0)
+}
+
+fn run_policies(args: &RulesArgs) -> anyhow::Result<i32> {
+    use crate::policy::{Evaluability, PolicyEngine};
+    let engine = PolicyEngine::builtin();
+    let rule_of = |guid: &str| {
+        rules::all()
+            .iter()
+            .find(|r| r.policy().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
+            .map(|r| r.id)
+    };
+    let rows: Vec<(String, &str, String, Option<&str>, String)> = engine
+        .definitions()
+        .iter()
+        .map(|d| {
+            let evaluable = match &d.evaluable {
+                Evaluability::Evaluable => "evaluable".to_string(),
+                Evaluability::DataPlane { reason } => format!("not evaluable offline: {reason}"),
+                Evaluability::CompileError { message } => format!("not evaluable: {message}"),
+            };
+            (
+                d.name.clone(),
+                d.mode.as_str(),
+                d.display_name.clone(),
+                rule_of(&d.name),
+                evaluable,
+            )
+        })
+        .collect();
+    let text = match args.format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(name, mode, title, rule, evaluable)| {
+                    serde_json::json!({
+                        "policy": name, "mode": mode, "display_name": title,
+                        "rule": rule, "evaluable": evaluable == "evaluable",
+                        "note": if evaluable == "evaluable" { None } else { Some(evaluable) },
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list)?;
+            s.push('\n');
+            s
+        }
+        Format::Text => {
+            let mut s = String::new();
+            for (name, mode, title, rule, evaluable) in &rows {
+                let how = match rule {
+                    Some(id) if evaluable == "evaluable" => id.to_string(),
+                    _ => evaluable.clone(),
+                };
+                s.push_str(&format!(
+                    "{}  {:<32} {title}\n      {how}\n",
+                    &name[..8.min(name.len())],
+                    mode
+                ));
             }
             s
         }

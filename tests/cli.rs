@@ -253,3 +253,29 @@ fn output_file_is_written() {
         serde_json::from_str(&std::fs::read_to_string(target).unwrap()).unwrap();
     assert_eq!(v["summary"]["failed"], 0);
 }
+
+#[test]
+fn policies_lists_every_shipped_definition_and_why_some_are_not_evaluable() {
+    let out = run(&["policies", "--format", "json"], project());
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 39, "30 ARM-mode and 9 data-plane definitions");
+    for d in list {
+        if d["evaluable"] == true {
+            assert!(
+                d["rule"].is_string(),
+                "every evaluable definition runs as a rule: {d}"
+            );
+        } else {
+            assert!(
+                d["note"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not evaluable offline"),
+                "{d}"
+            );
+        }
+    }
+    assert_eq!(list.iter().filter(|d| d["evaluable"] == false).count(), 9);
+}
