@@ -244,6 +244,15 @@ fn hand_written_plan_maps_after_values_unknowns_and_hides_secrets() {
     assert_eq!(verdict(&r, "7804b5c7", &cluster.name), "unknown");
     let json = serde_json::to_string(&r).unwrap();
     assert!(!json.contains("Plan-Secret-Passw0rd!"));
+    // The password is sensitive in the plan; `configuration` says it is var.admin_password,
+    // a sensitive variable: not written in the files.
+    assert_eq!(
+        r.results
+            .iter()
+            .find(|x| x.rule == "AMLB-IM8-002" && x.resource_name == cluster.name)
+            .map(|x| x.result.as_str()),
+        Some("pass")
+    );
 }
 
 #[test]

@@ -242,3 +242,40 @@ pub fn cached_module_files(tf_files: &[PathBuf]) -> Vec<PathBuf> {
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_entries_stay_inside_the_root_module() {
+        let path = Path::new("/r/infra/.terraform/modules/modules.json");
+        let text = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},
+            {"Key":"ml","Source":"registry.terraform.io/a/b/azurerm","Dir":".terraform/modules/ml"},
+            {"Key":"ml.sub","Source":"./modules/sub","Dir":".terraform/modules/ml/modules/sub"},
+            {"Key":"up","Source":"x","Dir":"../elsewhere"},
+            {"Key":"abs","Source":"x","Dir":"/etc"},
+            {"Key":"self","Source":"x","Dir":"./"}]}"#;
+        let m = parse_manifest(path, text).unwrap();
+        assert_eq!(m.root, Path::new("/r/infra"));
+        let keys: Vec<(&str, &Path)> = m
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.dir.as_path()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("ml", Path::new("/r/infra/.terraform/modules/ml")),
+                (
+                    "ml.sub",
+                    Path::new("/r/infra/.terraform/modules/ml/modules/sub")
+                ),
+            ]
+        );
+        assert!(parse_manifest(path, "{").is_err());
+        assert!(parse_manifest(path, "[]").is_err());
+        assert!(is_manifest(path));
+        assert!(!is_manifest(Path::new("/r/modules.json")));
+    }
+}

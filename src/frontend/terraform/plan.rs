@@ -7,7 +7,7 @@
 
 use super::mapping::{self, Input, ProviderVersion};
 use crate::diagnostics::{Diagnostic, Location};
-use crate::frontend::arm::json::{self, Node};
+use crate::frontend::arm::json::{self, Node, NodeKind};
 use crate::frontend::DeploymentOutput;
 use crate::model::{Deployed, Resource};
 use crate::source::{FileId, Span};
@@ -111,6 +111,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             .map(Node::to_value)
             .unwrap_or(Value::Null);
         collect_sensitive(&after, &sensitive, &mut out.secrets, 0);
+        let after = mask_sensitive(after, &sensitive, address, 0);
         plan_resources.push(PlanResource {
             address: address.to_string(),
             rtype: rtype.to_string(),
@@ -154,7 +155,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
                 address: address.to_string(),
                 rtype: rtype.to_string(),
                 span: address_span(r),
-                config: values,
+                config: mask_sensitive(values, &sensitive, address, 0),
             });
         }
         if let Some(children) = m.get("child_modules").and_then(Node::as_array) {
@@ -192,13 +193,24 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             let Some(parts) = parse_address(&pr.address) else {
                 continue;
             };
-            let Some(expressions) = config_expressions(config_root, &parts) else {
+            let Some((module, expressions)) = config_expressions(config_root, &parts) else {
                 continue;
             };
+            let sensitive_vars: Vec<&str> = module
+                .get("variables")
+                .and_then(Node::as_members)
+                .unwrap_or_default()
+                .iter()
+                .filter(|v| {
+                    v.value.get("sensitive").map(|s| &s.kind) == Some(&NodeKind::Bool(true))
+                })
+                .map(|v| v.key.as_str())
+                .collect();
             let cx = RefContext {
                 module_prefix: &parts.module_prefix,
                 key: parts.key.as_deref(),
                 targets: &targets,
+                sensitive_vars: &sensitive_vars,
             };
             link_references(&mut pr.config, expressions, &cx, 0);
         }
@@ -338,12 +350,12 @@ fn parse_address(address: &str) -> Option<Address> {
 
 /// The `expressions` of a resource in the plan's `configuration`
 /// (`root_module`, then `module_calls.<name>.module` per module).
-fn config_expressions<'n>(root: &'n Node, address: &Address) -> Option<&'n Node> {
+fn config_expressions<'n>(root: &'n Node, address: &Address) -> Option<(&'n Node, &'n Node)> {
     let mut module = root;
     for name in &address.modules {
         module = module.get("module_calls")?.get(name)?.get("module")?;
     }
-    module
+    let expressions = module
         .get("resources")?
         .as_array()?
         .iter()
@@ -352,7 +364,8 @@ fn config_expressions<'n>(root: &'n Node, address: &Address) -> Option<&'n Node>
                 && r.get("type").and_then(Node::as_str) == Some(address.rtype.as_str())
                 && r.get("name").and_then(Node::as_str) == Some(address.name.as_str())
         })?
-        .get("expressions")
+        .get("expressions")?;
+    Some((module, expressions))
 }
 
 /// Where a resource's references are resolved.
@@ -360,6 +373,8 @@ struct RefContext<'a> {
     module_prefix: &'a str,
     key: Option<&'a str>,
     targets: &'a HashMap<String, (String, String)>,
+    /// The module's variables declared `sensitive = true`.
+    sensitive_vars: &'a [&'a str],
 }
 
 impl RefContext<'_> {
@@ -424,15 +439,23 @@ fn link_references(config: &mut Value, expressions: &Node, cx: &RefContext<'_>, 
             if !value.is_unknown() {
                 continue;
             }
-            let resolved = e
+            let references: Vec<&str> = e
                 .get("references")
                 .and_then(Node::as_array)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(Node::as_str)
-                .find_map(|r| cx.resolve(r));
-            if let Some(v) = resolved {
+                .collect();
+            if let Some(v) = references.iter().find_map(|r| cx.resolve(r)) {
                 *value = Value::String(v);
+            } else if let Some(var) = references.iter().find(|r| {
+                r.strip_prefix("var.")
+                    .is_some_and(|n| cx.sensitive_vars.contains(&n))
+            }) {
+                *value = Value::unknown(
+                    var.to_string(),
+                    "a sensitive variable (secure parameter); the plan redacts it",
+                );
             }
         } else if let (Some(blocks), Value::Array(items)) = (e.as_array(), &mut *value) {
             for (item, block) in items.iter_mut().zip(blocks) {
@@ -486,6 +509,43 @@ fn overlay_unknown(after: Value, unknown: &Value, path: &str, depth: usize) -> V
     }
 }
 
+/// Replaces the values under `true` marks of `after_sensitive` with
+/// unknowns: the plan does not say whether they were written in the files
+/// (the configuration may: see [`link_references`]), and they stay out of
+/// the model.
+fn mask_sensitive(after: Value, sensitive: &Value, path: &str, depth: usize) -> Value {
+    if depth > 64 {
+        return after;
+    }
+    match (after, sensitive) {
+        (Value::Null, _) => Value::Null,
+        (v, Value::Bool(true)) if matches!(v, Value::String(ref s) if s.is_empty()) => v,
+        (_, Value::Bool(true)) => Value::unknown(
+            path.to_string(),
+            "sensitive in the plan; where its value comes from is not recorded",
+        ),
+        (Value::Object(mut o), Value::Object(s)) => {
+            for (k, sv) in s {
+                if let Some(v) = o.shift_remove(k) {
+                    let masked = mask_sensitive(v, sv, &format!("{path}.{k}"), depth + 1);
+                    o.insert(k.clone(), masked);
+                }
+            }
+            Value::Object(o)
+        }
+        (Value::Array(a), Value::Array(s)) => Value::Array(
+            a.into_iter()
+                .enumerate()
+                .map(|(i, v)| match s.get(i) {
+                    Some(sv) => mask_sensitive(v, sv, &format!("{path}[{i}]"), depth + 1),
+                    None => v,
+                })
+                .collect(),
+        ),
+        (v, _) => v,
+    }
+}
+
 /// Adds the values under `true` marks of `after_sensitive` to the secrets.
 fn collect_sensitive(after: &Value, sensitive: &Value, out: &mut Vec<String>, depth: usize) {
     if depth > 64 {
@@ -516,5 +576,76 @@ fn strings(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
         Value::Object(o) => o.values().for_each(|x| strings(x, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_into_module_path_and_resource() {
+        let a = parse_address(r#"module.ml["a.b"].module.net[0].azurerm_subnet.this[2]"#).unwrap();
+        assert_eq!(a.modules, ["ml", "net"]);
+        assert_eq!(a.module_prefix, r#"module.ml["a.b"].module.net[0]."#);
+        assert_eq!(
+            (a.rtype.as_str(), a.name.as_str()),
+            ("azurerm_subnet", "this")
+        );
+        assert_eq!(a.key.as_deref(), Some("[2]"));
+        assert!(parse_address("azurerm_x").is_none());
+        assert!(parse_address(r#"azurerm_x.y["unterminated"#).is_none());
+        assert!(parse_address("").is_none());
+    }
+
+    #[test]
+    fn references_resolve_to_ids_of_the_same_module_and_instance() {
+        let mut targets = HashMap::new();
+        targets.insert(
+            "module.m.azurerm_x.y[0]".to_string(),
+            ("/id0".into(), "n0".into()),
+        );
+        targets.insert(
+            "module.m.azurerm_x.y[1]".to_string(),
+            ("/id1".into(), "n1".into()),
+        );
+        targets.insert("azurerm_kv.k".to_string(), ("/kv".into(), "kv".into()));
+        let cx = RefContext {
+            module_prefix: "module.m.",
+            key: Some("[1]"),
+            targets: &targets,
+            sensitive_vars: &[],
+        };
+        assert_eq!(cx.resolve("azurerm_x.y.id").as_deref(), Some("/id1"));
+        assert_eq!(cx.resolve("azurerm_x.y[0].name").as_deref(), Some("n0"));
+        assert_eq!(cx.resolve("azurerm_kv.k.id"), None); // another module
+        assert_eq!(cx.resolve("var.x.id"), None);
+        let root = RefContext {
+            module_prefix: "",
+            key: None,
+            targets: &targets,
+            sensitive_vars: &[],
+        };
+        assert_eq!(root.resolve("azurerm_kv.k.id").as_deref(), Some("/kv"));
+        assert_eq!(root.resolve("azurerm_kv.k.location"), None);
+    }
+
+    #[test]
+    fn mutated_plans_never_panic() {
+        let base = include_str!("../../../tests/fixtures/terraform/plan-101/plan.json");
+        let mut seed: u64 = 0x2545f4914f6cdd1d;
+        for i in 0..200 {
+            let mut bytes = base.as_bytes().to_vec();
+            for _ in 0..(1 + i % 8) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pos = (seed as usize) % bytes.len();
+                let choice = b"{}[]\":,.tfn0 x\\";
+                bytes[pos] = choice[(seed >> 32) as usize % choice.len()];
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = read(FileId(0), &text);
+        }
     }
 }
