@@ -127,6 +127,13 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     companions.sort();
     companions.dedup();
     to_read.extend(companions.into_iter().map(|p| (p, false)));
+    // Module folders `terraform init` cached under a root module.
+    let read_so_far: Vec<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
+    let cached: Vec<PathBuf> = frontend::cached_files(&read_so_far)
+        .into_iter()
+        .filter(|c| !to_read.iter().any(|(q, _)| q == c))
+        .collect();
+    to_read.extend(cached.into_iter().map(|p| (p, false)));
     let mut extra_explicit: Vec<PathBuf> = options.parameters.iter().cloned().collect();
     extra_explicit.extend(options.terraform_var_files.iter().cloned());
     for p in extra_explicit

@@ -244,6 +244,15 @@ fn hand_written_plan_maps_after_values_unknowns_and_hides_secrets() {
     assert_eq!(verdict(&r, "7804b5c7", &cluster.name), "unknown");
     let json = serde_json::to_string(&r).unwrap();
     assert!(!json.contains("Plan-Secret-Passw0rd!"));
+    // The password is sensitive in the plan; `configuration` says it is var.admin_password,
+    // a sensitive variable: not written in the files.
+    assert_eq!(
+        r.results
+            .iter()
+            .find(|x| x.rule == "AMLB-IM8-002" && x.resource_name == cluster.name)
+            .map(|x| x.result.as_str()),
+        Some("pass")
+    );
 }
 
 #[test]
@@ -289,4 +298,254 @@ fn mutated_terraform_never_panics() {
         std::fs::write(&path, text).unwrap();
         let _ = report(&[path], None);
     }
+}
+
+#[test]
+fn registry_modules_are_read_from_the_terraform_init_cache() {
+    let r = report(&[project("tests/fixtures/terraform/module-cache")], None);
+    assert_eq!(errors(&r), Vec::<String>::new());
+    // module.ml comes from .terraform/modules/ml, with the caller's arguments.
+    let ws = r
+        .resources
+        .iter()
+        .find(|x| x.address.as_deref() == Some("module.ml.azurerm_machine_learning_workspace.this"))
+        .expect("the workspace of the cached module");
+    assert_eq!(ws.name, "mlw-cached");
+    assert_eq!(verdict(&r, "438c38d2", "mlw-cached"), "pass"); // public_network_access_enabled = false
+                                                               // module.ml.module.diag (key `ml.diag`) puts a diagnostic setting on it.
+    assert!(r.resources.iter().any(|x| x.address.as_deref()
+        == Some("module.ml.module.diag.azurerm_monitor_diagnostic_setting.this")));
+    assert_eq!(verdict(&r, "afe0c3be", "mlw-cached"), "pass");
+    // The cached folders are modules, not root modules of their own: one workspace.
+    assert_eq!(
+        r.resources
+            .iter()
+            .filter(|x| x.resource_type == "Microsoft.MachineLearningServices/workspaces")
+            .count(),
+        1
+    );
+    assert!(r.files.iter().any(|f| f.format == "terraform-modules"));
+    assert!(r
+        .files
+        .iter()
+        .any(|f| f.path.ends_with(".terraform/modules/ml.diag/main.tf")));
+    // The manifest entry that leaves the root folder is not read.
+    assert!(r.files.iter().all(|f| !f.path.contains("malformed")));
+    // `later` is not in the manifest: one warning, for it alone.
+    let warnings: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "terraform-module-not-fetched")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`later`"), "{warnings:?}");
+}
+
+#[test]
+fn plan_configuration_links_references_known_only_after_apply() {
+    let plan = project("tests/fixtures/terraform/plan-101/plan.json");
+    let r = report(std::slice::from_ref(&plan), None);
+    assert_eq!(errors(&r), Vec::<String>::new());
+    // The endpoint's private_connection_resource_id is unknown in `after`;
+    // `configuration` says it is azurerm_machine_learning_workspace.default.id.
+    assert_eq!(verdict(&r, "45e05259", "ml-plan-mlw"), "pass");
+    // The key vault is only in planned_values (a child module).
+    let kv = r
+        .resources
+        .iter()
+        .find(|x| x.address.as_deref() == Some("module.kv.azurerm_key_vault.this"))
+        .expect("the key vault from planned_values");
+    assert_eq!(kv.name, "kv-ml-plan");
+    // Its endpoint, in the same module, refers to it module-relatively.
+    let out = aml_baseline::scan::scan(&aml_baseline::scan::ScanOptions {
+        paths: vec![plan],
+        ..Default::default()
+    });
+    let pe = out
+        .model
+        .resources
+        .iter()
+        .find(|x| x.symbol.as_deref() == Some("module.kv.azurerm_private_endpoint.kv[0]"))
+        .expect("the key vault's private endpoint");
+    let target = pe
+        .get("properties.privateLinkServiceConnections")
+        .and_then(|v| v.as_array())
+        .and_then(|a| a.first())
+        .and_then(|c| c.get_path("properties.privateLinkServiceId"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    assert_eq!(target.as_deref(), Some(kv.id.as_str()));
+}
+
+#[test]
+fn variables_take_precedence_in_terraform_order_through_the_cli() {
+    let dir = project("tests/fixtures/terraform/var-precedence");
+    let names = |extra: &[&str]| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+            .args(["scan", "--format", "json"])
+            .args(extra)
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let mut names: Vec<String> = json["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["type"] == "Microsoft.MachineLearningServices/workspaces")
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    // defaults < terraform.tfvars < a.auto.tfvars < b.auto.tfvars.
+    assert_eq!(
+        names(&[]),
+        [
+            "w1-ws-default",
+            "w2-ws-tfvars",
+            "w3-ws-auto-b",
+            "w4-ws-auto-b",
+            "w5-ws-auto-b"
+        ]
+    );
+    // ... < --var-file < --var.
+    let var_file = dir.join("extra.tfvars");
+    assert_eq!(
+        names(&[
+            "--var",
+            "w5=ws-var",
+            "--var-file",
+            var_file.to_str().unwrap()
+        ]),
+        [
+            "w1-ws-default",
+            "w2-ws-tfvars",
+            "w3-ws-auto-b",
+            "w4-ws-var-file",
+            "w5-ws-var"
+        ]
+    );
+}
+
+#[test]
+fn update_resources_nsg_associations_dynamic_blocks_for_each_and_count() {
+    let r = report(&[project("tests/fixtures/terraform/features")], None);
+    assert_eq!(errors(&r), Vec::<String>::new());
+    // azapi_update_resource sets publicNetworkAccess Disabled on its target.
+    assert_eq!(verdict(&r, "438c38d2", "mlw-updated"), "pass");
+    // enabled_log blocks from a dynamic block (allLogs, audit).
+    assert_eq!(verdict(&r, "afe0c3be", "mlw-updated"), "pass");
+    // for_each over a map: each.key names the cluster, each.value sets local auth.
+    let cpu = "mlw-updated/cpu-cluster";
+    let gpu = "mlw-updated/gpu-cluster";
+    assert_eq!(verdict(&r, "e96a9a5f", cpu), "pass");
+    assert_eq!(verdict(&r, "e96a9a5f", gpu), "fail");
+    assert!(r
+        .resources
+        .iter()
+        .any(|x| x.address.as_deref()
+            == Some("azurerm_machine_learning_compute_cluster.pool[\"cpu\"]")));
+    // The association puts the NSG on snet-guarded (cpu); snet-bare (gpu) has none.
+    let ns1 = |name: &str| {
+        r.results
+            .iter()
+            .find(|x| x.rule == "AMLB-NS1-002" && x.resource_name == name)
+            .map(|x| x.result.as_str().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(ns1(cpu), "pass");
+    assert_eq!(ns1(gpu), "fail");
+    // count = 0: absent.
+    assert!(r.resources.iter().all(|x| x.name != "mlw-absent"));
+    // count from a variable with no value: maybe deployed, so unknown, not fail.
+    let maybe: Vec<&str> = r
+        .results
+        .iter()
+        .filter(|x| x.resource_name == "mlw-maybe")
+        .map(|x| x.result.as_str())
+        .collect();
+    assert!(!maybe.is_empty());
+    assert!(maybe.iter().all(|v| *v != "fail"), "{maybe:?}");
+    assert_eq!(verdict(&r, "438c38d2", "mlw-maybe"), "unknown");
+}
+
+/// The result of a native rule on a resource named `name`.
+fn native(r: &Report, rule: &str, name: &str) -> String {
+    r.results
+        .iter()
+        .find(|x| x.rule == rule && x.resource_name == name)
+        .map(|x| x.result.as_str().to_string())
+        .unwrap_or_else(|| "n/a".to_string())
+}
+
+#[test]
+fn native_rules_on_the_quickstarts() {
+    let r = report(
+        &[corpus!(format!("{QUICKSTART}/101-machine-learning"))],
+        None,
+    );
+    let ws = "azurerm_machine_learning_workspace.default";
+    let cluster = format!("{ws}/cpu-cluster");
+    // node_public_ip_enabled unset: the provider default (true) gives nodes public IPs.
+    assert_eq!(native(&r, "AMLB-NS1-003", &cluster), "fail");
+    // No subnet and no virtual network in the configuration: nothing to check.
+    assert_eq!(native(&r, "AMLB-NS1-002", &cluster), "n/a");
+    // No credential on the cluster.
+    assert_eq!(native(&r, "AMLB-IM8-002", &cluster), "n/a");
+
+    let r = report(
+        &[corpus!(format!(
+            "{QUICKSTART}/201-machine-learning-moderately-secure"
+        ))],
+        None,
+    );
+    let cluster = r
+        .resources
+        .iter()
+        .find(|x| x.address.as_deref() == Some("azurerm_machine_learning_compute_cluster.compute"))
+        .unwrap()
+        .name
+        .clone();
+    // snet-training gets nsg-training through azurerm_subnet_network_security_group_association.
+    assert_eq!(native(&r, "AMLB-NS1-002", &cluster), "pass");
+    // In a subnet, but node_public_ip_enabled is left at its default (true).
+    assert_eq!(native(&r, "AMLB-NS1-003", &cluster), "fail");
+    // variables.tf: `dsvm_host_password` is sensitive with the default "ChangeMe123!".
+    let im8_004: Vec<_> = r
+        .results
+        .iter()
+        .filter(|x| x.rule == "AMLB-IM8-004")
+        .collect();
+    assert_eq!(im8_004.len(), 1);
+    assert_eq!(im8_004[0].result.as_str(), "fail");
+    assert!(im8_004[0].path.ends_with("variables.tf"));
+    assert_eq!(im8_004[0].line, 75);
+    assert!(!serde_json::to_string(&r).unwrap().contains("ChangeMe123!"));
+}
+
+#[test]
+fn credentials_inline_fail_and_from_sensitive_variables_or_key_vault_pass() {
+    let r = report(&[project("tests/fixtures/terraform/secrets")], None);
+    assert_eq!(errors(&r), Vec::<String>::new());
+    let c = |name: &str| native(&r, "AMLB-IM8-002", &format!("mlw-secrets/{name}"));
+    assert_eq!(c("inline"), "fail"); // admin_password = "Inline-..."
+    assert_eq!(c("sensitive"), "pass"); // var.admin_password, sensitive, no value
+    assert_eq!(c("defaulted"), "pass"); // a sensitive variable's value...
+    assert_eq!(c("keyvault"), "pass"); // data.azurerm_key_vault_secret
+    let d = |name: &str| native(&r, "AMLB-IM8-001", &format!("mlw-secrets/{name}"));
+    assert_eq!(d("inline"), "fail"); // account_key written in main.tf
+    assert_eq!(d("sensitive"), "pass"); // var.storage_key
+                                        // ... whose default is written in main.tf: the secure-default rule fails there.
+    let sd = r
+        .results
+        .iter()
+        .find(|x| x.rule == "AMLB-IM8-004")
+        .expect("one result per deployment");
+    assert_eq!(sd.result.as_str(), "fail");
+    assert_eq!((sd.line, sd.column), (15, 15));
+    assert!(sd.message.contains("'default_password'"), "{}", sd.message);
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("Default-Passw0rd-Tf!"));
 }

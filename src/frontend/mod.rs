@@ -80,6 +80,7 @@ pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
 pub fn worth_reading(path: &Path, text: &str) -> bool {
     bicep::wants(path)
         || terraform::wants(path)
+        || terraform::modules::is_manifest(path)
         || (arm::wants(path) && (arm::may_be_arm(text) || terraform::plan::looks_like_plan(text)))
 }
 
@@ -103,6 +104,12 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     .map(|n| dir.join(n))
     .filter(|p| p.is_file())
     .collect()
+}
+
+/// Files that come with those found: for Terraform root modules, the
+/// `.terraform/modules` cache `terraform init` left (hidden, so not walked).
+pub fn cached_files(found: &[PathBuf]) -> Vec<PathBuf> {
+    terraform::modules::cached_module_files(found)
 }
 
 /// Walks `paths` (files and folders) and returns the candidate input files,

@@ -236,8 +236,11 @@ pub struct Evaluator<'a> {
     pub modules: &'a [Module<'a>],
     pub instances: RefCell<Vec<Rc<Instance>>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
-    /// Values of sensitive variables, to redact.
+    /// Values of sensitive variables, to redact (and, for the IM-8 rules,
+    /// values that are not written in plain sight).
     pub secrets: RefCell<Vec<String>>,
+    /// Sensitive variables with a literal default (name, span of the default).
+    pub secure_defaults: RefCell<Vec<(String, Span)>>,
     id_of: &'a IdOf<'a>,
     depth: Cell<usize>,
     steps: Cell<u64>,
@@ -256,6 +259,7 @@ impl<'a> Evaluator<'a> {
             instances: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
             secrets: RefCell::new(Vec::new()),
+            secure_defaults: RefCell::new(Vec::new()),
             id_of,
             depth: Cell::new(0),
             steps: Cell::new(0),
@@ -308,6 +312,21 @@ impl<'a> Evaluator<'a> {
             let default = body
                 .get_attribute("default")
                 .map(|a| self.eval_const(v.file, &a.value));
+            let sensitive = body
+                .get_attribute("sensitive")
+                .and_then(|a| a.value.as_bool())
+                .unwrap_or(false);
+            if sensitive {
+                if let (Some(a), Some(d)) = (body.get_attribute("default"), &default) {
+                    let literal = matches!(d, Value::String(s) if !s.is_empty())
+                        || matches!(d, Value::Object(o) if !o.is_empty());
+                    let span = span_of(v.file, &a.value);
+                    let mut sd = self.secure_defaults.borrow_mut();
+                    if literal && !sd.iter().any(|(_, s)| *s == span) {
+                        sd.push((v.name.clone(), span));
+                    }
+                }
+            }
             let given = inputs.get(&v.name).cloned();
             let value = match (given, default) {
                 (Some(Value::Null), Some(d)) if !nullable => d,
@@ -324,15 +343,18 @@ impl<'a> Evaluator<'a> {
                             span_of(v.file, v.block),
                         );
                     }
-                    Value::unknown(format!("var.{}", v.name), "the variable has no value")
+                    Value::unknown(
+                        format!("var.{}", v.name),
+                        if sensitive {
+                            "a sensitive variable (secure parameter) with no value in the files"
+                        } else {
+                            "the variable has no value"
+                        },
+                    )
                 }
             };
             let value = ty.convert(&value, self);
-            if body
-                .get_attribute("sensitive")
-                .and_then(|a| a.value.as_bool())
-                .unwrap_or(false)
-            {
+            if sensitive {
                 collect_strings(&value, &mut self.secrets.borrow_mut());
             }
             vars.insert(v.name.clone(), value);
@@ -934,6 +956,12 @@ impl<'a> Evaluator<'a> {
                 let (Some(t), Some(n)) = (attr(0), attr(1)) else {
                     return err("`data` needs a type and a name");
                 };
+                if t == "azurerm_key_vault_secret" {
+                    return Ok(Value::unknown(
+                        self.text(file, e),
+                        "a Key Vault reference (data.azurerm_key_vault_secret), read at apply",
+                    ));
+                }
                 (self.resource_ref(inst, true, t, n, file, e)?, 2)
             }
             t => {

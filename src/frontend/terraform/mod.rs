@@ -97,6 +97,30 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         }
     }
 
+    // `.terraform/modules/modules.json` manifests (the scan reads them with
+    // the cached module folders they name).
+    let mut manifests = Vec::new();
+    for f in input.files {
+        let file = sources.get(f.id);
+        if !modules::is_manifest(&file.path) {
+            continue;
+        }
+        match modules::parse_manifest(&file.path, &file.text) {
+            Ok(m) => manifests.push(m),
+            Err((offset, message)) => out.diagnostics.push(Diagnostic::warning(
+                "terraform-modules-manifest",
+                format!("the module manifest could not be read ({message}); registry and git modules are not followed"),
+                Location::Span(Span::new(f.id, offset, offset + 1)),
+            )),
+        }
+        out.files.push(ScannedFile {
+            file: f.id,
+            format: "terraform-modules",
+            resources: 0,
+            parameters: None,
+        });
+    }
+
     // Parse every .tf and .tfvars file once.
     let mut bodies: Vec<(FileId, Body)> = Vec::new();
     let mut tfvars: Vec<(FileId, Body)> = Vec::new();
@@ -160,6 +184,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         &mut module_list,
         &dirs,
         input.root_dir,
+        &manifests,
         &mut out.diagnostics,
     );
     let module_list = module_list;
@@ -360,7 +385,9 @@ fn evaluate_root(
                             Location::Span(decl_span),
                         ));
                     }
-                    secrets.extend(mp.secrets.iter().cloned());
+                    // A credential written as a literal is in plain sight in the
+                    // files (as in an ARM template): only values of sensitive
+                    // variables count as secrets (for redaction and IM-8).
                     if mp.merge_into.is_some() {
                         merges.push(mp);
                         continue;
@@ -411,6 +438,7 @@ fn evaluate_root(
         }
     }
     diagnostics.extend(ev.diagnostics.into_inner());
+    let secure_defaults = ev.secure_defaults.into_inner();
     secrets.extend(ev.secrets.into_inner());
     secrets.sort();
     secrets.dedup();
@@ -418,7 +446,7 @@ fn evaluate_root(
         entry,
         resources,
         secrets,
+        secure_defaults,
         diagnostics,
-        ..Default::default()
     }
 }
