@@ -13,9 +13,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default)]
 pub struct Model {
     pub resources: Vec<Resource>,
-    /// Values of secure parameters and other secrets met while reading; every
-    /// renderer redacts them.
+    /// Every value to redact from every output: the values of secure
+    /// parameters (see `protected_secrets`) and credential values written
+    /// inline in the files (see [`Model::collect_inline_credentials`]).
     pub secrets: Vec<String>,
+    /// Values that came from secure inputs (secure parameters, sensitive
+    /// variables): a credential with one of these values is protected, not
+    /// written in the files (the IM-8 rules tell them apart).
+    pub protected_secrets: Vec<String>,
     /// Secure parameters whose default value is a literal secret, per
     /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
     pub secure_defaults: Vec<SecureDefault>,
@@ -143,7 +148,67 @@ pub fn parent_id(id: &str) -> Option<String> {
     Some(id[..id.len() - cut].to_string())
 }
 
+/// Property names whose string values are credentials, wherever they appear.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "password",
+    "adminpassword",
+    "adminuserpassword",
+    "accountkey",
+    "sastoken",
+    "clientsecret",
+    "secret",
+    "connectionstring",
+    "accesskey",
+    "primarykey",
+    "secondarykey",
+    "apikey",
+    "token",
+    "pat",
+    "privatekey",
+    "sshprivatekey",
+    "certificatepassword",
+];
+
+/// Object properties whose every string value is a credential.
+const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
+
 impl Model {
+    /// Adds credential values written inline in the files (a datastore's
+    /// account key, a compute's admin password, a connection's secret...) to
+    /// [`Model::secrets`], so that no output shows them, even in a source
+    /// snippet. They stay out of `protected_secrets`: they are findings.
+    pub fn collect_inline_credentials(&mut self) {
+        fn walk(v: &Value, key: &str, inside: bool, out: &mut Vec<String>, depth: usize) {
+            if depth > 64 {
+                return;
+            }
+            let k = key.to_ascii_lowercase();
+            let credential = inside || CREDENTIAL_KEYS.contains(&k.as_str());
+            match v {
+                Value::String(s) if credential && s.chars().count() >= 4 && !out.contains(s) => {
+                    out.push(s.clone())
+                }
+                Value::Object(o) => {
+                    let inside = inside || CREDENTIAL_OBJECTS.contains(&k.as_str());
+                    for (key, value) in o {
+                        walk(value, key, inside, out, depth + 1);
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(x, key, inside, out, depth + 1)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        for r in &self.resources {
+            walk(&r.body, "", false, &mut found, 0);
+        }
+        for s in found {
+            if !self.secrets.contains(&s) {
+                self.secrets.push(s);
+            }
+        }
+    }
+
     /// Adds what Azure derives from relations between resources of the same
     /// deployment: a private endpoint whose `privateLinkServiceId` targets a
     /// resource in the model makes a `privateEndpointConnections` entry

@@ -198,6 +198,9 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             });
         }
         for s in d.secrets {
+            if !out.model.protected_secrets.contains(&s) {
+                out.model.protected_secrets.push(s.clone());
+            }
             if !out.model.secrets.contains(&s) {
                 out.model.secrets.push(s);
             }
@@ -205,6 +208,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     }
     out.files.sort_by_key(|f| f.file);
     out.model.link_private_endpoints();
+    out.model.collect_inline_credentials();
     out
 }
 

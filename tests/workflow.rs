@@ -246,3 +246,55 @@ fn no_progress_line_when_standard_error_is_not_a_terminal() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn inline_credentials_never_appear_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ds.json"),
+        format!(
+            r#"{{
+  {HEAD},
+  "resources": [
+    {{
+      "type": "Microsoft.MachineLearningServices/workspaces/datastores",
+      "apiVersion": "2024-04-01",
+      "name": "ws/blobstore",
+      "properties": {{
+        "datastoreType": "AzureBlob",
+        "accountName": "stdata",
+        "containerName": "data",
+        "credentials": {{
+          "credentialsType": "AccountKey",
+          "secrets": {{ "secretsType": "AccountKey", "key": "Inl1ne-Acc0unt-K3y-Value==" }}
+        }}
+      }}
+    }}
+  ]
+}}"#
+        ),
+    )
+    .unwrap();
+    for format in ["text", "json", "sarif", "junit", "markdown", "csv", "html"] {
+        let out = bin()
+            .args(["scan", "--no-config", "--format", format, "."])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("AMLB-IM8-001"),
+            "{format}: the inline credential is a finding"
+        );
+        assert!(
+            !text.contains("Inl1ne-Acc0unt-K3y-Value"),
+            "{format} shows the secret"
+        );
+    }
+    let out = bin()
+        .args(["model", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Inl1ne-Acc0unt-K3y-Value"));
+}

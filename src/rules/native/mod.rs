@@ -209,14 +209,14 @@ pub enum SecretSource<'v> {
 }
 
 /// Classifies a credential value. A known string is inline unless it is one
-/// of the model's secrets (values of secure parameters). An unknown value is
+/// of the model's protected secrets (values of secure parameters). An unknown value is
 /// protected when its reason says it comes from a secure parameter, a Key
 /// Vault reference or a `list*()` call (the front ends word their unknowns so).
 pub fn secret_source<'v>(model: &Model, value: Option<&'v Value>) -> SecretSource<'v> {
     match value {
         None | Some(Value::Null) => SecretSource::None,
         Some(Value::String(s)) if s.is_empty() => SecretSource::None,
-        Some(Value::String(s)) if model.secrets.iter().any(|x| x == s) => {
+        Some(Value::String(s)) if model.protected_secrets.iter().any(|x| x == s) => {
             SecretSource::Protected("a secure parameter")
         }
         Some(Value::String(_)) => SecretSource::Inline,
@@ -371,6 +371,7 @@ mod tests {
     fn model_with_secret(s: &str) -> Model {
         Model {
             secrets: vec![s.to_string()],
+            protected_secrets: vec![s.to_string()],
             ..Default::default()
         }
     }
