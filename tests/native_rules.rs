@@ -174,6 +174,34 @@ fn every_native_rule_passes_fails_and_is_unknown_on_its_fixtures() {
                 ));
                 continue;
             }
+            if kind == "unknown" {
+                // The unknown comes from the parameter or variable the
+                // fixture leaves without a value.
+                let hit = report
+                    .results
+                    .iter()
+                    .find(|r| r.rule == *id && r.resource_name == *resource)
+                    .unwrap();
+                let text = std::fs::read_to_string(&text_file).unwrap();
+                let decided = !hit.deciding.is_empty()
+                    && hit.deciding.iter().all(|d| {
+                        let name = d
+                            .strip_prefix("var.")
+                            .or_else(|| d.strip_prefix("parameters('")?.strip_suffix("')"))
+                            .unwrap_or(d);
+                        text.contains(&match format {
+                            Arm => format!("\"{name}\": {{"),
+                            Bicep => format!("param {name} "),
+                            Terraform => format!("variable \"{name}\""),
+                        })
+                    });
+                if !decided {
+                    problems.push(format!(
+                        "{id} {format:?}: the unknown is decided by {:?}, not by a parameter or variable of the fixture",
+                        hit.deciding
+                    ));
+                }
+            }
             if kind == "fail" {
                 let hit = report
                     .results
