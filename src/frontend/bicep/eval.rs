@@ -31,6 +31,9 @@ pub struct Evaluated {
     pub resources: Vec<Resource>,
     pub diagnostics: Vec<Diagnostic>,
     pub secrets: Vec<String>,
+    /// `@secure()` parameters whose default is a literal: name and the span
+    /// of the default (AMLB-IM8-004).
+    pub secure_defaults: Vec<(String, Span)>,
 }
 
 /// State shared by every file of one deployment.
@@ -401,6 +404,13 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         if decl.has_decorator("secure") {
             collect_secrets(&value, &mut self.s.out.borrow_mut().secrets);
+            if let Some(d) = default.filter(|d| is_literal_secret(d, 0)) {
+                let entry = (name.to_string(), self.span(d.span));
+                let mut out = self.s.out.borrow_mut();
+                if !out.secure_defaults.contains(&entry) {
+                    out.secure_defaults.push(entry);
+                }
+            }
         }
         if let (Some(allowed), false) = (decl.decorator("allowed"), value.contains_unknown()) {
             if let Some(Value::Array(list)) = allowed.args.first().map(|a| self.eval(a)) {
@@ -1850,6 +1860,28 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
         _ => a == b,
+    }
+}
+
+/// True when a default holds a non-empty literal string (not an expression
+/// such as `newGuid()`), at any depth of an array or object.
+fn is_literal_secret(e: &Expr, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Str(pieces) => {
+            pieces.iter().all(|p| matches!(p, Piece::Lit(_)))
+                && pieces
+                    .iter()
+                    .any(|p| matches!(p, Piece::Lit(s) if !s.is_empty()))
+        }
+        ExprKind::Array(items) => items.iter().any(|i| is_literal_secret(&i.value, depth + 1)),
+        ExprKind::Object(props) => props.iter().any(|p| match p {
+            Prop::Pair { value, .. } => is_literal_secret(value, depth + 1),
+            _ => false,
+        }),
+        _ => false,
     }
 }
 

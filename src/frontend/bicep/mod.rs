@@ -227,8 +227,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             entry: *id,
             resources: result.resources,
             secrets: result.secrets,
+            secure_defaults: result.secure_defaults,
             diagnostics: result.diagnostics,
-            ..Default::default()
         });
     }
     let mut others: Vec<FileId> = parsed

@@ -222,10 +222,14 @@ pub fn secret_source<'v>(model: &Model, value: Option<&'v Value>) -> SecretSourc
         Some(Value::String(_)) => SecretSource::Inline,
         Some(v @ Value::Unknown(u)) => {
             let reason = u.reason.to_ascii_lowercase();
-            if reason.contains("key vault") {
+            let expr = u.expr.trim_start().to_ascii_lowercase();
+            if reason.contains("key vault") || expr.starts_with("data.azurerm_key_vault_secret.") {
                 SecretSource::Protected("a Key Vault reference")
             } else if reason.contains("secure parameter") {
                 SecretSource::Protected("a secure parameter")
+            } else if expr.starts_with("random_password.") || expr.starts_with("ephemeral.") {
+                // Terraform: generated at apply, never written in the files.
+                SecretSource::Protected("a value generated at apply")
             } else if reason.contains("returns keys or other runtime values")
                 || u.expr.to_ascii_lowercase().starts_with("list")
             {
@@ -414,6 +418,22 @@ mod tests {
         assert!(matches!(
             secret_source(&m, Some(&plain_unset)),
             SecretSource::Unknown(_)
+        ));
+        let tf_kv = Value::unknown(
+            "data.azurerm_key_vault_secret.tls_key.value",
+            "`value` is known only after apply",
+        );
+        let tf_random = Value::unknown(
+            "random_password.admin.result",
+            "`result` is known only after apply",
+        );
+        assert!(matches!(
+            secret_source(&m, Some(&tf_kv)),
+            SecretSource::Protected(_)
+        ));
+        assert!(matches!(
+            secret_source(&m, Some(&tf_random)),
+            SecretSource::Protected(_)
         ));
         assert_eq!(secret_source(&m, None), SecretSource::None);
         assert_eq!(secret_source(&m, Some(&Value::str(""))), SecretSource::None);

@@ -404,7 +404,7 @@ fn is_secret_arg(tf: &str) -> bool {
 }
 
 fn convert(v: &Value, conv: Conv) -> Value {
-    if v.is_unknown() {
+    if v.is_unknown() && !matches!(conv, Conv::IdObject) {
         return v.clone();
     }
     match conv {

@@ -599,6 +599,18 @@ pub const KEY_VAULT_KEY: &[Row] = &[
     row("key_type", "properties.kty", Same, D::None),
     row("key_size", "properties.keySize", Same, D::None),
     row("key_opts", "properties.keyOps", Same, D::None),
+    row(
+        "expiration_date",
+        "properties.attributes.exp",
+        Same,
+        D::None,
+    ),
+    row(
+        "rotation_policy[0].expire_after",
+        "properties.rotationPolicy.attributes.expiryTime",
+        Same,
+        D::None,
+    ),
 ];
 
 /// `azurerm_storage_account` → `Microsoft.Storage/storageAccounts`.
