@@ -3,21 +3,12 @@
 //! the files, and the AVM modules give the same resources and results as the
 //! ARM templates compiled from them.
 
+#[macro_use]
 mod common;
 
 use aml_baseline::scan::{scan, ScanOptions};
 use common::{errors, realworld, report, verdict};
 use std::path::PathBuf;
-
-macro_rules! corpus {
-    ($rel:expr) => {{
-        let Some(root) = realworld() else {
-            eprintln!("../shared/corpus/realworld is not here; skipping");
-            return;
-        };
-        root.join($rel)
-    }};
-}
 
 const AVM_ROOT: &str = "Azure__bicep-registry-modules";
 const AVM: &str = "Azure__bicep-registry-modules/avm/res/machine-learning-services/workspace";

@@ -3,20 +3,11 @@
 //! ones a person reads in the files (service defaults apply: an absent
 //! `publicNetworkAccess` is public).
 
+#[macro_use]
 mod common;
 
 use common::{errors, realworld, report, verdict};
 use std::path::PathBuf;
-
-macro_rules! corpus {
-    ($rel:expr) => {{
-        let Some(root) = realworld() else {
-            eprintln!("../shared/corpus/realworld is not here; skipping");
-            return;
-        };
-        root.join($rel)
-    }};
-}
 
 const QUICKSTARTS: &str = "anthony-c-martin__azure-quickstart-templates";
 const CHECKOV_ARM: &str = "bridgecrewio__checkov/tests/arm";

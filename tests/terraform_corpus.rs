@@ -3,20 +3,11 @@
 //! verdicts are the ones a person reads in the files, with the azurerm
 //! provider's defaults for unset arguments.
 
+#[macro_use]
 mod common;
 
 use aml_baseline::report::Report;
 use common::{errors, project, realworld, report, verdict};
-
-macro_rules! corpus {
-    ($rel:expr) => {{
-        let Some(root) = realworld() else {
-            eprintln!("../shared/corpus/realworld is not here; skipping");
-            return;
-        };
-        root.join($rel)
-    }};
-}
 
 const QUICKSTART: &str = "Azure__terraform/quickstart";
 const AVM_TF: &str = "Azure__terraform-azurerm-avm-res-machinelearningservices-workspace";

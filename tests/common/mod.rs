@@ -5,6 +5,20 @@ use aml_baseline::report::Report;
 use aml_baseline::scan::ScanOptions;
 use std::path::{Path, PathBuf};
 
+/// `corpus!("rel/path")`: a path inside `../shared/corpus/realworld`, or
+/// return from the calling test (with a message) when the corpus is not
+/// beside the project. Needs `realworld` in scope.
+#[allow(unused_macros)]
+macro_rules! corpus {
+    ($rel:expr) => {{
+        let Some(root) = realworld() else {
+            eprintln!("../shared/corpus/realworld is not here; skipping");
+            return;
+        };
+        root.join($rel)
+    }};
+}
+
 /// `../shared/corpus/realworld` (CI has it at the same place), or `None`.
 pub fn realworld() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
