@@ -212,11 +212,18 @@ pub fn load(path: &Path) -> Loaded {
             }
         }
     };
+    load_text(path, &text)
+}
+
+/// Validates configuration text as if read from `path` (which only names it
+/// in diagnostics).
+pub fn load_text(path: &Path, text: &str) -> Loaded {
+    let display = crate::source::display_path(path);
     let mut loaded = Loaded {
         path: Some(path.to_path_buf()),
         ..Default::default()
     };
-    match toml::from_str::<Config>(&text) {
+    match toml::from_str::<Config>(text) {
         Ok(config) => {
             for key in config.rules.enable.iter().chain(&config.rules.disable) {
                 if key != "all" && crate::rules::find(key).is_none() {

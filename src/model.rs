@@ -19,6 +19,10 @@ pub struct Model {
     /// Secure parameters whose default value is a literal secret, per
     /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
     pub secure_defaults: Vec<SecureDefault>,
+    /// Credentials written in the files (datastore and connection secrets):
+    /// redacted like [`Model::secrets`], but unlike those they do not count
+    /// as coming from a secure input. Filled by [`Model::collect_credentials`].
+    pub credentials: Vec<String>,
 }
 
 /// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
@@ -143,7 +147,81 @@ pub fn parent_id(id: &str) -> Option<String> {
     Some(id[..id.len() - cut].to_string())
 }
 
+/// Keys under a resource's `properties.credentials` whose string values are
+/// secrets (compared in lower case); every value under a `secrets` or `keys`
+/// object is one too, except the `secretsType` marker.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "key",
+    "accountkey",
+    "sastoken",
+    "clientsecret",
+    "password",
+    "secretaccesskey",
+    "accesskey",
+    "pat",
+    "privatekey",
+    "certificate",
+    "connectionstring",
+];
+
+fn collect_credential_strings(v: &Value, secret: bool, depth: usize, out: &mut Vec<String>) {
+    if depth > 16 {
+        return;
+    }
+    match v {
+        Value::String(s) if secret && s.len() >= 4 => out.push(s.clone()),
+        Value::Object(o) => {
+            for (k, x) in o.iter() {
+                let k = k.to_ascii_lowercase();
+                let inner = (secret && k != "secretstype")
+                    || k == "secrets"
+                    || k == "keys"
+                    || CREDENTIAL_KEYS.contains(&k.as_str());
+                collect_credential_strings(x, inner, depth + 1, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a.iter().take(1000) {
+                collect_credential_strings(x, secret, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Model {
+    /// Records the literal credentials of every resource (the string values
+    /// of secret fields under `properties.credentials`, as datastores and
+    /// workspace connections carry them) so that no output shows them.
+    pub fn collect_credentials(&mut self) {
+        let mut found = Vec::new();
+        for r in &self.resources {
+            if let Some(c) = r.get("properties.credentials") {
+                collect_credential_strings(c, false, 0, &mut found);
+            }
+        }
+        found.sort();
+        found.dedup();
+        found.retain(|s| !self.secrets.contains(s));
+        self.credentials = found;
+    }
+
+    /// Every value no output may show: [`Model::secrets`] and
+    /// [`Model::credentials`], longest first (so that a secret containing
+    /// another is replaced whole).
+    pub fn redactions(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .secrets
+            .iter()
+            .chain(&self.credentials)
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        all.dedup();
+        all
+    }
+
     /// Adds what Azure derives from relations between resources of the same
     /// deployment: a private endpoint whose `privateLinkServiceId` targets a
     /// resource in the model makes a `privateEndpointConnections` entry
