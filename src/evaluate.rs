@@ -58,7 +58,8 @@ pub fn evaluate(
     rules: &[&'static Rule],
     parameters: &RuleParameters,
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
-    let engine = PolicyEngine::builtin();
+    // Compiled on first use: a scan with no resources never compiles them.
+    let engine = || PolicyEngine::builtin();
 
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
@@ -77,7 +78,14 @@ pub fn evaluate(
                     RuleKind::Policy { definition } => {
                         let overrides = parameters.get(rule.id);
                         run_policy_rule(
-                            engine, rule, definition, overrides, i, resource, &related, &mut diags,
+                            engine(),
+                            rule,
+                            definition,
+                            overrides,
+                            i,
+                            resource,
+                            &related,
+                            &mut diags,
                         )
                     }
                     RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),

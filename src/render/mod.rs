@@ -148,11 +148,7 @@ pub(crate) fn source_lines<'a>(
     if first == 0 || last < first || last - first >= max {
         return None;
     }
-    let file = scan
-        .sources
-        .files()
-        .find(|(_, f)| f.display == path)
-        .map(|(_, f)| f.as_ref())?;
+    let file = scan.sources.by_display(path)?;
     let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
     let hidden = scan.model.redactions();
     let secret = |l: &str| hidden.iter().any(|s| l.contains(s.as_str()));
