@@ -242,7 +242,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let text = serde_json::to_string_pretty(&resources)?;
-    let text = crate::report::redact(&text, &output.model.secrets);
+    let text = crate::report::redact(&text, &output.model.redactions());
     write_output(None, &format!("{text}\n"))?;
     let errors = output
         .diagnostics
@@ -255,7 +255,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             "{:?}[{}]: {p}:{l}:{c}: {}",
             d.level,
             d.code,
-            crate::report::redact(&d.message, &output.model.secrets)
+            crate::report::redact(&d.message, &output.model.redactions())
         );
     }
     Ok(if errors > 0 { 2 } else { 0 })

@@ -212,17 +212,24 @@ pub fn load(path: &Path) -> Loaded {
             }
         }
     };
+    load_text(path, &text)
+}
+
+/// Validates configuration text as if read from `path` (which only names it
+/// in diagnostics).
+pub fn load_text(path: &Path, text: &str) -> Loaded {
+    let display = crate::source::display_path(path);
     let mut loaded = Loaded {
         path: Some(path.to_path_buf()),
         ..Default::default()
     };
-    match toml::from_str::<Config>(&text) {
+    match toml::from_str::<Config>(text) {
         Ok(config) => {
             for key in config.rules.enable.iter().chain(&config.rules.disable) {
                 if key != "all" && crate::rules::find(key).is_none() {
                     loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!("no rule is named '{key}' (see `aml-baseline rules`)"),
                     ));
@@ -233,7 +240,7 @@ pub fn load(path: &Path) -> Loaded {
                     Some(r) if r.policy().is_some() => {}
                     Some(r) => loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!(
                             "'{}' is a native rule; only policy rules take parameters",
@@ -242,7 +249,7 @@ pub fn load(path: &Path) -> Loaded {
                     )),
                     None => loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!("no policy rule is named '{key}'"),
                     )),
@@ -259,7 +266,7 @@ pub fn load(path: &Path) -> Loaded {
                 if !known {
                     loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         &a.feature,
                         format!(
                             "the attestation names '{}' / '{}', which is not a feature of the baseline (see `aml-baseline baseline`)",
@@ -282,7 +289,7 @@ pub fn load(path: &Path) -> Loaded {
             loaded.config = config;
         }
         Err(e) => {
-            let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             loaded.diagnostics.push(Diagnostic::error(
                 "config",
                 e.message().to_string(),

@@ -115,6 +115,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("terraform-var-file", "a --var-file could not be read"),
     ("terraform-module-not-fetched", "a module source (registry, git, outside the scanned root) is not read; its outputs are unknown"),
     ("terraform-modules-manifest", "a `.terraform/modules/modules.json` could not be read; registry and git modules are not followed"),
+    ("terraform-module-cycle", "a local Terraform module calls itself, directly or through other modules; the call that closes the cycle is not followed"),
     ("terraform-count-limit", "a count or for_each is larger than the limit; the rest were not read"),
     ("terraform-provider-default", "an unset argument took the azurerm provider's default for the major version named"),
     ("terraform-plan", "a Terraform plan file is not valid JSON or has neither `resource_changes` nor `planned_values`"),

@@ -58,7 +58,14 @@ pub fn evaluate(
     rules: &[&'static Rule],
     parameters: &RuleParameters,
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
-    let engine = PolicyEngine::builtin();
+    // Compiled on first use, so a scan with nothing to evaluate never pays
+    // for it; and compiled here, before the parallel loop: the compilation
+    // itself runs on the rayon pool, and a pool thread that waited for it
+    // inside the loop could leave it no thread to run on (a deadlock).
+    let evaluable = |r: &&Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
+    let needs_engine =
+        rules.iter().any(|r| r.policy().is_some()) && model.resources.iter().any(|r| evaluable(&r));
+    let engine = needs_engine.then(PolicyEngine::builtin);
 
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
@@ -76,6 +83,7 @@ pub fn evaluate(
                 let outcome = match rule.kind {
                     RuleKind::Policy { definition } => {
                         let overrides = parameters.get(rule.id);
+                        let Some(engine) = engine else { continue };
                         run_policy_rule(
                             engine, rule, definition, overrides, i, resource, &related, &mut diags,
                         )

@@ -4,6 +4,14 @@ use aml_baseline::cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Libraries underneath (the policy engine's alias normaliser) build
+    // `anyhow` errors on ordinary paths; with RUST_BACKTRACE=1 each one would
+    // capture a backtrace, which made scans 3-6x slower
+    // (docs/performance.md). Panics still honour RUST_BACKTRACE.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // Set before any other thread starts.
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     match cli::run() {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

@@ -24,6 +24,10 @@ pub struct Model {
     /// Secure parameters whose default value is a literal secret, per
     /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
     pub secure_defaults: Vec<SecureDefault>,
+    /// Credentials written in the files (datastore and connection secrets):
+    /// redacted like [`Model::secrets`], but unlike those they do not count
+    /// as coming from a secure input. Filled by [`Model::collect_credentials`].
+    pub credentials: Vec<String>,
 }
 
 /// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
@@ -173,6 +177,21 @@ const CREDENTIAL_KEYS: &[&str] = &[
 const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
 
 impl Model {
+    /// Every value no output may show ([`Model::secrets`]: secure inputs and
+    /// inline credentials), longest first, so that a secret containing
+    /// another is replaced whole.
+    pub fn redactions(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        all.dedup();
+        all
+    }
+
     /// Adds credential values written inline in the files (a datastore's
     /// account key, a compute's admin password, a connection's secret...) to
     /// [`Model::secrets`], so that no output shows them, even in a source

@@ -176,7 +176,7 @@ impl Report {
         context: &BuildContext<'_>,
     ) -> Report {
         let rules = context.rules;
-        let secrets = &scan.model.secrets;
+        let secrets = &scan.model.redactions();
         let mut diagnostics = diagnostics.to_vec();
         let sources = &scan.sources;
         let files = scan

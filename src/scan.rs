@@ -67,7 +67,14 @@ fn read_file(path: &Path, explicit: bool) -> Read {
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(_) if !explicit => return Read::Skip,
+        // A binary or non-UTF-8 file found by walking: a `.json` that does not
+        // look like a template is none of ours; a Bicep or Terraform file is.
+        Err(e)
+            if !explicit
+                && !frontend::worth_reading(path, &String::from_utf8_lossy(e.as_bytes())) =>
+        {
+            return Read::Skip
+        }
         Err(e) => {
             return Read::Problem(
                 path.to_path_buf(),

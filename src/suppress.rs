@@ -21,7 +21,7 @@ use crate::evaluate::Verdict;
 use crate::report::ResultEntry;
 use crate::source::SourceMap;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Why a result does not count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -187,13 +187,28 @@ pub fn apply_inline(
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut reported: HashSet<(String, u32)> = HashSet::new();
+    // Files by displayed path, and only those holding a suppression at all:
+    // looking each result's file up (and searching its lines) must not cost
+    // a pass over every file or every long line.
+    let mut marked: HashMap<&str, bool> = HashMap::new();
+    for (_, f) in sources.files() {
+        marked
+            .entry(f.display.as_str())
+            .or_insert_with(|| f.text.contains(INLINE_MARKER));
+    }
+    if !marked.values().any(|m| *m) {
+        return diagnostics;
+    }
     for (r, (res_path, res_line)) in results.iter_mut().zip(resource_lines) {
-        let Some((_, file)) = sources
-            .files()
-            .find(|(_, f)| f.display == r.path || f.display == *res_path)
+        let Some(file) = sources
+            .by_display(&r.path)
+            .or_else(|| sources.by_display(res_path))
         else {
             continue;
         };
+        if !marked.get(file.display.as_str()).copied().unwrap_or(false) {
+            continue;
+        }
         let mut lines = vec![r.line];
         if *res_path == r.path {
             lines.push(*res_line);

@@ -46,12 +46,31 @@ fn examples() -> Run {
 /// Opens `html` (written to a temporary file) at `fragment` and returns the
 /// DOM after the page's script ran.
 fn dump_dom(browser: &Path, html: &str, fragment: &str) -> String {
+    // A loaded machine can make a Chromium start stall; try up to three times,
+    // each bounded, so that the suite never hangs.
+    let mut last_error = String::new();
+    for _ in 0..3 {
+        match dump_dom_once(browser, html, fragment, std::time::Duration::from_secs(60)) {
+            Ok(dom) => return dom,
+            Err(e) => last_error = e,
+        }
+    }
+    panic!("Chromium did not render the page: {last_error}");
+}
+
+fn dump_dom_once(
+    browser: &Path,
+    html: &str,
+    fragment: &str,
+    limit: std::time::Duration,
+) -> Result<String, String> {
+    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, html).unwrap();
     let profile = dir.path().join("profile");
     let url = format!("file://{}{fragment}", page.display());
-    let out = Command::new(browser)
+    let mut child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -66,16 +85,46 @@ fn dump_dom(browser: &Path, html: &str, fragment: &str) -> String {
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--virtual-time-budget=2000", "--dump-dom"])
         .arg(&url)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("Chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success() && dom.contains("</html>"),
-        "Chromium failed ({:?}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dom
+    // Read the pipes on threads so that a full pipe cannot block Chromium.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        let _ = out_tx.send(s);
+    });
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        let _ = err_tx.send(s);
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("no answer within {} s", limit.as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    // Chromium's helper processes may keep the pipes open a little longer.
+    let wait = std::time::Duration::from_secs(20);
+    let dom = out_rx.recv_timeout(wait).unwrap_or_default();
+    let err = err_rx.recv_timeout(wait).unwrap_or_default();
+    if status.success() && dom.contains("</html>") {
+        Ok(dom)
+    } else {
+        Err(format!("{status:?}: {err}"))
+    }
 }
 
 /// The text of the element with `id` (a flat element: no child elements).

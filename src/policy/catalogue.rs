@@ -156,12 +156,18 @@ impl Catalogue {
     /// Parses a catalogue in the `az provider list --expand
     /// resourceTypes/aliases` envelope.
     pub fn load(json: &str) -> Result<Catalogue, String> {
-        let mut registry = AliasRegistry::new();
-        registry
-            .load_from_json(json)
-            .map_err(|e| format!("alias catalogue: {e}"))?;
-        let env: Envelope =
-            serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
+        // The two reads of the same text are independent: run them side by side.
+        let (registry, env) = rayon::join(
+            || {
+                let mut registry = AliasRegistry::new();
+                registry
+                    .load_from_json(json)
+                    .map(|_| registry)
+                    .map_err(|e| format!("alias catalogue: {e}"))
+            },
+            || serde_json::from_str::<Envelope>(json).map_err(|e| format!("alias catalogue: {e}")),
+        );
+        let (registry, env) = (registry?, env?);
         let mut aliases = HashMap::new();
         let mut legacy = HashMap::new();
         let mut case_trees: HashMap<String, CaseNode> = HashMap::new();

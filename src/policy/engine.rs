@@ -103,8 +103,14 @@ impl PolicyEngine {
             compiled: Vec::new(),
         };
         let mut errors = Vec::new();
-        for (path, text) in defs {
-            match load(catalogue, &path, &text) {
+        // Compiling is independent per definition: in parallel, kept in order.
+        use rayon::prelude::*;
+        let loaded: Vec<_> = defs
+            .par_iter()
+            .map(|(path, text)| load(catalogue, path, text))
+            .collect();
+        for result in loaded {
+            match result {
                 Ok((def, compiled, error)) => {
                     engine.definitions.push(def);
                     engine.compiled.push(compiled);

@@ -409,7 +409,7 @@ fn snippet(r: &ResultEntry, scan: &ScanOutput) -> Option<String> {
         r.line
     };
     let first = r.line.saturating_sub(2).max(1);
-    let file = scan.sources.files().find(|(_, f)| f.display == r.path)?.1;
+    let file = scan.sources.by_display(&r.path)?;
     let line_count = file.text.lines().count() as u32;
     let last = (hit_last + 2).min(line_count.max(r.line));
     let lines = super::source_lines(scan, &r.path, first, last, 12)?;

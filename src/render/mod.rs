@@ -148,18 +148,10 @@ pub(crate) fn source_lines<'a>(
     if first == 0 || last < first || last - first >= max {
         return None;
     }
-    let file = scan
-        .sources
-        .files()
-        .find(|(_, f)| f.display == path)
-        .map(|(_, f)| f.as_ref())?;
+    let file = scan.sources.by_display(path)?;
     let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
-    let secret = |l: &str| {
-        scan.model
-            .secrets
-            .iter()
-            .any(|s| !s.is_empty() && l.contains(s.as_str()))
-    };
+    let hidden = scan.model.redactions();
+    let secret = |l: &str| hidden.iter().any(|s| l.contains(s.as_str()));
     if lines.iter().any(|(_, l)| secret(l)) {
         return None;
     }

@@ -9,7 +9,7 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::source::{FileId, Span};
 use json::Node;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files this front end reads: `.json` and `.jsonc`.
@@ -146,6 +146,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
 
     // Templates linked from others by relative path are evaluated by their caller.
     let mut linked: HashSet<PathBuf> = HashSet::new();
+    let mut links_of: Vec<HashSet<PathBuf>> = Vec::with_capacity(templates.len());
     for (id, node) in &templates {
         let dir = sources
             .get(*id)
@@ -153,7 +154,39 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        collect_relative_links(node, &dir, &mut linked, 0);
+        let mut links = HashSet::new();
+        collect_relative_links(node, &dir, &mut links, 0);
+        linked.extend(links.iter().cloned());
+        links_of.push(links);
+    }
+    // Templates that only link each other in a cycle have no caller outside
+    // it: the first of each such cycle is evaluated as an entry (and the
+    // evaluator reports the cycle) rather than silently skipped.
+    let paths: Vec<PathBuf> = templates
+        .iter()
+        .map(|(id, _)| template::normalize_path(&sources.get(*id).path))
+        .collect();
+    let index: HashMap<&PathBuf, usize> = paths.iter().enumerate().map(|(i, p)| (p, i)).collect();
+    let mut reached = vec![false; templates.len()];
+    let mark_from = |start: usize, reached: &mut Vec<bool>| {
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut reached[i], true) {
+                continue;
+            }
+            stack.extend(links_of[i].iter().filter_map(|p| index.get(p).copied()));
+        }
+    };
+    for (i, path) in paths.iter().enumerate() {
+        if !linked.contains(path) {
+            mark_from(i, &mut reached);
+        }
+    }
+    for i in 0..templates.len() {
+        if !reached[i] {
+            linked.remove(&paths[i]);
+            mark_from(i, &mut reached);
+        }
     }
     let template_count_by_dir =
         templates

@@ -67,7 +67,6 @@ pub fn resolve_calls(
                         .filter(|ti| inside && *ti != mi)
                 });
                 if let Some(ti) = cached {
-                    called.insert(ti);
                     call.target = CallTarget::Local(ti);
                     continue;
                 }
@@ -82,8 +81,15 @@ pub fn resolve_calls(
             let target = normalize_path(&dir.join(&source));
             let inside = root.as_ref().is_none_or(|r| target.starts_with(r));
             match dirs.iter().position(|d| *d == target) {
-                Some(ti) if inside && ti != mi => {
-                    called.insert(ti);
+                Some(ti) if inside && ti == mi => {
+                    diags.push(Diagnostic::warning(
+                        "terraform-module-cycle",
+                        format!("module `{}`: the source `{source}` is the calling module's own folder (a module cycle); it is not followed", call.name),
+                        Location::Span(span),
+                    ));
+                    call.target = CallTarget::NotFollowed(source);
+                }
+                Some(ti) if inside => {
                     call.target = CallTarget::Local(ti);
                 }
                 _ => {
@@ -97,7 +103,64 @@ pub fn resolve_calls(
             }
         }
     }
+    break_cycles(modules, diags);
+    for module in modules.iter() {
+        for call in &module.calls {
+            if let CallTarget::Local(ti) = call.target {
+                called.insert(ti);
+            }
+        }
+    }
     called
+}
+
+/// Finds module calls that close a cycle (`a` calls `b`, which calls `a`)
+/// and stops following them, with a warning: the first module of a cycle
+/// (in folder order) stays a root module and the call back to it is cut.
+fn break_cycles(modules: &mut [Module<'_>], diags: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut mark = vec![Mark::New; modules.len()];
+    for start in 0..modules.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // Iterative depth-first search: (module, next call to look at).
+        let mut stack = vec![(start, 0usize)];
+        mark[start] = Mark::OnPath;
+        while let Some(&mut (mi, ref mut next)) = stack.last_mut() {
+            let Some(call) = modules[mi].calls.get(*next) else {
+                mark[mi] = Mark::Done;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            let CallTarget::Local(ti) = call.target else {
+                continue;
+            };
+            match mark[ti] {
+                Mark::New => {
+                    mark[ti] = Mark::OnPath;
+                    stack.push((ti, 0));
+                }
+                Mark::OnPath => {
+                    let call = &mut modules[mi].calls[*next - 1];
+                    let source = Module::call_source(call).unwrap_or_default();
+                    diags.push(Diagnostic::warning(
+                        "terraform-module-cycle",
+                        format!("module `{}`: the source `{source}` calls back into a module that calls this one (a module cycle); it is not followed", call.name),
+                        Location::Span(super::hcl::span_of(call.file, call.block)),
+                    ));
+                    call.target = CallTarget::NotFollowed(source);
+                }
+                Mark::Done => {}
+            }
+        }
+    }
 }
 
 /// The manifest `terraform init` writes beside a root module.
