@@ -229,7 +229,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                 if key != "all" && crate::rules::find(key).is_none() {
                     loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!("no rule is named '{key}' (see `aml-baseline rules`)"),
                     ));
@@ -240,7 +240,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                     Some(r) if r.policy().is_some() => {}
                     Some(r) => loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!(
                             "'{}' is a native rule; only policy rules take parameters",
@@ -249,7 +249,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                     )),
                     None => loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         key,
                         format!("no policy rule is named '{key}'"),
                     )),
@@ -266,7 +266,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                 if !known {
                     loaded.diagnostics.push(position_diag(
                         &display,
-                        &text,
+                        text,
                         &a.feature,
                         format!(
                             "the attestation names '{}' / '{}', which is not a feature of the baseline (see `aml-baseline baseline`)",
@@ -289,7 +289,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
             loaded.config = config;
         }
         Err(e) => {
-            let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             loaded.diagnostics.push(Diagnostic::error(
                 "config",
                 e.message().to_string(),

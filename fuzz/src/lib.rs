@@ -151,8 +151,11 @@ pub fn config(data: &[u8]) {
     let _ = format!("{:?}", loaded.diagnostics);
 }
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name (for `tests/fuzz_smoke.rs` and `scripts/fuzz.sh`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("arm_template", arm_template),
     ("arm_expression", arm_expression),
     ("bicep", bicep),

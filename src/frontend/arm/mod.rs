@@ -177,8 +177,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             stack.extend(links_of[i].iter().filter_map(|p| index.get(p).copied()));
         }
     };
-    for i in 0..templates.len() {
-        if !linked.contains(&paths[i]) {
+    for (i, path) in paths.iter().enumerate() {
+        if !linked.contains(path) {
             mark_from(i, &mut reached);
         }
     }
