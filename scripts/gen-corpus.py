@@ -158,7 +158,7 @@ class Varier:
                     out[k] = self.rng.choice(LOCATIONS)
                 elif lk == "name" and isinstance(v, str) and v and not v.startswith("[") and key != "copy":
                     out[k] = f"{v}-{self.suffix}"[:60]
-                elif lk in ("defaultvalue", "value") and isinstance(v, str) and key.lower().endswith("name") and not v.startswith("["):
+                elif lk in ("defaultvalue", "value") and isinstance(v, str) and key.lower().endswith("name") and not v.startswith("[") and "allowedValues" not in node:
                     out[k] = f"{v}{self.suffix}"[:60]
                 elif lk in ("defaultvalue", "value") and key.lower() == "publicnetworkaccess" and v in ("Enabled", "Disabled"):
                     out[k] = self.flip("Enabled", "Disabled")

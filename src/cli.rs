@@ -242,7 +242,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
         })
         .collect();
     let text = serde_json::to_string_pretty(&resources)?;
-    let text = crate::report::redact(&text, &output.model.redactions());
+    let text = crate::report::redact(&text, output.model.redactor());
     write_output(None, &format!("{text}\n"))?;
     let errors = output
         .diagnostics
@@ -255,7 +255,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             "{:?}[{}]: {p}:{l}:{c}: {}",
             d.level,
             d.code,
-            crate::report::redact(&d.message, &output.model.redactions())
+            crate::report::redact(&d.message, output.model.redactor())
         );
     }
     Ok(if errors > 0 { 2 } else { 0 })
@@ -379,8 +379,9 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
             link_base: args.link_base.clone(),
             rule_docs_base: args.rule_docs_url.clone(),
         };
-        let text = render::render_run(*format, &run, &render_options);
-        write_output(path.as_ref(), &text)?;
+        write_rendered(path.as_ref(), |out| {
+            render::write_run(*format, &run, &render_options, out)
+        })?;
     }
     Ok(run.report.exit_code())
 }
@@ -584,6 +585,29 @@ fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
     };
     write_output(None, &text)?;
     Ok(0)
+}
+
+/// Writes what `write` produces to `path`, or to standard output.
+fn write_rendered(
+    path: Option<&PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = write(&mut out).and_then(|_| out.flush());
+            Ok(())
+        }
+    }
 }
 
 fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::model::{Deployed, Model, Resource};
 use crate::policy::{
     OwnedPolicyResource, PolicyEngine, PolicyOutcome, PolicyResource, RelatedResources,
+    ResourceCache,
 };
 use crate::rules::{Rule, RuleKind};
 use crate::source::Span;
@@ -66,12 +67,21 @@ pub fn evaluate(
     let needs_engine =
         rules.iter().any(|r| r.policy().is_some()) && model.resources.iter().any(|r| evaluable(&r));
     let engine = needs_engine.then(PolicyEngine::builtin);
+    // Each policy rule's definition and assignment parameters, resolved once.
+    let bindings: Vec<Option<PolicyBinding>> = rules
+        .iter()
+        .map(|rule| {
+            let engine = engine?;
+            let definition = rule.policy()?;
+            PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
+        })
+        .collect();
 
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
         .enumerate()
-        .filter(|(_, r)| !r.existing && !r.is_type("Microsoft.Resources/deployments"))
+        .filter(|(_, r)| evaluable(r))
         .map(|(i, resource)| {
             let mut outcomes = Vec::new();
             let mut diags = Vec::new();
@@ -79,13 +89,15 @@ pub fn evaluate(
                 model,
                 deployment: resource.deployment,
             };
-            for rule in rules {
+            let cache = ResourceCache::default();
+            for (rule, binding) in rules.iter().zip(&bindings) {
                 let outcome = match rule.kind {
-                    RuleKind::Policy { definition } => {
-                        let overrides = parameters.get(rule.id);
-                        let Some(engine) = engine else { continue };
+                    RuleKind::Policy { .. } => {
+                        let (Some(engine), Some(binding)) = (engine, binding) else {
+                            continue;
+                        };
                         run_policy_rule(
-                            engine, rule, definition, overrides, i, resource, &related, &mut diags,
+                            engine, rule, binding, i, resource, &cache, &related, &mut diags,
                         )
                     }
                     RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
@@ -104,27 +116,46 @@ pub fn evaluate(
     (outcomes, diags)
 }
 
+/// A policy rule's definition in the engine and its assignment parameters:
+/// the definition's defaults for this product, the rule's, then the
+/// configuration's.
+struct PolicyBinding {
+    def_index: usize,
+    params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PolicyBinding {
+    fn new(
+        engine: &PolicyEngine,
+        rule: &Rule,
+        definition: &str,
+        overrides: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Option<PolicyBinding> {
+        let (def_index, _) = engine.definition(definition)?;
+        let mut params = crate::policy::default_assignment_parameters(definition);
+        if let Some(text) = rule.parameters {
+            if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(text) {
+                params.extend(extra);
+            }
+        }
+        if let Some(o) = overrides {
+            params.extend(o.clone());
+        }
+        Some(PolicyBinding { def_index, params })
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_policy_rule(
     engine: &PolicyEngine,
     rule: &'static Rule,
-    definition: &str,
-    overrides: Option<&serde_json::Map<String, serde_json::Value>>,
+    binding: &PolicyBinding,
     index: usize,
     resource: &Resource,
+    cache: &ResourceCache,
     related: &ModelRelations,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Outcome> {
-    let (def_index, _) = engine.definition(definition)?;
-    let mut params = crate::policy::default_assignment_parameters(definition);
-    if let Some(text) = rule.parameters {
-        if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(text) {
-            params.extend(extra);
-        }
-    }
-    if let Some(o) = overrides {
-        params.extend(o.clone());
-    }
     let policy_resource = PolicyResource {
         id: &resource.id,
         resource_type: &resource.resource_type,
@@ -133,9 +164,18 @@ fn run_policy_rule(
         location: resource.body.get("location").and_then(Value::as_str),
         body: &resource.body,
     };
-    let outcome = engine.evaluate(def_index, &policy_resource, &params, related);
+    let outcome = engine.evaluate_cached(
+        binding.def_index,
+        &policy_resource,
+        cache,
+        &binding.params,
+        related,
+    );
+    if matches!(outcome, PolicyOutcome::NotApplicable) {
+        return None;
+    }
     let fields = engine.field_paths(
-        def_index,
+        binding.def_index,
         &resource.resource_type,
         resource.api_version.as_deref(),
     );

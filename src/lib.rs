@@ -29,6 +29,7 @@ pub mod model;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod rules;

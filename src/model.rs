@@ -24,10 +24,8 @@ pub struct Model {
     /// Secure parameters whose default value is a literal secret, per
     /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
     pub secure_defaults: Vec<SecureDefault>,
-    /// Credentials written in the files (datastore and connection secrets):
-    /// redacted like [`Model::secrets`], but unlike those they do not count
-    /// as coming from a secure input. Filled by [`Model::collect_credentials`].
-    pub credentials: Vec<String>,
+    /// [`Model::secrets`] as a matcher, built on first use (see [`Model::redactor`]).
+    pub(crate) redactor: std::sync::OnceLock<crate::redact::Redactor>,
 }
 
 /// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
@@ -177,19 +175,11 @@ const CREDENTIAL_KEYS: &[&str] = &[
 const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
 
 impl Model {
-    /// Every value no output may show ([`Model::secrets`]: secure inputs and
-    /// inline credentials), longest first, so that a secret containing
-    /// another is replaced whole.
-    pub fn redactions(&self) -> Vec<String> {
-        let mut all: Vec<String> = self
-            .secrets
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect();
-        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        all.dedup();
-        all
+    /// The redactor of every value no output may show, built on first use:
+    /// ask for it once the model is complete.
+    pub fn redactor(&self) -> &crate::redact::Redactor {
+        self.redactor
+            .get_or_init(|| crate::redact::Redactor::new(&self.secrets))
     }
 
     /// Adds credential values written inline in the files (a datastore's
@@ -204,9 +194,7 @@ impl Model {
             let k = key.to_ascii_lowercase();
             let credential = inside || CREDENTIAL_KEYS.contains(&k.as_str());
             match v {
-                Value::String(s) if credential && s.chars().count() >= 4 && !out.contains(s) => {
-                    out.push(s.clone())
-                }
+                Value::String(s) if credential && s.chars().count() >= 4 => out.push(s.clone()),
                 Value::Object(o) => {
                     let inside = inside || CREDENTIAL_OBJECTS.contains(&k.as_str());
                     for (key, value) in o {
@@ -221,11 +209,14 @@ impl Model {
         for r in &self.resources {
             walk(&r.body, "", false, &mut found, 0);
         }
+        // Each new value once, in the order found.
+        let mut known: std::collections::HashSet<String> = self.secrets.iter().cloned().collect();
         for s in found {
-            if !self.secrets.contains(&s) {
+            if known.insert(s.clone()) {
                 self.secrets.push(s);
             }
         }
+        self.redactor = Default::default();
     }
 
     /// Adds what Azure derives from relations between resources of the same

@@ -176,7 +176,7 @@ impl Report {
         context: &BuildContext<'_>,
     ) -> Report {
         let rules = context.rules;
-        let secrets = &scan.model.redactions();
+        let secrets = scan.model.redactor();
         let mut diagnostics = diagnostics.to_vec();
         let sources = &scan.sources;
         let files = scan
@@ -375,15 +375,9 @@ impl Report {
     }
 }
 
-/// Replaces every secret in `text` with `***`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        if !s.is_empty() && out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "***");
-        }
-    }
-    out
+/// Replaces every secret `redactor` knows in `text` with `***`.
+pub fn redact(text: &str, redactor: &crate::redact::Redactor) -> String {
+    redactor.redact(text).into_owned()
 }
 
 /// The Terraform address of a resource read from Terraform.

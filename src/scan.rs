@@ -189,6 +189,8 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     }
     // One deployment per entry file, in file order.
     deployments.sort_by_key(|d| d.entry);
+    // Secrets are kept once each, in first-seen order.
+    let mut seen_secrets: HashSet<String> = HashSet::new();
     for (index, d) in deployments.into_iter().enumerate() {
         out.diagnostics.extend(d.diagnostics);
         out.model
@@ -205,10 +207,8 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             });
         }
         for s in d.secrets {
-            if !out.model.protected_secrets.contains(&s) {
+            if seen_secrets.insert(s.clone()) {
                 out.model.protected_secrets.push(s.clone());
-            }
-            if !out.model.secrets.contains(&s) {
                 out.model.secrets.push(s);
             }
         }

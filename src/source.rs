@@ -1,6 +1,6 @@
 //! Source files, byte spans and `line:col` positions.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
@@ -117,6 +117,11 @@ impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.by_path.entry(file.path.clone()).or_insert(id);
+        // Also under its normalised path, so `find` works with either.
+        let normal = normalize_path(&file.path);
+        if normal != file.path {
+            self.by_path.entry(normal).or_insert(id);
+        }
         self.by_display.entry(file.display.clone()).or_insert(id);
         self.files.push(Arc::new(file));
         id
@@ -148,6 +153,23 @@ impl SourceMap {
         let (l, c) = f.line_col(span.start);
         (f.display.clone(), l, c)
     }
+}
+
+/// Lexically normalises `a/./b/../c` without touching the file system.
+pub fn normalize_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -75,6 +75,18 @@ struct Subject<'a> {
     context: RValue,
     params: RValue,
     candidates: Vec<OwnedPolicyResource>,
+    cache: &'a ResourceCache,
+}
+
+/// What evaluating one resource against several definitions can share: its
+/// normalised `input.resource` with unknown values left out, and its request
+/// context. Build one per resource with `ResourceCache::default()` and pass
+/// it to [`PolicyEngine::evaluate_cached`] for every definition; it must not
+/// be reused for another resource.
+#[derive(Default)]
+pub struct ResourceCache {
+    resource: std::cell::OnceCell<RValue>,
+    context: std::cell::OnceCell<RValue>,
 }
 
 impl PolicyEngine {
@@ -193,6 +205,19 @@ impl PolicyEngine {
         params: &Map<String, J>,
         related: &dyn RelatedResources,
     ) -> PolicyOutcome {
+        self.evaluate_cached(def, resource, &ResourceCache::default(), params, related)
+    }
+
+    /// [`PolicyEngine::evaluate`], sharing the normalised resource across
+    /// definitions through `cache` (which belongs to `resource`).
+    pub fn evaluate_cached(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        params: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
         let Some(d) = self.definitions.get(def) else {
             return PolicyOutcome::Error {
                 message: format!("no policy definition #{def}"),
@@ -215,7 +240,7 @@ impl PolicyEngine {
                 }
             }
         };
-        let run = || self.evaluate_compiled(d, compiled, resource, params, related);
+        let run = || self.evaluate_compiled(d, compiled, resource, cache, params, related);
         catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<&str>()
@@ -233,6 +258,7 @@ impl PolicyEngine {
         d: &PolicyDefinition,
         c: &Compiled,
         resource: &PolicyResource,
+        cache: &ResourceCache,
         given: &Map<String, J>,
         related: &dyn RelatedResources,
     ) -> PolicyOutcome {
@@ -253,9 +279,10 @@ impl PolicyEngine {
         }
         let mut subject = Subject {
             resource,
-            context: context(resource),
+            context: cache.context.get_or_init(|| context(resource)).clone(),
             params: RValue::from(J::Object(params.clone())),
             candidates: Vec::new(),
+            cache,
         };
 
         // First pass with unknowns absent: decides most resources, and spares
@@ -358,8 +385,16 @@ impl PolicyEngine {
     }
 
     fn input(&self, s: &Subject, assignment: &HashMap<String, Option<J>>) -> RValue {
-        let subst = |u: &crate::value::Unknown| assignment.get(&u.expr).cloned().flatten();
-        let resource = prepare(self.catalogue, s.resource, &subst);
+        let resource = if assignment.is_empty() {
+            // Every unknown left out: the same for every definition.
+            s.cache
+                .resource
+                .get_or_init(|| prepare(self.catalogue, s.resource, &|_| None))
+                .clone()
+        } else {
+            let subst = |u: &crate::value::Unknown| assignment.get(&u.expr).cloned().flatten();
+            prepare(self.catalogue, s.resource, &subst)
+        };
         let mut input = regorus::value::Object::default();
         input.insert(RValue::from("resource"), resource);
         input.insert(RValue::from("parameters"), s.params.clone());
@@ -530,47 +565,56 @@ fn context(r: &PolicyResource) -> RValue {
     }))
 }
 
+/// Most programs with a VM of their own on one thread; past this the
+/// thread's VMs are dropped and made again (only tests build that many).
+const MAX_LOADED_PROGRAMS: usize = 512;
+
 thread_local! {
-    /// One VM per thread, reused across runs (regorus resets its run state on
-    /// every execution), and whether a run on it was cut short by a panic.
-    static VM: std::cell::RefCell<(RegoVM, bool)> = std::cell::RefCell::new((RegoVM::new(), false));
+    /// One VM per program per thread, so a program is loaded once per thread
+    /// rather than once per run (regorus resets its run state on every
+    /// execution). Keyed by the program's address; the map holds the `Arc`,
+    /// so the address cannot be reused while the entry exists.
+    static VMS: std::cell::RefCell<HashMap<usize, (Arc<Program>, RegoVM)>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
-/// Runs a compiled program once, on this thread's VM.
+/// Runs a compiled program once, on this thread's VM for it.
 fn run(
     program: &Arc<Program>,
     input: RValue,
     context: &RValue,
     response: Option<RValue>,
 ) -> Result<RValue, String> {
-    VM.with(|cell| {
-        let mut fresh;
-        let mut guard = cell.try_borrow_mut().ok();
-        let vm = match guard.as_deref_mut() {
-            Some((vm, dirty)) => {
-                if *dirty {
-                    *vm = RegoVM::new();
-                }
-                *dirty = true;
-                vm
-            }
-            None => {
-                fresh = RegoVM::new();
-                &mut fresh
-            }
-        };
-        vm.set_max_instructions(MAX_INSTRUCTIONS);
-        vm.load_program(Arc::clone(program));
+    let execute = |vm: &mut RegoVM| {
         vm.set_input(input);
         vm.set_context(context.clone());
         let responses = response.map(|r| (RValue::from(EXISTENCE_CHECK), vec![r]));
         vm.set_host_await_responses(responses);
-        let result = vm
-            .execute_entry_point_by_name("main")
-            .map_err(|e| format!("policy evaluation error: {e}"));
-        if let Some((_, dirty)) = guard.as_deref_mut() {
-            *dirty = false;
+        vm.execute_entry_point_by_name("main")
+            .map_err(|e| format!("policy evaluation error: {e}"))
+    };
+    let fresh = || {
+        let mut vm = RegoVM::new();
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        vm.load_program(Arc::clone(program));
+        vm
+    };
+    VMS.with(|cell| {
+        let Ok(mut vms) = cell.try_borrow_mut() else {
+            // Re-entered (cannot happen today): a VM of its own.
+            return execute(&mut fresh());
+        };
+        let key = Arc::as_ptr(program) as usize;
+        if vms.len() >= MAX_LOADED_PROGRAMS && !vms.contains_key(&key) {
+            vms.clear();
         }
+        // Taken out while it runs: a run cut short by a panic leaves no
+        // half-used VM behind.
+        let (_, mut vm) = vms
+            .remove(&key)
+            .unwrap_or_else(|| (Arc::clone(program), fresh()));
+        let result = execute(&mut vm);
+        vms.insert(key, (Arc::clone(program), vm));
         result
     })
 }

@@ -24,7 +24,7 @@ mod unknowns;
 
 use crate::value::Value;
 
-pub use engine::PolicyEngine;
+pub use engine::{PolicyEngine, ResourceCache};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
 /// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).

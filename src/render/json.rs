@@ -3,6 +3,13 @@
 
 use crate::report::Report;
 
+/// Writes the pretty-printed JSON, with a final newline, as it is
+/// serialised (a large report is never held as one string).
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
+}
+
 /// Pretty-printed JSON, with a final newline.
 pub fn render(report: &Report) -> String {
     let mut s =

@@ -135,6 +135,20 @@ pub fn render_run(
     render(format, &run.report, &run.scan, options)
 }
 
+/// Writes a finished pipeline run to `out`: the JSON report is streamed,
+/// the other formats are rendered, then written.
+pub fn write_run(
+    format: OutputFormat,
+    run: &crate::pipeline::Run,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => json::write(&run.report, out),
+        _ => out.write_all(render_run(format, run, options).as_bytes()),
+    }
+}
+
 /// Lines `first..=last` (1-based) of the file a report path names, each with
 /// its number; `None` when the file is not in the scan, the range is empty
 /// or longer than `max`, or any line holds a secret (snippets never show one).
@@ -150,9 +164,8 @@ pub(crate) fn source_lines<'a>(
     }
     let file = scan.sources.by_display(path)?;
     let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
-    let hidden = scan.model.redactions();
-    let secret = |l: &str| hidden.iter().any(|s| l.contains(s.as_str()));
-    if lines.iter().any(|(_, l)| secret(l)) {
+    let hidden = scan.model.redactor();
+    if lines.iter().any(|(_, l)| hidden.finds_secret(l)) {
         return None;
     }
     Some(lines)

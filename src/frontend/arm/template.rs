@@ -1350,22 +1350,7 @@ fn split_provider_extension(
     (full_type.to_string(), full_name.to_string(), scope_id)
 }
 
-/// Lexically normalises `a/./b/../c` without touching the file system.
-pub fn normalize_path(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+pub use crate::source::normalize_path;
 
 /// Describes how a parameter value fails its declared type, if it does.
 fn type_mismatch(declared: &str, v: &Value, nullable: bool) -> Option<String> {

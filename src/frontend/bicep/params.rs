@@ -36,14 +36,8 @@ impl Source {
 /// `--parameters` when given (a `.bicepparam` or JSON file), else
 /// `<name>.parameters.json` beside the template, else none.
 pub fn choose(sources: &SourceMap, template_path: &Path, explicit: Option<&Path>) -> Source {
-    let of = |p: &Path| {
-        sources.find(p).or_else(|| {
-            sources
-                .files()
-                .find(|(_, f)| template::normalize_path(&f.path) == p)
-                .map(|(i, _)| i)
-        })
-    };
+    // The map knows every file under its normalised path too.
+    let of = |p: &Path| sources.find(p);
     if let Some(p) = explicit {
         if let Some(id) = of(p) {
             return if super::is_param_file(p) {
