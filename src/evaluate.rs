@@ -59,10 +59,12 @@ pub fn evaluate(
     rules: &[&'static Rule],
     parameters: &RuleParameters,
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
-    // Compiled on first use, so a scan with nothing to evaluate never pays
-    // for it; and compiled here, before the parallel loop: the compilation
-    // itself runs on the rayon pool, and a pool thread that waited for it
-    // inside the loop could leave it no thread to run on (a deadlock).
+    // Loaded on first use, so a scan with nothing to evaluate never pays for
+    // it. Loading reads the definitions only; each compiles the first time
+    // a resource of a type it can apply to meets it, inside the parallel
+    // loop. That is safe because compiling never waits on the rayon pool
+    // (a pool thread waiting inside the loop for work queued on the pool
+    // could leave that work no thread to run on).
     let evaluable = |r: &&Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
     let needs_engine =
         rules.iter().any(|r| r.policy().is_some()) && model.resources.iter().any(|r| evaluable(&r));

@@ -4,12 +4,15 @@
 //!
 //! The shipped catalogue is `data/aliases/catalogue.json`, generated from
 //! PSRule's provider data by `scripts/build-alias-catalogue.py` (a test checks
-//! that it is up to date), embedded in the binary and parsed once.
+//! that it is up to date), embedded in the binary. It is indexed once; each
+//! type's aliases are read when that type is first needed.
 
+use regorus::languages::azure_policy::aliases::types::{ProviderAliases, ResourceTypeAliases};
 use regorus::languages::azure_policy::aliases::AliasRegistry;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 /// The embedded catalogue text.
 const SHIPPED: &str = include_str!("../../data/aliases/catalogue.json");
@@ -91,38 +94,68 @@ impl CaseNode {
     }
 }
 
-/// The loaded catalogue.
+/// The loaded catalogue. Only its index (every type's name and
+/// capabilities) is read up front; a type's aliases are read the first time
+/// something asks about that type, so a scan pays only for the types it
+/// meets (a single workspace reads 2 of the 65 types).
 pub(crate) struct Catalogue {
-    /// regorus' registry, for compiling and normalising.
-    pub registry: regorus::Rc<AliasRegistry>,
+    /// Every type, in catalogue order.
+    types: Vec<TypeSlot>,
+    /// lower-case type → index in `types`.
+    by_type: HashMap<String, usize>,
+    /// Registries made for compiling, by the sorted indices of their types.
+    compile_registries: Mutex<HashMap<Vec<usize>, regorus::Rc<AliasRegistry>>>,
+}
+
+/// One resource type of the catalogue.
+struct TypeSlot {
+    namespace: String,
+    /// The type's JSON object, as written in the catalogue.
+    raw: Box<RawValue>,
+    /// Supports tags and location (is evaluated by `Indexed` mode).
+    tracked: bool,
+    /// What its aliases give, read on first use.
+    entry: OnceLock<TypeEntry>,
+}
+
+/// The tables of one type, derived from its aliases.
+struct TypeEntry {
+    /// regorus' registry holding this type alone (normalisation looks up the
+    /// resource's own type only).
+    registry: AliasRegistry,
     /// lower-case alias name → where it points.
     aliases: HashMap<String, AliasInfo>,
     /// lower-case legacy alias name → the `[*]` alias with the same path.
     legacy: HashMap<String, String>,
-    /// lower-case type → key tree.
-    case_trees: HashMap<String, CaseNode>,
-    /// lower-case types that support tags and location.
-    tracked: HashSet<String>,
+    /// The key tree.
+    case_tree: CaseNode,
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    value: Vec<Provider>,
+struct IndexEnvelope {
+    value: Vec<IndexProvider>,
 }
 
 #[derive(Deserialize)]
-struct Provider {
+struct IndexProvider {
     namespace: String,
     #[serde(default, rename = "resourceTypes")]
-    resource_types: Vec<ResourceType>,
+    resource_types: Vec<Box<RawValue>>,
 }
 
+/// A type's name and capabilities; its aliases are skipped.
 #[derive(Deserialize)]
-struct ResourceType {
+struct TypeHead {
     #[serde(rename = "resourceType")]
     resource_type: String,
     #[serde(default)]
     capabilities: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TypeAliases {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
     #[serde(default)]
     aliases: Option<Vec<Alias>>,
 }
@@ -143,8 +176,11 @@ struct AliasPath {
     api_versions: Vec<String>,
 }
 
+/// The registry of a type the catalogue does not know.
+static EMPTY_REGISTRY: AliasRegistry = AliasRegistry::new();
+
 impl Catalogue {
-    /// The shipped catalogue, parsed on first use.
+    /// The shipped catalogue, indexed on first use.
     pub fn shipped() -> &'static Catalogue {
         static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
         CATALOGUE.get_or_init(|| {
@@ -153,122 +189,242 @@ impl Catalogue {
         })
     }
 
-    /// Parses a catalogue in the `az provider list --expand
-    /// resourceTypes/aliases` envelope.
+    /// Indexes a catalogue in the `az provider list --expand
+    /// resourceTypes/aliases` envelope. A type's aliases are checked when
+    /// first read ([`Catalogue::check_all`] reads them all).
     pub fn load(json: &str) -> Result<Catalogue, String> {
-        // The two reads of the same text are independent: run them side by side.
-        let (registry, env) = rayon::join(
-            || {
-                let mut registry = AliasRegistry::new();
-                registry
-                    .load_from_json(json)
-                    .map(|_| registry)
-                    .map_err(|e| format!("alias catalogue: {e}"))
-            },
-            || serde_json::from_str::<Envelope>(json).map_err(|e| format!("alias catalogue: {e}")),
-        );
-        let (registry, env) = (registry?, env?);
-        let mut aliases = HashMap::new();
-        let mut legacy = HashMap::new();
-        let mut case_trees: HashMap<String, CaseNode> = HashMap::new();
-        let mut tracked = HashSet::new();
-        for provider in &env.value {
-            for rt in &provider.resource_types {
-                let type_lc = format!("{}/{}", provider.namespace, rt.resource_type).to_lowercase();
-                let caps = rt.capabilities.as_deref().unwrap_or("");
+        let env: IndexEnvelope =
+            serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
+        let mut types = Vec::new();
+        let mut by_type = HashMap::new();
+        for provider in env.value {
+            for raw in provider.resource_types {
+                let head: TypeHead =
+                    serde_json::from_str(raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+                let type_lc =
+                    format!("{}/{}", provider.namespace, head.resource_type).to_lowercase();
+                let caps = head.capabilities.as_deref().unwrap_or("");
                 let has = |c: &str| caps.split(',').any(|x| x.trim().eq_ignore_ascii_case(c));
-                if has("SupportsTags") && has("SupportsLocation") {
-                    tracked.insert(type_lc.clone());
-                }
-                let tree = case_trees.entry(type_lc.clone()).or_default();
-                // path (lower-case) → the `[*]` alias that reads it
-                let mut wildcard_by_path: HashMap<String, &str> = HashMap::new();
-                for a in rt.aliases.iter().flatten() {
-                    let default_path = match &a.default_path {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(serde_json::Value::Object(o)) => match o.get("path") {
-                            Some(serde_json::Value::String(s)) => s.clone(),
-                            _ => continue,
-                        },
-                        _ => continue,
-                    };
-                    let versioned: Vec<(String, String)> = a
-                        .paths
-                        .iter()
-                        .flatten()
-                        .flat_map(|p| p.api_versions.iter().map(|v| (v.clone(), p.path.clone())))
-                        .collect();
-                    tree.insert(&path_segments(&default_path));
-                    for (_, p) in &versioned {
-                        tree.insert(&path_segments(p));
-                    }
-                    if a.name.contains("[*]") {
-                        wildcard_by_path.insert(default_path.to_ascii_lowercase(), &a.name);
-                    }
-                    aliases.insert(
-                        a.name.to_ascii_lowercase(),
-                        AliasInfo {
-                            type_lc: type_lc.clone(),
-                            default_path,
-                            versioned,
-                        },
-                    );
-                }
-                for a in rt.aliases.iter().flatten() {
-                    if a.name.contains("[*]") {
-                        continue;
-                    }
-                    let Some(info) = aliases.get(&a.name.to_ascii_lowercase()) else {
-                        continue;
-                    };
-                    if !info.default_path.contains("[*]") {
-                        continue;
-                    }
-                    if let Some(w) = wildcard_by_path.get(&info.default_path.to_ascii_lowercase()) {
-                        legacy.insert(a.name.to_ascii_lowercase(), (*w).to_string());
-                    }
-                }
+                // A type listed twice keeps its first entry.
+                by_type.entry(type_lc).or_insert(types.len());
+                types.push(TypeSlot {
+                    namespace: provider.namespace.clone(),
+                    raw,
+                    tracked: has("SupportsTags") && has("SupportsLocation"),
+                    entry: OnceLock::new(),
+                });
             }
         }
         Ok(Catalogue {
-            registry: regorus::Rc::new(registry),
-            aliases,
-            legacy,
-            case_trees,
-            tracked,
+            types,
+            by_type,
+            compile_registries: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Reads every type's aliases now; the first problem found, if any.
+    #[cfg(test)]
+    pub fn check_all(&self) -> Result<(), String> {
+        (0..self.types.len()).try_for_each(|i| self.try_entry(i).map(|_| ()))
+    }
+
+    /// Number of types.
+    #[cfg(test)]
+    pub fn type_count(&self) -> usize {
+        self.types.len()
+    }
+
+    fn type_index(&self, resource_type: &str) -> Option<usize> {
+        self.by_type
+            .get(&resource_type.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The type an alias belongs to: the longest catalogue type that, with a
+    /// `/`, starts the alias name (a test checks this holds for every alias).
+    fn owner(&self, alias_name: &str) -> Option<usize> {
+        let lc = alias_name.to_ascii_lowercase();
+        let mut end = lc.len();
+        while let Some(slash) = lc[..end].rfind('/') {
+            if let Some(i) = self.by_type.get(&lc[..slash]) {
+                return Some(*i);
+            }
+            end = slash;
+        }
+        None
+    }
+
+    fn entry(&self, index: usize) -> Option<&TypeEntry> {
+        self.try_entry(index).ok()
+    }
+
+    fn try_entry(&self, index: usize) -> Result<&TypeEntry, String> {
+        let slot = &self.types[index];
+        if let Some(e) = slot.entry.get() {
+            return Ok(e);
+        }
+        let built = build_entry(slot)?;
+        Ok(slot.entry.get_or_init(|| built))
     }
 
     /// Where an alias (full name, any case) points.
     pub fn alias(&self, name: &str) -> Option<&AliasInfo> {
-        self.aliases.get(&name.to_ascii_lowercase())
+        let entry = self.entry(self.owner(name)?)?;
+        entry.aliases.get(&name.to_ascii_lowercase())
     }
 
     /// The `[*]` alias that replaces a legacy array alias (no `[*]` in the
     /// name, `[*]` in the path), e.g. `.../logs.enabled` → `.../logs[*].enabled`.
     pub fn legacy_replacement(&self, name: &str) -> Option<&str> {
-        self.legacy
+        let entry = self.entry(self.owner(name)?)?;
+        entry
+            .legacy
             .get(&name.to_ascii_lowercase())
             .map(String::as_str)
     }
 
     /// The key tree of a resource type.
     pub fn case_tree(&self, resource_type: &str) -> Option<&CaseNode> {
-        self.case_trees.get(&resource_type.to_ascii_lowercase())
+        Some(&self.entry(self.type_index(resource_type)?)?.case_tree)
+    }
+
+    /// regorus' registry for normalising a resource of this type (empty for
+    /// a type the catalogue does not know).
+    pub fn registry_for(&self, resource_type: &str) -> &AliasRegistry {
+        self.type_index(resource_type)
+            .and_then(|i| self.entry(i))
+            .map_or(&EMPTY_REGISTRY, |e| &e.registry)
+    }
+
+    /// A registry for compiling a definition: every type that owns an alias
+    /// named in `definition` (any string in it). regorus treats a field as
+    /// an alias to resolve only when its registry is not empty, so a
+    /// definition that names no alias still gets one type: unknown aliases
+    /// stay errors, as with the whole catalogue loaded.
+    pub fn compile_registry(&self, definition: &serde_json::Value) -> regorus::Rc<AliasRegistry> {
+        let mut owners = BTreeSet::new();
+        let mut stack = vec![definition];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::String(s) => owners.extend(self.owner(s)),
+                serde_json::Value::Array(items) => stack.extend(items),
+                serde_json::Value::Object(o) => {
+                    stack.extend(o.values());
+                    owners.extend(o.keys().filter_map(|k| self.owner(k)));
+                }
+                _ => {}
+            }
+        }
+        if owners.is_empty() && !self.types.is_empty() {
+            owners.insert(0);
+        }
+        let key: Vec<usize> = owners.into_iter().collect();
+        if let Some(r) = self
+            .compile_registries
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return r;
+        }
+        let mut registry = AliasRegistry::new();
+        for &i in &key {
+            // The type was read once already (by `owner`'s caller or
+            // `entry`); a type that does not read is left out, as its aliases
+            // are then unknown everywhere.
+            if let Ok(provider) = provider_of(&self.types[i]) {
+                registry.load_provider(provider);
+            }
+        }
+        let registry = regorus::Rc::new(registry);
+        if let Ok(mut m) = self.compile_registries.lock() {
+            m.entry(key)
+                .or_insert_with(|| regorus::Rc::clone(&registry));
+        }
+        registry
     }
 
     /// Whether the type supports tags and location (is evaluated by `Indexed`
     /// mode); `None` for a type the catalogue does not know.
     pub fn supports_tags_and_location(&self, resource_type: &str) -> Option<bool> {
-        let lc = resource_type.to_ascii_lowercase();
-        if self.tracked.contains(&lc) {
-            Some(true)
-        } else if self.case_trees.contains_key(&lc) {
-            Some(false)
-        } else {
-            None
+        self.type_index(resource_type)
+            .map(|i| self.types[i].tracked)
+    }
+}
+
+/// The type as regorus reads it: its provider with this one type.
+fn provider_of(slot: &TypeSlot) -> Result<ProviderAliases, String> {
+    let rt: ResourceTypeAliases =
+        serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+    Ok(ProviderAliases {
+        namespace: slot.namespace.clone(),
+        resource_types: vec![rt],
+    })
+}
+
+/// Reads a type's aliases into its tables.
+fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
+    let mut registry = AliasRegistry::new();
+    registry.load_provider(provider_of(slot)?);
+    let parsed: TypeAliases =
+        serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+    let type_lc = format!("{}/{}", slot.namespace, parsed.resource_type).to_lowercase();
+    let mut aliases = HashMap::new();
+    let mut legacy = HashMap::new();
+    let mut case_tree = CaseNode::default();
+    // path (lower-case) → the `[*]` alias that reads it
+    let mut wildcard_by_path: HashMap<String, &str> = HashMap::new();
+    for a in parsed.aliases.iter().flatten() {
+        let default_path = match &a.default_path {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Object(o)) => match o.get("path") {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let versioned: Vec<(String, String)> = a
+            .paths
+            .iter()
+            .flatten()
+            .flat_map(|p| p.api_versions.iter().map(|v| (v.clone(), p.path.clone())))
+            .collect();
+        case_tree.insert(&path_segments(&default_path));
+        for (_, p) in &versioned {
+            case_tree.insert(&path_segments(p));
+        }
+        if a.name.contains("[*]") {
+            wildcard_by_path.insert(default_path.to_ascii_lowercase(), &a.name);
+        }
+        aliases.insert(
+            a.name.to_ascii_lowercase(),
+            AliasInfo {
+                type_lc: type_lc.clone(),
+                default_path,
+                versioned,
+            },
+        );
+    }
+    for a in parsed.aliases.iter().flatten() {
+        if a.name.contains("[*]") {
+            continue;
+        }
+        let Some(info) = aliases.get(&a.name.to_ascii_lowercase()) else {
+            continue;
+        };
+        if !info.default_path.contains("[*]") {
+            continue;
+        }
+        if let Some(w) = wildcard_by_path.get(&info.default_path.to_ascii_lowercase()) {
+            legacy.insert(a.name.to_ascii_lowercase(), (*w).to_string());
         }
     }
+    Ok(TypeEntry {
+        registry,
+        aliases,
+        legacy,
+        case_tree,
+    })
 }
 
 #[cfg(test)]
@@ -278,14 +434,15 @@ mod tests {
     #[test]
     fn shipped_catalogue_loads() {
         let c = Catalogue::shipped();
-        assert!(c.registry.len() > 50);
+        assert!(c.type_count() > 50);
+        c.check_all().unwrap();
         let pna = c
             .alias("Microsoft.MachineLearningServices/workspaces/publicNetworkAccess")
             .unwrap();
         assert_eq!(pna.type_lc, "microsoft.machinelearningservices/workspaces");
         assert_eq!(pna.path(None), "properties.publicNetworkAccess");
         assert!(c
-            .registry
+            .registry_for("Microsoft.MachineLearningServices/Workspaces")
             .alias_modifiable_map()
             .get("microsoft.machinelearningservices/workspaces/publicnetworkaccess")
             .copied()
@@ -309,7 +466,60 @@ mod tests {
             c.legacy_replacement("Microsoft.Insights/diagnosticSettings/metrics.enabled"),
             Some("Microsoft.Insights/diagnosticSettings/metrics[*].enabled")
         );
-        assert_eq!(c.legacy.len(), 2, "{:?}", c.legacy);
+        c.check_all().unwrap();
+        let legacy: Vec<&String> = c
+            .types
+            .iter()
+            .filter_map(|t| t.entry.get())
+            .flat_map(|e| e.legacy.keys())
+            .collect();
+        assert_eq!(legacy.len(), 2, "{legacy:?}");
+    }
+
+    /// Aliases are found by their name's longest type prefix: true of every
+    /// alias of the shipped catalogue.
+    #[test]
+    fn every_alias_belongs_to_its_longest_type_prefix() {
+        let c = Catalogue::shipped();
+        c.check_all().unwrap();
+        let mut count = 0;
+        for (i, slot) in c.types.iter().enumerate() {
+            for (name, info) in &slot.entry.get().unwrap().aliases {
+                assert_eq!(c.owner(name), Some(i), "{name}");
+                assert_eq!(
+                    c.types[i].entry.get().unwrap().aliases[name].type_lc,
+                    info.type_lc
+                );
+                count += 1;
+            }
+        }
+        assert!(count > 4000, "{count}");
+        assert_eq!(c.owner("Microsoft.Storage/storageAccounts/x"), None);
+    }
+
+    /// A definition's compile registry holds the types its aliases belong to,
+    /// and one type when it names none.
+    #[test]
+    fn compile_registries_hold_the_named_types() {
+        let c = Catalogue::shipped();
+        let def = serde_json::json!({"if": {"allOf": [
+            {"field": "type", "equals": "Microsoft.MachineLearningServices/workspaces/computes"},
+            {"field": "Microsoft.MachineLearningServices/workspaces/computes/disableLocalAuth", "equals": false},
+            {"count": {"field": "Microsoft.Insights/diagnosticSettings/logs[*]"}, "greater": 0}
+        ]}});
+        let r = c.compile_registry(&def);
+        let map = r.alias_map();
+        assert!(map.contains_key(
+            "microsoft.machinelearningservices/workspaces/computes/disablelocalauth"
+        ));
+        assert!(map.contains_key("microsoft.insights/diagnosticsettings/logs[*]"));
+        let logs = c.compile_registry(&serde_json::json!({"if": {
+            "field": "Microsoft.Insights/diagnosticSettings/logs.enabled", "equals": true}}));
+        assert!(!logs
+            .alias_map()
+            .contains_key("microsoft.machinelearningservices/workspaces/publicnetworkaccess"));
+        let none = c.compile_registry(&serde_json::json!({"if": {"field": "name", "equals": "x"}}));
+        assert!(!none.alias_map().is_empty());
     }
 
     #[test]

@@ -45,19 +45,30 @@ struct Lookup {
     name: Option<String>,
 }
 
-/// What evaluation needs of a compiled definition.
+/// What evaluation needs of a definition: what its JSON says, read when it
+/// is loaded, and its programs, compiled the first time a resource of a
+/// type it can apply to meets it.
 struct Compiled {
-    main: Arc<Program>,
-    applicability: Arc<Program>,
-    /// Lower-case parameter names the applicability condition reads.
-    applicability_params: Vec<String>,
-    lookup: Option<Lookup>,
+    programs: OnceLock<Result<Programs, CompileFailure>>,
+    /// What compiling needs: the definition's path, text and JSON.
+    path: String,
+    text: String,
+    root: J,
     params: Vec<Param>,
     /// `then.effect` as written.
     effect: String,
     read: Vec<ReadField>,
     /// Types the `if` requires (a quick test before preparing the resource).
     required_types: Option<Vec<Rhs>>,
+}
+
+/// A definition's compiled programs.
+struct Programs {
+    main: Arc<Program>,
+    applicability: Arc<Program>,
+    /// Lower-case parameter names the applicability condition reads.
+    applicability_params: Vec<String>,
+    lookup: Option<Lookup>,
 }
 
 /// The Azure Policy definitions an evaluation can use, compiled once.
@@ -67,6 +78,14 @@ pub struct PolicyEngine {
     catalogue: &'static Catalogue,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
+}
+
+/// Definitions read but not compiled, with the index each had in the input.
+struct Loaded {
+    catalogue: &'static Catalogue,
+    definitions: Vec<PolicyDefinition>,
+    compiled: Vec<Option<Compiled>>,
+    origins: Vec<usize>,
 }
 
 /// A resource prepared for one evaluation: its candidates for a lookup.
@@ -99,7 +118,14 @@ impl PolicyEngine {
                 .iter()
                 .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string()))
                 .collect();
-            PolicyEngine::from_definitions(defs).0
+            // Each definition compiles when first used (tests check that
+            // every shipped one compiles).
+            let loaded = PolicyEngine::load_definitions(defs).0;
+            PolicyEngine {
+                catalogue: loaded.catalogue,
+                definitions: loaded.definitions,
+                compiled: loaded.compiled,
+            }
         })
     }
 
@@ -108,30 +134,76 @@ impl PolicyEngine {
     /// definition that parses but does not compile is listed with
     /// [`Evaluability::CompileError`] and reported too.
     pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
-        let catalogue = Catalogue::shipped();
+        let (loaded, mut errors) = PolicyEngine::load_definitions(defs);
+        // Compile every definition now, in parallel, to report what fails.
+        use rayon::prelude::*;
+        let failures: Vec<Option<CompileFailure>> = loaded
+            .compiled
+            .par_iter()
+            .map(|c| c.as_ref()?.programs(loaded.catalogue).err().cloned())
+            .collect();
         let mut engine = PolicyEngine {
-            catalogue,
+            catalogue: loaded.catalogue,
             definitions: Vec::new(),
             compiled: Vec::new(),
         };
-        let mut errors = Vec::new();
-        // Compiling is independent per definition: in parallel, kept in order.
-        use rayon::prelude::*;
-        let loaded: Vec<_> = defs
-            .par_iter()
-            .map(|(path, text)| load(catalogue, path, text))
-            .collect();
-        for result in loaded {
-            match result {
-                Ok((def, compiled, error)) => {
-                    engine.definitions.push(def);
-                    engine.compiled.push(compiled);
-                    errors.extend(error);
-                }
-                Err(e) => errors.push(e),
+        let origins = loaded.origins;
+        for (((mut def, compiled), failure), origin) in loaded
+            .definitions
+            .into_iter()
+            .zip(loaded.compiled)
+            .zip(failures)
+            .zip(origins)
+        {
+            let Some(failure) = failure else {
+                engine.definitions.push(def);
+                engine.compiled.push(compiled);
+                continue;
+            };
+            let (line, col, message) = failure.parts();
+            errors.push((
+                origin,
+                PolicyLoadError {
+                    path: def.source_path.clone(),
+                    line,
+                    col,
+                    message: message.to_string(),
+                },
+            ));
+            if let CompileFailure::Compile(..) = failure {
+                def.evaluable = Evaluability::CompileError {
+                    message: message.to_string(),
+                };
+                engine.definitions.push(def);
+                engine.compiled.push(None);
             }
         }
-        (engine, errors)
+        // Reported in the order the definitions were given.
+        errors.sort_by_key(|(origin, _)| *origin);
+        (engine, errors.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// Reads the definitions without compiling them; the errors carry the
+    /// index of the definition they are about.
+    fn load_definitions(defs: Vec<(String, String)>) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
+        let mut loaded = Loaded {
+            catalogue: Catalogue::shipped(),
+            definitions: Vec::new(),
+            compiled: Vec::new(),
+            origins: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        for (i, (path, text)) in defs.into_iter().enumerate() {
+            match load(&path, text) {
+                Ok((def, compiled)) => {
+                    loaded.definitions.push(def);
+                    loaded.compiled.push(compiled);
+                    loaded.origins.push(i);
+                }
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        (loaded, errors)
     }
 
     /// The definitions, in load order.
@@ -277,6 +349,18 @@ impl PolicyEngine {
         if c.excludes_type(resource.resource_type, &params) {
             return PolicyOutcome::NotApplicable;
         }
+        let p = match c.programs(self.catalogue) {
+            Ok(p) => p,
+            Err(failure) => {
+                return PolicyOutcome::Error {
+                    message: format!(
+                        "policy definition {} did not compile: {}",
+                        d.name,
+                        failure.parts().2
+                    ),
+                }
+            }
+        };
         let mut subject = Subject {
             resource,
             context: cache.context.get_or_init(|| context(resource)).clone(),
@@ -289,12 +373,12 @@ impl PolicyEngine {
         // the lookup when the resource is not applicable.
         let drop_all = HashMap::new();
         let input = self.input(&subject, &drop_all);
-        let applicable = run(&c.applicability, input.clone(), &subject.context, None)
+        let applicable = run(&p.applicability, input.clone(), &subject.context, None)
             .map(|v| v != RValue::Undefined);
         if !missing.is_empty() {
             let reads_missing = missing
                 .iter()
-                .any(|m| c.applicability_params.contains(&m.to_ascii_lowercase()));
+                .any(|m| p.applicability_params.contains(&m.to_ascii_lowercase()));
             if matches!(applicable, Ok(false)) && !reads_missing {
                 return PolicyOutcome::NotApplicable;
             }
@@ -324,7 +408,7 @@ impl PolicyEngine {
                 return o;
             }
         }
-        if let Some(lookup) = &c.lookup {
+        if let Some(lookup) = &p.lookup {
             subject.candidates = candidates(lookup, resource, &params, related);
         }
         for cand in &subject.candidates {
@@ -335,7 +419,7 @@ impl PolicyEngine {
         if vars.is_empty() {
             // No unknown is read: the first pass stands.
             return decided(&applicable)
-                .unwrap_or_else(|| self.main_outcome(c, &subject, input, &drop_all));
+                .unwrap_or_else(|| self.main_outcome(p, &subject, input, &drop_all));
         }
         let total = vars
             .iter()
@@ -362,7 +446,7 @@ impl PolicyEngine {
                     .zip(digits(i))
                     .map(|((expr, alts), d)| (expr.clone(), alts[d].clone()))
                     .collect();
-                self.evaluate_once(c, &subject, &assignment)
+                self.evaluate_once(p, &subject, &assignment)
             })
             .collect();
         decide(&vars, &outcomes, digits)
@@ -404,7 +488,7 @@ impl PolicyEngine {
     /// One evaluation, with each unknown replaced as `assignment` says.
     fn evaluate_once(
         &self,
-        c: &Compiled,
+        c: &Programs,
         s: &Subject,
         assignment: &HashMap<String, Option<J>>,
     ) -> PolicyOutcome {
@@ -420,7 +504,7 @@ impl PolicyEngine {
     /// lookup candidate.
     fn main_outcome(
         &self,
-        c: &Compiled,
+        c: &Programs,
         s: &Subject,
         input: RValue,
         assignment: &HashMap<String, Option<J>>,
@@ -764,28 +848,36 @@ fn locate(rendered: &str, path: &str) -> (u32, u32, String) {
 
 /// Parses and compiles one definition file.
 #[allow(clippy::type_complexity)]
-fn load(
-    cat: &Catalogue,
-    path: &str,
-    text: &str,
-) -> Result<(PolicyDefinition, Option<Compiled>, Option<PolicyLoadError>), PolicyLoadError> {
+/// Why a definition has no programs.
+#[derive(Clone, Debug)]
+enum CompileFailure {
+    /// Valid JSON but not a policy definition: the definition is left out.
+    Parse(u32, u32, String),
+    /// A definition regorus cannot compile: listed as a compile error.
+    Compile(u32, u32, String),
+}
+
+impl CompileFailure {
+    fn parts(&self) -> (u32, u32, &str) {
+        match self {
+            CompileFailure::Parse(l, c, m) | CompileFailure::Compile(l, c, m) => (*l, *c, m),
+        }
+    }
+}
+
+/// Reads a definition: what it says, without compiling it.
+fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>), PolicyLoadError> {
     let error = |line: u32, col: u32, message: String| PolicyLoadError {
         path: path.to_string(),
         line,
         col,
         message,
     };
-    let root: J = serde_json::from_str(text).map_err(|e| {
+    let root: J = serde_json::from_str(&text).map_err(|e| {
         let msg = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
         let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
         error(e.line() as u32, e.column() as u32, msg)
-    })?;
-    let source = Source::from_contents(path.to_string(), text.to_string())
-        .map_err(|e| error(1, 1, e.to_string()))?;
-    let ast = parser::parse_policy_definition(&source).map_err(|e| {
-        let (l, c, m) = locate(&e.to_string(), path);
-        error(l, c, m)
     })?;
     let wrapped = root.get("properties").is_some_and(J::is_object);
     let props = if wrapped { &root["properties"] } else { &root };
@@ -854,14 +946,15 @@ fn load(
         source_path: path.to_string(),
         mode,
     };
+    let required = required_types(&rule);
     let compiled = Compiled {
-        main: Arc::new(Program::new()),
-        applicability: Arc::new(Program::new()),
-        applicability_params: Vec::new(),
-        lookup: None,
+        programs: OnceLock::new(),
+        path: path.to_string(),
+        text: String::new(),
+        root: J::Null,
         params,
         effect,
-        required_types: required_types(&rule),
+        required_types: required,
         read,
     };
     def.default_effect = compiled
@@ -876,14 +969,42 @@ fn load(
                 def.mode
             ),
         };
-        return Ok((def, None, None));
+        return Ok((def, None));
     }
+    Ok((
+        def,
+        Some(Compiled {
+            text,
+            root,
+            ..compiled
+        }),
+    ))
+}
 
-    let compile_error = |mut def: PolicyDefinition, (l, c, m): (u32, u32, String)| {
-        def.evaluable = Evaluability::CompileError { message: m.clone() };
-        Ok((def, None, Some(error(l, c, m))))
-    };
-    let registry = regorus::Rc::clone(&cat.registry);
+impl Compiled {
+    /// The programs, compiled on first use.
+    fn programs(&self, cat: &Catalogue) -> Result<&Programs, &CompileFailure> {
+        self.programs
+            .get_or_init(|| compile(cat, &self.path, &self.text, &self.root))
+            .as_ref()
+    }
+}
+
+/// Compiles a definition's main and applicability programs.
+fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs, CompileFailure> {
+    let source = Source::from_contents(path.to_string(), text.to_string())
+        .map_err(|e| CompileFailure::Parse(1, 1, e.to_string()))?;
+    let ast = parser::parse_policy_definition(&source).map_err(|e| {
+        let (l, c, m) = locate(&e.to_string(), path);
+        CompileFailure::Parse(l, c, m)
+    })?;
+    let wrapped = root.get("properties").is_some_and(J::is_object);
+    let props = if wrapped { &root["properties"] } else { root };
+    let text_of = |v: &J, k: &str| v.get(k).and_then(J::as_str).map(str::to_string);
+    let mode = text_of(props, "mode").unwrap_or_else(|| "All".to_string());
+    let rule = props.get("policyRule").cloned().unwrap_or(J::Null);
+    let compile_error = |(l, c, m): (u32, u32, String)| CompileFailure::Compile(l, c, m);
+    let registry = cat.compile_registry(root);
 
     // The main program, with legacy array aliases rewritten.
     let mut rewritten = rule.clone();
@@ -909,41 +1030,29 @@ fn load(
         compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(&registry))
             .map_err(|e| locate(&e.to_string(), path))
     };
-    let main = match main {
-        Ok(p) => p,
-        Err(e) => return compile_error(def, e),
-    };
+    let main = main.map_err(compile_error)?;
 
     // The applicability program.
     let lookup = is_cross_resource(&rule);
     let condition = applicability_condition(rewritten.get("if").unwrap_or(&J::Null), lookup);
     let applicability_params = referenced_params(&condition);
     let app_def = json!({"properties": {
-        "mode": def.mode,
+        "mode": mode,
         "parameters": props.get("parameters").cloned().unwrap_or_else(|| json!({})),
         "policyRule": {"if": condition, "then": {"effect": "audit"}},
     }});
-    let applicability = match compile_text(path, &app_def.to_string(), &registry) {
-        Ok(p) => p,
-        Err((_, _, m)) => {
-            return compile_error(def, (1, 1, format!("applicability condition: {m}")))
-        }
-    };
+    let applicability = compile_text(path, &app_def.to_string(), &registry)
+        .map_err(|(_, _, m)| compile_error((1, 1, format!("applicability condition: {m}"))))?;
     let details = rule.get("then").and_then(|t| t.get("details"));
-    Ok((
-        def,
-        Some(Compiled {
-            main,
-            applicability,
-            applicability_params,
-            lookup: lookup.then(|| Lookup {
-                resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
-                name: details.and_then(|d| text_of(d, "name")),
-            }),
-            ..compiled
+    Ok(Programs {
+        main,
+        applicability,
+        applicability_params,
+        lookup: lookup.then(|| Lookup {
+            resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
+            name: details.and_then(|d| text_of(d, "name")),
         }),
-        None,
-    ))
+    })
 }
 
 /// Parses and compiles a definition text (positions relative to that text).

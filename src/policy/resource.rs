@@ -87,7 +87,7 @@ pub(crate) fn prepare(cat: &Catalogue, r: &PolicyResource, subst: Substitute) ->
     }
     let mut res = regorus::languages::azure_policy::aliases::normalizer::normalize(
         &raw,
-        Some(&cat.registry),
+        Some(cat.registry_for(r.resource_type)),
         r.api_version,
     );
     if let Ok(obj) = res.as_object_mut() {
