@@ -353,9 +353,8 @@ impl RelatedResources for ModelRelations<'_> {
         let primary = primary_id.to_ascii_lowercase();
         let primary_rg = resource_group_of(&primary);
         self.model
-            .resources
-            .iter()
-            .filter(|r| r.deployment == self.deployment && !r.existing && r.is_type(related_type))
+            .in_deployment(self.deployment)
+            .filter(|r| !r.existing && r.is_type(related_type))
             .filter(|r| {
                 let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
                 let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);

@@ -26,6 +26,17 @@ pub struct Model {
     pub secure_defaults: Vec<SecureDefault>,
     /// [`Model::secrets`] as a matcher, built on first use (see [`Model::redactor`]).
     pub(crate) redactor: std::sync::OnceLock<crate::redact::Redactor>,
+    /// Resources by deployment, built on first use (see [`Model::in_deployment`]).
+    pub(crate) by_deployment: std::sync::OnceLock<DeploymentIndex>,
+}
+
+/// The resources of each deployment, and each deployment's ids.
+#[derive(Debug, Default)]
+pub(crate) struct DeploymentIndex {
+    /// deployment → indices into [`Model::resources`], in model order.
+    members: std::collections::HashMap<u32, Vec<usize>>,
+    /// (deployment, lower-case id) → the first resource with that id.
+    ids: std::collections::HashMap<(u32, String), usize>,
 }
 
 /// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
@@ -175,6 +186,39 @@ const CREDENTIAL_KEYS: &[&str] = &[
 const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
 
 impl Model {
+    fn deployment_index(&self) -> &DeploymentIndex {
+        self.by_deployment.get_or_init(|| {
+            let mut index = DeploymentIndex::default();
+            for (i, r) in self.resources.iter().enumerate() {
+                index.members.entry(r.deployment).or_default().push(i);
+                index
+                    .ids
+                    .entry((r.deployment, r.id.to_ascii_lowercase()))
+                    .or_insert(i);
+            }
+            index
+        })
+    }
+
+    /// The resources of `deployment`, in model order. Indexed on first use:
+    /// ask once the model is complete (rules and relations do).
+    pub fn in_deployment(&self, deployment: u32) -> impl Iterator<Item = &Resource> + '_ {
+        self.deployment_index()
+            .members
+            .get(&deployment)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.resources[i])
+    }
+
+    /// The first resource of `deployment` with this id (case-insensitive).
+    pub fn find_in_deployment(&self, deployment: u32, id: &str) -> Option<&Resource> {
+        self.deployment_index()
+            .ids
+            .get(&(deployment, id.to_ascii_lowercase()))
+            .map(|&i| &self.resources[i])
+    }
+
     /// The redactor of every value no output may show, built on first use:
     /// ask for it once the model is complete.
     pub fn redactor(&self) -> &crate::redact::Redactor {
@@ -226,6 +270,11 @@ impl Model {
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
         let mut connections: Vec<(usize, Value)> = Vec::new();
+        // lower-case id → the first resource with it
+        let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            by_id.entry(r.id.to_ascii_lowercase()).or_insert(i);
+        }
         for pe in self
             .resources
             .iter()
@@ -245,11 +294,7 @@ impl Model {
                     else {
                         continue;
                     };
-                    let Some(index) = self
-                        .resources
-                        .iter()
-                        .position(|r| r.id.eq_ignore_ascii_case(target))
-                    else {
+                    let Some(&index) = by_id.get(&target.to_ascii_lowercase()) else {
                         continue;
                     };
                     let group_ids = item

@@ -6,6 +6,7 @@ use crate::diagnostics::{Diagnostic, Level};
 use crate::evaluate::{Outcome, Verdict};
 use crate::model::Deployed;
 use crate::scan::ScanOutput;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The version of the JSON report's shape.
@@ -189,10 +190,11 @@ impl Report {
                 parameters: f.parameters.map(|p| sources.get(p).display.clone()),
             })
             .collect();
+        // Entries are independent: built in parallel, kept in order.
         let resources: Vec<ResourceEntry> = scan
             .model
             .resources
-            .iter()
+            .par_iter()
             .map(|r| {
                 let (path, line, column) = sources.position(r.span);
                 ResourceEntry {
@@ -215,7 +217,7 @@ impl Report {
             .collect();
 
         let mut results: Vec<ResultEntry> = outcomes
-            .iter()
+            .par_iter()
             .map(|o| {
                 let r = &scan.model.resources[o.resource];
                 let (path, line, column) = sources.position(o.span);
@@ -251,7 +253,7 @@ impl Report {
             .collect();
         // Suppressions: inline comments, then waivers, then a baseline report.
         let resource_lines: Vec<(String, u32)> = outcomes
-            .iter()
+            .par_iter()
             .map(|o| {
                 let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
                 (p, l)

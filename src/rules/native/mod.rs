@@ -146,10 +146,7 @@ impl<'m> CheckContext<'m> {
 
     /// A resource of the same deployment by id (case-insensitive), deployed or `existing`.
     pub fn find(&self, id: &str) -> Option<&'m Resource> {
-        self.model
-            .resources
-            .iter()
-            .find(|r| r.deployment == self.resource.deployment && r.id.eq_ignore_ascii_case(id))
+        self.model.find_in_deployment(self.resource.deployment, id)
     }
 
     /// The resource a property of this one points at (`properties.keyVault`),
@@ -162,11 +159,9 @@ impl<'m> CheckContext<'m> {
 
     /// Resources of the same deployment, deployed (not `existing`).
     pub fn deployment(&self) -> impl Iterator<Item = &'m Resource> + '_ {
-        let d = self.resource.deployment;
         self.model
-            .resources
-            .iter()
-            .filter(move |r| r.deployment == d && !r.existing)
+            .in_deployment(self.resource.deployment)
+            .filter(|r| !r.existing)
     }
 }
 
