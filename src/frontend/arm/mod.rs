@@ -216,34 +216,38 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             Location::Path(crate::source::display_path(p)),
         ));
     }
-    let jobs: Vec<Job> = templates
-        .iter()
-        .filter(|(id, _)| !linked.contains(&template::normalize_path(&sources.get(*id).path)))
-        .map(|(id, node)| {
-            let path = &sources.get(*id).path;
-            let params = match &explicit_params {
-                Some(Ok((pid, pnode))) => Some((*pid, pnode)),
-                _ => beside_parameter_file(path, &parameter_files, &template_count_by_dir)
-                    .map(|(pid, pnode)| (*pid, pnode)),
-            };
-            (*id, node, params)
-        })
-        .collect();
+    // Entry templates become jobs that own their parsed node, so each node is
+    // freed as soon as its template is evaluated; linked ones keep their id.
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut linked_ids: Vec<FileId> = Vec::new();
+    for (id, node) in templates {
+        let path = &sources.get(id).path;
+        if linked.contains(&template::normalize_path(path)) {
+            linked_ids.push(id);
+            continue;
+        }
+        let params = match &explicit_params {
+            Some(Ok((pid, pnode))) => Some((*pid, pnode)),
+            _ => beside_parameter_file(path, &parameter_files, &template_count_by_dir)
+                .map(|(pid, pnode)| (*pid, pnode)),
+        };
+        jobs.push((id, node, params));
+    }
 
     let evaluated: Vec<_> = jobs
-        .par_iter()
+        .into_par_iter()
         .map(|(id, node, params)| {
             let mut diags = Vec::new();
             let values = match params {
                 Some((pid, pnode)) => {
-                    match template::ParameterValues::from_parameter_file(*pid, pnode) {
+                    match template::ParameterValues::from_parameter_file(pid, pnode) {
                         Ok(v) => v,
                         Err((message, offset)) => {
                             diags.push(Diagnostic::error(
                                 "parameters-file",
                                 message,
                                 Location::Span(Span::new(
-                                    *pid,
+                                    pid,
                                     offset as usize,
                                     offset as usize + 1,
                                 )),
@@ -255,42 +259,39 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 None => Default::default(),
             };
             let mut context = input.options.context.clone();
-            context.scope = target_scope(node);
+            context.scope = target_scope(&node);
             let result = template::evaluate(
                 sources,
-                *id,
-                node,
+                id,
+                &node,
                 &values,
                 context,
                 input.root_dir,
                 input.options.limits.clone(),
             );
-            (diags, result)
+            (id, params.map(|(p, _)| p), diags, result)
         })
         .collect();
 
-    for ((id, _, params), (diags, result)) in jobs.iter().zip(evaluated) {
+    for (id, params, diags, result) in evaluated {
         out.diagnostics.extend(diags);
         out.files.push(ScannedFile {
-            file: *id,
+            file: id,
             format: "arm",
             resources: result.resources.len(),
-            parameters: params.map(|(p, _)| p),
+            parameters: params,
         });
         out.deployments.push(DeploymentOutput {
-            entry: *id,
+            entry: id,
             resources: result.resources,
             secrets: result.secrets,
             secure_defaults: result.secure_defaults,
             diagnostics: result.diagnostics,
         });
     }
-    for (id, _) in templates
-        .iter()
-        .filter(|(id, _)| linked.contains(&template::normalize_path(&sources.get(*id).path)))
-    {
+    for id in linked_ids {
         out.files.push(ScannedFile {
-            file: *id,
+            file: id,
             format: "arm",
             resources: 0,
             parameters: None,
@@ -308,7 +309,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
 }
 
 /// One entry template to evaluate, with its parameter file.
-type Job<'a> = (FileId, &'a json::Node, Option<(FileId, &'a json::Node)>);
+type Job<'a> = (FileId, json::Node, Option<(FileId, &'a json::Node)>);
 
 /// `<stem>.parameters.json` beside the template, else `azuredeploy.parameters.json`
 /// when the template is `azuredeploy.json` or the only template in its folder.

@@ -22,6 +22,7 @@ use eval::{Evaluator, Module};
 use hcl_edit::structure::Body;
 pub use mapping::SUBSCRIPTION;
 use mapping::{Input, ProviderVersion};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -121,31 +122,27 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         });
     }
 
-    // Parse every .tf and .tfvars file once.
+    // Parse every .tf and .tfvars file once, in parallel (kept in file order).
+    let parsed: Vec<(FileId, bool, Result<Body, Diagnostic>)> = input
+        .files
+        .par_iter()
+        .filter(|f| wants(&sources.get(f.id).path))
+        .map(|f| {
+            let file = sources.get(f.id);
+            (f.id, is_tf(&file.path), hcl::parse(f.id, &file.text))
+        })
+        .collect();
     let mut bodies: Vec<(FileId, Body)> = Vec::new();
     let mut tfvars: Vec<(FileId, Body)> = Vec::new();
-    for f in input.files {
-        let file = sources.get(f.id);
-        if !wants(&file.path) {
-            continue;
-        }
-        match hcl::parse(f.id, &file.text) {
-            Ok(body) => {
-                if is_tf(&file.path) {
-                    bodies.push((f.id, body));
-                } else {
-                    tfvars.push((f.id, body));
-                }
-            }
+    for (id, tf, result) in parsed {
+        match result {
+            Ok(body) if tf => bodies.push((id, body)),
+            Ok(body) => tfvars.push((id, body)),
             Err(d) => {
                 out.diagnostics.push(d);
                 out.files.push(ScannedFile {
-                    file: f.id,
-                    format: if is_tf(&file.path) {
-                        "terraform"
-                    } else {
-                        "terraform-vars"
-                    },
+                    file: id,
+                    format: if tf { "terraform" } else { "terraform-vars" },
                     resources: 0,
                     parameters: None,
                 });
@@ -189,7 +186,9 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     );
     let module_list = module_list;
 
-    let mut file_resources: HashMap<FileId, usize> = HashMap::new();
+    // Root modules: their variable values in order (diagnostics stay in
+    // order), then their evaluations in parallel, kept in order.
+    let mut roots = Vec::new();
     for (mi, m) in module_list.iter().enumerate() {
         if called.contains(&mi) {
             continue;
@@ -200,7 +199,14 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             .min_by_key(|f| &sources.get(**f).path)
             .unwrap_or(&m.files[0]);
         let values = root_values(input, m, &tfvars, &mut out.diagnostics);
-        let d = evaluate_root(input, &module_list, mi, entry, &values);
+        roots.push((mi, entry, values));
+    }
+    let evaluated: Vec<DeploymentOutput> = roots
+        .par_iter()
+        .map(|(mi, entry, values)| evaluate_root(input, &module_list, *mi, *entry, values))
+        .collect();
+    let mut file_resources: HashMap<FileId, usize> = HashMap::new();
+    for d in evaluated {
         for r in &d.resources {
             *file_resources.entry(r.span.file).or_default() += 1;
         }
