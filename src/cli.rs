@@ -615,14 +615,5 @@ fn write_rendered(
 }
 
 fn write_output(path: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
-    match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
-        }
-    }
+    write_rendered(path, |out| out.write_all(text.as_bytes()))
 }

@@ -123,6 +123,8 @@ struct TypeEntry {
     /// regorus' registry holding this type alone (normalisation looks up the
     /// resource's own type only).
     registry: AliasRegistry,
+    /// The type as read, for the registries definitions are compiled with.
+    source: ResourceTypeAliases,
     /// lower-case alias name → where it points.
     aliases: HashMap<String, AliasInfo>,
     /// lower-case legacy alias name → the `[*]` alias with the same path.
@@ -150,30 +152,6 @@ struct TypeHead {
     resource_type: String,
     #[serde(default)]
     capabilities: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TypeAliases {
-    #[serde(rename = "resourceType")]
-    resource_type: String,
-    #[serde(default)]
-    aliases: Option<Vec<Alias>>,
-}
-
-#[derive(Deserialize)]
-struct Alias {
-    name: String,
-    #[serde(default, rename = "defaultPath")]
-    default_path: Option<serde_json::Value>,
-    #[serde(default)]
-    paths: Option<Vec<AliasPath>>,
-}
-
-#[derive(Deserialize)]
-struct AliasPath {
-    path: String,
-    #[serde(default, rename = "apiVersions")]
-    api_versions: Vec<String>,
 }
 
 /// The registry of a type the catalogue does not know.
@@ -329,11 +307,10 @@ impl Catalogue {
         }
         let mut registry = AliasRegistry::new();
         for &i in &key {
-            // The type was read once already (by `owner`'s caller or
-            // `entry`); a type that does not read is left out, as its aliases
-            // are then unknown everywhere.
-            if let Ok(provider) = provider_of(&self.types[i]) {
-                registry.load_provider(provider);
+            // A type that does not read is left out: its aliases are then
+            // unknown everywhere.
+            if let Some(e) = self.entry(i) {
+                registry.load_provider(provider(&self.types[i], e.source.clone()));
             }
         }
         let registry = regorus::Rc::new(registry);
@@ -352,41 +329,23 @@ impl Catalogue {
     }
 }
 
-/// The type as regorus reads it: its provider with this one type.
-fn provider_of(slot: &TypeSlot) -> Result<ProviderAliases, String> {
-    let rt: ResourceTypeAliases =
-        serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
-    Ok(ProviderAliases {
-        namespace: slot.namespace.clone(),
-        resource_types: vec![rt],
-    })
-}
-
-/// Reads a type's aliases into its tables.
+/// Reads a type's aliases (once, with regorus' own types) into its tables.
 fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
-    let mut registry = AliasRegistry::new();
-    registry.load_provider(provider_of(slot)?);
-    let parsed: TypeAliases =
+    let source: ResourceTypeAliases =
         serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
-    let type_lc = format!("{}/{}", slot.namespace, parsed.resource_type).to_lowercase();
+    let type_lc = format!("{}/{}", slot.namespace, source.resource_type).to_lowercase();
     let mut aliases = HashMap::new();
     let mut legacy = HashMap::new();
     let mut case_tree = CaseNode::default();
     // path (lower-case) → the `[*]` alias that reads it
     let mut wildcard_by_path: HashMap<String, &str> = HashMap::new();
-    for a in parsed.aliases.iter().flatten() {
-        let default_path = match &a.default_path {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Object(o)) => match o.get("path") {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                _ => continue,
-            },
-            _ => continue,
+    for a in &source.aliases {
+        let Some(default_path) = a.default_path.clone() else {
+            continue;
         };
         let versioned: Vec<(String, String)> = a
             .paths
             .iter()
-            .flatten()
             .flat_map(|p| p.api_versions.iter().map(|v| (v.clone(), p.path.clone())))
             .collect();
         case_tree.insert(&path_segments(&default_path));
@@ -405,7 +364,7 @@ fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
             },
         );
     }
-    for a in parsed.aliases.iter().flatten() {
+    for a in &source.aliases {
         if a.name.contains("[*]") {
             continue;
         }
@@ -419,12 +378,23 @@ fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
             legacy.insert(a.name.to_ascii_lowercase(), (*w).to_string());
         }
     }
+    let mut registry = AliasRegistry::new();
+    registry.load_provider(provider(slot, source.clone()));
     Ok(TypeEntry {
         registry,
+        source,
         aliases,
         legacy,
         case_tree,
     })
+}
+
+/// `resource_type` as regorus loads it: its provider with this one type.
+fn provider(slot: &TypeSlot, resource_type: ResourceTypeAliases) -> ProviderAliases {
+    ProviderAliases {
+        namespace: slot.namespace.clone(),
+        resource_types: vec![resource_type],
+    }
 }
 
 #[cfg(test)]

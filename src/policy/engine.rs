@@ -694,11 +694,11 @@ fn run(
         }
         // Taken out while it runs: a run cut short by a panic leaves no
         // half-used VM behind.
-        let (_, mut vm) = vms
+        let (held, mut vm) = vms
             .remove(&key)
             .unwrap_or_else(|| (Arc::clone(program), fresh()));
         let result = execute(&mut vm);
-        vms.insert(key, (Arc::clone(program), vm));
+        vms.insert(key, (held, vm));
         result
     })
 }
@@ -846,8 +846,6 @@ fn locate(rendered: &str, path: &str) -> (u32, u32, String) {
     (pos.0, pos.1, message)
 }
 
-/// Parses and compiles one definition file.
-#[allow(clippy::type_complexity)]
 /// Why a definition has no programs.
 #[derive(Clone, Debug)]
 enum CompileFailure {
