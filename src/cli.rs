@@ -234,8 +234,8 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
                 "path": format!("{path}:{line}:{column}"),
                 "existing": r.existing,
                 "deployed": match &r.deployed {
-                    crate::model::Deployed::Yes => "yes".to_string(),
-                    crate::model::Deployed::Unknown { expr } => format!("unknown: {expr}"),
+                    aml_model::model::Deployed::Yes => "yes".to_string(),
+                    aml_model::model::Deployed::Unknown { expr } => format!("unknown: {expr}"),
                 },
                 "resource": r.body.to_json_display(),
             })
@@ -247,7 +247,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let errors = output
         .diagnostics
         .iter()
-        .filter(|d| d.level == crate::diagnostics::Level::Error)
+        .filter(|d| d.level == aml_model::diagnostics::Level::Error)
         .count();
     for d in &output.diagnostics {
         let (p, l, c) = d.position(&output.sources);

@@ -1,39 +1,36 @@
 //! aml-baseline: checks Azure Machine Learning infrastructure as code against the
 //! *Azure security baseline for Machine Learning Service* (MCSB v1.0).
 //!
-//! The modules follow the pipeline:
+//! The workspace has one crate per stage of the pipeline; this one is the
+//! command line and the pipeline that joins them:
 //!
 //! ```text
-//! files ──> frontend ──> model ──> evaluate (policy + rules) ──> report ──> render
+//! files ──> front ends ──> model ──> evaluation (policy + rules) ──> report ──> renderers
+//!           aml-arm        aml-model  aml-policy, aml-rules          aml-report
+//!           aml-bicep
+//!           aml-terraform
 //! ```
 //!
-//! - [`source`] and [`diagnostics`]: files, spans, `file:line:col` messages.
-//! - [`frontend`]: one front end per input format (ARM templates today), producing
-//!   the [`model`]. [`expr`] and [`functions`] are the template expression
-//!   language and its function library.
-//! - [`model`]: the ARM resources Azure would hold after the deployment.
-//! - [`policy`]: Azure Policy definitions evaluated with `regorus`.
-//! - [`rules`]: the rule registry (policy-backed and native rules, mapped to controls).
-//! - [`evaluate`]: runs every rule over the model, in parallel.
-//! - [`report`] and [`render`]: the findings, and their text and JSON renderings.
+//! - [`scan`] and [`frontend`]: discover and read the files, run every front
+//!   end over them, gather one model.
+//! - [`pipeline`]: configuration, scan, evaluation, report ([`pipeline::run`]).
+//! - [`cli`]: the commands; [`config`]: `aml-baseline.toml`.
+//!
+//! The stages' crates are re-exported under the module names the library has
+//! always had (`aml_baseline::model`, `aml_baseline::rules`, ...), so tests,
+//! benches and the fuzz targets reach every stage through one crate.
 
-pub mod baseline;
 pub mod cli;
 pub mod config;
-pub mod diagnostics;
-pub mod evaluate;
-pub mod expr;
 pub mod frontend;
-pub mod functions;
-pub mod model;
 pub mod pipeline;
-pub mod policy;
 pub mod progress;
-pub mod redact;
-pub mod render;
-pub mod report;
-pub mod rules;
 pub mod scan;
-pub mod source;
-pub mod suppress;
-pub mod value;
+
+pub use aml_arm::{expr, functions};
+pub use aml_model::{context, diagnostics, input, json, model, redact, source, value};
+pub use aml_policy as policy;
+pub use aml_report as report;
+pub use aml_report::{baseline, render, suppress};
+pub use aml_rules as rules;
+pub use aml_rules::evaluate;

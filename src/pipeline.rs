@@ -5,7 +5,8 @@ use crate::config::{self, Date};
 use crate::evaluate::{self, Outcome, Verdict};
 use crate::report::{BuildContext, FailOn, Report};
 use crate::rules::{self, Rule};
-use crate::scan::{self, ScanOptions, ScanOutput};
+use crate::scan::{self, ScanOptions};
+pub use aml_report::Run;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -37,12 +38,6 @@ pub struct Settings {
     pub baseline_report: Option<PathBuf>,
     /// Which results make the exit code 1 (`--fail-on`).
     pub fail_on: FailOn,
-}
-
-/// A finished run: the scan (for renderers that show source) and the report.
-pub struct Run {
-    pub scan: ScanOutput,
-    pub report: Report,
 }
 
 /// Runs the pipeline.

@@ -2,40 +2,13 @@
 //! parallel), run every front end over them (each file parsed once) and
 //! gather the resources of every deployment into one model.
 
-use crate::diagnostics::{Diagnostic, Location};
-use crate::expr::DeploymentContext;
-use crate::frontend::{self, arm, FrontendInput, InputFile, ScannedFile};
-use crate::model::Model;
-use crate::source::{SourceFile, SourceMap};
+use crate::frontend::{self, arm, FrontendInput, InputFile};
+use aml_model::diagnostics::{Diagnostic, Location};
+pub use aml_model::input::{ScanOptions, ScanOutput};
+use aml_model::source::SourceFile;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-
-/// What to scan and how.
-#[derive(Clone, Debug, Default)]
-pub struct ScanOptions {
-    /// Files and folders to scan.
-    pub paths: Vec<PathBuf>,
-    /// A parameter file for every template scanned (`--parameters`).
-    pub parameters: Option<PathBuf>,
-    /// Terraform variables given on the command line (`--var NAME=VALUE`), in order.
-    pub terraform_vars: Vec<(String, String)>,
-    /// Terraform variable files given on the command line (`--var-file FILE`), in order.
-    pub terraform_var_files: Vec<PathBuf>,
-    /// Limits on loops, nesting and resources.
-    pub limits: arm::template::Limits,
-    /// The deployment context templates are evaluated in.
-    pub context: DeploymentContext,
-}
-
-/// The model of everything scanned, with the files and diagnostics.
-#[derive(Debug, Default)]
-pub struct ScanOutput {
-    pub sources: SourceMap,
-    pub files: Vec<ScannedFile>,
-    pub model: Model,
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -109,7 +82,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         out.diagnostics.push(Diagnostic::error(
             "io",
             message,
-            Location::Path(crate::source::display_path(&path)),
+            Location::Path(aml_model::source::display_path(&path)),
         ));
     }
     let explicit: HashSet<PathBuf> = paths
@@ -168,7 +141,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             Read::Problem(path, code, message) => out.diagnostics.push(Diagnostic::error(
                 code,
                 message,
-                Location::Path(crate::source::display_path(&path)),
+                Location::Path(aml_model::source::display_path(&path)),
             )),
         }
     }
@@ -200,11 +173,13 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
                 r
             }));
         for (name, span) in d.secure_defaults {
-            out.model.secure_defaults.push(crate::model::SecureDefault {
-                deployment: index as u32,
-                name,
-                span,
-            });
+            out.model
+                .secure_defaults
+                .push(aml_model::model::SecureDefault {
+                    deployment: index as u32,
+                    name,
+                    span,
+                });
         }
         for s in d.secrets {
             if seen_secrets.insert(s.clone()) {

@@ -1,7 +1,7 @@
 //! The fuzz targets' bodies, one function per parser or evaluator. Each takes
 //! arbitrary bytes and must return without panicking, overflowing the stack
 //! or running away. `fuzz_targets/*.rs` hand them to libFuzzer (`cargo fuzz`,
-//! `scripts/fuzz.sh`); `tests/fuzz_smoke.rs` in the main crate runs the same
+//! `scripts/fuzz.sh`); `tests/it/fuzz_smoke.rs` in the main crate runs the same
 //! functions over mutated seed inputs as plain tests, so CI covers them on
 //! the stable toolchain.
 

@@ -1,0 +1,1396 @@
+//! Evaluation of an ARM deployment template into model resources.
+//!
+//! Parameters (defaults, parameter files, `allowedValues`), variables
+//! (including `copy`), user-defined functions, resources as an array or as a
+//! symbolic-name object (`languageVersion` 2.0), `condition`, `copy` loops,
+//! nested child resources, `existing`, extension resources, and nested
+//! deployments (inline templates with inner or outer expression scope, and
+//! `templateLink.relativePath` inside the scanned tree).
+//!
+//! Nothing is fetched: a remote `templateLink` is a warning and its resources
+//! are not in the model. Values the files do not fix are [`Value::Unknown`].
+
+use crate::expr::{self, DeploymentContext, ExprEnv, TargetScope};
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::json::{self, Member, Node, NodeKind};
+use aml_model::model::{self, Deployed, Resource, SpanRecorder};
+use aml_model::source::{FileId, SourceMap, Span};
+use aml_model::value::{Object, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub use aml_model::context::Limits;
+
+/// Where one template's parameter values come from.
+#[derive(Clone, Debug, Default)]
+pub struct ParameterValues {
+    /// Name (any case) → value, with the span that set it when it came from a file.
+    pub values: Vec<(String, Value, Option<Span>)>,
+}
+
+impl ParameterValues {
+    /// Reads a deployment parameter file (`{"parameters": {"x": {"value": ...}}}`).
+    /// Key Vault references become unknown values.
+    pub fn from_parameter_file(file: FileId, root: &Node) -> Result<Self, (String, u32)> {
+        let params = root.get("parameters").ok_or_else(|| {
+            (
+                "a parameter file needs a `parameters` object".to_string(),
+                root.start,
+            )
+        })?;
+        let members = params
+            .as_members()
+            .ok_or_else(|| ("`parameters` must be an object".to_string(), params.start))?;
+        let mut values = Vec::new();
+        for m in members {
+            let span = Span::new(file, m.value.start as usize, m.value.end as usize);
+            if let Some(v) = m.value.get("value") {
+                values.push((m.key.clone(), literal_value(v), Some(span)));
+            } else if let Some(r) = m.value.get("reference") {
+                let secret = r.get("secretName").and_then(Node::as_str).unwrap_or("?");
+                values.push((
+                    m.key.clone(),
+                    Value::unknown(
+                        format!("Key Vault secret '{secret}'"),
+                        "a Key Vault reference is resolved at deployment",
+                    ),
+                    Some(span),
+                ));
+            }
+        }
+        Ok(ParameterValues { values })
+    }
+}
+
+/// A JSON literal from a parameter file: strings are taken as written (a
+/// parameter file holds no expressions; a leading `[` is literal).
+fn literal_value(node: &Node) -> Value {
+    node.to_value()
+}
+
+/// What evaluating one entry template produced.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub secrets: Vec<String>,
+    /// Secure parameters whose `defaultValue` is a literal (a secret written
+    /// in the template): name and the span of the default.
+    pub secure_defaults: Vec<(String, Span)>,
+    /// Files read as linked templates (so they are not also scanned alone).
+    pub linked_files: Vec<PathBuf>,
+}
+
+/// Shared state of one entry template's evaluation.
+struct Build<'a> {
+    sources: &'a SourceMap,
+    root_dir: Option<PathBuf>,
+    limits: Limits,
+    out: RefCell<Evaluated>,
+    /// Resources of the current entry template so far, for the resource limit.
+    count: RefCell<usize>,
+    limit_reported: RefCell<bool>,
+}
+
+impl Build<'_> {
+    fn diag(&self, d: Diagnostic) {
+        let mut out = self.out.borrow_mut();
+        if !out.diagnostics.contains(&d) {
+            out.diagnostics.push(d);
+        }
+    }
+}
+
+/// Evaluates the template `root` read from `file`.
+///
+/// `root_dir` bounds linked templates: a `templateLink.relativePath` that
+/// leaves it is not followed.
+pub fn evaluate(
+    sources: &SourceMap,
+    file: FileId,
+    root: &Node,
+    params: &ParameterValues,
+    context: DeploymentContext,
+    root_dir: Option<&Path>,
+    limits: Limits,
+) -> Evaluated {
+    let build = Build {
+        sources,
+        root_dir: root_dir.map(Path::to_path_buf),
+        limits,
+        out: RefCell::new(Evaluated::default()),
+        count: RefCell::new(0),
+        limit_reported: RefCell::new(false),
+    };
+    let supplied: Vec<(String, Supplied)> = params
+        .values
+        .iter()
+        .map(|(n, v, s)| {
+            (
+                n.clone(),
+                Supplied {
+                    value: v.clone(),
+                    span: *s,
+                },
+            )
+        })
+        .collect();
+    // Parameters named in the file that the template does not declare.
+    if let Some(declared) = root.get("parameters").and_then(Node::as_members) {
+        for (name, _, span) in &params.values {
+            if !declared.iter().any(|m| m.key.eq_ignore_ascii_case(name)) {
+                build.diag(Diagnostic::warning(
+                    "parameter-unknown",
+                    format!(
+                        "the parameter file sets '{name}', which the template does not declare"
+                    ),
+                    span.map(Location::Span).unwrap_or(Location::None),
+                ));
+            }
+        }
+    }
+    let scope = Scope::new(&build, file, root, supplied, context, 0);
+    scope.check_parameters();
+    scope.eval_resources_section(None);
+    let scope_diags = scope.diags.into_inner();
+    let mut out = build.out.into_inner();
+    for d in scope_diags {
+        if !out.diagnostics.contains(&d) {
+            out.diagnostics.push(d);
+        }
+    }
+    out
+}
+
+/// A value supplied for a parameter.
+#[derive(Clone, Debug)]
+struct Supplied {
+    value: Value,
+    span: Option<Span>,
+}
+
+/// The evaluation scope of one template: its parameters, variables and
+/// functions, and the deployment context. Implements [`ExprEnv`].
+struct Scope<'b, 't> {
+    build: &'b Build<'b>,
+    file: FileId,
+    template: &'t Node,
+    supplied: Vec<(String, Supplied)>,
+    params: RefCell<HashMap<String, Value>>,
+    params_in_progress: RefCell<HashSet<String>>,
+    vars: RefCell<HashMap<String, Value>>,
+    vars_in_progress: RefCell<HashSet<String>>,
+    copy_stack: RefCell<Vec<(String, i64)>>,
+    context: DeploymentContext,
+    depth: usize,
+    diags: RefCell<Vec<Diagnostic>>,
+}
+
+impl<'b, 't> Scope<'b, 't> {
+    fn new(
+        build: &'b Build<'b>,
+        file: FileId,
+        template: &'t Node,
+        supplied: Vec<(String, Supplied)>,
+        context: DeploymentContext,
+        depth: usize,
+    ) -> Self {
+        Scope {
+            build,
+            file,
+            template,
+            supplied,
+            params: RefCell::new(HashMap::new()),
+            params_in_progress: RefCell::new(HashSet::new()),
+            vars: RefCell::new(HashMap::new()),
+            vars_in_progress: RefCell::new(HashSet::new()),
+            copy_stack: RefCell::new(Vec::new()),
+            context,
+            depth,
+            diags: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn span(&self, node: &Node) -> Span {
+        Span::new(self.file, node.start as usize, node.end as usize)
+    }
+
+    fn diag(&self, d: Diagnostic) {
+        let mut diags = self.diags.borrow_mut();
+        if !diags.contains(&d) {
+            diags.push(d);
+        }
+    }
+
+    fn error_at(&self, code: &'static str, node: &Node, message: impl Into<String>) {
+        self.diag(Diagnostic::error(
+            code,
+            message,
+            Location::Span(self.span(node)),
+        ));
+    }
+
+    fn section(&self, name: &str) -> Option<&'t Node> {
+        self.template.get(name)
+    }
+
+    // ---- parameters -------------------------------------------------------
+
+    fn parameter_decl(&self, name: &str) -> Option<&'t Member> {
+        self.section("parameters")?
+            .as_members()?
+            .iter()
+            .find(|m| m.key.eq_ignore_ascii_case(name))
+    }
+
+    /// Resolves every declared parameter once, so that type and
+    /// `allowedValues` problems are reported even when nothing reads them.
+    fn check_parameters(&self) {
+        let Some(members) = self.section("parameters").and_then(Node::as_members) else {
+            if let Some(p) = self.section("parameters") {
+                self.error_at("template-structure", p, "`parameters` must be an object");
+            }
+            return;
+        };
+        for m in members {
+            let _ = self.resolve_parameter(&m.key);
+        }
+    }
+
+    fn resolve_parameter(&self, name: &str) -> Result<Value, String> {
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = self.params.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        let decl = self
+            .parameter_decl(name)
+            .ok_or_else(|| format!("the parameter '{name}' is not declared in the template"))?;
+        if !self.params_in_progress.borrow_mut().insert(key.clone()) {
+            return Err(format!(
+                "the default value of parameter '{name}' refers to itself"
+            ));
+        }
+        let value = self.compute_parameter(decl);
+        self.params_in_progress.borrow_mut().remove(&key);
+        self.params.borrow_mut().insert(key, value.clone());
+        Ok(value)
+    }
+
+    fn compute_parameter(&self, decl: &'t Member) -> Value {
+        let name = &decl.key;
+        let declared_type = decl
+            .value
+            .get("type")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let secure = declared_type.starts_with("secure");
+        if secure {
+            if let Some(default) = decl
+                .value
+                .get("defaultValue")
+                .filter(|d| is_literal_secret(d))
+            {
+                let entry = (name.clone(), self.span(default));
+                let mut out = self.build.out.borrow_mut();
+                if !out.secure_defaults.contains(&entry) {
+                    out.secure_defaults.push(entry);
+                }
+            }
+        }
+        let nullable = matches!(
+            decl.value.get("nullable").map(|n| &n.kind),
+            Some(NodeKind::Bool(true))
+        );
+        let (value, origin) = if let Some((_, s)) = self
+            .supplied
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            (s.value.clone(), s.span)
+        } else if let Some(default) = decl.value.get("defaultValue") {
+            let mut sink = SpanRecorder::disabled();
+            (
+                self.eval_node(default, &mut sink, 0),
+                Some(self.span(default)),
+            )
+        } else if nullable {
+            (Value::Null, None)
+        } else {
+            let location = Location::Span(Span::new(
+                self.file,
+                decl.key_start as usize,
+                decl.value.end as usize,
+            ));
+            self.diag(Diagnostic::warning(
+                "parameter-missing",
+                format!(
+                    "parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a parameter file or with --parameters)"
+                ),
+                location,
+            ));
+            let kind = if secure {
+                "secure parameter"
+            } else {
+                "parameter"
+            };
+            return Value::unknown(
+                format!("parameters('{name}')"),
+                format!("{kind} '{name}' has no default and no value"),
+            );
+        };
+        let at = origin
+            .map(Location::Span)
+            .unwrap_or(Location::Span(self.span(&decl.value)));
+        if secure {
+            collect_secrets(&value, &mut self.build.out.borrow_mut().secrets);
+        }
+        if !value.contains_unknown() {
+            if let Some(problem) = type_mismatch(&declared_type, &value, nullable) {
+                self.diag(Diagnostic::error(
+                    "parameter-type",
+                    format!("parameter '{name}' is declared as {declared_type} but {problem}"),
+                    at.clone(),
+                ));
+            }
+            if let Some(allowed) = decl.value.get("allowedValues").and_then(Node::as_array) {
+                let allowed: Vec<Value> = allowed.iter().map(Node::to_value).collect();
+                let ok = match &value {
+                    Value::Array(items) if declared_type == "array" => {
+                        items.iter().all(|i| allowed.contains(i))
+                    }
+                    Value::Null if nullable => true,
+                    v => allowed.contains(v),
+                };
+                if !ok {
+                    let shown = if secure {
+                        "a value".to_string()
+                    } else {
+                        value.to_string()
+                    };
+                    let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+                    self.diag(Diagnostic::error(
+                        "parameter-not-allowed",
+                        format!(
+                            "parameter '{name}' is {shown}, which is not one of its allowedValues: {}",
+                            list.join(", ")
+                        ),
+                        at,
+                    ));
+                }
+            }
+        }
+        value
+    }
+
+    // ---- variables --------------------------------------------------------
+
+    fn resolve_variable(&self, name: &str) -> Result<Value, String> {
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = self.vars.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        let vars = self
+            .section("variables")
+            .and_then(Node::as_members)
+            .ok_or_else(|| format!("the variable '{name}' is not declared in the template"))?;
+        if !self.vars_in_progress.borrow_mut().insert(key.clone()) {
+            return Err(format!("the variable '{name}' refers to itself"));
+        }
+        let result = if let Some(m) = vars.iter().find(|m| m.key.eq_ignore_ascii_case(name)) {
+            let mut sink = SpanRecorder::disabled();
+            Ok(self.eval_node(&m.value, &mut sink, 0))
+        } else {
+            // `copy` in the variables section declares array variables.
+            let copy = vars
+                .iter()
+                .find(|m| m.key.eq_ignore_ascii_case("copy"))
+                .and_then(|m| m.value.as_array())
+                .and_then(|loops| {
+                    loops.iter().find(|l| {
+                        l.get("name")
+                            .and_then(Node::as_str)
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    })
+                });
+            match copy {
+                Some(l) => {
+                    let mut sink = SpanRecorder::disabled();
+                    Ok(self.eval_copy_array(l, &mut sink, 0))
+                }
+                None => Err(format!(
+                    "the variable '{name}' is not declared in the template"
+                )),
+            }
+        };
+        self.vars_in_progress.borrow_mut().remove(&key);
+        if let Ok(v) = &result {
+            self.vars.borrow_mut().insert(key, v.clone());
+        }
+        result
+    }
+
+    // ---- values -----------------------------------------------------------
+
+    /// Evaluates a template JSON value: expressions in strings, `copy`
+    /// property loops in objects. Records spans into `sink`.
+    fn eval_node(&self, node: &Node, sink: &mut SpanRecorder, depth: usize) -> Value {
+        sink.record(self.span(node));
+        if depth > 256 {
+            self.error_at(
+                "depth-limit",
+                node,
+                "the value is nested deeper than 256 levels",
+            );
+            return Value::unknown("…", "nested too deeply");
+        }
+        match &node.kind {
+            NodeKind::String(s) => self.eval_string(s, node),
+            NodeKind::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        sink.push_index(i);
+                        let v = self.eval_node(item, sink, depth + 1);
+                        sink.pop();
+                        v
+                    })
+                    .collect(),
+            ),
+            NodeKind::Object(members) => {
+                let mut obj = Object::new();
+                for m in members {
+                    if m.key.eq_ignore_ascii_case("copy") {
+                        if let Some(loops) = m.value.as_array() {
+                            for l in loops {
+                                let Some(pname) = l.get("name").and_then(Node::as_str) else {
+                                    self.error_at(
+                                        "template-structure",
+                                        l,
+                                        "a property copy loop needs a `name`",
+                                    );
+                                    continue;
+                                };
+                                sink.push_key(pname);
+                                let v = self.eval_copy_array(l, sink, depth + 1);
+                                sink.pop();
+                                obj.insert(pname.to_string(), v);
+                            }
+                            continue;
+                        }
+                    }
+                    // Property names may be expressions too.
+                    let key = if expr::is_expression(&m.key) {
+                        let key_node = Node {
+                            kind: NodeKind::String(m.key.clone()),
+                            start: m.key_start,
+                            end: m.key_start + m.key.len() as u32 + 2,
+                        };
+                        match self.eval_string(&m.key, &key_node) {
+                            Value::String(k) => k,
+                            Value::Unknown(u) => format!(
+                                "[{}]",
+                                u.expr.trim_start_matches('[').trim_end_matches(']')
+                            ),
+                            other => other.to_string(),
+                        }
+                    } else {
+                        expr::unescape_literal(&m.key).into_owned()
+                    };
+                    sink.push_key(&key);
+                    let v = self.eval_node(&m.value, sink, depth + 1);
+                    sink.pop();
+                    obj.insert(key, v);
+                }
+                Value::Object(obj)
+            }
+            _ => node.to_value(),
+        }
+    }
+
+    /// A `{name, count, input}` loop: the array of `input` for each index.
+    fn eval_copy_array(&self, l: &Node, sink: &mut SpanRecorder, depth: usize) -> Value {
+        let name = l
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        let Some(input) = l.get("input") else {
+            self.error_at(
+                "template-structure",
+                l,
+                format!("the copy loop '{name}' needs an `input`"),
+            );
+            return Value::Array(vec![]);
+        };
+        let count = match self.copy_count(l) {
+            Some(c) => c,
+            None => return Value::unknown(format!("copy '{name}'"), "the loop count is not known"),
+        };
+        let mut items = Vec::with_capacity(count as usize);
+        for i in 0..count {
+            self.copy_stack
+                .borrow_mut()
+                .push((name.to_ascii_lowercase(), i));
+            sink.push_index(i as usize);
+            items.push(self.eval_node(input, sink, depth + 1));
+            sink.pop();
+            self.copy_stack.borrow_mut().pop();
+        }
+        Value::Array(items)
+    }
+
+    /// The count of a copy loop, capped at the limit; `None` when unknown.
+    fn copy_count(&self, l: &Node) -> Option<i64> {
+        let count_node = l.get("count");
+        let count = match count_node {
+            Some(n) => self.eval_node(n, &mut SpanRecorder::disabled(), 0),
+            None => {
+                self.error_at("template-structure", l, "a copy loop needs a `count`");
+                return Some(0);
+            }
+        };
+        let node = count_node.unwrap_or(l);
+        match count {
+            Value::Int(c) if c < 0 => {
+                self.error_at(
+                    "copy-limit",
+                    node,
+                    format!("the copy count {c} is negative"),
+                );
+                Some(0)
+            }
+            Value::Int(c) if c > self.build.limits.max_copy => {
+                self.error_at(
+                    "copy-limit",
+                    node,
+                    format!(
+                        "the copy count {c} is above ARM's limit of {}; only the first {} copies were read",
+                        self.build.limits.max_copy, self.build.limits.max_copy
+                    ),
+                );
+                Some(self.build.limits.max_copy)
+            }
+            Value::Int(c) => Some(c),
+            Value::Unknown(_) => None,
+            other => {
+                self.error_at(
+                    "expression",
+                    node,
+                    format!(
+                        "the copy count must be an integer, found {}",
+                        other.type_name()
+                    ),
+                );
+                Some(0)
+            }
+        }
+    }
+
+    fn eval_string(&self, s: &str, node: &Node) -> Value {
+        if !expr::is_expression(s) {
+            return Value::String(expr::unescape_literal(s).into_owned());
+        }
+        match expr::eval_str(s, self) {
+            Ok(v) => v,
+            Err(e) => {
+                // +1 for the opening quote of the JSON string.
+                let start = node.start as usize + 1 + e.offset;
+                let span = Span::new(self.file, start, start + e.len.max(1));
+                self.diag(Diagnostic::error(
+                    "expression",
+                    format!("{} in `{}`", e.message, abbreviate(s)),
+                    Location::Span(span),
+                ));
+                Value::unknown(
+                    s,
+                    format!("the expression could not be evaluated: {}", e.message),
+                )
+            }
+        }
+    }
+
+    // ---- resources ----------------------------------------------------------
+
+    fn eval_resources_section(&self, parent: Option<&Parent>) {
+        let Some(resources) = self.section("resources") else {
+            return;
+        };
+        self.eval_resource_list(resources, parent);
+    }
+
+    fn eval_resource_list(&self, resources: &'t Node, parent: Option<&Parent>) {
+        match &resources.kind {
+            NodeKind::Array(items) => {
+                for r in items {
+                    self.eval_resource(r, None, parent);
+                }
+            }
+            NodeKind::Object(members) => {
+                for m in members {
+                    self.eval_resource(&m.value, Some(&m.key), parent);
+                }
+            }
+            _ => self.error_at(
+                "template-structure",
+                resources,
+                format!(
+                    "`resources` must be an array or an object, found {}",
+                    resources.kind_name()
+                ),
+            ),
+        }
+    }
+
+    fn eval_resource(&self, node: &'t Node, symbol: Option<&str>, parent: Option<&Parent>) {
+        if !node.is_object() {
+            self.error_at(
+                "template-structure",
+                node,
+                format!("a resource must be an object, found {}", node.kind_name()),
+            );
+            return;
+        }
+        match node.get("copy") {
+            Some(copy) if copy.is_object() => {
+                let name = copy
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                match self.copy_count(copy) {
+                    Some(count) => {
+                        for i in 0..count {
+                            self.copy_stack
+                                .borrow_mut()
+                                .push((name.to_ascii_lowercase(), i));
+                            let sym = symbol.map(|s| format!("{s}[{i}]"));
+                            self.eval_resource_instance(node, sym.as_deref(), parent, None);
+                            self.copy_stack.borrow_mut().pop();
+                        }
+                    }
+                    None => {
+                        // Unknown count: read one instance so its settings are
+                        // checked; whether any is deployed is unknown.
+                        self.copy_stack
+                            .borrow_mut()
+                            .push((name.to_ascii_lowercase(), 0));
+                        let sym = symbol.map(|s| format!("{s}[0]"));
+                        self.eval_resource_instance(
+                            node,
+                            sym.as_deref(),
+                            parent,
+                            Some(format!("copy '{name}' count")),
+                        );
+                        self.copy_stack.borrow_mut().pop();
+                    }
+                }
+            }
+            _ => self.eval_resource_instance(node, symbol, parent, None),
+        }
+    }
+
+    fn take_resource_slot(&self, node: &Node) -> bool {
+        let mut count = self.build.count.borrow_mut();
+        if *count >= self.build.limits.max_resources {
+            if !*self.build.limit_reported.borrow() {
+                *self.build.limit_reported.borrow_mut() = true;
+                self.error_at(
+                    "resource-limit",
+                    node,
+                    format!(
+                        "the deployment has more than {} resources; the rest were not read",
+                        self.build.limits.max_resources
+                    ),
+                );
+            }
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    fn eval_resource_instance(
+        &self,
+        node: &'t Node,
+        symbol: Option<&str>,
+        parent: Option<&Parent>,
+        unknown_condition: Option<String>,
+    ) {
+        let mut deployed = match unknown_condition {
+            Some(expr) => Deployed::Unknown { expr },
+            None => parent.map(|p| p.deployed.clone()).unwrap_or(Deployed::Yes),
+        };
+        if let Some(cond) = node.get("condition") {
+            match self.eval_node(cond, &mut SpanRecorder::disabled(), 0) {
+                Value::Bool(false) => return,
+                Value::Bool(true) => {}
+                Value::Unknown(u) => {
+                    deployed = Deployed::Unknown {
+                        expr: u.expr.clone(),
+                    }
+                }
+                other => {
+                    self.error_at(
+                        "expression",
+                        cond,
+                        format!("a condition must be a bool, found {}", other.type_name()),
+                    );
+                }
+            }
+        }
+        if !self.take_resource_slot(node) {
+            return;
+        }
+        let ty = node
+            .get("type")
+            .map(|t| self.eval_node(t, &mut SpanRecorder::disabled(), 0));
+        let Some(Value::String(ty)) = ty else {
+            self.error_at(
+                "template-structure",
+                node,
+                "a resource needs a string `type`",
+            );
+            return;
+        };
+        let name = match node.get("name") {
+            Some(n) => match self.eval_node(n, &mut SpanRecorder::disabled(), 0) {
+                Value::String(s) => s,
+                Value::Unknown(u) => {
+                    format!("[{}]", u.expr.trim_start_matches('[').trim_end_matches(']'))
+                }
+                other => {
+                    self.error_at(
+                        "template-structure",
+                        n,
+                        format!(
+                            "a resource name must be a string, found {}",
+                            other.type_name()
+                        ),
+                    );
+                    return;
+                }
+            },
+            None => {
+                self.error_at("template-structure", node, "a resource needs a `name`");
+                return;
+            }
+        };
+        let (full_type, full_name) = compose_type_and_name(&ty, &name, parent);
+        let existing = matches!(
+            node.get("existing").map(|n| &n.kind),
+            Some(NodeKind::Bool(true))
+        );
+
+        // Where the resource lives: its scope, resource group or subscription.
+        let scope_id = match node.get("scope") {
+            Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
+                Value::String(s) => Some(self.resolve_scope(&s)),
+                Value::Unknown(u) => Some(u.expr.clone()),
+                _ => None,
+            },
+            None => None,
+        };
+        let (full_type, full_name, scope_id) =
+            split_provider_extension(&full_type, &full_name, scope_id, &self.context);
+        let container = scope_id.clone().unwrap_or_else(|| self.context_scope_id());
+        let id = model::resource_id(&container, &full_type, &full_name);
+
+        if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") && !existing {
+            self.eval_nested_deployment(node, &id, &full_name, symbol, &deployed);
+            return;
+        }
+
+        let mut sink = SpanRecorder::new();
+        let mut body = Object::new();
+        body.insert("type".into(), Value::String(full_type.clone()));
+        body.insert("name".into(), Value::String(full_name.clone()));
+        const META: &[&str] = &[
+            "type",
+            "name",
+            "copy",
+            "condition",
+            "dependsOn",
+            "resources",
+            "comments",
+            "existing",
+            "scope",
+            "metadata",
+            "batchSize",
+            "decorators",
+        ];
+        for m in node.as_members().unwrap_or(&[]) {
+            if META.iter().any(|k| k.eq_ignore_ascii_case(&m.key)) {
+                continue;
+            }
+            sink.push_key(&m.key);
+            let v = self.eval_node(&m.value, &mut sink, 0);
+            sink.pop();
+            body.insert(m.key.clone(), v);
+        }
+        let api_version = body
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let parent_id = parent.map(|p| p.id.clone()).or_else(|| {
+            if scope_id.is_none() {
+                model::parent_id(&id)
+            } else {
+                None
+            }
+        });
+        let resource = Resource {
+            id: id.clone(),
+            resource_type: full_type.clone(),
+            name: full_name.clone(),
+            api_version,
+            body: Value::Object(body),
+            parent_id,
+            scope_id,
+            existing,
+            deployed: deployed.clone(),
+            span: self.span(node),
+            symbol: symbol.map(str::to_string),
+            spans: sink.into_map(),
+            format: "arm",
+            deployment: 0,
+        };
+        self.build.out.borrow_mut().resources.push(resource);
+
+        if let Some(children) = node.get("resources") {
+            let me = Parent {
+                id,
+                full_type,
+                full_name,
+                deployed,
+            };
+            self.eval_resource_list(children, Some(&me));
+        }
+    }
+
+    /// The id of what this template deploys into.
+    fn context_scope_id(&self) -> String {
+        match self.context.scope {
+            TargetScope::ResourceGroup => format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                self.context.subscription_id, self.context.resource_group
+            ),
+            TargetScope::Subscription => format!("/subscriptions/{}", self.context.subscription_id),
+            TargetScope::ManagementGroup => format!(
+                "/providers/Microsoft.Management/managementGroups/{}",
+                self.context.management_group.as_deref().unwrap_or("mg")
+            ),
+            TargetScope::Tenant => String::new(),
+        }
+    }
+
+    /// A `scope` value: a resource id, or (language version 2.0) a symbolic
+    /// name of a resource in the same template.
+    fn resolve_scope(&self, s: &str) -> String {
+        if s.starts_with('/') {
+            return s.to_string();
+        }
+        if let Some(resources) = self.section("resources").and_then(Node::as_members) {
+            if let Some(m) = resources.iter().find(|m| m.key == s) {
+                let sink = &mut SpanRecorder::disabled();
+                if let (Some(Value::String(t)), Some(Value::String(n))) = (
+                    m.value.get("type").map(|t| self.eval_node(t, sink, 0)),
+                    m.value.get("name").map(|n| self.eval_node(n, sink, 0)),
+                ) {
+                    return model::resource_id(&self.context_scope_id(), &t, &n);
+                }
+            }
+        }
+        s.to_string()
+    }
+
+    // ---- nested deployments ---------------------------------------------------
+
+    fn eval_nested_deployment(
+        &self,
+        node: &'t Node,
+        id: &str,
+        name: &str,
+        symbol: Option<&str>,
+        deployed: &Deployed,
+    ) {
+        // The deployment itself is a resource Azure holds; keep it small.
+        let mut body = Object::new();
+        body.insert("type".into(), Value::str("Microsoft.Resources/deployments"));
+        body.insert("name".into(), Value::str(name));
+        self.build.out.borrow_mut().resources.push(Resource {
+            id: id.to_string(),
+            resource_type: "Microsoft.Resources/deployments".into(),
+            name: name.to_string(),
+            api_version: node
+                .get("apiVersion")
+                .and_then(Node::as_str)
+                .map(str::to_string),
+            body: Value::Object(body),
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: deployed.clone(),
+            span: self.span(node),
+            symbol: symbol.map(str::to_string),
+            spans: BTreeMap::new(),
+            format: "arm",
+            deployment: 0,
+        });
+
+        if self.depth + 1 > self.build.limits.max_depth {
+            self.error_at(
+                "depth-limit",
+                node,
+                format!(
+                    "nested deployments are nested deeper than {}; '{name}' was not read",
+                    self.build.limits.max_depth
+                ),
+            );
+            return;
+        }
+        let Some(props) = node.get("properties") else {
+            return;
+        };
+        // The target scope of the nested deployment.
+        let mut context = self.context.clone();
+        context.deployment_name = name.to_string();
+        let sink = &mut SpanRecorder::disabled();
+        if let Some(Value::String(rg)) = node
+            .get("resourceGroup")
+            .map(|n| self.eval_node(n, sink, 0))
+        {
+            context.resource_group = rg;
+            context.scope = TargetScope::ResourceGroup;
+        }
+        if let Some(Value::String(sub)) = node
+            .get("subscriptionId")
+            .map(|n| self.eval_node(n, sink, 0))
+        {
+            context.subscription_id = sub;
+            if node.get("resourceGroup").is_none() {
+                context.scope = TargetScope::Subscription;
+            }
+        }
+
+        let inner_scope = props
+            .get("expressionEvaluationOptions")
+            .and_then(|o| o.get("scope"))
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+
+        // The template: inline, or linked by relative path.
+        if let Some(t) = props.get("template") {
+            if !t.is_object() {
+                self.error_at(
+                    "template-structure",
+                    t,
+                    "a nested template must be an object",
+                );
+                return;
+            }
+            if inner_scope {
+                let supplied = self.nested_parameters(props);
+                self.eval_child_template(self.file, t, supplied, context);
+            } else {
+                // Outer scope: the nested template's expressions see this
+                // template's parameters and variables.
+                if let Some(resources) = t.get("resources") {
+                    self.eval_resource_list(resources, None);
+                }
+            }
+        } else if let Some(link) = props.get("templateLink") {
+            // A linked template always has its own scope.
+            if let Some((file, linked)) = self.load_linked_template(link) {
+                let supplied = self.nested_parameters(props);
+                self.eval_child_template(file, &linked, supplied, context);
+            }
+        }
+    }
+
+    /// The `parameters` of a nested deployment, evaluated in this scope.
+    fn nested_parameters(&self, props: &Node) -> Vec<(String, Supplied)> {
+        let mut supplied = Vec::new();
+        for m in props
+            .get("parameters")
+            .and_then(Node::as_members)
+            .unwrap_or(&[])
+        {
+            let span = Some(self.span(&m.value));
+            if let Some(v) = m.value.get("value") {
+                let value = self.eval_node(v, &mut SpanRecorder::disabled(), 0);
+                supplied.push((m.key.clone(), Supplied { value, span }));
+            } else if m.value.get("reference").is_some() {
+                let value = Value::unknown(
+                    format!("Key Vault reference for '{}'", m.key),
+                    "a Key Vault reference is resolved at deployment",
+                );
+                supplied.push((m.key.clone(), Supplied { value, span }));
+            }
+        }
+        supplied
+    }
+
+    /// Evaluates a nested or linked template in a scope of its own.
+    fn eval_child_template(
+        &self,
+        file: FileId,
+        template: &Node,
+        supplied: Vec<(String, Supplied)>,
+        context: DeploymentContext,
+    ) {
+        let child = Scope::new(
+            self.build,
+            file,
+            template,
+            supplied,
+            context,
+            self.depth + 1,
+        );
+        child.check_parameters();
+        child.eval_resources_section(None);
+        for d in child.diags.into_inner() {
+            self.diag(d);
+        }
+    }
+
+    /// Loads a `templateLink` by relative path from inside the scanned tree.
+    fn load_linked_template(&self, link: &Node) -> Option<(FileId, Node)> {
+        let sink = &mut SpanRecorder::disabled();
+        let rel = link.get("relativePath").map(|n| self.eval_node(n, sink, 0));
+        let Some(Value::String(rel)) = rel else {
+            let what = if link.get("uri").is_some() {
+                "a remote templateLink.uri is never fetched"
+            } else if link.get("id").is_some() {
+                "a template spec (templateLink.id) is never fetched"
+            } else {
+                "the templateLink has no relativePath that can be read"
+            };
+            self.diag(Diagnostic::warning(
+                "template-link",
+                format!("{what}; the resources it deploys are not checked"),
+                Location::Span(self.span(link)),
+            ));
+            return None;
+        };
+        let base = self
+            .build
+            .sources
+            .get(self.file)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = normalize_path(&base.join(&rel));
+        if let Some(root) = &self.build.root_dir {
+            let root = normalize_path(root);
+            let escapes = path.components().next() == Some(std::path::Component::ParentDir)
+                && root.components().next() != Some(std::path::Component::ParentDir);
+            if escapes || !path.starts_with(&root) {
+                self.diag(Diagnostic::warning(
+                    "template-link",
+                    format!("the linked template '{rel}' is outside the scanned folder and was not read"),
+                    Location::Span(self.span(link)),
+                ));
+                return None;
+            }
+        }
+        self.build.out.borrow_mut().linked_files.push(path.clone());
+        if let Some(id) = self.build.sources.find(&path) {
+            // Discovery already read it; parse it again here (cheap, and it
+            // keeps the node borrow local to this build).
+            let text = &self.build.sources.get(id).text;
+            return match json::parse(text) {
+                Ok(node) => Some((id, node)),
+                Err(_) => None, // its own scan reports the syntax error
+            };
+        }
+        self.diag(Diagnostic::warning(
+            "template-link",
+            format!("the linked template '{rel}' was not found in the scanned files"),
+            Location::Span(self.span(link)),
+        ));
+        None
+    }
+}
+
+/// The parent of a nested child resource.
+struct Parent {
+    id: String,
+    full_type: String,
+    full_name: String,
+    deployed: Deployed,
+}
+
+impl ExprEnv for Scope<'_, '_> {
+    fn parameter(&self, name: &str) -> Result<Value, String> {
+        self.resolve_parameter(name)
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        self.resolve_variable(name)
+    }
+
+    fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, String> {
+        let stack = self.copy_stack.borrow();
+        match loop_name {
+            None => stack
+                .last()
+                .map(|(_, i)| *i)
+                .ok_or_else(|| "copyIndex() is only allowed inside a copy loop".to_string()),
+            Some(n) => stack
+                .iter()
+                .rev()
+                .find(|(l, _)| l.eq_ignore_ascii_case(n))
+                .map(|(_, i)| *i)
+                .ok_or_else(|| format!("there is no copy loop named '{n}' here")),
+        }
+    }
+
+    fn context(&self) -> &DeploymentContext {
+        &self.context
+    }
+
+    fn reference(&self, target: &Value, _api_version: Option<&Value>, full: bool) -> Value {
+        let shown = match target {
+            Value::String(s) => format!("'{s}'"),
+            other => other.to_string(),
+        };
+        let f = if full { ", 'Full'" } else { "" };
+        Value::unknown(
+            format!("reference({shown}{f})"),
+            "a runtime property of a deployed resource",
+        )
+    }
+
+    fn user_function(
+        &self,
+        namespace: &str,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Option<Result<Value, String>> {
+        let functions = self.section("functions")?.as_array()?;
+        let ns = functions.iter().find(|f| {
+            f.get("namespace")
+                .and_then(Node::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(namespace))
+        })?;
+        let member = ns.get("members")?.member(name)?;
+        let def = &member.value;
+        let params: Vec<&str> = def
+            .get("parameters")
+            .and_then(Node::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|p| p.get("name").and_then(Node::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if params.len() != args.len() {
+            return Some(Err(format!(
+                "the function '{namespace}.{name}' takes {} argument(s), {} given",
+                params.len(),
+                args.len()
+            )));
+        }
+        let Some(output) = def.get("output").and_then(|o| o.get("value")) else {
+            return Some(Err(format!(
+                "the function '{namespace}.{name}' has no output value"
+            )));
+        };
+        let env = FunctionScope {
+            outer: self,
+            params: params.into_iter().map(str::to_string).zip(args).collect(),
+        };
+        Some(Ok(env.eval(output)))
+    }
+}
+
+/// The scope inside a user-defined function: only its own parameters.
+struct FunctionScope<'s, 'b, 't> {
+    outer: &'s Scope<'b, 't>,
+    params: Vec<(String, Value)>,
+}
+
+impl FunctionScope<'_, '_, '_> {
+    fn eval(&self, node: &Node) -> Value {
+        match &node.kind {
+            NodeKind::String(s) if expr::is_expression(s) => match expr::eval_str(s, self) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.outer.error_at(
+                        "expression",
+                        node,
+                        format!("{} in `{}`", e.message, abbreviate(s)),
+                    );
+                    Value::unknown(s.as_str(), e.message)
+                }
+            },
+            NodeKind::String(s) => Value::String(expr::unescape_literal(s).into_owned()),
+            NodeKind::Array(items) => Value::Array(items.iter().map(|i| self.eval(i)).collect()),
+            NodeKind::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), self.eval(&m.value)))
+                    .collect(),
+            ),
+            _ => node.to_value(),
+        }
+    }
+}
+
+impl ExprEnv for FunctionScope<'_, '_, '_> {
+    fn parameter(&self, name: &str) -> Result<Value, String> {
+        self.params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("the function has no parameter '{name}'"))
+    }
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        Err(format!(
+            "variables('{name}') cannot be used inside a user-defined function"
+        ))
+    }
+    fn copy_index(&self, _: Option<&str>) -> Result<i64, String> {
+        Err("copyIndex() cannot be used inside a user-defined function".into())
+    }
+    fn context(&self) -> &DeploymentContext {
+        &self.outer.context
+    }
+    fn reference(&self, _: &Value, _: Option<&Value>, _: bool) -> Value {
+        Value::unknown(
+            "reference()",
+            "reference() cannot be used inside a user-defined function",
+        )
+    }
+    fn user_function(
+        &self,
+        namespace: &str,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Option<Result<Value, String>> {
+        self.outer.user_function(namespace, name, args)
+    }
+}
+
+/// Full type and name of a resource, composed with its parent's for a nested child.
+fn compose_type_and_name(ty: &str, name: &str, parent: Option<&Parent>) -> (String, String) {
+    match parent {
+        None => (ty.to_string(), name.to_string()),
+        Some(p) => {
+            // A nested child may give its type fully qualified.
+            let qualified = ty.split('/').next().is_some_and(|ns| ns.contains('.'));
+            if qualified {
+                let full_name = if name.matches('/').count() + 1 == ty.matches('/').count() {
+                    name.to_string()
+                } else {
+                    format!("{}/{}", p.full_name, name)
+                };
+                (ty.to_string(), full_name)
+            } else {
+                (
+                    format!("{}/{}", p.full_type, ty),
+                    format!("{}/{}", p.full_name, name),
+                )
+            }
+        }
+    }
+}
+
+/// The older extension-resource form: type `Microsoft.X/t/providers/Microsoft.Y/u`
+/// with name `n/Microsoft.Y/m` deploys `Microsoft.Y/u` named `m` on `Microsoft.X/t/n`.
+fn split_provider_extension(
+    full_type: &str,
+    full_name: &str,
+    scope_id: Option<String>,
+    ctx: &DeploymentContext,
+) -> (String, String, Option<String>) {
+    let lower = full_type.to_ascii_lowercase();
+    if let Some(idx) = lower.find("/providers/") {
+        let target_type = &full_type[..idx];
+        let ext_type = &full_type[idx + "/providers/".len()..];
+        let target_segments = target_type.matches('/').count();
+        let names: Vec<&str> = full_name.split('/').collect();
+        if names.len() > target_segments + 1 {
+            let target_name = names[..target_segments].join("/");
+            let ext_name = names[target_segments + 1..].join("/");
+            let rg_scope = format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                ctx.subscription_id, ctx.resource_group
+            );
+            let target_id = model::resource_id(&rg_scope, target_type, &target_name);
+            return (ext_type.to_string(), ext_name, Some(target_id));
+        }
+    }
+    (full_type.to_string(), full_name.to_string(), scope_id)
+}
+
+pub use aml_model::source::normalize_path;
+
+/// Describes how a parameter value fails its declared type, if it does.
+fn type_mismatch(declared: &str, v: &Value, nullable: bool) -> Option<String> {
+    if matches!(v, Value::Null) && nullable {
+        return None;
+    }
+    let ok = match declared {
+        "string" | "securestring" => matches!(v, Value::String(_)),
+        "int" => matches!(v, Value::Int(_)),
+        "bool" => matches!(v, Value::Bool(_)),
+        "object" | "secureobject" => matches!(v, Value::Object(_)),
+        "array" => matches!(v, Value::Array(_)),
+        _ => true,
+    };
+    (!ok).then(|| format!("its value is {}", describe_type(v)))
+}
+
+fn describe_type(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Bool(_) => "a bool",
+        Value::Object(_) => "an object",
+        Value::Array(_) => "an array",
+        Value::Null => "null",
+        Value::Unknown(_) => "unknown",
+    }
+}
+
+/// True for a default value that holds a secret written as a literal: a
+/// non-empty string that is not an expression, or an object or array with
+/// such a string inside.
+fn is_literal_secret(node: &Node) -> bool {
+    fn walk(node: &Node, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        match &node.kind {
+            NodeKind::String(s) => !s.is_empty() && (!s.starts_with('[') || s.starts_with("[[")),
+            NodeKind::Array(items) => items.iter().any(|i| walk(i, depth + 1)),
+            NodeKind::Object(members) => members.iter().any(|m| walk(&m.value, depth + 1)),
+            _ => false,
+        }
+    }
+    walk(node, 0)
+}
+
+/// Adds every string inside a secure value to the secrets to redact.
+fn collect_secrets(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.len() >= 4 && !out.contains(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|i| collect_secrets(i, out)),
+        Value::Object(o) => o.values().for_each(|i| collect_secrets(i, out)),
+        _ => {}
+    }
+}
+
+fn abbreviate(s: &str) -> String {
+    if s.chars().count() <= 120 {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(117).collect();
+        format!("{head}...")
+    }
+}

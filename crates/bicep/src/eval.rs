@@ -1,0 +1,1932 @@
+//! Evaluation of a parsed Bicep file into model resources.
+//!
+//! Symbols (parameters, variables, resources, modules) are evaluated lazily
+//! and memoised, so declaration order does not matter and a cycle gives an
+//! unknown and a diagnostic instead of a hang. Functions come from the shared
+//! library ([`aml_arm::functions`]); Bicep-only ones (`any`, `loadTextContent`,
+//! ...) are here. Resource and module references (`ws.id`,
+//! `ws.properties.x`, `mod.outputs.y`) resolve from the declarations; what
+//! only exists at deployment (a principal id, a key) is [`Value::Unknown`].
+
+use super::ast::*;
+use super::modules::{self, ModuleSource};
+use aml_arm::expr::{DeploymentContext, ExprEnv, TargetScope};
+use aml_arm::functions::{self, lambda};
+use aml_model::context::Limits;
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::model::{self, Deployed, Resource, SpanRecorder};
+use aml_model::source::{FileId, SourceMap, Span};
+use aml_model::value::{Object, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Parsed Bicep files by normalised path.
+pub type Parsed = HashMap<PathBuf, (FileId, Arc<File>)>;
+
+/// What one entry point's evaluation produced.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub secrets: Vec<String>,
+    /// `@secure()` parameters whose default is a literal: name and the span
+    /// of the default (AMLB-IM8-004).
+    pub secure_defaults: Vec<(String, Span)>,
+}
+
+/// State shared by every file of one deployment.
+pub struct Session<'a> {
+    pub sources: &'a SourceMap,
+    pub parsed: &'a Parsed,
+    pub root_dir: Option<PathBuf>,
+    pub limits: Limits,
+    out: RefCell<Evaluated>,
+    count: Cell<usize>,
+    limit_reported: Cell<bool>,
+    module_stack: RefCell<Vec<PathBuf>>,
+    work: Cell<u64>,
+    /// Resource ids passed to registry modules that are not restored, with
+    /// the module reference: what those modules attach to them is unknown.
+    touched: RefCell<Vec<(String, String)>>,
+}
+
+/// Evaluation steps allowed per deployment (expressions, loop iterations).
+const WORK_BUDGET: u64 = 20_000_000;
+
+impl<'a> Session<'a> {
+    pub fn new(
+        sources: &'a SourceMap,
+        parsed: &'a Parsed,
+        root_dir: Option<&Path>,
+        limits: Limits,
+    ) -> Self {
+        Session {
+            sources,
+            parsed,
+            root_dir: root_dir.map(Path::to_path_buf),
+            limits,
+            out: RefCell::new(Evaluated::default()),
+            count: Cell::new(0),
+            limit_reported: Cell::new(false),
+            module_stack: RefCell::new(Vec::new()),
+            work: Cell::new(0),
+            touched: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn diag(&self, d: Diagnostic) {
+        let mut out = self.out.borrow_mut();
+        if !out.diagnostics.contains(&d) && out.diagnostics.len() < 10_000 {
+            out.diagnostics.push(d);
+        }
+    }
+
+    /// Evaluates an entry file with parameter values; returns everything met.
+    pub fn evaluate_entry(
+        self,
+        file: FileId,
+        ast: &File,
+        supplied: HashMap<String, (Value, Option<Span>)>,
+        context: DeploymentContext,
+    ) -> Evaluated {
+        let path = self.sources.get(file).path.clone();
+        self.module_stack
+            .borrow_mut()
+            .push(aml_model::source::normalize_path(&path));
+        let scope = Scope::new(&self, file, ast, supplied, context, 0, Deployed::Yes);
+        let resources = scope.run();
+        let mut out = self.out.into_inner();
+        // The same resource deployed twice (a module loop over a fixed name)
+        // is one resource in Azure.
+        let touched = self.touched.take();
+        let mut resources = resources;
+        for r in resources.iter_mut().filter(|r| !r.existing) {
+            if let Some((_, module)) = touched
+                .iter()
+                .find(|(id, _)| id.eq_ignore_ascii_case(&r.id))
+            {
+                mark_attachments_unknown(r, module);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.resources = resources
+            .into_iter()
+            .filter(|r| seen.insert(r.id.to_ascii_lowercase()))
+            .collect();
+        out
+    }
+}
+
+/// A resolved symbol's evaluation state.
+#[derive(Clone)]
+enum Slot {
+    InProgress,
+    Done(Value),
+}
+
+/// One resource instance.
+struct Instance {
+    resource: Resource,
+    /// The reference value (`ws` in expressions).
+    reference: Value,
+    /// Whether the instance is deployed (false when a condition is false).
+    emitted: bool,
+}
+
+/// A parent for nested resources.
+#[derive(Clone)]
+struct ParentRef {
+    full_type: String,
+    full_name: String,
+    id: String,
+    deployed: Deployed,
+}
+
+/// The evaluation scope of one file (an entry, or one module instance).
+pub struct Scope<'s, 'a> {
+    s: &'s Session<'a>,
+    file: FileId,
+    ast: &'s File,
+    text: Arc<aml_model::source::SourceFile>,
+    supplied: HashMap<String, (Value, Option<Span>)>,
+    context: DeploymentContext,
+    depth: usize,
+    base_deployed: Deployed,
+    slots: RefCell<HashMap<String, Slot>>,
+    /// Resource and module instances by declaration index, for output order.
+    produced: RefCell<BTreeMap<usize, Vec<Resource>>>,
+    /// Resource instances memoised by symbol path (`a`, `a::b`).
+    instances: RefCell<HashMap<String, Arc<Vec<Instance>>>>,
+    locals: RefCell<Vec<(String, Value)>>,
+    /// Nested resource declarations by symbol path, with their parent path.
+    nested: HashMap<String, (&'s Decl, String)>,
+}
+
+fn span_of(file: FileId, sp: Sp) -> Span {
+    Span::new(file, sp.start, sp.end)
+}
+
+impl<'s, 'a> Scope<'s, 'a> {
+    fn new(
+        s: &'s Session<'a>,
+        file: FileId,
+        ast: &'s File,
+        supplied: HashMap<String, (Value, Option<Span>)>,
+        context: DeploymentContext,
+        depth: usize,
+        base_deployed: Deployed,
+    ) -> Self {
+        let mut nested = HashMap::new();
+        for d in &ast.decls {
+            if let (DeclKind::Resource { name, body, .. }, true) = (&d.kind, true) {
+                collect_nested(name, body, &mut nested, 0);
+            }
+        }
+        let mut context = context;
+        for d in &ast.decls {
+            if let DeclKind::TargetScope(e) = &d.kind {
+                if let ExprKind::Str(p) = &e.kind {
+                    if let [Piece::Lit(s)] = p.as_slice() {
+                        context.scope = match s.as_str() {
+                            "subscription" => TargetScope::Subscription,
+                            "managementGroup" => TargetScope::ManagementGroup,
+                            "tenant" => TargetScope::Tenant,
+                            _ => TargetScope::ResourceGroup,
+                        };
+                    }
+                }
+            }
+        }
+        Scope {
+            s,
+            file,
+            ast,
+            text: s.sources.get(file).clone(),
+            supplied,
+            context,
+            depth,
+            base_deployed,
+            slots: RefCell::new(HashMap::new()),
+            produced: RefCell::new(BTreeMap::new()),
+            instances: RefCell::new(HashMap::new()),
+            locals: RefCell::new(Vec::new()),
+            nested,
+        }
+    }
+
+    fn span(&self, sp: Sp) -> Span {
+        span_of(self.file, sp)
+    }
+
+    fn src(&self, sp: Sp) -> &str {
+        self.text.text.get(sp.start..sp.end).unwrap_or("")
+    }
+
+    fn error(&self, code: &'static str, sp: Sp, message: impl Into<String>) {
+        self.s.diag(Diagnostic::error(
+            code,
+            message,
+            Location::Span(self.span(sp)),
+        ));
+    }
+
+    fn warn(&self, code: &'static str, sp: Sp, message: impl Into<String>) {
+        self.s.diag(Diagnostic::warning(
+            code,
+            message,
+            Location::Span(self.span(sp)),
+        ));
+    }
+
+    fn unknown(&self, sp: Sp, reason: impl Into<String>) -> Value {
+        Value::unknown(abbreviate(self.src(sp)), reason)
+    }
+
+    fn decl(&self, name: &str) -> Option<(usize, &'s Decl)> {
+        self.ast.decls.iter().enumerate().find(|(_, d)| {
+            d.name() == Some(name)
+                && !matches!(d.kind, DeclKind::Output { .. } | DeclKind::Type { .. })
+        })
+    }
+
+    /// Evaluates every resource and module; returns the resources in declaration order.
+    fn run(&self) -> Vec<Resource> {
+        self.check_supplied();
+        for (i, d) in self.ast.decls.iter().enumerate() {
+            match &d.kind {
+                DeclKind::Resource { name, .. } => {
+                    let insts = self.resource_instances(name);
+                    let mut list = Vec::new();
+                    self.flatten_emitted(name, &insts, &mut list);
+                    self.produced.borrow_mut().insert(i, list);
+                }
+                DeclKind::Module { name, .. } => {
+                    self.symbol(name, d.name_span);
+                }
+                _ => {}
+            }
+        }
+        self.produced.take().into_values().flatten().collect()
+    }
+
+    /// The instances of a resource and of the resources nested in it.
+    fn flatten_emitted(&self, path: &str, insts: &Arc<Vec<Instance>>, out: &mut Vec<Resource>) {
+        for i in insts.iter().filter(|i| i.emitted) {
+            out.push(i.resource.clone());
+        }
+        let prefix = format!("{path}::");
+        let mut children: Vec<(&String, &(&Decl, String))> = self
+            .nested
+            .iter()
+            .filter(|(k, (_, parent))| k.starts_with(&prefix) && parent == path)
+            .collect();
+        children.sort_by_key(|(_, (d, _))| d.span.start);
+        for (child, _) in children {
+            let ci = self.resource_instances(child);
+            self.flatten_emitted(child, &ci, out);
+        }
+    }
+
+    fn check_supplied(&self) {
+        for (name, (_, span)) in &self.supplied {
+            let declared = self.ast.decls.iter().any(|d| matches!(&d.kind, DeclKind::Param { name: n, .. } if n.eq_ignore_ascii_case(name)));
+            if !declared && self.depth == 0 {
+                self.s.diag(Diagnostic::warning(
+                    "parameter-unknown",
+                    format!("a value is given for '{name}', which the template does not declare"),
+                    span.map(Location::Span).unwrap_or(Location::None),
+                ));
+            }
+        }
+    }
+
+    fn tick(&self) -> bool {
+        let w = self.s.work.get() + 1;
+        self.s.work.set(w);
+        w <= WORK_BUDGET
+    }
+
+    // ---- symbols ----------------------------------------------------------------
+
+    /// The value of an identifier: a local (loop variable, lambda parameter),
+    /// a parameter, variable, resource or module.
+    fn symbol(&self, name: &str, sp: Sp) -> Value {
+        if let Some((_, v)) = self.locals.borrow().iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        if let Some(slot) = self.slots.borrow().get(name).cloned() {
+            return match slot {
+                Slot::Done(v) => v,
+                Slot::InProgress => {
+                    self.warn("bicep-cycle", sp, format!("'{name}' depends on itself"));
+                    self.unknown(sp, format!("'{name}' depends on itself"))
+                }
+            };
+        }
+        let Some((index, decl)) = self.decl(name) else {
+            if self.nested.contains_key(name) {
+                return self.resource_reference(name);
+            }
+            if let Some(v) = self.imported(name) {
+                return v;
+            }
+            self.warn("bicep-expression", sp, format!("'{name}' is not declared"));
+            return self.unknown(sp, format!("'{name}' is not declared"));
+        };
+        self.slots
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let value = match &decl.kind {
+            DeclKind::Param { name, ty, default } => {
+                self.param_value(decl, name, ty, default.as_ref())
+            }
+            DeclKind::Var { value, .. } | DeclKind::ParamAssign { value, .. } => self.eval(value),
+            DeclKind::Resource { .. } => {
+                self.slots.borrow_mut().remove(name);
+                return self.resource_reference(name);
+            }
+            DeclKind::Module { .. } => self.module_value(index, decl),
+            _ => self.unknown(sp, format!("'{name}' is not a value")),
+        };
+        self.slots
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(value.clone()));
+        value
+    }
+
+    /// A name imported with `import { x } from 'file.bicep'` (exported
+    /// variables of a local file); unknown otherwise.
+    fn imported(&self, name: &str) -> Option<Value> {
+        for d in &self.ast.decls {
+            if let DeclKind::Import { names, from } = &d.kind {
+                if names.iter().any(|(_, alias)| alias == name) {
+                    return Some(Value::unknown(
+                        name,
+                        format!("'{name}' is imported from '{from}', which is not evaluated"),
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    fn param_value(&self, decl: &Decl, name: &str, ty: &str, default: Option<&Expr>) -> Value {
+        let supplied = self
+            .supplied
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.0.clone());
+        let value = match supplied {
+            Some(v) => v,
+            None => match default {
+                Some(e) => self.eval(e),
+                None if ty.trim_end().ends_with('?') => Value::Null,
+                None => {
+                    if self.depth == 0 {
+                        self.warn(
+                            "parameter-missing",
+                            decl.name_span,
+                            format!("parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"),
+                        );
+                    }
+                    // The wording "secure parameter" tells the IM-8 rules the
+                    // value is protected (as the ARM front end says it).
+                    let kind = if decl.has_decorator("secure") {
+                        "secure parameter"
+                    } else {
+                        "parameter"
+                    };
+                    Value::unknown(name, format!("{kind} '{name}' has no default and no value"))
+                }
+            },
+        };
+        if decl.has_decorator("secure") {
+            collect_secrets(&value, &mut self.s.out.borrow_mut().secrets);
+            if let Some(d) = default.filter(|d| is_literal_secret(d, 0)) {
+                let entry = (name.to_string(), self.span(d.span));
+                let mut out = self.s.out.borrow_mut();
+                if !out.secure_defaults.contains(&entry) {
+                    out.secure_defaults.push(entry);
+                }
+            }
+        }
+        if let (Some(allowed), false) = (decl.decorator("allowed"), value.contains_unknown()) {
+            if let Some(Value::Array(list)) = allowed.args.first().map(|a| self.eval(a)) {
+                let ok = match &value {
+                    Value::Array(items) => items.iter().all(|i| list.contains(i)),
+                    v => list.contains(v) || (matches!(v, Value::Null) && ty.ends_with('?')),
+                };
+                if !ok {
+                    self.error(
+                        "parameter-not-allowed",
+                        decl.name_span,
+                        format!("the value of '{name}' is not one of its @allowed values"),
+                    );
+                }
+            }
+        }
+        value
+    }
+
+    // ---- resources --------------------------------------------------------------
+
+    /// The reference value of a resource symbol (an object, or an array for a loop).
+    fn resource_reference(&self, path: &str) -> Value {
+        let insts = self.resource_instances(path);
+        let is_loop = self.resource_decl(path).is_some_and(|(d, _)| {
+            matches!(&d.kind, DeclKind::Resource { body, .. } if matches!(body.kind, ExprKind::For(_)))
+        });
+        if is_loop {
+            Value::Array(insts.iter().map(|i| i.reference.clone()).collect())
+        } else {
+            insts
+                .first()
+                .map(|i| i.reference.clone())
+                .unwrap_or_else(|| Value::unknown(path, "the resource could not be evaluated"))
+        }
+    }
+
+    fn resource_decl(&self, path: &str) -> Option<(&'s Decl, Option<String>)> {
+        if let Some((d, parent)) = self.nested.get(path) {
+            return Some((d, Some(parent.clone())));
+        }
+        self.decl(path)
+            .filter(|(_, d)| matches!(d.kind, DeclKind::Resource { .. }))
+            .map(|(_, d)| (d, None))
+    }
+
+    fn resource_instances(&self, path: &str) -> Arc<Vec<Instance>> {
+        if let Some(i) = self.instances.borrow().get(path) {
+            return i.clone();
+        }
+        let key = format!("resource:{path}");
+        if matches!(self.slots.borrow().get(&key), Some(Slot::InProgress)) {
+            return Arc::new(Vec::new());
+        }
+        self.slots
+            .borrow_mut()
+            .insert(key.clone(), Slot::InProgress);
+        let insts = match self.resource_decl(path) {
+            Some((decl, parent_path)) => self.eval_resource(decl, path, parent_path.as_deref()),
+            None => Vec::new(),
+        };
+        let insts = Arc::new(insts);
+        self.slots.borrow_mut().remove(&key);
+        self.instances
+            .borrow_mut()
+            .insert(path.to_string(), insts.clone());
+        insts
+    }
+
+    fn eval_resource(
+        &self,
+        decl: &'s Decl,
+        path: &str,
+        parent_path: Option<&str>,
+    ) -> Vec<Instance> {
+        let DeclKind::Resource {
+            type_version,
+            existing,
+            body,
+            ..
+        } = &decl.kind
+        else {
+            return Vec::new();
+        };
+        // A nested resource: one instance per parent instance.
+        let parents: Vec<Option<ParentRef>> = match parent_path {
+            Some(pp) => self
+                .resource_instances(pp)
+                .iter()
+                .map(|i| {
+                    Some(ParentRef {
+                        full_type: i.resource.resource_type.clone(),
+                        full_name: i.resource.name.clone(),
+                        id: i.resource.id.clone(),
+                        deployed: if i.emitted {
+                            i.resource.deployed.clone()
+                        } else {
+                            Deployed::Unknown {
+                                expr: "false".into(),
+                            }
+                        },
+                    })
+                })
+                .collect(),
+            None => vec![None],
+        };
+        let mut out = Vec::new();
+        for parent in parents {
+            self.for_each_body(
+                body,
+                &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
+                    if let Some(i) = s.resource_instance(
+                        decl,
+                        path,
+                        type_version,
+                        *existing,
+                        obj,
+                        deployed,
+                        parent.as_ref(),
+                    ) {
+                        out.push(i);
+                    }
+                },
+            );
+        }
+        out
+    }
+
+    /// Calls `f` for each instance body of a resource or module declaration,
+    /// with its deployment state (`None` when a condition is false).
+    fn for_each_body(&self, body: &Expr, f: &mut dyn FnMut(&Self, &Expr, Option<Deployed>)) {
+        match &body.kind {
+            ExprKind::For(fe) => {
+                let source = self.eval(&fe.source);
+                let items = match source {
+                    Value::Array(a) => a,
+                    Value::Int(_) | Value::Object(_) => {
+                        self.warn("bicep-expression", fe.source.span, "a loop needs an array");
+                        return;
+                    }
+                    Value::Unknown(_) => {
+                        self.s.diag(Diagnostic::info(
+                            "bicep-loop-unknown",
+                            format!("the loop over `{}` depends on values the files do not fix; its instances are not in the model", abbreviate(self.src(fe.source.span))),
+                            Location::Span(self.span(fe.source.span)),
+                        ));
+                        return;
+                    }
+                    _ => Vec::new(),
+                };
+                let max = self.s.limits.max_copy.max(0) as usize;
+                if items.len() > max {
+                    self.error(
+                        "copy-limit",
+                        fe.source.span,
+                        format!(
+                            "the loop has {} items; only the first {max} were read",
+                            items.len()
+                        ),
+                    );
+                }
+                for (i, item) in items.into_iter().take(max).enumerate() {
+                    let pushed = self.push_loop(fe, item, i);
+                    self.conditional_body(&fe.body, f);
+                    self.pop_locals(pushed);
+                }
+            }
+            _ => self.conditional_body(body, f),
+        }
+    }
+
+    fn conditional_body(&self, body: &Expr, f: &mut dyn FnMut(&Self, &Expr, Option<Deployed>)) {
+        match &body.kind {
+            ExprKind::If(cond, obj) => match self.eval(cond) {
+                Value::Bool(true) => f(self, obj, Some(Deployed::Yes)),
+                Value::Bool(false) => f(self, obj, None),
+                Value::Unknown(u) => f(
+                    self,
+                    obj,
+                    Some(Deployed::Unknown {
+                        expr: u.expr.clone(),
+                    }),
+                ),
+                other => {
+                    self.warn(
+                        "bicep-expression",
+                        cond.span,
+                        format!("a condition must be a bool, found {}", other.type_name()),
+                    );
+                    f(
+                        self,
+                        obj,
+                        Some(Deployed::Unknown {
+                            expr: self.src(cond.span).to_string(),
+                        }),
+                    );
+                }
+            },
+            _ => f(self, body, Some(Deployed::Yes)),
+        }
+    }
+
+    fn push_loop(&self, fe: &ForExpr, item: Value, index: usize) -> usize {
+        let mut locals = self.locals.borrow_mut();
+        let mut n = 0;
+        if let Some(name) = &fe.item {
+            locals.push((name.clone(), item));
+            n += 1;
+        }
+        if let Some(name) = &fe.index {
+            locals.push((name.clone(), Value::Int(index as i64)));
+            n += 1;
+        }
+        n
+    }
+
+    fn pop_locals(&self, n: usize) {
+        let mut locals = self.locals.borrow_mut();
+        let keep = locals.len().saturating_sub(n);
+        locals.truncate(keep);
+    }
+
+    fn take_resource_slot(&self, sp: Sp) -> bool {
+        let c = self.s.count.get();
+        if c >= self.s.limits.max_resources {
+            if !self.s.limit_reported.get() {
+                self.s.limit_reported.set(true);
+                self.s.diag(Diagnostic::error(
+                    "resource-limit",
+                    format!(
+                        "the deployment has more than {} resources; the rest were not read",
+                        self.s.limits.max_resources
+                    ),
+                    Location::Span(self.span(sp)),
+                ));
+            }
+            return false;
+        }
+        self.s.count.set(c + 1);
+        true
+    }
+
+    fn context_scope_id(&self) -> String {
+        context_scope_id(&self.context)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource_instance(
+        &self,
+        decl: &Decl,
+        path: &str,
+        type_version: &str,
+        existing: bool,
+        obj: &Expr,
+        deployed: Option<Deployed>,
+        parent: Option<&ParentRef>,
+    ) -> Option<Instance> {
+        let ExprKind::Object(props) = &obj.kind else {
+            self.warn(
+                "bicep-expression",
+                obj.span,
+                "a resource body must be an object",
+            );
+            return None;
+        };
+        let emitted = deployed.is_some();
+        if !emitted {
+            // Not deployed: nothing to read, and its values are not used.
+            return Some(Instance {
+                resource: Resource {
+                    id: String::new(),
+                    resource_type: type_version
+                        .split('@')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                    name: String::new(),
+                    api_version: None,
+                    body: Value::Null,
+                    parent_id: None,
+                    scope_id: None,
+                    existing,
+                    deployed: Deployed::Yes,
+                    span: self.span(decl.span),
+                    symbol: Some(path.to_string()),
+                    spans: BTreeMap::new(),
+                    format: "bicep",
+                    deployment: 0,
+                },
+                reference: Value::unknown(
+                    path,
+                    "the resource is not deployed (its condition is false)",
+                ),
+                emitted: false,
+            });
+        }
+        let mut deployed = match (deployed, parent.map(|p| p.deployed.clone())) {
+            (Some(Deployed::Unknown { expr }), _) => Deployed::Unknown { expr },
+            (_, Some(Deployed::Unknown { expr })) => Deployed::Unknown { expr },
+            _ => Deployed::Yes,
+        };
+        if let (Deployed::Yes, Deployed::Unknown { expr }) = (&deployed, &self.base_deployed) {
+            deployed = Deployed::Unknown { expr: expr.clone() };
+        }
+        if emitted && !existing && !self.take_resource_slot(decl.span) {
+            return None;
+        }
+        let (ty, api) = match type_version.split_once('@') {
+            Some((t, v)) => (t.to_string(), Some(v.to_string())),
+            None => (type_version.to_string(), None),
+        };
+        let find = |key: &str| {
+            props.iter().find_map(|p| match p {
+                Prop::Pair {
+                    key: Key::Name(k),
+                    value,
+                    ..
+                } if k == key => Some(value),
+                _ => None,
+            })
+        };
+        let name = match find("name").map(|e| (self.eval(e), e.span)) {
+            Some((Value::String(s), _)) => s,
+            Some((Value::Unknown(u), _)) => format!("[{}]", u.expr),
+            Some((other, sp)) => {
+                self.warn(
+                    "bicep-expression",
+                    sp,
+                    format!(
+                        "a resource name must be a string, found {}",
+                        other.type_name()
+                    ),
+                );
+                return None;
+            }
+            None => {
+                self.warn("bicep-expression", obj.span, "a resource needs a `name`");
+                return None;
+            }
+        };
+        // The parent: lexical nesting, or `parent:`.
+        let explicit_parent = find("parent").map(|e| self.eval(e));
+        let parent_ref: Option<ParentRef> = match (&explicit_parent, parent) {
+            (Some(Value::Object(o)), _) => Some(ParentRef {
+                full_type: o
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                full_name: o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                id: o
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                deployed: Deployed::Yes,
+            }),
+            (_, Some(p)) => Some(p.clone()),
+            _ => None,
+        };
+        let (full_type, full_name) = match &parent_ref {
+            None => (ty.clone(), name.clone()),
+            Some(p) => {
+                let qualified = ty.split('/').next().is_some_and(|ns| ns.contains('.'));
+                let full_type = if qualified {
+                    ty.clone()
+                } else {
+                    format!("{}/{}", p.full_type, ty)
+                };
+                (full_type, format!("{}/{}", p.full_name, name))
+            }
+        };
+        // Where it lives.
+        let mut container = parent_ref
+            .as_ref()
+            .and_then(|p| container_of(&p.id))
+            .unwrap_or_else(|| self.context_scope_id());
+        let mut scope_id = None;
+        if let Some(e) = find("scope") {
+            match self.eval(e) {
+                Value::Object(o) => {
+                    let id = o
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    if is_container_id(&id) {
+                        container = id;
+                    } else if !id.is_empty() {
+                        scope_id = Some(id);
+                    }
+                }
+                Value::Unknown(u) => scope_id = Some(u.expr.clone()),
+                _ => {}
+            }
+        }
+        let id = if full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
+            format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                self.context.subscription_id, full_name
+            )
+        } else {
+            let base = scope_id.clone().unwrap_or(container);
+            model::resource_id(&base, &full_type, &full_name)
+        };
+        let mut body = Object::new();
+        body.insert("type".into(), Value::String(full_type.clone()));
+        body.insert("name".into(), Value::String(full_name.clone()));
+        if let Some(a) = &api {
+            body.insert("apiVersion".into(), Value::String(a.clone()));
+        }
+        let mut sink = SpanRecorder::new();
+        const META: &[&str] = &["name", "parent", "scope", "dependsOn"];
+        if !existing {
+            for p in props {
+                match p {
+                    Prop::Pair { key, value, span } => {
+                        let k = match key {
+                            Key::Name(k) => k.clone(),
+                            Key::Expr(e) => match self.eval(e) {
+                                Value::String(s) => s,
+                                _ => continue,
+                            },
+                        };
+                        if META.contains(&k.as_str()) {
+                            continue;
+                        }
+                        sink.push_key(&k);
+                        sink.record(self.span(*span));
+                        let v = self.eval_rec(value, &mut sink);
+                        sink.pop();
+                        body.insert(k, v);
+                    }
+                    Prop::Spread(e) => {
+                        if let Value::Object(o) = self.eval(e) {
+                            for (k, v) in o {
+                                sink.push_key(&k);
+                                sink.record(self.span(e.span));
+                                sink.pop();
+                                body.insert(k, v);
+                            }
+                        }
+                    }
+                    Prop::Resource(_) => {}
+                }
+            }
+        }
+        let mut reference = body.clone();
+        reference.insert("id".into(), Value::String(id.clone()));
+        let parent_id = parent_ref.as_ref().map(|p| p.id.clone()).or_else(|| {
+            if scope_id.is_none() {
+                model::parent_id(&id)
+            } else {
+                None
+            }
+        });
+        let resource = Resource {
+            id,
+            resource_type: full_type,
+            name: full_name,
+            api_version: api,
+            body: Value::Object(body),
+            parent_id,
+            scope_id,
+            existing,
+            deployed,
+            span: self.span(decl.span),
+            symbol: Some(path.to_string()),
+            spans: sink.into_map(),
+            format: "bicep",
+            deployment: 0,
+        };
+        Some(Instance {
+            resource,
+            reference: Value::Object(reference),
+            emitted,
+        })
+    }
+
+    // ---- modules ----------------------------------------------------------------
+
+    fn module_value(&self, index: usize, decl: &'s Decl) -> Value {
+        let DeclKind::Module {
+            path,
+            path_span,
+            body,
+            ..
+        } = &decl.kind
+        else {
+            return Value::Null;
+        };
+        let is_loop = matches!(body.kind, ExprKind::For(_));
+        let source = modules::resolve(self.s, self.file, path, self.span(*path_span));
+        let mut values = Vec::new();
+        let mut resources = Vec::new();
+        match &source {
+            ModuleSource::Missing(message) => {
+                self.warn("bicep-module", *path_span, message.clone());
+            }
+            ModuleSource::Registry(message) => {
+                self.warn("bicep-registry-module", *path_span, message.clone());
+            }
+            _ => {}
+        }
+        self.for_each_body(
+            body,
+            &mut |s: &Self, obj: &Expr, deployed: Option<Deployed>| {
+                let (v, r) = s.module_instance(decl, &source, obj, deployed);
+                values.push(v);
+                resources.extend(r);
+            },
+        );
+        self.produced.borrow_mut().insert(index, resources);
+        if is_loop {
+            Value::Array(values)
+        } else {
+            values.into_iter().next().unwrap_or(Value::Null)
+        }
+    }
+
+    fn module_instance(
+        &self,
+        decl: &Decl,
+        source: &ModuleSource,
+        obj: &Expr,
+        deployed: Option<Deployed>,
+    ) -> (Value, Vec<Resource>) {
+        let ExprKind::Object(props) = &obj.kind else {
+            return (Value::Null, Vec::new());
+        };
+        let find = |key: &str| {
+            props.iter().find_map(|p| match p {
+                Prop::Pair {
+                    key: Key::Name(k),
+                    value,
+                    ..
+                } if k == key => Some(value),
+                _ => None,
+            })
+        };
+        let name = find("name").map(|e| self.eval(e)).unwrap_or(Value::Null);
+        let mut result = Object::new();
+        result.insert("name".into(), name.clone());
+        let Some(deployed) = deployed else {
+            result.insert(
+                "outputs".into(),
+                Value::unknown(
+                    self.src(decl.name_span),
+                    "the module is not deployed (its condition is false)",
+                ),
+            );
+            return (Value::Object(result), Vec::new());
+        };
+        let deployed = match (&deployed, &self.base_deployed) {
+            (Deployed::Yes, Deployed::Unknown { expr }) => Deployed::Unknown { expr: expr.clone() },
+            _ => deployed,
+        };
+        // The module's scope.
+        let mut context = self.context.clone();
+        if let Value::String(n) = &name {
+            context.deployment_name = n.clone();
+        }
+        if let Some(e) = find("scope") {
+            apply_scope(&mut context, &self.eval(e));
+        } else if context.scope == TargetScope::ResourceGroup {
+            // stays
+        }
+        // Parameter values.
+        let mut supplied = HashMap::new();
+        if let Some(p) = find("params") {
+            match (&p.kind, self.eval(p)) {
+                (ExprKind::Object(pprops), Value::Object(values)) => {
+                    for (k, v) in values {
+                        let span = pprops.iter().find_map(|pp| match pp {
+                            Prop::Pair {
+                                key: Key::Name(n),
+                                span,
+                                ..
+                            } if *n == k => Some(self.span(*span)),
+                            _ => None,
+                        });
+                        supplied.insert(k, (v, span));
+                    }
+                }
+                (_, Value::Object(values)) => {
+                    for (k, v) in values {
+                        supplied.insert(k, (v, Some(self.span(p.span))));
+                    }
+                }
+                _ => {}
+            }
+        }
+        match source {
+            ModuleSource::Local(child_path, file, ast) => {
+                if self.depth + 1 > self.s.limits.max_depth {
+                    self.error(
+                        "depth-limit",
+                        decl.span,
+                        format!(
+                            "modules are nested deeper than {}; this one was not read",
+                            self.s.limits.max_depth
+                        ),
+                    );
+                    result.insert(
+                        "outputs".into(),
+                        self.unknown(decl.name_span, "the module was not read"),
+                    );
+                    return (Value::Object(result), Vec::new());
+                }
+                if self.s.module_stack.borrow().contains(child_path) {
+                    self.s.diag(Diagnostic::error(
+                        "bicep-module-cycle",
+                        format!(
+                            "the module '{}' uses itself (directly or through other modules)",
+                            aml_model::source::display_path(child_path)
+                        ),
+                        Location::Span(self.span(decl.span)),
+                    ));
+                    result.insert(
+                        "outputs".into(),
+                        self.unknown(decl.name_span, "the module uses itself"),
+                    );
+                    return (Value::Object(result), Vec::new());
+                }
+                self.s.module_stack.borrow_mut().push(child_path.clone());
+                let child = Scope::new(
+                    self.s,
+                    *file,
+                    ast,
+                    supplied,
+                    context,
+                    self.depth + 1,
+                    deployed,
+                );
+                let resources = child.run();
+                let outputs = child.outputs();
+                self.s.module_stack.borrow_mut().pop();
+                result.insert("outputs".into(), Value::Object(outputs));
+                (Value::Object(result), resources)
+            }
+            ModuleSource::Compiled(template) => {
+                let resources = modules::evaluate_compiled(
+                    self.s,
+                    template,
+                    &supplied,
+                    context,
+                    self.span(decl.span),
+                    &deployed,
+                );
+                result.insert(
+                    "outputs".into(),
+                    self.unknown(
+                        decl.name_span,
+                        "outputs of a restored registry module are not read",
+                    ),
+                );
+                (Value::Object(result), resources)
+            }
+            ModuleSource::Registry(_) => {
+                let reference = match &decl.kind {
+                    DeclKind::Module { path, .. } => path.clone(),
+                    _ => String::new(),
+                };
+                let mut ids = Vec::new();
+                for (v, _) in supplied.values() {
+                    collect_resource_ids(v, &mut ids);
+                }
+                self.s
+                    .touched
+                    .borrow_mut()
+                    .extend(ids.into_iter().map(|id| (id, reference.clone())));
+                result.insert(
+                    "outputs".into(),
+                    self.unknown(decl.name_span, "the module is not available locally; what it deploys and returns is unknown"),
+                );
+                (Value::Object(result), Vec::new())
+            }
+            ModuleSource::Missing(_) => {
+                result.insert(
+                    "outputs".into(),
+                    self.unknown(decl.name_span, "the module is not available locally; what it deploys and returns is unknown"),
+                );
+                (Value::Object(result), Vec::new())
+            }
+        }
+    }
+
+    /// The module's outputs.
+    fn outputs(&self) -> Object {
+        let mut out = Object::new();
+        for d in &self.ast.decls {
+            if let DeclKind::Output { name, value, .. } = &d.kind {
+                out.insert(name.clone(), self.eval(value));
+            }
+        }
+        out
+    }
+
+    // ---- expressions ------------------------------------------------------------
+
+    /// Evaluates an expression, recording where each nested property was set.
+    fn eval_rec(&self, e: &Expr, sink: &mut SpanRecorder) -> Value {
+        match &e.kind {
+            ExprKind::Object(props) => {
+                let mut o = Object::new();
+                for p in props {
+                    match p {
+                        Prop::Pair { key, value, span } => {
+                            let Some(k) = self.key(key) else { continue };
+                            sink.push_key(&k);
+                            sink.record(self.span(*span));
+                            let v = self.eval_rec(value, sink);
+                            sink.pop();
+                            o.insert(k, v);
+                        }
+                        Prop::Spread(x) => match self.eval(x) {
+                            Value::Object(m) => {
+                                for (k, v) in m {
+                                    sink.push_key(&k);
+                                    sink.record(self.span(x.span));
+                                    sink.pop();
+                                    o.insert(k, v);
+                                }
+                            }
+                            Value::Null => {}
+                            Value::Unknown(u) => return Value::Unknown(u),
+                            other => self.warn(
+                                "bicep-expression",
+                                x.span,
+                                format!(
+                                    "only an object can be spread here, found {}",
+                                    other.type_name()
+                                ),
+                            ),
+                        },
+                        Prop::Resource(_) => {}
+                    }
+                }
+                Value::Object(o)
+            }
+            ExprKind::Array(items) if items.iter().all(|i| !i.spread) => {
+                let mut a = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    sink.push_index(i);
+                    sink.record(self.span(item.value.span));
+                    a.push(self.eval_rec(&item.value, sink));
+                    sink.pop();
+                }
+                Value::Array(a)
+            }
+            ExprKind::Ternary(c, a, b) => match self.eval(c) {
+                Value::Bool(true) => self.eval_rec(a, sink),
+                Value::Bool(false) => self.eval_rec(b, sink),
+                _ => self.eval(e),
+            },
+            ExprKind::For(fe) => {
+                let v = self.eval(e);
+                if let Value::Array(items) = &v {
+                    for i in 0..items.len() {
+                        sink.push_index(i);
+                        sink.record(self.span(fe.body.span));
+                        sink.pop();
+                    }
+                }
+                v
+            }
+            _ => self.eval(e),
+        }
+    }
+
+    fn key(&self, key: &Key) -> Option<String> {
+        match key {
+            Key::Name(k) => Some(k.clone()),
+            Key::Expr(e) => match self.eval(e) {
+                Value::String(s) => Some(s),
+                Value::Unknown(u) => Some(format!("[{}]", u.expr)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Evaluates an expression.
+    pub fn eval(&self, e: &Expr) -> Value {
+        if !self.tick() {
+            return self.unknown(e.span, "the evaluation budget was exhausted");
+        }
+        match &e.kind {
+            ExprKind::Null => Value::Null,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Error => self.unknown(e.span, "syntax error"),
+            ExprKind::Str(pieces) => {
+                let mut s = String::new();
+                for p in pieces {
+                    match p {
+                        Piece::Lit(l) => s.push_str(l),
+                        Piece::Expr(x) => match self.eval(x) {
+                            Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
+                            Value::String(v) => s.push_str(&v),
+                            Value::Null => {}
+                            other => s.push_str(&other.to_json_display().to_string()),
+                        },
+                    }
+                    if s.len() > functions::limits::MAX_STRING_BYTES {
+                        return self.unknown(e.span, "the string is too long");
+                    }
+                }
+                Value::String(s)
+            }
+            ExprKind::Ident(n) => self.symbol(n, e.span),
+            ExprKind::Array(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    let v = self.eval(&i.value);
+                    if i.spread {
+                        match v {
+                            Value::Array(a) => out.extend(a),
+                            Value::Null => {}
+                            u @ Value::Unknown(_) => return u,
+                            other => {
+                                self.warn(
+                                    "bicep-expression",
+                                    i.value.span,
+                                    format!(
+                                        "only an array can be spread here, found {}",
+                                        other.type_name()
+                                    ),
+                                );
+                            }
+                        }
+                    } else {
+                        out.push(v);
+                    }
+                }
+                Value::Array(out)
+            }
+            ExprKind::Object(_) => self.eval_rec(e, &mut SpanRecorder::disabled()),
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x);
+                match (*op, v) {
+                    (_, Value::Unknown(u)) => self.unknown(e.span, u.reason.clone()),
+                    ("!", Value::Bool(b)) => Value::Bool(!b),
+                    ("-", Value::Int(i)) => Value::Int(i.wrapping_neg()),
+                    ("+", Value::Int(i)) => Value::Int(i),
+                    (op, other) => self.error_value(
+                        e.span,
+                        format!("'{op}' cannot be applied to {}", other.type_name()),
+                    ),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(e, op, a, b),
+            ExprKind::Ternary(c, a, b) => match self.eval(c) {
+                Value::Bool(true) => self.eval(a),
+                Value::Bool(false) => self.eval(b),
+                Value::Unknown(u) => {
+                    let (x, y) = (self.eval(a), self.eval(b));
+                    if x == y && !x.contains_unknown() {
+                        x
+                    } else {
+                        self.unknown(e.span, u.reason.clone())
+                    }
+                }
+                other => self.error_value(
+                    c.span,
+                    format!("a condition must be a bool, found {}", other.type_name()),
+                ),
+            },
+            ExprKind::Member(base, name, safe) => {
+                let v = self.eval(base);
+                self.member(e.span, v, name, *safe)
+            }
+            ExprKind::Index(base, idx, safe) => {
+                let v = self.eval(base);
+                let i = self.eval(idx);
+                match (v, i) {
+                    (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                        self.unknown(e.span, u.reason.clone())
+                    }
+                    (Value::Null, _) if *safe => Value::Null,
+                    (Value::Array(a), Value::Int(i)) => {
+                        match usize::try_from(i).ok().and_then(|i| a.get(i)) {
+                            Some(v) => v.clone(),
+                            None if *safe => Value::Null,
+                            None => self.error_value(
+                                e.span,
+                                format!("index {i} is out of range (length {})", a.len()),
+                            ),
+                        }
+                    }
+                    (o @ Value::Object(_), Value::String(k)) => self.member(e.span, o, &k, *safe),
+                    (v, i) => self.error_value(
+                        e.span,
+                        format!("{} cannot be indexed by {}", v.type_name(), i.type_name()),
+                    ),
+                }
+            }
+            ExprKind::Nested(base, child) => {
+                let path = format!("{}::{child}", self.symbol_path(base).unwrap_or_default());
+                if self.nested.contains_key(&path) {
+                    self.resource_reference(&path)
+                } else {
+                    self.unknown(e.span, format!("no nested resource '{path}'"))
+                }
+            }
+            ExprKind::NonNull(x) => self.eval(x),
+            ExprKind::Call(ns, name, args) => self.call(e, ns.as_deref(), name, args),
+            ExprKind::MethodCall(_, name, _) => self.unknown(
+                e.span,
+                format!("{name}() returns a value of the deployed resource"),
+            ),
+            ExprKind::Lambda(..) => {
+                self.error_value(e.span, "a lambda can only be passed to a function")
+            }
+            ExprKind::For(fe) => {
+                let source = self.eval(&fe.source);
+                let items = match source {
+                    Value::Array(a) => a,
+                    Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
+                    other => {
+                        return self.error_value(
+                            fe.source.span,
+                            format!("a loop needs an array, found {}", other.type_name()),
+                        )
+                    }
+                };
+                let mut out = Vec::new();
+                for (i, item) in items
+                    .into_iter()
+                    .take(self.s.limits.max_copy.max(0) as usize)
+                    .enumerate()
+                {
+                    let pushed = self.push_loop(fe, item, i);
+                    let v = match &fe.body.kind {
+                        ExprKind::If(c, b) => match self.eval(c) {
+                            Value::Bool(true) => Some(self.eval(b)),
+                            Value::Bool(false) => None,
+                            _ => Some(self.unknown(fe.body.span, "the loop filter is not known")),
+                        },
+                        _ => Some(self.eval(&fe.body)),
+                    };
+                    self.pop_locals(pushed);
+                    out.extend(v);
+                }
+                Value::Array(out)
+            }
+            ExprKind::If(_, b) => self.eval(b),
+        }
+    }
+
+    fn symbol_path(&self, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Ident(n) => Some(n.clone()),
+            ExprKind::Nested(b, c) => Some(format!("{}::{c}", self.symbol_path(b)?)),
+            ExprKind::Index(b, _, _) => self.symbol_path(b),
+            _ => None,
+        }
+    }
+
+    fn error_value(&self, sp: Sp, message: impl Into<String>) -> Value {
+        let m = message.into();
+        self.warn(
+            "bicep-expression",
+            sp,
+            format!("{m} in `{}`", abbreviate(self.src(sp))),
+        );
+        self.unknown(sp, m)
+    }
+
+    fn member(&self, sp: Sp, v: Value, name: &str, safe: bool) -> Value {
+        match v {
+            Value::Unknown(u) => self.unknown(sp, u.reason.clone()),
+            Value::Null if safe => Value::Null,
+            Value::Object(o) => {
+                let found = o.get(name).or_else(|| {
+                    o.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v)
+                });
+                match found {
+                    Some(v) => v.clone(),
+                    None if safe => Value::Null,
+                    None => self.unknown(sp, format!("'{name}' is not set in the files (a runtime value or a missing property)")),
+                }
+            }
+            Value::Null => self.unknown(sp, format!("'{name}' of a null value")),
+            other => self.error_value(
+                sp,
+                format!("{} has no property '{name}'", other.type_name()),
+            ),
+        }
+    }
+
+    fn binary(&self, e: &Expr, op: &str, a: &Expr, b: &Expr) -> Value {
+        let left = self.eval(a);
+        // Short-circuit forms.
+        match (op, &left) {
+            ("??", Value::Null) => return self.eval(b),
+            ("??", Value::Unknown(u)) => {
+                let right = self.eval(b);
+                return if matches!(right, Value::Unknown(_)) {
+                    right
+                } else {
+                    self.unknown(e.span, u.reason.clone())
+                };
+            }
+            ("??", v) => return v.clone(),
+            ("&&", Value::Bool(false)) => return Value::Bool(false),
+            ("||", Value::Bool(true)) => return Value::Bool(true),
+            _ => {}
+        }
+        let right = self.eval(b);
+        match (op, &left, &right) {
+            ("&&", Value::Unknown(_), Value::Bool(false)) => return Value::Bool(false),
+            ("||", Value::Unknown(_), Value::Bool(true)) => return Value::Bool(true),
+            _ => {}
+        }
+        if let Some(u) = left.first_unknown().or(right.first_unknown()) {
+            if matches!(op, "==" | "!=") && !left.is_unknown() && !right.is_unknown() {
+                // Structures with unknown parts: unknown.
+            }
+            return self.unknown(e.span, u.reason.clone());
+        }
+        let r = match (op, left, right) {
+            ("&&", Value::Bool(x), Value::Bool(y)) => Value::Bool(x && y),
+            ("||", Value::Bool(x), Value::Bool(y)) => Value::Bool(x || y),
+            ("==", x, y) => Value::Bool(loose_eq(&x, &y)),
+            ("!=", x, y) => Value::Bool(!loose_eq(&x, &y)),
+            ("=~", Value::String(x), Value::String(y)) => Value::Bool(x.eq_ignore_ascii_case(&y)),
+            ("!~", Value::String(x), Value::String(y)) => Value::Bool(!x.eq_ignore_ascii_case(&y)),
+            ("<", Value::Int(x), Value::Int(y)) => Value::Bool(x < y),
+            ("<=", Value::Int(x), Value::Int(y)) => Value::Bool(x <= y),
+            (">", Value::Int(x), Value::Int(y)) => Value::Bool(x > y),
+            (">=", Value::Int(x), Value::Int(y)) => Value::Bool(x >= y),
+            ("<", Value::String(x), Value::String(y)) => Value::Bool(x < y),
+            ("<=", Value::String(x), Value::String(y)) => Value::Bool(x <= y),
+            (">", Value::String(x), Value::String(y)) => Value::Bool(x > y),
+            (">=", Value::String(x), Value::String(y)) => Value::Bool(x >= y),
+            ("+", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_add(y)),
+            ("-", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_sub(y)),
+            ("*", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_mul(y)),
+            ("/", Value::Int(_), Value::Int(0)) | ("%", Value::Int(_), Value::Int(0)) => {
+                return self.error_value(e.span, "division by zero")
+            }
+            ("/", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_div(y)),
+            ("%", Value::Int(x), Value::Int(y)) => Value::Int(x.wrapping_rem(y)),
+            (op, x, y) => {
+                return self.error_value(
+                    e.span,
+                    format!(
+                        "'{op}' cannot be applied to {} and {}",
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )
+            }
+        };
+        r
+    }
+
+    fn call(&self, e: &Expr, ns: Option<&str>, name: &str, args: &[Expr]) -> Value {
+        let text = abbreviate(self.src(e.span));
+        // `sym.method()` on a resource: a runtime value.
+        if let Some(ns) = ns {
+            if !matches!(ns, "sys" | "az") {
+                if self.decl(ns).is_some()
+                    || self.nested.contains_key(ns)
+                    || self.locals.borrow().iter().any(|(n, _)| n == ns)
+                {
+                    return Value::unknown(
+                        text,
+                        format!("{name}() returns a value of the deployed resource"),
+                    );
+                }
+                return Value::unknown(
+                    text,
+                    format!("'{ns}.{name}' is imported and not evaluated"),
+                );
+            }
+        }
+        // User-defined functions.
+        if ns.is_none() {
+            if let Some((_, d)) = self.decl(name) {
+                if let DeclKind::Func { params, body, .. } = &d.kind {
+                    let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                    let saved = self
+                        .locals
+                        .replace(params.iter().cloned().zip(values).collect());
+                    let v = self.eval(body);
+                    self.locals.replace(saved);
+                    return v;
+                }
+            }
+        }
+        match name {
+            "any" if args.len() == 1 => return self.eval(&args[0]),
+            "loadTextContent" | "loadJsonContent" | "loadYamlContent" | "loadFileAsBase64" => {
+                return self.load_file(e, name, args);
+            }
+            "resourceGroup" | "subscription" | "managementGroup" if !args.is_empty() => {
+                return self.scope_function(e, name, args);
+            }
+            "readEnvironmentVariable" | "getSecret" | "externalInput" => {
+                return Value::unknown(text, format!("{name}() is only known at deployment"));
+            }
+            _ => {}
+        }
+        let canonical = functions::canonical_name(name).unwrap_or(name);
+        if lambda::is_higher_order(canonical) {
+            return self.call_higher_order(e, canonical, args, &text);
+        }
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        match functions::call_with_text(name, values, self, &text) {
+            Ok(v) => v,
+            Err(m) => self.error_value(e.span, m),
+        }
+    }
+
+    /// `resourceGroup('rg')`, `resourceGroup('sub', 'rg')`, `subscription('sub')`,
+    /// `managementGroup('mg')`: a scope other than the deployment's.
+    fn scope_function(&self, e: &Expr, name: &str, args: &[Expr]) -> Value {
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        if let Some(u) = values.iter().find_map(Value::first_unknown) {
+            return self.unknown(e.span, u.reason.clone());
+        }
+        let strs: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        if strs.len() != values.len() || strs.len() > 2 {
+            return self.error_value(e.span, format!("{name}() takes one or two strings"));
+        }
+        let sub = if strs.len() == 2 {
+            strs[0]
+        } else {
+            self.context.subscription_id.as_str()
+        };
+        let last = strs[strs.len() - 1];
+        let mut o = Object::new();
+        match name {
+            "resourceGroup" => {
+                o.insert(
+                    "id".into(),
+                    Value::String(format!("/subscriptions/{sub}/resourceGroups/{last}")),
+                );
+                o.insert("name".into(), Value::str(last));
+                o.insert(
+                    "type".into(),
+                    Value::str("Microsoft.Resources/resourceGroups"),
+                );
+                o.insert("subscriptionId".into(), Value::str(sub));
+            }
+            "subscription" => {
+                o.insert("id".into(), Value::String(format!("/subscriptions/{last}")));
+                o.insert("subscriptionId".into(), Value::str(last));
+            }
+            _ => {
+                o.insert(
+                    "id".into(),
+                    Value::String(format!(
+                        "/providers/Microsoft.Management/managementGroups/{last}"
+                    )),
+                );
+                o.insert("name".into(), Value::str(last));
+            }
+        }
+        Value::Object(o)
+    }
+
+    fn call_higher_order(&self, e: &Expr, name: &str, args: &[Expr], text: &str) -> Value {
+        let lambdas: Vec<Option<BicepLambda>> = args
+            .iter()
+            .map(|a| match &a.kind {
+                ExprKind::Lambda(params, body) => Some(BicepLambda {
+                    scope: self,
+                    params: params.clone(),
+                    body,
+                }),
+                _ => None,
+            })
+            .collect();
+        let mut ho = Vec::new();
+        for (a, l) in args.iter().zip(&lambdas) {
+            match l {
+                Some(l) => ho.push(lambda::HoArg::Lambda(l)),
+                None => ho.push(lambda::HoArg::Value(self.eval(a))),
+            }
+        }
+        match lambda::call(name, ho, text) {
+            Ok(v) => v,
+            Err(m) => self.error_value(e.span, m),
+        }
+    }
+
+    fn load_file(&self, e: &Expr, name: &str, args: &[Expr]) -> Value {
+        let text = abbreviate(self.src(e.span));
+        let Some(Value::String(rel)) = args.first().map(|a| self.eval(a)) else {
+            return Value::unknown(text, format!("{name}() needs a literal path"));
+        };
+        let dir = self
+            .text
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = aml_model::source::normalize_path(&dir.join(&rel));
+        if !modules::inside_root(self.s, &path) {
+            self.warn(
+                "bicep-load",
+                e.span,
+                format!("'{rel}' is outside the scanned folder and was not read"),
+            );
+            return Value::unknown(text, "the file is outside the scanned folder");
+        }
+        let content = match self.s.sources.find(&path) {
+            Some(id) => Some(self.s.sources.get(id).text.clone()),
+            None => std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.len() <= self.s.limits.max_file_bytes)
+                .and_then(|_| std::fs::read_to_string(&path).ok()),
+        };
+        let Some(content) = content else {
+            self.warn("bicep-load", e.span, format!("'{rel}' could not be read"));
+            return Value::unknown(text, "the file could not be read");
+        };
+        match name {
+            "loadTextContent" => Value::String(content),
+            "loadJsonContent" => match serde_json::from_str::<serde_json::Value>(&content) {
+                Ok(j) => {
+                    let v = Value::from_json(&j);
+                    match args.get(1).map(|a| self.eval(a)) {
+                        Some(Value::String(p)) if !p.is_empty() => {
+                            let p = p.trim_start_matches('$').trim_start_matches('.');
+                            v.get_path(p).cloned().unwrap_or_else(|| {
+                                Value::unknown(text, "the JSON path was not found")
+                            })
+                        }
+                        _ => v,
+                    }
+                }
+                Err(err) => self.error_value(e.span, format!("'{rel}' is not JSON: {err}")),
+            },
+            _ => Value::unknown(text, format!("{name}() is not evaluated")),
+        }
+    }
+}
+
+/// A Bicep lambda bound to its scope.
+struct BicepLambda<'x, 's, 'a> {
+    scope: &'x Scope<'s, 'a>,
+    params: Vec<String>,
+    body: &'x Expr,
+}
+
+impl lambda::LambdaFn for BicepLambda<'_, '_, '_> {
+    fn param_count(&self) -> usize {
+        self.params.len()
+    }
+    fn invoke(&self, args: Vec<Value>) -> Result<Value, String> {
+        let n = self.params.len().min(args.len());
+        {
+            let mut locals = self.scope.locals.borrow_mut();
+            for (p, v) in self.params.iter().zip(args) {
+                locals.push((p.clone(), v));
+            }
+        }
+        let v = self.scope.eval(self.body);
+        self.scope.pop_locals(n);
+        Ok(v)
+    }
+}
+
+impl ExprEnv for Scope<'_, '_> {
+    fn parameter(&self, name: &str) -> Result<Value, String> {
+        Err(format!("parameters('{name}') is not Bicep"))
+    }
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        Err(format!("variables('{name}') is not Bicep"))
+    }
+    fn copy_index(&self, _: Option<&str>) -> Result<i64, String> {
+        Err("copyIndex() is not Bicep; use a for loop index".into())
+    }
+    fn context(&self) -> &DeploymentContext {
+        &self.context
+    }
+    fn reference(&self, target: &Value, _: Option<&Value>, _: bool) -> Value {
+        Value::unknown(
+            format!("reference({target})"),
+            "reference() reads a deployed resource",
+        )
+    }
+    fn user_function(&self, _: &str, _: &str, _: Vec<Value>) -> Option<Result<Value, String>> {
+        None
+    }
+}
+
+fn collect_nested<'d>(
+    path: &str,
+    body: &'d Expr,
+    out: &mut HashMap<String, (&'d Decl, String)>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    let obj = match &body.kind {
+        ExprKind::If(_, b) => b,
+        ExprKind::For(fe) => match &fe.body.kind {
+            ExprKind::If(_, b) => b,
+            _ => &fe.body,
+        },
+        _ => body,
+    };
+    if let ExprKind::Object(props) = &obj.kind {
+        for p in props {
+            if let Prop::Resource(d) = p {
+                if let DeclKind::Resource { name, body, .. } = &d.kind {
+                    let child = format!("{path}::{name}");
+                    out.insert(child.clone(), (d, path.to_string()));
+                    collect_nested(&child, body, out, depth + 1);
+                }
+            }
+        }
+    }
+}
+
+/// Resource ids (`/subscriptions/.../providers/...`) inside a value.
+fn collect_resource_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s)
+            if s.starts_with("/subscriptions/")
+                && s.to_ascii_lowercase().contains("/providers/")
+                && !out.contains(s) =>
+        {
+            out.push(s.clone());
+        }
+        Value::Array(a) => a.iter().for_each(|i| collect_resource_ids(i, out)),
+        Value::Object(o) => o.values().for_each(|i| collect_resource_ids(i, out)),
+        _ => {}
+    }
+}
+
+/// A resource whose id is given to a registry module that is not restored:
+/// the module may attach private endpoints to it, so its private endpoint
+/// connections are unknown (unless the file sets them).
+fn mark_attachments_unknown(r: &mut Resource, module: &str) {
+    let Some(body) = r.body.as_object_mut() else {
+        return;
+    };
+    let props = body
+        .entry("properties".to_string())
+        .or_insert_with(|| Value::Object(Object::new()));
+    if let Value::Object(p) = props {
+        if !p
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("privateEndpointConnections"))
+        {
+            p.insert(
+                "privateEndpointConnections".into(),
+                Value::unknown(
+                    format!("module '{module}'"),
+                    "a registry module that is not restored receives this resource's id and may add private endpoints to it",
+                ),
+            );
+        }
+    }
+}
+
+/// The id of what a deployment at this context deploys into.
+pub fn context_scope_id(c: &DeploymentContext) -> String {
+    match c.scope {
+        TargetScope::ResourceGroup => format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            c.subscription_id, c.resource_group
+        ),
+        TargetScope::Subscription => format!("/subscriptions/{}", c.subscription_id),
+        TargetScope::ManagementGroup => format!(
+            "/providers/Microsoft.Management/managementGroups/{}",
+            c.management_group.as_deref().unwrap_or("mg")
+        ),
+        TargetScope::Tenant => String::new(),
+    }
+}
+
+/// True for a subscription or resource group id (a deployment scope, not a resource).
+fn is_container_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["subscriptions", _] | ["subscriptions", _, "resourceGroups", _]
+    ) || (parts.len() == 4 && parts[2].eq_ignore_ascii_case("resourceGroups"))
+}
+
+/// The container (resource group or subscription) part of a resource id.
+fn container_of(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let idx = lower.find("/providers/")?;
+    Some(id[..idx].to_string())
+}
+
+/// Applies a module's `scope:` value to its deployment context.
+fn apply_scope(context: &mut DeploymentContext, scope: &Value) {
+    match scope {
+        Value::Object(o) => {
+            let ty = o.get("type").and_then(Value::as_str).unwrap_or_default();
+            let id = o.get("id").and_then(Value::as_str).unwrap_or_default();
+            let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
+            if ty.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
+                if let Some(n) = o.get("name").and_then(Value::as_str) {
+                    context.resource_group = n.to_string();
+                }
+                if let Some(l) = o.get("location").and_then(Value::as_str) {
+                    context.location = l.to_string();
+                }
+                context.scope = TargetScope::ResourceGroup;
+            } else if parts.len() == 4
+                && parts[0].eq_ignore_ascii_case("subscriptions")
+                && parts[2].eq_ignore_ascii_case("resourceGroups")
+            {
+                context.subscription_id = parts[1].to_string();
+                context.resource_group = parts[3].to_string();
+                context.scope = TargetScope::ResourceGroup;
+            } else if parts.len() == 2 && parts[0].eq_ignore_ascii_case("subscriptions") {
+                context.subscription_id = parts[1].to_string();
+                context.scope = TargetScope::Subscription;
+            } else if id.to_ascii_lowercase().contains("/managementgroups/") {
+                context.management_group = parts.last().map(|s| s.to_string());
+                context.scope = TargetScope::ManagementGroup;
+            } else if id.is_empty()
+                && ty.is_empty()
+                && o.contains_key("tenantId")
+                && !o.contains_key("subscriptionId")
+            {
+                context.scope = TargetScope::Tenant;
+            }
+        }
+        Value::Unknown(u) => {
+            context.resource_group = format!("[{}]", u.expr);
+            context.scope = TargetScope::ResourceGroup;
+        }
+        _ => {}
+    }
+}
+
+/// `==` as Bicep compares: strings case-sensitively, numbers by value.
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        _ => a == b,
+    }
+}
+
+/// True when a default holds a non-empty literal string (not an expression
+/// such as `newGuid()`), at any depth of an array or object.
+fn is_literal_secret(e: &Expr, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Str(pieces) => {
+            pieces.iter().all(|p| matches!(p, Piece::Lit(_)))
+                && pieces
+                    .iter()
+                    .any(|p| matches!(p, Piece::Lit(s) if !s.is_empty()))
+        }
+        ExprKind::Array(items) => items.iter().any(|i| is_literal_secret(&i.value, depth + 1)),
+        ExprKind::Object(props) => props.iter().any(|p| match p {
+            Prop::Pair { value, .. } => is_literal_secret(value, depth + 1),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn collect_secrets(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.len() >= 4 && !out.contains(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|i| collect_secrets(i, out)),
+        Value::Object(o) => o.values().for_each(|i| collect_secrets(i, out)),
+        _ => {}
+    }
+}
+
+/// Shortens long source text for messages and unknowns.
+pub fn abbreviate(s: &str) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= 120 {
+        s
+    } else {
+        let head: String = s.chars().take(117).collect();
+        format!("{head}...")
+    }
+}
+
+impl Session<'_> {
+    /// Evaluates the `param x = value` assignments of a `.bicepparam` file.
+    pub fn eval_param_file(&self, file: FileId, ast: &File) -> Vec<(String, Value, Span)> {
+        let scope = Scope::new(
+            self,
+            file,
+            ast,
+            HashMap::new(),
+            DeploymentContext::default(),
+            0,
+            Deployed::Yes,
+        );
+        ast.decls
+            .iter()
+            .filter_map(|d| match &d.kind {
+                DeclKind::ParamAssign { name, value } => Some((
+                    name.clone(),
+                    scope.symbol(name, d.name_span),
+                    span_of(file, value.span),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,320 @@
+//! The Bicep front end: reads `.bicep` and `.bicepparam` files natively (no
+//! Bicep CLI) into the same model as the ARM front end.
+//!
+//! - [`parser`]: a newline-aware recursive-descent parser with byte spans and
+//!   error recovery (see `docs/decisions/0005-bicep-front-end.md`).
+//! - [`eval`]: evaluation of parameters, variables, resources (nested,
+//!   `parent`, `scope`, `existing`, conditions, loops) and modules.
+//! - [`modules`]: local modules and registry modules (from the local cache only).
+//! - [`params`]: `.bicepparam` files and JSON parameter files.
+//!
+//! Entry points: a `.bicep` file that another scanned Bicep file uses as a
+//! local module is evaluated only as part of its caller, with the caller's
+//! arguments. Every other `.bicep` file is an entry point, evaluated with the
+//! `.bicepparam` files that name it in `using` (one deployment each), or else
+//! with `--parameters`, or else `<name>.parameters.json` beside it, or else
+//! its defaults.
+
+pub mod ast;
+pub mod eval;
+pub mod lexer;
+pub mod modules;
+pub mod params;
+pub mod parser;
+
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::source::normalize_path;
+use aml_model::source::{FileId, Span};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// True for `.bicep` and `.bicepparam` files.
+pub fn wants(path: &Path) -> bool {
+    is_template(path) || is_param_file(path)
+}
+
+fn ext_is(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// True for a `.bicep` file.
+pub fn is_template(path: &Path) -> bool {
+    ext_is(path, "bicep")
+}
+
+/// True for a `.bicepparam` file.
+pub fn is_param_file(path: &Path) -> bool {
+    ext_is(path, "bicepparam")
+}
+
+/// Parses one file and turns its syntax errors into diagnostics.
+pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let (ast, errors) = parser::parse(text);
+    let diags = errors
+        .into_iter()
+        .map(|e| {
+            Diagnostic::error(
+                "bicep-syntax",
+                e.message,
+                Location::Span(Span::new(file, e.start, e.end.max(e.start))),
+            )
+        })
+        .collect();
+    (ast, diags)
+}
+
+/// Runs the Bicep front end over the files read by the scan.
+pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
+    let sources = input.sources;
+    let mut out = FrontendOutput::default();
+    let candidates: Vec<FileId> = input
+        .files
+        .iter()
+        .filter(|f| wants(&sources.get(f.id).path))
+        .map(|f| f.id)
+        .collect();
+    if candidates.is_empty() {
+        return out;
+    }
+    let parsed_files: Vec<(FileId, ast::File, Vec<Diagnostic>)> = candidates
+        .par_iter()
+        .map(|id| {
+            let (ast, diags) = parse_file(*id, &sources.get(*id).text);
+            (*id, ast, diags)
+        })
+        .collect();
+    let mut parsed = eval::Parsed::new();
+    let mut param_files: Vec<(FileId, Arc<ast::File>)> = Vec::new();
+    for (id, ast, diags) in parsed_files {
+        out.diagnostics.extend(diags);
+        let path = normalize_path(&sources.get(id).path);
+        if is_param_file(&path) {
+            param_files.push((id, Arc::new(ast)));
+        } else {
+            parsed.insert(path, (id, Arc::new(ast)));
+        }
+    }
+
+    // Files used as local modules by another scanned file are evaluated by
+    // their callers. Files only reachable through a cycle get one entry each
+    // (the first by path), so that the cycle is reported.
+    let edges: BTreeMap<PathBuf, Vec<PathBuf>> = parsed
+        .iter()
+        .map(|(path, (_, ast))| {
+            let targets = ast
+                .decls
+                .iter()
+                .filter_map(|d| match &d.kind {
+                    ast::DeclKind::Module { path: rel, .. } if !modules::is_registry(rel) => {
+                        Some(modules::local_path(path, rel))
+                    }
+                    _ => None,
+                })
+                .filter(|t| t != path && parsed.contains_key(t))
+                .collect();
+            (path.clone(), targets)
+        })
+        .collect();
+    let mut used_as_module: HashSet<PathBuf> = edges.values().flatten().cloned().collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from.clone()];
+        while let Some(p) = stack.pop() {
+            if reached.insert(p.clone()) {
+                stack.extend(edges.get(&p).into_iter().flatten().cloned());
+            }
+        }
+    };
+    for p in edges.keys().filter(|p| !used_as_module.contains(*p)) {
+        reach(p, &mut reached);
+    }
+    for p in edges.keys() {
+        if !reached.contains(p) {
+            used_as_module.remove(p);
+            reach(p, &mut reached);
+        }
+    }
+
+    // `.bicepparam` files and the templates they name.
+    let mut by_template: BTreeMap<PathBuf, Vec<FileId>> = BTreeMap::new();
+    for (id, ast) in &param_files {
+        let using = ast.decls.iter().find_map(|d| match &d.kind {
+            ast::DeclKind::Using(p, sp) => Some((p.clone(), *sp)),
+            _ => None,
+        });
+        let from = &sources.get(*id).path;
+        match using {
+            Some((p, _)) if p.is_empty() => {}
+            Some((p, sp)) => {
+                let target = modules::local_path(from, &p);
+                if parsed.contains_key(&target) {
+                    by_template.entry(target).or_default().push(*id);
+                } else {
+                    out.diagnostics.push(Diagnostic::warning(
+                        "bicep-using",
+                        format!("the template '{p}' named by `using` is not among the scanned files; this parameter file was not used"),
+                        Location::Span(Span::new(*id, sp.start, sp.end)),
+                    ));
+                }
+            }
+            None => out.diagnostics.push(Diagnostic::warning(
+                "bicep-using",
+                "a .bicepparam file needs a `using` declaration naming its template",
+                Location::Span(Span::new(*id, 0, 0)),
+            )),
+        }
+    }
+
+    // Entry points with their parameter sources.
+    let explicit_parameters = input.options.parameters.as_deref().map(normalize_path);
+    let mut jobs: Vec<(PathBuf, FileId, params::Source)> = Vec::new();
+    let mut paths: Vec<&PathBuf> = parsed.keys().collect();
+    paths.sort();
+    for path in paths {
+        let (id, _) = &parsed[path];
+        if let Some(list) = by_template.get(path) {
+            for p in list {
+                jobs.push((path.clone(), *id, params::Source::BicepParam(*p)));
+            }
+            continue;
+        }
+        if used_as_module.contains(path) {
+            continue;
+        }
+        let source = params::choose(sources, path, explicit_parameters.as_deref());
+        jobs.push((path.clone(), *id, source));
+    }
+
+    let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
+    let results: Vec<_> = jobs
+        .par_iter()
+        .map(|(_, id, source)| {
+            let session = eval::Session::new(
+                sources,
+                &parsed,
+                input.root_dir,
+                input.options.limits.clone(),
+            );
+            let (supplied, mut diags) = params::values(&session, source, &param_asts);
+            let ast = parsed
+                .values()
+                .find(|(i, _)| i == id)
+                .map(|(_, a)| a.clone())
+                .unwrap_or_default();
+            let mut result =
+                session.evaluate_entry(*id, &ast, supplied, input.options.context.clone());
+            diags.append(&mut result.diagnostics);
+            result.diagnostics = diags;
+            result
+        })
+        .collect();
+
+    let mut entry_files = HashSet::new();
+    for ((_, id, source), result) in jobs.iter().zip(results) {
+        entry_files.insert(*id);
+        out.files.push(ScannedFile {
+            file: *id,
+            format: "bicep",
+            resources: result.resources.len(),
+            parameters: source.file(),
+        });
+        out.deployments.push(DeploymentOutput {
+            entry: *id,
+            resources: result.resources,
+            secrets: result.secrets,
+            secure_defaults: result.secure_defaults,
+            diagnostics: result.diagnostics,
+        });
+    }
+    let mut others: Vec<FileId> = parsed
+        .values()
+        .map(|(id, _)| *id)
+        .filter(|id| !entry_files.contains(id))
+        .collect();
+    others.sort();
+    for id in others {
+        out.files.push(ScannedFile {
+            file: id,
+            format: "bicep",
+            resources: 0,
+            parameters: None,
+        });
+    }
+    for (id, _) in &param_files {
+        out.files.push(ScannedFile {
+            file: *id,
+            format: "bicep-parameters",
+            resources: 0,
+            parameters: None,
+        });
+    }
+    out
+}
+
+/// Files that come with a `.bicep` or `.bicepparam` named alone: the
+/// parameter files beside a template, the template a `.bicepparam` uses, and
+/// the local modules they reference (transitively, inside the file's folder).
+pub fn companions(path: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Some(dir) = path.parent() else { return out };
+    let root = normalize_path(dir);
+    let mut queue: Vec<PathBuf> = vec![normalize_path(path)];
+    if is_template(path) {
+        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            for name in [
+                format!("{stem}.bicepparam"),
+                format!("{stem}.parameters.json"),
+            ] {
+                let p = normalize_path(&dir.join(name));
+                if p.is_file() {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut seen: HashSet<PathBuf> = queue.iter().cloned().collect();
+    while let Some(file) = queue.pop() {
+        if seen.len() > 500 {
+            break;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for rel in referenced_paths(&text) {
+            if modules::is_registry(&rel) {
+                continue;
+            }
+            let target = modules::local_path(&file, &rel);
+            let inside = target.starts_with(&root) || root.as_os_str().is_empty();
+            if inside
+                && !target.starts_with("..")
+                && target.is_file()
+                && seen.insert(target.clone())
+            {
+                out.push(target.clone());
+                queue.push(target);
+            }
+        }
+    }
+    out
+}
+
+/// Paths in `module x '<path>'` and `using '<path>'` lines (a cheap scan).
+fn referenced_paths(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            if !(l.starts_with("module ") || l.starts_with("using ")) {
+                return None;
+            }
+            let start = l.find('\'')? + 1;
+            let end = start + l[start..].find('\'')?;
+            Some(l[start..end].to_string())
+        })
+        .collect()
+}

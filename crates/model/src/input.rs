@@ -1,0 +1,99 @@
+//! The contract between the scan and the front ends: what every front end is
+//! given (the files read, the scan's options) and what it returns (the
+//! resources of each deployment, the files it read, diagnostics), and the
+//! model of a whole scan that the evaluation and the report read.
+
+use crate::context::{DeploymentContext, Limits};
+use crate::diagnostics::Diagnostic;
+use crate::model::{Model, Resource};
+use crate::source::{FileId, SourceMap};
+use std::path::{Path, PathBuf};
+
+/// What to scan and how.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// Files and folders to scan.
+    pub paths: Vec<PathBuf>,
+    /// A parameter file for every template scanned (`--parameters`).
+    pub parameters: Option<PathBuf>,
+    /// Terraform variables given on the command line (`--var NAME=VALUE`), in order.
+    pub terraform_vars: Vec<(String, String)>,
+    /// Terraform variable files given on the command line (`--var-file FILE`), in order.
+    pub terraform_var_files: Vec<PathBuf>,
+    /// Limits on loops, nesting and resources.
+    pub limits: Limits,
+    /// The deployment context templates are evaluated in.
+    pub context: DeploymentContext,
+}
+
+/// The model of everything scanned, with the files and diagnostics.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    pub sources: SourceMap,
+    pub files: Vec<ScannedFile>,
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A file the scan read, for the front ends.
+#[derive(Clone, Copy, Debug)]
+pub struct InputFile {
+    pub id: FileId,
+    /// Named on the command line (not found by walking a folder).
+    pub explicit: bool,
+}
+
+/// What every front end gets: all files read, and the scan's options.
+pub struct FrontendInput<'a> {
+    pub sources: &'a SourceMap,
+    pub files: &'a [InputFile],
+    pub options: &'a ScanOptions,
+    /// Linked templates and local modules are only followed inside this folder.
+    pub root_dir: Option<&'a Path>,
+}
+
+/// One input file and what was read from it.
+#[derive(Clone, Debug)]
+pub struct ScannedFile {
+    pub file: FileId,
+    /// `arm`, `arm-parameters`, ...
+    pub format: &'static str,
+    /// Resources the file contributed to the model (entry files only).
+    pub resources: usize,
+    /// The parameter file used with this template, if any.
+    pub parameters: Option<FileId>,
+}
+
+/// The resources of one deployment (one entry file and what it pulls in).
+#[derive(Debug, Default)]
+pub struct DeploymentOutput {
+    pub entry: FileId,
+    pub resources: Vec<Resource>,
+    /// Secret values met (secure parameters), to redact from every output.
+    pub secrets: Vec<String>,
+    /// Secure parameters given a literal default (name, span of the default).
+    pub secure_defaults: Vec<(String, crate::source::Span)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What a front end produced.
+#[derive(Debug, Default)]
+pub struct FrontendOutput {
+    pub deployments: Vec<DeploymentOutput>,
+    pub files: Vec<ScannedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A cheap look at the text: a Terraform plan (`terraform show -json`) has `format_version` and
+/// `planned_values` or `resource_changes`.
+pub fn looks_like_plan(text: &str) -> bool {
+    let head = &text[..text
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|i| *i <= 4096)
+        .last()
+        .unwrap_or(0)];
+    (head.contains("\"format_version\"") || text.contains("\"format_version\""))
+        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+        && !head.contains("deploymentTemplate.json")
+}

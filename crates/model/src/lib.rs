@@ -1,0 +1,17 @@
+//! The shared vocabulary of aml-baseline's pipeline, below every other crate:
+//! values that may be unknown ([`value`]), source files and spans
+//! ([`source`]), positioned JSON ([`json`]), diagnostics ([`diagnostics`]),
+//! the deployment context and limits ([`context`]), the deployment model of
+//! ARM resources ([`model`]), the contract between the scan and the front
+//! ends ([`input`]), and secret redaction ([`redact`]).
+//!
+//! It depends on no other crate of the workspace.
+
+pub mod context;
+pub mod diagnostics;
+pub mod input;
+pub mod json;
+pub mod model;
+pub mod redact;
+pub mod source;
+pub mod value;

@@ -1,0 +1,577 @@
+//! The alias catalogue: regorus' [`AliasRegistry`] plus the host-side tables
+//! derived from the same data (legacy array aliases, key casing, alias → ARM
+//! path, which types `Indexed` mode covers).
+//!
+//! The shipped catalogue is `data/aliases/catalogue.json`, generated from
+//! PSRule's provider data by `scripts/build-alias-catalogue.py` (a test checks
+//! that it is up to date), embedded in the binary. It is indexed once; each
+//! type's aliases are read when that type is first needed.
+
+use regorus::languages::azure_policy::aliases::types::{ProviderAliases, ResourceTypeAliases};
+use regorus::languages::azure_policy::aliases::AliasRegistry;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+/// The embedded catalogue text.
+const SHIPPED: &str = include_str!("../../../data/aliases/catalogue.json");
+
+/// One segment of an ARM path: a property name, or `[*]` (every array member).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Seg {
+    Key(String),
+    Any,
+}
+
+/// Splits an ARM path such as `properties.logs[*].enabled` into segments.
+pub(crate) fn path_segments(path: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let mut key = part;
+        let mut stars = 0;
+        while let Some(k) = key.strip_suffix("[*]") {
+            key = k;
+            stars += 1;
+        }
+        if !key.is_empty() {
+            out.push(Seg::Key(key.to_string()));
+        }
+        out.extend(std::iter::repeat_n(Seg::Any, stars));
+    }
+    out
+}
+
+/// Where an alias points.
+#[derive(Clone, Debug)]
+pub(crate) struct AliasInfo {
+    /// Lower-case resource type that owns the alias.
+    pub type_lc: String,
+    pub default_path: String,
+    /// `(api version, path)` pairs, for versioned aliases.
+    pub versioned: Vec<(String, String)>,
+}
+
+impl AliasInfo {
+    /// The ARM path for `api_version` (the default path when no version matches).
+    pub fn path(&self, api_version: Option<&str>) -> &str {
+        api_version
+            .and_then(|v| {
+                self.versioned
+                    .iter()
+                    .find(|(av, _)| av.eq_ignore_ascii_case(v))
+            })
+            .map_or(self.default_path.as_str(), |(_, p)| p.as_str())
+    }
+}
+
+/// The property names of a resource type's alias paths, as a tree, in the
+/// catalogue's casing (used to canonicalise the keys of a resource).
+#[derive(Debug, Default)]
+pub(crate) struct CaseNode {
+    /// lower-case key → (catalogue key, subtree)
+    pub keys: HashMap<String, (String, CaseNode)>,
+    /// Subtree for the members of an array at this position.
+    pub items: Option<Box<CaseNode>>,
+}
+
+impl CaseNode {
+    fn insert(&mut self, segs: &[Seg]) {
+        let Some((first, rest)) = segs.split_first() else {
+            return;
+        };
+        let child = match first {
+            Seg::Key(k) => {
+                &mut self
+                    .keys
+                    .entry(k.to_ascii_lowercase())
+                    .or_insert_with(|| (k.clone(), CaseNode::default()))
+                    .1
+            }
+            Seg::Any => self.items.get_or_insert_with(Default::default).as_mut(),
+        };
+        child.insert(rest);
+    }
+}
+
+/// The loaded catalogue. Only its index (every type's name and
+/// capabilities) is read up front; a type's aliases are read the first time
+/// something asks about that type, so a scan pays only for the types it
+/// meets (a single workspace reads 2 of the 65 types).
+pub(crate) struct Catalogue {
+    /// Every type, in catalogue order.
+    types: Vec<TypeSlot>,
+    /// lower-case type → index in `types`.
+    by_type: HashMap<String, usize>,
+    /// Registries made for compiling, by the sorted indices of their types.
+    compile_registries: Mutex<HashMap<Vec<usize>, regorus::Rc<AliasRegistry>>>,
+}
+
+/// One resource type of the catalogue.
+struct TypeSlot {
+    namespace: String,
+    /// The type's JSON object, as written in the catalogue.
+    raw: Box<RawValue>,
+    /// Supports tags and location (is evaluated by `Indexed` mode).
+    tracked: bool,
+    /// What its aliases give, read on first use.
+    entry: OnceLock<TypeEntry>,
+}
+
+/// The tables of one type, derived from its aliases.
+struct TypeEntry {
+    /// regorus' registry holding this type alone (normalisation looks up the
+    /// resource's own type only).
+    registry: AliasRegistry,
+    /// The type as read, for the registries definitions are compiled with.
+    source: ResourceTypeAliases,
+    /// lower-case alias name → where it points.
+    aliases: HashMap<String, AliasInfo>,
+    /// lower-case legacy alias name → the `[*]` alias with the same path.
+    legacy: HashMap<String, String>,
+    /// The key tree.
+    case_tree: CaseNode,
+}
+
+#[derive(Deserialize)]
+struct IndexEnvelope {
+    value: Vec<IndexProvider>,
+}
+
+#[derive(Deserialize)]
+struct IndexProvider {
+    namespace: String,
+    #[serde(default, rename = "resourceTypes")]
+    resource_types: Vec<Box<RawValue>>,
+}
+
+/// A type's name and capabilities; its aliases are skipped.
+#[derive(Deserialize)]
+struct TypeHead {
+    #[serde(rename = "resourceType")]
+    resource_type: String,
+    #[serde(default)]
+    capabilities: Option<String>,
+}
+
+/// The registry of a type the catalogue does not know.
+static EMPTY_REGISTRY: AliasRegistry = AliasRegistry::new();
+
+impl Catalogue {
+    /// The shipped catalogue, indexed on first use.
+    pub fn shipped() -> &'static Catalogue {
+        static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+        CATALOGUE.get_or_init(|| {
+            // The file is embedded and checked by tests; failing here is a build defect.
+            Catalogue::load(SHIPPED).expect("the embedded alias catalogue is valid")
+        })
+    }
+
+    /// Indexes a catalogue in the `az provider list --expand
+    /// resourceTypes/aliases` envelope. A type's aliases are checked when
+    /// first read ([`Catalogue::check_all`] reads them all).
+    pub fn load(json: &str) -> Result<Catalogue, String> {
+        let env: IndexEnvelope =
+            serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
+        let mut types = Vec::new();
+        let mut by_type = HashMap::new();
+        for provider in env.value {
+            for raw in provider.resource_types {
+                let head: TypeHead =
+                    serde_json::from_str(raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+                let type_lc =
+                    format!("{}/{}", provider.namespace, head.resource_type).to_lowercase();
+                let caps = head.capabilities.as_deref().unwrap_or("");
+                let has = |c: &str| caps.split(',').any(|x| x.trim().eq_ignore_ascii_case(c));
+                // A type listed twice keeps its first entry.
+                by_type.entry(type_lc).or_insert(types.len());
+                types.push(TypeSlot {
+                    namespace: provider.namespace.clone(),
+                    raw,
+                    tracked: has("SupportsTags") && has("SupportsLocation"),
+                    entry: OnceLock::new(),
+                });
+            }
+        }
+        Ok(Catalogue {
+            types,
+            by_type,
+            compile_registries: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Reads every type's aliases now; the first problem found, if any.
+    #[cfg(test)]
+    pub fn check_all(&self) -> Result<(), String> {
+        (0..self.types.len()).try_for_each(|i| self.try_entry(i).map(|_| ()))
+    }
+
+    /// Number of types.
+    #[cfg(test)]
+    pub fn type_count(&self) -> usize {
+        self.types.len()
+    }
+
+    fn type_index(&self, resource_type: &str) -> Option<usize> {
+        self.by_type
+            .get(&resource_type.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The type an alias belongs to: the longest catalogue type that, with a
+    /// `/`, starts the alias name (a test checks this holds for every alias).
+    fn owner(&self, alias_name: &str) -> Option<usize> {
+        let lc = alias_name.to_ascii_lowercase();
+        let mut end = lc.len();
+        while let Some(slash) = lc[..end].rfind('/') {
+            if let Some(i) = self.by_type.get(&lc[..slash]) {
+                return Some(*i);
+            }
+            end = slash;
+        }
+        None
+    }
+
+    fn entry(&self, index: usize) -> Option<&TypeEntry> {
+        self.try_entry(index).ok()
+    }
+
+    fn try_entry(&self, index: usize) -> Result<&TypeEntry, String> {
+        let slot = &self.types[index];
+        if let Some(e) = slot.entry.get() {
+            return Ok(e);
+        }
+        let built = build_entry(slot)?;
+        Ok(slot.entry.get_or_init(|| built))
+    }
+
+    /// Where an alias (full name, any case) points.
+    pub fn alias(&self, name: &str) -> Option<&AliasInfo> {
+        let entry = self.entry(self.owner(name)?)?;
+        entry.aliases.get(&name.to_ascii_lowercase())
+    }
+
+    /// The `[*]` alias that replaces a legacy array alias (no `[*]` in the
+    /// name, `[*]` in the path), e.g. `.../logs.enabled` → `.../logs[*].enabled`.
+    pub fn legacy_replacement(&self, name: &str) -> Option<&str> {
+        let entry = self.entry(self.owner(name)?)?;
+        entry
+            .legacy
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The key tree of a resource type.
+    pub fn case_tree(&self, resource_type: &str) -> Option<&CaseNode> {
+        Some(&self.entry(self.type_index(resource_type)?)?.case_tree)
+    }
+
+    /// regorus' registry for normalising a resource of this type (empty for
+    /// a type the catalogue does not know).
+    pub fn registry_for(&self, resource_type: &str) -> &AliasRegistry {
+        self.type_index(resource_type)
+            .and_then(|i| self.entry(i))
+            .map_or(&EMPTY_REGISTRY, |e| &e.registry)
+    }
+
+    /// A registry for compiling a definition: every type that owns an alias
+    /// named in `definition` (any string in it). regorus treats a field as
+    /// an alias to resolve only when its registry is not empty, so a
+    /// definition that names no alias still gets one type: unknown aliases
+    /// stay errors, as with the whole catalogue loaded.
+    pub fn compile_registry(&self, definition: &serde_json::Value) -> regorus::Rc<AliasRegistry> {
+        let mut owners = BTreeSet::new();
+        let mut stack = vec![definition];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::String(s) => owners.extend(self.owner(s)),
+                serde_json::Value::Array(items) => stack.extend(items),
+                serde_json::Value::Object(o) => {
+                    stack.extend(o.values());
+                    owners.extend(o.keys().filter_map(|k| self.owner(k)));
+                }
+                _ => {}
+            }
+        }
+        if owners.is_empty() && !self.types.is_empty() {
+            owners.insert(0);
+        }
+        let key: Vec<usize> = owners.into_iter().collect();
+        if let Some(r) = self
+            .compile_registries
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return r;
+        }
+        let mut registry = AliasRegistry::new();
+        for &i in &key {
+            // A type that does not read is left out: its aliases are then
+            // unknown everywhere.
+            if let Some(e) = self.entry(i) {
+                registry.load_provider(provider(&self.types[i], e.source.clone()));
+            }
+        }
+        let registry = regorus::Rc::new(registry);
+        if let Ok(mut m) = self.compile_registries.lock() {
+            m.entry(key)
+                .or_insert_with(|| regorus::Rc::clone(&registry));
+        }
+        registry
+    }
+
+    /// Whether the type supports tags and location (is evaluated by `Indexed`
+    /// mode); `None` for a type the catalogue does not know.
+    pub fn supports_tags_and_location(&self, resource_type: &str) -> Option<bool> {
+        self.type_index(resource_type)
+            .map(|i| self.types[i].tracked)
+    }
+}
+
+/// Reads a type's aliases (once, with regorus' own types) into its tables.
+fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
+    let source: ResourceTypeAliases =
+        serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+    let type_lc = format!("{}/{}", slot.namespace, source.resource_type).to_lowercase();
+    let mut aliases = HashMap::new();
+    let mut legacy = HashMap::new();
+    let mut case_tree = CaseNode::default();
+    // path (lower-case) → the `[*]` alias that reads it
+    let mut wildcard_by_path: HashMap<String, &str> = HashMap::new();
+    for a in &source.aliases {
+        let Some(default_path) = a.default_path.clone() else {
+            continue;
+        };
+        let versioned: Vec<(String, String)> = a
+            .paths
+            .iter()
+            .flat_map(|p| p.api_versions.iter().map(|v| (v.clone(), p.path.clone())))
+            .collect();
+        case_tree.insert(&path_segments(&default_path));
+        for (_, p) in &versioned {
+            case_tree.insert(&path_segments(p));
+        }
+        if a.name.contains("[*]") {
+            wildcard_by_path.insert(default_path.to_ascii_lowercase(), &a.name);
+        }
+        aliases.insert(
+            a.name.to_ascii_lowercase(),
+            AliasInfo {
+                type_lc: type_lc.clone(),
+                default_path,
+                versioned,
+            },
+        );
+    }
+    for a in &source.aliases {
+        if a.name.contains("[*]") {
+            continue;
+        }
+        let Some(info) = aliases.get(&a.name.to_ascii_lowercase()) else {
+            continue;
+        };
+        if !info.default_path.contains("[*]") {
+            continue;
+        }
+        if let Some(w) = wildcard_by_path.get(&info.default_path.to_ascii_lowercase()) {
+            legacy.insert(a.name.to_ascii_lowercase(), (*w).to_string());
+        }
+    }
+    let mut registry = AliasRegistry::new();
+    registry.load_provider(provider(slot, source.clone()));
+    Ok(TypeEntry {
+        registry,
+        source,
+        aliases,
+        legacy,
+        case_tree,
+    })
+}
+
+/// `resource_type` as regorus loads it: its provider with this one type.
+fn provider(slot: &TypeSlot, resource_type: ResourceTypeAliases) -> ProviderAliases {
+    ProviderAliases {
+        namespace: slot.namespace.clone(),
+        resource_types: vec![resource_type],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_catalogue_loads() {
+        let c = Catalogue::shipped();
+        assert!(c.type_count() > 50);
+        c.check_all().unwrap();
+        let pna = c
+            .alias("Microsoft.MachineLearningServices/workspaces/publicNetworkAccess")
+            .unwrap();
+        assert_eq!(pna.type_lc, "microsoft.machinelearningservices/workspaces");
+        assert_eq!(pna.path(None), "properties.publicNetworkAccess");
+        assert!(c
+            .registry_for("Microsoft.MachineLearningServices/Workspaces")
+            .alias_modifiable_map()
+            .get("microsoft.machinelearningservices/workspaces/publicnetworkaccess")
+            .copied()
+            .unwrap_or(false));
+        let pe = c
+            .alias(
+                "Microsoft.Network/privateEndpoints/privateLinkServiceConnections[*].groupIds[*]",
+            )
+            .unwrap();
+        assert_eq!(pe.type_lc, "microsoft.network/privateendpoints");
+    }
+
+    #[test]
+    fn legacy_table_is_derived_from_the_catalogue() {
+        let c = Catalogue::shipped();
+        assert_eq!(
+            c.legacy_replacement("microsoft.insights/diagnosticsettings/LOGS.enabled"),
+            Some("Microsoft.Insights/diagnosticSettings/logs[*].enabled")
+        );
+        assert_eq!(
+            c.legacy_replacement("Microsoft.Insights/diagnosticSettings/metrics.enabled"),
+            Some("Microsoft.Insights/diagnosticSettings/metrics[*].enabled")
+        );
+        c.check_all().unwrap();
+        let legacy: Vec<&String> = c
+            .types
+            .iter()
+            .filter_map(|t| t.entry.get())
+            .flat_map(|e| e.legacy.keys())
+            .collect();
+        assert_eq!(legacy.len(), 2, "{legacy:?}");
+    }
+
+    /// Aliases are found by their name's longest type prefix: true of every
+    /// alias of the shipped catalogue.
+    #[test]
+    fn every_alias_belongs_to_its_longest_type_prefix() {
+        let c = Catalogue::shipped();
+        c.check_all().unwrap();
+        let mut count = 0;
+        for (i, slot) in c.types.iter().enumerate() {
+            for (name, info) in &slot.entry.get().unwrap().aliases {
+                assert_eq!(c.owner(name), Some(i), "{name}");
+                assert_eq!(
+                    c.types[i].entry.get().unwrap().aliases[name].type_lc,
+                    info.type_lc
+                );
+                count += 1;
+            }
+        }
+        assert!(count > 4000, "{count}");
+        assert_eq!(c.owner("Microsoft.Storage/storageAccounts/x"), None);
+    }
+
+    /// A definition's compile registry holds the types its aliases belong to,
+    /// and one type when it names none.
+    #[test]
+    fn compile_registries_hold_the_named_types() {
+        let c = Catalogue::shipped();
+        let def = serde_json::json!({"if": {"allOf": [
+            {"field": "type", "equals": "Microsoft.MachineLearningServices/workspaces/computes"},
+            {"field": "Microsoft.MachineLearningServices/workspaces/computes/disableLocalAuth", "equals": false},
+            {"count": {"field": "Microsoft.Insights/diagnosticSettings/logs[*]"}, "greater": 0}
+        ]}});
+        let r = c.compile_registry(&def);
+        let map = r.alias_map();
+        assert!(map.contains_key(
+            "microsoft.machinelearningservices/workspaces/computes/disablelocalauth"
+        ));
+        assert!(map.contains_key("microsoft.insights/diagnosticsettings/logs[*]"));
+        let logs = c.compile_registry(&serde_json::json!({"if": {
+            "field": "Microsoft.Insights/diagnosticSettings/logs.enabled", "equals": true}}));
+        assert!(!logs
+            .alias_map()
+            .contains_key("microsoft.machinelearningservices/workspaces/publicnetworkaccess"));
+        let none = c.compile_registry(&serde_json::json!({"if": {"field": "name", "equals": "x"}}));
+        assert!(!none.alias_map().is_empty());
+    }
+
+    #[test]
+    fn indexed_mode_types() {
+        let c = Catalogue::shipped();
+        let ml = "Microsoft.MachineLearningServices/";
+        for t in [
+            "workspaces",
+            "workspaces/computes",
+            "registries",
+            "workspaces/onlineEndpoints",
+            "workspaces/batchEndpoints",
+            "workspaces/serverlessEndpoints",
+        ] {
+            assert_eq!(
+                c.supports_tags_and_location(&format!("{ml}{t}")),
+                Some(true),
+                "{t}"
+            );
+        }
+        for t in [
+            "workspaces/privateEndpointConnections",
+            "workspaces/datastores",
+            "workspaces/connections",
+            "workspaces/outboundRules",
+        ] {
+            assert_eq!(
+                c.supports_tags_and_location(&format!("{ml}{t}")),
+                Some(false),
+                "{t}"
+            );
+        }
+        assert_eq!(
+            c.supports_tags_and_location("Microsoft.Insights/diagnosticSettings"),
+            Some(false)
+        );
+        assert_eq!(
+            c.supports_tags_and_location("Microsoft.Network/privateEndpoints"),
+            Some(true)
+        );
+        assert_eq!(
+            c.supports_tags_and_location("Microsoft.Storage/storageAccounts"),
+            None
+        );
+    }
+
+    #[test]
+    fn segments() {
+        assert_eq!(
+            path_segments("properties.logs[*].enabled"),
+            vec![
+                Seg::Key("properties".into()),
+                Seg::Key("logs".into()),
+                Seg::Any,
+                Seg::Key("enabled".into())
+            ]
+        );
+    }
+
+    /// The committed catalogue is what the generator script produces (skipped,
+    /// with a note, where python3 or the PSRule corpus is not available).
+    #[test]
+    fn committed_catalogue_is_up_to_date() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let corpus = std::env::var("AML_BASELINE_PSRULE")
+            .unwrap_or_else(|_| format!("{root}/../shared/corpus/psrule/providers"));
+        if !std::path::Path::new(&corpus).is_dir() {
+            eprintln!("skipped: PSRule corpus not found at {corpus}");
+            return;
+        }
+        let script = format!("{root}/scripts/build-alias-catalogue.py");
+        let out = std::process::Command::new("python3")
+            .args([script.as_str(), "--check", "--psrule", corpus.as_str()])
+            .output();
+        match out {
+            Ok(o) => assert!(
+                o.status.success(),
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => eprintln!("skipped: cannot run python3: {e}"),
+        }
+    }
+}

@@ -1,0 +1,1114 @@
+//! [`PolicyEngine`]: compiled definitions and their evaluation.
+
+use super::builtin::BUILTIN;
+use super::catalogue::{path_segments, Catalogue};
+use super::resource::{prepare, scope_of, short_name, unknown_leaves};
+use super::rewrite::{
+    applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,
+    param_ref, referenced_params, required_types, rewrite_legacy_aliases, type_conditions,
+    ReadField, Rhs,
+};
+use super::unknowns::{add_unknowns, decide, lower, ReadPath};
+use super::{
+    matches_name, Evaluability, OwnedPolicyResource, PolicyDefinition, PolicyLoadError,
+    PolicyOutcome, PolicyResource, RelatedResources,
+};
+use regorus::languages::azure_policy::{compiler, parser};
+use regorus::rvm::{Program, RegoVM};
+use regorus::{Source, Value as RValue};
+use serde_json::{json, Map, Value as J};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
+
+/// Instructions one VM run may execute (regorus' default of 25,000 fails on
+/// arrays of a few thousand members; ~5 instructions per member).
+const MAX_INSTRUCTIONS: usize = 2_000_000;
+/// Most combinations of unknown alternatives evaluated for one resource.
+const MAX_ALTERNATIVES: usize = 64;
+/// `requestContext().apiVersion` when the resource has no API version.
+const DEFAULT_API_VERSION: &str = "2024-04-01";
+/// The host-await identifier of regorus' related-resource lookups.
+const EXISTENCE_CHECK: &str = "azure.policy.existence_check";
+
+/// A declared parameter.
+struct Param {
+    name: String,
+    default: Option<J>,
+    allowed: Option<Vec<J>>,
+}
+
+/// The related-resource lookup of an auditIfNotExists / deployIfNotExists.
+struct Lookup {
+    resource_type: String,
+    /// `details.name` as written (a literal or a template expression).
+    name: Option<String>,
+}
+
+/// What evaluation needs of a definition: what its JSON says, read when it
+/// is loaded, and its programs, compiled the first time a resource of a
+/// type it can apply to meets it.
+struct Compiled {
+    programs: OnceLock<Result<Programs, CompileFailure>>,
+    /// What compiling needs: the definition's path, text and JSON.
+    path: String,
+    text: String,
+    root: J,
+    params: Vec<Param>,
+    /// `then.effect` as written.
+    effect: String,
+    read: Vec<ReadField>,
+    /// Types the `if` requires (a quick test before preparing the resource).
+    required_types: Option<Vec<Rhs>>,
+}
+
+/// A definition's compiled programs.
+struct Programs {
+    main: Arc<Program>,
+    applicability: Arc<Program>,
+    /// Lower-case parameter names the applicability condition reads.
+    applicability_params: Vec<String>,
+    lookup: Option<Lookup>,
+}
+
+/// The Azure Policy definitions an evaluation can use, compiled once.
+///
+/// `PolicyEngine` is `Send + Sync`: evaluate from as many threads as you like.
+pub struct PolicyEngine {
+    catalogue: &'static Catalogue,
+    definitions: Vec<PolicyDefinition>,
+    compiled: Vec<Option<Compiled>>,
+}
+
+/// Definitions read but not compiled, with the index each had in the input.
+struct Loaded {
+    catalogue: &'static Catalogue,
+    definitions: Vec<PolicyDefinition>,
+    compiled: Vec<Option<Compiled>>,
+    origins: Vec<usize>,
+}
+
+/// A resource prepared for one evaluation: its candidates for a lookup.
+struct Subject<'a> {
+    resource: &'a PolicyResource<'a>,
+    context: RValue,
+    params: RValue,
+    candidates: Vec<OwnedPolicyResource>,
+    cache: &'a ResourceCache,
+}
+
+/// What evaluating one resource against several definitions can share: its
+/// normalised `input.resource` with unknown values left out, and its request
+/// context. Build one per resource with `ResourceCache::default()` and pass
+/// it to [`PolicyEngine::evaluate_cached`] for every definition; it must not
+/// be reused for another resource.
+#[derive(Default)]
+pub struct ResourceCache {
+    resource: std::cell::OnceCell<RValue>,
+    context: std::cell::OnceCell<RValue>,
+}
+
+impl PolicyEngine {
+    /// The built-in Azure ML definitions shipped in the binary, compiled once
+    /// (on first use).
+    pub fn builtin() -> &'static PolicyEngine {
+        static ENGINE: OnceLock<PolicyEngine> = OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let defs = BUILTIN
+                .iter()
+                .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string()))
+                .collect();
+            // Each definition compiles when first used (tests check that
+            // every shipped one compiles).
+            let loaded = PolicyEngine::load_definitions(defs).0;
+            PolicyEngine {
+                catalogue: loaded.catalogue,
+                definitions: loaded.definitions,
+                compiled: loaded.compiled,
+            }
+        })
+    }
+
+    /// Builds an engine from definition JSON texts (`(path, json)`), e.g. a
+    /// user's folder. A file that does not parse is left out and reported; a
+    /// definition that parses but does not compile is listed with
+    /// [`Evaluability::CompileError`] and reported too.
+    pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let (loaded, mut errors) = PolicyEngine::load_definitions(defs);
+        // Compile every definition now, in parallel, to report what fails.
+        use rayon::prelude::*;
+        let failures: Vec<Option<CompileFailure>> = loaded
+            .compiled
+            .par_iter()
+            .map(|c| c.as_ref()?.programs(loaded.catalogue).err().cloned())
+            .collect();
+        let mut engine = PolicyEngine {
+            catalogue: loaded.catalogue,
+            definitions: Vec::new(),
+            compiled: Vec::new(),
+        };
+        let origins = loaded.origins;
+        for (((mut def, compiled), failure), origin) in loaded
+            .definitions
+            .into_iter()
+            .zip(loaded.compiled)
+            .zip(failures)
+            .zip(origins)
+        {
+            let Some(failure) = failure else {
+                engine.definitions.push(def);
+                engine.compiled.push(compiled);
+                continue;
+            };
+            let (line, col, message) = failure.parts();
+            errors.push((
+                origin,
+                PolicyLoadError {
+                    path: def.source_path.clone(),
+                    line,
+                    col,
+                    message: message.to_string(),
+                },
+            ));
+            if let CompileFailure::Compile(..) = failure {
+                def.evaluable = Evaluability::CompileError {
+                    message: message.to_string(),
+                };
+                engine.definitions.push(def);
+                engine.compiled.push(None);
+            }
+        }
+        // Reported in the order the definitions were given.
+        errors.sort_by_key(|(origin, _)| *origin);
+        (engine, errors.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// Reads the definitions without compiling them; the errors carry the
+    /// index of the definition they are about.
+    fn load_definitions(defs: Vec<(String, String)>) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
+        let mut loaded = Loaded {
+            catalogue: Catalogue::shipped(),
+            definitions: Vec::new(),
+            compiled: Vec::new(),
+            origins: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        for (i, (path, text)) in defs.into_iter().enumerate() {
+            match load(&path, text) {
+                Ok((def, compiled)) => {
+                    loaded.definitions.push(def);
+                    loaded.compiled.push(compiled);
+                    loaded.origins.push(i);
+                }
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        (loaded, errors)
+    }
+
+    /// The definitions, in load order.
+    pub fn definitions(&self) -> &[PolicyDefinition] {
+        &self.definitions
+    }
+
+    /// A definition by its name (GUID, any case) or the GUID's first 8 hex
+    /// digits; the first one in load order when several share it (the
+    /// Azure Government copy of a built-in comes after the public one).
+    pub fn definition(&self, name_or_prefix: &str) -> Option<(usize, &PolicyDefinition)> {
+        self.definitions
+            .iter()
+            .enumerate()
+            .find(|(_, d)| matches_name(&d.name, name_or_prefix))
+    }
+
+    /// The ARM property paths (e.g. `properties.publicNetworkAccess`) that a
+    /// definition's aliases map to for this resource type and API version,
+    /// followed by the built-in fields it reads other than `type` (`kind`,
+    /// `name`, `location`, `tags.x`, ...). For explanations.
+    pub fn field_paths(
+        &self,
+        def: usize,
+        resource_type: &str,
+        api_version: Option<&str>,
+    ) -> Vec<String> {
+        let Some(Some(c)) = self.compiled.get(def) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut builtins = Vec::new();
+        for r in &c.read {
+            let path = if is_builtin_field(&r.field) {
+                match builtin_path(&r.field) {
+                    Some(p) => {
+                        builtins.push(p);
+                        continue;
+                    }
+                    None => continue,
+                }
+            } else {
+                match self.catalogue.alias(&r.field) {
+                    Some(info) if info.type_lc.eq_ignore_ascii_case(resource_type) => {
+                        info.path(api_version).to_string()
+                    }
+                    _ => continue,
+                }
+            };
+            out.push(path);
+        }
+        out.extend(builtins);
+        let mut seen = Vec::<String>::new();
+        out.retain(|p| {
+            let lc = p.to_ascii_lowercase();
+            let new = !seen.contains(&lc);
+            seen.push(lc);
+            new
+        });
+        out
+    }
+
+    /// Evaluates definition `def` against `resource`, with assignment
+    /// parameters `params` (on top of the definition's defaults; names are
+    /// case-insensitive, undeclared ones are ignored) and `related` for the
+    /// lookups of auditIfNotExists / deployIfNotExists definitions.
+    pub fn evaluate(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        params: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
+        self.evaluate_cached(def, resource, &ResourceCache::default(), params, related)
+    }
+
+    /// [`PolicyEngine::evaluate`], sharing the normalised resource across
+    /// definitions through `cache` (which belongs to `resource`).
+    pub fn evaluate_cached(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        params: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
+        let Some(d) = self.definitions.get(def) else {
+            return PolicyOutcome::Error {
+                message: format!("no policy definition #{def}"),
+            };
+        };
+        let compiled = match (
+            &d.evaluable,
+            self.compiled.get(def).and_then(Option::as_ref),
+        ) {
+            (Evaluability::DataPlane { .. }, _) => return PolicyOutcome::NotApplicable,
+            (Evaluability::CompileError { message }, _) => {
+                return PolicyOutcome::Error {
+                    message: format!("policy definition {} did not compile: {message}", d.name),
+                }
+            }
+            (Evaluability::Evaluable, Some(c)) => c,
+            (Evaluability::Evaluable, None) => {
+                return PolicyOutcome::Error {
+                    message: format!("policy definition {} is not compiled", d.name),
+                }
+            }
+        };
+        let run = || self.evaluate_compiled(d, compiled, resource, cache, params, related);
+        catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PolicyOutcome::Error {
+                message: format!("policy evaluation failed unexpectedly: {what}"),
+            }
+        })
+    }
+
+    fn evaluate_compiled(
+        &self,
+        d: &PolicyDefinition,
+        c: &Compiled,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        given: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
+        let (params, missing) = match c.effective_params(given) {
+            Ok(x) => x,
+            Err(message) => return PolicyOutcome::Error { message },
+        };
+        if c.effect_value(&params)
+            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
+        {
+            return PolicyOutcome::NotApplicable;
+        }
+        if d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource) {
+            return PolicyOutcome::NotApplicable;
+        }
+        if c.excludes_type(resource.resource_type, &params) {
+            return PolicyOutcome::NotApplicable;
+        }
+        let p = match c.programs(self.catalogue) {
+            Ok(p) => p,
+            Err(failure) => {
+                return PolicyOutcome::Error {
+                    message: format!(
+                        "policy definition {} did not compile: {}",
+                        d.name,
+                        failure.parts().2
+                    ),
+                }
+            }
+        };
+        let mut subject = Subject {
+            resource,
+            context: cache.context.get_or_init(|| context(resource)).clone(),
+            params: RValue::from(J::Object(params.clone())),
+            candidates: Vec::new(),
+            cache,
+        };
+
+        // First pass with unknowns absent: decides most resources, and spares
+        // the lookup when the resource is not applicable.
+        let drop_all = HashMap::new();
+        let input = self.input(&subject, &drop_all);
+        let applicable = run(&p.applicability, input.clone(), &subject.context, None)
+            .map(|v| v != RValue::Undefined);
+        if !missing.is_empty() {
+            let reads_missing = missing
+                .iter()
+                .any(|m| p.applicability_params.contains(&m.to_ascii_lowercase()));
+            if matches!(applicable, Ok(false)) && !reads_missing {
+                return PolicyOutcome::NotApplicable;
+            }
+            let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+            return PolicyOutcome::Error {
+                message: format!(
+                    "policy definition {} needs a value for parameter {} (it has no default)",
+                    d.name,
+                    names.join(", ")
+                ),
+            };
+        }
+        let decided = |applicable: &Result<bool, String>| match applicable {
+            Ok(false) => Some(PolicyOutcome::NotApplicable),
+            Err(message) => Some(PolicyOutcome::Error {
+                message: message.clone(),
+            }),
+            Ok(true) => None,
+        };
+
+        // Unknown values that the definition reads, grouped by expression.
+        let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
+        let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
+        add_unknowns(&mut vars, unknown_leaves(resource.body), &reads);
+        if vars.is_empty() {
+            if let Some(o) = decided(&applicable) {
+                return o;
+            }
+        }
+        if let Some(lookup) = &p.lookup {
+            subject.candidates = candidates(lookup, resource, &params, related);
+        }
+        for cand in &subject.candidates {
+            let reads =
+                self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), &params);
+            add_unknowns(&mut vars, unknown_leaves(&cand.body), &reads);
+        }
+        if vars.is_empty() {
+            // No unknown is read: the first pass stands.
+            return decided(&applicable)
+                .unwrap_or_else(|| self.main_outcome(p, &subject, input, &drop_all));
+        }
+        let total = vars
+            .iter()
+            .try_fold(1usize, |acc, (_, alts)| acc.checked_mul(alts.len()))
+            .filter(|n| *n <= MAX_ALTERNATIVES);
+        let Some(total) = total else {
+            return PolicyOutcome::Unknown {
+                deciding: vars.into_iter().map(|(e, _)| e).collect(),
+            };
+        };
+        let digits = |mut i: usize| -> Vec<usize> {
+            vars.iter()
+                .map(|(_, alts)| {
+                    let d = i % alts.len();
+                    i /= alts.len();
+                    d
+                })
+                .collect()
+        };
+        let outcomes: Vec<PolicyOutcome> = (0..total)
+            .map(|i| {
+                let assignment: HashMap<String, Option<J>> = vars
+                    .iter()
+                    .zip(digits(i))
+                    .map(|((expr, alts), d)| (expr.clone(), alts[d].clone()))
+                    .collect();
+                self.evaluate_once(p, &subject, &assignment)
+            })
+            .collect();
+        decide(&vars, &outcomes, digits)
+    }
+
+    /// Whether `Indexed` mode covers the resource's type: types that support
+    /// tags and location, per the catalogue; for a type the catalogue does not
+    /// know, whether the resource carries a location or tags.
+    fn indexed_covers(&self, r: &PolicyResource) -> bool {
+        self.catalogue
+            .supports_tags_and_location(r.resource_type)
+            .unwrap_or_else(|| {
+                r.location.is_some()
+                    || ["location", "tags"].iter().any(|k| {
+                        r.body
+                            .get(k)
+                            .is_some_and(|v| !matches!(v, aml_model::value::Value::Null))
+                    })
+            })
+    }
+
+    fn input(&self, s: &Subject, assignment: &HashMap<String, Option<J>>) -> RValue {
+        let resource = if assignment.is_empty() {
+            // Every unknown left out: the same for every definition.
+            s.cache
+                .resource
+                .get_or_init(|| prepare(self.catalogue, s.resource, &|_| None))
+                .clone()
+        } else {
+            let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
+            prepare(self.catalogue, s.resource, &subst)
+        };
+        let mut input = regorus::value::Object::default();
+        input.insert(RValue::from("resource"), resource);
+        input.insert(RValue::from("parameters"), s.params.clone());
+        RValue::from(input)
+    }
+
+    /// One evaluation, with each unknown replaced as `assignment` says.
+    fn evaluate_once(
+        &self,
+        c: &Programs,
+        s: &Subject,
+        assignment: &HashMap<String, Option<J>>,
+    ) -> PolicyOutcome {
+        let input = self.input(s, assignment);
+        match run(&c.applicability, input.clone(), &s.context, None) {
+            Ok(RValue::Undefined) => PolicyOutcome::NotApplicable,
+            Ok(_) => self.main_outcome(c, s, input, assignment),
+            Err(message) => PolicyOutcome::Error { message },
+        }
+    }
+
+    /// The outcome of an applicable resource: the main program, once per
+    /// lookup candidate.
+    fn main_outcome(
+        &self,
+        c: &Programs,
+        s: &Subject,
+        input: RValue,
+        assignment: &HashMap<String, Option<J>>,
+    ) -> PolicyOutcome {
+        if c.lookup.is_none() {
+            return outcome(run(&c.main, input, &s.context, None));
+        }
+        if s.candidates.is_empty() {
+            return outcome(run(&c.main, input, &s.context, Some(RValue::Null)));
+        }
+        // Compliant when any candidate satisfies the existence condition.
+        let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
+        let mut result = None;
+        for cand in &s.candidates {
+            let response = prepare(self.catalogue, &cand.as_resource(), &subst);
+            let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
+            match o {
+                PolicyOutcome::Compliant => return o,
+                PolicyOutcome::Error { .. } if result.is_some() => {}
+                _ => result = Some(o),
+            }
+        }
+        result.unwrap_or(PolicyOutcome::Compliant)
+    }
+
+    /// The paths the definition reads on a resource of `resource_type`, with
+    /// the values it compares them against (parameters resolved).
+    fn read_paths(
+        &self,
+        c: &Compiled,
+        resource_type: &str,
+        api_version: Option<&str>,
+        params: &Map<String, J>,
+    ) -> Vec<ReadPath> {
+        let mut out: Vec<ReadPath> = Vec::new();
+        for r in &c.read {
+            let path = if is_builtin_field(&r.field) {
+                builtin_path(&r.field)
+            } else {
+                self.catalogue
+                    .alias(&r.field)
+                    .filter(|i| i.type_lc.eq_ignore_ascii_case(resource_type))
+                    .map(|i| i.path(api_version).to_string())
+            };
+            let Some(path) = path else { continue };
+            let mut literals = Vec::new();
+            for rhs in &r.compared_to {
+                let v = match rhs {
+                    Rhs::Literal(v) => Some(v.clone()),
+                    Rhs::Param(p) => params
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                        .map(|(_, v)| v.clone()),
+                };
+                match v {
+                    Some(J::Array(items)) => literals.extend(items),
+                    Some(v) => literals.push(v),
+                    None => {}
+                }
+            }
+            let segs = path_segments(&path);
+            let lc = segs.iter().map(lower).collect();
+            match out.iter_mut().find(|p| p.lc == lc) {
+                Some(existing) => existing.literals.extend(literals),
+                None => out.push(ReadPath { segs, lc, literals }),
+            }
+        }
+        out
+    }
+}
+
+/// The candidates of a lookup. A lookup of the resource's own type by its
+/// own name (`Workspace_CMKEnabled_Audit_V2`: `"type": workspaces, "name":
+/// "[field('name')]"`) finds the resource itself; other lookups ask `related`,
+/// and keep the candidates whose name matches `details.name` when it is known.
+fn candidates(
+    lookup: &Lookup,
+    r: &PolicyResource,
+    params: &Map<String, J>,
+    related: &dyn RelatedResources,
+) -> Vec<OwnedPolicyResource> {
+    let full = if r.full_name.is_empty() {
+        r.body
+            .get("name")
+            .and_then(aml_model::value::Value::as_str)
+            .unwrap_or("")
+    } else {
+        r.full_name
+    };
+    let name = lookup.name.as_deref().and_then(|raw| {
+        let lower = raw.replace(' ', "").to_ascii_lowercase();
+        if let Some(escaped) = raw.strip_prefix("[[") {
+            Some(format!("[{escaped}"))
+        } else if !raw.starts_with('[') {
+            Some(raw.to_string())
+        } else if let Some(p) = param_ref(raw) {
+            params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_string)
+        } else if lower == "[field('name')]" {
+            Some(short_name(full).to_string())
+        } else if lower == "[field('fullname')]" {
+            Some(full.to_string())
+        } else {
+            None
+        }
+    });
+    if lookup.resource_type.eq_ignore_ascii_case(r.resource_type)
+        && name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(short_name(full)))
+    {
+        return vec![OwnedPolicyResource::from(*r)];
+    }
+    let mut found = related.related(r.id, &lookup.resource_type, name.as_deref());
+    if let Some(n) = &name {
+        let wanted = short_name(n);
+        found.retain(|c| {
+            let full = if c.full_name.is_empty() {
+                c.body
+                    .get("name")
+                    .and_then(aml_model::value::Value::as_str)
+                    .unwrap_or("")
+            } else {
+                &c.full_name
+            };
+            short_name(full).eq_ignore_ascii_case(wanted)
+        });
+    }
+    found
+}
+
+/// The evaluation context: resource group, subscription and request context.
+fn context(r: &PolicyResource) -> RValue {
+    let (rg, sub) = scope_of(r.id);
+    RValue::from(json!({
+        "resourceGroup": {"name": rg.unwrap_or("resourceGroup")},
+        "subscription": {"subscriptionId": sub.unwrap_or("00000000-0000-0000-0000-000000000000")},
+        "requestContext": {"apiVersion": r.api_version.unwrap_or(DEFAULT_API_VERSION)},
+    }))
+}
+
+/// Most programs with a VM of their own on one thread; past this the
+/// thread's VMs are dropped and made again (only tests build that many).
+const MAX_LOADED_PROGRAMS: usize = 512;
+
+thread_local! {
+    /// One VM per program per thread, so a program is loaded once per thread
+    /// rather than once per run (regorus resets its run state on every
+    /// execution). Keyed by the program's address; the map holds the `Arc`,
+    /// so the address cannot be reused while the entry exists.
+    static VMS: std::cell::RefCell<HashMap<usize, (Arc<Program>, RegoVM)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Runs a compiled program once, on this thread's VM for it.
+fn run(
+    program: &Arc<Program>,
+    input: RValue,
+    context: &RValue,
+    response: Option<RValue>,
+) -> Result<RValue, String> {
+    let execute = |vm: &mut RegoVM| {
+        vm.set_input(input);
+        vm.set_context(context.clone());
+        let responses = response.map(|r| (RValue::from(EXISTENCE_CHECK), vec![r]));
+        vm.set_host_await_responses(responses);
+        vm.execute_entry_point_by_name("main")
+            .map_err(|e| format!("policy evaluation error: {e}"))
+    };
+    let fresh = || {
+        let mut vm = RegoVM::new();
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        vm.load_program(Arc::clone(program));
+        vm
+    };
+    VMS.with(|cell| {
+        let Ok(mut vms) = cell.try_borrow_mut() else {
+            // Re-entered (cannot happen today): a VM of its own.
+            return execute(&mut fresh());
+        };
+        let key = Arc::as_ptr(program) as usize;
+        if vms.len() >= MAX_LOADED_PROGRAMS && !vms.contains_key(&key) {
+            vms.clear();
+        }
+        // Taken out while it runs: a run cut short by a panic leaves no
+        // half-used VM behind.
+        let (held, mut vm) = vms
+            .remove(&key)
+            .unwrap_or_else(|| (Arc::clone(program), fresh()));
+        let result = execute(&mut vm);
+        vms.insert(key, (held, vm));
+        result
+    })
+}
+
+/// The outcome of a main-program run: `Undefined` is compliant.
+fn outcome(result: Result<RValue, String>) -> PolicyOutcome {
+    match result {
+        Ok(RValue::Undefined) => PolicyOutcome::Compliant,
+        Ok(v) => match &v["effect"] {
+            RValue::String(e) => PolicyOutcome::NonCompliant {
+                effect: canonical_effect(e).to_string(),
+            },
+            _ => PolicyOutcome::Error {
+                message: format!("unexpected policy result {v}"),
+            },
+        },
+        Err(message) => PolicyOutcome::Error { message },
+    }
+}
+
+/// Effect names in Azure's casing (`auditifnotexists` → `AuditIfNotExists`).
+fn canonical_effect(e: &str) -> &str {
+    const EFFECTS: &[&str] = &[
+        "Audit",
+        "Deny",
+        "Modify",
+        "Append",
+        "AuditIfNotExists",
+        "DeployIfNotExists",
+        "Disabled",
+        "DenyAction",
+        "Manual",
+    ];
+    EFFECTS
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(e))
+        .copied()
+        .unwrap_or(e)
+}
+
+impl Compiled {
+    /// Defaults overridden by the given values (matched case-insensitively,
+    /// checked against `allowedValues`), and the names of required
+    /// parameters that have neither.
+    fn effective_params(
+        &self,
+        given: &Map<String, J>,
+    ) -> Result<(Map<String, J>, Vec<String>), String> {
+        let mut out = Map::new();
+        let mut missing = Vec::new();
+        for p in &self.params {
+            let value = given
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                .map(|(_, v)| v);
+            if let (Some(v), Some(allowed)) = (value, &p.allowed) {
+                if !is_allowed(v, allowed) {
+                    return Err(format!(
+                        "parameter '{}' is {v}, which is not one of its allowed values {}",
+                        p.name,
+                        J::Array(allowed.clone())
+                    ));
+                }
+            }
+            match value.or(p.default.as_ref()) {
+                Some(v) => {
+                    out.insert(p.name.clone(), v.clone());
+                }
+                None => missing.push(p.name.clone()),
+            }
+        }
+        Ok((out, missing))
+    }
+
+    /// True when the `if` cannot hold for this resource type (`type` must
+    /// equal, or be in, values that do not include it).
+    fn excludes_type(&self, resource_type: &str, params: &Map<String, J>) -> bool {
+        let Some(rhs) = &self.required_types else {
+            return false;
+        };
+        let mut allowed = Vec::new();
+        for r in rhs {
+            match r {
+                Rhs::Literal(v) => allowed.push(v.clone()),
+                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+                    Some((_, J::Array(items))) => allowed.extend(items.iter().cloned()),
+                    Some((_, v)) => allowed.push(v.clone()),
+                    None => return false,
+                },
+            }
+        }
+        allowed.iter().all(|t| match t.as_str() {
+            Some(t) => !t.eq_ignore_ascii_case(resource_type),
+            None => false,
+        })
+    }
+
+    /// The effect with these parameters (`None` for an expression other than
+    /// `[parameters('x')]`).
+    fn effect_value(&self, params: &Map<String, J>) -> Option<String> {
+        match param_ref(&self.effect) {
+            Some(p) => params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_string),
+            None if self.effect.starts_with('[') => None,
+            None => Some(self.effect.clone()),
+        }
+    }
+}
+
+fn same_value(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::String(x), J::String(y)) => x.eq_ignore_ascii_case(y),
+        _ => a == b,
+    }
+}
+
+fn is_allowed(v: &J, allowed: &[J]) -> bool {
+    allowed.iter().any(|a| same_value(a, v))
+        || matches!(v, J::Array(items) if items.iter().all(|x| allowed.iter().any(|a| same_value(a, x))))
+        || matches!(v, J::Object(_))
+}
+
+/// `(line, col, message)` of a rendered regorus diagnostic
+/// (`\n--> file:line:col\n...\nerror: message`); 1:1 when it points
+/// elsewhere than `path` (e.g. into a template expression).
+fn locate(rendered: &str, path: &str) -> (u32, u32, String) {
+    let mut pos = (1, 1);
+    if let Some(i) = rendered.find("--> ") {
+        let loc = rendered[i + 4..].lines().next().unwrap_or("");
+        let mut parts = loc.rsplitn(3, ':');
+        if let (Some(c), Some(l), Some(file)) = (parts.next(), parts.next(), parts.next()) {
+            if let (Ok(l), Ok(c), true) = (l.trim().parse(), c.trim().parse(), file == path) {
+                pos = (l, c);
+            }
+        }
+    }
+    let message = match rendered.rfind("\nerror: ") {
+        Some(i) => &rendered[i + "\nerror: ".len()..],
+        None => rendered,
+    };
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    (pos.0, pos.1, message)
+}
+
+/// Why a definition has no programs.
+#[derive(Clone, Debug)]
+enum CompileFailure {
+    /// Valid JSON but not a policy definition: the definition is left out.
+    Parse(u32, u32, String),
+    /// A definition regorus cannot compile: listed as a compile error.
+    Compile(u32, u32, String),
+}
+
+impl CompileFailure {
+    fn parts(&self) -> (u32, u32, &str) {
+        match self {
+            CompileFailure::Parse(l, c, m) | CompileFailure::Compile(l, c, m) => (*l, *c, m),
+        }
+    }
+}
+
+/// Reads a definition: what it says, without compiling it.
+fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>), PolicyLoadError> {
+    let error = |line: u32, col: u32, message: String| PolicyLoadError {
+        path: path.to_string(),
+        line,
+        col,
+        message,
+    };
+    let root: J = serde_json::from_str(&text).map_err(|e| {
+        let msg = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let msg = msg.strip_suffix(&suffix).unwrap_or(&msg).to_string();
+        error(e.line() as u32, e.column() as u32, msg)
+    })?;
+    let wrapped = root.get("properties").is_some_and(J::is_object);
+    let props = if wrapped { &root["properties"] } else { &root };
+    let text_of = |v: &J, k: &str| v.get(k).and_then(J::as_str).map(str::to_string);
+    let stem = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches(".json")
+        .to_string();
+    let mode = text_of(props, "mode").unwrap_or_else(|| "All".to_string());
+    let rule = props.get("policyRule").cloned().unwrap_or(J::Null);
+    let params: Vec<Param> = props
+        .get("parameters")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, spec)| Param {
+            name: name.clone(),
+            default: spec.get("defaultValue").cloned(),
+            allowed: spec.get("allowedValues").and_then(J::as_array).cloned(),
+        })
+        .collect();
+    let defaults: Map<String, J> = params
+        .iter()
+        .filter_map(|p| Some((p.name.clone(), p.default.clone()?)))
+        .collect();
+    let effect = rule
+        .get("then")
+        .and_then(|t| t.get("effect"))
+        .and_then(J::as_str)
+        .unwrap_or("")
+        .to_string();
+    let read = collect_fields(&rule);
+    let mut resource_types: Vec<String> = Vec::new();
+    for rhs in type_conditions(&rule) {
+        let v = match rhs {
+            Rhs::Literal(v) => Some(v),
+            Rhs::Param(p) => defaults.get(&p).cloned(),
+        };
+        let items = match v {
+            Some(J::Array(items)) => items,
+            Some(v) => vec![v],
+            None => Vec::new(),
+        };
+        for t in items.iter().filter_map(J::as_str) {
+            if !resource_types.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                resource_types.push(t.to_string());
+            }
+        }
+    }
+    let mut def = PolicyDefinition {
+        name: text_of(&root, "name").unwrap_or(stem),
+        display_name: text_of(props, "displayName").unwrap_or_default(),
+        description: text_of(props, "description").unwrap_or_default(),
+        version: text_of(props, "version")
+            .or_else(|| props.get("metadata").and_then(|m| text_of(m, "version"))),
+        default_effect: String::new(),
+        evaluable: Evaluability::Evaluable,
+        resource_types,
+        fields: read
+            .iter()
+            .filter(|r| !is_builtin_field(&r.field))
+            .map(|r| r.field.clone())
+            .collect(),
+        source_path: path.to_string(),
+        mode,
+    };
+    let required = required_types(&rule);
+    let compiled = Compiled {
+        programs: OnceLock::new(),
+        path: path.to_string(),
+        text: String::new(),
+        root: J::Null,
+        params,
+        effect,
+        required_types: required,
+        read,
+    };
+    def.default_effect = compiled
+        .effect_value(&defaults)
+        .map(|e| canonical_effect(&e).to_string())
+        .unwrap_or_else(|| compiled.effect.clone());
+
+    if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
+        def.evaluable = Evaluability::DataPlane {
+            reason: format!(
+                "mode '{}' governs resource-provider (data-plane) operations, which deployment files do not contain",
+                def.mode
+            ),
+        };
+        return Ok((def, None));
+    }
+    Ok((
+        def,
+        Some(Compiled {
+            text,
+            root,
+            ..compiled
+        }),
+    ))
+}
+
+impl Compiled {
+    /// The programs, compiled on first use.
+    fn programs(&self, cat: &Catalogue) -> Result<&Programs, &CompileFailure> {
+        self.programs
+            .get_or_init(|| compile(cat, &self.path, &self.text, &self.root))
+            .as_ref()
+    }
+}
+
+/// Compiles a definition's main and applicability programs.
+fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs, CompileFailure> {
+    let source = Source::from_contents(path.to_string(), text.to_string())
+        .map_err(|e| CompileFailure::Parse(1, 1, e.to_string()))?;
+    let ast = parser::parse_policy_definition(&source).map_err(|e| {
+        let (l, c, m) = locate(&e.to_string(), path);
+        CompileFailure::Parse(l, c, m)
+    })?;
+    let wrapped = root.get("properties").is_some_and(J::is_object);
+    let props = if wrapped { &root["properties"] } else { root };
+    let text_of = |v: &J, k: &str| v.get(k).and_then(J::as_str).map(str::to_string);
+    let mode = text_of(props, "mode").unwrap_or_else(|| "All".to_string());
+    let rule = props.get("policyRule").cloned().unwrap_or(J::Null);
+    let compile_error = |(l, c, m): (u32, u32, String)| CompileFailure::Compile(l, c, m);
+    let registry = cat.compile_registry(root);
+
+    // The main program, with legacy array aliases rewritten.
+    let mut rewritten = rule.clone();
+    let main = if rewrite_legacy_aliases(&mut rewritten, cat) {
+        let mut root2 = root.clone();
+        let target = if wrapped {
+            &mut root2["properties"]
+        } else {
+            &mut root2
+        };
+        target["policyRule"] = rewritten.clone();
+        compile_text(path, &root2.to_string(), &registry).map_err(|e| {
+            // Point at the original text when it has the same problem.
+            match compiler::compile_policy_definition_with_aliases(
+                &ast,
+                regorus::Rc::clone(&registry),
+            ) {
+                Err(orig) => locate(&orig.to_string(), path),
+                Ok(_) => e,
+            }
+        })
+    } else {
+        compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(&registry))
+            .map_err(|e| locate(&e.to_string(), path))
+    };
+    let main = main.map_err(compile_error)?;
+
+    // The applicability program.
+    let lookup = is_cross_resource(&rule);
+    let condition = applicability_condition(rewritten.get("if").unwrap_or(&J::Null), lookup);
+    let applicability_params = referenced_params(&condition);
+    let app_def = json!({"properties": {
+        "mode": mode,
+        "parameters": props.get("parameters").cloned().unwrap_or_else(|| json!({})),
+        "policyRule": {"if": condition, "then": {"effect": "audit"}},
+    }});
+    let applicability = compile_text(path, &app_def.to_string(), &registry)
+        .map_err(|(_, _, m)| compile_error((1, 1, format!("applicability condition: {m}"))))?;
+    let details = rule.get("then").and_then(|t| t.get("details"));
+    Ok(Programs {
+        main,
+        applicability,
+        applicability_params,
+        lookup: lookup.then(|| Lookup {
+            resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
+            name: details.and_then(|d| text_of(d, "name")),
+        }),
+    })
+}
+
+/// Parses and compiles a definition text (positions relative to that text).
+fn compile_text(
+    path: &str,
+    text: &str,
+    registry: &regorus::Rc<regorus::languages::azure_policy::aliases::AliasRegistry>,
+) -> Result<Arc<Program>, (u32, u32, String)> {
+    let source = Source::from_contents(path.to_string(), text.to_string())
+        .map_err(|e| (1, 1, e.to_string()))?;
+    let ast = parser::parse_policy_definition(&source).map_err(|e| locate(&e.to_string(), path))?;
+    compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(registry))
+        .map_err(|e| locate(&e.to_string(), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<PolicyEngine>();
+    }
+
+    #[test]
+    fn every_shipped_arm_definition_compiles() {
+        let engine = PolicyEngine::builtin();
+        let mut arm = 0;
+        for d in engine.definitions() {
+            match &d.evaluable {
+                Evaluability::Evaluable => arm += 1,
+                Evaluability::DataPlane { .. } => {
+                    assert!(
+                        d.source_path.starts_with("builtin/data-plane/"),
+                        "{}",
+                        d.source_path
+                    )
+                }
+                Evaluability::CompileError { message } => {
+                    panic!("{} does not compile: {message}", d.source_path)
+                }
+            }
+        }
+        assert_eq!(arm, 30);
+        assert_eq!(engine.definitions().len(), 39);
+    }
+
+    #[test]
+    fn locate_reads_rendered_positions() {
+        let r = "\n--> p.json:3:7\n  |\n3 | x\n  |   ^\nerror: unknown alias 'a'";
+        assert_eq!(locate(r, "p.json"), (3, 7, "unknown alias 'a'".to_string()));
+        assert_eq!(locate(r, "other.json").0, 1);
+    }
+
+    #[test]
+    fn effects_are_canonical() {
+        assert_eq!(canonical_effect("auditifnotexists"), "AuditIfNotExists");
+        assert_eq!(canonical_effect("Bogus"), "Bogus");
+    }
+}

@@ -1,0 +1,227 @@
+//! Azure Policy evaluation: the built-in Azure ML definitions (and users' own)
+//! evaluated against ARM resources with the `regorus` crate's Azure Policy engine.
+//!
+//! regorus parses, compiles and runs a definition; this module is the *host*
+//! around it (docs/decisions/0002-policy-engine.md):
+//!
+//! - the shipped alias catalogue (`catalogue`) and built-in definitions;
+//! - pre-compile rewrites of the definition JSON (`rewrite`): legacy array
+//!   aliases, and the separate *applicability* condition;
+//! - resource preparation (`resource`): key casing, host fields, unknowns;
+//! - evaluation (`engine`): mode, parameters, applicability,
+//!   auditIfNotExists / deployIfNotExists lookups;
+//! - unknown values (`unknowns`): alternatives and their verdict.
+//!
+//! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
+//! shipped definitions.
+
+mod builtin;
+mod catalogue;
+mod engine;
+mod resource;
+mod rewrite;
+mod unknowns;
+
+use aml_model::value::Value;
+
+pub use engine::{PolicyEngine, ResourceCache};
+
+/// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
+/// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).
+pub const MANAGED_NETWORK_ISOLATION_MODE: &str = "6ddb1705-c8cf-450e-aa4b-19ad6703c440";
+
+/// The assignment parameters the product uses for a built-in definition, on
+/// top of the definition's own defaults (empty for most definitions).
+///
+/// For `6ddb1705` (managed network isolation mode) this is `isolationMode =
+/// AllowOnlyApprovedOutbound`: the built-in's own default, `Disabled`, would
+/// pass every workspace that has no managed network at all, which contradicts
+/// the baseline's NS-1/NS-2 guidance to isolate the workspace network.
+/// `name` is the definition GUID or its first 8 hex digits.
+pub fn default_assignment_parameters(name: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut params = serde_json::Map::new();
+    if matches_name(MANAGED_NETWORK_ISOLATION_MODE, name) {
+        params.insert(
+            "isolationMode".into(),
+            serde_json::Value::from("AllowOnlyApprovedOutbound"),
+        );
+    }
+    params
+}
+
+/// True when `query` is `guid` (case-insensitive) or its first 8 hex digits.
+fn matches_name(guid: &str, query: &str) -> bool {
+    guid.eq_ignore_ascii_case(query)
+        || (query.len() == 8 && guid.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(query)))
+}
+
+/// One policy definition known to an engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyDefinition {
+    /// The definition's `name` (a GUID for built-ins; the file stem when absent).
+    pub name: String,
+    /// `properties.displayName`.
+    pub display_name: String,
+    /// `properties.description`.
+    pub description: String,
+    /// `properties.mode` (`All`, `Indexed`, or a data-plane mode); `All` when absent.
+    pub mode: String,
+    /// `properties.version`, or `properties.metadata.version`.
+    pub version: Option<String>,
+    /// The effect with default parameters (`Audit`, `AuditIfNotExists`, ...),
+    /// or the effect expression as written when it cannot be resolved.
+    pub default_effect: String,
+    /// Whether [`PolicyEngine::evaluate`] can evaluate it against ARM resources.
+    pub evaluable: Evaluability,
+    /// Resource types named by the `if`'s `type` conditions (`equals`/`in`,
+    /// parameter defaults resolved), as written.
+    pub resource_types: Vec<String>,
+    /// The aliases the definition reads (in `if` and `existenceCondition`), as written.
+    pub fields: Vec<String>,
+    /// Where the definition came from (`builtin/...` for the shipped ones).
+    pub source_path: String,
+}
+
+/// Whether a definition can be evaluated offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evaluability {
+    /// An ARM-mode (`All`/`Indexed`) definition that compiled.
+    Evaluable,
+    /// A resource-provider (data-plane) mode definition, e.g.
+    /// `Microsoft.MachineLearningServices.Data`: it governs data-plane
+    /// operations, which templates do not contain.
+    DataPlane { reason: String },
+    /// The definition parsed but regorus could not compile it.
+    CompileError { message: String },
+}
+
+/// A definition file that could not be loaded (or compiled), with the
+/// position of the problem in that file (1-based; 1:1 when unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyLoadError {
+    /// The path given with the definition text.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+    /// What is wrong, without the position.
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )
+    }
+}
+
+impl std::error::Error for PolicyLoadError {}
+
+/// A resource to evaluate, borrowed from the deployment model.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyResource<'a> {
+    /// Canonical resource id (`/subscriptions/.../providers/...`).
+    pub id: &'a str,
+    /// Full resource type, e.g. `Microsoft.MachineLearningServices/workspaces/computes`.
+    pub resource_type: &'a str,
+    /// Full name: `ws/ci` for a child resource.
+    pub full_name: &'a str,
+    /// The resource's API version, used for versioned alias paths.
+    pub api_version: Option<&'a str>,
+    /// Location, when the body does not carry one.
+    pub location: Option<&'a str>,
+    /// The ARM resource object (`type`, `name`, `location`, `kind`, `sku`,
+    /// `identity`, `tags`, `properties`, ...); may contain [`Value::Unknown`].
+    pub body: &'a Value,
+}
+
+/// An owned [`PolicyResource`], as returned by [`RelatedResources`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedPolicyResource {
+    /// See [`PolicyResource::id`].
+    pub id: String,
+    /// See [`PolicyResource::resource_type`].
+    pub resource_type: String,
+    /// See [`PolicyResource::full_name`].
+    pub full_name: String,
+    /// See [`PolicyResource::api_version`].
+    pub api_version: Option<String>,
+    /// See [`PolicyResource::location`].
+    pub location: Option<String>,
+    /// See [`PolicyResource::body`].
+    pub body: Value,
+}
+
+impl OwnedPolicyResource {
+    /// Borrows it as a [`PolicyResource`].
+    pub fn as_resource(&self) -> PolicyResource<'_> {
+        PolicyResource {
+            id: &self.id,
+            resource_type: &self.resource_type,
+            full_name: &self.full_name,
+            api_version: self.api_version.as_deref(),
+            location: self.location.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+impl From<PolicyResource<'_>> for OwnedPolicyResource {
+    fn from(r: PolicyResource<'_>) -> Self {
+        OwnedPolicyResource {
+            id: r.id.to_string(),
+            resource_type: r.resource_type.to_string(),
+            full_name: r.full_name.to_string(),
+            api_version: r.api_version.map(str::to_string),
+            location: r.location.map(str::to_string),
+            body: r.body.clone(),
+        }
+    }
+}
+
+/// Finds the related resources of an auditIfNotExists / deployIfNotExists
+/// definition in the deployment model.
+pub trait RelatedResources {
+    /// Candidates of type `related_type` for the primary resource
+    /// `primary_id`: its children or extension resources of that type (for
+    /// example its `Microsoft.Insights/diagnosticSettings`), filtered by
+    /// `name` when the definition names one.
+    fn related(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<OwnedPolicyResource>;
+}
+
+/// A [`RelatedResources`] that knows no resources.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoRelated;
+
+impl RelatedResources for NoRelated {
+    fn related(&self, _: &str, _: &str, _: Option<&str>) -> Vec<OwnedPolicyResource> {
+        Vec::new()
+    }
+}
+
+/// What Azure Policy would report for one definition and one resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyOutcome {
+    /// The definition does not apply: its `type`/`name`/`kind` conditions are
+    /// false, its mode excludes the resource type, or its effect is `Disabled`.
+    NotApplicable,
+    /// Applicable and compliant.
+    Compliant,
+    /// Applicable and non-compliant, with the effect Azure would apply
+    /// (`Audit`, `Deny`, `Modify`, `AuditIfNotExists`, `DeployIfNotExists`...).
+    NonCompliant { effect: String },
+    /// The outcome depends on values the files do not determine; `deciding`
+    /// holds their expressions ([`aml_model::value::Unknown::expr`]).
+    Unknown { deciding: Vec<String> },
+    /// The definition could not be evaluated (missing parameter, runtime error...).
+    Error { message: String },
+}

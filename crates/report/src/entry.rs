@@ -1,0 +1,112 @@
+//! The entries of the report: files, diagnostics, resources and results as
+//! the JSON report serialises them (`docs/json-report.md`), and why a result
+//! is suppressed. The baseline roll-up, suppressions and renderers read them.
+
+use aml_model::diagnostics::Level;
+use aml_rules::Verdict;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    /// `arm` or `arm-parameters`.
+    pub format: &'static str,
+    /// Resources this file contributed (0 for parameter files and linked templates).
+    pub resources: usize,
+    /// The parameter file used with a template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticEntry {
+    pub level: Level,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResourceEntry {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    /// Symbolic name (language version 2.0 templates), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// The Terraform address (`module.ml.azurerm_x.this[0]`), for Terraform resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub format: &'static str,
+    /// `existing` references are read, not deployed.
+    pub existing: bool,
+    /// `yes`, or `unknown` when a condition the files do not fix decides it.
+    pub deployed: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResultEntry {
+    pub rule: &'static str,
+    /// The Azure Policy definition's name (GUID) for policy rules, else null.
+    pub policy: Option<&'static str>,
+    pub control: &'static str,
+    pub feature: Option<&'static str>,
+    pub result: Verdict,
+    pub severity: &'static str,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    /// The Terraform address of the resource, for Terraform resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    /// The Azure Policy effect a failing policy rule would have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// For unknown results: the expressions whose values decide.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deciding: Vec<String>,
+    /// How to fix a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<&'static str>,
+    /// Why a failing or unknown result does not count (waiver, inline comment, baseline report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    /// Where the text at `line:column` ends: the position just after it
+    /// (1-based, exclusive, like SARIF's `endColumn`).
+    pub end_line: u32,
+    pub end_column: u32,
+    /// The lower-case dotted path of the property at `line:column`
+    /// (`properties.publicnetworkaccess`), or null when it is the resource's
+    /// declaration. Fingerprints use it instead of line numbers.
+    pub property: Option<String>,
+}
+
+/// Why a result does not count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Suppression {
+    Waiver {
+        justification: String,
+        expires: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
+    },
+    Inline {
+        reason: String,
+        path: String,
+        line: u32,
+    },
+    Baseline {
+        file: String,
+    },
+}

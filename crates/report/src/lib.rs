@@ -1,0 +1,319 @@
+//! The report: what a scan found, in a stable, serialisable shape that every
+//! renderer reads. `docs/json-report.md` documents it; `schema_version`
+//! changes when a field is removed or changes meaning.
+
+pub mod baseline;
+pub mod config;
+pub mod entry;
+pub mod render;
+pub mod suppress;
+
+pub use entry::{DiagnosticEntry, FileEntry, ResourceEntry, ResultEntry};
+
+use aml_model::diagnostics::{Diagnostic, Level};
+use aml_model::input::ScanOutput;
+use aml_model::model::Deployed;
+use aml_rules::evaluate::{Outcome, Verdict};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// The version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub files: Vec<FileEntry>,
+    pub diagnostics: Vec<DiagnosticEntry>,
+    pub resources: Vec<ResourceEntry>,
+    pub results: Vec<ResultEntry>,
+    /// Every control and feature of the baseline with its status.
+    pub baseline: crate::baseline::Baseline,
+    pub summary: Summary,
+    /// The `--fail-on` threshold the exit code uses (not serialised).
+    #[serde(skip)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Ids of the rules that ran.
+    pub rules: Vec<&'static str>,
+}
+
+/// A finished run: the scan (for renderers that show source) and the report.
+pub struct Run {
+    pub scan: ScanOutput,
+    pub report: Report,
+}
+
+/// What `Report::build` needs besides the scan and the outcomes.
+pub struct BuildContext<'a> {
+    /// The rules that ran.
+    pub rules: &'a [&'static aml_rules::Rule],
+    pub attestations: &'a [crate::config::Attestation],
+    pub waivers: &'a [crate::config::Waiver],
+    /// The configuration file's path as displayed, for waiver diagnostics.
+    pub config_path: &'a str,
+    /// A previous JSON report: results failing there are not new.
+    pub baseline_report: Option<&'a std::path::Path>,
+    /// The date attestations and waivers are compared with.
+    pub today: crate::config::Date,
+    /// Which results make the exit code 1.
+    pub fail_on: FailOn,
+}
+
+/// The threshold of `--fail-on`: failures of at least this severity (or, for
+/// `Unknown`, any failure or unknown result) make the exit code 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    /// Any failure (the default).
+    #[default]
+    Low,
+    /// Any failure or unknown result.
+    Unknown,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub results: usize,
+    pub passed: usize,
+    /// Failing results that are not suppressed.
+    pub failed: usize,
+    /// Unknown results that are not suppressed.
+    pub unknown: usize,
+    /// Results suppressed by a waiver, an inline comment or a baseline report.
+    pub suppressed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Report {
+    /// Builds the report from a scan and its evaluation. Secrets met during
+    /// the scan are redacted from every message.
+    pub fn build(
+        scan: &ScanOutput,
+        outcomes: &[Outcome],
+        diagnostics: &[Diagnostic],
+        context: &BuildContext<'_>,
+    ) -> Report {
+        let rules = context.rules;
+        let secrets = scan.model.redactor();
+        let mut diagnostics = diagnostics.to_vec();
+        let sources = &scan.sources;
+        let files = scan
+            .files
+            .iter()
+            .map(|f| FileEntry {
+                path: sources.get(f.file).display.clone(),
+                format: f.format,
+                resources: f.resources,
+                parameters: f.parameters.map(|p| sources.get(p).display.clone()),
+            })
+            .collect();
+        // Entries are independent: built in parallel, kept in order.
+        let resources: Vec<ResourceEntry> = scan
+            .model
+            .resources
+            .par_iter()
+            .map(|r| {
+                let (path, line, column) = sources.position(r.span);
+                ResourceEntry {
+                    id: redact(&r.id, secrets),
+                    resource_type: r.resource_type.clone(),
+                    name: redact(&r.name, secrets),
+                    path,
+                    line,
+                    column,
+                    symbol: r.symbol.clone(),
+                    address: terraform_address(r),
+                    format: r.format,
+                    existing: r.existing,
+                    deployed: match r.deployed {
+                        Deployed::Yes => "yes",
+                        Deployed::Unknown { .. } => "unknown",
+                    },
+                }
+            })
+            .collect();
+
+        let mut results: Vec<ResultEntry> = outcomes
+            .par_iter()
+            .map(|o| {
+                let r = &scan.model.resources[o.resource];
+                let (path, line, column) = sources.position(o.span);
+                let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
+                let property = (o.span != r.span)
+                    .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
+                    .flatten()
+                    .map(|(p, _)| p.clone());
+                ResultEntry {
+                    rule: o.rule.id,
+                    policy: o.rule.policy(),
+                    control: o.rule.control,
+                    feature: o.rule.feature,
+                    result: o.verdict,
+                    severity: o.rule.severity.as_str(),
+                    resource_id: redact(&r.id, secrets),
+                    resource_type: r.resource_type.clone(),
+                    resource_name: redact(&r.name, secrets),
+                    address: terraform_address(r),
+                    path,
+                    line,
+                    column,
+                    message: redact(&o.message, secrets),
+                    effect: o.effect.clone(),
+                    deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+                    fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+                    end_line,
+                    end_column,
+                    property,
+                    suppressed: None,
+                }
+            })
+            .collect();
+        // Suppressions: inline comments, then waivers, then a baseline report.
+        let resource_lines: Vec<(String, u32)> = outcomes
+            .par_iter()
+            .map(|o| {
+                let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
+                (p, l)
+            })
+            .collect();
+        diagnostics.extend(crate::suppress::apply_inline(
+            &mut results,
+            &resource_lines,
+            sources,
+        ));
+        diagnostics.extend(crate::suppress::apply_waivers(
+            &mut results,
+            context.waivers,
+            context.today,
+            context.config_path,
+        ));
+        if let Some(file) = context.baseline_report {
+            diagnostics.extend(crate::suppress::apply_baseline(&mut results, file));
+        }
+        let mut diags: Vec<DiagnosticEntry> = diagnostics
+            .iter()
+            .map(|d| {
+                let (path, line, column) = d.position(sources);
+                DiagnosticEntry {
+                    level: d.level,
+                    path,
+                    line,
+                    column,
+                    code: d.code,
+                    message: redact(&d.message, secrets),
+                }
+            })
+            .collect();
+        diags.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.code, &a.message)
+                .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
+        });
+        diags.dedup_by(|a, b| {
+            a.path == b.path
+                && a.line == b.line
+                && a.column == b.column
+                && a.code == b.code
+                && a.message == b.message
+        });
+
+        results.sort_by(|a, b| {
+            (&a.path, a.line, a.column, a.rule, &a.resource_id).cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                b.rule,
+                &b.resource_id,
+            ))
+        });
+
+        let summary = Summary {
+            files: scan.files.len(),
+            resources: resources.iter().filter(|r| !r.existing).count(),
+            results: results.len(),
+            passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
+            failed: results
+                .iter()
+                .filter(|r| r.result == Verdict::Fail && r.suppressed.is_none())
+                .count(),
+            unknown: results
+                .iter()
+                .filter(|r| r.result == Verdict::Unknown && r.suppressed.is_none())
+                .count(),
+            suppressed: results.iter().filter(|r| r.suppressed.is_some()).count(),
+            errors: diags.iter().filter(|d| d.level == Level::Error).count(),
+            warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
+        };
+        let baseline =
+            crate::baseline::assess(rules, &results, context.attestations, context.today);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "aml-baseline",
+                version: env!("CARGO_PKG_VERSION"),
+                rules: rules.iter().map(|r| r.id).collect(),
+            },
+            files,
+            diagnostics: diags,
+            resources,
+            results,
+            baseline,
+            summary,
+            fail_on: context.fail_on,
+        }
+    }
+
+    /// The exit code: 2 when an input could not be read or evaluated, else 1
+    /// when a result that is not suppressed reaches the `--fail-on`
+    /// threshold, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if self.summary.errors > 0 {
+            return 2;
+        }
+        let min = match self.fail_on {
+            FailOn::Critical => "critical",
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low | FailOn::Unknown => "low",
+        };
+        let rank = |s: &str| {
+            ["low", "medium", "high", "critical"]
+                .iter()
+                .position(|x| *x == s)
+                .unwrap_or(0)
+        };
+        let failing = self
+            .results
+            .iter()
+            .filter(|r| r.suppressed.is_none())
+            .any(|r| match r.result {
+                Verdict::Fail => rank(r.severity) >= rank(min),
+                Verdict::Unknown => self.fail_on == FailOn::Unknown,
+                Verdict::Pass => false,
+            });
+        i32::from(failing)
+    }
+}
+
+/// Replaces every secret `redactor` knows in `text` with `***`.
+pub fn redact(text: &str, redactor: &aml_model::redact::Redactor) -> String {
+    redactor.redact(text).into_owned()
+}
+
+/// The Terraform address of a resource read from Terraform.
+fn terraform_address(r: &aml_model::model::Resource) -> Option<String> {
+    (r.format == "terraform")
+        .then(|| r.symbol.clone())
+        .flatten()
+}

@@ -1,0 +1,91 @@
+//! CSV (`--format csv`): one row per result, passes included, with a header.
+//! Fields are quoted as RFC 4180 says; a field a spreadsheet would run as a
+//! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
+//! leading `'`.
+
+use crate::Report;
+
+/// The columns, in order.
+pub const HEADER: [&str; 14] = [
+    "rule",
+    "policy",
+    "control",
+    "feature",
+    "result",
+    "severity",
+    "resource_id",
+    "resource_type",
+    "resource_name",
+    "path",
+    "line",
+    "column",
+    "message",
+    "fix",
+];
+
+/// The CSV text (CRLF line ends, as RFC 4180 gives them).
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    row(&mut out, HEADER.iter().map(|h| h.to_string()));
+    for r in &report.results {
+        row(
+            &mut out,
+            [
+                r.rule.to_string(),
+                r.policy.unwrap_or_default().to_string(),
+                r.control.to_string(),
+                r.feature.unwrap_or_default().to_string(),
+                r.result.as_str().to_string(),
+                r.severity.to_string(),
+                r.resource_id.clone(),
+                r.resource_type.clone(),
+                r.resource_name.clone(),
+                r.path.clone(),
+                r.line.to_string(),
+                r.column.to_string(),
+                r.message.clone(),
+                r.fix.unwrap_or_default().to_string(),
+            ]
+            .into_iter(),
+        );
+    }
+    out
+}
+
+fn row(out: &mut String, fields: impl Iterator<Item = String>) {
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&field(&f));
+    }
+    out.push_str("\r\n");
+}
+
+/// One field, quoted when it must be and defused against formula injection.
+pub fn field(value: &str) -> String {
+    let mut v = value.to_string();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_defused() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(field("-1,2"), "\"'-1,2\"");
+    }
+}

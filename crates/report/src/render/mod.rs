@@ -1,0 +1,187 @@
+//! Renderers: pure functions from a [`Report`] (and the scanned sources, for
+//! snippets) to text. They never evaluate anything; `docs/formats.md`
+//! describes each format.
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::Report;
+use aml_model::input::ScanOutput;
+
+/// The formats `scan --format` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// The terminal report (controls table, findings with source snippets, summary).
+    Text,
+    /// The JSON report (`docs/json-report.md`).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for a CI system's test tab.
+    Junit,
+    /// A compact Markdown summary for a pull-request comment.
+    Markdown,
+    /// One CSV row per result.
+    Csv,
+    /// One self-contained HTML page for an auditor.
+    Html,
+}
+
+impl OutputFormat {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Text => "text",
+            OutputFormat::Json => "json",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Markdown => "markdown",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Html => "html",
+        }
+    }
+}
+
+/// Settings that change how a report is shown, never what it says.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// ANSI colour in the text format (a terminal without `NO_COLOR`).
+    pub color: bool,
+    /// Base URL that repository-relative paths are appended to for links:
+    /// rule pages (`docs/rules/ID.md`) in SARIF `helpUri`, and file links
+    /// in Markdown. Without it, SARIF has no `helpUri` and Markdown shows
+    /// `path:line` as code.
+    pub link_base: Option<String>,
+    /// Base URL of the tool's own repository for rule pages, when different
+    /// from `link_base` (which points at the scanned repository).
+    pub rule_docs_base: Option<String>,
+}
+
+impl RenderOptions {
+    /// The URL of a rule's documentation page, when a base is known.
+    pub fn rule_doc_url(&self, rule: &str) -> Option<String> {
+        self.rule_docs_base
+            .as_deref()
+            .map(|base| join_url(base, &format!("docs/rules/{rule}.md")))
+    }
+
+    /// A link to `path` at `line` in the scanned repository, when a base is known.
+    pub fn file_url(&self, path: &str, line: u32) -> Option<String> {
+        let base = self.link_base.as_deref()?;
+        if path.starts_with('/') || path.contains(':') {
+            return None;
+        }
+        let mut url = join_url(base, &percent_encode_path(path));
+        if line > 0 {
+            url.push_str(&format!("#L{line}"));
+        }
+        Some(url)
+    }
+}
+
+fn join_url(base: &str, rel: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        rel.trim_start_matches('/')
+    )
+}
+
+/// Percent-encodes what is not safe in a URI path: everything but
+/// unreserved characters and `/`.
+pub fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Renders `report` in `format`. `scan` must be the scan the report was
+/// built from: the text and HTML formats quote source lines from it (never
+/// a line holding a secret).
+pub fn render(
+    format: OutputFormat,
+    report: &Report,
+    scan: &ScanOutput,
+    options: &RenderOptions,
+) -> String {
+    match format {
+        OutputFormat::Text => text::render_with(report, Some(scan), options.color),
+        OutputFormat::Json => json::render(report),
+        OutputFormat::Sarif => sarif::render(report, options),
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Markdown => markdown::render(report, options),
+        OutputFormat::Csv => csv::render(report),
+        OutputFormat::Html => html::render(report, scan),
+    }
+}
+
+/// Renders a finished pipeline run.
+pub fn render_run(format: OutputFormat, run: &crate::Run, options: &RenderOptions) -> String {
+    render(format, &run.report, &run.scan, options)
+}
+
+/// Writes a finished pipeline run to `out`: the JSON report is streamed,
+/// the other formats are rendered, then written.
+pub fn write_run(
+    format: OutputFormat,
+    run: &crate::Run,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => json::write(&run.report, out),
+        _ => out.write_all(render_run(format, run, options).as_bytes()),
+    }
+}
+
+/// Lines `first..=last` (1-based) of the file a report path names, each with
+/// its number; `None` when the file is not in the scan, the range is empty
+/// or longer than `max`, or any line holds a secret (snippets never show one).
+pub(crate) fn source_lines<'a>(
+    scan: &'a ScanOutput,
+    path: &str,
+    first: u32,
+    last: u32,
+    max: u32,
+) -> Option<Vec<(u32, &'a str)>> {
+    if first == 0 || last < first || last - first >= max {
+        return None;
+    }
+    let file = scan.sources.by_display(path)?;
+    let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
+    let hidden = scan.model.redactor();
+    if lines.iter().any(|(_, l)| hidden.finds_secret(l)) {
+        return None;
+    }
+    Some(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_links_are_encoded_and_only_for_relative_paths() {
+        let o = RenderOptions {
+            link_base: Some("https://example.test/r/blob/abc/".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            o.file_url("infra/my file#1.json", 7).unwrap(),
+            "https://example.test/r/blob/abc/infra/my%20file%231.json#L7"
+        );
+        assert!(o.file_url("/abs/x.json", 1).is_none());
+        assert!(RenderOptions::default().file_url("a.json", 1).is_none());
+    }
+}

@@ -1,0 +1,213 @@
+//! The terminal report: failing and unknown results grouped by baseline
+//! control, each with the source line it is about and the value underlined,
+//! then diagnostics, then one summary line.
+
+use crate::{Report, ResultEntry};
+use aml_model::input::ScanOutput;
+use aml_rules::controls;
+use aml_rules::evaluate::Verdict;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Plain text (no colour, no source snippets), deterministic.
+pub fn render(report: &Report) -> String {
+    render_with(report, None, false)
+}
+
+/// The terminal report; with `scan`, each finding shows its source line with
+/// the value underlined; with `color`, ANSI styles (for a terminal).
+pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> String {
+    let mut out = String::new();
+    summary_table(report, &mut out);
+    let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.result != Verdict::Pass && r.suppressed.is_none())
+    {
+        by_control
+            .entry((controls::order(r.control), r.control))
+            .or_default()
+            .push(r);
+    }
+    for ((_, control), results) in &by_control {
+        let _ = writeln!(out, "{control}  {}", controls::title(control));
+        for r in results {
+            let feature = r.feature.map(|f| format!(" [{f}]")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<7} {} {}{feature}",
+                r.result.as_str(),
+                r.rule,
+                r.severity
+            );
+            let _ = writeln!(out, "          {} '{}'", r.resource_type, r.resource_name);
+            let _ = writeln!(out, "          at {}:{}:{}", r.path, r.line, r.column);
+            match scan.and_then(|s| snippet(s, r, color)) {
+                Some(snip) => {
+                    for line in snip.lines() {
+                        let _ = writeln!(out, "          {line}");
+                    }
+                }
+                None => {
+                    let _ = writeln!(out, "          found: {}", r.message);
+                }
+            }
+            if let Some(fix) = r.fix {
+                let _ = writeln!(out, "          fix: {fix}");
+            }
+        }
+        out.push('\n');
+    }
+    for d in &report.diagnostics {
+        let level = match d.level {
+            aml_model::diagnostics::Level::Error => "error",
+            aml_model::diagnostics::Level::Warning => "warning",
+            aml_model::diagnostics::Level::Info => "info",
+        };
+        let at = match (d.path.is_empty(), d.line > 0) {
+            (true, _) => String::new(),
+            (false, true) => format!("{}:{}:{}: ", d.path, d.line, d.column),
+            (false, false) => format!("{}: ", d.path),
+        };
+        let _ = writeln!(out, "{level}[{}]: {at}{}", d.code, d.message);
+    }
+    if !report.diagnostics.is_empty() {
+        out.push('\n');
+    }
+    let suppressed: Vec<&ResultEntry> = report
+        .results
+        .iter()
+        .filter(|r| r.suppressed.is_some())
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(out, "suppressed (not counted):");
+        for r in &suppressed {
+            let why = match &r.suppressed {
+                Some(crate::suppress::Suppression::Waiver {
+                    justification,
+                    expires,
+                    ticket,
+                }) => {
+                    let t = ticket
+                        .as_deref()
+                        .map(|t| format!(", {t}"))
+                        .unwrap_or_default();
+                    format!("waiver until {expires}{t}: {justification}")
+                }
+                Some(crate::suppress::Suppression::Inline { reason, path, line }) => {
+                    format!("inline at {path}:{line}: {reason}")
+                }
+                Some(crate::suppress::Suppression::Baseline { file }) => {
+                    format!("already in {file}")
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} '{}' ({why})",
+                r.rule,
+                r.result.as_str(),
+                r.resource_name
+            );
+        }
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "{} files, {} resources, {} results: {} passed, {} failed, {} unknown, {} suppressed; {} errors, {} warnings",
+        s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.suppressed, s.errors, s.warnings
+    );
+    out
+}
+
+/// One screen: every control with its status and feature counts.
+fn summary_table(report: &Report, out: &mut String) {
+    use crate::baseline::Status;
+    let _ = writeln!(out, "{}", report.baseline.baseline);
+    let _ = writeln!(out, "{:<6} {:<15} {:<54} features", "", "status", "control");
+    for c in &report.baseline.controls {
+        let mut counts: Vec<String> = Vec::new();
+        for s in [
+            Status::Fail,
+            Status::Unknown,
+            Status::Manual,
+            Status::Pass,
+            Status::Platform,
+            Status::NotApplicable,
+        ] {
+            let n = c.features.iter().filter(|f| f.status == s).count();
+            if n > 0 {
+                counts.push(format!("{n} {}", s.as_str().replace('_', " ")));
+            }
+        }
+        let title: String = if c.title.chars().count() > 54 {
+            c.title.chars().take(51).collect::<String>() + "..."
+        } else {
+            c.title.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "{:<6} {:<15} {:<54} {}",
+            c.id,
+            c.status.as_str().replace('_', " "),
+            title,
+            counts.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+/// The line a result points at, rendered as rustc does,
+/// with the value underlined and labelled with what was found.
+fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
+    // A value that spans lines (an object) is shown by its first line.
+    let lines = super::source_lines(scan, &r.path, r.line, r.line, 1)?;
+    let source = lines[0].1;
+    let byte_at = |column: u32| -> usize {
+        source
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map(|(b, _)| b)
+            .unwrap_or(source.len())
+    };
+    let start = byte_at(r.column);
+    let mut end = if r.end_line == r.line {
+        byte_at(r.end_column)
+    } else {
+        source.len()
+    };
+    if end <= start {
+        // A zero-width or unknown end: underline one character.
+        end = source[start..]
+            .chars()
+            .next()
+            .map(|c| start + c.len_utf8())
+            .unwrap_or(start);
+    }
+    let level = if r.result == Verdict::Fail {
+        Level::ERROR
+    } else {
+        Level::WARNING
+    };
+    let label = format!("found: {}", r.message);
+    let report = &[Group::with_level(level).element(
+        Snippet::source(source)
+            .line_start(r.line as usize)
+            .fold(false)
+            .annotation(
+                AnnotationKind::Primary
+                    .span(start..end)
+                    .label(label.as_str()),
+            ),
+    )];
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let text = renderer.render(report);
+    Some(text.trim_matches('\n').to_string())
+}

@@ -1,0 +1,373 @@
+//! Evaluation: every enabled rule over every deployed resource of the model,
+//! in parallel. The result is one [`Outcome`] per (rule, resource) where the
+//! rule applies; "not applicable" is never reported as a pass.
+
+pub use crate::Verdict;
+use crate::{Rule, RuleKind};
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::model::{Deployed, Model, Resource};
+use aml_model::source::Span;
+use aml_model::value::Value;
+use aml_policy::{
+    OwnedPolicyResource, PolicyEngine, PolicyOutcome, PolicyResource, RelatedResources,
+    ResourceCache,
+};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// The result of one rule on one resource.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub rule: &'static Rule,
+    /// Index of the resource in [`Model::resources`].
+    pub resource: usize,
+    pub verdict: Verdict,
+    /// What was found, in one sentence.
+    pub message: String,
+    /// The text to change: the property that decides, or the resource.
+    pub span: Span,
+    /// The Azure Policy effect, for policy rules that fail (`Audit`, `AuditIfNotExists`...).
+    pub effect: Option<String>,
+    /// For unknowns: the expressions whose values decide the result.
+    pub deciding: Vec<String>,
+}
+
+/// Assignment parameters of policy rules set by the configuration, by rule id.
+pub type RuleParameters = HashMap<&'static str, serde_json::Map<String, serde_json::Value>>;
+
+/// Runs `rules` over the model with the built-in policy engine.
+pub fn evaluate(
+    model: &Model,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+) -> (Vec<Outcome>, Vec<Diagnostic>) {
+    // Loaded on first use, so a scan with nothing to evaluate never pays for
+    // it. Loading reads the definitions only; each compiles the first time
+    // a resource of a type it can apply to meets it, inside the parallel
+    // loop. That is safe because compiling never waits on the rayon pool
+    // (a pool thread waiting inside the loop for work queued on the pool
+    // could leave that work no thread to run on).
+    let evaluable = |r: &&Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
+    let needs_engine =
+        rules.iter().any(|r| r.policy().is_some()) && model.resources.iter().any(|r| evaluable(&r));
+    let engine = needs_engine.then(PolicyEngine::builtin);
+    // Each policy rule's definition and assignment parameters, resolved once.
+    let bindings: Vec<Option<PolicyBinding>> = rules
+        .iter()
+        .map(|rule| {
+            let engine = engine?;
+            let definition = rule.policy()?;
+            PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
+        })
+        .collect();
+
+    let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
+        .resources
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| evaluable(r))
+        .map(|(i, resource)| {
+            let mut outcomes = Vec::new();
+            let mut diags = Vec::new();
+            let related = ModelRelations {
+                model,
+                deployment: resource.deployment,
+            };
+            let cache = ResourceCache::default();
+            for (rule, binding) in rules.iter().zip(&bindings) {
+                let outcome = match rule.kind {
+                    RuleKind::Policy { .. } => {
+                        let (Some(engine), Some(binding)) = (engine, binding) else {
+                            continue;
+                        };
+                        run_policy_rule(
+                            engine, rule, binding, i, resource, &cache, &related, &mut diags,
+                        )
+                    }
+                    RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+                };
+                outcomes.extend(outcome.map(|o| conditional(o, resource)));
+            }
+            (outcomes, diags)
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    let mut diags = Vec::new();
+    for (o, d) in per_resource {
+        outcomes.extend(o);
+        diags.extend(d);
+    }
+    (outcomes, diags)
+}
+
+/// A policy rule's definition in the engine and its assignment parameters:
+/// the definition's defaults for this product, the rule's, then the
+/// configuration's.
+struct PolicyBinding {
+    def_index: usize,
+    params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PolicyBinding {
+    fn new(
+        engine: &PolicyEngine,
+        rule: &Rule,
+        definition: &str,
+        overrides: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Option<PolicyBinding> {
+        let (def_index, _) = engine.definition(definition)?;
+        let mut params = aml_policy::default_assignment_parameters(definition);
+        if let Some(text) = rule.parameters {
+            if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(text) {
+                params.extend(extra);
+            }
+        }
+        if let Some(o) = overrides {
+            params.extend(o.clone());
+        }
+        Some(PolicyBinding { def_index, params })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_policy_rule(
+    engine: &PolicyEngine,
+    rule: &'static Rule,
+    binding: &PolicyBinding,
+    index: usize,
+    resource: &Resource,
+    cache: &ResourceCache,
+    related: &ModelRelations,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Outcome> {
+    let policy_resource = PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource.body.get("location").and_then(Value::as_str),
+        body: &resource.body,
+    };
+    let outcome = engine.evaluate_cached(
+        binding.def_index,
+        &policy_resource,
+        cache,
+        &binding.params,
+        related,
+    );
+    if matches!(outcome, PolicyOutcome::NotApplicable) {
+        return None;
+    }
+    let fields = engine.field_paths(
+        binding.def_index,
+        &resource.resource_type,
+        resource.api_version.as_deref(),
+    );
+    let (span, found) = locate(resource, &fields);
+    let (verdict, effect, deciding, message) = match outcome {
+        PolicyOutcome::NotApplicable => return None,
+        PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+        PolicyOutcome::NonCompliant { effect } => {
+            let m = if effect.ends_with("IfNotExists") {
+                format!(
+                    "no related resource in the scanned files meets the definition's existence condition ({effect}); expected: {}",
+                    rule.title
+                )
+            } else {
+                format!("{found}; expected: {}", rule.title)
+            };
+            (Verdict::Fail, Some(effect), vec![], m)
+        }
+        PolicyOutcome::Unknown { deciding } => {
+            let m = format!(
+                "depends on {} which the files do not fix",
+                deciding
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            (Verdict::Unknown, None, deciding, m)
+        }
+        PolicyOutcome::Error { message } => {
+            // A missing assignment parameter is one problem of the rule, not
+            // one per resource: say it once, without a position.
+            let diagnostic = if message.contains("parameter '") {
+                Diagnostic::warning(
+                    "policy",
+                    format!(
+                        "{} cannot be evaluated: {message}; set it under [policy-parameters.\"{}\"] in aml-baseline.toml",
+                        rule.id, rule.id
+                    ),
+                    Location::None,
+                )
+            } else {
+                Diagnostic::warning(
+                    "policy",
+                    format!(
+                        "{} could not be evaluated on {} '{}': {message}",
+                        rule.id, resource.resource_type, resource.name
+                    ),
+                    Location::Span(resource.span),
+                )
+            };
+            diags.push(diagnostic);
+            (
+                Verdict::Unknown,
+                None,
+                vec![],
+                format!("the policy could not be evaluated: {message}"),
+            )
+        }
+    };
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict,
+        message,
+        span,
+        effect,
+        deciding,
+    })
+}
+
+/// A failure on a resource whose deployment depends on an unknown condition
+/// is unknown: it fails only if the resource is deployed.
+fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+    if let Deployed::Unknown { expr } = &resource.deployed {
+        if o.verdict == Verdict::Fail {
+            o.verdict = Verdict::Unknown;
+            o.message = format!(
+                "{} (the resource is deployed only if `{expr}` is true, which the files do not fix)",
+                o.message
+            );
+            o.deciding.push(expr.clone());
+        }
+    }
+    o
+}
+
+fn run_native_rule(
+    model: &Model,
+    rule: &'static Rule,
+    check: crate::native::CheckFn,
+    index: usize,
+    resource: &Resource,
+) -> Option<Outcome> {
+    let cx = crate::native::CheckContext { model, resource };
+    let finding = check(&cx)?;
+    let span = finding.span.unwrap_or_else(|| {
+        finding
+            .path
+            .as_deref()
+            .map(|p| resource.span_of(p))
+            .unwrap_or(resource.span)
+    });
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict: finding.verdict,
+        message: finding.message,
+        span,
+        effect: None,
+        deciding: finding.deciding,
+    })
+}
+
+/// The span of the first field the policy reads that the source sets, and a
+/// description of what was found there.
+fn locate(resource: &Resource, fields: &[String]) -> (Span, String) {
+    // Fields that only select what the rule applies to (a compute's type, a
+    // workspace's kind) are not what to change.
+    let selecting = |f: &String| {
+        let leaf = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
+        matches!(leaf.as_str(), "type" | "kind" | "name" | "computetype")
+    };
+    let fields: Vec<&String> = fields.iter().filter(|f| !selecting(f)).collect();
+    for f in &fields {
+        // `list[*].x` reads the list itself, for the message.
+        let path = f.split("[*]").next().unwrap_or(f);
+        let value = resource.get(path).filter(|v| !matches!(v, Value::Null));
+        if let Some(value) = value {
+            return (
+                resource.span_of(path),
+                format!("`{path}` is {}", describe(value)),
+            );
+        }
+    }
+    match fields.first() {
+        Some(f) => {
+            let path = f.split("[*]").next().unwrap_or(f);
+            (
+                resource.span_of(path),
+                format!("`{path}` is not set (the service default applies)"),
+            )
+        }
+        None => (resource.span, "the resource as declared".to_string()),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() > 80 => {
+            format!("'{}...'", s.chars().take(77).collect::<String>())
+        }
+        Value::Object(_) => "an object".into(),
+        Value::Array(a) => format!("an array of {}", a.len()),
+        other => other.to_string(),
+    }
+}
+
+/// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
+struct ModelRelations<'m> {
+    model: &'m Model,
+    /// Only resources of the same deployment are related.
+    deployment: u32,
+}
+
+impl RelatedResources for ModelRelations<'_> {
+    fn related(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<OwnedPolicyResource> {
+        let primary = primary_id.to_ascii_lowercase();
+        let primary_rg = resource_group_of(&primary);
+        self.model
+            .in_deployment(self.deployment)
+            .filter(|r| !r.existing && r.is_type(related_type))
+            .filter(|r| {
+                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
+                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
+                let own = r.id.to_ascii_lowercase();
+                scope.as_deref() == Some(primary.as_str())
+                    || parent.as_deref() == Some(primary.as_str())
+                    || own == primary
+                    // Not an extension or child of something else: same resource group.
+                    || (scope.is_none() && parent.is_none() && resource_group_of(&own) == primary_rg)
+            })
+            .filter(|r| {
+                name.is_none_or(|n| {
+                    let short = r.name.rsplit('/').next().unwrap_or(&r.name);
+                    short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
+                })
+            })
+            .map(|r| OwnedPolicyResource {
+                id: r.id.clone(),
+                resource_type: r.resource_type.clone(),
+                full_name: r.name.clone(),
+                api_version: r.api_version.clone(),
+                location: r.body.get("location").and_then(Value::as_str).map(str::to_string),
+                body: r.body.clone(),
+            })
+            .collect()
+    }
+}
+
+/// `/subscriptions/s/resourcegroups/rg` of a lower-case id.
+fn resource_group_of(id: &str) -> Option<&str> {
+    let idx = id.find("/providers/")?;
+    let head = &id[..idx];
+    head.contains("/resourcegroups/").then_some(head)
+}

@@ -1,0 +1,55 @@
+//! AMLB-DP3-002: the workspace's storage account accepts HTTPS only, with TLS 1.2 or later.
+
+use super::{as_bool, CheckContext, Finding, Text};
+use crate::{Rule, RuleKind, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "AMLB-DP3-002",
+    title: "The storage account of an Azure Machine Learning workspace accepts only HTTPS with TLS 1.2 or later",
+    kind: RuleKind::Native { check },
+    control: "DP-3",
+    feature: Some("Data in Transit Encryption"),
+    severity: Severity::Medium,
+    enabled_by_default: true,
+    fix: "On the storage account named by the workspace's `properties.storageAccount`, set `properties.supportsHttpsTrafficOnly` to `true` and `properties.minimumTlsVersion` to `TLS1_2` (Terraform: `https_traffic_only_enabled = true`, `min_tls_version = \"TLS1_2\"`).",
+    note: Some("Checked on storage accounts declared in the same deployment as a workspace that links them. `supportsHttpsTrafficOnly` defaults to true from API version 2019-04-01; `minimumTlsVersion` has no safe documented default in older API versions (TLS 1.0), so an absent value fails."),
+    parameters: None,
+};
+
+fn check(cx: &CheckContext<'_>) -> Option<Finding> {
+    let r = cx.resource;
+    if !r.is_type("Microsoft.Storage/storageAccounts")
+        || cx
+            .linking_workspaces(&["properties.storageAccount"])
+            .is_empty()
+    {
+        return None;
+    }
+    const HTTPS: &str = "properties.supportsHttpsTrafficOnly";
+    const TLS: &str = "properties.minimumTlsVersion";
+    match as_bool(cx.get(HTTPS)) {
+        Ok(Some(false)) => {
+            return Finding::fail("`supportsHttpsTrafficOnly` is false: the workspace's storage accepts plain HTTP", Some(HTTPS))
+        }
+        Ok(None) if r.api_version.as_deref().is_some_and(|v| v < "2019-04-01") => {
+            return Finding::fail(
+                "`supportsHttpsTrafficOnly` is not set and the API version is older than 2019-04-01, whose default is false (plain HTTP accepted)",
+                Some(HTTPS),
+            )
+        }
+        Err(u) => return Finding::unknown(u, HTTPS),
+        _ => {}
+    }
+    match cx.text(TLS) {
+        Text::Known(v) if v.eq_ignore_ascii_case("TLS1_0") || v.eq_ignore_ascii_case("TLS1_1") => Finding::fail(
+            format!("`minimumTlsVersion` is `{v}`: the workspace's storage accepts TLS older than 1.2"),
+            Some(TLS),
+        ),
+        Text::Known(v) => Finding::pass(format!("HTTPS only, `minimumTlsVersion` is `{v}`"), Some(TLS)),
+        Text::Unknown(u) => Finding::unknown(u, TLS),
+        _ => Finding::fail(
+            "`minimumTlsVersion` is not set; the storage API's documented default is TLS1_0",
+            Some(TLS),
+        ),
+    }
+}

@@ -1,0 +1,344 @@
+//! Module calls: local sources (`./modules/x`, `../../`) are followed when the
+//! folder was scanned and stays inside the scanned root. Registry and git
+//! sources are never fetched: they are read from `.terraform/modules` when
+//! `terraform init` left a `modules.json` beside the root module (its keys
+//! are call paths, `ml` and `ml.network`, its `Dir`s folders relative to the
+//! root module), else one warning each and what depends on them is unknown.
+
+use super::eval::{CallTarget, Module};
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::source::normalize_path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Resolves every module call's target; returns the modules called by another.
+/// Folders named by a manifest are modules, never roots, even when no call
+/// reaches them.
+pub fn resolve_calls(
+    modules: &mut [Module<'_>],
+    dirs: &[PathBuf],
+    root: Option<&Path>,
+    manifests: &[Manifest],
+    diags: &mut Vec<Diagnostic>,
+) -> HashSet<usize> {
+    let mut called = HashSet::new();
+    let root = root.map(normalize_path);
+    for m in manifests {
+        for e in &m.entries {
+            if let Some(i) = dirs.iter().position(|d| *d == e.dir) {
+                called.insert(i);
+            }
+        }
+    }
+    for (mi, module) in modules.iter_mut().enumerate() {
+        let dir = module.dir.clone();
+        // The manifest this folder belongs to, and its call path there.
+        let place = manifests.iter().find_map(|m| {
+            if m.root == dir {
+                Some((m, String::new()))
+            } else {
+                m.entries
+                    .iter()
+                    .find(|e| e.dir == dir)
+                    .map(|e| (m, e.key.clone()))
+            }
+        });
+        for call in module.calls.iter_mut() {
+            let span = super::hcl::span_of(call.file, call.block);
+            let Some(source) = Module::call_source(call) else {
+                call.target = CallTarget::NotFollowed("<not a literal>".into());
+                continue;
+            };
+            let local = source.starts_with("./")
+                || source.starts_with("../")
+                || source == "."
+                || source == "..";
+            if !local {
+                let cached = place.as_ref().and_then(|(m, key)| {
+                    let full = if key.is_empty() {
+                        call.name.clone()
+                    } else {
+                        format!("{key}.{}", call.name)
+                    };
+                    let e = m.entries.iter().find(|e| e.key == full)?;
+                    let inside = root.as_ref().is_none_or(|r| e.dir.starts_with(r));
+                    dirs.iter()
+                        .position(|d| *d == e.dir)
+                        .filter(|ti| inside && *ti != mi)
+                });
+                if let Some(ti) = cached {
+                    call.target = CallTarget::Local(ti);
+                    continue;
+                }
+                diags.push(Diagnostic::warning(
+                    "terraform-module-not-fetched",
+                    format!("module `{}` has source `{source}`, which is not fetched (and not found in `.terraform/modules`: run `terraform init` to read it from there); what depends on its outputs is unknown", call.name),
+                    Location::Span(span),
+                ));
+                call.target = CallTarget::NotFollowed(source);
+                continue;
+            }
+            let target = normalize_path(&dir.join(&source));
+            let inside = root.as_ref().is_none_or(|r| target.starts_with(r));
+            match dirs.iter().position(|d| *d == target) {
+                Some(ti) if inside && ti == mi => {
+                    diags.push(Diagnostic::warning(
+                        "terraform-module-cycle",
+                        format!("module `{}`: the source `{source}` is the calling module's own folder (a module cycle); it is not followed", call.name),
+                        Location::Span(span),
+                    ));
+                    call.target = CallTarget::NotFollowed(source);
+                }
+                Some(ti) if inside => {
+                    call.target = CallTarget::Local(ti);
+                }
+                _ => {
+                    diags.push(Diagnostic::warning(
+                        "terraform-module-not-fetched",
+                        format!("module `{}`: the folder `{source}` is not among the scanned files (or lies outside the scanned root); what depends on it is unknown", call.name),
+                        Location::Span(span),
+                    ));
+                    call.target = CallTarget::NotFollowed(source);
+                }
+            }
+        }
+    }
+    break_cycles(modules, diags);
+    for module in modules.iter() {
+        for call in &module.calls {
+            if let CallTarget::Local(ti) = call.target {
+                called.insert(ti);
+            }
+        }
+    }
+    called
+}
+
+/// Finds module calls that close a cycle (`a` calls `b`, which calls `a`)
+/// and stops following them, with a warning: the first module of a cycle
+/// (in folder order) stays a root module and the call back to it is cut.
+fn break_cycles(modules: &mut [Module<'_>], diags: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut mark = vec![Mark::New; modules.len()];
+    for start in 0..modules.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // Iterative depth-first search: (module, next call to look at).
+        let mut stack = vec![(start, 0usize)];
+        mark[start] = Mark::OnPath;
+        while let Some(&mut (mi, ref mut next)) = stack.last_mut() {
+            let Some(call) = modules[mi].calls.get(*next) else {
+                mark[mi] = Mark::Done;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            let CallTarget::Local(ti) = call.target else {
+                continue;
+            };
+            match mark[ti] {
+                Mark::New => {
+                    mark[ti] = Mark::OnPath;
+                    stack.push((ti, 0));
+                }
+                Mark::OnPath => {
+                    let call = &mut modules[mi].calls[*next - 1];
+                    let source = Module::call_source(call).unwrap_or_default();
+                    diags.push(Diagnostic::warning(
+                        "terraform-module-cycle",
+                        format!("module `{}`: the source `{source}` calls back into a module that calls this one (a module cycle); it is not followed", call.name),
+                        Location::Span(super::hcl::span_of(call.file, call.block)),
+                    ));
+                    call.target = CallTarget::NotFollowed(source);
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+}
+
+/// The manifest `terraform init` writes beside a root module.
+pub const MANIFEST: &str = ".terraform/modules/modules.json";
+
+/// Largest manifest read, and most entries and files per cached module taken.
+const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+const MAX_ENTRIES: usize = 1000;
+const MAX_FILES_PER_MODULE: usize = 1000;
+
+/// Whether `path` is a `.terraform/modules/modules.json` manifest.
+pub fn is_manifest(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()) == Some("modules.json")
+        && path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            == Some("modules")
+        && path
+            .parent()
+            .and_then(Path::parent)
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            == Some(".terraform")
+}
+
+/// One module of a manifest: its key (`ml`, `ml.network`) and folder.
+#[derive(Clone, Debug)]
+pub struct ManifestEntry {
+    pub key: String,
+    pub dir: PathBuf,
+}
+
+/// A `.terraform/modules/modules.json`: the root module's folder and the
+/// folders `terraform init` put each module call's source in.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub root: PathBuf,
+    pub entries: Vec<ManifestEntry>,
+}
+
+/// Parses a manifest's text (keys `Modules[].Key` and `.Dir`, the folder
+/// relative to the root module). Entries whose folder would leave the root
+/// module's folder are dropped.
+pub fn parse_manifest(manifest_path: &Path, text: &str) -> Result<Manifest, (usize, String)> {
+    let root = manifest_path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let node = aml_model::json::parse(text).map_err(|e| (e.offset, e.message))?;
+    let Some(list) = node
+        .get("Modules")
+        .and_then(aml_model::json::Node::as_array)
+    else {
+        return Err((node.start as usize, "no `Modules` array".to_string()));
+    };
+    let mut entries = Vec::new();
+    for m in list.iter().take(MAX_ENTRIES) {
+        let (Some(key), Some(dir)) = (
+            m.get("Key").and_then(|k| k.as_str()),
+            m.get("Dir").and_then(|d| d.as_str()),
+        ) else {
+            continue;
+        };
+        if key.is_empty() || Path::new(dir).is_absolute() {
+            continue;
+        }
+        let dir = normalize_path(&root.join(dir));
+        if dir == root || !dir.starts_with(&root) {
+            continue;
+        }
+        entries.push(ManifestEntry {
+            key: key.to_string(),
+            dir,
+        });
+    }
+    Ok(Manifest { root, entries })
+}
+
+/// The files `terraform init` left for the root modules among `tf_files`:
+/// each `.terraform/modules/modules.json` and the `.tf` files of the folders
+/// it names. Discovery skips hidden folders, so the scan adds these. A folder
+/// that resolves (through links) outside its root module's folder is skipped.
+pub fn cached_module_files(tf_files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = tf_files
+        .iter()
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
+        })
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .filter(|d| !d.components().any(|c| c.as_os_str() == ".terraform"))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    let mut out = Vec::new();
+    for root in roots.iter().take(10_000) {
+        let manifest = root.join(MANIFEST);
+        let Ok(meta) = std::fs::metadata(&manifest) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > MAX_MANIFEST_BYTES {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        out.push(normalize_path(&manifest));
+        let Ok(parsed) = parse_manifest(&manifest, &text) else {
+            continue;
+        };
+        let Ok(real_root) = std::fs::canonicalize(root) else {
+            continue;
+        };
+        for entry in &parsed.entries {
+            let inside = std::fs::canonicalize(&entry.dir).is_ok_and(|d| d.starts_with(&real_root));
+            if !inside {
+                continue;
+            }
+            let Ok(read) = std::fs::read_dir(&entry.dir) else {
+                continue;
+            };
+            let mut files: Vec<PathBuf> = read
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
+                        && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+                })
+                .map(|p| normalize_path(&p))
+                .collect();
+            files.sort();
+            out.extend(files.into_iter().take(MAX_FILES_PER_MODULE));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_entries_stay_inside_the_root_module() {
+        let path = Path::new("/r/infra/.terraform/modules/modules.json");
+        let text = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},
+            {"Key":"ml","Source":"registry.terraform.io/a/b/azurerm","Dir":".terraform/modules/ml"},
+            {"Key":"ml.sub","Source":"./modules/sub","Dir":".terraform/modules/ml/modules/sub"},
+            {"Key":"up","Source":"x","Dir":"../elsewhere"},
+            {"Key":"abs","Source":"x","Dir":"/etc"},
+            {"Key":"self","Source":"x","Dir":"./"}]}"#;
+        let m = parse_manifest(path, text).unwrap();
+        assert_eq!(m.root, Path::new("/r/infra"));
+        let keys: Vec<(&str, &Path)> = m
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.dir.as_path()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("ml", Path::new("/r/infra/.terraform/modules/ml")),
+                (
+                    "ml.sub",
+                    Path::new("/r/infra/.terraform/modules/ml/modules/sub")
+                ),
+            ]
+        );
+        assert!(parse_manifest(path, "{").is_err());
+        assert!(parse_manifest(path, "[]").is_err());
+        assert!(is_manifest(path));
+        assert!(!is_manifest(Path::new("/r/modules.json")));
+    }
+}

@@ -1,0 +1,30 @@
+//! Integration tests of aml-baseline, end to end: the front ends on real
+//! and hand-written files, rules, reports and formats, the command line.
+//! One test binary; `common` holds the helpers every module shares.
+
+#[macro_use]
+mod common;
+
+/// The fuzz targets' bodies (`fuzz/src/lib.rs`), run as plain tests by
+/// `fuzz_smoke` and `proptest_expr`.
+#[path = "../../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod fuzz_targets;
+
+mod arm_template;
+mod baseline;
+mod bicep_corpus;
+mod bicep_frontend;
+mod bicep_registry_cache;
+mod cli;
+mod corpus_arm;
+mod formats;
+mod fuzz_smoke;
+mod html_browser;
+mod native_rules;
+mod proptest_expr;
+mod reliability;
+mod rule_docs;
+mod snapshots;
+mod terraform_corpus;
+mod workflow;
