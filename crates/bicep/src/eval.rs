@@ -22,8 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Parsed Bicep files by normalised path.
-pub type Parsed = HashMap<PathBuf, (FileId, Arc<File>)>;
+pub use crate::modules::Parsed;
 
 /// What one entry point's evaluation produced.
 #[derive(Debug, Default)]
@@ -907,7 +906,13 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Value::Null;
         };
         let is_loop = matches!(body.kind, ExprKind::For(_));
-        let source = modules::resolve(self.s, self.file, path, self.span(*path_span));
+        let source = modules::resolve(
+            self.s.sources,
+            self.s.parsed,
+            self.s.root_dir.as_deref(),
+            self.file,
+            path,
+        );
         let mut values = Vec::new();
         let mut resources = Vec::new();
         match &source {
@@ -1057,7 +1062,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             }
             ModuleSource::Compiled(template) => {
                 let resources = modules::evaluate_compiled(
-                    self.s,
+                    &self.s.limits,
                     template,
                     &supplied,
                     context,
@@ -1617,7 +1622,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let path = aml_model::source::normalize_path(&dir.join(&rel));
-        if !modules::inside_root(self.s, &path) {
+        if !modules::inside_root(self.s.root_dir.as_deref(), &path) {
             self.warn(
                 "bicep-load",
                 e.span,

@@ -7,8 +7,8 @@
 //! tests and unusual set-ups), and is otherwise reported once and left unknown.
 
 use super::ast::File;
-use super::eval::Session;
 use aml_arm::template;
+use aml_model::context::Limits;
 use aml_model::json;
 use aml_model::model::{Deployed, Resource};
 use aml_model::source::{FileId, SourceFile, SourceMap, Span};
@@ -37,9 +37,12 @@ pub fn is_registry(path: &str) -> bool {
         || path.starts_with("ts/")
 }
 
+/// Parsed Bicep files by normalised path.
+pub type Parsed = HashMap<PathBuf, (FileId, Arc<File>)>;
+
 /// True when `path` is inside the scanned folder (always true without one).
-pub fn inside_root(s: &Session<'_>, path: &Path) -> bool {
-    let Some(root) = &s.root_dir else { return true };
+pub fn inside_root(root_dir: Option<&Path>, path: &Path) -> bool {
+    let Some(root) = root_dir else { return true };
     within(root, path)
 }
 
@@ -56,8 +59,15 @@ pub fn local_path(from: &Path, rel: &str) -> PathBuf {
     template::normalize_path(&dir.join(rel))
 }
 
-/// Resolves a module reference made in `file`.
-pub fn resolve(s: &Session<'_>, file: FileId, path: &str, _span: Span) -> ModuleSource {
+/// Resolves a module reference made in `file`, among the files parsed and
+/// inside `root_dir`.
+pub fn resolve(
+    sources: &SourceMap,
+    parsed: &Parsed,
+    root_dir: Option<&Path>,
+    file: FileId,
+    path: &str,
+) -> ModuleSource {
     if is_registry(path) {
         return match cache_path(path) {
             Some(p) if p.is_file() => match std::fs::read_to_string(&p) {
@@ -67,14 +77,14 @@ pub fn resolve(s: &Session<'_>, file: FileId, path: &str, _span: Span) -> Module
             _ => ModuleSource::Registry(not_restored(path)),
         };
     }
-    let from = &s.sources.get(file).path;
+    let from = &sources.get(file).path;
     let target = local_path(from, path);
-    if !inside_root(s, &target) {
+    if !inside_root(root_dir, &target) {
         return ModuleSource::Missing(format!(
             "the module '{path}' is outside the scanned folder and was not read; what it deploys is not checked"
         ));
     }
-    match s.parsed.get(&target) {
+    match parsed.get(&target) {
         Some((id, ast)) => ModuleSource::Local(target, *id, ast.clone()),
         None => ModuleSource::Missing(format!(
             "the module '{path}' was not found among the scanned files; what it deploys is not checked"
@@ -128,7 +138,7 @@ pub fn split_reference(reference: &str) -> Option<(String, String, String)> {
 /// Evaluates a restored registry module's compiled template with the
 /// caller's parameter values. Its resources point at the module declaration.
 pub fn evaluate_compiled(
-    s: &Session<'_>,
+    limits: &Limits,
     template_file: &Arc<(PathBuf, String)>,
     supplied: &HashMap<String, (Value, Option<Span>)>,
     context: aml_arm::expr::DeploymentContext,
@@ -147,7 +157,7 @@ pub fn evaluate_compiled(
             .map(|(k, (v, _))| (k.clone(), v.clone(), None))
             .collect(),
     };
-    let mut limits = s.limits.clone();
+    let mut limits = limits.clone();
     limits.max_depth = limits.max_depth.saturating_sub(1).max(1);
     let result = template::evaluate(&map, id, &node, &params, context, None, limits);
     result

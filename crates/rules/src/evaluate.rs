@@ -250,11 +250,11 @@ fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
 fn run_native_rule(
     model: &Model,
     rule: &'static Rule,
-    check: crate::native::CheckFn,
+    check: crate::check::CheckFn,
     index: usize,
     resource: &Resource,
 ) -> Option<Outcome> {
-    let cx = crate::native::CheckContext { model, resource };
+    let cx = crate::check::CheckContext { model, resource };
     let finding = check(&cx)?;
     let span = finding.span.unwrap_or_else(|| {
         finding

@@ -21,9 +21,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 
-/// Marks an object that stands for a resource instance: reading an attribute
-/// it lacks gives an unknown ("known after apply"), not an error.
-pub const RESOURCE_MARK: &str = "\u{1}resource";
+use crate::values::{to_num, to_str, values_equal, RESOURCE_MARK};
+
 /// Most instances one `count`/`for_each` expands to.
 pub const MAX_INSTANCES: usize = 1000;
 const MAX_DEPTH: usize = 96;
@@ -1630,57 +1629,11 @@ fn template_str(v: &Value) -> Result<String, Option<String>> {
     }
 }
 
-/// Terraform's conversion of a primitive to string.
-pub fn to_str(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(fmt_float(*f)),
-        _ => None,
-    }
-}
-
-pub fn fmt_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
-
-pub fn to_num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 fn num(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9e15 {
         Value::Int(f as i64)
     } else {
         Value::Float(f)
-    }
-}
-
-/// Equality as Terraform compares values (numbers by value).
-pub fn values_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-            to_num(a) == to_num(b)
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
-        }
-        _ => a == b,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Terraform functions configurations commonly use. `Ok(None)` means
 //! the result depends on an unknown argument.
 
-use super::eval::{fmt_float, to_num, to_str, values_equal, RESOURCE_MARK};
+use crate::values::{fmt_float, to_num, to_str, values_equal, RESOURCE_MARK};
 use aml_model::value::{Object, Value};
 
 /// Why a function gave no value.

@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod mapping;
 pub mod modules;
 pub mod plan;
+pub mod values;
 
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};

@@ -1,7 +1,7 @@
 //! AMLB-PV6-001: compute clusters scale down to zero nodes, so new nodes pick up patched images.
 
 use super::{is_compute_of, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

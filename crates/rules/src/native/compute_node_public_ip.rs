@@ -1,7 +1,7 @@
 //! AMLB-NS1-003: compute nodes have no public IP address.
 
 use super::{as_bool, is_compute_of, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS1-003",

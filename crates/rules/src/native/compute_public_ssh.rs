@@ -1,7 +1,7 @@
 //! AMLB-NS1-004: the SSH port of computes is not open to the internet.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS1-004",

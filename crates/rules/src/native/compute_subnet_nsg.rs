@@ -1,7 +1,7 @@
 //! AMLB-NS1-002: the subnet of a compute has a network security group.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::model::parent_id;
 use aml_model::value::Value;
 

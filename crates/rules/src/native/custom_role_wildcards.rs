@@ -1,7 +1,7 @@
 //! AMLB-PA7-002: custom roles do not grant wildcard Azure ML actions.
 
 use super::{CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

@@ -1,7 +1,7 @@
 //! AMLB-IM1-001: online and batch endpoints authenticate callers with Microsoft Entra ID.
 
 use super::{CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM1-001",

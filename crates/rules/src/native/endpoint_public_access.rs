@@ -1,7 +1,7 @@
 //! AMLB-NS2-003: online endpoints disable public network access.
 
 use super::{public_access, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS2-003",

@@ -1,7 +1,7 @@
 //! AMLB-PV3-001: environments and deployments pull images from trusted registries only.
 
 use super::{CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

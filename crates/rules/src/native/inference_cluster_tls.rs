@@ -1,7 +1,7 @@
 //! AMLB-DP3-001: AKS inference clusters serve scoring requests over TLS.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP3-001",

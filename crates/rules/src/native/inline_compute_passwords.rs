@@ -1,7 +1,7 @@
 //! AMLB-IM8-002: compute admin passwords are not written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM8-002",

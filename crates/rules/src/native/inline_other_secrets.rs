@@ -1,7 +1,7 @@
 //! AMLB-IM8-003: other secret-bearing properties of Azure ML resources are not written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

@@ -1,7 +1,7 @@
 //! AMLB-DP6-002: Key Vault keys expire or rotate.
 
 use super::{CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

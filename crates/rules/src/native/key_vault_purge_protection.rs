@@ -1,7 +1,7 @@
 //! AMLB-DP6-001: the workspace's Key Vault has soft delete and purge protection.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP6-001",

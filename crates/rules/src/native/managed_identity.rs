@@ -1,7 +1,7 @@
 //! AMLB-IM3-001: workspaces and computes have a managed identity.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM3-001",

@@ -1,7 +1,7 @@
 //! AMLB-DP2-001: managed network FQDN outbound rules name hosts, not wildcards.
 
 use super::{CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

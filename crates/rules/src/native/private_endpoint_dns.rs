@@ -1,7 +1,7 @@
 //! AMLB-NS2-005: workspace private endpoints register in both private DNS zones.
 
 use super::{CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

@@ -1,7 +1,7 @@
 //! AMLB-PA7-001: no Owner, Contributor or User Access Administrator on a workspace or wider.
 
 use super::{CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-PA7-001",

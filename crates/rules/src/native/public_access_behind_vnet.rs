@@ -1,7 +1,7 @@
 //! AMLB-NS2-001: workspaces do not allow public access when behind a virtual network.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS2-001",

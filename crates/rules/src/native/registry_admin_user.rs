@@ -1,7 +1,7 @@
 //! AMLB-PV3-002: container registries keep the admin user off.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-PV3-002",

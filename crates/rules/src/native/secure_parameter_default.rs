@@ -1,7 +1,7 @@
 //! AMLB-IM8-004: secure parameters have no literal default value.
 
 use super::{CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM8-004",

@@ -1,7 +1,7 @@
 //! AMLB-DP3-002: the workspace's storage account accepts HTTPS only, with TLS 1.2 or later.
 
 use super::{as_bool, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP3-002",

@@ -1,7 +1,7 @@
 //! AMLB-NS2-004: a workspace's IP allow-list does not admit the whole internet.
 
 use super::{CheckContext, Finding};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

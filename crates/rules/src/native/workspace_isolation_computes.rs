@@ -1,7 +1,7 @@
 //! AMLB-NS1-001: a workspace without managed network isolation keeps its computes in a subnet.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::{Rule, RuleKind, Severity};
+use crate::rule::{Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {

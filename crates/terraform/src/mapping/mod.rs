@@ -4,7 +4,7 @@
 
 pub mod tables;
 
-use super::eval::RESOURCE_MARK;
+use crate::values::RESOURCE_MARK;
 use aml_model::model::resource_id;
 use aml_model::source::Span;
 use aml_model::value::{Object, Value};
