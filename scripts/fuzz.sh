@@ -8,7 +8,7 @@
 # (`rustup toolchain install nightly`); without nightly it falls back to
 # RUSTC_BOOTSTRAP=1 on the stable compiler. A crash leaves its input under
 # fuzz/artifacts/TARGET/; copy it to tests/fixtures/regressions/TARGET/ so
-# that tests/fuzz_smoke.rs replays it, and fix the cause.
+# that tests/it/fuzz_smoke.rs replays it, and fix the cause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -154,7 +154,7 @@ pub fn config(data: &[u8]) {
 /// A target's body.
 pub type Target = fn(&[u8]);
 
-/// Every target, by name (for `tests/fuzz_smoke.rs` and `scripts/fuzz.sh`).
+/// Every target, by name (for `tests/it/fuzz_smoke.rs` and `scripts/fuzz.sh`).
 pub const TARGETS: &[(&str, Target)] = &[
     ("arm_template", arm_template),
     ("arm_expression", arm_expression),
