@@ -6,10 +6,11 @@
 //! them once into a [`SourceMap`] and hands them to every front end
 //! ([`run_all`]). A front end returns one [`DeploymentOutput`] per entry file
 //! (an ARM template with its parameters, a Bicep entry point, a Terraform root
-//! module) and a [`ScannedFile`] for every file it read.
+//! module, a live export read by `aml-live`) and a [`ScannedFile`] for every file it read.
 
 pub use aml_arm as arm;
 pub use aml_bicep as bicep;
+pub use aml_live as live;
 pub use aml_model::input::{
     DeploymentOutput, FrontendInput, FrontendOutput, InputFile, ScannedFile,
 };
@@ -22,7 +23,12 @@ const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "bicepparam", "tf", "tfv
 
 /// Runs every front end over the files read.
 pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
-    vec![arm::run(input), bicep::run(input), terraform::run(input)]
+    vec![
+        arm::run(input),
+        bicep::run(input),
+        terraform::run(input),
+        live::run(input),
+    ]
 }
 
 /// Whether a file found by walking a folder is worth reading: a cheap look at
@@ -31,7 +37,10 @@ pub fn worth_reading(path: &Path, text: &str) -> bool {
     bicep::wants(path)
         || terraform::wants(path)
         || terraform::modules::is_manifest(path)
-        || (arm::wants(path) && (arm::may_be_arm(text) || terraform::plan::looks_like_plan(text)))
+        || (arm::wants(path)
+            && (arm::may_be_arm(text)
+                || terraform::plan::looks_like_plan(text)
+                || aml_model::input::looks_like_live_export(text)))
 }
 
 /// Files that come with a file named on the command line: the parameter

@@ -190,6 +190,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     }
     out.files.sort_by_key(|f| f.file);
     out.model.link_private_endpoints();
+    out.model.mark_service_reported();
     out.model.collect_inline_credentials();
     out
 }

@@ -21,6 +21,7 @@ mod corpus_arm;
 mod formats;
 mod fuzz_smoke;
 mod html_browser;
+mod live;
 mod native_rules;
 mod proptest_expr;
 mod reliability;

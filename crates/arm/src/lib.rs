@@ -119,7 +119,10 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                     parameter_files.insert(file.path.clone(), (id, node));
                 }
                 JsonKind::Other => {
-                    if explicit && !aml_model::input::looks_like_plan(&file.text) {
+                    if explicit
+                        && !aml_model::input::looks_like_plan(&file.text)
+                        && !aml_model::input::looks_like_live_export(&file.text)
+                    {
                         out.diagnostics.push(Diagnostic::warning(
                             "template-structure",
                             "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
@@ -130,7 +133,9 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             },
             Err(e) => {
                 // Only files that look like ARM are worth an error (plans: the Terraform front end).
-                if (explicit && !aml_model::input::looks_like_plan(&file.text))
+                if (explicit
+                    && !aml_model::input::looks_like_plan(&file.text)
+                    && !aml_model::input::looks_like_live_export(&file.text))
                     || file
                         .text
                         .to_ascii_lowercase()

@@ -97,3 +97,22 @@ pub fn looks_like_plan(text: &str) -> bool {
         && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
         && !head.contains("deploymentTemplate.json")
 }
+
+/// A cheap look at the text: could this JSON be an export of live resources
+/// (Resource Graph, ARM REST, `az resource`, a resource list)? It names a
+/// resource `type` and an id or `ResourceId`, and is no deployment template,
+/// parameter file or Terraform plan. The live front end decides by shape.
+pub fn looks_like_live_export(text: &str) -> bool {
+    let head = &text[..text
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|i| *i <= 4096)
+        .last()
+        .unwrap_or(0)];
+    let lower_head = head.to_ascii_lowercase();
+    !lower_head.contains("deploymenttemplate.json")
+        && !lower_head.contains("deploymentparameters.json")
+        && text.contains("\"type\"")
+        && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
+        && !looks_like_plan(text)
+}

@@ -161,6 +161,38 @@ pub fn parent_id(id: &str) -> Option<String> {
     Some(id[..id.len() - cut].to_string())
 }
 
+/// A read-only property the service reports on a deployed resource, which
+/// no template, Bicep file or Terraform configuration sets.
+pub struct ServiceReported {
+    pub resource_type: &'static str,
+    /// Only resources with this value at this path (`properties.computeType`).
+    pub when: Option<(&'static str, &'static str)>,
+    /// The dotted path in the ARM body.
+    pub path: &'static str,
+    /// What the unknown names, and why it is unknown.
+    pub expr: &'static str,
+    pub reason: &'static str,
+}
+
+impl ServiceReported {
+    fn applies(&self, r: &Resource) -> bool {
+        self.when.is_none_or(|(path, value)| {
+            r.get(path)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        })
+    }
+}
+
+/// Read-only properties rules read that only live state decides.
+pub const SERVICE_REPORTED: &[ServiceReported] = &[ServiceReported {
+    resource_type: "Microsoft.MachineLearningServices/workspaces/computes",
+    when: Some(("properties.computeType", "ComputeInstance")),
+    path: "properties.properties.osImageMetadata.isLatestOsImageVersion",
+    expr: "osImageMetadata.isLatestOsImageVersion (reported by Azure on the deployed compute instance; scan a live export)",
+    reason: "a read-only property the service reports after deployment; code does not decide it",
+}];
+
 /// Property names whose string values are credentials, wherever they appear.
 const CREDENTIAL_KEYS: &[&str] = &[
     "password",
@@ -263,6 +295,35 @@ impl Model {
         self.redactor = Default::default();
     }
 
+    /// Marks what only the service reports as unknown where the input does
+    /// not hold it (see [`SERVICE_REPORTED`]): a template cannot say whether
+    /// a compute instance will run an outdated image, so a rule on it is
+    /// unknown for code and decided on live state; a live export without the
+    /// value is incomplete. Values the input holds are kept.
+    pub fn mark_service_reported(&mut self) {
+        for r in self.resources.iter_mut() {
+            for reported in SERVICE_REPORTED {
+                if !r.is_type(reported.resource_type)
+                    || !reported.applies(r)
+                    || r.is_set(reported.path)
+                    || r.get(reported.path).is_some()
+                {
+                    continue;
+                }
+                // A live export without the value is incomplete, not compliant.
+                let unknown = if r.format == "live" {
+                    Value::unknown(
+                        reported.path,
+                        "the export does not hold this read-only property (collect the resource with an ARM GET, as `aml-baseline collect` does)",
+                    )
+                } else {
+                    Value::unknown(reported.expr, reported.reason)
+                };
+                r.body.set_path(reported.path, unknown);
+            }
+        }
+    }
+
     /// Adds what Azure derives from relations between resources of the same
     /// deployment: a private endpoint whose `privateLinkServiceId` targets a
     /// resource in the model makes a `privateEndpointConnections` entry
@@ -297,6 +358,10 @@ impl Model {
                     let Some(&index) = by_id.get(&target.to_ascii_lowercase()) else {
                         continue;
                     };
+                    // A deployed resource reports its own connections, with their real state.
+                    if self.resources[index].format == "live" {
+                        continue;
+                    }
                     let group_ids = item
                         .get_path("properties.groupIds")
                         .cloned()

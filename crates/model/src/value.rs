@@ -130,6 +130,38 @@ impl Value {
         Some(cur)
     }
 
+    /// Sets the value at a dotted path, creating objects on the way; keys
+    /// match case-insensitively. Returns false (and changes nothing further)
+    /// when a value on the way is not an object.
+    pub fn set_path(&mut self, path: &str, value: Value) -> bool {
+        let mut cur = self;
+        let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+        let Some((last, init)) = parts.split_last() else {
+            return false;
+        };
+        for part in init {
+            let Some(o) = cur.as_object_mut() else {
+                return false;
+            };
+            let key = o
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(part))
+                .cloned()
+                .unwrap_or_else(|| part.to_string());
+            cur = o.entry(key).or_insert_with(|| Value::Object(Object::new()));
+        }
+        let Some(o) = cur.as_object_mut() else {
+            return false;
+        };
+        let key = o
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(last))
+            .cloned()
+            .unwrap_or_else(|| last.to_string());
+        o.insert(key, value);
+        true
+    }
+
     /// True when this value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
         match self {

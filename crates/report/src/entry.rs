@@ -6,6 +6,15 @@ use aml_model::diagnostics::Level;
 use aml_rules::Verdict;
 use serde::Serialize;
 
+/// Where a resource was read from: `code` or `live`.
+pub fn source_of(r: &aml_model::model::Resource) -> &'static str {
+    if r.format == "live" {
+        "live"
+    } else {
+        "code"
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct FileEntry {
     pub path: String,
@@ -44,6 +53,8 @@ pub struct ResourceEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     pub format: &'static str,
+    /// `code` (a template, Bicep, Terraform) or `live` (an export of deployed resources).
+    pub source: &'static str,
     /// `existing` references are read, not deployed.
     pub existing: bool,
     /// `yes`, or `unknown` when a condition the files do not fix decides it.
@@ -62,6 +73,9 @@ pub struct ResultEntry {
     pub resource_id: String,
     pub resource_type: String,
     pub resource_name: String,
+    /// `code` when the resource was read from a template, Bicep or Terraform;
+    /// `live` when it was read from an export of deployed resources.
+    pub source: &'static str,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -89,6 +103,18 @@ pub struct ResultEntry {
     /// (`properties.publicnetworkaccess`), or null when it is the resource's
     /// declaration. Fingerprints use it instead of line numbers.
     pub property: Option<String>,
+}
+
+impl ResultEntry {
+    /// What renderers add after the resource's name: nothing for code, the
+    /// resource id for a result read from live state.
+    pub fn live_suffix(&self) -> String {
+        if self.source == "live" {
+            format!(" (live: {})", self.resource_id)
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// Why a result does not count.

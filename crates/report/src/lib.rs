@@ -136,6 +136,7 @@ impl Report {
                     symbol: r.symbol.clone(),
                     address: terraform_address(r),
                     format: r.format,
+                    source: entry::source_of(r),
                     existing: r.existing,
                     deployed: match r.deployed {
                         Deployed::Yes => "yes",
@@ -165,6 +166,7 @@ impl Report {
                     resource_id: redact(&r.id, secrets),
                     resource_type: r.resource_type.clone(),
                     resource_name: redact(&r.name, secrets),
+                    source: entry::source_of(r),
                     address: terraform_address(r),
                     path,
                     line,

@@ -6,7 +6,7 @@
 use crate::Report;
 
 /// The columns, in order.
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "rule",
     "policy",
     "control",
@@ -21,6 +21,7 @@ pub const HEADER: [&str; 14] = [
     "column",
     "message",
     "fix",
+    "source",
 ];
 
 /// The CSV text (CRLF line ends, as RFC 4180 gives them).
@@ -45,6 +46,7 @@ pub fn render(report: &Report) -> String {
                 r.column.to_string(),
                 r.message.clone(),
                 r.fix.unwrap_or_default().to_string(),
+                r.source.to_string(),
             ]
             .into_iter(),
         );

@@ -372,11 +372,12 @@ fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut St
     );
     let _ = writeln!(
         out,
-        "<div><span class=\"badge s-{status}\">{status}</span> <code>{}</code> {} · <code>{}</code> <b>{}</b> <span class=\"where\">{}:{}:{}</span></div>",
+        "<div><span class=\"badge s-{status}\">{status}</span> <code>{}</code> {} · <code>{}</code> <b>{}</b>{} <span class=\"where\">{}:{}:{}</span></div>",
         esc(r.rule),
         esc(r.severity),
         esc(&r.resource_type),
         esc(&r.resource_name),
+        esc(&r.live_suffix()),
         esc(&r.path),
         r.line,
         r.column

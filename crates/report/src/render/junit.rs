@@ -129,7 +129,12 @@ fn testcase(r: &ResultEntry, out: &mut String) {
             out,
             "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
             attr(r.rule),
-            attr(&format!("{} {}", r.resource_type, r.resource_name)),
+            attr(&format!(
+                "{} {}{}",
+                r.resource_type,
+                r.resource_name,
+                r.live_suffix()
+            )),
             attr(&r.path),
             r.line
         );
@@ -145,7 +150,12 @@ fn testcase(r: &ResultEntry, out: &mut String) {
         out,
         "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
         attr(r.rule),
-        attr(&format!("{} {}", r.resource_type, r.resource_name)),
+        attr(&format!(
+            "{} {}{}",
+            r.resource_type,
+            r.resource_name,
+            r.live_suffix()
+        )),
         attr(&r.path),
         r.line
     );

@@ -145,11 +145,12 @@ fn item(r: &ResultEntry, options: &RenderOptions) -> String {
         None => code(&at),
     };
     let mut s = format!(
-        "- {mark} **{}** ({}) {} {} at {link}: {}\n",
+        "- {mark} **{}** ({}) {} {}{} at {link}: {}\n",
         r.rule,
         r.severity,
         code(&r.resource_type),
         code(&r.resource_name),
+        esc(&r.live_suffix()),
         esc(&r.message)
     );
     if let Some(fix) = r.fix {

@@ -306,6 +306,7 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     props.insert("control".into(), json!(r.control));
     props.insert("feature".into(), json!(r.feature));
     props.insert("resourceType".into(), json!(r.resource_type));
+    props.insert("source".into(), json!(r.source));
     if let Some(p) = &r.property {
         props.insert("property".into(), json!(p));
     }

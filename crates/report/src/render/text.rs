@@ -42,7 +42,13 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
                 r.rule,
                 r.severity
             );
-            let _ = writeln!(out, "          {} '{}'", r.resource_type, r.resource_name);
+            let _ = writeln!(
+                out,
+                "          {} '{}'{}",
+                r.resource_type,
+                r.resource_name,
+                r.live_suffix()
+            );
             let _ = writeln!(out, "          at {}:{}:{}", r.path, r.line, r.column);
             match scan.and_then(|s| snippet(s, r, color)) {
                 Some(snip) => {

@@ -1,0 +1,455 @@
+//! Recognising an export by its shape and reading its resources.
+
+use crate::types;
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::json::{Member, Node, NodeKind};
+use aml_model::model::{parent_id, resource_id, Deployed, Resource};
+use aml_model::source::{FileId, Span};
+use aml_model::value::Value;
+use std::collections::{BTreeMap, HashSet};
+
+/// The shape an export was recognised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportShape {
+    /// A Resource Graph result: `{"data": [...]}` (REST or `az graph query`).
+    ResourceGraph,
+    /// A Resource Graph result in table form: `{"data": {"columns", "rows"}}`.
+    ResourceGraphTable,
+    /// An ARM list response: `{"value": [...], "nextLink": ...}` (`az resource list`).
+    ArmList,
+    /// One ARM resource (`GET`, `az resource show`).
+    ArmResource,
+    /// A JSON array of resources (`az graph query --query data`, PSRule's test data).
+    ResourceList,
+    /// What `aml-baseline collect` writes.
+    Collected,
+}
+
+impl ExportShape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportShape::ResourceGraph => "resource-graph",
+            ExportShape::ResourceGraphTable => "resource-graph-table",
+            ExportShape::ArmList => "arm-list",
+            ExportShape::ArmResource => "arm-resource",
+            ExportShape::ResourceList => "resource-list",
+            ExportShape::Collected => "aml-baseline-collect",
+        }
+    }
+}
+
+/// What an export holds.
+#[derive(Debug)]
+pub struct LiveExport {
+    pub shape: ExportShape,
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The `exportFormat` value `aml-baseline collect` writes.
+pub const COLLECT_FORMAT: &str = "aml-baseline-live-export/1";
+
+/// The scope given to resources whose export names neither an id nor a
+/// subscription and resource group (resource lists written by hand).
+pub const UNKNOWN_SCOPE: &str =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/export";
+
+/// Most nested levels read below a resource (deeper values are kept, their
+/// positions are those of the enclosing value).
+const MAX_SPAN_DEPTH: usize = 48;
+
+/// Reads `root` as an export, or `None` when it is not one (a template, a
+/// parameter file, any other JSON).
+pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
+    let (shape, items) = classify(root)?;
+    let mut diagnostics = Vec::new();
+    let here = |n: &Node| Location::Span(Span::new(file, n.start as usize, n.start as usize));
+    if let Some(warning) = incomplete(root) {
+        diagnostics.push(Diagnostic::warning(
+            "live-export-incomplete",
+            warning,
+            here(root),
+        ));
+    }
+    // A resource that names no id takes the scope of the export's first id.
+    let default_scope = items
+        .iter()
+        .filter_map(id_of)
+        .find_map(|id| resource_group_scope(&id))
+        .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
+    let mut resources = Vec::with_capacity(items.len());
+    let mut seen: HashSet<String> = HashSet::new();
+    for item in items.iter() {
+        match resource(file, item, &default_scope) {
+            Ok(r) => {
+                if seen.insert(r.id.to_ascii_lowercase()) {
+                    resources.push(r);
+                } else {
+                    diagnostics.push(Diagnostic::info(
+                        "live-duplicate",
+                        format!("`{}` is listed again; the first entry is used", r.id),
+                        here(item),
+                    ));
+                }
+            }
+            Err(message) => {
+                diagnostics.push(Diagnostic::warning("live-export", message, here(item)))
+            }
+        }
+    }
+    Some(LiveExport {
+        shape,
+        resources,
+        diagnostics,
+    })
+}
+
+/// The shape of `root` and its resource nodes.
+fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
+    let is_resource = |n: &Node| {
+        n.get("type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.contains('/'))
+    };
+    match &root.kind {
+        NodeKind::Array(items) => items
+            .iter()
+            .any(is_resource)
+            .then(|| (ExportShape::ResourceList, items.clone())),
+        NodeKind::Object(_) => {
+            if root.get("$schema").is_some() {
+                return None;
+            }
+            if let Some(data) = root.get("data") {
+                return match &data.kind {
+                    NodeKind::Array(items) => (items.is_empty() || items.iter().any(is_resource))
+                        .then(|| (ExportShape::ResourceGraph, items.clone())),
+                    NodeKind::Object(_) => {
+                        let rows = table_rows(data)?;
+                        (rows.is_empty() || rows.iter().any(is_resource))
+                            .then_some((ExportShape::ResourceGraphTable, rows))
+                    }
+                    _ => None,
+                };
+            }
+            if let Some(NodeKind::Array(items)) = root.get("value").map(|v| &v.kind) {
+                let collected =
+                    root.get("exportFormat").and_then(Node::as_str) == Some(COLLECT_FORMAT);
+                return (collected || items.iter().any(is_resource)).then(|| {
+                    let shape = if collected {
+                        ExportShape::Collected
+                    } else {
+                        ExportShape::ArmList
+                    };
+                    (shape, items.clone())
+                });
+            }
+            let arm_id = root.get("id").and_then(Node::as_str).is_some_and(|id| {
+                id.starts_with("/subscriptions/") || id.starts_with("/providers/")
+            });
+            (arm_id && is_resource(root)).then(|| (ExportShape::ArmResource, vec![root.clone()]))
+        }
+        _ => None,
+    }
+}
+
+/// The rows of a Resource Graph table result, as objects keyed by column.
+fn table_rows(data: &Node) -> Option<Vec<Node>> {
+    let columns: Vec<String> = data
+        .get("columns")?
+        .as_array()?
+        .iter()
+        .map(|c| {
+            c.get("name")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let rows = data.get("rows")?.as_array()?;
+    Some(
+        rows.iter()
+            .filter_map(|row| {
+                let cells = row.as_array()?;
+                let members = columns
+                    .iter()
+                    .zip(cells)
+                    .map(|(name, cell)| Member {
+                        key: name.clone(),
+                        key_start: cell.start,
+                        value: cell.clone(),
+                    })
+                    .collect();
+                Some(Node {
+                    kind: NodeKind::Object(members),
+                    start: row.start,
+                    end: row.end,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A warning when the export says more results exist than it holds.
+fn incomplete(root: &Node) -> Option<String> {
+    let set = |key: &str| {
+        root.get(key)
+            .is_some_and(|v| !matches!(v.kind, NodeKind::Null) && v.as_str() != Some(""))
+    };
+    let truncated = root
+        .get("resultTruncated")
+        .is_some_and(|v| v.as_str() == Some("true") || v.kind == NodeKind::Bool(true));
+    if set("$skipToken") || set("skip_token") || set("skipToken") || truncated {
+        return Some("the Resource Graph result is one page of more (it has a skip token or is truncated): resources on the other pages are not scanned; `aml-baseline collect` follows every page".into());
+    }
+    if set("nextLink") {
+        return Some("the ARM list is one page of more (it has a `nextLink`): resources on the other pages are not scanned; `aml-baseline collect` follows every page".into());
+    }
+    None
+}
+
+fn id_of(n: &Node) -> Option<String> {
+    ["id", "ResourceId", "resourceId"]
+        .iter()
+        .find_map(|k| n.get(k).and_then(Node::as_str))
+        .filter(|s| s.starts_with('/'))
+        .map(str::to_string)
+}
+
+/// `/subscriptions/s/resourceGroups/rg` of an id, as the id spells it.
+fn resource_group_scope(id: &str) -> Option<String> {
+    let segs: Vec<&str> = id.split('/').collect();
+    (segs.len() >= 5
+        && segs[1].eq_ignore_ascii_case("subscriptions")
+        && segs[3].eq_ignore_ascii_case("resourceGroups"))
+    .then(|| segs[..5].join("/"))
+}
+
+/// One resource of an export.
+fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, String> {
+    if !node.is_object() {
+        return Err(format!(
+            "an element of the export is {} where a resource object was expected; it was skipped",
+            node.kind_name()
+        ));
+    }
+    let Some(raw_type) = node
+        .get("type")
+        .and_then(Node::as_str)
+        .filter(|t| t.contains('/'))
+    else {
+        return Err("a resource of the export has no `type` (expected `Namespace/type`, as Resource Graph and ARM report it); it was skipped".into());
+    };
+    let given_id = id_of(node);
+    let resource_type = types::canonical(raw_type, given_id.as_deref());
+    let given_name = node.get("name").and_then(Node::as_str).unwrap_or_default();
+    let id = match &given_id {
+        Some(id) => id.clone(),
+        None => {
+            if given_name.is_empty() {
+                return Err(format!(
+                    "a `{resource_type}` of the export has neither `id` nor `name`; it was skipped"
+                ));
+            }
+            let scope = match (
+                ["subscriptionId", "SubscriptionId"]
+                    .iter()
+                    .find_map(|k| node.get(k).and_then(Node::as_str)),
+                ["resourceGroup", "resourceGroupName", "ResourceGroupName"]
+                    .iter()
+                    .find_map(|k| node.get(k).and_then(Node::as_str)),
+            ) {
+                (Some(s), Some(rg)) => format!("/subscriptions/{s}/resourceGroups/{rg}"),
+                _ => default_scope.to_string(),
+            };
+            resource_id(&scope, &resource_type, given_name)
+        }
+    };
+    // The full name (`ws/ci`) from the id; ARM and Resource Graph give the last segment only.
+    let name = types::type_and_name(&id)
+        .filter(|(t, _)| t.eq_ignore_ascii_case(&resource_type))
+        .map(|(_, n)| n)
+        .unwrap_or_else(|| given_name.to_string());
+    let scope_id = types::extension_scope(&id);
+    let parent = if scope_id.is_some() {
+        None
+    } else {
+        parent_id(&id)
+    };
+    let mut body = node.to_value();
+    if let Some(o) = body.as_object_mut() {
+        set_key(o, "type", Value::str(&resource_type));
+        set_key(o, "name", Value::str(&name));
+        if !o.keys().any(|k| k.eq_ignore_ascii_case("id")) {
+            o.insert("id".into(), Value::str(&id));
+        }
+    }
+    let mut spans = BTreeMap::new();
+    record_spans(file, node, &mut String::new(), &mut spans, 0);
+    Ok(Resource {
+        id,
+        resource_type,
+        name,
+        api_version: node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        body,
+        parent_id: parent,
+        scope_id,
+        existing: false,
+        deployed: Deployed::Yes,
+        span: Span::new(file, node.start as usize, node.end as usize),
+        symbol: None,
+        spans,
+        format: crate::FORMAT,
+        deployment: 0,
+    })
+}
+
+/// Sets `key` (matched case-insensitively) to `value`.
+fn set_key(o: &mut aml_model::value::Object, key: &str, value: Value) {
+    match o.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned() {
+        Some(k) => {
+            o.insert(k, value);
+        }
+        None => {
+            o.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// The span of every value below `node`, by lower-case dotted path.
+fn record_spans(
+    file: FileId,
+    node: &Node,
+    path: &mut String,
+    spans: &mut BTreeMap<String, Span>,
+    depth: usize,
+) {
+    if depth > MAX_SPAN_DEPTH {
+        return;
+    }
+    if !path.is_empty() {
+        spans
+            .entry(path.clone())
+            .or_insert_with(|| Span::new(file, node.start as usize, node.end as usize));
+    }
+    let len = path.len();
+    match &node.kind {
+        NodeKind::Object(members) => {
+            for m in members {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&m.key.to_ascii_lowercase());
+                record_spans(file, &m.value, path, spans, depth + 1);
+                path.truncate(len);
+            }
+        }
+        NodeKind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                record_spans(file, item, path, spans, depth + 1);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aml_model::json::parse;
+
+    fn read(text: &str) -> Option<LiveExport> {
+        read_export(FileId(0), &parse(text).unwrap())
+    }
+
+    const WS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+    #[test]
+    fn resource_graph_lower_case_types_and_child_names() {
+        let text = format!(
+            r#"{{"count": 2, "data": [
+              {{"id": "{WS}", "name": "ws", "type": "microsoft.machinelearningservices/workspaces",
+                "properties": {{"publicNetworkAccess": "Enabled"}}}},
+              {{"id": "{WS}/computes/ci", "name": "ci", "type": "microsoft.machinelearningservices/workspaces/computes",
+                "properties": {{"computeType": "ComputeInstance"}}}}
+            ], "skip_token": null, "total_records": 2}}"#
+        );
+        let e = read(&text).unwrap();
+        assert_eq!(e.shape, ExportShape::ResourceGraph);
+        assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+        let ci = &e.resources[1];
+        assert_eq!(
+            ci.resource_type,
+            "Microsoft.MachineLearningServices/workspaces/computes"
+        );
+        assert_eq!(ci.name, "ws/ci");
+        assert_eq!(ci.parent_id.as_deref(), Some(WS));
+        assert_eq!(
+            ci.get("type").and_then(Value::as_str),
+            Some(ci.resource_type.as_str())
+        );
+        // positions at the export's JSON
+        let pna = e.resources[0].span_of("properties.publicNetworkAccess");
+        assert_eq!(&text[pna.start as usize..pna.end as usize], "\"Enabled\"");
+    }
+
+    #[test]
+    fn arm_list_with_next_link_is_read_and_said_incomplete() {
+        let text = format!(
+            r#"{{"value": [{{"id": "{WS}/providers/microsoft.insights/diagnosticSettings/d",
+                "type": "Microsoft.Insights/diagnosticSettings", "name": "d", "properties": {{}}}}],
+                "nextLink": "https://management.azure.com/next"}}"#
+        );
+        let e = read(&text).unwrap();
+        assert_eq!(e.shape, ExportShape::ArmList);
+        assert_eq!(e.resources[0].scope_id.as_deref(), Some(WS));
+        assert_eq!(e.resources[0].parent_id, None);
+        assert_eq!(e.diagnostics[0].code, "live-export-incomplete");
+    }
+
+    #[test]
+    fn one_resource_table_form_and_lists() {
+        let one = format!(
+            r#"{{"id": "{WS}", "type": "Microsoft.MachineLearningServices/workspaces", "name": "ws"}}"#
+        );
+        assert_eq!(read(&one).unwrap().shape, ExportShape::ArmResource);
+        let table = format!(
+            r#"{{"totalRecords": 1, "count": 1, "data": {{"columns": [{{"name": "id", "type": "string"}}, {{"name": "type", "type": "string"}}],
+               "rows": [["{WS}", "microsoft.machinelearningservices/workspaces"]]}}}}"#
+        );
+        let e = read(&table).unwrap();
+        assert_eq!(e.shape, ExportShape::ResourceGraphTable);
+        assert_eq!(e.resources[0].name, "ws");
+        let list = r#"[{"type": "Microsoft.MachineLearningServices/workspaces", "name": "w", "subscriptionId": "x", "resourceGroup": "g"}, 3]"#;
+        let e = read(list).unwrap();
+        assert_eq!(e.shape, ExportShape::ResourceList);
+        assert_eq!(
+            e.resources[0].id,
+            "/subscriptions/x/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w"
+        );
+        assert_eq!(e.diagnostics[0].code, "live-export");
+    }
+
+    #[test]
+    fn templates_and_other_json_are_not_exports() {
+        assert!(read(r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": []}"#).is_none());
+        assert!(read(r#"{"name": "package", "version": "1.0.0"}"#).is_none());
+        assert!(read(r#"[1, 2]"#).is_none());
+        assert!(read(r#"{"value": [{"a": 1}]}"#).is_none());
+    }
+
+    #[test]
+    fn duplicates_are_kept_once() {
+        let text = format!(
+            r#"[{{"id": "{WS}", "type": "Microsoft.MachineLearningServices/workspaces"}}, {{"id": "{WS}", "type": "Microsoft.MachineLearningServices/workspaces"}}]"#
+        );
+        let e = read(&text).unwrap();
+        assert_eq!(e.resources.len(), 1);
+        assert_eq!(e.diagnostics[0].code, "live-duplicate");
+    }
+}

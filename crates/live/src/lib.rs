@@ -1,0 +1,114 @@
+//! The live-state front end: exports of deployed resources, recognised by
+//! their content whatever the file is called, read into the same model as
+//! templates so that the same rules apply.
+//!
+//! Shapes read (see `docs/decisions/0016-live-exports.md`):
+//! - Azure Resource Graph results: the REST response or `az graph query`
+//!   output (`{"data": [...]}`, with `count`, `totalRecords`/`total_records`,
+//!   `$skipToken`/`skip_token`), its table form (`{"data": {"columns", "rows"}}`)
+//!   and the bare array (`az graph query --query data`); types are lower case there;
+//! - ARM REST responses: one resource (`GET .../workspaces/ws`), or a list
+//!   (`{"value": [...], "nextLink": ...}`); `az resource show` and
+//!   `az resource list` print the same shapes;
+//! - resource lists (a JSON array of resources, as PSRule's test data);
+//! - the export `aml-baseline collect` writes (a `value` list with metadata).
+//!
+//! Live values are facts: nothing is unknown, read-only properties
+//! (`provisioningState`, `osImageMetadata`, `privateEndpointConnections`)
+//! count, and the resources of one export relate by id (private endpoints,
+//! diagnostic settings, computes to their workspace). Every resource has
+//! the format `live`; positions point at the export's JSON lines.
+
+pub mod export;
+pub mod types;
+
+pub use export::{read_export, ExportShape, LiveExport};
+
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::json;
+use aml_model::source::{FileId, Span};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The model format of resources read from live state.
+pub const FORMAT: &str = "live";
+
+/// Files this front end may read: JSON.
+pub fn wants(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+}
+
+/// Runs the front end over the files read: every JSON file whose text
+/// looks like an export is parsed (in parallel) and, when its shape is one
+/// of the above, read. Ids are global, so all exports of one scan form one
+/// deployment: a diagnostic setting listed in one file relates to the
+/// workspace listed in another, and a resource listed twice counts once.
+pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
+    let sources = input.sources;
+    let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
+        .files
+        .par_iter()
+        .filter(|f| {
+            let file = sources.get(f.id);
+            wants(&file.path) && aml_model::input::looks_like_live_export(&file.text)
+        })
+        .map(|f| {
+            let result = match json::parse(&sources.get(f.id).text) {
+                Ok(node) => Ok(read_export(f.id, &node)),
+                Err(e) => Err(Diagnostic::error(
+                    "json-syntax",
+                    format!("invalid JSON: {}", e.message),
+                    Location::Span(Span::new(f.id, e.offset, e.offset + 1)),
+                )),
+            };
+            (f.id, result, f.explicit)
+        })
+        .collect();
+    let mut out = FrontendOutput::default();
+    let mut deployment = DeploymentOutput::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (file, result, explicit) in read {
+        match result {
+            Err(d) => out.diagnostics.push(d),
+            Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(
+                "live-export",
+                "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
+                Location::Span(Span::new(file, 0, 0)),
+            )),
+            Ok(None) => {}
+            Ok(Some(export)) => {
+                if out.files.is_empty() {
+                    deployment.entry = file;
+                }
+                let mut count = 0;
+                for r in export.resources {
+                    if seen.insert(r.id.to_ascii_lowercase()) {
+                        deployment.resources.push(r);
+                        count += 1;
+                    } else {
+                        deployment.diagnostics.push(Diagnostic::info(
+                            "live-duplicate",
+                            format!("`{}` is listed in an earlier export too; the first entry is used", r.id),
+                            Location::Span(r.span),
+                        ));
+                    }
+                }
+                deployment.diagnostics.extend(export.diagnostics);
+                out.files.push(ScannedFile {
+                    file,
+                    format: FORMAT,
+                    resources: count,
+                    parameters: None,
+                });
+            }
+        }
+    }
+    if !out.files.is_empty() {
+        out.deployments.push(deployment);
+    }
+    out
+}
