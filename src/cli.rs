@@ -45,6 +45,21 @@ pub enum Command {
     },
     /// Print the man page (roff), generated from this command line's definition.
     Man,
+    /// Collect the live state of Azure Machine Learning estates from Azure
+    /// (Resource Graph at tenant scale, ARM for what it lacks) into an export
+    /// that `scan` reads. Signs in as the Azure SDK does: a service principal or
+    /// workload identity from `AZURE_*` variables, a managed identity, or `az login`.
+    ///
+    /// Exit code: 0 collected, 2 the collection failed (a 403 names the scope and the Reader role).
+    #[cfg(feature = "collect")]
+    Collect(CollectArgs),
+    /// Compare code with live state: resources matched by id (or by type and
+    /// name when the code's ids hold placeholders), properties whose live value
+    /// differs, first those that change a baseline verdict, then resources only
+    /// in code and only live.
+    ///
+    /// Exit code: 0 no verdict-changing drift, 1 at least one, 2 an input error.
+    Drift(DriftArgs),
     /// Print the deployment model the files evaluate to: every resource as
     /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
     Model(ModelArgs),
@@ -116,6 +131,49 @@ pub struct ScanArgs {
     /// there are reported as suppressed, so only new ones count.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Collect the live estate from Azure first (as `aml-baseline collect`
+    /// does, with the options below) and scan it with the paths given.
+    #[cfg(feature = "collect")]
+    #[arg(long)]
+    pub live: bool,
+    /// With `--live`: keep the export in this file (default: a temporary file).
+    #[cfg(feature = "collect")]
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub live_output: Option<PathBuf>,
+    #[cfg(feature = "collect")]
+    #[command(flatten)]
+    pub live_args: crate::collect::LiveArgs,
+}
+
+/// `collect`: the live estate from Azure into an export file.
+#[cfg(feature = "collect")]
+#[derive(Debug, clap::Args)]
+pub struct CollectArgs {
+    /// Write the export to this file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: crate::collect::LiveArgs,
+}
+
+/// `drift`: code against live state.
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// Templates, Bicep or Terraform (files and folders), as `scan` takes them.
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub code: Vec<PathBuf>,
+    /// Exports of the deployed resources (`aml-baseline collect`, Resource Graph, ARM).
+    #[arg(long, value_name = "EXPORT", num_args = 1.., required = true)]
+    pub live: Vec<PathBuf>,
+    /// A deployment parameter file for every template.
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+    /// `text` (default) or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `--fail-on` values.
@@ -213,7 +271,23 @@ pub fn run() -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Model(args) => run_model(&args),
+        #[cfg(feature = "collect")]
+        Command::Collect(args) => Ok(crate::collect::run_collect(
+            &args.live,
+            args.output.as_deref(),
+        )),
+        Command::Drift(args) => run_drift(&args),
     }
+}
+
+fn run_drift(args: &DriftArgs) -> anyhow::Result<i32> {
+    let drift = crate::drift::run(&args.code, &args.live, args.parameters.clone());
+    let text = match args.format {
+        Format::Text => drift.render_text(),
+        Format::Json => drift.render_json(),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    Ok(drift.exit_code())
 }
 
 fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
@@ -346,8 +420,20 @@ fn stdout_wants_color() -> bool {
 }
 
 fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
+    #[allow(unused_mut)]
+    let mut paths = args.paths.clone();
+    #[cfg(feature = "collect")]
+    if args.live {
+        match crate::collect::collect_for_scan(&args.live_args, args.live_output.as_deref()) {
+            Ok(export) => paths.push(export),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Ok(2);
+            }
+        }
+    }
     let options = ScanOptions {
-        paths: args.paths.clone(),
+        paths,
         parameters: args.parameters.clone(),
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),

@@ -9,6 +9,7 @@
 //!           aml-arm        aml-model  aml-policy, aml-rules          aml-report
 //!           aml-bicep
 //!           aml-terraform
+//!           aml-live (exports of deployed resources; `aml-collect` writes them)
 //! ```
 //!
 //! - [`scan`] and [`frontend`]: discover and read the files, run every front
@@ -21,7 +22,10 @@
 //! benches and the fuzz targets reach every stage through one crate.
 
 pub mod cli;
+#[cfg(feature = "collect")]
+pub mod collect;
 pub mod config;
+pub mod drift;
 pub mod frontend;
 pub mod pipeline;
 pub mod progress;

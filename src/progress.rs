@@ -15,7 +15,7 @@ pub const DELAY: Duration = Duration::from_millis(400);
 
 /// A handle on the progress line; dropping it clears the line.
 pub struct Progress {
-    stage: Arc<Mutex<&'static str>>,
+    stage: Arc<Mutex<String>>,
     done: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -24,7 +24,7 @@ impl Progress {
     /// Starts the progress line if standard error is a terminal and
     /// `AML_BASELINE_PROGRESS` is not `0`.
     pub fn start(first_stage: &'static str) -> Progress {
-        let stage = Arc::new(Mutex::new(first_stage));
+        let stage = Arc::new(Mutex::new(first_stage.to_string()));
         let done = Arc::new(AtomicBool::new(false));
         let enabled = std::io::stderr().is_terminal()
             && std::env::var("AML_BASELINE_PROGRESS").map_or(true, |v| v != "0");
@@ -40,7 +40,7 @@ impl Progress {
                     if started.elapsed() < DELAY || done.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let current = *stage.lock().unwrap_or_else(|e| e.into_inner());
+                    let current = stage.lock().unwrap_or_else(|e| e.into_inner()).clone();
                     let mut err = std::io::stderr().lock();
                     let _ = write!(
                         err,
@@ -65,8 +65,8 @@ impl Progress {
     }
 
     /// Names the current stage (`reading files`, `evaluating rules`...).
-    pub fn stage(&self, name: &'static str) {
-        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    pub fn stage(&self, name: &str) {
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
     }
 }
 

@@ -17,7 +17,10 @@ mod bicep_corpus;
 mod bicep_frontend;
 mod bicep_registry_cache;
 mod cli;
+#[cfg(feature = "collect")]
+mod collect;
 mod corpus_arm;
+mod drift;
 mod formats;
 mod fuzz_smoke;
 mod html_browser;

@@ -1,0 +1,110 @@
+//! `aml-baseline collect` and `scan --live`: the live estate read from Azure
+//! (crate `aml-collect`) into an export file the live front end scans.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where and how to collect (shared by `collect` and `scan --live`).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct LiveArgs {
+    /// A subscription id to collect (repeatable). Without it and without
+    /// `--management-group`, every subscription the identity can read.
+    #[arg(long = "subscription", value_name = "ID")]
+    pub subscriptions: Vec<String>,
+    /// A management group to collect, every subscription below it (repeatable).
+    #[arg(long = "management-group", value_name = "ID")]
+    pub management_groups: Vec<String>,
+    /// Also read Azure Policy's compliance states and Defender for Cloud's
+    /// assessments of the collected resources, to show beside our verdicts.
+    #[arg(long)]
+    pub policy_states: bool,
+    /// ARM requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Seconds to wait for one answer before retrying it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Retries of a request answered 429 or 5xx, or not answered in time.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// The first backoff step in milliseconds (doubled per retry); a
+    /// `Retry-After` or Resource Graph quota header takes precedence.
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub backoff_ms: u64,
+}
+
+/// Collects into `output` (standard output when `None`); returns the exit
+/// code: 0 collected, 2 the collection failed (said on standard error).
+pub fn run_collect(args: &LiveArgs, output: Option<&Path>) -> i32 {
+    match collect_to(args, output) {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+/// Collects, then writes the export.
+pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> {
+    let (credential, kind) = aml_collect::credential()?;
+    let options = aml_collect::Options {
+        subscriptions: args.subscriptions.clone(),
+        management_groups: args.management_groups.clone(),
+        policy_states: args.policy_states,
+        concurrency: args.concurrency.clamp(1, 64),
+        retry: aml_collect::client::RetryPolicy {
+            max_retries: args.retries.min(20),
+            backoff: Duration::from_millis(args.backoff_ms),
+            timeout: Duration::from_secs(args.timeout.max(1)),
+        },
+        arm_endpoint: aml_collect::arm_endpoint(),
+    };
+    let progress = crate::progress::Progress::start("authenticating");
+    let report = |s: &str| progress.stage(s);
+    let collected = aml_collect::collect_blocking(&options, credential, &report)
+        .map_err(|e| format!("{e} (signed in with: {kind})"))?;
+    drop(progress);
+    let text = serde_json::to_string_pretty(&collected.export)
+        .map_err(|e| format!("could not write the export: {e}"))?;
+    match output {
+        Some(p) => std::fs::write(p, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        None => println!("{text}"),
+    }
+    for w in &collected.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!(
+        "collected {} resources, {} policy states, {} assessments{}{}",
+        collected.resources,
+        collected.policy_states,
+        collected.assessments,
+        if collected.requests_retried > 0 {
+            format!("; {} request(s) retried", collected.requests_retried)
+        } else {
+            String::new()
+        },
+        output
+            .map(|p| format!(" into {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// `scan --live`: collects into `live-export.json` in a fresh temporary
+/// folder (or `--live-output`) and returns the file to scan.
+pub fn collect_for_scan(args: &LiveArgs, keep: Option<&Path>) -> Result<PathBuf, String> {
+    let path = match keep {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir =
+                std::env::temp_dir().join(format!("aml-baseline-live-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            dir.join("live-export.json")
+        }
+    };
+    collect_to(args, Some(&path))?;
+    Ok(path)
+}

@@ -1,0 +1,474 @@
+//! `aml-baseline collect` against a local server on 127.0.0.1 that plays
+//! the managed identity token endpoint, ARM and Resource Graph with the
+//! response shapes of the REST specifications (Resource Graph 2022-10-01
+//! `ResourcesFirstPageQuery`/`ResourcesNextPageQuery`: `totalRecords`,
+//! `count`, `resultTruncated`, `facets`, `$skipToken`, `data`; ARM lists with
+//! `value` and `nextLink`; Azure's `{"error": {"code", "message"}}`).
+//! Nothing leaves the loopback: the ARM endpoint and the token endpoint
+//! are the server, and the credential is the managed identity the
+//! `IDENTITY_ENDPOINT` variable announces.
+
+use crate::common::project;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A request the server received.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    target: String,
+    body: Value,
+    authorization: Option<String>,
+}
+
+/// What the server answers: status, extra headers, body; or `None` to hang.
+type Reply = Option<(u16, Vec<(&'static str, String)>, Value)>;
+type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
+
+struct Server {
+    base: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    /// Serves `handler` on a free loopback port until the test ends.
+    fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (handler, record) = (handler.clone(), record.clone());
+                std::thread::spawn(move || serve(stream, &*handler, &record));
+            }
+        });
+        Server { base, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn serve(mut stream: TcpStream, handler: &Handler, record: &Mutex<Vec<Seen>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_string();
+        let target = parts.next().unwrap_or_default().to_string();
+        let mut length = 0usize;
+        let mut authorization = None;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (name, value) = h.split_once(':').unwrap_or((h, ""));
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "authorization" => authorization = Some(value.trim().to_string()),
+                _ => {}
+            }
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let seen = Seen {
+            method,
+            target,
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            authorization,
+        };
+        let count = {
+            let mut r = record.lock().unwrap();
+            r.push(seen.clone());
+            r.len()
+        };
+        let Some((status, headers, body)) = handler(&seen, count) else {
+            // Hang past the client's timeout, then close.
+            std::thread::sleep(Duration::from_secs(5));
+            return;
+        };
+        let text = body.to_string();
+        let mut response = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+            text.len()
+        );
+        for (k, v) in headers {
+            response.push_str(&format!("{k}: {v}\r\n"));
+        }
+        response.push_str("\r\n");
+        response.push_str(&text);
+        if stream.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+const SUB: &str = "11111111-2222-3333-4444-555555555555";
+
+fn ws_id(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/{name}")
+}
+
+fn token_reply() -> Reply {
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    Some((
+        200,
+        vec![],
+        json!({"access_token": "test-token", "expires_on": expires.to_string(), "token_type": "Bearer", "resource": "https://management.azure.com"}),
+    ))
+}
+
+fn graph_page(data: Vec<Value>, skip: Option<&str>) -> Value {
+    let mut v = json!({"totalRecords": 2, "count": data.len(), "resultTruncated": "false", "facets": [], "data": data});
+    if let Some(s) = skip {
+        v["$skipToken"] = json!(s);
+    }
+    v
+}
+
+fn workspace(name: &str, public: &str) -> Value {
+    json!({
+        "id": ws_id(name), "name": name, "type": "microsoft.machinelearningservices/workspaces",
+        "location": "westeurope", "resourceGroup": "rg-ml", "subscriptionId": SUB, "kind": "Default",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {"publicNetworkAccess": public, "provisioningState": "Succeeded",
+                       "keyVault": format!("/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv-ml")}
+    })
+}
+
+/// A whole estate: two subscription pages, two Resource Graph pages for the
+/// workspaces (the first answered 429 once), computes, diagnostic settings,
+/// related resources, policy states.
+fn estate(seen: &Seen, _count: usize, throttled: &Mutex<bool>) -> Reply {
+    let t = seen.target.as_str();
+    if t.starts_with("/msi/token") {
+        return token_reply();
+    }
+    if t.starts_with("/subscriptions?") {
+        return Some(if t.contains("page=2") {
+            (
+                200,
+                vec![],
+                json!({"value": [{"subscriptionId": "99999999-0000-0000-0000-000000000000", "state": "Disabled"}]}),
+            )
+        } else {
+            (
+                200,
+                vec![],
+                json!({"value": [{"id": format!("/subscriptions/{SUB}"), "subscriptionId": SUB, "state": "Enabled"}],
+                                 "nextLink": format!("{}&page=2", "http://BASE/subscriptions?api-version=2022-12-01")}),
+            )
+        });
+    }
+    if t.starts_with("/providers/Microsoft.ResourceGraph/resources") {
+        let q = seen.body["query"].as_str().unwrap_or_default();
+        if q.contains("microsoft.machinelearningservices/workspaces'") && q.starts_with("resources")
+        {
+            let mut first = throttled.lock().unwrap();
+            if !*first {
+                *first = true;
+                return Some((
+                    429,
+                    vec![("retry-after", "1".into())],
+                    json!({"error": {"code": "RateLimiting", "message": "slow down"}}),
+                ));
+            }
+            return Some(match seen.body["options"]["$skipToken"].as_str() {
+                None => (
+                    200,
+                    vec![("x-ms-user-quota-remaining", "14".into())],
+                    graph_page(vec![workspace("mlw-a", "Disabled")], Some("cGFnZTI=")),
+                ),
+                Some("cGFnZTI=") => (
+                    200,
+                    vec![],
+                    graph_page(vec![workspace("mlw-b", "Enabled")], None),
+                ),
+                Some(other) => panic!("unexpected skip token {other}"),
+            });
+        }
+        if q.contains("tolower(id) in") {
+            return Some((
+                200,
+                vec![],
+                graph_page(
+                    vec![json!({
+                "id": format!("/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv-ml"),
+                "name": "kv-ml", "type": "microsoft.keyvault/vaults", "location": "westeurope",
+                "properties": {"enablePurgeProtection": true, "enableSoftDelete": true}})],
+                    None,
+                ),
+            ));
+        }
+        if q.starts_with("policyresources") {
+            return Some((
+                200,
+                vec![],
+                graph_page(
+                    vec![json!({
+                "id": "/subscriptions/x/providers/microsoft.policyinsights/policystates/1",
+                "type": "microsoft.policyinsights/policystates",
+                "properties": {"resourceId": ws_id("mlw-b").to_ascii_lowercase(), "complianceState": "NonCompliant",
+                               "policyDefinitionName": "438c38d2-3772-465a-a9cc-7a6666a275ce",
+                               "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/438c38d2-3772-465a-a9cc-7a6666a275ce"}})],
+                    None,
+                ),
+            ));
+        }
+        return Some((200, vec![], graph_page(vec![], None)));
+    }
+    if t.contains("/computes?") && t.contains("mlw-a") {
+        return Some((
+            200,
+            vec![],
+            json!({"value": [{
+            "id": format!("{}/computes/ci-old", ws_id("mlw-a")), "name": "ci-old",
+            "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope",
+            "properties": {"computeType": "ComputeInstance", "provisioningState": "Succeeded",
+                "properties": {"osImageMetadata": {"currentImageVersion": "24.09.09", "latestImageVersion": "24.11.20", "isLatestOsImageVersion": false}}}}]}),
+        ));
+    }
+    if t.contains("/diagnosticSettings?") && t.contains("mlw-a") {
+        return Some((
+            200,
+            vec![],
+            json!({"value": [{
+            "id": format!("{}/providers/microsoft.insights/diagnosticSettings/all", ws_id("mlw-a")), "name": "all",
+            "type": "Microsoft.Insights/diagnosticSettings",
+            "properties": {"logs": [{"categoryGroup": "allLogs", "enabled": true}]}}]}),
+        ));
+    }
+    if t.contains("?api-version=") && t.starts_with(&format!("/subscriptions/{SUB}/")) {
+        return Some((200, vec![], json!({"value": []})));
+    }
+    Some((
+        404,
+        vec![],
+        json!({"error": {"code": "NotFound", "message": t}}),
+    ))
+}
+
+fn aml(server: &Server, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"));
+    cmd.args(args)
+        .current_dir(project("."))
+        .env("AML_BASELINE_ARM_ENDPOINT", &server.base)
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", server.base))
+        .env("IDENTITY_HEADER", "test-header")
+        .env("AML_BASELINE_PROGRESS", "0")
+        .env("NO_COLOR", "1");
+    for v in [
+        "AZURE_CLIENT_SECRET",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AML_BASELINE_MANAGED_IDENTITY",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.output().unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
+    let throttled = Arc::new(Mutex::new(false));
+    let base: Arc<Mutex<String>> = Arc::default();
+    let (t, b) = (throttled.clone(), base.clone());
+    let server = Server::start(move |seen, count| {
+        // nextLinks point back at this server.
+        let own = b.lock().unwrap().clone();
+        estate(seen, count, &t).map(|(s, h, body)| {
+            let text = body.to_string().replace("http://BASE", &own);
+            (s, h, serde_json::from_str(&text).unwrap())
+        })
+    });
+    *base.lock().unwrap() = server.base.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("estate.json");
+    let o = aml(
+        &server,
+        &[
+            "collect",
+            "--policy-states",
+            "--backoff-ms",
+            "50",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(export["exportFormat"], "aml-baseline-live-export/1");
+    let ids: Vec<&str> = export["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // Both Resource Graph pages, the compute and diagnostic setting from ARM, the related vault.
+    for want in [
+        "/workspaces/mlw-a",
+        "/workspaces/mlw-b",
+        "/computes/ci-old",
+        "/diagnosticSettings/all",
+        "/vaults/kv-ml",
+    ] {
+        assert!(
+            ids.iter().any(|i| i.ends_with(want)),
+            "{want} missing from {ids:?}"
+        );
+    }
+    assert_eq!(export["policyStates"].as_array().unwrap().len(), 1);
+    assert!(stderr(&o).contains("request(s) retried"), "{}", stderr(&o));
+
+    let seen = server.seen();
+    assert!(
+        seen.iter().any(|s| s.target.contains("page=2")),
+        "the subscriptions' nextLink was followed"
+    );
+    // The 429 was retried (the first workspaces page was asked twice), the
+    // second page asked with the first page's skip token.
+    let graph: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| {
+            s.target
+                .starts_with("/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01")
+        })
+        .collect();
+    assert!(graph
+        .iter()
+        .any(|s| s.body["options"]["$skipToken"] == "cGFnZTI="));
+    assert_eq!(
+        graph[0].body["subscriptions"],
+        json!([SUB]),
+        "the disabled subscription is left out"
+    );
+    assert_eq!(graph[0].method, "POST");
+    // Every ARM request carried the managed identity's token.
+    assert!(seen
+        .iter()
+        .filter(|s| !s.target.starts_with("/msi/"))
+        .all(|s| s.authorization.as_deref() == Some("Bearer test-token")));
+
+    // The export scans to the expected verdicts.
+    let r = crate::common::report(std::slice::from_ref(&out), None);
+    assert_eq!(
+        crate::common::verdict(&r, "f110a506", "mlw-a/ci-old"),
+        "fail"
+    );
+    assert_eq!(crate::common::verdict(&r, "438c38d2", "mlw-a"), "pass");
+    assert_eq!(crate::common::verdict(&r, "438c38d2", "mlw-b"), "fail");
+    assert_eq!(crate::common::verdict(&r, "afe0c3be", "mlw-a"), "pass");
+    assert_eq!(crate::common::verdict(&r, "afe0c3be", "mlw-b"), "fail");
+    assert_eq!(crate::common::verdict(&r, "AMLB-DP6-001", "kv-ml"), "pass");
+}
+
+#[test]
+fn a_403_names_the_scope_and_the_reader_role() {
+    let server = Server::start(|seen, _| {
+        if seen.target.starts_with("/msi/token") {
+            return token_reply();
+        }
+        Some((
+            403,
+            vec![],
+            json!({"error": {"code": "AuthorizationFailed",
+            "message": "The client does not have authorization to perform action 'Microsoft.ResourceGraph/resources/read'"}}),
+        ))
+    });
+    let o = aml(&server, &["collect", "--subscription", SUB]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("access denied (403)"), "{e}");
+    assert!(e.contains(&format!("subscription {SUB}")), "{e}");
+    assert!(e.contains("Reader role"), "{e}");
+    assert!(e.contains("AuthorizationFailed"), "{e}");
+    assert!(e.contains("managed identity"), "{e}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_after_the_retries() {
+    let server = Server::start(|seen, _| {
+        if seen.target.starts_with("/msi/token") {
+            return token_reply();
+        }
+        None
+    });
+    let started = std::time::Instant::now();
+    let o = aml(
+        &server,
+        &[
+            "collect",
+            "--subscription",
+            SUB,
+            "--timeout",
+            "1",
+            "--retries",
+            "1",
+            "--backoff-ms",
+            "10",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("timed out"), "{e}");
+    assert!(e.contains("2 attempt(s)"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn a_management_group_is_queried_as_one_scope() {
+    let server = Server::start(|seen, _| {
+        if seen.target.starts_with("/msi/token") {
+            return token_reply();
+        }
+        assert!(
+            !seen.target.starts_with("/subscriptions?"),
+            "no subscription listing for a management group"
+        );
+        Some((200, vec![], graph_page(vec![], None)))
+    });
+    let o = aml(&server, &["collect", "--management-group", "mg-ml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let export: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(export["value"], json!([]));
+    let seen = server.seen();
+    let graph: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.target.contains("ResourceGraph"))
+        .collect();
+    assert!(!graph.is_empty());
+    assert!(graph
+        .iter()
+        .all(|s| s.body["managementGroups"] == json!(["mg-ml"])
+            && s.body.get("subscriptions").is_none()));
+}
