@@ -27,4 +27,5 @@ mod reliability;
 mod rule_docs;
 mod snapshots;
 mod terraform_corpus;
+mod unknowns;
 mod workflow;
