@@ -1449,7 +1449,22 @@ impl ExprEnv for Scope<'_, '_> {
                 return unknown();
             };
             if full {
-                r.body.clone()
+                let mut whole = r.body.clone();
+                if let Some(o) = whole.as_object_mut() {
+                    // Azure returns the id: known, or an id that keeps the
+                    // identity of the unknowns in its name.
+                    let id = if model::has_placeholder(&r.id) {
+                        Value::unknown_shaped(
+                            format!("reference({shown}{f}).id"),
+                            "the id of a resource whose name the files do not fix",
+                            Shape::resource_id(&r.id, Some(&r.resource_type)),
+                        )
+                    } else {
+                        Value::String(r.id.clone())
+                    };
+                    o.insert("id".into(), id);
+                }
+                whole
             } else {
                 r.body
                     .get("properties")
