@@ -28,3 +28,4 @@ mod rule_docs;
 mod snapshots;
 mod terraform_corpus;
 mod workflow;
+mod yaml_corpus;
