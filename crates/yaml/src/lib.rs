@@ -248,3 +248,88 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aml_model::source::FileId;
+
+    fn target() -> Target {
+        Target::new(&DeploymentContext::default(), Workspace::Unknown)
+    }
+
+    #[test]
+    fn show_output_maps_like_yaml() {
+        // `az ml compute show -o json`: the YAML's keys, plus the ARM id.
+        let json = serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/prod/providers/Microsoft.MachineLearningServices/workspaces/mlw/computes/cpu",
+            "name": "cpu",
+            "type": "amlcompute",
+            "location": "westeurope",
+            "enable_node_public_ip": false,
+            "min_instances": 0,
+            "max_instances": 2
+        });
+        let value = Value::from_json(&json);
+        let target = Target::from_id(value.get("id").unwrap().as_str().unwrap(), "westeurope").unwrap();
+        assert_eq!(target.workspace.name(), "mlw");
+        let doc = Document::without_positions(value, Span::new(FileId(0), 0, 1));
+        let (kind, resources) = map_value(&doc, &target, "azureml-cli-json").unwrap();
+        assert_eq!(kind, Kind::Compute);
+        let r = &resources[0];
+        assert_eq!(
+            r.id,
+            "/subscriptions/s/resourceGroups/prod/providers/Microsoft.MachineLearningServices/workspaces/mlw/computes/cpu"
+        );
+        assert_eq!(r.get("properties.properties.enableNodePublicIp"), Some(&Value::Bool(false)));
+        assert!(r.is_set("properties.properties.enableNodePublicIp"));
+        assert_eq!(r.get("properties.disableLocalAuth"), Some(&Value::Bool(true)));
+    }
+
+    #[test]
+    fn yaml_defaults_are_the_clis() {
+        let text = "$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json\nname: w\nmanaged_network:\n  isolation_mode: allow_only_approved_outbound\ncustomer_managed_key:\n  key_vault: /subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/kv\n  key_uri: https://kv.vault.azure.net/keys/k/1\n";
+        let doc = tree::parse(FileId(0), text).unwrap();
+        let (kind, rs) = map_value(&doc, &target(), FORMAT).unwrap();
+        assert_eq!(kind, Kind::Workspace);
+        let ws = &rs[0];
+        assert_eq!(ws.get("properties.publicNetworkAccess"), Some(&Value::str("Enabled")));
+        assert!(!ws.is_set("properties.publicNetworkAccess"));
+        assert_eq!(
+            ws.get("properties.managedNetwork.isolationMode"),
+            Some(&Value::str("AllowOnlyApprovedOutbound"))
+        );
+        assert_eq!(ws.get("properties.managedNetwork.firewallSku"), Some(&Value::str("Standard")));
+        assert_eq!(ws.get("properties.encryption.status"), Some(&Value::str("Enabled")));
+        assert_eq!(ws.get("identity.type"), Some(&Value::str("SystemAssigned")));
+        let span = ws.span_of("properties.managedNetwork.isolationMode");
+        assert_eq!(&text[span.start as usize..span.end as usize], "isolation_mode: allow_only_approved_outbound");
+
+        let text = "$schema: https://azuremlschemas.azureedge.net/latest/computeInstance.schema.json\nname: ci\ntype: computeinstance\nssh_public_access_enabled: true\n";
+        let doc = tree::parse(FileId(0), text).unwrap();
+        let (_, rs) = map_value(&doc, &target(), FORMAT).unwrap();
+        assert_eq!(rs[0].get("properties.disableLocalAuth"), Some(&Value::Bool(false)));
+        assert_eq!(
+            rs[0].get("properties.properties.sshSettings.sshPublicAccess"),
+            Some(&Value::str("Enabled"))
+        );
+        assert_eq!(rs[0].name, "<workspace>/ci");
+
+        let text = "$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: b\n";
+        let doc = tree::parse(FileId(0), text).unwrap();
+        let (_, rs) = map_value(&doc, &target(), FORMAT).unwrap();
+        assert_eq!(rs[0].get("properties.authMode"), Some(&Value::str("AADToken")));
+    }
+
+    #[test]
+    fn conda_and_workflows_are_not_entities() {
+        for text in [
+            "name: env\ndependencies:\n  - python=3.10\n",
+            "name: ci\non: [push]\njobs:\n  a:\n    runs-on: ubuntu-latest\n",
+            "services:\n  web:\n    image: nginx\n",
+        ] {
+            let doc = tree::parse(FileId(0), text).unwrap();
+            assert!(detect(&doc.value).is_none(), "{text}");
+        }
+    }
+}
