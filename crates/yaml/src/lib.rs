@@ -271,7 +271,8 @@ mod tests {
             "max_instances": 2
         });
         let value = Value::from_json(&json);
-        let target = Target::from_id(value.get("id").unwrap().as_str().unwrap(), "westeurope").unwrap();
+        let target =
+            Target::from_id(value.get("id").unwrap().as_str().unwrap(), "westeurope").unwrap();
         assert_eq!(target.workspace.name(), "mlw");
         let doc = Document::without_positions(value, Span::new(FileId(0), 0, 1));
         let (kind, resources) = map_value(&doc, &target, "azureml-cli-json").unwrap();
@@ -281,9 +282,15 @@ mod tests {
             r.id,
             "/subscriptions/s/resourceGroups/prod/providers/Microsoft.MachineLearningServices/workspaces/mlw/computes/cpu"
         );
-        assert_eq!(r.get("properties.properties.enableNodePublicIp"), Some(&Value::Bool(false)));
+        assert_eq!(
+            r.get("properties.properties.enableNodePublicIp"),
+            Some(&Value::Bool(false))
+        );
         assert!(r.is_set("properties.properties.enableNodePublicIp"));
-        assert_eq!(r.get("properties.disableLocalAuth"), Some(&Value::Bool(true)));
+        assert_eq!(
+            r.get("properties.disableLocalAuth"),
+            Some(&Value::Bool(true))
+        );
     }
 
     #[test]
@@ -293,22 +300,37 @@ mod tests {
         let (kind, rs) = map_value(&doc, &target(), FORMAT).unwrap();
         assert_eq!(kind, Kind::Workspace);
         let ws = &rs[0];
-        assert_eq!(ws.get("properties.publicNetworkAccess"), Some(&Value::str("Enabled")));
+        assert_eq!(
+            ws.get("properties.publicNetworkAccess"),
+            Some(&Value::str("Enabled"))
+        );
         assert!(!ws.is_set("properties.publicNetworkAccess"));
         assert_eq!(
             ws.get("properties.managedNetwork.isolationMode"),
             Some(&Value::str("AllowOnlyApprovedOutbound"))
         );
-        assert_eq!(ws.get("properties.managedNetwork.firewallSku"), Some(&Value::str("Standard")));
-        assert_eq!(ws.get("properties.encryption.status"), Some(&Value::str("Enabled")));
+        assert_eq!(
+            ws.get("properties.managedNetwork.firewallSku"),
+            Some(&Value::str("Standard"))
+        );
+        assert_eq!(
+            ws.get("properties.encryption.status"),
+            Some(&Value::str("Enabled"))
+        );
         assert_eq!(ws.get("identity.type"), Some(&Value::str("SystemAssigned")));
         let span = ws.span_of("properties.managedNetwork.isolationMode");
-        assert_eq!(&text[span.start as usize..span.end as usize], "isolation_mode: allow_only_approved_outbound");
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "isolation_mode: allow_only_approved_outbound"
+        );
 
         let text = "$schema: https://azuremlschemas.azureedge.net/latest/computeInstance.schema.json\nname: ci\ntype: computeinstance\nssh_public_access_enabled: true\n";
         let doc = tree::parse(FileId(0), text).unwrap();
         let (_, rs) = map_value(&doc, &target(), FORMAT).unwrap();
-        assert_eq!(rs[0].get("properties.disableLocalAuth"), Some(&Value::Bool(false)));
+        assert_eq!(
+            rs[0].get("properties.disableLocalAuth"),
+            Some(&Value::Bool(false))
+        );
         assert_eq!(
             rs[0].get("properties.properties.sshSettings.sshPublicAccess"),
             Some(&Value::str("Enabled"))
@@ -318,7 +340,10 @@ mod tests {
         let text = "$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: b\n";
         let doc = tree::parse(FileId(0), text).unwrap();
         let (_, rs) = map_value(&doc, &target(), FORMAT).unwrap();
-        assert_eq!(rs[0].get("properties.authMode"), Some(&Value::str("AADToken")));
+        assert_eq!(
+            rs[0].get("properties.authMode"),
+            Some(&Value::str("AADToken"))
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub struct Document {
     /// `managed_network.outbound_rules[0].destination`): from the key to the
     /// end of its value.
     pub spans: BTreeMap<String, Span>,
-    /// The span of the document's first line (where a resource is declared).
+    /// Where the entity is declared: its `name` key, else the document's first key.
     pub span: Span,
 }
 
@@ -93,8 +93,34 @@ impl<'a> Offsets<'a> {
     }
 }
 
+/// A line whose indentation (spaces and `- ` markers) is wider than this is
+/// nested too deeply for the parser's stack; no Azure ML file comes near.
+const MAX_INDENT: usize = 1024;
+
+/// The offset of the first line indented wider than [`MAX_INDENT`].
+fn too_deep(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t', '-', '?', ':']).len();
+        if indent > MAX_INDENT {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Parses one YAML file. On error, a positioned diagnostic.
 pub fn parse(file: FileId, text: &str) -> Result<Document, Diagnostic> {
+    if let Some(at) = too_deep(text) {
+        return Err(Diagnostic::error(
+            "yaml-syntax",
+            format!(
+                "the YAML is nested too deeply to read (indentation over {MAX_INDENT} columns)"
+            ),
+            Location::Span(Span::new(file, at, (at + 1).min(text.len()))),
+        ));
+    }
     let offsets = Offsets::new(text);
     let node = marked_yaml::parse_yaml(file.0 as usize, text).map_err(|e| {
         let (marker, what) = describe(&e);
@@ -126,11 +152,14 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Diagnostic> {
         })
         .unwrap_or(start)
         .min(text.len());
-    let span = Span::new(
-        file,
-        first_key,
-        offsets.scalar_end(first_key).min(text.len()).max(first_key),
-    );
+    // A resource is shown where its `name` is written, else at the first key.
+    let span = spans.get("name").copied().unwrap_or_else(|| {
+        Span::new(
+            file,
+            first_key,
+            offsets.scalar_end(first_key).min(text.len()).max(first_key),
+        )
+    });
     Ok(Document { value, spans, span })
 }
 
@@ -309,10 +338,9 @@ mod tests {
         assert_eq!(&text[s.start as usize..s.end as usize], "name: a");
         let s = d.spans["list[0]"];
         assert_eq!(&text[s.start as usize..s.end as usize], "one");
-        assert_eq!(
-            &text[d.span.start as usize..d.span.end as usize],
-            "$schema: x"
-        );
+        assert_eq!(&text[d.span.start as usize..d.span.end as usize], "name: a");
+        let d = parse(FileId(0), "# c\n$schema: x\n").unwrap();
+        assert_eq!(d.span.start, 4);
     }
 
     #[test]
@@ -333,6 +361,21 @@ mod tests {
         assert!(e.message.contains("anchors"), "{}", e.message);
         let e = parse(FileId(0), "- 1\n").unwrap_err();
         assert!(e.message.contains("mapping"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let mut text = String::from("a:\n");
+        for i in 0..3000 {
+            text.push_str(&" ".repeat(2 * i + 2));
+            text.push_str(&format!("k{i}:\n"));
+        }
+        let e = parse(FileId(0), &text).unwrap_err();
+        assert!(e.message.contains("too deeply"), "{}", e.message);
+        let mut text = String::from("a:\n");
+        text.push_str(&"- ".repeat(100_000));
+        text.push('x');
+        assert!(parse(FileId(0), &text).is_err());
     }
 
     #[test]
