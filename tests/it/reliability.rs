@@ -6,9 +6,9 @@
 
 use crate::common;
 
-use aml_baseline::render::{self, OutputFormat, RenderOptions};
+use aml_baseline::render::{self, RenderOptions};
 use aml_baseline::report::Report;
-use common::{project, report};
+use common::{project, report, ALL_FORMATS};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -686,16 +686,6 @@ fn planted_secrets(dir: &Path) {
     assert!(plan.contains(&format!("{SECRET}-plan")));
     write(dir, "plan/plan.json", plan);
 }
-
-const ALL_FORMATS: [OutputFormat; 7] = [
-    OutputFormat::Text,
-    OutputFormat::Json,
-    OutputFormat::Sarif,
-    OutputFormat::Junit,
-    OutputFormat::Markdown,
-    OutputFormat::Csv,
-    OutputFormat::Html,
-];
 
 #[test]
 fn planted_secrets_appear_in_no_output_format() {

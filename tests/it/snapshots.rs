@@ -100,15 +100,7 @@ fn html() {
 /// Every format on the CLI YAML example alone.
 #[test]
 fn cli_yaml_every_format() {
-    for format in [
-        OutputFormat::Text,
-        OutputFormat::Json,
-        OutputFormat::Sarif,
-        OutputFormat::Junit,
-        OutputFormat::Markdown,
-        OutputFormat::Csv,
-        OutputFormat::Html,
-    ] {
+    for format in crate::common::ALL_FORMATS {
         insta::assert_snapshot!(
             format!("cli_yaml_{}", format.name()),
             snapshot_of(cli_yaml(), format)

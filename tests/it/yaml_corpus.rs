@@ -22,22 +22,15 @@ fn scan(paths: &[PathBuf], workspace: Option<&str>) -> Report {
     aml_baseline::pipeline::run(&options, &settings).report
 }
 
-/// The one result of `rule` on the resource read from the file whose path
-/// ends with `file`, as "pass"/"fail"/"unknown", or "n/a".
-fn at(report: &Report, rule: &str, file: &str) -> String {
-    let rule_id = aml_baseline::rules::find(rule)
-        .map(|r| r.id)
-        .unwrap_or(rule);
-    let hits: Vec<_> = report
-        .results
+/// Each `(rule, file, expected)` that does not hold, for one assertion.
+fn wrong(report: &Report, cases: &[(&str, &str, &str)]) -> Vec<String> {
+    cases
         .iter()
-        .filter(|r| r.rule == rule_id && r.path.ends_with(file))
-        .collect();
-    match hits.as_slice() {
-        [] => "n/a".into(),
-        [one] => one.result.as_str().into(),
-        many => panic!("{} results for {rule} in {file}", many.len()),
-    }
+        .filter_map(|(rule, file, want)| {
+            let got = common::verdict_in_file(report, rule, file);
+            (got != *want).then(|| format!("{rule} on {file}: {got}, expected {want}"))
+        })
+        .collect()
 }
 
 #[test]
@@ -120,13 +113,7 @@ fn examples_verdicts_a_person_reads() {
             "unknown",
         ),
     ];
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter_map(|(rule, file, want)| {
-            let got = at(&report, rule, file);
-            (got != *want).then(|| format!("{rule} on {file}: {got}, expected {want}"))
-        })
-        .collect();
+    let wrong = wrong(&report, &cases);
     assert!(wrong.is_empty(), "{wrong:#?}");
     // Findings point at the YAML key.
     let pw = report
@@ -199,13 +186,7 @@ fn fixtures_of_every_entity_kind() {
         ("AMLB-NS1-001", "linked/workspace.yml", "fail"),
         ("AMLB-PV3-001", "linked/deployment.yml", "pass"),
     ];
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter_map(|(rule, file, want)| {
-            let got = at(&report, rule, file);
-            (got != *want).then(|| format!("{rule} on {file}: {got}, expected {want}"))
-        })
-        .collect();
+    let wrong = wrong(&report, &cases);
     assert!(wrong.is_empty(), "{wrong:#?}");
     // Models and jobs become resources too.
     for (ty, file) in [
@@ -267,7 +248,7 @@ fn workspace_option_names_the_workspace() {
     );
     // The workspace is named but not in the files: an ACR image stays unknown.
     assert_eq!(
-        at(&report, "AMLB-PV3-001", "endpoints/deployment-unknown.yml"),
+        common::verdict_in_file(&report, "AMLB-PV3-001", "endpoints/deployment-unknown.yml"),
         "unknown"
     );
 }

@@ -133,7 +133,7 @@ pub const DATASTORE_TYPES: &[&str] = &[
 /// output, else its shape. `None` for anything else (conda files,
 /// workflows, Kubernetes manifests...).
 pub fn detect(value: &Value) -> Option<Kind> {
-    let obj = value.as_object()?;
+    value.as_object()?;
     if let Some(url) = value.get("$schema").and_then(Value::as_str) {
         match schema_kind(url) {
             Schema::Entity(k) => return Some(k),
@@ -174,10 +174,21 @@ pub fn detect(value: &Value) -> Option<Kind> {
     if has("name") && has("replication_locations") {
         return Some(Kind::Registry);
     }
-    // A workspace update file: a name and the managed network, nothing else
-    // but descriptive keys.
-    if has("name")
-        && has("managed_network")
+    if is_workspace_update(value) {
+        return Some(Kind::Workspace);
+    }
+    None
+}
+
+/// A workspace update file (`az ml workspace update --file`): no `$schema`,
+/// a name and the managed network, nothing else but descriptive keys.
+pub fn is_workspace_update(value: &Value) -> bool {
+    let Some(obj) = value.as_object() else {
+        return false;
+    };
+    value.get("$schema").is_none()
+        && value.get("name").is_some()
+        && value.get("managed_network").is_some()
         && obj.keys().all(|k| {
             matches!(
                 k.to_ascii_lowercase().as_str(),
@@ -190,10 +201,6 @@ pub fn detect(value: &Value) -> Option<Kind> {
                     | "resource_group"
             )
         })
-    {
-        return Some(Kind::Workspace);
-    }
-    None
 }
 
 /// The kind named by an ARM id (`show` output), the compute's `type` or the

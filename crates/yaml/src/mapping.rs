@@ -392,21 +392,7 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // A file with only a name and the managed network updates an existing
     // workspace (`az ml workspace update --file`): what it does not set is
     // the existing workspace's, not the create defaults.
-    let update = !b.has("$schema")
-        && cx.doc.value.as_object().is_some_and(|o| {
-            o.keys().all(|k| {
-                matches!(
-                    k.to_ascii_lowercase().as_str(),
-                    "name"
-                        | "managed_network"
-                        | "description"
-                        | "display_name"
-                        | "tags"
-                        | "location"
-                        | "resource_group"
-                )
-            })
-        });
+    let update = crate::kind::is_workspace_update(&cx.doc.value);
     let unset = |what: &str| {
         Value::unknown(
             format!("{what} (not in the workspace update file)"),
@@ -1106,61 +1092,46 @@ fn datastore(cx: &mut Cx<'_>, name: &str) {
         pascal_value,
     );
     let c = "properties.credentials";
-    if b.has("credentials.account_key") {
-        b.put(
-            &format!("{c}.credentialsType"),
-            Value::str("AccountKey"),
-            Some("credentials"),
-        );
-        b.put(
-            &format!("{c}.secrets.secretsType"),
-            Value::str("AccountKey"),
-            None,
-        );
-        b.copy("credentials.account_key", &format!("{c}.secrets.key"));
-    } else if b.has("credentials.sas_token") {
-        b.put(
-            &format!("{c}.credentialsType"),
-            Value::str("Sas"),
-            Some("credentials"),
-        );
-        b.put(&format!("{c}.secrets.secretsType"), Value::str("Sas"), None);
-        b.copy("credentials.sas_token", &format!("{c}.secrets.sasToken"));
-    } else if b.has("credentials.certificate") || b.has("credentials.thumbprint") {
-        b.put(
-            &format!("{c}.credentialsType"),
-            Value::str("Certificate"),
-            Some("credentials"),
-        );
-        b.put(
-            &format!("{c}.secrets.secretsType"),
-            Value::str("Certificate"),
-            None,
-        );
-        b.copy(
-            "credentials.certificate",
-            &format!("{c}.secrets.certificate"),
-        );
-        sp_fields(&mut b, c);
-        b.copy("credentials.thumbprint", &format!("{c}.thumbprint"));
-    } else if b.has("credentials.client_secret") || b.has("credentials.client_id") {
-        b.put(
-            &format!("{c}.credentialsType"),
-            Value::str("ServicePrincipal"),
-            Some("credentials"),
-        );
-        b.put(
-            &format!("{c}.secrets.secretsType"),
-            Value::str("ServicePrincipal"),
-            None,
-        );
-        b.copy(
-            "credentials.client_secret",
-            &format!("{c}.secrets.clientSecret"),
-        );
-        sp_fields(&mut b, c);
-    } else {
-        b.put(&format!("{c}.credentialsType"), Value::str("None"), None);
+    // (YAML keys that select the kind, credentialsType, the secret's YAML key and ARM key, service principal fields)
+    const KINDS: &[(&[&str], &str, &str, &str, bool)] = &[
+        (&["account_key"], "AccountKey", "account_key", "key", false),
+        (&["sas_token"], "Sas", "sas_token", "sasToken", false),
+        (
+            &["certificate", "thumbprint"],
+            "Certificate",
+            "certificate",
+            "certificate",
+            true,
+        ),
+        (
+            &["client_secret", "client_id"],
+            "ServicePrincipal",
+            "client_secret",
+            "clientSecret",
+            true,
+        ),
+    ];
+    let kind = KINDS
+        .iter()
+        .find(|(keys, ..)| keys.iter().any(|k| b.has(&format!("credentials.{k}"))));
+    match kind {
+        Some((_, ty, secret, arm, sp)) => {
+            b.put(
+                &format!("{c}.credentialsType"),
+                Value::str(*ty),
+                Some("credentials"),
+            );
+            b.put(&format!("{c}.secrets.secretsType"), Value::str(*ty), None);
+            b.copy(
+                &format!("credentials.{secret}"),
+                &format!("{c}.secrets.{arm}"),
+            );
+            if *sp {
+                sp_fields(&mut b, c);
+            }
+            b.copy("credentials.thumbprint", &format!("{c}.thumbprint"));
+        }
+        None => b.put(&format!("{c}.credentialsType"), Value::str("None"), None),
     }
     let ws = cx.ws();
     cx.push(Some(("datastores", name)), ("workspaces", &ws), b);

@@ -39,21 +39,6 @@ impl Document {
             span,
         }
     }
-
-    /// The span of `path` (lower-case, dotted), or of the nearest enclosing
-    /// key that has one, or of the document.
-    pub fn span_of(&self, path: &str) -> Span {
-        let mut p = path.to_ascii_lowercase();
-        loop {
-            if let Some(s) = self.spans.get(&p) {
-                return *s;
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p.truncate(i),
-                None => return self.span,
-            }
-        }
-    }
 }
 
 /// Byte offsets of a text's characters (marked-yaml counts characters).
