@@ -407,25 +407,23 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     b.copy("display_name", "properties.friendlyName");
     b.copy("description", "properties.description");
     if update {
-        b.put(
-            "properties.publicNetworkAccess",
-            unset("public_network_access"),
-            None,
-        );
-        b.put("properties.hbiWorkspace", unset("hbi_workspace"), None);
-        b.put("properties.encryption", unset("customer_managed_key"), None);
-        b.put(
-            "properties.primaryUserAssignedIdentity",
-            unset("primary_user_assigned_identity"),
-            None,
-        );
-        b.put("identity.type", unset("identity"), None);
-        b.put("properties.v1LegacyMode", unset("the v1 legacy mode"), None);
-        b.put(
-            "properties.allowPublicAccessWhenBehindVnet",
-            unset("the public access behind a virtual network"),
-            None,
-        );
+        for (arm, what) in [
+            ("properties.publicNetworkAccess", "public_network_access"),
+            ("properties.hbiWorkspace", "hbi_workspace"),
+            ("properties.encryption", "customer_managed_key"),
+            (
+                "properties.primaryUserAssignedIdentity",
+                "primary_user_assigned_identity",
+            ),
+            ("identity.type", "identity"),
+            ("properties.v1LegacyMode", "the v1 legacy mode"),
+            (
+                "properties.allowPublicAccessWhenBehindVnet",
+                "the public access behind a virtual network",
+            ),
+        ] {
+            b.put(arm, unset(what), None);
+        }
     } else {
         b.copy_or(
             "public_network_access",
@@ -445,26 +443,18 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
                 Value::str("Enabled"),
                 Some("customer_managed_key"),
             );
-            b.copy(
-                "customer_managed_key.key_vault",
-                "properties.encryption.keyVaultProperties.keyVaultArmId",
-            );
-            b.copy(
-                "customer_managed_key.key_uri",
-                "properties.encryption.keyVaultProperties.keyIdentifier",
-            );
-            b.copy(
-                "customer_managed_key.cosmosdb_id",
-                "properties.encryption.cosmosDbResourceId",
-            );
-            b.copy(
-                "customer_managed_key.storage_id",
-                "properties.encryption.storageAccountResourceId",
-            );
-            b.copy(
-                "customer_managed_key.search_id",
-                "properties.encryption.searchAccountResourceId",
-            );
+            for (y, a) in [
+                ("key_vault", "keyVaultProperties.keyVaultArmId"),
+                ("key_uri", "keyVaultProperties.keyIdentifier"),
+                ("cosmosdb_id", "cosmosDbResourceId"),
+                ("storage_id", "storageAccountResourceId"),
+                ("search_id", "searchAccountResourceId"),
+            ] {
+                b.copy(
+                    &format!("customer_managed_key.{y}"),
+                    &format!("properties.encryption.{a}"),
+                );
+            }
         }
         b.copy(
             "primary_user_assigned_identity",
@@ -645,6 +635,24 @@ fn subnet_id(b: &Body<'_>, target: &Target) -> Option<Value> {
     }
 }
 
+/// A cluster's or instance's node network: public IPs (the CLI's default is
+/// `true`) and the subnet.
+fn node_network(b: &mut Body<'_>, target: &Target, p: &str) {
+    b.copy_or(
+        "enable_node_public_ip",
+        &format!("{p}.enableNodePublicIp"),
+        Value::Bool(true),
+        Value::clone,
+    );
+    if let Some(s) = subnet_id(b, target) {
+        b.put(
+            &format!("{p}.subnet.id"),
+            s,
+            Some("network_settings.subnet"),
+        );
+    }
+}
+
 fn compute(cx: &mut Cx<'_>, name: &str) {
     let mut b = Body::new(cx.doc);
     common(&mut b, cx.target);
@@ -692,19 +700,7 @@ fn compute(cx: &mut Cx<'_>, name: &str) {
                     o => o.clone(),
                 },
             );
-            b.copy_or(
-                "enable_node_public_ip",
-                &format!("{p}.enableNodePublicIp"),
-                Value::Bool(true),
-                Value::clone,
-            );
-            if let Some(s) = subnet_id(&b, cx.target) {
-                b.put(
-                    &format!("{p}.subnet.id"),
-                    s,
-                    Some("network_settings.subnet"),
-                );
-            }
+            node_network(&mut b, cx.target, p);
             // The SDK sends `NotSpecified` unless `ssh_public_access_enabled` is given.
             b.copy_or(
                 "ssh_public_access_enabled",
@@ -737,19 +733,7 @@ fn compute(cx: &mut Cx<'_>, name: &str) {
         }
         "ComputeInstance" => {
             b.copy("size", &format!("{p}.vmSize"));
-            b.copy_or(
-                "enable_node_public_ip",
-                &format!("{p}.enableNodePublicIp"),
-                Value::Bool(true),
-                Value::clone,
-            );
-            if let Some(s) = subnet_id(&b, cx.target) {
-                b.put(
-                    &format!("{p}.subnet.id"),
-                    s,
-                    Some("network_settings.subnet"),
-                );
-            }
+            node_network(&mut b, cx.target, p);
             let ssh_public = b.get("ssh_public_access_enabled").cloned();
             if ssh_public.is_some() || b.has("ssh_settings") {
                 let access = match &ssh_public {
