@@ -58,6 +58,9 @@ pub struct ModelArgs {
     /// A deployment parameter file to use with every template.
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -224,6 +227,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let output = scan::scan(&options);
