@@ -279,3 +279,31 @@ fn a_yaml_file_named_alone_finds_its_workspace_beside_it() {
         report.resources.iter().map(|r| &r.name).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_waiver_accepts_a_yaml_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aml-baseline.toml");
+    std::fs::write(
+        &config,
+        "[[waiver]]\nrule = \"AMLB-IM1-001\"\nresource = \"*/scoring\"\njustification = \"Partner calls use keys until the Entra ID migration\"\nexpires = 2027-06-30\n",
+    )
+    .unwrap();
+    let options = ScanOptions {
+        paths: vec![project("examples/cli-yaml")],
+        ..Default::default()
+    };
+    let settings = aml_baseline::pipeline::Settings {
+        config: Some(config),
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        ..Default::default()
+    };
+    let report = aml_baseline::pipeline::run(&options, &settings).report;
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.rule == "AMLB-IM1-001" && r.resource_name == "mlw-cli/scoring")
+        .unwrap();
+    assert_eq!(r.result.as_str(), "fail");
+    assert!(r.suppressed.is_some(), "{r:?}");
+}

@@ -24,6 +24,12 @@
 //!   that is not among the inputs: its settings are unknown.
 //! - [`map_value`] does the last three in one call.
 //!
+//! Keys absent from the tree take the CLI's create defaults (a cluster
+//! without `ssh_settings` gets `disableLocalAuth: true`, an online endpoint
+//! without `auth_mode` gets `Key`). That is right for the YAML given to
+//! `create`; `show` output prints the stored values, so a key it leaves out
+//! (secrets, `ssh_settings`) is better read from the ARM resource itself.
+//!
 //! # The scan
 //!
 //! [`run`] reads every `.yml`/`.yaml` file the scan found that is an Azure ML
