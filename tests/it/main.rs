@@ -29,3 +29,4 @@ mod snapshots;
 mod terraform_corpus;
 mod unknowns;
 mod workflow;
+mod yaml_corpus;
