@@ -167,3 +167,32 @@ fn a_page_of_more_is_said_incomplete_and_other_json_is_left_alone() {
     assert_eq!(r.files.len(), 1);
     assert_eq!(verdict(&r, "438c38d2", "w"), "fail");
 }
+
+#[test]
+fn az_ml_show_and_list_output_map_through_the_cli_mapping() {
+    let r = report(&[project("tests/fixtures/live-az-ml")], None);
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert!(r.files.iter().all(|f| f.format == "live"));
+    assert_eq!(verdict(&r, "438c38d2", "mlw-cli"), "fail");
+    assert_eq!(verdict(&r, "6ddb1705", "mlw-cli"), "fail");
+    assert_eq!(verdict(&r, "AMLB-NS1-003", "mlw-cli/cpu-cluster"), "fail");
+    assert_eq!(verdict(&r, "AMLB-PV6-001", "mlw-cli/cpu-cluster"), "fail");
+    let pna = r
+        .results
+        .iter()
+        .find(|x| x.rule == "AMLB-POL-438c38d2")
+        .unwrap();
+    assert_eq!(pna.source, "live");
+    assert!(pna.path.ends_with("workspace-show.json"));
+    let text =
+        std::fs::read_to_string(project("tests/fixtures/live-az-ml/workspace-show.json")).unwrap();
+    assert!(text
+        .lines()
+        .nth(pna.line as usize - 1)
+        .unwrap()
+        .contains("\"public_network_access\": \"Enabled\""));
+    assert_eq!(
+        pna.resource_id,
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-cli/providers/Microsoft.MachineLearningServices/workspaces/mlw-cli"
+    );
+}

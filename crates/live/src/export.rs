@@ -23,6 +23,9 @@ pub enum ExportShape {
     ResourceList,
     /// What `aml-baseline collect` writes.
     Collected,
+    /// `az ml <thing> show -o json` (one entity) or `az ml <thing> list -o json`
+    /// (an array): the CLI's snake_case shapes, mapped by `aml-yaml`.
+    AzMl,
 }
 
 impl ExportShape {
@@ -34,6 +37,7 @@ impl ExportShape {
             ExportShape::ArmResource => "arm-resource",
             ExportShape::ResourceList => "resource-list",
             ExportShape::Collected => "aml-baseline-collect",
+            ExportShape::AzMl => "az-ml",
         }
     }
 }
@@ -80,16 +84,23 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
     let mut resources = Vec::with_capacity(items.len());
     let mut seen: HashSet<String> = HashSet::new();
     for item in items.iter() {
-        match resource(file, item, &default_scope) {
-            Ok(r) => {
-                if seen.insert(r.id.to_ascii_lowercase()) {
-                    resources.push(r);
-                } else {
-                    diagnostics.push(Diagnostic::info(
-                        "live-duplicate",
-                        format!("`{}` is listed again; the first entry is used", r.id),
-                        here(item),
-                    ));
+        let read = if shape == ExportShape::AzMl || is_az_ml(item) {
+            az_ml_resources(file, item)
+        } else {
+            resource(file, item, &default_scope).map(|r| vec![r])
+        };
+        match read {
+            Ok(rs) => {
+                for r in rs {
+                    if seen.insert(r.id.to_ascii_lowercase()) {
+                        resources.push(r);
+                    } else {
+                        diagnostics.push(Diagnostic::info(
+                            "live-duplicate",
+                            format!("`{}` is listed again; the first entry is used", r.id),
+                            here(item),
+                        ));
+                    }
                 }
             }
             Err(message) => {
@@ -112,10 +123,13 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
             .is_some_and(|t| t.contains('/'))
     };
     match &root.kind {
+        NodeKind::Array(items) if items.iter().any(is_resource) => {
+            Some((ExportShape::ResourceList, items.clone()))
+        }
         NodeKind::Array(items) => items
             .iter()
-            .any(is_resource)
-            .then(|| (ExportShape::ResourceList, items.clone())),
+            .any(is_az_ml)
+            .then(|| (ExportShape::AzMl, items.clone())),
         NodeKind::Object(_) => {
             if root.get("$schema").is_some() {
                 return None;
@@ -144,6 +158,9 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
                     (shape, items.clone())
                 });
             }
+            if is_az_ml(root) {
+                return Some((ExportShape::AzMl, vec![root.clone()]));
+            }
             let arm_id = root.get("id").and_then(Node::as_str).is_some_and(|id| {
                 id.starts_with("/subscriptions/") || id.starts_with("/providers/")
             });
@@ -151,6 +168,44 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
         }
         _ => None,
     }
+}
+
+/// An entity as `az ml <thing> show -o json` prints it: an Azure ML ARM id,
+/// and no ARM `type` (a compute's `type` is `amlcompute`, a workspace has none).
+fn is_az_ml(n: &Node) -> bool {
+    n.get("id").and_then(Node::as_str).is_some_and(|id| {
+        id.starts_with("/subscriptions/")
+            && id
+                .to_ascii_lowercase()
+                .contains("/providers/microsoft.machinelearningservices/")
+    }) && !n
+        .get("type")
+        .and_then(Node::as_str)
+        .is_some_and(|t| t.contains('/'))
+}
+
+/// The resources an `az ml` entity maps to, through the CLI YAML front end's
+/// mapping (the JSON has the YAML's keys), positioned at the export.
+fn az_ml_resources(file: FileId, node: &Node) -> Result<Vec<Resource>, String> {
+    let id = node.get("id").and_then(Node::as_str).unwrap_or_default();
+    let location = node
+        .get("location")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let target = aml_yaml::Target::from_id(id, location).ok_or_else(|| {
+        format!("`{id}` is not an Azure ML id in a resource group; the entity was skipped")
+    })?;
+    let mut spans = BTreeMap::new();
+    record_spans(file, node, &mut String::new(), &mut spans, 0);
+    let doc = aml_yaml::Document {
+        value: node.to_value(),
+        spans,
+        span: Span::new(file, node.start as usize, node.end as usize),
+    };
+    let (_, resources) = aml_yaml::map_value(&doc, &target, crate::FORMAT).ok_or_else(|| {
+        format!("`{id}` is not an Azure ML entity the CLI mapping reads; it was skipped")
+    })?;
+    Ok(resources)
 }
 
 /// The rows of a Resource Graph table result, as objects keyed by column.
@@ -451,5 +506,25 @@ mod tests {
         let e = read(&text).unwrap();
         assert_eq!(e.resources.len(), 1);
         assert_eq!(e.diagnostics[0].code, "live-duplicate");
+    }
+}
+
+#[cfg(test)]
+mod az_ml_tests {
+    use super::*;
+
+    #[test]
+    fn az_ml_show_output_maps_through_the_cli_mapping() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/live-az-ml/compute-list.json"
+        ))
+        .unwrap();
+        assert!(aml_model::input::looks_like_live_export(&text));
+        let e = read_export(FileId(0), &aml_model::json::parse(&text).unwrap()).unwrap();
+        assert_eq!(e.shape, ExportShape::AzMl);
+        assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+        assert_eq!(e.resources[0].name, "mlw-cli/cpu-cluster");
+        assert_eq!(e.resources[0].format, crate::FORMAT);
     }
 }

@@ -102,8 +102,8 @@ pub fn looks_like_plan(text: &str) -> bool {
 }
 
 /// A cheap look at the text: could this JSON be an export of live resources
-/// (Resource Graph, ARM REST, `az resource`, a resource list)? It names a
-/// resource `type` and an id or `ResourceId`, and is no deployment template,
+/// (Resource Graph, ARM REST, `az resource`, `az ml ... show`, a resource
+/// list)? It names a resource `type` (or an Azure ML id) and an id or `ResourceId`, and is no deployment template,
 /// parameter file or Terraform plan. The live front end decides by shape.
 pub fn looks_like_live_export(text: &str) -> bool {
     let head = &text[..text
@@ -115,7 +115,9 @@ pub fn looks_like_live_export(text: &str) -> bool {
     let lower_head = head.to_ascii_lowercase();
     !lower_head.contains("deploymenttemplate.json")
         && !lower_head.contains("deploymentparameters.json")
-        && text.contains("\"type\"")
+        && (text.contains("\"type\"")
+            || text.contains("/providers/Microsoft.MachineLearningServices/")
+            || text.contains("/providers/microsoft.machinelearningservices/"))
         && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
         && !looks_like_plan(text)
 }
