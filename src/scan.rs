@@ -13,6 +13,28 @@ use std::path::{Path, PathBuf};
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Exports of live resources (see [`aml_model::input::looks_like_live_export`])
+/// may be larger: a tenant's estate in one file.
+pub const MAX_EXPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Whether a large `.json` file's first 64 KiB look like a live export.
+fn large_export(path: &Path) -> bool {
+    use std::io::Read;
+    if !path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return false;
+    }
+    let mut head = vec![0u8; 64 * 1024];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    head.truncate(n);
+    aml_model::input::looks_like_live_export(&String::from_utf8_lossy(&head))
+}
+
 enum Read {
     Text(SourceFile),
     Skip,
@@ -24,12 +46,12 @@ fn read_file(path: &Path, explicit: bool) -> Read {
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > MAX_FILE_BYTES && (meta.len() > MAX_EXPORT_BYTES || !large_export(path)) {
         return Read::Problem(
             path.to_path_buf(),
             "file-too-large",
             format!(
-                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes are not read",
+                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}) are not read",
                 meta.len()
             ),
         );

@@ -108,7 +108,109 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         }
     }
     if !out.files.is_empty() {
-        out.deployments.push(deployment);
+        out.deployments.extend(partition(deployment));
     }
     out
+}
+
+/// Splits the resources of all exports into groups that relate to no other
+/// group, each a deployment of its own: resources linked by id (a child to
+/// its parent, an extension to its scope, any property naming another
+/// resource's id: a private endpoint's target, a workspace's Key Vault, a
+/// compute's subnet) and resources of one resource group stay together, so
+/// every relation a rule reads is kept, while a rule's look at "the
+/// deployment" costs the size of its group, not of the tenant.
+fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
+    let n = all.resources.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    };
+    let by_id: std::collections::HashMap<String, usize> = all
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.to_ascii_lowercase(), i))
+        .collect();
+    let mut by_group: std::collections::HashMap<String, usize> = Default::default();
+    for (i, r) in all.resources.iter().enumerate() {
+        let mut linked: Vec<String> = Vec::new();
+        linked.extend(r.parent_id.iter().cloned());
+        linked.extend(r.scope_id.iter().cloned());
+        ids_in(&r.body, &mut linked, 0);
+        for id in linked {
+            let lower = id.to_ascii_lowercase();
+            // The resource itself, or the closest listed resource above it
+            // (a subnet's virtual network, a connection's workspace).
+            let mut key = lower.as_str();
+            loop {
+                if let Some(&j) = by_id.get(key) {
+                    union(&mut parent, i, j);
+                    break;
+                }
+                match key.rfind('/') {
+                    Some(at) if key[..at].contains("/providers/") => key = &key[..at],
+                    _ => break,
+                }
+            }
+        }
+        let lower = r.id.to_ascii_lowercase();
+        if let Some(group) = lower.find("/providers/").map(|at| lower[..at].to_string()) {
+            match by_group.get(&group) {
+                Some(&j) => union(&mut parent, i, j),
+                None => {
+                    by_group.insert(group, i);
+                }
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    let mut index_of_root: std::collections::HashMap<usize, usize> = Default::default();
+    let mut groups: Vec<DeploymentOutput> = Vec::new();
+    let entry = all.entry;
+    for (r, root) in all.resources.into_iter().zip(roots) {
+        let g = *index_of_root.entry(root).or_insert_with(|| {
+            groups.push(DeploymentOutput {
+                entry,
+                ..Default::default()
+            });
+            groups.len() - 1
+        });
+        groups[g].resources.push(r);
+    }
+    match groups.first_mut() {
+        Some(first) => first.diagnostics = all.diagnostics,
+        None => groups.push(DeploymentOutput {
+            entry,
+            diagnostics: all.diagnostics,
+            ..Default::default()
+        }),
+    }
+    groups
+}
+
+/// Strings in a body that look like resource ids (bounded depth).
+fn ids_in(v: &aml_model::value::Value, out: &mut Vec<String>, depth: usize) {
+    use aml_model::value::Value;
+    if depth > 32 {
+        return;
+    }
+    match v {
+        Value::String(s) if s.starts_with("/subscriptions/") || s.starts_with("/providers/") => {
+            out.push(s.clone())
+        }
+        Value::Array(a) => a.iter().for_each(|x| ids_in(x, out, depth + 1)),
+        Value::Object(o) => o.values().for_each(|x| ids_in(x, out, depth + 1)),
+        _ => {}
+    }
 }

@@ -17,6 +17,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {
+    // Deployed resources have no parameters: the rule is about code only.
+    if cx.resource.format == "live" {
+        return None;
+    }
     let first = cx
         .deployment()
         .find(|r| !r.is_type("Microsoft.Resources/deployments"))?;
