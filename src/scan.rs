@@ -180,6 +180,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     for o in outputs {
         out.files.extend(o.files);
         out.diagnostics.extend(o.diagnostics);
+        out.model.azure_verdicts.extend(o.azure_verdicts);
         deployments.extend(o.deployments);
     }
     // One deployment per entry file, in file order.

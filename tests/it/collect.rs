@@ -221,19 +221,31 @@ fn estate(seen: &Seen, _count: usize, throttled: &Mutex<bool>) -> Reply {
             ));
         }
         if q.starts_with("policyresources") {
-            return Some((
-                200,
-                vec![],
-                graph_page(
-                    vec![json!({
-                "id": "/subscriptions/x/providers/microsoft.policyinsights/policystates/1",
-                "type": "microsoft.policyinsights/policystates",
-                "properties": {"resourceId": ws_id("mlw-b").to_ascii_lowercase(), "complianceState": "NonCompliant",
-                               "policyDefinitionName": "438c38d2-3772-465a-a9cc-7a6666a275ce",
-                               "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/438c38d2-3772-465a-a9cc-7a6666a275ce"}})],
-                    None,
-                ),
-            ));
+            let state = |n: u32, ws: &str, compliance: &str| {
+                json!({
+                    "id": format!("/subscriptions/{SUB}/providers/microsoft.policyinsights/policystates/{n}"),
+                    "type": "microsoft.policyinsights/policystates",
+                    "properties": {"resourceId": ws_id(ws).to_ascii_lowercase(), "complianceState": compliance,
+                                   "policyDefinitionName": "438c38d2-3772-465a-a9cc-7a6666a275ce",
+                                   "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/438c38d2-3772-465a-a9cc-7a6666a275ce"}
+                })
+            };
+            // Azure confirms mlw-b's failure and disagrees on mlw-a.
+            let rows = vec![
+                state(1, "mlw-b", "NonCompliant"),
+                state(2, "mlw-a", "NonCompliant"),
+            ];
+            return Some((200, vec![], graph_page(rows, None)));
+        }
+        if q.starts_with("securityresources") {
+            let row = json!({
+                "id": format!("{}/providers/Microsoft.Security/assessments/a1", ws_id("mlw-b")),
+                "type": "microsoft.security/assessments",
+                "properties": {"resourceDetails": {"Id": ws_id("mlw-b")}, "status": {"code": "Unhealthy"},
+                               "displayName": "Azure Machine Learning workspaces should disable public network access",
+                               "metadata": {"policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/438c38d2-3772-465a-a9cc-7a6666a275ce"}}
+            });
+            return Some((200, vec![], graph_page(vec![row], None)));
         }
         return Some((200, vec![], graph_page(vec![], None)));
     }
@@ -347,7 +359,8 @@ fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
             "{want} missing from {ids:?}"
         );
     }
-    assert_eq!(export["policyStates"].as_array().unwrap().len(), 1);
+    assert_eq!(export["policyStates"].as_array().unwrap().len(), 2);
+    assert_eq!(export["assessments"].as_array().unwrap().len(), 1);
     assert!(stderr(&o).contains("request(s) retried"), "{}", stderr(&o));
 
     let seen = server.seen();
@@ -390,6 +403,39 @@ fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
     assert_eq!(crate::common::verdict(&r, "afe0c3be", "mlw-a"), "pass");
     assert_eq!(crate::common::verdict(&r, "afe0c3be", "mlw-b"), "fail");
     assert_eq!(crate::common::verdict(&r, "AMLB-DP6-001", "kv-ml"), "pass");
+    // Azure's verdicts beside ours: confirmed on mlw-b, a disagreement on mlw-a.
+    let azure = r.azure.as_ref().expect("an Azure comparison");
+    assert_eq!((azure.compared, azure.confirmed), (2, 1));
+    assert_eq!(azure.disagreements.len(), 1);
+    assert_eq!(azure.disagreements[0].rule, "AMLB-POL-438c38d2");
+    assert!(azure.disagreements[0]
+        .resource_id
+        .ends_with("/workspaces/mlw-a"));
+    assert_eq!(azure.disagreements[0].azure, "NonCompliant");
+    let b = r
+        .results
+        .iter()
+        .find(|x| x.rule == "AMLB-POL-438c38d2" && x.resource_name == "mlw-b")
+        .unwrap();
+    let beside = b.azure.as_ref().unwrap();
+    assert_eq!(
+        (beside.source, beside.state.as_str(), beside.agrees),
+        ("azure-policy", "NonCompliant", Some(true))
+    );
+    // Results Azure says nothing about carry nothing.
+    assert!(r
+        .results
+        .iter()
+        .filter(|x| x.rule != "AMLB-POL-438c38d2")
+        .all(|x| x.azure.is_none()));
+    // The text report says it.
+    let o = aml(&server, &["scan", out.to_str().unwrap(), "--no-config"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Azure's own verdicts: 1 of 2 compared results confirmed, 1 disagreement(s)"),
+        "{text}"
+    );
+    assert!(text.contains("AMLB-POL-438c38d2 on /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-a: ours pass, azure-policy says NonCompliant"), "{text}");
 }
 
 #[test]

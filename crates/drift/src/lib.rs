@@ -260,22 +260,19 @@ impl Drift {
                     v.live_message
                 );
             }
-            for d in p.differences.iter().filter(|d| d.changes_verdict) {
+            // Verdict-changing differences come first (see `differences`).
+            for d in &p.differences {
                 let _ = writeln!(
                     out,
-                    "  changed  {}: code {}, live {}  [changes a verdict]",
+                    "  changed  {}: code {}, live {}{}",
                     d.path,
                     d.code,
-                    d.live.as_deref().unwrap_or("absent")
-                );
-            }
-            for d in p.differences.iter().filter(|d| !d.changes_verdict) {
-                let _ = writeln!(
-                    out,
-                    "  changed  {}: code {}, live {}",
-                    d.path,
-                    d.code,
-                    d.live.as_deref().unwrap_or("absent")
+                    d.live.as_deref().unwrap_or("absent"),
+                    if d.changes_verdict {
+                        "  [changes a verdict]"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

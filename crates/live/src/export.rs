@@ -3,7 +3,7 @@
 use crate::types;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::json::{Member, Node, NodeKind};
-use aml_model::model::{parent_id, resource_id, Deployed, Resource};
+use aml_model::model::{parent_id, resource_id, AzureVerdict, Deployed, Resource};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -48,6 +48,57 @@ pub struct LiveExport {
     pub shape: ExportShape,
     pub resources: Vec<Resource>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Azure Policy compliance states and Defender for Cloud assessments:
+    /// the collector's `policyStates` and `assessments`, or rows of those
+    /// types in a Resource Graph result.
+    pub azure_verdicts: Vec<AzureVerdict>,
+}
+
+/// Azure's verdict in a policy state or assessment row, when it names a
+/// resource and a policy definition.
+pub fn azure_verdict(row: &Node) -> Option<AzureVerdict> {
+    let ty = row.get("type").and_then(Node::as_str)?.to_ascii_lowercase();
+    let props = row.get("properties")?;
+    let guid = |id: &str| id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase();
+    match ty.as_str() {
+        "microsoft.policyinsights/policystates" => Some(AzureVerdict {
+            resource_id: props.get("resourceId")?.as_str()?.to_ascii_lowercase(),
+            definition: props
+                .get("policyDefinitionName")
+                .and_then(Node::as_str)
+                .map(str::to_ascii_lowercase)
+                .or_else(|| {
+                    props
+                        .get("policyDefinitionId")
+                        .and_then(Node::as_str)
+                        .map(guid)
+                })?,
+            state: props.get("complianceState")?.as_str()?.to_string(),
+            source: "azure-policy",
+        }),
+        "microsoft.security/assessments" => Some(AzureVerdict {
+            resource_id: props
+                .get("resourceDetails")
+                .and_then(|d| d.get("Id").or_else(|| d.get("ResourceId")))?
+                .as_str()?
+                .to_ascii_lowercase(),
+            definition: props
+                .get("metadata")
+                .and_then(|m| m.get("policyDefinitionId"))
+                .and_then(Node::as_str)
+                .map(guid)?,
+            state: props.get("status")?.get("code")?.as_str()?.to_string(),
+            source: "defender-for-cloud",
+        }),
+        _ => None,
+    }
+}
+
+fn is_verdict_row(n: &Node) -> bool {
+    n.get("type").and_then(Node::as_str).is_some_and(|t| {
+        t.eq_ignore_ascii_case("microsoft.policyinsights/policystates")
+            || t.eq_ignore_ascii_case("microsoft.security/assessments")
+    })
 }
 
 /// The `exportFormat` value `aml-baseline collect` writes.
@@ -83,7 +134,18 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
         .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
     let mut resources = Vec::with_capacity(items.len());
     let mut seen: HashSet<String> = HashSet::new();
-    for item in items.iter() {
+    let mut azure_verdicts: Vec<AzureVerdict> = ["policyStates", "assessments"]
+        .iter()
+        .filter_map(|k| root.get(k).and_then(Node::as_array))
+        .flatten()
+        .chain(items.iter().filter(|n| is_verdict_row(n)))
+        .filter_map(azure_verdict)
+        .collect();
+    azure_verdicts.sort_by(|a, b| {
+        (&a.resource_id, &a.definition, a.source).cmp(&(&b.resource_id, &b.definition, b.source))
+    });
+    azure_verdicts.dedup();
+    for item in items.iter().filter(|n| !is_verdict_row(n)) {
         let read = if shape == ExportShape::AzMl || is_az_ml(item) {
             az_ml_resources(file, item)
         } else {
@@ -112,6 +174,7 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
         shape,
         resources,
         diagnostics,
+        azure_verdicts,
     })
 }
 

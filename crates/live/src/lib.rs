@@ -98,6 +98,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                     }
                 }
                 deployment.diagnostics.extend(export.diagnostics);
+                out.azure_verdicts.extend(export.azure_verdicts);
                 out.files.push(ScannedFile {
                     file,
                     format: FORMAT,

@@ -85,17 +85,24 @@ pub struct FrontendOutput {
     pub deployments: Vec<DeploymentOutput>,
     pub files: Vec<ScannedFile>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Azure's own verdicts read from live exports (policy states, Defender assessments).
+    pub azure_verdicts: Vec<crate::model::AzureVerdict>,
+}
+
+/// The first 4 KiB of `text` (at a character boundary).
+fn head(text: &str) -> &str {
+    &text[..text
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|i| *i <= 4096)
+        .last()
+        .unwrap_or(0)]
 }
 
 /// A cheap look at the text: a Terraform plan (`terraform show -json`) has `format_version` and
 /// `planned_values` or `resource_changes`.
 pub fn looks_like_plan(text: &str) -> bool {
-    let head = &text[..text
-        .char_indices()
-        .map(|(i, _)| i)
-        .take_while(|i| *i <= 4096)
-        .last()
-        .unwrap_or(0)];
+    let head = head(text);
     (head.contains("\"format_version\"") || text.contains("\"format_version\""))
         && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
         && !head.contains("deploymentTemplate.json")
@@ -106,12 +113,7 @@ pub fn looks_like_plan(text: &str) -> bool {
 /// list)? It names a resource `type` (or an Azure ML id) and an id or `ResourceId`, and is no deployment template,
 /// parameter file or Terraform plan. The live front end decides by shape.
 pub fn looks_like_live_export(text: &str) -> bool {
-    let head = &text[..text
-        .char_indices()
-        .map(|(i, _)| i)
-        .take_while(|i| *i <= 4096)
-        .last()
-        .unwrap_or(0)];
+    let head = head(text);
     let lower_head = head.to_ascii_lowercase();
     !lower_head.contains("deploymenttemplate.json")
         && !lower_head.contains("deploymentparameters.json")

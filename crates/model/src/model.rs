@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default)]
 pub struct Model {
     pub resources: Vec<Resource>,
+    /// What Azure itself says about resources of live exports (Azure Policy
+    /// compliance states, Defender for Cloud assessments), to set beside ours.
+    pub azure_verdicts: Vec<AzureVerdict>,
     /// Every value to redact from every output: the values of secure
     /// parameters (see `protected_secrets`) and credential values written
     /// inline in the files (see [`Model::collect_inline_credentials`]).
@@ -49,6 +52,32 @@ pub struct SecureDefault {
     pub name: String,
     /// Where the default value is written.
     pub span: Span,
+}
+
+/// Azure's verdict on one resource for one policy definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AzureVerdict {
+    /// The resource id, lower case.
+    pub resource_id: String,
+    /// The policy definition's name (GUID), lower case.
+    pub definition: String,
+    /// `Compliant`, `NonCompliant`, `Exempt`, `Unknown` (policy), or
+    /// `Healthy`, `Unhealthy`, `NotApplicable` (Defender for Cloud).
+    pub state: String,
+    /// `azure-policy` or `defender-for-cloud`.
+    pub source: &'static str,
+}
+
+impl AzureVerdict {
+    /// Whether Azure says the resource complies (`Some(true)`), does not
+    /// (`Some(false)`), or neither (exempt, not applicable, unknown).
+    pub fn compliant(&self) -> Option<bool> {
+        match self.state.to_ascii_lowercase().as_str() {
+            "compliant" | "healthy" => Some(true),
+            "noncompliant" | "unhealthy" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a resource is deployed.

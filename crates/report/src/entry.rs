@@ -76,6 +76,10 @@ pub struct ResultEntry {
     /// `code` when the resource was read from a template, Bicep or Terraform;
     /// `live` when it was read from an export of deployed resources.
     pub source: &'static str,
+    /// What Azure says for the same policy definition and resource, when a
+    /// live export holds it (`collect --policy-states`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure: Option<AzureEntry>,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -103,6 +107,39 @@ pub struct ResultEntry {
     /// (`properties.publicnetworkaccess`), or null when it is the resource's
     /// declaration. Fingerprints use it instead of line numbers.
     pub property: Option<String>,
+}
+
+/// Azure's verdict beside ours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AzureEntry {
+    /// `azure-policy` or `defender-for-cloud`.
+    pub source: &'static str,
+    /// Azure's state: `Compliant`, `NonCompliant`, `Healthy`, `Unhealthy`, ...
+    pub state: String,
+    /// Whether Azure confirms our verdict: `true`, `false`, or `null` when
+    /// one side decides nothing (our `unknown`, Azure's exempt or not applicable).
+    pub agrees: Option<bool>,
+}
+
+/// How our verdicts compare with Azure's, over the results that have both.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AzureComparison {
+    /// Results with an Azure verdict beside.
+    pub compared: usize,
+    /// Of those, the ones Azure confirms.
+    pub confirmed: usize,
+    /// Every result where Azure says otherwise.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// One result where Azure's verdict differs from ours.
+#[derive(Clone, Debug, Serialize)]
+pub struct Disagreement {
+    pub rule: &'static str,
+    pub resource_id: String,
+    pub ours: Verdict,
+    pub azure: String,
+    pub source: &'static str,
 }
 
 impl ResultEntry {

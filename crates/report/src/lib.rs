@@ -31,6 +31,9 @@ pub struct Report {
     /// Every control and feature of the baseline with its status.
     pub baseline: crate::baseline::Baseline,
     pub summary: Summary,
+    /// Our verdicts against Azure's (live exports with policy states only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure: Option<entry::AzureComparison>,
     /// The `--fail-on` threshold the exit code uses (not serialised).
     #[serde(skip)]
     pub fail_on: FailOn,
@@ -146,6 +149,27 @@ impl Report {
             })
             .collect();
 
+        // Azure's verdicts by (resource, definition); Azure Policy before Defender.
+        let mut azure_index: std::collections::HashMap<
+            (String, String),
+            &aml_model::model::AzureVerdict,
+        > = Default::default();
+        for v in scan
+            .model
+            .azure_verdicts
+            .iter()
+            .filter(|v| v.source == "azure-policy")
+            .chain(
+                scan.model
+                    .azure_verdicts
+                    .iter()
+                    .filter(|v| v.source != "azure-policy"),
+            )
+        {
+            azure_index
+                .entry((v.resource_id.clone(), v.definition.clone()))
+                .or_insert(v);
+        }
         let mut results: Vec<ResultEntry> = outcomes
             .par_iter()
             .map(|o| {
@@ -167,6 +191,21 @@ impl Report {
                     resource_type: r.resource_type.clone(),
                     resource_name: redact(&r.name, secrets),
                     source: entry::source_of(r),
+                    azure: o
+                        .rule
+                        .policy()
+                        .and_then(|p| {
+                            azure_index.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase()))
+                        })
+                        .map(|v| entry::AzureEntry {
+                            source: v.source,
+                            state: v.state.clone(),
+                            agrees: match (v.compliant(), o.verdict) {
+                                (Some(c), Verdict::Pass) => Some(c),
+                                (Some(c), Verdict::Fail) => Some(!c),
+                                _ => None,
+                            },
+                        }),
                     address: terraform_address(r),
                     path,
                     line,
@@ -259,6 +298,26 @@ impl Report {
         };
         let baseline =
             crate::baseline::assess(rules, &results, context.attestations, context.today);
+        let azure = (!scan.model.azure_verdicts.is_empty()).then(|| {
+            let mut c = entry::AzureComparison::default();
+            for r in &results {
+                let Some(a) = &r.azure else { continue };
+                let Some(agrees) = a.agrees else { continue };
+                c.compared += 1;
+                if agrees {
+                    c.confirmed += 1;
+                } else {
+                    c.disagreements.push(entry::Disagreement {
+                        rule: r.rule,
+                        resource_id: r.resource_id.clone(),
+                        ours: r.result,
+                        azure: a.state.clone(),
+                        source: a.source,
+                    });
+                }
+            }
+            c
+        });
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -272,6 +331,7 @@ impl Report {
             results,
             baseline,
             summary,
+            azure,
             fail_on: context.fail_on,
         }
     }

@@ -307,6 +307,9 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     props.insert("feature".into(), json!(r.feature));
     props.insert("resourceType".into(), json!(r.resource_type));
     props.insert("source".into(), json!(r.source));
+    if let Some(a) = &r.azure {
+        props.insert("azure".into(), json!(a));
+    }
     if let Some(p) = &r.property {
         props.insert("property".into(), json!(p));
     }

@@ -120,6 +120,27 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         }
         out.push('\n');
     }
+    if let Some(a) = &report.azure {
+        let _ = writeln!(
+            out,
+            "Azure's own verdicts: {} of {} compared results confirmed, {} disagreement(s)",
+            a.confirmed,
+            a.compared,
+            a.disagreements.len()
+        );
+        for d in &a.disagreements {
+            let _ = writeln!(
+                out,
+                "  {} on {}: ours {}, {} says {}",
+                d.rule,
+                d.resource_id,
+                d.ours.as_str(),
+                d.source,
+                d.azure
+            );
+        }
+        out.push('\n');
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
