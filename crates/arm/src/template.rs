@@ -886,8 +886,10 @@ impl<'b, 't> Scope<'b, 't> {
         }
     }
 
-    /// A `scope` value: a resource id, or (language version 2.0) a symbolic
-    /// name of a resource in the same template.
+    /// A `scope` value: a resource id, (language version 2.0) a symbolic
+    /// name of a resource in the same template, or the relative form
+    /// `Microsoft.X/type/name[/type/name]...` (what Bicep compiles
+    /// `scope: ws` into) naming a resource of the deployment's scope.
     fn resolve_scope(&self, s: &str) -> String {
         if s.starts_with('/') {
             return s.to_string();
@@ -903,7 +905,7 @@ impl<'b, 't> Scope<'b, 't> {
                 }
             }
         }
-        s.to_string()
+        relative_scope_id(&self.context_scope_id(), s).unwrap_or_else(|| s.to_string())
     }
 
     // ---- nested deployments ---------------------------------------------------
@@ -1298,6 +1300,18 @@ fn compose_type_and_name(ty: &str, name: &str, parent: Option<&Parent>) -> (Stri
             }
         }
     }
+}
+
+/// The id a relative extension scope `Namespace/type/name[/type/name]...`
+/// names under `container`, or `None` when `s` does not have that shape (a
+/// namespace with a dot, then non-empty type/name pairs).
+fn relative_scope_id(container: &str, s: &str) -> Option<String> {
+    let segments: Vec<&str> = s.split('/').collect();
+    let shaped = segments.len() >= 3
+        && segments.len() % 2 == 1
+        && segments[0].contains('.')
+        && segments.iter().all(|seg| !seg.trim().is_empty());
+    shaped.then(|| format!("{}/providers/{s}", container.trim_end_matches('/')))
 }
 
 /// The older extension-resource form: type `Microsoft.X/t/providers/Microsoft.Y/u`
