@@ -26,6 +26,7 @@ mod native_rules;
 mod proptest_expr;
 mod reliability;
 mod rule_docs;
+mod scan_boundary;
 mod snapshots;
 mod terraform_corpus;
 mod workflow;

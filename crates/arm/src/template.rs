@@ -1087,13 +1087,10 @@ impl<'b, 't> Scope<'b, 't> {
             .unwrap_or_default();
         let path = normalize_path(&base.join(&rel));
         if let Some(root) = &self.build.root_dir {
-            let root = normalize_path(root);
-            let escapes = path.components().next() == Some(std::path::Component::ParentDir)
-                && root.components().next() != Some(std::path::Component::ParentDir);
-            if escapes || !path.starts_with(&root) {
+            if !aml_model::source::is_within(root, &path) {
                 self.diag(Diagnostic::warning(
                     "template-link",
-                    format!("the linked template '{rel}' is outside the scanned folder and was not read"),
+                    format!("the linked template '{rel}' is outside the scan's boundary (the repository, or `--root`) and was not read"),
                     Location::Span(self.span(link)),
                 ));
                 return None;

@@ -1626,9 +1626,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             self.warn(
                 "bicep-load",
                 e.span,
-                format!("'{rel}' is outside the scanned folder and was not read"),
+                format!("'{rel}' is outside the scan's boundary (the repository, or `--root`) and was not read"),
             );
-            return Value::unknown(text, "the file is outside the scanned folder");
+            return Value::unknown(text, "the file is outside the scan's boundary");
         }
         let content = match self.s.sources.find(&path) {
             Some(id) => Some(self.s.sources.get(id).text.clone()),
