@@ -20,6 +20,7 @@ mod cli;
 mod corpus_arm;
 mod extension_scope;
 mod formats;
+mod front_end_gaps;
 mod fuzz_smoke;
 mod html_browser;
 mod native_rules;
