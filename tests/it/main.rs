@@ -30,4 +30,5 @@ mod rule_docs;
 mod scan_boundary;
 mod snapshots;
 mod terraform_corpus;
+mod unknowns;
 mod workflow;
