@@ -552,12 +552,16 @@ impl PolicyEngine {
             let response = prepare(self.catalogue, &cand.as_resource(), &subst);
             let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
             match o {
-                PolicyOutcome::Compliant => return o,
+                PolicyOutcome::Compliant { .. } => {
+                    return PolicyOutcome::Compliant {
+                        satisfied_by: Some(cand.id.clone()),
+                    }
+                }
                 PolicyOutcome::Error { .. } if result.is_some() => {}
                 _ => result = Some(o),
             }
         }
-        result.unwrap_or(PolicyOutcome::Compliant)
+        result.unwrap_or(PolicyOutcome::COMPLIANT)
     }
 
     /// The paths the definition reads on a resource of `resource_type`, with
@@ -736,7 +740,7 @@ fn run(
 /// The outcome of a main-program run: `Undefined` is compliant.
 fn outcome(result: Result<RValue, String>) -> PolicyOutcome {
     match result {
-        Ok(RValue::Undefined) => PolicyOutcome::Compliant,
+        Ok(RValue::Undefined) => PolicyOutcome::COMPLIANT,
         Ok(v) => match &v["effect"] {
             RValue::String(e) => PolicyOutcome::NonCompliant {
                 effect: canonical_effect(e).to_string(),

@@ -246,14 +246,30 @@ impl RelatedResources for NoRelated {
     }
 }
 
+impl PolicyOutcome {
+    /// Compliant, with no related resource to name.
+    pub const COMPLIANT: PolicyOutcome = PolicyOutcome::Compliant { satisfied_by: None };
+
+    /// The same verdict (and effect, deciding values, message), whatever
+    /// evidence each gives.
+    pub fn same_verdict(&self, other: &PolicyOutcome) -> bool {
+        match (self, other) {
+            (PolicyOutcome::Compliant { .. }, PolicyOutcome::Compliant { .. }) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
 /// What Azure Policy would report for one definition and one resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyOutcome {
     /// The definition does not apply: its `type`/`name`/`kind` conditions are
     /// false, its mode excludes the resource type, or its effect is `Disabled`.
     NotApplicable,
-    /// Applicable and compliant.
-    Compliant,
+    /// Applicable and compliant. For auditIfNotExists/deployIfNotExists,
+    /// `satisfied_by` is the id of the related resource that met the
+    /// existence condition (the first candidate that did).
+    Compliant { satisfied_by: Option<String> },
     /// Applicable and non-compliant, with the effect Azure would apply
     /// (`Audit`, `Deny`, `Modify`, `AuditIfNotExists`, `DeployIfNotExists`...).
     NonCompliant { effect: String },

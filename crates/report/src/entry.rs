@@ -75,6 +75,10 @@ pub struct ResultEntry {
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,
+    /// For a pass that a related resource satisfied (auditIfNotExists,
+    /// deployIfNotExists): that resource and where it is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
     /// How to fix a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,
@@ -89,6 +93,17 @@ pub struct ResultEntry {
     /// (`properties.publicnetworkaccess`), or null when it is the resource's
     /// declaration. Fingerprints use it instead of line numbers.
     pub property: Option<String>,
+}
+
+/// The resource that satisfied a result, and where it is declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// Why a result does not count.

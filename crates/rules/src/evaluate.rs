@@ -30,6 +30,10 @@ pub struct Outcome {
     pub effect: Option<String>,
     /// For unknowns: the expressions whose values decide the result.
     pub deciding: Vec<String>,
+    /// For a pass of auditIfNotExists/deployIfNotExists: the index in
+    /// [`Model::resources`] of the related resource that met the existence
+    /// condition.
+    pub evidence: Option<usize>,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -190,9 +194,24 @@ fn run_policy_rule(
         resource.api_version.as_deref(),
     );
     let (span, found) = locate(resource, &fields);
+    let mut evidence = None;
     let (verdict, effect, deciding, message) = match outcome {
         PolicyOutcome::NotApplicable => return None,
-        PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+        PolicyOutcome::Compliant {
+            satisfied_by: Some(id),
+        } if !id.eq_ignore_ascii_case(&resource.id) => {
+            evidence = related.model.resources.iter().position(|r| {
+                r.deployment == resource.deployment && r.id.eq_ignore_ascii_case(&id)
+            });
+            let message = match evidence.map(|i| &related.model.resources[i]) {
+                Some(r) => evidence_message(&r.resource_type, &r.name, None),
+                None => evidence_message("resource", &id, None),
+            };
+            (Verdict::Pass, None, vec![], message)
+        }
+        PolicyOutcome::Compliant { .. } => {
+            (Verdict::Pass, None, vec![], format!("{found}: compliant"))
+        }
         PolicyOutcome::NonCompliant { effect } => {
             let m = if effect.ends_with("IfNotExists") {
                 format!(
@@ -254,7 +273,15 @@ fn run_policy_rule(
         span,
         effect,
         deciding,
+        evidence,
     })
+}
+
+/// The message of a pass a related resource satisfied, with where it is
+/// declared (`path:line`) when the caller knows.
+pub fn evidence_message(resource_type: &str, name: &str, at: Option<&str>) -> String {
+    let at = at.map(|a| format!(" ({a})")).unwrap_or_default();
+    format!("{resource_type} '{name}'{at} meets the definition's existence condition: compliant")
 }
 
 /// Most combinations of allowed values a rule is run again on.
@@ -437,6 +464,7 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        evidence: None,
     })
 }
 
