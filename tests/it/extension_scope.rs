@@ -37,6 +37,22 @@ fn relative_scope_attaches_a_diagnostic_setting_to_its_workspace() {
             ws.id
         )
     );
+    // The pass names its evidence: the setting and where it is declared.
+    let pass = r
+        .results
+        .iter()
+        .find(|x| x.rule.ends_with("afe0c3be"))
+        .unwrap();
+    let evidence = pass.evidence.as_ref().expect("the pass names its evidence");
+    assert_eq!(evidence.resource_name, "to-law");
+    assert_eq!(evidence.resource_id, diag.id);
+    assert!(evidence.path.ends_with("relative-pass.json") && evidence.line == 13);
+    assert!(
+        pass.message.contains("'to-law' (")
+            && pass.message.contains("relative-pass.json:13) meets"),
+        "{}",
+        pass.message
+    );
 }
 
 #[test]
