@@ -24,6 +24,7 @@ mod front_end_gaps;
 mod fuzz_smoke;
 mod html_browser;
 mod native_rules;
+mod pass_evidence;
 mod proptest_expr;
 mod reliability;
 mod rule_docs;

@@ -260,6 +260,17 @@ impl PolicyOutcome {
     }
 }
 
+/// A condition of a definition's `if`, false for one resource: the field's
+/// ARM path, its value there (`None` when not set; strings quoted), and the
+/// values the condition looks for, as they would be written (see
+/// [`PolicyEngine::selection_miss`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectionMiss {
+    pub path: String,
+    pub value: Option<String>,
+    pub expected: Vec<String>,
+}
+
 /// What Azure Policy would report for one definition and one resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyOutcome {

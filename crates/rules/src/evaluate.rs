@@ -193,7 +193,7 @@ fn run_policy_rule(
         &resource.resource_type,
         resource.api_version.as_deref(),
     );
-    let (span, found) = locate(resource, &fields);
+    let (mut span, found) = locate(resource, &fields);
     let mut evidence = None;
     let (verdict, effect, deciding, message) = match outcome {
         PolicyOutcome::NotApplicable => return None,
@@ -210,7 +210,34 @@ fn run_policy_rule(
             (Verdict::Pass, None, vec![], message)
         }
         PolicyOutcome::Compliant { .. } => {
-            (Verdict::Pass, None, vec![], format!("{found}: compliant"))
+            match engine.selection_miss(binding.def_index, &policy_resource, &binding.params) {
+                // Compliant because a condition of the definition is false:
+                // say which, and what it looks for.
+                Some(miss) => {
+                    span = resource.span_of(&miss.path);
+                    let leaf = miss.path.rsplit('.').next().unwrap_or(&miss.path);
+                    let selects = matches!(
+                        leaf.to_ascii_lowercase().as_str(),
+                        "type" | "kind" | "name" | "computetype"
+                    );
+                    let value = match &miss.value {
+                        Some(v) => format!("is {v}"),
+                        None => "is not set".to_string(),
+                    };
+                    (
+                        Verdict::Pass,
+                        None,
+                        vec![],
+                        format!(
+                            "`{}` {value}: this definition {} only resources whose `{leaf}` is {}: compliant",
+                            miss.path,
+                            if selects { "checks" } else { "flags" },
+                            miss.expected.join(" or ")
+                        ),
+                    )
+                }
+                None => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+            }
         }
         PolicyOutcome::NonCompliant { effect } => {
             let m = if effect.ends_with("IfNotExists") {
