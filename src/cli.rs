@@ -58,6 +58,9 @@ pub struct ModelArgs {
     /// A deployment parameter file to use with every template.
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +100,10 @@ pub struct ScanArgs {
     /// A Terraform variable file (`.tfvars`), as `terraform plan -var-file` does.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files (computes, endpoints,
+    /// datastores, connections...) that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
     /// Run every rule, including those off by default.
     #[arg(long)]
     pub all_rules: bool,
@@ -226,6 +233,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let output = scan::scan(&options);
@@ -358,6 +366,7 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),
         root: args.root.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let settings = Settings {

@@ -33,3 +33,4 @@ mod snapshots;
 mod terraform_corpus;
 mod unknowns;
 mod workflow;
+mod yaml_corpus;
