@@ -147,22 +147,7 @@ fn files_of(target: &Path) -> Vec<PathBuf> {
     if !meta.is_dir() {
         return Vec::new();
     }
-    let Ok(entries) = std::fs::read_dir(target) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
-                && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
-        })
-        .map(|p| normalize_path(&p))
-        .collect();
-    files.sort();
-    files
+    frontend::terraform::modules::tf_files_in(target)
 }
 
 #[cfg(test)]

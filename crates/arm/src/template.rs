@@ -1628,7 +1628,7 @@ fn compose_type_and_name(ty: &str, name: &str, parent: Option<&Parent>) -> (Stri
 }
 
 /// The id of the scope a deployment context deploys into.
-fn scope_id_of(context: &DeploymentContext) -> String {
+pub fn scope_id_of(context: &DeploymentContext) -> String {
     match context.scope {
         TargetScope::ResourceGroup => format!(
             "/subscriptions/{}/resourceGroups/{}",

@@ -1948,18 +1948,7 @@ fn mark_attachments_unknown(r: &mut Resource, module: &str) {
 
 /// The id of what a deployment at this context deploys into.
 pub fn context_scope_id(c: &DeploymentContext) -> String {
-    match c.scope {
-        TargetScope::ResourceGroup => format!(
-            "/subscriptions/{}/resourceGroups/{}",
-            c.subscription_id, c.resource_group
-        ),
-        TargetScope::Subscription => format!("/subscriptions/{}", c.subscription_id),
-        TargetScope::ManagementGroup => format!(
-            "/providers/Microsoft.Management/managementGroups/{}",
-            c.management_group.as_deref().unwrap_or("mg")
-        ),
-        TargetScope::Tenant => String::new(),
-    }
+    aml_arm::template::scope_id_of(c)
 }
 
 /// True for a subscription or resource group id (a deployment scope, not a resource).

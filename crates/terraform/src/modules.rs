@@ -11,6 +11,27 @@ use aml_model::source::normalize_path;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// The `.tf` files of a folder (regular files, not links), normalised and
+/// sorted; none when it cannot be read.
+pub fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
+                && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+        })
+        .map(|p| normalize_path(&p))
+        .collect();
+    files.sort();
+    files
+}
+
 /// True for a local module source (`./x`, `../../`, `.`, `..`).
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
@@ -305,22 +326,11 @@ pub fn cached_module_files(tf_files: &[PathBuf]) -> Vec<PathBuf> {
             if !inside {
                 continue;
             }
-            let Ok(read) = std::fs::read_dir(&entry.dir) else {
-                continue;
-            };
-            let mut files: Vec<PathBuf> = read
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
-                        && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
-                })
-                .map(|p| normalize_path(&p))
-                .collect();
-            files.sort();
-            out.extend(files.into_iter().take(MAX_FILES_PER_MODULE));
+            out.extend(
+                tf_files_in(&entry.dir)
+                    .into_iter()
+                    .take(MAX_FILES_PER_MODULE),
+            );
         }
     }
     out.sort();
