@@ -107,7 +107,8 @@ pub fn linked_template_paths(path: &Path, text: &str) -> Vec<PathBuf> {
             items.iter().for_each(|n| walk(n, depth + 1, out));
         }
     }
-    if !may_be_arm(text) {
+    // Most templates link none: skip parsing them twice.
+    if !text.contains("relativePath") || !may_be_arm(text) {
         return Vec::new();
     }
     let Ok(root) = json::parse(text) else {

@@ -41,6 +41,10 @@ pub fn is_local_source(source: &str) -> bool {
 /// local source, relative to the file's folder (normalised); nothing for a
 /// file that does not parse (its own scan reports it).
 pub fn local_module_dirs(path: &Path, text: &str) -> Vec<PathBuf> {
+    // Most files call no module: skip parsing them twice.
+    if !text.contains("module") {
+        return Vec::new();
+    }
     let Ok(body) = hcl_edit::parser::parse_body(text) else {
         return Vec::new();
     };
