@@ -22,6 +22,7 @@ mod formats;
 mod fuzz_smoke;
 mod html_browser;
 mod native_rules;
+mod policy_as_code;
 mod proptest_expr;
 mod reliability;
 mod rule_docs;

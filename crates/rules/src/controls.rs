@@ -55,8 +55,13 @@ pub const CONTROLS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The title of a control, or `""` when the id is not a baseline control.
+/// The title of a control, or `""` when the id is not a baseline control
+/// (the results of a user's policy assignments outside the baseline's
+/// controls have a title of their own).
 pub fn title(id: &str) -> &'static str {
+    if id == crate::assigned::ASSIGNMENTS_CONTROL {
+        return "Your organisation's policy assignments";
+    }
     CONTROLS
         .iter()
         .find(|(c, _)| c.eq_ignore_ascii_case(id))

@@ -30,6 +30,12 @@ pub struct Outcome {
     pub effect: Option<String>,
     /// For unknowns: the expressions whose values decide the result.
     pub deciding: Vec<String>,
+    /// The id of the user's policy assignment this result is of (`scan
+    /// --assignments`); `None` for the product's own rules.
+    pub assignment: Option<String>,
+    /// A failure Azure would reject the deployment for: an enforced
+    /// assignment's `deny` whose condition holds.
+    pub denied: bool,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -103,9 +109,11 @@ pub fn evaluate(
 /// A policy rule's definition in the engine and its assignment parameters:
 /// the definition's defaults for this product, the rule's, then the
 /// configuration's.
-struct PolicyBinding {
-    def_index: usize,
-    params: serde_json::Map<String, serde_json::Value>,
+pub(crate) struct PolicyBinding {
+    pub(crate) def_index: usize,
+    pub(crate) params: serde_json::Map<String, serde_json::Value>,
+    /// Where a missing parameter is set, for the diagnostic.
+    pub(crate) set_parameters_in: String,
 }
 
 impl PolicyBinding {
@@ -125,12 +133,19 @@ impl PolicyBinding {
         if let Some(o) = overrides {
             params.extend(o.clone());
         }
-        Some(PolicyBinding { def_index, params })
+        Some(PolicyBinding {
+            def_index,
+            params,
+            set_parameters_in: format!(
+                "under [policy-parameters.\"{}\"] in aml-baseline.toml",
+                rule.id
+            ),
+        })
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_policy_rule(
+pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
     rule: &'static Rule,
     binding: &PolicyBinding,
@@ -196,8 +211,8 @@ fn run_policy_rule(
                 Diagnostic::warning(
                     "policy",
                     format!(
-                        "{} cannot be evaluated: {message}; set it under [policy-parameters.\"{}\"] in aml-baseline.toml",
-                        rule.id, rule.id
+                        "{} cannot be evaluated: {message}; set it {}",
+                        rule.id, binding.set_parameters_in
                     ),
                     Location::None,
                 )
@@ -228,12 +243,14 @@ fn run_policy_rule(
         span,
         effect,
         deciding,
+        assignment: None,
+        denied: false,
     })
 }
 
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
-fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
     if let Deployed::Unknown { expr } = &resource.deployed {
         if o.verdict == Verdict::Fail {
             o.verdict = Verdict::Unknown;
@@ -271,6 +288,8 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        assignment: None,
+        denied: false,
     })
 }
 
@@ -319,10 +338,10 @@ fn describe(v: &Value) -> String {
 }
 
 /// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
-struct ModelRelations<'m> {
-    model: &'m Model,
+pub(crate) struct ModelRelations<'m> {
+    pub(crate) model: &'m Model,
     /// Only resources of the same deployment are related.
-    deployment: u32,
+    pub(crate) deployment: u32,
 }
 
 impl RelatedResources for ModelRelations<'_> {

@@ -194,6 +194,9 @@ pub fn render(report: &Report, scan: &ScanOutput) -> String {
     out.push_str("</dl>\n</header>\n");
 
     filters(report, &mut out);
+    if report.has_assignments() {
+        denials(report, &mut out);
+    }
     controls(report, scan, &mut out);
     attestations(report, &mut out);
     suppressions(report, &mut out);
@@ -427,6 +430,32 @@ fn snippet(r: &ResultEntry, scan: &ScanOutput) -> Option<String> {
     }
     s.push_str("</pre>\n");
     Some(s)
+}
+
+/// The "would be denied by" section.
+fn denials(report: &Report, out: &mut String) {
+    out.push_str("<section id=\"denials\">\n<h2>Would be denied by</h2>\n");
+    let denials = report.denials();
+    if denials.is_empty() {
+        out.push_str("<p>No assignment: no enforced deny assignment's condition holds.</p>\n");
+    }
+    for (assignment, results) in denials {
+        let _ = writeln!(out, "<h3><code>{}</code></h3>\n<ul>", esc(assignment));
+        for r in results {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code> {} <code>{}</code> at <code>{}:{}:{}</code></li>",
+                esc(r.rule),
+                esc(&r.resource_type),
+                esc(&r.resource_name),
+                esc(&r.path),
+                r.line,
+                r.column
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 fn attestations(report: &Report, out: &mut String) {

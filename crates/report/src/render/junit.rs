@@ -153,6 +153,13 @@ fn testcase(r: &ResultEntry, out: &mut String) {
         Verdict::Pass => out.push_str("/>\n"),
         Verdict::Fail => {
             let mut body = format!("{at}\n{}", r.message);
+            if let Some(a) = &r.assignment {
+                let effect = r.effect.as_deref().unwrap_or("?");
+                body.push_str(&format!("\nassignment: {a} (effect {effect})"));
+                if r.denied {
+                    body.push_str("\nthe deployment would be denied");
+                }
+            }
             if let Some(fix) = r.fix {
                 body.push_str(&format!("\nfix: {fix}"));
             }

@@ -69,6 +69,9 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
         );
     }
     head.push('\n');
+    if report.has_assignments() {
+        denials(report, &mut head);
+    }
 
     // Findings by control, in baseline order; failures before unknowns.
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
@@ -131,6 +134,42 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
         out = out.chars().take(limit).collect();
     }
     out
+}
+
+/// Most resources listed under "would be denied by" (the comment stays short).
+const MAX_DENIALS: usize = 50;
+
+/// The "would be denied by" section.
+fn denials(report: &Report, out: &mut String) {
+    let denials = report.denials();
+    if denials.is_empty() {
+        out.push_str("**Would be denied by:** no assignment (no enforced deny assignment's condition holds).\n\n");
+        return;
+    }
+    out.push_str("### Would be denied by\n\n");
+    let mut listed = 0;
+    let total: usize = denials.iter().map(|(_, l)| l.len()).sum();
+    for (assignment, results) in denials {
+        let _ = writeln!(out, "- {}", code(assignment));
+        for r in results {
+            if listed == MAX_DENIALS {
+                break;
+            }
+            listed += 1;
+            let _ = writeln!(
+                out,
+                "  - {} {} {} at {}",
+                code(r.rule),
+                esc(&r.resource_type),
+                code(&r.resource_name),
+                code(&format!("{}:{}", r.path, r.line))
+            );
+        }
+    }
+    if listed < total {
+        let _ = writeln!(out, "- … and {} more", total - listed);
+    }
+    out.push('\n');
 }
 
 fn item(r: &ResultEntry, options: &RenderOptions) -> String {

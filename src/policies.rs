@@ -1,0 +1,262 @@
+//! The user's own policy for `scan`: `--policies DIR` (definitions and
+//! initiatives), `--assignments FILE` (assignments and exemptions),
+//! `--aliases FILE` (an alias export extending the shipped catalogue), read
+//! into an [`AssignmentSet`] with positioned diagnostics.
+
+use aml_model::diagnostics::{Diagnostic, Location};
+use aml_policy::{
+    parse_assignments, Assignment, AssignmentFile, AssignmentSet, DeploymentScope, PolicyLibrary,
+    PolicyLoadError,
+};
+use std::path::{Path, PathBuf};
+
+/// Most files read from a `--policies` folder, and how deep it is walked.
+const MAX_FILES: usize = 10_000;
+const MAX_DEPTH: usize = 16;
+
+/// The options of `scan` that bring the user's policy.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyOptions {
+    pub policies: Option<PathBuf>,
+    pub assignments: Vec<PathBuf>,
+    pub aliases: Option<PathBuf>,
+    pub deployment_scope: Option<DeploymentScope>,
+}
+
+impl PolicyOptions {
+    /// Whether any of the options is given.
+    pub fn any(&self) -> bool {
+        self.policies.is_some() || !self.assignments.is_empty() || self.aliases.is_some()
+    }
+}
+
+/// The files under `dir` whose names end with `suffix`, sorted, walked to a
+/// bounded depth (hidden folders skipped); problems as diagnostics.
+pub fn files_under(dir: &Path, suffix: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((d, depth)) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    "io",
+                    format!("cannot read folder {}: {e}", d.display()),
+                    Location::Path(d.display().to_string()),
+                ));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && !name.starts_with('.') && depth < MAX_DEPTH {
+                stack.push((path, depth + 1));
+            } else if kind.is_file() && name.ends_with(suffix) && out.len() < MAX_FILES {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reads a file as text (bounded in size), or a diagnostic.
+pub fn read_text(path: &Path, code: &'static str) -> Result<String, Diagnostic> {
+    let too_big = std::fs::metadata(path)
+        .map(|m| m.len() > crate::scan::MAX_FILE_BYTES)
+        .unwrap_or(false);
+    if too_big {
+        return Err(Diagnostic::error(
+            "file-too-large",
+            format!(
+                "the file is over {} bytes and was not read",
+                crate::scan::MAX_FILE_BYTES
+            ),
+            Location::Path(path.display().to_string()),
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error(
+            code,
+            format!("cannot read {}: {e}", path.display()),
+            Location::Path(path.display().to_string()),
+        )
+    })
+}
+
+/// A load error as a diagnostic.
+pub fn load_error(code: &'static str, e: PolicyLoadError) -> Diagnostic {
+    Diagnostic::error(
+        code,
+        e.message,
+        Location::Position {
+            path: e.path,
+            line: e.line,
+            column: e.col,
+        },
+    )
+}
+
+/// Loads the definitions (and the alias export) of `--policies DIR`.
+pub fn load_library(
+    dir: Option<&Path>,
+    aliases: Option<&Path>,
+    diags: &mut Vec<Diagnostic>,
+) -> PolicyLibrary {
+    let mut files = Vec::new();
+    if let Some(dir) = dir {
+        if dir.is_file() {
+            files.push(dir.to_path_buf());
+        } else {
+            files = files_under(dir, ".json", diags);
+        }
+    }
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|p| match read_text(p, "policy-definition") {
+            Ok(t) => Some((p.display().to_string(), t)),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        })
+        .collect();
+    let alias_text = aliases.map(|p| (p.display().to_string(), read_text(p, "policy-aliases")));
+    let alias_arg = match &alias_text {
+        Some((p, Ok(t))) => Some((p.as_str(), t.as_str())),
+        Some((_, Err(d))) => {
+            diags.push(d.clone());
+            None
+        }
+        None => None,
+    };
+    let (library, errors) = PolicyLibrary::load(texts, alias_arg);
+    for e in errors {
+        let code = if alias_arg.is_some_and(|(p, _)| p == e.path) {
+            "policy-aliases"
+        } else {
+            "policy-definition"
+        };
+        diags.push(load_error(code, e));
+    }
+    library
+}
+
+/// Reads the user's policy: the library, the assignments (every user
+/// definition and initiative assigned at the deployment scope with its
+/// defaults when no `--assignments` is given) and their resolution.
+pub fn load(options: &PolicyOptions) -> (Option<AssignmentSet>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if !options.any() {
+        return (None, diags);
+    }
+    let library = load_library(
+        options.policies.as_deref(),
+        options.aliases.as_deref(),
+        &mut diags,
+    );
+    let mut file = AssignmentFile::default();
+    let mut origin: Vec<String> = Vec::new();
+    for path in &options.assignments {
+        let text = match read_text(path, "policy-assignment") {
+            Ok(t) => t,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        match parse_assignments(&path.display().to_string(), &text) {
+            Ok(f) => {
+                origin.extend(f.assignments.iter().map(|_| path.display().to_string()));
+                file.assignments.extend(f.assignments);
+                file.exemptions.extend(f.exemptions);
+            }
+            Err(e) => diags.push(load_error("policy-assignment", e)),
+        }
+    }
+    if options.assignments.is_empty() {
+        let scope = options
+            .deployment_scope
+            .as_ref()
+            .map_or_else(|| "/".to_string(), DeploymentScope::id);
+        let defs = library.engine.definitions()[..library.user_definitions]
+            .iter()
+            .map(|d| (d.name.clone(), "policyDefinitions"));
+        let sets = library
+            .initiatives
+            .iter()
+            .map(|i| (i.name.clone(), "policySetDefinitions"));
+        for (name, kind) in defs.chain(sets) {
+            file.assignments.push(Assignment {
+                id: format!("{scope}/providers/Microsoft.Authorization/policyAssignments/{name}")
+                    .replacen("//", "/", 1),
+                display_name: name.clone(),
+                definition_id: format!("/providers/Microsoft.Authorization/{kind}/{name}"),
+                name,
+                parameters: Default::default(),
+                scope: scope.clone(),
+                not_scopes: Vec::new(),
+                enforced: true,
+            });
+            origin.push(String::new());
+        }
+    }
+    let (set, problems) = AssignmentSet::resolve(library, file);
+    for (i, message) in problems {
+        let location = match origin.get(i).filter(|p| !p.is_empty()) {
+            Some(p) => Location::Path(p.clone()),
+            None => Location::None,
+        };
+        diags.push(Diagnostic::warning("policy-assignment", message, location));
+    }
+    (Some(set), diags)
+}
+
+/// The resources of a `policy test` case's `input:` file (a template, a
+/// Bicep file, a Terraform folder): the deployed resources the scan reads.
+pub fn case_resources(path: &Path) -> Result<Vec<aml_policytest::CaseResource>, String> {
+    if !path.exists() {
+        return Err("not found".into());
+    }
+    let output = crate::scan::scan(&crate::scan::ScanOptions {
+        paths: vec![path.to_path_buf()],
+        ..Default::default()
+    });
+    let errors: Vec<String> = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == aml_model::diagnostics::Level::Error)
+        .map(|d| {
+            let (p, l, c) = d.position(&output.sources);
+            format!("{p}:{l}:{c}: {}", d.message)
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    Ok(output
+        .model
+        .resources
+        .iter()
+        .filter(|r| !r.existing && !r.is_type("Microsoft.Resources/deployments"))
+        .map(|r| aml_policytest::CaseResource {
+            resource: aml_policy::OwnedPolicyResource {
+                id: r.id.clone(),
+                resource_type: r.resource_type.clone(),
+                full_name: r.name.clone(),
+                api_version: r.api_version.clone(),
+                location: r
+                    .body
+                    .get("location")
+                    .and_then(aml_model::value::Value::as_str)
+                    .map(str::to_string),
+                body: r.body.clone(),
+            },
+            scope: r.scope_id.clone().or_else(|| r.parent_id.clone()),
+        })
+        .collect())
+}
