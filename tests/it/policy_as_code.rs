@@ -301,3 +301,143 @@ fn json_results_carry_effect_and_assignment() {
     assert_eq!(r["denied"], true);
     assert_eq!(r["policy"], "deny-public-ml");
 }
+
+fn aml(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(args)
+        .current_dir(project(""))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn policy_test_runs_cases_with_template_inputs_and_writes_junit() {
+    let out = aml(&["policy", "test", "tests/fixtures/policy-as-code/policies"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("  pass  a template as input (line 23)\n        ok mlw-public: expected non-compliant, got non-compliant (line 26)\n            why: the condition holds: effect Audit (`properties.publicNetworkAccess` is \"Enabled\")"), "{text}");
+    assert!(
+        text.ends_with(
+            "2 test files, 6 cases: 6 passed, 0 failed; 0 errors; 0 definitions without tests\n"
+        ),
+        "{text}"
+    );
+    let out = aml(&[
+        "policy",
+        "test",
+        "tests/fixtures/policy-as-code/policies",
+        "--format",
+        "junit",
+    ]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    assert_eq!(doc.root_element().attribute("tests"), Some("6"));
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn policy_test_exits_1_on_a_failing_case_and_2_on_a_broken_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = std::fs::read_to_string(fixture("policies/deny-public-ml.json")).unwrap();
+    std::fs::write(dir.path().join("d.json"), &def).unwrap();
+    std::fs::write(
+        dir.path().join("d.tests.yaml"),
+        "cases:\n  - name: wrong on purpose\n    resources:\n      - { type: Microsoft.MachineLearningServices/workspaces, name: w, location: westeurope, properties: {} }\n    expect:\n      - { resource: w, result: compliant }\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = aml(&["policy", "test", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("MISMATCH w: expected compliant, got non-compliant"));
+    std::fs::write(
+        dir.path().join("d.json"),
+        def.replacen("\"mode\": \"Indexed\",", "\"mode\": \"Indexed\"", 1),
+    )
+    .unwrap();
+    let out = aml(&["policy", "test", d]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("d.json:7:5: expected `,` or `}`"), "{text}");
+}
+
+#[test]
+fn policy_list_is_policies() {
+    let a = aml(&["policies", "--format", "json"]);
+    let b = aml(&["policy", "list", "--format", "json"]);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn an_alias_export_makes_a_custom_type_checkable_in_a_scan_and_in_policy_test() {
+    let base = "tests/fixtures/policy-as-code/custom-type";
+    let aliases = format!("{base}/aliases.json");
+    let out = aml(&[
+        "policy",
+        "test",
+        &format!("{base}/policies"),
+        "--aliases",
+        &aliases,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = aml(&["policy", "test", &format!("{base}/policies")]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "without the export the alias is unknown"
+    );
+    let out = aml(&[
+        "scan",
+        "--no-config",
+        &format!("{base}/infra"),
+        "--policies",
+        &format!("{base}/policies"),
+        "--aliases",
+        &aliases,
+        "--deployment-scope",
+        "/subscriptions/s1/resourceGroups/rg",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<(String, String, bool)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == "gadget-encryption")
+        .map(|r| {
+            (
+                r["resource_name"].as_str().unwrap().to_string(),
+                r["result"].as_str().unwrap().to_string(),
+                r["denied"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            ("gadget-plain".to_string(), "fail".to_string(), true),
+            ("gadget-encrypted".to_string(), "pass".to_string(), false),
+        ]
+    );
+}
+
+#[test]
+fn a_bad_deployment_scope_is_a_usage_error() {
+    let out = aml(&["scan", "examples", "--deployment-scope", "/subscriptions"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a deployment scope"));
+}

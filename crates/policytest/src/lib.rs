@@ -851,18 +851,15 @@ pub fn render_text(run: &TestRun) -> String {
                     .as_deref()
                     .map(|p| format!(" [{p}]"))
                     .unwrap_or_default();
-                if k.passed() {
-                    let _ = writeln!(out, "        {}{member}: {actual}", k.expectation.resource);
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "        {}{member}: expected {}, got {actual} (line {})\n          why: {}",
-                        k.expectation.resource,
-                        k.expectation.result.as_str(),
-                        k.expectation.line,
-                        k.why
-                    );
-                }
+                let mark = if k.passed() { "ok" } else { "MISMATCH" };
+                let _ = writeln!(
+                    out,
+                    "        {mark} {}{member}: expected {}, got {actual} (line {})\n            why: {}",
+                    k.expectation.resource,
+                    k.expectation.result.as_str(),
+                    k.expectation.line,
+                    k.why
+                );
             }
         }
     }
