@@ -333,7 +333,22 @@ fn describe(v: &Value) -> String {
         }
         Value::Object(_) => "an object".into(),
         Value::Array(a) => format!("an array of {}", a.len()),
+        Value::Unknown(u) => describe_unknown(u),
         other => other.to_string(),
+    }
+}
+
+/// An unknown value with what is known of it.
+fn describe_unknown(u: &aml_model::value::Unknown) -> String {
+    let shape = &u.shape;
+    if let Some(allowed) = &shape.allowed {
+        let values: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        return format!("`{}`, one of {}", u.expr, values.join(", "));
+    }
+    match (&shape.resource_type, shape.present) {
+        (Some(t), _) => format!("`{}`, the id of a {t} (set at deployment)", u.expr),
+        (None, true) => format!("`{}` (present; its value is set at deployment)", u.expr),
+        (None, false) => format!("`{}`, which the files do not fix", u.expr),
     }
 }
 

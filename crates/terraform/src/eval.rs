@@ -12,7 +12,7 @@ use super::functions;
 use super::hcl::{span_of, text_of};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{FileId, SourceMap, Span};
-use aml_model::value::{Object, Value};
+use aml_model::value::{placeholder_of, Object, Shape, Value};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
@@ -1110,7 +1110,7 @@ impl<'a> Evaluator<'a> {
                 Value::Object(o) if !data => o.clone(),
                 _ => Object::new(),
             };
-            obj.insert(RESOURCE_MARK.to_string(), Value::Bool(true));
+            obj.insert(RESOURCE_MARK.to_string(), Value::String(t.to_string()));
             if data {
                 if t == "azurerm_resource_group" {
                     if let Some(name) = ri.config.get("name") {
@@ -1581,6 +1581,27 @@ fn get_attr(cur: &Value, name: &str, text: impl Fn() -> String) -> EvalResult {
     match cur {
         Value::Object(o) => match o.get(name) {
             Some(v) => Ok(v.clone()),
+            None if name == "id" && o.contains_key(RESOURCE_MARK) => {
+                // Azure always sets a resource's id: present, a string, an id of
+                // the mapped type; the same reference names the same resource.
+                let tf_type = o.get(RESOURCE_MARK).and_then(Value::as_str).unwrap_or("");
+                let arm_type = crate::mapping::spec(tf_type).map(|(t, _, _)| t);
+                let text = text();
+                let mut shape = Shape::resource_id(&placeholder_of(&text), arm_type);
+                shape.prefix = Some(
+                    if tf_type == "azurerm_management_group" {
+                        "/providers/"
+                    } else {
+                        "/subscriptions/"
+                    }
+                    .to_string(),
+                );
+                Ok(Value::unknown_shaped(
+                    text,
+                    format!("the id of `{tf_type}` is known only after apply"),
+                    shape,
+                ))
+            }
             None if o.contains_key(RESOURCE_MARK) => Ok(Value::unknown(
                 text(),
                 format!("`{name}` is known only after apply"),

@@ -122,6 +122,12 @@ impl Evaluator<'_> {
                     .or_else(|| o.keys().position(|k| k.eq_ignore_ascii_case(&name.name)));
                 match idx.and_then(|i| o.swap_remove_index(i)) {
                     Some((_, v)) => Ok(v),
+                    // A resource's properties as `reference()` sees them: what
+                    // the files do not declare, the service sets.
+                    None if o.contains_key(super::OPEN_MARK) => Ok(Value::unknown(
+                        self.text(span),
+                        "a property Azure sets on the deployed resource",
+                    )),
                     None => {
                         let mut available: Vec<&str> =
                             o.keys().take(10).map(String::as_str).collect();

@@ -148,7 +148,21 @@ pub(crate) fn management_group_resource_id(
 /// `reference(resourceNameOrId, [apiVersion], ['Full'])`: resolved by the
 /// template evaluator; unknown for resources outside the deployment.
 pub(crate) fn reference(call: &Call<'_>, args: Vec<Value>) -> Result<Value, String> {
-    str_arg(&args[0], 0)?;
+    // An unknown target still names a resource when it is an id with an
+    // identity (`resourceId(..., parameters('n'))`); any other unknown
+    // argument makes the result unknown.
+    match &args[0] {
+        Value::Unknown(u) if u.shape.identity.is_none() => return Ok(call.unknown_from(u)),
+        Value::Unknown(_) => {}
+        other => {
+            str_arg(other, 0)?;
+        }
+    }
+    for a in &args[1..] {
+        if let Value::Unknown(u) = a {
+            return Ok(call.unknown_from(u));
+        }
+    }
     if let Some(api) = args.get(1) {
         str_arg(api, 1)?;
     }
