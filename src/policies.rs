@@ -10,10 +10,6 @@ use aml_policy::{
 };
 use std::path::{Path, PathBuf};
 
-/// Most files read from a `--policies` folder, and how deep it is walked.
-const MAX_FILES: usize = 10_000;
-const MAX_DEPTH: usize = 16;
-
 /// The options of `scan` that bring the user's policy.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyOptions {
@@ -30,38 +26,18 @@ impl PolicyOptions {
     }
 }
 
-/// The files under `dir` whose names end with `suffix`, sorted, walked to a
-/// bounded depth (hidden folders skipped); problems as diagnostics.
+/// The files under `dir` whose names end with `suffix` (sorted, bounded);
+/// folders that cannot be read as diagnostics.
 pub fn files_under(dir: &Path, suffix: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), 0usize)];
-    while let Some((d, depth)) = stack.pop() {
-        let entries = match std::fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    "io",
-                    format!("cannot read folder {}: {e}", d.display()),
-                    Location::Path(d.display().to_string()),
-                ));
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().to_string();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() && !name.starts_with('.') && depth < MAX_DEPTH {
-                stack.push((path, depth + 1));
-            } else if kind.is_file() && name.ends_with(suffix) && out.len() < MAX_FILES {
-                out.push(path);
-            }
-        }
+    let (files, problems) = aml_policytest::files_under(dir, suffix);
+    for (d, why) in problems {
+        diags.push(Diagnostic::error(
+            "io",
+            format!("cannot read folder {}: {why}", d.display()),
+            Location::Path(d.display().to_string()),
+        ));
     }
-    out.sort();
-    out
+    files
 }
 
 /// Reads a file as text (bounded in size), or a diagnostic.

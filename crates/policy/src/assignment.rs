@@ -205,15 +205,7 @@ fn initiative(path: &str, text: &str, root: &J) -> Result<Initiative, PolicyLoad
             ));
         };
         let definition = last_segment(id).to_string();
-        let parameters = m
-            .get("parameters")
-            .and_then(J::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(v.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let parameters = parameter_values(m.get("parameters"));
         members.push(Member {
             reference_id: m
                 .get("policyDefinitionReferenceId")
@@ -425,15 +417,7 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
                 format!("enforcementMode '{enforcement}' is not one of Default, DoNotEnforce"),
             ));
         }
-        let parameters = p
-            .get("parameters")
-            .and_then(J::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(v.clone())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let parameters = parameter_values(p.get("parameters"));
         let name = text_of("name").unwrap_or_else(|| last_segment(&id).to_string());
         let id = if id.is_empty() {
             format!(
@@ -462,6 +446,19 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
         });
     }
     Ok(out)
+}
+
+/// Parameter values as assignments and initiative members write them
+/// (`{"effect": {"value": "Deny"}}`), unwrapped; a bare value is kept.
+fn parameter_values(parameters: Option<&J>) -> Map<String, J> {
+    parameters
+        .and_then(J::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(v.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The part of `id` before `marker` (matched case-insensitively).

@@ -11,6 +11,7 @@ use aml_policy::{
     Assignment, AssignmentFile, AssignmentSet, OwnedPolicyResource, PolicyLibrary, PolicyLoadError,
     PolicyOutcome, RelatedResources,
 };
+use aml_report::render::junit::{attr as xml, text as xml_text};
 use marked_yaml::{Node, Span};
 use serde_json::{Map, Value as J};
 use std::fmt::Write;
@@ -164,13 +165,20 @@ impl TestRun {
     }
 }
 
-/// The files under `dir` (sorted, bounded) whose names end with `suffix`.
-fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+/// The files under `dir` whose names end with `suffix`, sorted, walked to a
+/// bounded depth (hidden folders skipped, at most 10,000 files), and the
+/// folders that could not be read with why.
+pub fn files_under(dir: &Path, suffix: &str) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), 0usize)];
     while let Some((d, depth)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push((d, e.to_string()));
+                continue;
+            }
         };
         for entry in entries.flatten() {
             let path = entry.path();
@@ -186,7 +194,7 @@ fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
         }
     }
     out.sort();
-    out
+    (out, problems)
 }
 
 fn error(path: &str, line: u32, col: u32, message: impl Into<String>) -> PolicyLoadError {
@@ -211,7 +219,16 @@ pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> Tes
         ));
         return run;
     }
-    let defs: Vec<(String, String)> = files_under(dir, ".json")
+    let (files, problems) = files_under(dir, ".json");
+    for (d, why) in problems {
+        run.errors.push(error(
+            &d.display().to_string(),
+            1,
+            1,
+            format!("cannot read the folder: {why}"),
+        ));
+    }
+    let defs: Vec<(String, String)> = files
         .into_iter()
         .filter_map(|p| {
             let shown = p.display().to_string();
@@ -876,25 +893,6 @@ pub fn render_text(run: &TestRun) -> String {
     out
 }
 
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: a suite per test file, a test case per case; a definition or
 /// test file that cannot be read is an `<error>` in a last suite.
 pub fn render_junit(run: &TestRun) -> String {
@@ -944,7 +942,7 @@ pub fn render_junit(run: &TestRun) -> String {
                 out,
                 ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
                 xml(body.lines().next().unwrap_or("")),
-                xml(&body)
+                xml_text(&body)
             );
         }
         out.push_str("  </testsuite>\n");

@@ -5,12 +5,11 @@
 //! whose condition holds is a failure that also says Azure would reject the
 //! deployment.
 
-use crate::evaluate::{conditional, run_policy_rule, ModelRelations, Outcome, PolicyBinding};
+use crate::evaluate::{conditional, over_resources, run_policy_rule, Outcome, PolicyBinding};
 use crate::{Rule, RuleKind, Severity, Verdict};
 use aml_model::diagnostics::Diagnostic;
-use aml_model::model::{Model, Resource};
-use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope, ResourceCache};
-use rayon::prelude::*;
+use aml_model::model::Model;
+use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope};
 
 /// The pseudo-control of assignment results no baseline control covers.
 pub const ASSIGNMENTS_CONTROL: &str = "POLICY";
@@ -102,72 +101,50 @@ pub fn evaluate_assignments(
             )
         })
         .collect();
-    let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
-    let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
-        .resources
-        .par_iter()
-        .enumerate()
-        .filter(|(_, r)| evaluable(r))
-        .map(|(i, resource)| {
-            let mut outcomes = Vec::new();
-            let mut diags = Vec::new();
-            let related = ModelRelations {
-                model,
-                deployment: resource.deployment,
+    over_resources(model, |i, resource, related, cache, outcomes, diags| {
+        for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
+            let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
+            let unknown_scope = match applies {
+                Applicability::Applies => None,
+                Applicability::Unknown(why) => Some(why),
+                _ => continue,
             };
-            let cache = ResourceCache::default();
-            for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
-                let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
-                let unknown_scope = match applies {
-                    Applicability::Applies => None,
-                    Applicability::Unknown(why) => Some(why),
-                    _ => continue,
-                };
-                let Some(mut o) = run_policy_rule(
-                    engine, rule, binding, i, resource, &cache, &related, &mut diags,
-                ) else {
-                    continue;
-                };
-                let a = &set.assignments[b.assignment];
-                o.assignment = Some(a.id.clone());
-                o.effect = b.effect.as_ref().map(|e| e.to_ascii_lowercase());
-                if let Some(r) = &b.reference_id {
-                    o.message = format!("{} (initiative member '{r}')", o.message);
-                }
-                let deny = o.effect.as_deref() == Some("deny");
-                if o.verdict == Verdict::Fail {
-                    if let Some(why) = unknown_scope {
-                        o.verdict = Verdict::Unknown;
-                        o.message = format!(
-                            "{}; whether assignment '{}' applies depends on {why}",
-                            o.message, a.name
-                        );
-                        o.deciding.push(why);
-                    } else if deny && a.enforced {
-                        o.denied = true;
-                        o.message = format!(
+            let Some(mut o) =
+                run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
+            else {
+                continue;
+            };
+            let a = &set.assignments[b.assignment];
+            o.assignment = Some(a.id.clone());
+            o.effect = b.effect.as_ref().map(|e| e.to_ascii_lowercase());
+            if let Some(r) = &b.reference_id {
+                o.message = format!("{} (initiative member '{r}')", o.message);
+            }
+            let deny = o.effect.as_deref() == Some("deny");
+            if o.verdict == Verdict::Fail {
+                if let Some(why) = unknown_scope {
+                    o.verdict = Verdict::Unknown;
+                    o.message = format!(
+                        "{}; whether assignment '{}' applies depends on {why}",
+                        o.message, a.name
+                    );
+                    o.deciding.push(why);
+                } else if deny && a.enforced {
+                    o.denied = true;
+                    o.message = format!(
                             "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
                             o.message, a.display_name
                         );
-                    } else if deny {
-                        o.message = format!(
-                            "{}; assignment '{}' is DoNotEnforce: reported, not denied",
-                            o.message, a.display_name
-                        );
-                    }
+                } else if deny {
+                    o.message = format!(
+                        "{}; assignment '{}' is DoNotEnforce: reported, not denied",
+                        o.message, a.display_name
+                    );
                 }
-                let mut o = conditional(o, resource);
-                o.denied &= o.verdict == Verdict::Fail;
-                outcomes.push(o);
             }
-            (outcomes, diags)
-        })
-        .collect();
-    let mut outcomes = Vec::new();
-    let mut diags = Vec::new();
-    for (o, d) in per_resource {
-        outcomes.extend(o);
-        diags.extend(d);
-    }
-    (outcomes, diags)
+            let mut o = conditional(o, resource);
+            o.denied &= o.verdict == Verdict::Fail;
+            outcomes.push(o);
+        }
+    })
 }

@@ -67,6 +67,38 @@ pub fn evaluate(
         })
         .collect();
 
+    over_resources(model, |i, resource, related, cache, outcomes, diags| {
+        for (rule, binding) in rules.iter().zip(&bindings) {
+            let outcome = match rule.kind {
+                RuleKind::Policy { .. } => {
+                    let (Some(engine), Some(binding)) = (engine, binding) else {
+                        continue;
+                    };
+                    run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
+                }
+                RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+            };
+            outcomes.extend(outcome.map(|o| conditional(o, resource)));
+        }
+    })
+}
+
+/// Calls `each` on every deployed resource of the model (not `existing`
+/// references, not nested deployments), in parallel, with its
+/// related-resource lookup and its evaluation cache; the outcomes and
+/// diagnostics it pushes, in resource order.
+pub(crate) fn over_resources<F>(model: &Model, each: F) -> (Vec<Outcome>, Vec<Diagnostic>)
+where
+    F: Fn(
+            usize,
+            &Resource,
+            &ModelRelations,
+            &ResourceCache,
+            &mut Vec<Outcome>,
+            &mut Vec<Diagnostic>,
+        ) + Sync,
+{
+    let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
@@ -80,20 +112,7 @@ pub fn evaluate(
                 deployment: resource.deployment,
             };
             let cache = ResourceCache::default();
-            for (rule, binding) in rules.iter().zip(&bindings) {
-                let outcome = match rule.kind {
-                    RuleKind::Policy { .. } => {
-                        let (Some(engine), Some(binding)) = (engine, binding) else {
-                            continue;
-                        };
-                        run_policy_rule(
-                            engine, rule, binding, i, resource, &cache, &related, &mut diags,
-                        )
-                    }
-                    RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
-                };
-                outcomes.extend(outcome.map(|o| conditional(o, resource)));
-            }
+            each(i, resource, &related, &cache, &mut outcomes, &mut diags);
             (outcomes, diags)
         })
         .collect();

@@ -214,3 +214,28 @@ fn initiatives_take_their_parameters_and_an_unreadable_input_is_positioned() {
     assert_eq!((e.line, e.col), (24, 12), "{e}");
     assert_eq!(run.exit_code(), 2);
 }
+
+#[test]
+fn hostile_test_files_do_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = std::fs::read_to_string(
+        root().join("policies/builtin/Workspace_PublicNetworkAccessDisabled_Audit.json"),
+    )
+    .unwrap();
+    write(dir.path(), "pna.json", &def);
+    let deep = format!(
+        "cases:\n  - name: deep\n    resources:\n      - {{ type: a, name: b, properties: {}{} }}\n    expect:\n      - {{ resource: b, result: compliant }}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    for yaml in [
+        deep,
+        "\u{0}\u{1}".to_string(),
+        "cases: &a [*a]\n".to_string(),
+        String::new(),
+    ] {
+        write(dir.path(), "pna.tests.yaml", &yaml);
+        let run = run_dir(dir.path(), None);
+        assert_eq!(run.exit_code(), 2, "{:?}", run.errors);
+    }
+}
