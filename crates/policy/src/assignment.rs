@@ -214,14 +214,7 @@ fn initiative(path: &str, text: &str, root: &J) -> Result<Initiative, PolicyLoad
                 .unwrap_or_else(|| definition.clone()),
             definition,
             parameters,
-            groups: m
-                .get("groupNames")
-                .and_then(J::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(J::as_str)
-                .map(str::to_string)
-                .collect(),
+            groups: strings(m.get("groupNames")),
         });
     }
     let text_of = |v: &J, k: &str| v.get(k).and_then(J::as_str).map(str::to_string);
@@ -381,14 +374,7 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
                 id,
                 scope,
                 assignment_id,
-                reference_ids: p
-                    .get("policyDefinitionReferenceIds")
-                    .and_then(J::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(J::as_str)
-                    .map(str::to_string)
-                    .collect(),
+                reference_ids: strings(p.get("policyDefinitionReferenceIds")),
                 category: text_of("exemptionCategory").unwrap_or_else(|| "Waiver".into()),
                 expires_on: text_of("expiresOn"),
             });
@@ -434,18 +420,21 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
             definition_id,
             parameters,
             scope,
-            not_scopes: p
-                .get("notScopes")
-                .and_then(J::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(J::as_str)
-                .map(str::to_string)
-                .collect(),
+            not_scopes: strings(p.get("notScopes")),
             enforced: !enforcement.eq_ignore_ascii_case("DoNotEnforce"),
         });
     }
     Ok(out)
+}
+
+/// The strings of a JSON array (`groupNames`, `notScopes`, ...); others are skipped.
+fn strings(v: Option<&J>) -> Vec<String> {
+    v.and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Parameter values as assignments and initiative members write them

@@ -11,8 +11,7 @@ use aml_model::diagnostics::Diagnostic;
 use aml_model::model::Model;
 use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope};
 
-/// The pseudo-control of assignment results no baseline control covers.
-pub const ASSIGNMENTS_CONTROL: &str = "POLICY";
+pub use crate::controls::ASSIGNMENTS_CONTROL;
 
 /// What evaluating assignments needs besides the model.
 pub struct AssignmentContext<'a> {
