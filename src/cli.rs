@@ -182,31 +182,6 @@ fn parse_scope(s: &str) -> Result<crate::policy::DeploymentScope, String> {
     crate::policy::DeploymentScope::parse(s)
 }
 
-/// The deployment context of `--deployment-scope` (the placeholders when none).
-pub fn deployment_context(
-    scope: Option<&crate::policy::DeploymentScope>,
-) -> aml_model::context::DeploymentContext {
-    use crate::policy::DeploymentScope;
-    use aml_model::context::{DeploymentContext, TargetScope};
-    let mut cx = DeploymentContext::default();
-    match scope {
-        None => {}
-        Some(DeploymentScope::ResourceGroup { subscription, name }) => {
-            cx.subscription_id = subscription.clone();
-            cx.resource_group = name.clone();
-        }
-        Some(DeploymentScope::Subscription(s)) => {
-            cx.subscription_id = s.clone();
-            cx.scope = TargetScope::Subscription;
-        }
-        Some(DeploymentScope::ManagementGroup(m)) => {
-            cx.management_group = Some(m.clone());
-            cx.scope = TargetScope::ManagementGroup;
-        }
-    }
-    cx
-}
-
 /// `--fail-on` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
@@ -441,7 +416,6 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
         parameters: args.parameters.clone(),
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),
-        context: deployment_context(args.deployment_scope.as_ref()),
         ..Default::default()
     };
     let settings = Settings {

@@ -59,6 +59,18 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     let loaded = config_path.as_deref().map(config::load).unwrap_or_default();
 
     let progress = crate::progress::Progress::start("reading files");
+    // `--deployment-scope` fills the ids' subscription and resource group.
+    let scoped;
+    let options = match &settings.policy.deployment_scope {
+        Some(scope) => {
+            scoped = ScanOptions {
+                context: crate::policies::deployment_context(options.context.clone(), Some(scope)),
+                ..options.clone()
+            };
+            &scoped
+        }
+        None => options,
+    };
     let output = scan::scan(options);
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);

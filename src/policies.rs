@@ -26,6 +26,29 @@ impl PolicyOptions {
     }
 }
 
+/// The deployment context of `--deployment-scope`: `context` with the
+/// subscription, resource group or management group of `scope` (unchanged
+/// when `None`). The target scope stays: each template's `$schema` decides it.
+pub fn deployment_context(
+    mut cx: aml_model::context::DeploymentContext,
+    scope: Option<&DeploymentScope>,
+) -> aml_model::context::DeploymentContext {
+    match scope {
+        None => {}
+        Some(DeploymentScope::ResourceGroup { subscription, name }) => {
+            cx.subscription_id = subscription.clone();
+            cx.resource_group = name.clone();
+        }
+        Some(DeploymentScope::Subscription(s)) => {
+            cx.subscription_id = s.clone();
+        }
+        Some(DeploymentScope::ManagementGroup(m)) => {
+            cx.management_group = Some(m.clone());
+        }
+    }
+    cx
+}
+
 /// The files under `dir` whose names end with `suffix` (sorted, bounded);
 /// folders that cannot be read as diagnostics.
 pub fn files_under(dir: &Path, suffix: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {

@@ -20,7 +20,6 @@ fn fixture(rel: &str) -> PathBuf {
 fn scan(policy: PolicyOptions) -> Report {
     let options = ScanOptions {
         paths: vec![fixture("infra")],
-        context: aml_baseline::cli::deployment_context(policy.deployment_scope.as_ref()),
         ..Default::default()
     };
     let settings = Settings {
@@ -440,4 +439,95 @@ fn a_bad_deployment_scope_is_a_usage_error() {
     let out = aml(&["scan", "examples", "--deployment-scope", "/subscriptions"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a deployment scope"));
+}
+
+#[test]
+fn the_real_mcsb_initiative_assigns_its_shipped_members_under_their_controls() {
+    let initiative = project("../shared/corpus/azure-policy/policy-sets/AzureSecurityCenter.json");
+    if !initiative.is_file() {
+        eprintln!("../shared/corpus/azure-policy is not here; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&initiative, dir.path().join("mcsb.json")).unwrap();
+    let assignments = dir.path().join("assignments.json");
+    std::fs::write(
+        &assignments,
+        format!(
+            r#"[{{"id": "{SUB}/providers/Microsoft.Authorization/policyAssignments/mcsb", "name": "mcsb",
+                 "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8",
+                 "scope": "{SUB}", "parameters": {{}}}}]"#
+        ),
+    )
+    .unwrap();
+    let options = ScanOptions {
+        paths: vec![project("examples/insecure-workspace")],
+        ..Default::default()
+    };
+    let settings = Settings {
+        no_config: true,
+        policy: PolicyOptions {
+            policies: Some(dir.path().join("mcsb.json")),
+            assignments: vec![assignments],
+            aliases: None,
+            deployment_scope: Some(
+                DeploymentScope::parse(&format!("{SUB}/resourceGroups/rg")).unwrap(),
+            ),
+        },
+        ..Default::default()
+    };
+    let report = pipeline::run(&options, &settings).report;
+    let pna = of(&report, "mcsb")
+        .into_iter()
+        .find(|r| {
+            r.rule == "438c38d2-3772-465a-a9cc-7a6666a275ce"
+                && r.resource_type.ends_with("/workspaces")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no result of the shipped public network access member: {:?}",
+                report.diagnostics
+            )
+        });
+    assert_eq!(
+        (pna.result.as_str(), pna.effect.as_deref(), pna.control),
+        ("fail", Some("audit"), "NS-2")
+    );
+    // Members neither shipped nor in the folder: one warning for the initiative.
+    let warnings: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "policy-assignment")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("of the 223 members"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
+fn terraform_resources_take_the_deployment_scopes_subscription() {
+    let options = ScanOptions {
+        paths: vec![project("examples/terraform-workspace")],
+        ..Default::default()
+    };
+    let settings = Settings {
+        no_config: true,
+        policy: at("prod"),
+        ..Default::default()
+    };
+    let report = pipeline::run(&options, &settings).report;
+    // The subscription assignment applies although Terraform does not know
+    // the subscription; the resource group is the configuration's.
+    let trial = of(&report, "pna-audit");
+    assert!(!trial.is_empty());
+    assert!(
+        trial
+            .iter()
+            .all(|r| r.resource_id.contains("/resourceGroups/rg-tfml/")),
+        "{trial:?}"
+    );
 }

@@ -427,6 +427,27 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
     Ok(out)
 }
 
+/// `id` with the placeholder subscription (a front end that cannot know the
+/// subscription, such as Terraform's provider default) replaced by the
+/// deployment scope's.
+fn in_subscription(id: &str, deployment: Option<&DeploymentScope>) -> String {
+    let subscription = match deployment {
+        Some(DeploymentScope::Subscription(s)) => s,
+        Some(DeploymentScope::ResourceGroup { subscription, .. }) => subscription,
+        _ => return id.to_string(),
+    };
+    let placeholder = format!(
+        "/subscriptions/{}",
+        aml_model::context::DeploymentContext::PLACEHOLDER_ID
+    );
+    match id.get(..placeholder.len()) {
+        Some(head) if head.eq_ignore_ascii_case(&placeholder) => {
+            format!("/subscriptions/{subscription}{}", &id[placeholder.len()..])
+        }
+        _ => id.to_string(),
+    }
+}
+
 /// The strings of a JSON array (`groupNames`, `notScopes`, ...); others are skipped.
 fn strings(v: Option<&J>) -> Vec<String> {
     v.and_then(J::as_array)
@@ -672,6 +693,7 @@ impl AssignmentSet {
         today: &str,
     ) -> Applicability {
         let a = &self.assignments[binding.assignment];
+        let resource_id = &in_subscription(resource_id, deployment);
         let mut unknown = None;
         match contains(&a.scope, resource_id, deployment, true) {
             Containment::Yes => {}
@@ -770,15 +792,10 @@ fn bindings_of(
                     .map_or_else(|| k.clone(), |(n, _)| n.clone());
                 values.insert(key, v.clone());
             }
+            let mut unresolved = Vec::new();
             for m in &init.members {
                 let Some(def) = library.definition(&m.definition) else {
-                    problems.push((
-                            ai,
-                            format!(
-                                "initiative '{}' member '{}' names definition '{}', which is neither in the --policies folder nor shipped; it is not evaluated",
-                                init.name, m.reference_id, m.definition
-                            ),
-                        ));
+                    unresolved.push(m.definition.as_str());
                     continue;
                 };
                 let mut params = Map::new();
@@ -810,6 +827,25 @@ fn bindings_of(
                         groups: m.groups.clone(),
                     });
                 }
+            }
+            if !unresolved.is_empty() {
+                let shown: Vec<&str> = unresolved.iter().take(5).copied().collect();
+                let more = if unresolved.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                };
+                problems.push((
+                    ai,
+                    format!(
+                        "assignment '{}': {} of the {} members of initiative '{}' name definitions that are neither in the --policies folder nor shipped ({}{more}); they are not evaluated",
+                        a.name,
+                        unresolved.len(),
+                        init.members.len(),
+                        init.name,
+                        shown.join(", ")
+                    ),
+                ));
             }
             continue;
         }
@@ -869,6 +905,10 @@ mod tests {
     fn scopes_parse_and_contain() {
         let rg = DeploymentScope::parse("/subscriptions/s1/resourceGroups/rg1").unwrap();
         assert_eq!(rg.id(), "/subscriptions/s1/resourceGroups/rg1");
+        assert_eq!(
+            in_subscription("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/tf/providers/X/y/z", Some(&rg)),
+            "/subscriptions/s1/resourceGroups/tf/providers/X/y/z"
+        );
         assert!(DeploymentScope::parse("/subscriptions").is_err());
         let id = "/subscriptions/S1/resourceGroups/RG1/providers/Microsoft.MachineLearningServices/workspaces/w";
         assert_eq!(
