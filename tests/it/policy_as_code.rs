@@ -531,3 +531,49 @@ fn terraform_resources_take_the_deployment_scopes_subscription() {
         "{trial:?}"
     );
 }
+
+#[test]
+fn junit_and_html_show_every_assignment_result() {
+    use aml_baseline::render::{render_run, OutputFormat, RenderOptions};
+    let options = ScanOptions {
+        paths: vec![fixture("infra")],
+        ..Default::default()
+    };
+    let settings = Settings {
+        no_config: true,
+        policy: at("prod"),
+        ..Default::default()
+    };
+    let run = pipeline::run(&options, &settings);
+    let assigned = run
+        .report
+        .results
+        .iter()
+        .filter(|r| r.assignment.is_some())
+        .count();
+    assert_eq!(assigned, 6);
+    let xml = render_run(OutputFormat::Junit, &run, &RenderOptions::default());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(
+        cases,
+        run.report.results.len(),
+        "every result is one test case"
+    );
+    let suite = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("policy assignments"))
+        .expect("a suite of assignment results");
+    assert_eq!(suite.attribute("tests"), Some("6"));
+    assert!(xml.contains("the deployment would be denied"));
+    let html = render_run(OutputFormat::Html, &run, &RenderOptions::default());
+    let section = html
+        .split("<section id=\"assignments\">")
+        .nth(1)
+        .expect("html section");
+    let section = section.split("</section>").next().unwrap();
+    assert_eq!(section.matches("<div class=\"result\"").count(), 6);
+}

@@ -198,6 +198,9 @@ pub fn render(report: &Report, scan: &ScanOutput) -> String {
         denials(report, &mut out);
     }
     controls(report, scan, &mut out);
+    if report.has_assignments() {
+        assignments(report, scan, &mut out);
+    }
     attestations(report, &mut out);
     suppressions(report, &mut out);
     inputs(report, &mut out);
@@ -356,6 +359,36 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
         out.push_str("</details>\n");
     }
     out.push_str("</main>\n");
+}
+
+/// The results of the user's policy assignments, failures first, by
+/// assignment id (the baseline's controls list the product's rules only).
+fn assignments(report: &Report, scan: &ScanOutput, out: &mut String) {
+    let formats = resource_formats(report);
+    out.push_str("<section id=\"assignments\">\n<h2>Policy assignments</h2>\n");
+    let mut mine: Vec<&ResultEntry> = report
+        .results
+        .iter()
+        .filter(|r| r.assignment.is_some())
+        .collect();
+    mine.sort_by_key(|r| {
+        let rank = match r.result {
+            Verdict::Fail => 0,
+            Verdict::Unknown => 1,
+            Verdict::Pass => 2,
+        };
+        (r.assignment.clone(), rank)
+    });
+    let mut current: Option<&str> = None;
+    for r in mine {
+        let a = r.assignment.as_deref().unwrap_or_default();
+        if current != Some(a) {
+            let _ = writeln!(out, "<h3><code>{}</code></h3>", esc(a));
+            current = Some(a);
+        }
+        result(r, formats.get(r.resource_id.as_str()).copied(), scan, out);
+    }
+    out.push_str("</section>\n");
 }
 
 fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut String) {
