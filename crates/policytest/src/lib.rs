@@ -243,6 +243,23 @@ pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> Tes
         })
         .collect();
     let def_paths: Vec<String> = defs.iter().map(|(p, _)| p.clone()).collect();
+    // A test file needs its definition beside it (a misnamed one would
+    // otherwise never run).
+    for t in files_under(dir, ".tests.yaml").0 {
+        let shown = t.display().to_string();
+        let def = format!(
+            "{}.json",
+            shown.strip_suffix(".tests.yaml").unwrap_or(&shown)
+        );
+        if !def_paths.contains(&def) {
+            run.errors.push(error(
+                &shown,
+                1,
+                1,
+                format!("no definition beside it (expected {def})"),
+            ));
+        }
+    }
     let (library, errors) = PolicyLibrary::load(defs, aliases);
     run.errors.extend(errors);
     let set = AssignmentSet::resolve(library, AssignmentFile::default()).0;

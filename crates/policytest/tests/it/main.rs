@@ -239,3 +239,16 @@ fn hostile_test_files_do_not_crash() {
         assert_eq!(run.exit_code(), 2, "{:?}", run.errors);
     }
 }
+
+#[test]
+fn a_test_file_without_its_definition_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orphan.tests.yaml", "cases: []\n");
+    let run = run_dir(dir.path(), None);
+    assert_eq!(run.exit_code(), 2);
+    assert!(
+        run.errors[0].message.contains("orphan.json"),
+        "{:?}",
+        run.errors
+    );
+}
