@@ -99,6 +99,9 @@ pub struct ModelArgs {
     /// A deployment parameter file to use with every template.
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,6 +135,10 @@ pub struct ScanArgs {
     /// A Terraform variable file (`.tfvars`), as `terraform plan -var-file` does.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files (computes, endpoints,
+    /// datastores, connections...) that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
     /// Run every rule, including those off by default.
     #[arg(long)]
     pub all_rules: bool,
@@ -285,6 +292,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let output = scan::scan(&options);
@@ -416,6 +424,7 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
         parameters: args.parameters.clone(),
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let settings = Settings {

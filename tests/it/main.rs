@@ -28,4 +28,6 @@ mod reliability;
 mod rule_docs;
 mod snapshots;
 mod terraform_corpus;
+mod unknowns;
 mod workflow;
+mod yaml_corpus;

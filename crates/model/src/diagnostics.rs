@@ -121,5 +121,6 @@ pub const CODES: &[(&str, &str)] = &[
     ("terraform-module-cycle", "a local Terraform module calls itself, directly or through other modules; the call that closes the cycle is not followed"),
     ("terraform-count-limit", "a count or for_each is larger than the limit; the rest were not read"),
     ("terraform-provider-default", "an unset argument took the azurerm provider's default for the major version named"),
+    ("yaml-syntax", "a YAML file that names an Azure ML `$schema` is not valid YAML, or uses anchors or tags the CLI does not accept"),
     ("terraform-plan", "a Terraform plan file is not valid JSON or has neither `resource_changes` nor `planned_values`"),
 ];

@@ -285,6 +285,90 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The only values a variable's `validation` conditions admit, when they
+    /// say so in a form read here: `contains([...], var.x)`, `var.x == v`
+    /// (either side), and `&&` / `||` of those, over constant lists and
+    /// values. `None` when no condition restricts it that way.
+    fn validation_allowed(&self, v: &VarDecl<'_>) -> Option<Vec<Value>> {
+        let mut allowed: Option<Vec<Value>> = None;
+        for block in v.block.body.get_blocks("validation") {
+            let Some(cond) = block.body.get_attribute("condition") else {
+                continue;
+            };
+            if let Some(set) = self.admitted(v, &cond.value, 0) {
+                allowed = Some(match allowed {
+                    None => set,
+                    Some(prev) => prev.into_iter().filter(|x| set.contains(x)).collect(),
+                });
+            }
+        }
+        allowed.filter(|a| !a.is_empty())
+    }
+
+    /// The values of `var.<name>` for which `e` holds, when `e` has one of the
+    /// forms [`Self::validation_allowed`] reads.
+    fn admitted(&self, v: &VarDecl<'_>, e: &Expression, depth: usize) -> Option<Vec<Value>> {
+        use hcl_edit::expr::BinaryOperator as Op;
+        if depth > 16 {
+            return None;
+        }
+        let is_var = |x: &Expression| match x {
+            Expression::Traversal(t) => {
+                matches!(&t.expr, Expression::Variable(n) if n.as_str() == "var")
+                    && t.operators.len() == 1
+                    && matches!(t.operators[0].value(), TraversalOperator::GetAttr(a) if a.as_str() == v.name)
+            }
+            _ => false,
+        };
+        let constant = |x: &Expression| {
+            let c = self.eval_const(v.file, x);
+            (!c.contains_unknown()).then_some(c)
+        };
+        match e {
+            Expression::Parenthesis(p) => self.admitted(v, p.inner(), depth + 1),
+            Expression::FuncCall(fc)
+                if fc.name.name.as_str() == "contains" && fc.args.len() == 2 =>
+            {
+                let args: Vec<&Expression> = fc.args.iter().collect();
+                if !is_var(args[1]) {
+                    return None;
+                }
+                match constant(args[0])? {
+                    Value::Array(list) => Some(list),
+                    _ => None,
+                }
+            }
+            Expression::BinaryOp(b) => match *b.operator.value() {
+                Op::Eq if is_var(&b.lhs_expr) => constant(&b.rhs_expr).map(|c| vec![c]),
+                Op::Eq if is_var(&b.rhs_expr) => constant(&b.lhs_expr).map(|c| vec![c]),
+                Op::And => {
+                    let (l, r) = (
+                        self.admitted(v, &b.lhs_expr, depth + 1),
+                        self.admitted(v, &b.rhs_expr, depth + 1),
+                    );
+                    match (l, r) {
+                        (Some(l), Some(r)) => {
+                            Some(l.into_iter().filter(|x| r.contains(x)).collect())
+                        }
+                        (Some(x), None) | (None, Some(x)) => Some(x),
+                        (None, None) => None,
+                    }
+                }
+                Op::Or => {
+                    let mut l = self.admitted(v, &b.lhs_expr, depth + 1)?;
+                    for x in self.admitted(v, &b.rhs_expr, depth + 1)? {
+                        if !l.contains(&x) {
+                            l.push(x);
+                        }
+                    }
+                    Some(l)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Creates a module instance with its input values (already evaluated).
     /// Variables without a value take their default; all are converted to
     /// their declared type.
@@ -342,12 +426,21 @@ impl<'a> Evaluator<'a> {
                             span_of(v.file, v.block),
                         );
                     }
-                    Value::unknown(
+                    // What its `validation` blocks admit, or a bool's two values.
+                    let allowed = self.validation_allowed(v).or_else(|| {
+                        matches!(ty, Ty::Bool).then(|| vec![Value::Bool(true), Value::Bool(false)])
+                    });
+                    Value::unknown_shaped(
                         format!("var.{}", v.name),
                         if sensitive {
                             "a sensitive variable (secure parameter) with no value in the files"
                         } else {
                             "the variable has no value"
+                        },
+                        Shape {
+                            present: !nullable,
+                            allowed: allowed.map(Into::into),
+                            ..Shape::default()
                         },
                     )
                 }

@@ -262,10 +262,34 @@ impl Evaluator<'_> {
         match self.eval(&args[0])? {
             Value::Bool(true) => self.eval(&args[1]),
             Value::Bool(false) => self.eval(&args[2]),
-            Value::Unknown(u) => match (self.eval(&args[1]), self.eval(&args[2])) {
-                (Ok(a), Ok(b)) if a == b => Ok(a),
-                _ => Ok(self.unknown_at(span, &u)),
-            },
+            Value::Unknown(u) => {
+                // The branches the condition's allowed values can take.
+                let allowed = u.shape.allowed.as_deref();
+                let can = |b: bool| allowed.is_none_or(|a| a.contains(&Value::Bool(b)));
+                match (can(true), can(false)) {
+                    (true, false) => return self.eval(&args[1]),
+                    (false, true) => return self.eval(&args[2]),
+                    _ => {}
+                }
+                match (self.eval(&args[1]), self.eval(&args[2])) {
+                    (Ok(a), Ok(b)) if a == b => Ok(a),
+                    (Ok(a), Ok(b))
+                        if allowed.is_some() && !a.contains_unknown() && !b.contains_unknown() =>
+                    {
+                        // Either branch, and nothing else.
+                        Ok(Value::unknown_shaped(
+                            self.text(span),
+                            u.reason.clone(),
+                            aml_model::value::Shape {
+                                present: !a.eq(&Value::Null) && !b.eq(&Value::Null),
+                                allowed: Some(vec![a, b].into()),
+                                ..Default::default()
+                            },
+                        ))
+                    }
+                    _ => Ok(self.unknown_at(span, &u)),
+                }
+            }
             other => Err(self.type_error("if: the condition must be a bool", &other, span)),
         }
     }

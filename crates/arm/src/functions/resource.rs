@@ -224,6 +224,36 @@ mod tests {
     }
 
     #[test]
+    fn resource_ids_of_unknown_names_keep_their_identity() {
+        let env = TestEnv::new()
+            .unknown_param("n")
+            .param("s", Value::str("cpu"));
+        let Value::Unknown(u) = env.eval(
+            "[resourceId('Microsoft.MachineLearningServices/workspaces/computes', parameters('n'), parameters('s'))]",
+        ) else {
+            panic!("an unknown")
+        };
+        let ws = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces");
+        assert_eq!(
+            u.shape.identity.as_deref(),
+            Some(format!("{ws}/[parameters('n')]/computes/cpu").as_str())
+        );
+        assert_eq!(
+            u.shape.resource_type.as_deref(),
+            Some("Microsoft.MachineLearningServices/workspaces/computes")
+        );
+        assert_eq!(u.shape.prefix.as_deref(), Some(format!("{ws}/").as_str()));
+        assert!(u.shape.present);
+        // The same expression, written with other blanks, names the same resource.
+        let Value::Unknown(w) = env.eval(
+            "[resourceId('Microsoft.MachineLearningServices/workspaces/computes',parameters( 'n' ),'cpu')]",
+        ) else {
+            panic!("an unknown")
+        };
+        assert_eq!(w.shape.identity, u.shape.identity);
+    }
+
+    #[test]
     fn resource_id_argument_rules() {
         let e = eval_err("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet')]");
         assert!(
