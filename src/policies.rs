@@ -243,18 +243,7 @@ pub fn case_resources(path: &Path) -> Result<Vec<aml_policytest::CaseResource>, 
         .iter()
         .filter(|r| !r.existing && !r.is_type("Microsoft.Resources/deployments"))
         .map(|r| aml_policytest::CaseResource {
-            resource: aml_policy::OwnedPolicyResource {
-                id: r.id.clone(),
-                resource_type: r.resource_type.clone(),
-                full_name: r.name.clone(),
-                api_version: r.api_version.clone(),
-                location: r
-                    .body
-                    .get("location")
-                    .and_then(aml_model::value::Value::as_str)
-                    .map(str::to_string),
-                body: r.body.clone(),
-            },
+            resource: aml_rules::evaluate::owned(r),
             scope: r.scope_id.clone().or_else(|| r.parent_id.clone()),
         })
         .collect())

@@ -573,7 +573,8 @@ impl ModelRelations<'_> {
     }
 }
 
-fn owned(r: &Resource) -> OwnedPolicyResource {
+/// A model resource as the policy engine takes it.
+pub fn owned(r: &Resource) -> OwnedPolicyResource {
     OwnedPolicyResource {
         id: r.id.clone(),
         resource_type: r.resource_type.clone(),
