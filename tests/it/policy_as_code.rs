@@ -170,11 +170,19 @@ fn without_a_deployment_scope_a_subscription_assignment_is_unknown_not_failed() 
         "{:?}",
         r.deciding
     );
-    // The management group assignment applies (its notScope is unknown).
+    assert!(!r.may_be_denied, "DoNotEnforce never denies");
+    // The management group assignment applies (its notScope is unknown):
+    // an enforced deny the files do not decide may deny the deployment.
     let g = of(&report, "ml-guardrails");
-    assert_eq!(
-        find(&g, "deny-public-ml", "mlw-public").result.as_str(),
-        "unknown"
+    let r = find(&g, "deny-public-ml", "mlw-public");
+    assert_eq!(r.result.as_str(), "unknown");
+    assert!(r.may_be_denied && !r.denied);
+    assert!(report.denials().is_empty());
+    assert_eq!(report.possible_denials().len(), 1);
+    let text = aml_baseline::render::text::render(&report);
+    assert!(
+        text.contains("may be denied by (the files do not decide):\n  /providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyAssignments/ml-guardrails\n    deny-public-ml "),
+        "{text}"
     );
 }
 

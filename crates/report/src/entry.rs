@@ -81,6 +81,10 @@ pub struct ResultEntry {
     /// enforced assignment's `deny` whose condition holds.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub denied: bool,
+    /// True for an `unknown` result Azure would reject the deployment for
+    /// if it failed: an enforced `deny` whose condition the files do not decide.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub may_be_denied: bool,
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,

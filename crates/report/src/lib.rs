@@ -173,6 +173,7 @@ impl Report {
                     effect: o.effect.clone(),
                     assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
                     denied: o.denied,
+                    may_be_denied: o.may_deny,
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
                     end_line,
@@ -318,8 +319,18 @@ impl Report {
     /// The results Azure would reject the deployment for, by assignment id
     /// (in id order; suppressed ones included: a waiver does not stop Azure).
     pub fn denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.denied)
+    }
+
+    /// The unknown results Azure would reject the deployment for if they
+    /// failed, by assignment id.
+    pub fn possible_denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.may_be_denied)
+    }
+
+    fn by_assignment(&self, keep: impl Fn(&ResultEntry) -> bool) -> Vec<(&str, Vec<&ResultEntry>)> {
         let mut by: std::collections::BTreeMap<&str, Vec<&ResultEntry>> = Default::default();
-        for r in self.results.iter().filter(|r| r.denied) {
+        for r in self.results.iter().filter(|r| keep(r)) {
             if let Some(a) = &r.assignment {
                 by.entry(a.as_str()).or_default().push(r);
             }

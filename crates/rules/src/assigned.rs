@@ -143,6 +143,7 @@ pub fn evaluate_assignments(
             }
             let mut o = conditional(o, resource);
             o.denied &= o.verdict == Verdict::Fail;
+            o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);
         }
     })

@@ -36,6 +36,10 @@ pub struct Outcome {
     /// A failure Azure would reject the deployment for: an enforced
     /// assignment's `deny` whose condition holds.
     pub denied: bool,
+    /// An unknown result that Azure would reject the deployment for if it
+    /// failed: an enforced assignment's `deny` whose condition the files do
+    /// not decide.
+    pub may_deny: bool,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -290,6 +294,7 @@ pub(crate) fn run_policy_rule(
         deciding,
         assignment: None,
         denied: false,
+        may_deny: false,
     })
 }
 
@@ -475,6 +480,7 @@ fn run_native_rule(
         deciding: finding.deciding,
         assignment: None,
         denied: false,
+        may_deny: false,
     })
 }
 

@@ -472,7 +472,18 @@ fn denials(report: &Report, out: &mut String) {
     if denials.is_empty() {
         out.push_str("<p>No assignment: no enforced deny assignment's condition holds.</p>\n");
     }
-    for (assignment, results) in denials {
+    list_by_assignment(&denials, out);
+    let possible = report.possible_denials();
+    if !possible.is_empty() {
+        out.push_str("<h3>May be denied by (the files do not decide)</h3>\n");
+        list_by_assignment(&possible, out);
+    }
+    out.push_str("</section>\n");
+}
+
+/// Each assignment id and its results' rule, resource and position.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
+    for (assignment, results) in list {
         let _ = writeln!(out, "<h3><code>{}</code></h3>\n<ul>", esc(assignment));
         for r in results {
             let _ = writeln!(
@@ -488,7 +499,6 @@ fn denials(report: &Report, out: &mut String) {
         }
         out.push_str("</ul>\n");
     }
-    out.push_str("</section>\n");
 }
 
 fn attestations(report: &Report, out: &mut String) {

@@ -71,6 +71,7 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
     head.push('\n');
     if report.has_assignments() {
         denials(report, &mut head);
+        possible_denials(report, &mut head);
     }
 
     // Findings by control, in baseline order; failures before unknowns.
@@ -147,9 +148,23 @@ fn denials(report: &Report, out: &mut String) {
         return;
     }
     out.push_str("### Would be denied by\n\n");
+    list_by_assignment(&denials, out);
+}
+
+/// The "may be denied by" section: unknown results of enforced denies.
+fn possible_denials(report: &Report, out: &mut String) {
+    let list = report.possible_denials();
+    if !list.is_empty() {
+        out.push_str("### May be denied by (the files do not decide)\n\n");
+        list_by_assignment(&list, out);
+    }
+}
+
+/// Each assignment id and its results, at most [`MAX_DENIALS`] of them.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
     let mut listed = 0;
-    let total: usize = denials.iter().map(|(_, l)| l.len()).sum();
-    for (assignment, results) in denials {
+    let total: usize = list.iter().map(|(_, l)| l.len()).sum();
+    for (assignment, results) in list {
         let _ = writeln!(out, "- {}", code(assignment));
         for r in results {
             if listed == MAX_DENIALS {

@@ -319,6 +319,9 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     if r.denied {
         props.insert("denied".into(), json!(true));
     }
+    if r.may_be_denied {
+        props.insert("mayBeDenied".into(), json!(true));
+    }
     if !r.deciding.is_empty() {
         props.insert("deciding".into(), json!(r.deciding));
     }

@@ -62,6 +62,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
     }
     if report.has_assignments() {
         denials(report, &mut out);
+        possible_denials(report, &mut out);
     }
     for d in &report.diagnostics {
         let level = match d.level {
@@ -138,7 +139,12 @@ fn denials(report: &Report, out: &mut String) {
         return;
     }
     let _ = writeln!(out, "would be denied by:");
-    for (assignment, results) in denials {
+    list_by_assignment(&denials, out);
+}
+
+/// Each assignment id, then its results' rule, resource and position.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
+    for (assignment, results) in list {
         let _ = writeln!(out, "  {assignment}");
         for r in results {
             let _ = writeln!(
@@ -149,6 +155,15 @@ fn denials(report: &Report, out: &mut String) {
         }
     }
     out.push('\n');
+}
+
+/// Unknown results an enforced deny would reject if they failed.
+fn possible_denials(report: &Report, out: &mut String) {
+    let list = report.possible_denials();
+    if !list.is_empty() {
+        let _ = writeln!(out, "may be denied by (the files do not decide):");
+        list_by_assignment(&list, out);
+    }
 }
 
 /// One screen: every control with its status and feature counts.
