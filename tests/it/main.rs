@@ -25,6 +25,7 @@ mod fuzz_smoke;
 mod html_browser;
 mod native_rules;
 mod pass_evidence;
+mod policy_as_code;
 mod proptest_expr;
 mod reliability;
 mod rule_docs;

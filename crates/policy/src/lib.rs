@@ -15,6 +15,7 @@
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
 
+mod assignment;
 mod builtin;
 mod catalogue;
 mod engine;
@@ -24,6 +25,10 @@ mod unknowns;
 
 use aml_model::value::Value;
 
+pub use assignment::{
+    contains, parse_assignments, Applicability, Assignment, AssignmentFile, AssignmentSet, Binding,
+    Containment, DeploymentScope, Exemption, Initiative, Member, PolicyLibrary,
+};
 pub use engine::{PolicyEngine, ResourceCache};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
