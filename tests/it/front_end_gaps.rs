@@ -39,6 +39,10 @@ fn outer_scope_nested_deployments_deploy_into_their_resource_group() {
     );
     let r = scan("outer-scope/unknown.json");
     assert_eq!(verdict(&r, "afe0c3be", "mlw-unknown"), "unknown");
+    // The setting names a resource group of another parameter: it may be
+    // this workspace or another, so the verdict is unknown, never a failure.
+    let r = scan("outer-scope/unknown-link.json");
+    assert_eq!(verdict(&r, "afe0c3be", "mlw-open"), "unknown");
 }
 
 #[test]
