@@ -21,6 +21,7 @@
 //! always had (`aml_baseline::model`, `aml_baseline::rules`, ...), so tests,
 //! benches and the fuzz targets reach every stage through one crate.
 
+pub mod boundary;
 pub mod cli;
 #[cfg(feature = "collect")]
 pub mod collect;
@@ -28,6 +29,7 @@ pub mod config;
 pub mod drift;
 pub mod frontend;
 pub mod pipeline;
+pub mod policies;
 pub mod progress;
 pub mod scan;
 

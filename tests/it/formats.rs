@@ -421,16 +421,17 @@ fn csv_has_one_row_per_result_and_round_trips() {
     assert_eq!(rows[0], aml_baseline::render::csv::HEADER.to_vec());
     assert_eq!(rows.len() - 1, run.report.results.len());
     for (row, r) in rows[1..].iter().zip(&run.report.results) {
-        assert_eq!(row.len(), 15);
+        assert_eq!(row.len(), 17);
+        assert_eq!(row[14], r.effect.clone().unwrap_or_default());
         assert_eq!(row[0], r.rule);
         assert_eq!(row[4], r.result.as_str());
         assert_eq!(row[8], r.resource_name);
         assert_eq!(row[12], r.message);
-        assert_eq!(row[14], r.source);
+        assert_eq!(row[16], r.source);
     }
     let (_dir, run) = hostile();
     let rows = parse_csv(&render(OutputFormat::Csv, &run));
-    assert!(rows[1..].iter().all(|r| r.len() == 15));
+    assert!(rows[1..].iter().all(|r| r.len() == 17));
     assert!(rows.iter().any(|r| r[8] == HOSTILE_NAME));
 }
 

@@ -11,7 +11,7 @@ use super::rewrite::{
 use super::unknowns::{add_unknowns, decide, lower, ReadPath};
 use super::{
     matches_name, Evaluability, OwnedPolicyResource, PolicyDefinition, PolicyLoadError,
-    PolicyOutcome, PolicyResource, RelatedResources,
+    PolicyOutcome, PolicyResource, RelatedResources, SelectionMiss,
 };
 use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::{Program, RegoVM};
@@ -75,14 +75,14 @@ struct Programs {
 ///
 /// `PolicyEngine` is `Send + Sync`: evaluate from as many threads as you like.
 pub struct PolicyEngine {
-    catalogue: &'static Catalogue,
+    catalogue: Arc<Catalogue>,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
 }
 
 /// Definitions read but not compiled, with the index each had in the input.
 struct Loaded {
-    catalogue: &'static Catalogue,
+    catalogue: Arc<Catalogue>,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
     origins: Vec<usize>,
@@ -120,7 +120,7 @@ impl PolicyEngine {
                 .collect();
             // Each definition compiles when first used (tests check that
             // every shipped one compiles).
-            let loaded = PolicyEngine::load_definitions(defs).0;
+            let loaded = PolicyEngine::load_definitions(defs, Catalogue::shipped_arc()).0;
             PolicyEngine {
                 catalogue: loaded.catalogue,
                 definitions: loaded.definitions,
@@ -134,13 +134,50 @@ impl PolicyEngine {
     /// definition that parses but does not compile is listed with
     /// [`Evaluability::CompileError`] and reported too.
     pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
-        let (loaded, mut errors) = PolicyEngine::load_definitions(defs);
-        // Compile every definition now, in parallel, to report what fails.
+        let count = defs.len();
+        PolicyEngine::build(defs, Catalogue::shipped_arc(), count)
+    }
+
+    /// An engine of a user's definitions followed by the shipped built-in
+    /// ones (so that an assignment of a built-in resolves), over `catalogue`
+    /// (the shipped one, or it extended by `--aliases`). The user's
+    /// definitions are compiled now and their problems reported; the
+    /// built-ins compile when first used.
+    pub(crate) fn with_builtins(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+    ) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let count = defs.len();
+        let all = defs
+            .into_iter()
+            .chain(
+                BUILTIN
+                    .iter()
+                    .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string())),
+            )
+            .collect();
+        PolicyEngine::build(all, catalogue, count)
+    }
+
+    /// Loads `defs` and compiles the first `check` of them now.
+    fn build(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+        check: usize,
+    ) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let (loaded, mut errors) = PolicyEngine::load_definitions(defs, catalogue);
+        // Compile those definitions now, in parallel, to report what fails.
         use rayon::prelude::*;
         let failures: Vec<Option<CompileFailure>> = loaded
             .compiled
             .par_iter()
-            .map(|c| c.as_ref()?.programs(loaded.catalogue).err().cloned())
+            .zip(&loaded.origins)
+            .map(|(c, origin)| {
+                if *origin >= check {
+                    return None;
+                }
+                c.as_ref()?.programs(&loaded.catalogue).err().cloned()
+            })
             .collect();
         let mut engine = PolicyEngine {
             catalogue: loaded.catalogue,
@@ -185,9 +222,12 @@ impl PolicyEngine {
 
     /// Reads the definitions without compiling them; the errors carry the
     /// index of the definition they are about.
-    fn load_definitions(defs: Vec<(String, String)>) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
+    fn load_definitions(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+    ) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
         let mut loaded = Loaded {
-            catalogue: Catalogue::shipped(),
+            catalogue,
             definitions: Vec::new(),
             compiled: Vec::new(),
             origins: Vec::new(),
@@ -209,6 +249,26 @@ impl PolicyEngine {
     /// The definitions, in load order.
     pub fn definitions(&self) -> &[PolicyDefinition] {
         &self.definitions
+    }
+
+    /// The effect definition `def` has with assignment parameters `params`
+    /// (on top of its defaults), in Azure's casing (`Deny`, `Audit`, ...);
+    /// `None` when it is an expression other than `[parameters('x')]` or
+    /// names a parameter without a value.
+    pub fn effect(&self, def: usize, params: &Map<String, J>) -> Option<String> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let (effective, _) = c.effective_params(params).ok()?;
+        c.effect_value(&effective)
+            .map(|e| canonical_effect(&e).to_string())
+    }
+
+    /// The declared parameter names of definition `def`.
+    pub fn parameter_names(&self, def: usize) -> Vec<String> {
+        self.compiled
+            .get(def)
+            .and_then(Option::as_ref)
+            .map(|c| c.params.iter().map(|p| p.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// A definition by its name (GUID, any case) or the GUID's first 8 hex
@@ -264,6 +324,109 @@ impl PolicyEngine {
             new
         });
         out
+    }
+
+    /// Why a resource the definition finds compliant does not match its
+    /// `if`: the first condition of the `if`'s top-level `allOf` that
+    /// compares a field with `equals` or `in` (a literal or a parameter; not
+    /// `type`, which decides applicability) and is false for this resource:
+    /// its value is known and none of those, or it is not set. `None` when
+    /// no such condition is false (another kind of condition decided).
+    pub fn selection_miss(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        params: &Map<String, J>,
+    ) -> Option<SelectionMiss> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let leaves = c
+            .root
+            .get("properties")?
+            .get("policyRule")?
+            .get("if")?
+            .get("allOf")?
+            .as_array()?;
+        for leaf in leaves.iter().take(64) {
+            let Some(field) = leaf.get("field").and_then(J::as_str) else {
+                continue;
+            };
+            if field.eq_ignore_ascii_case("type") {
+                continue;
+            }
+            let Some(rhs) = leaf.get("equals").or_else(|| leaf.get("in")) else {
+                continue;
+            };
+            let rhs = match rhs.as_str().and_then(param_ref) {
+                Some(name) => params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| {
+                        c.params
+                            .iter()
+                            .find(|p| p.name.eq_ignore_ascii_case(name))
+                            .and_then(|p| p.default.clone())
+                    }),
+                None => Some(rhs.clone()),
+            };
+            let expected: Vec<J> = match rhs {
+                Some(J::String(s)) if s.starts_with('[') => continue,
+                Some(J::Array(a)) => a
+                    .into_iter()
+                    .filter(|x| !x.is_array() && !x.is_object())
+                    .collect(),
+                Some(v) if !v.is_object() && !v.is_null() => vec![v],
+                _ => continue,
+            };
+            let path = if is_builtin_field(field) {
+                builtin_path(field)
+            } else {
+                self.catalogue
+                    .alias(field)
+                    .filter(|i| i.type_lc.eq_ignore_ascii_case(resource.resource_type))
+                    .map(|i| i.path(resource.api_version).to_string())
+            };
+            let Some(path) = path.filter(|p| !p.contains('[')) else {
+                continue;
+            };
+            use aml_model::value::Value as V;
+            let actual = value_at(resource.body, &path).filter(|v| !matches!(v, V::Null));
+            let value = match actual {
+                None => None,
+                Some(V::Unknown(_) | V::Object(_) | V::Array(_)) => continue,
+                Some(v) => {
+                    let matched = expected.iter().any(|e| match (v, e) {
+                        (V::String(a), J::String(b)) => a.eq_ignore_ascii_case(b),
+                        (V::Bool(a), J::Bool(b)) => a == b,
+                        (V::Int(a), J::Number(b)) => b.as_i64() == Some(*a),
+                        // Azure Policy compares `"true"` and `true` alike.
+                        (V::Bool(a), J::String(b)) | (V::String(b), J::Bool(a)) => {
+                            b.eq_ignore_ascii_case(&a.to_string())
+                        }
+                        _ => false,
+                    });
+                    if matched {
+                        continue;
+                    }
+                    Some(v.to_string())
+                }
+            };
+            if expected.is_empty() {
+                continue;
+            }
+            return Some(SelectionMiss {
+                path,
+                value,
+                expected: expected
+                    .iter()
+                    .map(|e| match e {
+                        J::String(s) => format!("'{s}'"),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            });
+        }
+        None
     }
 
     /// Evaluates definition `def` against `resource`, with assignment
@@ -379,7 +542,7 @@ impl PolicyEngine {
         if c.excludes_type(resource.resource_type, &params) {
             return PolicyOutcome::NotApplicable;
         }
-        let p = match c.programs(self.catalogue) {
+        let p = match c.programs(&self.catalogue) {
             Ok(p) => p,
             Err(failure) => {
                 return PolicyOutcome::Error {
@@ -503,11 +666,11 @@ impl PolicyEngine {
             // Every unknown left out: the same for every definition.
             s.cache
                 .resource
-                .get_or_init(|| prepare(self.catalogue, s.resource, &|_| None))
+                .get_or_init(|| prepare(&self.catalogue, s.resource, &|_| None))
                 .clone()
         } else {
             let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
-            prepare(self.catalogue, s.resource, &subst)
+            prepare(&self.catalogue, s.resource, &subst)
         };
         let mut input = regorus::value::Object::default();
         input.insert(RValue::from("resource"), resource);
@@ -549,15 +712,19 @@ impl PolicyEngine {
         let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
         let mut result = None;
         for cand in &s.candidates {
-            let response = prepare(self.catalogue, &cand.as_resource(), &subst);
+            let response = prepare(&self.catalogue, &cand.as_resource(), &subst);
             let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
             match o {
-                PolicyOutcome::Compliant => return o,
+                PolicyOutcome::Compliant { .. } => {
+                    return PolicyOutcome::Compliant {
+                        satisfied_by: Some(cand.id.clone()),
+                    }
+                }
                 PolicyOutcome::Error { .. } if result.is_some() => {}
                 _ => result = Some(o),
             }
         }
-        result.unwrap_or(PolicyOutcome::Compliant)
+        result.unwrap_or(PolicyOutcome::COMPLIANT)
     }
 
     /// The paths the definition reads on a resource of `resource_type`, with
@@ -736,7 +903,7 @@ fn run(
 /// The outcome of a main-program run: `Undefined` is compliant.
 fn outcome(result: Result<RValue, String>) -> PolicyOutcome {
     match result {
-        Ok(RValue::Undefined) => PolicyOutcome::Compliant,
+        Ok(RValue::Undefined) => PolicyOutcome::COMPLIANT,
         Ok(v) => match &v["effect"] {
             RValue::String(e) => PolicyOutcome::NonCompliant {
                 effect: canonical_effect(e).to_string(),
@@ -1094,6 +1261,24 @@ fn compile_text(
     let ast = parser::parse_policy_definition(&source).map_err(|e| locate(&e.to_string(), path))?;
     compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(registry))
         .map_err(|e| locate(&e.to_string(), path))
+}
+
+/// The value at a dotted ARM path (keys compared without case).
+fn value_at<'v>(
+    body: &'v aml_model::value::Value,
+    path: &str,
+) -> Option<&'v aml_model::value::Value> {
+    let mut cur = body;
+    for seg in path.split('.') {
+        let aml_model::value::Value::Object(o) = cur else {
+            return None;
+        };
+        cur = o
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(seg))
+            .map(|(_, v)| v)?;
+    }
+    Some(cur)
 }
 
 #[cfg(test)]

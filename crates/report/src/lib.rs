@@ -180,6 +180,26 @@ impl Report {
                     .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
                     .flatten()
                     .map(|(p, _)| p.clone());
+                let evidence = o.evidence.map(|e| {
+                    let er = &scan.model.resources[e];
+                    let (path, line, column) = sources.position(er.span);
+                    crate::entry::Evidence {
+                        resource_id: redact(&er.id, secrets),
+                        resource_type: er.resource_type.clone(),
+                        resource_name: redact(&er.name, secrets),
+                        path,
+                        line,
+                        column,
+                    }
+                });
+                let message = match &evidence {
+                    Some(e) => aml_rules::evaluate::evidence_message(
+                        &e.resource_type,
+                        &e.resource_name,
+                        Some(&format!("{}:{}", e.path, e.line)),
+                    ),
+                    None => redact(&o.message, secrets),
+                };
                 ResultEntry {
                     rule: o.rule.id,
                     policy: o.rule.policy(),
@@ -210,9 +230,13 @@ impl Report {
                     path,
                     line,
                     column,
-                    message: redact(&o.message, secrets),
+                    message,
                     effect: o.effect.clone(),
+                    assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
+                    denied: o.denied,
+                    may_be_denied: o.may_deny,
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+                    evidence,
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
                     end_line,
                     end_column,
@@ -365,6 +389,36 @@ impl Report {
                 Verdict::Pass => false,
             });
         i32::from(failing)
+    }
+}
+
+impl Report {
+    /// Whether any result is of a policy assignment (`scan --assignments`):
+    /// the human reports then have a "would be denied by" section.
+    pub fn has_assignments(&self) -> bool {
+        self.results.iter().any(|r| r.assignment.is_some())
+    }
+
+    /// The results Azure would reject the deployment for, by assignment id
+    /// (in id order; suppressed ones included: a waiver does not stop Azure).
+    pub fn denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.denied)
+    }
+
+    /// The unknown results Azure would reject the deployment for if they
+    /// failed, by assignment id.
+    pub fn possible_denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.may_be_denied)
+    }
+
+    fn by_assignment(&self, keep: impl Fn(&ResultEntry) -> bool) -> Vec<(&str, Vec<&ResultEntry>)> {
+        let mut by: std::collections::BTreeMap<&str, Vec<&ResultEntry>> = Default::default();
+        for r in self.results.iter().filter(|r| keep(r)) {
+            if let Some(a) = &r.assignment {
+                by.entry(a.as_str()).or_default().push(r);
+            }
+        }
+        by.into_iter().collect()
     }
 }
 

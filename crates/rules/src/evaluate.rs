@@ -30,6 +30,20 @@ pub struct Outcome {
     pub effect: Option<String>,
     /// For unknowns: the expressions whose values decide the result.
     pub deciding: Vec<String>,
+    /// For a pass of auditIfNotExists/deployIfNotExists: the index in
+    /// [`Model::resources`] of the related resource that met the existence
+    /// condition.
+    pub evidence: Option<usize>,
+    /// The id of the user's policy assignment this result is of (`scan
+    /// --assignments`); `None` for the product's own rules.
+    pub assignment: Option<String>,
+    /// A failure Azure would reject the deployment for: an enforced
+    /// assignment's `deny` whose condition holds.
+    pub denied: bool,
+    /// An unknown result that Azure would reject the deployment for if it
+    /// failed: an enforced assignment's `deny` whose condition the files do
+    /// not decide.
+    pub may_deny: bool,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -61,6 +75,64 @@ pub fn evaluate(
         })
         .collect();
 
+    over_resources(model, |i, resource, related, cache, outcomes, diags| {
+        for (rule, binding) in rules.iter().zip(&bindings) {
+            let outcome = match rule.kind {
+                RuleKind::Policy { .. } => {
+                    let (Some(engine), Some(binding)) = (engine, binding) else {
+                        continue;
+                    };
+                    run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
+                }
+                RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+            };
+            // An unknown result on values the files restrict to a few
+            // allowed values: the rule again, on each of them.
+            let outcome = outcome.map(|o| {
+                over_allowed_values(o, resource, |variant| match rule.kind {
+                    RuleKind::Policy { .. } => {
+                        let (Some(engine), Some(binding)) = (engine, binding) else {
+                            return None;
+                        };
+                        let fresh = ResourceCache::default();
+                        run_policy_rule(
+                            engine,
+                            rule,
+                            binding,
+                            i,
+                            variant,
+                            &fresh,
+                            related,
+                            &mut Vec::new(),
+                        )
+                        .map(|o| o.verdict)
+                    }
+                    RuleKind::Native { check } => {
+                        run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
+                    }
+                })
+            });
+            outcomes.extend(outcome.map(|o| conditional(o, resource)));
+        }
+    })
+}
+
+/// Calls `each` on every deployed resource of the model (not `existing`
+/// references, not nested deployments), in parallel, with its
+/// related-resource lookup and its evaluation cache; the outcomes and
+/// diagnostics it pushes, in resource order.
+pub(crate) fn over_resources<F>(model: &Model, each: F) -> (Vec<Outcome>, Vec<Diagnostic>)
+where
+    F: Fn(
+            usize,
+            &Resource,
+            &ModelRelations,
+            &ResourceCache,
+            &mut Vec<Outcome>,
+            &mut Vec<Diagnostic>,
+        ) + Sync,
+{
+    let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
@@ -74,46 +146,7 @@ pub fn evaluate(
                 deployment: resource.deployment,
             };
             let cache = ResourceCache::default();
-            for (rule, binding) in rules.iter().zip(&bindings) {
-                let outcome = match rule.kind {
-                    RuleKind::Policy { .. } => {
-                        let (Some(engine), Some(binding)) = (engine, binding) else {
-                            continue;
-                        };
-                        run_policy_rule(
-                            engine, rule, binding, i, resource, &cache, &related, &mut diags,
-                        )
-                    }
-                    RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
-                };
-                // An unknown result on values the files restrict to a few
-                // allowed values: the rule again, on each of them.
-                let outcome = outcome.map(|o| {
-                    over_allowed_values(o, resource, |variant| match rule.kind {
-                        RuleKind::Policy { .. } => {
-                            let (Some(engine), Some(binding)) = (engine, binding) else {
-                                return None;
-                            };
-                            let fresh = ResourceCache::default();
-                            run_policy_rule(
-                                engine,
-                                rule,
-                                binding,
-                                i,
-                                variant,
-                                &fresh,
-                                &related,
-                                &mut Vec::new(),
-                            )
-                            .map(|o| o.verdict)
-                        }
-                        RuleKind::Native { check } => {
-                            run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
-                        }
-                    })
-                });
-                outcomes.extend(outcome.map(|o| conditional(o, resource)));
-            }
+            each(i, resource, &related, &cache, &mut outcomes, &mut diags);
             (outcomes, diags)
         })
         .collect();
@@ -129,9 +162,11 @@ pub fn evaluate(
 /// A policy rule's definition in the engine and its assignment parameters:
 /// the definition's defaults for this product, the rule's, then the
 /// configuration's.
-struct PolicyBinding {
-    def_index: usize,
-    params: serde_json::Map<String, serde_json::Value>,
+pub(crate) struct PolicyBinding {
+    pub(crate) def_index: usize,
+    pub(crate) params: serde_json::Map<String, serde_json::Value>,
+    /// Where a missing parameter is set, for the diagnostic.
+    pub(crate) set_parameters_in: String,
 }
 
 impl PolicyBinding {
@@ -151,12 +186,19 @@ impl PolicyBinding {
         if let Some(o) = overrides {
             params.extend(o.clone());
         }
-        Some(PolicyBinding { def_index, params })
+        Some(PolicyBinding {
+            def_index,
+            params,
+            set_parameters_in: format!(
+                "under [policy-parameters.\"{}\"] in aml-baseline.toml",
+                rule.id
+            ),
+        })
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_policy_rule(
+pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
     rule: &'static Rule,
     binding: &PolicyBinding,
@@ -189,10 +231,52 @@ fn run_policy_rule(
         &resource.resource_type,
         resource.api_version.as_deref(),
     );
-    let (span, found) = locate(resource, &fields);
+    let (mut span, found) = locate(resource, &fields);
+    let mut evidence = None;
     let (verdict, effect, deciding, message) = match outcome {
         PolicyOutcome::NotApplicable => return None,
-        PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+        PolicyOutcome::Compliant {
+            satisfied_by: Some(id),
+        } if !id.eq_ignore_ascii_case(&resource.id) => {
+            evidence = related.model.resources.iter().position(|r| {
+                r.deployment == resource.deployment && r.id.eq_ignore_ascii_case(&id)
+            });
+            let message = match evidence.map(|i| &related.model.resources[i]) {
+                Some(r) => evidence_message(&r.resource_type, &r.name, None),
+                None => evidence_message("resource", &id, None),
+            };
+            (Verdict::Pass, None, vec![], message)
+        }
+        PolicyOutcome::Compliant { .. } => {
+            match engine.selection_miss(binding.def_index, &policy_resource, &binding.params) {
+                // Compliant because a condition of the definition is false:
+                // say which, and what it looks for.
+                Some(miss) => {
+                    span = resource.span_of(&miss.path);
+                    let leaf = miss.path.rsplit('.').next().unwrap_or(&miss.path);
+                    let selects = matches!(
+                        leaf.to_ascii_lowercase().as_str(),
+                        "type" | "kind" | "name" | "computetype"
+                    );
+                    let value = match &miss.value {
+                        Some(v) => format!("is {v}"),
+                        None => "is not set".to_string(),
+                    };
+                    (
+                        Verdict::Pass,
+                        None,
+                        vec![],
+                        format!(
+                            "`{}` {value}: this definition {} only resources whose `{leaf}` is {}: compliant",
+                            miss.path,
+                            if selects { "checks" } else { "flags" },
+                            miss.expected.join(" or ")
+                        ),
+                    )
+                }
+                None => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+            }
+        }
         PolicyOutcome::NonCompliant { effect } => {
             let m = if effect.ends_with("IfNotExists") {
                 format!(
@@ -222,8 +306,8 @@ fn run_policy_rule(
                 Diagnostic::warning(
                     "policy",
                     format!(
-                        "{} cannot be evaluated: {message}; set it under [policy-parameters.\"{}\"] in aml-baseline.toml",
-                        rule.id, rule.id
+                        "{} cannot be evaluated: {message}; set it {}",
+                        rule.id, binding.set_parameters_in
                     ),
                     Location::None,
                 )
@@ -254,7 +338,18 @@ fn run_policy_rule(
         span,
         effect,
         deciding,
+        evidence,
+        assignment: None,
+        denied: false,
+        may_deny: false,
     })
+}
+
+/// The message of a pass a related resource satisfied, with where it is
+/// declared (`path:line`) when the caller knows.
+pub fn evidence_message(resource_type: &str, name: &str, at: Option<&str>) -> String {
+    let at = at.map(|a| format!(" ({a})")).unwrap_or_default();
+    format!("{resource_type} '{name}'{at} meets the definition's existence condition: compliant")
 }
 
 /// Most combinations of allowed values a rule is run again on.
@@ -399,7 +494,7 @@ fn substitute(v: &mut Value, sets: &[(String, Vec<Value>)], chosen: &[&Value], d
 
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
-fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
     if let Deployed::Unknown { expr } = &resource.deployed {
         if o.verdict == Verdict::Fail {
             o.verdict = Verdict::Unknown;
@@ -437,6 +532,10 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        evidence: None,
+        assignment: None,
+        denied: false,
+        may_deny: false,
     })
 }
 
@@ -500,10 +599,10 @@ fn describe_unknown(u: &aml_model::value::Unknown) -> String {
 }
 
 /// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
-struct ModelRelations<'m> {
-    model: &'m Model,
+pub(crate) struct ModelRelations<'m> {
+    pub(crate) model: &'m Model,
     /// Only resources of the same deployment are related.
-    deployment: u32,
+    pub(crate) deployment: u32,
 }
 
 impl ModelRelations<'_> {
@@ -535,7 +634,8 @@ impl ModelRelations<'_> {
     }
 }
 
-fn owned(r: &Resource) -> OwnedPolicyResource {
+/// A model resource as the policy engine takes it.
+pub fn owned(r: &Resource) -> OwnedPolicyResource {
     OwnedPolicyResource {
         id: r.id.clone(),
         resource_type: r.resource_type.clone(),

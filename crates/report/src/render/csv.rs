@@ -6,7 +6,7 @@
 use crate::Report;
 
 /// The columns, in order.
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 17] = [
     "rule",
     "policy",
     "control",
@@ -21,6 +21,8 @@ pub const HEADER: [&str; 15] = [
     "column",
     "message",
     "fix",
+    "effect",
+    "assignment",
     "source",
 ];
 
@@ -46,6 +48,8 @@ pub fn render(report: &Report) -> String {
                 r.column.to_string(),
                 r.message.clone(),
                 r.fix.unwrap_or_default().to_string(),
+                r.effect.clone().unwrap_or_default(),
+                r.assignment.clone().unwrap_or_default(),
                 r.source.to_string(),
             ]
             .into_iter(),
