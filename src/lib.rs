@@ -22,6 +22,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod fix;
 pub mod frontend;
 pub mod pipeline;
 pub mod progress;

@@ -42,6 +42,11 @@ pub struct Settings {
 
 /// Runs the pipeline.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
+    run_with_outcomes(options, settings).0
+}
+
+/// Runs the pipeline and also returns every rule's outcome (for `fix`).
+pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
     let config_path = settings.config.clone().or_else(|| {
         if settings.no_config {
             return None;
@@ -78,10 +83,13 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     progress.stage("building the report");
     let report = Report::build(&output, &outcomes, &diagnostics, &context);
     drop(progress);
-    Run {
-        scan: output,
-        report,
-    }
+    (
+        Run {
+            scan: output,
+            report,
+        },
+        outcomes,
+    )
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.

@@ -18,6 +18,7 @@
 mod builtin;
 mod catalogue;
 mod engine;
+mod modify;
 mod resource;
 mod rewrite;
 mod unknowns;
@@ -25,6 +26,7 @@ mod unknowns;
 use aml_model::value::Value;
 
 pub use engine::{PolicyEngine, ResourceCache};
+pub use modify::{modify_operations, ModifyOperation};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
 /// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).

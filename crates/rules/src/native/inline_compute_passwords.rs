@@ -1,7 +1,7 @@
 //! AMLB-IM8-002: compute admin passwords are not written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM8-002",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Pass `userAccountCredentials.adminUserPassword` (clusters) and `administratorAccount.password`/`privateKeyData` (attached VMs, HDInsight) through a `securestring` parameter fed from a Key Vault reference, or use SSH public keys and no password.",
     note: Some("A value from a `securestring` parameter, a Key Vault reference or a `list*()` call passes; a literal, a variable or a plain `string` parameter fails."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const FIELDS: &[&str] = &[
