@@ -18,6 +18,7 @@ mod bicep_frontend;
 mod bicep_registry_cache;
 mod cli;
 mod corpus_arm;
+mod fix;
 mod formats;
 mod fuzz_smoke;
 mod html_browser;

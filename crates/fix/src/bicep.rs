@@ -322,7 +322,14 @@ fn count_uses(text: &str, name: &str) -> usize {
         .filter(|(i, _)| {
             let before = i.checked_sub(1).map(|j| bytes[j]);
             let after = bytes.get(i + name.len()).copied();
-            !before.is_some_and(|b| is_ident(b) || b == b'.') && !after.is_some_and(is_ident)
+            let line_start = text[..*i].rfind('\n').map_or(0, |n| n + 1);
+            let is_key = text[line_start..*i].trim().is_empty()
+                && text[i + name.len()..]
+                    .trim_start_matches([' ', '\t'])
+                    .starts_with(':');
+            !before.is_some_and(|b| is_ident(b) || b == b'.')
+                && !after.is_some_and(is_ident)
+                && !is_key
         })
         .count()
         .saturating_sub(1)
@@ -488,7 +495,7 @@ mod tests {
     #[test]
     fn counts_other_uses_of_a_name() {
         assert_eq!(
-            count_uses("param pna string\nx: pna\ny: pna\nz: pnax", "pna"),
+            count_uses("param pna string\nx: pna\ny: pna\nz: pnax\n  pna: 1", "pna"),
             2
         );
     }

@@ -22,8 +22,12 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
         .as_deref()
         .is_some_and(|s| s.contains("azapi_"))
     {
-        done.manual
-            .push("an `azapi` resource: set the property in its `body` by hand".to_string());
+        done.manual.extend(settings.iter().map(|s| {
+            format!(
+                "`{}` of an `azapi` resource: set it in the resource's `body` by hand",
+                s.path
+            )
+        }));
         return done;
     }
     let file = resource.span.file;
@@ -117,7 +121,11 @@ fn set_in_block(
         Some(attr) => set_value(cx, file, &attr.value, tf.attribute, tf.value, done, 0),
         None => {
             let (at, indent) = insertion_point(text, current);
-            inserts.push((at, format!("{indent}{} = {}", tf.attribute, tf.value)));
+            let width = aligned_width(text, current).unwrap_or(0);
+            inserts.push((
+                at,
+                format!("{indent}{:<width$} = {}", tf.attribute, tf.value),
+            ));
             done.messages.push(format!(
                 "{}: added `{} = {}`",
                 cx.at(file, at),
@@ -151,6 +159,19 @@ fn insertion_point(text: &str, block: &Block) -> (usize, String) {
             )
         }
     }
+}
+
+/// The width keys are padded to when the block's last attributes align
+/// their `=` (as `terraform fmt` does).
+fn aligned_width(text: &str, block: &Block) -> Option<usize> {
+    let Some(Structure::Attribute(a)) = block.body.iter().last() else {
+        return None;
+    };
+    let span = a.span()?;
+    let key_end = span.start + a.key.as_str().len();
+    let eq = text[key_end..span.end].find('=')? + key_end;
+    let width = eq.checked_sub(span.start)?.checked_sub(1)?;
+    (width > a.key.as_str().len()).then_some(width)
 }
 
 /// Replaces a literal, or follows `var.NAME` to where it is decided.

@@ -193,6 +193,10 @@ pub fn plan(
                 r.edits.clear();
             }
             r.messages.extend(manual);
+            if r.status == Status::Manual && r.messages.is_empty() {
+                r.messages
+                    .push(format!("`fix` could not write it: {}", r.rule.fix));
+            }
         }
     }
     let mut results: Vec<ResultFix> = results.into_iter().map(|(r, _)| r).collect();
