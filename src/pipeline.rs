@@ -42,10 +42,13 @@ pub struct Settings {
 
 /// Runs the pipeline.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
-    run_with_outcomes(options, settings).0
+    let (mut run, outcomes) = run_with_outcomes(options, settings);
+    crate::fix::attach(&mut run, &outcomes);
+    run
 }
 
-/// Runs the pipeline and also returns every rule's outcome (for `fix`).
+/// Runs the pipeline and also returns every rule's outcome (for `fix`);
+/// the report's results carry no autofix.
 pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
     let config_path = settings.config.clone().or_else(|| {
         if settings.no_config {

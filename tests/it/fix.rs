@@ -153,7 +153,7 @@ fn every_native_fix_in_every_format() {
             }
         }
     }
-    assert!(fixed >= 20, "only {fixed} rule-format pairs fixed");
+    assert!(fixed >= 26, "only {fixed} rule-format pairs fixed");
     insta::assert_snapshot!("native_fixes", snapshot);
 }
 
@@ -410,4 +410,78 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The report's `autofix` (what SARIF `fixes` carry), applied by line and
+/// column, gives the file `fix` writes.
+#[test]
+fn report_autofix_replacements_reproduce_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture(
+        &project("tests/fixtures/native/AMLB-PV6-001/fail.bicep"),
+        tmp.path(),
+    );
+    let report = report_with(std::slice::from_ref(&dir), None, true);
+    let result = report
+        .results
+        .iter()
+        .find(|r| r.rule == "AMLB-PV6-001" && r.autofix.is_some())
+        .expect("a failure with an autofix");
+    let autofix = result.autofix.as_ref().unwrap();
+    assert_eq!(autofix.safety, "safe");
+    assert!(
+        autofix.diff.contains("+        minNodeCount: 0"),
+        "{}",
+        autofix.diff
+    );
+    assert_eq!(autofix.changes.len(), 1);
+    let change = &autofix.changes[0];
+    let text = std::fs::read_to_string(&change.path).unwrap();
+    // Offsets of 1-based line:column (characters) in the text.
+    let offset = |line: u32, col: u32| -> usize {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line as usize - 1)
+            .map(str::len)
+            .sum();
+        start
+            + text[start..]
+                .chars()
+                .take(col as usize - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
+    };
+    let mut applied = text.clone();
+    let mut reps = change.replacements.clone();
+    reps.sort_by_key(|r| std::cmp::Reverse((r.start_line, r.start_column)));
+    for r in &reps {
+        let (s, e) = (
+            offset(r.start_line, r.start_column),
+            offset(r.end_line, r.end_column),
+        );
+        applied.replace_range(s..e, &r.text);
+    }
+    // A result's autofix covers every safe fix of its resource: `fix` of those rules.
+    let same_resource: Vec<&'static str> = report
+        .results
+        .iter()
+        .filter(|r| r.resource_id == result.resource_id && r.autofix.is_some())
+        .map(|r| r.rule)
+        .collect();
+    assert!(same_resource.len() >= 2, "{same_resource:?}");
+    fix_dir(&dir, &same_resource, false);
+    assert_eq!(applied, std::fs::read_to_string(&change.path).unwrap());
+    // After the fix there is nothing left to offer.
+    let run = aml_baseline::pipeline::run(
+        &ScanOptions {
+            paths: vec![dir.clone()],
+            ..Default::default()
+        },
+        &settings(),
+    );
+    assert!(run
+        .report
+        .results
+        .iter()
+        .all(|r| r.rule != "AMLB-PV6-001" || r.autofix.is_none()));
 }

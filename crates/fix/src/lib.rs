@@ -511,6 +511,23 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The unified diff of `edits` alone, per file they touch.
+pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
+    let mut files: Vec<FileId> = edits.iter().map(|e| e.file).collect();
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|file| {
+            let src = sources.get(file);
+            let mut mine: Vec<TextEdit> =
+                edits.iter().filter(|e| e.file == file).cloned().collect();
+            mine.sort();
+            edit::unified_diff(&src.display, &src.text, &edit::apply(&src.text, &mine))
+        })
+        .collect()
+}
+
 /// The line ending a text uses: `\r\n` when its first line break is one.
 pub(crate) fn newline_of(text: &str) -> &'static str {
     match text.find('\n') {
