@@ -28,4 +28,5 @@ mod reliability;
 mod rule_docs;
 mod snapshots;
 mod terraform_corpus;
+mod unknowns;
 mod workflow;

@@ -15,7 +15,7 @@ use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::json::{self, Member, Node, NodeKind};
 use aml_model::model::{self, Deployed, Resource, SpanRecorder};
 use aml_model::source::{FileId, SourceMap, Span};
-use aml_model::value::{Object, Value};
+use aml_model::value::{Object, Shape, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -91,6 +91,9 @@ struct Build<'a> {
     /// Resources of the current entry template so far, for the resource limit.
     count: RefCell<usize>,
     limit_reported: RefCell<bool>,
+    /// The outputs of each nested deployment evaluated so far, by lower-case
+    /// deployment id, as `reference()` returns them (`{"name": {"type", "value"}}`).
+    outputs: RefCell<HashMap<String, Value>>,
 }
 
 impl Build<'_> {
@@ -122,6 +125,7 @@ pub fn evaluate(
         out: RefCell::new(Evaluated::default()),
         count: RefCell::new(0),
         limit_reported: RefCell::new(false),
+        outputs: RefCell::new(HashMap::new()),
     };
     let supplied: Vec<(String, Supplied)> = params
         .values
@@ -185,6 +189,8 @@ struct Scope<'b, 't> {
     context: DeploymentContext,
     depth: usize,
     diags: RefCell<Vec<Diagnostic>>,
+    /// Set while [`Scope::dependency_order`] evaluates names and `dependsOn`.
+    ordering: std::cell::Cell<bool>,
 }
 
 impl<'b, 't> Scope<'b, 't> {
@@ -209,6 +215,7 @@ impl<'b, 't> Scope<'b, 't> {
             context,
             depth,
             diags: RefCell::new(Vec::new()),
+            ordering: std::cell::Cell::new(false),
         }
     }
 
@@ -217,6 +224,11 @@ impl<'b, 't> Scope<'b, 't> {
     }
 
     fn diag(&self, d: Diagnostic) {
+        // Expressions evaluated only to order resources (names of resources
+        // that may not be deployed) report nothing; evaluation proper does.
+        if self.ordering.get() && d.code == "expression" {
+            return;
+        }
         let mut diags = self.diags.borrow_mut();
         if !diags.contains(&d) {
             diags.push(d);
@@ -335,9 +347,26 @@ impl<'b, 't> Scope<'b, 't> {
             } else {
                 "parameter"
             };
-            return Value::unknown(
+            // What the declaration still says of the value: `allowedValues`
+            // (for a single value), or `true`/`false` for a bool.
+            let allowed: Option<Vec<Value>> =
+                match decl.value.get("allowedValues").and_then(Node::as_array) {
+                    Some(list) if declared_type != "array" && !list.is_empty() => {
+                        Some(list.iter().map(Node::to_value).collect())
+                    }
+                    _ if declared_type == "bool" => {
+                        Some(vec![Value::Bool(true), Value::Bool(false)])
+                    }
+                    _ => None,
+                };
+            return Value::unknown_shaped(
                 format!("parameters('{name}')"),
                 format!("{kind} '{name}' has no default and no value"),
+                Shape {
+                    present: true,
+                    allowed: allowed.map(Into::into),
+                    ..Shape::default()
+                },
             );
         };
         let at = origin
@@ -622,26 +651,138 @@ impl<'b, 't> Scope<'b, 't> {
     }
 
     fn eval_resource_list(&self, resources: &'t Node, parent: Option<&Parent>) {
-        match &resources.kind {
-            NodeKind::Array(items) => {
-                for r in items {
-                    self.eval_resource(r, None, parent);
-                }
+        let entries: Vec<(&'t Node, Option<&'t str>)> = match &resources.kind {
+            NodeKind::Array(items) => items.iter().map(|r| (r, None)).collect(),
+            NodeKind::Object(members) => members
+                .iter()
+                .map(|m| (&m.value, Some(m.key.as_str())))
+                .collect(),
+            _ => {
+                return self.error_at(
+                    "template-structure",
+                    resources,
+                    format!(
+                        "`resources` must be an array or an object, found {}",
+                        resources.kind_name()
+                    ),
+                )
             }
-            NodeKind::Object(members) => {
-                for m in members {
-                    self.eval_resource(&m.value, Some(&m.key), parent);
-                }
-            }
-            _ => self.error_at(
-                "template-structure",
-                resources,
-                format!(
-                    "`resources` must be an array or an object, found {}",
-                    resources.kind_name()
-                ),
-            ),
+        };
+        for i in self.dependency_order(&entries) {
+            let (node, symbol) = entries[i];
+            self.eval_resource(node, symbol, parent);
         }
+    }
+
+    /// The order to evaluate resources in: as declared, except that what a
+    /// resource `dependsOn` comes first (so `reference()` finds the outputs of
+    /// the deployments and the properties of the resources it names, as
+    /// Azure deploys them). Cycles keep the declared order.
+    fn dependency_order(&self, entries: &[(&'t Node, Option<&'t str>)]) -> Vec<usize> {
+        let n = entries.len();
+        let has_deps = entries.iter().any(|(node, _)| {
+            node.get("dependsOn")
+                .and_then(Node::as_array)
+                .is_some_and(|d| !d.is_empty())
+        });
+        if n < 2 || !has_deps {
+            return (0..n).collect();
+        }
+        let sink = &mut SpanRecorder::disabled();
+        self.ordering.set(true);
+        // Each entry's type and (for single resources) short name.
+        let keys: Vec<(String, Option<String>)> = entries
+            .iter()
+            .map(|(node, _)| {
+                let ty = node
+                    .get("type")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let name = if node.get("copy").is_some() {
+                    None
+                } else {
+                    match node.get("name").map(|n| self.eval_node(n, sink, 0)) {
+                        Some(Value::String(s)) => Some(s),
+                        Some(Value::Unknown(u)) => Some(u.placeholder()),
+                        _ => None,
+                    }
+                };
+                (ty, name)
+            })
+            .collect();
+        let matches = |dep: &str, j: usize| -> bool {
+            let (ty, name) = &keys[j];
+            if entries[j]
+                .1
+                .is_some_and(|sym| sym.eq_ignore_ascii_case(dep))
+            {
+                return true;
+            }
+            let Some(name) = name else { return false };
+            let short = name.rsplit('/').next().unwrap_or(name);
+            if dep.starts_with('/') {
+                let dep_type = model::resource_type_of(dep).unwrap_or_default();
+                let dep_name = dep.rsplit('/').next().unwrap_or("");
+                dep_type.eq_ignore_ascii_case(ty) && dep_name.eq_ignore_ascii_case(short)
+            } else {
+                dep.eq_ignore_ascii_case(name)
+                    || dep.eq_ignore_ascii_case(short)
+                    || dep.eq_ignore_ascii_case(&format!("{ty}/{name}"))
+            }
+        };
+        let deps: Vec<Vec<usize>> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (node, _))| {
+                let mut out = Vec::new();
+                for d in node
+                    .get("dependsOn")
+                    .and_then(Node::as_array)
+                    .unwrap_or(&[])
+                {
+                    let value = match &d.kind {
+                        NodeKind::String(text) if expr::is_expression(text) => {
+                            self.eval_string(text, d)
+                        }
+                        NodeKind::String(text) => Value::String(text.clone()),
+                        _ => continue,
+                    };
+                    let Some(dep) = value.as_id().map(str::to_string).or_else(|| match &value {
+                        Value::Unknown(u) => Some(u.placeholder()),
+                        _ => None,
+                    }) else {
+                        continue;
+                    };
+                    out.extend((0..n).filter(|&j| j != i && matches(&dep, j)));
+                }
+                out
+            })
+            .collect();
+        self.ordering.set(false);
+        // Depth first, without recursion: each entry after what it depends on.
+        let mut state = vec![0u8; n]; // 0 new, 1 on the stack, 2 placed
+        let mut order = Vec::with_capacity(n);
+        for start in 0..n {
+            if state[start] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = 1;
+            while let Some((i, next)) = stack.pop() {
+                if let Some(&j) = deps[i].get(next) {
+                    stack.push((i, next + 1));
+                    if state[j] == 0 {
+                        state[j] = 1;
+                        stack.push((j, 0));
+                    }
+                } else {
+                    state[i] = 2;
+                    order.push(i);
+                }
+            }
+        }
+        order
     }
 
     fn eval_resource(&self, node: &'t Node, symbol: Option<&str>, parent: Option<&Parent>) {
@@ -758,9 +899,7 @@ impl<'b, 't> Scope<'b, 't> {
         let name = match node.get("name") {
             Some(n) => match self.eval_node(n, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => s,
-                Value::Unknown(u) => {
-                    format!("[{}]", u.expr.trim_start_matches('[').trim_end_matches(']'))
-                }
+                Value::Unknown(u) => u.placeholder(),
                 other => {
                     self.error_at(
                         "template-structure",
@@ -788,7 +927,9 @@ impl<'b, 't> Scope<'b, 't> {
         let scope_id = match node.get("scope") {
             Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => Some(self.resolve_scope(&s)),
-                Value::Unknown(u) => Some(u.expr.clone()),
+                Value::Unknown(u) => {
+                    Some(u.shape.identity.clone().unwrap_or_else(|| u.placeholder()))
+                }
                 _ => None,
             },
             None => None,
@@ -826,8 +967,9 @@ impl<'b, 't> Scope<'b, 't> {
                 continue;
             }
             sink.push_key(&m.key);
-            let v = self.eval_node(&m.value, &mut sink, 0);
+            let mut v = self.eval_node(&m.value, &mut sink, 0);
             sink.pop();
+            expr::strip_open_marks(&mut v);
             body.insert(m.key.clone(), v);
         }
         let api_version = body
@@ -991,23 +1133,62 @@ impl<'b, 't> Scope<'b, 't> {
                 );
                 return;
             }
-            if inner_scope {
+            let outputs = if inner_scope {
                 let supplied = self.nested_parameters(props);
-                self.eval_child_template(self.file, t, supplied, context);
+                self.eval_child_template(self.file, t, supplied, context)
             } else {
                 // Outer scope: the nested template's expressions see this
                 // template's parameters and variables.
                 if let Some(resources) = t.get("resources") {
                     self.eval_resource_list(resources, None);
                 }
-            }
+                self.eval_outputs(t)
+            };
+            self.record_outputs(id, outputs);
         } else if let Some(link) = props.get("templateLink") {
             // A linked template always has its own scope.
             if let Some((file, linked)) = self.load_linked_template(link) {
                 let supplied = self.nested_parameters(props);
-                self.eval_child_template(file, &linked, supplied, context);
+                let outputs = self.eval_child_template(file, &linked, supplied, context);
+                self.record_outputs(id, outputs);
             }
         }
+    }
+
+    /// Keeps a nested deployment's outputs for `reference()`.
+    fn record_outputs(&self, deployment_id: &str, outputs: Value) {
+        self.build
+            .outputs
+            .borrow_mut()
+            .insert(deployment_id.to_ascii_lowercase(), outputs);
+    }
+
+    /// A template's `outputs`, evaluated in this scope, as `reference()`
+    /// returns them: `{"name": {"type": ..., "value": ...}}`. An output
+    /// built with `copy` is unknown.
+    fn eval_outputs(&self, template: &Node) -> Value {
+        let mut outputs = Object::new();
+        let sink = &mut SpanRecorder::disabled();
+        for m in template
+            .get("outputs")
+            .and_then(Node::as_members)
+            .unwrap_or(&[])
+        {
+            let value = match m.value.get("value") {
+                Some(v) if m.value.get("condition").is_none() => self.eval_node(v, sink, 0),
+                _ => Value::unknown(
+                    format!("outputs.{}", m.key),
+                    "an output with a condition or a copy loop",
+                ),
+            };
+            let mut entry = Object::new();
+            if let Some(t) = m.value.get("type").and_then(Node::as_str) {
+                entry.insert("type".into(), Value::str(t));
+            }
+            entry.insert("value".into(), value);
+            outputs.insert(m.key.clone(), Value::Object(entry));
+        }
+        Value::Object(outputs)
     }
 
     /// The `parameters` of a nested deployment, evaluated in this scope.
@@ -1019,7 +1200,25 @@ impl<'b, 't> Scope<'b, 't> {
             .unwrap_or(&[])
         {
             let span = Some(self.span(&m.value));
-            if let Some(v) = m.value.get("value") {
+            if let NodeKind::String(text) = &m.value.kind {
+                // The whole parameter as an expression, as Bicep compiles a
+                // conditional module argument:
+                // `"[if(c, createObject('value', x), createObject('value', null()))]"`.
+                let value = match self.eval_node(&m.value, &mut SpanRecorder::disabled(), 0) {
+                    Value::Object(o) => {
+                        match o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")) {
+                            Some((_, v)) => v.clone(),
+                            None => continue,
+                        }
+                    }
+                    Value::Unknown(u) => Value::Unknown(u),
+                    _ => Value::unknown(
+                        text.clone(),
+                        "a nested deployment parameter that is not a `{\"value\": ...}` object",
+                    ),
+                };
+                supplied.push((m.key.clone(), Supplied { value, span }));
+            } else if let Some(v) = m.value.get("value") {
                 let value = self.eval_node(v, &mut SpanRecorder::disabled(), 0);
                 supplied.push((m.key.clone(), Supplied { value, span }));
             } else if m.value.get("reference").is_some() {
@@ -1033,14 +1232,15 @@ impl<'b, 't> Scope<'b, 't> {
         supplied
     }
 
-    /// Evaluates a nested or linked template in a scope of its own.
+    /// Evaluates a nested or linked template in a scope of its own; returns
+    /// its outputs (see [`Scope::eval_outputs`]).
     fn eval_child_template(
         &self,
         file: FileId,
         template: &Node,
         supplied: Vec<(String, Supplied)>,
         context: DeploymentContext,
-    ) {
+    ) -> Value {
         let child = Scope::new(
             self.build,
             file,
@@ -1051,9 +1251,11 @@ impl<'b, 't> Scope<'b, 't> {
         );
         child.check_parameters();
         child.eval_resources_section(None);
+        let outputs = child.eval_outputs(template);
         for d in child.diags.into_inner() {
             self.diag(d);
         }
+        outputs
     }
 
     /// Loads a `templateLink` by relative path from inside the scanned tree.
@@ -1153,16 +1355,86 @@ impl ExprEnv for Scope<'_, '_> {
         &self.context
     }
 
+    /// `reference()`: a nested deployment evaluated before this expression
+    /// gives its outputs; a resource of this deployment its properties as
+    /// declared (with `'Full'`, the whole resource), where what the files do
+    /// not declare (`principalId`, `discoveryUrl`, ...) is unknown. Anything
+    /// else is unknown.
     fn reference(&self, target: &Value, _api_version: Option<&Value>, full: bool) -> Value {
         let shown = match target {
             Value::String(s) => format!("'{s}'"),
+            Value::Unknown(u) => u.expr.clone(),
             other => other.to_string(),
         };
         let f = if full { ", 'Full'" } else { "" };
-        Value::unknown(
-            format!("reference({shown}{f})"),
-            "a runtime property of a deployed resource",
-        )
+        let unknown = || {
+            Value::unknown(
+                format!("reference({shown}{f})"),
+                "a runtime property of a deployed resource",
+            )
+        };
+        let Some(t) = target.as_id() else {
+            return unknown();
+        };
+        let deployment_id = if t.starts_with('/') {
+            t.to_string()
+        } else {
+            model::resource_id(
+                &self.context_scope_id(),
+                "Microsoft.Resources/deployments",
+                t,
+            )
+        };
+        let outputs = self
+            .build
+            .outputs
+            .borrow()
+            .get(&deployment_id.to_ascii_lowercase())
+            .cloned();
+        let mut value = if let Some(outputs) = outputs {
+            let mut o = Object::new();
+            o.insert("outputs".into(), outputs);
+            if full {
+                let mut whole = Object::new();
+                whole.insert("properties".into(), Value::Object(o));
+                Value::Object(whole)
+            } else {
+                Value::Object(o)
+            }
+        } else {
+            let out = self.build.out.borrow();
+            let candidates: Vec<&Resource> = if t.starts_with('/') {
+                out.resources
+                    .iter()
+                    .filter(|r| model::match_ids(t, &r.id) == model::IdMatch::Same)
+                    .collect()
+            } else {
+                out.resources
+                    .iter()
+                    .filter(|r| {
+                        !r.is_type("Microsoft.Resources/deployments")
+                            && (r.name.eq_ignore_ascii_case(t)
+                                || r.name
+                                    .rsplit('/')
+                                    .next()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case(t)))
+                    })
+                    .collect()
+            };
+            let [r] = candidates.as_slice() else {
+                return unknown();
+            };
+            if full {
+                r.body.clone()
+            } else {
+                r.body
+                    .get("properties")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Object::new()))
+            }
+        };
+        expr::mark_open(&mut value);
+        value
     }
 
     fn user_function(

@@ -397,7 +397,34 @@ impl<'s, 'a> Scope<'s, 'a> {
                     } else {
                         "parameter"
                     };
-                    Value::unknown(name, format!("{kind} '{name}' has no default and no value"))
+                    // `@allowed([...])` (a single value's type), or a bool:
+                    // the values it may take.
+                    let allowed: Option<Vec<Value>> = match decl
+                        .decorator("allowed")
+                        .and_then(|a| a.args.first())
+                        .map(|a| self.eval(a))
+                    {
+                        Some(Value::Array(list))
+                            if !list.is_empty()
+                                && !list.iter().any(Value::contains_unknown)
+                                && !ty.trim_end().ends_with("[]") =>
+                        {
+                            Some(list)
+                        }
+                        _ if ty.trim() == "bool" => {
+                            Some(vec![Value::Bool(true), Value::Bool(false)])
+                        }
+                        _ => None,
+                    };
+                    Value::unknown_shaped(
+                        name,
+                        format!("{kind} '{name}' has no default and no value"),
+                        aml_model::value::Shape {
+                            present: true,
+                            allowed: allowed.map(Into::into),
+                            ..Default::default()
+                        },
+                    )
                 }
             },
         };
@@ -1275,9 +1302,30 @@ impl<'s, 'a> Scope<'s, 'a> {
                 Value::Bool(true) => self.eval(a),
                 Value::Bool(false) => self.eval(b),
                 Value::Unknown(u) => {
+                    // The branches the condition's allowed values can take.
+                    let allowed = u.shape.allowed.as_deref();
+                    let can = |v: bool| allowed.is_none_or(|l| l.contains(&Value::Bool(v)));
+                    match (can(true), can(false)) {
+                        (true, false) => return self.eval(a),
+                        (false, true) => return self.eval(b),
+                        _ => {}
+                    }
                     let (x, y) = (self.eval(a), self.eval(b));
                     if x == y && !x.contains_unknown() {
                         x
+                    } else if allowed.is_some() && !x.contains_unknown() && !y.contains_unknown() {
+                        match self.unknown(e.span, u.reason.clone()) {
+                            Value::Unknown(w) => Value::unknown_shaped(
+                                w.expr.clone(),
+                                w.reason.clone(),
+                                aml_model::value::Shape {
+                                    present: x != Value::Null && y != Value::Null,
+                                    allowed: Some(vec![x, y].into()),
+                                    ..Default::default()
+                                },
+                            ),
+                            other => other,
+                        }
                     } else {
                         self.unknown(e.span, u.reason.clone())
                     }

@@ -128,6 +128,105 @@ impl Resource {
     }
 }
 
+/// How two resource ids compare when either may hold placeholders
+/// (`[parameters('n')]`, see [`crate::value::Unknown::placeholder`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdMatch {
+    /// The same resource: equal ids (case-insensitive), placeholders included.
+    Same,
+    /// Equal where both are known, with a placeholder where the other has
+    /// something else: the files do not decide whether they are one resource.
+    Maybe,
+    /// Different resources.
+    Different,
+}
+
+/// Compares two resource ids segment by segment; see [`IdMatch`]. A whole id
+/// that is a placeholder (an id the files do not fix at all) may be anything.
+pub fn match_ids(a: &str, b: &str) -> IdMatch {
+    if a.eq_ignore_ascii_case(b) {
+        return IdMatch::Same;
+    }
+    let (x, y) = (id_segments(a), id_segments(b));
+    let whole = |s: &[&str]| s.len() == 1 && is_placeholder(s[0]);
+    if whole(&x) || whole(&y) {
+        return IdMatch::Maybe;
+    }
+    if x.len() != y.len() {
+        return IdMatch::Different;
+    }
+    let mut maybe = false;
+    for (p, q) in x.iter().zip(&y) {
+        if p.eq_ignore_ascii_case(q) {
+            continue;
+        }
+        if is_placeholder(p) || is_placeholder(q) {
+            maybe = true;
+        } else {
+            return IdMatch::Different;
+        }
+    }
+    if maybe {
+        IdMatch::Maybe
+    } else {
+        IdMatch::Same
+    }
+}
+
+/// The full resource type an id names (`Microsoft.Network/virtualNetworks/subnets`),
+/// from its last `/providers/` part; `None` for scope ids.
+pub fn resource_type_of(id: &str) -> Option<String> {
+    let segs = id_segments(id);
+    let at = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))?;
+    let rest = &segs[at + 1..];
+    if rest.len() < 3 || rest.len() % 2 == 0 {
+        return None;
+    }
+    let mut t = rest[0].to_string();
+    for ty in rest[1..].iter().step_by(2) {
+        t.push('/');
+        t.push_str(ty);
+    }
+    Some(t)
+}
+
+/// True for a placeholder segment: `[expression]`.
+pub fn is_placeholder(segment: &str) -> bool {
+    segment.len() >= 2 && segment.starts_with('[') && segment.ends_with(']')
+}
+
+/// True when an id holds a placeholder anywhere.
+pub fn has_placeholder(id: &str) -> bool {
+    id_segments(id).iter().any(|s| is_placeholder(s))
+}
+
+/// The `/`-separated segments of an id, a placeholder kept whole even when
+/// its expression holds `/` (`[resourceId('Microsoft.X/y', 'n')]`).
+fn id_segments(id: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0usize);
+    for (i, c) in id.char_indices() {
+        match c {
+            '\'' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                if i > start {
+                    out.push(&id[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < id.len() {
+        out.push(&id[start..]);
+    }
+    out
+}
+
 /// Builds a canonical resource id from a scope id, a full type and a full name.
 ///
 /// `scope` is the id of what the resource is deployed into: a resource group
@@ -288,13 +387,8 @@ impl Model {
                     continue;
                 };
                 for item in items {
-                    let Some(target) = item
-                        .get_path("properties.privateLinkServiceId")
-                        .and_then(Value::as_str)
+                    let Some(target_value) = item.get_path("properties.privateLinkServiceId")
                     else {
-                        continue;
-                    };
-                    let Some(&index) = by_id.get(&target.to_ascii_lowercase()) else {
                         continue;
                     };
                     let group_ids = item
@@ -302,28 +396,61 @@ impl Model {
                         .cloned()
                         .unwrap_or(Value::Array(vec![]));
                     let name = pe.name.rsplit('/').next().unwrap_or(&pe.name).to_string();
-                    let connection = Value::from_json(&serde_json::json!({
-                        "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
-                        "name": name,
-                        "properties": {
-                            "privateEndpoint": { "id": pe.id },
-                            "privateLinkServiceConnectionState": {
-                                "status": status,
-                                "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                    // The resources the endpoint connects to: the one its
+                    // target names, or, when the files leave the target
+                    // open, each resource it may name (a maybe-connection,
+                    // whose status is unknown).
+                    let exact = target_value
+                        .as_id()
+                        .and_then(|t| by_id.get(&t.to_ascii_lowercase()).copied());
+                    let targets: Vec<(usize, Option<String>)> = match exact {
+                        Some(index) => vec![(index, None)],
+                        None => self
+                            .maybe_targets(target_value, &group_ids)
+                            .into_iter()
+                            .map(|i| {
+                                let shown = match target_value {
+                                    Value::Unknown(u) => u.expr.clone(),
+                                    other => other.to_string(),
+                                };
+                                (i, Some(format!("privateLinkServiceId of private endpoint '{name}': {shown}")))
+                            })
+                            .collect(),
+                    };
+                    for (index, maybe) in targets {
+                        let status_value = match &maybe {
+                        None => Value::str(status),
+                        Some(expr) => Value::unknown(
+                            expr.clone(),
+                            "the private endpoint's target is not fixed by the files; it may be this resource",
+                        ),
+                    };
+                        let connection = Value::from_json(&serde_json::json!({
+                            "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
+                            "name": name,
+                            "properties": {
+                                "privateEndpoint": { "id": pe.id },
+                                "privateLinkServiceConnectionState": {
+                                    "status": status,
+                                    "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                                }
+                            }
+                        }));
+                        let mut connection = connection;
+                        if let Some(props) = connection
+                            .as_object_mut()
+                            .and_then(|c| c.get_mut("properties"))
+                            .and_then(Value::as_object_mut)
+                        {
+                            props.insert("groupIds".into(), group_ids.clone());
+                            if let Some(Value::Object(state)) =
+                                props.get_mut("privateLinkServiceConnectionState")
+                            {
+                                state.insert("status".into(), status_value);
                             }
                         }
-                    }));
-                    let mut connection = connection;
-                    if let Some(o) = connection.get_path("properties").cloned() {
-                        let mut o = o;
-                        if let Some(obj) = o.as_object_mut() {
-                            obj.insert("groupIds".into(), group_ids);
-                        }
-                        if let Some(c) = connection.as_object_mut() {
-                            c.insert("properties".into(), o);
-                        }
+                        connections.push((index, connection));
                     }
-                    connections.push((index, connection));
                 }
             }
         }
@@ -351,9 +478,88 @@ impl Model {
     }
 }
 
+impl Model {
+    /// The resources a private endpoint whose target the files leave open
+    /// may connect to: of the target id's type (or, without one, of the type
+    /// its `groupIds` imply), whose id the target may be.
+    fn maybe_targets(&self, target: &Value, group_ids: &Value) -> Vec<usize> {
+        let identity = target.as_id();
+        let wanted_type = identity
+            .and_then(resource_type_of)
+            .or_else(|| match target {
+                Value::Unknown(u) => u.shape.resource_type.clone(),
+                _ => None,
+            })
+            .or_else(|| {
+                group_ids
+                    .as_array()?
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find_map(type_of_private_link_group)
+                    .map(str::to_string)
+            });
+        let Some(wanted_type) = wanted_type else {
+            return Vec::new();
+        };
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_type(&wanted_type))
+            .filter(|(_, r)| match identity {
+                Some(id) => match_ids(id, &r.id) == IdMatch::Maybe,
+                None => true,
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// The resource type a private link group id belongs to.
+fn type_of_private_link_group(group: &str) -> Option<&'static str> {
+    Some(match group.to_ascii_lowercase().as_str() {
+        "amlworkspace" => "Microsoft.MachineLearningServices/workspaces",
+        "amlregistry" => "Microsoft.MachineLearningServices/registries",
+        "registry" => "Microsoft.ContainerRegistry/registries",
+        "vault" => "Microsoft.KeyVault/vaults",
+        "blob" | "blob_secondary" | "file" | "queue" | "table" | "dfs" | "web" => {
+            "Microsoft.Storage/storageAccounts"
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_with_placeholders_compare_by_identity() {
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces";
+        let p = format!("{ws}/[parameters('n')]");
+        assert_eq!(match_ids(&p, &p.to_uppercase()), IdMatch::Same);
+        assert_eq!(match_ids(&p, &format!("{ws}/mlw")), IdMatch::Maybe);
+        assert_eq!(
+            match_ids(&p, &format!("{ws}/[parameters('m')]")),
+            IdMatch::Maybe
+        );
+        assert_eq!(
+            match_ids(&p, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/[parameters('n')]"),
+            IdMatch::Different
+        );
+        assert_eq!(
+            match_ids(&format!("{ws}/a"), &format!("{ws}/b")),
+            IdMatch::Different
+        );
+        assert_eq!(
+            match_ids("[parameters('peTarget')]", &format!("{ws}/a")),
+            IdMatch::Maybe
+        );
+        // A placeholder holding `/` is one segment.
+        let scoped = format!("{ws}/[concat('a/', parameters('n'))]");
+        assert_eq!(match_ids(&scoped, &format!("{ws}/x")), IdMatch::Maybe);
+        assert!(has_placeholder(&scoped));
+        assert!(!has_placeholder(&format!("{ws}/x")));
+    }
 
     #[test]
     fn ids_compose_types_and_names() {

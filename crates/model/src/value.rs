@@ -28,22 +28,120 @@ pub enum Value {
     Unknown(Arc<Unknown>),
 }
 
-/// Why a value is unknown, and which expression produced it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Why a value is unknown, which expression produced it, and what is known
+/// about it all the same ([`Shape`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Unknown {
     /// The template expression (or Bicep/HCL text) whose value is not known.
     pub expr: String,
     /// A short human reason, e.g. "parameter 'pna' has no default and no value".
     pub reason: String,
+    /// What is known of the value: present, its prefix, the resource it
+    /// names, the values it may take.
+    pub shape: Shape,
+}
+
+/// What is known about an unknown value (Terraform's idea of refined
+/// unknowns). The default knows nothing: the value may be absent, `null`,
+/// or anything.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shape {
+    /// The value is present and not `null` (a resource's id, a data
+    /// source's attribute Azure always sets).
+    pub present: bool,
+    /// The value is a string that starts with this text
+    /// (`/subscriptions/00000000-.../resourceGroups/rg/providers/Microsoft.Network/`).
+    pub prefix: Option<String>,
+    /// The value is the id of a resource of this type
+    /// (`Microsoft.Network/virtualNetworks/subnets`).
+    pub resource_type: Option<String>,
+    /// The resource id the value stands for, with each segment the files do
+    /// not fix written as a placeholder `[expression]` ([`Unknown::placeholder`]):
+    /// two ids built from the same unknowns name the same resource.
+    pub identity: Option<String>,
+    /// The only values it may take (a parameter's `allowedValues`, Bicep
+    /// `@allowed`, a Terraform `validation`), when the files say so.
+    pub allowed: Option<Arc<[Value]>>,
+}
+
+impl Shape {
+    /// The shape of a resource id: present, a string, of `resource_type`,
+    /// standing for `identity` (which may hold placeholders); the prefix is
+    /// the identity up to its first placeholder.
+    pub fn resource_id(identity: &str, resource_type: Option<&str>) -> Shape {
+        let prefix = match identity.find('[') {
+            Some(i) => identity[..i].to_string(),
+            None => identity.to_string(),
+        };
+        Shape {
+            present: true,
+            prefix: (!prefix.is_empty()).then_some(prefix),
+            resource_type: resource_type.map(str::to_string),
+            identity: Some(identity.to_string()),
+            allowed: None,
+        }
+    }
+}
+
+impl Unknown {
+    /// The text standing for this unknown inside a resource id or name:
+    /// `[expression]`, with the expression's own brackets and the blanks
+    /// outside its string literals removed, so that the same expression
+    /// written twice gives the same placeholder.
+    pub fn placeholder(&self) -> String {
+        placeholder_of(&self.expr)
+    }
+}
+
+/// [`Unknown::placeholder`] for an expression's text.
+pub fn placeholder_of(expr: &str) -> String {
+    let inner = expr.trim();
+    let inner = inner
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(inner);
+    let mut out = String::with_capacity(inner.len() + 2);
+    out.push('[');
+    let mut quoted = false;
+    for c in inner.chars() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if quoted || !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out.push(']');
+    out
 }
 
 impl Value {
     /// A new unknown value.
     pub fn unknown(expr: impl Into<String>, reason: impl Into<String>) -> Value {
+        Value::unknown_shaped(expr, reason, Shape::default())
+    }
+
+    /// A new unknown value of which `shape` is known.
+    pub fn unknown_shaped(
+        expr: impl Into<String>,
+        reason: impl Into<String>,
+        shape: Shape,
+    ) -> Value {
         Value::Unknown(Arc::new(Unknown {
             expr: expr.into(),
             reason: reason.into(),
+            shape,
         }))
+    }
+
+    /// The resource id this value names: the string itself, or the identity
+    /// of an unknown id (which may hold placeholders; see [`Shape::identity`]).
+    pub fn as_id(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            Value::Unknown(u) => u.shape.identity.as_deref(),
+            _ => None,
+        }
     }
 
     /// A string value.

@@ -312,7 +312,37 @@ impl PolicyEngine {
                 }
             }
         };
-        let run = || self.evaluate_compiled(d, compiled, resource, cache, params, related);
+        let run = || {
+            // Candidates whose link is open count both ways: the outcome
+            // with them and without them, unknown when the two differ.
+            let with_maybes = crate::WithMaybes {
+                inner: related,
+                deciding: Default::default(),
+            };
+            let outcome =
+                self.evaluate_compiled(d, compiled, resource, cache, params, &with_maybes);
+            let deciding = with_maybes.deciding.into_inner();
+            if deciding.is_empty() {
+                return outcome;
+            }
+            let without = self.evaluate_compiled(d, compiled, resource, cache, params, related);
+            if without == outcome {
+                return outcome;
+            }
+            let mut all = deciding;
+            for o in [&outcome, &without] {
+                if let PolicyOutcome::Unknown { deciding } = o {
+                    all.extend(
+                        deciding
+                            .iter()
+                            .filter(|e| !all.contains(e))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
+                }
+            }
+            PolicyOutcome::Unknown { deciding: all }
+        };
         catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<&str>()

@@ -198,6 +198,44 @@ pub trait RelatedResources {
         related_type: &str,
         name: Option<&str>,
     ) -> Vec<OwnedPolicyResource>;
+
+    /// Candidates that may be related: their link to the primary resource
+    /// (an extension `scope`, a parent) is an id the files do not fix. Each
+    /// comes with the text of what decides it. None by default.
+    fn maybe_related(
+        &self,
+        _primary_id: &str,
+        _related_type: &str,
+        _name: Option<&str>,
+    ) -> Vec<(OwnedPolicyResource, String)> {
+        Vec::new()
+    }
+}
+
+/// [`RelatedResources`] that also returns the maybe-related candidates, and
+/// remembers what decides them.
+pub(crate) struct WithMaybes<'a> {
+    pub inner: &'a dyn RelatedResources,
+    pub deciding: std::cell::RefCell<Vec<String>>,
+}
+
+impl RelatedResources for WithMaybes<'_> {
+    fn related(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<OwnedPolicyResource> {
+        let mut found = self.inner.related(primary_id, related_type, name);
+        for (candidate, deciding) in self.inner.maybe_related(primary_id, related_type, name) {
+            let mut d = self.deciding.borrow_mut();
+            if !d.contains(&deciding) {
+                d.push(deciding);
+            }
+            found.push(candidate);
+        }
+        found
+    }
 }
 
 /// A [`RelatedResources`] that knows no resources.

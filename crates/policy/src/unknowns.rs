@@ -4,6 +4,7 @@
 use super::catalogue::Seg;
 use super::resource::UnknownLeaf;
 use super::PolicyOutcome;
+use aml_model::value::Shape;
 use serde_json::{Map, Value as J};
 
 /// An alternative for an unknown string: "some value no condition names".
@@ -28,6 +29,10 @@ pub(crate) fn add_unknowns(
         if alts.len() < 2 {
             continue; // not read by the definition
         }
+        let refined = refine(alts.clone(), &leaf.unknown.shape);
+        // A shape that rules out every alternative was not about what the
+        // definition reads here: keep them all.
+        let alts = if refined.is_empty() { alts } else { refined };
         match vars.iter_mut().find(|(e, _)| *e == leaf.unknown.expr) {
             Some((_, existing)) => {
                 for a in alts {
@@ -39,6 +44,39 @@ pub(crate) fn add_unknowns(
             None => vars.push((leaf.unknown.expr.clone(), alts)),
         }
     }
+}
+
+/// Keeps the alternatives that agree with what is known of the unknown:
+/// exactly its allowed values when the files list them; otherwise not
+/// absent when it is known to be present, and only strings with its prefix
+/// when it is known to be a string with one (a resource id).
+fn refine(alts: Vec<Option<J>>, shape: &Shape) -> Vec<Option<J>> {
+    if let Some(allowed) = &shape.allowed {
+        let values: Vec<Option<J>> = allowed.iter().map(|v| v.to_json_with(&|_| None)).collect();
+        if !values.is_empty() {
+            return values;
+        }
+    }
+    alts.into_iter()
+        .filter(|a| !(shape.present && a.is_none()))
+        .filter_map(|a| match (&shape.prefix, a) {
+            (Some(prefix), Some(J::String(s))) => {
+                if s == OTHER_VALUE {
+                    Some(Some(J::String(format!("{prefix}{OTHER_VALUE}"))))
+                } else if s
+                    .to_ascii_lowercase()
+                    .starts_with(&prefix.to_ascii_lowercase())
+                {
+                    Some(Some(J::String(s)))
+                } else {
+                    None
+                }
+            }
+            // A string with a prefix is neither a bool nor a structure.
+            (Some(_), Some(_)) => None,
+            (_, a) => Some(a),
+        })
+        .collect()
 }
 
 /// A path a definition reads.

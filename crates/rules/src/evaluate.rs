@@ -5,7 +5,7 @@
 pub use crate::Verdict;
 use crate::{Rule, RuleKind};
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::model::{Deployed, Model, Resource};
+use aml_model::model::{match_ids, Deployed, IdMatch, Model, Resource};
 use aml_model::source::Span;
 use aml_model::value::Value;
 use aml_policy::{
@@ -86,6 +86,32 @@ pub fn evaluate(
                     }
                     RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
                 };
+                // An unknown result on values the files restrict to a few
+                // allowed values: the rule again, on each of them.
+                let outcome = outcome.map(|o| {
+                    over_allowed_values(o, resource, |variant| match rule.kind {
+                        RuleKind::Policy { .. } => {
+                            let (Some(engine), Some(binding)) = (engine, binding) else {
+                                return None;
+                            };
+                            let fresh = ResourceCache::default();
+                            run_policy_rule(
+                                engine,
+                                rule,
+                                binding,
+                                i,
+                                variant,
+                                &fresh,
+                                &related,
+                                &mut Vec::new(),
+                            )
+                            .map(|o| o.verdict)
+                        }
+                        RuleKind::Native { check } => {
+                            run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
+                        }
+                    })
+                });
                 outcomes.extend(outcome.map(|o| conditional(o, resource)));
             }
             (outcomes, diags)
@@ -231,6 +257,146 @@ fn run_policy_rule(
     })
 }
 
+/// Most combinations of allowed values a rule is run again on.
+const MAX_ALLOWED_VARIANTS: usize = 16;
+
+/// An unknown outcome whose unknowns in the resource all have allowed values
+/// (parameters with `allowedValues`, Bicep `@allowed`, Terraform
+/// `validation`): the rule is run on the resource with each combination of
+/// them. One verdict for all is the verdict ("every allowed value ...");
+/// otherwise the outcome stays unknown and names the values that fail.
+fn over_allowed_values(
+    mut o: Outcome,
+    resource: &Resource,
+    rerun: impl Fn(&Resource) -> Option<Verdict>,
+) -> Outcome {
+    if o.verdict != Verdict::Unknown {
+        return o;
+    }
+    let mut sets: Vec<(String, Vec<Value>)> = Vec::new();
+    collect_allowed(&resource.body, &mut sets, 0);
+    if sets.is_empty()
+        || sets.iter().any(|(_, v)| v.is_empty())
+        || !o.deciding.iter().all(|d| sets.iter().any(|(e, _)| e == d))
+    {
+        return o;
+    }
+    let total = sets
+        .iter()
+        .try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()))
+        .filter(|n| *n <= MAX_ALLOWED_VARIANTS);
+    let Some(total) = total else {
+        return o;
+    };
+    let mut results: Vec<(Vec<&Value>, Option<Verdict>)> = Vec::new();
+    for mut i in 0..total {
+        let chosen: Vec<&Value> = sets
+            .iter()
+            .map(|(_, values)| {
+                let v = &values[i % values.len()];
+                i /= values.len();
+                v
+            })
+            .collect();
+        let mut variant = resource.clone();
+        substitute(&mut variant.body, &sets, &chosen, 0);
+        results.push((chosen, rerun(&variant)));
+    }
+    let exprs: Vec<String> = sets.iter().map(|(e, _)| format!("`{e}`")).collect();
+    let shown = |chosen: &[&Value]| -> String {
+        chosen
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let first = results[0].1;
+    if results.iter().all(|(_, v)| *v == first) {
+        if let Some(verdict) = first.filter(|v| *v != Verdict::Unknown) {
+            let all: Vec<String> = results.iter().map(|(c, _)| shown(c)).collect();
+            o.verdict = verdict;
+            o.deciding.clear();
+            o.message = match verdict {
+                Verdict::Pass => format!(
+                    "every allowed value of {} ({}) is compliant",
+                    exprs.join(", "),
+                    all.join("; ")
+                ),
+                _ => format!(
+                    "every allowed value of {} ({}) fails; expected: {}",
+                    exprs.join(", "),
+                    all.join("; "),
+                    o.rule.title
+                ),
+            };
+        }
+        return o;
+    }
+    let failing: Vec<String> = results
+        .iter()
+        .filter(|(_, v)| *v == Some(Verdict::Fail))
+        .map(|(c, _)| shown(c))
+        .collect();
+    if !failing.is_empty() {
+        let passing: Vec<String> = results
+            .iter()
+            .filter(|(_, v)| *v == Some(Verdict::Pass))
+            .map(|(c, _)| shown(c))
+            .collect();
+        o.message = format!(
+            "depends on {}: fails for {}{}",
+            exprs.join(", "),
+            failing.join("; "),
+            if passing.is_empty() {
+                String::new()
+            } else {
+                format!(", compliant for {}", passing.join("; "))
+            }
+        );
+    }
+    o
+}
+
+/// The unknowns in `v` that have allowed values, once per expression.
+fn collect_allowed(v: &Value, out: &mut Vec<(String, Vec<Value>)>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Unknown(u) => {
+            if let Some(allowed) = &u.shape.allowed {
+                if !out.iter().any(|(e, _)| *e == u.expr) {
+                    out.push((u.expr.clone(), allowed.to_vec()));
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_allowed(x, out, depth + 1)),
+        Value::Object(o) => o.values().for_each(|x| collect_allowed(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Replaces each unknown of `sets` in `v` with its chosen value.
+fn substitute(v: &mut Value, sets: &[(String, Vec<Value>)], chosen: &[&Value], depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Unknown(u) => {
+            if let Some(k) = sets.iter().position(|(e, _)| *e == u.expr) {
+                *v = chosen[k].clone();
+            }
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .for_each(|x| substitute(x, sets, chosen, depth + 1)),
+        Value::Object(o) => o
+            .values_mut()
+            .for_each(|x| substitute(x, sets, chosen, depth + 1)),
+        _ => {}
+    }
+}
+
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
 fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
@@ -314,7 +480,22 @@ fn describe(v: &Value) -> String {
         }
         Value::Object(_) => "an object".into(),
         Value::Array(a) => format!("an array of {}", a.len()),
+        Value::Unknown(u) => describe_unknown(u),
         other => other.to_string(),
+    }
+}
+
+/// An unknown value with what is known of it.
+fn describe_unknown(u: &aml_model::value::Unknown) -> String {
+    let shape = &u.shape;
+    if let Some(allowed) = &shape.allowed {
+        let values: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        return format!("`{}` (every allowed value: {})", u.expr, values.join(", "));
+    }
+    match (&shape.resource_type, shape.present) {
+        (Some(t), _) => format!("`{}`, the id of a {t} (set at deployment)", u.expr),
+        (None, true) => format!("`{}` (present; its value is set at deployment)", u.expr),
+        (None, false) => format!("`{}`, which the files do not fix", u.expr),
     }
 }
 
@@ -325,7 +506,73 @@ struct ModelRelations<'m> {
     deployment: u32,
 }
 
+impl ModelRelations<'_> {
+    /// Resources of `related_type` in the deployment named `name` (when
+    /// given), with how their link to `primary` compares.
+    fn linked<'a>(
+        &'a self,
+        primary_id: &'a str,
+        related_type: &'a str,
+        name: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a Resource, IdMatch, Option<&'a str>)> + 'a {
+        self.model
+            .in_deployment(self.deployment)
+            .filter(move |r| !r.existing && r.is_type(related_type))
+            .filter(move |r| {
+                name.is_none_or(|n| {
+                    let short = r.name.rsplit('/').next().unwrap_or(&r.name);
+                    short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
+                })
+            })
+            .map(move |r| {
+                let link = r.scope_id.as_deref().or(r.parent_id.as_deref());
+                let m = match link {
+                    Some(l) => match_ids(l, primary_id),
+                    None => IdMatch::Different,
+                };
+                (r, m, link)
+            })
+    }
+}
+
+fn owned(r: &Resource) -> OwnedPolicyResource {
+    OwnedPolicyResource {
+        id: r.id.clone(),
+        resource_type: r.resource_type.clone(),
+        full_name: r.name.clone(),
+        api_version: r.api_version.clone(),
+        location: r
+            .body
+            .get("location")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        body: r.body.clone(),
+    }
+}
+
 impl RelatedResources for ModelRelations<'_> {
+    fn maybe_related(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<(OwnedPolicyResource, String)> {
+        self.linked(primary_id, related_type, name)
+            .filter(|(_, m, _)| *m == IdMatch::Maybe)
+            .map(|(r, _, link)| {
+                let short = r.name.rsplit('/').next().unwrap_or(&r.name);
+                (
+                    owned(r),
+                    format!(
+                        "the scope of {} '{short}': {}",
+                        r.resource_type,
+                        link.unwrap_or("")
+                    ),
+                )
+            })
+            .collect()
+    }
+
     fn related(
         &self,
         primary_id: &str,
@@ -353,14 +600,7 @@ impl RelatedResources for ModelRelations<'_> {
                     short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
                 })
             })
-            .map(|r| OwnedPolicyResource {
-                id: r.id.clone(),
-                resource_type: r.resource_type.clone(),
-                full_name: r.name.clone(),
-                api_version: r.api_version.clone(),
-                location: r.body.get("location").and_then(Value::as_str).map(str::to_string),
-                body: r.body.clone(),
-            })
+            .map(owned)
             .collect()
     }
 }

@@ -12,7 +12,7 @@ use super::functions;
 use super::hcl::{span_of, text_of};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{FileId, SourceMap, Span};
-use aml_model::value::{Object, Value};
+use aml_model::value::{placeholder_of, Object, Shape, Value};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
@@ -285,6 +285,90 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The only values a variable's `validation` conditions admit, when they
+    /// say so in a form read here: `contains([...], var.x)`, `var.x == v`
+    /// (either side), and `&&` / `||` of those, over constant lists and
+    /// values. `None` when no condition restricts it that way.
+    fn validation_allowed(&self, v: &VarDecl<'_>) -> Option<Vec<Value>> {
+        let mut allowed: Option<Vec<Value>> = None;
+        for block in v.block.body.get_blocks("validation") {
+            let Some(cond) = block.body.get_attribute("condition") else {
+                continue;
+            };
+            if let Some(set) = self.admitted(v, &cond.value, 0) {
+                allowed = Some(match allowed {
+                    None => set,
+                    Some(prev) => prev.into_iter().filter(|x| set.contains(x)).collect(),
+                });
+            }
+        }
+        allowed.filter(|a| !a.is_empty())
+    }
+
+    /// The values of `var.<name>` for which `e` holds, when `e` has one of the
+    /// forms [`Self::validation_allowed`] reads.
+    fn admitted(&self, v: &VarDecl<'_>, e: &Expression, depth: usize) -> Option<Vec<Value>> {
+        use hcl_edit::expr::BinaryOperator as Op;
+        if depth > 16 {
+            return None;
+        }
+        let is_var = |x: &Expression| match x {
+            Expression::Traversal(t) => {
+                matches!(&t.expr, Expression::Variable(n) if n.as_str() == "var")
+                    && t.operators.len() == 1
+                    && matches!(t.operators[0].value(), TraversalOperator::GetAttr(a) if a.as_str() == v.name)
+            }
+            _ => false,
+        };
+        let constant = |x: &Expression| {
+            let c = self.eval_const(v.file, x);
+            (!c.contains_unknown()).then_some(c)
+        };
+        match e {
+            Expression::Parenthesis(p) => self.admitted(v, p.inner(), depth + 1),
+            Expression::FuncCall(fc)
+                if fc.name.name.as_str() == "contains" && fc.args.len() == 2 =>
+            {
+                let args: Vec<&Expression> = fc.args.iter().collect();
+                if !is_var(args[1]) {
+                    return None;
+                }
+                match constant(args[0])? {
+                    Value::Array(list) => Some(list),
+                    _ => None,
+                }
+            }
+            Expression::BinaryOp(b) => match *b.operator.value() {
+                Op::Eq if is_var(&b.lhs_expr) => constant(&b.rhs_expr).map(|c| vec![c]),
+                Op::Eq if is_var(&b.rhs_expr) => constant(&b.lhs_expr).map(|c| vec![c]),
+                Op::And => {
+                    let (l, r) = (
+                        self.admitted(v, &b.lhs_expr, depth + 1),
+                        self.admitted(v, &b.rhs_expr, depth + 1),
+                    );
+                    match (l, r) {
+                        (Some(l), Some(r)) => {
+                            Some(l.into_iter().filter(|x| r.contains(x)).collect())
+                        }
+                        (Some(x), None) | (None, Some(x)) => Some(x),
+                        (None, None) => None,
+                    }
+                }
+                Op::Or => {
+                    let mut l = self.admitted(v, &b.lhs_expr, depth + 1)?;
+                    for x in self.admitted(v, &b.rhs_expr, depth + 1)? {
+                        if !l.contains(&x) {
+                            l.push(x);
+                        }
+                    }
+                    Some(l)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Creates a module instance with its input values (already evaluated).
     /// Variables without a value take their default; all are converted to
     /// their declared type.
@@ -342,12 +426,21 @@ impl<'a> Evaluator<'a> {
                             span_of(v.file, v.block),
                         );
                     }
-                    Value::unknown(
+                    // What its `validation` blocks admit, or a bool's two values.
+                    let allowed = self.validation_allowed(v).or_else(|| {
+                        matches!(ty, Ty::Bool).then(|| vec![Value::Bool(true), Value::Bool(false)])
+                    });
+                    Value::unknown_shaped(
                         format!("var.{}", v.name),
                         if sensitive {
                             "a sensitive variable (secure parameter) with no value in the files"
                         } else {
                             "the variable has no value"
+                        },
+                        Shape {
+                            present: !nullable,
+                            allowed: allowed.map(Into::into),
+                            ..Shape::default()
                         },
                     )
                 }
@@ -1110,7 +1203,7 @@ impl<'a> Evaluator<'a> {
                 Value::Object(o) if !data => o.clone(),
                 _ => Object::new(),
             };
-            obj.insert(RESOURCE_MARK.to_string(), Value::Bool(true));
+            obj.insert(RESOURCE_MARK.to_string(), Value::String(t.to_string()));
             if data {
                 if t == "azurerm_resource_group" {
                     if let Some(name) = ri.config.get("name") {
@@ -1581,6 +1674,27 @@ fn get_attr(cur: &Value, name: &str, text: impl Fn() -> String) -> EvalResult {
     match cur {
         Value::Object(o) => match o.get(name) {
             Some(v) => Ok(v.clone()),
+            None if name == "id" && o.contains_key(RESOURCE_MARK) => {
+                // Azure always sets a resource's id: present, a string, an id of
+                // the mapped type; the same reference names the same resource.
+                let tf_type = o.get(RESOURCE_MARK).and_then(Value::as_str).unwrap_or("");
+                let arm_type = crate::mapping::spec(tf_type).map(|(t, _, _)| t);
+                let text = text();
+                let mut shape = Shape::resource_id(&placeholder_of(&text), arm_type);
+                shape.prefix = Some(
+                    if tf_type == "azurerm_management_group" {
+                        "/providers/"
+                    } else {
+                        "/subscriptions/"
+                    }
+                    .to_string(),
+                );
+                Ok(Value::unknown_shaped(
+                    text,
+                    format!("the id of `{tf_type}` is known only after apply"),
+                    shape,
+                ))
+            }
             None if o.contains_key(RESOURCE_MARK) => Ok(Value::unknown(
                 text(),
                 format!("`{name}` is known only after apply"),

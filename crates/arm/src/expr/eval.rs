@@ -122,6 +122,12 @@ impl Evaluator<'_> {
                     .or_else(|| o.keys().position(|k| k.eq_ignore_ascii_case(&name.name)));
                 match idx.and_then(|i| o.swap_remove_index(i)) {
                     Some((_, v)) => Ok(v),
+                    // A resource's properties as `reference()` sees them: what
+                    // the files do not declare, the service sets.
+                    None if o.contains_key(super::OPEN_MARK) => Ok(Value::unknown(
+                        self.text(span),
+                        "a property Azure sets on the deployed resource",
+                    )),
                     None => {
                         let mut available: Vec<&str> =
                             o.keys().take(10).map(String::as_str).collect();
@@ -256,10 +262,34 @@ impl Evaluator<'_> {
         match self.eval(&args[0])? {
             Value::Bool(true) => self.eval(&args[1]),
             Value::Bool(false) => self.eval(&args[2]),
-            Value::Unknown(u) => match (self.eval(&args[1]), self.eval(&args[2])) {
-                (Ok(a), Ok(b)) if a == b => Ok(a),
-                _ => Ok(self.unknown_at(span, &u)),
-            },
+            Value::Unknown(u) => {
+                // The branches the condition's allowed values can take.
+                let allowed = u.shape.allowed.as_deref();
+                let can = |b: bool| allowed.is_none_or(|a| a.contains(&Value::Bool(b)));
+                match (can(true), can(false)) {
+                    (true, false) => return self.eval(&args[1]),
+                    (false, true) => return self.eval(&args[2]),
+                    _ => {}
+                }
+                match (self.eval(&args[1]), self.eval(&args[2])) {
+                    (Ok(a), Ok(b)) if a == b => Ok(a),
+                    (Ok(a), Ok(b))
+                        if allowed.is_some() && !a.contains_unknown() && !b.contains_unknown() =>
+                    {
+                        // Either branch, and nothing else.
+                        Ok(Value::unknown_shaped(
+                            self.text(span),
+                            u.reason.clone(),
+                            aml_model::value::Shape {
+                                present: !a.eq(&Value::Null) && !b.eq(&Value::Null),
+                                allowed: Some(vec![a, b].into()),
+                                ..Default::default()
+                            },
+                        ))
+                    }
+                    _ => Ok(self.unknown_at(span, &u)),
+                }
+            }
             other => Err(self.type_error("if: the condition must be a bool", &other, span)),
         }
     }

@@ -39,6 +39,36 @@ use aml_model::value::Value;
 use std::borrow::Cow;
 use std::fmt;
 
+/// A key that marks an object as *open*: reading a property it does not
+/// hold gives an unknown (a property Azure sets) instead of an error. The
+/// template evaluator marks what `reference()` returns, and removes the mark
+/// from every value it keeps ([`strip_open_marks`]).
+pub const OPEN_MARK: &str = "\u{1}open";
+
+/// `v` with every object marked open, nested objects included.
+pub fn mark_open(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.values_mut().for_each(mark_open);
+            o.insert(OPEN_MARK.to_string(), Value::Bool(true));
+        }
+        Value::Array(a) => a.iter_mut().for_each(mark_open),
+        _ => {}
+    }
+}
+
+/// `v` without the marks of [`mark_open`].
+pub fn strip_open_marks(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.shift_remove(OPEN_MARK);
+            o.values_mut().for_each(strip_open_marks);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_open_marks),
+        _ => {}
+    }
+}
+
 /// Maximum nesting depth of an expression (calls, property and index chains).
 pub const MAX_DEPTH: usize = 128;
 

@@ -40,7 +40,7 @@ mod string;
 pub use hash::{guid, unique_string};
 
 use crate::env::ExprEnv;
-use aml_model::value::{Unknown, Value};
+use aml_model::value::{Shape, Unknown, Value};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -71,12 +71,125 @@ pub fn call_with_text(
     };
     check_arity(def, args.len())?;
     if let Some(u) = propagated_unknown(def.unknowns, &args) {
-        return Ok(Value::unknown(text, u.reason.clone()));
+        let reason = u.reason.clone();
+        if let Some(v) = over_allowed_values(def, &args, env, text) {
+            return Ok(v);
+        }
+        if ID_FUNCTIONS.contains(&def.name) {
+            if let Some(v) = id_with_placeholders(def, &args, env, text, &reason) {
+                return Ok(v);
+            }
+        }
+        return Ok(Value::unknown(text, reason));
     }
+    call_known(def, args, env, text)
+}
+
+fn call_known(def: &Def, args: Vec<Value>, env: &dyn ExprEnv, text: &str) -> Result<Value, String> {
     let call = Call { text, env };
     let value = (def.imp)(&call, args).map_err(|m| format!("{}: {m}", def.name))?;
     limits::check_value(&value).map_err(|m| format!("{}: {m}", def.name))?;
     Ok(value)
+}
+
+/// Functions that build resource ids: with unknown arguments they still
+/// name one resource, whose id holds a placeholder for each unknown.
+const ID_FUNCTIONS: &[&str] = &[
+    "resourceId",
+    "subscriptionResourceId",
+    "tenantResourceId",
+    "extensionResourceId",
+    "managementGroupResourceId",
+];
+
+/// Most combinations of allowed values a call is evaluated over.
+const MAX_ALLOWED_COMBINATIONS: usize = 64;
+
+/// A call whose unknown arguments each have a known set of allowed values
+/// (see [`Shape::allowed`]): the call over every combination. One result for
+/// all is that result; several give an unknown that may take exactly those.
+/// `None` when an unknown has no such set, there are too many combinations,
+/// or a combination fails or gives an unknown.
+fn over_allowed_values(def: &Def, args: &[Value], env: &dyn ExprEnv, text: &str) -> Option<Value> {
+    let sets: Vec<Option<&[Value]>> = args
+        .iter()
+        .map(|a| match a {
+            Value::Unknown(u) => u.shape.allowed.as_deref().map(Some),
+            other => (!other.contains_unknown()).then_some(None),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let total = sets
+        .iter()
+        .flatten()
+        .try_fold(1usize, |acc, s| acc.checked_mul(s.len()))
+        .filter(|n| (1..=MAX_ALLOWED_COMBINATIONS).contains(n))?;
+    let mut results: Vec<Value> = Vec::new();
+    for mut i in 0..total {
+        let combination: Vec<Value> = args
+            .iter()
+            .zip(&sets)
+            .map(|(a, set)| match set {
+                Some(values) => {
+                    let v = values[i % values.len()].clone();
+                    i /= values.len();
+                    v
+                }
+                None => a.clone(),
+            })
+            .collect();
+        let v = call_known(def, combination, env, text).ok()?;
+        if v.contains_unknown() {
+            return None;
+        }
+        if !results.contains(&v) {
+            results.push(v);
+        }
+    }
+    if results.len() == 1 {
+        return results.pop();
+    }
+    Some(Value::unknown_shaped(
+        text,
+        "depends on values the files leave open among their allowed values",
+        Shape {
+            present: !results.contains(&Value::Null),
+            allowed: Some(results.into()),
+            ..Shape::default()
+        },
+    ))
+}
+
+/// An id function called with unknown arguments: the id with each unknown
+/// written as its placeholder (or, for an unknown id, its identity), as an
+/// unknown that names that resource.
+fn id_with_placeholders(
+    def: &Def,
+    args: &[Value],
+    env: &dyn ExprEnv,
+    text: &str,
+    reason: &str,
+) -> Option<Value> {
+    let filled: Vec<Value> = args
+        .iter()
+        .map(|a| match a {
+            Value::Unknown(u) => {
+                Value::String(u.shape.identity.clone().unwrap_or_else(|| u.placeholder()))
+            }
+            other => other.clone(),
+        })
+        .collect();
+    if filled.iter().any(Value::contains_unknown) {
+        return None;
+    }
+    let Ok(Value::String(id)) = call_known(def, filled, env, text) else {
+        return None;
+    };
+    let resource_type = aml_model::model::resource_type_of(&id);
+    Some(Value::unknown_shaped(
+        text,
+        reason,
+        Shape::resource_id(&id, resource_type.as_deref()),
+    ))
 }
 
 /// Names of all functions the library knows (for diagnostics / docs), in
@@ -340,7 +453,7 @@ static TABLE: &[Def] = &[
     ),
     f("pickZones", 3, n(5), Handled, resource::pick_zones),
     f("providers", 1, n(2), Handled, resource::providers),
-    f("reference", 1, n(3), Propagate, resource::reference),
+    f("reference", 1, n(3), Handled, resource::reference),
     f("resourceId", 2, ANY, Propagate, resource::resource_id),
     f(
         "subscriptionResourceId",

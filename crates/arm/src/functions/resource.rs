@@ -148,7 +148,21 @@ pub(crate) fn management_group_resource_id(
 /// `reference(resourceNameOrId, [apiVersion], ['Full'])`: resolved by the
 /// template evaluator; unknown for resources outside the deployment.
 pub(crate) fn reference(call: &Call<'_>, args: Vec<Value>) -> Result<Value, String> {
-    str_arg(&args[0], 0)?;
+    // An unknown target still names a resource when it is an id with an
+    // identity (`resourceId(..., parameters('n'))`); any other unknown
+    // argument makes the result unknown.
+    match &args[0] {
+        Value::Unknown(u) if u.shape.identity.is_none() => return Ok(call.unknown_from(u)),
+        Value::Unknown(_) => {}
+        other => {
+            str_arg(other, 0)?;
+        }
+    }
+    for a in &args[1..] {
+        if let Value::Unknown(u) = a {
+            return Ok(call.unknown_from(u));
+        }
+    }
     if let Some(api) = args.get(1) {
         str_arg(api, 1)?;
     }
@@ -207,6 +221,36 @@ mod tests {
                 "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/otherRg/providers/Microsoft.KeyVault/vaults/kv"
             )
         );
+    }
+
+    #[test]
+    fn resource_ids_of_unknown_names_keep_their_identity() {
+        let env = TestEnv::new()
+            .unknown_param("n")
+            .param("s", Value::str("cpu"));
+        let Value::Unknown(u) = env.eval(
+            "[resourceId('Microsoft.MachineLearningServices/workspaces/computes', parameters('n'), parameters('s'))]",
+        ) else {
+            panic!("an unknown")
+        };
+        let ws = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces");
+        assert_eq!(
+            u.shape.identity.as_deref(),
+            Some(format!("{ws}/[parameters('n')]/computes/cpu").as_str())
+        );
+        assert_eq!(
+            u.shape.resource_type.as_deref(),
+            Some("Microsoft.MachineLearningServices/workspaces/computes")
+        );
+        assert_eq!(u.shape.prefix.as_deref(), Some(format!("{ws}/").as_str()));
+        assert!(u.shape.present);
+        // The same expression, written with other blanks, names the same resource.
+        let Value::Unknown(w) = env.eval(
+            "[resourceId('Microsoft.MachineLearningServices/workspaces/computes',parameters( 'n' ),'cpu')]",
+        ) else {
+            panic!("an unknown")
+        };
+        assert_eq!(w.shape.identity, u.shape.identity);
     }
 
     #[test]

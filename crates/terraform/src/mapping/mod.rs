@@ -404,8 +404,14 @@ fn is_secret_arg(tf: &str) -> bool {
 }
 
 fn convert(v: &Value, conv: Conv) -> Value {
-    if v.is_unknown() && !matches!(conv, Conv::IdObject) {
-        return v.clone();
+    if let (Value::Unknown(u), false) = (v, matches!(conv, Conv::IdObject)) {
+        // The values it may take, converted the same way.
+        let Some(allowed) = &u.shape.allowed else {
+            return v.clone();
+        };
+        let mut shape = u.shape.clone();
+        shape.allowed = Some(allowed.iter().map(|a| convert(a, conv)).collect());
+        return Value::unknown_shaped(u.expr.clone(), u.reason.clone(), shape);
     }
     match conv {
         Conv::Same => v.clone(),
