@@ -485,3 +485,56 @@ fn report_autofix_replacements_reproduce_the_fix() {
         .iter()
         .all(|r| r.rule != "AMLB-PV6-001" || r.autofix.is_none()));
 }
+
+/// A value a module's caller passes is fixed in the caller (Bicep `params`,
+/// Terraform `module` arguments), not at the module's default.
+#[test]
+fn module_callers_are_edited_where_they_pass_the_value() {
+    for (format, caller, before, after) in [
+        (
+            "bicep",
+            "main.bicep",
+            "publicNetworkAccess: 'Enabled'",
+            "publicNetworkAccess: 'Disabled'",
+        ),
+        (
+            "terraform",
+            "main.tf",
+            "public_access = true",
+            "public_access = false",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = project(&format!("tests/fixtures/fix/module-caller/{format}"));
+        let dir = copy_fixture(&src, tmp.path());
+        assert_eq!(
+            failing(&dir, "AMLB-POL-438c38d2"),
+            vec!["ws".to_string()],
+            "{format}"
+        );
+        let plan = fix_dir(&dir, &["AMLB-POL-438c38d2"], false);
+        assert_eq!(plan.files.len(), 1, "{format}");
+        let text = std::fs::read_to_string(src.join(caller)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join(caller)).unwrap(),
+            text.replace(before, after),
+            "{format}"
+        );
+        assert!(
+            plan.results[0].messages[0].contains("caller"),
+            "{:?}",
+            plan.results[0].messages
+        );
+        assert_eq!(
+            failing(&dir, "AMLB-POL-438c38d2"),
+            Vec::<String>::new(),
+            "{format}"
+        );
+        assert!(
+            fix_dir(&dir, &["AMLB-POL-438c38d2"], false)
+                .files
+                .is_empty(),
+            "{format}"
+        );
+    }
+}

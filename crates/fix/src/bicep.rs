@@ -4,7 +4,7 @@
 //! default, in the `.bicepparam` file, or in a module's caller.
 
 use crate::edit::TextEdit;
-use crate::{indent_at, indent_unit, line_end, newline_of, Context, Done, OwnedSetting, Pending};
+use crate::{indent_at, line_end, Context, Done, OwnedSetting, Pending, Syntax};
 use aml_bicep::ast::{Decl, DeclKind, Expr, ExprKind, Key, Piece, Prop};
 use aml_model::model::Resource;
 use aml_model::source::FileId;
@@ -211,11 +211,11 @@ fn resolve(
         return Err("through too many parameters and variables".into());
     }
     let display = cx.display(at.file).to_string();
-    let decls = cx.bicep(at.file).decls.clone();
-    let Some(decl) = decls.iter().find(|d| d.name() == Some(name)) else {
+    let ast = cx.bicep(at.file);
+    let Some(decl) = ast.decls.iter().find(|d| d.name() == Some(name)) else {
         return Err("a name `fix` does not follow".into());
     };
-    let uses = count_uses(cx.text(at.file), name);
+    let uses = cx.count(at.file, name, count_uses);
     let shared = if uses > 1 {
         format!("; `{name}` is used {uses} times in {display}: every use changes")
     } else {
@@ -233,11 +233,24 @@ fn resolve(
             }))
         }
         DeclKind::Param { default, .. } => {
+            // A module's caller decides over the default.
+            let callers = callers_setting(cx, at.file, name);
+            if let Some((cfile, value)) = callers.into_iter().next() {
+                let cdisplay = cx.display(cfile).to_string();
+                done.messages.push(format!(
+                    "fixed where the value is decided: parameter `{name}` passed by the module's caller in {cdisplay}{shared}"
+                ));
+                return Ok(Resolved::Bicep(Place {
+                    file: cfile,
+                    expr: value,
+                    via: Some(format!("the module call in {cdisplay}")),
+                }));
+            }
             if let Some(pf) = cx.parameter_files.get(&at.file).copied() {
                 let pdisplay = cx.display(pf).to_string();
                 if pdisplay.ends_with(".bicepparam") {
-                    let pdecls = cx.bicep(pf).decls.clone();
-                    if let Some(value) = pdecls.iter().find_map(|d| match &d.kind {
+                    let past = cx.bicep(pf);
+                    if let Some(value) = past.decls.iter().find_map(|d| match &d.kind {
                         DeclKind::ParamAssign { name: n, value } if n == name => Some(value),
                         _ => None,
                     }) {
@@ -252,6 +265,7 @@ fn resolve(
                     }
                 } else if let Some(v) = cx
                     .json(pf)
+                    .as_deref()
                     .and_then(|r| r.get("parameters"))
                     .and_then(|p| p.get(name))
                     .and_then(|p| p.get("value"))
@@ -281,6 +295,58 @@ fn resolve(
         }
         _ => Err("a name `fix` does not follow".into()),
     }
+}
+
+/// The values the Bicep files that call `file` as a local module pass for
+/// its parameter `name`.
+fn callers_setting(cx: &mut Context, file: FileId, name: &str) -> Vec<(FileId, Expr)> {
+    let target = aml_model::source::normalize_path(&cx.sources.get(file).path);
+    let candidates: Vec<(FileId, std::path::PathBuf)> = cx
+        .sources
+        .files()
+        .filter(|(id, f)| *id != file && f.path.extension().is_some_and(|e| e == "bicep"))
+        .map(|(id, f)| (id, f.path.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for (id, path) in candidates {
+        let ast = cx.bicep(id);
+        for d in &ast.decls {
+            let DeclKind::Module {
+                path: rel, body, ..
+            } = &d.kind
+            else {
+                continue;
+            };
+            if aml_bicep::modules::local_path(&path, rel) != target {
+                continue;
+            }
+            let mut body = body;
+            for _ in 0..4 {
+                match &body.kind {
+                    ExprKind::If(_, b) => body = b,
+                    ExprKind::For(f) => body = &f.body,
+                    _ => break,
+                }
+            }
+            let pair = |e: &Expr, key: &str| -> Option<Expr> {
+                let ExprKind::Object(props) = &e.kind else {
+                    return None;
+                };
+                props.iter().rev().find_map(|p| match p {
+                    Prop::Pair { key: k, value, .. }
+                        if key_name(k).is_some_and(|n| n.eq_ignore_ascii_case(key)) =>
+                    {
+                        Some(value.clone())
+                    }
+                    _ => None,
+                })
+            };
+            if let Some(v) = pair(body, "params").and_then(|p| pair(&p, name)) {
+                out.push((id, v));
+            }
+        }
+    }
+    out
 }
 
 /// A value in a JSON parameter file: replaced when every setting ends there.
@@ -385,28 +451,15 @@ fn bicep_key(k: &str) -> String {
     }
 }
 
+/// Bicep members.
+const BICEP: Syntax = Syntax {
+    key: bicep_key,
+    value: literal,
+    line_separator: "",
+};
+
 fn render(missing: &[(String, Vec<Pending>)], indent: &str, unit: &str, nl: &str) -> Vec<String> {
-    missing
-        .iter()
-        .map(|(key, group)| {
-            let k = bicep_key(key);
-            match group.iter().find(|p| p.segs.is_empty()) {
-                Some(p) => format!("{k}: {}", literal(&p.value)),
-                None => {
-                    let inner = format!("{indent}{unit}");
-                    let body = render(&Pending::group(group.clone()), &inner, unit, nl);
-                    if nl == " " {
-                        format!("{k}: {{ {} }}", body.join(", "))
-                    } else {
-                        format!(
-                            "{k}: {{{nl}{inner}{}{nl}{indent}}}",
-                            body.join(&format!("{nl}{inner}"))
-                        )
-                    }
-                }
-            }
-        })
-        .collect()
+    crate::render_members(&BICEP, missing, indent, unit, nl)
 }
 
 fn insert(
@@ -417,8 +470,8 @@ fn insert(
     done: &mut Done,
 ) {
     let text = cx.text(at.file);
-    let nl = newline_of(text);
-    let unit = indent_unit(text);
+    let (nl, unit) = cx.style(at.file);
+    let unit: &str = &unit;
     let (start, end) = (at.expr.span.start, at.expr.span.end);
     let prop_span = |p: &Prop| match p {
         Prop::Pair { span, .. } => (span.start, span.end),
@@ -434,7 +487,7 @@ fn insert(
         None if multi_line || text[start..end].trim() == "{}" => {
             let outer = indent_at(text, start).to_string();
             let inner = format!("{outer}{unit}");
-            let body = render(missing, &inner, &unit, nl).join(&format!("{nl}{inner}"));
+            let body = render(missing, &inner, unit, nl).join(&format!("{nl}{inner}"));
             done.edits.push(TextEdit::replace(
                 at.file,
                 start,
@@ -455,7 +508,7 @@ fn insert(
             let eol = line_end(text, lend);
             if multi_line && eol < end {
                 let indent = indent_at(text, lstart).to_string();
-                let body = render(missing, &indent, &unit, nl).join(&format!("{nl}{indent}"));
+                let body = render(missing, &indent, unit, nl).join(&format!("{nl}{indent}"));
                 done.edits.push(TextEdit::insert(
                     at.file,
                     eol,

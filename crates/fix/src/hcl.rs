@@ -4,7 +4,7 @@
 //! `.tfvars` file, the variable's default, or the module's caller).
 
 use crate::edit::TextEdit;
-use crate::{indent_at, indent_unit, line_end, newline_of, Context, Done, OwnedSetting};
+use crate::{indent_at, indent_unit, line_end, Context, Done, OwnedSetting};
 use aml_model::model::Resource;
 use aml_model::source::FileId;
 use aml_rules::TerraformSetting;
@@ -31,8 +31,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
         return done;
     }
     let file = resource.span.file;
-    let text = cx.text(file);
-    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+    let Some(body) = cx.hcl(file) else {
         return Done::manual(format!("{} does not parse", cx.display(file)));
     };
     let start = resource.span.start as usize;
@@ -57,7 +56,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
         set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
     }
     // Lines added at one place make one edit, in the order of the settings.
-    let nl = newline_of(cx.text(file));
+    let (nl, _) = cx.style(file);
     let mut merged: Vec<(usize, String)> = Vec::new();
     for (at, line) in inserts {
         match merged.iter_mut().find(|(a, _)| *a == at) {
@@ -91,14 +90,14 @@ fn set_in_block(
             Some(b) => current = b,
             None => {
                 // Add the missing blocks and the attribute at once.
-                let nl = newline_of(text);
-                let unit = indent_unit(text);
+                let (nl, unit) = cx.style(file);
+                let unit: &str = &unit;
                 let (at, indent) = insertion_point(text, current);
                 let mut lines = Vec::new();
                 let mut ind = indent.clone();
                 for n in &tf.blocks[i..] {
                     lines.push(format!("{ind}{n} {{"));
-                    ind.push_str(&unit);
+                    ind.push_str(unit);
                 }
                 lines.push(format!("{ind}{} = {}", tf.attribute, tf.value));
                 for _ in &tf.blocks[i..] {
@@ -243,7 +242,7 @@ fn variable_name(expr: &Expression) -> Option<String> {
 
 /// Where `var.NAME` of the module in `file`'s folder is decided: the last
 /// `.tfvars` that sets it, else its module caller's argument, else its default.
-fn decided_at(cx: &Context, file: FileId, name: &str) -> Option<(FileId, Expression, String)> {
+fn decided_at(cx: &mut Context, file: FileId, name: &str) -> Option<(FileId, Expression, String)> {
     let dir = dir_of(&cx.sources.get(file).path);
     let mut same_dir: Vec<(FileId, PathBuf)> = cx
         .sources
@@ -268,7 +267,7 @@ fn decided_at(cx: &Context, file: FileId, name: &str) -> Option<(FileId, Express
             .filter(|(_, p)| file_name(p).ends_with(".auto.tfvars")),
     );
     for (id, p) in tfvars.iter().rev() {
-        let Ok(body) = hcl_edit::parser::parse_body(&cx.sources.get(*id).text) else {
+        let Some(body) = cx.hcl(*id) else {
             continue;
         };
         if let Some(a) = body.get_attribute(name) {
@@ -276,11 +275,15 @@ fn decided_at(cx: &Context, file: FileId, name: &str) -> Option<(FileId, Express
         }
     }
     // A module caller's argument.
-    for (id, f) in cx.sources.files() {
-        if f.path.extension().is_none_or(|e| e != "tf") {
-            continue;
-        }
-        let Ok(body) = hcl_edit::parser::parse_body(&f.text) else {
+    let tf_files: Vec<FileId> = cx
+        .sources
+        .files()
+        .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "tf"))
+        .map(|(id, _)| id)
+        .collect();
+    for id in tf_files {
+        let f = cx.sources.get(id);
+        let Some(body) = cx.hcl(id) else {
             continue;
         };
         for m in body.get_blocks("module") {
@@ -308,7 +311,7 @@ fn decided_at(cx: &Context, file: FileId, name: &str) -> Option<(FileId, Express
         .iter()
         .filter(|(_, p)| p.extension().is_some_and(|e| e == "tf"))
     {
-        let Ok(body) = hcl_edit::parser::parse_body(&cx.sources.get(*id).text) else {
+        let Some(body) = cx.hcl(*id) else {
             continue;
         };
         let found = body

@@ -3,7 +3,7 @@
 //! tree, so that everything else in the file stays as it was.
 
 use crate::edit::TextEdit;
-use crate::{indent_at, indent_unit, line_end, newline_of, Context, Done, OwnedSetting, Pending};
+use crate::{indent_at, line_end, Context, Done, OwnedSetting, Pending, Syntax};
 use aml_model::json::{Node, NodeKind};
 use aml_model::model::Resource;
 use aml_model::source::FileId;
@@ -14,7 +14,7 @@ const MAX_HOPS: usize = 8;
 /// Writes `settings` into the resource's object in its template.
 pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetting]) -> Done {
     let file = resource.span.file;
-    let Some(root) = cx.json(file).cloned() else {
+    let Some(root) = cx.json(file) else {
         return Done::manual(format!("{} is not valid JSON any more", cx.display(file)));
     };
     let Some(node) = find(&root, resource.span.start, resource.span.end).cloned() else {
@@ -141,7 +141,7 @@ fn resolve(
         return Err("an expression `fix` does not rewrite".into());
     };
     let template = at.template;
-    let Some(troot) = cx.json(template).cloned() else {
+    let Some(troot) = cx.json(template) else {
         return Err("a template that is not valid JSON".into());
     };
     let display = cx.display(template).to_string();
@@ -169,8 +169,9 @@ fn resolve(
     // The parameter file's value wins over the default.
     if let Some(pf) = cx.parameter_files.get(&template).copied() {
         let pdisplay = cx.display(pf).to_string();
-        if let Some(v) = cx
-            .json(pf)
+        let proot = cx.json(pf);
+        if let Some(v) = proot
+            .as_deref()
             .and_then(|r| r.get("parameters"))
             .and_then(|p| p.get(name))
         {
@@ -225,33 +226,16 @@ fn simple_reference(expr: &str) -> Option<(&'static str, &str)> {
 }
 
 /// `; also used by ...` when other resources of the deployment use `needle`.
-fn shared_by(cx: &Context, resource: &Resource, file: FileId, needle: &str) -> String {
-    let text = cx.text(file);
-    let needle = needle.to_ascii_lowercase();
-    let others: Vec<String> = cx
-        .model
-        .resources
-        .iter()
-        .filter(|r| r.deployment == resource.deployment && !r.existing && r.span.file == file)
-        .filter(|r| r.span != resource.span)
-        .filter(|r| {
-            text.get(r.span.start as usize..r.span.end as usize)
-                .is_some_and(|t| t.to_ascii_lowercase().contains(&needle))
-        })
-        .map(|r| format!("`{}`", r.name))
-        .collect();
-    if others.is_empty() {
-        String::new()
-    } else {
-        format!("; also used by {}, which change too", others.join(", "))
-    }
+fn shared_by(cx: &mut Context, resource: &Resource, file: FileId, needle: &str) -> String {
+    let using = cx.using(resource.deployment, file, needle);
+    crate::also_used_by(&using, resource)
 }
 
 /// Inserts the missing members into the object at `at`.
 fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &mut Done) {
     let text = cx.text(at.file);
-    let nl = newline_of(text);
-    let unit = indent_unit(text);
+    let (nl, unit) = cx.style(at.file);
+    let unit: &str = &unit;
     let NodeKind::Object(members) = &at.node.kind else {
         return;
     };
@@ -271,7 +255,7 @@ fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &m
         None => {
             let outer = indent_at(text, obj_start).to_string();
             let inner = format!("{outer}{unit}");
-            let body = render_members(missing, &inner, &unit, nl).join(&format!(",{nl}{inner}"));
+            let body = render_members(missing, &inner, unit, nl).join(&format!(",{nl}{inner}"));
             done.edits.push(TextEdit::replace(
                 at.file,
                 obj_start,
@@ -281,8 +265,8 @@ fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &m
         }
         Some(last) => {
             let key_at = last.key_start as usize;
-            let line_start = text[..key_at].rfind('\n').map_or(0, |i| i + 1);
-            let own_line = text[line_start..key_at].trim().is_empty();
+            let own_line =
+                crate::line_start(text, key_at).is_some_and(|s| text[s..key_at].trim().is_empty());
             let value_end = last.value.end as usize;
             let after = &text[value_end..obj_end];
             let trailing_comma = after.trim_start_matches([' ', '\t']).starts_with(',');
@@ -291,7 +275,7 @@ fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &m
             if own_line && !closes_on_line {
                 let indent = indent_at(text, key_at).to_string();
                 let body =
-                    render_members(missing, &indent, &unit, nl).join(&format!(",{nl}{indent}"));
+                    render_members(missing, &indent, unit, nl).join(&format!(",{nl}{indent}"));
                 if trailing_comma {
                     let comma = value_end + after.find(',').unwrap_or(0);
                     let eol = line_end(text, comma);
@@ -329,60 +313,45 @@ fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &m
     ));
 }
 
-/// Members as JSON text, nested objects indented one `unit` deeper.
+/// JSON members.
+const JSON: Syntax = Syntax {
+    key: |k| serde_json::to_string(k).unwrap_or_default(),
+    value: |v| serde_json::to_string(v).unwrap_or_default(),
+    line_separator: ",",
+};
+
 fn render_members(
     missing: &[(String, Vec<Pending>)],
     indent: &str,
     unit: &str,
     nl: &str,
 ) -> Vec<String> {
-    missing
-        .iter()
-        .map(|(key, group)| {
-            let k = serde_json::to_string(key).unwrap_or_default();
-            let leaf = group.iter().find(|p| p.segs.is_empty());
-            match leaf {
-                Some(p) => format!(
-                    "{k}: {}",
-                    serde_json::to_string(&p.value).unwrap_or_default()
-                ),
-                None => {
-                    let inner = format!("{indent}{unit}");
-                    let sub = Pending::group(group.clone());
-                    let body = render_members(&sub, &inner, unit, nl);
-                    if nl == " " {
-                        format!("{k}: {{ {} }}", body.join(", "))
-                    } else {
-                        format!(
-                            "{k}: {{{nl}{inner}{}{nl}{indent}}}",
-                            body.join(&format!(",{nl}{inner}"))
-                        )
-                    }
-                }
-            }
-        })
-        .collect()
+    crate::render_members(&JSON, missing, indent, unit, nl)
 }
 
 /// The node with exactly this span.
 fn find(node: &Node, start: u32, end: u32) -> Option<&Node> {
-    let mut stack = vec![node];
-    let mut steps = 0usize;
-    while let Some(n) = stack.pop() {
-        steps += 1;
-        if steps > 1_000_000 {
-            return None;
-        }
+    // Children are in text order: at each level, the one that contains the
+    // span is found by binary search.
+    let mut n = node;
+    for _ in 0..512 {
         if n.start == start && n.end == end {
             return Some(n);
         }
-        if n.start > start || n.end < end {
-            continue;
-        }
-        match &n.kind {
-            NodeKind::Object(ms) => stack.extend(ms.iter().map(|m| &m.value)),
-            NodeKind::Array(items) => stack.extend(items.iter()),
-            _ => {}
+        let next = match &n.kind {
+            NodeKind::Object(ms) => {
+                let i = ms.partition_point(|m| m.value.end < end);
+                ms.get(i).map(|m| &m.value)
+            }
+            NodeKind::Array(items) => {
+                let i = items.partition_point(|x| x.end < end);
+                items.get(i)
+            }
+            _ => None,
+        };
+        match next {
+            Some(c) if c.start <= start && end <= c.end => n = c,
+            _ => return None,
         }
     }
     None

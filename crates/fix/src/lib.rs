@@ -22,11 +22,13 @@ pub use edit::TextEdit;
 
 use aml_model::input::ScannedFile;
 use aml_model::model::{Model, Resource};
+use aml_model::source::Span;
 use aml_model::source::{FileId, SourceMap};
 use aml_model::value::Value;
 use aml_rules::{Autofix, Rule, Safety, Setting, TerraformSetting};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// What to fix.
 #[derive(Clone, Debug, Default)]
@@ -414,14 +416,23 @@ impl Pending {
     }
 }
 
+/// Resources using a value: their declarations' spans and their names.
+pub(crate) type Users = Rc<Vec<(Span, String)>>;
+
 /// State shared across results: the sources, and each file's parsed tree.
 pub(crate) struct Context<'a> {
     pub model: &'a Model,
     pub sources: &'a SourceMap,
     /// The parameter file of each template, Bicep file or Terraform root.
     pub parameter_files: BTreeMap<FileId, FileId>,
-    json_trees: BTreeMap<FileId, Option<aml_model::json::Node>>,
-    bicep_trees: BTreeMap<FileId, aml_bicep::ast::File>,
+    json_trees: BTreeMap<FileId, Option<Rc<aml_model::json::Node>>>,
+    bicep_trees: BTreeMap<FileId, Rc<aml_bicep::ast::File>>,
+    hcl_bodies: BTreeMap<FileId, Option<Rc<hcl_edit::structure::Body>>>,
+    /// Resources (names) whose text contains a reference, by (file, reference).
+    shared: std::collections::HashMap<(FileId, String), Users>,
+    counts: std::collections::HashMap<(FileId, String), usize>,
+    /// Each file's line ending and indentation unit, found once.
+    styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
 }
 
 impl<'a> Context<'a> {
@@ -435,6 +446,10 @@ impl<'a> Context<'a> {
                 .collect(),
             json_trees: BTreeMap::new(),
             bicep_trees: BTreeMap::new(),
+            hcl_bodies: BTreeMap::new(),
+            shared: std::collections::HashMap::new(),
+            counts: std::collections::HashMap::new(),
+            styles: Default::default(),
         }
     }
 
@@ -453,44 +468,113 @@ impl<'a> Context<'a> {
         format!("{}:{line}", f.display)
     }
 
-    pub fn json(&mut self, file: FileId) -> Option<&aml_model::json::Node> {
+    /// The positioned JSON tree of a file, parsed once.
+    pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
         let text = self.text(file);
         self.json_trees
             .entry(file)
-            .or_insert_with(|| aml_model::json::parse(text).ok())
-            .as_ref()
+            .or_insert_with(|| aml_model::json::parse(text).ok().map(Rc::new))
+            .clone()
     }
 
-    pub fn bicep(&mut self, file: FileId) -> &aml_bicep::ast::File {
+    /// The Bicep syntax tree of a file, parsed once.
+    pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
         let text = self.text(file);
         self.bicep_trees
             .entry(file)
-            .or_insert_with(|| aml_bicep::parser::parse(text).0)
+            .or_insert_with(|| Rc::new(aml_bicep::parser::parse(text).0))
+            .clone()
+    }
+
+    /// The HCL body of a file, parsed once (`hcl-edit` keeps the spans).
+    pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
+        let text = self.text(file);
+        self.hcl_bodies
+            .entry(file)
+            .or_insert_with(|| hcl_edit::parser::parse_body(text).ok().map(Rc::new))
+            .clone()
+    }
+
+    /// The file's line ending and indentation unit (see [`newline_of`] and [`indent_unit`]).
+    pub fn style(&self, file: FileId) -> (&'static str, Rc<str>) {
+        self.styles
+            .borrow_mut()
+            .entry(file)
+            .or_insert_with(|| {
+                let text = self.text(file);
+                (newline_of(text), Rc::from(indent_unit(text)))
+            })
+            .clone()
+    }
+
+    /// `count(text, name)` for a file, computed once per name.
+    pub fn count(&mut self, file: FileId, name: &str, count: fn(&str, &str) -> usize) -> usize {
+        let text = self.text(file);
+        *self
+            .counts
+            .entry((file, name.to_string()))
+            .or_insert_with(|| count(text, name))
+    }
+
+    /// The deployed resources of `deployment` declared in `file` whose text
+    /// contains `needle` (case-insensitive): their spans and names, found once.
+    pub fn using(
+        &mut self,
+        deployment: u32,
+        file: FileId,
+        needle: &str,
+    ) -> Rc<Vec<(Span, String)>> {
+        let key = (
+            file,
+            format!("{deployment}\u{0}{}", needle.to_ascii_lowercase()),
+        );
+        if let Some(v) = self.shared.get(&key) {
+            return v.clone();
+        }
+        let text = self.text(file);
+        let needle = needle.to_ascii_lowercase();
+        let found: Vec<(Span, String)> = self
+            .model
+            .resources
+            .iter()
+            .filter(|r| r.deployment == deployment && !r.existing && r.span.file == file)
+            .filter(|r| {
+                text.get(r.span.start as usize..r.span.end as usize)
+                    .is_some_and(|t| t.to_ascii_lowercase().contains(&needle))
+            })
+            .map(|r| (r.span, r.name.clone()))
+            .collect();
+        let found = Rc::new(found);
+        self.shared.insert(key, found.clone());
+        found
     }
 
     /// Merges every result's edits per file (identical edits once; an edit
     /// that overlaps an earlier different one is dropped and its result told).
     fn finish(self, results: &mut [ResultFix]) -> Vec<FileFix> {
+        // Every edit with its result, in file order; identical edits are
+        // kept once, an edit overlapping a kept one is dropped.
+        let mut all: Vec<(TextEdit, usize)> = Vec::new();
+        for (i, r) in results.iter_mut().enumerate() {
+            all.extend(std::mem::take(&mut r.edits).into_iter().map(|e| (e, i)));
+        }
+        all.sort();
         let mut per_file: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
-        for r in results.iter_mut() {
-            let mut kept = Vec::new();
-            for e in std::mem::take(&mut r.edits) {
-                let list = per_file.entry(e.file).or_default();
-                if list.contains(&e) {
-                    kept.push(e);
-                    continue;
-                }
-                if list.iter().any(|o| o.overlaps(&e)) {
-                    r.messages.push(format!(
+        for (e, i) in all {
+            let list = per_file.entry(e.file).or_default();
+            match list.last() {
+                Some(last) if *last == e => results[i].edits.push(e),
+                Some(last) if last.overlaps(&e) || e.start < last.end => {
+                    results[i].messages.push(format!(
                         "an edit at {} overlaps another fix's; run `fix` again to apply it",
                         self.at(e.file, e.start)
                     ));
-                    continue;
                 }
-                list.push(e.clone());
-                kept.push(e);
+                _ => {
+                    list.push(e.clone());
+                    results[i].edits.push(e);
+                }
             }
-            r.edits = kept;
         }
         per_file
             .into_iter()
@@ -511,26 +595,195 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The unified diff of `edits` alone, per file they touch.
+/// `; also used by a, b, c and N more, which change too`, naming the
+/// resources in `using` other than `resource`; empty when there are none.
+pub(crate) fn also_used_by(using: &[(Span, String)], resource: &Resource) -> String {
+    let others: Vec<&str> = using
+        .iter()
+        .filter(|(s, _)| *s != resource.span)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    match others.len() {
+        0 => String::new(),
+        n => {
+            let named: Vec<String> = others.iter().take(5).map(|o| format!("`{o}`")).collect();
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            format!(
+                "; also used by {}{more}, which change too",
+                named.join(", ")
+            )
+        }
+    }
+}
+
+/// The unified diff of `edits` alone, per file they touch. Only the lines
+/// around the edits are compared, so a result's diff costs what it changes,
+/// not the size of its file.
 pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
     let mut files: Vec<FileId> = edits.iter().map(|e| e.file).collect();
     files.sort();
     files.dedup();
-    files
-        .into_iter()
-        .map(|file| {
-            let src = sources.get(file);
-            let mut mine: Vec<TextEdit> =
-                edits.iter().filter(|e| e.file == file).cloned().collect();
-            mine.sort();
-            edit::unified_diff(&src.display, &src.text, &edit::apply(&src.text, &mine))
+    let mut out = String::new();
+    for file in files {
+        let src = sources.get(file);
+        let text = src.text.as_str();
+        let mut mine: Vec<&TextEdit> = edits.iter().filter(|e| e.file == file).collect();
+        mine.sort();
+        // Windows of three lines around each edit, merged where they meet.
+        let mut windows: Vec<(usize, usize, Vec<&TextEdit>)> = Vec::new();
+        for e in mine {
+            let (ws, we) = (lines_before(text, e.start, 3), lines_after(text, e.end, 3));
+            match windows.last_mut() {
+                Some(w) if ws <= w.1 => {
+                    w.1 = w.1.max(we);
+                    w.2.push(e);
+                }
+                _ => windows.push((ws, we, vec![e])),
+            }
+        }
+        for (i, (ws, we, list)) in windows.into_iter().enumerate() {
+            let shifted: Vec<TextEdit> = list
+                .iter()
+                .map(|e| TextEdit::replace(file, e.start - ws, e.end - ws, e.text.clone()))
+                .collect();
+            let window = &text[ws..we];
+            let offset = src.line_col(ws as u32).0 as usize - 1;
+            if window.len() > 64 * MAX_DIFF_LINE || window.lines().any(|l| l.len() > MAX_DIFF_LINE)
+            {
+                // A minified line: its diff would repeat the whole line.
+                if i == 0 {
+                    out.push_str(&format!("--- a/{0}\n+++ b/{0}\n", src.display));
+                }
+                out.push_str(&format!(
+                    "@@ line {}: longer than {MAX_DIFF_LINE} characters, not shown; the replacements say what changes @@\n",
+                    offset + 1
+                ));
+                continue;
+            }
+            let diff = edit::unified_diff(&src.display, window, &edit::apply(window, &shifted));
+            for line in diff.lines() {
+                if i > 0 && (line.starts_with("--- ") || line.starts_with("+++ ")) {
+                    continue;
+                }
+                match line.strip_prefix("@@ ") {
+                    Some(rest) => out.push_str(&shift_hunk(rest, offset)),
+                    None => out.push_str(line),
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Lines longer than this are not shown in a result's diff.
+const MAX_DIFF_LINE: usize = 1_000;
+
+/// The start of the line `n` lines above the one holding `at` (bounded on minified lines).
+fn lines_before(text: &str, at: usize, n: usize) -> usize {
+    let Some(mut start) = line_start(text, at) else {
+        return at;
+    };
+    for _ in 0..n {
+        if start == 0 {
+            break;
+        }
+        match line_start(text, start - 1) {
+            Some(s) => start = s,
+            None => break,
+        }
+    }
+    start
+}
+
+/// The end (after its line break) of the line `n` lines below the one holding `at`.
+fn lines_after(text: &str, at: usize, n: usize) -> usize {
+    let mut end = at;
+    for _ in 0..=n {
+        let e = line_end(text, end);
+        if e >= text.len() {
+            return text.len();
+        }
+        end = text[e..].find('\n').map_or(text.len(), |i| e + i + 1);
+    }
+    end
+}
+
+/// A hunk header (`-a,b +c,d @@`) with both line numbers moved down by `offset`.
+fn shift_hunk(rest: &str, offset: usize) -> String {
+    let shift = |part: &str, sign: char| -> String {
+        let body = part.trim_start_matches(sign);
+        let (line, count) = body
+            .split_once(',')
+            .map_or((body, None), |(l, c)| (l, Some(c)));
+        let line = line
+            .parse::<usize>()
+            .map_or(line.to_string(), |l| (l + offset).to_string());
+        match count {
+            Some(c) => format!("{sign}{line},{c}"),
+            None => format!("{sign}{line}"),
+        }
+    };
+    let mut parts = rest.splitn(3, ' ');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), Some(tail)) => format!("@@ {} {} {tail}", shift(a, '-'), shift(b, '+')),
+        _ => format!("@@ {rest}"),
+    }
+}
+
+/// How a language writes object members: keys, scalar values, and what
+/// separates members written one per line (`,` in JSON, nothing in Bicep).
+pub(crate) struct Syntax {
+    pub key: fn(&str) -> String,
+    pub value: fn(&serde_json::Value) -> String,
+    pub line_separator: &'static str,
+}
+
+/// Members (`key: value`, nested objects for longer paths) as text: one per
+/// line indented by `indent` (nested ones one `unit` deeper), or all on one
+/// line when `nl` is a space.
+pub(crate) fn render_members(
+    syntax: &Syntax,
+    missing: &[(String, Vec<Pending>)],
+    indent: &str,
+    unit: &str,
+    nl: &str,
+) -> Vec<String> {
+    missing
+        .iter()
+        .map(|(key, group)| {
+            let k = (syntax.key)(key);
+            match group.iter().find(|p| p.segs.is_empty()) {
+                Some(p) => format!("{k}: {}", (syntax.value)(&p.value)),
+                None => {
+                    let inner = format!("{indent}{unit}");
+                    let body =
+                        render_members(syntax, &Pending::group(group.clone()), &inner, unit, nl);
+                    if nl == " " {
+                        format!("{k}: {{ {} }}", body.join(", "))
+                    } else {
+                        let sep = format!("{}{nl}{inner}", syntax.line_separator);
+                        format!("{k}: {{{nl}{inner}{}{nl}{indent}}}", body.join(&sep))
+                    }
+                }
+            }
         })
         .collect()
 }
 
 /// The line ending a text uses: `\r\n` when its first line break is one.
 pub(crate) fn newline_of(text: &str) -> &'static str {
-    match text.find('\n') {
+    // The first 64 KiB decide (a minified file has no line break to find).
+    match text
+        .as_bytes()
+        .iter()
+        .take(65_536)
+        .position(|b| *b == b'\n')
+    {
         Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
         _ => "\n",
     }
@@ -540,7 +793,8 @@ pub(crate) fn newline_of(text: &str) -> &'static str {
 /// one, else the smallest positive number of leading spaces (2 when none).
 pub(crate) fn indent_unit(text: &str) -> String {
     let mut smallest: Option<usize> = None;
-    for line in text.lines() {
+    // The first 200 lines decide: the cost does not grow with the file.
+    for line in text.lines().take(200) {
         if line.starts_with('\t') {
             return "\t".to_string();
         }
@@ -552,16 +806,41 @@ pub(crate) fn indent_unit(text: &str) -> String {
     " ".repeat(smallest.unwrap_or(2))
 }
 
-/// The leading whitespace of the line holding `offset`.
+/// How far the line helpers look for a line break: a minified file's one
+/// line is not scanned end to end for every edit.
+const LINE_SCAN: usize = 65_536;
+
+/// Where the line holding `offset` starts, or `None` when no line break is
+/// found within [`LINE_SCAN`] bytes before it (a minified line).
+pub(crate) fn line_start(text: &str, offset: usize) -> Option<usize> {
+    let mut lo = offset.saturating_sub(LINE_SCAN);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    match text[lo..offset].rfind('\n') {
+        Some(i) => Some(lo + i + 1),
+        None if lo == 0 => Some(0),
+        None => None,
+    }
+}
+
+/// The leading whitespace of the line holding `offset` (empty on a minified line).
 pub(crate) fn indent_at(text: &str, offset: usize) -> &str {
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let Some(start) = line_start(text, offset) else {
+        return "";
+    };
     let line = &text[start..];
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
-/// Where the line holding `offset` ends (before `\r\n` or `\n`), or the text's end.
+/// Where the line holding `offset` ends (before `\r\n` or `\n`), or the
+/// text's end (also when no line break is found within [`LINE_SCAN`] bytes).
 pub(crate) fn line_end(text: &str, offset: usize) -> usize {
-    match text[offset..].find('\n') {
+    let mut hi = (offset + LINE_SCAN).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    match text[offset..hi].find('\n') {
         Some(i) => {
             let nl = offset + i;
             if nl > 0 && text.as_bytes()[nl - 1] == b'\r' {
