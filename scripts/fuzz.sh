@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(arm_template arm_expression bicep terraform plan policy_definition config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(arm_template arm_expression bicep terraform plan yaml policy_definition config)
 
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   FUZZ=(cargo +nightly fuzz)
@@ -40,6 +40,7 @@ seed fuzz/corpus/arm_template json examples "$RW" tests/fixtures/regressions/arm
 seed fuzz/corpus/bicep bicep tests/fixtures/bicep "$RW" tests/fixtures/regressions/bicep
 seed fuzz/corpus/terraform tf tests/fixtures/terraform "$RW" tests/fixtures/regressions/terraform
 seed fuzz/corpus/plan json tests/fixtures/terraform/plan-101 tests/fixtures/regressions/plan
+seed fuzz/corpus/yaml yml tests/fixtures/yaml "$RW/Azure__azureml-examples/cli" tests/fixtures/regressions/yaml
 seed fuzz/corpus/policy_definition json policies/builtin tests/fixtures/regressions/policy_definition
 mkdir -p fuzz/corpus/arm_expression fuzz/corpus/config
 printf "[concat('a', parameters('s'), string(add(1, 2)))]" >fuzz/corpus/arm_expression/seed1

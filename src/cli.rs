@@ -34,7 +34,12 @@ pub enum Command {
     Baseline(RulesArgs),
     /// List the Azure Policy definitions shipped in the binary: the rule that
     /// runs each, or why it cannot be evaluated offline (data-plane modes).
+    /// The same as `policy list`.
     Policies(RulesArgs),
+    /// Azure Policy as code: `policy test DIR` runs the cases of every
+    /// definition's `NAME.tests.yaml`; `policy list` lists the shipped definitions.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print a rule's documentation (by id, policy GUID or its first 8 hex digits).
     Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -52,6 +57,42 @@ pub enum Command {
     /// Print the deployment model the files evaluate to: every resource as
     /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
     Model(ModelArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run the test cases of every definition and initiative under DIR:
+    /// `NAME.tests.yaml` beside `NAME.json`.
+    ///
+    /// Exit code: 0 every case passed, 1 a case failed, 2 a definition or
+    /// test file could not be read (a positioned error).
+    Test(PolicyTestArgs),
+    /// List the Azure Policy definitions shipped in the binary (as `policies`).
+    List(RulesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PolicyTestArgs {
+    /// The folder of definitions, initiatives and their `.tests.yaml` files.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// `text` (default) or `junit`.
+    #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+    pub format: TestFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// An alias export (`az provider list --expand resourceTypes/aliases`)
+    /// extending the shipped alias catalogue.
+    #[arg(long, value_name = "FILE")]
+    pub aliases: Option<PathBuf>,
+}
+
+/// `policy test --format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Text,
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +138,9 @@ pub struct ModelArgs {
     /// A deployment parameter file to use with every template.
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +174,10 @@ pub struct ScanArgs {
     /// A Terraform variable file (`.tfvars`), as `terraform plan -var-file` does.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// The workspace of Azure ML CLI YAML files (computes, endpoints,
+    /// datastores, connections...) that have no workspace YAML beside them.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
     /// Run every rule, including those off by default.
     #[arg(long)]
     pub all_rules: bool,
@@ -155,6 +203,29 @@ pub struct ScanArgs {
     /// there are reported as suppressed, so only new ones count.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// A folder (or file) of your own Azure Policy definitions and
+    /// initiatives, as Azure exports them. Without `--assignments`, each is
+    /// evaluated as if assigned with its default parameters.
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Your policy assignments and exemptions (`az policy assignment list`,
+    /// `az policy exemption list` output; repeatable). Built-in definitions
+    /// shipped with aml-baseline resolve without `--policies`.
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Vec<PathBuf>,
+    /// Where the files would be deployed: `/subscriptions/ID/resourceGroups/RG`,
+    /// `/subscriptions/ID` or `/providers/Microsoft.Management/managementGroups/MG`.
+    /// Fills the resource ids and decides which assignments apply.
+    #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
+    pub deployment_scope: Option<crate::policy::DeploymentScope>,
+    /// An alias export (`az provider list --expand resourceTypes/aliases`)
+    /// extending the shipped alias catalogue, for definitions on other types.
+    #[arg(long, value_name = "FILE")]
+    pub aliases: Option<PathBuf>,
+}
+
+fn parse_scope(s: &str) -> Result<crate::policy::DeploymentScope, String> {
+    crate::policy::DeploymentScope::parse(s)
 }
 
 /// `--fail-on` values.
@@ -235,7 +306,8 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(args) => run_baseline(&args),
-        Command::Policies(args) => run_policies(&args),
+        Command::Policies(args) | Command::Policy(PolicyCommand::List(args)) => run_policies(&args),
+        Command::Policy(PolicyCommand::Test(args)) => run_policy_test(&args),
         Command::Explain(args) => run_explain(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -310,6 +382,7 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
     let options = ScanOptions {
         paths: args.paths.clone(),
         parameters: args.parameters.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let output = scan::scan(&options);
@@ -441,6 +514,7 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
         parameters: args.parameters.clone(),
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),
+        workspace: args.workspace.clone(),
         ..Default::default()
     };
     let settings = Settings {
@@ -460,6 +534,12 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
             FailOnArg::Medium => FailOn::Medium,
             FailOnArg::Low => FailOn::Low,
             FailOnArg::Unknown => FailOn::Unknown,
+        },
+        policy: crate::policies::PolicyOptions {
+            policies: args.policies.clone(),
+            assignments: args.assignments.clone(),
+            aliases: args.aliases.clone(),
+            deployment_scope: args.deployment_scope.clone(),
         },
     };
     let run = crate::pipeline::run(&options, &settings);
@@ -621,6 +701,35 @@ fn run_policies(args: &RulesArgs) -> anyhow::Result<i32> {
     };
     write_output(None, &text)?;
     Ok(0)
+}
+
+fn run_policy_test(args: &PolicyTestArgs) -> anyhow::Result<i32> {
+    let aliases = match &args.aliases {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => Some((p.display().to_string(), t)),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", p.display());
+                return Ok(2);
+            }
+        },
+        None => None,
+    };
+    let run = aml_policytest::run(
+        &args.dir,
+        aliases.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+        &crate::policies::case_resources,
+    );
+    let text = match args.format {
+        TestFormat::Text => aml_policytest::render_text(&run),
+        TestFormat::Junit => aml_policytest::render_junit(&run),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    if args.output.is_some() || args.format == TestFormat::Junit {
+        for e in &run.errors {
+            eprintln!("error: {e}");
+        }
+    }
+    Ok(run.exit_code())
 }
 
 fn run_explain(args: &ExplainArgs) -> anyhow::Result<i32> {

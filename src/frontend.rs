@@ -1,6 +1,6 @@
 //! Front ends: one per input format (its own crate), each turning files into
 //! model resources: ARM deployment templates (`aml-arm`), Bicep (`aml-bicep`)
-//! and Terraform (`aml-terraform`); [`aml_model::input`] is the contract
+//! Terraform (`aml-terraform`) and Azure ML CLI v2 YAML (`aml-yaml`); [`aml_model::input`] is the contract
 //! between them and the scan. Discovery ([`discover`]) walks the given paths, honouring
 //! `.gitignore`, and keeps the files some front end may read; the scan reads
 //! them once into a [`SourceMap`] and hands them to every front end
@@ -14,15 +14,30 @@ pub use aml_model::input::{
     DeploymentOutput, FrontendInput, FrontendOutput, InputFile, ScannedFile,
 };
 pub use aml_terraform as terraform;
+pub use aml_yaml as yaml;
 
 use std::path::{Path, PathBuf};
 
 /// Extensions some front end may read.
-const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "bicepparam", "tf", "tfvars"];
+const EXTENSIONS: &[&str] = &[
+    "json",
+    "jsonc",
+    "bicep",
+    "bicepparam",
+    "tf",
+    "tfvars",
+    "yml",
+    "yaml",
+];
 
 /// Runs every front end over the files read.
 pub fn run_all(input: &FrontendInput<'_>) -> Vec<FrontendOutput> {
-    vec![arm::run(input), bicep::run(input), terraform::run(input)]
+    vec![
+        arm::run(input),
+        bicep::run(input),
+        terraform::run(input),
+        yaml::run(input),
+    ]
 }
 
 /// Whether a file found by walking a folder is worth reading: a cheap look at
@@ -31,6 +46,7 @@ pub fn worth_reading(path: &Path, text: &str) -> bool {
     bicep::wants(path)
         || terraform::wants(path)
         || terraform::modules::is_manifest(path)
+        || yaml::worth_reading(path, text)
         || (arm::wants(path) && (arm::may_be_arm(text) || terraform::plan::looks_like_plan(text)))
 }
 
@@ -42,6 +58,9 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     }
     if terraform::wants(path) {
         return terraform::companions(path);
+    }
+    if yaml::wants(path) {
+        return yaml::companions(path);
     }
     let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
         return Vec::new();

@@ -25,6 +25,7 @@ pub mod config;
 pub mod fix;
 pub mod frontend;
 pub mod pipeline;
+pub mod policies;
 pub mod progress;
 pub mod scan;
 

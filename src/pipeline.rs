@@ -38,6 +38,9 @@ pub struct Settings {
     pub baseline_report: Option<PathBuf>,
     /// Which results make the exit code 1 (`--fail-on`).
     pub fail_on: FailOn,
+    /// The user's own definitions, assignments and aliases (`--policies`,
+    /// `--assignments`, `--aliases`, `--deployment-scope`).
+    pub policy: crate::policies::PolicyOptions,
 }
 
 /// Runs the pipeline.
@@ -64,15 +67,39 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
     let loaded = config_path.as_deref().map(config::load).unwrap_or_default();
 
     let progress = crate::progress::Progress::start("reading files");
+    // `--deployment-scope` fills the ids' subscription and resource group.
+    let scoped;
+    let options = match &settings.policy.deployment_scope {
+        Some(scope) => {
+            scoped = ScanOptions {
+                context: crate::policies::deployment_context(options.context.clone(), Some(scope)),
+                ..options.clone()
+            };
+            &scoped
+        }
+        None => options,
+    };
     let output = scan::scan(options);
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let parameters = rule_parameters(&loaded.config);
     let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, &selected, &parameters);
+    let today = settings.today.unwrap_or_else(Date::today);
+    let (assignments, policy_diagnostics) = crate::policies::load(&settings.policy);
+    diagnostics.extend(policy_diagnostics);
+    if let Some(set) = &assignments {
+        let cx = rules::assigned::AssignmentContext {
+            set,
+            deployment: settings.policy.deployment_scope.as_ref(),
+            today: today.to_string(),
+        };
+        let (o, d) = rules::assigned::evaluate_assignments(&output.model, &cx);
+        outcomes.extend(o);
+        diagnostics.extend(d);
+    }
     apply_assumption(&mut outcomes, settings.assume_unknown);
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
-    let today = settings.today.unwrap_or_else(Date::today);
     let config_path = loaded.display_path();
     let context = BuildContext {
         rules: &selected,

@@ -64,6 +64,11 @@ pub fn terraform(data: &[u8]) {
     frontend(data, "main.tf", frontend::terraform::run);
 }
 
+/// Azure ML CLI v2 YAML: parsing, recognition and the mapping.
+pub fn yaml(data: &[u8]) {
+    frontend(data, "entity.yml", frontend::yaml::run);
+}
+
 /// Terraform plan JSON (`terraform show -json`).
 pub fn plan(data: &[u8]) {
     let Some(text) = text(data) else { return };
@@ -161,6 +166,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("bicep", bicep),
     ("terraform", terraform),
     ("plan", plan),
+    ("yaml", yaml),
     ("policy_definition", policy_definition),
     ("config", config),
 ];

@@ -55,24 +55,50 @@ pub fn report_with(paths: &[PathBuf], parameters: Option<PathBuf>, all_rules: bo
 /// The result of `rule` (id or 8-hex policy prefix) on the resource named
 /// `name` (full name), as "pass" / "fail" / "unknown", or "n/a".
 pub fn verdict(report: &Report, rule: &str, name: &str) -> String {
+    verdict_where(report, rule, name, |r| r.resource_name == name)
+}
+
+/// The result of `rule` on the resource read from the file whose path ends
+/// with `file` (for files whose resources share a name).
+pub fn verdict_in_file(report: &Report, rule: &str, file: &str) -> String {
+    verdict_where(report, rule, file, |r| r.path.ends_with(file))
+}
+
+fn verdict_where(
+    report: &Report,
+    rule: &str,
+    what: &str,
+    pick: impl Fn(&aml_baseline::report::ResultEntry) -> bool,
+) -> String {
     let rule_id = aml_baseline::rules::find(rule)
         .map(|r| r.id)
         .unwrap_or(rule);
     let hits: Vec<_> = report
         .results
         .iter()
-        .filter(|r| r.rule == rule_id && r.resource_name == name)
+        .filter(|r| r.rule == rule_id && pick(r))
         .collect();
     match hits.as_slice() {
         [] => "n/a".into(),
         [one] => one.result.as_str().into(),
         many => panic!(
-            "{} results for {rule} on {name}: {:?}",
+            "{} results for {rule} on {what}: {:?}",
             many.len(),
             many.iter().map(|r| &r.path).collect::<Vec<_>>()
         ),
     }
 }
+
+/// Every output format.
+pub const ALL_FORMATS: [aml_baseline::render::OutputFormat; 7] = [
+    aml_baseline::render::OutputFormat::Text,
+    aml_baseline::render::OutputFormat::Json,
+    aml_baseline::render::OutputFormat::Sarif,
+    aml_baseline::render::OutputFormat::Junit,
+    aml_baseline::render::OutputFormat::Markdown,
+    aml_baseline::render::OutputFormat::Csv,
+    aml_baseline::render::OutputFormat::Html,
+];
 
 /// Error-level diagnostics, formatted for an assertion message.
 pub fn errors(report: &Report) -> Vec<String> {

@@ -247,3 +247,21 @@ fn avm_main_diagnostic_settings_logs_versus_metrics_only() {
     assert_eq!(errors(&metrics), Vec::<String>::new());
     assert_eq!(verdict(&metrics, "afe0c3be", "mlw-metrics"), "fail");
 }
+
+#[test]
+fn avm_main_links_its_private_endpoint_module() {
+    // Bicep compiles the private endpoint module's connections into a whole
+    // parameter expression (`[if(..., createObject('value', ...), ...)]`);
+    // read, the endpoint targets the workspace and private link passes.
+    let main = corpus!(format!("{AVM}/main.json"));
+    let params = common::project("tests/fixtures/avm-diagnostics/private-endpoint.parameters.json");
+    let r = report(std::slice::from_ref(&main), Some(params));
+    assert_eq!(errors(&r), Vec::<String>::new());
+    assert_eq!(verdict(&r, "45e05259", "mlw-pe"), "pass");
+    assert_eq!(verdict(&r, "438c38d2", "mlw-pe"), "pass");
+    // The endpoint itself is in the model and checked.
+    assert_eq!(
+        verdict(&r, "AMLB-NS2-005", "pep-mlw-pe-amlworkspace-0"),
+        "fail"
+    );
+}

@@ -211,6 +211,20 @@ fn fuzz_terraform() {
 }
 
 #[test]
+fn fuzz_yaml() {
+    let s = seeds(
+        "yaml",
+        &[
+            "tests/fixtures/yaml",
+            "../shared/corpus/realworld/Azure__azureml-examples/cli",
+        ],
+        "yml",
+        40,
+    );
+    run("yaml", s, 1_000);
+}
+
+#[test]
 fn fuzz_plan() {
     let s = seeds("plan", &["tests/fixtures/terraform/plan-101"], "json", 4);
     run("plan", s, 300);

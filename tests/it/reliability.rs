@@ -6,9 +6,9 @@
 
 use crate::common;
 
-use aml_baseline::render::{self, OutputFormat, RenderOptions};
+use aml_baseline::render::{self, RenderOptions};
 use aml_baseline::report::Report;
-use common::{project, report};
+use common::{project, report, ALL_FORMATS};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -654,22 +654,38 @@ fn planted_secrets(dir: &Path) {
             "variable \"pw\" {{\n  type = string\n  sensitive = true\n  default = \"{SECRET}-tf-variable\"\n}}\nresource \"azurerm_machine_learning_workspace\" \"w\" {{\n  name = \"tfws\"\n  location = \"westeurope\"\n  resource_group_name = \"rg\"\n  application_insights_id = \"x\"\n  key_vault_id = \"x\"\n  storage_account_id = \"x\"\n  tags = {{\n    pw = var.pw\n  }}\n  identity {{\n    type = \"SystemAssigned\"\n  }}\n}}\nresource \"azurerm_machine_learning_datastore_blobstorage\" \"d\" {{\n  name = \"store\"\n  workspace_id = azurerm_machine_learning_workspace.w.id\n  storage_container_id = \"x\"\n  account_key = \"{SECRET}-tf-datastore\"\n}}\n"
         ),
     );
+    let schema = "https://azuremlschemas.azureedge.net/latest";
+    write(
+        dir,
+        "yaml/cluster.yml",
+        format!("$schema: {schema}/amlCompute.schema.json\nname: c\ntype: amlcompute\nssh_settings:\n  admin_username: u\n  admin_password: {SECRET}-yaml-compute\n"),
+    );
+    write(
+        dir,
+        "yaml/instance.yml",
+        format!("$schema: {schema}/computeInstance.schema.json\nname: i\ntype: computeinstance\nssh_settings:\n  ssh_key_value: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    {SECRET}-yaml-private-key-body\n    -----END OPENSSH PRIVATE KEY-----\n"),
+    );
+    write(
+        dir,
+        "yaml/datastore.yml",
+        format!("$schema: {schema}/azureBlob.schema.json\nname: d\ntype: azure_blob\naccount_name: a\ncontainer_name: c\ncredentials:\n  account_key: {SECRET}-yaml-datastore\n"),
+    );
+    write(
+        dir,
+        "yaml/connection.yml",
+        format!("name: g\ntype: git\ntarget: https://example.com\ncredentials:\n  type: pat\n  pat: {SECRET}-yaml-pat\n"),
+    );
+    write(
+        dir,
+        "yaml/openai.yml",
+        format!("$schema: {schema}/azureOpenAIConnection.schema.json\nname: o\ntype: azure_open_ai\ntarget: https://x.openai.azure.com/\napi_key: {SECRET}-yaml-api-key\n"),
+    );
     let plan = std::fs::read_to_string(project("tests/fixtures/terraform/plan-101/plan.json"))
         .unwrap()
         .replace("Plan-Secret-Passw0rd!", &format!("{SECRET}-plan"));
     assert!(plan.contains(&format!("{SECRET}-plan")));
     write(dir, "plan/plan.json", plan);
 }
-
-const ALL_FORMATS: [OutputFormat; 7] = [
-    OutputFormat::Text,
-    OutputFormat::Json,
-    OutputFormat::Sarif,
-    OutputFormat::Junit,
-    OutputFormat::Markdown,
-    OutputFormat::Csv,
-    OutputFormat::Html,
-];
 
 #[test]
 fn planted_secrets_appear_in_no_output_format() {

@@ -1,4 +1,5 @@
 //! Snapshots of every format on the bundled example project (`examples/`),
+//! and on its Azure ML CLI v2 YAML example alone (`examples/cli-yaml`),
 //! scanned with no configuration file and a fixed date. A person reads each
 //! `.snap` under `tests/snapshots/` before accepting a change
 //! (`cargo insta review`, or `INSTA_UPDATE=always` then `git diff`).
@@ -11,9 +12,18 @@ use std::sync::OnceLock;
 
 fn examples() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| {
+    RUN.get_or_init(|| run("examples"))
+}
+
+fn cli_yaml() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| run("examples/cli-yaml"))
+}
+
+fn run(path: &str) -> Run {
+    {
         let options = ScanOptions {
-            paths: vec![PathBuf::from("examples")],
+            paths: vec![PathBuf::from(path)],
             ..Default::default()
         };
         let settings = Settings {
@@ -22,11 +32,15 @@ fn examples() -> &'static Run {
             ..Default::default()
         };
         aml_baseline::pipeline::run(&options, &settings)
-    })
+    }
 }
 
 fn snapshot(format: OutputFormat) -> String {
-    let text = render::render_run(format, examples(), &RenderOptions::default());
+    snapshot_of(examples(), format)
+}
+
+fn snapshot_of(run: &Run, format: OutputFormat) -> String {
+    let text = render::render_run(format, run, &RenderOptions::default());
     assert!(
         !text.contains(env!("CARGO_MANIFEST_DIR")),
         "{format:?} holds an absolute path"
@@ -81,4 +95,15 @@ fn csv() {
 #[test]
 fn html() {
     insta::assert_snapshot!("html", snapshot(OutputFormat::Html));
+}
+
+/// Every format on the CLI YAML example alone.
+#[test]
+fn cli_yaml_every_format() {
+    for format in crate::common::ALL_FORMATS {
+        insta::assert_snapshot!(
+            format!("cli_yaml_{}", format.name()),
+            snapshot_of(cli_yaml(), format)
+        );
+    }
 }

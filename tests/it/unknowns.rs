@@ -171,3 +171,35 @@ fn native_rules_are_evaluated_on_every_allowed_value() {
     assert_eq!(v, "unknown");
     assert!(m.contains("fails for true"), "{m}");
 }
+
+#[test]
+fn reference_full_gives_the_id_and_leaves_service_properties_unknown() {
+    // A diagnostic setting scoped by `reference(..., 'Full').id` of a
+    // workspace named by an unknown counts for it; the workspace identity's
+    // `principalId` (set by the service) is unknown, not an error.
+    let r = report(
+        &[project("tests/fixtures/unknowns/arm-reference-full.json")],
+        None,
+    );
+    assert_eq!(errors(&r), Vec::<String>::new());
+    assert_eq!(result(&r, "afe0c3be", WS).result.as_str(), "pass");
+    let run = aml_baseline::pipeline::run(
+        &aml_baseline::scan::ScanOptions {
+            paths: vec![project("tests/fixtures/unknowns/arm-reference-full.json")],
+            ..Default::default()
+        },
+        &aml_baseline::pipeline::Settings {
+            no_config: true,
+            ..Default::default()
+        },
+    );
+    let assignment = run
+        .scan
+        .model
+        .resources
+        .iter()
+        .find(|r| r.is_type("Microsoft.Authorization/roleAssignments"))
+        .expect("the role assignment");
+    let principal = assignment.get("properties.principalId").expect("set");
+    assert!(principal.is_unknown(), "{principal}");
+}

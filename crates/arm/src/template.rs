@@ -94,6 +94,12 @@ struct Build<'a> {
     /// The outputs of each nested deployment evaluated so far, by lower-case
     /// deployment id, as `reference()` returns them (`{"name": {"type", "value"}}`).
     outputs: RefCell<HashMap<String, Value>>,
+    /// Whether `reference()` has returned an open object (see
+    /// [`expr::mark_open`]): only then do values need their marks removed.
+    opened: std::cell::Cell<bool>,
+    /// Per file: whether its text calls `reference()`, the only reader of
+    /// the dependency order.
+    calls_reference: RefCell<HashMap<FileId, bool>>,
 }
 
 impl Build<'_> {
@@ -126,6 +132,8 @@ pub fn evaluate(
         count: RefCell::new(0),
         limit_reported: RefCell::new(false),
         outputs: RefCell::new(HashMap::new()),
+        opened: std::cell::Cell::new(false),
+        calls_reference: RefCell::new(HashMap::new()),
     };
     let supplied: Vec<(String, Supplied)> = params
         .values
@@ -674,6 +682,20 @@ impl<'b, 't> Scope<'b, 't> {
         }
     }
 
+    /// Whether this template's file calls `reference()` anywhere.
+    fn calls_reference(&self) -> bool {
+        *self
+            .build
+            .calls_reference
+            .borrow_mut()
+            .entry(self.file)
+            .or_insert_with(|| {
+                // Function names are case-insensitive.
+                let text = self.build.sources.get(self.file).text.to_ascii_lowercase();
+                text.contains("reference(") || text.contains("reference (")
+            })
+    }
+
     /// The order to evaluate resources in: as declared, except that what a
     /// resource `dependsOn` comes first (so `reference()` finds the outputs of
     /// the deployments and the properties of the resources it names, as
@@ -685,7 +707,7 @@ impl<'b, 't> Scope<'b, 't> {
                 .and_then(Node::as_array)
                 .is_some_and(|d| !d.is_empty())
         });
-        if n < 2 || !has_deps {
+        if n < 2 || !has_deps || !self.calls_reference() {
             return (0..n).collect();
         }
         let sink = &mut SpanRecorder::disabled();
@@ -969,7 +991,9 @@ impl<'b, 't> Scope<'b, 't> {
             sink.push_key(&m.key);
             let mut v = self.eval_node(&m.value, &mut sink, 0);
             sink.pop();
-            expr::strip_open_marks(&mut v);
+            if self.build.opened.get() {
+                expr::strip_open_marks(&mut v);
+            }
             body.insert(m.key.clone(), v);
         }
         let api_version = body
@@ -1425,7 +1449,22 @@ impl ExprEnv for Scope<'_, '_> {
                 return unknown();
             };
             if full {
-                r.body.clone()
+                let mut whole = r.body.clone();
+                if let Some(o) = whole.as_object_mut() {
+                    // Azure returns the id: known, or an id that keeps the
+                    // identity of the unknowns in its name.
+                    let id = if model::has_placeholder(&r.id) {
+                        Value::unknown_shaped(
+                            format!("reference({shown}{f}).id"),
+                            "the id of a resource whose name the files do not fix",
+                            Shape::resource_id(&r.id, Some(&r.resource_type)),
+                        )
+                    } else {
+                        Value::String(r.id.clone())
+                    };
+                    o.insert("id".into(), id);
+                }
+                whole
             } else {
                 r.body
                     .get("properties")
@@ -1434,6 +1473,7 @@ impl ExprEnv for Scope<'_, '_> {
             }
         };
         expr::mark_open(&mut value);
+        self.build.opened.set(true);
         value
     }
 

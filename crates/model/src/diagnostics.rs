@@ -95,6 +95,9 @@ pub const CODES: &[(&str, &str)] = &[
     ("depth-limit", "nested deployments or linked templates are nested deeper than the limit"),
     ("template-link", "a linked template was not followed (remote URI, outside the scanned tree, or missing)"),
     ("policy", "a policy definition could not be evaluated for a resource"),
+    ("policy-definition", "a definition or initiative in the `--policies` folder could not be read or compiled; it is left out"),
+    ("policy-assignment", "the `--assignments` file could not be read, or an assignment names a definition, initiative or parameter that cannot be resolved"),
+    ("policy-aliases", "the `--aliases` export could not be read; the shipped alias catalogue is used alone"),
     ("waiver-expired", "a waiver in the configuration has expired and no longer waives anything"),
     ("waiver-unmatched", "a waiver in the configuration matches no result (or names a rule that does not exist)"),
     ("suppression", "an inline `aml-baseline-ignore` comment has no rule or no reason"),
@@ -118,5 +121,6 @@ pub const CODES: &[(&str, &str)] = &[
     ("terraform-module-cycle", "a local Terraform module calls itself, directly or through other modules; the call that closes the cycle is not followed"),
     ("terraform-count-limit", "a count or for_each is larger than the limit; the rest were not read"),
     ("terraform-provider-default", "an unset argument took the azurerm provider's default for the major version named"),
+    ("yaml-syntax", "a YAML file that names an Azure ML `$schema` is not valid YAML, or uses anchors or tags the CLI does not accept"),
     ("terraform-plan", "a Terraform plan file is not valid JSON or has neither `resource_changes` nor `planned_values`"),
 ];

@@ -20,6 +20,9 @@ pub struct ScanOptions {
     pub terraform_vars: Vec<(String, String)>,
     /// Terraform variable files given on the command line (`--var-file FILE`), in order.
     pub terraform_var_files: Vec<PathBuf>,
+    /// The workspace of Azure ML CLI YAML entities (computes, endpoints,
+    /// datastores, connections...) with no workspace YAML beside them (`--workspace`).
+    pub workspace: Option<String>,
     /// Limits on loops, nesting and resources.
     pub limits: Limits,
     /// The deployment context templates are evaluated in.

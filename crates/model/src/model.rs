@@ -277,12 +277,19 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "token",
     "pat",
     "privatekey",
+    "privatekeydata",
     "sshprivatekey",
     "certificatepassword",
 ];
 
 /// Object properties whose every string value is a credential.
 const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
+
+/// True for text holding a PEM or OpenSSH private key (`-----BEGIN ... PRIVATE KEY-----`),
+/// whatever property it was written in (a private key pasted where a public key goes).
+pub fn looks_like_private_key(s: &str) -> bool {
+    s.contains("PRIVATE KEY-----")
+}
 
 impl Model {
     fn deployment_index(&self) -> &DeploymentIndex {
@@ -337,7 +344,20 @@ impl Model {
             let k = key.to_ascii_lowercase();
             let credential = inside || CREDENTIAL_KEYS.contains(&k.as_str());
             match v {
-                Value::String(s) if credential && s.chars().count() >= 4 => out.push(s.clone()),
+                Value::String(s)
+                    if (credential || looks_like_private_key(s)) && s.chars().count() >= 4 =>
+                {
+                    out.push(s.clone());
+                    // A multi-line key is shown line by line in source snippets.
+                    if s.contains('\n') {
+                        out.extend(
+                            s.lines()
+                                .map(str::trim)
+                                .filter(|l| l.chars().count() >= 8)
+                                .map(str::to_string),
+                        );
+                    }
+                }
                 Value::Object(o) => {
                     let inside = inside || CREDENTIAL_OBJECTS.contains(&k.as_str());
                     for (key, value) in o {

@@ -12,7 +12,7 @@ use regorus::languages::azure_policy::aliases::AliasRegistry;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The embedded catalogue text.
 const SHIPPED: &str = include_str!("../../../data/aliases/catalogue.json");
@@ -159,11 +159,60 @@ static EMPTY_REGISTRY: AliasRegistry = AliasRegistry::new();
 
 impl Catalogue {
     /// The shipped catalogue, indexed on first use.
+    #[cfg(test)]
     pub fn shipped() -> &'static Catalogue {
-        static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+        Catalogue::shipped_static()
+    }
+
+    fn shipped_static() -> &'static Arc<Catalogue> {
+        static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
         CATALOGUE.get_or_init(|| {
             // The file is embedded and checked by tests; failing here is a build defect.
-            Catalogue::load(SHIPPED).expect("the embedded alias catalogue is valid")
+            Arc::new(Catalogue::load(SHIPPED).expect("the embedded alias catalogue is valid"))
+        })
+    }
+
+    /// The shipped catalogue, shared.
+    pub fn shipped_arc() -> Arc<Catalogue> {
+        Arc::clone(Catalogue::shipped_static())
+    }
+
+    /// The shipped catalogue extended by a user's alias export (`az provider
+    /// list --expand resourceTypes/aliases`: an array of providers, or the
+    /// same under `value`). A type both hold takes the user's entry (their
+    /// export is the newer); the rest of the shipped types stay.
+    pub fn extended(user_json: &str) -> Result<Catalogue, String> {
+        let trimmed = user_json.trim_start();
+        let user = if trimmed.starts_with('[') {
+            Catalogue::load(&format!("{{\"value\":{user_json}}}"))?
+        } else {
+            Catalogue::load(user_json)?
+        };
+        if user.types.is_empty() {
+            return Err("the alias export holds no resource types (expected the output of `az provider list --expand resourceTypes/aliases`)".into());
+        }
+        // Every type must read: an alias export with a broken type is an
+        // error now rather than an unknown alias later.
+        for i in 0..user.types.len() {
+            user.try_entry(i)?;
+        }
+        let shipped = Catalogue::load(SHIPPED)?;
+        let mut types = user.types;
+        let mut by_type = user.by_type;
+        for slot in shipped.types {
+            let head: TypeHead = serde_json::from_str(slot.raw.get())
+                .map_err(|e| format!("alias catalogue: {e}"))?;
+            let type_lc = format!("{}/{}", slot.namespace, head.resource_type).to_lowercase();
+            if by_type.contains_key(&type_lc) {
+                continue;
+            }
+            by_type.insert(type_lc, types.len());
+            types.push(slot);
+        }
+        Ok(Catalogue {
+            types,
+            by_type,
+            compile_registries: Mutex::new(HashMap::new()),
         })
     }
 

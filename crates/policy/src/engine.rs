@@ -75,14 +75,14 @@ struct Programs {
 ///
 /// `PolicyEngine` is `Send + Sync`: evaluate from as many threads as you like.
 pub struct PolicyEngine {
-    catalogue: &'static Catalogue,
+    catalogue: Arc<Catalogue>,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
 }
 
 /// Definitions read but not compiled, with the index each had in the input.
 struct Loaded {
-    catalogue: &'static Catalogue,
+    catalogue: Arc<Catalogue>,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
     origins: Vec<usize>,
@@ -120,7 +120,7 @@ impl PolicyEngine {
                 .collect();
             // Each definition compiles when first used (tests check that
             // every shipped one compiles).
-            let loaded = PolicyEngine::load_definitions(defs).0;
+            let loaded = PolicyEngine::load_definitions(defs, Catalogue::shipped_arc()).0;
             PolicyEngine {
                 catalogue: loaded.catalogue,
                 definitions: loaded.definitions,
@@ -134,13 +134,50 @@ impl PolicyEngine {
     /// definition that parses but does not compile is listed with
     /// [`Evaluability::CompileError`] and reported too.
     pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
-        let (loaded, mut errors) = PolicyEngine::load_definitions(defs);
-        // Compile every definition now, in parallel, to report what fails.
+        let count = defs.len();
+        PolicyEngine::build(defs, Catalogue::shipped_arc(), count)
+    }
+
+    /// An engine of a user's definitions followed by the shipped built-in
+    /// ones (so that an assignment of a built-in resolves), over `catalogue`
+    /// (the shipped one, or it extended by `--aliases`). The user's
+    /// definitions are compiled now and their problems reported; the
+    /// built-ins compile when first used.
+    pub(crate) fn with_builtins(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+    ) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let count = defs.len();
+        let all = defs
+            .into_iter()
+            .chain(
+                BUILTIN
+                    .iter()
+                    .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string())),
+            )
+            .collect();
+        PolicyEngine::build(all, catalogue, count)
+    }
+
+    /// Loads `defs` and compiles the first `check` of them now.
+    fn build(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+        check: usize,
+    ) -> (PolicyEngine, Vec<PolicyLoadError>) {
+        let (loaded, mut errors) = PolicyEngine::load_definitions(defs, catalogue);
+        // Compile those definitions now, in parallel, to report what fails.
         use rayon::prelude::*;
         let failures: Vec<Option<CompileFailure>> = loaded
             .compiled
             .par_iter()
-            .map(|c| c.as_ref()?.programs(loaded.catalogue).err().cloned())
+            .zip(&loaded.origins)
+            .map(|(c, origin)| {
+                if *origin >= check {
+                    return None;
+                }
+                c.as_ref()?.programs(&loaded.catalogue).err().cloned()
+            })
             .collect();
         let mut engine = PolicyEngine {
             catalogue: loaded.catalogue,
@@ -185,9 +222,12 @@ impl PolicyEngine {
 
     /// Reads the definitions without compiling them; the errors carry the
     /// index of the definition they are about.
-    fn load_definitions(defs: Vec<(String, String)>) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
+    fn load_definitions(
+        defs: Vec<(String, String)>,
+        catalogue: Arc<Catalogue>,
+    ) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
         let mut loaded = Loaded {
-            catalogue: Catalogue::shipped(),
+            catalogue,
             definitions: Vec::new(),
             compiled: Vec::new(),
             origins: Vec::new(),
@@ -209,6 +249,26 @@ impl PolicyEngine {
     /// The definitions, in load order.
     pub fn definitions(&self) -> &[PolicyDefinition] {
         &self.definitions
+    }
+
+    /// The effect definition `def` has with assignment parameters `params`
+    /// (on top of its defaults), in Azure's casing (`Deny`, `Audit`, ...);
+    /// `None` when it is an expression other than `[parameters('x')]` or
+    /// names a parameter without a value.
+    pub fn effect(&self, def: usize, params: &Map<String, J>) -> Option<String> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let (effective, _) = c.effective_params(params).ok()?;
+        c.effect_value(&effective)
+            .map(|e| canonical_effect(&e).to_string())
+    }
+
+    /// The declared parameter names of definition `def`.
+    pub fn parameter_names(&self, def: usize) -> Vec<String> {
+        self.compiled
+            .get(def)
+            .and_then(Option::as_ref)
+            .map(|c| c.params.iter().map(|p| p.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// A definition by its name (GUID, any case) or the GUID's first 8 hex
@@ -379,7 +439,7 @@ impl PolicyEngine {
         if c.excludes_type(resource.resource_type, &params) {
             return PolicyOutcome::NotApplicable;
         }
-        let p = match c.programs(self.catalogue) {
+        let p = match c.programs(&self.catalogue) {
             Ok(p) => p,
             Err(failure) => {
                 return PolicyOutcome::Error {
@@ -503,11 +563,11 @@ impl PolicyEngine {
             // Every unknown left out: the same for every definition.
             s.cache
                 .resource
-                .get_or_init(|| prepare(self.catalogue, s.resource, &|_| None))
+                .get_or_init(|| prepare(&self.catalogue, s.resource, &|_| None))
                 .clone()
         } else {
             let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
-            prepare(self.catalogue, s.resource, &subst)
+            prepare(&self.catalogue, s.resource, &subst)
         };
         let mut input = regorus::value::Object::default();
         input.insert(RValue::from("resource"), resource);
@@ -549,7 +609,7 @@ impl PolicyEngine {
         let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
         let mut result = None;
         for cand in &s.candidates {
-            let response = prepare(self.catalogue, &cand.as_resource(), &subst);
+            let response = prepare(&self.catalogue, &cand.as_resource(), &subst);
             let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
             match o {
                 PolicyOutcome::Compliant => return o,

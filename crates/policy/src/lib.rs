@@ -15,6 +15,7 @@
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
 
+mod assignment;
 mod builtin;
 mod catalogue;
 mod engine;
@@ -25,6 +26,10 @@ mod unknowns;
 
 use aml_model::value::Value;
 
+pub use assignment::{
+    contains, parse_assignments, Applicability, Assignment, AssignmentFile, AssignmentSet, Binding,
+    Containment, DeploymentScope, Exemption, Initiative, Member, PolicyLibrary,
+};
 pub use engine::{PolicyEngine, ResourceCache};
 pub use modify::{modify_operations, ModifyOperation};
 

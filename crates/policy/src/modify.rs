@@ -34,7 +34,7 @@ pub fn modify_operations(definition: &str, api_version: Option<&str>) -> Vec<Mod
     else {
         return Vec::new();
     };
-    let catalogue = Catalogue::shipped();
+    let catalogue = Catalogue::shipped_arc();
     let mut out = Vec::new();
     for op in ops {
         let kind = op.get("operation").and_then(serde_json::Value::as_str);

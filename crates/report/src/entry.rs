@@ -69,9 +69,22 @@ pub struct ResultEntry {
     pub line: u32,
     pub column: u32,
     pub message: String,
-    /// The Azure Policy effect a failing policy rule would have.
+    /// The Azure Policy effect a failing policy rule would have; for a
+    /// result of a policy assignment, the effect the assignment gives, in
+    /// lower case (`deny`, `audit`, ...), whatever the verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<String>,
+    /// The id of the policy assignment the result is of (`scan --assignments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<String>,
+    /// True when Azure would reject the deployment for this result: an
+    /// enforced assignment's `deny` whose condition holds.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub denied: bool,
+    /// True for an `unknown` result Azure would reject the deployment for
+    /// if it failed: an enforced `deny` whose condition the files do not decide.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub may_be_denied: bool,
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,

@@ -174,6 +174,9 @@ impl Report {
                     column,
                     message: redact(&o.message, secrets),
                     effect: o.effect.clone(),
+                    assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
+                    denied: o.denied,
+                    may_be_denied: o.may_deny,
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
                     end_line,
@@ -307,6 +310,36 @@ impl Report {
                 Verdict::Pass => false,
             });
         i32::from(failing)
+    }
+}
+
+impl Report {
+    /// Whether any result is of a policy assignment (`scan --assignments`):
+    /// the human reports then have a "would be denied by" section.
+    pub fn has_assignments(&self) -> bool {
+        self.results.iter().any(|r| r.assignment.is_some())
+    }
+
+    /// The results Azure would reject the deployment for, by assignment id
+    /// (in id order; suppressed ones included: a waiver does not stop Azure).
+    pub fn denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.denied)
+    }
+
+    /// The unknown results Azure would reject the deployment for if they
+    /// failed, by assignment id.
+    pub fn possible_denials(&self) -> Vec<(&str, Vec<&ResultEntry>)> {
+        self.by_assignment(|r| r.may_be_denied)
+    }
+
+    fn by_assignment(&self, keep: impl Fn(&ResultEntry) -> bool) -> Vec<(&str, Vec<&ResultEntry>)> {
+        let mut by: std::collections::BTreeMap<&str, Vec<&ResultEntry>> = Default::default();
+        for r in self.results.iter().filter(|r| keep(r)) {
+            if let Some(a) = &r.assignment {
+                by.entry(a.as_str()).or_default().push(r);
+            }
+        }
+        by.into_iter().collect()
     }
 }
 

@@ -82,10 +82,11 @@ impl<'m> CheckContext<'m> {
     }
 
     /// The resource a property of this one points at (`properties.keyVault`),
-    /// when the id is known and the target is in the same deployment.
+    /// when the id (or the identity of an unknown id) names a resource of the
+    /// same deployment.
     pub fn linked(&self, path: &str) -> Option<&'m Resource> {
         self.get(path)
-            .and_then(Value::as_str)
+            .and_then(Value::as_id)
             .and_then(|id| self.find(id))
     }
 

@@ -55,8 +55,17 @@ pub const CONTROLS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The title of a control, or `""` when the id is not a baseline control.
+/// The pseudo-control of the results of a user's policy assignments that no
+/// baseline control covers (`scan --assignments`).
+pub const ASSIGNMENTS_CONTROL: &str = "POLICY";
+
+/// The title of a control, or `""` when the id is not a baseline control
+/// (the results of a user's policy assignments outside the baseline's
+/// controls have a title of their own).
 pub fn title(id: &str) -> &'static str {
+    if id == ASSIGNMENTS_CONTROL {
+        return "Your organisation's policy assignments";
+    }
     CONTROLS
         .iter()
         .find(|(c, _)| c.eq_ignore_ascii_case(id))

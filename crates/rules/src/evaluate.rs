@@ -30,6 +30,16 @@ pub struct Outcome {
     pub effect: Option<String>,
     /// For unknowns: the expressions whose values decide the result.
     pub deciding: Vec<String>,
+    /// The id of the user's policy assignment this result is of (`scan
+    /// --assignments`); `None` for the product's own rules.
+    pub assignment: Option<String>,
+    /// A failure Azure would reject the deployment for: an enforced
+    /// assignment's `deny` whose condition holds.
+    pub denied: bool,
+    /// An unknown result that Azure would reject the deployment for if it
+    /// failed: an enforced assignment's `deny` whose condition the files do
+    /// not decide.
+    pub may_deny: bool,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -61,6 +71,64 @@ pub fn evaluate(
         })
         .collect();
 
+    over_resources(model, |i, resource, related, cache, outcomes, diags| {
+        for (rule, binding) in rules.iter().zip(&bindings) {
+            let outcome = match rule.kind {
+                RuleKind::Policy { .. } => {
+                    let (Some(engine), Some(binding)) = (engine, binding) else {
+                        continue;
+                    };
+                    run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
+                }
+                RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+            };
+            // An unknown result on values the files restrict to a few
+            // allowed values: the rule again, on each of them.
+            let outcome = outcome.map(|o| {
+                over_allowed_values(o, resource, |variant| match rule.kind {
+                    RuleKind::Policy { .. } => {
+                        let (Some(engine), Some(binding)) = (engine, binding) else {
+                            return None;
+                        };
+                        let fresh = ResourceCache::default();
+                        run_policy_rule(
+                            engine,
+                            rule,
+                            binding,
+                            i,
+                            variant,
+                            &fresh,
+                            related,
+                            &mut Vec::new(),
+                        )
+                        .map(|o| o.verdict)
+                    }
+                    RuleKind::Native { check } => {
+                        run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
+                    }
+                })
+            });
+            outcomes.extend(outcome.map(|o| conditional(o, resource)));
+        }
+    })
+}
+
+/// Calls `each` on every deployed resource of the model (not `existing`
+/// references, not nested deployments), in parallel, with its
+/// related-resource lookup and its evaluation cache; the outcomes and
+/// diagnostics it pushes, in resource order.
+pub(crate) fn over_resources<F>(model: &Model, each: F) -> (Vec<Outcome>, Vec<Diagnostic>)
+where
+    F: Fn(
+            usize,
+            &Resource,
+            &ModelRelations,
+            &ResourceCache,
+            &mut Vec<Outcome>,
+            &mut Vec<Diagnostic>,
+        ) + Sync,
+{
+    let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
@@ -74,46 +142,7 @@ pub fn evaluate(
                 deployment: resource.deployment,
             };
             let cache = ResourceCache::default();
-            for (rule, binding) in rules.iter().zip(&bindings) {
-                let outcome = match rule.kind {
-                    RuleKind::Policy { .. } => {
-                        let (Some(engine), Some(binding)) = (engine, binding) else {
-                            continue;
-                        };
-                        run_policy_rule(
-                            engine, rule, binding, i, resource, &cache, &related, &mut diags,
-                        )
-                    }
-                    RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
-                };
-                // An unknown result on values the files restrict to a few
-                // allowed values: the rule again, on each of them.
-                let outcome = outcome.map(|o| {
-                    over_allowed_values(o, resource, |variant| match rule.kind {
-                        RuleKind::Policy { .. } => {
-                            let (Some(engine), Some(binding)) = (engine, binding) else {
-                                return None;
-                            };
-                            let fresh = ResourceCache::default();
-                            run_policy_rule(
-                                engine,
-                                rule,
-                                binding,
-                                i,
-                                variant,
-                                &fresh,
-                                &related,
-                                &mut Vec::new(),
-                            )
-                            .map(|o| o.verdict)
-                        }
-                        RuleKind::Native { check } => {
-                            run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
-                        }
-                    })
-                });
-                outcomes.extend(outcome.map(|o| conditional(o, resource)));
-            }
+            each(i, resource, &related, &cache, &mut outcomes, &mut diags);
             (outcomes, diags)
         })
         .collect();
@@ -129,9 +158,11 @@ pub fn evaluate(
 /// A policy rule's definition in the engine and its assignment parameters:
 /// the definition's defaults for this product, the rule's, then the
 /// configuration's.
-struct PolicyBinding {
-    def_index: usize,
-    params: serde_json::Map<String, serde_json::Value>,
+pub(crate) struct PolicyBinding {
+    pub(crate) def_index: usize,
+    pub(crate) params: serde_json::Map<String, serde_json::Value>,
+    /// Where a missing parameter is set, for the diagnostic.
+    pub(crate) set_parameters_in: String,
 }
 
 impl PolicyBinding {
@@ -151,12 +182,19 @@ impl PolicyBinding {
         if let Some(o) = overrides {
             params.extend(o.clone());
         }
-        Some(PolicyBinding { def_index, params })
+        Some(PolicyBinding {
+            def_index,
+            params,
+            set_parameters_in: format!(
+                "under [policy-parameters.\"{}\"] in aml-baseline.toml",
+                rule.id
+            ),
+        })
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_policy_rule(
+pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
     rule: &'static Rule,
     binding: &PolicyBinding,
@@ -222,8 +260,8 @@ fn run_policy_rule(
                 Diagnostic::warning(
                     "policy",
                     format!(
-                        "{} cannot be evaluated: {message}; set it under [policy-parameters.\"{}\"] in aml-baseline.toml",
-                        rule.id, rule.id
+                        "{} cannot be evaluated: {message}; set it {}",
+                        rule.id, binding.set_parameters_in
                     ),
                     Location::None,
                 )
@@ -254,6 +292,9 @@ fn run_policy_rule(
         span,
         effect,
         deciding,
+        assignment: None,
+        denied: false,
+        may_deny: false,
     })
 }
 
@@ -399,7 +440,7 @@ fn substitute(v: &mut Value, sets: &[(String, Vec<Value>)], chosen: &[&Value], d
 
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
-fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
     if let Deployed::Unknown { expr } = &resource.deployed {
         if o.verdict == Verdict::Fail {
             o.verdict = Verdict::Unknown;
@@ -437,6 +478,9 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        assignment: None,
+        denied: false,
+        may_deny: false,
     })
 }
 
@@ -500,10 +544,10 @@ fn describe_unknown(u: &aml_model::value::Unknown) -> String {
 }
 
 /// Related-resource lookups for auditIfNotExists/deployIfNotExists over the model.
-struct ModelRelations<'m> {
-    model: &'m Model,
+pub(crate) struct ModelRelations<'m> {
+    pub(crate) model: &'m Model,
     /// Only resources of the same deployment are related.
-    deployment: u32,
+    pub(crate) deployment: u32,
 }
 
 impl ModelRelations<'_> {
@@ -535,7 +579,8 @@ impl ModelRelations<'_> {
     }
 }
 
-fn owned(r: &Resource) -> OwnedPolicyResource {
+/// A model resource as the policy engine takes it.
+pub fn owned(r: &Resource) -> OwnedPolicyResource {
     OwnedPolicyResource {
         id: r.id.clone(),
         resource_type: r.resource_type.clone(),

@@ -6,7 +6,7 @@
 use crate::Report;
 
 /// The columns, in order.
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 16] = [
     "rule",
     "policy",
     "control",
@@ -21,6 +21,8 @@ pub const HEADER: [&str; 14] = [
     "column",
     "message",
     "fix",
+    "effect",
+    "assignment",
 ];
 
 /// The CSV text (CRLF line ends, as RFC 4180 gives them).
@@ -45,6 +47,8 @@ pub fn render(report: &Report) -> String {
                 r.column.to_string(),
                 r.message.clone(),
                 r.fix.unwrap_or_default().to_string(),
+                r.effect.clone().unwrap_or_default(),
+                r.assignment.clone().unwrap_or_default(),
             ]
             .into_iter(),
         );

@@ -194,7 +194,13 @@ pub fn render(report: &Report, scan: &ScanOutput) -> String {
     out.push_str("</dl>\n</header>\n");
 
     filters(report, &mut out);
+    if report.has_assignments() {
+        denials(report, &mut out);
+    }
     controls(report, scan, &mut out);
+    if report.has_assignments() {
+        assignments(report, scan, &mut out);
+    }
     attestations(report, &mut out);
     suppressions(report, &mut out);
     inputs(report, &mut out);
@@ -355,6 +361,36 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
     out.push_str("</main>\n");
 }
 
+/// The results of the user's policy assignments, failures first, by
+/// assignment id (the baseline's controls list the product's rules only).
+fn assignments(report: &Report, scan: &ScanOutput, out: &mut String) {
+    let formats = resource_formats(report);
+    out.push_str("<section id=\"assignments\">\n<h2>Policy assignments</h2>\n");
+    let mut mine: Vec<&ResultEntry> = report
+        .results
+        .iter()
+        .filter(|r| r.assignment.is_some())
+        .collect();
+    mine.sort_by_key(|r| {
+        let rank = match r.result {
+            Verdict::Fail => 0,
+            Verdict::Unknown => 1,
+            Verdict::Pass => 2,
+        };
+        (r.assignment.clone(), rank)
+    });
+    let mut current: Option<&str> = None;
+    for r in mine {
+        let a = r.assignment.as_deref().unwrap_or_default();
+        if current != Some(a) {
+            let _ = writeln!(out, "<h3><code>{}</code></h3>", esc(a));
+            current = Some(a);
+        }
+        result(r, formats.get(r.resource_id.as_str()).copied(), scan, out);
+    }
+    out.push_str("</section>\n");
+}
+
 fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut String) {
     // A suppressed failure or unknown is shown apart: it does not count.
     let status = if r.suppressed.is_some() {
@@ -427,6 +463,42 @@ fn snippet(r: &ResultEntry, scan: &ScanOutput) -> Option<String> {
     }
     s.push_str("</pre>\n");
     Some(s)
+}
+
+/// The "would be denied by" section.
+fn denials(report: &Report, out: &mut String) {
+    out.push_str("<section id=\"denials\">\n<h2>Would be denied by</h2>\n");
+    let denials = report.denials();
+    if denials.is_empty() {
+        out.push_str("<p>No assignment: no enforced deny assignment's condition holds.</p>\n");
+    }
+    list_by_assignment(&denials, out);
+    let possible = report.possible_denials();
+    if !possible.is_empty() {
+        out.push_str("<h3>May be denied by (the files do not decide)</h3>\n");
+        list_by_assignment(&possible, out);
+    }
+    out.push_str("</section>\n");
+}
+
+/// Each assignment id and its results' rule, resource and position.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
+    for (assignment, results) in list {
+        let _ = writeln!(out, "<h3><code>{}</code></h3>\n<ul>", esc(assignment));
+        for r in results {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code> {} <code>{}</code> at <code>{}:{}:{}</code></li>",
+                esc(r.rule),
+                esc(&r.resource_type),
+                esc(&r.resource_name),
+                esc(&r.path),
+                r.line,
+                r.column
+            );
+        }
+        out.push_str("</ul>\n");
+    }
 }
 
 fn attestations(report: &Report, out: &mut String) {

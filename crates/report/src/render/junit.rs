@@ -25,7 +25,7 @@ pub fn render(report: &Report) -> String {
         let mine: Vec<&ResultEntry> = report
             .results
             .iter()
-            .filter(|r| r.control == control.id)
+            .filter(|r| r.control == control.id && r.assignment.is_none())
             .collect();
         let n = |v: Verdict| mine.iter().filter(|r| kind(r) == Some(v)).count();
         let _ = writeln!(
@@ -49,6 +49,26 @@ pub fn render(report: &Report) -> String {
         );
         let _ = writeln!(out, "    </properties>");
         for r in mine {
+            testcase(r, &mut out);
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    // The results of the user's policy assignments: a suite of their own.
+    let assigned: Vec<&ResultEntry> = report
+        .results
+        .iter()
+        .filter(|r| r.assignment.is_some())
+        .collect();
+    if !assigned.is_empty() {
+        let n = |v: Verdict| assigned.iter().filter(|r| kind(r) == Some(v)).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"policy assignments\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
+            assigned.len(),
+            n(Verdict::Fail),
+            n(Verdict::Unknown),
+        );
+        for r in assigned {
             testcase(r, &mut out);
         }
         let _ = writeln!(out, "  </testsuite>");
@@ -153,6 +173,13 @@ fn testcase(r: &ResultEntry, out: &mut String) {
         Verdict::Pass => out.push_str("/>\n"),
         Verdict::Fail => {
             let mut body = format!("{at}\n{}", r.message);
+            if let Some(a) = &r.assignment {
+                let effect = r.effect.as_deref().unwrap_or("?");
+                body.push_str(&format!("\nassignment: {a} (effect {effect})"));
+                if r.denied {
+                    body.push_str("\nthe deployment would be denied");
+                }
+            }
             if let Some(fix) = r.fix {
                 body.push_str(&format!("\nfix: {fix}"));
             }

@@ -69,6 +69,10 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
         );
     }
     head.push('\n');
+    if report.has_assignments() {
+        denials(report, &mut head);
+        possible_denials(report, &mut head);
+    }
 
     // Findings by control, in baseline order; failures before unknowns.
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
@@ -131,6 +135,56 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
         out = out.chars().take(limit).collect();
     }
     out
+}
+
+/// Most resources listed under "would be denied by" (the comment stays short).
+const MAX_DENIALS: usize = 50;
+
+/// The "would be denied by" section.
+fn denials(report: &Report, out: &mut String) {
+    let denials = report.denials();
+    if denials.is_empty() {
+        out.push_str("**Would be denied by:** no assignment (no enforced deny assignment's condition holds).\n\n");
+        return;
+    }
+    out.push_str("### Would be denied by\n\n");
+    list_by_assignment(&denials, out);
+}
+
+/// The "may be denied by" section: unknown results of enforced denies.
+fn possible_denials(report: &Report, out: &mut String) {
+    let list = report.possible_denials();
+    if !list.is_empty() {
+        out.push_str("### May be denied by (the files do not decide)\n\n");
+        list_by_assignment(&list, out);
+    }
+}
+
+/// Each assignment id and its results, at most [`MAX_DENIALS`] of them.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
+    let mut listed = 0;
+    let total: usize = list.iter().map(|(_, l)| l.len()).sum();
+    for (assignment, results) in list {
+        let _ = writeln!(out, "- {}", code(assignment));
+        for r in results {
+            if listed == MAX_DENIALS {
+                break;
+            }
+            listed += 1;
+            let _ = writeln!(
+                out,
+                "  - {} {} {} at {}",
+                code(r.rule),
+                esc(&r.resource_type),
+                code(&r.resource_name),
+                code(&format!("{}:{}", r.path, r.line))
+            );
+        }
+    }
+    if listed < total {
+        let _ = writeln!(out, "- … and {} more", total - listed);
+    }
+    out.push('\n');
 }
 
 fn item(r: &ResultEntry, options: &RenderOptions) -> String {

@@ -265,8 +265,9 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
             out.insert(
                 "level".into(),
                 json!(rules::find(r.rule)
+                    .filter(|_| r.assignment.is_none())
                     .map(|x| level(x.severity))
-                    .unwrap_or("warning")),
+                    .unwrap_or(if r.denied { "error" } else { "warning" })),
             );
         }
     }
@@ -311,6 +312,15 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     }
     if let Some(e) = &r.effect {
         props.insert("effect".into(), json!(e));
+    }
+    if let Some(a) = &r.assignment {
+        props.insert("assignment".into(), json!(a));
+    }
+    if r.denied {
+        props.insert("denied".into(), json!(true));
+    }
+    if r.may_be_denied {
+        props.insert("mayBeDenied".into(), json!(true));
     }
     if !r.deciding.is_empty() {
         props.insert("deciding".into(), json!(r.deciding));

@@ -70,6 +70,10 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         }
         out.push('\n');
     }
+    if report.has_assignments() {
+        denials(report, &mut out);
+        possible_denials(report, &mut out);
+    }
     for d in &report.diagnostics {
         let level = match d.level {
             aml_model::diagnostics::Level::Error => "error",
@@ -131,6 +135,45 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.suppressed, s.errors, s.warnings
     );
     out
+}
+
+/// The "would be denied by" section: each enforced deny assignment whose
+/// condition holds, with the resources Azure would reject.
+fn denials(report: &Report, out: &mut String) {
+    let denials = report.denials();
+    if denials.is_empty() {
+        let _ = writeln!(
+            out,
+            "would be denied by: no assignment (no enforced deny assignment's condition holds)\n"
+        );
+        return;
+    }
+    let _ = writeln!(out, "would be denied by:");
+    list_by_assignment(&denials, out);
+}
+
+/// Each assignment id, then its results' rule, resource and position.
+fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
+    for (assignment, results) in list {
+        let _ = writeln!(out, "  {assignment}");
+        for r in results {
+            let _ = writeln!(
+                out,
+                "    {} {} '{}' at {}:{}:{}",
+                r.rule, r.resource_type, r.resource_name, r.path, r.line, r.column
+            );
+        }
+    }
+    out.push('\n');
+}
+
+/// Unknown results an enforced deny would reject if they failed.
+fn possible_denials(report: &Report, out: &mut String) {
+    let list = report.possible_denials();
+    if !list.is_empty() {
+        let _ = writeln!(out, "may be denied by (the files do not decide):");
+        list_by_assignment(&list, out);
+    }
 }
 
 /// One screen: every control with its status and feature counts.

@@ -1,0 +1,152 @@
+//! The user's own policy assignments (`scan --policies DIR --assignments
+//! FILE`): every binding of an [`AssignmentSet`] over every deployed
+//! resource it applies to, as [`Outcome`]s like the built-in rules', each
+//! carrying the assignment and the effect it gives; an enforced `deny`
+//! whose condition holds is a failure that also says Azure would reject the
+//! deployment.
+
+use crate::evaluate::{conditional, over_resources, run_policy_rule, Outcome, PolicyBinding};
+use crate::{Rule, RuleKind, Severity, Verdict};
+use aml_model::diagnostics::Diagnostic;
+use aml_model::model::Model;
+use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope};
+
+pub use crate::controls::ASSIGNMENTS_CONTROL;
+
+/// What evaluating assignments needs besides the model.
+pub struct AssignmentContext<'a> {
+    pub set: &'a AssignmentSet,
+    /// `--deployment-scope`, when given.
+    pub deployment: Option<&'a DeploymentScope>,
+    /// `YYYY-MM-DD`: exemptions that expired before it do not exempt.
+    pub today: String,
+}
+
+/// A binding's rule: made once per binding for the run (rules are static
+/// data; a scan has a bounded number of bindings).
+fn rule_of(set: &AssignmentSet, b: &Binding) -> &'static Rule {
+    let d = &set.library.engine.definitions()[b.definition];
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let deny = b
+        .effect
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("deny"));
+    let control = b
+        .groups
+        .iter()
+        .find_map(|g| {
+            crate::controls::CONTROLS
+                .iter()
+                .find(|(c, _)| {
+                    g.len() > c.len()
+                        && g.get(g.len() - c.len()..)
+                            .is_some_and(|t| t.eq_ignore_ascii_case(c))
+                        && !g.as_bytes()[g.len() - c.len() - 1].is_ascii_alphanumeric()
+                })
+                .map(|(c, _)| *c)
+        })
+        .unwrap_or(ASSIGNMENTS_CONTROL);
+    let title = if d.display_name.is_empty() {
+        d.name.clone()
+    } else {
+        d.display_name.clone()
+    };
+    let fix = if d.description.is_empty() {
+        format!(
+            "Change the resource so that policy definition '{}' no longer finds it non-compliant.",
+            d.name
+        )
+    } else {
+        d.description.clone()
+    };
+    let name = leak(d.name.clone());
+    Box::leak(Box::new(Rule {
+        id: name,
+        title: leak(title),
+        kind: RuleKind::Policy { definition: name },
+        control,
+        feature: None,
+        severity: if deny {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        enabled_by_default: true,
+        fix: leak(fix),
+        note: None,
+        parameters: None,
+        // Users' definitions: `fix` writes only what the shipped rules declare.
+        autofix: crate::rule::Autofix::None,
+    }))
+}
+
+/// Evaluates every binding of `cx.set` over the model's deployed resources.
+pub fn evaluate_assignments(
+    model: &Model,
+    cx: &AssignmentContext,
+) -> (Vec<Outcome>, Vec<Diagnostic>) {
+    let set = cx.set;
+    let engine = &set.library.engine;
+    let prepared: Vec<(&'static Rule, PolicyBinding)> = set
+        .bindings
+        .iter()
+        .map(|b| {
+            let a = &set.assignments[b.assignment];
+            (
+                rule_of(set, b),
+                PolicyBinding {
+                    def_index: b.definition,
+                    params: b.params.clone(),
+                    set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
+                },
+            )
+        })
+        .collect();
+    over_resources(model, |i, resource, related, cache, outcomes, diags| {
+        for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
+            let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
+            let unknown_scope = match applies {
+                Applicability::Applies => None,
+                Applicability::Unknown(why) => Some(why),
+                _ => continue,
+            };
+            let Some(mut o) =
+                run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
+            else {
+                continue;
+            };
+            let a = &set.assignments[b.assignment];
+            o.assignment = Some(a.id.clone());
+            o.effect = b.effect.as_ref().map(|e| e.to_ascii_lowercase());
+            if let Some(r) = &b.reference_id {
+                o.message = format!("{} (initiative member '{r}')", o.message);
+            }
+            let deny = o.effect.as_deref() == Some("deny");
+            if o.verdict == Verdict::Fail {
+                if let Some(why) = unknown_scope {
+                    o.verdict = Verdict::Unknown;
+                    o.message = format!(
+                        "{}; whether assignment '{}' applies depends on {why}",
+                        o.message, a.name
+                    );
+                    o.deciding.push(why);
+                } else if deny && a.enforced {
+                    o.denied = true;
+                    o.message = format!(
+                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
+                            o.message, a.display_name
+                        );
+                } else if deny {
+                    o.message = format!(
+                        "{}; assignment '{}' is DoNotEnforce: reported, not denied",
+                        o.message, a.display_name
+                    );
+                }
+            }
+            let mut o = conditional(o, resource);
+            o.denied &= o.verdict == Verdict::Fail;
+            o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
+            outcomes.push(o);
+        }
+    })
+}
