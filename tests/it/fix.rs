@@ -538,3 +538,26 @@ fn module_callers_are_edited_where_they_pass_the_value() {
         );
     }
 }
+
+/// CLI v2 YAML is scanned but not edited yet: `fix` writes nothing there and
+/// says so for each setting.
+#[test]
+fn yaml_failures_are_left_to_a_person_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture(&project("tests/fixtures/yaml/endpoints"), tmp.path());
+    let plan = fix_dir(&dir, &["AMLB-IM1-001"], false);
+    assert!(plan.files.is_empty());
+    let r = plan
+        .results
+        .iter()
+        .find(|r| r.rule.id == "AMLB-IM1-001")
+        .expect("the failing endpoint");
+    assert_eq!(r.status, Status::Manual);
+    assert!(
+        r.messages
+            .iter()
+            .any(|m| m.contains("`properties.authMode`") && m.contains("set it by hand")),
+        "{:?}",
+        r.messages
+    );
+}

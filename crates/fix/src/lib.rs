@@ -170,7 +170,18 @@ pub fn plan(
             "arm" => json::fix(&mut cx, resource, &all),
             "bicep" => bicep::fix(&mut cx, resource, &all),
             "terraform" => hcl::fix(&mut cx, resource, &all),
-            other => Done::manual(format!("`fix` does not edit {other} files yet")),
+            other => Done {
+                manual: all
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "`{}`: `fix` does not edit {other} files yet; set it by hand",
+                            s.path
+                        )
+                    })
+                    .collect(),
+                ..Done::default()
+            },
         };
         for &i in &members {
             let (r, needed) = &mut results[i];
