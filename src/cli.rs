@@ -168,6 +168,12 @@ pub struct ScanArgs {
     /// (otherwise `<name>.parameters.json` beside each template).
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
+    /// The folder outside which nothing is read: local modules, linked
+    /// templates and imports beyond it are not followed (default: each
+    /// path's enclosing git work tree, else the current directory when it
+    /// holds the path, else the path itself).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Set a Terraform input variable (`NAME=VALUE`), as `terraform plan -var` does.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
@@ -514,6 +520,7 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
         parameters: args.parameters.clone(),
         terraform_vars: args.vars.clone(),
         terraform_var_files: args.var_files.clone(),
+        root: args.root.clone(),
         workspace: args.workspace.clone(),
         ..Default::default()
     };

@@ -75,6 +75,21 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// The local files and folders a file references (Terraform module folders,
+/// Bicep modules and imports, ARM linked templates), for
+/// [`crate::boundary::pull_in`].
+pub fn local_references(path: &Path, text: &str) -> Vec<PathBuf> {
+    if bicep::wants(path) {
+        bicep::local_references(path, text)
+    } else if terraform::wants(path) {
+        terraform::modules::local_module_dirs(path, text)
+    } else if arm::wants(path) {
+        arm::linked_template_paths(path, text)
+    } else {
+        Vec::new()
+    }
+}
+
 /// Files that come with those found: for Terraform root modules, the
 /// `.terraform/modules` cache `terraform init` left (hidden, so not walked).
 pub fn cached_files(found: &[PathBuf]) -> Vec<PathBuf> {

@@ -2,6 +2,7 @@
 //! parallel), run every front end over them (each file parsed once) and
 //! gather the resources of every deployment into one model.
 
+use crate::boundary;
 use crate::frontend::{self, arm, FrontendInput, InputFile};
 use aml_model::diagnostics::{Diagnostic, Location};
 pub use aml_model::input::{ScanOptions, ScanOutput};
@@ -146,7 +147,41 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         }
     }
 
-    let root_dir = common_root(&paths);
+    // Local modules, imports and linked templates the files reference,
+    // inside the boundary of the path they were found under.
+    let boundaries: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| boundary::of(p, options.root.as_deref()))
+        .collect();
+    let mut known: HashSet<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
+    let start: Vec<_> = inputs.iter().map(|i: &InputFile| i.id).collect();
+    let mut problems = Vec::new();
+    let pulled = boundary::pull_in(
+        &mut out.sources,
+        &start,
+        &boundaries,
+        &mut known,
+        |p| match read_file(p, false) {
+            Read::Text(f) => Some(f),
+            Read::Skip => None,
+            Read::Problem(path, code, message) => {
+                problems.push(Diagnostic::error(
+                    code,
+                    message,
+                    Location::Path(aml_model::source::display_path(&path)),
+                ));
+                None
+            }
+        },
+        &mut out.diagnostics,
+    );
+    out.diagnostics.extend(problems);
+    inputs.extend(pulled.into_iter().map(|id| InputFile {
+        id,
+        explicit: false,
+    }));
+
+    let root_dir = boundary::common(&boundaries);
     let input = FrontendInput {
         sources: &out.sources,
         files: &inputs,
@@ -192,31 +227,4 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     out.model.link_private_endpoints();
     out.model.collect_inline_credentials();
     out
-}
-
-/// The folder that bounds linked templates: the common ancestor of the
-/// scanned paths (folders themselves, files' parents).
-fn common_root(paths: &[PathBuf]) -> Option<PathBuf> {
-    let dirs: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| {
-            let d = if p.is_file() {
-                p.parent().map(Path::to_path_buf).unwrap_or_default()
-            } else {
-                p.clone()
-            };
-            arm::template::normalize_path(&d)
-        })
-        .collect();
-    let first = dirs.first()?.clone();
-    Some(dirs.iter().skip(1).fold(first, |acc, d| {
-        let mut common = PathBuf::new();
-        for (a, b) in acc.components().zip(d.components()) {
-            if a != b {
-                break;
-            }
-            common.push(a.as_os_str());
-        }
-        common
-    }))
 }

@@ -204,7 +204,7 @@ fn linked_templates_are_followed_inside_the_tree_and_never_fetched() {
     assert!(links.iter().any(|m| m.contains("never fetched")));
     assert!(links
         .iter()
-        .any(|m| m.contains("outside the scanned folder")));
+        .any(|m| m.contains("outside the scan's boundary")));
 }
 
 #[test]

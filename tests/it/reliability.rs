@@ -536,14 +536,45 @@ fn outside_files(parent: &Path) {
 
 #[test]
 fn links_and_modules_cannot_leave_the_scanned_root() {
-    let parent = tempfile::tempdir().unwrap();
-    outside_files(parent.path());
-    let root = parent.path().join("root");
-    remote_and_escaping(&root);
-    let r = scan_one(&root);
+    // The boundary of a scan (docs/decisions/0023-scan-boundary.md): the
+    // scanned folder when it is in no work tree and not below the current
+    // directory; the work tree when it is one; `--root` when given.
+    for boundary in ["folder", "git", "root option"] {
+        let parent = tempfile::tempdir().unwrap();
+        outside_files(parent.path());
+        let root = parent.path().join("root");
+        remote_and_escaping(&root);
+        let mut options = aml_baseline::scan::ScanOptions {
+            paths: vec![root.clone()],
+            ..Default::default()
+        };
+        match boundary {
+            "git" => std::fs::create_dir(root.join(".git")).unwrap(),
+            "root option" => options.root = Some(root.clone()),
+            _ => {}
+        }
+        // A link inside the root that leads outside it is not followed either.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(parent.path().join("outside"), root.join("tf/linked")).unwrap();
+        #[cfg(unix)]
+        write(
+            &root,
+            "tf2/main.tf",
+            "module \"linked\" {\n  source = \"../tf/linked\"\n}\n",
+        );
+        let settings = aml_baseline::pipeline::Settings {
+            no_config: true,
+            ..Default::default()
+        };
+        let r = aml_baseline::pipeline::run(&options, &settings).report;
+        stays_inside(&r, boundary);
+    }
+}
+
+fn stays_inside(r: &Report, boundary: &str) {
     assert!(
         r.resources.iter().all(|x| x.name != "outsidews"),
-        "a file outside the root was read"
+        "{boundary}: a file outside the root was read"
     );
     assert!(
         r.diagnostics
@@ -551,25 +582,25 @@ fn links_and_modules_cannot_leave_the_scanned_root() {
             .all(|d| !d.message.contains("root:x:0:0")),
         "/etc/passwd leaked into a message"
     );
-    let template_link = diags(&r, "template-link");
+    let template_link = diags(r, "template-link");
     assert!(
         template_link
             .iter()
             .filter(|m| m.contains("azuredeploy.json:"))
             .count()
             >= 3,
-        "{:?}",
-        all_codes(&r)
+        "{boundary}: {:?}",
+        all_codes(r)
     );
     assert!(
-        diags(&r, "bicep-module").len() >= 2 && !diags(&r, "bicep-registry-module").is_empty(),
-        "{:?}",
-        all_codes(&r)
+        diags(r, "bicep-module").len() >= 2 && !diags(r, "bicep-registry-module").is_empty(),
+        "{boundary}: {:?}",
+        all_codes(r)
     );
     assert!(
-        diags(&r, "terraform-module-not-fetched").len() >= 4,
-        "{:?}",
-        all_codes(&r)
+        diags(r, "terraform-module-not-fetched").len() >= 4,
+        "{boundary}: {:?}",
+        all_codes(r)
     );
 }
 

@@ -85,6 +85,43 @@ pub fn target_scope(root: &Node) -> crate::expr::TargetScope {
     }
 }
 
+/// The local templates a JSON file links with a literal
+/// `templateLink.relativePath` (normalised, relative to the file's folder);
+/// nothing for a file that does not parse or links none.
+pub fn linked_template_paths(path: &Path, text: &str) -> Vec<PathBuf> {
+    fn walk(node: &Node, depth: usize, out: &mut Vec<String>) {
+        if depth > 64 {
+            return;
+        }
+        if let Some(rel) = node
+            .get("templateLink")
+            .and_then(|l| l.get("relativePath"))
+            .and_then(Node::as_str)
+            .filter(|r| !r.starts_with('['))
+        {
+            out.push(rel.to_string());
+        }
+        if let Some(members) = node.as_members() {
+            members.iter().for_each(|m| walk(&m.value, depth + 1, out));
+        } else if let Some(items) = node.as_array() {
+            items.iter().for_each(|n| walk(n, depth + 1, out));
+        }
+    }
+    // Most templates link none: skip parsing them twice.
+    if !text.contains("relativePath") || !may_be_arm(text) {
+        return Vec::new();
+    }
+    let Ok(root) = json::parse(text) else {
+        return Vec::new();
+    };
+    let mut rels = Vec::new();
+    walk(&root, 0, &mut rels);
+    let dir = path.parent().unwrap_or(Path::new(""));
+    rels.iter()
+        .map(|r| aml_model::source::normalize_path(&dir.join(r)))
+        .collect()
+}
+
 /// Runs the ARM front end over the files read by the scan: sorts JSON into
 /// templates and parameter files, pairs them, and evaluates every entry
 /// template (in parallel). Templates linked from another by relative path are

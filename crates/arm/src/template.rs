@@ -199,6 +199,10 @@ struct Scope<'b, 't> {
     diags: RefCell<Vec<Diagnostic>>,
     /// Set while [`Scope::dependency_order`] evaluates names and `dependsOn`.
     ordering: std::cell::Cell<bool>,
+    /// Where resources deploy when that is not [`Scope::context`]: an
+    /// outer-scope nested deployment into another resource group or
+    /// subscription evaluates its expressions here but deploys there.
+    deploy_into: RefCell<Option<DeploymentContext>>,
 }
 
 impl<'b, 't> Scope<'b, 't> {
@@ -224,6 +228,7 @@ impl<'b, 't> Scope<'b, 't> {
             depth,
             diags: RefCell::new(Vec::new()),
             ordering: std::cell::Cell::new(false),
+            deploy_into: RefCell::new(None),
         }
     }
 
@@ -956,9 +961,11 @@ impl<'b, 't> Scope<'b, 't> {
             },
             None => None,
         };
+        let target = self.deploy_into.borrow().clone();
+        let target = target.as_ref().unwrap_or(&self.context);
         let (full_type, full_name, scope_id) =
-            split_provider_extension(&full_type, &full_name, scope_id, &self.context);
-        let container = scope_id.clone().unwrap_or_else(|| self.context_scope_id());
+            split_provider_extension(&full_type, &full_name, scope_id, target);
+        let container = scope_id.clone().unwrap_or_else(|| self.target_scope_id());
         let id = model::resource_id(&container, &full_type, &full_name);
 
         if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") && !existing {
@@ -1036,24 +1043,24 @@ impl<'b, 't> Scope<'b, 't> {
         }
     }
 
-    /// The id of what this template deploys into.
-    fn context_scope_id(&self) -> String {
-        match self.context.scope {
-            TargetScope::ResourceGroup => format!(
-                "/subscriptions/{}/resourceGroups/{}",
-                self.context.subscription_id, self.context.resource_group
-            ),
-            TargetScope::Subscription => format!("/subscriptions/{}", self.context.subscription_id),
-            TargetScope::ManagementGroup => format!(
-                "/providers/Microsoft.Management/managementGroups/{}",
-                self.context.management_group.as_deref().unwrap_or("mg")
-            ),
-            TargetScope::Tenant => String::new(),
+    /// The id of what this template's resources deploy into: the
+    /// deployment's scope, or the target of an outer-scope nested deployment.
+    fn target_scope_id(&self) -> String {
+        match self.deploy_into.borrow().as_ref() {
+            Some(c) => scope_id_of(c),
+            None => self.context_scope_id(),
         }
     }
 
-    /// A `scope` value: a resource id, or (language version 2.0) a symbolic
-    /// name of a resource in the same template.
+    /// The id of what this template deploys into.
+    fn context_scope_id(&self) -> String {
+        scope_id_of(&self.context)
+    }
+
+    /// A `scope` value: a resource id, (language version 2.0) a symbolic
+    /// name of a resource in the same template, or the relative form
+    /// `Microsoft.X/type/name[/type/name]...` (what Bicep compiles
+    /// `scope: ws` into) naming a resource of the deployment's scope.
     fn resolve_scope(&self, s: &str) -> String {
         if s.starts_with('/') {
             return s.to_string();
@@ -1069,7 +1076,7 @@ impl<'b, 't> Scope<'b, 't> {
                 }
             }
         }
-        s.to_string()
+        relative_scope_id(&self.target_scope_id(), s).unwrap_or_else(|| s.to_string())
     }
 
     // ---- nested deployments ---------------------------------------------------
@@ -1120,20 +1127,28 @@ impl<'b, 't> Scope<'b, 't> {
         let Some(props) = node.get("properties") else {
             return;
         };
-        // The target scope of the nested deployment.
-        let mut context = self.context.clone();
+        // The target scope of the nested deployment (by default where this
+        // template's resources deploy).
+        let target = self.deploy_into.borrow().clone();
+        let mut context = target.unwrap_or_else(|| self.context.clone());
         context.deployment_name = name.to_string();
         let sink = &mut SpanRecorder::disabled();
-        if let Some(Value::String(rg)) = node
+        // A name the files do not fix keeps its identity as a placeholder.
+        let segment = |v: Value| match v {
+            Value::String(s) => Some(s),
+            Value::Unknown(u) => Some(u.placeholder()),
+            _ => None,
+        };
+        if let Some(rg) = node
             .get("resourceGroup")
-            .map(|n| self.eval_node(n, sink, 0))
+            .and_then(|n| segment(self.eval_node(n, sink, 0)))
         {
             context.resource_group = rg;
             context.scope = TargetScope::ResourceGroup;
         }
-        if let Some(Value::String(sub)) = node
+        if let Some(sub) = node
             .get("subscriptionId")
-            .map(|n| self.eval_node(n, sink, 0))
+            .and_then(|n| segment(self.eval_node(n, sink, 0)))
         {
             context.subscription_id = sub;
             if node.get("resourceGroup").is_none() {
@@ -1162,9 +1177,12 @@ impl<'b, 't> Scope<'b, 't> {
                 self.eval_child_template(self.file, t, supplied, context)
             } else {
                 // Outer scope: the nested template's expressions see this
-                // template's parameters and variables.
+                // template's parameters, variables and scope functions, and
+                // its resources deploy where the deployment points.
                 if let Some(resources) = t.get("resources") {
+                    let before = self.deploy_into.replace(Some(context));
                     self.eval_resource_list(resources, None);
+                    self.deploy_into.replace(before);
                 }
                 self.eval_outputs(t)
             };
@@ -1311,13 +1329,10 @@ impl<'b, 't> Scope<'b, 't> {
             .unwrap_or_default();
         let path = normalize_path(&base.join(&rel));
         if let Some(root) = &self.build.root_dir {
-            let root = normalize_path(root);
-            let escapes = path.components().next() == Some(std::path::Component::ParentDir)
-                && root.components().next() != Some(std::path::Component::ParentDir);
-            if escapes || !path.starts_with(&root) {
+            if !aml_model::source::is_within(root, &path) {
                 self.diag(Diagnostic::warning(
                     "template-link",
-                    format!("the linked template '{rel}' is outside the scanned folder and was not read"),
+                    format!("the linked template '{rel}' is outside the scan's boundary (the repository, or `--root`) and was not read"),
                     Location::Span(self.span(link)),
                 ));
                 return None;
@@ -1610,6 +1625,34 @@ fn compose_type_and_name(ty: &str, name: &str, parent: Option<&Parent>) -> (Stri
             }
         }
     }
+}
+
+/// The id of the scope a deployment context deploys into.
+pub fn scope_id_of(context: &DeploymentContext) -> String {
+    match context.scope {
+        TargetScope::ResourceGroup => format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            context.subscription_id, context.resource_group
+        ),
+        TargetScope::Subscription => format!("/subscriptions/{}", context.subscription_id),
+        TargetScope::ManagementGroup => format!(
+            "/providers/Microsoft.Management/managementGroups/{}",
+            context.management_group.as_deref().unwrap_or("mg")
+        ),
+        TargetScope::Tenant => String::new(),
+    }
+}
+
+/// The id a relative extension scope `Namespace/type/name[/type/name]...`
+/// names under `container`, or `None` when `s` does not have that shape (a
+/// namespace with a dot, then non-empty type/name pairs).
+fn relative_scope_id(container: &str, s: &str) -> Option<String> {
+    let segments: Vec<&str> = s.split('/').collect();
+    let shaped = segments.len() >= 3
+        && segments.len() % 2 == 1
+        && segments[0].contains('.')
+        && segments.iter().all(|seg| !seg.trim().is_empty());
+    shaped.then(|| format!("{}/providers/{s}", container.trim_end_matches('/')))
 }
 
 /// The older extension-resource form: type `Microsoft.X/t/providers/Microsoft.Y/u`

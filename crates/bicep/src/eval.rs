@@ -355,20 +355,131 @@ impl<'s, 'a> Scope<'s, 'a> {
         value
     }
 
-    /// A name imported with `import { x } from 'file.bicep'` (exported
-    /// variables of a local file); unknown otherwise.
+    /// A name imported with `import { x } from 'file.bicep'` (an exported
+    /// variable of a local file, evaluated there) or `import * as ns from
+    /// 'file.bicep'` (an object of its exported variables); unknown when the
+    /// file is not read (a registry artifact, outside the boundary, missing).
     fn imported(&self, name: &str) -> Option<Value> {
-        for d in &self.ast.decls {
-            if let DeclKind::Import { names, from } = &d.kind {
-                if names.iter().any(|(_, alias)| alias == name) {
-                    return Some(Value::unknown(
-                        name,
-                        format!("'{name}' is imported from '{from}', which is not evaluated"),
-                    ));
+        let (original, from) = self.import_alias(name)?;
+        let result = self.in_imported(&from, |sub| {
+            if original == "*" {
+                let mut o = Object::new();
+                for d in &sub.ast.decls {
+                    if let DeclKind::Var { name: n, .. } = &d.kind {
+                        if d.has_decorator("export") {
+                            o.insert(n.clone(), sub.symbol(n, d.name_span));
+                        }
+                    }
                 }
+                return Value::Object(o);
             }
+            match sub.decl(&original) {
+                Some((_, d)) if matches!(d.kind, DeclKind::Var { .. }) => {
+                    sub.symbol(&original, d.name_span)
+                }
+                _ => Value::unknown(
+                    name,
+                    format!("'{original}' is not a variable exported by '{from}'"),
+                ),
+            }
+        });
+        Some(result.unwrap_or_else(|why| {
+            Value::unknown(
+                name,
+                format!("'{name}' is imported from '{from}', which is not read ({why})"),
+            )
+        }))
+    }
+
+    /// `(imported name or "*", source)` of the `import` that binds `alias`.
+    fn import_alias(&self, alias: &str) -> Option<(String, String)> {
+        self.ast.decls.iter().find_map(|d| match &d.kind {
+            DeclKind::Import { names, from } => names
+                .iter()
+                .find(|(_, a)| a == alias)
+                .map(|(original, _)| (original.clone(), from.clone())),
+            _ => None,
+        })
+    }
+
+    /// Runs `f` in a scope of the local Bicep file an `import` names (its own
+    /// symbols, no parameters), or says why that file is not read.
+    fn in_imported<T>(&self, from: &str, f: impl FnOnce(&Scope<'_, 'a>) -> T) -> Result<T, String> {
+        if self.depth + 1 > self.s.limits.max_depth {
+            return Err(format!(
+                "imports are nested deeper than {}",
+                self.s.limits.max_depth
+            ));
         }
-        None
+        let (id, ast) = match modules::resolve(
+            self.s.sources,
+            self.s.parsed,
+            self.s.root_dir.as_deref(),
+            self.file,
+            from,
+        ) {
+            ModuleSource::Local(_, id, ast) => (id, ast),
+            ModuleSource::Compiled(_) => {
+                return Err("the exports of registry artifacts are not read".into())
+            }
+            ModuleSource::Registry(m) | ModuleSource::Missing(m) => return Err(m),
+        };
+        let sub = Scope::new(
+            self.s,
+            id,
+            &ast,
+            HashMap::new(),
+            self.context.clone(),
+            self.depth + 1,
+            self.base_deployed.clone(),
+        );
+        Ok(f(&sub))
+    }
+
+    /// A call of a function imported from a local file (`f(...)` bound by
+    /// `import { f }`, or `ns.f(...)` by `import * as ns`): the arguments
+    /// are evaluated here, the body in the file that declares it.
+    fn call_imported(
+        &self,
+        text: &str,
+        ns: Option<&str>,
+        name: &str,
+        args: &[Expr],
+    ) -> Option<Value> {
+        let (original, from) = match ns {
+            Some(ns) => {
+                let (star, from) = self.import_alias(ns)?;
+                (star == "*").then(|| (name.to_string(), from))?
+            }
+            None if self.decl(name).is_none() => {
+                let (original, from) = self.import_alias(name)?;
+                (original != "*").then_some((original, from))?
+            }
+            None => return None,
+        };
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        let result = self.in_imported(&from, |sub| match sub.decl(&original) {
+            Some((_, d)) => match &d.kind {
+                DeclKind::Func { params, body, .. } => {
+                    sub.locals
+                        .replace(params.iter().cloned().zip(values).collect());
+                    Some(sub.eval(body))
+                }
+                _ => None,
+            },
+            None => None,
+        });
+        Some(match result {
+            Ok(Some(v)) => v,
+            Ok(None) => Value::unknown(
+                text,
+                format!("'{original}' is not a function exported by '{from}'"),
+            ),
+            Err(why) => Value::unknown(
+                text,
+                format!("'{original}' is imported from '{from}', which is not read ({why})"),
+            ),
+        })
     }
 
     fn param_value(&self, decl: &Decl, name: &str, ty: &str, default: Option<&Expr>) -> Value {
@@ -1529,6 +1640,9 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     fn call(&self, e: &Expr, ns: Option<&str>, name: &str, args: &[Expr]) -> Value {
         let text = abbreviate(self.src(e.span));
+        if let Some(v) = self.call_imported(&text, ns, name, args) {
+            return v;
+        }
         // `sym.method()` on a resource: a runtime value.
         if let Some(ns) = ns {
             if !matches!(ns, "sys" | "az") {
@@ -1674,9 +1788,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             self.warn(
                 "bicep-load",
                 e.span,
-                format!("'{rel}' is outside the scanned folder and was not read"),
+                format!("'{rel}' is outside the scan's boundary (the repository, or `--root`) and was not read"),
             );
-            return Value::unknown(text, "the file is outside the scanned folder");
+            return Value::unknown(text, "the file is outside the scan's boundary");
         }
         let content = match self.s.sources.find(&path) {
             Some(id) => Some(self.s.sources.get(id).text.clone()),
@@ -1834,18 +1948,7 @@ fn mark_attachments_unknown(r: &mut Resource, module: &str) {
 
 /// The id of what a deployment at this context deploys into.
 pub fn context_scope_id(c: &DeploymentContext) -> String {
-    match c.scope {
-        TargetScope::ResourceGroup => format!(
-            "/subscriptions/{}/resourceGroups/{}",
-            c.subscription_id, c.resource_group
-        ),
-        TargetScope::Subscription => format!("/subscriptions/{}", c.subscription_id),
-        TargetScope::ManagementGroup => format!(
-            "/providers/Microsoft.Management/managementGroups/{}",
-            c.management_group.as_deref().unwrap_or("mg")
-        ),
-        TargetScope::Tenant => String::new(),
-    }
+    aml_arm::template::scope_id_of(c)
 }
 
 /// True for a subscription or resource group id (a deployment scope, not a resource).

@@ -304,14 +304,31 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Paths in `module x '<path>'` and `using '<path>'` lines (a cheap scan).
+/// The local files a `.bicep` or `.bicepparam` file references (modules,
+/// `using`, `import ... from`), normalised; registry references are left out.
+pub fn local_references(path: &Path, text: &str) -> Vec<PathBuf> {
+    referenced_paths(text)
+        .into_iter()
+        .filter(|rel| !modules::is_registry(rel))
+        .map(|rel| modules::local_path(path, &rel))
+        .collect()
+}
+
+/// Paths in `module x '<path>'`, `using '<path>'` and
+/// `import ... from '<path>'` lines (a cheap scan).
 fn referenced_paths(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| {
             let l = l.trim_start();
-            if !(l.starts_with("module ") || l.starts_with("using ")) {
+            let import_from = l.starts_with("import ") && l.contains(" from ");
+            if !(l.starts_with("module ") || l.starts_with("using ") || import_from) {
                 return None;
             }
+            let l = if import_from {
+                &l[l.rfind(" from ")?..]
+            } else {
+                l
+            };
             let start = l.find('\'')? + 1;
             let end = start + l[start..].find('\'')?;
             Some(l[start..end].to_string())

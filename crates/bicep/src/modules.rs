@@ -47,10 +47,7 @@ pub fn inside_root(root_dir: Option<&Path>, path: &Path) -> bool {
 }
 
 fn within(root: &Path, path: &Path) -> bool {
-    let root = template::normalize_path(root);
-    let escapes = path.components().next() == Some(std::path::Component::ParentDir)
-        && root.components().next() != Some(std::path::Component::ParentDir);
-    !escapes && (root.as_os_str().is_empty() || path.starts_with(&root))
+    aml_model::source::is_within(root, path)
 }
 
 /// The normalised path of a local module referenced from `from`.
@@ -81,7 +78,7 @@ pub fn resolve(
     let target = local_path(from, path);
     if !inside_root(root_dir, &target) {
         return ModuleSource::Missing(format!(
-            "the module '{path}' is outside the scanned folder and was not read; what it deploys is not checked"
+            "the module '{path}' is outside the scan's boundary (the repository, or `--root`) and was not read; what it deploys is not checked"
         ));
     }
     match parsed.get(&target) {

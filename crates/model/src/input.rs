@@ -27,6 +27,10 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// The deployment context templates are evaluated in.
     pub context: DeploymentContext,
+    /// The folder outside which nothing is read (`--root`); by default each
+    /// scanned path's enclosing git work tree, else the current directory
+    /// when it holds the path, else the path itself.
+    pub root: Option<PathBuf>,
 }
 
 /// The model of everything scanned, with the files and diagnostics.

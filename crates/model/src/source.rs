@@ -162,7 +162,12 @@ pub fn normalize_path(p: &Path) -> PathBuf {
         match c {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                if !out.pop() {
+                // `..` above a leading `..` (or at the start) stays: `../../x`.
+                let last_is_parent = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::ParentDir)
+                );
+                if last_is_parent || !out.pop() {
                     out.push("..");
                 }
             }
@@ -172,9 +177,54 @@ pub fn normalize_path(p: &Path) -> PathBuf {
     out
 }
 
+/// `p` made absolute against the current directory (when relative) and
+/// normalised, without touching the file system.
+pub fn absolute_path(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    normalize_path(&joined)
+}
+
+/// True when `path` lies inside the folder `root` (or is it), comparing
+/// both made absolute: `../x` is inside `..`, and nothing escapes with `..`.
+pub fn is_within(root: &Path, path: &Path) -> bool {
+    absolute_path(path).starts_with(absolute_path(root))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalisation_keeps_every_leading_parent() {
+        assert_eq!(
+            normalize_path(Path::new("../../x")),
+            PathBuf::from("../../x")
+        );
+        assert_eq!(
+            normalize_path(Path::new("a/../../b")),
+            PathBuf::from("../b")
+        );
+        assert_eq!(
+            normalize_path(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+    }
+
+    #[test]
+    fn within_compares_absolute_paths() {
+        assert!(is_within(Path::new(".."), Path::new("../x")));
+        assert!(is_within(Path::new("/r"), Path::new("/r/a/../b")));
+        assert!(!is_within(Path::new("/r"), Path::new("/r/../etc/passwd")));
+        assert!(!is_within(Path::new("/r"), Path::new("/rr/x")));
+        assert!(is_within(Path::new(""), Path::new("a/b")));
+        assert!(!is_within(Path::new(""), Path::new("../a")));
+    }
 
     #[test]
     fn line_and_column_are_one_based_and_count_chars() {

@@ -11,7 +11,7 @@ use super::rewrite::{
 use super::unknowns::{add_unknowns, decide, lower, ReadPath};
 use super::{
     matches_name, Evaluability, OwnedPolicyResource, PolicyDefinition, PolicyLoadError,
-    PolicyOutcome, PolicyResource, RelatedResources,
+    PolicyOutcome, PolicyResource, RelatedResources, SelectionMiss,
 };
 use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::{Program, RegoVM};
@@ -326,6 +326,109 @@ impl PolicyEngine {
         out
     }
 
+    /// Why a resource the definition finds compliant does not match its
+    /// `if`: the first condition of the `if`'s top-level `allOf` that
+    /// compares a field with `equals` or `in` (a literal or a parameter; not
+    /// `type`, which decides applicability) and is false for this resource:
+    /// its value is known and none of those, or it is not set. `None` when
+    /// no such condition is false (another kind of condition decided).
+    pub fn selection_miss(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        params: &Map<String, J>,
+    ) -> Option<SelectionMiss> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let leaves = c
+            .root
+            .get("properties")?
+            .get("policyRule")?
+            .get("if")?
+            .get("allOf")?
+            .as_array()?;
+        for leaf in leaves.iter().take(64) {
+            let Some(field) = leaf.get("field").and_then(J::as_str) else {
+                continue;
+            };
+            if field.eq_ignore_ascii_case("type") {
+                continue;
+            }
+            let Some(rhs) = leaf.get("equals").or_else(|| leaf.get("in")) else {
+                continue;
+            };
+            let rhs = match rhs.as_str().and_then(param_ref) {
+                Some(name) => params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| {
+                        c.params
+                            .iter()
+                            .find(|p| p.name.eq_ignore_ascii_case(name))
+                            .and_then(|p| p.default.clone())
+                    }),
+                None => Some(rhs.clone()),
+            };
+            let expected: Vec<J> = match rhs {
+                Some(J::String(s)) if s.starts_with('[') => continue,
+                Some(J::Array(a)) => a
+                    .into_iter()
+                    .filter(|x| !x.is_array() && !x.is_object())
+                    .collect(),
+                Some(v) if !v.is_object() && !v.is_null() => vec![v],
+                _ => continue,
+            };
+            let path = if is_builtin_field(field) {
+                builtin_path(field)
+            } else {
+                self.catalogue
+                    .alias(field)
+                    .filter(|i| i.type_lc.eq_ignore_ascii_case(resource.resource_type))
+                    .map(|i| i.path(resource.api_version).to_string())
+            };
+            let Some(path) = path.filter(|p| !p.contains('[')) else {
+                continue;
+            };
+            use aml_model::value::Value as V;
+            let actual = value_at(resource.body, &path).filter(|v| !matches!(v, V::Null));
+            let value = match actual {
+                None => None,
+                Some(V::Unknown(_) | V::Object(_) | V::Array(_)) => continue,
+                Some(v) => {
+                    let matched = expected.iter().any(|e| match (v, e) {
+                        (V::String(a), J::String(b)) => a.eq_ignore_ascii_case(b),
+                        (V::Bool(a), J::Bool(b)) => a == b,
+                        (V::Int(a), J::Number(b)) => b.as_i64() == Some(*a),
+                        // Azure Policy compares `"true"` and `true` alike.
+                        (V::Bool(a), J::String(b)) | (V::String(b), J::Bool(a)) => {
+                            b.eq_ignore_ascii_case(&a.to_string())
+                        }
+                        _ => false,
+                    });
+                    if matched {
+                        continue;
+                    }
+                    Some(v.to_string())
+                }
+            };
+            if expected.is_empty() {
+                continue;
+            }
+            return Some(SelectionMiss {
+                path,
+                value,
+                expected: expected
+                    .iter()
+                    .map(|e| match e {
+                        J::String(s) => format!("'{s}'"),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            });
+        }
+        None
+    }
+
     /// Evaluates definition `def` against `resource`, with assignment
     /// parameters `params` (on top of the definition's defaults; names are
     /// case-insensitive, undeclared ones are ignored) and `related` for the
@@ -612,12 +715,16 @@ impl PolicyEngine {
             let response = prepare(&self.catalogue, &cand.as_resource(), &subst);
             let o = outcome(run(&c.main, input.clone(), &s.context, Some(response)));
             match o {
-                PolicyOutcome::Compliant => return o,
+                PolicyOutcome::Compliant { .. } => {
+                    return PolicyOutcome::Compliant {
+                        satisfied_by: Some(cand.id.clone()),
+                    }
+                }
                 PolicyOutcome::Error { .. } if result.is_some() => {}
                 _ => result = Some(o),
             }
         }
-        result.unwrap_or(PolicyOutcome::Compliant)
+        result.unwrap_or(PolicyOutcome::COMPLIANT)
     }
 
     /// The paths the definition reads on a resource of `resource_type`, with
@@ -796,7 +903,7 @@ fn run(
 /// The outcome of a main-program run: `Undefined` is compliant.
 fn outcome(result: Result<RValue, String>) -> PolicyOutcome {
     match result {
-        Ok(RValue::Undefined) => PolicyOutcome::Compliant,
+        Ok(RValue::Undefined) => PolicyOutcome::COMPLIANT,
         Ok(v) => match &v["effect"] {
             RValue::String(e) => PolicyOutcome::NonCompliant {
                 effect: canonical_effect(e).to_string(),
@@ -1154,6 +1261,24 @@ fn compile_text(
     let ast = parser::parse_policy_definition(&source).map_err(|e| locate(&e.to_string(), path))?;
     compiler::compile_policy_definition_with_aliases(&ast, regorus::Rc::clone(registry))
         .map_err(|e| locate(&e.to_string(), path))
+}
+
+/// The value at a dotted ARM path (keys compared without case).
+fn value_at<'v>(
+    body: &'v aml_model::value::Value,
+    path: &str,
+) -> Option<&'v aml_model::value::Value> {
+    let mut cur = body;
+    for seg in path.split('.') {
+        let aml_model::value::Value::Object(o) = cur else {
+            return None;
+        };
+        cur = o
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(seg))
+            .map(|(_, v)| v)?;
+    }
+    Some(cur)
 }
 
 #[cfg(test)]

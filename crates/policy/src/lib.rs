@@ -253,14 +253,41 @@ impl RelatedResources for NoRelated {
     }
 }
 
+impl PolicyOutcome {
+    /// Compliant, with no related resource to name.
+    pub const COMPLIANT: PolicyOutcome = PolicyOutcome::Compliant { satisfied_by: None };
+
+    /// The same verdict (and effect, deciding values, message), whatever
+    /// evidence each gives.
+    pub fn same_verdict(&self, other: &PolicyOutcome) -> bool {
+        match (self, other) {
+            (PolicyOutcome::Compliant { .. }, PolicyOutcome::Compliant { .. }) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// A condition of a definition's `if`, false for one resource: the field's
+/// ARM path, its value there (`None` when not set; strings quoted), and the
+/// values the condition looks for, as they would be written (see
+/// [`PolicyEngine::selection_miss`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectionMiss {
+    pub path: String,
+    pub value: Option<String>,
+    pub expected: Vec<String>,
+}
+
 /// What Azure Policy would report for one definition and one resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyOutcome {
     /// The definition does not apply: its `type`/`name`/`kind` conditions are
     /// false, its mode excludes the resource type, or its effect is `Disabled`.
     NotApplicable,
-    /// Applicable and compliant.
-    Compliant,
+    /// Applicable and compliant. For auditIfNotExists/deployIfNotExists,
+    /// `satisfied_by` is the id of the related resource that met the
+    /// existence condition (the first candidate that did).
+    Compliant { satisfied_by: Option<String> },
     /// Applicable and non-compliant, with the effect Azure would apply
     /// (`Audit`, `Deny`, `Modify`, `AuditIfNotExists`, `DeployIfNotExists`...).
     NonCompliant { effect: String },

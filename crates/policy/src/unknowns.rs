@@ -201,7 +201,15 @@ pub(crate) fn decide(
             deciding: Vec::new(),
         });
     };
-    if ok.iter().all(|i| outcomes[*i] == outcomes[first]) {
+    if ok
+        .iter()
+        .all(|i| outcomes[*i].same_verdict(&outcomes[first]))
+    {
+        // Compliant under every alternative: a related resource is evidence
+        // only when it is the same one under all of them.
+        if ok.iter().any(|i| outcomes[*i] != outcomes[first]) {
+            return PolicyOutcome::COMPLIANT;
+        }
         return outcomes[first].clone();
     }
     let all: Vec<Vec<usize>> = (0..outcomes.len()).map(&digits).collect();
@@ -209,7 +217,7 @@ pub(crate) fn decide(
     for (v, (expr, _)) in vars.iter().enumerate() {
         let decides = ok.iter().any(|&a| {
             ok.iter().any(|&b| {
-                outcomes[a] != outcomes[b]
+                !outcomes[a].same_verdict(&outcomes[b])
                     && all[a]
                         .iter()
                         .zip(&all[b])

@@ -479,7 +479,7 @@ fn describe(
             Some(Expected::NotApplicable),
             "the definition does not apply (its type, kind or name conditions, its mode, or a Disabled effect)".into(),
         ),
-        PolicyOutcome::Compliant => (Some(Expected::Compliant), format!("the condition does not hold{}", values())),
+        PolicyOutcome::Compliant { .. } => (Some(Expected::Compliant), format!("the condition does not hold{}", values())),
         PolicyOutcome::NonCompliant { effect } => (
             Some(Expected::NonCompliant),
             format!("the condition holds: effect {effect}{}", values()),

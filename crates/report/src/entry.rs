@@ -88,6 +88,10 @@ pub struct ResultEntry {
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,
+    /// For a pass that a related resource satisfied (auditIfNotExists,
+    /// deployIfNotExists): that resource and where it is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
     /// How to fix a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,
@@ -137,6 +141,17 @@ pub struct AutofixReplacement {
     pub end_line: u32,
     pub end_column: u32,
     pub text: String,
+}
+
+/// The resource that satisfied a result, and where it is declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// Why a result does not count.

@@ -158,6 +158,26 @@ impl Report {
                     .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
                     .flatten()
                     .map(|(p, _)| p.clone());
+                let evidence = o.evidence.map(|e| {
+                    let er = &scan.model.resources[e];
+                    let (path, line, column) = sources.position(er.span);
+                    crate::entry::Evidence {
+                        resource_id: redact(&er.id, secrets),
+                        resource_type: er.resource_type.clone(),
+                        resource_name: redact(&er.name, secrets),
+                        path,
+                        line,
+                        column,
+                    }
+                });
+                let message = match &evidence {
+                    Some(e) => aml_rules::evaluate::evidence_message(
+                        &e.resource_type,
+                        &e.resource_name,
+                        Some(&format!("{}:{}", e.path, e.line)),
+                    ),
+                    None => redact(&o.message, secrets),
+                };
                 ResultEntry {
                     rule: o.rule.id,
                     policy: o.rule.policy(),
@@ -172,12 +192,13 @@ impl Report {
                     path,
                     line,
                     column,
-                    message: redact(&o.message, secrets),
+                    message,
                     effect: o.effect.clone(),
                     assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
                     denied: o.denied,
                     may_be_denied: o.may_deny,
                     deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+                    evidence,
                     fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
                     end_line,
                     end_column,

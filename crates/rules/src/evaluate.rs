@@ -30,6 +30,10 @@ pub struct Outcome {
     pub effect: Option<String>,
     /// For unknowns: the expressions whose values decide the result.
     pub deciding: Vec<String>,
+    /// For a pass of auditIfNotExists/deployIfNotExists: the index in
+    /// [`Model::resources`] of the related resource that met the existence
+    /// condition.
+    pub evidence: Option<usize>,
     /// The id of the user's policy assignment this result is of (`scan
     /// --assignments`); `None` for the product's own rules.
     pub assignment: Option<String>,
@@ -227,10 +231,52 @@ pub(crate) fn run_policy_rule(
         &resource.resource_type,
         resource.api_version.as_deref(),
     );
-    let (span, found) = locate(resource, &fields);
+    let (mut span, found) = locate(resource, &fields);
+    let mut evidence = None;
     let (verdict, effect, deciding, message) = match outcome {
         PolicyOutcome::NotApplicable => return None,
-        PolicyOutcome::Compliant => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+        PolicyOutcome::Compliant {
+            satisfied_by: Some(id),
+        } if !id.eq_ignore_ascii_case(&resource.id) => {
+            evidence = related.model.resources.iter().position(|r| {
+                r.deployment == resource.deployment && r.id.eq_ignore_ascii_case(&id)
+            });
+            let message = match evidence.map(|i| &related.model.resources[i]) {
+                Some(r) => evidence_message(&r.resource_type, &r.name, None),
+                None => evidence_message("resource", &id, None),
+            };
+            (Verdict::Pass, None, vec![], message)
+        }
+        PolicyOutcome::Compliant { .. } => {
+            match engine.selection_miss(binding.def_index, &policy_resource, &binding.params) {
+                // Compliant because a condition of the definition is false:
+                // say which, and what it looks for.
+                Some(miss) => {
+                    span = resource.span_of(&miss.path);
+                    let leaf = miss.path.rsplit('.').next().unwrap_or(&miss.path);
+                    let selects = matches!(
+                        leaf.to_ascii_lowercase().as_str(),
+                        "type" | "kind" | "name" | "computetype"
+                    );
+                    let value = match &miss.value {
+                        Some(v) => format!("is {v}"),
+                        None => "is not set".to_string(),
+                    };
+                    (
+                        Verdict::Pass,
+                        None,
+                        vec![],
+                        format!(
+                            "`{}` {value}: this definition {} only resources whose `{leaf}` is {}: compliant",
+                            miss.path,
+                            if selects { "checks" } else { "flags" },
+                            miss.expected.join(" or ")
+                        ),
+                    )
+                }
+                None => (Verdict::Pass, None, vec![], format!("{found}: compliant")),
+            }
+        }
         PolicyOutcome::NonCompliant { effect } => {
             let m = if effect.ends_with("IfNotExists") {
                 format!(
@@ -292,10 +338,18 @@ pub(crate) fn run_policy_rule(
         span,
         effect,
         deciding,
+        evidence,
         assignment: None,
         denied: false,
         may_deny: false,
     })
+}
+
+/// The message of a pass a related resource satisfied, with where it is
+/// declared (`path:line`) when the caller knows.
+pub fn evidence_message(resource_type: &str, name: &str, at: Option<&str>) -> String {
+    let at = at.map(|a| format!(" ({a})")).unwrap_or_default();
+    format!("{resource_type} '{name}'{at} meets the definition's existence condition: compliant")
 }
 
 /// Most combinations of allowed values a rule is run again on.
@@ -478,6 +532,7 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        evidence: None,
         assignment: None,
         denied: false,
         may_deny: false,

@@ -11,6 +11,53 @@ use aml_model::source::normalize_path;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// The `.tf` files of a folder (regular files, not links), normalised and
+/// sorted; none when it cannot be read.
+pub fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
+                && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+        })
+        .map(|p| normalize_path(&p))
+        .collect();
+    files.sort();
+    files
+}
+
+/// True for a local module source (`./x`, `../../`, `.`, `..`).
+pub fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// The folders the `module` blocks of one `.tf` file name with a literal
+/// local source, relative to the file's folder (normalised); nothing for a
+/// file that does not parse (its own scan reports it).
+pub fn local_module_dirs(path: &Path, text: &str) -> Vec<PathBuf> {
+    // Most files call no module: skip parsing them twice.
+    if !text.contains("module") {
+        return Vec::new();
+    }
+    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+        return Vec::new();
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    body.blocks()
+        .filter(|b| b.ident.as_str() == "module")
+        .filter_map(|b| b.body.get_attribute("source"))
+        .filter_map(|a| a.value.as_str().map(str::to_string))
+        .filter(|s| is_local_source(s))
+        .map(|s| normalize_path(&dir.join(s)))
+        .collect()
+}
+
 /// Resolves every module call's target; returns the modules called by another.
 /// Folders named by a manifest are modules, never roots, even when no call
 /// reaches them.
@@ -49,11 +96,7 @@ pub fn resolve_calls(
                 call.target = CallTarget::NotFollowed("<not a literal>".into());
                 continue;
             };
-            let local = source.starts_with("./")
-                || source.starts_with("../")
-                || source == "."
-                || source == "..";
-            if !local {
+            if !is_local_source(&source) {
                 let cached = place.as_ref().and_then(|(m, key)| {
                     let full = if key.is_empty() {
                         call.name.clone()
@@ -61,7 +104,9 @@ pub fn resolve_calls(
                         format!("{key}.{}", call.name)
                     };
                     let e = m.entries.iter().find(|e| e.key == full)?;
-                    let inside = root.as_ref().is_none_or(|r| e.dir.starts_with(r));
+                    let inside = root
+                        .as_ref()
+                        .is_none_or(|r| aml_model::source::is_within(r, &e.dir));
                     dirs.iter()
                         .position(|d| *d == e.dir)
                         .filter(|ti| inside && *ti != mi)
@@ -79,7 +124,9 @@ pub fn resolve_calls(
                 continue;
             }
             let target = normalize_path(&dir.join(&source));
-            let inside = root.as_ref().is_none_or(|r| target.starts_with(r));
+            let inside = root
+                .as_ref()
+                .is_none_or(|r| aml_model::source::is_within(r, &target));
             match dirs.iter().position(|d| *d == target) {
                 Some(ti) if inside && ti == mi => {
                     diags.push(Diagnostic::warning(
@@ -95,7 +142,7 @@ pub fn resolve_calls(
                 _ => {
                     diags.push(Diagnostic::warning(
                         "terraform-module-not-fetched",
-                        format!("module `{}`: the folder `{source}` is not among the scanned files (or lies outside the scanned root); what depends on it is unknown", call.name),
+                        format!("module `{}`: the folder `{source}` is not among the scanned files (or lies outside the scan's boundary: the repository, or `--root`); what depends on it is unknown", call.name),
                         Location::Span(span),
                     ));
                     call.target = CallTarget::NotFollowed(source);
@@ -283,22 +330,11 @@ pub fn cached_module_files(tf_files: &[PathBuf]) -> Vec<PathBuf> {
             if !inside {
                 continue;
             }
-            let Ok(read) = std::fs::read_dir(&entry.dir) else {
-                continue;
-            };
-            let mut files: Vec<PathBuf> = read
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
-                        && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
-                })
-                .map(|p| normalize_path(&p))
-                .collect();
-            files.sort();
-            out.extend(files.into_iter().take(MAX_FILES_PER_MODULE));
+            out.extend(
+                tf_files_in(&entry.dir)
+                    .into_iter()
+                    .take(MAX_FILES_PER_MODULE),
+            );
         }
     }
     out.sort();

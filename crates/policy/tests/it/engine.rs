@@ -146,7 +146,13 @@ fn eval(
 }
 
 fn ok() -> PolicyOutcome {
-    PolicyOutcome::Compliant
+    PolicyOutcome::COMPLIANT
+}
+/// Compliant because `r` met the existence condition.
+fn ok_by(r: &OwnedPolicyResource) -> PolicyOutcome {
+    PolicyOutcome::Compliant {
+        satisfied_by: Some(r.id.clone()),
+    }
 }
 fn na() -> PolicyOutcome {
     PolicyOutcome::NotApplicable
@@ -692,7 +698,7 @@ fn builtin_definitions_agree_with_azure() {
     let mut failures = Vec::new();
     for c in &cases {
         let got = eval(c.def, &c.resource, c.params.clone(), &c.related);
-        if got != c.want {
+        if !got.same_verdict(&c.want) {
             failures.push(format!(
                 "{} / {}: want {:?}, got {:?}",
                 c.def, c.note, c.want, got
@@ -715,7 +721,7 @@ fn builtin_definitions_agree_with_azure() {
         let path = d.source_path.trim_start_matches("builtin/");
         let of_def: Vec<&Case> = cases.iter().filter(|c| c.def == path).collect();
         assert!(
-            of_def.iter().any(|c| c.want == ok()),
+            of_def.iter().any(|c| c.want.same_verdict(&ok())),
             "{path}: no compliant case"
         );
         assert!(
@@ -1003,12 +1009,18 @@ fn lookups_with_zero_one_two_candidates() {
         diag(&other, "on", json!({"logs": logs(&[("allLogs", true)])}))
     };
     assert_eq!(eval(d, &ws, json!({}), &[]), nc("AuditIfNotExists"));
-    assert_eq!(eval(d, &ws, json!({}), std::slice::from_ref(&on)), ok());
+    assert_eq!(
+        eval(d, &ws, json!({}), std::slice::from_ref(&on)),
+        ok_by(&on)
+    );
     assert_eq!(
         eval(d, &ws, json!({}), std::slice::from_ref(&off)),
         nc("AuditIfNotExists")
     );
-    assert_eq!(eval(d, &ws, json!({}), &[off.clone(), on]), ok());
+    assert_eq!(
+        eval(d, &ws, json!({}), &[off.clone(), on.clone()]),
+        ok_by(&on)
+    );
     assert_eq!(
         eval(d, &ws, json!({}), &[off.clone(), off]),
         nc("AuditIfNotExists")
@@ -1033,7 +1045,11 @@ fn cmk_v2_looks_up_the_workspace_itself() {
     let d = def("Workspace_CMKEnabled_Audit_V2.json");
     let on = workspace(json!({"encryption": {"status": "Enabled"}}));
     let off = workspace(json!({"encryption": {"status": "Disabled"}}));
-    assert_eq!(e.evaluate(d, &on.as_resource(), &Map::new(), &Refuse), ok());
+    // The workspace is its own related resource.
+    assert_eq!(
+        e.evaluate(d, &on.as_resource(), &Map::new(), &Refuse),
+        ok_by(&on)
+    );
     assert_eq!(
         e.evaluate(d, &off.as_resource(), &Map::new(), &Refuse),
         nc("AuditIfNotExists")
@@ -1049,11 +1065,8 @@ fn legacy_array_aliases() {
     let with = |logs: J, metrics: J| diag(&ws, "s", json!({"logs": logs, "metrics": metrics}));
     let metrics_on = json!([{"category": "AllMetrics", "enabled": true}]);
     let check = |logs: J, metrics: J, want: PolicyOutcome| {
-        assert_eq!(
-            eval(d, &ws, p.clone(), &[with(logs.clone(), metrics.clone())]),
-            want,
-            "{logs} {metrics}"
-        );
+        let got = eval(d, &ws, p.clone(), &[with(logs.clone(), metrics.clone())]);
+        assert!(got.same_verdict(&want), "{logs} {metrics}: {got:?}");
     };
     check(
         logs(&[("audit", true), ("allLogs", true)]),
@@ -1079,14 +1092,10 @@ fn legacy_array_aliases() {
     );
     // With logsEnabled = false, the condition reads "every log is off".
     let p_off = json!({"listOfResourceTypes": [WS], "logsEnabled": false});
+    let setting = with(logs(&[("audit", false)]), metrics_on.clone());
     assert_eq!(
-        eval(
-            d,
-            &ws,
-            p_off,
-            &[with(logs(&[("audit", false)]), metrics_on.clone())]
-        ),
-        ok()
+        eval(d, &ws, p_off, std::slice::from_ref(&setting)),
+        ok_by(&setting)
     );
 }
 

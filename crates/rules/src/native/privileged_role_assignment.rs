@@ -69,6 +69,32 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
             }
         }
         Text::Unknown(u) => Finding::unknown(u, PATH),
+        Text::Absent => by_name(cx, what),
+        Text::Other(_) => None,
+    }
+}
+
+/// Terraform's `role_definition_name` (carried as `properties.roleDefinitionName`)
+/// when no id is given: the front end turns the names of built-in roles
+/// into their ids, so a name left here is another role's (a custom role,
+/// or a built-in role this tool does not list), or unknown.
+fn by_name(cx: &CheckContext<'_>, what: &str) -> Option<Finding> {
+    const NAME: &str = "properties.roleDefinitionName";
+    match cx.text(NAME) {
+        Text::Known(name) => match PRIVILEGED
+            .iter()
+            .find(|(_, role)| role.eq_ignore_ascii_case(name.trim()))
+        {
+            Some((_, role)) => Finding::fail(
+                format!("the assignment grants {role} on {what}: far more than using Azure ML needs"),
+                Some(NAME),
+            ),
+            None => Finding::pass(
+                format!("the assignment on {what} grants the role named `{name}`, neither Owner, Contributor nor User Access Administrator"),
+                Some(NAME),
+            ),
+        },
+        Text::Unknown(u) => Finding::unknown(u, NAME),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use aml_model::model::resource_id;
 use aml_model::source::Span;
 use aml_model::value::{Object, Value};
 use std::collections::BTreeMap;
-use tables::{Conv, Dflt, Row};
+use tables::{Conv, Dflt, Row, BUILTIN_ROLES};
 
 /// The fixed subscription of the model's context.
 pub const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -194,6 +194,11 @@ pub fn spec(rtype: &str) -> Option<(&'static str, &'static str, &'static [Row])>
             "Microsoft.Authorization/roleAssignments",
             "2022-04-01",
             ROLE_ASSIGNMENT,
+        ),
+        "azurerm_role_definition" => (
+            "Microsoft.Authorization/roleDefinitions",
+            "2022-04-01",
+            ROLE_DEFINITION,
         ),
         "azurerm_subnet" => (
             "Microsoft.Network/virtualNetworks/subnets",
@@ -395,6 +400,66 @@ impl<'c> Builder<'c> {
     }
 }
 
+/// `permissions` blocks of `azurerm_role_definition` → ARM `permissions[]`
+/// (`actions`, `notActions`, `dataActions`, `notDataActions`); unknown
+/// values stay unknown.
+fn role_permissions(blocks: &Value) -> Value {
+    let Value::Array(blocks) = blocks else {
+        return blocks.clone();
+    };
+    let keys = [
+        ("actions", "actions"),
+        ("not_actions", "notActions"),
+        ("data_actions", "dataActions"),
+        ("not_data_actions", "notDataActions"),
+    ];
+    Value::Array(
+        blocks
+            .iter()
+            .map(|block| match block {
+                Value::Object(o) => {
+                    let mut out = Object::new();
+                    for (tf, arm) in keys {
+                        if let Some(v) = is_set(o.get(tf)) {
+                            out.insert(arm.to_string(), v.clone());
+                        }
+                    }
+                    Value::Object(out)
+                }
+                other => other.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// The `sslConfiguration.status` the provider sends for an inference
+/// cluster's `ssl` block: `Auto` with a `leaf_domain_label`, else `Enabled`
+/// with any of `cert`, `key`, `cname`, else `Disabled`; unknown when the
+/// block, or the argument that decides, is unknown.
+fn ssl_status(config: &Value, ssl: &Value) -> Value {
+    if ssl.is_unknown() {
+        return ssl.clone();
+    }
+    let arg = |k: &str| is_set(get(config, &format!("ssl[0].{k}")));
+    let given = |v: &Value| v.as_str() != Some("");
+    match arg("leaf_domain_label") {
+        Some(u @ Value::Unknown(_)) => return u.clone(),
+        Some(v) if given(v) => return Value::str("Auto"),
+        _ => {}
+    }
+    let manual: Vec<&Value> = ["cert", "key", "cname"]
+        .iter()
+        .filter_map(|k| arg(k))
+        .collect();
+    if manual.iter().any(|v| !v.is_unknown() && given(v)) {
+        return Value::str("Enabled");
+    }
+    match manual.into_iter().find(|v| v.is_unknown()) {
+        Some(u) => u.clone(),
+        None => Value::str("Disabled"),
+    }
+}
+
 fn is_secret_arg(tf: &str) -> bool {
     tf.ends_with("password")
         || tf.ends_with("account_key")
@@ -540,23 +605,10 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
                 }
                 "azurerm_machine_learning_inference_cluster" => {
                     b.put("properties.computeType", Value::str("AKS"), None);
-                    if is_set(get(input.config, "ssl[0]")).is_some() {
-                        let auto = is_set(get(input.config, "ssl[0].leaf_domain_label"))
-                            .is_some_and(|v| v.as_str() != Some(""));
-                        let manual = ["cert", "key", "cname"].iter().any(|k| {
-                            is_set(get(input.config, &format!("ssl[0].{k}")))
-                                .is_some_and(|v| v.as_str() != Some(""))
-                        });
-                        let status = if manual {
-                            "Enabled"
-                        } else if auto {
-                            "Auto"
-                        } else {
-                            "Disabled"
-                        };
+                    if let Some(ssl) = is_set(get(input.config, "ssl[0]")) {
                         b.put(
                             "properties.properties.sslConfiguration.status",
-                            Value::str(status),
+                            ssl_status(input.config, ssl),
                             Some("ssl[0]"),
                         );
                     }
@@ -821,8 +873,44 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
                 Some(Value::String(s)) => s.clone(),
                 _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
             };
+            // `role_definition_name` names the role instead of its id: a
+            // built-in name becomes the role's well-known id; any other value
+            // (a custom role's name, an unknown) stays where it was mapped.
+            if is_set(input.config.get("role_definition_id")).is_none() {
+                if let Some(Value::String(role)) = is_set(input.config.get("role_definition_name"))
+                {
+                    if let Some((_, guid)) = BUILTIN_ROLES
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(role.trim()))
+                    {
+                        b.put(
+                            "properties.roleDefinitionId",
+                            Value::String(format!(
+                                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+                            )),
+                            Some("role_definition_name"),
+                        );
+                    }
+                }
+            }
             let name = name_of(input, "name");
             scope_id = Some(scope.clone());
+            (resource_id(&scope, arm_type, &name), name)
+        }
+        "azurerm_role_definition" => {
+            let scope = match input.config.get("scope") {
+                Some(Value::String(s)) => s.clone(),
+                _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
+            };
+            b.put("properties.type", Value::str("CustomRole"), None);
+            if let Some(p) = is_set(input.config.get("permissions")) {
+                b.put(
+                    "properties.permissions",
+                    role_permissions(p),
+                    Some("permissions"),
+                );
+            }
+            let name = name_of(input, "role_definition_id");
             (resource_id(&scope, arm_type, &name), name)
         }
         "azurerm_storage_account" => {

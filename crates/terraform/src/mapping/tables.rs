@@ -695,6 +695,53 @@ pub const CONTAINER_REGISTRY: &[Row] = &[
     ),
 ];
 
+/// `azurerm_role_definition` → `Microsoft.Authorization/roleDefinitions` (a custom role at
+/// `scope`); `permissions` blocks are mapped in code.
+pub const ROLE_DEFINITION: &[Row] = &[
+    row("name", "properties.roleName", Same, D::None),
+    row("description", "properties.description", Same, D::None),
+    row(
+        "assignable_scopes",
+        "properties.assignableScopes",
+        Same,
+        D::None,
+    ),
+];
+
+/// Built-in roles `azurerm_role_assignment` may name with
+/// `role_definition_name` and the role definition GUIDs Azure gives them
+/// (the same in every subscription; the AVM workspace module's
+/// `builtInRoleNames` lists the same).
+pub const BUILTIN_ROLES: &[(&str, &str)] = &[
+    ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
+    ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"),
+    (
+        "User Access Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    ),
+    ("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+    (
+        "Role Based Access Control Administrator",
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    ),
+    (
+        "AzureML Compute Operator",
+        "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
+    ),
+    (
+        "AzureML Data Scientist",
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+    ),
+    (
+        "AzureML Metrics Writer (preview)",
+        "635dd51f-9968-44d3-b7fb-6d9a6bd613ae",
+    ),
+    (
+        "AzureML Registry User",
+        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
+    ),
+];
+
 /// `azurerm_role_assignment` → `Microsoft.Authorization/roleAssignments` (extension of `scope`).
 pub const ROLE_ASSIGNMENT: &[Row] = &[
     row("principal_id", "properties.principalId", Same, D::None),
