@@ -20,6 +20,7 @@
 //! always had (`aml_baseline::model`, `aml_baseline::rules`, ...), so tests,
 //! benches and the fuzz targets reach every stage through one crate.
 
+pub mod autofix;
 pub mod boundary;
 pub mod cli;
 pub mod config;

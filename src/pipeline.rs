@@ -46,7 +46,7 @@ pub struct Settings {
 /// Runs the pipeline.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     let (mut run, outcomes) = run_with_outcomes(options, settings);
-    crate::fix::attach(&mut run, &outcomes);
+    crate::autofix::attach(&mut run, &outcomes);
     run
 }
 
