@@ -65,6 +65,10 @@ pub enum Command {
     ///
     /// Exit code: 0 no verdict-changing drift, 1 at least one, 2 an input error.
     Drift(DriftArgs),
+    /// Fix failing results in the files: print a unified diff per changed
+    /// file and write it (unless `--dry-run`); fixes that add a resource are
+    /// printed as snippets, never written.
+    Fix(FixArgs),
     /// Print the deployment model the files evaluate to: every resource as
     /// Azure would hold it, with unknown values shown as `<unknown: EXPR>`.
     Model(ModelArgs),
@@ -104,6 +108,41 @@ pub struct PolicyTestArgs {
 pub enum TestFormat {
     Text,
     Junit,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// Files and folders to fix.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Fix only this rule (id, policy GUID or its first 8 hex digits; repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Print the diffs and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also apply unsafe fixes, which can break a working deployment
+    /// (isolation mode `AllowOnlyApprovedOutbound` without the outbound rules a workspace needs).
+    #[arg(long = "unsafe")]
+    pub allow_unsafe: bool,
+    /// A deployment parameter file to use with every template.
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Option<PathBuf>,
+    /// Set a Terraform input variable (`NAME=VALUE`).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// A Terraform variable file (`.tfvars`).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Fix the rules that are off by default too.
+    #[arg(long)]
+    pub all_rules: bool,
+    /// The configuration file (default: `aml-baseline.toml` found upward).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not look for `aml-baseline.toml`.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -355,7 +394,58 @@ pub fn run() -> anyhow::Result<i32> {
             args.output.as_deref(),
         )),
         Command::Drift(args) => run_drift(&args),
+        Command::Fix(args) => run_fix(&args),
     }
+}
+
+fn run_fix(args: &FixArgs) -> anyhow::Result<i32> {
+    let mut only = Vec::new();
+    for r in &args.rules {
+        match rules::find(r) {
+            Some(rule) => only.push(rule.id),
+            None => {
+                eprintln!("error: no rule is named '{r}' (see `aml-baseline rules`)");
+                return Ok(2);
+            }
+        }
+    }
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        parameters: args.parameters.clone(),
+        terraform_vars: args.vars.clone(),
+        terraform_var_files: args.var_files.clone(),
+        ..Default::default()
+    };
+    let settings = Settings {
+        all_rules: args.all_rules || !only.is_empty(),
+        config: args.config.clone(),
+        no_config: args.no_config,
+        ..Default::default()
+    };
+    let fix_options = crate::fix::Options {
+        rules: only,
+        allow_unsafe: args.allow_unsafe,
+    };
+    let (run, plan) = crate::fix::plan(&options, &settings, &fix_options);
+    write_output(None, &crate::fix::render(&run, &plan))?;
+    let mut code = 0;
+    for d in run.scan.diagnostics.iter() {
+        if d.level == aml_model::diagnostics::Level::Error {
+            let (p, l, c) = d.position(&run.scan.sources);
+            eprintln!("error[{}]: {p}:{l}:{c}: {}", d.code, d.message);
+            code = 2;
+        }
+    }
+    if args.dry_run {
+        return Ok(code);
+    }
+    for f in &plan.files {
+        if let Err(e) = f.write() {
+            eprintln!("error: {}: {e}", f.display);
+            code = 2;
+        }
+    }
+    Ok(code)
 }
 
 fn run_drift(args: &DriftArgs) -> anyhow::Result<i32> {
@@ -761,6 +851,7 @@ fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
                         "feature": r.feature,
                         "severity": r.severity.as_str(),
                         "enabled_by_default": r.enabled_by_default,
+                        "autofix": r.autofix.as_str(),
                         "title": r.title,
                     })
                 })
@@ -778,11 +869,12 @@ fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
                     " (off by default)"
                 };
                 s.push_str(&format!(
-                    "{:<18} {:<6} {:<5} {:<8} {}{on}\n",
+                    "{:<18} {:<6} {:<5} {:<8} {:<7} {}{on}\n",
                     r.id,
                     r.kind_name(),
                     r.control,
                     r.severity.as_str(),
+                    r.autofix.as_str(),
                     r.title
                 ));
             }

@@ -21,12 +21,14 @@
 //! always had (`aml_baseline::model`, `aml_baseline::rules`, ...), so tests,
 //! benches and the fuzz targets reach every stage through one crate.
 
+pub mod autofix;
 pub mod boundary;
 pub mod cli;
 #[cfg(feature = "collect")]
 pub mod collect;
 pub mod config;
 pub mod drift;
+pub mod fix;
 pub mod frontend;
 pub mod pipeline;
 pub mod policies;

@@ -45,6 +45,14 @@ pub struct Settings {
 
 /// Runs the pipeline.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
+    let (mut run, outcomes) = run_with_outcomes(options, settings);
+    crate::autofix::attach(&mut run, &outcomes);
+    run
+}
+
+/// Runs the pipeline and also returns every rule's outcome (for `fix`);
+/// the report's results carry no autofix.
+pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
     let config_path = settings.config.clone().or_else(|| {
         if settings.no_config {
             return None;
@@ -105,10 +113,13 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     progress.stage("building the report");
     let report = Report::build(&output, &outcomes, &diagnostics, &context);
     drop(progress);
-    Run {
-        scan: output,
-        report,
-    }
+    (
+        Run {
+            scan: output,
+            report,
+        },
+        outcomes,
+    )
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.

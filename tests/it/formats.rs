@@ -130,6 +130,16 @@ fn sarif_of_the_examples_is_valid_against_the_schema() {
         .count();
     assert_eq!(results.len(), not_passed);
     assert_eq!(sarif_run["invocations"][0]["executionSuccessful"], true);
+    // Failures with a safe fix carry it as a SARIF `fix` (the schema checks its shape).
+    let with_fixes = results
+        .iter()
+        .filter(|r| {
+            r["fixes"][0]["artifactChanges"][0]["replacements"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .count();
+    assert!(with_fixes >= 5, "{with_fixes} results with fixes");
     // The validator does reject what the schema forbids.
     let mut broken = log.clone();
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");

@@ -22,6 +22,7 @@ mod collect;
 mod corpus_arm;
 mod drift;
 mod extension_scope;
+mod fix;
 mod formats;
 mod front_end_gaps;
 mod fuzz_smoke;

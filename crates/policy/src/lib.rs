@@ -19,6 +19,7 @@ mod assignment;
 mod builtin;
 mod catalogue;
 mod engine;
+mod modify;
 mod resource;
 mod rewrite;
 mod unknowns;
@@ -30,6 +31,7 @@ pub use assignment::{
     Containment, DeploymentScope, Exemption, Initiative, Member, PolicyLibrary,
 };
 pub use engine::{PolicyEngine, ResourceCache};
+pub use modify::{modify_operations, ModifyOperation};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
 /// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).

@@ -124,6 +124,41 @@ pub struct ResultEntry {
     /// (`properties.publicnetworkaccess`), or null when it is the resource's
     /// declaration. Fingerprints use it instead of line numbers.
     pub property: Option<String>,
+    /// The edit `aml-baseline fix` would make for this failure (safe fixes
+    /// only), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autofix: Option<AutofixEntry>,
+}
+
+/// An automatic fix of one result: its replacements per file, and the diff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AutofixEntry {
+    /// `safe`: what `aml-baseline fix` applies without `--unsafe`.
+    pub safety: &'static str,
+    /// What the fix does, in one line per change.
+    pub description: String,
+    pub changes: Vec<AutofixChange>,
+    /// The unified diff of the change (secrets redacted).
+    pub diff: String,
+}
+
+/// The replacements of one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AutofixChange {
+    pub path: String,
+    pub replacements: Vec<AutofixReplacement>,
+}
+
+/// Replace the text from `start_line:start_column` up to (not including)
+/// `end_line:end_column` with `text`; equal positions insert. Lines and
+/// columns are 1-based, columns count characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AutofixReplacement {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub text: String,
 }
 
 /// Azure's verdict beside ours.

@@ -8,7 +8,10 @@ pub mod entry;
 pub mod render;
 pub mod suppress;
 
-pub use entry::{DiagnosticEntry, FileEntry, ResourceEntry, ResultEntry};
+pub use entry::{
+    AutofixChange, AutofixEntry, AutofixReplacement, DiagnosticEntry, FileEntry, ResourceEntry,
+    ResultEntry,
+};
 
 use aml_model::diagnostics::{Diagnostic, Level};
 use aml_model::input::ScanOutput;
@@ -242,6 +245,7 @@ impl Report {
                     end_column,
                     property,
                     suppressed: None,
+                    autofix: None,
                 }
             })
             .collect();

@@ -75,6 +75,8 @@ fn rule_of(set: &AssignmentSet, b: &Binding) -> &'static Rule {
         fix: leak(fix),
         note: None,
         parameters: None,
+        // Users' definitions: `fix` writes only what the shipped rules declare.
+        autofix: crate::rule::Autofix::None,
     }))
 }
 

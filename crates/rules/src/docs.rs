@@ -21,7 +21,9 @@ pub fn ids_with_pages() -> impl Iterator<Item = &'static str> {
 /// metadata when there is none.
 pub fn page(rule: &Rule) -> String {
     if let Some(p) = written(rule.id) {
-        return p.to_string();
+        let mut s = p.trim_end().to_string();
+        s.push_str(&autofix_section(rule));
+        return s;
     }
     let mut s = format!("# {}: {}\n\n", rule.id, rule.title);
     s.push_str(&format!(
@@ -40,5 +42,12 @@ pub fn page(rule: &Rule) -> String {
     if let Some(note) = rule.note {
         s.push_str(&format!("\n## Notes\n\n{note}\n"));
     }
+    s.truncate(s.trim_end().len());
+    s.push_str(&autofix_section(rule));
     s
+}
+
+/// The `## Autofix` section `explain` adds to every page, from the rule's metadata.
+fn autofix_section(rule: &Rule) -> String {
+    format!("\n\n## Autofix\n\n{}\n", rule.autofix.describe())
 }

@@ -25,7 +25,7 @@ pub mod verdict;
 pub use policy_rules::POLICY_RULES;
 
 pub use check::{CheckContext, CheckFn, Finding};
-pub use rule::{Rule, RuleKind, Severity};
+pub use rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, SnippetKind, TerraformSetting};
 pub use verdict::Verdict;
 
 /// Every rule: policy rules, then native rules.

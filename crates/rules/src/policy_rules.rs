@@ -5,7 +5,9 @@
 //! under another control than the baseline's feature table, the mapping here
 //! follows the baseline and `note` says so.
 
-use super::{Rule, RuleKind, Severity};
+use crate::rule::{
+    Autofix, Rule, RuleKind, Safety, Setting, Severity, SnippetKind, TerraformSetting,
+};
 
 const PNA_FIX: &str = "Set `properties.publicNetworkAccess` to `Disabled` and reach the workspace through a private endpoint (Bicep: `publicNetworkAccess: 'Disabled'`; Terraform: `public_network_access_enabled = false`).";
 
@@ -22,6 +24,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: PNA_FIX,
         note: Some("An absent `publicNetworkAccess` is public: the service default is `Enabled`."),
         parameters: None,
+        autofix: Autofix::Set { safety: Safety::Safe, settings: &[Setting { path: "properties.publicNetworkAccess", value: r#""Disabled""#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "public_network_access_enabled", value: r#"false"# }) }] },
     },
     Rule {
         id: "AMLB-POL-a10ee784",
@@ -34,6 +37,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: PNA_FIX,
         note: Some("The Modify twin of AMLB-POL-438c38d2; off by default so that one setting is reported once."),
         parameters: None,
+        autofix: Autofix::Modify { safety: Safety::Safe },
     },
     Rule {
         id: "AMLB-POL-45e05259",
@@ -46,6 +50,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Network/privateEndpoints` resource whose `privateLinkServiceConnections[].properties.privateLinkServiceId` is the workspace id and `groupIds` is `['amlworkspace']`.",
         note: Some("Azure reads the workspace's approved private endpoint connections; a private endpoint deployed in the same files is auto-approved."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::PrivateEndpoint),
     },
     Rule {
         id: "AMLB-POL-40cec1dd",
@@ -58,6 +63,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a private endpoint to the workspace (group `amlworkspace`).",
         note: Some("Deprecated by Microsoft in favour of 45e05259 (AMLB-POL-45e05259); off by default."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::PrivateEndpoint),
     },
     Rule {
         id: "AMLB-POL-7838fd83",
@@ -70,6 +76,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a private endpoint to the workspace (group `amlworkspace`).",
         note: Some("The DeployIfNotExists twin of AMLB-POL-45e05259; off by default."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::PrivateEndpoint),
     },
     Rule {
         id: "AMLB-POL-ee40564d",
@@ -82,6 +89,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Give each workspace private endpoint a `privateDnsZoneGroups` child linking `privatelink.api.azureml.ms` and `privatelink.notebooks.azure.net`.",
         note: Some("A DeployIfNotExists definition that needs the private DNS zone id as an assignment parameter; off by default until a configuration supplies it."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-e96a9a5f",
@@ -94,6 +102,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.disableLocalAuth` to `true` on compute instances and clusters (Bicep: `disableLocalAuth: true`; Terraform: `local_auth_enabled = false`).",
         note: Some("The benchmark initiative files this under IM-1; the baseline says local authentication for data-plane access is not supported by the service, so this rule is reported under IM-1's Microsoft Entra ID feature: compute local auth (SSH keys, local accounts) bypasses Entra ID. An absent `disableLocalAuth` means local auth is on."),
         parameters: None,
+        autofix: Autofix::Set { safety: Safety::Safe, settings: &[Setting { path: "properties.disableLocalAuth", value: r#"true"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "local_auth_enabled", value: r#"false"# }) }] },
     },
     Rule {
         id: "AMLB-POL-a6f9a2d0",
@@ -106,6 +115,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.disableLocalAuth` to `true` on compute instances and clusters.",
         note: Some("The Modify twin of AMLB-POL-e96a9a5f; off by default."),
         parameters: None,
+        autofix: Autofix::Modify { safety: Safety::Safe },
     },
     Rule {
         id: "AMLB-POL-7804b5c7",
@@ -118,6 +128,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.properties.subnet.id` on compute instances and clusters to a subnet id (Terraform: `subnet_resource_id`), or use the workspace's managed virtual network.",
         note: Some("The benchmark initiative files this under NS-2; the baseline's feature for virtual network integration is NS-1."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-ba769a63",
@@ -130,6 +141,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.encryption.status` to `Enabled` with `keyVaultProperties.keyVaultArmId` and `keyIdentifier` (Terraform: an `encryption` block).",
         note: None,
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::CustomerManagedKey),
     },
     Rule {
         id: "AMLB-POL-7f40cee6",
@@ -142,6 +154,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.encryption.status` to `Enabled` with a Key Vault key.",
         note: Some("An auditIfNotExists definition that looks the workspace up again; it says the same as AMLB-POL-ba769a63, which is on by default."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::CustomerManagedKey),
     },
     Rule {
         id: "AMLB-POL-5f0c7d88",
@@ -154,6 +167,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Give the workspace `identity.type` `UserAssigned` (or `SystemAssigned,UserAssigned`) and set `properties.primaryUserAssignedIdentity`.",
         note: None,
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-e413671a",
@@ -166,6 +180,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.v1LegacyMode` to `true` on workspaces that must keep the legacy v1 API behind network isolation.",
         note: None,
         parameters: None,
+        autofix: Autofix::Set { safety: Safety::Unsafe, settings: &[Setting { path: "properties.v1LegacyMode", value: r#"true"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "v1_legacy_mode_enabled", value: r#"true"# }) }] },
     },
     Rule {
         id: "AMLB-POL-679ddf89",
@@ -178,6 +193,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.properties.idleTimeBeforeShutdown` (ISO 8601, e.g. `PT60M`) on compute instances.",
         note: Some("The baseline has no feature for idle shutdown; it is reported under PV-3 (secure configuration of compute) because an idle, running instance keeps credentials and an attack surface alive."),
         parameters: None,
+        autofix: Autofix::Set { safety: Safety::Unsafe, settings: &[Setting { path: "properties.properties.idleTimeBeforeShutdown", value: r#""PT60M""#, accept: &[], compute_types: &["ComputeInstance"], terraform: None }] },
     },
     Rule {
         id: "AMLB-POL-f110a506",
@@ -190,6 +206,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Recreate compute instances regularly so they run the latest image; `osImageMetadata.isLatestOsImageVersion` is reported by the service and is unknown before deployment.",
         note: Some("The benchmark initiative files this under PV-2; the baseline's patching control is PV-6, whose Update Management feature the service does not support, so the rule has no feature."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-6ddb1705",
@@ -202,6 +219,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Set `properties.managedNetwork.isolationMode` to `AllowOnlyApprovedOutbound` and declare the outbound rules the workspace needs (Terraform: `managed_network { isolation_mode = \"AllowOnlyApprovedOutbound\" }`).",
         note: Some("Assigned with `isolationMode = AllowOnlyApprovedOutbound`. The definition's own default, `Disabled`, would pass every workspace without a managed network, the opposite of what the baseline asks for data exfiltration protection (DP-2) and network segmentation (NS-1). The benchmark initiative files it under NS-2."),
         parameters: Some(r#"{"isolationMode": "AllowOnlyApprovedOutbound"}"#),
+        autofix: Autofix::Set { safety: Safety::Unsafe, settings: &[Setting { path: "properties.managedNetwork.isolationMode", value: r#""AllowOnlyApprovedOutbound""#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &["managed_network"], attribute: "isolation_mode", value: r#""AllowOnlyApprovedOutbound""# }) }] },
     },
     Rule {
         id: "AMLB-POL-afe0c3be",
@@ -214,6 +232,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource scoped to the workspace with at least one enabled log category (for example `categoryGroup: 'allLogs'`); metrics alone are not resource logs.",
         note: Some("The benchmark initiative files this under LT-3; the baseline's resource logs feature is LT-4."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::DiagnosticSetting),
     },
     Rule {
         id: "AMLB-POL-f59276f0",
@@ -226,6 +245,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a diagnostic setting on the workspace with all logs enabled.",
         note: Some("The DeployIfNotExists twin of AMLB-POL-afe0c3be; needs a Log Analytics workspace as an assignment parameter; off by default."),
         parameters: None,
+        autofix: Autofix::Snippet(SnippetKind::DiagnosticSetting),
     },
     Rule {
         id: "AMLB-POL-12000b3e",
@@ -238,6 +258,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the registries with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (eventHubAuthorizationRuleId and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-cc789f91",
@@ -250,6 +271,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the online endpoints with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (eventHubAuthorizationRuleId and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-ae48c709",
@@ -262,6 +284,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the workspaces with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (eventHubAuthorizationRuleId and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-33835ef6",
@@ -274,6 +297,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the registries with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (logAnalytics); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-5cfb9e8a",
@@ -286,6 +310,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the online endpoints with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (logAnalytics); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-90c90eda",
@@ -298,6 +323,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the workspaces with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (logAnalytics); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-84d8a69f",
@@ -310,6 +336,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the registries with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (storageAccount and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-315c965f",
@@ -322,6 +349,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the online endpoints with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (storageAccount and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-a8de4d0a",
@@ -334,6 +362,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the workspaces with the category group the assignment names and the destination it names.",
         note: Some("A DeployIfNotExists definition whose existence condition compares the diagnostic setting's destination with assignment parameters (storageAccount and resourceLocation); off by default: enable it in aml-baseline.toml with those parameters under [policy-parameters]."),
         parameters: None,
+        autofix: Autofix::None,
     },
     Rule {
         id: "AMLB-POL-187242f4",
@@ -346,6 +375,7 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the workspace with the `audit` or `allLogs` category group enabled.",
         note: Some("A definition for many resource types that says the same as AMLB-POL-afe0c3be for workspaces; assigned with `resourceTypeList` = the Azure ML workspace type (the only Azure ML type its allowed values list); off by default so that one setting is reported once."),
         parameters: Some(r#"{"resourceTypeList": ["microsoft.machinelearningservices/workspaces"]}"#),
+        autofix: Autofix::Snippet(SnippetKind::DiagnosticSetting),
     },
     Rule {
         id: "AMLB-POL-7f89b1eb",
@@ -358,5 +388,6 @@ pub static POLICY_RULES: &[Rule] = &[
         fix: "Add a `Microsoft.Insights/diagnosticSettings` extension resource on the workspace with every log and metric category enabled.",
         note: Some("Assigned with `listOfResourceTypes` = the Azure ML workspace type. It also requires metrics by default, which the baseline does not ask for; off by default."),
         parameters: Some(r#"{"listOfResourceTypes": ["Microsoft.MachineLearningServices/workspaces"]}"#),
+        autofix: Autofix::Snippet(SnippetKind::DiagnosticSetting),
     },
 ];

@@ -332,8 +332,44 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     if let Some(fix) = r.fix {
         props.insert("fix".into(), json!(fix));
     }
+    if let Some(a) = &r.autofix {
+        out.insert("fixes".into(), json!([autofix(a)]));
+    }
     out.insert("properties".into(), Value::Object(props));
     Value::Object(out)
+}
+
+/// A SARIF `fix`: the edit `aml-baseline fix` would make, per file.
+fn autofix(a: &crate::entry::AutofixEntry) -> Value {
+    let changes: Vec<Value> = a
+        .changes
+        .iter()
+        .map(|c| {
+            let replacements: Vec<Value> = c
+                .replacements
+                .iter()
+                .map(|r| {
+                    json!({
+                        "deletedRegion": {
+                            "startLine": r.start_line,
+                            "startColumn": r.start_column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                        },
+                        "insertedContent": { "text": r.text },
+                    })
+                })
+                .collect();
+            json!({
+                "artifactLocation": artifact_location(&c.path),
+                "replacements": replacements,
+            })
+        })
+        .collect();
+    json!({
+        "description": { "text": a.description },
+        "artifactChanges": changes,
+    })
 }
 
 #[cfg(test)]

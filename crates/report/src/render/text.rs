@@ -63,6 +63,16 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
             if let Some(fix) = r.fix {
                 let _ = writeln!(out, "          fix: {fix}");
             }
+            if let Some(a) = &r.autofix {
+                let _ = writeln!(
+                    out,
+                    "          `aml-baseline fix` would apply ({}):",
+                    a.safety
+                );
+                for line in a.diff.lines() {
+                    let _ = writeln!(out, "          {line}");
+                }
+            }
         }
         out.push('\n');
     }

@@ -1,7 +1,7 @@
 //! AMLB-NS1-003: compute nodes have no public IP address.
 
 use super::{as_bool, is_compute_of, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS1-003",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.properties.enableNodePublicIp` to `false` (Terraform: `node_public_ip_enabled = false`), with a subnet or the workspace's managed network.",
     note: Some("An absent `enableNodePublicIp` means public IPs: the REST API's default for clusters is `true`, and the CLI and Terraform send `true` for instances and clusters."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.properties.enableNodePublicIp", value: r#"false"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "node_public_ip_enabled", value: r#"false"# }) },
+        ],
+    },
 };
 
 const PATH: &str = "properties.properties.enableNodePublicIp";

@@ -1,7 +1,7 @@
 //! AMLB-NS1-004: the SSH port of computes is not open to the internet.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS1-004",
@@ -14,6 +14,13 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.properties.remoteLoginPortPublicAccess` to `Disabled` on clusters and `properties.properties.sshSettings.sshPublicAccess` to `Disabled` on compute instances (Terraform: `ssh_public_access_enabled = false`; no `ssh` block on instances).",
     note: Some("On clusters the default `NotSpecified` leaves SSH open when the cluster has no subnet; a cluster without admin credentials has no SSH login and passes. On instances the default is `Disabled`."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.properties.sshSettings.sshPublicAccess", value: r#""Disabled""#, accept: &[], compute_types: &["ComputeInstance"], terraform: None },
+        Setting { path: "properties.properties.remoteLoginPortPublicAccess", value: r#""Disabled""#, accept: &[], compute_types: &["AmlCompute"], terraform: Some(TerraformSetting { blocks: &[], attribute: "ssh_public_access_enabled", value: r#"false"# }) },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-NS1-002: the subnet of a compute has a network security group.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::model::parent_id;
 use aml_model::value::Value;
 
@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     fix: "Give the subnet named by the compute's `properties.properties.subnet.id` a `properties.networkSecurityGroup.id` (Terraform: `azurerm_subnet_network_security_group_association`).",
     note: Some("Checked only when the subnet is declared in the same deployment (as a `virtualNetworks/subnets` resource or inside a virtual network's `subnets`); a subnet declared elsewhere is out of reach."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const PATH: &str = "properties.properties.subnet.id";

@@ -1,7 +1,7 @@
 //! AMLB-PA7-002: custom roles do not grant wildcard Azure ML actions.
 
 use super::{CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "List the Azure ML operations the role needs in `properties.permissions[].actions` and `dataActions` (for example `Microsoft.MachineLearningServices/workspaces/jobs/read`) instead of `*`, `Microsoft.MachineLearningServices/*` or `Microsoft.MachineLearningServices/workspaces/*`.",
     note: Some("Wildcards also grant operations added to the service later. `notActions` are not subtracted: a wildcard with exclusions still grants whatever is not excluded, including future operations."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const WILDCARDS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! AMLB-IM1-001: online and batch endpoints authenticate callers with Microsoft Entra ID.
 
 use super::{CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM1-001",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.authMode` to `AADToken` (CLI YAML: `auth_mode: aad_token`); `AMLToken` is accepted.",
     note: Some("`Key` fails: endpoint keys never expire and bypass Microsoft Entra ID. `AMLToken` passes: the token is issued by the workspace to a caller who signed in with Entra ID and holds the endpoint's token permission, and it expires; `AADToken` is the strongest choice. The CLI's default when `auth_mode` is omitted is `key`."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.authMode", value: r#""AADToken""#, accept: &[r#""AMLToken""#], compute_types: &[], terraform: None },
+        ],
+    },
 };
 
 const PATH: &str = "properties.authMode";

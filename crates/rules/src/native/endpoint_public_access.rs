@@ -1,7 +1,7 @@
 //! AMLB-NS2-003: online endpoints disable public network access.
 
 use super::{public_access, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS2-003",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.publicNetworkAccess` to `Disabled` on the online endpoint (CLI YAML: `public_network_access: disabled`), so that scoring goes through the workspace's private endpoint.",
     note: Some("The REST API's default for `publicNetworkAccess` on online endpoints is `Enabled`. Batch endpoints have no such property."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.publicNetworkAccess", value: r#""Disabled""#, accept: &[], compute_types: &[], terraform: None },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

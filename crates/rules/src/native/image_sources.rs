@@ -1,7 +1,7 @@
 //! AMLB-PV3-001: environments and deployments pull images from trusted registries only.
 
 use super::{CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Import the image into the workspace's container registry (`properties.containerRegistry`) and reference it as `<registry>.azurecr.io/...` in the environment's `properties.image`, or use an image from `mcr.microsoft.com` or an environment from an Azure ML registry (`azureml://registries/...`).",
     note: Some("Trusted sources: `mcr.microsoft.com`, the login server of the workspace's linked container registry, and Azure ML registries. An image with no registry host comes from Docker Hub. Environments built from a Dockerfile (`build`) are not checked: the base image is in the Dockerfile."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

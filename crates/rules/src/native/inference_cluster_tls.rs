@@ -1,7 +1,7 @@
 //! AMLB-DP3-001: AKS inference clusters serve scoring requests over TLS.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP3-001",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.properties.sslConfiguration.status` to `Enabled` with a certificate (`cert`, `key`, `cname`) or to `Auto` with a `leafDomainLabel` (Terraform: an `ssl` block on `azurerm_machine_learning_inference_cluster`).",
     note: Some("Only `AKS` computes carry `sslConfiguration`; an absent configuration means plain HTTP scoring. Attached `Kubernetes` (Arc) computes set TLS on the Azure ML cluster extension, which this rule does not read."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const PATH: &str = "properties.properties.sslConfiguration.status";

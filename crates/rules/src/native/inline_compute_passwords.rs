@@ -1,7 +1,7 @@
 //! AMLB-IM8-002: compute admin passwords are not written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::model::looks_like_private_key;
 use aml_model::value::Value;
 
@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     fix: "Pass `userAccountCredentials.adminUserPassword` (clusters) and `administratorAccount.password`/`privateKeyData` (attached VMs, HDInsight) through a `securestring` parameter fed from a Key Vault reference, or use SSH public keys and no password (CLI YAML: leave `ssh_settings.admin_password` out, give `ssh_key_value` a public key, and keep the private key out of the file).",
     note: Some("A value from a `securestring` parameter, a Key Vault reference or a `list*()` call passes; a literal, a variable or a plain `string` parameter fails. A private key (`-----BEGIN ... PRIVATE KEY-----`) written where a public key goes (`adminUserSshPublicKey`, `sshSettings.adminPublicKey`; CLI YAML `ssh_settings.ssh_key_value`) fails too."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const FIELDS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! AMLB-IM8-001: datastores and connections do not carry credentials written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM8-001",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Use identity-based access (`credentials.credentialsType: None` with `serviceDataAccessAuthIdentity`, or a connection `authType` of `AAD`/`ManagedIdentity`); if a secret is unavoidable, pass it through a `securestring` parameter fed from a Key Vault reference instead of writing it in `properties.credentials`.",
     note: Some("A value is written in the files when it is a literal, a variable or a plain `string` parameter's value or default; values of secure parameters, Key Vault references and `listKeys()` calls are not. Azure ML keeps datastore and connection secrets in the workspace's Key Vault either way; this rule is about the copy in source control and deployment history."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const DATASTORE: &[&str] = &["key", "sasToken", "clientSecret", "certificate"];

@@ -1,7 +1,7 @@
 //! AMLB-IM8-003: other secret-bearing properties of Azure ML resources are not written in the files.
 
 use super::{check_secrets, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Feed secret-bearing properties (endpoint `keys`, AKS `sslConfiguration.key`, `databricksAccessToken`, Kubernetes connection strings...) from a `securestring` parameter backed by a Key Vault reference, and declare every parameter that carries a secret as `securestring`/`secureObject` (Bicep: `@secure()`).",
     note: Some("Looks at every string property of an Azure ML resource whose name says it carries a secret (password, secret, token, key, SAS, connection string, credential), except those AMLB-IM8-001 and AMLB-IM8-002 check. A value that came from a plain `string` parameter is reported here too: that is how a secret parameter not declared secure shows up."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-DP6-002: Key Vault keys expire or rotate.
 
 use super::{CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Give the key a `properties.rotationPolicy` with a `Rotate` lifetime action and an `attributes.expiryTime`, or at least `properties.attributes.exp` (Terraform: `rotation_policy { ... }` or `expiration_date`).",
     note: Some("Checked on `Microsoft.KeyVault/vaults/keys` resources in a deployment that holds an Azure ML workspace. The workspace's customer-managed key should rotate; the workspace follows a new key version only when `keyIdentifier` names no version or is updated."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

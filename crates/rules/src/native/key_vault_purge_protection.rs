@@ -1,7 +1,7 @@
 //! AMLB-DP6-001: the workspace's Key Vault has soft delete and purge protection.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP6-001",
@@ -14,6 +14,13 @@ pub static RULE: Rule = Rule {
     fix: "On the Key Vault named by the workspace's `properties.keyVault` or `properties.encryption.keyVaultProperties.keyVaultArmId`, set `properties.enablePurgeProtection` to `true` and leave `properties.enableSoftDelete` at `true` (Terraform: `purge_protection_enabled = true`).",
     note: Some("Checked on vaults declared in the same deployment as a workspace that links them. Soft delete is on by default (and cannot be turned off on new vaults); purge protection is off by default and is required for customer-managed keys."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.enableSoftDelete", value: r#"true"#, accept: &[r#"null"#], compute_types: &[], terraform: None },
+        Setting { path: "properties.enablePurgeProtection", value: r#"true"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "purge_protection_enabled", value: r#"true"# }) },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

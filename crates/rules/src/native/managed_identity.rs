@@ -1,7 +1,7 @@
 //! AMLB-IM3-001: workspaces and computes have a managed identity.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM3-001",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Set `identity.type` to `SystemAssigned`, `UserAssigned` or `SystemAssigned,UserAssigned` (Terraform: an `identity` block).",
     note: Some("A compute without a managed identity reaches data with the credentials of whoever submits the job, or with keys stored in datastores. AMLB-POL-5f0c7d88 asks more of workspaces: a user-assigned identity."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const PATH: &str = "identity.type";

@@ -1,7 +1,7 @@
 //! AMLB-DP2-001: managed network FQDN outbound rules name hosts, not wildcards.
 
 use super::{CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Replace wildcard destinations (`*.blob.core.windows.net`) of FQDN outbound rules (`properties.managedNetwork.outboundRules.<name>.destination`, or `properties.destination` of a `workspaces/outboundRules` resource) with the exact host names, or use a private endpoint rule to the specific resource.",
     note: Some("A wildcard FQDN rule lets the workspace's computes send data to any host under the domain, including storage accounts owned by someone else, which defeats the Allow Only Approved Outbound mode (AMLB-POL-6ddb1705)."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

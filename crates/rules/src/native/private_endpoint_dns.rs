@@ -1,7 +1,7 @@
 //! AMLB-NS2-005: workspace private endpoints register in both private DNS zones.
 
 use super::{CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Add a `privateDnsZoneGroups` child to the private endpoint whose `properties.privateDnsZoneConfigs[].properties.privateDnsZoneId` name both `privatelink.api.azureml.ms` and `privatelink.notebooks.azure.net` (Terraform: `private_dns_zone_group { private_dns_zone_ids = [...] }`).",
     note: Some("Without both zones, clients resolve the workspace's public addresses and the private endpoint is bypassed or fails. Sovereign clouds use other zone names (`privatelink.api.ml.azure.us`...); any `privatelink.api.*` and `privatelink.notebooks.*` zone counts. The built-in DeployIfNotExists policy AMLB-POL-ee40564d says the same but needs the zone ids as parameters."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-PA7-001: no Owner, Contributor or User Access Administrator on a workspace or wider.
 
 use super::{CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-PA7-001",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Assign an Azure ML role that fits the task (`AzureML Data Scientist` f6c7c914-8db3-469d-8ca1-694a8f32e121, `AzureML Compute Operator`, or a custom role) in `properties.roleDefinitionId` instead of Owner, Contributor or User Access Administrator, at the narrowest scope.",
     note: Some("A role assignment without `scope` applies to the resource group it is deployed in, so it covers every workspace there; it is checked when the deployment holds an Azure ML workspace. Assignments scoped to other resources (a storage account, a registry) are not checked."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const PRIVILEGED: &[(&str, &str)] = &[

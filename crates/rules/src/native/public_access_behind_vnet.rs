@@ -1,7 +1,7 @@
 //! AMLB-NS2-001: workspaces do not allow public access when behind a virtual network.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS2-001",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Remove `properties.allowPublicAccessWhenBehindVnet` or set it to `false` (Terraform: no attribute; azapi body: `allowPublicAccessWhenBehindVnet = false`).",
     note: None,
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.allowPublicAccessWhenBehindVnet", value: r#"false"#, accept: &[], compute_types: &[], terraform: None },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-PV3-002: container registries keep the admin user off.
 
 use super::{as_bool, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-PV3-002",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.adminUserEnabled` to `false` on the registry (Terraform: `admin_enabled = false`) and let the workspace pull with its managed identity.",
     note: Some("The admin user is a shared username and password with push rights: anyone holding it can replace the images the workspace trusts. Current Azure ML workspaces pull with their identity and do not need it (older Terraform docs asked for it). Checked in deployments that hold a workspace; the default is false."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.adminUserEnabled", value: r#"false"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "admin_enabled", value: r#"false"# }) },
+        ],
+    },
 };
 
 const PATH: &str = "properties.adminUserEnabled";

@@ -1,7 +1,7 @@
 //! AMLB-NS2-002: Azure ML registries disable public network access.
 
 use super::{public_access, CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS2-002",
@@ -14,6 +14,12 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.publicNetworkAccess` to `Disabled` on the registry and reach it through a private endpoint (group `amlregistry`); azapi: `body.properties.publicNetworkAccess = \"Disabled\"`.",
     note: Some("No built-in policy covers registries. An absent `publicNetworkAccess` is treated as `Enabled`, the service's behaviour for a new registry."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.publicNetworkAccess", value: r#""Disabled""#, accept: &[], compute_types: &[], terraform: None },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-IM8-004: secure parameters have no literal default value.
 
 use super::{CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-IM8-004",
@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     fix: "Remove the `defaultValue` of `securestring`/`secureObject` parameters (Bicep: the default of `@secure()` parameters) and supply the value at deployment from a Key Vault reference.",
     note: Some("This is about the template, not one resource: the result is reported once per deployment, on its first resource, and points at the parameter's default value. Defaults that are expressions (`[newGuid()]`, `[parameters('other')]`) are not literals and pass. The value is never printed."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

@@ -1,7 +1,7 @@
 //! AMLB-DP3-002: the workspace's storage account accepts HTTPS only, with TLS 1.2 or later.
 
 use super::{as_bool, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP3-002",
@@ -14,6 +14,13 @@ pub static RULE: Rule = Rule {
     fix: "On the storage account named by the workspace's `properties.storageAccount`, set `properties.supportsHttpsTrafficOnly` to `true` and `properties.minimumTlsVersion` to `TLS1_2` (Terraform: `https_traffic_only_enabled = true`, `min_tls_version = \"TLS1_2\"`).",
     note: Some("Checked on storage accounts declared in the same deployment as a workspace that links them. `supportsHttpsTrafficOnly` defaults to true from API version 2019-04-01; `minimumTlsVersion` has no safe documented default in older API versions (TLS 1.0), so an absent value fails."),
     parameters: None,
+    autofix: Autofix::Set {
+        safety: Safety::Safe,
+        settings: &[
+        Setting { path: "properties.supportsHttpsTrafficOnly", value: r#"true"#, accept: &[], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "https_traffic_only_enabled", value: r#"true"# }) },
+        Setting { path: "properties.minimumTlsVersion", value: r#""TLS1_2""#, accept: &[r#""TLS1_3""#], compute_types: &[], terraform: Some(TerraformSetting { blocks: &[], attribute: "min_tls_version", value: r#""TLS1_2""# }) },
+        ],
+    },
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {

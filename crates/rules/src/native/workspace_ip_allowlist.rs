@@ -1,7 +1,7 @@
 //! AMLB-NS2-004: a workspace's IP allow-list does not admit the whole internet.
 
 use super::{CheckContext, Finding};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Remove `0.0.0.0/0`, `0.0.0.0` and `*` from `properties.ipAllowlist` (and `properties.networkAcls.ipRules[].value`) and list only the addresses that need access.",
     note: Some("`ipAllowlist` and `networkAcls` exist only in preview API versions. The rule applies only to workspaces that set one of them."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const OPEN: &[&str] = &["0.0.0.0/0", "0.0.0.0", "*", "any", "internet", "::/0"];

@@ -1,7 +1,7 @@
 //! AMLB-NS1-001: a workspace without managed network isolation keeps its computes in a subnet.
 
 use super::{is_compute_of, CheckContext, Finding, Text};
-use crate::rule::{Rule, RuleKind, Severity};
+use crate::rule::{Autofix, Rule, RuleKind, Severity};
 use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     fix: "Set `properties.managedNetwork.isolationMode` to `AllowOnlyApprovedOutbound` (or `AllowInternetOutbound`), or give every compute instance and cluster a `properties.properties.subnet.id`.",
     note: Some("Computes of a workspace with a managed network run in the Microsoft-managed virtual network and need no subnet; without one, a compute without a subnet runs in no network boundary of yours."),
     parameters: None,
+    autofix: Autofix::None,
 };
 
 const PATH: &str = "properties.managedNetwork.isolationMode";

@@ -1,0 +1,865 @@
+//! Automatic fixes: a failing result turned into an edit of the source that
+//! keeps the file's formatting (comments, key order, indentation, line
+//! endings, a byte order mark, tabs), or, where the fix adds a resource, a
+//! snippet to paste (never written). See `docs/decisions/0019-autofix.md`.
+//!
+//! [`plan`] takes the scan's model and sources and the failing results, and
+//! returns a [`Plan`]: one [`FileFix`] per file that changes (its text before
+//! and after, a unified diff) and one [`ResultFix`] per result saying what
+//! was done, where, and what else the change touches.
+//!
+//! Each language edits its own syntax tree's byte ranges: ARM JSON (with
+//! comments) through the positioned JSON reader (`jsonc-parser`), Bicep
+//! through the Bicep front end's parser, Terraform through `hcl-edit`.
+
+mod bicep;
+mod edit;
+mod hcl;
+mod json;
+mod snippet;
+
+pub use edit::TextEdit;
+
+use aml_model::input::ScannedFile;
+use aml_model::model::{Model, Resource};
+use aml_model::source::Span;
+use aml_model::source::{FileId, SourceMap};
+use aml_model::value::Value;
+use aml_rules::{Autofix, Rule, Safety, Setting, TerraformSetting};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// What to fix.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Only these rules (ids as `rules::find` takes them); all when empty.
+    pub rules: Vec<&'static str>,
+    /// Apply unsafe fixes too (`--unsafe`).
+    pub allow_unsafe: bool,
+}
+
+/// A failing result to fix: the rule and the resource (index into the model).
+#[derive(Clone, Copy, Debug)]
+pub struct Failure {
+    pub rule: &'static Rule,
+    pub resource: usize,
+}
+
+/// What happened to one failing result.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Edits were planned (and are in the plan's files).
+    Fixed,
+    /// An unsafe fix, left out without `--unsafe`.
+    NeedsUnsafe,
+    /// A resource to add: the snippet is printed, nothing is written.
+    Snippet,
+    /// The rule has no automatic fix, or the value is decided somewhere
+    /// `fix` cannot edit (an expression, a module's caller): the message says why.
+    Manual,
+}
+
+/// One failing result and what `fix` does about it.
+#[derive(Clone, Debug)]
+pub struct ResultFix {
+    pub rule: &'static Rule,
+    /// Index into [`Model::resources`].
+    pub resource: usize,
+    pub status: Status,
+    /// What was changed and where, or why nothing was.
+    pub messages: Vec<String>,
+    /// The edits of this result (also merged into [`Plan::files`]).
+    pub edits: Vec<TextEdit>,
+    /// For [`Status::Snippet`]: the text to paste, in the file's language.
+    pub snippet: Option<String>,
+}
+
+/// One file that changes.
+#[derive(Clone, Debug)]
+pub struct FileFix {
+    pub file: FileId,
+    pub path: PathBuf,
+    /// The path as reports show it.
+    pub display: String,
+    /// The text as the scan read it (without a byte order mark).
+    pub before: String,
+    pub after: String,
+    /// The edits applied, in `before`'s byte offsets, sorted.
+    pub edits: Vec<TextEdit>,
+}
+
+impl FileFix {
+    /// The unified diff from `before` to `after`, with `a/` and `b/` headers.
+    pub fn diff(&self) -> String {
+        edit::unified_diff(&self.display, &self.before, &self.after)
+    }
+
+    /// Writes `after` over the file, keeping a byte order mark the file
+    /// starts with. Refuses when the file changed since the scan read it.
+    pub fn write(&self) -> std::io::Result<()> {
+        let bytes = std::fs::read(&self.path)?;
+        let (bom, rest) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) => (true, rest),
+            None => (false, bytes.as_slice()),
+        };
+        if rest != self.before.as_bytes() {
+            return Err(std::io::Error::other(format!(
+                "{} changed since it was read; nothing written to it",
+                self.display
+            )));
+        }
+        let mut out = Vec::with_capacity(self.after.len() + 3);
+        if bom {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        out.extend_from_slice(self.after.as_bytes());
+        std::fs::write(&self.path, out)
+    }
+}
+
+/// Everything `fix` would do.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub files: Vec<FileFix>,
+    pub results: Vec<ResultFix>,
+}
+
+/// Plans the fixes of `failures` (failing, unsuppressed results).
+pub fn plan(
+    model: &Model,
+    sources: &SourceMap,
+    files: &[ScannedFile],
+    failures: &[Failure],
+    options: &Options,
+) -> Plan {
+    let mut results = Vec::new();
+    let mut cx = Context::new(model, sources, files);
+    let mut seen = std::collections::HashSet::new();
+    for f in failures {
+        if !options.rules.is_empty() && !options.rules.contains(&f.rule.id) {
+            continue;
+        }
+        if !seen.insert((f.rule.id, f.resource)) {
+            continue;
+        }
+        let Some(resource) = model.resources.get(f.resource) else {
+            continue;
+        };
+        results.push(triage(&mut cx, f, resource, options));
+    }
+    // One pass per resource with the settings of every rule that fails on
+    // it, so that two rules adding members to one object make one edit.
+    let mut by_resource: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, (r, needed)) in results.iter().enumerate() {
+        if r.status == Status::Fixed && !needed.is_empty() {
+            by_resource.entry(r.resource).or_default().push(i);
+        }
+    }
+    for (res, members) in by_resource {
+        let resource = &model.resources[res];
+        let mut all: Vec<&OwnedSetting> = Vec::new();
+        for &i in &members {
+            for s in &results[i].1 {
+                if !all.iter().any(|a| a.path.eq_ignore_ascii_case(&s.path)) {
+                    all.push(s);
+                }
+            }
+        }
+        let done = match resource.format {
+            "arm" => json::fix(&mut cx, resource, &all),
+            "bicep" => bicep::fix(&mut cx, resource, &all),
+            "terraform" => hcl::fix(&mut cx, resource, &all),
+            other => Done {
+                manual: all
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "`{}`: `fix` does not edit {other} files yet; set it by hand",
+                            s.path
+                        )
+                    })
+                    .collect(),
+                ..Done::default()
+            },
+        };
+        for &i in &members {
+            let (r, needed) = &mut results[i];
+            let mentions = |m: &String| {
+                m.starts_with("fixed where")
+                    || needed.iter().any(|s| {
+                        m.contains(&format!("`{}`", s.path))
+                            || s.terraform.is_some_and(|t| m.contains(t.attribute))
+                    })
+            };
+            r.messages
+                .extend(done.messages.iter().filter(|m| mentions(m)).cloned());
+            let manual: Vec<String> = done
+                .manual
+                .iter()
+                .filter(|m| mentions(m))
+                .cloned()
+                .collect();
+            r.edits = done.edits.clone();
+            if done.edits.is_empty() || manual.len() >= needed.len() {
+                r.status = Status::Manual;
+                r.edits.clear();
+            }
+            r.messages.extend(manual);
+            if r.status == Status::Manual && r.messages.is_empty() {
+                r.messages
+                    .push(format!("`fix` could not write it: {}", r.rule.fix));
+            }
+        }
+    }
+    let mut results: Vec<ResultFix> = results.into_iter().map(|(r, _)| r).collect();
+    let files = cx.finish(&mut results);
+    Plan { files, results }
+}
+
+/// The settings of a rule's fix (the Modify definition's operations for
+/// [`Autofix::Modify`]), with its safety.
+pub fn settings_of(rule: &Rule, resource: &Resource) -> Option<(Safety, Vec<OwnedSetting>)> {
+    match rule.autofix {
+        Autofix::Set { safety, settings } => Some((
+            safety,
+            settings.iter().map(OwnedSetting::from_static).collect(),
+        )),
+        Autofix::Modify { safety } => {
+            let ops =
+                aml_policy::modify_operations(rule.policy()?, resource.api_version.as_deref());
+            if ops.is_empty() {
+                return None;
+            }
+            // The Terraform attribute of the same ARM path, from the audit twin.
+            let twin_tf = |path: &str| -> Option<TerraformSetting> {
+                aml_rules::all()
+                    .iter()
+                    .filter_map(|r| match r.autofix {
+                        Autofix::Set { settings, .. } => Some(settings),
+                        _ => None,
+                    })
+                    .flatten()
+                    .find(|s| s.path.eq_ignore_ascii_case(path))
+                    .and_then(|s| s.terraform)
+            };
+            Some((
+                safety,
+                ops.into_iter()
+                    .map(|op| OwnedSetting {
+                        terraform: twin_tf(&op.path),
+                        path: op.path,
+                        value: op.value,
+                        accept: vec![],
+                        compute_types: vec![],
+                    })
+                    .collect(),
+            ))
+        }
+        Autofix::None | Autofix::Snippet(_) => None,
+    }
+}
+
+/// A [`Setting`] with its value parsed.
+#[derive(Clone, Debug)]
+pub struct OwnedSetting {
+    pub path: String,
+    pub value: serde_json::Value,
+    pub accept: Vec<serde_json::Value>,
+    pub compute_types: Vec<&'static str>,
+    pub terraform: Option<TerraformSetting>,
+}
+
+impl OwnedSetting {
+    fn from_static(s: &Setting) -> OwnedSetting {
+        let parse = |t: &str| serde_json::from_str(t).unwrap_or(serde_json::Value::Null);
+        OwnedSetting {
+            path: s.path.to_string(),
+            value: parse(s.value),
+            accept: s.accept.iter().map(|a| parse(a)).collect(),
+            compute_types: s.compute_types.to_vec(),
+            terraform: s.terraform,
+        }
+    }
+
+    /// True when the resource already holds the value (or an accepted one).
+    fn satisfied_by(&self, v: Option<&Value>) -> bool {
+        let Some(v) = v else {
+            // `null` among the accepted values: absent is fine (the service default complies).
+            return self.accept.iter().any(serde_json::Value::is_null);
+        };
+        std::iter::once(&self.value)
+            .chain(&self.accept)
+            .any(|want| same_value(v, want))
+    }
+
+    /// True when the setting is for this resource (its compute type).
+    fn applies_to(&self, resource: &Resource) -> bool {
+        self.compute_types.is_empty()
+            || resource
+                .get("properties.computeType")
+                .and_then(Value::as_str)
+                .is_some_and(|t| self.compute_types.iter().any(|c| c.eq_ignore_ascii_case(t)))
+    }
+}
+
+/// Compares a model value with a JSON value the way Azure does (strings
+/// case-insensitively; `"true"` is `true`).
+fn same_value(v: &Value, want: &serde_json::Value) -> bool {
+    match (v, want) {
+        (Value::String(a), serde_json::Value::String(b)) => a.eq_ignore_ascii_case(b),
+        (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
+        (Value::String(a), serde_json::Value::Bool(b)) => a.eq_ignore_ascii_case(&b.to_string()),
+        (Value::Int(a), serde_json::Value::Number(n)) => n.as_i64() == Some(*a),
+        _ => false,
+    }
+}
+
+/// What a failing result needs: a snippet, `--unsafe`, a person, or the
+/// settings to write (status [`Status::Fixed`] until the edit is tried).
+fn triage(
+    cx: &mut Context,
+    f: &Failure,
+    resource: &Resource,
+    options: &Options,
+) -> (ResultFix, Vec<OwnedSetting>) {
+    let mut out = ResultFix {
+        rule: f.rule,
+        resource: f.resource,
+        status: Status::Manual,
+        messages: vec![],
+        edits: vec![],
+        snippet: None,
+    };
+    if let Autofix::Snippet(kind) = f.rule.autofix {
+        out.status = Status::Snippet;
+        out.snippet = Some(snippet::render(kind, resource, cx.sources));
+        out.messages.push(format!(
+            "add this {} (printed, not written):",
+            kind.as_str().replace('-', " ")
+        ));
+        return (out, vec![]);
+    }
+    let Some((safety, settings)) = settings_of(f.rule, resource) else {
+        out.messages
+            .push(format!("no automatic fix: {}", f.rule.fix));
+        return (out, vec![]);
+    };
+    if safety == Safety::Unsafe && !options.allow_unsafe {
+        out.status = Status::NeedsUnsafe;
+        out.messages.push(
+            "an unsafe fix (it can break a working deployment): run `fix --unsafe` to apply it"
+                .to_string(),
+        );
+        return (out, vec![]);
+    }
+    let needed: Vec<OwnedSetting> = settings
+        .into_iter()
+        .filter(|s| s.applies_to(resource) && !s.satisfied_by(resource.get(&s.path)))
+        .collect();
+    if needed.is_empty() {
+        out.messages.push(
+            "nothing `fix` can change: the settings it writes already hold the fixed values"
+                .to_string(),
+        );
+        return (out, vec![]);
+    }
+    out.status = Status::Fixed;
+    (out, needed)
+}
+
+/// The edits a fix makes, what to tell the user, and what is left to a person.
+#[derive(Debug, Default)]
+pub(crate) struct Done {
+    pub edits: Vec<TextEdit>,
+    pub messages: Vec<String>,
+    /// Why part of the fix could not be written.
+    pub manual: Vec<String>,
+}
+
+impl Done {
+    pub fn manual(why: String) -> Done {
+        Done {
+            manual: vec![why],
+            ..Done::default()
+        }
+    }
+}
+
+/// A setting still to write, below some object: the path left and the value.
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    pub segs: Vec<String>,
+    pub value: serde_json::Value,
+    /// The full ARM path, for messages.
+    pub path: String,
+}
+
+impl Pending {
+    pub fn of(settings: &[&OwnedSetting]) -> Vec<Pending> {
+        settings
+            .iter()
+            .map(|s| Pending {
+                segs: s.path.split('.').map(str::to_string).collect(),
+                value: s.value.clone(),
+                path: s.path.clone(),
+            })
+            .collect()
+    }
+
+    /// Groups by first segment (case-insensitive), in first-seen order.
+    pub fn group(list: Vec<Pending>) -> Vec<(String, Vec<Pending>)> {
+        let mut groups: Vec<(String, Vec<Pending>)> = Vec::new();
+        for mut p in list {
+            if p.segs.is_empty() {
+                continue;
+            }
+            let head = p.segs.remove(0);
+            match groups
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&head))
+            {
+                Some((_, g)) => g.push(p),
+                None => groups.push((head, vec![p])),
+            }
+        }
+        groups
+    }
+}
+
+/// Resources using a value: their declarations' spans and their names.
+pub(crate) type Users = Rc<Vec<(Span, String)>>;
+
+/// State shared across results: the sources, and each file's parsed tree.
+pub(crate) struct Context<'a> {
+    pub model: &'a Model,
+    pub sources: &'a SourceMap,
+    /// The parameter file of each template, Bicep file or Terraform root.
+    pub parameter_files: BTreeMap<FileId, FileId>,
+    json_trees: BTreeMap<FileId, Option<Rc<aml_model::json::Node>>>,
+    bicep_trees: BTreeMap<FileId, Rc<aml_bicep::ast::File>>,
+    hcl_bodies: BTreeMap<FileId, Option<Rc<hcl_edit::structure::Body>>>,
+    /// Resources (names) whose text contains a reference, by (file, reference).
+    shared: std::collections::HashMap<(FileId, String), Users>,
+    counts: std::collections::HashMap<(FileId, String), usize>,
+    /// Each file's line ending and indentation unit, found once.
+    styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
+}
+
+impl<'a> Context<'a> {
+    fn new(model: &'a Model, sources: &'a SourceMap, files: &[ScannedFile]) -> Context<'a> {
+        Context {
+            model,
+            sources,
+            parameter_files: files
+                .iter()
+                .filter_map(|f| Some((f.file, f.parameters?)))
+                .collect(),
+            json_trees: BTreeMap::new(),
+            bicep_trees: BTreeMap::new(),
+            hcl_bodies: BTreeMap::new(),
+            shared: std::collections::HashMap::new(),
+            counts: std::collections::HashMap::new(),
+            styles: Default::default(),
+        }
+    }
+
+    pub fn text(&self, file: FileId) -> &'a str {
+        &self.sources.get(file).text
+    }
+
+    pub fn display(&self, file: FileId) -> &'a str {
+        &self.sources.get(file).display
+    }
+
+    /// `file:line` of a byte offset.
+    pub fn at(&self, file: FileId, offset: usize) -> String {
+        let f = self.sources.get(file);
+        let (line, _) = f.line_col(offset as u32);
+        format!("{}:{line}", f.display)
+    }
+
+    /// The positioned JSON tree of a file, parsed once.
+    pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
+        let text = self.text(file);
+        self.json_trees
+            .entry(file)
+            .or_insert_with(|| aml_model::json::parse(text).ok().map(Rc::new))
+            .clone()
+    }
+
+    /// The Bicep syntax tree of a file, parsed once.
+    pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
+        let text = self.text(file);
+        self.bicep_trees
+            .entry(file)
+            .or_insert_with(|| Rc::new(aml_bicep::parser::parse(text).0))
+            .clone()
+    }
+
+    /// The HCL body of a file, parsed once (`hcl-edit` keeps the spans).
+    pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
+        let text = self.text(file);
+        self.hcl_bodies
+            .entry(file)
+            .or_insert_with(|| hcl_edit::parser::parse_body(text).ok().map(Rc::new))
+            .clone()
+    }
+
+    /// The file's line ending and indentation unit (see [`newline_of`] and [`indent_unit`]).
+    pub fn style(&self, file: FileId) -> (&'static str, Rc<str>) {
+        self.styles
+            .borrow_mut()
+            .entry(file)
+            .or_insert_with(|| {
+                let text = self.text(file);
+                (newline_of(text), Rc::from(indent_unit(text)))
+            })
+            .clone()
+    }
+
+    /// `count(text, name)` for a file, computed once per name.
+    pub fn count(&mut self, file: FileId, name: &str, count: fn(&str, &str) -> usize) -> usize {
+        let text = self.text(file);
+        *self
+            .counts
+            .entry((file, name.to_string()))
+            .or_insert_with(|| count(text, name))
+    }
+
+    /// The deployed resources of `deployment` declared in `file` whose text
+    /// contains `needle` (case-insensitive): their spans and names, found once.
+    pub fn using(
+        &mut self,
+        deployment: u32,
+        file: FileId,
+        needle: &str,
+    ) -> Rc<Vec<(Span, String)>> {
+        let key = (
+            file,
+            format!("{deployment}\u{0}{}", needle.to_ascii_lowercase()),
+        );
+        if let Some(v) = self.shared.get(&key) {
+            return v.clone();
+        }
+        let text = self.text(file);
+        let needle = needle.to_ascii_lowercase();
+        let found: Vec<(Span, String)> = self
+            .model
+            .resources
+            .iter()
+            .filter(|r| r.deployment == deployment && !r.existing && r.span.file == file)
+            .filter(|r| {
+                text.get(r.span.start as usize..r.span.end as usize)
+                    .is_some_and(|t| t.to_ascii_lowercase().contains(&needle))
+            })
+            .map(|r| (r.span, r.name.clone()))
+            .collect();
+        let found = Rc::new(found);
+        self.shared.insert(key, found.clone());
+        found
+    }
+
+    /// Merges every result's edits per file (identical edits once; an edit
+    /// that overlaps an earlier different one is dropped and its result told).
+    fn finish(self, results: &mut [ResultFix]) -> Vec<FileFix> {
+        // Every edit with its result, in file order; identical edits are
+        // kept once, an edit overlapping a kept one is dropped.
+        let mut all: Vec<(TextEdit, usize)> = Vec::new();
+        for (i, r) in results.iter_mut().enumerate() {
+            all.extend(std::mem::take(&mut r.edits).into_iter().map(|e| (e, i)));
+        }
+        all.sort();
+        let mut per_file: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
+        for (e, i) in all {
+            let list = per_file.entry(e.file).or_default();
+            match list.last() {
+                Some(last) if *last == e => results[i].edits.push(e),
+                Some(last) if last.overlaps(&e) || e.start < last.end => {
+                    results[i].messages.push(format!(
+                        "an edit at {} overlaps another fix's; run `fix` again to apply it",
+                        self.at(e.file, e.start)
+                    ));
+                }
+                _ => {
+                    list.push(e.clone());
+                    results[i].edits.push(e);
+                }
+            }
+        }
+        per_file
+            .into_iter()
+            .filter_map(|(file, mut edits)| {
+                edits.sort();
+                let src = self.sources.get(file);
+                let after = edit::apply(&src.text, &edits);
+                (after != src.text).then(|| FileFix {
+                    file,
+                    path: src.path.clone(),
+                    display: src.display.clone(),
+                    before: src.text.clone(),
+                    after,
+                    edits,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `; also used by a, b, c and N more, which change too`, naming the
+/// resources in `using` other than `resource`; empty when there are none.
+pub(crate) fn also_used_by(using: &[(Span, String)], resource: &Resource) -> String {
+    let others: Vec<&str> = using
+        .iter()
+        .filter(|(s, _)| *s != resource.span)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    match others.len() {
+        0 => String::new(),
+        n => {
+            let named: Vec<String> = others.iter().take(5).map(|o| format!("`{o}`")).collect();
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            format!(
+                "; also used by {}{more}, which change too",
+                named.join(", ")
+            )
+        }
+    }
+}
+
+/// The unified diff of `edits` alone, per file they touch. Only the lines
+/// around the edits are compared, so a result's diff costs what it changes,
+/// not the size of its file.
+pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
+    let mut files: Vec<FileId> = edits.iter().map(|e| e.file).collect();
+    files.sort();
+    files.dedup();
+    let mut out = String::new();
+    for file in files {
+        let src = sources.get(file);
+        let text = src.text.as_str();
+        let mut mine: Vec<&TextEdit> = edits.iter().filter(|e| e.file == file).collect();
+        mine.sort();
+        // Windows of three lines around each edit, merged where they meet.
+        let mut windows: Vec<(usize, usize, Vec<&TextEdit>)> = Vec::new();
+        for e in mine {
+            let (ws, we) = (lines_before(text, e.start, 3), lines_after(text, e.end, 3));
+            match windows.last_mut() {
+                Some(w) if ws <= w.1 => {
+                    w.1 = w.1.max(we);
+                    w.2.push(e);
+                }
+                _ => windows.push((ws, we, vec![e])),
+            }
+        }
+        for (i, (ws, we, list)) in windows.into_iter().enumerate() {
+            let shifted: Vec<TextEdit> = list
+                .iter()
+                .map(|e| TextEdit::replace(file, e.start - ws, e.end - ws, e.text.clone()))
+                .collect();
+            let window = &text[ws..we];
+            let offset = src.line_col(ws as u32).0 as usize - 1;
+            if window.len() > 64 * MAX_DIFF_LINE || window.lines().any(|l| l.len() > MAX_DIFF_LINE)
+            {
+                // A minified line: its diff would repeat the whole line.
+                if i == 0 {
+                    out.push_str(&format!("--- a/{0}\n+++ b/{0}\n", src.display));
+                }
+                out.push_str(&format!(
+                    "@@ line {}: longer than {MAX_DIFF_LINE} characters, not shown; the replacements say what changes @@\n",
+                    offset + 1
+                ));
+                continue;
+            }
+            let diff = edit::unified_diff(&src.display, window, &edit::apply(window, &shifted));
+            for line in diff.lines() {
+                if i > 0 && (line.starts_with("--- ") || line.starts_with("+++ ")) {
+                    continue;
+                }
+                match line.strip_prefix("@@ ") {
+                    Some(rest) => out.push_str(&shift_hunk(rest, offset)),
+                    None => out.push_str(line),
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Lines longer than this are not shown in a result's diff.
+const MAX_DIFF_LINE: usize = 1_000;
+
+/// The start of the line `n` lines above the one holding `at` (bounded on minified lines).
+fn lines_before(text: &str, at: usize, n: usize) -> usize {
+    let Some(mut start) = line_start(text, at) else {
+        return at;
+    };
+    for _ in 0..n {
+        if start == 0 {
+            break;
+        }
+        match line_start(text, start - 1) {
+            Some(s) => start = s,
+            None => break,
+        }
+    }
+    start
+}
+
+/// The end (after its line break) of the line `n` lines below the one holding `at`.
+fn lines_after(text: &str, at: usize, n: usize) -> usize {
+    let mut end = at;
+    for _ in 0..=n {
+        let e = line_end(text, end);
+        if e >= text.len() {
+            return text.len();
+        }
+        end = text[e..].find('\n').map_or(text.len(), |i| e + i + 1);
+    }
+    end
+}
+
+/// A hunk header (`-a,b +c,d @@`) with both line numbers moved down by `offset`.
+fn shift_hunk(rest: &str, offset: usize) -> String {
+    let shift = |part: &str, sign: char| -> String {
+        let body = part.trim_start_matches(sign);
+        let (line, count) = body
+            .split_once(',')
+            .map_or((body, None), |(l, c)| (l, Some(c)));
+        let line = line
+            .parse::<usize>()
+            .map_or(line.to_string(), |l| (l + offset).to_string());
+        match count {
+            Some(c) => format!("{sign}{line},{c}"),
+            None => format!("{sign}{line}"),
+        }
+    };
+    let mut parts = rest.splitn(3, ' ');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), Some(tail)) => format!("@@ {} {} {tail}", shift(a, '-'), shift(b, '+')),
+        _ => format!("@@ {rest}"),
+    }
+}
+
+/// How a language writes object members: keys, scalar values, and what
+/// separates members written one per line (`,` in JSON, nothing in Bicep).
+pub(crate) struct Syntax {
+    pub key: fn(&str) -> String,
+    pub value: fn(&serde_json::Value) -> String,
+    pub line_separator: &'static str,
+}
+
+/// Members (`key: value`, nested objects for longer paths) as text: one per
+/// line indented by `indent` (nested ones one `unit` deeper), or all on one
+/// line when `nl` is a space.
+pub(crate) fn render_members(
+    syntax: &Syntax,
+    missing: &[(String, Vec<Pending>)],
+    indent: &str,
+    unit: &str,
+    nl: &str,
+) -> Vec<String> {
+    missing
+        .iter()
+        .map(|(key, group)| {
+            let k = (syntax.key)(key);
+            match group.iter().find(|p| p.segs.is_empty()) {
+                Some(p) => format!("{k}: {}", (syntax.value)(&p.value)),
+                None => {
+                    let inner = format!("{indent}{unit}");
+                    let body =
+                        render_members(syntax, &Pending::group(group.clone()), &inner, unit, nl);
+                    if nl == " " {
+                        format!("{k}: {{ {} }}", body.join(", "))
+                    } else {
+                        let sep = format!("{}{nl}{inner}", syntax.line_separator);
+                        format!("{k}: {{{nl}{inner}{}{nl}{indent}}}", body.join(&sep))
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// The line ending a text uses: `\r\n` when its first line break is one.
+pub(crate) fn newline_of(text: &str) -> &'static str {
+    // The first 64 KiB decide (a minified file has no line break to find).
+    match text
+        .as_bytes()
+        .iter()
+        .take(65_536)
+        .position(|b| *b == b'\n')
+    {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The indentation unit of a text: a tab when an indented line starts with
+/// one, else the smallest positive number of leading spaces (2 when none).
+pub(crate) fn indent_unit(text: &str) -> String {
+    let mut smallest: Option<usize> = None;
+    // The first 200 lines decide: the cost does not grow with the file.
+    for line in text.lines().take(200) {
+        if line.starts_with('\t') {
+            return "\t".to_string();
+        }
+        let n = line.len() - line.trim_start_matches(' ').len();
+        if n > 0 && n < line.len() {
+            smallest = Some(smallest.map_or(n, |s| s.min(n)));
+        }
+    }
+    " ".repeat(smallest.unwrap_or(2))
+}
+
+/// How far the line helpers look for a line break: a minified file's one
+/// line is not scanned end to end for every edit.
+const LINE_SCAN: usize = 65_536;
+
+/// Where the line holding `offset` starts, or `None` when no line break is
+/// found within [`LINE_SCAN`] bytes before it (a minified line).
+pub(crate) fn line_start(text: &str, offset: usize) -> Option<usize> {
+    let mut lo = offset.saturating_sub(LINE_SCAN);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    match text[lo..offset].rfind('\n') {
+        Some(i) => Some(lo + i + 1),
+        None if lo == 0 => Some(0),
+        None => None,
+    }
+}
+
+/// The leading whitespace of the line holding `offset` (empty on a minified line).
+pub(crate) fn indent_at(text: &str, offset: usize) -> &str {
+    let Some(start) = line_start(text, offset) else {
+        return "";
+    };
+    let line = &text[start..];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// Where the line holding `offset` ends (before `\r\n` or `\n`), or the
+/// text's end (also when no line break is found within [`LINE_SCAN`] bytes).
+pub(crate) fn line_end(text: &str, offset: usize) -> usize {
+    let mut hi = (offset + LINE_SCAN).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi -= 1;
+    }
+    match text[offset..hi].find('\n') {
+        Some(i) => {
+            let nl = offset + i;
+            if nl > 0 && text.as_bytes()[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            }
+        }
+        None => text.len(),
+    }
+}
