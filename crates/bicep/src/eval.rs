@@ -1429,11 +1429,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                             Value::Unknown(w) => Value::unknown_shaped(
                                 w.expr.clone(),
                                 w.reason.clone(),
-                                aml_model::value::Shape {
-                                    present: x != Value::Null && y != Value::Null,
-                                    allowed: Some(vec![x, y].into()),
-                                    ..Default::default()
-                                },
+                                aml_model::value::Shape::one_of(vec![x, y]),
                             ),
                             other => other,
                         }

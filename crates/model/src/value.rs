@@ -83,6 +83,18 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// A value that is one of `values` and nothing else (present unless one
+    /// of them is `null`).
+    pub fn one_of(values: Vec<Value>) -> Shape {
+        Shape {
+            present: !values.contains(&Value::Null),
+            allowed: Some(values.into()),
+            ..Shape::default()
+        }
+    }
+}
+
 impl Unknown {
     /// The text standing for this unknown inside a resource id or name:
     /// `[expression]`, with the expression's own brackets and the blanks

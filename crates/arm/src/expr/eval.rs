@@ -280,11 +280,7 @@ impl Evaluator<'_> {
                         Ok(Value::unknown_shaped(
                             self.text(span),
                             u.reason.clone(),
-                            aml_model::value::Shape {
-                                present: !a.eq(&Value::Null) && !b.eq(&Value::Null),
-                                allowed: Some(vec![a, b].into()),
-                                ..Default::default()
-                            },
+                            aml_model::value::Shape::one_of(vec![a, b]),
                         ))
                     }
                     _ => Ok(self.unknown_at(span, &u)),

@@ -151,11 +151,7 @@ fn over_allowed_values(def: &Def, args: &[Value], env: &dyn ExprEnv, text: &str)
     Some(Value::unknown_shaped(
         text,
         "depends on values the files leave open among their allowed values",
-        Shape {
-            present: !results.contains(&Value::Null),
-            allowed: Some(results.into()),
-            ..Shape::default()
-        },
+        Shape::one_of(results),
     ))
 }
 
