@@ -323,18 +323,22 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
 
     for (id, params, diags, result) in evaluated {
         out.diagnostics.extend(diags);
+        let (resources, duplicates) =
+            aml_model::model::merge_known_duplicates(result.resources, input.sources);
         out.files.push(ScannedFile {
             file: id,
             format: "arm",
-            resources: result.resources.len(),
+            resources: resources.len(),
             parameters: params,
         });
+        let mut diagnostics = result.diagnostics;
+        diagnostics.extend(duplicates);
         out.deployments.push(DeploymentOutput {
             entry: id,
-            resources: result.resources,
+            resources,
             secrets: result.secrets,
             secure_defaults: result.secure_defaults,
-            diagnostics: result.diagnostics,
+            diagnostics,
         });
     }
     for id in linked_ids {

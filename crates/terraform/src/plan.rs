@@ -164,6 +164,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             spans: &spans,
             decl: pr.span,
             provider: &pv,
+            default_rg: mapping::DEFAULT_RG,
         })
     };
     // The canonical id and Azure name of every mapped resource, by address.
@@ -233,6 +234,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
                 spans: BTreeMap::new(),
                 format: "terraform",
                 deployment: 0,
+                source_names: mapping::source_names(&pr.rtype),
             });
         }
     }
