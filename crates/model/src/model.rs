@@ -238,8 +238,12 @@ fn source_name(names: &BTreeMap<String, String>, quoted: &str) -> Option<String>
 }
 
 /// An input path as words: `a[0].b` is "`b` in the `a` block", `a[0]` "the
-/// `a` block", anything else itself in backticks.
+/// `a` block", `!a` (an inverted boolean) "the opposite of `a`", anything
+/// else itself in backticks.
 fn say(src: &str) -> String {
+    if let Some(inverted) = src.strip_prefix('!') {
+        return format!("the opposite of {}", say(inverted));
+    }
     let plain = |s: &str| {
         let mut out = String::new();
         let mut skip = false;
@@ -854,6 +858,16 @@ mod tests {
         assert_eq!(
             r.in_own_words("`properties.managedNetwork` is absent; `publicNetworkAccess` is 'Enabled'"),
             "the `managed_network` block (`properties.managedNetwork`) is absent; `public_network_access_enabled` (`publicNetworkAccess`) is 'Enabled'"
+        );
+        let mut names = (**r.source_names.as_ref().unwrap()).clone();
+        names.insert(
+            "properties.disablelocalauth".into(),
+            "!local_auth_enabled".into(),
+        );
+        r.source_names = Some(std::sync::Arc::new(names));
+        assert_eq!(
+            r.in_own_words("`properties.disableLocalAuth` is false"),
+            "the opposite of `local_auth_enabled` (`properties.disableLocalAuth`) is false"
         );
         assert_eq!(
             r.in_own_words("`properties.properties.subnet.id` is not set; `other` stays"),

@@ -177,9 +177,14 @@ impl<'a> Body<'a> {
 
     /// Sets `arm` (dotted) to `v`; records the span of `from` when given.
     fn put(&mut self, arm: &str, v: Value, from: Option<&str>) {
+        // A bool the key does not hold as it is (inverted, or derived from
+        // a block) is not said in the key's words.
+        let derived = matches!(v, Value::Bool(_)) && from.and_then(|y| self.get(y)) != Some(&v);
         insert(&mut self.obj, arm, v);
         if let Some(y) = from {
-            self.name(arm, y);
+            if !derived {
+                self.name(arm, y);
+            }
             if let Some(s) = self.doc.spans.get(&y.to_ascii_lowercase()) {
                 self.spans.insert(arm.to_ascii_lowercase(), *s);
             } else if self.doc.spans.is_empty() {
