@@ -296,7 +296,7 @@ fn assignment_items<'n>(
                 }
             }
         }
-        NodeKind::Object(_) => items.push(&root),
+        NodeKind::Object(_) => items.push(root),
         _ => {
             return Err(error(
                 root.start,
