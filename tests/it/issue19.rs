@@ -100,6 +100,8 @@ fn a_subnet_id_built_from_unknowns_is_set() {
         "subnet-id/arm-join.json",
         "subnet-id/bicep-interpolation.bicep",
         "subnet-id/tf",
+        "subnet-id/tf-format",
+        "subnet-id/tf-join",
     ] {
         let r = scan(rel);
         assert!(errors(&r).is_empty(), "{rel}: {:?}", errors(&r));
