@@ -29,7 +29,7 @@ fn frontend(data: &[u8], name: &str, frontend: &dyn Frontend) {
         Path::new(ROOT).join(name),
         text.to_string(),
     ));
-    let files = [InputFile { id, explicit: true }];
+    let files = [InputFile::named(id)];
     let options = ScanOptions::default();
     let input = FrontendInput {
         sources: &sources,

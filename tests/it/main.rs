@@ -34,6 +34,7 @@ mod policy_as_code;
 mod proptest_expr;
 mod reliability;
 mod scan_boundary;
+mod scan_what_was_asked;
 mod snapshots;
 mod terraform_corpus;
 mod unknowns;

@@ -100,7 +100,10 @@ impl Frontend for Live {
                     "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
                     Location::Span(Span::new(file, 0, 0)),
                 )),
-                Ok(None) => {}
+                Ok(None) => out.skipped.push((
+                    file,
+                    "JSON with resource ids but no export shape (a Resource Graph result, an ARM response, a resource or a list of them)".to_string(),
+                )),
                 Ok(Some(export)) => {
                     if out.files.is_empty() {
                         deployment.entry = file;

@@ -16,6 +16,21 @@ pub struct ScanOutput {
     pub files: Vec<ScannedFile>,
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
+    /// The entry file of each deployment unit, by deployment index.
+    pub unit_entries: Vec<FileId>,
+    /// Files read as context, with the file that brought each.
+    pub context: Vec<(FileId, Context)>,
+    /// Files under the scanned paths that were not read, or read and not
+    /// used, with the reason (`files[]` lists them as skipped).
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// A file the scan did not use, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedFile {
+    /// The path as reports show it.
+    pub path: String,
+    pub reason: String,
 }
 
 /// A file the scan read, for the front ends.
@@ -24,6 +39,30 @@ pub struct InputFile {
     pub id: FileId,
     /// Named on the command line (not found by walking a folder).
     pub explicit: bool,
+    /// Read as context for another file (a companion of a file named alone,
+    /// a module or linked template it references), never an entry point of
+    /// its own: the file that brought it, when one did.
+    pub context: Option<Context>,
+}
+
+/// Why a file read as context was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Brought by this file (its companion, or referenced by it).
+    Of(FileId),
+    /// Brought by the scan itself (a module cache under a root module).
+    Scan,
+}
+
+impl InputFile {
+    /// A file named on the command line.
+    pub fn named(id: FileId) -> Self {
+        InputFile {
+            id,
+            explicit: true,
+            context: None,
+        }
+    }
 }
 
 /// What every front end gets: the files dispatched to it, and the settings
@@ -107,6 +146,9 @@ pub struct FrontendOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Azure's own verdicts read from live exports (policy states, Defender assessments).
     pub azure_verdicts: Vec<crate::model::AzureVerdict>,
+    /// Files claimed and read that hold no input of this front end, with why
+    /// (the report lists them as skipped).
+    pub skipped: Vec<(FileId, String)>,
 }
 
 impl FrontendOutput {
@@ -182,12 +224,14 @@ pub trait Frontend: Send + Sync {
     /// A cheap look at a file's path and text: is it this front end's?
     fn claim(&self, file: &Candidate<'_>) -> Claim;
     /// Files that come with `path` when it is named alone on the command line
-    /// (parameter files, the other files of its module).
+    /// (parameter files, the other files of its module); asked only for
+    /// paths with one of [`Frontend::extensions`].
     fn companions(&self, _path: &Path) -> Vec<PathBuf> {
         Vec::new()
     }
-    /// Local files and folders `path` references (modules, linked templates,
-    /// imports), read too when inside the scan's boundary.
+    /// Local files `path` references (modules, linked templates, imports),
+    /// read too when inside the scan's boundary; asked only for paths with one
+    /// of [`Frontend::extensions`].
     fn local_references(&self, _path: &Path, _text: &str) -> Vec<PathBuf> {
         Vec::new()
     }
@@ -264,7 +308,7 @@ pub fn load_files(paths: &[PathBuf]) -> (SourceMap, Vec<InputFile>) {
     for p in paths {
         if let Ok(text) = std::fs::read_to_string(p) {
             let id = sources.add(crate::source::SourceFile::new(p.clone(), text));
-            files.push(InputFile { id, explicit: true });
+            files.push(InputFile::named(id));
         }
     }
     (sources, files)
@@ -282,7 +326,10 @@ pub fn describe(sources: &SourceMap, out: &FrontendOutput) -> serde_json::Value 
     };
     let diagnostic = |d: &Diagnostic| {
         let (path, line, column) = d.position(sources);
-        json!(format!("{:?}[{}] {path}:{line}:{column}: {}", d.level, d.code, d.message))
+        json!(format!(
+            "{:?}[{}] {path}:{line}:{column}: {}",
+            d.level, d.code, d.message
+        ))
     };
     let units: Vec<serde_json::Value> = out
         .deployments
@@ -317,7 +364,14 @@ pub fn describe(sources: &SourceMap, out: &FrontendOutput) -> serde_json::Value 
     let files: Vec<serde_json::Value> = out
         .files
         .iter()
-        .map(|f| json!(format!("{} ({}, {} resources)", sources.get(f.file).display, f.format, f.resources)))
+        .map(|f| {
+            json!(format!(
+                "{} ({}, {} resources)",
+                sources.get(f.file).display,
+                f.format,
+                f.resources
+            ))
+        })
         .collect();
     json!({
         "units": units,

@@ -68,7 +68,7 @@ pub fn common(boundaries: &[PathBuf]) -> Option<PathBuf> {
 /// those reference, until nothing new is found or [`MAX_PULLED_FILES`] files
 /// were added. `read` reads one file (`None` when it is not one to keep);
 /// `known` holds every path already read or queued. Returns the ids of the
-/// files added, in the order read. Symbolic links that lead out of the
+/// files added, in the order read, each with the file that referenced it. Symbolic links that lead out of the
 /// boundary are not followed. What stays outside is left to the front ends,
 /// which warn about it where it is referenced.
 pub fn pull_in(
@@ -79,7 +79,7 @@ pub fn pull_in(
     references: impl Fn(&Path, &str) -> Vec<PathBuf>,
     mut read: impl FnMut(&Path) -> Option<SourceFile>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<FileId> {
+) -> Vec<(FileId, FileId)> {
     let mut queue: VecDeque<FileId> = start.iter().copied().collect();
     let mut added = Vec::new();
     while let Some(id) = queue.pop_front() {
@@ -112,7 +112,7 @@ pub fn pull_in(
             }
             if let Some(text) = read(&path) {
                 let new = sources.add(text);
-                added.push(new);
+                added.push((new, id));
                 queue.push_back(new);
             }
         }

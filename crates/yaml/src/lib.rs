@@ -193,11 +193,7 @@ impl Frontend for Yaml {
     }
 
     fn companions(&self, path: &Path) -> Vec<PathBuf> {
-        if wants(path) {
-            companions(path)
-        } else {
-            Vec::new()
-        }
+        companions(path)
     }
 
     /// Reads every entity; the files of one folder form one deployment.
@@ -225,6 +221,9 @@ struct Entity {
     dir: PathBuf,
     kind: Kind,
     doc: Document,
+    /// Read as context (beside a file named alone): it may name the
+    /// workspace of the others, never an entity of its own.
+    context: bool,
 }
 
 /// Parses the files and keeps the Azure ML entities; a file that names an
@@ -244,9 +243,14 @@ fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Ent
             }
         };
         let Some(kind) = detect(&doc.value) else {
+            out.skipped.push((
+                f.id,
+                "YAML that is no Azure ML entity the CLI reads".to_string(),
+            ));
             continue;
         };
         entities.push(Entity {
+            context: f.context.is_some(),
             file: f.id,
             dir: file
                 .path
@@ -264,9 +268,13 @@ impl Yaml {
     /// The workspace of a folder's entities: its one workspace YAML, else
     /// `--workspace`, else unknown.
     fn folder_workspace(&self, group: &[&Entity]) -> Workspace {
+        // Workspaces of the files scanned, else of those read as context.
+        let scanned = group
+            .iter()
+            .any(|e| e.kind == Kind::Workspace && !e.context);
         let workspaces: Vec<String> = group
             .iter()
-            .filter(|e| e.kind == Kind::Workspace)
+            .filter(|e| e.kind == Kind::Workspace && e.context != scanned)
             .filter_map(|e| match e.doc.value.get("name") {
                 Some(Value::String(s)) => Some(s.clone()),
                 _ => None,
@@ -303,7 +311,18 @@ impl Yaml {
         };
         let mut needs_stub: Option<Span> = None;
         for e in group {
-            let resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
+            // A workspace read as context is what the others use: in the
+            // model as an existing resource, judged by no rule.
+            let named = e.kind == Kind::Workspace
+                && matches!(&workspace, Workspace::Named { name, .. }
+                    if e.doc.value.get("name").and_then(Value::as_str) == Some(name));
+            if e.context && !named {
+                continue;
+            }
+            let mut resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
+            if e.context {
+                resources.iter_mut().for_each(|r| r.existing = true);
+            }
             *counts.entry(e.file).or_default() += resources.len();
             if e.kind.in_workspace() {
                 needs_stub.get_or_insert(e.doc.span);

@@ -155,6 +155,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         }
         out.push('\n');
     }
+    files_account(report, &mut out);
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -162,6 +163,32 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.suppressed, s.errors, s.warnings
     );
     out
+}
+
+/// One line accounting for every file under the scanned paths: entry
+/// points, files read as context, and files skipped by reason.
+fn files_account(report: &Report, out: &mut String) {
+    let count = |role: &str| report.files.iter().filter(|f| f.role == role).count();
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in report.files.iter().filter(|f| f.role == "skipped") {
+        let reason = f.reason.as_deref().unwrap_or_default();
+        // The reason's kind, before any detail after a colon.
+        let kind = reason.split(':').next().unwrap_or(reason);
+        *reasons.entry(kind).or_default() += 1;
+    }
+    let skipped: Vec<String> = reasons.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(
+        out,
+        "Files: {} entry points, {} read as context, {} skipped{}",
+        count("entry"),
+        count("context"),
+        count("skipped"),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", skipped.join(", "))
+        }
+    );
 }
 
 /// The "would be denied by" section: each enforced deny assignment whose
