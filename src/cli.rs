@@ -634,6 +634,7 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
             aliases: args.aliases.clone(),
             deployment_scope: args.deployment_scope.clone(),
         },
+        skip_autofix: !plan.iter().any(|(f, _)| f.shows_fixes()),
     };
     let run = crate::pipeline::run(&options, &settings);
     for (format, path) in plan {

@@ -41,12 +41,17 @@ pub struct Settings {
     /// The user's own definitions, assignments and aliases (`--policies`,
     /// `--assignments`, `--aliases`, `--deployment-scope`).
     pub policy: crate::policies::PolicyOptions,
+    /// Plan no safe fix: no output of the run shows them (see
+    /// `OutputFormat::shows_fixes`).
+    pub skip_autofix: bool,
 }
 
 /// Runs the pipeline.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
     let (mut run, outcomes) = run_with_outcomes(options, settings);
-    crate::autofix::attach(&mut run, &outcomes);
+    if !settings.skip_autofix {
+        crate::autofix::attach(&mut run, &outcomes);
+    }
     run
 }
 

@@ -172,14 +172,14 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
 
     // Entry points with their parameter sources.
     let explicit_parameters = input.options.parameters.as_deref().map(normalize_path);
-    let mut jobs: Vec<(PathBuf, FileId, params::Source)> = Vec::new();
+    let mut jobs: Vec<(FileId, Arc<ast::File>, params::Source)> = Vec::new();
     let mut paths: Vec<&PathBuf> = parsed.keys().collect();
     paths.sort();
     for path in paths {
-        let (id, _) = &parsed[path];
+        let (id, ast) = &parsed[path];
         if let Some(list) = by_template.get(path) {
             for p in list {
-                jobs.push((path.clone(), *id, params::Source::BicepParam(*p)));
+                jobs.push((*id, ast.clone(), params::Source::BicepParam(*p)));
             }
             continue;
         }
@@ -187,13 +187,13 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             continue;
         }
         let source = params::choose(sources, path, explicit_parameters.as_deref());
-        jobs.push((path.clone(), *id, source));
+        jobs.push((*id, ast.clone(), source));
     }
 
     let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
     let results: Vec<_> = jobs
         .par_iter()
-        .map(|(_, id, source)| {
+        .map(|(id, ast, source)| {
             let session = eval::Session::new(
                 sources,
                 &parsed,
@@ -201,13 +201,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 input.options.limits.clone(),
             );
             let (supplied, mut diags) = params::values(&session, source, &param_asts);
-            let ast = parsed
-                .values()
-                .find(|(i, _)| i == id)
-                .map(|(_, a)| a.clone())
-                .unwrap_or_default();
             let mut result =
-                session.evaluate_entry(*id, &ast, supplied, input.options.context.clone());
+                session.evaluate_entry(*id, ast, supplied, input.options.context.clone());
             diags.append(&mut result.diagnostics);
             result.diagnostics = diags;
             result
@@ -215,7 +210,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         .collect();
 
     let mut entry_files = HashSet::new();
-    for ((_, id, source), result) in jobs.iter().zip(results) {
+    for ((id, _, source), result) in jobs.iter().zip(results) {
         entry_files.insert(*id);
         out.files.push(ScannedFile {
             file: *id,

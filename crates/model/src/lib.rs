@@ -15,3 +15,4 @@ pub mod model;
 pub mod redact;
 pub mod source;
 pub mod value;
+pub mod work;

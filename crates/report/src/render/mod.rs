@@ -45,6 +45,16 @@ impl OutputFormat {
             OutputFormat::Html => "html",
         }
     }
+
+    /// Whether the format shows the safe fix of a failing result (JSON
+    /// `autofix`, SARIF `fixes`, the text report's diff): the scan plans
+    /// fixes only when one of its outputs shows them.
+    pub fn shows_fixes(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Text | OutputFormat::Json | OutputFormat::Sarif
+        )
+    }
 }
 
 /// Settings that change how a report is shown, never what it says.
