@@ -10,10 +10,10 @@
 //! Its own test binary: the counters are process-wide, so no other test may
 //! run beside it.
 
-use aml_baseline::model::work::{self, Work};
-use aml_baseline::pipeline::{self, Settings};
-use aml_baseline::scan::ScanOptions;
-use aml_baseline::value::Value;
+use aml_model::value::Value;
+use aml_model::work::{self, Work};
+use aml_scan::pipeline::{self, Settings};
+use aml_scan::ScanOptions;
 use std::path::{Path, PathBuf};
 
 /// A Bicep unit whose names the files do not fix: its private endpoint may
@@ -55,7 +55,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// `copies` copies of every example unit and of [`OPEN_NAMES`], each in its
 /// own folder.
 fn corpus(root: &Path, copies: usize) {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut units: Vec<PathBuf> = std::fs::read_dir(&examples)
         .unwrap()
         .map(|e| e.unwrap().path())
