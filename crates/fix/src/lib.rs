@@ -13,6 +13,7 @@
 //! through the Bicep front end's parser, Terraform through `hcl-edit`.
 
 mod bicep;
+mod callers;
 mod edit;
 mod hcl;
 mod json;
@@ -431,6 +432,25 @@ impl Pending {
 pub(crate) type Users = Rc<Vec<(Span, String)>>;
 
 /// State shared across results: the sources, and each file's parsed tree.
+/// Syntax trees a plan keeps per kind. Fixes visit resources in model
+/// order, so files come one after the other: a few recent trees serve them,
+/// and the memory of a plan stays bounded whatever the number of files.
+const RECENT_TREES: usize = 64;
+
+/// The cached value of `file`, made (and cached) when absent; the cache is
+/// emptied first when it holds [`RECENT_TREES`] values.
+fn recent<T: Clone>(cache: &mut BTreeMap<FileId, T>, file: FileId, make: impl FnOnce() -> T) -> T {
+    if let Some(v) = cache.get(&file) {
+        return v.clone();
+    }
+    if cache.len() >= RECENT_TREES {
+        cache.clear();
+    }
+    let v = make();
+    cache.insert(file, v.clone());
+    v
+}
+
 pub(crate) struct Context<'a> {
     pub model: &'a Model,
     pub sources: &'a SourceMap,
@@ -444,6 +464,8 @@ pub(crate) struct Context<'a> {
     counts: std::collections::HashMap<(FileId, String), usize>,
     /// Each file's line ending and indentation unit, found once.
     styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
+    /// Files by folder and module callers, indexed on first use.
+    callers: Option<Rc<callers::Callers>>,
 }
 
 impl<'a> Context<'a> {
@@ -461,7 +483,16 @@ impl<'a> Context<'a> {
             shared: std::collections::HashMap::new(),
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
+            callers: None,
         }
+    }
+
+    /// Files by folder and the local module calls of every file, indexed once.
+    pub(crate) fn callers(&mut self) -> Rc<callers::Callers> {
+        let sources = self.sources;
+        self.callers
+            .get_or_insert_with(|| Rc::new(callers::Callers::new(sources)))
+            .clone()
     }
 
     pub fn text(&self, file: FileId) -> &'a str {
@@ -479,31 +510,29 @@ impl<'a> Context<'a> {
         format!("{}:{line}", f.display)
     }
 
-    /// The positioned JSON tree of a file, parsed once.
+    /// The positioned JSON tree of a file, parsed once while it is recent.
     pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
         let text = self.text(file);
-        self.json_trees
-            .entry(file)
-            .or_insert_with(|| aml_model::json::parse(text).ok().map(Rc::new))
-            .clone()
+        recent(&mut self.json_trees, file, || {
+            aml_model::json::parse(text).ok().map(Rc::new)
+        })
     }
 
-    /// The Bicep syntax tree of a file, parsed once.
+    /// The Bicep syntax tree of a file, parsed once while it is recent.
     pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
         let text = self.text(file);
-        self.bicep_trees
-            .entry(file)
-            .or_insert_with(|| Rc::new(aml_bicep::parser::parse(text).0))
-            .clone()
+        recent(&mut self.bicep_trees, file, || {
+            Rc::new(aml_bicep::parser::parse(text).0)
+        })
     }
 
-    /// The HCL body of a file, parsed once (`hcl-edit` keeps the spans).
+    /// The HCL body of a file, parsed once while it is recent (`hcl-edit`
+    /// keeps the spans).
     pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
         let text = self.text(file);
-        self.hcl_bodies
-            .entry(file)
-            .or_insert_with(|| hcl_edit::parser::parse_body(text).ok().map(Rc::new))
-            .clone()
+        recent(&mut self.hcl_bodies, file, || {
+            hcl_edit::parser::parse_body(text).ok().map(Rc::new)
+        })
     }
 
     /// The file's line ending and indentation unit (see [`newline_of`] and [`indent_unit`]).
@@ -546,9 +575,8 @@ impl<'a> Context<'a> {
         let needle = needle.to_ascii_lowercase();
         let found: Vec<(Span, String)> = self
             .model
-            .resources
-            .iter()
-            .filter(|r| r.deployment == deployment && !r.existing && r.span.file == file)
+            .in_deployment(deployment)
+            .filter(|r| !r.existing && r.span.file == file)
             .filter(|r| {
                 text.get(r.span.start as usize..r.span.end as usize)
                     .is_some_and(|t| t.to_ascii_lowercase().contains(&needle))

@@ -15,4 +15,5 @@ pub mod model;
 pub mod redact;
 pub mod source;
 pub mod value;
+pub mod work;
 pub mod xml;

@@ -370,20 +370,35 @@ impl Model {
     /// The resources of `deployment`, in model order. Indexed on first use:
     /// ask once the model is complete (rules and relations do).
     pub fn in_deployment(&self, deployment: u32) -> impl Iterator<Item = &Resource> + '_ {
-        self.deployment_index()
-            .members
-            .get(&deployment)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.resources[i])
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members.iter().map(|&i| &self.resources[i])
     }
 
     /// The first resource of `deployment` with this id (case-insensitive).
     pub fn find_in_deployment(&self, deployment: u32, id: &str) -> Option<&Resource> {
+        self.position_in_deployment(deployment, id)
+            .map(|i| &self.resources[i])
+    }
+
+    /// The index in [`Model::resources`] of the first resource of
+    /// `deployment` with this id (case-insensitive).
+    pub fn position_in_deployment(&self, deployment: u32, id: &str) -> Option<usize> {
+        crate::work::add(crate::work::Work::Lookup, 1);
         self.deployment_index()
             .ids
             .get(&(deployment, id.to_ascii_lowercase()))
-            .map(|&i| &self.resources[i])
+            .copied()
+    }
+
+    /// The indices in [`Model::resources`] of the resources of `deployment`,
+    /// in model order.
+    pub fn deployment_members(&self, deployment: u32) -> &[usize] {
+        crate::work::add(crate::work::Work::Lookup, 1);
+        self.deployment_index()
+            .members
+            .get(&deployment)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The redactor of every value no output may show, built on first use:
@@ -479,11 +494,6 @@ impl Model {
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
         let mut connections: Vec<(usize, Value)> = Vec::new();
-        // lower-case id → the first resource with it
-        let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for (i, r) in self.resources.iter().enumerate() {
-            by_id.entry(r.id.to_ascii_lowercase()).or_insert(i);
-        }
         for pe in self
             .resources
             .iter()
@@ -512,11 +522,11 @@ impl Model {
                     // whose status is unknown).
                     let exact = target_value
                         .as_id()
-                        .and_then(|t| by_id.get(&t.to_ascii_lowercase()).copied());
+                        .and_then(|t| self.position_in_deployment(pe.deployment, t));
                     let targets: Vec<(usize, Option<String>)> = match exact {
                         Some(index) => vec![(index, None)],
                         None => self
-                            .maybe_targets(target_value, &group_ids)
+                            .maybe_targets(pe.deployment, target_value, &group_ids)
                             .into_iter()
                             .map(|i| {
                                 let shown = match target_value {
@@ -596,7 +606,7 @@ impl Model {
     /// The resources a private endpoint whose target the files leave open
     /// may connect to: of the target id's type (or, without one, of the type
     /// its `groupIds` imply), whose id the target may be.
-    fn maybe_targets(&self, target: &Value, group_ids: &Value) -> Vec<usize> {
+    fn maybe_targets(&self, deployment: u32, target: &Value, group_ids: &Value) -> Vec<usize> {
         let identity = target.as_id();
         let wanted_type = identity
             .and_then(resource_type_of)
@@ -615,15 +625,16 @@ impl Model {
         let Some(wanted_type) = wanted_type else {
             return Vec::new();
         };
-        self.resources
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_type(&wanted_type))
-            .filter(|(_, r)| match identity {
-                Some(id) => match_ids(id, &r.id) == IdMatch::Maybe,
+            .copied()
+            .filter(|&i| self.resources[i].is_type(&wanted_type))
+            .filter(|&i| match identity {
+                Some(id) => match_ids(id, &self.resources[i].id) == IdMatch::Maybe,
                 None => true,
             })
-            .map(|(i, _)| i)
             .collect()
     }
 }

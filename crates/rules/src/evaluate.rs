@@ -238,9 +238,9 @@ pub(crate) fn run_policy_rule(
         PolicyOutcome::Compliant {
             satisfied_by: Some(id),
         } if !id.eq_ignore_ascii_case(&resource.id) => {
-            evidence = related.model.resources.iter().position(|r| {
-                r.deployment == resource.deployment && r.id.eq_ignore_ascii_case(&id)
-            });
+            evidence = related
+                .model
+                .position_in_deployment(resource.deployment, &id);
             let message = match evidence.map(|i| &related.model.resources[i]) {
                 Some(r) => evidence_message(&r.resource_type, &r.name, None),
                 None => evidence_message("resource", &id, None),
