@@ -27,6 +27,7 @@ mod formats;
 mod front_end_gaps;
 mod fuzz_smoke;
 mod html_browser;
+mod issue19;
 mod live;
 mod native_rules;
 mod pass_evidence;

@@ -429,7 +429,7 @@ fn evaluate_job(
     };
     let mut context = input.context.clone();
     context.scope = target_scope(&job.node);
-    let result = template::evaluate(
+    let mut result = template::evaluate(
         input.sources,
         job.id,
         &job.node,
@@ -438,6 +438,12 @@ fn evaluate_job(
         input.root_dir,
         input.limits.clone(),
     );
+    let (resources, duplicates) = aml_model::model::merge_known_duplicates(
+        std::mem::take(&mut result.resources),
+        input.sources,
+    );
+    result.resources = resources;
+    result.diagnostics.extend(duplicates);
     let file = ScannedFile {
         file: job.id,
         format: "arm",

@@ -964,9 +964,13 @@ impl<'b, 't> Scope<'b, 't> {
         let scope_id = match node.get("scope") {
             Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => Some(self.resolve_scope(&s)),
-                Value::Unknown(u) => {
-                    Some(u.shape.identity.clone().unwrap_or_else(|| u.placeholder()))
-                }
+                // A scope with known parts (`Microsoft.X/y/[name]`) resolves
+                // as a written one would.
+                Value::Unknown(u) => Some(match (&u.shape.identity, u.pattern_text()) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(text)) => self.resolve_scope(&text),
+                    (None, None) => u.placeholder(),
+                }),
                 _ => None,
             },
             None => None,
@@ -1039,6 +1043,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: sink.into_map(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         };
         self.build.out.borrow_mut().resources.push(resource);
 
@@ -1121,6 +1126,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: BTreeMap::new(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         });
 
         if self.depth + 1 > self.build.limits.max_depth {

@@ -90,7 +90,8 @@ impl<'a> Session<'a> {
         let resources = scope.run();
         let mut out = self.out.into_inner();
         // The same resource deployed twice (a module loop over a fixed name)
-        // is one resource in Azure.
+        // is one resource in Azure; declarations whose ids the files leave
+        // open are never merged.
         let touched = self.touched.take();
         let mut resources = resources;
         for r in resources.iter_mut().filter(|r| !r.existing) {
@@ -101,11 +102,9 @@ impl<'a> Session<'a> {
                 mark_attachments_unknown(r, module);
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        out.resources = resources
-            .into_iter()
-            .filter(|r| seen.insert(r.id.to_ascii_lowercase()))
-            .collect();
+        let (resources, duplicates) = model::merge_known_duplicates(resources, self.sources);
+        out.resources = resources;
+        out.diagnostics.extend(duplicates);
         out
     }
 }
@@ -828,6 +827,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                     spans: BTreeMap::new(),
                     format: "bicep",
                     deployment: 0,
+                    source_names: None,
                 },
                 reference: Value::unknown(
                     path,
@@ -863,7 +863,9 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         let name = match find("name").map(|e| (self.eval(e), e.span)) {
             Some((Value::String(s), _)) => s,
-            Some((Value::Unknown(u), _)) => format!("[{}]", u.expr),
+            Some((Value::Unknown(u), _)) => {
+                u.pattern_text().unwrap_or_else(|| format!("[{}]", u.expr))
+            }
             Some((other, sp)) => {
                 self.warn(
                     "bicep-expression",
@@ -1015,6 +1017,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             spans: sink.into_map(),
             format: "bicep",
             deployment: 0,
+            source_names: None,
         };
         Some(Instance {
             resource,
@@ -1331,6 +1334,47 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
     }
 
+    /// An interpolated string: the text, or, when a part is unknown, an
+    /// unknown that keeps the known text and where the unknowns fall.
+    fn interpolate(&self, span: Sp, pieces: &[Piece]) -> Value {
+        use aml_model::pattern::{fragments_of, interpolated};
+        use aml_model::value::Fragment;
+        let mut fragments = Vec::new();
+        let (mut len, mut reason) = (0usize, None);
+        for p in pieces {
+            match p {
+                Piece::Lit(l) => fragments.push(Fragment::Text(l.clone())),
+                Piece::Expr(x) => match self.eval(x) {
+                    Value::Null => {}
+                    v @ (Value::Unknown(_) | Value::String(_)) => {
+                        if let Value::Unknown(u) = &v {
+                            reason.get_or_insert_with(|| u.reason.clone());
+                        }
+                        fragments.extend(fragments_of(&v).unwrap_or_default());
+                    }
+                    other => fragments.push(Fragment::Text(other.to_json_display().to_string())),
+                },
+            }
+            len += match fragments.last() {
+                Some(Fragment::Text(t)) | Some(Fragment::Hole(t)) => t.len(),
+                None => 0,
+            };
+            if len > functions::limits::MAX_STRING_BYTES {
+                return self.unknown(span, "the string is too long");
+            }
+        }
+        match interpolated(
+            abbreviate(self.src(span)),
+            reason.unwrap_or_default(),
+            fragments,
+        ) {
+            Value::Unknown(u) if u.shape.pattern.is_none() => {
+                Value::unknown(u.expr.clone(), u.reason.clone())
+            }
+            v => v,
+        }
+    }
+
     /// Evaluates an expression.
     pub fn eval(&self, e: &Expr) -> Value {
         if !self.tick() {
@@ -1341,24 +1385,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Error => self.unknown(e.span, "syntax error"),
-            ExprKind::Str(pieces) => {
-                let mut s = String::new();
-                for p in pieces {
-                    match p {
-                        Piece::Lit(l) => s.push_str(l),
-                        Piece::Expr(x) => match self.eval(x) {
-                            Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
-                            Value::String(v) => s.push_str(&v),
-                            Value::Null => {}
-                            other => s.push_str(&other.to_json_display().to_string()),
-                        },
-                    }
-                    if s.len() > functions::limits::MAX_STRING_BYTES {
-                        return self.unknown(e.span, "the string is too long");
-                    }
-                }
-                Value::String(s)
-            }
+            ExprKind::Str(pieces) => self.interpolate(e.span, pieces),
             ExprKind::Ident(n) => self.symbol(n, e.span),
             ExprKind::Array(items) => {
                 let mut out = Vec::new();

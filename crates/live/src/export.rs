@@ -422,6 +422,7 @@ fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, 
         spans,
         format: crate::FORMAT,
         deployment: 0,
+        source_names: None,
     })
 }
 

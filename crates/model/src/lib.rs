@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod input;
 pub mod json;
 pub mod model;
+pub mod pattern;
 pub mod redact;
 pub mod source;
 pub mod value;

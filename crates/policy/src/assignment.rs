@@ -77,6 +77,7 @@ impl PolicyLibrary {
         let mut definitions = Vec::new();
         let mut initiatives = Vec::new();
         for (path, text) in files {
+            let text = crate::arm_resource::unescape(&text).unwrap_or(text);
             // An initiative has `policyDefinitions`; anything else is taken
             // as a definition (whose loader reports what is wrong with it).
             match serde_json::from_str::<J>(&text) {
@@ -295,7 +296,7 @@ fn assignment_items<'n>(
                 }
             }
         }
-        NodeKind::Object(_) => items.push(&root),
+        NodeKind::Object(_) => items.push(root),
         _ => {
             return Err(error(
                 root.start,

@@ -15,6 +15,7 @@
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
 
+pub mod arm_resource;
 mod assignment;
 mod builtin;
 mod catalogue;

@@ -147,6 +147,10 @@ where
             };
             let cache = ResourceCache::default();
             each(i, resource, &related, &cache, &mut outcomes, &mut diags);
+            // Terraform and CLI YAML findings name what the user wrote.
+            for o in &mut outcomes {
+                o.message = resource.in_own_words(&o.message);
+            }
             (outcomes, diags)
         })
         .collect();
@@ -590,6 +594,12 @@ fn describe_unknown(u: &aml_model::value::Unknown) -> String {
     if let Some(allowed) = &shape.allowed {
         let values: Vec<String> = allowed.iter().map(Value::to_string).collect();
         return format!("`{}` (every allowed value: {})", u.expr, values.join(", "));
+    }
+    if let (Some(text), None) = (u.pattern_text(), &shape.resource_type) {
+        return format!(
+            "`{}`, a string of the form `{text}` (set at deployment)",
+            u.expr
+        );
     }
     match (&shape.resource_type, shape.present) {
         (Some(t), _) => format!("`{}`, the id of a {t} (set at deployment)", u.expr),

@@ -125,6 +125,7 @@ pub fn workspace_stub(target: &Target, span: Span, format: &'static str) -> Reso
         name,
         body,
         BTreeMap::new(),
+        BTreeMap::new(),
         span,
         format,
         true,
@@ -143,6 +144,9 @@ struct Body<'a> {
     doc: &'a Document,
     obj: Object,
     spans: BTreeMap<String, Span>,
+    /// Lower-case ARM path → the YAML key that sets it (set or not), for
+    /// messages in the file's own words ([`Resource::source_names`]).
+    names: BTreeMap<String, String>,
 }
 
 impl<'a> Body<'a> {
@@ -151,6 +155,7 @@ impl<'a> Body<'a> {
             doc,
             obj: Object::new(),
             spans: BTreeMap::new(),
+            names: BTreeMap::new(),
         }
     }
 
@@ -172,8 +177,14 @@ impl<'a> Body<'a> {
 
     /// Sets `arm` (dotted) to `v`; records the span of `from` when given.
     fn put(&mut self, arm: &str, v: Value, from: Option<&str>) {
+        // A bool the key does not hold as it is (inverted, or derived from
+        // a block) is not said in the key's words.
+        let derived = matches!(v, Value::Bool(_)) && from.and_then(|y| self.get(y)) != Some(&v);
         insert(&mut self.obj, arm, v);
         if let Some(y) = from {
+            if !derived {
+                self.name(arm, y);
+            }
             if let Some(s) = self.doc.spans.get(&y.to_ascii_lowercase()) {
                 self.spans.insert(arm.to_ascii_lowercase(), *s);
             } else if self.doc.spans.is_empty() {
@@ -183,8 +194,16 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// Records that YAML key `yaml` sets ARM path `arm`.
+    fn name(&mut self, arm: &str, yaml: &str) {
+        self.names
+            .entry(arm.to_ascii_lowercase())
+            .or_insert_with(|| yaml.to_string());
+    }
+
     /// Copies a YAML value, when present.
     fn copy(&mut self, yaml: &str, arm: &str) {
+        self.name(arm, yaml);
         if let Some(v) = self.get(yaml) {
             self.put(arm, v.clone(), Some(yaml));
         }
@@ -192,6 +211,7 @@ impl<'a> Body<'a> {
 
     /// Copies a YAML value through `f`, when present.
     fn copy_with(&mut self, yaml: &str, arm: &str, f: impl Fn(&Value) -> Value) {
+        self.name(arm, yaml);
         if let Some(v) = self.get(yaml) {
             self.put(arm, f(v), Some(yaml));
         }
@@ -199,6 +219,7 @@ impl<'a> Body<'a> {
 
     /// Copies a YAML value through `f`, or sets the CLI's default.
     fn copy_or(&mut self, yaml: &str, arm: &str, default: Value, f: impl Fn(&Value) -> Value) {
+        self.name(arm, yaml);
         match self.get(yaml) {
             Some(v) => self.put(arm, f(v), Some(yaml)),
             None => self.put(arm, default, None),
@@ -330,6 +351,7 @@ fn finish(
     name: String,
     mut body: Object,
     spans: BTreeMap<String, Span>,
+    names: BTreeMap<String, String>,
     span: Span,
     format: &'static str,
     existing: bool,
@@ -356,6 +378,7 @@ fn finish(
         spans,
         format,
         deployment: 0,
+        source_names: (!names.is_empty()).then(|| std::sync::Arc::new(names)),
     }
 }
 
@@ -374,6 +397,7 @@ impl Cx<'_> {
             full_name,
             b.obj,
             b.spans,
+            b.names,
             self.doc.span,
             self.format,
             false,
@@ -644,6 +668,7 @@ fn node_network(b: &mut Body<'_>, target: &Target, p: &str) {
         Value::Bool(true),
         Value::clone,
     );
+    b.name(&format!("{p}.subnet.id"), "network_settings.subnet");
     if let Some(s) = subnet_id(b, target) {
         b.put(
             &format!("{p}.subnet.id"),
