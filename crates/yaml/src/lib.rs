@@ -42,13 +42,17 @@
 
 pub mod kind;
 pub mod mapping;
+pub mod schemas;
+pub mod shape;
 pub mod tree;
+pub mod validate;
 
 use aml_model::context::DeploymentContext;
+use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
-pub use kind::{detect, may_be_azure_ml, Kind};
+pub use kind::{classify, detect, may_be_azure_ml, Classified, Kind};
 pub use mapping::{Target, Workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -166,8 +170,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         if !wants(&file.path) {
             continue;
         }
-        let doc = match tree::parse(f.id, &file.text) {
-            Ok(d) => d,
+        let stream = match tree::parse_stream(f.id, &file.text) {
+            Ok(s) => s,
             Err(d) => {
                 if kind::names_azure_ml_schema(&file.text) {
                     out.diagnostics.push(d);
@@ -181,19 +185,12 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 continue;
             }
         };
-        let Some(kind) = detect(&doc.value) else {
-            continue;
-        };
-        entities.push(Entity {
-            file: f.id,
-            dir: file
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            kind,
-            doc,
-        });
+        let dir = file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        read_stream(f.id, &dir, stream, &mut entities, &mut out.diagnostics);
     }
     // One deployment per folder, in the order of its first file.
     let mut by_dir: BTreeMap<&Path, Vec<&Entity>> = BTreeMap::new();
@@ -244,15 +241,69 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         }
         out.deployments.push(d);
     }
+    let mut seen = std::collections::BTreeSet::new();
     for e in &entities {
-        out.files.push(ScannedFile {
-            file: e.file,
-            format: FORMAT,
-            resources: counts.get(&e.file).copied().unwrap_or(0),
-            parameters: None,
-        });
+        if seen.insert(e.file) {
+            out.files.push(ScannedFile {
+                file: e.file,
+                format: FORMAT,
+                resources: counts.get(&e.file).copied().unwrap_or(0),
+                parameters: None,
+            });
+        }
     }
     out
+}
+
+/// Classifies, checks and keeps each document of one file: a warning for a
+/// document with Azure ML keys whose kind cannot be told, for a file of
+/// several documents (`az ml` reads one), and for keys given twice.
+fn read_stream(
+    file: FileId,
+    dir: &Path,
+    stream: tree::Stream,
+    entities: &mut Vec<Entity>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let documents = stream.docs.len();
+    let second = stream.docs.get(1).map(|d| d.span);
+    let mut azure_ml = 0;
+    for mut doc in stream.docs {
+        match classify(&doc.value) {
+            Classified::Entity(kind) => {
+                diagnostics.extend(validate::validate(kind, &mut doc));
+                entities.push(Entity {
+                    file,
+                    dir: dir.to_path_buf(),
+                    kind,
+                    doc,
+                });
+                azure_ml += 1;
+            }
+            Classified::Unrecognised(why) => {
+                diagnostics.push(Diagnostic::warning(
+                    "yaml-unrecognised",
+                    format!("Azure ML YAML not read: {why}"),
+                    Location::Span(doc.span),
+                ));
+                azure_ml += 1;
+            }
+            Classified::NotAzureMl => {}
+        }
+    }
+    if azure_ml == 0 {
+        return;
+    }
+    diagnostics.extend(stream.diagnostics);
+    if let (Some(span), true) = (second, documents > 1) {
+        diagnostics.push(Diagnostic::warning(
+            "yaml-multi-document",
+            format!(
+                "the file holds {documents} YAML documents (`---`); `az ml` reads a file of one document and rejects this one, so each is read here as an entity of its own"
+            ),
+            Location::Span(span),
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -155,10 +155,20 @@ impl<'a> Body<'a> {
     }
 
     /// The YAML value at a dotted path (`ssh_settings.admin_password`).
+    /// An unknown value on the way (a `${{...}}` expression, or a value the
+    /// CLI rejects, see [`crate::validate`]) is the answer for everything
+    /// below it.
     fn get(&self, path: &str) -> Option<&'a Value> {
-        match self.doc.value.get_path(path) {
-            Some(Value::Null) | None => None,
-            Some(v) => Some(v),
+        let mut cur = &self.doc.value;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            if cur.is_unknown() {
+                return Some(cur);
+            }
+            cur = cur.get(part)?;
+        }
+        match cur {
+            Value::Null => None,
+            v => Some(v),
         }
     }
 
@@ -437,10 +447,20 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             Value::Bool(false),
             Value::clone,
         );
-        if b.has("customer_managed_key") {
+        if let Some(cmk) = b.get("customer_managed_key") {
+            // An encryption without a key is no customer-managed key: the
+            // service rejects it, so the status is not known to be Enabled.
+            let status = match cmk {
+                Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
+                Value::Unknown(_) => cmk.clone(),
+                _ => Value::unknown(
+                    "customer_managed_key",
+                    "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
+                ),
+            };
             b.put(
                 "properties.encryption.status",
-                Value::str("Enabled"),
+                status,
                 Some("customer_managed_key"),
             );
             for (y, a) in [
@@ -523,10 +543,16 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     }
     match b.get("managed_network") {
         Some(Value::Object(_)) => {
+            // An update that does not name the isolation mode leaves it as it is.
+            let absent = if update {
+                unset("managed_network.isolation_mode")
+            } else {
+                Value::str("Disabled")
+            };
             b.copy_or(
                 "managed_network.isolation_mode",
                 "properties.managedNetwork.isolationMode",
-                Value::str("Disabled"),
+                absent,
                 pascal_value,
             );
             let mode = b
@@ -541,20 +567,31 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
                     pascal_value,
                 );
             }
-            if let Some(Value::Array(rules)) = b.get("managed_network.outbound_rules") {
-                let mut map = Object::new();
-                for (i, r) in rules.iter().enumerate() {
-                    let Some(rule_name) = r.get("name").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    map.insert(rule_name.to_string(), outbound_rule(r));
-                    let arm = format!("properties.managedNetwork.outboundRules.{rule_name}");
-                    b.put(
-                        &arm,
-                        outbound_rule(r),
-                        Some(&format!("managed_network.outbound_rules[{i}]")),
-                    );
-                }
+            // A list of named rules, as the schema says; a mapping of rule
+            // names to rules (which `az ml` rejects) is read all the same.
+            let rules: Vec<(String, &Value, String)> = match b.get("managed_network.outbound_rules")
+            {
+                Some(Value::Array(rules)) => rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        let name = r.get("name").and_then(Value::as_str)?;
+                        Some((
+                            name.to_string(),
+                            r,
+                            format!("managed_network.outbound_rules[{i}]"),
+                        ))
+                    })
+                    .collect(),
+                Some(Value::Object(o)) => o
+                    .iter()
+                    .map(|(k, r)| (k.clone(), r, format!("managed_network.outbound_rules.{k}")))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (rule_name, r, from) in rules {
+                let arm = format!("properties.managedNetwork.outboundRules.{rule_name}");
+                b.put(&arm, outbound_rule(r), Some(&from));
             }
         }
         Some(other) => b.put(
@@ -708,7 +745,13 @@ fn compute(cx: &mut Cx<'_>, name: &str) {
                 Value::str("NotSpecified"),
                 enabled,
             );
-            if b.has("ssh_settings") {
+            if let Some(u @ Value::Unknown(_)) = b.get("ssh_settings") {
+                b.put(
+                    "properties.disableLocalAuth",
+                    u.clone(),
+                    Some("ssh_settings"),
+                );
+            } else if b.has("ssh_settings") {
                 b.copy(
                     "ssh_settings.admin_username",
                     &format!("{p}.userAccountCredentials.adminUserName"),
@@ -856,7 +899,9 @@ fn endpoint(cx: &mut Cx<'_>, name: &str, child: &str, managed: bool) {
         b.copy_with("compute", "properties.compute", compute_ref);
     }
     b.copy("traffic", "properties.traffic");
-    identity(&mut b, Some("SystemAssigned"));
+    // The SDK sends a system-assigned identity for online endpoints, none for
+    // batch endpoints (the service decides).
+    identity(&mut b, (!batch).then_some("SystemAssigned"));
     let ws = cx.ws();
     cx.push(Some((child, name)), ("workspaces", &ws), b);
 }
@@ -1034,7 +1079,8 @@ fn registry(cx: &mut Cx<'_>, name: &str) {
             Some("replication_locations"),
         );
     }
-    identity(&mut b, None);
+    // The SDK sends a system-assigned identity when the file names none.
+    identity(&mut b, Some("SystemAssigned"));
     cx.push(None, ("registries", name), b);
 }
 
