@@ -91,9 +91,10 @@ pub fn schema_kind(url: &str) -> Schema {
         | "synapsesparkcompute"
         | "attachedcompute"
         | "virtualmachinecompute" => Kind::Compute,
-        "managedonlineendpoint" => Kind::ManagedOnlineEndpoint,
+        // Preview-era names: the SDK decides the variant from the content.
+        "managedonlineendpoint" | "onlineendpoint" => Kind::ManagedOnlineEndpoint,
         "kubernetesonlineendpoint" => Kind::KubernetesOnlineEndpoint,
-        "managedonlinedeployment" => Kind::ManagedOnlineDeployment,
+        "managedonlinedeployment" | "onlinedeployment" => Kind::ManagedOnlineDeployment,
         "kubernetesonlinedeployment" => Kind::KubernetesOnlineDeployment,
         "batchendpoint" => Kind::BatchEndpoint,
         "batchdeployment" | "modelbatchdeployment" | "pipelinecomponentbatchdeployment" => {
