@@ -163,8 +163,7 @@ fn obj(value: &Value, schema: &S, path: &mut Vec<Seg>, out: &mut Vec<Problem>) {
             None => out.push(Problem {
                 path: path.clone(),
                 message: format!(
-                    "`{}` is not a key the CLI accepts here (expected one of: {})",
-                    k,
+                    "is not a key the CLI accepts here (it accepts {})",
                     keys(schema)
                 ),
                 invalid: false,
@@ -174,14 +173,19 @@ fn obj(value: &Value, schema: &S, path: &mut Vec<Seg>, out: &mut Vec<Problem>) {
     }
 }
 
+/// The keys a schema names, for messages (the first twelve).
 fn keys(schema: &S) -> String {
-    schema
+    let all: Vec<&str> = schema
         .fields
         .iter()
         .map(|f| f.0)
         .filter(|k| *k != "$schema")
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let mut out = all.iter().take(12).copied().collect::<Vec<_>>().join(", ");
+    if all.len() > 12 {
+        out.push_str(&format!(" and {} more", all.len() - 12));
+    }
+    out
 }
 
 fn ty(v: &Value, t: &T, path: &mut Vec<Seg>, out: &mut Vec<Problem>) {
@@ -357,7 +361,8 @@ pub fn validate(kind: Kind, doc: &mut Document) -> Vec<Diagnostic> {
         out.push(Diagnostic::error(
             "yaml-schema",
             format!(
-                "`{at}`: {}; `az ml` rejects this {} file{}",
+                "`{at}`{} {}; `az ml` rejects this {} file{}",
+                if p.invalid { ":" } else { "" },
                 p.message,
                 kind.noun(),
                 if p.invalid {
@@ -368,13 +373,36 @@ pub fn validate(kind: Kind, doc: &mut Document) -> Vec<Diagnostic> {
             ),
             Location::Span(span),
         ));
-        if p.invalid {
+        if p.invalid && !named_items(&doc.value, &p.path) {
             if let Some(slot) = get_mut(&mut doc.value, &p.path) {
                 *slot = Value::unknown(key.clone(), format!("`{key}` is not valid: {}", p.message));
             }
         }
     }
     out
+}
+
+/// A mapping of names to mappings where the CLI wants a list of named
+/// items (`managed_network.outbound_rules` written as `{name: rule}`): the
+/// file is diagnosed, but what it says is plain, so the mapping reads it.
+fn named_items(value: &Value, path: &[Seg]) -> bool {
+    let mut v = value;
+    for seg in path {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Object(o)) => match o.get(k) {
+                Some(x) => x,
+                None => return false,
+            },
+            (Seg::Index(i), Value::Array(a)) => match a.get(*i) {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    span_key(path) == "managed_network.outbound_rules"
+        && v.as_object()
+            .is_some_and(|o| o.values().all(|r| r.as_object().is_some()))
 }
 
 fn get_mut<'a>(mut v: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
@@ -442,7 +470,11 @@ mod tests {
         );
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].message.contains("instance_count") && d[0].message.contains("integer"));
-        assert!(d[1].message.contains("`stray` is not a key"));
+        assert!(
+            d[1].message.contains("`stray` is not a key"),
+            "{}",
+            d[1].message
+        );
         assert!(doc.value.get("instance_count").unwrap().is_unknown());
         assert_eq!(doc.value.get("stray"), Some(&Value::Int(1)));
     }
