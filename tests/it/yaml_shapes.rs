@@ -52,7 +52,11 @@ fn a_workspace_without_schema_is_read() {
         "customer-managed key"
     );
     assert_eq!(common::verdict(&r, "438c38d2", "mlw-hbi-cmk"), "pass");
-    let ws = &model("no-schema-workspace")[0];
+    let resources = model("no-schema-workspace");
+    let ws = resources
+        .iter()
+        .find(|r| r.resource_type.ends_with("/workspaces"))
+        .unwrap();
     assert_eq!(ws.get("properties.hbiWorkspace"), Some(&Value::Bool(true)));
     assert_eq!(
         ws.get("properties.managedNetwork.isolationMode"),
@@ -222,4 +226,17 @@ fn identities_are_what_the_sdk_sends() {
         registry.get("identity.type"),
         Some(&Value::str("SystemAssigned"))
     );
+}
+
+#[test]
+fn a_workspace_without_schema_gives_its_computes_their_workspace() {
+    let resources = model("no-schema-workspace/cluster.yml");
+    let cluster = resources
+        .iter()
+        .find(|r| r.resource_type.ends_with("/computes"))
+        .unwrap();
+    assert_eq!(cluster.name, "mlw-hbi-cmk/cpu-cluster");
+    assert!(resources
+        .iter()
+        .any(|r| r.resource_type.ends_with("/workspaces") && !r.existing));
 }

@@ -8,15 +8,20 @@
 //!
 //! The mapping works on a parsed tree, whatever it was read from:
 //!
-//! - [`tree::parse`] reads YAML (with `marked-yaml`) into a [`Document`]: the
-//!   value tree as a [`Value`] and the span of every key path.
+//! - [`tree::parse_stream`] reads YAML (`yaml-rust2`'s events) into one
+//!   [`Document`] per document of the file: the value tree as a [`Value`] and
+//!   the span of every key path; a key given twice keeps its last value, as
+//!   PyYAML (the CLI) reads it, with a warning naming both places.
 //! - [`Document::without_positions`] wraps a value that has no positions, such
 //!   as the JSON of `az ml workspace show -o json` or `az ml compute show -o
 //!   json` (the same snake_case keys as the YAML) turned into a [`Value`].
-//! - [`kind::detect`] says which entity a tree is: by its `$schema` URL, by
-//!   the ARM `id` that `show` prints, or by its shape (a compute's `type`, a
-//!   connection's `target` and `credentials`, a registry's
-//!   `replication_locations`, a workspace update file's `managed_network`).
+//! - [`kind::classify`] says which entity a tree is: by its `$schema` URL, by
+//!   the ARM `id` that `show` prints, or by its keys as azure-ai-ml's schemas
+//!   define them ([`shape`]); the content decides between managed and
+//!   Kubernetes variants as the SDK does.
+//! - [`validate::validate`] checks the keys and value types against what
+//!   `az ml` accepts ([`schemas`], generated from azure-ai-ml 1.35.2) and
+//!   makes invalid values unknown.
 //! - [`mapping::map`] turns an entity into ARM resources in a [`Target`]
 //!   (resource group scope, location, and the [`Workspace`] of
 //!   workspace-level entities); [`Target::from_id`] reads the target from a
@@ -32,9 +37,13 @@
 //!
 //! # The scan
 //!
-//! [`run`] reads every `.yml`/`.yaml` file the scan found that is an Azure ML
-//! entity, and skips other YAML silently. A file that names an Azure ML
-//! `$schema` and does not parse gets a `yaml-syntax` error. A workspace-level
+//! [`run`] reads every document of every `.yml`/`.yaml` file the scan found
+//! that is an Azure ML entity, and skips other YAML silently. A file that
+//! names an Azure ML `$schema` and does not parse gets a `yaml-syntax` error;
+//! a document with Azure ML keys whose kind cannot be told a
+//! `yaml-unrecognised` warning; a file of several documents a
+//! `yaml-multi-document` warning; keys and types the CLI rejects
+//! `yaml-schema` errors. A workspace-level
 //! entity's workspace is the workspace YAML in the same folder when there is
 //! exactly one, else `--workspace NAME`, else unknown. The files of one
 //! folder form one deployment, so that relations (a workspace's computes, a
@@ -127,7 +136,7 @@ pub fn worth_reading(path: &Path, text: &str) -> bool {
 }
 
 /// The files that come with a YAML file named alone: the workspace YAML
-/// files beside it, which give its workspace.
+/// files beside it (by `$schema` or by their keys), which give its workspace.
 pub fn companions(path: &Path) -> Vec<PathBuf> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -143,9 +152,13 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             std::fs::metadata(p).is_ok_and(|m| m.len() < 1024 * 1024)
                 && std::fs::read_to_string(p).is_ok_and(|t| {
-                    let lower = t.to_ascii_lowercase();
-                    lower.contains("/workspace.schema.json")
-                        || (t.lines().any(|l| l.starts_with("managed_network:")))
+                    t.to_ascii_lowercase().contains("/workspace.schema.json")
+                        || (may_be_azure_ml(&t)
+                            && tree::parse_stream(FileId(0), &t).is_ok_and(|s| {
+                                s.docs
+                                    .iter()
+                                    .any(|d| detect(&d.value) == Some(Kind::Workspace))
+                            }))
                 })
         })
         .map(|p| aml_model::source::normalize_path(&p))

@@ -42,7 +42,7 @@ impl Document {
     }
 }
 
-/// Byte offsets of a text's characters (marked-yaml counts characters).
+/// Byte offsets of a text's characters (the parser counts characters).
 struct Offsets<'a> {
     text: &'a str,
     /// Byte offset of each character, for non-ASCII text only.
@@ -376,7 +376,6 @@ pub fn parse_stream(file: FileId, text: &str) -> Result<Stream, Diagnostic> {
             let b = offsets.byte(at);
             Span::new(file, b, offsets.scalar_end(b).max(b))
         };
-        let _ = span(d.first);
         stream.diagnostics.push(Diagnostic::warning(
             "yaml-duplicate-key",
             format!(
