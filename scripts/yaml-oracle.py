@@ -528,6 +528,9 @@ def main():
             issue("loaded-not-read", f"the SDK loads it as {sorted(k for k, _ in loaded.values())}, aml-baseline does not read it ({[d[1] for d in diags]})")
             continue
         stats["both"] += 1
+        wrongly = [d for d in diags if d[1] == "yaml-schema"]
+        if wrongly:
+            issue("loaded-but-rejected", f"the SDK loads it, aml-baseline says az ml rejects it: {wrongly[0][2][:160]}")
         primary = [r for r in mine if our_kind(r) != "environment"] or mine
         ours = primary[0]
         kind = our_kind(ours)

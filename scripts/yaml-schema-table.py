@@ -59,6 +59,10 @@ ENTITIES = [
     ("MODEL", "azure.ai.ml._schema.assets.model", "ModelSchema"),
 ]
 
+# Keys a schema's own pre_load renames before marshmallow sees them (found with
+# `grep -rn replace_key_in_odict azure/ai/ml/_schema`): the written key, the field.
+ALIASES = {"ResourceSettingsSchema": [("nvidia.com/gpu", "gpu")]}
+
 # Nested schemas deeper than this are open (`T::Any`): no entity nests security
 # settings further down.
 MAX_DEPTH = 5
@@ -140,6 +144,8 @@ def schema(cls, inst, depth, stack):
             continue
         k = field.data_key or fname
         rows.append(f"    F({rust_str(k)}, {ty(field, depth, stack)}),")
+    for written, field_name in ALIASES.get(cls.__name__, []):
+        rows.append(f"    F({rust_str(written)}, {ty(inst.fields[field_name], depth, stack)}),")
     open_ = str(getattr(inst, "unknown", "raise")).lower() != "raise"
     text = (
         f"/// `{cls.__module__}.{cls.__name__}`\n"

@@ -1024,7 +1024,12 @@ pub const S_MANAGED_ONLINE_DEPLOYMENT: S = S {
 /// `azure.ai.ml._schema._deployment.online.resource_settings_schema.ResourceSettingsSchema`
 pub const S_RESOURCE_SETTINGS: S = S {
     open: false,
-    fields: &[F("cpu", T::Str), F("memory", T::Str), F("gpu", T::Str)],
+    fields: &[
+        F("cpu", T::Str),
+        F("memory", T::Str),
+        F("gpu", T::Str),
+        F("nvidia.com/gpu", T::Str),
+    ],
 };
 
 /// `azure.ai.ml._schema._deployment.online.resource_requirements_schema.ResourceRequirementsSchema`

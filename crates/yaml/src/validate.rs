@@ -356,6 +356,7 @@ pub fn validate(kind: Kind, doc: &mut Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for p in problems {
         let key = span_key(&p.path);
+        let named = p.invalid && named_items(&doc.value, &p.path);
         let span = doc.spans.get(&key).copied().unwrap_or(doc.span);
         let at = if key.is_empty() { "the document" } else { &key };
         out.push(Diagnostic::error(
@@ -365,7 +366,9 @@ pub fn validate(kind: Kind, doc: &mut Document) -> Vec<Diagnostic> {
                 if p.invalid { ":" } else { "" },
                 p.message,
                 kind.noun(),
-                if p.invalid {
+                if named {
+                    "; it is read all the same as the items it names"
+                } else if p.invalid {
                     ", and the value is not judged (unknown)"
                 } else {
                     ""
@@ -373,7 +376,7 @@ pub fn validate(kind: Kind, doc: &mut Document) -> Vec<Diagnostic> {
             ),
             Location::Span(span),
         ));
-        if p.invalid && !named_items(&doc.value, &p.path) {
+        if p.invalid && !named {
             if let Some(slot) = get_mut(&mut doc.value, &p.path) {
                 *slot = Value::unknown(key.clone(), format!("`{key}` is not valid: {}", p.message));
             }
@@ -458,6 +461,12 @@ mod tests {
         let (_, d) = problems(
             "name: c\ntype: amlcompute\nmin_instances: \"0\"\nmax_instances: 2\n",
             Kind::Compute,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        // The schema's own pre_load renames `nvidia.com/gpu`.
+        let (_, d) = problems(
+            "name: b\nendpoint_name: e\ntype: kubernetes\nresources:\n  limits:\n    nvidia.com/gpu: \"1\"\n",
+            Kind::KubernetesOnlineDeployment,
         );
         assert!(d.is_empty(), "{d:?}");
     }
