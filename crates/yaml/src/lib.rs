@@ -37,7 +37,7 @@
 //!
 //! # The scan
 //!
-//! [`run`] reads every document of every `.yml`/`.yaml` file the scan found
+//! [`Yaml`] reads every document of every `.yml`/`.yaml` file the scan found
 //! that is an Azure ML entity, and skips other YAML silently. A file that
 //! names an Azure ML `$schema` and does not parse gets a `yaml-syntax` error;
 //! a document with Azure ML keys whose kind cannot be told a
@@ -58,7 +58,9 @@ pub mod validate;
 
 use aml_model::context::DeploymentContext;
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, UnitSink,
+};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
 pub use kind::{classify, detect, may_be_azure_ml, Classified, Kind};
@@ -167,6 +169,77 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The CLI YAML front end's own settings.
+#[derive(Clone, Debug, Default)]
+pub struct YamlOptions {
+    /// The workspace of entities (computes, endpoints, datastores,
+    /// connections...) with no workspace YAML beside them (`--workspace`).
+    pub workspace: Option<String>,
+}
+
+/// The Azure ML CLI v2 YAML front end.
+#[derive(Clone, Debug, Default)]
+pub struct Yaml {
+    pub options: YamlOptions,
+}
+
+impl Yaml {
+    /// The front end with its settings.
+    pub fn new(options: YamlOptions) -> Self {
+        Yaml { options }
+    }
+}
+
+impl Frontend for Yaml {
+    fn name(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["yml", "yaml"]
+    }
+
+    /// `.yml`/`.yaml` files that look like Azure ML entities, and any named
+    /// on the command line.
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        if wants(file.path) && (file.explicit || may_be_azure_ml(file.text)) {
+            Claim::Yes
+        } else {
+            Claim::No
+        }
+    }
+
+    fn companions(&self, path: &Path) -> Vec<PathBuf> {
+        if wants(path) {
+            companions(path)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Reads every entity; the files of one folder form one deployment.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let mut out = FrontendOutput::default();
+        let entities = read_entities(input, &mut out);
+        // One deployment per folder, in the order of its first file.
+        let mut by_dir: BTreeMap<&Path, Vec<&Entity>> = BTreeMap::new();
+        for e in &entities {
+            by_dir.entry(e.dir.as_path()).or_default().push(e);
+        }
+        let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
+        for group in by_dir.values() {
+            units.unit(self.folder_unit(input.context, group, &mut counts));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &entities {
+            if seen.insert(e.file) {
+                out.file(e.file, FORMAT, counts.get(&e.file).copied().unwrap_or(0));
+            }
+        }
+        out
+    }
+}
+
 struct Entity {
     file: FileId,
     dir: PathBuf,
@@ -174,26 +247,19 @@ struct Entity {
     doc: Document,
 }
 
-/// Runs the YAML front end over the files read by the scan.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
-    let mut out = FrontendOutput::default();
+/// Parses the files and keeps the Azure ML entities of every document; a
+/// file that names an Azure ML `$schema` and does not parse gets its syntax
+/// error.
+fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Entity> {
     let mut entities = Vec::new();
     for f in input.files {
         let file = input.sources.get(f.id);
-        if !wants(&file.path) {
-            continue;
-        }
         let stream = match tree::parse_stream(f.id, &file.text) {
             Ok(s) => s,
             Err(d) => {
                 if kind::names_azure_ml_schema(&file.text) {
                     out.diagnostics.push(d);
-                    out.files.push(ScannedFile {
-                        file: f.id,
-                        format: FORMAT,
-                        resources: 0,
-                        parameters: None,
-                    });
+                    out.file(f.id, FORMAT, 0);
                 }
                 continue;
             }
@@ -205,67 +271,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             .unwrap_or_default();
         read_stream(f.id, &dir, stream, &mut entities, &mut out.diagnostics);
     }
-    // One deployment per folder, in the order of its first file.
-    let mut by_dir: BTreeMap<&Path, Vec<&Entity>> = BTreeMap::new();
-    for e in &entities {
-        by_dir.entry(e.dir.as_path()).or_default().push(e);
-    }
-    let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
-    for group in by_dir.values() {
-        let workspaces: Vec<String> = group
-            .iter()
-            .filter(|e| e.kind == Kind::Workspace)
-            .filter_map(|e| match e.doc.value.get("name") {
-                Some(Value::String(s)) => Some(s.clone()),
-                _ => None,
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let workspace = match (workspaces.as_slice(), &input.options.workspace) {
-            ([one], _) => Workspace::Named {
-                name: one.clone(),
-                in_files: true,
-            },
-            (_, Some(name)) => Workspace::Named {
-                name: name.clone(),
-                in_files: workspaces.iter().any(|w| w == name),
-            },
-            _ => Workspace::Unknown,
-        };
-        let target = Target::new(&input.options.context, workspace.clone());
-        let mut d = DeploymentOutput {
-            entry: group[0].file,
-            ..Default::default()
-        };
-        let mut needs_stub: Option<Span> = None;
-        for e in group {
-            let resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
-            *counts.entry(e.file).or_default() += resources.len();
-            if e.kind.in_workspace() {
-                needs_stub.get_or_insert(e.doc.span);
-            }
-            d.resources.extend(resources);
-        }
-        let in_files = matches!(workspace, Workspace::Named { in_files: true, .. });
-        if let (Some(span), false) = (needs_stub, in_files) {
-            d.resources
-                .push(mapping::workspace_stub(&target, span, FORMAT));
-        }
-        out.deployments.push(d);
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for e in &entities {
-        if seen.insert(e.file) {
-            out.files.push(ScannedFile {
-                file: e.file,
-                format: FORMAT,
-                resources: counts.get(&e.file).copied().unwrap_or(0),
-                parameters: None,
-            });
-        }
-    }
-    out
+    entities
 }
 
 /// Classifies, checks and keeps each document of one file: a warning for a
@@ -316,6 +322,65 @@ fn read_stream(
             ),
             Location::Span(span),
         ));
+    }
+}
+
+impl Yaml {
+    /// The workspace of a folder's entities: its one workspace YAML, else
+    /// `--workspace`, else unknown.
+    fn folder_workspace(&self, group: &[&Entity]) -> Workspace {
+        let workspaces: Vec<String> = group
+            .iter()
+            .filter(|e| e.kind == Kind::Workspace)
+            .filter_map(|e| match e.doc.value.get("name") {
+                Some(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        match (workspaces.as_slice(), &self.options.workspace) {
+            ([one], _) => Workspace::Named {
+                name: one.clone(),
+                in_files: true,
+            },
+            (_, Some(name)) => Workspace::Named {
+                name: name.clone(),
+                in_files: workspaces.iter().any(|w| w == name),
+            },
+            _ => Workspace::Unknown,
+        }
+    }
+
+    /// The deployment of one folder's entities (with a stub for their
+    /// workspace when it is not among them).
+    fn folder_unit(
+        &self,
+        context: &DeploymentContext,
+        group: &[&Entity],
+        counts: &mut BTreeMap<FileId, usize>,
+    ) -> DeploymentOutput {
+        let workspace = self.folder_workspace(group);
+        let target = Target::new(context, workspace.clone());
+        let mut d = DeploymentOutput {
+            entry: group[0].file,
+            ..Default::default()
+        };
+        let mut needs_stub: Option<Span> = None;
+        for e in group {
+            let resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
+            *counts.entry(e.file).or_default() += resources.len();
+            if e.kind.in_workspace() {
+                needs_stub.get_or_insert(e.doc.span);
+            }
+            d.resources.extend(resources);
+        }
+        let in_files = matches!(workspace, Workspace::Named { in_files: true, .. });
+        if let (Some(span), false) = (needs_stub, in_files) {
+            d.resources
+                .push(mapping::workspace_stub(&target, span, FORMAT));
+        }
+        d
     }
 }
 
