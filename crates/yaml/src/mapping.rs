@@ -403,12 +403,6 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // workspace (`az ml workspace update --file`): what it does not set is
     // the existing workspace's, not the create defaults.
     let update = crate::kind::is_workspace_update(&cx.doc.value);
-    let unset = |what: &str| {
-        Value::unknown(
-            format!("{what} (not in the workspace update file)"),
-            "the file updates an existing workspace and does not set it; the existing workspace's value stands",
-        )
-    };
     common(&mut b, cx.target);
     b.copy_with("kind", "kind", |v| match v {
         Value::String(s) => Value::str(pascal(s)),
@@ -541,6 +535,21 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             );
         }
     }
+    managed_network(&mut b, update);
+    cx.push(None, ("workspaces", name), b);
+}
+
+/// What a workspace update file does not set: the existing workspace's value.
+fn unset(what: &str) -> Value {
+    Value::unknown(
+        format!("{what} (not in the workspace update file)"),
+        "the file updates an existing workspace and does not set it; the existing workspace's value stands",
+    )
+}
+
+/// `managed_network` → `properties.managedNetwork` (isolation mode, firewall
+/// SKU, outbound rules by name).
+fn managed_network(b: &mut Body<'_>, update: bool) {
     match b.get("managed_network") {
         Some(Value::Object(_)) => {
             // An update that does not name the isolation mode leaves it as it is.
@@ -606,7 +615,6 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             None,
         ),
     }
-    cx.push(None, ("workspaces", name), b);
 }
 
 fn outbound_rule(r: &Value) -> Value {
@@ -690,6 +698,138 @@ fn node_network(b: &mut Body<'_>, target: &Target, p: &str) {
     }
 }
 
+/// A cluster's settings (`properties.properties` at `p`).
+fn aml_compute(b: &mut Body<'_>, target: &Target, p: &str) {
+    b.copy("size", &format!("{p}.vmSize"));
+    b.copy_with("tier", &format!("{p}.vmPriority"), |v| match v {
+        Value::String(s) if s.eq_ignore_ascii_case("low_priority") => Value::str("LowPriority"),
+        other => pascal_value(other),
+    });
+    b.copy_or(
+        "min_instances",
+        &format!("{p}.scaleSettings.minNodeCount"),
+        Value::Int(0),
+        Value::clone,
+    );
+    b.copy_or(
+        "max_instances",
+        &format!("{p}.scaleSettings.maxNodeCount"),
+        Value::Int(4),
+        Value::clone,
+    );
+    b.copy_or(
+        "idle_time_before_scale_down",
+        &format!("{p}.scaleSettings.nodeIdleTimeBeforeScaleDown"),
+        Value::str("PT120S"),
+        |v| match v {
+            Value::Int(i) => Value::str(format!("PT{i}S")),
+            o => o.clone(),
+        },
+    );
+    node_network(b, target, p);
+    // The SDK sends `NotSpecified` unless `ssh_public_access_enabled` is given.
+    b.copy_or(
+        "ssh_public_access_enabled",
+        &format!("{p}.remoteLoginPortPublicAccess"),
+        Value::str("NotSpecified"),
+        enabled,
+    );
+    if let Some(u @ Value::Unknown(_)) = b.get("ssh_settings") {
+        b.put(
+            "properties.disableLocalAuth",
+            u.clone(),
+            Some("ssh_settings"),
+        );
+    } else if b.has("ssh_settings") {
+        b.copy(
+            "ssh_settings.admin_username",
+            &format!("{p}.userAccountCredentials.adminUserName"),
+        );
+        b.copy(
+            "ssh_settings.admin_password",
+            &format!("{p}.userAccountCredentials.adminUserPassword"),
+        );
+        b.copy(
+            "ssh_settings.ssh_key_value",
+            &format!("{p}.userAccountCredentials.adminUserSshPublicKey"),
+        );
+        // With SSH credentials, local (SSH) authentication stays on.
+        b.put(
+            "properties.disableLocalAuth",
+            Value::Bool(false),
+            Some("ssh_settings"),
+        );
+    } else {
+        b.put("properties.disableLocalAuth", Value::Bool(true), None);
+    }
+}
+
+/// A compute instance's settings (`properties.properties` at `p`).
+fn compute_instance(b: &mut Body<'_>, target: &Target, p: &str) {
+    b.copy("size", &format!("{p}.vmSize"));
+    node_network(b, target, p);
+    let ssh_public = b.get("ssh_public_access_enabled").cloned();
+    if ssh_public.is_some() || b.has("ssh_settings") {
+        let access = match &ssh_public {
+            Some(v) => enabled(v),
+            None => Value::str("Disabled"),
+        };
+        b.put(
+            &format!("{p}.sshSettings.sshPublicAccess"),
+            access,
+            Some("ssh_public_access_enabled"),
+        );
+        b.copy(
+            "ssh_settings.ssh_key_value",
+            &format!("{p}.sshSettings.adminPublicKey"),
+        );
+    }
+    // `disableLocalAuth = not ssh_public_access_enabled`.
+    match &ssh_public {
+        Some(v) => b.put(
+            "properties.disableLocalAuth",
+            not(v),
+            Some("ssh_public_access_enabled"),
+        ),
+        None => b.put("properties.disableLocalAuth", Value::Bool(true), None),
+    }
+    b.copy_with(
+        "idle_time_before_shutdown_minutes",
+        &format!("{p}.idleTimeBeforeShutdown"),
+        |v| match v {
+            Value::Int(i) => Value::str(format!("PT{i}M")),
+            o => o.clone(),
+        },
+    );
+    b.copy(
+        "idle_time_before_shutdown",
+        &format!("{p}.idleTimeBeforeShutdown"),
+    );
+    b.copy("enable_sso", &format!("{p}.enableSSO"));
+    b.copy("enable_root_access", &format!("{p}.enableRootAccess"));
+    b.copy("enable_os_patching", &format!("{p}.enableOSPatching"));
+    b.copy("setup_scripts", &format!("{p}.setupScripts"));
+    b.copy("schedules", &format!("{p}.schedules"));
+    b.copy(
+        "create_on_behalf_of.user_object_id",
+        &format!("{p}.personalComputeInstanceSettings.assignedUser.objectId"),
+    );
+    b.copy(
+        "create_on_behalf_of.user_tenant_id",
+        &format!("{p}.personalComputeInstanceSettings.assignedUser.tenantId"),
+    );
+    b.put(
+        &format!("{p}.computeInstanceAuthorizationType"),
+        Value::str("personal"),
+        None,
+    );
+    b.put(
+        &format!("{p}.applicationSharingPolicy"),
+        Value::str("Shared"),
+        None,
+    );
+}
+
 fn compute(cx: &mut Cx<'_>, name: &str) {
     let mut b = Body::new(cx.doc);
     common(&mut b, cx.target);
@@ -708,136 +848,8 @@ fn compute(cx: &mut Cx<'_>, name: &str) {
     identity(&mut b, None);
     let p = "properties.properties";
     match arm_type {
-        "AmlCompute" => {
-            b.copy("size", &format!("{p}.vmSize"));
-            b.copy_with("tier", &format!("{p}.vmPriority"), |v| match v {
-                Value::String(s) if s.eq_ignore_ascii_case("low_priority") => {
-                    Value::str("LowPriority")
-                }
-                other => pascal_value(other),
-            });
-            b.copy_or(
-                "min_instances",
-                &format!("{p}.scaleSettings.minNodeCount"),
-                Value::Int(0),
-                Value::clone,
-            );
-            b.copy_or(
-                "max_instances",
-                &format!("{p}.scaleSettings.maxNodeCount"),
-                Value::Int(4),
-                Value::clone,
-            );
-            b.copy_or(
-                "idle_time_before_scale_down",
-                &format!("{p}.scaleSettings.nodeIdleTimeBeforeScaleDown"),
-                Value::str("PT120S"),
-                |v| match v {
-                    Value::Int(i) => Value::str(format!("PT{i}S")),
-                    o => o.clone(),
-                },
-            );
-            node_network(&mut b, cx.target, p);
-            // The SDK sends `NotSpecified` unless `ssh_public_access_enabled` is given.
-            b.copy_or(
-                "ssh_public_access_enabled",
-                &format!("{p}.remoteLoginPortPublicAccess"),
-                Value::str("NotSpecified"),
-                enabled,
-            );
-            if let Some(u @ Value::Unknown(_)) = b.get("ssh_settings") {
-                b.put(
-                    "properties.disableLocalAuth",
-                    u.clone(),
-                    Some("ssh_settings"),
-                );
-            } else if b.has("ssh_settings") {
-                b.copy(
-                    "ssh_settings.admin_username",
-                    &format!("{p}.userAccountCredentials.adminUserName"),
-                );
-                b.copy(
-                    "ssh_settings.admin_password",
-                    &format!("{p}.userAccountCredentials.adminUserPassword"),
-                );
-                b.copy(
-                    "ssh_settings.ssh_key_value",
-                    &format!("{p}.userAccountCredentials.adminUserSshPublicKey"),
-                );
-                // With SSH credentials, local (SSH) authentication stays on.
-                b.put(
-                    "properties.disableLocalAuth",
-                    Value::Bool(false),
-                    Some("ssh_settings"),
-                );
-            } else {
-                b.put("properties.disableLocalAuth", Value::Bool(true), None);
-            }
-        }
-        "ComputeInstance" => {
-            b.copy("size", &format!("{p}.vmSize"));
-            node_network(&mut b, cx.target, p);
-            let ssh_public = b.get("ssh_public_access_enabled").cloned();
-            if ssh_public.is_some() || b.has("ssh_settings") {
-                let access = match &ssh_public {
-                    Some(v) => enabled(v),
-                    None => Value::str("Disabled"),
-                };
-                b.put(
-                    &format!("{p}.sshSettings.sshPublicAccess"),
-                    access,
-                    Some("ssh_public_access_enabled"),
-                );
-                b.copy(
-                    "ssh_settings.ssh_key_value",
-                    &format!("{p}.sshSettings.adminPublicKey"),
-                );
-            }
-            // `disableLocalAuth = not ssh_public_access_enabled`.
-            match &ssh_public {
-                Some(v) => b.put(
-                    "properties.disableLocalAuth",
-                    not(v),
-                    Some("ssh_public_access_enabled"),
-                ),
-                None => b.put("properties.disableLocalAuth", Value::Bool(true), None),
-            }
-            b.copy_with(
-                "idle_time_before_shutdown_minutes",
-                &format!("{p}.idleTimeBeforeShutdown"),
-                |v| match v {
-                    Value::Int(i) => Value::str(format!("PT{i}M")),
-                    o => o.clone(),
-                },
-            );
-            b.copy(
-                "idle_time_before_shutdown",
-                &format!("{p}.idleTimeBeforeShutdown"),
-            );
-            b.copy("enable_sso", &format!("{p}.enableSSO"));
-            b.copy("enable_root_access", &format!("{p}.enableRootAccess"));
-            b.copy("enable_os_patching", &format!("{p}.enableOSPatching"));
-            b.copy("setup_scripts", &format!("{p}.setupScripts"));
-            b.copy("schedules", &format!("{p}.schedules"));
-            b.copy(
-                "create_on_behalf_of.user_object_id",
-                &format!("{p}.personalComputeInstanceSettings.assignedUser.objectId"),
-            );
-            b.copy(
-                "create_on_behalf_of.user_tenant_id",
-                &format!("{p}.personalComputeInstanceSettings.assignedUser.tenantId"),
-            );
-            b.put(
-                &format!("{p}.computeInstanceAuthorizationType"),
-                Value::str("personal"),
-                None,
-            );
-            b.put(
-                &format!("{p}.applicationSharingPolicy"),
-                Value::str("Shared"),
-                None,
-            );
-        }
+        "AmlCompute" => aml_compute(&mut b, cx.target, p),
+        "ComputeInstance" => compute_instance(&mut b, cx.target, p),
         "Kubernetes" => {
             b.copy_or(
                 "namespace",
