@@ -311,6 +311,8 @@ const SNIFFED_WORKSPACE_KEYS: &[&str] = &[
     "system_datastores_auth_mode",
     "hub_id",
     "workspace_hub",
+    "friendly_name",
+    "private_endpoints",
 ];
 
 /// Whether the text names an Azure ML schema (then a parse error is reported).

@@ -150,6 +150,16 @@ pub fn classify(value: &Value) -> Classified {
             }
         }
     }
+    let preview: Vec<&str> = ["friendly_name", "private_endpoints"]
+        .into_iter()
+        .filter(|k| has(k))
+        .collect();
+    if !preview.is_empty() && has("name") {
+        return Classified::Unrecognised(format!(
+            "it looks like a workspace of the preview CLI (it has {}), keys today's `az ml` does not accept; write it with today's keys (`display_name`, `managed_network`, private endpoints created apart)",
+            quoted(&preview)
+        ));
+    }
     if has("command") && (has("environment") || has("compute") || has("code"))
         || (ty == "pipeline" && has("jobs"))
     {
@@ -298,6 +308,14 @@ mod tests {
         assert!(matches!(
             kind_of("name: e\nauth_mode: aad_token\n"),
             Classified::Unrecognised(_)
+        ));
+    }
+
+    #[test]
+    fn preview_workspaces_are_named_not_read() {
+        assert!(matches!(
+            kind_of("name: w\nlocation: eastus\nprivate_endpoints:\n  approval_type: AutoApproval\n"),
+            Classified::Unrecognised(m) if m.contains("`private_endpoints`")
         ));
     }
 
