@@ -240,3 +240,26 @@ fn a_workspace_without_schema_gives_its_computes_their_workspace() {
         .iter()
         .any(|r| r.resource_type.ends_with("/workspaces") && !r.existing));
 }
+
+#[test]
+fn json_with_the_clis_keys_is_read_or_warned_about() {
+    let r = report("json");
+    let file = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("workspace.json"))
+        .expect("the workspace JSON is read");
+    assert_eq!(file.resources, 1);
+    assert_eq!(common::verdict(&r, "438c38d2", "mlw-json"), "fail");
+    let w = diagnostics(&r, "yaml-unrecognised");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("deployment.json"), "{}", w[0]);
+    assert!(r.files.iter().all(|f| !f.path.ends_with("package.json")));
+    assert!(
+        r.diagnostics
+            .iter()
+            .all(|d| !d.path.ends_with("package.json")),
+        "{:?}",
+        r.diagnostics
+    );
+}

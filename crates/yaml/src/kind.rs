@@ -324,7 +324,8 @@ pub fn names_azure_ml_schema(text: &str) -> bool {
     })
 }
 
-fn floor_boundary(text: &str, max: usize) -> usize {
+/// The largest character boundary at or below `max`.
+pub fn floor_boundary(text: &str, max: usize) -> usize {
     let mut i = max.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

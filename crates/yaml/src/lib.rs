@@ -132,6 +132,50 @@ pub fn map_value(
     Some((kind, mapping::map(kind, doc, target, format)))
 }
 
+/// A `.json` file that is not Terraform's (`.tfvars.json`, `.tf.json`).
+fn is_json(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    name.ends_with(".json") && !name.ends_with(".tfvars.json") && !name.ends_with(".tf.json")
+}
+
+/// JSON (a YAML flow mapping) whose keys are the CLI's: an Azure ML entity,
+/// or a document with Azure ML keys whose kind cannot be told (then warned
+/// about). ARM templates, parameter files and live exports are not.
+pub fn json_is_azure_ml(text: &str) -> bool {
+    const MAX: usize = 1024 * 1024;
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if text.len() > MAX || !t.starts_with('{') {
+        return false;
+    }
+    let head = &t[..kind::floor_boundary(t, 4096)];
+    if head.contains("deploymentTemplate") || head.contains("deploymentParameters") {
+        return false;
+    }
+    if aml_model::input::looks_like_live_export(text) || aml_model::input::looks_like_plan(text) {
+        return false;
+    }
+    // `"key": value` pieces as `key: value` lines, for the YAML sniff.
+    let yaml_like: String = t[..kind::floor_boundary(t, 64 * 1024)]
+        .split([',', '{', '\n'])
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix('"'))
+        .map(|l| l.replacen("\":", ":", 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !may_be_azure_ml(&yaml_like) {
+        return false;
+    }
+    tree::parse_stream(FileId(0), t).is_ok_and(|s| {
+        s.docs
+            .iter()
+            .any(|d| !matches!(classify(&d.value), Classified::NotAzureMl))
+    })
+}
+
 /// Whether a file found by walking is worth reading (a cheap look).
 pub fn worth_reading(path: &Path, text: &str) -> bool {
     wants(path) && may_be_azure_ml(text)
@@ -196,13 +240,15 @@ impl Frontend for Yaml {
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["yml", "yaml"]
+        &["yml", "yaml", "json"]
     }
 
     /// `.yml`/`.yaml` files that look like Azure ML entities, and any named
-    /// on the command line.
+    /// on the command line; JSON with the CLI's keys (`az ml ... show -o
+    /// json` saved, or an entity written as JSON), which is no ARM template.
     fn claim(&self, file: &Candidate<'_>) -> Claim {
-        if wants(file.path) && (file.explicit || may_be_azure_ml(file.text)) {
+        let yaml = wants(file.path) && (file.explicit || may_be_azure_ml(file.text));
+        if yaml || (is_json(file.path) && json_is_azure_ml(file.text)) {
             Claim::Yes
         } else {
             Claim::No
@@ -302,7 +348,7 @@ fn read_stream(
             Classified::Unrecognised(why) => {
                 diagnostics.push(Diagnostic::warning(
                     "yaml-unrecognised",
-                    format!("Azure ML YAML not read: {why}"),
+                    format!("Azure ML entity not read: {why}"),
                     Location::Span(doc.span),
                 ));
                 azure_ml += 1;

@@ -230,6 +230,12 @@ fn workspace(value: &Value, has: &dyn Fn(&str) -> bool) -> Option<Classified> {
     if unknown.is_empty() || own.len() >= 2 || (hub_kind && !own.is_empty()) {
         return Some(Classified::Entity(Kind::Workspace));
     }
+    // Mostly keys no workspace has (a Terraform variables file with a
+    // `storage_account`): something else, not a workspace gone wrong.
+    let known = value.as_object().map_or(0, |o| o.len()) - unknown.len();
+    if unknown.len() > known {
+        return None;
+    }
     Some(Classified::Unrecognised(format!(
         "it looks like a workspace (it has {}), but {} {} no workspace key{}",
         quoted(if own.is_empty() { &["kind"] } else { &own }),
@@ -261,6 +267,10 @@ mod tests {
             kind_of("name: w\nhbi_workspace: true\nfavourite_colour: red\n"),
             Classified::Unrecognised(m) if m.contains("favourite_colour")
         ));
+        assert_eq!(
+            kind_of("storage_account: st\nenvironment_name: dev\nprincipal_id: p\napim: {}\n"),
+            Classified::NotAzureMl
+        );
     }
 
     #[test]
