@@ -41,3 +41,4 @@ mod terraform_corpus;
 mod unknowns;
 mod workflow;
 mod yaml_corpus;
+mod yaml_shapes;
