@@ -65,7 +65,7 @@ pub fn attach(run: &mut Run, outcomes: &[crate::evaluate::Outcome]) {
             safety: "safe",
             description: redact(&r.messages.join("\n")),
             changes,
-            diff: redact(&aml_fix::diff_of(&scan.sources, &r.edits)),
+            diff: aml_fix::diff_of(&scan.model, &scan.sources, &r.edits),
         };
         by_key.insert((r.rule.id, redact(&res.id)), entry);
     }

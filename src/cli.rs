@@ -484,8 +484,9 @@ fn run_model(args: &ModelArgs) -> anyhow::Result<i32> {
             })
         })
         .collect();
+    let mut resources = serde_json::Value::Array(resources);
+    aml_model::redact::redact_json(&mut resources, output.model.redactor());
     let text = serde_json::to_string_pretty(&resources)?;
-    let text = crate::report::redact(&text, output.model.redactor());
     write_output(None, &format!("{text}\n"))?;
     let errors = output
         .diagnostics

@@ -216,12 +216,11 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         out.files.extend(o.files);
         out.diagnostics.extend(o.diagnostics);
         out.model.azure_verdicts.extend(o.azure_verdicts);
+        out.model.add_secrets(Vec::new(), o.secret_spans, &[]);
         deployments.extend(o.deployments);
     }
     // One deployment per entry file, in file order.
     deployments.sort_by_key(|d| d.entry);
-    // Secrets are kept once each, in first-seen order.
-    let mut seen_secrets: HashSet<String> = HashSet::new();
     for (index, d) in deployments.into_iter().enumerate() {
         out.diagnostics.extend(d.diagnostics);
         out.model
@@ -239,16 +238,12 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
                     span,
                 });
         }
-        for s in d.secrets {
-            if seen_secrets.insert(s.clone()) {
-                out.model.protected_secrets.push(s.clone());
-                out.model.secrets.push(s);
-            }
-        }
+        out.model
+            .add_secrets(d.secrets, d.secret_spans, &d.located_secrets);
     }
     out.files.sort_by_key(|f| f.file);
     out.model.link_private_endpoints();
     out.model.mark_service_reported();
-    out.model.collect_inline_credentials();
+    out.model.collect_inline_credentials(&out.sources);
     out
 }

@@ -35,6 +35,7 @@ mod proptest_expr;
 mod reliability;
 mod rule_docs;
 mod scan_boundary;
+mod secrets;
 mod snapshots;
 mod terraform_corpus;
 mod unknowns;

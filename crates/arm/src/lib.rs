@@ -7,6 +7,7 @@
 pub mod env;
 pub mod expr;
 pub mod functions;
+pub mod secrets;
 pub mod template;
 
 use aml_model::diagnostics::{Diagnostic, Location};
@@ -149,6 +150,14 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     let mut parameter_files: BTreeMap<PathBuf, (FileId, json::Node)> = BTreeMap::new();
     for (id, explicit, result) in parsed {
         let file = sources.get(id);
+        if let Ok(node) = &result {
+            if !matches!(classify(node), JsonKind::Other) {
+                // Credentials by name, every copy of a duplicated key included.
+                aml_model::secrets::json_secret_spans(id, node, &mut out.secret_spans);
+                out.diagnostics
+                    .extend(json::duplicate_key_diagnostics(sources, id, node));
+            }
+        }
         match result {
             Ok(node) => match classify(&node) {
                 JsonKind::Template => templates.push((id, node)),
@@ -308,7 +317,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             };
             let mut context = input.options.context.clone();
             context.scope = target_scope(&node);
-            let result = template::evaluate(
+            let mut result = template::evaluate(
                 sources,
                 id,
                 &node,
@@ -317,6 +326,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 input.root_dir,
                 input.options.limits.clone(),
             );
+            secrets::feeding_spans(id, &node, params, &mut result.secret_spans);
             (id, params.map(|(p, _)| p), diags, result)
         })
         .collect();
@@ -333,6 +343,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             entry: id,
             resources: result.resources,
             secrets: result.secrets,
+            secret_spans: result.secret_spans,
+            located_secrets: result.located_secrets,
             secure_defaults: result.secure_defaults,
             diagnostics: result.diagnostics,
         });

@@ -227,6 +227,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             entry: *id,
             resources: result.resources,
             secrets: result.secrets,
+            secret_spans: result.secret_spans,
+            located_secrets: result.located_secrets,
             secure_defaults: result.secure_defaults,
             diagnostics: result.diagnostics,
         });

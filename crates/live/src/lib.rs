@@ -49,7 +49,8 @@ pub fn wants(path: &Path) -> bool {
 /// workspace listed in another, and a resource listed twice counts once.
 pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     let sources = input.sources;
-    let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
+    type Read = (Option<LiveExport>, Vec<Span>, Vec<Diagnostic>);
+    let read: Vec<(FileId, Result<Read, Diagnostic>, bool)> = input
         .files
         .par_iter()
         .filter(|f| {
@@ -58,7 +59,13 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         })
         .map(|f| {
             let result = match json::parse(&sources.get(f.id).text) {
-                Ok(node) => Ok(read_export(f.id, &node)),
+                Ok(node) => {
+                    // Credentials by name, every copy of a duplicated key included.
+                    let mut spans = Vec::new();
+                    aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
+                    let dups = json::duplicate_key_diagnostics(sources, f.id, &node);
+                    Ok((read_export(f.id, &node), spans, dups))
+                }
                 Err(e) => Err(Diagnostic::error(
                     "json-syntax",
                     format!("invalid JSON: {}", e.message),
@@ -72,6 +79,11 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
     let mut deployment = DeploymentOutput::default();
     let mut seen: HashSet<String> = HashSet::new();
     for (file, result, explicit) in read {
+        let result = result.map(|(export, spans, dups)| {
+            out.secret_spans.extend(spans);
+            out.diagnostics.extend(dups);
+            export
+        });
         match result {
             Err(d) => out.diagnostics.push(d),
             Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(

@@ -78,6 +78,13 @@ pub struct DeploymentOutput {
     pub resources: Vec<Resource>,
     /// Secret values met (secure parameters), to redact from every output.
     pub secrets: Vec<String>,
+    /// Where secrets are written in the files (secure parameters' values and
+    /// defaults, sensitive variables, credential properties, every copy of a
+    /// duplicated key): masked in every source text shown, whatever the spelling.
+    pub secret_spans: Vec<crate::source::Span>,
+    /// The values of `secrets` whose every written form is in `secret_spans`;
+    /// the others are also masked by value in source text (decision 0030).
+    pub located_secrets: Vec<String>,
     /// Secure parameters given a literal default (name, span of the default).
     pub secure_defaults: Vec<(String, crate::source::Span)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -91,6 +98,9 @@ pub struct FrontendOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Azure's own verdicts read from live exports (policy states, Defender assessments).
     pub azure_verdicts: Vec<crate::model::AzureVerdict>,
+    /// Where secrets are written in files not tied to one deployment (the
+    /// credential properties of every JSON file read), to mask in any output.
+    pub secret_spans: Vec<crate::source::Span>,
 }
 
 /// The first 4 KiB of `text` (at a character boundary).

@@ -3,7 +3,8 @@
 //! ([`source`]), positioned JSON ([`json`]), diagnostics ([`diagnostics`]),
 //! the deployment context and limits ([`context`]), the deployment model of
 //! ARM resources ([`model`]), the contract between the scan and the front
-//! ends ([`input`]), and secret redaction ([`redact`]).
+//! ends ([`input`]), secret redaction ([`redact`]) and
+//! which properties hold secrets ([`secrets`]).
 //!
 //! It depends on no other crate of the workspace.
 
@@ -13,5 +14,6 @@ pub mod input;
 pub mod json;
 pub mod model;
 pub mod redact;
+pub mod secrets;
 pub mod source;
 pub mod value;

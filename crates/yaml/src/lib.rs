@@ -42,6 +42,7 @@
 
 pub mod kind;
 pub mod mapping;
+pub mod secrets;
 pub mod tree;
 
 use aml_model::context::DeploymentContext;
@@ -166,6 +167,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
         if !wants(&file.path) {
             continue;
         }
+        secrets::secret_spans(f.id, &file.text, &mut out.secret_spans);
         let doc = match tree::parse(f.id, &file.text) {
             Ok(d) => d,
             Err(d) => {
