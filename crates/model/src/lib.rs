@@ -3,8 +3,8 @@
 //! ([`source`]), positioned JSON ([`json`]), diagnostics ([`diagnostics`]),
 //! the deployment context and limits ([`context`]), the deployment model of
 //! ARM resources ([`model`]), the contract between the scan and the front
-//! ends ([`input`]), secret redaction ([`redact`]) and
-//! which properties hold secrets ([`secrets`]).
+//! ends ([`input`]), secret redaction ([`redact`]), which properties hold
+//! secrets ([`secrets`]) and XML escaping ([`xml`]).
 //!
 //! It depends on no other crate of the workspace.
 
@@ -17,3 +17,4 @@ pub mod redact;
 pub mod secrets;
 pub mod source;
 pub mod value;
+pub mod xml;
