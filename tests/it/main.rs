@@ -36,6 +36,7 @@ mod proptest_expr;
 mod reliability;
 mod scan_boundary;
 mod scan_what_was_asked;
+mod secrets;
 mod snapshots;
 mod terraform_corpus;
 mod unknowns;

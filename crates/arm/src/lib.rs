@@ -7,6 +7,7 @@
 pub mod env;
 pub mod expr;
 pub mod functions;
+pub mod secrets;
 pub mod template;
 
 use aml_model::diagnostics::{Diagnostic, Location};
@@ -195,7 +196,8 @@ impl Frontend for Arm {
     /// evaluates every entry template in parallel.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
-        let sorted = sort_json(input, &mut out.diagnostics, &mut out.skipped);
+        let mut sorted = sort_json(input, &mut out.diagnostics, &mut out.skipped);
+        out.secret_spans = std::mem::take(&mut sorted.secret_spans);
         let linked = linked_templates(input.sources, &sorted.templates);
         let explicit_params = self.explicit_parameters(&sorted.parameter_files, &mut out);
         let jobs = entry_jobs(
@@ -252,6 +254,8 @@ impl Arm {
 struct SortedJson {
     templates: Vec<(FileId, json::Node)>,
     parameter_files: BTreeMap<PathBuf, (FileId, json::Node)>,
+    /// Where credentials are written in them (decision 0030).
+    secret_spans: Vec<Span>,
 }
 
 /// Parses the files (in parallel) and sorts them into templates and
@@ -271,9 +275,17 @@ fn sort_json(
     let mut sorted = SortedJson {
         templates: Vec::new(),
         parameter_files: BTreeMap::new(),
+        secret_spans: Vec::new(),
     };
     for (id, explicit, result) in parsed {
         let file = sources.get(id);
+        if let Ok(node) = &result {
+            if !matches!(classify(node), JsonKind::Other) {
+                // Credentials by name, every copy of a duplicated key included.
+                aml_model::secrets::json_secret_spans(id, node, &mut sorted.secret_spans);
+                diagnostics.extend(json::duplicate_key_diagnostics(sources, id, node));
+            }
+        }
         match result {
             Ok(node) => match classify(&node) {
                 JsonKind::Template => sorted.templates.push((id, node)),
@@ -444,6 +456,7 @@ fn evaluate_job(
     );
     result.resources = resources;
     result.diagnostics.extend(duplicates);
+    secrets::feeding_spans(job.id, &job.node, job.params, &mut result.secret_spans);
     let file = ScannedFile {
         file: job.id,
         format: "arm",

@@ -96,6 +96,13 @@ impl FileFix {
         edit::unified_diff(&self.display, &self.before, &self.after)
     }
 
+    /// [`FileFix::diff`] as it may be shown: every secret `model` knows masked,
+    /// whatever its spelling (see [`edit::masked_change`]).
+    pub fn shown_diff(&self, model: &Model) -> String {
+        let (before, after) = edit::masked_change(model, self.file, &self.before, 0, &self.edits);
+        edit::unified_diff(&self.display, &before, &after)
+    }
+
     /// Writes `after` over the file, keeping a byte order mark the file
     /// starts with. Refuses when the file changed since the scan read it.
     pub fn write(&self) -> std::io::Result<()> {
@@ -659,10 +666,10 @@ pub(crate) fn also_used_by(using: &[(Span, String)], resource: &Resource) -> Str
     }
 }
 
-/// The unified diff of `edits` alone, per file they touch. Only the lines
-/// around the edits are compared, so a result's diff costs what it changes,
-/// not the size of its file.
-pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
+/// The unified diff of `edits` alone, per file they touch, with every secret
+/// of `model` masked. Only the lines around the edits are compared, so a
+/// result's diff costs what it changes, not the size of its file.
+pub fn diff_of(model: &Model, sources: &SourceMap, edits: &[TextEdit]) -> String {
     let mut files: Vec<FileId> = edits.iter().map(|e| e.file).collect();
     files.sort();
     files.dedup();
@@ -703,7 +710,8 @@ pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
                 ));
                 continue;
             }
-            let diff = edit::unified_diff(&src.display, window, &edit::apply(window, &shifted));
+            let (before, after) = edit::masked_change(model, file, window, ws, &shifted);
+            let diff = edit::unified_diff(&src.display, &before, &after);
             for line in diff.lines() {
                 if i > 0 && (line.starts_with("--- ") || line.starts_with("+++ ")) {
                     continue;

@@ -457,7 +457,9 @@ fn record_spans(
     let len = path.len();
     match &node.kind {
         NodeKind::Object(members) => {
-            for m in members {
+            // Of a key written twice, Azure reports (and we read) the last copy.
+            let skip = aml_model::json::superseded(members);
+            for (m, _) in members.iter().zip(skip).filter(|(_, s)| !s) {
                 if !path.is_empty() {
                     path.push('.');
                 }

@@ -74,12 +74,19 @@ impl Frontend for Live {
     /// listed twice counts once.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let sources = input.sources;
-        let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
+        type Read = (Option<LiveExport>, Vec<Span>, Vec<Diagnostic>);
+        let read: Vec<(FileId, Result<Read, Diagnostic>, bool)> = input
             .files
             .par_iter()
             .map(|f| {
                 let result = match json::parse(&sources.get(f.id).text) {
-                    Ok(node) => Ok(read_export(f.id, &node)),
+                    Ok(node) => {
+                        // Credentials by name, every copy of a duplicated key included.
+                        let mut spans = Vec::new();
+                        aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
+                        let dups = json::duplicate_key_diagnostics(sources, f.id, &node);
+                        Ok((read_export(f.id, &node), spans, dups))
+                    }
                     Err(e) => Err(Diagnostic::error(
                         "json-syntax",
                         format!("invalid JSON: {}", e.message),
@@ -93,6 +100,11 @@ impl Frontend for Live {
         let mut deployment = DeploymentOutput::default();
         let mut seen: HashSet<String> = HashSet::new();
         for (file, result, explicit) in read {
+            let result = result.map(|(export, spans, dups)| {
+                out.secret_spans.extend(spans);
+                out.diagnostics.extend(dups);
+                export
+            });
             match result {
                 Err(d) => out.diagnostics.push(d),
                 Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(

@@ -103,6 +103,11 @@ pub struct Evaluated {
     pub secrets: Vec<String>,
     /// Secure parameters given a literal default (name, span of the default).
     pub secure_defaults: Vec<(String, crate::source::Span)>,
+    /// Where secrets are written: secure parameters' values and defaults,
+    /// and what a credential property reads (see [`DeploymentOutput::secret_spans`]).
+    pub secret_spans: Vec<crate::source::Span>,
+    /// The secure values whose span holds them as literals.
+    pub located_secrets: Vec<String>,
 }
 
 /// The resources of one deployment unit (one entry file and what it pulls
@@ -117,6 +122,13 @@ pub struct DeploymentOutput {
     pub resources: Vec<Resource>,
     /// Secret values met (secure parameters), to redact from every output.
     pub secrets: Vec<String>,
+    /// Where secrets are written in the files (secure parameters' values and
+    /// defaults, sensitive variables, credential properties, every copy of a
+    /// duplicated key): masked in every source text shown, whatever the spelling.
+    pub secret_spans: Vec<crate::source::Span>,
+    /// The values of `secrets` whose every written form is in `secret_spans`;
+    /// the others are also masked by value in source text (decision 0030).
+    pub located_secrets: Vec<String>,
     /// Secure parameters given a literal default (name, span of the default).
     pub secure_defaults: Vec<(String, crate::source::Span)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -130,6 +142,8 @@ impl DeploymentOutput {
             variant: 0,
             resources: evaluated.resources,
             secrets: evaluated.secrets,
+            secret_spans: evaluated.secret_spans,
+            located_secrets: evaluated.located_secrets,
             secure_defaults: evaluated.secure_defaults,
             diagnostics: evaluated.diagnostics,
         }
@@ -149,6 +163,9 @@ pub struct FrontendOutput {
     /// Files claimed and read that hold no input of this front end, with why
     /// (the report lists them as skipped).
     pub skipped: Vec<(FileId, String)>,
+    /// Where secrets are written in files not tied to one deployment (the
+    /// credential properties of every JSON file read), to mask in any output.
+    pub secret_spans: Vec<crate::source::Span>,
 }
 
 impl FrontendOutput {

@@ -37,11 +37,14 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
 
 /// The text `fix` prints: each file's diff, then each result and what was done.
 pub fn render(run: &Run, plan: &Plan) -> String {
-    let mut s = String::new();
-    for f in &plan.files {
-        s.push_str(&f.diff());
-    }
     let model = &run.scan.model;
+    // Diffs are source text, masked by where secrets are written; the rest
+    // is built from values, masked by value (decision 0030).
+    let mut diffs = String::new();
+    for f in &plan.files {
+        diffs.push_str(&f.shown_diff(model));
+    }
+    let mut s = String::new();
     let mut results: Vec<&ResultFix> = plan.results.iter().collect();
     results.sort_by_key(|r| (r.status.clone(), r.rule.id, r.resource));
     for r in results {
@@ -76,5 +79,5 @@ pub fn render(run: &Run, plan: &Plan) -> String {
         count(Status::Snippet),
         count(Status::Manual)
     ));
-    aml_report::redact(&s, model.redactor())
+    diffs + &aml_report::redact(&s, model.redactor())
 }

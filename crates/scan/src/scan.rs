@@ -374,15 +374,14 @@ fn run_frontends(
         out.diagnostics.extend(o.diagnostics);
         out.model.azure_verdicts.extend(o.azure_verdicts);
         reasons.extend(o.skipped);
+        out.model.add_secrets(Vec::new(), o.secret_spans, &[]);
     }
     (units.into_units(), reasons)
 }
 
 /// Gathers the units into one model: resources numbered by deployment,
-/// secrets kept once each in first-seen order, then the links between
-/// resources made.
+/// secrets (spans and values), then the links between resources made.
 fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput) {
-    let mut seen_secrets: HashSet<String> = HashSet::new();
     for (index, d) in deployments.into_iter().enumerate() {
         out.unit_entries.push(d.entry);
         out.diagnostics.extend(d.diagnostics);
@@ -401,15 +400,11 @@ fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput) {
                     span,
                 });
         }
-        for s in d.secrets {
-            if seen_secrets.insert(s.clone()) {
-                out.model.protected_secrets.push(s.clone());
-                out.model.secrets.push(s);
-            }
-        }
+        out.model
+            .add_secrets(d.secrets, d.secret_spans, &d.located_secrets);
     }
     out.files.sort_by_key(|f| f.file);
     out.model.link_private_endpoints();
     out.model.mark_service_reported();
-    out.model.collect_inline_credentials();
+    out.model.collect_inline_credentials(&out.sources);
 }

@@ -53,6 +53,7 @@ pub mod kind;
 pub mod mapping;
 pub mod schemas;
 pub mod shape;
+pub mod secrets;
 pub mod tree;
 pub mod validate;
 
@@ -299,6 +300,8 @@ fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Ent
     let mut entities = Vec::new();
     for f in input.files {
         let file = input.sources.get(f.id);
+        // Where credentials are written, in every document (decision 0030).
+        secrets::secret_spans(f.id, &file.text, &mut out.secret_spans);
         let stream = match tree::parse_stream(f.id, &file.text) {
             Ok(s) => s,
             Err(d) => {

@@ -200,10 +200,16 @@ pub(crate) fn source_lines<'a>(
     if first == 0 || last < first || last - first >= max {
         return None;
     }
-    let file = scan.sources.by_display(path)?;
+    let id = scan.sources.find_display(path)?;
+    let file = scan.sources.get(id);
     let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
-    let hidden = scan.model.redactor();
-    if lines.iter().any(|(_, l)| hidden.finds_secret(l)) {
+    // A secret is found by where it is written, whatever its spelling, and
+    // by value where that is not known (decision 0030).
+    let hidden = |n: u32, l: &str| {
+        let (start, _) = file.line_span(n);
+        scan.model.hides_source(id, l, start)
+    };
+    if lines.iter().any(|(n, l)| hidden(*n, l)) {
         return None;
     }
     Some(lines)
