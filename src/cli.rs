@@ -243,6 +243,11 @@ pub struct ScanArgs {
     /// extending the shipped alias catalogue, for definitions on other types.
     #[arg(long, value_name = "FILE")]
     pub aliases: Option<PathBuf>,
+    /// Accept a partial live export (parts `collect` could not read, one
+    /// page of a larger result): its gaps are warnings and unknown results
+    /// instead of errors.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Collect the live estate from Azure first (as `aml-baseline collect`
     /// does, with the options below) and scan it with the paths given.
     #[cfg(feature = "collect")]
@@ -264,6 +269,10 @@ pub struct CollectArgs {
     /// Write the export to this file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 0 even when parts of the estate could not be read (they are
+    /// listed in the export's `incomplete` section either way).
+    #[arg(long)]
+    pub allow_partial: bool,
     #[command(flatten)]
     pub live: crate::collect::LiveArgs,
 }
@@ -392,6 +401,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Collect(args) => Ok(crate::collect::run_collect(
             &args.live,
             args.output.as_deref(),
+            args.allow_partial,
         )),
         Command::Drift(args) => run_drift(&args),
         Command::Fix(args) => run_fix(&args),
@@ -426,22 +436,29 @@ fn run_fix(args: &FixArgs) -> anyhow::Result<i32> {
         rules: only,
         allow_unsafe: args.allow_unsafe,
     };
-    let (run, plan) = crate::fix::plan(&options, &settings, &fix_options);
-    write_output(None, &crate::fix::render(&run, &plan))?;
+    let (run, mut plan) = crate::fix::plan(&options, &settings, &fix_options);
     let mut code = 0;
+    if !args.dry_run {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let boundaries: Vec<PathBuf> = paths.iter().map(|p| crate::boundary::of(p, None)).collect();
+        for (error, line) in plan.write_files(crate::boundary::common(&boundaries).as_deref()) {
+            eprintln!(
+                "{}: {}",
+                if error { "error" } else { "note" },
+                run.scan.model.redactor().redact(&line)
+            );
+            code = code.max(if error { 2 } else { 0 });
+        }
+    }
+    write_output(None, &crate::fix::render(&run, &plan))?;
     for d in run.scan.diagnostics.iter() {
         if d.level == aml_model::diagnostics::Level::Error {
             let (p, l, c) = d.position(&run.scan.sources);
             eprintln!("error[{}]: {p}:{l}:{c}: {}", d.code, d.message);
-            code = 2;
-        }
-    }
-    if args.dry_run {
-        return Ok(code);
-    }
-    for f in &plan.files {
-        if let Err(e) = f.write() {
-            eprintln!("error: {}: {e}", f.display);
             code = 2;
         }
     }
@@ -635,7 +652,10 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
             deployment_scope: args.deployment_scope.clone(),
         },
     };
-    let run = crate::pipeline::run(&options, &settings);
+    let mut run = crate::pipeline::run(&options, &settings);
+    if args.allow_partial {
+        run.report.allow_partial();
+    }
     for (format, path) in plan {
         let render_options = render::RenderOptions {
             color: path.is_none() && stdout_wants_color(),
@@ -809,6 +829,7 @@ fn run_policy_test(args: &PolicyTestArgs) -> anyhow::Result<i32> {
     };
     let run = aml_policytest::run(
         &args.dir,
+        &crate::boundary::of(&args.dir, None),
         aliases.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
         &crate::policies::case_resources,
     );

@@ -47,12 +47,7 @@ pub fn render(run: &Run, plan: &Plan) -> String {
     for r in results {
         let res = &model.resources[r.resource];
         let (path, line, col) = run.scan.sources.position(res.span);
-        let status = match r.status {
-            Status::Fixed => "fixed",
-            Status::NeedsUnsafe => "needs --unsafe",
-            Status::Snippet => "snippet",
-            Status::Manual => "by hand",
-        };
+        let status = r.status.label();
         s.push_str(&format!(
             "{} {} ({path}:{line}:{col}): {status}\n",
             r.rule.id,
@@ -67,14 +62,7 @@ pub fn render(run: &Run, plan: &Plan) -> String {
             }
         }
     }
-    let count = |st: Status| plan.results.iter().filter(|r| r.status == st).count();
-    s.push_str(&format!(
-        "{} files changed; {} results fixed, {} need --unsafe, {} snippets to add, {} to fix by hand\n",
-        plan.files.len(),
-        count(Status::Fixed),
-        count(Status::NeedsUnsafe),
-        count(Status::Snippet),
-        count(Status::Manual)
-    ));
+    s.push_str(&plan.summary());
+    s.push('\n');
     crate::report::redact(&s, model.redactor())
 }

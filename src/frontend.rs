@@ -130,6 +130,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
                 Ok(e) => {
                     if e.file_type().is_some_and(|t| t.is_file()) && has_known_extension(e.path()) {
                         files.push(arm::template::normalize_path(e.path()));
+                    } else if e.path_is_symlink() && e.depth() > 0 {
+                        errors.extend(aml_model::input::skipped_link(
+                            e.path(),
+                            has_known_extension(e.path()),
+                        ));
                     }
                 }
                 Err(err) => {

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Exports of live resources (see [`aml_model::input::looks_like_live_export`])
-/// may be larger: a tenant's estate in one file.
-pub const MAX_EXPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// may be larger: a tenant's estate in one file, as far as the memory
+/// scanning it needs is available ([`aml_live::budget`]).
+pub const MAX_EXPORT_BYTES: u64 = aml_live::budget::MAX_EXPORT_BYTES;
 
 /// Whether a large `.json` file's first 64 KiB look like a live export.
 fn large_export(path: &Path) -> bool {
@@ -47,12 +48,17 @@ fn read_file(path: &Path, explicit: bool) -> Read {
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
-    if meta.len() > MAX_FILE_BYTES && (meta.len() > MAX_EXPORT_BYTES || !large_export(path)) {
+    if meta.len() > MAX_FILE_BYTES && large_export(path) {
+        let available = aml_live::budget::available_memory();
+        if let Err(message) = aml_live::budget::check(meta.len(), available) {
+            return Read::Problem(path.to_path_buf(), "file-too-large", message);
+        }
+    } else if meta.len() > MAX_FILE_BYTES {
         return Read::Problem(
             path.to_path_buf(),
             "file-too-large",
             format!(
-                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}) are not read",
+                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}, memory allowing) are not read",
                 meta.len()
             ),
         );
@@ -102,11 +108,12 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     };
     let (found, walk_errors) = frontend::discover(&paths);
     for (path, message) in walk_errors {
-        out.diagnostics.push(Diagnostic::error(
-            "io",
-            message,
-            Location::Path(aml_model::source::display_path(&path)),
-        ));
+        let at = Location::Path(aml_model::source::display_path(&path));
+        out.diagnostics
+            .push(match message.starts_with(aml_model::input::LINK_SKIPPED) {
+                true => Diagnostic::warning("symlink-skipped", message, at),
+                false => Diagnostic::error("io", message, at),
+            });
     }
     let explicit: HashSet<PathBuf> = paths
         .iter()
@@ -247,6 +254,10 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         }
     }
     out.files.sort_by_key(|f| f.file);
+    if out.files.is_empty() && out.diagnostics.is_empty() {
+        out.diagnostics
+            .push(aml_model::input::nothing_scanned(&paths));
+    }
     out.model.link_private_endpoints();
     out.model.mark_service_reported();
     out.model.collect_inline_credentials();

@@ -37,6 +37,7 @@ mod rule_docs;
 mod scan_boundary;
 mod snapshots;
 mod terraform_corpus;
+mod trust;
 mod unknowns;
 mod workflow;
 mod yaml_corpus;
