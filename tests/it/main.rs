@@ -33,7 +33,6 @@ mod pass_evidence;
 mod policy_as_code;
 mod proptest_expr;
 mod reliability;
-mod rule_docs;
 mod scan_boundary;
 mod snapshots;
 mod terraform_corpus;

@@ -267,6 +267,48 @@ pub struct AssignmentFile {
     pub exemptions: Vec<Exemption>,
 }
 
+/// The assignments and exemptions of an export: an array, an object with
+/// `assignments` and `exemptions` arrays, or one assignment.
+fn assignment_items<'n>(
+    root: &'n Node,
+    error: &dyn Fn(u32, String) -> PolicyLoadError,
+) -> Result<Vec<&'n Node>, PolicyLoadError> {
+    let mut items: Vec<&Node> = Vec::new();
+    match &root.kind {
+        NodeKind::Array(list) => items.extend(list),
+        NodeKind::Object(_)
+            if root.get("assignments").is_some() || root.get("exemptions").is_some() =>
+        {
+            for key in ["assignments", "exemptions"] {
+                match root.get(key) {
+                    None => {}
+                    Some(Node {
+                        kind: NodeKind::Array(list),
+                        ..
+                    }) => items.extend(list),
+                    Some(n) => {
+                        return Err(error(
+                            n.start,
+                            format!("`{key}` is {}, expected an array", n.kind_name()),
+                        ))
+                    }
+                }
+            }
+        }
+        NodeKind::Object(_) => items.push(root),
+        _ => {
+            return Err(error(
+                root.start,
+                format!(
+                "expected an array of policy assignments (`az policy assignment list`), found {}",
+                root.kind_name()
+            ),
+            ))
+        }
+    }
+    Ok(items)
+}
+
 /// Reads an assignments file: a JSON array of assignments and exemptions
 /// (`az policy assignment list`, `az policy exemption list`, or both
 /// concatenated), a single one, or an object with `assignments` and
@@ -290,39 +332,7 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
             message: e.message,
         }
     })?;
-    let mut items: Vec<&Node> = Vec::new();
-    match &root.kind {
-        NodeKind::Array(list) => items.extend(list),
-        NodeKind::Object(_)
-            if root.get("assignments").is_some() || root.get("exemptions").is_some() =>
-        {
-            for key in ["assignments", "exemptions"] {
-                match root.get(key) {
-                    None => {}
-                    Some(Node {
-                        kind: NodeKind::Array(list),
-                        ..
-                    }) => items.extend(list),
-                    Some(n) => {
-                        return Err(error(
-                            n.start,
-                            format!("`{key}` is {}, expected an array", n.kind_name()),
-                        ))
-                    }
-                }
-            }
-        }
-        NodeKind::Object(_) => items.push(&root),
-        _ => {
-            return Err(error(
-                root.start,
-                format!(
-                "expected an array of policy assignments (`az policy assignment list`), found {}",
-                root.kind_name()
-            ),
-            ))
-        }
-    }
+    let items = assignment_items(&root, &error)?;
     if items.len() > MAX_ITEMS {
         return Err(error(
             root.start,
