@@ -39,6 +39,7 @@ mod scan_what_was_asked;
 mod secrets;
 mod snapshots;
 mod terraform_corpus;
+mod trust;
 mod unknowns;
 mod workflow;
 mod yaml_corpus;
