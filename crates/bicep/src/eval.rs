@@ -234,6 +234,40 @@ impl<'s, 'a> Scope<'s, 'a> {
         Value::unknown(abbreviate(self.src(sp)), reason)
     }
 
+    /// Records, as secrets, where the variables and parameter defaults that
+    /// `e` (a credential's value) is built from are written, following
+    /// variables through variables (bounded).
+    fn record_feeding(&self, e: &Expr, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        let mut names = Vec::new();
+        idents(e, &mut names, 0);
+        for name in names {
+            let Some((_, d)) = self.decl(&name) else {
+                continue;
+            };
+            let value = match &d.kind {
+                DeclKind::Var { value, .. } => Some(value),
+                DeclKind::Param { default, .. } => default.as_ref(),
+                _ => None,
+            };
+            if let DeclKind::Param { name, .. } = &d.kind {
+                let given = self
+                    .supplied
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name));
+                if let Some((_, (_, Some(span)))) = given {
+                    self.s.out.borrow_mut().secret_spans.push(*span);
+                }
+            }
+            if let Some(v) = value {
+                self.s.out.borrow_mut().secret_spans.push(self.span(v.span));
+                self.record_feeding(v, depth + 1);
+            }
+        }
+    }
+
     fn decl(&self, name: &str) -> Option<(usize, &'s Decl)> {
         self.ast.decls.iter().enumerate().find(|(_, d)| {
             d.name() == Some(name)
@@ -474,11 +508,12 @@ impl<'s, 'a> Scope<'s, 'a> {
     }
 
     fn param_value(&self, decl: &Decl, name: &str, ty: &str, default: Option<&Expr>) -> Value {
-        let supplied = self
+        let found = self
             .supplied
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.0.clone());
+            .find(|(k, _)| k.eq_ignore_ascii_case(name));
+        let supplied = found.map(|(_, v)| v.0.clone());
+        let supplied_span = found.map(|(_, v)| v.1);
         let value = match supplied {
             Some(v) => v,
             None => match default {
@@ -532,6 +567,21 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         if decl.has_decorator("secure") {
             collect_secrets(&value, &mut self.s.out.borrow_mut().secrets);
+            let written = match supplied_span {
+                Some(span) => span,
+                None => default.map(|d| self.span(d.span)),
+            };
+            if let Some(span) = written {
+                let mut out = self.s.out.borrow_mut();
+                out.secret_spans.push(span);
+                let text = &self.s.sources.get(span.file).text;
+                if text
+                    .get(span.start as usize..span.end as usize)
+                    .is_some_and(aml_model::secrets::is_literal_text)
+                {
+                    collect_secrets(&value, &mut out.located_secrets);
+                }
+            }
             if let Some(d) = default.filter(|d| is_literal_secret(d, 0)) {
                 let entry = (name.to_string(), self.span(d.span));
                 let mut out = self.s.out.borrow_mut();
@@ -1262,6 +1312,9 @@ impl<'s, 'a> Scope<'s, 'a> {
                     match p {
                         Prop::Pair { key, value, span } => {
                             let Some(k) = self.key(key) else { continue };
+                            if aml_model::secrets::is_secret_key(&k) {
+                                self.record_feeding(value, 0);
+                            }
                             sink.push_key(&k);
                             sink.record(self.span(*span));
                             let v = self.eval_rec(value, sink);
@@ -2036,6 +2089,54 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 
 /// True when a default holds a non-empty literal string (not an expression
 /// such as `newGuid()`), at any depth of an array or object.
+/// The identifiers `e` reads (bounded), each once.
+fn idents(e: &Expr, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 || out.len() > 64 {
+        return;
+    }
+    if let ExprKind::Ident(n) = &e.kind {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+        return;
+    }
+    let mut go = |x: &Expr| idents(x, out, depth + 1);
+    match &e.kind {
+        ExprKind::Str(pieces) => pieces.iter().for_each(|p| {
+            if let Piece::Expr(x) = p {
+                go(x)
+            }
+        }),
+        ExprKind::Array(items) => items.iter().for_each(|i| go(&i.value)),
+        ExprKind::Object(props) => props.iter().for_each(|p| match p {
+            Prop::Pair { value, .. } => go(value),
+            Prop::Spread(x) => go(x),
+            Prop::Resource(_) => {}
+        }),
+        ExprKind::Unary(_, x) | ExprKind::NonNull(x) => go(x),
+        ExprKind::Binary(_, a, b) => {
+            go(a);
+            go(b)
+        }
+        ExprKind::Ternary(a, b, c) => {
+            go(a);
+            go(b);
+            go(c)
+        }
+        ExprKind::Member(x, _, _) | ExprKind::Nested(x, _) => go(x),
+        ExprKind::Index(a, b, _) => {
+            go(a);
+            go(b)
+        }
+        ExprKind::Call(_, _, args) => args.iter().for_each(go),
+        ExprKind::MethodCall(x, _, args) => {
+            go(x);
+            args.iter().for_each(go)
+        }
+        _ => {}
+    }
+}
+
 fn is_literal_secret(e: &Expr, depth: usize) -> bool {
     if depth > 32 {
         return false;

@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod mapping;
 pub mod modules;
 pub mod plan;
+pub mod secrets;
 pub mod values;
 
 use aml_model::diagnostics::{Diagnostic, Location};
@@ -526,10 +527,15 @@ fn evaluate_root(
     secrets.dedup();
     let (resources, duplicates) = aml_model::model::merge_known_duplicates(resources, sources);
     diagnostics.extend(duplicates);
+    let mut secret_spans = Vec::new();
+    secrets::secret_spans(sources, module_list, root, values, &mut secret_spans);
+    // Values given on the command line (`--var`) are written nowhere; the
+    // others are in the spans above, literal or not: mask by value too.
     DeploymentOutput {
         entry,
         resources,
         secrets,
+        secret_spans,
         secure_defaults,
         diagnostics,
         ..Default::default()

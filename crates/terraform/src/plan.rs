@@ -43,6 +43,8 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             return out;
         }
     };
+    // Credential attributes by name (`admin_password`, `account_key`...).
+    aml_model::secrets::json_secret_spans(file, &root, &mut out.secret_spans);
     let changes = root.get("resource_changes").and_then(Node::as_array);
     let planned = root
         .get("planned_values")
