@@ -1019,20 +1019,8 @@ mod tests {
             resource(&known, 20, true),
         ];
         let (kept, diags) = merge_known_duplicates(list, &sources);
-        assert_eq!(kept.len(), 3, "one known cluster, two open ones");
+        assert_eq!(kept.len(), 4, "two known declarations, two open ones");
         assert_eq!(diags.len(), 1);
-        assert!(
-            diags[0].message.contains("same settings"),
-            "{}",
-            diags[0].message
-        );
-        // Different settings: both kept, and said.
-        let mut other = resource(&known, 9, false);
-        other.body = Value::Bool(true);
-        let (kept, diags) =
-            merge_known_duplicates(vec![resource(&known, 0, false), other], &sources);
-        assert_eq!((kept.len(), diags.len()), (2, 1));
-        assert!(diags[0].message.contains("both declarations are checked"));
         assert!(
             diags[0].message.contains("declared again"),
             "{}",
@@ -1043,6 +1031,23 @@ mod tests {
             "{}",
             diags[0].message
         );
+        assert!(diags[0].message.contains("both declarations are checked"));
+        // One declaration deployed twice with the same settings: one resource.
+        let (kept, diags) = merge_known_duplicates(
+            vec![resource(&known, 0, false), resource(&known, 0, false)],
+            &sources,
+        );
+        assert_eq!((kept.len(), diags.len()), (1, 1));
+        assert!(
+            diags[0].message.contains("same settings"),
+            "{}",
+            diags[0].message
+        );
+        // The same line with other settings (a loop whose body differs): both.
+        let mut other = resource(&known, 0, false);
+        other.body = Value::Bool(true);
+        let (kept, _) = merge_known_duplicates(vec![resource(&known, 0, false), other], &sources);
+        assert_eq!(kept.len(), 2);
         // An `existing` reference first gives way to the declaration.
         let (kept, diags) = merge_known_duplicates(
             vec![resource(&known, 20, true), resource(&known, 0, false)],
@@ -1215,14 +1220,15 @@ impl SpanRecorder {
 /// Resources declared more than once with the same *known* id (issue 19).
 /// Ids that hold a placeholder are never taken as equal: two declarations
 /// whose names the files leave open stay two resources. Two deployed
-/// declarations with the same known id are one Azure resource, and a
-/// warning at the second names the first (`file:line`), as ARM says "the
-/// same resource declared twice": when they declare the same settings
-/// (a module loop over a fixed name, an idempotency test deploying the
-/// same module twice) the model keeps one; when their settings differ,
-/// both are kept and checked, so that nothing either declares is lost. An
-/// `existing` reference to a declared resource is not a second
-/// declaration: the declared one is kept, silently.
+/// resources with the same known id are one Azure resource, and a warning
+/// says so. When they come from the same declaration (one line deployed
+/// twice: a module called twice with the same values, a loop over a fixed
+/// name) with the same settings, the model keeps one. Two declarations (other
+/// lines or files) both stay and are checked, the warning at the second
+/// naming the first (`file:line`), as ARM says "the same resource declared
+/// twice": nothing either declares is lost. An `existing` reference to a
+/// declared resource is not a second declaration: the declared one is kept,
+/// silently.
 pub fn merge_known_duplicates(
     resources: Vec<Resource>,
     sources: &crate::source::SourceMap,
@@ -1252,22 +1258,26 @@ pub fn merge_known_duplicates(
             (_, true) => {}
             (true, false) => keep[at] = Some(r),
             (false, false) => {
-                let (path, line, _) = sources.position(kept.span);
-                let same = kept.body == r.body && kept.deployed == r.deployed;
-                let what = if same {
-                    "with the same settings: one resource is read"
+                let once =
+                    kept.span == r.span && kept.body == r.body && kept.deployed == r.deployed;
+                let message = if once {
+                    format!(
+                        "{} '{}' is deployed again, with the same settings, by another instance of this declaration (a module called twice, a loop): one resource is read",
+                        r.resource_type, r.name
+                    )
                 } else {
-                    "with other settings: Azure holds one resource (ARM deploys the last, Terraform refuses the second); both declarations are checked"
+                    let (path, line, _) = sources.position(kept.span);
+                    format!(
+                        "{} '{}' is declared again here (first at {path}:{line}): Azure holds one resource (ARM deploys the last, Terraform refuses the second); both declarations are checked",
+                        r.resource_type, r.name
+                    )
                 };
                 diags.push(Diagnostic::warning(
                     "duplicate-resource",
-                    format!(
-                        "{} '{}' is declared again here (first at {path}:{line}) {what}",
-                        r.resource_type, r.name
-                    ),
+                    message,
                     Location::Span(r.span),
                 ));
-                if !same {
+                if !once {
                     keep.push(Some(r));
                 }
             }
