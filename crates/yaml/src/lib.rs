@@ -52,15 +52,16 @@
 pub mod kind;
 pub mod mapping;
 pub mod schemas;
-pub mod shape;
 pub mod secrets;
+pub mod shape;
 pub mod tree;
 pub mod validate;
 
 use aml_model::context::DeploymentContext;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::input::{
-    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, InputFile, UnitSink,
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, InputFile,
+    UnitSink,
 };
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
@@ -337,6 +338,7 @@ fn read_stream(
     let documents = stream.docs.len();
     let second = stream.docs.get(1).map(|d| d.span);
     let mut azure_ml = 0;
+    let mut unrecognised: Option<String> = None;
     for mut doc in stream.docs {
         match classify(&doc.value) {
             Classified::Entity(kind) => {
@@ -356,16 +358,17 @@ fn read_stream(
                     format!("Azure ML entity not read: {why}"),
                     Location::Span(doc.span),
                 ));
-                azure_ml += 1;
+                unrecognised.get_or_insert(why);
             }
             Classified::NotAzureMl => {}
         }
     }
     if azure_ml == 0 {
-        out.skipped.push((
-            file,
-            "YAML that is no Azure ML entity the CLI reads".to_string(),
-        ));
+        let reason = match unrecognised {
+            None => "YAML that is no Azure ML entity the CLI reads".to_string(),
+            Some(why) => format!("an unrecognised Azure ML shape: {why}"),
+        };
+        out.skipped.push((file, reason));
         return;
     }
     diagnostics.extend(stream.diagnostics);
