@@ -248,10 +248,13 @@ fn a_workspace_without_schema_gives_its_computes_their_workspace() {
         .find(|r| r.resource_type.ends_with("/computes"))
         .unwrap();
     assert_eq!(cluster.name, "mlw-hbi-cmk/cpu-cluster");
-    // The workspace beside it is read as context: named, not judged.
+    // The workspace beside the file named alone is read as context: in the
+    // model (the cluster's workspace), judged by no rule (issue 19, point 3).
     assert!(resources
         .iter()
-        .any(|r| r.resource_type.ends_with("/workspaces") && r.name == "mlw-hbi-cmk"));
+        .any(|r| r.resource_type.ends_with("/workspaces")
+            && r.existing
+            && r.name == "mlw-hbi-cmk"));
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod edit;
 mod hcl;
 mod json;
 mod snippet;
+pub mod write;
 
 pub use edit::TextEdit;
 
@@ -59,6 +60,22 @@ pub enum Status {
     /// The rule has no automatic fix, or the value is decided somewhere
     /// `fix` cannot edit (an expression, a module's caller): the message says why.
     Manual,
+    /// Edits were planned but a file they need could not be written (the
+    /// message says which and why); nothing of the file changed.
+    NotWritten,
+}
+
+impl Status {
+    /// How `fix` names the status in its listing.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Fixed => "fixed",
+            Status::NeedsUnsafe => "needs --unsafe",
+            Status::Snippet => "snippet",
+            Status::Manual => "by hand",
+            Status::NotWritten => "not written",
+        }
+    }
 }
 
 /// One failing result and what `fix` does about it.
@@ -104,25 +121,25 @@ impl FileFix {
     }
 
     /// Writes `after` over the file, keeping a byte order mark the file
-    /// starts with. Refuses when the file changed since the scan read it.
-    pub fn write(&self) -> std::io::Result<()> {
-        let bytes = std::fs::read(&self.path)?;
-        let (bom, rest) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
-            Some(rest) => (true, rest),
-            None => (false, bytes.as_slice()),
-        };
-        if rest != self.before.as_bytes() {
-            return Err(std::io::Error::other(format!(
-                "{} changed since it was read; nothing written to it",
-                self.display
-            )));
-        }
-        let mut out = Vec::with_capacity(self.after.len() + 3);
-        if bom {
-            out.extend_from_slice("\u{feff}".as_bytes());
-        }
-        out.extend_from_slice(self.after.as_bytes());
-        std::fs::write(&self.path, out)
+    /// starts with, atomically (see [`write::replace_file`]): a failure
+    /// leaves the original intact. Refuses when the file changed since the
+    /// scan read it, or when it is a symbolic link to a file outside
+    /// `boundary`.
+    pub fn write(&self, boundary: Option<&std::path::Path>) -> std::io::Result<write::Written> {
+        write::replace_file(
+            &self.path,
+            &self.display,
+            self.before.as_bytes(),
+            |bom| {
+                let mut out = Vec::with_capacity(self.after.len() + 3);
+                if bom {
+                    out.extend_from_slice("\u{feff}".as_bytes());
+                }
+                out.extend_from_slice(self.after.as_bytes());
+                out
+            },
+            boundary,
+        )
     }
 }
 
@@ -131,6 +148,63 @@ impl FileFix {
 pub struct Plan {
     pub files: Vec<FileFix>,
     pub results: Vec<ResultFix>,
+}
+
+impl Plan {
+    /// Writes every file of the plan; a file that cannot be written is
+    /// dropped from [`Plan::files`] and the results whose edits it held
+    /// become [`Status::NotWritten`], so the summary counts what was
+    /// actually written. Returns one line per failure or note, for
+    /// standard error.
+    pub fn write_files(&mut self, boundary: Option<&std::path::Path>) -> Vec<(bool, String)> {
+        let mut said = Vec::new();
+        let mut failed: Vec<(FileId, String)> = Vec::new();
+        self.files.retain(|f| match f.write(boundary) {
+            Ok(w) => {
+                said.extend(w.notes.into_iter().map(|n| (false, n)));
+                true
+            }
+            Err(e) => {
+                let message = if e.to_string().contains(&f.display) {
+                    e.to_string()
+                } else {
+                    format!("{}: {e}; the file was left as it was", f.display)
+                };
+                said.push((true, message.clone()));
+                failed.push((f.file, message));
+                false
+            }
+        });
+        for r in &mut self.results {
+            for (file, message) in &failed {
+                if r.status == Status::Fixed && r.edits.iter().any(|e| e.file == *file) {
+                    r.status = Status::NotWritten;
+                    r.messages.push(format!("not written: {message}"));
+                }
+            }
+        }
+        said
+    }
+
+    /// The closing line: files changed and results per status.
+    pub fn summary(&self) -> String {
+        let count = |st: Status| self.results.iter().filter(|r| r.status == st).count();
+        let files = self.files.len();
+        let mut s = format!(
+            "{files} file{} changed; {} result{} fixed, {} need --unsafe, {} snippets to add, {} to fix by hand",
+            if files == 1 { "" } else { "s" },
+            count(Status::Fixed),
+            if count(Status::Fixed) == 1 { "" } else { "s" },
+            count(Status::NeedsUnsafe),
+            count(Status::Snippet),
+            count(Status::Manual)
+        );
+        let not_written = count(Status::NotWritten);
+        if not_written > 0 {
+            s.push_str(&format!(", {not_written} not written"));
+        }
+        s
+    }
 }
 
 /// Plans the fixes of `failures` (failing, unsuppressed results).

@@ -316,6 +316,52 @@ pub fn looks_like_live_export(text: &str) -> bool {
         && !looks_like_plan(text)
 }
 
+/// How the message of a symbolic link discovery did not follow starts.
+pub const LINK_SKIPPED: &str = "symbolic link not followed";
+
+/// The message for a symbolic link met while walking a folder, when it
+/// matters: a link to a folder, or to a file (or nothing) with an
+/// extension a front end reads. Links are not followed, so that a scan
+/// stays inside the folder it was given and never loops; naming the link
+/// on the command line scans its target.
+pub fn skipped_link(
+    path: &std::path::Path,
+    known_extension: bool,
+) -> Option<(std::path::PathBuf, String)> {
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let what = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "a folder",
+        Ok(_) if known_extension => "a file",
+        Err(_) if known_extension => "nothing (a broken link)",
+        _ => return None,
+    };
+    Some((
+        path.to_path_buf(),
+        format!("{LINK_SKIPPED}: it points to {what} ({target}), which was not scanned; name the target on the command line to scan it"),
+    ))
+}
+
+/// The warning of a scan that read no input at all (and had nothing else to
+/// say): it must not look like a clean pass.
+pub fn nothing_scanned(paths: &[std::path::PathBuf]) -> crate::diagnostics::Diagnostic {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    crate::diagnostics::Diagnostic::warning(
+        "nothing-scanned",
+        format!(
+            "no ARM template, Bicep or Terraform file, Azure ML YAML or live export was found in {}{}: nothing was checked",
+            shown.join(", "),
+            if paths.len() > 3 { " and more" } else { "" }
+        ),
+        crate::diagnostics::Location::None,
+    )
+}
+
 /// Reads `paths` into a fresh source map as files named on the command line
 /// (for a front end's own tests, fuzzing and benchmarks); a file that cannot
 /// be read is left out.

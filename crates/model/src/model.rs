@@ -106,6 +106,10 @@ pub enum Deployed {
     Unknown { expr: String },
 }
 
+/// How [`Deployed::Unknown`] starts for a resource that stands for what a
+/// partial live export could not read (see [`Resource::is_unread`]).
+pub const UNREAD: &str = "not read from Azure: ";
+
 /// One ARM resource as Azure would hold it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -148,6 +152,12 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// A stand-in for resources a partial live export could not read: every
+    /// rule that judges its type gives `unknown` on it, never a verdict.
+    pub fn is_unread(&self) -> bool {
+        matches!(&self.deployed, Deployed::Unknown { expr } if expr.starts_with(UNREAD))
+    }
+
     /// Span of the text that sets `path` (dotted, case-insensitive), or of the
     /// nearest enclosing value that is set, or of the resource itself.
     pub fn span_of(&self, path: &str) -> Span {

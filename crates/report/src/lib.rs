@@ -21,6 +21,10 @@ use aml_rules::evaluate::{Outcome, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// Diagnostics saying a live export is partial: errors unless
+/// `--allow-partial` is given.
+pub const PARTIAL_CODES: &[&str] = &["live-export-partial", "live-export-incomplete"];
+
 /// The version of the JSON report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -160,6 +164,20 @@ impl Report {
     /// The exit code: 2 when an input could not be read or evaluated, else 1
     /// when a result that is not suppressed reaches the `--fail-on`
     /// threshold, else 0.
+    /// `--allow-partial`: the gaps of partial live exports
+    /// ([`PARTIAL_CODES`]) become warnings, so they no longer make the exit
+    /// code 2; their unknown results stay.
+    pub fn allow_partial(&mut self) {
+        for d in &mut self.diagnostics {
+            if d.level == Level::Error && PARTIAL_CODES.contains(&d.code) {
+                d.level = Level::Warning;
+                d.message.push_str(" (accepted by --allow-partial)");
+                self.summary.errors -= 1;
+                self.summary.warnings += 1;
+            }
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         if self.summary.errors > 0 {
             return 2;

@@ -148,7 +148,7 @@ pub fn evaluate_assignments(
                     );
                 }
             }
-            let mut o = conditional(o, resource);
+            let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);

@@ -112,7 +112,7 @@ pub fn evaluate(
                     }
                 })
             });
-            outcomes.extend(outcome.map(|o| conditional(o, resource)));
+            outcomes.extend(outcome.map(|o| unread_evidence(conditional(o, resource), model)));
         }
     })
 }
@@ -498,7 +498,19 @@ fn substitute(v: &mut Value, sets: &[(String, Vec<Value>)], chosen: &[&Value], d
 
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
+///
+/// On a stand-in for resources a partial live export could not read
+/// ([`Resource::is_unread`]), every verdict is unknown: nothing was seen.
 pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+    if resource.is_unread() {
+        if let Deployed::Unknown { expr } = &resource.deployed {
+            o.verdict = Verdict::Unknown;
+            o.message = format!("{expr}; the rule is not judged on what was not read");
+            o.deciding = vec![expr.clone()];
+            o.evidence = None;
+        }
+        return o;
+    }
     if let Deployed::Unknown { expr } = &resource.deployed {
         if o.verdict == Verdict::Fail {
             o.verdict = Verdict::Unknown;
@@ -507,6 +519,24 @@ pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
                 o.message
             );
             o.deciding.push(expr.clone());
+        }
+    }
+    o
+}
+
+/// A pass whose evidence is a stand-in for what a partial live export could
+/// not read is unknown: the evidence was never seen.
+pub(crate) fn unread_evidence(mut o: Outcome, model: &Model) -> Outcome {
+    let unread = o
+        .evidence
+        .and_then(|j| model.resources.get(j))
+        .filter(|r| r.is_unread());
+    if let (Some(r), Verdict::Pass) = (unread, o.verdict) {
+        if let Deployed::Unknown { expr } = &r.deployed {
+            o.verdict = Verdict::Unknown;
+            o.message = format!("{expr}; the related resource that would decide was not read");
+            o.deciding.push(expr.clone());
+            o.evidence = None;
         }
     }
     o

@@ -44,6 +44,15 @@ pub fn of(path: &Path, root: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The boundary of a whole scan of `paths` (`.` when none): [`common`] of
+/// each path's [`of`]. `fix` writes nothing through links out of it.
+pub fn of_paths(paths: &[PathBuf], root: Option<&Path>) -> Option<PathBuf> {
+    let dot = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &dot[..] } else { paths };
+    let each: Vec<PathBuf> = paths.iter().map(|p| of(p, root)).collect();
+    common(&each)
+}
+
 /// The folder front ends bound their own reads with (linked templates,
 /// `loadTextContent`, modules): the one boundary of every scanned path, or
 /// the deepest folder holding all of them when they differ.

@@ -147,6 +147,10 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
                         skipped.push((path, not_read(e.path())));
                     }
                 }
+                Ok(e) if e.path_is_symlink() && e.depth() > 0 => {
+                    let known = aml_model::input::has_extension(e.path(), &extensions);
+                    errors.extend(aml_model::input::skipped_link(e.path(), known));
+                }
                 Ok(_) => {}
                 Err(err) => {
                     let path = match &err {

@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Exports of live resources (see [`aml_model::input::looks_like_live_export`])
-/// may be larger: a tenant's estate in one file.
-pub const MAX_EXPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// may be larger: a tenant's estate in one file, as far as the memory
+/// scanning it needs is available ([`aml_live::budget`]).
+pub const MAX_EXPORT_BYTES: u64 = aml_live::budget::MAX_EXPORT_BYTES;
 
 /// Whether a large `.json` file's first 64 KiB look like a live export.
 fn large_export(path: &Path) -> bool {
@@ -54,12 +55,17 @@ fn read_file(frontends: &[Box<dyn Frontend>], path: &Path, explicit: bool) -> Re
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
-    if meta.len() > MAX_FILE_BYTES && (meta.len() > MAX_EXPORT_BYTES || !large_export(path)) {
+    if meta.len() > MAX_FILE_BYTES && large_export(path) {
+        let available = aml_live::budget::available_memory();
+        if let Err(message) = aml_live::budget::check(meta.len(), available) {
+            return Read::Problem(path.to_path_buf(), "file-too-large", message);
+        }
+    } else if meta.len() > MAX_FILE_BYTES {
         return Read::Problem(
             path.to_path_buf(),
             "file-too-large",
             format!(
-                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}) are not read",
+                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}, memory allowing) are not read",
                 meta.len()
             ),
         );
@@ -155,6 +161,10 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     let (units, reasons) =
         run_frontends(&frontends, options, &inputs, root_dir.as_deref(), &mut out);
     gather(units, &mut out);
+    if out.files.is_empty() && out.diagnostics.is_empty() {
+        out.diagnostics
+            .push(aml_model::input::nothing_scanned(&paths));
+    }
     account_unused(&inputs, reasons, &mut out);
     out
 }
@@ -205,11 +215,12 @@ fn files_to_read(
 ) -> Vec<ToRead> {
     let discovered = frontends::discover(frontends, paths);
     for (path, message) in discovered.errors {
-        out.diagnostics.push(Diagnostic::error(
-            "io",
-            message,
-            Location::Path(aml_model::source::display_path(&path)),
-        ));
+        let at = Location::Path(aml_model::source::display_path(&path));
+        out.diagnostics
+            .push(match message.starts_with(aml_model::input::LINK_SKIPPED) {
+                true => Diagnostic::warning("symlink-skipped", message, at),
+                false => Diagnostic::error("io", message, at),
+            });
     }
     for (path, reason) in discovered.skipped {
         out.skipped.push(SkippedFile {
