@@ -100,6 +100,8 @@ fn a_subnet_id_built_from_unknowns_is_set() {
         "subnet-id/arm-join.json",
         "subnet-id/bicep-interpolation.bicep",
         "subnet-id/tf",
+        "subnet-id/tf-format",
+        "subnet-id/tf-join",
     ] {
         let r = scan(rel);
         assert!(errors(&r).is_empty(), "{rel}: {:?}", errors(&r));
@@ -266,4 +268,13 @@ fn policy_test_reads_definitions_kept_as_arm_resources() {
         text.contains("effect Deny"),
         "the escaped default effect is read: {text}"
     );
+}
+
+#[test]
+fn native_rules_take_a_subnet_id_with_known_text_as_set() {
+    let r = scan("subnet-id/bicep-native.bicep");
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    assert_eq!(verdict(&r, "AMLB-NS1-001", "mlw-subnet"), "pass");
+    assert_eq!(verdict(&r, "AMLB-NS1-004", "mlw-subnet/cpu-pool"), "pass");
+    assert_eq!(verdict(&r, "7804b5c7", "mlw-subnet/cpu-pool"), "pass");
 }

@@ -249,3 +249,56 @@ pub(crate) fn decide(
     }
     PolicyOutcome::Unknown { deciding }
 }
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+    use aml_model::value::Fragment;
+
+    fn s(v: &str) -> Option<J> {
+        Some(J::String(v.into()))
+    }
+
+    #[test]
+    fn a_string_with_known_text_is_never_absent_empty_or_a_bool() {
+        let shape = Shape::from_fragments(vec![
+            Fragment::Hole("[vnetId]".into()),
+            Fragment::Text("/subnets/".into()),
+            Fragment::Hole("[subnet]".into()),
+        ]);
+        let alts = vec![
+            None,
+            s(""),
+            Some(J::Bool(true)),
+            s("*/subnets/*"),
+            s("/subscriptions/*"),
+            s("other"),
+            s(OTHER_VALUE),
+        ];
+        let out = refine(alts, &shape);
+        assert!(!out.contains(&None) && !out.contains(&s("")));
+        assert!(out.iter().all(|a| matches!(a, Some(J::String(_)))));
+        // Every alternative is a value the shape may take.
+        for a in &out {
+            let Some(J::String(v)) = a else {
+                unreachable!()
+            };
+            assert!(shape.may_be(v), "{v}");
+        }
+        // A `like '/subscriptions/*'` some value meets is met by one.
+        assert!(out
+            .iter()
+            .any(|a| matches!(a, Some(J::String(v)) if v.starts_with("/subscriptions/"))));
+        // `other` itself is not possible; the value no condition names is.
+        assert!(!out.contains(&s("other")));
+        assert!(out.contains(&s(&format!("{OTHER_VALUE}/subnets/{OTHER_VALUE}"))));
+    }
+
+    #[test]
+    fn allowed_values_win_and_unshaped_unknowns_keep_every_alternative() {
+        let alts = vec![None, s("a"), Some(J::Bool(false))];
+        assert_eq!(refine(alts.clone(), &Shape::default()), alts);
+        let one = Shape::one_of(vec![aml_model::value::Value::str("Disabled")]);
+        assert_eq!(refine(alts, &one), vec![s("Disabled")]);
+    }
+}

@@ -962,12 +962,28 @@ impl<'a> Evaluator<'a> {
                 ));
             }
         }
+        let holes = matches!(name, "format" | "join").then(|| vals.clone());
         match functions::call(name, vals) {
             Ok(Some(v)) => Ok(v),
-            Ok(None) => Ok(Value::unknown(
-                self.text(file, e),
-                format!("{name}() depends on an unknown value"),
-            )),
+            Ok(None) => {
+                let reason = format!("{name}() depends on an unknown value");
+                Ok(match holes.and_then(|v| functions::with_holes(name, &v)) {
+                    // A string with known parts (`format("%s/subnets/%s", ...)`).
+                    Some(fragments) => {
+                        match aml_model::pattern::interpolated(
+                            self.text(file, e),
+                            reason,
+                            fragments,
+                        ) {
+                            Value::Unknown(u) if u.shape.pattern.is_none() => {
+                                Value::unknown(u.expr.clone(), u.reason.clone())
+                            }
+                            v => v,
+                        }
+                    }
+                    None => Value::unknown(self.text(file, e), reason),
+                })
+            }
             Err(functions::FnError::Unsupported) => Ok(Value::unknown(
                 self.text(file, e),
                 format!("function {name}() is not evaluated by aml-baseline"),

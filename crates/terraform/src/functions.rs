@@ -62,6 +62,41 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
     Err(FnError::Unsupported)
 }
 
+/// `format` or `join` called with unknown string parts: the result's known
+/// text and where the unknowns fall (see `aml_model::pattern`), by calling
+/// the function with a marker for each unknown. `None` for other functions,
+/// an unknown format string, separator or list, or a marker a function cut.
+pub fn with_holes(name: &str, args: &[Value]) -> Option<Vec<aml_model::value::Fragment>> {
+    use aml_model::pattern::{fragments_of, hole_marker, unmark};
+    let mut holes = Vec::new();
+    let mut mark = |v: &Value| -> Option<Value> {
+        match v {
+            Value::Unknown(_) => {
+                holes.push(fragments_of(v)?);
+                Some(Value::String(hole_marker(holes.len() - 1)))
+            }
+            other => Some(other.clone()),
+        }
+    };
+    let filled: Vec<Value> = match (name, args) {
+        ("format", [f @ Value::String(_), rest @ ..]) => std::iter::once(Some(f.clone()))
+            .chain(rest.iter().map(&mut mark))
+            .collect::<Option<_>>()?,
+        ("join", [sep @ Value::String(_), Value::Array(items)]) => vec![
+            sep.clone(),
+            Value::Array(items.iter().map(&mut mark).collect::<Option<_>>()?),
+        ],
+        _ => return None,
+    };
+    if holes.is_empty() || filled.iter().any(Value::contains_unknown) {
+        return None;
+    }
+    match call(name, filled) {
+        Ok(Some(Value::String(s))) => unmark(&s, &holes),
+        _ => None,
+    }
+}
+
 /// One family of functions: `Err(FnError::Unsupported)` for a name not in it.
 type Family = fn(&str, &[Value]) -> FnResult;
 

@@ -50,6 +50,8 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
         match c.get("properties.properties.subnet.id") {
             None | Some(Value::Null) => outside.push(c.name.as_str()),
             Some(Value::String(s)) if s.is_empty() => outside.push(c.name.as_str()),
+            // A string with known text (`[vnetId]/subnets/[name]`) is set.
+            Some(Value::Unknown(u)) if u.shape.non_empty() => {}
             Some(u @ Value::Unknown(_)) => {
                 unknown.get_or_insert(u);
             }
