@@ -133,6 +133,11 @@ fn no_spelling_of_a_secret_reaches_any_output() {
     let fix = find("fix --dry-run");
     assert!(fix.contains("+        \"disableLocalAuth\": true"), "{fix}");
     assert!(fix.contains("***"), "the diffs show masked secrets: {fix}");
+    // A reference to a parameter holds no secret, and says where it comes from.
+    assert!(
+        fix.contains("\"adminUserPassword\": \"[parameters('clusterCredential')]\""),
+        "{fix}"
+    );
     let json = find("json");
     assert!(
         json.contains("\"diff\""),
