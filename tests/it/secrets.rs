@@ -144,6 +144,12 @@ fn no_spelling_of_a_secret_reaches_any_output() {
         "the JSON report carries fix diffs"
     );
 
+    // Another file's diff shows its text, though it repeats credential
+    // settings (a client id, a user name) of the other files.
+    assert!(
+        fix.contains("66666666-7777-8888-9999-000000000000 azureuser stsecrets AccountKey"),
+        "{fix}"
+    );
     // Non-secret settings of credentials, and values that equal another
     // file's credential settings, still print.
     let model = find("model");
