@@ -170,9 +170,6 @@ impl Frontend for Arm {
 
     /// The parameter files beside a template named alone.
     fn companions(&self, path: &Path) -> Vec<PathBuf> {
-        if !wants(path) {
-            return Vec::new();
-        }
         let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str()))
         else {
             return Vec::new();
@@ -188,11 +185,7 @@ impl Frontend for Arm {
     }
 
     fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
-        if wants(path) {
-            linked_template_paths(path, text)
-        } else {
-            Vec::new()
-        }
+        linked_template_paths(path, text)
     }
 
     fn option_files(&self) -> Vec<PathBuf> {
@@ -203,7 +196,7 @@ impl Frontend for Arm {
     /// evaluates every entry template in parallel.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
-        let mut sorted = sort_json(input, &mut out.diagnostics);
+        let mut sorted = sort_json(input, &mut out.diagnostics, &mut out.skipped);
         out.secret_spans = std::mem::take(&mut sorted.secret_spans);
         let linked = linked_templates(input.sources, &sorted.templates);
         let explicit_params = self.explicit_parameters(&sorted.parameter_files, &mut out);
@@ -268,7 +261,11 @@ struct SortedJson {
 /// Parses the files (in parallel) and sorts them into templates and
 /// parameter files; other JSON named on the command line gets a warning,
 /// invalid JSON that names an ARM schema (or was named) an error.
-fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> SortedJson {
+fn sort_json(
+    input: &FrontendInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    skipped: &mut Vec<(FileId, String)>,
+) -> SortedJson {
     let sources = input.sources;
     let parsed: Vec<(FileId, bool, Result<json::Node, json::JsonError>)> = input
         .files
@@ -300,7 +297,10 @@ fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> So
                     "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
                     Location::Span(Span::new(id, 0, 0)),
                 )),
-                JsonKind::Other => {}
+                JsonKind::Other => skipped.push((
+                    id,
+                    "JSON without a deployment template or parameter file `$schema`".to_string(),
+                )),
             },
             Err(e) => {
                 let lower = file.text.to_ascii_lowercase();
@@ -450,6 +450,12 @@ fn evaluate_job(
         input.root_dir,
         input.limits.clone(),
     );
+    let (resources, duplicates) = aml_model::model::merge_known_duplicates(
+        std::mem::take(&mut result.resources),
+        input.sources,
+    );
+    result.resources = resources;
+    result.diagnostics.extend(duplicates);
     secrets::feeding_spans(job.id, &job.node, job.params, &mut result.secret_spans);
     let file = ScannedFile {
         file: job.id,

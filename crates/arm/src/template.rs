@@ -982,9 +982,13 @@ impl<'b, 't> Scope<'b, 't> {
         let scope_id = match node.get("scope") {
             Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => Some(self.resolve_scope(&s)),
-                Value::Unknown(u) => {
-                    Some(u.shape.identity.clone().unwrap_or_else(|| u.placeholder()))
-                }
+                // A scope with known parts (`Microsoft.X/y/[name]`) resolves
+                // as a written one would.
+                Value::Unknown(u) => Some(match (&u.shape.identity, u.pattern_text()) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(text)) => self.resolve_scope(&text),
+                    (None, None) => u.placeholder(),
+                }),
                 _ => None,
             },
             None => None,
@@ -1001,36 +1005,7 @@ impl<'b, 't> Scope<'b, 't> {
             return;
         }
 
-        let mut sink = SpanRecorder::new();
-        let mut body = Object::new();
-        body.insert("type".into(), Value::String(full_type.clone()));
-        body.insert("name".into(), Value::String(full_name.clone()));
-        const META: &[&str] = &[
-            "type",
-            "name",
-            "copy",
-            "condition",
-            "dependsOn",
-            "resources",
-            "comments",
-            "existing",
-            "scope",
-            "metadata",
-            "batchSize",
-            "decorators",
-        ];
-        for m in node.as_members().unwrap_or(&[]) {
-            if META.iter().any(|k| k.eq_ignore_ascii_case(&m.key)) {
-                continue;
-            }
-            sink.push_key(&m.key);
-            let mut v = self.eval_node(&m.value, &mut sink, 0);
-            sink.pop();
-            if self.build.opened.get() {
-                expr::strip_open_marks(&mut v);
-            }
-            body.insert(m.key.clone(), v);
-        }
+        let (body, sink) = self.resource_body(node, &full_type, &full_name);
         let api_version = body
             .get("apiVersion")
             .and_then(Value::as_str)
@@ -1057,6 +1032,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: sink.into_map(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         };
         self.build.out.borrow_mut().resources.push(resource);
 
@@ -1069,6 +1045,47 @@ impl<'b, 't> Scope<'b, 't> {
             };
             self.eval_resource_list(children, Some(&me));
         }
+    }
+
+    /// A resource's body: its members but the template's own keywords
+    /// (`copy`, `condition`, `dependsOn`...), evaluated, with where each was written.
+    fn resource_body(
+        &self,
+        node: &'t Node,
+        full_type: &str,
+        full_name: &str,
+    ) -> (Object, SpanRecorder) {
+        let mut sink = SpanRecorder::new();
+        let mut body = Object::new();
+        body.insert("type".into(), Value::String(full_type.to_string()));
+        body.insert("name".into(), Value::String(full_name.to_string()));
+        const META: &[&str] = &[
+            "type",
+            "name",
+            "copy",
+            "condition",
+            "dependsOn",
+            "resources",
+            "comments",
+            "existing",
+            "scope",
+            "metadata",
+            "batchSize",
+            "decorators",
+        ];
+        for m in node.as_members().unwrap_or(&[]) {
+            if META.iter().any(|k| k.eq_ignore_ascii_case(&m.key)) {
+                continue;
+            }
+            sink.push_key(&m.key);
+            let mut v = self.eval_node(&m.value, &mut sink, 0);
+            sink.pop();
+            if self.build.opened.get() {
+                expr::strip_open_marks(&mut v);
+            }
+            body.insert(m.key.clone(), v);
+        }
+        (body, sink)
     }
 
     /// The id of what this template's resources deploy into: the
@@ -1139,6 +1156,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: BTreeMap::new(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         });
 
         if self.depth + 1 > self.build.limits.max_depth {

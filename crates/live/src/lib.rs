@@ -19,7 +19,9 @@
 //! diagnostic settings, computes to their workspace). Every resource has
 //! the format `live`; positions point at the export's JSON lines.
 
+pub mod budget;
 pub mod export;
+pub mod partial;
 pub mod types;
 
 pub use export::{read_export, ExportShape, LiveExport};
@@ -112,7 +114,10 @@ impl Frontend for Live {
                     "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
                     Location::Span(Span::new(file, 0, 0)),
                 )),
-                Ok(None) => {}
+                Ok(None) => out.skipped.push((
+                    file,
+                    "JSON with resource ids but no export shape (a Resource Graph result, an ARM response, a resource or a list of them)".to_string(),
+                )),
                 Ok(Some(export)) => {
                     if out.files.is_empty() {
                         deployment.entry = file;
@@ -140,21 +145,19 @@ fn add_export(
     out: &mut FrontendOutput,
 ) -> usize {
     let mut count = 0;
+    let mut duplicates = export::Duplicates::default();
     for r in export.resources {
         if seen.insert(r.id.to_ascii_lowercase()) {
             deployment.resources.push(r);
             count += 1;
         } else {
-            deployment.diagnostics.push(Diagnostic::info(
-                "live-duplicate",
-                format!(
-                    "`{}` is listed in an earlier export too; the first entry is used",
-                    r.id
-                ),
-                Location::Span(r.span),
-            ));
+            duplicates.add(&r.id, Location::Span(r.span));
         }
     }
+    duplicates.report(
+        "is listed in an earlier export too",
+        &mut deployment.diagnostics,
+    );
     deployment.diagnostics.extend(export.diagnostics);
     out.azure_verdicts.extend(export.azure_verdicts);
     count

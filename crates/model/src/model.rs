@@ -106,6 +106,10 @@ pub enum Deployed {
     Unknown { expr: String },
 }
 
+/// How [`Deployed::Unknown`] starts for a resource that stands for what a
+/// partial live export could not read (see [`Resource::is_unread`]).
+pub const UNREAD: &str = "not read from Azure: ";
+
 /// One ARM resource as Azure would hold it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -140,9 +144,20 @@ pub struct Resource {
     /// module) the resource belongs to. Relations between resources (private
     /// endpoints, diagnostic settings) are only made within one deployment.
     pub deployment: u32,
+    /// How the input names ARM property paths, for formats that do not
+    /// write ARM (Terraform arguments and blocks, CLI YAML keys): lower-case
+    /// ARM path → the path as written (`managed_network[0].isolation_mode`,
+    /// `network_settings.subnet`). See [`Resource::in_own_words`].
+    pub source_names: Option<std::sync::Arc<BTreeMap<String, String>>>,
 }
 
 impl Resource {
+    /// A stand-in for resources a partial live export could not read: every
+    /// rule that judges its type gives `unknown` on it, never a verdict.
+    pub fn is_unread(&self) -> bool {
+        matches!(&self.deployed, Deployed::Unknown { expr } if expr.starts_with(UNREAD))
+    }
+
     /// Span of the text that sets `path` (dotted, case-insensitive), or of the
     /// nearest enclosing value that is set, or of the resource itself.
     pub fn span_of(&self, path: &str) -> Span {
@@ -172,6 +187,110 @@ impl Resource {
     pub fn get(&self, path: &str) -> Option<&Value> {
         self.body.get_path(path)
     }
+
+    /// `message` in the input's own words: each ARM path written in
+    /// backticks that the input names otherwise ([`Resource::source_names`])
+    /// is said as the input says it, the ARM path second
+    /// ("`isolation_mode` in the `managed_network` block
+    /// (`properties.managedNetwork.isolationMode`)"). A bare property name
+    /// (`publicNetworkAccess`) is translated when one ARM path of the
+    /// resource ends with it. ARM, Bicep and live resources are unchanged.
+    pub fn in_own_words(&self, message: &str) -> String {
+        let Some(names) = self.source_names.as_deref().filter(|n| !n.is_empty()) else {
+            return message.to_string();
+        };
+        let mut out = String::with_capacity(message.len() + 32);
+        let mut rest = message;
+        while let Some(open) = rest.find('`') {
+            let Some(len) = rest[open + 1..].find('`') else {
+                break;
+            };
+            let quoted = &rest[open + 1..open + 1 + len];
+            out.push_str(&rest[..open]);
+            let after = &rest[open + len + 2..];
+            match source_name(names, quoted) {
+                Some(src) => {
+                    out.push_str(&say(&src));
+                    out.push_str(" (`");
+                    out.push_str(quoted);
+                    out.push_str("`)");
+                }
+                _ => {
+                    out.push('`');
+                    out.push_str(quoted);
+                    out.push('`');
+                }
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The input's name for an ARM path (or a bare property name that ends
+/// exactly one of the recorded paths).
+fn source_name(names: &BTreeMap<String, String>, quoted: &str) -> Option<String> {
+    let lower = quoted.to_ascii_lowercase();
+    if lower.is_empty() || lower.contains(' ') {
+        return None;
+    }
+    if let Some(n) = names.get(&lower) {
+        return Some(n.clone());
+    }
+    // A member of an object one argument sets (`subnet_resource_id` sets
+    // `properties.properties.subnet`, so its `.id`).
+    let mut parent = lower.as_str();
+    while let Some((p, _)) = parent.rsplit_once('.') {
+        parent = p;
+        if let Some(n) = names.get(parent).filter(|n| !n.contains('[')) {
+            return Some(n.clone());
+        }
+    }
+    if lower.contains('.') {
+        // A block: the ARM parent of a recorded path whose input path is in a block.
+        return names.iter().find_map(|(arm, src)| {
+            let rest = arm.strip_prefix(&lower)?.strip_prefix('.')?;
+            let block = src.rsplit_once("].")?.0;
+            (!rest.contains('.')).then(|| format!("{block}]"))
+        });
+    }
+    let mut ends = names
+        .iter()
+        .filter(|(arm, _)| arm.rsplit('.').next() == Some(lower.as_str()));
+    match (ends.next(), ends.next()) {
+        (Some((_, src)), None) => Some(src.clone()),
+        _ => None,
+    }
+}
+
+/// An input path as words: `a[0].b` is "`b` in the `a` block", `a[0]` "the
+/// `a` block", `!a` (an inverted boolean) "the opposite of `a`", anything
+/// else itself in backticks.
+fn say(src: &str) -> String {
+    if let Some(inverted) = src.strip_prefix('!') {
+        return format!("the opposite of {}", say(inverted));
+    }
+    let plain = |s: &str| {
+        let mut out = String::new();
+        let mut skip = false;
+        for c in s.chars() {
+            match c {
+                '[' => skip = true,
+                ']' => skip = false,
+                c if !skip => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    if let Some((block, leaf)) = src.rsplit_once("].") {
+        return format!("`{}` in the `{}` block", leaf, plain(&format!("{block}]")));
+    }
+    if src.ends_with(']') {
+        return format!("the `{}` block", plain(src));
+    }
+    format!("`{src}`")
 }
 
 /// How two resource ids compare when either may hold placeholders
@@ -476,20 +595,35 @@ impl Model {
     /// The resources of `deployment`, in model order. Indexed on first use:
     /// ask once the model is complete (rules and relations do).
     pub fn in_deployment(&self, deployment: u32) -> impl Iterator<Item = &Resource> + '_ {
-        self.deployment_index()
-            .members
-            .get(&deployment)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.resources[i])
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members.iter().map(|&i| &self.resources[i])
     }
 
     /// The first resource of `deployment` with this id (case-insensitive).
     pub fn find_in_deployment(&self, deployment: u32, id: &str) -> Option<&Resource> {
+        self.position_in_deployment(deployment, id)
+            .map(|i| &self.resources[i])
+    }
+
+    /// The index in [`Model::resources`] of the first resource of
+    /// `deployment` with this id (case-insensitive).
+    pub fn position_in_deployment(&self, deployment: u32, id: &str) -> Option<usize> {
+        crate::work::add(crate::work::Work::Lookup, 1);
         self.deployment_index()
             .ids
             .get(&(deployment, id.to_ascii_lowercase()))
-            .map(|&i| &self.resources[i])
+            .copied()
+    }
+
+    /// The indices in [`Model::resources`] of the resources of `deployment`,
+    /// in model order.
+    pub fn deployment_members(&self, deployment: u32) -> &[usize] {
+        crate::work::add(crate::work::Work::Lookup, 1);
+        self.deployment_index()
+            .members
+            .get(&deployment)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The redactor of every value no output may show, built on first use:
@@ -705,11 +839,6 @@ impl Model {
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
         let mut connections: Vec<(usize, Value)> = Vec::new();
-        // lower-case id → the first resource with it
-        let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for (i, r) in self.resources.iter().enumerate() {
-            by_id.entry(r.id.to_ascii_lowercase()).or_insert(i);
-        }
         for pe in self
             .resources
             .iter()
@@ -738,11 +867,11 @@ impl Model {
                     // whose status is unknown).
                     let exact = target_value
                         .as_id()
-                        .and_then(|t| by_id.get(&t.to_ascii_lowercase()).copied());
+                        .and_then(|t| self.position_in_deployment(pe.deployment, t));
                     let targets: Vec<(usize, Option<String>)> = match exact {
                         Some(index) => vec![(index, None)],
                         None => self
-                            .maybe_targets(target_value, &group_ids)
+                            .maybe_targets(pe.deployment, target_value, &group_ids)
                             .into_iter()
                             .map(|i| {
                                 let shown = match target_value {
@@ -822,7 +951,7 @@ impl Model {
     /// The resources a private endpoint whose target the files leave open
     /// may connect to: of the target id's type (or, without one, of the type
     /// its `groupIds` imply), whose id the target may be.
-    fn maybe_targets(&self, target: &Value, group_ids: &Value) -> Vec<usize> {
+    fn maybe_targets(&self, deployment: u32, target: &Value, group_ids: &Value) -> Vec<usize> {
         let identity = target.as_id();
         let wanted_type = identity
             .and_then(resource_type_of)
@@ -841,15 +970,16 @@ impl Model {
         let Some(wanted_type) = wanted_type else {
             return Vec::new();
         };
-        self.resources
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_type(&wanted_type))
-            .filter(|(_, r)| match identity {
-                Some(id) => match_ids(id, &r.id) == IdMatch::Maybe,
+            .copied()
+            .filter(|&i| self.resources[i].is_type(&wanted_type))
+            .filter(|&i| match identity {
+                Some(id) => match_ids(id, &self.resources[i].id) == IdMatch::Maybe,
                 None => true,
             })
-            .map(|(i, _)| i)
             .collect()
     }
 }
@@ -871,6 +1001,126 @@ fn type_of_private_link_group(group: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resource(id: &str, line_offset: usize, existing: bool) -> Resource {
+        Resource {
+            id: id.to_string(),
+            resource_type: "Microsoft.MachineLearningServices/workspaces/computes".into(),
+            name: id
+                .rsplit("workspaces/")
+                .next()
+                .unwrap_or(id)
+                .replace("/computes", ""),
+            api_version: None,
+            body: Value::Null,
+            parent_id: None,
+            scope_id: None,
+            existing,
+            deployed: Deployed::Yes,
+            span: Span::new(crate::source::FileId(0), line_offset, line_offset + 1),
+            symbol: None,
+            spans: BTreeMap::new(),
+            format: "arm",
+            deployment: 0,
+            source_names: None,
+        }
+    }
+
+    #[test]
+    fn only_known_equal_ids_merge() {
+        let mut sources = crate::source::SourceMap::default();
+        sources.add(crate::source::SourceFile::new(
+            "main.json".into(),
+            "line one\nline two\nline three\n".into(),
+        ));
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces";
+        let known = format!("{ws}/mlw/computes/cpu");
+        let open = format!("{ws}/[parameters('ws')]/computes/cpu");
+        let list = vec![
+            resource(&known, 0, false),
+            resource(&known, 9, false),
+            resource(&open, 18, false),
+            resource(&open, 19, false),
+            resource(&known, 20, true),
+        ];
+        let (kept, diags) = merge_known_duplicates(list, &sources);
+        assert_eq!(kept.len(), 3, "one known cluster, two open ones");
+        assert_eq!(diags.len(), 1);
+        assert!(
+            diags[0].message.contains("same settings"),
+            "{}",
+            diags[0].message
+        );
+        // Different settings: both kept, and said.
+        let mut other = resource(&known, 9, false);
+        other.body = Value::Bool(true);
+        let (kept, diags) =
+            merge_known_duplicates(vec![resource(&known, 0, false), other], &sources);
+        assert_eq!((kept.len(), diags.len()), (2, 1));
+        assert!(diags[0].message.contains("both declarations are checked"));
+        assert!(
+            diags[0].message.contains("declared again"),
+            "{}",
+            diags[0].message
+        );
+        assert!(
+            diags[0].message.contains("main.json:1"),
+            "{}",
+            diags[0].message
+        );
+        // An `existing` reference first gives way to the declaration.
+        let (kept, diags) = merge_known_duplicates(
+            vec![resource(&known, 20, true), resource(&known, 0, false)],
+            &sources,
+        );
+        assert_eq!((kept.len(), kept[0].existing, diags.len()), (1, false, 0));
+    }
+
+    #[test]
+    fn messages_in_the_input_words() {
+        let mut r = resource("/x", 0, false);
+        assert_eq!(
+            r.in_own_words("`properties.a` is not set"),
+            "`properties.a` is not set"
+        );
+        let names: BTreeMap<String, String> = [
+            (
+                "properties.managednetwork.isolationmode",
+                "managed_network[0].isolation_mode",
+            ),
+            (
+                "properties.publicnetworkaccess",
+                "public_network_access_enabled",
+            ),
+            ("properties.properties.subnet.id", "network_settings.subnet"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        r.source_names = Some(std::sync::Arc::new(names));
+        assert_eq!(
+            r.in_own_words("`properties.managedNetwork.isolationMode` is not set"),
+            "`isolation_mode` in the `managed_network` block (`properties.managedNetwork.isolationMode`) is not set"
+        );
+        assert_eq!(
+            r.in_own_words("`properties.managedNetwork` is absent; `publicNetworkAccess` is 'Enabled'"),
+            "the `managed_network` block (`properties.managedNetwork`) is absent; `public_network_access_enabled` (`publicNetworkAccess`) is 'Enabled'"
+        );
+        let mut names = (**r.source_names.as_ref().unwrap()).clone();
+        names.insert(
+            "properties.disablelocalauth".into(),
+            "!local_auth_enabled".into(),
+        );
+        r.source_names = Some(std::sync::Arc::new(names));
+        assert_eq!(
+            r.in_own_words("`properties.disableLocalAuth` is false"),
+            "the opposite of `local_auth_enabled` (`properties.disableLocalAuth`) is false"
+        );
+        assert_eq!(
+            r.in_own_words("`properties.properties.subnet.id` is not set; `other` stays"),
+            "`network_settings.subnet` (`properties.properties.subnet.id`) is not set; `other` stays"
+        );
+    }
 
     #[test]
     fn ids_with_placeholders_compare_by_identity() {
@@ -985,4 +1235,68 @@ impl SpanRecorder {
     pub fn into_map(self) -> BTreeMap<String, Span> {
         self.spans
     }
+}
+
+/// Resources declared more than once with the same *known* id (issue 19).
+/// Ids that hold a placeholder are never taken as equal: two declarations
+/// whose names the files leave open stay two resources. Two deployed
+/// declarations with the same known id are one Azure resource, and a
+/// warning at the second names the first (`file:line`), as ARM says "the
+/// same resource declared twice": when they declare the same settings
+/// (a module loop over a fixed name, an idempotency test deploying the
+/// same module twice) the model keeps one; when their settings differ,
+/// both are kept and checked, so that nothing either declares is lost. An
+/// `existing` reference to a declared resource is not a second
+/// declaration: the declared one is kept, silently.
+pub fn merge_known_duplicates(
+    resources: Vec<Resource>,
+    sources: &crate::source::SourceMap,
+) -> (Vec<Resource>, Vec<crate::diagnostics::Diagnostic>) {
+    use crate::diagnostics::{Diagnostic, Location};
+    let mut diags = Vec::new();
+    let mut first: std::collections::HashMap<(u32, String), usize> = Default::default();
+    let mut keep: Vec<Option<Resource>> = Vec::with_capacity(resources.len());
+    for r in resources {
+        // Any `[`: a placeholder, even one a name split cut short. Key
+        // Vault `accessPolicies/add` is an operation each declaration
+        // makes, not one resource.
+        if r.id.contains('[') || r.is_type("Microsoft.KeyVault/vaults/accessPolicies") {
+            keep.push(Some(r));
+            continue;
+        }
+        let key = (r.deployment, r.id.to_ascii_lowercase());
+        let Some(&at) = first.get(&key) else {
+            first.insert(key, keep.len());
+            keep.push(Some(r));
+            continue;
+        };
+        let Some(kept) = keep[at].as_ref() else {
+            continue;
+        };
+        match (kept.existing, r.existing) {
+            (_, true) => {}
+            (true, false) => keep[at] = Some(r),
+            (false, false) => {
+                let (path, line, _) = sources.position(kept.span);
+                let same = kept.body == r.body && kept.deployed == r.deployed;
+                let what = if same {
+                    "with the same settings: one resource is read"
+                } else {
+                    "with other settings: Azure holds one resource (ARM deploys the last, Terraform refuses the second); both declarations are checked"
+                };
+                diags.push(Diagnostic::warning(
+                    "duplicate-resource",
+                    format!(
+                        "{} '{}' is declared again here (first at {path}:{line}) {what}",
+                        r.resource_type, r.name
+                    ),
+                    Location::Span(r.span),
+                ));
+                if !same {
+                    keep.push(Some(r));
+                }
+            }
+        }
+    }
+    (keep.into_iter().flatten().collect(), diags)
 }

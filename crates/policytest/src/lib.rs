@@ -208,7 +208,15 @@ fn error(path: &str, line: u32, col: u32, message: impl Into<String>) -> PolicyL
 
 /// Runs every case of every definition and initiative under `dir`, with
 /// the alias export `aliases` (`(path, text)`) extending the catalogue.
-pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> TestRun {
+///
+/// `input:` files must lie inside `boundary`: the scan boundary of `dir`
+/// (its repository; see `docs/decisions/0023-scan-boundary.md`).
+pub fn run(
+    dir: &Path,
+    boundary: &Path,
+    aliases: Option<(&str, &str)>,
+    input: InputLoader,
+) -> TestRun {
     let mut run = TestRun::default();
     if !dir.is_dir() {
         run.errors.push(error(
@@ -297,7 +305,7 @@ pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> Tes
             }
         };
         let base = Path::new(&test_path).parent().unwrap_or(Path::new("."));
-        let cases = match parse_tests(&test_path, &text, base, input) {
+        let cases = match parse_tests(&test_path, &text, base, boundary, input) {
             Ok(c) => c,
             Err(e) => {
                 run.errors.push(e);
@@ -657,19 +665,135 @@ fn to_json(n: &Node, depth: usize) -> Result<J, (Span, String)> {
     })
 }
 
+/// Whether `file` lies inside `boundary`, by its path and, when both exist,
+/// by where symbolic links lead.
+fn inside(boundary: &Path, file: &Path) -> bool {
+    if !aml_model::source::is_within(boundary, file) {
+        return false;
+    }
+    match (std::fs::canonicalize(boundary), std::fs::canonicalize(file)) {
+        (Ok(b), Ok(f)) => f.starts_with(b),
+        _ => true,
+    }
+}
+
+/// A case's `parameters:` mapping: name to value, or to `{value: X}` as in
+/// an assignment.
+fn parse_parameters(
+    m: &marked_yaml::types::MarkedMappingNode,
+    at: &dyn Fn(&Span, String) -> PolicyLoadError,
+) -> Result<Map<String, J>, PolicyLoadError> {
+    let parameters = match m.get_node("parameters") {
+        None => Map::new(),
+        Some(p) => match to_json(p, 0).map_err(|(s, m)| at(&s, m))? {
+            J::Object(o) => o
+                .into_iter()
+                .map(|(k, v)| {
+                    // `{value: X}` as in an assignment, or X.
+                    let v = match v {
+                        J::Object(mut o) if o.len() == 1 && o.contains_key("value") => {
+                            o.remove("value").unwrap_or(J::Null)
+                        }
+                        v => v,
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ => {
+                return Err(at(
+                    p.span(),
+                    "`parameters` must be a mapping of parameter names to values".into(),
+                ))
+            }
+        },
+    };
+    Ok(parameters)
+}
+
+/// The `expect:` list of a case: `{ resource, result, policy? }` mappings.
+fn parse_expectations(
+    m: &marked_yaml::types::MarkedMappingNode,
+    case_span: &Span,
+    name: &str,
+    at: &dyn Fn(&Span, String) -> PolicyLoadError,
+) -> Result<Vec<Expectation>, PolicyLoadError> {
+    let expect_node = m
+        .get_node("expect")
+        .ok_or_else(|| at(case_span, format!("case '{name}' has no `expect` list")))?;
+    let expect_list = expect_node.as_sequence().ok_or_else(|| {
+        at(
+            expect_node.span(),
+            "`expect` must be a list of { resource, result }".into(),
+        )
+    })?;
+    let mut expect = Vec::new();
+    for e in expect_list.iter() {
+        let em = e.as_mapping().ok_or_else(|| {
+            at(
+                e.span(),
+                "an expectation must be a mapping { resource, result }".into(),
+            )
+        })?;
+        for (k, _) in em.iter() {
+            if !["resource", "result", "policy"].contains(&k.as_str()) {
+                return Err(at(
+                    k.span(),
+                    format!(
+                        "unknown key `{}` (expected resource, result, policy)",
+                        k.as_str()
+                    ),
+                ));
+            }
+        }
+        let resource = em
+            .get_scalar("resource")
+            .ok_or_else(|| at(e.span(), "the expectation has no `resource`".into()))?;
+        let result = em
+            .get_scalar("result")
+            .ok_or_else(|| at(e.span(), "the expectation has no `result`".into()))?;
+        let parsed = Expected::parse(result.as_str()).ok_or_else(|| {
+            at(
+                result.span(),
+                format!(
+                    "result '{}' is not one of non-compliant, compliant, not-applicable, unknown",
+                    result.as_str()
+                ),
+            )
+        })?;
+        let (eline, _) = pos(e.span());
+        expect.push(Expectation {
+            resource: resource.as_str().to_string(),
+            policy: em.get_scalar("policy").map(|s| s.as_str().to_string()),
+            result: parsed,
+            line: eline,
+        });
+    }
+    if expect.is_empty() {
+        return Err(at(
+            expect_node.span(),
+            format!("case '{name}' expects nothing"),
+        ));
+    }
+    Ok(expect)
+}
+
 /// Parses a test file into cases; `input:` files are read with `input`,
-/// relative to `base`.
+/// relative to `base`, and must lie inside `boundary` (the scan boundary
+/// of the folder being tested). A key given twice (`cases:`, a case's `expect:`) is an error
+/// naming both positions.
 pub fn parse_tests(
     path: &str,
     text: &str,
     base: &Path,
+    boundary: &Path,
     input: InputLoader,
 ) -> Result<Vec<Case>, PolicyLoadError> {
     let at = |span: &Span, message: String| {
         let (line, col) = pos(span);
         error(path, line, col, message)
     };
-    let root = marked_yaml::parse_yaml(0, text).map_err(|e| {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+    let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
         let marker = match &e {
             marked_yaml::LoadError::TopLevelMustBeMapping(m)
             | marked_yaml::LoadError::TopLevelMustBeSequence(m)
@@ -761,6 +885,16 @@ pub fn parse_tests(
             }
             (None, Some(i)) => {
                 let file = base.join(i.as_str());
+                if !inside(boundary, &file) {
+                    return Err(at(
+                        i.span(),
+                        format!(
+                            "input {} lies outside {}, the boundary of the folder being tested (its repository); inputs must be inside it",
+                            i.as_str(),
+                            boundary.display()
+                        ),
+                    ));
+                }
                 resources =
                     input(&file).map_err(|m| at(i.span(), format!("input {}: {m}", i.as_str())))?;
             }
@@ -771,87 +905,8 @@ pub fn parse_tests(
                 ))
             }
         }
-        let parameters = match m.get_node("parameters") {
-            None => Map::new(),
-            Some(p) => match to_json(p, 0).map_err(|(s, m)| at(&s, m))? {
-                J::Object(o) => o
-                    .into_iter()
-                    .map(|(k, v)| {
-                        // `{value: X}` as in an assignment, or X.
-                        let v = match v {
-                            J::Object(mut o) if o.len() == 1 && o.contains_key("value") => {
-                                o.remove("value").unwrap_or(J::Null)
-                            }
-                            v => v,
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-                _ => {
-                    return Err(at(
-                        p.span(),
-                        "`parameters` must be a mapping of parameter names to values".into(),
-                    ))
-                }
-            },
-        };
-        let expect_node = m
-            .get_node("expect")
-            .ok_or_else(|| at(c.span(), format!("case '{name}' has no `expect` list")))?;
-        let expect_list = expect_node.as_sequence().ok_or_else(|| {
-            at(
-                expect_node.span(),
-                "`expect` must be a list of { resource, result }".into(),
-            )
-        })?;
-        let mut expect = Vec::new();
-        for e in expect_list.iter() {
-            let em = e.as_mapping().ok_or_else(|| {
-                at(
-                    e.span(),
-                    "an expectation must be a mapping { resource, result }".into(),
-                )
-            })?;
-            for (k, _) in em.iter() {
-                if !["resource", "result", "policy"].contains(&k.as_str()) {
-                    return Err(at(
-                        k.span(),
-                        format!(
-                            "unknown key `{}` (expected resource, result, policy)",
-                            k.as_str()
-                        ),
-                    ));
-                }
-            }
-            let resource = em
-                .get_scalar("resource")
-                .ok_or_else(|| at(e.span(), "the expectation has no `resource`".into()))?;
-            let result = em
-                .get_scalar("result")
-                .ok_or_else(|| at(e.span(), "the expectation has no `result`".into()))?;
-            let parsed = Expected::parse(result.as_str()).ok_or_else(|| {
-                at(
-                    result.span(),
-                    format!(
-                        "result '{}' is not one of non-compliant, compliant, not-applicable, unknown",
-                        result.as_str()
-                    ),
-                )
-            })?;
-            let (eline, _) = pos(e.span());
-            expect.push(Expectation {
-                resource: resource.as_str().to_string(),
-                policy: em.get_scalar("policy").map(|s| s.as_str().to_string()),
-                result: parsed,
-                line: eline,
-            });
-        }
-        if expect.is_empty() {
-            return Err(at(
-                expect_node.span(),
-                format!("case '{name}' expects nothing"),
-            ));
-        }
+        let parameters = parse_parameters(m, &at)?;
+        let expect = parse_expectations(m, c.span(), &name, &at)?;
         out.push(Case {
             name,
             line,

@@ -50,12 +50,7 @@ pub fn render(run: &Run, plan: &Plan) -> String {
     for r in results {
         let res = &model.resources[r.resource];
         let (path, line, col) = run.scan.sources.position(res.span);
-        let status = match r.status {
-            Status::Fixed => "fixed",
-            Status::NeedsUnsafe => "needs --unsafe",
-            Status::Snippet => "snippet",
-            Status::Manual => "by hand",
-        };
+        let status = r.status.label();
         s.push_str(&format!(
             "{} {} ({path}:{line}:{col}): {status}\n",
             r.rule.id,
@@ -70,14 +65,8 @@ pub fn render(run: &Run, plan: &Plan) -> String {
             }
         }
     }
-    let count = |st: Status| plan.results.iter().filter(|r| r.status == st).count();
-    s.push_str(&format!(
-        "{} files changed; {} results fixed, {} need --unsafe, {} snippets to add, {} to fix by hand\n",
-        plan.files.len(),
-        count(Status::Fixed),
-        count(Status::NeedsUnsafe),
-        count(Status::Snippet),
-        count(Status::Manual)
-    ));
-    diffs + &aml_report::redact(&s, model.redactor())
+    s.push_str(&plan.summary());
+    s.push('\n');
+    let text = diffs + &aml_report::redact(&s, model.redactor());
+    aml_report::render::escape_controls(&text).into_owned()
 }

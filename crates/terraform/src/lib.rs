@@ -379,6 +379,55 @@ fn root_values(
     values
 }
 
+/// The model resource of one mapped resource instance.
+fn mapped_resource(
+    mp: mapping::Mapped,
+    ri_inst: &eval::ResInstance,
+    rtype: &str,
+    decl_span: Span,
+) -> Resource {
+    let symbol = format!(
+        "{}{}",
+        ri_inst.address,
+        mp.symbol_suffix.clone().unwrap_or_default()
+    );
+    Resource {
+        id: mp.id,
+        resource_type: mp.resource_type,
+        name: mp.name,
+        api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
+        body: mp.body,
+        parent_id: mp.parent_id,
+        scope_id: mp.scope_id,
+        existing: false,
+        deployed: match &ri_inst.unknown_condition {
+            Some(e) => Deployed::Unknown { expr: e.clone() },
+            None => Deployed::Yes,
+        },
+        span: decl_span,
+        symbol: Some(symbol),
+        spans: mp.spans,
+        format: "terraform",
+        deployment: 0,
+        source_names: mapping::source_names(rtype),
+    }
+}
+
+/// Merges the resources that only add to another (an NSG association into
+/// its subnet) into it, by id.
+fn apply_merges(resources: &mut [Resource], merges: Vec<mapping::Mapped>) {
+    for mp in merges {
+        let target = mp.merge_into.clone().unwrap_or_default();
+        if let Some(r) = resources
+            .iter_mut()
+            .find(|r| r.id.eq_ignore_ascii_case(&target))
+        {
+            mapping::merge_into(&mut r.body, &mp.body);
+            r.spans.extend(mp.spans);
+        }
+    }
+}
+
 /// Evaluates one root module and the modules it calls into a deployment.
 fn evaluate_root(
     input: &FrontendInput<'_>,
@@ -400,6 +449,7 @@ fn evaluate_root(
             spans: &ri.spans,
             decl: Span::new(entry, 0, 0),
             provider: &pv,
+            default_rg: &input.context.resource_group,
         };
         mapping::map(&inp)
             .and_then(|v| v.into_iter().next())
@@ -414,6 +464,7 @@ fn evaluate_root(
     let root_inst = ev.instantiate(root, String::new(), &inputs, None, true);
     let root_pv = ProviderVersion::from_constraint(module_list[root].azurerm_constraint.as_deref());
 
+    let default_rg = input.context.resource_group.as_str();
     let mut resources: Vec<Resource> = Vec::new();
     let mut merges: Vec<mapping::Mapped> = Vec::new();
     let mut diagnostics = Vec::new();
@@ -449,10 +500,14 @@ fn evaluate_root(
                     spans: &ri_inst.spans,
                     decl: decl_span,
                     provider: &pv,
+                    default_rg,
                 };
                 let Some(mapped) = mapping::map(&inp) else {
                     continue;
                 };
+                if let Some(d) = scope_filled_rg(&inp, decl_span) {
+                    diagnostics.push(d);
+                }
                 for mp in mapped {
                     for note in &mp.defaults_applied {
                         diagnostics.push(Diagnostic::info(
@@ -468,30 +523,7 @@ fn evaluate_root(
                         merges.push(mp);
                         continue;
                     }
-                    let symbol = format!(
-                        "{}{}",
-                        ri_inst.address,
-                        mp.symbol_suffix.clone().unwrap_or_default()
-                    );
-                    resources.push(Resource {
-                        id: mp.id,
-                        resource_type: mp.resource_type,
-                        name: mp.name,
-                        api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
-                        body: mp.body,
-                        parent_id: mp.parent_id,
-                        scope_id: mp.scope_id,
-                        existing: false,
-                        deployed: match &ri_inst.unknown_condition {
-                            Some(e) => Deployed::Unknown { expr: e.clone() },
-                            None => Deployed::Yes,
-                        },
-                        span: decl_span,
-                        symbol: Some(symbol),
-                        spans: mp.spans,
-                        format: "terraform",
-                        deployment: 0,
-                    });
+                    resources.push(mapped_resource(mp, ri_inst, &decl.rtype, decl_span));
                 }
             }
         }
@@ -503,21 +535,14 @@ fn evaluate_root(
         }
         stack.extend(children.into_iter().rev());
     }
-    for mp in merges {
-        let target = mp.merge_into.clone().unwrap_or_default();
-        if let Some(r) = resources
-            .iter_mut()
-            .find(|r| r.id.eq_ignore_ascii_case(&target))
-        {
-            mapping::merge_into(&mut r.body, &mp.body);
-            r.spans.extend(mp.spans);
-        }
-    }
+    apply_merges(&mut resources, merges);
     diagnostics.extend(ev.diagnostics.into_inner());
     let secure_defaults = ev.secure_defaults.into_inner();
     secrets.extend(ev.secrets.into_inner());
     secrets.sort();
     secrets.dedup();
+    let (resources, duplicates) = aml_model::model::merge_known_duplicates(resources, sources);
+    diagnostics.extend(duplicates);
     let mut secret_spans = Vec::new();
     secrets::secret_spans(sources, module_list, root, values, &mut secret_spans);
     // Values given on the command line (`--var`) are written nowhere; the
@@ -531,4 +556,28 @@ fn evaluate_root(
         diagnostics,
         ..Default::default()
     }
+}
+
+/// The info diagnostic for a resource whose `resource_group_name` the files
+/// do not fix when the deployment scope (`--deployment-scope`) names a
+/// resource group: that resource group is assumed, as for ARM and Bicep.
+fn scope_filled_rg(input: &Input<'_>, span: Span) -> Option<Diagnostic> {
+    if input.default_rg == mapping::DEFAULT_RG {
+        return None;
+    }
+    let rg = input.config.get("resource_group_name")?;
+    let shown = match rg {
+        Value::Unknown(u) => format!("`{}`", u.expr),
+        Value::Null => "null".to_string(),
+        Value::String(s) if s.is_empty() => "''".to_string(),
+        _ => return None,
+    };
+    Some(Diagnostic::info(
+        "terraform-deployment-scope",
+        format!(
+            "{}: `resource_group_name` is {shown}, which the files do not fix; the deployment scope's resource group '{}' is assumed",
+            input.address, input.default_rg
+        ),
+        Location::Span(span),
+    ))
 }

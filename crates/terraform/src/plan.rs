@@ -209,6 +209,7 @@ fn map_one(pr: &PlanResource, pv: &ProviderVersion) -> Option<Vec<mapping::Mappe
         spans: &spans,
         decl: pr.span,
         provider: pv,
+        default_rg: mapping::DEFAULT_RG,
     })
 }
 
@@ -285,6 +286,7 @@ fn mapped_resources(plan_resources: &[PlanResource], pv: &ProviderVersion) -> Ve
                 spans: BTreeMap::new(),
                 format: "terraform",
                 deployment: 0,
+                source_names: mapping::source_names(&pr.rtype),
             });
         }
     }
