@@ -30,8 +30,12 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List every rule: id, kind, policy GUID, control, feature, severity, title.
     Rules(RulesArgs),
-    /// Print the baseline's controls and features, and which rules cover each.
-    Baseline(RulesArgs),
+    /// Print the baseline's controls and features, and which rules cover each
+    /// (`--format oscal-catalog`: as a NIST OSCAL 1.1.3 catalog).
+    Baseline(BaselineArgs),
+    /// Run the language server on standard input and output (LSP): diagnostics,
+    /// fixes and rule pages in the editor for ARM JSON, Bicep, Terraform and CLI YAML.
+    Lsp,
     /// List the Azure Policy definitions shipped in the binary: the rule that
     /// runs each, or why it cannot be evaluated offline (data-plane modes).
     /// The same as `policy list`.
@@ -335,6 +339,21 @@ pub struct RulesArgs {
     pub format: Format,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[arg(long, value_enum, default_value_t = BaselineFormat::Text)]
+    pub format: BaselineFormat,
+}
+
+/// Formats of `baseline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BaselineFormat {
+    Text,
+    Json,
+    /// The baseline as a NIST OSCAL 1.1.3 catalog, which `scan --format oscal` results reference.
+    OscalCatalog,
+}
+
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -370,6 +389,7 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Command::Rules(args) => run_rules(&args),
         Command::Baseline(args) => run_baseline(&args),
+        Command::Lsp => crate::lsp::run(),
         Command::Policies(args) | Command::Policy(PolicyCommand::List(args)) => run_policies(&args),
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(&args),
         Command::Explain(args) => run_explain(&args),
@@ -653,7 +673,15 @@ fn run_scan(args: &ScanArgs, plan: &OutputPlan) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-fn run_baseline(args: &RulesArgs) -> anyhow::Result<i32> {
+fn run_baseline(args: &BaselineArgs) -> anyhow::Result<i32> {
+    let format = match args.format {
+        BaselineFormat::OscalCatalog => {
+            write_output(None, &render::oscal::catalog::render())?;
+            return Ok(0);
+        }
+        BaselineFormat::Text => Format::Text,
+        BaselineFormat::Json => Format::Json,
+    };
     let catalogue = crate::baseline::catalogue();
     let covering = |control: &str, feature: &str| -> Vec<&'static str> {
         rules::all()
@@ -662,7 +690,7 @@ fn run_baseline(args: &RulesArgs) -> anyhow::Result<i32> {
             .map(|r| r.id)
             .collect()
     };
-    let text = match args.format {
+    let text = match format {
         Format::Json => {
             let controls: Vec<serde_json::Value> = catalogue
                 .controls

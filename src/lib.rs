@@ -30,6 +30,7 @@ pub mod config;
 pub mod drift;
 pub mod fix;
 pub mod frontend;
+pub mod lsp;
 pub mod pipeline;
 pub mod policies;
 pub mod progress;

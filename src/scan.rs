@@ -8,7 +8,7 @@ use aml_model::diagnostics::{Diagnostic, Location};
 pub use aml_model::input::{ScanOptions, ScanOutput};
 use aml_model::source::SourceFile;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are not read.
@@ -42,7 +42,13 @@ enum Read {
     Problem(PathBuf, &'static str, String),
 }
 
-fn read_file(path: &Path, explicit: bool) -> Read {
+fn read_file(path: &Path, explicit: bool, overlay: &HashMap<PathBuf, String>) -> Read {
+    if let Some(text) = overlay.get(path) {
+        if !explicit && !frontend::worth_reading(path, text) {
+            return Read::Skip;
+        }
+        return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()));
+    }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
@@ -151,7 +157,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     // Read in parallel; ids follow the discovery order, so output is stable.
     let read: Vec<(Read, bool)> = to_read
         .par_iter()
-        .map(|(p, e)| (read_file(p, *e), *e))
+        .map(|(p, e)| (read_file(p, *e, &options.overlay), *e))
         .collect();
     let mut inputs = Vec::new();
     for (r, explicit) in read {
@@ -183,7 +189,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         &start,
         &boundaries,
         &mut known,
-        |p| match read_file(p, false) {
+        |p| match read_file(p, false, &options.overlay) {
             Read::Text(f) => Some(f),
             Read::Skip => None,
             Read::Problem(path, code, message) => {

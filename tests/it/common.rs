@@ -100,6 +100,21 @@ pub const ALL_FORMATS: [aml_baseline::render::OutputFormat; 7] = [
     aml_baseline::render::OutputFormat::Html,
 ];
 
+/// Runs the pipeline on `paths` (relative to the crate root) with no
+/// configuration file and a fixed date (2026-11-28).
+pub fn run(paths: &[&str]) -> aml_baseline::pipeline::Run {
+    let options = ScanOptions {
+        paths: paths.iter().map(PathBuf::from).collect(),
+        ..Default::default()
+    };
+    let settings = aml_baseline::pipeline::Settings {
+        no_config: true,
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        ..Default::default()
+    };
+    aml_baseline::pipeline::run(&options, &settings)
+}
+
 /// Error-level diagnostics, formatted for an assertion message.
 pub fn errors(report: &Report) -> Vec<String> {
     report

@@ -7,6 +7,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod sarif;
 pub mod text;
 
@@ -30,6 +31,8 @@ pub enum OutputFormat {
     Csv,
     /// One self-contained HTML page for an auditor.
     Html,
+    /// NIST OSCAL 1.1.3 assessment results (JSON), for compliance tools.
+    Oscal,
 }
 
 impl OutputFormat {
@@ -43,6 +46,7 @@ impl OutputFormat {
             OutputFormat::Markdown => "markdown",
             OutputFormat::Csv => "csv",
             OutputFormat::Html => "html",
+            OutputFormat::Oscal => "oscal",
         }
     }
 }
@@ -123,6 +127,7 @@ pub fn render(
         OutputFormat::Markdown => markdown::render(report, options),
         OutputFormat::Csv => csv::render(report),
         OutputFormat::Html => html::render(report, scan),
+        OutputFormat::Oscal => oscal::render(report, scan),
     }
 }
 
