@@ -27,6 +27,7 @@ mod formats;
 mod front_end_gaps;
 mod fuzz_smoke;
 mod html_browser;
+mod install;
 mod live;
 mod lsp;
 mod native_rules;
