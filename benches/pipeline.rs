@@ -70,11 +70,7 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     v
 }
 
-fn bench_frontend(
-    bencher: Bencher,
-    paths: &[PathBuf],
-    run: fn(&FrontendInput<'_>) -> frontend::FrontendOutput,
-) {
+fn bench_frontend(bencher: Bencher, paths: &[PathBuf], frontend: &dyn frontend::Frontend) {
     let Some(l) = load(paths) else {
         eprintln!("skipped: {paths:?} not found");
         return;
@@ -86,10 +82,11 @@ fn bench_frontend(
             let input = FrontendInput {
                 sources: &l.sources,
                 files: &l.files,
-                options: &l.options,
+                limits: &l.options.limits,
+                context: &l.options.context,
                 root_dir: Some(&l.root),
             };
-            black_box(run(&input))
+            black_box(frontend.run_collected(&input))
         });
 }
 
@@ -106,7 +103,7 @@ fn arm_template(bencher: Bencher, which: &str) {
             realworld("anthony-c-martin__azure-quickstart-templates/201-machine-learning-advanced/azuredeploy.parameters.json"),
         ],
     };
-    bench_frontend(bencher, &paths, frontend::arm::run);
+    bench_frontend(bencher, &paths, &frontend::arm::Arm::default());
 }
 
 /// Bicep: parse + evaluate (the AVM workspace module, 28 KB, and the
@@ -125,7 +122,7 @@ fn bicep_file(bencher: Bencher, which: &str) {
             v
         }
     };
-    bench_frontend(bencher, &paths, frontend::bicep::run);
+    bench_frontend(bencher, &paths, &frontend::bicep::Bicep::default());
 }
 
 /// Terraform: HCL parse + module evaluation of a whole folder.
@@ -137,7 +134,11 @@ fn terraform_folder(bencher: Bencher, which: &str) {
         }
         _ => realworld("Azure__terraform-azurerm-avm-res-machinelearningservices-workspace"),
     };
-    bench_frontend(bencher, &files_in(&dir, "tf"), frontend::terraform::run);
+    bench_frontend(
+        bencher,
+        &files_in(&dir, "tf"),
+        &frontend::terraform::Terraform::default(),
+    );
 }
 
 /// The model of the examples and the real-world corpus, scanned once.

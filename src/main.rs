@@ -1,6 +1,6 @@
 //! The `aml-baseline` command line.
 
-use aml_baseline::cli;
+use aml_baseline::commands;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         // Set before any other thread starts.
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
-    match cli::run() {
+    match commands::run() {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("error: {e:#}");

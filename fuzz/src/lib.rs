@@ -6,7 +6,7 @@
 //! the stable toolchain.
 
 use aml_baseline::expr::{self, DeploymentContext, ExprEnv};
-use aml_baseline::frontend::{self, FrontendInput, FrontendOutput, InputFile};
+use aml_baseline::frontend::{self, Frontend, FrontendInput, FrontendOutput, InputFile};
 use aml_baseline::policy::{NoRelated, PolicyEngine, PolicyResource};
 use aml_baseline::scan::ScanOptions;
 use aml_baseline::source::{FileId, SourceFile, SourceMap};
@@ -22,7 +22,7 @@ fn text(data: &[u8]) -> Option<&str> {
 }
 
 /// Runs one front end over `data` as the file `name` inside [`ROOT`].
-fn frontend(data: &[u8], name: &str, run: fn(&FrontendInput<'_>) -> FrontendOutput) {
+fn frontend(data: &[u8], name: &str, frontend: &dyn Frontend) {
     let Some(text) = text(data) else { return };
     let mut sources = SourceMap::default();
     let id = sources.add(SourceFile::new(
@@ -34,10 +34,11 @@ fn frontend(data: &[u8], name: &str, run: fn(&FrontendInput<'_>) -> FrontendOutp
     let input = FrontendInput {
         sources: &sources,
         files: &files,
-        options: &options,
+        limits: &options.limits,
+        context: &options.context,
         root_dir: Some(Path::new(ROOT)),
     };
-    let out = run(&input);
+    let out: FrontendOutput = frontend.run_collected(&input);
     // Every diagnostic has a position that can be shown.
     for d in out
         .diagnostics
@@ -51,22 +52,22 @@ fn frontend(data: &[u8], name: &str, run: fn(&FrontendInput<'_>) -> FrontendOutp
 /// ARM: JSON with spans and template evaluation (parameters, variables,
 /// copy loops, nested deployments).
 pub fn arm_template(data: &[u8]) {
-    frontend(data, "azuredeploy.json", frontend::arm::run);
+    frontend(data, "azuredeploy.json", &frontend::arm::Arm::default());
 }
 
 /// Bicep: lexer, parser and evaluator.
 pub fn bicep(data: &[u8]) {
-    frontend(data, "main.bicep", frontend::bicep::run);
+    frontend(data, "main.bicep", &frontend::bicep::Bicep::default());
 }
 
 /// Terraform: HCL parsing and module evaluation.
 pub fn terraform(data: &[u8]) {
-    frontend(data, "main.tf", frontend::terraform::run);
+    frontend(data, "main.tf", &frontend::terraform::Terraform::default());
 }
 
 /// Azure ML CLI v2 YAML: parsing, recognition and the mapping.
 pub fn yaml(data: &[u8]) {
-    frontend(data, "entity.yml", frontend::yaml::run);
+    frontend(data, "entity.yml", &frontend::yaml::Yaml::default());
 }
 
 /// Terraform plan JSON (`terraform show -json`).

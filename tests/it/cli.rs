@@ -284,3 +284,14 @@ fn policies_lists_every_shipped_definition_and_why_some_are_not_evaluable() {
     }
     assert_eq!(list.iter().filter(|d| d["evaluable"] == false).count(), 9);
 }
+
+#[test]
+fn explain_prints_the_written_page() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["explain", "AMLB-IM8-004"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("## Why it matters"), "{text}");
+    assert!(text.contains("securestring"), "{text}");
+}

@@ -37,7 +37,6 @@ mod policy_as_code;
 mod proptest_expr;
 mod reliability;
 mod report_schema;
-mod rule_docs;
 mod scan_boundary;
 mod snapshots;
 mod terraform_corpus;

@@ -10,9 +10,12 @@ pub mod functions;
 pub mod template;
 
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, InputFile, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, ScannedFile,
+    UnitSink,
+};
 use aml_model::json;
-use aml_model::source::{FileId, Span};
+use aml_model::source::{FileId, SourceMap, Span};
 use json::Node;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -122,67 +125,178 @@ pub fn linked_template_paths(path: &Path, text: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Runs the ARM front end over the files read by the scan: sorts JSON into
-/// templates and parameter files, pairs them, and evaluates every entry
-/// template (in parallel). Templates linked from another by relative path are
-/// evaluated by their caller only.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
+/// The ARM front end's own settings.
+#[derive(Clone, Debug, Default)]
+pub struct ArmOptions {
+    /// A parameter file for every template scanned (`--parameters`).
+    pub parameters: Option<PathBuf>,
+}
+
+/// The ARM front end: deployment templates and parameter files among JSON
+/// files. Templates linked from another by relative path are evaluated by
+/// their caller only.
+#[derive(Clone, Debug, Default)]
+pub struct Arm {
+    pub options: ArmOptions,
+}
+
+impl Arm {
+    /// The front end with its settings.
+    pub fn new(options: ArmOptions) -> Self {
+        Arm { options }
+    }
+}
+
+impl Frontend for Arm {
+    fn name(&self) -> &'static str {
+        "arm"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json", "jsonc"]
+    }
+
+    /// Every JSON file that neither a Terraform plan nor a live export
+    /// claims: templates and parameter files, and, when named on the command
+    /// line, any other JSON (which then gets a warning).
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        if wants(file.path) && (file.explicit || may_be_arm(file.text)) {
+            Claim::Fallback
+        } else {
+            Claim::No
+        }
+    }
+
+    /// The parameter files beside a template named alone.
+    fn companions(&self, path: &Path) -> Vec<PathBuf> {
+        if !wants(path) {
+            return Vec::new();
+        }
+        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str()))
+        else {
+            return Vec::new();
+        };
+        [
+            format!("{stem}.parameters.json"),
+            "azuredeploy.parameters.json".to_string(),
+        ]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect()
+    }
+
+    fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
+        if wants(path) {
+            linked_template_paths(path, text)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn option_files(&self) -> Vec<PathBuf> {
+        self.options.parameters.iter().cloned().collect()
+    }
+
+    /// Sorts the JSON into templates and parameter files, pairs them, and
+    /// evaluates every entry template in parallel.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let mut out = FrontendOutput::default();
+        let sorted = sort_json(input, &mut out.diagnostics);
+        let linked = linked_templates(input.sources, &sorted.templates);
+        let explicit_params = self.explicit_parameters(&sorted.parameter_files, &mut out);
+        let jobs = entry_jobs(
+            input.sources,
+            sorted.templates,
+            &linked,
+            &sorted.parameter_files,
+            &explicit_params,
+        );
+        let evaluated: Vec<(ScannedFile, Vec<Diagnostic>)> = jobs
+            .entries
+            .into_par_iter()
+            .map(|job| evaluate_job(input, job, units))
+            .collect();
+        for (file, diags) in evaluated {
+            out.diagnostics.extend(diags);
+            out.files.push(file);
+        }
+        for id in jobs.linked {
+            out.file(id, "arm", 0);
+        }
+        for (id, _) in sorted.parameter_files.values() {
+            out.file(*id, "arm-parameters", 0);
+        }
+        out
+    }
+}
+
+impl Arm {
+    /// The `--parameters` file, parsed: `Err` with its path when it is not a
+    /// parameter file (diagnosed here).
+    fn explicit_parameters(
+        &self,
+        parameter_files: &BTreeMap<PathBuf, (FileId, json::Node)>,
+        out: &mut FrontendOutput,
+    ) -> Option<Result<(FileId, json::Node), PathBuf>> {
+        let path = template::normalize_path(self.options.parameters.as_deref()?);
+        let found = parameter_files
+            .get(&path)
+            .map(|(id, node)| (*id, node.clone()))
+            .ok_or(path);
+        if let Err(p) = &found {
+            out.diagnostics.push(Diagnostic::error(
+                "parameters-file",
+                "the --parameters file is not a deployment parameter file (it needs the deploymentParameters.json `$schema`)",
+                Location::Path(aml_model::source::display_path(p)),
+            ));
+        }
+        Some(found)
+    }
+}
+
+/// The JSON files given to the ARM front end, parsed and sorted.
+struct SortedJson {
+    templates: Vec<(FileId, json::Node)>,
+    parameter_files: BTreeMap<PathBuf, (FileId, json::Node)>,
+}
+
+/// Parses the files (in parallel) and sorts them into templates and
+/// parameter files; other JSON named on the command line gets a warning,
+/// invalid JSON that names an ARM schema (or was named) an error.
+fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> SortedJson {
     let sources = input.sources;
-    let mut out = FrontendOutput::default();
-    let candidates: Vec<&InputFile> = input
+    let parsed: Vec<(FileId, bool, Result<json::Node, json::JsonError>)> = input
         .files
-        .iter()
-        .filter(|f| wants(&sources.get(f.id).path))
-        .collect();
-    let parsed: Vec<(FileId, bool, Result<json::Node, json::JsonError>)> = candidates
         .par_iter()
         .map(|f| (f.id, f.explicit, json::parse(&sources.get(f.id).text)))
         .collect();
-    let explicit_parameters = input
-        .options
-        .parameters
-        .as_deref()
-        .map(template::normalize_path);
-
-    // Sort files into templates and parameter files.
-    let mut templates: Vec<(FileId, json::Node)> = Vec::new();
-    let mut parameter_files: BTreeMap<PathBuf, (FileId, json::Node)> = BTreeMap::new();
+    let mut sorted = SortedJson {
+        templates: Vec::new(),
+        parameter_files: BTreeMap::new(),
+    };
     for (id, explicit, result) in parsed {
         let file = sources.get(id);
         match result {
             Ok(node) => match classify(&node) {
-                JsonKind::Template => templates.push((id, node)),
+                JsonKind::Template => sorted.templates.push((id, node)),
                 JsonKind::Parameters => {
-                    parameter_files.insert(file.path.clone(), (id, node));
+                    sorted.parameter_files.insert(file.path.clone(), (id, node));
                 }
-                JsonKind::Other => {
-                    if explicit
-                        && !aml_model::input::looks_like_plan(&file.text)
-                        && !aml_model::input::looks_like_live_export(&file.text)
-                    {
-                        out.diagnostics.push(Diagnostic::warning(
-                            "template-structure",
-                            "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
-                            Location::Span(Span::new(id, 0, 0)),
-                        ));
-                    }
-                }
+                JsonKind::Other if explicit => diagnostics.push(Diagnostic::warning(
+                    "template-structure",
+                    "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
+                    Location::Span(Span::new(id, 0, 0)),
+                )),
+                JsonKind::Other => {}
             },
             Err(e) => {
-                // Only files that look like ARM are worth an error (plans: the Terraform front end).
-                if (explicit
-                    && !aml_model::input::looks_like_plan(&file.text)
-                    && !aml_model::input::looks_like_live_export(&file.text))
-                    || file
-                        .text
-                        .to_ascii_lowercase()
-                        .contains("deploymenttemplate.json")
-                    || file
-                        .text
-                        .to_ascii_lowercase()
-                        .contains("deploymentparameters.json")
+                let lower = file.text.to_ascii_lowercase();
+                if explicit
+                    || lower.contains("deploymenttemplate.json")
+                    || lower.contains("deploymentparameters.json")
                 {
-                    out.diagnostics.push(Diagnostic::error(
+                    diagnostics.push(Diagnostic::error(
                         "json-syntax",
                         format!("invalid JSON: {}", e.message),
                         Location::Span(Span::new(id, e.offset, e.offset + 1)),
@@ -191,25 +305,24 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             }
         }
     }
+    sorted
+}
 
-    // Templates linked from others by relative path are evaluated by their caller.
+/// The templates linked from others by relative path (evaluated by their
+/// caller). Templates that only link each other in a cycle have no caller
+/// outside it: the first of each such cycle is left out of the set, to be
+/// evaluated as an entry (and the evaluator reports the cycle) rather than
+/// silently skipped.
+fn linked_templates(sources: &SourceMap, templates: &[(FileId, json::Node)]) -> HashSet<PathBuf> {
     let mut linked: HashSet<PathBuf> = HashSet::new();
     let mut links_of: Vec<HashSet<PathBuf>> = Vec::with_capacity(templates.len());
-    for (id, node) in &templates {
-        let dir = sources
-            .get(*id)
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+    for (id, node) in templates {
+        let dir = parent_dir(&sources.get(*id).path);
         let mut links = HashSet::new();
         collect_relative_links(node, &dir, &mut links, 0);
         linked.extend(links.iter().cloned());
         links_of.push(links);
     }
-    // Templates that only link each other in a cycle have no caller outside
-    // it: the first of each such cycle is evaluated as an entry (and the
-    // evaluator reports the cycle) rather than silently skipped.
     let paths: Vec<PathBuf> = templates
         .iter()
         .map(|(id, _)| template::normalize_path(&sources.get(*id).path))
@@ -236,128 +349,104 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             mark_from(i, &mut reached);
         }
     }
-    let template_count_by_dir =
-        templates
-            .iter()
-            .fold(BTreeMap::<PathBuf, usize>::new(), |mut m, (id, _)| {
-                let dir = sources
-                    .get(*id)
-                    .path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
-                *m.entry(dir).or_default() += 1;
-                m
-            });
+    linked
+}
 
-    // Pair each entry template with its parameter file.
-    let explicit_params = explicit_parameters.as_ref().map(|p| {
-        parameter_files
-            .get(p)
-            .map(|(id, node)| (*id, node.clone()))
-            .ok_or_else(|| p.clone())
-    });
-    if let Some(Err(p)) = &explicit_params {
-        out.diagnostics.push(Diagnostic::error(
-            "parameters-file",
-            "the --parameters file is not a deployment parameter file (it needs the deploymentParameters.json `$schema`)",
-            Location::Path(aml_model::source::display_path(p)),
-        ));
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// One entry template to evaluate, owning its parsed node (freed as soon as
+/// it is evaluated), with its parameter file.
+struct Job<'a> {
+    id: FileId,
+    node: json::Node,
+    params: Option<(FileId, &'a json::Node)>,
+}
+
+/// The entry templates with their parameter files, and the linked ones.
+struct Jobs<'a> {
+    entries: Vec<Job<'a>>,
+    linked: Vec<FileId>,
+}
+
+/// Pairs each entry template with its parameter file: `--parameters`, else
+/// the one beside it.
+fn entry_jobs<'a>(
+    sources: &SourceMap,
+    templates: Vec<(FileId, json::Node)>,
+    linked: &HashSet<PathBuf>,
+    parameter_files: &'a BTreeMap<PathBuf, (FileId, json::Node)>,
+    explicit_params: &'a Option<Result<(FileId, json::Node), PathBuf>>,
+) -> Jobs<'a> {
+    let mut count_by_dir = BTreeMap::<PathBuf, usize>::new();
+    for (id, _) in &templates {
+        *count_by_dir
+            .entry(parent_dir(&sources.get(*id).path))
+            .or_default() += 1;
     }
-    // Entry templates become jobs that own their parsed node, so each node is
-    // freed as soon as its template is evaluated; linked ones keep their id.
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut linked_ids: Vec<FileId> = Vec::new();
+    let mut jobs = Jobs {
+        entries: Vec::new(),
+        linked: Vec::new(),
+    };
     for (id, node) in templates {
         let path = &sources.get(id).path;
         if linked.contains(&template::normalize_path(path)) {
-            linked_ids.push(id);
+            jobs.linked.push(id);
             continue;
         }
-        let params = match &explicit_params {
+        let params = match explicit_params {
             Some(Ok((pid, pnode))) => Some((*pid, pnode)),
-            _ => beside_parameter_file(path, &parameter_files, &template_count_by_dir)
+            _ => beside_parameter_file(path, parameter_files, &count_by_dir)
                 .map(|(pid, pnode)| (*pid, pnode)),
         };
-        jobs.push((id, node, params));
+        jobs.entries.push(Job { id, node, params });
     }
-
-    let evaluated: Vec<_> = jobs
-        .into_par_iter()
-        .map(|(id, node, params)| {
-            let mut diags = Vec::new();
-            let values = match params {
-                Some((pid, pnode)) => {
-                    match template::ParameterValues::from_parameter_file(pid, pnode) {
-                        Ok(v) => v,
-                        Err((message, offset)) => {
-                            diags.push(Diagnostic::error(
-                                "parameters-file",
-                                message,
-                                Location::Span(Span::new(
-                                    pid,
-                                    offset as usize,
-                                    offset as usize + 1,
-                                )),
-                            ));
-                            Default::default()
-                        }
-                    }
-                }
-                None => Default::default(),
-            };
-            let mut context = input.options.context.clone();
-            context.scope = target_scope(&node);
-            let result = template::evaluate(
-                sources,
-                id,
-                &node,
-                &values,
-                context,
-                input.root_dir,
-                input.options.limits.clone(),
-            );
-            (id, params.map(|(p, _)| p), diags, result)
-        })
-        .collect();
-
-    for (id, params, diags, result) in evaluated {
-        out.diagnostics.extend(diags);
-        out.files.push(ScannedFile {
-            file: id,
-            format: "arm",
-            resources: result.resources.len(),
-            parameters: params,
-        });
-        out.deployments.push(DeploymentOutput {
-            entry: id,
-            resources: result.resources,
-            secrets: result.secrets,
-            secure_defaults: result.secure_defaults,
-            diagnostics: result.diagnostics,
-        });
-    }
-    for id in linked_ids {
-        out.files.push(ScannedFile {
-            file: id,
-            format: "arm",
-            resources: 0,
-            parameters: None,
-        });
-    }
-    for (id, _) in parameter_files.values() {
-        out.files.push(ScannedFile {
-            file: *id,
-            format: "arm-parameters",
-            resources: 0,
-            parameters: None,
-        });
-    }
-    out
+    jobs
 }
 
-/// One entry template to evaluate, with its parameter file.
-type Job<'a> = (FileId, json::Node, Option<(FileId, &'a json::Node)>);
+/// Evaluates one entry template with its parameter values; hands the unit
+/// to `units` and returns its file record and the parameter file's diagnostics.
+fn evaluate_job(
+    input: &FrontendInput<'_>,
+    job: Job<'_>,
+    units: &dyn UnitSink,
+) -> (ScannedFile, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let values = match job.params {
+        Some((pid, pnode)) => match template::ParameterValues::from_parameter_file(pid, pnode) {
+            Ok(v) => v,
+            Err((message, offset)) => {
+                diags.push(Diagnostic::error(
+                    "parameters-file",
+                    message,
+                    Location::Span(Span::new(pid, offset as usize, offset as usize + 1)),
+                ));
+                Default::default()
+            }
+        },
+        None => Default::default(),
+    };
+    let mut context = input.context.clone();
+    context.scope = target_scope(&job.node);
+    let result = template::evaluate(
+        input.sources,
+        job.id,
+        &job.node,
+        &values,
+        context,
+        input.root_dir,
+        input.limits.clone(),
+    );
+    let file = ScannedFile {
+        file: job.id,
+        format: "arm",
+        resources: result.resources.len(),
+        parameters: job.params.map(|(p, _)| p),
+    };
+    units.unit(DeploymentOutput::new(job.id, result));
+    (file, diags)
+}
 
 /// `<stem>.parameters.json` beside the template, else `azuredeploy.parameters.json`
 /// when the template is `azuredeploy.json` or the only template in its folder.

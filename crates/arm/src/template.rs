@@ -64,23 +64,33 @@ impl ParameterValues {
 }
 
 /// A JSON literal from a parameter file: strings are taken as written (a
-/// parameter file holds no expressions; a leading `[` is literal).
+/// parameter file holds no expressions; a leading `[` is literal), except a
+/// whole value `${NAME}` or `${NAME=DEFAULT}`, which the Azure Developer CLI
+/// (azd) replaces with an environment variable when it provisions: unknown
+/// here, naming the variable.
 fn literal_value(node: &Node) -> Value {
+    if let Some(name) = node.as_str().and_then(azd_variable) {
+        return Value::unknown(
+            format!("${{{name}}}"),
+            format!("set by the Azure Developer CLI from the environment variable {name} when it provisions"),
+        );
+    }
     node.to_value()
 }
 
-/// What evaluating one entry template produced.
-#[derive(Debug, Default)]
-pub struct Evaluated {
-    pub resources: Vec<Resource>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub secrets: Vec<String>,
-    /// Secure parameters whose `defaultValue` is a literal (a secret written
-    /// in the template): name and the span of the default.
-    pub secure_defaults: Vec<(String, Span)>,
-    /// Files read as linked templates (so they are not also scanned alone).
-    pub linked_files: Vec<PathBuf>,
+/// The environment variable of an azd substitution (`${AZURE_LOCATION}`,
+/// `${USE_SEARCH=true}`), when the whole string is one.
+pub fn azd_variable(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix("${")?.strip_suffix('}')?;
+    let name = inner.split_once('=').map_or(inner, |(n, _)| n);
+    let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (valid && !inner[name.len()..].contains('}')).then_some(name)
 }
+
+/// What evaluating one entry template produced (shared with Bicep).
+pub use aml_model::input::Evaluated;
 
 /// Shared state of one entry template's evaluation.
 struct Build<'a> {
@@ -1338,7 +1348,6 @@ impl<'b, 't> Scope<'b, 't> {
                 return None;
             }
         }
-        self.build.out.borrow_mut().linked_files.push(path.clone());
         if let Some(id) = self.build.sources.find(&path) {
             // Discovery already read it; parse it again here (cheap, and it
             // keeps the node borrow local to this build).
@@ -1747,5 +1756,20 @@ fn abbreviate(s: &str) -> String {
     } else {
         let head: String = s.chars().take(117).collect();
         format!("{head}...")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::azd_variable;
+
+    #[test]
+    fn azd_substitutions_are_recognised() {
+        assert_eq!(azd_variable("${AZURE_LOCATION}"), Some("AZURE_LOCATION"));
+        assert_eq!(azd_variable("${USE_SEARCH=true}"), Some("USE_SEARCH"));
+        assert_eq!(azd_variable("${A}-${B}"), None);
+        assert_eq!(azd_variable("westeurope"), None);
+        assert_eq!(azd_variable("${}"), None);
+        assert_eq!(azd_variable("${1X}"), None);
     }
 }

@@ -24,16 +24,8 @@ use std::sync::Arc;
 
 pub use crate::modules::Parsed;
 
-/// What one entry point's evaluation produced.
-#[derive(Debug, Default)]
-pub struct Evaluated {
-    pub resources: Vec<Resource>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub secrets: Vec<String>,
-    /// `@secure()` parameters whose default is a literal: name and the span
-    /// of the default (AMLB-IM8-004).
-    pub secure_defaults: Vec<(String, Span)>,
-}
+/// What one entry point's evaluation produced (shared with ARM).
+pub use aml_model::input::Evaluated;
 
 /// State shared by every file of one deployment.
 pub struct Session<'a> {

@@ -23,9 +23,12 @@ pub mod params;
 pub mod parser;
 
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, ScannedFile,
+    UnitSink,
+};
 use aml_model::source::normalize_path;
-use aml_model::source::{FileId, Span};
+use aml_model::source::{FileId, SourceMap, Span};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -68,30 +71,140 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     (ast, diags)
 }
 
-/// Runs the Bicep front end over the files read by the scan.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
-    let sources = input.sources;
-    let mut out = FrontendOutput::default();
-    let candidates: Vec<FileId> = input
-        .files
-        .iter()
-        .filter(|f| wants(&sources.get(f.id).path))
-        .map(|f| f.id)
-        .collect();
-    if candidates.is_empty() {
-        return out;
+/// The Bicep front end's own settings.
+#[derive(Clone, Debug, Default)]
+pub struct BicepOptions {
+    /// A parameter file for every entry point (`--parameters`): a
+    /// `.bicepparam` or a JSON parameter file.
+    pub parameters: Option<PathBuf>,
+}
+
+/// The Bicep front end.
+#[derive(Clone, Debug, Default)]
+pub struct Bicep {
+    pub options: BicepOptions,
+}
+
+impl Bicep {
+    /// The front end with its settings.
+    pub fn new(options: BicepOptions) -> Self {
+        Bicep { options }
     }
-    let parsed_files: Vec<(FileId, ast::File, Vec<Diagnostic>)> = candidates
+}
+
+impl Frontend for Bicep {
+    fn name(&self) -> &'static str {
+        "bicep"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["bicep", "bicepparam"]
+    }
+
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        if wants(file.path) {
+            Claim::Yes
+        } else {
+            Claim::No
+        }
+    }
+
+    fn companions(&self, path: &Path) -> Vec<PathBuf> {
+        if wants(path) {
+            companions(path)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
+        if wants(path) {
+            local_references(path, text)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn option_files(&self) -> Vec<PathBuf> {
+        self.options.parameters.iter().cloned().collect()
+    }
+
+    /// Parses every file once (in parallel), finds the entry points and
+    /// evaluates each with its parameters (in parallel).
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let mut out = FrontendOutput::default();
+        if input.files.is_empty() {
+            return out;
+        }
+        let (parsed, param_files) = parse_all(input, &mut out.diagnostics);
+        let used_as_module = used_as_modules(&parsed);
+        let by_template =
+            bicepparam_targets(input.sources, &parsed, &param_files, &mut out.diagnostics);
+        let jobs = self.entry_jobs(input.sources, &parsed, &used_as_module, &by_template);
+        let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
+        let files: Vec<ScannedFile> = jobs
+            .par_iter()
+            .map(|job| {
+                let session = eval::Session::new(
+                    input.sources,
+                    &parsed,
+                    input.root_dir,
+                    input.limits.clone(),
+                );
+                let (supplied, mut diags) = params::values(&session, &job.source, &param_asts);
+                let mut result =
+                    session.evaluate_entry(job.id, &job.ast, supplied, input.context.clone());
+                diags.append(&mut result.diagnostics);
+                result.diagnostics = diags;
+                let file = ScannedFile {
+                    file: job.id,
+                    format: "bicep",
+                    resources: result.resources.len(),
+                    parameters: job.source.file(),
+                };
+                let mut unit = DeploymentOutput::new(job.id, result);
+                unit.variant = job.variant;
+                units.unit(unit);
+                file
+            })
+            .collect();
+        let entry_files: HashSet<FileId> = jobs.iter().map(|j| j.id).collect();
+        out.files.extend(files);
+        let mut others: Vec<FileId> = parsed
+            .values()
+            .map(|(id, _)| *id)
+            .filter(|id| !entry_files.contains(id))
+            .collect();
+        others.sort();
+        for id in others {
+            out.file(id, "bicep", 0);
+        }
+        for (id, _) in &param_files {
+            out.file(*id, "bicep-parameters", 0);
+        }
+        out
+    }
+}
+
+/// Parses every file once, in parallel: templates by normalised path, and
+/// the `.bicepparam` files.
+fn parse_all(
+    input: &FrontendInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (eval::Parsed, Vec<(FileId, Arc<ast::File>)>) {
+    let sources = input.sources;
+    let parsed_files: Vec<(FileId, ast::File, Vec<Diagnostic>)> = input
+        .files
         .par_iter()
-        .map(|id| {
-            let (ast, diags) = parse_file(*id, &sources.get(*id).text);
-            (*id, ast, diags)
+        .map(|f| {
+            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text);
+            (f.id, ast, diags)
         })
         .collect();
     let mut parsed = eval::Parsed::new();
     let mut param_files: Vec<(FileId, Arc<ast::File>)> = Vec::new();
     for (id, ast, diags) in parsed_files {
-        out.diagnostics.extend(diags);
+        diagnostics.extend(diags);
         let path = normalize_path(&sources.get(id).path);
         if is_param_file(&path) {
             param_files.push((id, Arc::new(ast)));
@@ -99,10 +212,13 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             parsed.insert(path, (id, Arc::new(ast)));
         }
     }
+    (parsed, param_files)
+}
 
-    // Files used as local modules by another scanned file are evaluated by
-    // their callers. Files only reachable through a cycle get one entry each
-    // (the first by path), so that the cycle is reported.
+/// Files used as local modules by another scanned file, evaluated by their
+/// callers. Files only reachable through a cycle get one entry each (the
+/// first by path), so that the cycle is reported.
+fn used_as_modules(parsed: &eval::Parsed) -> HashSet<PathBuf> {
     let edges: BTreeMap<PathBuf, Vec<PathBuf>> = parsed
         .iter()
         .map(|(path, (_, ast))| {
@@ -139,10 +255,19 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             reach(p, &mut reached);
         }
     }
+    used_as_module
+}
 
-    // `.bicepparam` files and the templates they name.
+/// The templates the `.bicepparam` files name in `using`, with the files
+/// naming each; a `using` that names no scanned template is a warning.
+fn bicepparam_targets(
+    sources: &SourceMap,
+    parsed: &eval::Parsed,
+    param_files: &[(FileId, Arc<ast::File>)],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<PathBuf, Vec<FileId>> {
     let mut by_template: BTreeMap<PathBuf, Vec<FileId>> = BTreeMap::new();
-    for (id, ast) in &param_files {
+    for (id, ast) in param_files {
         let using = ast.decls.iter().find_map(|d| match &d.kind {
             ast::DeclKind::Using(p, sp) => Some((p.clone(), *sp)),
             _ => None,
@@ -155,105 +280,73 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 if parsed.contains_key(&target) {
                     by_template.entry(target).or_default().push(*id);
                 } else {
-                    out.diagnostics.push(Diagnostic::warning(
+                    diagnostics.push(Diagnostic::warning(
                         "bicep-using",
                         format!("the template '{p}' named by `using` is not among the scanned files; this parameter file was not used"),
                         Location::Span(Span::new(*id, sp.start, sp.end)),
                     ));
                 }
             }
-            None => out.diagnostics.push(Diagnostic::warning(
+            None => diagnostics.push(Diagnostic::warning(
                 "bicep-using",
                 "a .bicepparam file needs a `using` declaration naming its template",
                 Location::Span(Span::new(*id, 0, 0)),
             )),
         }
     }
+    by_template
+}
 
-    // Entry points with their parameter sources.
-    let explicit_parameters = input.options.parameters.as_deref().map(normalize_path);
-    let mut jobs: Vec<(PathBuf, FileId, params::Source)> = Vec::new();
-    let mut paths: Vec<&PathBuf> = parsed.keys().collect();
-    paths.sort();
-    for path in paths {
-        let (id, _) = &parsed[path];
-        if let Some(list) = by_template.get(path) {
-            for p in list {
-                jobs.push((path.clone(), *id, params::Source::BicepParam(*p)));
+/// One entry point to evaluate with one parameter source.
+struct Job {
+    id: FileId,
+    ast: Arc<ast::File>,
+    source: params::Source,
+    /// Which of the entry's parameter files this is.
+    variant: u32,
+}
+
+impl Bicep {
+    /// Entry points with their parameter sources, by path: every
+    /// `.bicepparam` naming a template, else (for files no other file uses as
+    /// a module) `--parameters`, the JSON file beside, or the defaults.
+    fn entry_jobs(
+        &self,
+        sources: &SourceMap,
+        parsed: &eval::Parsed,
+        used_as_module: &HashSet<PathBuf>,
+        by_template: &BTreeMap<PathBuf, Vec<FileId>>,
+    ) -> Vec<Job> {
+        let explicit_parameters = self.options.parameters.as_deref().map(normalize_path);
+        let mut jobs = Vec::new();
+        let mut paths: Vec<&PathBuf> = parsed.keys().collect();
+        paths.sort();
+        for path in paths {
+            let (id, ast) = &parsed[path];
+            if let Some(list) = by_template.get(path) {
+                for (variant, p) in list.iter().enumerate() {
+                    jobs.push(Job {
+                        id: *id,
+                        ast: ast.clone(),
+                        source: params::Source::BicepParam(*p),
+                        variant: variant as u32,
+                    });
+                }
+                continue;
             }
-            continue;
+            if used_as_module.contains(path) {
+                continue;
+            }
+            let source = params::choose(sources, path, explicit_parameters.as_deref());
+            jobs.push(Job {
+                id: *id,
+                ast: ast.clone(),
+                source,
+                variant: 0,
+            });
         }
-        if used_as_module.contains(path) {
-            continue;
-        }
-        let source = params::choose(sources, path, explicit_parameters.as_deref());
-        jobs.push((path.clone(), *id, source));
+        jobs
     }
-
-    let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
-    let results: Vec<_> = jobs
-        .par_iter()
-        .map(|(_, id, source)| {
-            let session = eval::Session::new(
-                sources,
-                &parsed,
-                input.root_dir,
-                input.options.limits.clone(),
-            );
-            let (supplied, mut diags) = params::values(&session, source, &param_asts);
-            let ast = parsed
-                .values()
-                .find(|(i, _)| i == id)
-                .map(|(_, a)| a.clone())
-                .unwrap_or_default();
-            let mut result =
-                session.evaluate_entry(*id, &ast, supplied, input.options.context.clone());
-            diags.append(&mut result.diagnostics);
-            result.diagnostics = diags;
-            result
-        })
-        .collect();
-
-    let mut entry_files = HashSet::new();
-    for ((_, id, source), result) in jobs.iter().zip(results) {
-        entry_files.insert(*id);
-        out.files.push(ScannedFile {
-            file: *id,
-            format: "bicep",
-            resources: result.resources.len(),
-            parameters: source.file(),
-        });
-        out.deployments.push(DeploymentOutput {
-            entry: *id,
-            resources: result.resources,
-            secrets: result.secrets,
-            secure_defaults: result.secure_defaults,
-            diagnostics: result.diagnostics,
-        });
-    }
-    let mut others: Vec<FileId> = parsed
-        .values()
-        .map(|(id, _)| *id)
-        .filter(|id| !entry_files.contains(id))
-        .collect();
-    others.sort();
-    for id in others {
-        out.files.push(ScannedFile {
-            file: id,
-            format: "bicep",
-            resources: 0,
-            parameters: None,
-        });
-    }
-    for (id, _) in &param_files {
-        out.files.push(ScannedFile {
-            file: *id,
-            format: "bicep-parameters",
-            resources: 0,
-            parameters: None,
-        });
-    }
-    out
 }
 
 /// Files that come with a `.bicep` or `.bicepparam` named alone: the

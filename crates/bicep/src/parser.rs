@@ -455,24 +455,7 @@ impl<'a> Parser<'a> {
                 self.expect_sym("=")?;
                 DeclKind::Metadata(n, self.expr())
             }
-            "param" => {
-                let (name, s) = self.expect_ident("a parameter name")?;
-                name_span = s;
-                if self.eat_sym("=") {
-                    DeclKind::ParamAssign {
-                        name,
-                        value: self.expr(),
-                    }
-                } else {
-                    let ty = self.type_text(&["="])?;
-                    let default = if self.eat_sym("=") {
-                        Some(self.expr())
-                    } else {
-                        None
-                    };
-                    DeclKind::Param { name, ty, default }
-                }
-            }
+            "param" => self.param_decl(&mut name_span)?,
             "var" => {
                 let (name, s) = self.expect_ident("a variable name")?;
                 name_span = s;
@@ -517,33 +500,7 @@ impl<'a> Parser<'a> {
                 self.type_text(&[])?;
                 DeclKind::Type { name }
             }
-            "func" => {
-                let (name, s) = self.expect_ident("a function name")?;
-                name_span = s;
-                self.expect_sym("(")?;
-                let mut params = Vec::new();
-                self.nl_insignificant.push(true);
-                while !self.is_sym(")") && !matches!(self.peek(), Tok::Eof) {
-                    let Ok((p, _)) = self.expect_ident("a parameter name") else {
-                        self.nl_insignificant.pop();
-                        return Err(());
-                    };
-                    params.push(p);
-                    let _ = self.type_text(&[",", ")"]);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-                self.nl_insignificant.pop();
-                self.expect_sym(")")?;
-                self.type_text(&["=>"])?;
-                self.expect_sym("=>")?;
-                DeclKind::Func {
-                    name,
-                    params,
-                    body: self.expr(),
-                }
-            }
+            "func" => self.func_decl(&mut name_span)?,
             "import" => self.import_decl()?,
             "extension" | "provider" => {
                 let (n, _) = match self.peek().clone() {
@@ -554,22 +511,7 @@ impl<'a> Parser<'a> {
                 self.type_text(&[])?;
                 DeclKind::Extension(n)
             }
-            "using" => {
-                if self.is_ident("none") {
-                    let t = self.bump();
-                    DeclKind::Using(
-                        String::new(),
-                        Sp {
-                            start: t.start,
-                            end: t.end,
-                        },
-                    )
-                } else {
-                    let (p, s) = self.expect_plain_string("the template path")?;
-                    self.type_text(&[])?;
-                    DeclKind::Using(p, s)
-                }
-            }
+            "using" => self.using_decl()?,
             "assert" => {
                 let (n, s) = self.expect_ident("an assertion name")?;
                 name_span = s;
@@ -594,6 +536,71 @@ impl<'a> Parser<'a> {
             },
             name_span,
         })
+    }
+
+    /// `param NAME TYPE [= DEFAULT]`, or `param NAME = VALUE` in a `.bicepparam`.
+    fn param_decl(&mut self, name_span: &mut Sp) -> PResult<DeclKind> {
+        let (name, s) = self.expect_ident("a parameter name")?;
+        *name_span = s;
+        if self.eat_sym("=") {
+            return Ok(DeclKind::ParamAssign {
+                name,
+                value: self.expr(),
+            });
+        }
+        let ty = self.type_text(&["="])?;
+        let default = if self.eat_sym("=") {
+            Some(self.expr())
+        } else {
+            None
+        };
+        Ok(DeclKind::Param { name, ty, default })
+    }
+
+    /// `func NAME(PARAMS) TYPE => BODY`.
+    fn func_decl(&mut self, name_span: &mut Sp) -> PResult<DeclKind> {
+        let (name, s) = self.expect_ident("a function name")?;
+        *name_span = s;
+        self.expect_sym("(")?;
+        let mut params = Vec::new();
+        self.nl_insignificant.push(true);
+        while !self.is_sym(")") && !matches!(self.peek(), Tok::Eof) {
+            let Ok((p, _)) = self.expect_ident("a parameter name") else {
+                self.nl_insignificant.pop();
+                return Err(());
+            };
+            params.push(p);
+            let _ = self.type_text(&[",", ")"]);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.nl_insignificant.pop();
+        self.expect_sym(")")?;
+        self.type_text(&["=>"])?;
+        self.expect_sym("=>")?;
+        Ok(DeclKind::Func {
+            name,
+            params,
+            body: self.expr(),
+        })
+    }
+
+    /// `using 'PATH'` (with `with {...}` ignored), or `using none`.
+    fn using_decl(&mut self) -> PResult<DeclKind> {
+        if self.is_ident("none") {
+            let t = self.bump();
+            return Ok(DeclKind::Using(
+                String::new(),
+                Sp {
+                    start: t.start,
+                    end: t.end,
+                },
+            ));
+        }
+        let (p, s) = self.expect_plain_string("the template path")?;
+        self.type_text(&[])?;
+        Ok(DeclKind::Using(p, s))
     }
 
     fn resource_decl(&mut self, name_span: &mut Sp) -> PResult<DeclKind> {
@@ -702,7 +709,11 @@ impl<'a> Parser<'a> {
     }
 
     /// The body of a resource or module: `{...}`, `if (c) {...}` or `[for ...]`.
+    /// The body after `=` of a resource or module: an object, a loop, or a
+    /// condition, which may start on the next line (`module m './m.bicep' =`
+    /// then `  if (deploy) {`, as Azure Developer CLI templates write it).
     fn decl_body(&mut self) -> PResult<Expr> {
+        self.skip_newlines();
         let start = self.cur().start;
         if self.is_ident("if") {
             self.bump();

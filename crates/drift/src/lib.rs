@@ -488,3 +488,57 @@ fn same(a: &Value, b: &Value) -> bool {
         _ => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_compare_as_azure_does() {
+        // Strings case-insensitively, numbers by value, booleans against their text.
+        assert!(same(&Value::str("Disabled"), &Value::str("disabled")));
+        assert!(same(&Value::Int(30), &Value::Float(30.0)));
+        assert!(same(&Value::Bool(true), &Value::str("True")));
+        assert!(!same(&Value::str("Enabled"), &Value::str("Disabled")));
+        // A code id under the placeholder subscription names the same
+        // resource as the live id with the same provider path.
+        let code = Value::String(format!(
+            "{PLACEHOLDER_SUBSCRIPTION}resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+        ));
+        let live = Value::str(
+            "/subscriptions/1111/resourceGroups/prod/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        );
+        assert!(same(&code, &live));
+        let other = Value::str(
+            "/subscriptions/1111/resourceGroups/prod/providers/Microsoft.Network/virtualNetworks/v/subnets/t",
+        );
+        assert!(!same(&code, &other));
+    }
+
+    #[test]
+    fn leaves_skip_unknowns_and_keep_paths() {
+        let v = Value::from_json(&serde_json::json!({
+            "properties": {"publicNetworkAccess": "Disabled", "tags": ["a", "b"]},
+        }));
+        let mut out = BTreeMap::new();
+        leaves_of(&v, String::new(), &mut out, 0);
+        let paths: Vec<&str> = out.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "properties.publicNetworkAccess",
+                "properties.tags[0]",
+                "properties.tags[1]"
+            ]
+        );
+        let mut obj = aml_model::value::Object::new();
+        obj.insert(
+            "x".into(),
+            Value::unknown("parameters('x')", "parameter 'x' has no value"),
+        );
+        let unknown = Value::Object(obj);
+        let mut out = BTreeMap::new();
+        leaves_of(&unknown, String::new(), &mut out, 0);
+        assert!(out.is_empty(), "an unknown value is no drift: {out:?}");
+    }
+}

@@ -25,7 +25,9 @@ pub mod types;
 pub use export::{read_export, ExportShape, LiveExport};
 
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, UnitSink,
+};
 use aml_model::json;
 use aml_model::source::{FileId, Span};
 use rayon::prelude::*;
@@ -42,76 +44,108 @@ pub fn wants(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
 }
 
-/// Runs the front end over the files read: every JSON file whose text
-/// looks like an export is parsed (in parallel) and, when its shape is one
-/// of the above, read. Ids are global, so all exports of one scan form one
-/// deployment: a diagnostic setting listed in one file relates to the
-/// workspace listed in another, and a resource listed twice counts once.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
-    let sources = input.sources;
-    let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
-        .files
-        .par_iter()
-        .filter(|f| {
-            let file = sources.get(f.id);
-            wants(&file.path) && aml_model::input::looks_like_live_export(&file.text)
-        })
-        .map(|f| {
-            let result = match json::parse(&sources.get(f.id).text) {
-                Ok(node) => Ok(read_export(f.id, &node)),
-                Err(e) => Err(Diagnostic::error(
-                    "json-syntax",
-                    format!("invalid JSON: {}", e.message),
-                    Location::Span(Span::new(f.id, e.offset, e.offset + 1)),
-                )),
-            };
-            (f.id, result, f.explicit)
-        })
-        .collect();
-    let mut out = FrontendOutput::default();
-    let mut deployment = DeploymentOutput::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    for (file, result, explicit) in read {
-        match result {
-            Err(d) => out.diagnostics.push(d),
-            Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(
-                "live-export",
-                "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
-                Location::Span(Span::new(file, 0, 0)),
-            )),
-            Ok(None) => {}
-            Ok(Some(export)) => {
-                if out.files.is_empty() {
-                    deployment.entry = file;
-                }
-                let mut count = 0;
-                for r in export.resources {
-                    if seen.insert(r.id.to_ascii_lowercase()) {
-                        deployment.resources.push(r);
-                        count += 1;
-                    } else {
-                        deployment.diagnostics.push(Diagnostic::info(
-                            "live-duplicate",
-                            format!("`{}` is listed in an earlier export too; the first entry is used", r.id),
-                            Location::Span(r.span),
-                        ));
-                    }
-                }
-                deployment.diagnostics.extend(export.diagnostics);
-                out.azure_verdicts.extend(export.azure_verdicts);
-                out.files.push(ScannedFile {
-                    file,
-                    format: FORMAT,
-                    resources: count,
-                    parameters: None,
-                });
-            }
+/// The live-state front end (no settings of its own).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Live;
+
+impl Frontend for Live {
+    fn name(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["json", "jsonc"]
+    }
+
+    /// JSON whose text looks like an export (see
+    /// [`aml_model::input::looks_like_live_export`]).
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        if wants(file.path) && aml_model::input::looks_like_live_export(file.text) {
+            Claim::Yes
+        } else {
+            Claim::No
         }
     }
-    if !out.files.is_empty() {
-        out.deployments.extend(partition(deployment));
+
+    /// Parses every export (in parallel) and, when its shape is one of those
+    /// read, reads it. Ids are global, so all exports of one scan form one
+    /// deployment before [`partition`]: a diagnostic setting listed in one
+    /// file relates to the workspace listed in another, and a resource
+    /// listed twice counts once.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let sources = input.sources;
+        let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
+            .files
+            .par_iter()
+            .map(|f| {
+                let result = match json::parse(&sources.get(f.id).text) {
+                    Ok(node) => Ok(read_export(f.id, &node)),
+                    Err(e) => Err(Diagnostic::error(
+                        "json-syntax",
+                        format!("invalid JSON: {}", e.message),
+                        Location::Span(Span::new(f.id, e.offset, e.offset + 1)),
+                    )),
+                };
+                (f.id, result, f.explicit)
+            })
+            .collect();
+        let mut out = FrontendOutput::default();
+        let mut deployment = DeploymentOutput::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (file, result, explicit) in read {
+            match result {
+                Err(d) => out.diagnostics.push(d),
+                Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(
+                    "live-export",
+                    "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
+                    Location::Span(Span::new(file, 0, 0)),
+                )),
+                Ok(None) => {}
+                Ok(Some(export)) => {
+                    if out.files.is_empty() {
+                        deployment.entry = file;
+                    }
+                    let count = add_export(&mut deployment, export, &mut seen, &mut out);
+                    out.file(file, FORMAT, count);
+                }
+            }
+        }
+        if !out.files.is_empty() {
+            for unit in partition(deployment) {
+                units.unit(unit);
+            }
+        }
+        out
     }
-    out
+}
+
+/// Adds an export's resources not listed by an earlier export to the
+/// deployment; returns how many.
+fn add_export(
+    deployment: &mut DeploymentOutput,
+    export: LiveExport,
+    seen: &mut HashSet<String>,
+    out: &mut FrontendOutput,
+) -> usize {
+    let mut count = 0;
+    for r in export.resources {
+        if seen.insert(r.id.to_ascii_lowercase()) {
+            deployment.resources.push(r);
+            count += 1;
+        } else {
+            deployment.diagnostics.push(Diagnostic::info(
+                "live-duplicate",
+                format!(
+                    "`{}` is listed in an earlier export too; the first entry is used",
+                    r.id
+                ),
+                Location::Span(r.span),
+            ));
+        }
+    }
+    deployment.diagnostics.extend(export.diagnostics);
+    out.azure_verdicts.extend(export.azure_verdicts);
+    count
 }
 
 /// Splits the resources of all exports into groups that relate to no other
@@ -183,6 +217,7 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
         let g = *index_of_root.entry(root).or_insert_with(|| {
             groups.push(DeploymentOutput {
                 entry,
+                variant: groups.len() as u32,
                 ..Default::default()
             });
             groups.len() - 1

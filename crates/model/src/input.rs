@@ -9,33 +9,6 @@ use crate::model::{Model, Resource};
 use crate::source::{FileId, SourceMap};
 use std::path::{Path, PathBuf};
 
-/// What to scan and how.
-#[derive(Clone, Debug, Default)]
-pub struct ScanOptions {
-    /// Files and folders to scan.
-    pub paths: Vec<PathBuf>,
-    /// A parameter file for every template scanned (`--parameters`).
-    pub parameters: Option<PathBuf>,
-    /// Terraform variables given on the command line (`--var NAME=VALUE`), in order.
-    pub terraform_vars: Vec<(String, String)>,
-    /// Terraform variable files given on the command line (`--var-file FILE`), in order.
-    pub terraform_var_files: Vec<PathBuf>,
-    /// The workspace of Azure ML CLI YAML entities (computes, endpoints,
-    /// datastores, connections...) with no workspace YAML beside them (`--workspace`).
-    pub workspace: Option<String>,
-    /// Limits on loops, nesting and resources.
-    pub limits: Limits,
-    /// The deployment context templates are evaluated in.
-    pub context: DeploymentContext,
-    /// The folder outside which nothing is read (`--root`); by default each
-    /// scanned path's enclosing git work tree, else the current directory
-    /// when it holds the path, else the path itself.
-    pub root: Option<PathBuf>,
-    /// Texts read instead of the files at these paths (the unsaved documents
-    /// of an editor, for `aml-baseline lsp`), by normalized path.
-    pub overlay: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
-}
-
 /// The model of everything scanned, with the files and diagnostics.
 #[derive(Debug, Default)]
 pub struct ScanOutput {
@@ -53,11 +26,18 @@ pub struct InputFile {
     pub explicit: bool,
 }
 
-/// What every front end gets: all files read, and the scan's options.
+/// What every front end gets: the files dispatched to it, and the settings
+/// every front end shares. A front end's own settings (parameter files,
+/// Terraform variables, the CLI YAML workspace) are fields of the value that
+/// implements [`Frontend`].
 pub struct FrontendInput<'a> {
     pub sources: &'a SourceMap,
+    /// The files this front end claimed (see [`Frontend::claim`]), in scan order.
     pub files: &'a [InputFile],
-    pub options: &'a ScanOptions,
+    /// Limits on loops, nesting and resources.
+    pub limits: &'a Limits,
+    /// The deployment context templates are evaluated in.
+    pub context: &'a DeploymentContext,
     /// Linked templates and local modules are only followed inside this folder.
     pub root_dir: Option<&'a Path>,
 }
@@ -74,10 +54,27 @@ pub struct ScannedFile {
     pub parameters: Option<FileId>,
 }
 
-/// The resources of one deployment (one entry file and what it pulls in).
+/// What evaluating one deployment gives: its resources, the secrets met and
+/// the diagnostics. ARM templates and Bicep files evaluate into it alike.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub resources: Vec<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Secret values met (secure parameters), to redact from every output.
+    pub secrets: Vec<String>,
+    /// Secure parameters given a literal default (name, span of the default).
+    pub secure_defaults: Vec<(String, crate::source::Span)>,
+}
+
+/// The resources of one deployment unit (one entry file and what it pulls
+/// in): the unit the scan evaluates, reports and then may drop.
 #[derive(Debug, Default)]
 pub struct DeploymentOutput {
     pub entry: FileId,
+    /// Which of the units sharing `entry` this is (a Bicep file with several
+    /// `.bicepparam` files, the groups of a live export), in the front end's
+    /// order: units are ordered by `(entry, variant)`.
+    pub variant: u32,
     pub resources: Vec<Resource>,
     /// Secret values met (secure parameters), to redact from every output.
     pub secrets: Vec<String>,
@@ -86,14 +83,141 @@ pub struct DeploymentOutput {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// What a front end produced.
+impl DeploymentOutput {
+    /// The unit of `entry` from what its evaluation gave.
+    pub fn new(entry: FileId, evaluated: Evaluated) -> Self {
+        DeploymentOutput {
+            entry,
+            variant: 0,
+            resources: evaluated.resources,
+            secrets: evaluated.secrets,
+            secure_defaults: evaluated.secure_defaults,
+            diagnostics: evaluated.diagnostics,
+        }
+    }
+}
+
+/// What a front end produced besides its deployment units.
 #[derive(Debug, Default)]
 pub struct FrontendOutput {
+    /// Units gathered by [`Frontend::run_collected`]; empty after [`Frontend::run`],
+    /// which hands each unit to its sink instead.
     pub deployments: Vec<DeploymentOutput>,
     pub files: Vec<ScannedFile>,
     pub diagnostics: Vec<Diagnostic>,
     /// Azure's own verdicts read from live exports (policy states, Defender assessments).
     pub azure_verdicts: Vec<crate::model::AzureVerdict>,
+}
+
+impl FrontendOutput {
+    /// Records a file read with `format` that contributed `resources`.
+    pub fn file(&mut self, file: FileId, format: &'static str, resources: usize) {
+        self.files.push(ScannedFile {
+            file,
+            format,
+            resources,
+            parameters: None,
+        });
+    }
+}
+
+/// Where a front end hands each deployment unit as soon as it is evaluated.
+/// Units may arrive from several threads and in any order; the scan orders
+/// them by entry file.
+pub trait UnitSink: Sync {
+    /// Takes one evaluated unit.
+    fn unit(&self, unit: DeploymentOutput);
+}
+
+/// A [`UnitSink`] that keeps every unit.
+#[derive(Default)]
+pub struct CollectUnits(std::sync::Mutex<Vec<DeploymentOutput>>);
+
+impl CollectUnits {
+    /// The units received, ordered by entry file.
+    pub fn into_units(self) -> Vec<DeploymentOutput> {
+        let mut units = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        units.sort_by_key(|d| (d.entry, d.variant));
+        units
+    }
+}
+
+impl UnitSink for CollectUnits {
+    fn unit(&self, unit: DeploymentOutput) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(unit);
+    }
+}
+
+/// How strongly a front end claims a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Claim {
+    /// Not this front end's.
+    No,
+    /// This front end's unless another claims it [`Claim::Yes`] (ARM takes
+    /// the JSON that is neither a plan nor a live export).
+    Fallback,
+    /// This front end's.
+    Yes,
+}
+
+/// A file as the scan offers it to [`Frontend::claim`].
+pub struct Candidate<'a> {
+    pub path: &'a Path,
+    /// The file's text (the whole file; look at its head to stay cheap).
+    pub text: &'a str,
+    /// Named on the command line (not found by walking a folder).
+    pub explicit: bool,
+}
+
+/// One input format. Each front-end crate implements it once; the scan
+/// (`aml-scan`) keeps the one list of front ends, walks the paths, reads
+/// every file once, gives each file to the front end that claims it, and
+/// gathers the deployment units they yield.
+pub trait Frontend: Send + Sync {
+    /// The front end's name (`arm`, `bicep`, `terraform`, `azureml-yaml`, `live`).
+    fn name(&self) -> &'static str;
+    /// Extensions (without the dot, lower case) of the files it may read,
+    /// for discovery.
+    fn extensions(&self) -> &'static [&'static str];
+    /// A cheap look at a file's path and text: is it this front end's?
+    fn claim(&self, file: &Candidate<'_>) -> Claim;
+    /// Files that come with `path` when it is named alone on the command line
+    /// (parameter files, the other files of its module).
+    fn companions(&self, _path: &Path) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Local files and folders `path` references (modules, linked templates,
+    /// imports), read too when inside the scan's boundary.
+    fn local_references(&self, _path: &Path, _text: &str) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Hidden files that come with the files found (Terraform's
+    /// `.terraform/modules` cache).
+    fn cached_files(&self, _found: &[PathBuf]) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Files its options name (`--parameters`, `--var-file`), read as if named
+    /// on the command line.
+    fn option_files(&self) -> Vec<PathBuf> {
+        Vec::new()
+    }
+    /// Reads the files it claimed: hands every deployment unit to `units`
+    /// and returns the files read and the diagnostics.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput;
+    /// [`Frontend::run`] with the units gathered in the output (tests, fuzzing).
+    fn run_collected(&self, input: &FrontendInput<'_>) -> FrontendOutput {
+        let units = CollectUnits::default();
+        let mut out = self.run(input, &units);
+        out.deployments = units.into_units();
+        out
+    }
+}
+
+/// Whether `path`'s extension is one of `extensions` (case-insensitive).
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|k| k.eq_ignore_ascii_case(e)))
 }
 
 /// The first 4 KiB of `text` (at a character boundary).
@@ -129,4 +253,104 @@ pub fn looks_like_live_export(text: &str) -> bool {
             || text.contains("/providers/microsoft.machinelearningservices/"))
         && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
         && !looks_like_plan(text)
+}
+
+/// Reads `paths` into a fresh source map as files named on the command line
+/// (for a front end's own tests, fuzzing and benchmarks); a file that cannot
+/// be read is left out.
+pub fn load_files(paths: &[PathBuf]) -> (SourceMap, Vec<InputFile>) {
+    let mut sources = SourceMap::default();
+    let mut files = Vec::new();
+    for p in paths {
+        if let Ok(text) = std::fs::read_to_string(p) {
+            let id = sources.add(crate::source::SourceFile::new(p.clone(), text));
+            files.push(InputFile { id, explicit: true });
+        }
+    }
+    (sources, files)
+}
+
+/// A readable account of a front end's output: every unit with its
+/// resources (id, type, name, position, whether deployed, body as JSON with
+/// unknowns shown as `<unknown: EXPR>`), the files read and the diagnostics,
+/// in order. Front ends snapshot it in their tests (input → model).
+pub fn describe(sources: &SourceMap, out: &FrontendOutput) -> serde_json::Value {
+    use serde_json::json;
+    let position = |span: crate::source::Span| {
+        let (path, line, column) = sources.position(span);
+        format!("{path}:{line}:{column}")
+    };
+    let diagnostic = |d: &Diagnostic| {
+        let (path, line, column) = d.position(sources);
+        json!(format!(
+            "{:?}[{}] {path}:{line}:{column}: {}",
+            d.level, d.code, d.message
+        ))
+    };
+    let units: Vec<serde_json::Value> = out
+        .deployments
+        .iter()
+        .map(|u| {
+            let resources: Vec<serde_json::Value> = u
+                .resources
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "type": r.resource_type,
+                        "name": r.name,
+                        "at": position(r.span),
+                        "existing": r.existing,
+                        "deployed": match &r.deployed {
+                            crate::model::Deployed::Yes => "yes".to_string(),
+                            crate::model::Deployed::Unknown { expr } => format!("unknown: {expr}"),
+                        },
+                        "body": r.body.to_json_display(),
+                    })
+                })
+                .collect();
+            json!({
+                "entry": sources.get(u.entry).display,
+                "variant": u.variant,
+                "resources": resources,
+                "diagnostics": u.diagnostics.iter().map(diagnostic).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let files: Vec<serde_json::Value> = out
+        .files
+        .iter()
+        .map(|f| {
+            json!(format!(
+                "{} ({}, {} resources)",
+                sources.get(f.file).display,
+                f.format,
+                f.resources
+            ))
+        })
+        .collect();
+    json!({
+        "units": units,
+        "files": files,
+        "diagnostics": out.diagnostics.iter().map(diagnostic).collect::<Vec<_>>(),
+    })
+}
+
+/// Runs `frontend` over `paths` (relative to `root`, each as named on the
+/// command line; `root` is the boundary) with the default context and
+/// limits, and describes what it produced (see [`describe`]), as pretty JSON.
+pub fn describe_run(frontend: &dyn Frontend, root: &Path, paths: &[&str]) -> String {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+    let (sources, files) = load_files(&paths);
+    let limits = Limits::default();
+    let context = DeploymentContext::default();
+    let input = FrontendInput {
+        sources: &sources,
+        files: &files,
+        limits: &limits,
+        context: &context,
+        root_dir: Some(root),
+    };
+    let out = frontend.run_collected(&input);
+    serde_json::to_string_pretty(&describe(&sources, &out)).unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 //! ([`source`]), positioned JSON ([`json`]), diagnostics ([`diagnostics`]),
 //! the deployment context and limits ([`context`]), the deployment model of
 //! ARM resources ([`model`]), the contract between the scan and the front
-//! ends ([`input`]), and secret redaction ([`redact`]).
+//! ends ([`input`]), secret redaction ([`redact`]) and XML escaping ([`xml`]).
 //!
 //! It depends on no other crate of the workspace.
 
@@ -15,3 +15,4 @@ pub mod model;
 pub mod redact;
 pub mod source;
 pub mod value;
+pub mod xml;

@@ -267,29 +267,12 @@ pub struct AssignmentFile {
     pub exemptions: Vec<Exemption>,
 }
 
-/// Reads an assignments file: a JSON array of assignments and exemptions
-/// (`az policy assignment list`, `az policy exemption list`, or both
-/// concatenated), a single one, or an object with `assignments` and
-/// `exemptions` arrays. Errors are positioned.
-pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, PolicyLoadError> {
-    let error = |at: u32, message: String| {
-        let (line, col) = line_col(text, at as usize);
-        PolicyLoadError {
-            path: path.to_string(),
-            line,
-            col,
-            message,
-        }
-    };
-    let root = aml_model::json::parse(text).map_err(|e| {
-        let (line, col) = line_col(text, e.offset);
-        PolicyLoadError {
-            path: path.to_string(),
-            line,
-            col,
-            message: e.message,
-        }
-    })?;
+/// The assignments and exemptions of an export: an array, an object with
+/// `assignments` and `exemptions` arrays, or one assignment.
+fn assignment_items<'n>(
+    root: &'n Node,
+    error: &dyn Fn(u32, String) -> PolicyLoadError,
+) -> Result<Vec<&'n Node>, PolicyLoadError> {
     let mut items: Vec<&Node> = Vec::new();
     match &root.kind {
         NodeKind::Array(list) => items.extend(list),
@@ -323,6 +306,33 @@ pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, Polic
             ))
         }
     }
+    Ok(items)
+}
+
+/// Reads an assignments file: a JSON array of assignments and exemptions
+/// (`az policy assignment list`, `az policy exemption list`, or both
+/// concatenated), a single one, or an object with `assignments` and
+/// `exemptions` arrays. Errors are positioned.
+pub fn parse_assignments(path: &str, text: &str) -> Result<AssignmentFile, PolicyLoadError> {
+    let error = |at: u32, message: String| {
+        let (line, col) = line_col(text, at as usize);
+        PolicyLoadError {
+            path: path.to_string(),
+            line,
+            col,
+            message,
+        }
+    };
+    let root = aml_model::json::parse(text).map_err(|e| {
+        let (line, col) = line_col(text, e.offset);
+        PolicyLoadError {
+            path: path.to_string(),
+            line,
+            col,
+            message: e.message,
+        }
+    })?;
+    let items = assignment_items(&root, &error)?;
     if items.len() > MAX_ITEMS {
         return Err(error(
             root.start,

@@ -7,11 +7,11 @@
 //! (docs/decisions/0022-policy-test.md).
 
 use aml_model::value::Value;
+use aml_model::xml::{attr as xml, text as xml_text};
 use aml_policy::{
     Assignment, AssignmentFile, AssignmentSet, OwnedPolicyResource, PolicyLibrary, PolicyLoadError,
     PolicyOutcome, RelatedResources,
 };
-use aml_report::render::junit::{attr as xml, text as xml_text};
 use marked_yaml::{Node, Span};
 use serde_json::{Map, Value as J};
 use std::fmt::Write;

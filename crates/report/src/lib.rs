@@ -16,6 +16,7 @@ pub use entry::{
 use aml_model::diagnostics::{Diagnostic, Level};
 use aml_model::input::ScanOutput;
 use aml_model::model::Deployed;
+use aml_model::redact::Redactor;
 use aml_rules::evaluate::{Outcome, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -74,6 +75,9 @@ pub struct BuildContext<'a> {
     pub today: crate::config::Date,
     /// Which results make the exit code 1.
     pub fail_on: FailOn,
+    /// The fix planned for each outcome, by outcome index (empty when none
+    /// were planned).
+    pub autofixes: &'a [Option<AutofixEntry>],
 }
 
 /// The threshold of `--fail-on`: failures of at least this severity (or, for
@@ -118,189 +122,11 @@ impl Report {
         let rules = context.rules;
         let secrets = scan.model.redactor();
         let mut diagnostics = diagnostics.to_vec();
-        let sources = &scan.sources;
-        let files = scan
-            .files
-            .iter()
-            .map(|f| FileEntry {
-                path: sources.get(f.file).display.clone(),
-                format: f.format,
-                resources: f.resources,
-                parameters: f.parameters.map(|p| sources.get(p).display.clone()),
-            })
-            .collect();
-        // Entries are independent: built in parallel, kept in order.
-        let resources: Vec<ResourceEntry> = scan
-            .model
-            .resources
-            .par_iter()
-            .map(|r| {
-                let (path, line, column) = sources.position(r.span);
-                ResourceEntry {
-                    id: redact(&r.id, secrets),
-                    resource_type: r.resource_type.clone(),
-                    name: redact(&r.name, secrets),
-                    path,
-                    line,
-                    column,
-                    symbol: r.symbol.clone(),
-                    address: terraform_address(r),
-                    format: r.format,
-                    source: entry::source_of(r),
-                    existing: r.existing,
-                    deployed: match r.deployed {
-                        Deployed::Yes => "yes",
-                        Deployed::Unknown { .. } => "unknown",
-                    },
-                }
-            })
-            .collect();
-
-        // Azure's verdicts by (resource, definition); Azure Policy before Defender.
-        let mut azure_index: std::collections::HashMap<
-            (String, String),
-            &aml_model::model::AzureVerdict,
-        > = Default::default();
-        for v in scan
-            .model
-            .azure_verdicts
-            .iter()
-            .filter(|v| v.source == "azure-policy")
-            .chain(
-                scan.model
-                    .azure_verdicts
-                    .iter()
-                    .filter(|v| v.source != "azure-policy"),
-            )
-        {
-            azure_index
-                .entry((v.resource_id.clone(), v.definition.clone()))
-                .or_insert(v);
-        }
-        let mut results: Vec<ResultEntry> = outcomes
-            .par_iter()
-            .map(|o| {
-                let r = &scan.model.resources[o.resource];
-                let (path, line, column) = sources.position(o.span);
-                let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
-                let property = (o.span != r.span)
-                    .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
-                    .flatten()
-                    .map(|(p, _)| p.clone());
-                let evidence = o.evidence.map(|e| {
-                    let er = &scan.model.resources[e];
-                    let (path, line, column) = sources.position(er.span);
-                    crate::entry::Evidence {
-                        resource_id: redact(&er.id, secrets),
-                        resource_type: er.resource_type.clone(),
-                        resource_name: redact(&er.name, secrets),
-                        path,
-                        line,
-                        column,
-                    }
-                });
-                let message = match &evidence {
-                    Some(e) => aml_rules::evaluate::evidence_message(
-                        &e.resource_type,
-                        &e.resource_name,
-                        Some(&format!("{}:{}", e.path, e.line)),
-                    ),
-                    None => redact(&o.message, secrets),
-                };
-                ResultEntry {
-                    rule: o.rule.id,
-                    policy: o.rule.policy(),
-                    control: o.rule.control,
-                    feature: o.rule.feature,
-                    result: o.verdict,
-                    severity: o.rule.severity.as_str(),
-                    resource_id: redact(&r.id, secrets),
-                    resource_type: r.resource_type.clone(),
-                    resource_name: redact(&r.name, secrets),
-                    source: entry::source_of(r),
-                    azure: o
-                        .rule
-                        .policy()
-                        .and_then(|p| {
-                            azure_index.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase()))
-                        })
-                        .map(|v| entry::AzureEntry {
-                            source: v.source,
-                            state: v.state.clone(),
-                            agrees: match (v.compliant(), o.verdict) {
-                                (Some(c), Verdict::Pass) => Some(c),
-                                (Some(c), Verdict::Fail) => Some(!c),
-                                _ => None,
-                            },
-                        }),
-                    address: terraform_address(r),
-                    path,
-                    line,
-                    column,
-                    message,
-                    effect: o.effect.clone(),
-                    assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
-                    denied: o.denied,
-                    may_be_denied: o.may_deny,
-                    deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
-                    evidence,
-                    fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
-                    end_line,
-                    end_column,
-                    property,
-                    suppressed: None,
-                    autofix: None,
-                }
-            })
-            .collect();
-        // Suppressions: inline comments, then waivers, then a baseline report.
-        let resource_lines: Vec<(String, u32)> = outcomes
-            .par_iter()
-            .map(|o| {
-                let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
-                (p, l)
-            })
-            .collect();
-        diagnostics.extend(crate::suppress::apply_inline(
-            &mut results,
-            &resource_lines,
-            sources,
-        ));
-        diagnostics.extend(crate::suppress::apply_waivers(
-            &mut results,
-            context.waivers,
-            context.today,
-            context.config_path,
-        ));
-        if let Some(file) = context.baseline_report {
-            diagnostics.extend(crate::suppress::apply_baseline(&mut results, file));
-        }
-        let mut diags: Vec<DiagnosticEntry> = diagnostics
-            .iter()
-            .map(|d| {
-                let (path, line, column) = d.position(sources);
-                DiagnosticEntry {
-                    level: d.level,
-                    path,
-                    line,
-                    column,
-                    code: d.code,
-                    message: redact(&d.message, secrets),
-                }
-            })
-            .collect();
-        diags.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.code, &a.message)
-                .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
-        });
-        diags.dedup_by(|a, b| {
-            a.path == b.path
-                && a.line == b.line
-                && a.column == b.column
-                && a.code == b.code
-                && a.message == b.message
-        });
-
+        let files = file_entries(scan);
+        let resources = resource_entries(scan, secrets);
+        let mut results = result_entries(scan, outcomes, context.autofixes, secrets);
+        diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, context));
+        let diags = diagnostic_entries(scan, &diagnostics, secrets);
         results.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule, &a.resource_id).cmp(&(
                 &b.path,
@@ -310,46 +136,10 @@ impl Report {
                 &b.resource_id,
             ))
         });
-
-        let summary = Summary {
-            files: scan.files.len(),
-            resources: resources.iter().filter(|r| !r.existing).count(),
-            results: results.len(),
-            passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
-            failed: results
-                .iter()
-                .filter(|r| r.result == Verdict::Fail && r.suppressed.is_none())
-                .count(),
-            unknown: results
-                .iter()
-                .filter(|r| r.result == Verdict::Unknown && r.suppressed.is_none())
-                .count(),
-            suppressed: results.iter().filter(|r| r.suppressed.is_some()).count(),
-            errors: diags.iter().filter(|d| d.level == Level::Error).count(),
-            warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
-        };
+        let summary = summarise(scan, &resources, &results, &diags);
         let baseline =
             crate::baseline::assess(rules, &results, context.attestations, context.today);
-        let azure = (!scan.model.azure_verdicts.is_empty()).then(|| {
-            let mut c = entry::AzureComparison::default();
-            for r in &results {
-                let Some(a) = &r.azure else { continue };
-                let Some(agrees) = a.agrees else { continue };
-                c.compared += 1;
-                if agrees {
-                    c.confirmed += 1;
-                } else {
-                    c.disagreements.push(entry::Disagreement {
-                        rule: r.rule,
-                        resource_id: r.resource_id.clone(),
-                        ours: r.result,
-                        azure: a.state.clone(),
-                        source: a.source,
-                    });
-                }
-            }
-            c
-        });
+        let azure = (!scan.model.azure_verdicts.is_empty()).then(|| azure_comparison(&results));
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -441,4 +231,277 @@ fn terraform_address(r: &aml_model::model::Resource) -> Option<String> {
     (r.format == "terraform")
         .then(|| r.symbol.clone())
         .flatten()
+}
+
+/// Every file read, as the report lists it.
+fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
+    let sources = &scan.sources;
+    scan.files
+        .iter()
+        .map(|f| FileEntry {
+            path: sources.get(f.file).display.clone(),
+            format: f.format,
+            resources: f.resources,
+            parameters: f.parameters.map(|p| sources.get(p).display.clone()),
+        })
+        .collect()
+}
+
+/// Every resource of the model (built in parallel, kept in order).
+fn resource_entries(scan: &ScanOutput, secrets: &Redactor) -> Vec<ResourceEntry> {
+    let sources = &scan.sources;
+    scan.model
+        .resources
+        .par_iter()
+        .map(|r| {
+            let (path, line, column) = sources.position(r.span);
+            ResourceEntry {
+                id: redact(&r.id, secrets),
+                resource_type: r.resource_type.clone(),
+                name: redact(&r.name, secrets),
+                path,
+                line,
+                column,
+                symbol: r.symbol.clone(),
+                address: terraform_address(r),
+                format: r.format,
+                source: entry::source_of(r),
+                existing: r.existing,
+                deployed: match r.deployed {
+                    Deployed::Yes => "yes",
+                    Deployed::Unknown { .. } => "unknown",
+                },
+            }
+        })
+        .collect()
+}
+
+/// Azure's verdicts by (resource id, definition), both lower case; Azure
+/// Policy's before Defender's.
+fn azure_index(
+    scan: &ScanOutput,
+) -> std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict> {
+    let verdicts = &scan.model.azure_verdicts;
+    let mut index: std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict> =
+        Default::default();
+    for v in verdicts
+        .iter()
+        .filter(|v| v.source == "azure-policy")
+        .chain(verdicts.iter().filter(|v| v.source != "azure-policy"))
+    {
+        index
+            .entry((v.resource_id.clone(), v.definition.clone()))
+            .or_insert(v);
+    }
+    index
+}
+
+/// One entry per outcome (built in parallel, kept in order), with its fix.
+fn result_entries(
+    scan: &ScanOutput,
+    outcomes: &[Outcome],
+    autofixes: &[Option<AutofixEntry>],
+    secrets: &Redactor,
+) -> Vec<ResultEntry> {
+    let azure = azure_index(scan);
+    outcomes
+        .par_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut entry = result_entry(scan, o, &azure, secrets);
+            entry.autofix = autofixes.get(i).cloned().flatten();
+            entry
+        })
+        .collect()
+}
+
+/// The report's entry of one outcome (without suppression or fix).
+fn result_entry(
+    scan: &ScanOutput,
+    o: &Outcome,
+    azure: &std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict>,
+    secrets: &Redactor,
+) -> ResultEntry {
+    let sources = &scan.sources;
+    let r = &scan.model.resources[o.resource];
+    let (path, line, column) = sources.position(o.span);
+    let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
+    let property = (o.span != r.span)
+        .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
+        .flatten()
+        .map(|(p, _)| p.clone());
+    let evidence = o.evidence.map(|e| {
+        let er = &scan.model.resources[e];
+        let (path, line, column) = sources.position(er.span);
+        crate::entry::Evidence {
+            resource_id: redact(&er.id, secrets),
+            resource_type: er.resource_type.clone(),
+            resource_name: redact(&er.name, secrets),
+            path,
+            line,
+            column,
+        }
+    });
+    let message = match &evidence {
+        Some(e) => aml_rules::evaluate::evidence_message(
+            &e.resource_type,
+            &e.resource_name,
+            Some(&format!("{}:{}", e.path, e.line)),
+        ),
+        None => redact(&o.message, secrets),
+    };
+    ResultEntry {
+        rule: o.rule.id,
+        policy: o.rule.policy(),
+        control: o.rule.control,
+        feature: o.rule.feature,
+        result: o.verdict,
+        severity: o.rule.severity.as_str(),
+        resource_id: redact(&r.id, secrets),
+        resource_type: r.resource_type.clone(),
+        resource_name: redact(&r.name, secrets),
+        source: entry::source_of(r),
+        azure: o
+            .rule
+            .policy()
+            .and_then(|p| azure.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase())))
+            .map(|v| entry::AzureEntry {
+                source: v.source,
+                state: v.state.clone(),
+                agrees: match (v.compliant(), o.verdict) {
+                    (Some(c), Verdict::Pass) => Some(c),
+                    (Some(c), Verdict::Fail) => Some(!c),
+                    _ => None,
+                },
+            }),
+        address: terraform_address(r),
+        path,
+        line,
+        column,
+        message,
+        effect: o.effect.clone(),
+        assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
+        denied: o.denied,
+        may_be_denied: o.may_deny,
+        deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+        evidence,
+        fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+        end_line,
+        end_column,
+        property,
+        suppressed: None,
+        autofix: None,
+    }
+}
+
+/// Suppressions: inline comments, then waivers, then a baseline report;
+/// returns their diagnostics.
+fn apply_suppressions(
+    scan: &ScanOutput,
+    outcomes: &[Outcome],
+    results: &mut [ResultEntry],
+    context: &BuildContext<'_>,
+) -> Vec<Diagnostic> {
+    let sources = &scan.sources;
+    let resource_lines: Vec<(String, u32)> = outcomes
+        .par_iter()
+        .map(|o| {
+            let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
+            (p, l)
+        })
+        .collect();
+    let mut diagnostics = crate::suppress::apply_inline(results, &resource_lines, sources);
+    diagnostics.extend(crate::suppress::apply_waivers(
+        results,
+        context.waivers,
+        context.today,
+        context.config_path,
+    ));
+    if let Some(file) = context.baseline_report {
+        diagnostics.extend(crate::suppress::apply_baseline(results, file));
+    }
+    diagnostics
+}
+
+/// The diagnostics as the report lists them: positioned, redacted, sorted,
+/// without duplicates.
+fn diagnostic_entries(
+    scan: &ScanOutput,
+    diagnostics: &[Diagnostic],
+    secrets: &Redactor,
+) -> Vec<DiagnosticEntry> {
+    let mut diags: Vec<DiagnosticEntry> = diagnostics
+        .iter()
+        .map(|d| {
+            let (path, line, column) = d.position(&scan.sources);
+            DiagnosticEntry {
+                level: d.level,
+                path,
+                line,
+                column,
+                code: d.code,
+                message: redact(&d.message, secrets),
+            }
+        })
+        .collect();
+    diags.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code, &a.message)
+            .cmp(&(&b.path, b.line, b.column, b.code, &b.message))
+    });
+    diags.dedup_by(|a, b| {
+        a.path == b.path
+            && a.line == b.line
+            && a.column == b.column
+            && a.code == b.code
+            && a.message == b.message
+    });
+    diags
+}
+
+/// The counts of the summary line.
+fn summarise(
+    scan: &ScanOutput,
+    resources: &[ResourceEntry],
+    results: &[ResultEntry],
+    diags: &[DiagnosticEntry],
+) -> Summary {
+    let count = |verdict: Verdict| {
+        results
+            .iter()
+            .filter(|r| r.result == verdict && r.suppressed.is_none())
+            .count()
+    };
+    Summary {
+        files: scan.files.len(),
+        resources: resources.iter().filter(|r| !r.existing).count(),
+        results: results.len(),
+        passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
+        failed: count(Verdict::Fail),
+        unknown: count(Verdict::Unknown),
+        suppressed: results.iter().filter(|r| r.suppressed.is_some()).count(),
+        errors: diags.iter().filter(|d| d.level == Level::Error).count(),
+        warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
+    }
+}
+
+/// Our verdicts against Azure's, with every disagreement.
+fn azure_comparison(results: &[ResultEntry]) -> entry::AzureComparison {
+    let mut c = entry::AzureComparison::default();
+    for r in results {
+        let Some(a) = &r.azure else { continue };
+        let Some(agrees) = a.agrees else { continue };
+        c.compared += 1;
+        if agrees {
+            c.confirmed += 1;
+        } else {
+            c.disagreements.push(entry::Disagreement {
+                rule: r.rule,
+                resource_id: r.resource_id.clone(),
+                ours: r.result,
+                azure: a.state.clone(),
+                source: a.source,
+            });
+        }
+    }
+    c
 }

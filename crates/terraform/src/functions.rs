@@ -53,11 +53,29 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
     if !tolerant && args.iter().any(Value::contains_unknown) {
         return Ok(None);
     }
+    for family in FAMILIES {
+        match family(name, &args) {
+            Err(FnError::Unsupported) => continue,
+            result => return result,
+        }
+    }
+    Err(FnError::Unsupported)
+}
+
+/// One family of functions: `Err(FnError::Unsupported)` for a name not in it.
+type Family = fn(&str, &[Value]) -> FnResult;
+
+/// The families `call` tries, in turn.
+const FAMILIES: [Family; 5] = [maps, lists, order, strings, encoding];
+
+/// Maps and objects: `merge`, `lookup`, `coalesce`, `coalescelist`, `keys`, `values`, `zipmap`.
+#[allow(clippy::ptr_arg)]
+fn maps(name: &str, args: &[Value]) -> FnResult {
     let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     let v = match name {
         "merge" => {
             let mut out = Object::new();
-            for x in &args {
+            for x in args {
                 match x {
                     Value::Object(o) => {
                         for (k, v) in o {
@@ -86,7 +104,7 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             (other, _) => return fail(format!("lookup() takes a map, not {}", other.type_name())),
         },
         "coalesce" => {
-            for x in &args {
+            for x in args {
                 match x {
                     Value::Unknown(_) => return Ok(None),
                     Value::Null => continue,
@@ -97,7 +115,7 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             return fail("coalesce(): no non-null argument");
         }
         "coalescelist" => {
-            for x in &args {
+            for x in args {
                 if let Value::Array(l) = x {
                     if !l.is_empty() {
                         return Ok(Some(x.clone()));
@@ -106,21 +124,48 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             }
             Value::Array(vec![])
         }
-        "jsonencode" => {
-            let j = a(0)
-                .to_json_with(&|_| None)
-                .unwrap_or(serde_json::Value::Null);
-            Value::String(strip_marks(j).to_string())
-        }
-        "jsondecode" => {
-            let s = string_arg(&a(0), "jsondecode() argument")?;
-            match serde_json::from_str::<serde_json::Value>(&s) {
-                Ok(j) => Value::from_json(&j),
-                Err(e) => return fail(format!("jsondecode(): {e}")),
+        "keys" => match a(0) {
+            Value::Object(o) => {
+                let mut ks: Vec<String> = o
+                    .keys()
+                    .filter(|k| k.as_str() != RESOURCE_MARK)
+                    .cloned()
+                    .collect();
+                ks.sort();
+                Value::Array(ks.into_iter().map(Value::String).collect())
             }
-        }
-        "format" => Value::String(format(&args)?),
-        "formatlist" => return Err(FnError::Unsupported),
+            other => return fail(format!("keys() of {}", other.type_name())),
+        },
+        "values" => match a(0) {
+            Value::Object(o) => {
+                let mut kv: Vec<(&String, &Value)> = o
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != RESOURCE_MARK)
+                    .collect();
+                kv.sort_by(|x, y| x.0.cmp(y.0));
+                Value::Array(kv.into_iter().map(|(_, v)| v.clone()).collect())
+            }
+            other => return fail(format!("values() of {}", other.type_name())),
+        },
+        "zipmap" => match (a(0), a(1)) {
+            (Value::Array(ks), Value::Array(vs)) if ks.len() == vs.len() => {
+                let mut o = Object::new();
+                for (k, v) in ks.iter().zip(vs) {
+                    o.insert(string_arg(k, "zipmap() key")?, v);
+                }
+                Value::Object(o)
+            }
+            _ => return fail("zipmap() takes two lists of the same length"),
+        },
+        _ => return Err(FnError::Unsupported),
+    };
+    Ok(Some(v))
+}
+
+/// Lists and sets: `toset`, `concat`, `contains`, `length`, `flatten`, `distinct`, `compact`, `one`, `element`, `setunion`, `index`.
+fn lists(name: &str, args: &[Value]) -> FnResult {
+    let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let v = match name {
         "toset" => match a(0) {
             Value::Array(l) => {
                 let mut out: Vec<Value> = Vec::new();
@@ -137,25 +182,9 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             Value::Null => Value::Null,
             other => return fail(format!("toset() takes a list, not {}", other.type_name())),
         },
-        "tolist" | "tomap" | "tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive" => {
-            match (name, a(0)) {
-                ("tostring", v) => to_str(&v).map(Value::String).unwrap_or(v),
-                ("tonumber", v) => to_num(&v)
-                    .map(|f| {
-                        if f.fract() == 0.0 {
-                            Value::Int(f as i64)
-                        } else {
-                            Value::Float(f)
-                        }
-                    })
-                    .unwrap_or(Value::Null),
-                ("tobool", Value::String(s)) => Value::Bool(s == "true"),
-                (_, v) => v,
-            }
-        }
         "concat" => {
             let mut out = Vec::new();
-            for x in &args {
+            for x in args {
                 match x {
                     Value::Array(l) => out.extend(l.iter().cloned()),
                     other => {
@@ -187,29 +216,6 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             Value::String(s) => Value::Int(s.chars().count() as i64),
             other => return fail(format!("length() of {}", other.type_name())),
         },
-        "keys" => match a(0) {
-            Value::Object(o) => {
-                let mut ks: Vec<String> = o
-                    .keys()
-                    .filter(|k| k.as_str() != RESOURCE_MARK)
-                    .cloned()
-                    .collect();
-                ks.sort();
-                Value::Array(ks.into_iter().map(Value::String).collect())
-            }
-            other => return fail(format!("keys() of {}", other.type_name())),
-        },
-        "values" => match a(0) {
-            Value::Object(o) => {
-                let mut kv: Vec<(&String, &Value)> = o
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != RESOURCE_MARK)
-                    .collect();
-                kv.sort_by(|x, y| x.0.cmp(y.0));
-                Value::Array(kv.into_iter().map(|(_, v)| v.clone()).collect())
-            }
-            other => return fail(format!("values() of {}", other.type_name())),
-        },
         "flatten" => {
             let mut out = Vec::new();
             flatten(&a(0), &mut out, 0)?;
@@ -235,6 +241,136 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
             ),
             other => return fail(format!("compact() of {}", other.type_name())),
         },
+        "one" => match a(0) {
+            Value::Array(l) if l.is_empty() => Value::Null,
+            Value::Array(l) if l.len() == 1 => l[0].clone(),
+            Value::Array(_) => return fail("one(): more than one element"),
+            Value::Null => Value::Null,
+            other => return fail(format!("one() of {}", other.type_name())),
+        },
+        "element" => match a(0) {
+            Value::Array(l) if !l.is_empty() => {
+                let i = to_num(&a(1)).unwrap_or(0.0).max(0.0) as usize;
+                l[i % l.len()].clone()
+            }
+            _ => return fail("element() of an empty or non-list value"),
+        },
+        "setunion" => {
+            let mut out: Vec<Value> = Vec::new();
+            for x in args {
+                if let Value::Array(l) = x {
+                    for y in l {
+                        if !out.iter().any(|z| values_equal(z, y)) {
+                            out.push(y.clone());
+                        }
+                    }
+                }
+            }
+            Value::Array(out)
+        }
+        "index" => match a(0) {
+            Value::Array(l) => match l.iter().position(|x| values_equal(x, &a(1))) {
+                Some(i) => Value::Int(i as i64),
+                None => return fail("index(): not found"),
+            },
+            _ => return fail("index() takes a list"),
+        },
+        _ => return Err(FnError::Unsupported),
+    };
+    Ok(Some(v))
+}
+
+/// Slicing, ordering and numbers: `slice`, `reverse`, `sort`, `alltrue`, `anytrue`, `range`, `min`, `max`, `abs`.
+fn order(name: &str, args: &[Value]) -> FnResult {
+    let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let v = match name {
+        "slice" => match a(0) {
+            Value::Array(l) => {
+                let s = to_num(&a(1)).unwrap_or(0.0) as usize;
+                let e = to_num(&a(2)).unwrap_or(0.0) as usize;
+                if s > e || e > l.len() {
+                    return fail("slice(): index out of range");
+                }
+                Value::Array(l[s..e].to_vec())
+            }
+            other => return fail(format!("slice() of {}", other.type_name())),
+        },
+        "reverse" => match a(0) {
+            Value::Array(mut l) => {
+                l.reverse();
+                Value::Array(l)
+            }
+            other => return fail(format!("reverse() of {}", other.type_name())),
+        },
+        "sort" => match a(0) {
+            Value::Array(l) => {
+                let mut ss: Vec<String> = l
+                    .iter()
+                    .map(|x| string_arg(x, "sort() element"))
+                    .collect::<Result<_, _>>()?;
+                ss.sort();
+                Value::Array(ss.into_iter().map(Value::String).collect())
+            }
+            other => return fail(format!("sort() of {}", other.type_name())),
+        },
+        "alltrue" | "anytrue" => match a(0) {
+            Value::Array(l) => {
+                let bs: Vec<bool> = l
+                    .iter()
+                    .map(|x| x.as_bool().unwrap_or(x.as_str() == Some("true")))
+                    .collect();
+                Value::Bool(if name == "alltrue" {
+                    bs.iter().all(|b| *b)
+                } else {
+                    bs.iter().any(|b| *b)
+                })
+            }
+            other => return fail(format!("{name}() of {}", other.type_name())),
+        },
+        "range" => {
+            let ns: Vec<f64> = args.iter().filter_map(to_num).collect();
+            let (start, end, step) = match ns.as_slice() {
+                [e] => (0.0, *e, 1.0),
+                [s, e] => (*s, *e, 1.0),
+                [s, e, st] => (*s, *e, *st),
+                _ => return fail("range() takes 1 to 3 numbers"),
+            };
+            if step == 0.0 {
+                return fail("range(): step 0");
+            }
+            let mut out = Vec::new();
+            let mut x = start;
+            while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
+                out.push(to_value_num(x));
+                x += step;
+                if out.len() > 10_000 {
+                    return fail("range(): too many elements");
+                }
+            }
+            Value::Array(out)
+        }
+        "min" | "max" => {
+            let ns: Option<Vec<f64>> = args.iter().map(to_num).collect();
+            let Some(ns) = ns.filter(|n| !n.is_empty()) else {
+                return fail("min()/max() take numbers");
+            };
+            let r = if name == "min" {
+                ns.iter().cloned().fold(f64::INFINITY, f64::min)
+            } else {
+                ns.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            };
+            to_value_num(r)
+        }
+        "abs" => to_value_num(to_num(&a(0)).unwrap_or(0.0).abs()),
+        _ => return Err(FnError::Unsupported),
+    };
+    Ok(Some(v))
+}
+
+/// Strings: `lower`, `upper`, `trimspace`, `title`, `replace`, `split`, `join`, `substr`, `startswith`, `endswith`, `strcontains`, `trimprefix`, `trimsuffix`.
+fn strings(name: &str, args: &[Value]) -> FnResult {
+    let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let v = match name {
         "lower" => Value::String(string_arg(&a(0), "lower()")?.to_lowercase()),
         "upper" => Value::String(string_arg(&a(0), "upper()")?.to_uppercase()),
         "trimspace" => Value::String(string_arg(&a(0), "trimspace()")?.trim().to_string()),
@@ -318,108 +454,6 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
                 _ => s.contains(&p),
             })
         }
-        "one" => match a(0) {
-            Value::Array(l) if l.is_empty() => Value::Null,
-            Value::Array(l) if l.len() == 1 => l[0].clone(),
-            Value::Array(_) => return fail("one(): more than one element"),
-            Value::Null => Value::Null,
-            other => return fail(format!("one() of {}", other.type_name())),
-        },
-        "element" => match a(0) {
-            Value::Array(l) if !l.is_empty() => {
-                let i = to_num(&a(1)).unwrap_or(0.0).max(0.0) as usize;
-                l[i % l.len()].clone()
-            }
-            _ => return fail("element() of an empty or non-list value"),
-        },
-        "zipmap" => match (a(0), a(1)) {
-            (Value::Array(ks), Value::Array(vs)) if ks.len() == vs.len() => {
-                let mut o = Object::new();
-                for (k, v) in ks.iter().zip(vs) {
-                    o.insert(string_arg(k, "zipmap() key")?, v);
-                }
-                Value::Object(o)
-            }
-            _ => return fail("zipmap() takes two lists of the same length"),
-        },
-        "min" | "max" => {
-            let ns: Option<Vec<f64>> = args.iter().map(to_num).collect();
-            let Some(ns) = ns.filter(|n| !n.is_empty()) else {
-                return fail("min()/max() take numbers");
-            };
-            let r = if name == "min" {
-                ns.iter().cloned().fold(f64::INFINITY, f64::min)
-            } else {
-                ns.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-            };
-            to_value_num(r)
-        }
-        "abs" => to_value_num(to_num(&a(0)).unwrap_or(0.0).abs()),
-        "range" => {
-            let ns: Vec<f64> = args.iter().filter_map(to_num).collect();
-            let (start, end, step) = match ns.as_slice() {
-                [e] => (0.0, *e, 1.0),
-                [s, e] => (*s, *e, 1.0),
-                [s, e, st] => (*s, *e, *st),
-                _ => return fail("range() takes 1 to 3 numbers"),
-            };
-            if step == 0.0 {
-                return fail("range(): step 0");
-            }
-            let mut out = Vec::new();
-            let mut x = start;
-            while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
-                out.push(to_value_num(x));
-                x += step;
-                if out.len() > 10_000 {
-                    return fail("range(): too many elements");
-                }
-            }
-            Value::Array(out)
-        }
-        "slice" => match a(0) {
-            Value::Array(l) => {
-                let s = to_num(&a(1)).unwrap_or(0.0) as usize;
-                let e = to_num(&a(2)).unwrap_or(0.0) as usize;
-                if s > e || e > l.len() {
-                    return fail("slice(): index out of range");
-                }
-                Value::Array(l[s..e].to_vec())
-            }
-            other => return fail(format!("slice() of {}", other.type_name())),
-        },
-        "reverse" => match a(0) {
-            Value::Array(mut l) => {
-                l.reverse();
-                Value::Array(l)
-            }
-            other => return fail(format!("reverse() of {}", other.type_name())),
-        },
-        "sort" => match a(0) {
-            Value::Array(l) => {
-                let mut ss: Vec<String> = l
-                    .iter()
-                    .map(|x| string_arg(x, "sort() element"))
-                    .collect::<Result<_, _>>()?;
-                ss.sort();
-                Value::Array(ss.into_iter().map(Value::String).collect())
-            }
-            other => return fail(format!("sort() of {}", other.type_name())),
-        },
-        "alltrue" | "anytrue" => match a(0) {
-            Value::Array(l) => {
-                let bs: Vec<bool> = l
-                    .iter()
-                    .map(|x| x.as_bool().unwrap_or(x.as_str() == Some("true")))
-                    .collect();
-                Value::Bool(if name == "alltrue" {
-                    bs.iter().all(|b| *b)
-                } else {
-                    bs.iter().any(|b| *b)
-                })
-            }
-            other => return fail(format!("{name}() of {}", other.type_name())),
-        },
         "trimprefix" | "trimsuffix" => {
             let s = string_arg(&a(0), name)?;
             let p = string_arg(&a(1), name)?;
@@ -429,26 +463,46 @@ pub fn call(name: &str, args: Vec<Value>) -> FnResult {
                 s.strip_suffix(&p).unwrap_or(&s).to_string()
             })
         }
-        "setunion" => {
-            let mut out: Vec<Value> = Vec::new();
-            for x in &args {
-                if let Value::Array(l) = x {
-                    for y in l {
-                        if !out.iter().any(|z| values_equal(z, y)) {
-                            out.push(y.clone());
-                        }
-                    }
-                }
-            }
-            Value::Array(out)
+        _ => return Err(FnError::Unsupported),
+    };
+    Ok(Some(v))
+}
+
+/// Encoding and type conversion: `jsonencode`, `jsondecode`, `format`, `tolist`, `tomap`, `tostring`, `tonumber`, `tobool`, `sensitive`, `nonsensitive` (`formatlist` is not evaluated).
+fn encoding(name: &str, args: &[Value]) -> FnResult {
+    let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let v = match name {
+        "jsonencode" => {
+            let j = a(0)
+                .to_json_with(&|_| None)
+                .unwrap_or(serde_json::Value::Null);
+            Value::String(strip_marks(j).to_string())
         }
-        "index" => match a(0) {
-            Value::Array(l) => match l.iter().position(|x| values_equal(x, &a(1))) {
-                Some(i) => Value::Int(i as i64),
-                None => return fail("index(): not found"),
-            },
-            _ => return fail("index() takes a list"),
-        },
+        "jsondecode" => {
+            let s = string_arg(&a(0), "jsondecode() argument")?;
+            match serde_json::from_str::<serde_json::Value>(&s) {
+                Ok(j) => Value::from_json(&j),
+                Err(e) => return fail(format!("jsondecode(): {e}")),
+            }
+        }
+        "format" => Value::String(format(&args)?),
+        "formatlist" => return Err(FnError::Unsupported),
+        "tolist" | "tomap" | "tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive" => {
+            match (name, a(0)) {
+                ("tostring", v) => to_str(&v).map(Value::String).unwrap_or(v),
+                ("tonumber", v) => to_num(&v)
+                    .map(|f| {
+                        if f.fract() == 0.0 {
+                            Value::Int(f as i64)
+                        } else {
+                            Value::Float(f)
+                        }
+                    })
+                    .unwrap_or(Value::Null),
+                ("tobool", Value::String(s)) => Value::Bool(s == "true"),
+                (_, v) => v,
+            }
+        }
         _ => return Err(FnError::Unsupported),
     };
     Ok(Some(v))

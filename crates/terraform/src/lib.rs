@@ -15,7 +15,9 @@ pub mod plan;
 pub mod values;
 
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, UnitSink,
+};
 use aml_model::model::{Deployed, Resource};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
@@ -74,36 +76,180 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Runs the Terraform front end over the files read by the scan.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
-    let sources = input.sources;
-    let mut out = FrontendOutput::default();
+/// The Terraform front end's own settings.
+#[derive(Clone, Debug, Default)]
+pub struct TerraformOptions {
+    /// Variables given on the command line (`--var NAME=VALUE`), in order.
+    pub vars: Vec<(String, String)>,
+    /// Variable files given on the command line (`--var-file FILE`), in order.
+    pub var_files: Vec<PathBuf>,
+}
 
-    // Plan files.
-    for f in input.files {
-        let file = sources.get(f.id);
-        let is_json = file
-            .path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if is_json && plan::looks_like_plan(&file.text) {
-            let d = plan::read(f.id, &file.text);
-            out.files.push(ScannedFile {
-                file: f.id,
-                format: "terraform-plan",
-                resources: d.resources.len(),
-                parameters: None,
-            });
-            out.deployments.push(d);
+/// The Terraform front end.
+#[derive(Clone, Debug, Default)]
+pub struct Terraform {
+    pub options: TerraformOptions,
+}
+
+impl Terraform {
+    /// The front end with its settings.
+    pub fn new(options: TerraformOptions) -> Self {
+        Terraform { options }
+    }
+}
+
+impl Frontend for Terraform {
+    fn name(&self) -> &'static str {
+        "terraform"
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["tf", "tfvars", "json"]
+    }
+
+    /// `.tf` and `.tfvars` files, `.terraform/modules/modules.json`
+    /// manifests and plans (`terraform show -json`).
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        let plan = aml_model::input::has_extension(file.path, &["json"])
+            && plan::looks_like_plan(file.text);
+        if wants(file.path) || modules::is_manifest(file.path) || plan {
+            Claim::Yes
+        } else {
+            Claim::No
         }
     }
 
-    // `.terraform/modules/modules.json` manifests (the scan reads them with
-    // the cached module folders they name).
+    fn companions(&self, path: &Path) -> Vec<PathBuf> {
+        companions(path)
+    }
+
+    /// The `.tf` files of the local module folders a file calls.
+    fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
+        if !wants(path) {
+            return Vec::new();
+        }
+        let mut files = Vec::new();
+        for dir in modules::local_module_dirs(path, text) {
+            // `examples/x/../../` normalises to the empty path: the current directory.
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
+            files.extend(modules::tf_files_in(&dir));
+        }
+        files
+    }
+
+    fn cached_files(&self, found: &[PathBuf]) -> Vec<PathBuf> {
+        modules::cached_module_files(found)
+    }
+
+    fn option_files(&self) -> Vec<PathBuf> {
+        self.options.var_files.clone()
+    }
+
+    /// Plans, then module manifests, then every folder of `.tf` files as a
+    /// module; each root module (called by no other) is one deployment.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let sources = input.sources;
+        let mut out = FrontendOutput::default();
+        read_plans(input, units, &mut out);
+        let manifests = read_manifests(input, &mut out);
+        let (bodies, tfvars) = parse_hcl(input, &mut out);
+        if bodies.is_empty() {
+            for (id, _) in &tfvars {
+                out.file(*id, "terraform-vars", 0);
+            }
+            return out;
+        }
+        // Group by folder: one module per folder.
+        let mut by_dir: BTreeMap<PathBuf, Vec<(FileId, &Body)>> = BTreeMap::new();
+        for (id, body) in &bodies {
+            let dir = sources
+                .get(*id)
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            by_dir.entry(dir).or_default().push((*id, body));
+        }
+        let mut module_list: Vec<Module<'_>> = by_dir
+            .iter()
+            .map(|(dir, files)| Module::new(dir.clone(), files))
+            .collect();
+        let dirs: Vec<PathBuf> = module_list.iter().map(|m| m.dir.clone()).collect();
+        let called = modules::resolve_calls(
+            &mut module_list,
+            &dirs,
+            input.root_dir,
+            &manifests,
+            &mut out.diagnostics,
+        );
+        let module_list = module_list;
+
+        // Root modules: their variable values in order (diagnostics stay in
+        // order), then their evaluations in parallel.
+        let mut roots = Vec::new();
+        for (mi, m) in module_list.iter().enumerate() {
+            if called.contains(&mi) {
+                continue;
+            }
+            let entry = *m
+                .files
+                .iter()
+                .min_by_key(|f| &sources.get(**f).path)
+                .unwrap_or(&m.files[0]);
+            let values = root_values(input, &self.options, m, &tfvars, &mut out.diagnostics);
+            roots.push((mi, entry, values));
+        }
+        let counts: Vec<HashMap<FileId, usize>> = roots
+            .par_iter()
+            .map(|(mi, entry, values)| {
+                let d = evaluate_root(input, &module_list, *mi, *entry, values);
+                let mut counts: HashMap<FileId, usize> = HashMap::new();
+                for r in &d.resources {
+                    *counts.entry(r.span.file).or_default() += 1;
+                }
+                units.unit(d);
+                counts
+            })
+            .collect();
+        let mut file_resources: HashMap<FileId, usize> = HashMap::new();
+        for (file, n) in counts.into_iter().flatten() {
+            *file_resources.entry(file).or_default() += n;
+        }
+        for (id, _) in &bodies {
+            let n = file_resources.get(id).copied().unwrap_or(0);
+            out.file(*id, "terraform", n);
+        }
+        for (id, _) in &tfvars {
+            out.file(*id, "terraform-vars", 0);
+        }
+        out
+    }
+}
+
+/// Plan files: one deployment each.
+fn read_plans(input: &FrontendInput<'_>, units: &dyn UnitSink, out: &mut FrontendOutput) {
+    for f in input.files {
+        let file = input.sources.get(f.id);
+        if aml_model::input::has_extension(&file.path, &["json"])
+            && plan::looks_like_plan(&file.text)
+        {
+            let d = plan::read(f.id, &file.text);
+            out.file(f.id, "terraform-plan", d.resources.len());
+            units.unit(d);
+        }
+    }
+}
+
+/// `.terraform/modules/modules.json` manifests (the scan reads them with the
+/// cached module folders they name).
+fn read_manifests(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<modules::Manifest> {
     let mut manifests = Vec::new();
     for f in input.files {
-        let file = sources.get(f.id);
+        let file = input.sources.get(f.id);
         if !modules::is_manifest(&file.path) {
             continue;
         }
@@ -115,15 +261,20 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 Location::Span(Span::new(f.id, offset, offset + 1)),
             )),
         }
-        out.files.push(ScannedFile {
-            file: f.id,
-            format: "terraform-modules",
-            resources: 0,
-            parameters: None,
-        });
+        out.file(f.id, "terraform-modules", 0);
     }
+    manifests
+}
 
-    // Parse every .tf and .tfvars file once, in parallel (kept in file order).
+/// Parses every `.tf` and `.tfvars` file once, in parallel (kept in file
+/// order): the `.tf` bodies and the `.tfvars` bodies; files that do not
+/// parse are recorded with their diagnostic.
+#[allow(clippy::type_complexity)]
+fn parse_hcl(
+    input: &FrontendInput<'_>,
+    out: &mut FrontendOutput,
+) -> (Vec<(FileId, Body)>, Vec<(FileId, Body)>) {
+    let sources = input.sources;
     let parsed: Vec<(FileId, bool, Result<Body, Diagnostic>)> = input
         .files
         .par_iter()
@@ -133,108 +284,25 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             (f.id, is_tf(&file.path), hcl::parse(f.id, &file.text))
         })
         .collect();
-    let mut bodies: Vec<(FileId, Body)> = Vec::new();
-    let mut tfvars: Vec<(FileId, Body)> = Vec::new();
+    let mut bodies = Vec::new();
+    let mut tfvars = Vec::new();
     for (id, tf, result) in parsed {
         match result {
             Ok(body) if tf => bodies.push((id, body)),
             Ok(body) => tfvars.push((id, body)),
             Err(d) => {
                 out.diagnostics.push(d);
-                out.files.push(ScannedFile {
-                    file: id,
-                    format: if tf { "terraform" } else { "terraform-vars" },
-                    resources: 0,
-                    parameters: None,
-                });
+                out.file(id, if tf { "terraform" } else { "terraform-vars" }, 0);
             }
         }
     }
-    if bodies.is_empty() {
-        for (id, _) in &tfvars {
-            out.files.push(ScannedFile {
-                file: *id,
-                format: "terraform-vars",
-                resources: 0,
-                parameters: None,
-            });
-        }
-        return out;
-    }
-
-    // Group by folder: one module per folder.
-    let mut by_dir: BTreeMap<PathBuf, Vec<(FileId, &Body)>> = BTreeMap::new();
-    for (id, body) in &bodies {
-        let dir = sources
-            .get(*id)
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        by_dir.entry(dir).or_default().push((*id, body));
-    }
-    let mut module_list: Vec<Module<'_>> = by_dir
-        .iter()
-        .map(|(dir, files)| Module::new(dir.clone(), files))
-        .collect();
-    let dirs: Vec<PathBuf> = module_list.iter().map(|m| m.dir.clone()).collect();
-    let called = modules::resolve_calls(
-        &mut module_list,
-        &dirs,
-        input.root_dir,
-        &manifests,
-        &mut out.diagnostics,
-    );
-    let module_list = module_list;
-
-    // Root modules: their variable values in order (diagnostics stay in
-    // order), then their evaluations in parallel, kept in order.
-    let mut roots = Vec::new();
-    for (mi, m) in module_list.iter().enumerate() {
-        if called.contains(&mi) {
-            continue;
-        }
-        let entry = *m
-            .files
-            .iter()
-            .min_by_key(|f| &sources.get(**f).path)
-            .unwrap_or(&m.files[0]);
-        let values = root_values(input, m, &tfvars, &mut out.diagnostics);
-        roots.push((mi, entry, values));
-    }
-    let evaluated: Vec<DeploymentOutput> = roots
-        .par_iter()
-        .map(|(mi, entry, values)| evaluate_root(input, &module_list, *mi, *entry, values))
-        .collect();
-    let mut file_resources: HashMap<FileId, usize> = HashMap::new();
-    for d in evaluated {
-        for r in &d.resources {
-            *file_resources.entry(r.span.file).or_default() += 1;
-        }
-        out.deployments.push(d);
-    }
-    for (id, _) in &bodies {
-        out.files.push(ScannedFile {
-            file: *id,
-            format: "terraform",
-            resources: file_resources.get(id).copied().unwrap_or(0),
-            parameters: None,
-        });
-    }
-    for (id, _) in &tfvars {
-        out.files.push(ScannedFile {
-            file: *id,
-            format: "terraform-vars",
-            resources: 0,
-            parameters: None,
-        });
-    }
-    out
+    (bodies, tfvars)
 }
 
 /// Root variable values from `.tfvars` files and the command line.
 fn root_values(
     input: &FrontendInput<'_>,
+    options: &TerraformOptions,
     m: &Module<'_>,
     tfvars: &[(FileId, Body)],
     diags: &mut Vec<Diagnostic>,
@@ -262,7 +330,7 @@ fn root_values(
         .collect();
     autos.sort_by_key(|(id, _)| sources.get(*id).path.clone());
     ordered.extend(autos.into_iter().copied());
-    for vf in &input.options.terraform_var_files {
+    for vf in &options.var_files {
         let p = aml_model::source::normalize_path(vf);
         match tfvars.iter().find(|(id, _)| sources.get(*id).path == p) {
             Some(t) => ordered.push(t),
@@ -286,7 +354,7 @@ fn root_values(
             values.insert(a.key.as_str().to_string(), (v, Some(hcl::span_of(*id, a))));
         }
     }
-    for (name, raw) in &input.options.terraform_vars {
+    for (name, raw) in &options.vars {
         let declared_string = m
             .variables
             .iter()
@@ -455,5 +523,6 @@ fn evaluate_root(
         secrets,
         secure_defaults,
         diagnostics,
+        ..Default::default()
     }
 }

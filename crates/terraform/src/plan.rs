@@ -12,7 +12,7 @@ use aml_model::json::{self, Node, NodeKind};
 use aml_model::model::{Deployed, Resource};
 use aml_model::source::{FileId, Span};
 use aml_model::value::{Object, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use aml_model::input::looks_like_plan;
 
@@ -59,15 +59,49 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
         ));
         return out;
     }
-    let address_span = |n: &Node| {
-        n.member("address")
-            .map(|m| Span::new(file, m.value.start as usize, m.value.end as usize))
-            .unwrap_or(Span::new(file, n.start as usize, n.end as usize))
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut plan_resources = changed_resources(
+        file,
+        changes.unwrap_or_default(),
+        &mut seen,
+        &mut out.secrets,
+    );
+    plan_resources.extend(planned_resources(
+        file,
+        planned,
+        &mut seen,
+        &mut out.secrets,
+    ));
+    let pv = ProviderVersion {
+        major: ProviderVersion::CURRENT_MAJOR,
+        source: "a plan file (the provider has already filled its defaults)".into(),
     };
+    if let Some(config_root) = root.get("configuration").and_then(|c| c.get("root_module")) {
+        link_configuration(config_root, &mut plan_resources, &pv);
+    }
+    out.resources = mapped_resources(&plan_resources, &pv);
+    out.secrets.sort();
+    out.secrets.dedup();
+    out
+}
 
-    let mut plan_resources: Vec<PlanResource> = Vec::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for change in changes.unwrap_or_default().iter().take(100_000) {
+/// The span of a plan entry's `address` (else of the entry).
+fn address_span(file: FileId, n: &Node) -> Span {
+    n.member("address")
+        .map(|m| Span::new(file, m.value.start as usize, m.value.end as usize))
+        .unwrap_or(Span::new(file, n.start as usize, n.end as usize))
+}
+
+/// The resources `resource_changes` creates or updates (every address,
+/// data sources and deletions included, goes into `seen`).
+fn changed_resources(
+    file: FileId,
+    changes: &[Node],
+    seen: &mut HashSet<String>,
+    secrets: &mut Vec<String>,
+) -> Vec<PlanResource> {
+    let mut plan_resources = Vec::new();
+    for change in changes.iter().take(100_000) {
         let (Some(address), Some(rtype)) = (
             change.get("address").and_then(Node::as_str),
             change.get("type").and_then(Node::as_str),
@@ -98,17 +132,27 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             .get("after_sensitive")
             .map(Node::to_value)
             .unwrap_or(Value::Null);
-        collect_sensitive(&after, &sensitive, &mut out.secrets, 0);
+        collect_sensitive(&after, &sensitive, secrets, 0);
         let after = mask_sensitive(after, &sensitive, address, 0);
         plan_resources.push(PlanResource {
             address: address.to_string(),
             rtype: rtype.to_string(),
-            span: address_span(change),
+            span: address_span(file, change),
             config: overlay_unknown(after, &unknown, address, 0),
         });
     }
-    // Resources `planned_values` has and `resource_changes` lacks (values
-    // known after apply are absent there: they stay absent).
+    plan_resources
+}
+
+/// Resources `planned_values` has and `resource_changes` lacks (values
+/// known after apply are absent there: they stay absent).
+fn planned_resources(
+    file: FileId,
+    planned: Option<&Node>,
+    seen: &mut HashSet<String>,
+    secrets: &mut Vec<String>,
+) -> Vec<PlanResource> {
+    let mut plan_resources = Vec::new();
     let mut modules: Vec<&Node> = planned.into_iter().collect();
     let mut visited = 0usize;
     while let Some(m) = modules.pop() {
@@ -138,11 +182,11 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
                 .get("sensitive_values")
                 .map(Node::to_value)
                 .unwrap_or(Value::Null);
-            collect_sensitive(&values, &sensitive, &mut out.secrets, 0);
+            collect_sensitive(&values, &sensitive, secrets, 0);
             plan_resources.push(PlanResource {
                 address: address.to_string(),
                 rtype: rtype.to_string(),
-                span: address_span(r),
+                span: address_span(file, r),
                 config: mask_sensitive(values, &sensitive, address, 0),
             });
         }
@@ -150,63 +194,69 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             modules.extend(children.iter().rev());
         }
     }
+    plan_resources
+}
 
-    let pv = ProviderVersion {
-        major: ProviderVersion::CURRENT_MAJOR,
-        source: "a plan file (the provider has already filled its defaults)".into(),
-    };
-    let map_one = |pr: &PlanResource| {
-        let spans = BTreeMap::new();
-        mapping::map(&Input {
-            rtype: &pr.rtype,
-            address: &pr.address,
-            config: &pr.config,
-            spans: &spans,
-            decl: pr.span,
-            provider: &pv,
-        })
-    };
-    // The canonical id and Azure name of every mapped resource, by address.
+/// Maps one plan resource onto ARM resources.
+fn map_one(pr: &PlanResource, pv: &ProviderVersion) -> Option<Vec<mapping::Mapped>> {
+    let spans = BTreeMap::new();
+    mapping::map(&Input {
+        rtype: &pr.rtype,
+        address: &pr.address,
+        config: &pr.config,
+        spans: &spans,
+        decl: pr.span,
+        provider: pv,
+    })
+}
+
+/// Links the references `after` leaves unknown through `configuration`: to
+/// the canonical id and Azure name of the resource they name.
+fn link_configuration(
+    config_root: &Node,
+    plan_resources: &mut [PlanResource],
+    pv: &ProviderVersion,
+) {
     let targets: HashMap<String, (String, String)> = plan_resources
         .iter()
         .filter_map(|pr| {
-            let m = map_one(pr)?.into_iter().next()?;
+            let m = map_one(pr, pv)?.into_iter().next()?;
             m.merge_into
                 .is_none()
                 .then(|| (pr.address.clone(), (m.id, m.name)))
         })
         .collect();
-    if let Some(config_root) = root.get("configuration").and_then(|c| c.get("root_module")) {
-        for pr in plan_resources.iter_mut() {
-            let Some(parts) = parse_address(&pr.address) else {
-                continue;
-            };
-            let Some((module, expressions)) = config_expressions(config_root, &parts) else {
-                continue;
-            };
-            let sensitive_vars: Vec<&str> = module
-                .get("variables")
-                .and_then(Node::as_members)
-                .unwrap_or_default()
-                .iter()
-                .filter(|v| {
-                    v.value.get("sensitive").map(|s| &s.kind) == Some(&NodeKind::Bool(true))
-                })
-                .map(|v| v.key.as_str())
-                .collect();
-            let cx = RefContext {
-                module_prefix: &parts.module_prefix,
-                key: parts.key.as_deref(),
-                targets: &targets,
-                sensitive_vars: &sensitive_vars,
-            };
-            link_references(&mut pr.config, expressions, &cx, 0);
-        }
+    for pr in plan_resources.iter_mut() {
+        let Some(parts) = parse_address(&pr.address) else {
+            continue;
+        };
+        let Some((module, expressions)) = config_expressions(config_root, &parts) else {
+            continue;
+        };
+        let sensitive_vars: Vec<&str> = module
+            .get("variables")
+            .and_then(Node::as_members)
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| v.value.get("sensitive").map(|s| &s.kind) == Some(&NodeKind::Bool(true)))
+            .map(|v| v.key.as_str())
+            .collect();
+        let cx = RefContext {
+            module_prefix: &parts.module_prefix,
+            key: parts.key.as_deref(),
+            targets: &targets,
+            sensitive_vars: &sensitive_vars,
+        };
+        link_references(&mut pr.config, expressions, &cx, 0);
     }
+}
 
+/// The model resources of the plan's resources, merges applied.
+fn mapped_resources(plan_resources: &[PlanResource], pv: &ProviderVersion) -> Vec<Resource> {
+    let mut resources: Vec<Resource> = Vec::new();
     let mut merges = Vec::new();
-    for pr in &plan_resources {
-        let Some(mapped) = map_one(pr) else {
+    for pr in plan_resources {
+        let Some(mapped) = map_one(pr, pv) else {
             continue;
         };
         for mp in mapped {
@@ -214,7 +264,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
                 merges.push(mp);
                 continue;
             }
-            out.resources.push(Resource {
+            resources.push(Resource {
                 id: mp.id,
                 resource_type: mp.resource_type,
                 name: mp.name,
@@ -238,17 +288,14 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
     }
     for mp in merges {
         let target = mp.merge_into.clone().unwrap_or_default();
-        if let Some(r) = out
-            .resources
+        if let Some(r) = resources
             .iter_mut()
             .find(|r| r.id.eq_ignore_ascii_case(&target))
         {
             mapping::merge_into(&mut r.body, &mp.body);
         }
     }
-    out.secrets.sort();
-    out.secrets.dedup();
-    out
+    resources
 }
 
 /// A resource address split into its module path and resource.

@@ -45,7 +45,9 @@ pub mod mapping;
 pub mod tree;
 
 use aml_model::context::DeploymentContext;
-use aml_model::input::{DeploymentOutput, FrontendInput, FrontendOutput, ScannedFile};
+use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, UnitSink,
+};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
 pub use kind::{detect, may_be_azure_ml, Kind};
@@ -150,6 +152,74 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The CLI YAML front end's own settings.
+#[derive(Clone, Debug, Default)]
+pub struct YamlOptions {
+    /// The workspace of entities (computes, endpoints, datastores,
+    /// connections...) with no workspace YAML beside them (`--workspace`).
+    pub workspace: Option<String>,
+}
+
+/// The Azure ML CLI v2 YAML front end.
+#[derive(Clone, Debug, Default)]
+pub struct Yaml {
+    pub options: YamlOptions,
+}
+
+impl Yaml {
+    /// The front end with its settings.
+    pub fn new(options: YamlOptions) -> Self {
+        Yaml { options }
+    }
+}
+
+impl Frontend for Yaml {
+    fn name(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["yml", "yaml"]
+    }
+
+    /// `.yml`/`.yaml` files that look like Azure ML entities, and any named
+    /// on the command line.
+    fn claim(&self, file: &Candidate<'_>) -> Claim {
+        if wants(file.path) && (file.explicit || may_be_azure_ml(file.text)) {
+            Claim::Yes
+        } else {
+            Claim::No
+        }
+    }
+
+    fn companions(&self, path: &Path) -> Vec<PathBuf> {
+        if wants(path) {
+            companions(path)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Reads every entity; the files of one folder form one deployment.
+    fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
+        let mut out = FrontendOutput::default();
+        let entities = read_entities(input, &mut out);
+        // One deployment per folder, in the order of its first file.
+        let mut by_dir: BTreeMap<&Path, Vec<&Entity>> = BTreeMap::new();
+        for e in &entities {
+            by_dir.entry(e.dir.as_path()).or_default().push(e);
+        }
+        let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
+        for group in by_dir.values() {
+            units.unit(self.folder_unit(input.context, group, &mut counts));
+        }
+        for e in &entities {
+            out.file(e.file, FORMAT, counts.get(&e.file).copied().unwrap_or(0));
+        }
+        out
+    }
+}
+
 struct Entity {
     file: FileId,
     dir: PathBuf,
@@ -157,26 +227,18 @@ struct Entity {
     doc: Document,
 }
 
-/// Runs the YAML front end over the files read by the scan.
-pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
-    let mut out = FrontendOutput::default();
+/// Parses the files and keeps the Azure ML entities; a file that names an
+/// Azure ML `$schema` and does not parse gets its syntax error.
+fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Entity> {
     let mut entities = Vec::new();
     for f in input.files {
         let file = input.sources.get(f.id);
-        if !wants(&file.path) {
-            continue;
-        }
         let doc = match tree::parse(f.id, &file.text) {
             Ok(d) => d,
             Err(d) => {
                 if kind::names_azure_ml_schema(&file.text) {
                     out.diagnostics.push(d);
-                    out.files.push(ScannedFile {
-                        file: f.id,
-                        format: FORMAT,
-                        resources: 0,
-                        parameters: None,
-                    });
+                    out.file(f.id, FORMAT, 0);
                 }
                 continue;
             }
@@ -195,13 +257,13 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             doc,
         });
     }
-    // One deployment per folder, in the order of its first file.
-    let mut by_dir: BTreeMap<&Path, Vec<&Entity>> = BTreeMap::new();
-    for e in &entities {
-        by_dir.entry(e.dir.as_path()).or_default().push(e);
-    }
-    let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
-    for group in by_dir.values() {
+    entities
+}
+
+impl Yaml {
+    /// The workspace of a folder's entities: its one workspace YAML, else
+    /// `--workspace`, else unknown.
+    fn folder_workspace(&self, group: &[&Entity]) -> Workspace {
         let workspaces: Vec<String> = group
             .iter()
             .filter(|e| e.kind == Kind::Workspace)
@@ -212,7 +274,7 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let workspace = match (workspaces.as_slice(), &input.options.workspace) {
+        match (workspaces.as_slice(), &self.options.workspace) {
             ([one], _) => Workspace::Named {
                 name: one.clone(),
                 in_files: true,
@@ -222,8 +284,19 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
                 in_files: workspaces.iter().any(|w| w == name),
             },
             _ => Workspace::Unknown,
-        };
-        let target = Target::new(&input.options.context, workspace.clone());
+        }
+    }
+
+    /// The deployment of one folder's entities (with a stub for their
+    /// workspace when it is not among them).
+    fn folder_unit(
+        &self,
+        context: &DeploymentContext,
+        group: &[&Entity],
+        counts: &mut BTreeMap<FileId, usize>,
+    ) -> DeploymentOutput {
+        let workspace = self.folder_workspace(group);
+        let target = Target::new(context, workspace.clone());
         let mut d = DeploymentOutput {
             entry: group[0].file,
             ..Default::default()
@@ -242,17 +315,8 @@ pub fn run(input: &FrontendInput<'_>) -> FrontendOutput {
             d.resources
                 .push(mapping::workspace_stub(&target, span, FORMAT));
         }
-        out.deployments.push(d);
+        d
     }
-    for e in &entities {
-        out.files.push(ScannedFile {
-            file: e.file,
-            format: FORMAT,
-            resources: counts.get(&e.file).copied().unwrap_or(0),
-            parameters: None,
-        });
-    }
-    out
 }
 
 #[cfg(test)]

@@ -295,6 +295,16 @@ fn diagnostic_cases() -> Vec<Case> {
         .params(p),
     );
 
+    out.extend(diagnostic_setting_cases(&ws));
+    out
+}
+
+/// DS_{EH,LA,ST} for registries, workspaces and online endpoints, and the
+/// multi-type diagnostic-settings definitions.
+fn diagnostic_setting_cases(ws: &OwnedPolicyResource) -> Vec<Case> {
+    let ws = ws.clone();
+    let mut out = Vec::new();
+
     // DS_{EH,LA,ST} for registries, workspaces and online endpoints.
     let targets: [(&str, OwnedPolicyResource, bool); 3] = [
         (
@@ -591,6 +601,14 @@ fn workspace_cases() -> Vec<Case> {
         out.push(case(d, "no connections", workspace(json!({})), nc("Audit")));
     }
 
+    out.extend(workspace_network_cases());
+    out
+}
+
+/// The DINE definitions on workspaces: private endpoints, private DNS zones,
+/// and user-assigned identities.
+fn workspace_network_cases() -> Vec<Case> {
+    let mut out = Vec::new();
     let d = "Workspace_PrivateEndpoint_DINE.json";
     let p = json!({"privateEndpointSubnetId": "/subscriptions/s/subnets/pe"});
     let ws = workspace(json!({}));

@@ -6,7 +6,9 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod listing;
 pub mod markdown;
+pub mod model;
 pub mod oscal;
 pub mod sarif;
 pub mod text;
@@ -15,7 +17,7 @@ use crate::Report;
 use aml_model::input::ScanOutput;
 
 /// The formats `scan --format` accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
     /// The terminal report (controls table, findings with source snippets, summary).
     Text,
@@ -36,6 +38,50 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [OutputFormat; 8] = [
+        OutputFormat::Text,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Junit,
+        OutputFormat::Markdown,
+        OutputFormat::Csv,
+        OutputFormat::Html,
+        OutputFormat::Oscal,
+    ];
+
+    /// The format named `name` (as `--format` takes it).
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the format shows the fixes planned for failing results (the
+    /// text report's diffs, JSON `autofix`, SARIF `fixes`).
+    pub fn shows_autofix(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Text | OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Oscal
+        )
+    }
+
+    /// What the format is, in one line (`--help` shows it).
+    pub fn description(self) -> &'static str {
+        match self {
+            OutputFormat::Text => {
+                "The terminal report (controls table, findings with source snippets, summary)"
+            }
+            OutputFormat::Json => "The JSON report (`docs/json-report.md`)",
+            OutputFormat::Sarif => "SARIF 2.1.0, for GitHub code scanning and other SARIF viewers",
+            OutputFormat::Junit => "JUnit XML, for a CI system's test tab",
+            OutputFormat::Markdown => "A compact Markdown summary for a pull-request comment",
+            OutputFormat::Csv => "One CSV row per result",
+            OutputFormat::Html => "One self-contained HTML page for an auditor",
+            OutputFormat::Oscal => {
+                "NIST OSCAL 1.1.3 assessment results (JSON), referencing `baseline --format oscal-catalog`"
+            }
+        }
+    }
+
     /// The name `--format` takes.
     pub fn name(self) -> &'static str {
         match self {

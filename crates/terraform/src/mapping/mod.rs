@@ -552,436 +552,17 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
     let (arm_type, api, table) = spec(input.rtype)?;
     let mut b = Builder::new(input);
     b.apply(table);
-    let mut parent_id = None;
-    let mut scope_id = None;
-    let mut merge_into = None;
-    let mut extra = Vec::new();
-    let (id, name) = match input.rtype {
-        "azurerm_machine_learning_workspace" => {
-            b.common(true);
-            b.identity();
-            if is_set(get(input.config, "encryption[0]")).is_some() {
-                b.put(
-                    "properties.encryption.status",
-                    Value::str("Enabled"),
-                    Some("encryption[0]"),
-                );
-            }
-            let name = name_of(input, "name");
-            (resource_id(&rg_scope(input), arm_type, &name), name)
-        }
-        t if t.starts_with("azurerm_machine_learning_") => {
-            let ws_attr = if t.contains("compute")
-                || t.ends_with("synapse_spark")
-                || t.ends_with("inference_cluster")
-            {
-                "machine_learning_workspace_id"
-            } else {
-                "workspace_id"
-            };
-            let (ws_id, ws_name) = parent_from(
-                input,
-                ws_attr,
-                "Microsoft.MachineLearningServices/workspaces",
-            );
-            b.common(true);
-            b.identity();
-            match t {
-                "azurerm_machine_learning_compute_cluster" => {
-                    b.put("properties.computeType", Value::str("AmlCompute"), None)
-                }
-                "azurerm_machine_learning_compute_instance" => {
-                    b.put(
-                        "properties.computeType",
-                        Value::str("ComputeInstance"),
-                        None,
-                    );
-                    let ssh = is_set(get(input.config, "ssh[0]")).is_some();
-                    b.put(
-                        "properties.properties.sshSettings.sshPublicAccess",
-                        Value::str(if ssh { "Enabled" } else { "Disabled" }),
-                        if ssh { Some("ssh[0]") } else { None },
-                    );
-                }
-                "azurerm_machine_learning_inference_cluster" => {
-                    b.put("properties.computeType", Value::str("AKS"), None);
-                    if let Some(ssl) = is_set(get(input.config, "ssl[0]")) {
-                        b.put(
-                            "properties.properties.sslConfiguration.status",
-                            ssl_status(input.config, ssl),
-                            Some("ssl[0]"),
-                        );
-                    }
-                }
-                "azurerm_machine_learning_synapse_spark" => {
-                    b.put("properties.computeType", Value::str("SynapseSpark"), None)
-                }
-                "azurerm_machine_learning_datastore_blobstorage"
-                | "azurerm_machine_learning_datastore_fileshare" => {
-                    b.put(
-                        "properties.datastoreType",
-                        Value::str(if t.ends_with("blobstorage") {
-                            "AzureBlob"
-                        } else {
-                            "AzureFile"
-                        }),
-                        None,
-                    );
-                    let ct = if is_set(get(input.config, "account_key")).is_some() {
-                        "AccountKey"
-                    } else if is_set(get(input.config, "shared_access_signature")).is_some() {
-                        "Sas"
-                    } else {
-                        "None"
-                    };
-                    b.put(
-                        "properties.credentials.credentialsType",
-                        Value::str(ct),
-                        None,
-                    );
-                }
-                "azurerm_machine_learning_datastore_datalake_gen2" => {
-                    b.put(
-                        "properties.datastoreType",
-                        Value::str("AzureDataLakeGen2"),
-                        None,
-                    );
-                    let sp = is_set(get(input.config, "client_secret")).is_some();
-                    b.put(
-                        "properties.credentials.credentialsType",
-                        Value::str(if sp { "ServicePrincipal" } else { "None" }),
-                        None,
-                    );
-                }
-                t if t.contains("outbound_rule") => {
-                    let kind = if t.ends_with("fqdn") {
-                        "FQDN"
-                    } else if t.ends_with("private_endpoint") {
-                        "PrivateEndpoint"
-                    } else {
-                        "ServiceTag"
-                    };
-                    b.put("properties.type", Value::str(kind), None);
-                    b.put("properties.category", Value::str("UserDefined"), None);
-                }
-                _ => {}
-            }
-            let name = name_of(input, "name");
-            let full = format!("{ws_name}/{name}");
-            let child = arm_type.rsplit('/').next().unwrap_or_default();
-            parent_id = Some(ws_id.clone());
-            (format!("{ws_id}/{child}/{name}"), full)
-        }
-        "azurerm_private_endpoint" => {
-            b.common(true);
-            let mut auto = Vec::new();
-            let mut manual = Vec::new();
-            if let Some(Value::Array(conns)) = input.config.get("private_service_connection") {
-                for (i, c) in conns.iter().enumerate() {
-                    let mut props = Object::new();
-                    let target = c
-                        .get("private_connection_resource_id")
-                        .or_else(|| c.get("private_connection_resource_alias"))
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    props.insert("privateLinkServiceId".into(), target);
-                    if let Some(g) = is_set(c.get("subresource_names")) {
-                        props.insert("groupIds".into(), g.clone());
-                    }
-                    if let Some(m) = is_set(c.get("request_message")) {
-                        props.insert("requestMessage".into(), m.clone());
-                    }
-                    let mut conn = Object::new();
-                    conn.insert("name".into(), c.get("name").cloned().unwrap_or(Value::Null));
-                    conn.insert("properties".into(), Value::Object(props));
-                    let is_manual = c
-                        .get("is_manual_connection")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false);
-                    let list = if is_manual { &mut manual } else { &mut auto };
-                    let arm_list = if is_manual {
-                        "manualprivatelinkserviceconnections"
-                    } else {
-                        "privatelinkserviceconnections"
-                    };
-                    let idx = list.len();
-                    if let Some(s) = b.span_for(&format!("private_service_connection[{i}]")) {
-                        b.spans.insert(format!("properties.{arm_list}[{idx}]"), s);
-                    }
-                    if let Some(s) = b.span_for(&format!(
-                        "private_service_connection[{i}].private_connection_resource_id"
-                    )) {
-                        b.spans.insert(
-                            format!("properties.{arm_list}[{idx}].properties.privatelinkserviceid"),
-                            s,
-                        );
-                    }
-                    list.push(Value::Object(conn));
-                }
-            } else if let Some(u @ Value::Unknown(_)) =
-                input.config.get("private_service_connection")
-            {
-                b.put(
-                    "properties.privateLinkServiceConnections",
-                    u.clone(),
-                    Some("private_service_connection"),
-                );
-            }
-            if !auto.is_empty() {
-                set(
-                    &mut b.body,
-                    "properties.privateLinkServiceConnections",
-                    Value::Array(auto),
-                );
-            }
-            if !manual.is_empty() {
-                set(
-                    &mut b.body,
-                    "properties.manualPrivateLinkServiceConnections",
-                    Value::Array(manual),
-                );
-            }
-            let name = name_of(input, "name");
-            let id = resource_id(&rg_scope(input), arm_type, &name);
-            if let Some(Value::Array(groups)) = input.config.get("private_dns_zone_group") {
-                for (i, g) in groups.iter().enumerate() {
-                    let gname = g
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("default")
-                        .to_string();
-                    let zones = g
-                        .get("private_dns_zone_ids")
-                        .cloned()
-                        .unwrap_or(Value::Array(vec![]));
-                    let configs = match &zones {
-                        Value::Array(z) => Value::Array(
-                            z.iter()
-                                .map(|zid| {
-                                    let mut p = Object::new();
-                                    p.insert("privateDnsZoneId".into(), zid.clone());
-                                    let mut c = Object::new();
-                                    c.insert(
-                                        "name".into(),
-                                        Value::String(
-                                            zid.as_str()
-                                                .and_then(|s| s.rsplit('/').next())
-                                                .unwrap_or("zone")
-                                                .replace('.', "-"),
-                                        ),
-                                    );
-                                    c.insert("properties".into(), Value::Object(p));
-                                    Value::Object(c)
-                                })
-                                .collect(),
-                        ),
-                        other => other.clone(),
-                    };
-                    let mut body = Value::Object(Object::new());
-                    set(&mut body, "properties.privateDnsZoneConfigs", configs);
-                    let gtype = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
-                    let full = format!("{name}/{gname}");
-                    let mut spans = BTreeMap::new();
-                    if let Some(s) = input
-                        .spans
-                        .get(&format!("private_dns_zone_group[{i}].private_dns_zone_ids"))
-                    {
-                        spans.insert("properties.privatednszoneconfigs".to_string(), *s);
-                    }
-                    finish_body(&mut body, gtype, &full, "2024-05-01");
-                    extra.push(Mapped {
-                        id: format!("{id}/privateDnsZoneGroups/{gname}"),
-                        resource_type: gtype.into(),
-                        name: full,
-                        api_version: "2024-05-01".into(),
-                        body,
-                        spans,
-                        parent_id: Some(id.clone()),
-                        scope_id: None,
-                        defaults_applied: vec![],
-                        secrets: vec![],
-                        merge_into: None,
-                        symbol_suffix: Some(format!(".private_dns_zone_group[{i}]")),
-                    });
-                }
-            }
-            (id, name)
-        }
-        "azurerm_monitor_diagnostic_setting" => {
-            let target = match input.config.get("target_resource_id") {
-                Some(Value::String(s)) => s.clone(),
-                _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}/providers/unknown/{}", input.address.replace('/', "_")),
-            };
-            let mut logs = Vec::new();
-            for block in ["enabled_log", "log"] {
-                match input.config.get(block) {
-                    Some(Value::Array(items)) => {
-                        for (i, l) in items.iter().enumerate() {
-                            let mut o = Object::new();
-                            if let Some(c) = is_set(l.get("category")) {
-                                o.insert("category".into(), c.clone());
-                            }
-                            if let Some(c) = is_set(l.get("category_group")) {
-                                o.insert("categoryGroup".into(), c.clone());
-                            }
-                            o.insert(
-                                "enabled".into(),
-                                l.get("enabled")
-                                    .cloned()
-                                    .filter(|v| *v != Value::Null)
-                                    .unwrap_or(Value::Bool(true)),
-                            );
-                            if let Some(s) = input.spans.get(&format!("{block}[{i}]")) {
-                                b.spans
-                                    .insert(format!("properties.logs[{}]", logs.len()), *s);
-                            }
-                            logs.push(Value::Object(o));
-                        }
-                    }
-                    Some(u @ Value::Unknown(_)) => logs.push(u.clone()),
-                    _ => {}
-                }
-            }
-            set(&mut b.body, "properties.logs", Value::Array(logs));
-            let mut metrics = Vec::new();
-            for block in ["enabled_metric", "metric"] {
-                if let Some(Value::Array(items)) = input.config.get(block) {
-                    for m in items {
-                        let mut o = Object::new();
-                        o.insert(
-                            "category".into(),
-                            m.get("category").cloned().unwrap_or(Value::Null),
-                        );
-                        o.insert(
-                            "enabled".into(),
-                            m.get("enabled")
-                                .cloned()
-                                .filter(|v| *v != Value::Null)
-                                .unwrap_or(Value::Bool(true)),
-                        );
-                        metrics.push(Value::Object(o));
-                    }
-                }
-            }
-            set(&mut b.body, "properties.metrics", Value::Array(metrics));
-            let name = name_of(input, "name");
-            scope_id = Some(target.clone());
-            (resource_id(&target, arm_type, &name), name)
-        }
-        "azurerm_role_assignment" => {
-            let scope = match input.config.get("scope") {
-                Some(Value::String(s)) => s.clone(),
-                _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
-            };
-            // `role_definition_name` names the role instead of its id: a
-            // built-in name becomes the role's well-known id; any other value
-            // (a custom role's name, an unknown) stays where it was mapped.
-            if is_set(input.config.get("role_definition_id")).is_none() {
-                if let Some(Value::String(role)) = is_set(input.config.get("role_definition_name"))
-                {
-                    if let Some((_, guid)) = BUILTIN_ROLES
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case(role.trim()))
-                    {
-                        b.put(
-                            "properties.roleDefinitionId",
-                            Value::String(format!(
-                                "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-                            )),
-                            Some("role_definition_name"),
-                        );
-                    }
-                }
-            }
-            let name = name_of(input, "name");
-            scope_id = Some(scope.clone());
-            (resource_id(&scope, arm_type, &name), name)
-        }
-        "azurerm_role_definition" => {
-            let scope = match input.config.get("scope") {
-                Some(Value::String(s)) => s.clone(),
-                _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
-            };
-            b.put("properties.type", Value::str("CustomRole"), None);
-            if let Some(p) = is_set(input.config.get("permissions")) {
-                b.put(
-                    "properties.permissions",
-                    role_permissions(p),
-                    Some("permissions"),
-                );
-            }
-            let name = name_of(input, "role_definition_id");
-            (resource_id(&scope, arm_type, &name), name)
-        }
-        "azurerm_storage_account" => {
-            b.common(true);
-            if let (Some(Value::String(t)), Some(Value::String(r))) = (
-                input.config.get("account_tier"),
-                input.config.get("account_replication_type"),
-            ) {
-                b.put(
-                    "sku.name",
-                    Value::String(format!("{t}_{r}")),
-                    Some("account_replication_type"),
-                );
-            }
-            let name = name_of(input, "name");
-            (resource_id(&rg_scope(input), arm_type, &name), name)
-        }
-        "azurerm_key_vault_key" => {
-            let (kv_id, kv_name) = parent_from(input, "key_vault_id", "Microsoft.KeyVault/vaults");
-            let name = name_of(input, "name");
-            parent_id = Some(kv_id.clone());
-            (format!("{kv_id}/keys/{name}"), format!("{kv_name}/{name}"))
-        }
-        "azurerm_subnet" => {
-            let vnet = match input.config.get("virtual_network_name") {
-                Some(Value::String(s)) => s.clone(),
-                _ => format!("{}.virtual_network_name", input.address).replace('/', "_"),
-            };
-            let vnet_id = resource_id(&rg_scope(input), "Microsoft.Network/virtualNetworks", &vnet);
-            let name = name_of(input, "name");
-            parent_id = Some(vnet_id.clone());
-            (
-                format!("{vnet_id}/subnets/{name}"),
-                format!("{vnet}/{name}"),
-            )
-        }
-        "azurerm_subnet_network_security_group_association" => {
-            let target = match input.config.get("subnet_id") {
-                Some(Value::String(s)) => s.clone(),
-                _ => return Some(vec![]),
-            };
-            merge_into = Some(target.clone());
-            let name = split_parent(&target).map(|(_, n)| n).unwrap_or_default();
-            (target, name)
-        }
-        "azurerm_private_dns_zone_virtual_network_link" => {
-            let zone = match input.config.get("private_dns_zone_name") {
-                Some(Value::String(s)) => s.clone(),
-                _ => format!("{}.private_dns_zone_name", input.address).replace('/', "_"),
-            };
-            let zone_id = resource_id(&rg_scope(input), "Microsoft.Network/privateDnsZones", &zone);
-            let name = name_of(input, "name");
-            b.put("location", Value::str("global"), None);
-            parent_id = Some(zone_id.clone());
-            (
-                format!("{zone_id}/virtualNetworkLinks/{name}"),
-                format!("{zone}/{name}"),
-            )
-        }
-        "azurerm_private_dns_zone" => {
-            b.put("location", Value::str("global"), None);
-            b.common(false);
-            let name = name_of(input, "name");
-            (resource_id(&rg_scope(input), arm_type, &name), name)
-        }
-        _ => {
-            b.common(true);
-            let name = name_of(input, "name");
-            (resource_id(&rg_scope(input), arm_type, &name), name)
-        }
+    let Some(placed) = place_of(input.rtype)(input, &mut b, arm_type) else {
+        return Some(vec![]);
     };
+    let Placed {
+        id,
+        name,
+        parent_id,
+        scope_id,
+        merge_into,
+        extra,
+    } = placed;
     let mut body = b.body;
     finish_body(&mut body, arm_type, &name, api);
     let mut out = vec![Mapped {
@@ -1000,6 +581,551 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
     }];
     out.extend(extra);
     Some(out)
+}
+
+/// Where a mapped resource sits: its id and Azure name, its parent, scope or
+/// merge target, and extra resources it brings; `None` when it maps to nothing.
+type Place = fn(&Input<'_>, &mut Builder<'_>, &str) -> Option<Placed>;
+
+/// The placement of each Terraform type (the table `map` dispatches on).
+fn place_of(rtype: &str) -> Place {
+    match rtype {
+        "azurerm_machine_learning_workspace" => workspace,
+        "azurerm_private_endpoint" => private_endpoint,
+        "azurerm_monitor_diagnostic_setting" => diagnostic_setting,
+        "azurerm_role_assignment" => role_assignment,
+        "azurerm_role_definition" => role_definition,
+        "azurerm_storage_account" => storage_account,
+        "azurerm_key_vault_key" => key_vault_key,
+        "azurerm_subnet" => subnet,
+        "azurerm_subnet_network_security_group_association" => subnet_nsg_association,
+        "azurerm_private_dns_zone_virtual_network_link" => private_dns_zone_link,
+        "azurerm_private_dns_zone" => private_dns_zone,
+        t if t.starts_with("azurerm_machine_learning_") => workspace_child,
+        _ => in_resource_group,
+    }
+}
+
+/// What a type's placement decides besides the body.
+#[derive(Default)]
+struct Placed {
+    id: String,
+    name: String,
+    parent_id: Option<String>,
+    scope_id: Option<String>,
+    merge_into: Option<String>,
+    extra: Vec<Mapped>,
+}
+
+/// `azurerm_machine_learning_workspace`: a workspace in its resource group.
+fn workspace(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let p = Placed::default();
+    let (id, name) = {
+        b.common(true);
+        b.identity();
+        if is_set(get(input.config, "encryption[0]")).is_some() {
+            b.put(
+                "properties.encryption.status",
+                Value::str("Enabled"),
+                Some("encryption[0]"),
+            );
+        }
+        let name = name_of(input, "name");
+        (resource_id(&rg_scope(input), arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_machine_learning_*` (computes, datastores, outbound rules): a child of its workspace.
+fn workspace_child(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let t = input.rtype;
+    let (id, name) = {
+        let ws_attr = if t.contains("compute")
+            || t.ends_with("synapse_spark")
+            || t.ends_with("inference_cluster")
+        {
+            "machine_learning_workspace_id"
+        } else {
+            "workspace_id"
+        };
+        let (ws_id, ws_name) = parent_from(
+            input,
+            ws_attr,
+            "Microsoft.MachineLearningServices/workspaces",
+        );
+        b.common(true);
+        b.identity();
+        match t {
+            "azurerm_machine_learning_compute_cluster" => {
+                b.put("properties.computeType", Value::str("AmlCompute"), None)
+            }
+            "azurerm_machine_learning_compute_instance" => {
+                b.put(
+                    "properties.computeType",
+                    Value::str("ComputeInstance"),
+                    None,
+                );
+                let ssh = is_set(get(input.config, "ssh[0]")).is_some();
+                b.put(
+                    "properties.properties.sshSettings.sshPublicAccess",
+                    Value::str(if ssh { "Enabled" } else { "Disabled" }),
+                    if ssh { Some("ssh[0]") } else { None },
+                );
+            }
+            "azurerm_machine_learning_inference_cluster" => {
+                b.put("properties.computeType", Value::str("AKS"), None);
+                if let Some(ssl) = is_set(get(input.config, "ssl[0]")) {
+                    b.put(
+                        "properties.properties.sslConfiguration.status",
+                        ssl_status(input.config, ssl),
+                        Some("ssl[0]"),
+                    );
+                }
+            }
+            "azurerm_machine_learning_synapse_spark" => {
+                b.put("properties.computeType", Value::str("SynapseSpark"), None)
+            }
+            "azurerm_machine_learning_datastore_blobstorage"
+            | "azurerm_machine_learning_datastore_fileshare" => {
+                b.put(
+                    "properties.datastoreType",
+                    Value::str(if t.ends_with("blobstorage") {
+                        "AzureBlob"
+                    } else {
+                        "AzureFile"
+                    }),
+                    None,
+                );
+                let ct = if is_set(get(input.config, "account_key")).is_some() {
+                    "AccountKey"
+                } else if is_set(get(input.config, "shared_access_signature")).is_some() {
+                    "Sas"
+                } else {
+                    "None"
+                };
+                b.put(
+                    "properties.credentials.credentialsType",
+                    Value::str(ct),
+                    None,
+                );
+            }
+            "azurerm_machine_learning_datastore_datalake_gen2" => {
+                b.put(
+                    "properties.datastoreType",
+                    Value::str("AzureDataLakeGen2"),
+                    None,
+                );
+                let sp = is_set(get(input.config, "client_secret")).is_some();
+                b.put(
+                    "properties.credentials.credentialsType",
+                    Value::str(if sp { "ServicePrincipal" } else { "None" }),
+                    None,
+                );
+            }
+            t if t.contains("outbound_rule") => {
+                let kind = if t.ends_with("fqdn") {
+                    "FQDN"
+                } else if t.ends_with("private_endpoint") {
+                    "PrivateEndpoint"
+                } else {
+                    "ServiceTag"
+                };
+                b.put("properties.type", Value::str(kind), None);
+                b.put("properties.category", Value::str("UserDefined"), None);
+            }
+            _ => {}
+        }
+        let name = name_of(input, "name");
+        let full = format!("{ws_name}/{name}");
+        let child = arm_type.rsplit('/').next().unwrap_or_default();
+        p.parent_id = Some(ws_id.clone());
+        (format!("{ws_id}/{child}/{name}"), full)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_private_endpoint`: its connections, and a `privateDnsZoneGroups` child per `private_dns_zone_group`.
+fn private_endpoint(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        b.common(true);
+        let mut auto = Vec::new();
+        let mut manual = Vec::new();
+        if let Some(Value::Array(conns)) = input.config.get("private_service_connection") {
+            for (i, c) in conns.iter().enumerate() {
+                let mut props = Object::new();
+                let target = c
+                    .get("private_connection_resource_id")
+                    .or_else(|| c.get("private_connection_resource_alias"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                props.insert("privateLinkServiceId".into(), target);
+                if let Some(g) = is_set(c.get("subresource_names")) {
+                    props.insert("groupIds".into(), g.clone());
+                }
+                if let Some(m) = is_set(c.get("request_message")) {
+                    props.insert("requestMessage".into(), m.clone());
+                }
+                let mut conn = Object::new();
+                conn.insert("name".into(), c.get("name").cloned().unwrap_or(Value::Null));
+                conn.insert("properties".into(), Value::Object(props));
+                let is_manual = c
+                    .get("is_manual_connection")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let list = if is_manual { &mut manual } else { &mut auto };
+                let arm_list = if is_manual {
+                    "manualprivatelinkserviceconnections"
+                } else {
+                    "privatelinkserviceconnections"
+                };
+                let idx = list.len();
+                if let Some(s) = b.span_for(&format!("private_service_connection[{i}]")) {
+                    b.spans.insert(format!("properties.{arm_list}[{idx}]"), s);
+                }
+                if let Some(s) = b.span_for(&format!(
+                    "private_service_connection[{i}].private_connection_resource_id"
+                )) {
+                    b.spans.insert(
+                        format!("properties.{arm_list}[{idx}].properties.privatelinkserviceid"),
+                        s,
+                    );
+                }
+                list.push(Value::Object(conn));
+            }
+        } else if let Some(u @ Value::Unknown(_)) = input.config.get("private_service_connection") {
+            b.put(
+                "properties.privateLinkServiceConnections",
+                u.clone(),
+                Some("private_service_connection"),
+            );
+        }
+        if !auto.is_empty() {
+            set(
+                &mut b.body,
+                "properties.privateLinkServiceConnections",
+                Value::Array(auto),
+            );
+        }
+        if !manual.is_empty() {
+            set(
+                &mut b.body,
+                "properties.manualPrivateLinkServiceConnections",
+                Value::Array(manual),
+            );
+        }
+        let name = name_of(input, "name");
+        let id = resource_id(&rg_scope(input), arm_type, &name);
+        if let Some(Value::Array(groups)) = input.config.get("private_dns_zone_group") {
+            for (i, g) in groups.iter().enumerate() {
+                let gname = g
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("default")
+                    .to_string();
+                let zones = g
+                    .get("private_dns_zone_ids")
+                    .cloned()
+                    .unwrap_or(Value::Array(vec![]));
+                let configs = match &zones {
+                    Value::Array(z) => Value::Array(
+                        z.iter()
+                            .map(|zid| {
+                                let mut p = Object::new();
+                                p.insert("privateDnsZoneId".into(), zid.clone());
+                                let mut c = Object::new();
+                                c.insert(
+                                    "name".into(),
+                                    Value::String(
+                                        zid.as_str()
+                                            .and_then(|s| s.rsplit('/').next())
+                                            .unwrap_or("zone")
+                                            .replace('.', "-"),
+                                    ),
+                                );
+                                c.insert("properties".into(), Value::Object(p));
+                                Value::Object(c)
+                            })
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                };
+                let mut body = Value::Object(Object::new());
+                set(&mut body, "properties.privateDnsZoneConfigs", configs);
+                let gtype = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
+                let full = format!("{name}/{gname}");
+                let mut spans = BTreeMap::new();
+                if let Some(s) = input
+                    .spans
+                    .get(&format!("private_dns_zone_group[{i}].private_dns_zone_ids"))
+                {
+                    spans.insert("properties.privatednszoneconfigs".to_string(), *s);
+                }
+                finish_body(&mut body, gtype, &full, "2024-05-01");
+                p.extra.push(Mapped {
+                    id: format!("{id}/privateDnsZoneGroups/{gname}"),
+                    resource_type: gtype.into(),
+                    name: full,
+                    api_version: "2024-05-01".into(),
+                    body,
+                    spans,
+                    parent_id: Some(id.clone()),
+                    scope_id: None,
+                    defaults_applied: vec![],
+                    secrets: vec![],
+                    merge_into: None,
+                    symbol_suffix: Some(format!(".private_dns_zone_group[{i}]")),
+                });
+            }
+        }
+        (id, name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_monitor_diagnostic_setting`: an extension of its target resource.
+fn diagnostic_setting(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let target = match input.config.get("target_resource_id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!(
+                "/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}/providers/unknown/{}",
+                input.address.replace('/', "_")
+            ),
+        };
+        let mut logs = Vec::new();
+        for block in ["enabled_log", "log"] {
+            match input.config.get(block) {
+                Some(Value::Array(items)) => {
+                    for (i, l) in items.iter().enumerate() {
+                        let mut o = Object::new();
+                        if let Some(c) = is_set(l.get("category")) {
+                            o.insert("category".into(), c.clone());
+                        }
+                        if let Some(c) = is_set(l.get("category_group")) {
+                            o.insert("categoryGroup".into(), c.clone());
+                        }
+                        o.insert(
+                            "enabled".into(),
+                            l.get("enabled")
+                                .cloned()
+                                .filter(|v| *v != Value::Null)
+                                .unwrap_or(Value::Bool(true)),
+                        );
+                        if let Some(s) = input.spans.get(&format!("{block}[{i}]")) {
+                            b.spans
+                                .insert(format!("properties.logs[{}]", logs.len()), *s);
+                        }
+                        logs.push(Value::Object(o));
+                    }
+                }
+                Some(u @ Value::Unknown(_)) => logs.push(u.clone()),
+                _ => {}
+            }
+        }
+        set(&mut b.body, "properties.logs", Value::Array(logs));
+        let mut metrics = Vec::new();
+        for block in ["enabled_metric", "metric"] {
+            if let Some(Value::Array(items)) = input.config.get(block) {
+                for m in items {
+                    let mut o = Object::new();
+                    o.insert(
+                        "category".into(),
+                        m.get("category").cloned().unwrap_or(Value::Null),
+                    );
+                    o.insert(
+                        "enabled".into(),
+                        m.get("enabled")
+                            .cloned()
+                            .filter(|v| *v != Value::Null)
+                            .unwrap_or(Value::Bool(true)),
+                    );
+                    metrics.push(Value::Object(o));
+                }
+            }
+        }
+        set(&mut b.body, "properties.metrics", Value::Array(metrics));
+        let name = name_of(input, "name");
+        p.scope_id = Some(target.clone());
+        (resource_id(&target, arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_role_assignment`: an extension of its scope; a built-in `role_definition_name` becomes its id.
+fn role_assignment(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let scope = match input.config.get("scope") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
+        };
+        // `role_definition_name` names the role instead of its id: a
+        // built-in name becomes the role's well-known id; any other value
+        // (a custom role's name, an unknown) stays where it was mapped.
+        if is_set(input.config.get("role_definition_id")).is_none() {
+            if let Some(Value::String(role)) = is_set(input.config.get("role_definition_name")) {
+                if let Some((_, guid)) = BUILTIN_ROLES
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(role.trim()))
+                {
+                    b.put(
+                        "properties.roleDefinitionId",
+                        Value::String(format!(
+                            "/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+                        )),
+                        Some("role_definition_name"),
+                    );
+                }
+            }
+        }
+        let name = name_of(input, "name");
+        p.scope_id = Some(scope.clone());
+        (resource_id(&scope, arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_role_definition`: a custom role at its scope.
+fn role_definition(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let p = Placed::default();
+    let (id, name) = {
+        let scope = match input.config.get("scope") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
+        };
+        b.put("properties.type", Value::str("CustomRole"), None);
+        if let Some(p) = is_set(input.config.get("permissions")) {
+            b.put(
+                "properties.permissions",
+                role_permissions(p),
+                Some("permissions"),
+            );
+        }
+        let name = name_of(input, "role_definition_id");
+        (resource_id(&scope, arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_storage_account`: its SKU from tier and replication.
+fn storage_account(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let p = Placed::default();
+    let (id, name) = {
+        b.common(true);
+        if let (Some(Value::String(t)), Some(Value::String(r))) = (
+            input.config.get("account_tier"),
+            input.config.get("account_replication_type"),
+        ) {
+            b.put(
+                "sku.name",
+                Value::String(format!("{t}_{r}")),
+                Some("account_replication_type"),
+            );
+        }
+        let name = name_of(input, "name");
+        (resource_id(&rg_scope(input), arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_key_vault_key`: a child of its vault.
+fn key_vault_key(input: &Input<'_>, _b: &mut Builder<'_>, _arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let (kv_id, kv_name) = parent_from(input, "key_vault_id", "Microsoft.KeyVault/vaults");
+        let name = name_of(input, "name");
+        p.parent_id = Some(kv_id.clone());
+        (format!("{kv_id}/keys/{name}"), format!("{kv_name}/{name}"))
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_subnet`: a child of its virtual network.
+fn subnet(input: &Input<'_>, _b: &mut Builder<'_>, _arm_type: &str) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let vnet = match input.config.get("virtual_network_name") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("{}.virtual_network_name", input.address).replace('/', "_"),
+        };
+        let vnet_id = resource_id(&rg_scope(input), "Microsoft.Network/virtualNetworks", &vnet);
+        let name = name_of(input, "name");
+        p.parent_id = Some(vnet_id.clone());
+        (
+            format!("{vnet_id}/subnets/{name}"),
+            format!("{vnet}/{name}"),
+        )
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_subnet_network_security_group_association`: merged into its subnet (nothing when the subnet is unknown).
+fn subnet_nsg_association(
+    input: &Input<'_>,
+    _b: &mut Builder<'_>,
+    _arm_type: &str,
+) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let target = match input.config.get("subnet_id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => return None,
+        };
+        p.merge_into = Some(target.clone());
+        let name = split_parent(&target).map(|(_, n)| n).unwrap_or_default();
+        (target, name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_private_dns_zone_virtual_network_link`: a child of its zone.
+fn private_dns_zone_link(
+    input: &Input<'_>,
+    b: &mut Builder<'_>,
+    _arm_type: &str,
+) -> Option<Placed> {
+    let mut p = Placed::default();
+    let (id, name) = {
+        let zone = match input.config.get("private_dns_zone_name") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("{}.private_dns_zone_name", input.address).replace('/', "_"),
+        };
+        let zone_id = resource_id(&rg_scope(input), "Microsoft.Network/privateDnsZones", &zone);
+        let name = name_of(input, "name");
+        b.put("location", Value::str("global"), None);
+        p.parent_id = Some(zone_id.clone());
+        (
+            format!("{zone_id}/virtualNetworkLinks/{name}"),
+            format!("{zone}/{name}"),
+        )
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_private_dns_zone`: a global resource.
+fn private_dns_zone(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let p = Placed::default();
+    let (id, name) = {
+        b.put("location", Value::str("global"), None);
+        b.common(false);
+        let name = name_of(input, "name");
+        (resource_id(&rg_scope(input), arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
+}
+
+/// Every other mapped type: a resource in its resource group.
+fn in_resource_group(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    let p = Placed::default();
+    let (id, name) = {
+        b.common(true);
+        let name = name_of(input, "name");
+        (resource_id(&rg_scope(input), arm_type, &name), name)
+    };
+    Some(Placed { id, name, ..p })
 }
 
 fn finish_body(body: &mut Value, arm_type: &str, name: &str, api: &str) {

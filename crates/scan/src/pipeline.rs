@@ -2,11 +2,11 @@
 //! baseline assessment and the report. The CLI and the tests call [`run`].
 
 use crate::config::{self, Date};
-use crate::evaluate::{self, Outcome, Verdict};
-use crate::report::{BuildContext, FailOn, Report};
-use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions};
 pub use aml_report::Run;
+use aml_report::{BuildContext, FailOn, Report};
+use aml_rules::evaluate::{self, Outcome, Verdict};
+use aml_rules::{self as rules, Rule};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub enum AssumeUnknown {
 }
 
 /// Settings of a run besides what to scan.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Run every rule, including those off by default.
     pub all_rules: bool,
@@ -41,31 +41,36 @@ pub struct Settings {
     /// The user's own definitions, assignments and aliases (`--policies`,
     /// `--assignments`, `--aliases`, `--deployment-scope`).
     pub policy: crate::policies::PolicyOptions,
+    /// Plan the safe fix of every failing result (shown by the text, JSON
+    /// and SARIF reports); off when no output shows them.
+    pub plan_fixes: bool,
 }
 
-/// Runs the pipeline.
-pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
-    let (mut run, outcomes) = run_with_outcomes(options, settings);
-    crate::autofix::attach(&mut run, &outcomes);
-    run
-}
-
-/// Runs the pipeline and also returns every rule's outcome (for `fix`);
-/// the report's results carry no autofix.
-pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
-    let config_path = settings.config.clone().or_else(|| {
-        if settings.no_config {
-            return None;
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            all_rules: false,
+            config: None,
+            no_config: false,
+            assume_unknown: AssumeUnknown::default(),
+            today: None,
+            baseline_report: None,
+            fail_on: FailOn::default(),
+            policy: Default::default(),
+            plan_fixes: true,
         }
-        let first = options
-            .paths
-            .first()
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from("."));
-        config::find_upward(&first)
-    });
-    let loaded = config_path.as_deref().map(config::load).unwrap_or_default();
+    }
+}
 
+/// Runs the pipeline: the scan, the evaluation, the fixes (when
+/// `settings.plan_fixes`) and the report.
+pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
+    run_with_outcomes(options, settings).0
+}
+
+/// Runs the pipeline and also returns every rule's outcome (for `fix`).
+pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
+    let loaded = load_config(options, settings);
     let progress = crate::progress::Progress::start("reading files");
     // `--deployment-scope` fills the ids' subscription and resource group.
     let scoped;
@@ -82,9 +87,68 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
     let output = scan::scan(options);
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
-    let parameters = rule_parameters(&loaded.config);
-    let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, &selected, &parameters);
     let today = settings.today.unwrap_or_else(Date::today);
+    let (outcomes, mut diagnostics) =
+        evaluate_all(&output, &selected, &loaded.config, settings, today);
+    diagnostics.extend(output.diagnostics.iter().cloned());
+    diagnostics.extend(loaded.diagnostics.iter().cloned());
+    let autofixes = if settings.plan_fixes {
+        progress.stage("planning fixes");
+        crate::autofix::plan(&output, &outcomes)
+    } else {
+        Vec::new()
+    };
+    let config_path = loaded.display_path();
+    let context = BuildContext {
+        rules: &selected,
+        attestations: &loaded.config.attestations,
+        waivers: &loaded.config.waivers,
+        config_path: &config_path,
+        baseline_report: settings.baseline_report.as_deref(),
+        today,
+        fail_on: settings.fail_on,
+        autofixes: &autofixes,
+    };
+    progress.stage("building the report");
+    let report = Report::build(&output, &outcomes, &diagnostics, &context);
+    drop(progress);
+    (
+        Run {
+            scan: output,
+            report,
+        },
+        outcomes,
+    )
+}
+
+/// The configuration file: `settings.config`, else `aml-baseline.toml`
+/// found upward from the first scanned path (unless `no_config`).
+fn load_config(options: &ScanOptions, settings: &Settings) -> config::Loaded {
+    let config_path = settings.config.clone().or_else(|| {
+        if settings.no_config {
+            return None;
+        }
+        let first = options
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        config::find_upward(&first)
+    });
+    config_path.as_deref().map(config::load).unwrap_or_default()
+}
+
+/// Every selected rule on every resource, then the user's assignments;
+/// `--assume-unknown` applied.
+fn evaluate_all(
+    output: &scan::ScanOutput,
+    selected: &[&'static Rule],
+    config: &config::Config,
+    settings: &Settings,
+    today: Date,
+) -> (Vec<Outcome>, Vec<aml_model::diagnostics::Diagnostic>) {
+    let parameters = rule_parameters(config);
+    let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
     let (assignments, policy_diagnostics) = crate::policies::load(&settings.policy);
     diagnostics.extend(policy_diagnostics);
     if let Some(set) = &assignments {
@@ -98,28 +162,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
         diagnostics.extend(d);
     }
     apply_assumption(&mut outcomes, settings.assume_unknown);
-    diagnostics.extend(output.diagnostics.iter().cloned());
-    diagnostics.extend(loaded.diagnostics.iter().cloned());
-    let config_path = loaded.display_path();
-    let context = BuildContext {
-        rules: &selected,
-        attestations: &loaded.config.attestations,
-        waivers: &loaded.config.waivers,
-        config_path: &config_path,
-        baseline_report: settings.baseline_report.as_deref(),
-        today,
-        fail_on: settings.fail_on,
-    };
-    progress.stage("building the report");
-    let report = Report::build(&output, &outcomes, &diagnostics, &context);
-    drop(progress);
-    (
-        Run {
-            scan: output,
-            report,
-        },
-        outcomes,
-    )
+    (outcomes, diagnostics)
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.

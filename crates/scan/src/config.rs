@@ -104,7 +104,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
     match toml::from_str::<Config>(text) {
         Ok(config) => {
             for key in config.rules.enable.iter().chain(&config.rules.disable) {
-                if key != "all" && crate::rules::find(key).is_none() {
+                if key != "all" && aml_rules::find(key).is_none() {
                     loaded.diagnostics.push(position_diag(
                         &display,
                         text,
@@ -114,7 +114,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                 }
             }
             for key in config.policy_parameters.keys() {
-                match crate::rules::find(key) {
+                match aml_rules::find(key) {
                     Some(r) if r.policy().is_some() => {}
                     Some(r) => loaded.diagnostics.push(position_diag(
                         &display,
@@ -133,7 +133,7 @@ pub fn load_text(path: &Path, text: &str) -> Loaded {
                     )),
                 }
             }
-            let catalogue = crate::baseline::catalogue();
+            let catalogue = aml_report::baseline::catalogue();
             for a in &config.attestations {
                 let known = catalogue.controls.iter().any(|c| {
                     c.id.eq_ignore_ascii_case(&a.control)

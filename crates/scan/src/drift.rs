@@ -1,29 +1,27 @@
 //! `aml-baseline drift`: the code and the live exports scanned separately
 //! (the same pipeline as `scan`), then compared by `aml-drift`.
 
+use crate::ScanOptions;
 pub use aml_drift::Drift;
 use std::path::PathBuf;
 
-/// Scans `code` and `live` and compares them. Configuration files are not
-/// read: both sides run the default rules, so a verdict differs only
-/// because the resources do.
-pub fn run(code: &[PathBuf], live: &[PathBuf], parameters: Option<PathBuf>) -> Drift {
+/// Scans the code (`code`: its paths and how to read them) and the `live`
+/// exports and compares them. Configuration files are not read: both sides
+/// run the default rules, so a verdict differs only because the resources do.
+pub fn run(code: &ScanOptions, live: &[PathBuf]) -> Drift {
     let settings = crate::pipeline::Settings {
         no_config: true,
+        plan_fixes: false,
         ..Default::default()
     };
-    let scan = |paths: &[PathBuf], parameters: Option<PathBuf>| {
-        crate::pipeline::run(
-            &crate::scan::ScanOptions {
-                paths: paths.to_vec(),
-                parameters,
-                ..Default::default()
-            },
-            &settings,
-        )
-    };
-    let code_run = scan(code, parameters);
-    let live_run = scan(live, None);
+    let code_run = crate::pipeline::run(code, &settings);
+    let live_run = crate::pipeline::run(
+        &ScanOptions {
+            paths: live.to_vec(),
+            ..Default::default()
+        },
+        &settings,
+    );
     let mut drift = Drift::compare(
         aml_drift::Side {
             model: &code_run.scan.model,

@@ -60,7 +60,7 @@ pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> 
         },
         arm_endpoint: aml_collect::arm_endpoint(),
     };
-    let progress = crate::progress::Progress::start("authenticating");
+    let progress = aml_scan::progress::Progress::start("authenticating");
     let report = |s: &str| progress.stage(s);
     let collected = aml_collect::collect_blocking(&options, credential, &report)
         .map_err(|e| format!("{e} (signed in with: {kind})"))?;

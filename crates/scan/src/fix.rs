@@ -1,11 +1,11 @@
 //! `aml-baseline fix`: scan, plan the fixes of the failing results that are
 //! not suppressed, print the diffs, write them (unless `--dry-run`), re-scan.
 
-use crate::evaluate::Verdict;
 use crate::pipeline::{self, Settings};
 use crate::scan::ScanOptions;
 pub use aml_fix::{FileFix, Options, Plan, ResultFix, Status};
 use aml_report::Run;
+use aml_rules::evaluate::Verdict;
 use std::collections::HashSet;
 
 /// Scans and plans the fixes.
@@ -76,5 +76,5 @@ pub fn render(run: &Run, plan: &Plan) -> String {
         count(Status::Snippet),
         count(Status::Manual)
     ));
-    crate::report::redact(&s, model.redactor())
+    aml_report::redact(&s, model.redactor())
 }

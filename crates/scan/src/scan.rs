@@ -3,10 +3,12 @@
 //! gather the resources of every deployment into one model.
 
 use crate::boundary;
-use crate::frontend::{self, arm, FrontendInput, InputFile};
+use crate::frontends::{self, arm, Candidate, Frontend, FrontendInput, InputFile};
+pub use crate::ScanOptions;
 use aml_model::diagnostics::{Diagnostic, Location};
-pub use aml_model::input::{ScanOptions, ScanOutput};
-use aml_model::source::SourceFile;
+pub use aml_model::input::ScanOutput;
+use aml_model::input::{CollectUnits, DeploymentOutput};
+use aml_model::source::{SourceFile, SourceMap};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -42,9 +44,17 @@ enum Read {
     Problem(PathBuf, &'static str, String),
 }
 
-fn read_file(path: &Path, explicit: bool, overlay: &HashMap<PathBuf, String>) -> Read {
+/// The files the scan reads instead of the disk's (an editor's unsaved documents).
+type Overlay = HashMap<PathBuf, String>;
+
+fn read_file(
+    frontends: &[Box<dyn Frontend>],
+    path: &Path,
+    explicit: bool,
+    overlay: &Overlay,
+) -> Read {
     if let Some(text) = overlay.get(path) {
-        if !explicit && !frontend::worth_reading(path, text) {
+        if !explicit && !frontends::worth_reading(frontends, path, text) {
             return Read::Skip;
         }
         return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()));
@@ -73,7 +83,11 @@ fn read_file(path: &Path, explicit: bool, overlay: &HashMap<PathBuf, String>) ->
         // look like a template is none of ours; a Bicep or Terraform file is.
         Err(e)
             if !explicit
-                && !frontend::worth_reading(path, &String::from_utf8_lossy(e.as_bytes())) =>
+                && !frontends::worth_reading(
+                    frontends,
+                    path,
+                    &String::from_utf8_lossy(e.as_bytes()),
+                ) =>
         {
             return Read::Skip
         }
@@ -92,7 +106,7 @@ fn read_file(path: &Path, explicit: bool, overlay: &HashMap<PathBuf, String>) ->
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
-    if !explicit && !frontend::worth_reading(path, &text) {
+    if !explicit && !frontends::worth_reading(frontends, path, &text) {
         return Read::Skip;
     }
     Read::Text(SourceFile::new(path.to_path_buf(), text))
@@ -100,15 +114,72 @@ fn read_file(path: &Path, explicit: bool, overlay: &HashMap<PathBuf, String>) ->
 
 /// Runs discovery and the front ends.
 pub fn scan(options: &ScanOptions) -> ScanOutput {
+    let frontends = frontends::all(options);
     let mut out = ScanOutput::default();
     let paths: Vec<PathBuf> = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         options.paths.clone()
     };
-    let (found, walk_errors) = frontend::discover(&paths);
+    let to_read = files_to_read(&frontends, &paths, &mut out.diagnostics);
+    let mut inputs = read_all(&frontends, &to_read, &options.overlay, &mut out);
+
+    // Local modules, imports and linked templates the files reference,
+    // inside the boundary of the path they were found under.
+    let boundaries: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| boundary::of(p, options.root.as_deref()))
+        .collect();
+    let mut known: HashSet<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
+    let start: Vec<_> = inputs.iter().map(|i: &InputFile| i.id).collect();
+    let mut problems = Vec::new();
+    let pulled = boundary::pull_in(
+        &mut out.sources,
+        &start,
+        &boundaries,
+        &mut known,
+        |path, text| frontends::local_references(&frontends, path, text),
+        |p| match read_file(&frontends, p, false, &options.overlay) {
+            Read::Text(f) => Some(f),
+            Read::Skip => None,
+            Read::Problem(path, code, message) => {
+                problems.push(problem(&path, code, message));
+                None
+            }
+        },
+        &mut out.diagnostics,
+    );
+    out.diagnostics.extend(problems);
+    inputs.extend(pulled.into_iter().map(|id| InputFile {
+        id,
+        explicit: false,
+    }));
+
+    let root_dir = boundary::common(&boundaries);
+    let units = run_frontends(&frontends, options, &inputs, root_dir.as_deref(), &mut out);
+    gather(units, &mut out);
+    out
+}
+
+fn problem(path: &Path, code: &'static str, message: String) -> Diagnostic {
+    Diagnostic::error(
+        code,
+        message,
+        Location::Path(aml_model::source::display_path(path)),
+    )
+}
+
+/// The files to read, in order, each with whether it counts as named on the
+/// command line: those discovery found, the companions of files named alone,
+/// module caches, and the files the front ends' options name.
+fn files_to_read(
+    frontends: &[Box<dyn Frontend>],
+    paths: &[PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, bool)> {
+    let (found, walk_errors) = frontends::discover(frontends, paths);
     for (path, message) in walk_errors {
-        out.diagnostics.push(Diagnostic::error(
+        diagnostics.push(Diagnostic::error(
             "io",
             message,
             Location::Path(aml_model::source::display_path(&path)),
@@ -130,7 +201,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     // other files of its folder for front ends that read folders).
     let mut companions: Vec<PathBuf> = explicit
         .iter()
-        .flat_map(|p| frontend::companions(p))
+        .flat_map(|p| frontends::companions(frontends, p))
         .filter(|c| !to_read.iter().any(|(q, _)| q == c))
         .collect();
     companions.sort();
@@ -138,14 +209,18 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     to_read.extend(companions.into_iter().map(|p| (p, false)));
     // Module folders `terraform init` cached under a root module.
     let read_so_far: Vec<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
-    let cached: Vec<PathBuf> = frontend::cached_files(&read_so_far)
+    let cached: Vec<PathBuf> = frontends::cached_files(frontends, &read_so_far)
         .into_iter()
         .filter(|c| !to_read.iter().any(|(q, _)| q == c))
         .collect();
     to_read.extend(cached.into_iter().map(|p| (p, false)));
-    let mut extra_explicit: Vec<PathBuf> = options.parameters.iter().cloned().collect();
-    extra_explicit.extend(options.terraform_var_files.iter().cloned());
-    for p in extra_explicit
+    let mut option_files: Vec<PathBuf> = Vec::new();
+    for p in frontends.iter().flat_map(|f| f.option_files()) {
+        if !option_files.contains(&p) {
+            option_files.push(p);
+        }
+    }
+    for p in option_files
         .iter()
         .map(|p| arm::template::normalize_path(p))
     {
@@ -153,11 +228,20 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
             to_read.push((p, true));
         }
     }
+    to_read
+}
 
-    // Read in parallel; ids follow the discovery order, so output is stable.
+/// Reads the files in parallel into the source map; ids follow the order
+/// given, so output is stable.
+fn read_all(
+    frontends: &[Box<dyn Frontend>],
+    to_read: &[(PathBuf, bool)],
+    overlay: &Overlay,
+    out: &mut ScanOutput,
+) -> Vec<InputFile> {
     let read: Vec<(Read, bool)> = to_read
         .par_iter()
-        .map(|(p, e)| (read_file(p, *e, &options.overlay), *e))
+        .map(|(p, e)| (read_file(frontends, p, *e, overlay), *e))
         .collect();
     let mut inputs = Vec::new();
     for (r, explicit) in read {
@@ -167,66 +251,63 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
                 explicit,
             }),
             Read::Skip => {}
-            Read::Problem(path, code, message) => out.diagnostics.push(Diagnostic::error(
-                code,
-                message,
-                Location::Path(aml_model::source::display_path(&path)),
-            )),
+            Read::Problem(path, code, message) => {
+                out.diagnostics.push(problem(&path, code, message))
+            }
         }
     }
+    inputs
+}
 
-    // Local modules, imports and linked templates the files reference,
-    // inside the boundary of the path they were found under.
-    let boundaries: Vec<PathBuf> = paths
+/// Gives each file to the front ends that claim it and runs them; returns
+/// the deployment units, ordered by entry file.
+fn run_frontends(
+    frontends: &[Box<dyn Frontend>],
+    options: &ScanOptions,
+    inputs: &[InputFile],
+    root_dir: Option<&Path>,
+    out: &mut ScanOutput,
+) -> Vec<DeploymentOutput> {
+    let mut claimed: Vec<Vec<InputFile>> = vec![Vec::new(); frontends.len()];
+    for f in inputs {
+        let src = out.sources.get(f.id);
+        let candidate = Candidate {
+            path: &src.path,
+            text: &src.text,
+            explicit: f.explicit,
+        };
+        for i in frontends::owners(frontends, &candidate) {
+            claimed[i].push(*f);
+        }
+    }
+    let units = CollectUnits::default();
+    let sources: &SourceMap = &out.sources;
+    let outputs: Vec<_> = frontends
         .iter()
-        .map(|p| boundary::of(p, options.root.as_deref()))
+        .zip(&claimed)
+        .map(|(frontend, files)| {
+            let input = FrontendInput {
+                sources,
+                files,
+                limits: &options.limits,
+                context: &options.context,
+                root_dir,
+            };
+            frontend.run(&input, &units)
+        })
         .collect();
-    let mut known: HashSet<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
-    let start: Vec<_> = inputs.iter().map(|i: &InputFile| i.id).collect();
-    let mut problems = Vec::new();
-    let pulled = boundary::pull_in(
-        &mut out.sources,
-        &start,
-        &boundaries,
-        &mut known,
-        |p| match read_file(p, false, &options.overlay) {
-            Read::Text(f) => Some(f),
-            Read::Skip => None,
-            Read::Problem(path, code, message) => {
-                problems.push(Diagnostic::error(
-                    code,
-                    message,
-                    Location::Path(aml_model::source::display_path(&path)),
-                ));
-                None
-            }
-        },
-        &mut out.diagnostics,
-    );
-    out.diagnostics.extend(problems);
-    inputs.extend(pulled.into_iter().map(|id| InputFile {
-        id,
-        explicit: false,
-    }));
-
-    let root_dir = boundary::common(&boundaries);
-    let input = FrontendInput {
-        sources: &out.sources,
-        files: &inputs,
-        options,
-        root_dir: root_dir.as_deref(),
-    };
-    let outputs = frontend::run_all(&input);
-    let mut deployments = Vec::new();
     for o in outputs {
         out.files.extend(o.files);
         out.diagnostics.extend(o.diagnostics);
         out.model.azure_verdicts.extend(o.azure_verdicts);
-        deployments.extend(o.deployments);
     }
-    // One deployment per entry file, in file order.
-    deployments.sort_by_key(|d| d.entry);
-    // Secrets are kept once each, in first-seen order.
+    units.into_units()
+}
+
+/// Gathers the units into one model: resources numbered by deployment,
+/// secrets kept once each in first-seen order, then the links between
+/// resources made.
+fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput) {
     let mut seen_secrets: HashSet<String> = HashSet::new();
     for (index, d) in deployments.into_iter().enumerate() {
         out.diagnostics.extend(d.diagnostics);
@@ -256,5 +337,4 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     out.model.link_private_endpoints();
     out.model.mark_service_reported();
     out.model.collect_inline_credentials();
-    out
 }

@@ -12,7 +12,6 @@
 //! modules, linked templates and imports those files reference that lie
 //! inside the boundary of the path they came from, transitively, with a bound.
 
-use crate::frontend;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{absolute_path, is_within, normalize_path, FileId, SourceFile, SourceMap};
 use std::collections::{HashSet, VecDeque};
@@ -62,8 +61,9 @@ pub fn common(boundaries: &[PathBuf]) -> Option<PathBuf> {
     }))
 }
 
-/// Reads what the files read so far reference locally (Terraform module
-/// folders, Bicep modules, `using` and `import` files, ARM linked templates)
+/// Reads what the files read so far reference locally (`references`: the
+/// files of Terraform module folders, Bicep modules, `using` and `import`
+/// files, ARM linked templates)
 /// and is inside the boundary of the file that references it, then what
 /// those reference, until nothing new is found or [`MAX_PULLED_FILES`] files
 /// were added. `read` reads one file (`None` when it is not one to keep);
@@ -76,6 +76,7 @@ pub fn pull_in(
     start: &[FileId],
     boundaries: &[PathBuf],
     known: &mut HashSet<PathBuf>,
+    references: impl Fn(&Path, &str) -> Vec<PathBuf>,
     mut read: impl FnMut(&Path) -> Option<SourceFile>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<FileId> {
@@ -87,36 +88,32 @@ pub fn pull_in(
             continue;
         };
         let from = file.path.clone();
-        for target in frontend::local_references(&file.path, &file.text) {
-            // `examples/x/../../` normalises to the empty path: the current directory.
-            let target = if target.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                target
-            };
+        for target in references(&file.path, &file.text) {
             if !is_within(boundary, &target) || !really_within(boundary, &target) {
                 continue;
             }
-            for path in files_of(&target) {
-                if !known.insert(path.clone()) {
-                    continue;
-                }
-                if added.len() >= MAX_PULLED_FILES {
-                    diagnostics.push(Diagnostic::warning(
-                        "referenced-files-limit",
-                        format!(
-                            "more than {MAX_PULLED_FILES} files outside the scanned paths are referenced; the rest (from '{}') are not read",
-                            target.display()
-                        ),
-                        Location::Path(aml_model::source::display_path(&from)),
-                    ));
-                    return added;
-                }
-                if let Some(text) = read(&path) {
-                    let new = sources.add(text);
-                    added.push(new);
-                    queue.push_back(new);
-                }
+            if !std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            let path = normalize_path(&target);
+            if !known.insert(path.clone()) {
+                continue;
+            }
+            if added.len() >= MAX_PULLED_FILES {
+                diagnostics.push(Diagnostic::warning(
+                    "referenced-files-limit",
+                    format!(
+                        "more than {MAX_PULLED_FILES} files outside the scanned paths are referenced; the rest (from '{}') are not read",
+                        target.display()
+                    ),
+                    Location::Path(aml_model::source::display_path(&from)),
+                ));
+                return added;
+            }
+            if let Some(text) = read(&path) {
+                let new = sources.add(text);
+                added.push(new);
+                queue.push_back(new);
             }
         }
     }
@@ -133,21 +130,6 @@ fn really_within(boundary: &Path, target: &Path) -> bool {
         (Ok(b), Ok(t)) => t.starts_with(b),
         _ => false,
     }
-}
-
-/// The files a reference brings: a file itself, or a folder's `.tf` files
-/// (a Terraform module; its `.tfvars` are not a module's).
-fn files_of(target: &Path) -> Vec<PathBuf> {
-    let Ok(meta) = std::fs::symlink_metadata(target) else {
-        return Vec::new();
-    };
-    if meta.is_file() {
-        return vec![normalize_path(target)];
-    }
-    if !meta.is_dir() {
-        return Vec::new();
-    }
-    frontend::terraform::modules::tf_files_in(target)
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! `aml-baseline lsp`: the language server (`aml-lsp`) on standard input and
-//! output, scanning with this crate's pipeline.
+//! output, scanning with the pipeline of `aml-scan`.
 
-use crate::frontend;
-use crate::pipeline::{self, Settings};
-use crate::scan::ScanOptions;
+use aml_scan::pipeline::{self, Settings};
+use aml_scan::{frontends, ScanOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -23,25 +22,28 @@ impl aml_lsp::Analyzer for Pipeline {
             overlay: std::sync::Arc::new(overlay),
             ..Default::default()
         };
-        let (mut run, outcomes) = pipeline::run_with_outcomes(&options, &Settings::default());
-        crate::autofix::attach(&mut run, &outcomes);
+        let (run, outcomes) = pipeline::run_with_outcomes(&options, &Settings::default());
         aml_lsp::Analysis { run, outcomes }
     }
 
     fn checks(&self, path: &Path) -> bool {
-        frontend::has_known_extension(path)
+        let all = frontends::all(&ScanOptions::default());
+        let extensions: Vec<&str> = all.iter().flat_map(|f| f.extensions()).copied().collect();
+        aml_model::input::has_extension(path, &extensions)
     }
 
     fn discover(&self, root: &Path) -> Vec<PathBuf> {
-        frontend::discover(&[root.to_path_buf()]).0
+        let all = frontends::all(&ScanOptions::default());
+        frontends::discover(&all, &[root.to_path_buf()]).0
     }
 
     fn references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
-        frontend::local_references(path, text)
+        let all = frontends::all(&ScanOptions::default());
+        frontends::local_references(&all, path, text)
     }
 
     fn normalize(&self, path: &Path) -> PathBuf {
-        crate::frontend::arm::template::normalize_path(path)
+        frontends::arm::template::normalize_path(path)
     }
 }
 

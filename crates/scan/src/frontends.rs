@@ -1,0 +1,143 @@
+//! The front ends, one per input format, each its own crate implementing
+//! [`Frontend`]: ARM deployment templates (`aml-arm`), Bicep (`aml-bicep`),
+//! Terraform (`aml-terraform`), Azure ML CLI v2 YAML (`aml-yaml`) and live
+//! exports (`aml-live`). [`all`] is the one list: a new input format is a crate
+//! and a line there. Discovery ([`discover`]) walks the given paths, honouring
+//! `.gitignore`, and keeps the files whose extension some front end reads.
+
+pub use aml_arm as arm;
+pub use aml_bicep as bicep;
+pub use aml_live as live;
+pub use aml_model::input::{
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, InputFile,
+    ScannedFile, UnitSink,
+};
+pub use aml_terraform as terraform;
+pub use aml_yaml as yaml;
+
+use crate::ScanOptions;
+use std::path::{Path, PathBuf};
+
+/// Every front end, with the settings `options` gives each. The order is the
+/// order their files and diagnostics are reported in.
+pub fn all(options: &ScanOptions) -> Vec<Box<dyn Frontend>> {
+    vec![
+        Box::new(arm::Arm::new(arm::ArmOptions {
+            parameters: options.parameters.clone(),
+        })),
+        Box::new(bicep::Bicep::new(bicep::BicepOptions {
+            parameters: options.parameters.clone(),
+        })),
+        Box::new(terraform::Terraform::new(terraform::TerraformOptions {
+            vars: options.terraform_vars.clone(),
+            var_files: options.terraform_var_files.clone(),
+        })),
+        Box::new(yaml::Yaml::new(yaml::YamlOptions {
+            workspace: options.workspace.clone(),
+        })),
+        Box::new(live::Live),
+    ]
+}
+
+/// The front ends a file is given to: those that claim it [`Claim::Yes`],
+/// else those that take it as a [`Claim::Fallback`] (by index into `all`).
+pub fn owners(frontends: &[Box<dyn Frontend>], file: &Candidate<'_>) -> Vec<usize> {
+    let claims: Vec<Claim> = frontends.iter().map(|f| f.claim(file)).collect();
+    let best = claims.iter().copied().max().unwrap_or(Claim::No);
+    if best == Claim::No {
+        return Vec::new();
+    }
+    (0..claims.len()).filter(|&i| claims[i] == best).collect()
+}
+
+/// Whether a file found by walking a folder is worth reading: some front end
+/// claims it (a cheap look at its name and first bytes).
+pub fn worth_reading(frontends: &[Box<dyn Frontend>], path: &Path, text: &str) -> bool {
+    let file = Candidate {
+        path,
+        text,
+        explicit: false,
+    };
+    frontends.iter().any(|f| f.claim(&file) != Claim::No)
+}
+
+/// Files that come with a file named on the command line (parameter files,
+/// the other files of its Terraform module, the workspace YAML beside it).
+pub fn companions(frontends: &[Box<dyn Frontend>], path: &Path) -> Vec<PathBuf> {
+    frontends.iter().flat_map(|f| f.companions(path)).collect()
+}
+
+/// The local files and folders a file references (Terraform module folders,
+/// Bicep modules and imports, ARM linked templates), for
+/// [`crate::boundary::pull_in`].
+pub fn local_references(frontends: &[Box<dyn Frontend>], path: &Path, text: &str) -> Vec<PathBuf> {
+    frontends
+        .iter()
+        .flat_map(|f| f.local_references(path, text))
+        .collect()
+}
+
+/// Hidden files that come with those found (Terraform's `.terraform/modules`).
+pub fn cached_files(frontends: &[Box<dyn Frontend>], found: &[PathBuf]) -> Vec<PathBuf> {
+    frontends
+        .iter()
+        .flat_map(|f| f.cached_files(found))
+        .collect()
+}
+
+/// Walks `paths` (files and folders) and returns the candidate input files,
+/// sorted, without duplicates: files named explicitly whatever their
+/// extension, and files found in folders with an extension some front end
+/// reads. Errors (unreadable folders, missing paths) are returned beside.
+pub fn discover(
+    frontends: &[Box<dyn Frontend>],
+    paths: &[PathBuf],
+) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let extensions: Vec<&str> = frontends
+        .iter()
+        .flat_map(|f| f.extensions())
+        .copied()
+        .collect();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        if root.is_file() {
+            files.push(arm::template::normalize_path(root));
+            continue;
+        }
+        if !root.exists() {
+            errors.push((root.clone(), "no such file or folder".to_string()));
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .max_depth(Some(64))
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file())
+                        && aml_model::input::has_extension(e.path(), &extensions)
+                    {
+                        files.push(arm::template::normalize_path(e.path()));
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.clone(),
+                        _ => root.clone(),
+                    };
+                    errors.push((path, err.to_string()));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}

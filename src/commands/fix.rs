@@ -1,0 +1,43 @@
+//! `fix`: plan the fixes of the failing results, print the diffs, write them.
+
+use super::{report_errors, write_output};
+use crate::cli::FixArgs;
+use aml_scan::pipeline::Settings;
+
+/// Plans, prints and (unless `--dry-run`) writes the fixes.
+pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
+    let mut only = Vec::new();
+    for r in &args.rules {
+        match aml_rules::find(r) {
+            Some(rule) => only.push(rule.id),
+            None => {
+                eprintln!("error: no rule is named '{r}' (see `aml-baseline rules`)");
+                return Ok(2);
+            }
+        }
+    }
+    let options = args.input.scan_options(args.paths.clone());
+    let settings = Settings {
+        all_rules: args.rule_args.all_rules || !only.is_empty(),
+        config: args.rule_args.config.clone(),
+        no_config: args.rule_args.no_config,
+        ..Default::default()
+    };
+    let fix_options = aml_scan::fix::Options {
+        rules: only,
+        allow_unsafe: args.allow_unsafe,
+    };
+    let (run, plan) = aml_scan::fix::plan(&options, &settings, &fix_options);
+    write_output(None, &aml_scan::fix::render(&run, &plan))?;
+    let mut code = report_errors(&run.scan);
+    if args.dry_run {
+        return Ok(code);
+    }
+    for f in &plan.files {
+        if let Err(e) = f.write() {
+            eprintln!("error: {}: {e}", f.display);
+            code = 2;
+        }
+    }
+    Ok(code)
+}
