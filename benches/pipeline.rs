@@ -43,10 +43,9 @@ fn load(paths: &[PathBuf]) -> Option<Loaded> {
     let mut files = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(p).ok()?;
-        files.push(InputFile {
-            id: sources.add(SourceFile::new(p.clone(), text)),
-            explicit: true,
-        });
+        files.push(InputFile::named(
+            sources.add(SourceFile::new(p.clone(), text)),
+        ));
     }
     let root = paths.first()?.parent()?.to_path_buf();
     Some(Loaded {

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(arm_template arm_expression bicep terraform plan yaml policy_definition config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(arm_template arm_expression bicep terraform plan yaml live_export fix policy_definition config)
 
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   FUZZ=(cargo +nightly fuzz)
@@ -41,6 +41,15 @@ seed fuzz/corpus/bicep bicep tests/fixtures/bicep "$RW" tests/fixtures/regressio
 seed fuzz/corpus/terraform tf tests/fixtures/terraform "$RW" tests/fixtures/regressions/terraform
 seed fuzz/corpus/plan json tests/fixtures/terraform/plan-101 tests/fixtures/regressions/plan
 seed fuzz/corpus/yaml yml tests/fixtures/yaml "$RW/Azure__azureml-examples/cli" tests/fixtures/regressions/yaml
+seed fuzz/corpus/live_export json tests/fixtures/live tests/fixtures/live-az-ml tests/fixtures/drift tests/fixtures/regressions/live_export
+# fix: the first byte picks the language (0 ARM, 1 Bicep, 2 Terraform).
+mkdir -p fuzz/corpus/fix
+for pair in 0:json 1:bicep 2:tf; do
+  find tests/fixtures/fix tests/fixtures/native -type f -name "*.${pair#*:}" -size -64k -print0 |
+    while IFS= read -r -d '' f; do
+      { printf "\\$(printf '%03o' "${pair%%:*}")"; cat "$f"; } >"fuzz/corpus/fix/$(echo "$f" | md5sum | cut -c1-16)"
+    done
+done
 seed fuzz/corpus/policy_definition json policies/builtin tests/fixtures/regressions/policy_definition
 mkdir -p fuzz/corpus/arm_expression fuzz/corpus/config
 printf "[concat('a', parameters('s'), string(add(1, 2)))]" >fuzz/corpus/arm_expression/seed1

@@ -282,6 +282,11 @@ pub struct ScanArgs {
     /// extending the shipped alias catalogue, for definitions on other types.
     #[arg(long, value_name = "FILE")]
     pub aliases: Option<PathBuf>,
+    /// Accept a partial live export (parts `collect` could not read, one
+    /// page of a larger result): its gaps are warnings and unknown results
+    /// instead of errors.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Collect the live estate from Azure first (as `aml-baseline collect`
     /// does, with the options below) and scan it with the paths given.
     #[cfg(feature = "collect")]
@@ -303,6 +308,10 @@ pub struct CollectArgs {
     /// Write the export to this file (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 0 even when parts of the estate could not be read (they are
+    /// listed in the export's `incomplete` section either way).
+    #[arg(long)]
+    pub allow_partial: bool,
     #[command(flatten)]
     pub live: crate::commands::collect::LiveArgs,
 }

@@ -29,7 +29,7 @@ fn frontend(data: &[u8], name: &str, frontend: &dyn Frontend) {
         Path::new(ROOT).join(name),
         text.to_string(),
     ));
-    let files = [InputFile { id, explicit: true }];
+    let files = [InputFile::named(id)];
     let options = ScanOptions::default();
     let input = FrontendInput {
         sources: &sources,
@@ -68,6 +68,81 @@ pub fn terraform(data: &[u8]) {
 /// Azure ML CLI v2 YAML: parsing, recognition and the mapping.
 pub fn yaml(data: &[u8]) {
     frontend(data, "entity.yml", &frontend::yaml::Yaml::default());
+}
+
+/// Live exports: shape recognition, resources, `incomplete` sections and
+/// their stand-ins, duplicates, the `az ml` mapping.
+pub fn live_export(data: &[u8]) {
+    frontend(data, "export.json", &frontend::live::Live);
+}
+
+/// `fix`'s editors: the input (ARM, Bicep or Terraform, chosen by its first
+/// byte) is scanned with every rule, the fixes of its failures are planned
+/// and written (through the atomic writer) into a folder of this process;
+/// the diff must render, and a file that had no syntax error before the
+/// fix has none after it.
+pub fn fix(data: &[u8]) {
+    use aml_baseline::fix::{plan, Options};
+    use aml_baseline::pipeline::Settings;
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    let Some(text) = text(rest) else { return };
+    let name = ["azuredeploy.json", "main.bicep", "main.tf"][kind as usize % 3];
+    thread_local! {
+        static DIR: PathBuf = {
+            let d = std::env::temp_dir().join(format!("aml-baseline-fuzz-fix-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&d);
+            d
+        };
+    }
+    let dir = DIR.with(|d| d.clone());
+    let _ = std::fs::remove_dir_all(&dir);
+    if std::fs::create_dir_all(&dir).is_err() || std::fs::write(dir.join(name), text).is_err() {
+        return;
+    }
+    let options = ScanOptions {
+        paths: vec![dir.clone()],
+        root: Some(dir.clone()),
+        ..Default::default()
+    };
+    let settings = Settings {
+        all_rules: true,
+        no_config: true,
+        ..Default::default()
+    };
+    let fix_options = Options {
+        rules: Vec::new(),
+        allow_unsafe: true,
+    };
+    let syntax_errors = |run: &aml_baseline::report::Run| {
+        run.scan
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.ends_with("-syntax"))
+            .count()
+    };
+    let (run, mut fixes) = plan(&options, &settings, &fix_options);
+    let before = syntax_errors(&run);
+    for f in &fixes.files {
+        let _ = f.diff();
+        assert_ne!(f.before, f.after, "a planned file changes");
+    }
+    let _ = aml_baseline::fix::render(&run, &fixes);
+    if fixes.files.is_empty() {
+        return;
+    }
+    let said = fixes.write_files(Some(&dir));
+    assert!(said.iter().all(|(error, _)| !error), "{said:?}");
+    let (again, _) = plan(&options, &settings, &fix_options);
+    if before == 0 {
+        assert_eq!(
+            syntax_errors(&again),
+            0,
+            "the fix broke the syntax: {:?}",
+            again.scan.diagnostics
+        );
+    }
 }
 
 /// Terraform plan JSON (`terraform show -json`).
@@ -168,6 +243,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("terraform", terraform),
     ("plan", plan),
     ("yaml", yaml),
+    ("live_export", live_export),
+    ("fix", fix),
     ("policy_definition", policy_definition),
     ("config", config),
 ];

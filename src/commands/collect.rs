@@ -24,6 +24,11 @@ pub struct LiveArgs {
     /// Seconds to wait for one answer before retrying it.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
+    /// Seconds the whole collection may take: no request starts and no
+    /// retry waits (a `Retry-After` included) past it; what is left unread
+    /// is recorded in the export as incomplete.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub deadline: u64,
     /// Retries of a request answered 429 or 5xx, or not answered in time.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
@@ -34,10 +39,22 @@ pub struct LiveArgs {
 }
 
 /// Collects into `output` (standard output when `None`); returns the exit
-/// code: 0 collected, 2 the collection failed (said on standard error).
-pub fn run_collect(args: &LiveArgs, output: Option<&Path>) -> i32 {
+/// code: 0 collected, 2 the collection failed or is partial (said on
+/// standard error; the partial export is written all the same), unless
+/// `allow_partial`.
+pub fn run_collect(args: &LiveArgs, output: Option<&Path>, allow_partial: bool) -> i32 {
     match collect_to(args, output) {
-        Ok(()) => 0,
+        Ok(0) => 0,
+        Ok(gaps) if allow_partial => {
+            eprintln!(
+                "the export is partial ({gaps} part(s) not read), accepted by --allow-partial"
+            );
+            0
+        }
+        Ok(gaps) => {
+            eprintln!("error: the export is partial: {gaps} part(s) could not be read (listed above and in its `incomplete` section); scans of it report the resources they would hold as unknown. Pass --allow-partial to accept a partial export");
+            2
+        }
         Err(message) => {
             eprintln!("error: {message}");
             2
@@ -45,8 +62,8 @@ pub fn run_collect(args: &LiveArgs, output: Option<&Path>) -> i32 {
     }
 }
 
-/// Collects, then writes the export.
-pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> {
+/// Collects, then writes the export; returns how many parts could not be read.
+pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<usize, String> {
     let (credential, kind) = aml_collect::credential()?;
     let options = aml_collect::Options {
         subscriptions: args.subscriptions.clone(),
@@ -57,6 +74,8 @@ pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> 
             max_retries: args.retries.min(20),
             backoff: Duration::from_millis(args.backoff_ms),
             timeout: Duration::from_secs(args.timeout.max(1)),
+            deadline: Duration::from_secs(args.deadline.max(1)),
+            ..Default::default()
         },
         arm_endpoint: aml_collect::arm_endpoint(),
     };
@@ -73,13 +92,14 @@ pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> 
         None => println!("{text}"),
     }
     for w in &collected.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: not read: {w}");
     }
     eprintln!(
-        "collected {} resources, {} policy states, {} assessments{}{}",
+        "collected {} resources, {} policy states, {} assessments in {} request(s){}{}",
         collected.resources,
         collected.policy_states,
         collected.assessments,
+        collected.requests,
         if collected.requests_retried > 0 {
             format!("; {} request(s) retried", collected.requests_retried)
         } else {
@@ -89,7 +109,7 @@ pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<(), String> 
             .map(|p| format!(" into {}", p.display()))
             .unwrap_or_default()
     );
-    Ok(())
+    Ok(collected.warnings.len())
 }
 
 /// `scan --live`: collects into `live-export.json` in a fresh temporary
@@ -105,6 +125,7 @@ pub fn collect_for_scan(args: &LiveArgs, keep: Option<&Path>) -> Result<PathBuf,
             dir.join("live-export.json")
         }
     };
+    // A partial export is scanned: the scan reports what it lacks.
     collect_to(args, Some(&path))?;
     Ok(path)
 }

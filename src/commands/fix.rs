@@ -27,17 +27,19 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
         rules: only,
         allow_unsafe: args.allow_unsafe,
     };
-    let (run, plan) = aml_scan::fix::plan(&options, &settings, &fix_options);
-    write_output(None, &aml_scan::fix::render(&run, &plan))?;
+    let (run, mut plan) = aml_scan::fix::plan(&options, &settings, &fix_options);
     let mut code = report_errors(&run.scan);
-    if args.dry_run {
-        return Ok(code);
-    }
-    for f in &plan.files {
-        if let Err(e) = f.write() {
-            eprintln!("error: {}: {e}", f.display);
-            code = 2;
+    if !args.dry_run {
+        // Written first, so that the summary counts what was written.
+        let boundary = aml_scan::boundary::of_paths(&options.paths, options.root.as_deref());
+        for (error, line) in plan.write_files(boundary.as_deref()) {
+            let level = if error { "error" } else { "note" };
+            eprintln!("{level}: {}", run.scan.model.redactor().redact(&line));
+            if error {
+                code = 2;
+            }
         }
     }
+    write_output(None, &aml_scan::fix::render(&run, &plan))?;
     Ok(code)
 }

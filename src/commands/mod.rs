@@ -55,7 +55,11 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Command::Model(args) => model::run(&args),
         #[cfg(feature = "collect")]
-        Command::Collect(args) => Ok(collect::run_collect(&args.live, args.output.as_deref())),
+        Command::Collect(args) => Ok(collect::run_collect(
+            &args.live,
+            args.output.as_deref(),
+            args.allow_partial,
+        )),
         Command::Drift(args) => drift::run(&args),
         Command::Fix(args) => fix::run(&args),
     }

@@ -17,6 +17,7 @@ pub fn run(args: &PolicyTestArgs) -> anyhow::Result<i32> {
     };
     let run = aml_policytest::run(
         &args.dir,
+        &aml_scan::boundary::of(&args.dir, None),
         aliases.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
         &aml_scan::policies::case_resources,
     );

@@ -31,7 +31,10 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
         }
     }
     let options = args.input.scan_options(paths);
-    let run = aml_scan::pipeline::run(&options, &settings(args, &plan));
+    let mut run = aml_scan::pipeline::run(&options, &settings(args, &plan));
+    if args.allow_partial {
+        run.report.allow_partial();
+    }
     for (format, path) in &plan {
         let render_options = render::RenderOptions {
             color: path.is_none() && stdout_wants_color(),

@@ -52,8 +52,9 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
 fn setup_ws_is_public_despite_its_comment_with_a_private_endpoint_and_no_logs() {
     let r = report(&[corpus!(format!("{SETUP_WS}/main.bicep"))], None);
     assert_eq!(errors(&r), Vec::<String>::new());
-    // `suffix` has no value: the workspace name keeps the Bicep text.
-    let ws = "['mlw-${name}']";
+    // `suffix` has no value: the workspace name keeps its known text and a
+    // placeholder for the rest (`name` is `toLower('${suffix}')`).
+    let ws = "mlw-[toLower('${suffix}')]";
     assert_eq!(verdict(&r, "438c38d2", ws), "fail");
     assert_eq!(verdict(&r, "45e05259", ws), "pass");
     assert_eq!(verdict(&r, "afe0c3be", ws), "fail");

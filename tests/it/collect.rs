@@ -518,3 +518,327 @@ fn a_management_group_is_queried_as_one_scope() {
         .all(|s| s.body["managementGroups"] == json!(["mg-ml"])
             && s.body.get("subscriptions").is_none()));
 }
+
+/// An estate of one workspace whose parts fail as `fail` says: answers by
+/// request target and Resource Graph query.
+fn one_workspace(seen: &Seen, fail: &str) -> Reply {
+    let t = seen.target.as_str();
+    if t.starts_with("/msi/token") {
+        return token_reply();
+    }
+    let jwt = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA";
+    if t.starts_with("/providers/Microsoft.ResourceGraph/resources") {
+        let q = seen.body["query"].as_str().unwrap_or_default();
+        if q.contains("microsoft.machinelearningservices/workspaces'") && q.starts_with("resources")
+        {
+            return Some(match fail {
+                "skip-token-loop" => (
+                    200,
+                    vec![],
+                    graph_page(vec![workspace("mlw-a", "Disabled")], Some("c2FtZQ==")),
+                ),
+                "truncated" => {
+                    let mut p = graph_page(vec![workspace("mlw-a", "Disabled")], None);
+                    p["resultTruncated"] = json!("true");
+                    (200, vec![], p)
+                }
+                "slow-server" => (
+                    429,
+                    vec![("retry-after", "300".into())],
+                    json!({"error": {"code": "RateLimiting", "message": "wait"}}),
+                ),
+                "token-echo" => (
+                    401,
+                    vec![],
+                    json!({"error": {"code": "InvalidAuthenticationToken", "message": format!("The access token 'Bearer test-token' is invalid; jwt {jwt}")}}),
+                ),
+                _ => (
+                    200,
+                    vec![],
+                    graph_page(vec![workspace("mlw-a", "Disabled")], None),
+                ),
+            });
+        }
+        return Some((200, vec![], graph_page(vec![], None)));
+    }
+    if t.contains("/computes?") {
+        return Some(match fail {
+            "parts" => (
+                403,
+                vec![],
+                json!({"error": {"code": "AuthorizationFailed", "message": "no read on computes"}}),
+            ),
+            "next-link-loop" => (
+                200,
+                vec![],
+                json!({"value": [], "nextLink": format!("http://BASE{t}")}),
+            ),
+            _ => (200, vec![], json!({"value": []})),
+        });
+    }
+    if t.contains("/diagnosticSettings?") && fail == "parts" {
+        return Some((
+            500,
+            vec![],
+            json!({"error": {"code": "InternalServerError", "message": "boom"}}),
+        ));
+    }
+    Some((200, vec![], json!({"value": []})))
+}
+
+/// Serves [`one_workspace`] with `fail`, nextLinks pointing back at the server.
+fn failing_server(fail: &'static str) -> Server {
+    let base: Arc<Mutex<String>> = Arc::default();
+    let b = base.clone();
+    let server = Server::start(move |seen, _| {
+        let own = b.lock().unwrap().clone();
+        one_workspace(seen, fail).map(|(s, h, body)| {
+            let text = body.to_string().replace("http://BASE", &own);
+            (s, h, serde_json::from_str(&text).unwrap())
+        })
+    });
+    *base.lock().unwrap() = server.base.clone();
+    server
+}
+
+fn collect_into(server: &Server, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "collect",
+        "--subscription",
+        SUB,
+        "--backoff-ms",
+        "10",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    aml(server, &args)
+}
+
+fn incomplete(out: &std::path::Path) -> Vec<Value> {
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    export["incomplete"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_repeated_skip_token_or_next_link_is_caught_at_once() {
+    for (fail, needle, ty) in [
+        (
+            "skip-token-loop",
+            "`$skipToken` `c2FtZQ==` a second time",
+            "Microsoft.MachineLearningServices/workspaces",
+        ),
+        (
+            "next-link-loop",
+            "`nextLink`",
+            "Microsoft.MachineLearningServices/workspaces/computes",
+        ),
+    ] {
+        let server = failing_server(fail);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("estate.json");
+        let o = collect_into(&server, &out, &[]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{fail}: {e}");
+        assert!(
+            e.contains(needle) && e.contains("the export is partial"),
+            "{fail}: {e}"
+        );
+        let gaps = incomplete(&out);
+        assert!(
+            gaps.iter()
+                .any(|g| g["type"] == ty && g["reason"].as_str().unwrap().contains(needle)),
+            "{fail}: {gaps:?}"
+        );
+        // Caught on the first repeat: a handful of requests, not thousands.
+        let requests = server
+            .seen()
+            .iter()
+            .filter(|s| !s.target.starts_with("/msi/"))
+            .count();
+        assert!(requests < 12, "{fail}: {requests} requests");
+        let o = collect_into(&server, &out, &["--allow-partial"]);
+        assert_eq!(o.status.code(), Some(0), "{fail}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_truncated_resource_graph_result_is_partial() {
+    let server = failing_server("truncated");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("estate.json");
+    let o = collect_into(&server, &out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let gaps = incomplete(&out);
+    assert!(
+        gaps.iter()
+            .any(|g| g["scope"] == format!("/subscriptions/{SUB}")
+                && g["reason"].as_str().unwrap().contains("resultTruncated")),
+        "{gaps:?}"
+    );
+}
+
+#[test]
+fn the_deadline_bounds_the_collection_and_retry_after() {
+    let server = failing_server("slow-server");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("estate.json");
+    let started = std::time::Instant::now();
+    let o = collect_into(&server, &out, &["--deadline", "3"]);
+    let e = stderr(&o);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("deadline (3 s, `--deadline`)") && e.contains("asked to wait 300 s"),
+        "{e}"
+    );
+    assert!(incomplete(&out)
+        .iter()
+        .all(|g| g["reason"].as_str().unwrap().contains("deadline")));
+}
+
+#[test]
+fn a_401_echoing_the_token_is_masked() {
+    let server = failing_server("token-echo");
+    let o = aml(&server, &["collect", "--subscription", SUB]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("refused the token (401)"), "{e}");
+    assert!(!e.contains("test-token") && !e.contains("eyJ0eXAi"), "{e}");
+    assert!(e.contains("Bearer ***") || e.contains("'***'"), "{e}");
+}
+
+/// A 403 on one workspace's computes and a 500 on its diagnostic settings:
+/// the rest is collected, the export says what is missing, `collect` exits
+/// 2 (0 with --allow-partial), and scans turn the gaps into unknowns and
+/// errors (warnings with --allow-partial), also `scan --live`.
+#[test]
+fn a_partial_collection_is_never_complete() {
+    let server = failing_server("parts");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("estate.json");
+    let o = collect_into(&server, &out, &[]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains(&server.base),
+        "no request URL's host in the export"
+    );
+    let ws = ws_id("mlw-a");
+    let gaps = incomplete(&out);
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    let computes = gaps
+        .iter()
+        .find(|g| g["type"] == "Microsoft.MachineLearningServices/workspaces/computes")
+        .unwrap();
+    assert_eq!(computes["scope"], ws.as_str());
+    let reason = computes["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("--scope {ws}")) && reason.contains("AuthorizationFailed"),
+        "{reason}"
+    );
+    let diag = gaps
+        .iter()
+        .find(|g| g["type"] == "Microsoft.Insights/diagnosticSettings")
+        .unwrap();
+    assert!(
+        diag["reason"].as_str().unwrap().contains("HTTP 500"),
+        "{diag}"
+    );
+
+    // scan: unknown for what the missing resources decide, an error, exit 2.
+    let o = aml(
+        &server,
+        &[
+            "scan",
+            out.to_str().unwrap(),
+            "--no-config",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let partial: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "live-export-partial")
+        .collect();
+    assert_eq!(partial.len(), 2, "{partial:?}");
+    assert!(partial
+        .iter()
+        .all(|d| d["level"] == "error" && d["line"].as_u64().unwrap() > 0));
+    let result = |rule: &str, name: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"].as_str().unwrap().contains(rule) && r["resource_name"] == name)
+            .map(|r| r["result"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        result("f110a506", "mlw-a/not-read").as_deref(),
+        Some("unknown")
+    );
+    assert_eq!(
+        result("afe0c3be", "mlw-a").as_deref(),
+        Some("unknown"),
+        "diagnostic settings unread: not a failure"
+    );
+    assert_eq!(
+        result("438c38d2", "mlw-a").as_deref(),
+        Some("pass"),
+        "what was read is judged"
+    );
+    // --allow-partial: warnings, the unknowns stay, exit by the results.
+    let o = aml(
+        &server,
+        &[
+            "scan",
+            out.to_str().unwrap(),
+            "--no-config",
+            "--format",
+            "json",
+            "--allow-partial",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(report["summary"]["errors"], 0);
+    assert!(report["summary"]["unknown"].as_u64().unwrap() >= 2);
+    // scan --live: the same, in one step.
+    let o = aml(
+        &server,
+        &[
+            "scan",
+            "--live",
+            "--subscription",
+            SUB,
+            "--no-config",
+            "--backoff-ms",
+            "10",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("live-export-partial"));
+    let o = aml(
+        &server,
+        &[
+            "scan",
+            "--live",
+            "--subscription",
+            SUB,
+            "--no-config",
+            "--backoff-ms",
+            "10",
+            "--allow-partial",
+        ],
+    );
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -18,6 +18,7 @@ fn every_arm_template_in_the_corpus_reads_without_errors() {
     let r = report(&[root], None);
     assert_eq!(errors(&r), Vec::<String>::new());
     let templates = r.files.iter().filter(|f| f.format == "arm").count();
+    let read: Vec<_> = r.files.iter().filter(|f| f.role != "skipped").collect();
     // 2021 quickstarts (6 + 3 prereqs), AVM main.json (4), checkov fixtures (7).
     assert_eq!(
         templates,
@@ -25,11 +26,17 @@ fn every_arm_template_in_the_corpus_reads_without_errors() {
         "{:?}",
         r.files.iter().map(|f| &f.path).collect::<Vec<_>>()
     );
-    // metadata.json and version.json are not templates and are skipped silently.
-    assert!(r
-        .files
+    // metadata.json and version.json are not templates: skipped, with the reason.
+    assert!(read
         .iter()
         .all(|f| !f.path.ends_with("metadata.json") && !f.path.ends_with("version.json")));
+    let skipped = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("metadata.json"))
+        .expect("metadata.json is accounted for");
+    assert_eq!(skipped.role, "skipped");
+    assert!(skipped.reason.is_some());
     assert!(r.summary.resources > 40, "{}", r.summary.resources);
 }
 

@@ -35,7 +35,7 @@ fn fix_dir(dir: &Path, only: &[&'static str], allow_unsafe: bool) -> Plan {
     };
     let (_, plan) = fix::plan(&options, &settings(), &fix_options);
     for f in &plan.files {
-        f.write().unwrap();
+        f.write(None).unwrap();
     }
     plan
 }
@@ -399,7 +399,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         text.contains("-      \"value\": \"Enabled\"\n+      \"value\": \"Disabled\""),
         "{text}"
     );
-    assert!(text.contains("1 files changed; 1 results fixed"), "{text}");
+    assert!(text.contains("1 file changed; 1 result fixed"), "{text}");
     assert_eq!(
         std::fs::read_to_string(dir.join("azuredeploy.parameters.json")).unwrap(),
         before
@@ -560,4 +560,181 @@ fn yaml_failures_are_left_to_a_person_with_the_reason() {
         "{:?}",
         r.messages
     );
+}
+
+/// Two copies of the parameter-file fixture, `a/` and `b/`, the second padded
+/// to `pad` more bytes; `fix --rule 438c38d2` changes one file in each.
+fn two_parameter_files(tmp: &Path, pad: usize) -> (PathBuf, PathBuf) {
+    let src = project("tests/fixtures/fix/policy/arm");
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    copy_dir(&src, &a);
+    copy_dir(&src, &b);
+    let p = b.join("azuredeploy.parameters.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("{text}{}", " ".repeat(pad))).unwrap();
+    (a, b)
+}
+
+/// Runs `fix --rule 438c38d2 DIR` through `sh -c PREFIX "$0" "$@"`.
+fn fix_via_shell(prefix: &str, dir: &Path) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{prefix} exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["fix", "--no-config", "--rule", "438c38d2"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// A write that fails midway (here: a file-size limit, `ulimit -f`, in the
+/// child) leaves the original intact and no temporary file, and the summary
+/// counts what was written: the small file is fixed, the large one is not.
+#[cfg(unix)]
+#[test]
+fn a_write_failing_midway_leaves_the_original_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_parameter_files(tmp.path(), 2_000);
+    let big = b.join("azuredeploy.parameters.json");
+    let before = std::fs::read(&big).unwrap();
+    // SIGXFSZ ignored: the write fails with EFBIG instead of killing the process.
+    let out = fix_via_shell("trap '' XFSZ; ulimit -f 1;", tmp.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("the file was left as it was"), "{stderr}");
+    assert!(
+        stdout.contains("1 file changed; 1 result fixed, 0 need --unsafe, 0 snippets to add, 0 to fix by hand, 1 not written"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not written: "), "{stdout}");
+    assert_eq!(
+        std::fs::read(&big).unwrap(),
+        before,
+        "the original is intact"
+    );
+    assert!(
+        std::fs::read_to_string(a.join("azuredeploy.parameters.json"))
+            .unwrap()
+            .contains("\"Disabled\"")
+    );
+    for dir in [&a, &b] {
+        let names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    }
+    // Killed by SIGXFSZ mid-write (the default action): still intact.
+    let out = fix_via_shell("ulimit -f 1;", &b);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&big).unwrap(), before);
+}
+
+/// A read-only file and a read-only folder are not written (as an
+/// unprivileged user: root may write anything, so the child drops to
+/// `nobody` through `setpriv` when the tests run as root).
+#[cfg(unix)]
+#[test]
+fn read_only_files_and_folders_are_left_alone_and_counted() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = euid_is_root();
+    if root
+        && std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("running as root without setpriv; skipping");
+        return;
+    }
+    let prefix = if root {
+        "setpriv --reuid=65534 --regid=65534 --clear-groups"
+    } else {
+        ""
+    };
+    for read_only_dir in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = two_parameter_files(tmp.path(), 0);
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        mode(tmp.path(), 0o777);
+        mode(&a, 0o777);
+        mode(&a.join("azuredeploy.parameters.json"), 0o666);
+        let locked = b.join("azuredeploy.parameters.json");
+        let before = std::fs::read(&locked).unwrap();
+        if read_only_dir {
+            mode(&locked, 0o666);
+            mode(&b, 0o555);
+        } else {
+            mode(&b, 0o777);
+            mode(&locked, 0o444);
+        }
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec {prefix} \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_aml-baseline"))
+            .args(["fix", "--no-config", "--rule", "438c38d2"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+        assert!(stderr.contains("ermission denied"), "{stderr}");
+        assert!(
+            stdout.contains("1 file changed; 1 result fixed"),
+            "{stdout}"
+        );
+        assert_eq!(std::fs::read(&locked).unwrap(), before);
+        let fixed = a.join("azuredeploy.parameters.json");
+        assert!(std::fs::read_to_string(&fixed)
+            .unwrap()
+            .contains("\"Disabled\""));
+        assert_eq!(
+            std::fs::metadata(&fixed).unwrap().permissions().mode() & 0o777,
+            0o666,
+            "mode kept"
+        );
+        mode(&b, 0o755);
+    }
+}
+
+fn euid_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A symbolic link to a file outside the scanned folder is not written through.
+#[cfg(unix)]
+#[test]
+fn fix_does_not_write_through_a_link_out_of_the_scanned_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    let scanned = tmp.path().join("scanned");
+    std::fs::create_dir_all(&outside).unwrap();
+    copy_dir(&project("tests/fixtures/fix/policy/arm"), &scanned);
+    let real = outside.join("azuredeploy.parameters.json");
+    std::fs::rename(scanned.join("azuredeploy.parameters.json"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, scanned.join("azuredeploy.parameters.json")).unwrap();
+    let before = std::fs::read(&real).unwrap();
+    std::fs::create_dir(scanned.join(".git")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["fix", "--no-config", "--rule", "438c38d2"])
+        .arg(scanned.join("azuredeploy.json"))
+        .arg(scanned.join("azuredeploy.parameters.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(std::fs::read(&real).unwrap(), before, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("outside the scanned folder"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("0 files changed"), "{stdout}");
+    assert!(stdout.contains("1 not written"), "{stdout}");
 }

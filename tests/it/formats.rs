@@ -442,7 +442,10 @@ fn csv_has_one_row_per_result_and_round_trips() {
     let (_dir, run) = hostile();
     let rows = parse_csv(&render(OutputFormat::Csv, &run));
     assert!(rows[1..].iter().all(|r| r.len() == 17));
-    assert!(rows.iter().any(|r| r[8] == HOSTILE_NAME));
+    // Control characters are shown escaped (issue 24), the rest as is.
+    let shown = aml_baseline::render::escape_controls(HOSTILE_NAME);
+    assert!(shown.contains("\\u{1b}[31m"));
+    assert!(rows.iter().any(|r| r[8] == shown));
 }
 
 // ---------------------------------------------------------------- CLI

@@ -249,3 +249,29 @@ fn fuzz_config() {
     s.extend(seeds("config", &[], "", 0));
     run("config", s, 1_000);
 }
+
+#[test]
+fn fuzz_live_export() {
+    let mut s = seeds(
+        "live_export",
+        &["tests/fixtures/live", "tests/fixtures/live-az-ml"],
+        "json",
+        8,
+    );
+    s.push(
+        br#"{"exportFormat": "aml-baseline-live-export/1", "value": [], "incomplete": [{"type": "Microsoft.MachineLearningServices/workspaces/computes", "scope": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w", "reason": "403"}, {"type": "x", "scope": "/"}, {}], "warnings": ["a"]}"#
+            .to_vec(),
+    );
+    run("live_export", s, 600);
+}
+
+#[test]
+fn fuzz_fix_editors() {
+    let mut s: Vec<Vec<u8>> = Vec::new();
+    for (kind, ext) in [(0u8, "json"), (1, "bicep"), (2, "tf")] {
+        for seed in seeds("fix", &["tests/fixtures/fix"], ext, 3) {
+            s.push([vec![kind], seed].concat());
+        }
+    }
+    run("fix", s, 40);
+}

@@ -164,7 +164,19 @@ fn a_page_of_more_is_said_incomplete_and_other_json_is_left_alone() {
     let r = report(&[dir.path().to_path_buf()], None);
     let codes: Vec<_> = r.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["live-export-incomplete"]);
-    assert_eq!(r.files.len(), 1);
+    let read: Vec<_> = r.files.iter().filter(|f| f.role != "skipped").collect();
+    assert_eq!(read.len(), 1);
+    // The other JSON is accounted for: skipped, with the reason.
+    let other = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("other.json"))
+        .unwrap();
+    assert_eq!(other.role, "skipped");
+    assert!(
+        other.reason.as_deref().unwrap().contains("no export shape"),
+        "{other:?}"
+    );
     assert_eq!(verdict(&r, "438c38d2", "w"), "fail");
 }
 

@@ -7,6 +7,7 @@
 pub mod env;
 pub mod expr;
 pub mod functions;
+pub mod secrets;
 pub mod template;
 
 use aml_model::diagnostics::{Diagnostic, Location};
@@ -169,9 +170,6 @@ impl Frontend for Arm {
 
     /// The parameter files beside a template named alone.
     fn companions(&self, path: &Path) -> Vec<PathBuf> {
-        if !wants(path) {
-            return Vec::new();
-        }
         let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str()))
         else {
             return Vec::new();
@@ -187,11 +185,7 @@ impl Frontend for Arm {
     }
 
     fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
-        if wants(path) {
-            linked_template_paths(path, text)
-        } else {
-            Vec::new()
-        }
+        linked_template_paths(path, text)
     }
 
     fn option_files(&self) -> Vec<PathBuf> {
@@ -202,7 +196,8 @@ impl Frontend for Arm {
     /// evaluates every entry template in parallel.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
-        let sorted = sort_json(input, &mut out.diagnostics);
+        let mut sorted = sort_json(input, &mut out.diagnostics, &mut out.skipped);
+        out.secret_spans = std::mem::take(&mut sorted.secret_spans);
         let linked = linked_templates(input.sources, &sorted.templates);
         let explicit_params = self.explicit_parameters(&sorted.parameter_files, &mut out);
         let jobs = entry_jobs(
@@ -259,12 +254,18 @@ impl Arm {
 struct SortedJson {
     templates: Vec<(FileId, json::Node)>,
     parameter_files: BTreeMap<PathBuf, (FileId, json::Node)>,
+    /// Where credentials are written in them (decision 0030).
+    secret_spans: Vec<Span>,
 }
 
 /// Parses the files (in parallel) and sorts them into templates and
 /// parameter files; other JSON named on the command line gets a warning,
 /// invalid JSON that names an ARM schema (or was named) an error.
-fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> SortedJson {
+fn sort_json(
+    input: &FrontendInput<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    skipped: &mut Vec<(FileId, String)>,
+) -> SortedJson {
     let sources = input.sources;
     let parsed: Vec<(FileId, bool, Result<json::Node, json::JsonError>)> = input
         .files
@@ -274,9 +275,17 @@ fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> So
     let mut sorted = SortedJson {
         templates: Vec::new(),
         parameter_files: BTreeMap::new(),
+        secret_spans: Vec::new(),
     };
     for (id, explicit, result) in parsed {
         let file = sources.get(id);
+        if let Ok(node) = &result {
+            if !matches!(classify(node), JsonKind::Other) {
+                // Credentials by name, every copy of a duplicated key included.
+                aml_model::secrets::json_secret_spans(id, node, &mut sorted.secret_spans);
+                diagnostics.extend(json::duplicate_key_diagnostics(sources, id, node));
+            }
+        }
         match result {
             Ok(node) => match classify(&node) {
                 JsonKind::Template => sorted.templates.push((id, node)),
@@ -288,7 +297,10 @@ fn sort_json(input: &FrontendInput<'_>, diagnostics: &mut Vec<Diagnostic>) -> So
                     "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
                     Location::Span(Span::new(id, 0, 0)),
                 )),
-                JsonKind::Other => {}
+                JsonKind::Other => skipped.push((
+                    id,
+                    "JSON without a deployment template or parameter file `$schema`".to_string(),
+                )),
             },
             Err(e) => {
                 let lower = file.text.to_ascii_lowercase();
@@ -429,7 +441,7 @@ fn evaluate_job(
     };
     let mut context = input.context.clone();
     context.scope = target_scope(&job.node);
-    let result = template::evaluate(
+    let mut result = template::evaluate(
         input.sources,
         job.id,
         &job.node,
@@ -438,6 +450,13 @@ fn evaluate_job(
         input.root_dir,
         input.limits.clone(),
     );
+    let (resources, duplicates) = aml_model::model::merge_known_duplicates(
+        std::mem::take(&mut result.resources),
+        input.sources,
+    );
+    result.resources = resources;
+    result.diagnostics.extend(duplicates);
+    secrets::feeding_spans(job.id, &job.node, job.params, &mut result.secret_spans);
     let file = ScannedFile {
         file: job.id,
         format: "arm",

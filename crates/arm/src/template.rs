@@ -276,6 +276,7 @@ impl<'b, 't> Scope<'b, 't> {
         self.section("parameters")?
             .as_members()?
             .iter()
+            .rev() // of a name written twice, Azure reads the last
             .find(|m| m.key.eq_ignore_ascii_case(name))
     }
 
@@ -341,6 +342,7 @@ impl<'b, 't> Scope<'b, 't> {
         let (value, origin) = if let Some((_, s)) = self
             .supplied
             .iter()
+            .rev() // a parameter file's last copy, as Azure reads it
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
         {
             (s.value.clone(), s.span)
@@ -396,7 +398,21 @@ impl<'b, 't> Scope<'b, 't> {
             .map(Location::Span)
             .unwrap_or(Location::Span(self.span(&decl.value)));
         if secure {
-            collect_secrets(&value, &mut self.build.out.borrow_mut().secrets);
+            let mut out = self.build.out.borrow_mut();
+            collect_secrets(&value, &mut out.secrets);
+            if let Some(span) = origin {
+                out.secret_spans.push(span);
+                // A literal (no `[expression]`) holds every string of the value.
+                let text = &self.build.sources.get(span.file).text;
+                let literal = text
+                    .get(span.start as usize..span.end as usize)
+                    .is_some_and(|t| !t.replace("\"[[", "").contains("\"["));
+                if literal {
+                    let mut values = Vec::new();
+                    collect_secrets(&value, &mut values);
+                    out.located_secrets.extend(values);
+                }
+            }
         }
         if !value.contains_unknown() {
             if let Some(problem) = type_mismatch(&declared_type, &value, nullable) {
@@ -450,7 +466,7 @@ impl<'b, 't> Scope<'b, 't> {
         if !self.vars_in_progress.borrow_mut().insert(key.clone()) {
             return Err(format!("the variable '{name}' refers to itself"));
         }
-        let result = if let Some(m) = vars.iter().find(|m| m.key.eq_ignore_ascii_case(name)) {
+        let result = if let Some(m) = vars.iter().rev().find(|m| m.key.eq_ignore_ascii_case(name)) {
             let mut sink = SpanRecorder::disabled();
             Ok(self.eval_node(&m.value, &mut sink, 0))
         } else {
@@ -513,7 +529,9 @@ impl<'b, 't> Scope<'b, 't> {
             ),
             NodeKind::Object(members) => {
                 let mut obj = Object::new();
-                for m in members {
+                // Of a key written twice, Azure reads the last copy.
+                let skip = json::superseded(members);
+                for (m, _) in members.iter().zip(skip).filter(|(_, s)| !s) {
                     if m.key.eq_ignore_ascii_case("copy") {
                         if let Some(loops) = m.value.as_array() {
                             for l in loops {
@@ -964,9 +982,13 @@ impl<'b, 't> Scope<'b, 't> {
         let scope_id = match node.get("scope") {
             Some(s) => match self.eval_node(s, &mut SpanRecorder::disabled(), 0) {
                 Value::String(s) => Some(self.resolve_scope(&s)),
-                Value::Unknown(u) => {
-                    Some(u.shape.identity.clone().unwrap_or_else(|| u.placeholder()))
-                }
+                // A scope with known parts (`Microsoft.X/y/[name]`) resolves
+                // as a written one would.
+                Value::Unknown(u) => Some(match (&u.shape.identity, u.pattern_text()) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(text)) => self.resolve_scope(&text),
+                    (None, None) => u.placeholder(),
+                }),
                 _ => None,
             },
             None => None,
@@ -1039,6 +1061,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: sink.into_map(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         };
         self.build.out.borrow_mut().resources.push(resource);
 
@@ -1121,6 +1144,7 @@ impl<'b, 't> Scope<'b, 't> {
             spans: BTreeMap::new(),
             format: "arm",
             deployment: 0,
+            source_names: None,
         });
 
         if self.depth + 1 > self.build.limits.max_depth {

@@ -90,7 +90,8 @@ impl<'a> Session<'a> {
         let resources = scope.run();
         let mut out = self.out.into_inner();
         // The same resource deployed twice (a module loop over a fixed name)
-        // is one resource in Azure.
+        // is one resource in Azure; declarations whose ids the files leave
+        // open are never merged.
         let touched = self.touched.take();
         let mut resources = resources;
         for r in resources.iter_mut().filter(|r| !r.existing) {
@@ -101,11 +102,9 @@ impl<'a> Session<'a> {
                 mark_attachments_unknown(r, module);
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        out.resources = resources
-            .into_iter()
-            .filter(|r| seen.insert(r.id.to_ascii_lowercase()))
-            .collect();
+        let (resources, duplicates) = model::merge_known_duplicates(resources, self.sources);
+        out.resources = resources;
+        out.diagnostics.extend(duplicates);
         out
     }
 }
@@ -233,6 +232,40 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     fn unknown(&self, sp: Sp, reason: impl Into<String>) -> Value {
         Value::unknown(abbreviate(self.src(sp)), reason)
+    }
+
+    /// Records, as secrets, where the variables and parameter defaults that
+    /// `e` (a credential's value) is built from are written, following
+    /// variables through variables (bounded).
+    fn record_feeding(&self, e: &Expr, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        let mut names = Vec::new();
+        idents(e, &mut names, 0);
+        for name in names {
+            let Some((_, d)) = self.decl(&name) else {
+                continue;
+            };
+            let value = match &d.kind {
+                DeclKind::Var { value, .. } => Some(value),
+                DeclKind::Param { default, .. } => default.as_ref(),
+                _ => None,
+            };
+            if let DeclKind::Param { name, .. } = &d.kind {
+                let given = self
+                    .supplied
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name));
+                if let Some((_, (_, Some(span)))) = given {
+                    self.s.out.borrow_mut().secret_spans.push(*span);
+                }
+            }
+            if let Some(v) = value {
+                self.s.out.borrow_mut().secret_spans.push(self.span(v.span));
+                self.record_feeding(v, depth + 1);
+            }
+        }
     }
 
     fn decl(&self, name: &str) -> Option<(usize, &'s Decl)> {
@@ -475,11 +508,12 @@ impl<'s, 'a> Scope<'s, 'a> {
     }
 
     fn param_value(&self, decl: &Decl, name: &str, ty: &str, default: Option<&Expr>) -> Value {
-        let supplied = self
+        let found = self
             .supplied
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.0.clone());
+            .find(|(k, _)| k.eq_ignore_ascii_case(name));
+        let supplied = found.map(|(_, v)| v.0.clone());
+        let supplied_span = found.map(|(_, v)| v.1);
         let value = match supplied {
             Some(v) => v,
             None => match default {
@@ -533,6 +567,21 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         if decl.has_decorator("secure") {
             collect_secrets(&value, &mut self.s.out.borrow_mut().secrets);
+            let written = match supplied_span {
+                Some(span) => span,
+                None => default.map(|d| self.span(d.span)),
+            };
+            if let Some(span) = written {
+                let mut out = self.s.out.borrow_mut();
+                out.secret_spans.push(span);
+                let text = &self.s.sources.get(span.file).text;
+                if text
+                    .get(span.start as usize..span.end as usize)
+                    .is_some_and(aml_model::secrets::is_literal_text)
+                {
+                    collect_secrets(&value, &mut out.located_secrets);
+                }
+            }
             if let Some(d) = default.filter(|d| is_literal_secret(d, 0)) {
                 let entry = (name.to_string(), self.span(d.span));
                 let mut out = self.s.out.borrow_mut();
@@ -828,6 +877,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                     spans: BTreeMap::new(),
                     format: "bicep",
                     deployment: 0,
+                    source_names: None,
                 },
                 reference: Value::unknown(
                     path,
@@ -863,7 +913,9 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         let name = match find("name").map(|e| (self.eval(e), e.span)) {
             Some((Value::String(s), _)) => s,
-            Some((Value::Unknown(u), _)) => format!("[{}]", u.expr),
+            Some((Value::Unknown(u), _)) => {
+                u.pattern_text().unwrap_or_else(|| format!("[{}]", u.expr))
+            }
             Some((other, sp)) => {
                 self.warn(
                     "bicep-expression",
@@ -1015,6 +1067,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             spans: sink.into_map(),
             format: "bicep",
             deployment: 0,
+            source_names: None,
         };
         Some(Instance {
             resource,
@@ -1259,6 +1312,9 @@ impl<'s, 'a> Scope<'s, 'a> {
                     match p {
                         Prop::Pair { key, value, span } => {
                             let Some(k) = self.key(key) else { continue };
+                            if aml_model::secrets::is_secret_key(&k) {
+                                self.record_feeding(value, 0);
+                            }
                             sink.push_key(&k);
                             sink.record(self.span(*span));
                             let v = self.eval_rec(value, sink);
@@ -1331,6 +1387,47 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
     }
 
+    /// An interpolated string: the text, or, when a part is unknown, an
+    /// unknown that keeps the known text and where the unknowns fall.
+    fn interpolate(&self, span: Sp, pieces: &[Piece]) -> Value {
+        use aml_model::pattern::{fragments_of, interpolated};
+        use aml_model::value::Fragment;
+        let mut fragments = Vec::new();
+        let (mut len, mut reason) = (0usize, None);
+        for p in pieces {
+            match p {
+                Piece::Lit(l) => fragments.push(Fragment::Text(l.clone())),
+                Piece::Expr(x) => match self.eval(x) {
+                    Value::Null => {}
+                    v @ (Value::Unknown(_) | Value::String(_)) => {
+                        if let Value::Unknown(u) = &v {
+                            reason.get_or_insert_with(|| u.reason.clone());
+                        }
+                        fragments.extend(fragments_of(&v).unwrap_or_default());
+                    }
+                    other => fragments.push(Fragment::Text(other.to_json_display().to_string())),
+                },
+            }
+            len += match fragments.last() {
+                Some(Fragment::Text(t)) | Some(Fragment::Hole(t)) => t.len(),
+                None => 0,
+            };
+            if len > functions::limits::MAX_STRING_BYTES {
+                return self.unknown(span, "the string is too long");
+            }
+        }
+        match interpolated(
+            abbreviate(self.src(span)),
+            reason.unwrap_or_default(),
+            fragments,
+        ) {
+            Value::Unknown(u) if u.shape.pattern.is_none() => {
+                Value::unknown(u.expr.clone(), u.reason.clone())
+            }
+            v => v,
+        }
+    }
+
     /// Evaluates an expression.
     pub fn eval(&self, e: &Expr) -> Value {
         if !self.tick() {
@@ -1341,24 +1438,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Error => self.unknown(e.span, "syntax error"),
-            ExprKind::Str(pieces) => {
-                let mut s = String::new();
-                for p in pieces {
-                    match p {
-                        Piece::Lit(l) => s.push_str(l),
-                        Piece::Expr(x) => match self.eval(x) {
-                            Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
-                            Value::String(v) => s.push_str(&v),
-                            Value::Null => {}
-                            other => s.push_str(&other.to_json_display().to_string()),
-                        },
-                    }
-                    if s.len() > functions::limits::MAX_STRING_BYTES {
-                        return self.unknown(e.span, "the string is too long");
-                    }
-                }
-                Value::String(s)
-            }
+            ExprKind::Str(pieces) => self.interpolate(e.span, pieces),
             ExprKind::Ident(n) => self.symbol(n, e.span),
             ExprKind::Array(items) => {
                 let mut out = Vec::new();
@@ -2009,6 +2089,54 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 
 /// True when a default holds a non-empty literal string (not an expression
 /// such as `newGuid()`), at any depth of an array or object.
+/// The identifiers `e` reads (bounded), each once.
+fn idents(e: &Expr, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 || out.len() > 64 {
+        return;
+    }
+    if let ExprKind::Ident(n) = &e.kind {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+        return;
+    }
+    let mut go = |x: &Expr| idents(x, out, depth + 1);
+    match &e.kind {
+        ExprKind::Str(pieces) => pieces.iter().for_each(|p| {
+            if let Piece::Expr(x) = p {
+                go(x)
+            }
+        }),
+        ExprKind::Array(items) => items.iter().for_each(|i| go(&i.value)),
+        ExprKind::Object(props) => props.iter().for_each(|p| match p {
+            Prop::Pair { value, .. } => go(value),
+            Prop::Spread(x) => go(x),
+            Prop::Resource(_) => {}
+        }),
+        ExprKind::Unary(_, x) | ExprKind::NonNull(x) => go(x),
+        ExprKind::Binary(_, a, b) => {
+            go(a);
+            go(b)
+        }
+        ExprKind::Ternary(a, b, c) => {
+            go(a);
+            go(b);
+            go(c)
+        }
+        ExprKind::Member(x, _, _) | ExprKind::Nested(x, _) => go(x),
+        ExprKind::Index(a, b, _) => {
+            go(a);
+            go(b)
+        }
+        ExprKind::Call(_, _, args) => args.iter().for_each(go),
+        ExprKind::MethodCall(x, _, args) => {
+            go(x);
+            args.iter().for_each(go)
+        }
+        _ => {}
+    }
+}
+
 fn is_literal_secret(e: &Expr, depth: usize) -> bool {
     if depth > 32 {
         return false;

@@ -110,19 +110,11 @@ impl Frontend for Bicep {
     }
 
     fn companions(&self, path: &Path) -> Vec<PathBuf> {
-        if wants(path) {
-            companions(path)
-        } else {
-            Vec::new()
-        }
+        companions(path)
     }
 
     fn local_references(&self, path: &Path, text: &str) -> Vec<PathBuf> {
-        if wants(path) {
-            local_references(path, text)
-        } else {
-            Vec::new()
-        }
+        local_references(path, text)
     }
 
     fn option_files(&self) -> Vec<PathBuf> {

@@ -18,6 +18,10 @@ pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
 const MAX_SERVER_DELAY: Duration = Duration::from_secs(300);
 /// The longest exponential backoff step.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The default overall deadline of a collection (`--deadline`): 30 minutes.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30 * 60);
+/// The most requests one collection makes (retries and pages included).
+pub const MAX_REQUESTS: u32 = 200_000;
 /// Largest response body read.
 const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
@@ -27,9 +31,17 @@ pub enum CollectError {
     /// 403: the credential may not read something.
     Forbidden {
         what: String,
+        /// The scope as people say it (`subscription ID`).
         scope: String,
+        /// The ARM scope a role is assigned at (`/subscriptions/ID`).
+        arm_scope: String,
         detail: String,
     },
+    /// The overall deadline (`--deadline`) passed, or waiting for a retry
+    /// would pass it.
+    Deadline { what: String, deadline: Duration },
+    /// The request budget of one collection is spent.
+    TooManyRequests { what: String, limit: u32 },
     /// 401 or a credential that gave no token.
     Auth(String),
     /// Another HTTP status, after retries where they apply.
@@ -53,17 +65,37 @@ pub enum CollectError {
 impl fmt::Display for CollectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CollectError::Forbidden { what, scope, detail } => write!(
+            CollectError::Forbidden {
+                what,
+                scope,
+                arm_scope,
+                detail,
+            } => write!(
                 f,
-                "access denied (403) reading {what} at {scope}: the identity needs the Reader role (or another role with read access, `*/read`) on {scope}; assign it with `az role assignment create --assignee <principal> --role Reader --scope <scope>`. Azure said: {detail}"
+                "access denied (403) reading {what} at {scope}: the identity needs the Reader role (or another role with read access, `*/read`) on {scope}; assign it with `az role assignment create --assignee <principal> --role Reader --scope {arm_scope}`. Azure said: {}",
+                mask_tokens(detail)
             ),
-            CollectError::Auth(m) => write!(f, "authentication failed: {m}"),
+            CollectError::Deadline { what, deadline } => write!(
+                f,
+                "the collection's deadline ({} s, `--deadline`) passed before {what} could be read",
+                deadline.as_secs()
+            ),
+            CollectError::TooManyRequests { what, limit } => write!(
+                f,
+                "the collection made its {limit} requests, the most one collection makes, before {what} could be read"
+            ),
+            CollectError::Auth(m) => write!(f, "authentication failed: {}", mask_tokens(m)),
             CollectError::Http {
                 status,
                 what,
                 url,
                 detail,
-            } => write!(f, "reading {what} failed with HTTP {status} ({url}): {detail}"),
+            } => write!(
+                f,
+                "reading {what} failed with HTTP {status} ({}): {}",
+                mask_tokens(path_of(url)),
+                mask_tokens(detail)
+            ),
             CollectError::Timeout {
                 what,
                 url,
@@ -71,10 +103,11 @@ impl fmt::Display for CollectError {
                 attempts,
             } => write!(
                 f,
-                "reading {what} timed out: no answer within {} s, {attempts} attempt(s) ({url}); raise --timeout or try again later",
-                after.as_secs_f32()
+                "reading {what} timed out: no answer within {} s, {attempts} attempt(s) ({}); raise --timeout or try again later",
+                after.as_secs_f32(),
+                mask_tokens(path_of(url))
             ),
-            CollectError::Transport(m) => write!(f, "{m}"),
+            CollectError::Transport(m) => write!(f, "{}", mask_tokens(m)),
         }
     }
 }
@@ -90,6 +123,11 @@ pub struct RetryPolicy {
     pub backoff: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The whole collection's deadline: no request starts and no retry
+    /// waits past it (`--deadline`).
+    pub deadline: Duration,
+    /// Requests one collection may make, retries included.
+    pub max_requests: u32,
 }
 
 impl Default for RetryPolicy {
@@ -98,6 +136,8 @@ impl Default for RetryPolicy {
             max_retries: 5,
             backoff: Duration::from_secs(1),
             timeout: Duration::from_secs(60),
+            deadline: DEFAULT_DEADLINE,
+            max_requests: MAX_REQUESTS,
         }
     }
 }
@@ -109,6 +149,10 @@ pub struct Client {
     retry: RetryPolicy,
     /// Retries made so far (for the summary).
     pub retries: std::sync::atomic::AtomicU32,
+    /// Requests made so far (bounded by [`RetryPolicy::max_requests`]).
+    pub requests: std::sync::atomic::AtomicU32,
+    /// When the collection must end.
+    deadline: tokio::time::Instant,
 }
 
 impl Client {
@@ -127,8 +171,10 @@ impl Client {
         Ok(Client {
             http,
             credential,
+            deadline: tokio::time::Instant::now() + retry.deadline,
             retry,
             retries: Default::default(),
+            requests: Default::default(),
         })
     }
 
@@ -174,8 +220,13 @@ impl Client {
     ) -> Result<(Value, HeaderMap), CollectError> {
         let mut attempt: u32 = 0;
         loop {
+            self.may_start(what)?;
             let token = self.token().await?;
-            let mut request = self.http.request(method.clone(), url).bearer_auth(token);
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .timeout(self.left().min(self.retry.timeout))
+                .bearer_auth(&token);
             if let Some(b) = body {
                 request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -188,7 +239,7 @@ impl Client {
                     let text = match read_body(response).await {
                         Ok(t) => t,
                         Err(e) if e.is_timeout() => {
-                            if self.wait_before_retry(&mut attempt, None).await {
+                            if self.wait_before_retry(&mut attempt, None, what).await? {
                                 continue;
                             }
                             return Err(self.timeout(what, url, attempt));
@@ -207,7 +258,10 @@ impl Client {
                             return Ok((value, headers));
                         }
                         429 | 500..=599 => {
-                            if self.wait_before_retry(&mut attempt, Some(&headers)).await {
+                            if self
+                                .wait_before_retry(&mut attempt, Some(&headers), what)
+                                .await?
+                            {
                                 continue;
                             }
                             return Err(CollectError::Http {
@@ -216,7 +270,7 @@ impl Client {
                                 url: url.to_string(),
                                 detail: format!(
                                     "{} (after {} retries)",
-                                    azure_error(&text),
+                                    azure_error(&text).replace(&token, "***"),
                                     self.retry.max_retries
                                 ),
                             });
@@ -225,13 +279,14 @@ impl Client {
                             return Err(CollectError::Forbidden {
                                 what: what.to_string(),
                                 scope: scope.to_string(),
-                                detail: azure_error(&text),
+                                arm_scope: arm_scope(scope, url),
+                                detail: azure_error(&text).replace(&token, "***"),
                             })
                         }
                         401 => {
                             return Err(CollectError::Auth(format!(
                                 "Azure Resource Manager refused the token (401) reading {what}: {}",
-                                azure_error(&text)
+                                azure_error(&text).replace(&token, "***")
                             )))
                         }
                         _ => {
@@ -239,7 +294,7 @@ impl Client {
                                 status,
                                 what: what.to_string(),
                                 url: url.to_string(),
-                                detail: azure_error(&text),
+                                detail: azure_error(&text).replace(&token, "***"),
                             })
                         }
                     }
@@ -248,7 +303,7 @@ impl Client {
             };
             let timed_out = retryable_error.is_timeout();
             if (timed_out || retryable_error.is_connect() || retryable_error.is_request())
-                && self.wait_before_retry(&mut attempt, None).await
+                && self.wait_before_retry(&mut attempt, None, what).await?
             {
                 continue;
             }
@@ -270,20 +325,138 @@ impl Client {
         }
     }
 
-    /// Sleeps before the next attempt and returns true, or false when no retry is left.
-    async fn wait_before_retry(&self, attempt: &mut u32, headers: Option<&HeaderMap>) -> bool {
+    /// Time left before the deadline.
+    pub fn left(&self) -> Duration {
+        self.deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+    }
+
+    /// Counts a request about to start, or says why none may.
+    fn may_start(&self, what: &str) -> Result<(), CollectError> {
+        if self.left().is_zero() {
+            return Err(CollectError::Deadline {
+                what: what.to_string(),
+                deadline: self.retry.deadline,
+            });
+        }
+        let made = self
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if made >= self.retry.max_requests {
+            return Err(CollectError::TooManyRequests {
+                what: what.to_string(),
+                limit: self.retry.max_requests,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sleeps before the next attempt and returns true, or false when no
+    /// retry is left; an error when the wait would pass the deadline (a
+    /// `Retry-After` counts against it).
+    async fn wait_before_retry(
+        &self,
+        attempt: &mut u32,
+        headers: Option<&HeaderMap>,
+        what: &str,
+    ) -> Result<bool, CollectError> {
         if *attempt >= self.retry.max_retries {
-            return false;
+            return Ok(false);
         }
         let delay = headers
             .and_then(server_delay)
             .unwrap_or_else(|| backoff(self.retry.backoff, *attempt));
+        if delay >= self.left() {
+            return Err(CollectError::Deadline {
+                what: format!("{what} (the server asked to wait {} s)", delay.as_secs()),
+                deadline: self.retry.deadline,
+            });
+        }
         *attempt += 1;
         self.retries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(delay).await;
-        true
+        Ok(true)
     }
+}
+
+/// The ARM scope a role assignment for `scope` names: from the scope as
+/// people say it (`subscription ID`, `management group ID`), else the path
+/// of the request's URL (never its host), else the tenant root.
+pub fn arm_scope(scope: &str, url: &str) -> String {
+    if let Some(id) = scope.strip_prefix("subscription ") {
+        if !id.contains(' ') {
+            return format!("/subscriptions/{id}");
+        }
+    }
+    if let Some(mg) = scope.strip_prefix("management group ") {
+        return format!("/providers/Microsoft.Management/managementGroups/{mg}");
+    }
+    if scope.starts_with('/') {
+        return scope.split('?').next().unwrap_or(scope).to_string();
+    }
+    let path = url
+        .split_once("://")
+        .map(|(_, rest)| rest.find('/').map_or("/", |at| &rest[at..]))
+        .unwrap_or(url);
+    let path = path.split('?').next().unwrap_or(path);
+    // The scope is the resource, not a list below it or an extension.
+    let path = path
+        .split("/providers/Microsoft.Insights/")
+        .next()
+        .unwrap_or(path);
+    let path = path
+        .strip_suffix("/computes")
+        .or_else(|| path.strip_suffix("/privateDnsZoneGroups"))
+        .unwrap_or(path);
+    if path.starts_with("/subscriptions/") {
+        path.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+/// The path and query of a URL: errors name what was asked, not the host
+/// (always Azure Resource Manager's, or what `AML_BASELINE_ARM_ENDPOINT` says).
+pub fn path_of(url: &str) -> &str {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or(url)
+}
+
+/// `text` with bearer tokens masked: anything after `Bearer `, and every
+/// JSON Web Token (three base64url parts, the first starting `eyJ`).
+pub fn mask_tokens(text: &str) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "-_.~+/=".contains(c);
+    let token_len = |s: &str| s.find(|c: char| !token_char(c)).unwrap_or(s.len());
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let rest = &text[i..];
+        if rest
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+        {
+            out.push_str(&rest[..7]);
+            let n = token_len(&rest[7..]);
+            if n > 0 {
+                out.push_str("***");
+            }
+            i += 7 + n;
+            continue;
+        }
+        if rest.starts_with("eyJ") {
+            let n = token_len(rest);
+            if rest[..n].matches('.').count() >= 2 {
+                out.push_str("***");
+                i += n;
+                continue;
+            }
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 async fn read_body(response: reqwest::Response) -> Result<String, reqwest::Error> {
@@ -375,6 +548,33 @@ mod tests {
         assert_eq!(server_delay(&h), Some(MAX_SERVER_DELAY));
         assert_eq!(backoff(Duration::from_secs(1), 3), Duration::from_secs(8));
         assert_eq!(backoff(Duration::from_secs(1), 30), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn tokens_are_masked_and_scopes_are_arm_scopes() {
+        let jwt = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ.c2lnbmF0dXJl";
+        let m = mask_tokens(&format!(
+            "401: token {jwt} refused; header Authorization: Bearer abc.def-ghi ok"
+        ));
+        assert_eq!(
+            m,
+            "401: token *** refused; header Authorization: Bearer *** ok"
+        );
+        assert_eq!(
+            mask_tokens("eyJ is not a token, nor é"),
+            "eyJ is not a token, nor é"
+        );
+        let url = "http://127.0.0.1:9/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/computes?api-version=1";
+        assert_eq!(
+            arm_scope("http://127.0.0.1:9/subscriptions/s/x", url),
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w"
+        );
+        assert_eq!(arm_scope("subscription s1", url), "/subscriptions/s1");
+        assert_eq!(
+            arm_scope("management group mg", url),
+            "/providers/Microsoft.Management/managementGroups/mg"
+        );
+        assert_eq!(arm_scope("the tenant", "http://h/subscriptions?x"), "/");
     }
 
     #[test]

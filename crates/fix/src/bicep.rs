@@ -301,9 +301,12 @@ fn resolve(
 /// its parameter `name`.
 fn callers_setting(cx: &mut Context, file: FileId, name: &str) -> Vec<(FileId, Expr)> {
     let target = aml_model::source::normalize_path(&cx.sources.get(file).path);
+    // Only the files that may call it (an index built once), in file order.
     let candidates: Vec<(FileId, std::path::PathBuf)> = cx
-        .sources
-        .files()
+        .callers()
+        .of_bicep(&target)
+        .iter()
+        .map(|&id| (id, cx.sources.get(id)))
         .filter(|(id, f)| *id != file && f.path.extension().is_some_and(|e| e == "bicep"))
         .map(|(id, f)| (id, f.path.clone()))
         .collect();

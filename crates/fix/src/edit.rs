@@ -56,6 +56,38 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
+/// `text`, which starts at byte `base` of `file`, and the result of `edits`
+/// on it (in `text`'s offsets, sorted), both with every secret the model
+/// knows masked: by span first, the edits moved onto the masked text, then
+/// by value (see `Model::hides_source`; decision 0030).
+pub fn masked_change(
+    model: &aml_model::model::Model,
+    file: FileId,
+    text: &str,
+    base: usize,
+    edits: &[TextEdit],
+) -> (String, String) {
+    use aml_model::redact::{mask_ranges, masked_offset};
+    let ranges = model.secret_spans.local(file, base, text.len());
+    let before = mask_ranges(text, &ranges);
+    let moved: Vec<TextEdit> = edits
+        .iter()
+        .map(|e| {
+            TextEdit::replace(
+                e.file,
+                masked_offset(&ranges, e.start, false),
+                masked_offset(&ranges, e.end, e.end > e.start),
+                e.text.clone(),
+            )
+        })
+        .collect();
+    let after = apply(&before, &moved);
+    (
+        model.mask_values(file, &before),
+        model.mask_values(file, &after),
+    )
+}
+
 /// The unified diff of a file's change, three lines of context.
 pub fn unified_diff(display: &str, before: &str, after: &str) -> String {
     similar::TextDiff::from_lines(before, after)

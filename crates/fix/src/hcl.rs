@@ -3,6 +3,7 @@
 //! a nested block; a value from a variable is fixed where it is decided (a
 //! `.tfvars` file, the variable's default, or the module's caller).
 
+use crate::callers::dir_of;
 use crate::edit::TextEdit;
 use crate::{indent_at, indent_unit, line_end, Context, Done, OwnedSetting};
 use aml_model::model::Resource;
@@ -244,11 +245,11 @@ fn variable_name(expr: &Expression) -> Option<String> {
 /// `.tfvars` that sets it, else its module caller's argument, else its default.
 fn decided_at(cx: &mut Context, file: FileId, name: &str) -> Option<(FileId, Expression, String)> {
     let dir = dir_of(&cx.sources.get(file).path);
-    let mut same_dir: Vec<(FileId, PathBuf)> = cx
-        .sources
-        .files()
-        .filter(|(_, f)| dir_of(&f.path) == dir)
-        .map(|(id, f)| (id, f.path.clone()))
+    let callers = cx.callers();
+    let mut same_dir: Vec<(FileId, PathBuf)> = callers
+        .in_dir(&dir)
+        .iter()
+        .map(|&id| (id, cx.sources.get(id).path.clone()))
         .collect();
     same_dir.sort_by(|a, b| a.1.cmp(&b.1));
     let file_name = |p: &Path| {
@@ -275,11 +276,16 @@ fn decided_at(cx: &mut Context, file: FileId, name: &str) -> Option<(FileId, Exp
         }
     }
     // A module caller's argument.
-    let tf_files: Vec<FileId> = cx
-        .sources
-        .files()
-        .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "tf"))
-        .map(|(id, _)| id)
+    let tf_files: Vec<FileId> = callers
+        .of_terraform(&dir)
+        .into_iter()
+        .filter(|&id| {
+            cx.sources
+                .get(id)
+                .path
+                .extension()
+                .is_some_and(|e| e == "tf")
+        })
         .collect();
     for id in tf_files {
         let f = cx.sources.get(id);
@@ -328,15 +334,6 @@ fn decided_at(cx: &mut Context, file: FileId, name: &str) -> Option<(FileId, Exp
         }
     }
     None
-}
-
-fn dir_of(p: &Path) -> PathBuf {
-    let d = p.parent().unwrap_or(Path::new("."));
-    if d.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        d.to_path_buf()
-    }
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

@@ -103,8 +103,10 @@ fn walk(
     };
     let mut missing = Vec::new();
     for (key, group) in Pending::group(pending) {
+        // Of a key written twice, the copy Azure reads: the last.
         match members
             .iter()
+            .rev()
             .find(|m| m.key == key)
             .or_else(|| members.iter().find(|m| m.key.eq_ignore_ascii_case(&key)))
         {

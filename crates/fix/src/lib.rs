@@ -13,10 +13,12 @@
 //! through the Bicep front end's parser, Terraform through `hcl-edit`.
 
 mod bicep;
+mod callers;
 mod edit;
 mod hcl;
 mod json;
 mod snippet;
+pub mod write;
 
 pub use edit::TextEdit;
 
@@ -58,6 +60,22 @@ pub enum Status {
     /// The rule has no automatic fix, or the value is decided somewhere
     /// `fix` cannot edit (an expression, a module's caller): the message says why.
     Manual,
+    /// Edits were planned but a file they need could not be written (the
+    /// message says which and why); nothing of the file changed.
+    NotWritten,
+}
+
+impl Status {
+    /// How `fix` names the status in its listing.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Fixed => "fixed",
+            Status::NeedsUnsafe => "needs --unsafe",
+            Status::Snippet => "snippet",
+            Status::Manual => "by hand",
+            Status::NotWritten => "not written",
+        }
+    }
 }
 
 /// One failing result and what `fix` does about it.
@@ -95,26 +113,33 @@ impl FileFix {
         edit::unified_diff(&self.display, &self.before, &self.after)
     }
 
+    /// [`FileFix::diff`] as it may be shown: every secret `model` knows masked,
+    /// whatever its spelling (see [`edit::masked_change`]).
+    pub fn shown_diff(&self, model: &Model) -> String {
+        let (before, after) = edit::masked_change(model, self.file, &self.before, 0, &self.edits);
+        edit::unified_diff(&self.display, &before, &after)
+    }
+
     /// Writes `after` over the file, keeping a byte order mark the file
-    /// starts with. Refuses when the file changed since the scan read it.
-    pub fn write(&self) -> std::io::Result<()> {
-        let bytes = std::fs::read(&self.path)?;
-        let (bom, rest) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
-            Some(rest) => (true, rest),
-            None => (false, bytes.as_slice()),
-        };
-        if rest != self.before.as_bytes() {
-            return Err(std::io::Error::other(format!(
-                "{} changed since it was read; nothing written to it",
-                self.display
-            )));
-        }
-        let mut out = Vec::with_capacity(self.after.len() + 3);
-        if bom {
-            out.extend_from_slice("\u{feff}".as_bytes());
-        }
-        out.extend_from_slice(self.after.as_bytes());
-        std::fs::write(&self.path, out)
+    /// starts with, atomically (see [`write::replace_file`]): a failure
+    /// leaves the original intact. Refuses when the file changed since the
+    /// scan read it, or when it is a symbolic link to a file outside
+    /// `boundary`.
+    pub fn write(&self, boundary: Option<&std::path::Path>) -> std::io::Result<write::Written> {
+        write::replace_file(
+            &self.path,
+            &self.display,
+            self.before.as_bytes(),
+            |bom| {
+                let mut out = Vec::with_capacity(self.after.len() + 3);
+                if bom {
+                    out.extend_from_slice("\u{feff}".as_bytes());
+                }
+                out.extend_from_slice(self.after.as_bytes());
+                out
+            },
+            boundary,
+        )
     }
 }
 
@@ -123,6 +148,63 @@ impl FileFix {
 pub struct Plan {
     pub files: Vec<FileFix>,
     pub results: Vec<ResultFix>,
+}
+
+impl Plan {
+    /// Writes every file of the plan; a file that cannot be written is
+    /// dropped from [`Plan::files`] and the results whose edits it held
+    /// become [`Status::NotWritten`], so the summary counts what was
+    /// actually written. Returns one line per failure or note, for
+    /// standard error.
+    pub fn write_files(&mut self, boundary: Option<&std::path::Path>) -> Vec<(bool, String)> {
+        let mut said = Vec::new();
+        let mut failed: Vec<(FileId, String)> = Vec::new();
+        self.files.retain(|f| match f.write(boundary) {
+            Ok(w) => {
+                said.extend(w.notes.into_iter().map(|n| (false, n)));
+                true
+            }
+            Err(e) => {
+                let message = if e.to_string().contains(&f.display) {
+                    e.to_string()
+                } else {
+                    format!("{}: {e}; the file was left as it was", f.display)
+                };
+                said.push((true, message.clone()));
+                failed.push((f.file, message));
+                false
+            }
+        });
+        for r in &mut self.results {
+            for (file, message) in &failed {
+                if r.status == Status::Fixed && r.edits.iter().any(|e| e.file == *file) {
+                    r.status = Status::NotWritten;
+                    r.messages.push(format!("not written: {message}"));
+                }
+            }
+        }
+        said
+    }
+
+    /// The closing line: files changed and results per status.
+    pub fn summary(&self) -> String {
+        let count = |st: Status| self.results.iter().filter(|r| r.status == st).count();
+        let files = self.files.len();
+        let mut s = format!(
+            "{files} file{} changed; {} result{} fixed, {} need --unsafe, {} snippets to add, {} to fix by hand",
+            if files == 1 { "" } else { "s" },
+            count(Status::Fixed),
+            if count(Status::Fixed) == 1 { "" } else { "s" },
+            count(Status::NeedsUnsafe),
+            count(Status::Snippet),
+            count(Status::Manual)
+        );
+        let not_written = count(Status::NotWritten);
+        if not_written > 0 {
+            s.push_str(&format!(", {not_written} not written"));
+        }
+        s
+    }
 }
 
 /// Plans the fixes of `failures` (failing, unsuppressed results).
@@ -431,6 +513,25 @@ impl Pending {
 pub(crate) type Users = Rc<Vec<(Span, String)>>;
 
 /// State shared across results: the sources, and each file's parsed tree.
+/// Syntax trees a plan keeps per kind. Fixes visit resources in model
+/// order, so files come one after the other: a few recent trees serve them,
+/// and the memory of a plan stays bounded whatever the number of files.
+const RECENT_TREES: usize = 64;
+
+/// The cached value of `file`, made (and cached) when absent; the cache is
+/// emptied first when it holds [`RECENT_TREES`] values.
+fn recent<T: Clone>(cache: &mut BTreeMap<FileId, T>, file: FileId, make: impl FnOnce() -> T) -> T {
+    if let Some(v) = cache.get(&file) {
+        return v.clone();
+    }
+    if cache.len() >= RECENT_TREES {
+        cache.clear();
+    }
+    let v = make();
+    cache.insert(file, v.clone());
+    v
+}
+
 pub(crate) struct Context<'a> {
     pub model: &'a Model,
     pub sources: &'a SourceMap,
@@ -444,6 +545,8 @@ pub(crate) struct Context<'a> {
     counts: std::collections::HashMap<(FileId, String), usize>,
     /// Each file's line ending and indentation unit, found once.
     styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
+    /// Files by folder and module callers, indexed on first use.
+    callers: Option<Rc<callers::Callers>>,
 }
 
 impl<'a> Context<'a> {
@@ -461,7 +564,16 @@ impl<'a> Context<'a> {
             shared: std::collections::HashMap::new(),
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
+            callers: None,
         }
+    }
+
+    /// Files by folder and the local module calls of every file, indexed once.
+    pub(crate) fn callers(&mut self) -> Rc<callers::Callers> {
+        let sources = self.sources;
+        self.callers
+            .get_or_insert_with(|| Rc::new(callers::Callers::new(sources)))
+            .clone()
     }
 
     pub fn text(&self, file: FileId) -> &'a str {
@@ -479,31 +591,29 @@ impl<'a> Context<'a> {
         format!("{}:{line}", f.display)
     }
 
-    /// The positioned JSON tree of a file, parsed once.
+    /// The positioned JSON tree of a file, parsed once while it is recent.
     pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
         let text = self.text(file);
-        self.json_trees
-            .entry(file)
-            .or_insert_with(|| aml_model::json::parse(text).ok().map(Rc::new))
-            .clone()
+        recent(&mut self.json_trees, file, || {
+            aml_model::json::parse(text).ok().map(Rc::new)
+        })
     }
 
-    /// The Bicep syntax tree of a file, parsed once.
+    /// The Bicep syntax tree of a file, parsed once while it is recent.
     pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
         let text = self.text(file);
-        self.bicep_trees
-            .entry(file)
-            .or_insert_with(|| Rc::new(aml_bicep::parser::parse(text).0))
-            .clone()
+        recent(&mut self.bicep_trees, file, || {
+            Rc::new(aml_bicep::parser::parse(text).0)
+        })
     }
 
-    /// The HCL body of a file, parsed once (`hcl-edit` keeps the spans).
+    /// The HCL body of a file, parsed once while it is recent (`hcl-edit`
+    /// keeps the spans).
     pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
         let text = self.text(file);
-        self.hcl_bodies
-            .entry(file)
-            .or_insert_with(|| hcl_edit::parser::parse_body(text).ok().map(Rc::new))
-            .clone()
+        recent(&mut self.hcl_bodies, file, || {
+            hcl_edit::parser::parse_body(text).ok().map(Rc::new)
+        })
     }
 
     /// The file's line ending and indentation unit (see [`newline_of`] and [`indent_unit`]).
@@ -546,9 +656,8 @@ impl<'a> Context<'a> {
         let needle = needle.to_ascii_lowercase();
         let found: Vec<(Span, String)> = self
             .model
-            .resources
-            .iter()
-            .filter(|r| r.deployment == deployment && !r.existing && r.span.file == file)
+            .in_deployment(deployment)
+            .filter(|r| !r.existing && r.span.file == file)
             .filter(|r| {
                 text.get(r.span.start as usize..r.span.end as usize)
                     .is_some_and(|t| t.to_ascii_lowercase().contains(&needle))
@@ -631,10 +740,10 @@ pub(crate) fn also_used_by(using: &[(Span, String)], resource: &Resource) -> Str
     }
 }
 
-/// The unified diff of `edits` alone, per file they touch. Only the lines
-/// around the edits are compared, so a result's diff costs what it changes,
-/// not the size of its file.
-pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
+/// The unified diff of `edits` alone, per file they touch, with every secret
+/// of `model` masked. Only the lines around the edits are compared, so a
+/// result's diff costs what it changes, not the size of its file.
+pub fn diff_of(model: &Model, sources: &SourceMap, edits: &[TextEdit]) -> String {
     let mut files: Vec<FileId> = edits.iter().map(|e| e.file).collect();
     files.sort();
     files.dedup();
@@ -675,7 +784,8 @@ pub fn diff_of(sources: &SourceMap, edits: &[TextEdit]) -> String {
                 ));
                 continue;
             }
-            let diff = edit::unified_diff(&src.display, window, &edit::apply(window, &shifted));
+            let (before, after) = edit::masked_change(model, file, window, ws, &shifted);
+            let diff = edit::unified_diff(&src.display, &before, &after);
             for line in diff.lines() {
                 if i > 0 && (line.starts_with("--- ") || line.starts_with("+++ ")) {
                     continue;

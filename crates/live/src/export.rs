@@ -120,9 +120,17 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
     let mut diagnostics = Vec::new();
     let here = |n: &Node| Location::Span(Span::new(file, n.start as usize, n.start as usize));
     if let Some(warning) = incomplete(root) {
-        diagnostics.push(Diagnostic::warning(
+        diagnostics.push(Diagnostic::error(
             "live-export-incomplete",
             warning,
+            here(root),
+        ));
+    }
+    let mut unread = crate::partial::read(file, root, &mut diagnostics);
+    if root.get("data").is_some() && root.get("value").and_then(Node::as_array).is_some() {
+        diagnostics.push(Diagnostic::warning(
+            "live-export",
+            "the export has both `data` (a Resource Graph result) and `value` (an ARM list): the resources of both were read",
             here(root),
         ));
     }
@@ -134,6 +142,7 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
         .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
     let mut resources = Vec::with_capacity(items.len());
     let mut seen: HashSet<String> = HashSet::new();
+    let mut duplicates = Duplicates::default();
     let mut azure_verdicts: Vec<AzureVerdict> = ["policyStates", "assessments"]
         .iter()
         .filter_map(|k| root.get(k).and_then(Node::as_array))
@@ -157,11 +166,7 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
                     if seen.insert(r.id.to_ascii_lowercase()) {
                         resources.push(r);
                     } else {
-                        diagnostics.push(Diagnostic::info(
-                            "live-duplicate",
-                            format!("`{}` is listed again; the first entry is used", r.id),
-                            here(item),
-                        ));
+                        duplicates.add(&r.id, here(item));
                     }
                 }
             }
@@ -170,12 +175,69 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
             }
         }
     }
+    duplicates.report("is listed again", &mut diagnostics);
+    resources.append(&mut unread);
     Some(LiveExport {
         shape,
         resources,
         diagnostics,
         azure_verdicts,
     })
+}
+
+/// Resources listed more than once, counted per id, so that an export
+/// repeating one id 50,000 times gives one diagnostic, not 49,999.
+#[derive(Default)]
+pub struct Duplicates {
+    /// Per id (as first spelt): where it was first repeated, and how often.
+    ids: Vec<(String, Location, usize)>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Duplicates {
+    /// Most ids named one by one; the rest are counted in one more line.
+    const NAMED: usize = 20;
+
+    /// Counts one more entry of `id` at `at`.
+    pub fn add(&mut self, id: &str, at: Location) {
+        let key = id.to_ascii_lowercase();
+        match self.index.get(&key) {
+            Some(&i) => self.ids[i].2 += 1,
+            None => {
+                self.index.insert(key, self.ids.len());
+                self.ids.push((id.to_string(), at, 1));
+            }
+        }
+    }
+
+    /// One `live-duplicate` diagnostic per id (the first [`Self::NAMED`]),
+    /// then one for the others; `what` says where the repeats were.
+    pub fn report(self, what: &str, out: &mut Vec<Diagnostic>) {
+        let total = self.ids.len();
+        let mut ids = self.ids.into_iter();
+        for (id, at, n) in ids.by_ref().take(Self::NAMED) {
+            let times = if n == 1 {
+                String::new()
+            } else {
+                format!(" {n} times")
+            };
+            out.push(Diagnostic::info(
+                "live-duplicate",
+                format!("`{id}` {what}{times}; the first entry is used"),
+                at,
+            ));
+        }
+        if let Some((_, at, _)) = ids.next() {
+            out.push(Diagnostic::info(
+                "live-duplicate",
+                format!(
+                    "{} more resource ids {what}; the first entry of each is used",
+                    total - Self::NAMED
+                ),
+                at,
+            ));
+        }
+    }
 }
 
 /// The shape of `root` and its resource nodes.
@@ -198,13 +260,18 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
                 return None;
             }
             if let Some(data) = root.get("data") {
+                // `value` beside `data` is read too, never dropped.
+                let value = match root.get("value").map(|v| &v.kind) {
+                    Some(NodeKind::Array(v)) => v.clone(),
+                    _ => Vec::new(),
+                };
                 return match &data.kind {
                     NodeKind::Array(items) => (items.is_empty() || items.iter().any(is_resource))
-                        .then(|| (ExportShape::ResourceGraph, items.clone())),
+                        .then(|| (ExportShape::ResourceGraph, [items.clone(), value].concat())),
                     NodeKind::Object(_) => {
                         let rows = table_rows(data)?;
                         (rows.is_empty() || rows.iter().any(is_resource))
-                            .then_some((ExportShape::ResourceGraphTable, rows))
+                            .then_some((ExportShape::ResourceGraphTable, [rows, value].concat()))
                     }
                     _ => None,
                 };
@@ -422,6 +489,7 @@ fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, 
         spans,
         format: crate::FORMAT,
         deployment: 0,
+        source_names: None,
     })
 }
 
@@ -456,7 +524,9 @@ fn record_spans(
     let len = path.len();
     match &node.kind {
         NodeKind::Object(members) => {
-            for m in members {
+            // Of a key written twice, Azure reports (and we read) the last copy.
+            let skip = aml_model::json::superseded(members);
+            for (m, _) in members.iter().zip(skip).filter(|(_, s)| !s) {
                 if !path.is_empty() {
                     path.push('.');
                 }

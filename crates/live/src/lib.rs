@@ -19,7 +19,9 @@
 //! diagnostic settings, computes to their workspace). Every resource has
 //! the format `live`; positions point at the export's JSON lines.
 
+pub mod budget;
 pub mod export;
+pub mod partial;
 pub mod types;
 
 pub use export::{read_export, ExportShape, LiveExport};
@@ -74,12 +76,19 @@ impl Frontend for Live {
     /// listed twice counts once.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let sources = input.sources;
-        let read: Vec<(FileId, Result<Option<LiveExport>, Diagnostic>, bool)> = input
+        type Read = (Option<LiveExport>, Vec<Span>, Vec<Diagnostic>);
+        let read: Vec<(FileId, Result<Read, Diagnostic>, bool)> = input
             .files
             .par_iter()
             .map(|f| {
                 let result = match json::parse(&sources.get(f.id).text) {
-                    Ok(node) => Ok(read_export(f.id, &node)),
+                    Ok(node) => {
+                        // Credentials by name, every copy of a duplicated key included.
+                        let mut spans = Vec::new();
+                        aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
+                        let dups = json::duplicate_key_diagnostics(sources, f.id, &node);
+                        Ok((read_export(f.id, &node), spans, dups))
+                    }
                     Err(e) => Err(Diagnostic::error(
                         "json-syntax",
                         format!("invalid JSON: {}", e.message),
@@ -93,6 +102,11 @@ impl Frontend for Live {
         let mut deployment = DeploymentOutput::default();
         let mut seen: HashSet<String> = HashSet::new();
         for (file, result, explicit) in read {
+            let result = result.map(|(export, spans, dups)| {
+                out.secret_spans.extend(spans);
+                out.diagnostics.extend(dups);
+                export
+            });
             match result {
                 Err(d) => out.diagnostics.push(d),
                 Ok(None) if explicit => out.diagnostics.push(Diagnostic::warning(
@@ -100,7 +114,10 @@ impl Frontend for Live {
                     "the file is JSON with resource ids but neither a template nor a live export (expected a Resource Graph result with `data`, an ARM response with `value` or one resource with `id` and `type`, or an array of resources); it was not scanned",
                     Location::Span(Span::new(file, 0, 0)),
                 )),
-                Ok(None) => {}
+                Ok(None) => out.skipped.push((
+                    file,
+                    "JSON with resource ids but no export shape (a Resource Graph result, an ARM response, a resource or a list of them)".to_string(),
+                )),
                 Ok(Some(export)) => {
                     if out.files.is_empty() {
                         deployment.entry = file;
@@ -128,21 +145,19 @@ fn add_export(
     out: &mut FrontendOutput,
 ) -> usize {
     let mut count = 0;
+    let mut duplicates = export::Duplicates::default();
     for r in export.resources {
         if seen.insert(r.id.to_ascii_lowercase()) {
             deployment.resources.push(r);
             count += 1;
         } else {
-            deployment.diagnostics.push(Diagnostic::info(
-                "live-duplicate",
-                format!(
-                    "`{}` is listed in an earlier export too; the first entry is used",
-                    r.id
-                ),
-                Location::Span(r.span),
-            ));
+            duplicates.add(&r.id, Location::Span(r.span));
         }
     }
+    duplicates.report(
+        "is listed in an earlier export too",
+        &mut deployment.diagnostics,
+    );
     deployment.diagnostics.extend(export.diagnostics);
     out.azure_verdicts.extend(export.azure_verdicts);
     count

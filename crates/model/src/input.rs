@@ -16,6 +16,21 @@ pub struct ScanOutput {
     pub files: Vec<ScannedFile>,
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
+    /// The entry file of each deployment unit, by deployment index.
+    pub unit_entries: Vec<FileId>,
+    /// Files read as context, with the file that brought each.
+    pub context: Vec<(FileId, Context)>,
+    /// Files under the scanned paths that were not read, or read and not
+    /// used, with the reason (`files[]` lists them as skipped).
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// A file the scan did not use, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedFile {
+    /// The path as reports show it.
+    pub path: String,
+    pub reason: String,
 }
 
 /// A file the scan read, for the front ends.
@@ -24,6 +39,30 @@ pub struct InputFile {
     pub id: FileId,
     /// Named on the command line (not found by walking a folder).
     pub explicit: bool,
+    /// Read as context for another file (a companion of a file named alone,
+    /// a module or linked template it references), never an entry point of
+    /// its own: the file that brought it, when one did.
+    pub context: Option<Context>,
+}
+
+/// Why a file read as context was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Brought by this file (its companion, or referenced by it).
+    Of(FileId),
+    /// Brought by the scan itself (a module cache under a root module).
+    Scan,
+}
+
+impl InputFile {
+    /// A file named on the command line.
+    pub fn named(id: FileId) -> Self {
+        InputFile {
+            id,
+            explicit: true,
+            context: None,
+        }
+    }
 }
 
 /// What every front end gets: the files dispatched to it, and the settings
@@ -64,6 +103,11 @@ pub struct Evaluated {
     pub secrets: Vec<String>,
     /// Secure parameters given a literal default (name, span of the default).
     pub secure_defaults: Vec<(String, crate::source::Span)>,
+    /// Where secrets are written: secure parameters' values and defaults,
+    /// and what a credential property reads (see [`DeploymentOutput::secret_spans`]).
+    pub secret_spans: Vec<crate::source::Span>,
+    /// The secure values whose span holds them as literals.
+    pub located_secrets: Vec<String>,
 }
 
 /// The resources of one deployment unit (one entry file and what it pulls
@@ -78,6 +122,13 @@ pub struct DeploymentOutput {
     pub resources: Vec<Resource>,
     /// Secret values met (secure parameters), to redact from every output.
     pub secrets: Vec<String>,
+    /// Where secrets are written in the files (secure parameters' values and
+    /// defaults, sensitive variables, credential properties, every copy of a
+    /// duplicated key): masked in every source text shown, whatever the spelling.
+    pub secret_spans: Vec<crate::source::Span>,
+    /// The values of `secrets` whose every written form is in `secret_spans`;
+    /// the others are also masked by value in source text (decision 0030).
+    pub located_secrets: Vec<String>,
     /// Secure parameters given a literal default (name, span of the default).
     pub secure_defaults: Vec<(String, crate::source::Span)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -91,6 +142,8 @@ impl DeploymentOutput {
             variant: 0,
             resources: evaluated.resources,
             secrets: evaluated.secrets,
+            secret_spans: evaluated.secret_spans,
+            located_secrets: evaluated.located_secrets,
             secure_defaults: evaluated.secure_defaults,
             diagnostics: evaluated.diagnostics,
         }
@@ -107,6 +160,12 @@ pub struct FrontendOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Azure's own verdicts read from live exports (policy states, Defender assessments).
     pub azure_verdicts: Vec<crate::model::AzureVerdict>,
+    /// Files claimed and read that hold no input of this front end, with why
+    /// (the report lists them as skipped).
+    pub skipped: Vec<(FileId, String)>,
+    /// Where secrets are written in files not tied to one deployment (the
+    /// credential properties of every JSON file read), to mask in any output.
+    pub secret_spans: Vec<crate::source::Span>,
 }
 
 impl FrontendOutput {
@@ -182,12 +241,14 @@ pub trait Frontend: Send + Sync {
     /// A cheap look at a file's path and text: is it this front end's?
     fn claim(&self, file: &Candidate<'_>) -> Claim;
     /// Files that come with `path` when it is named alone on the command line
-    /// (parameter files, the other files of its module).
+    /// (parameter files, the other files of its module); asked only for
+    /// paths with one of [`Frontend::extensions`].
     fn companions(&self, _path: &Path) -> Vec<PathBuf> {
         Vec::new()
     }
-    /// Local files and folders `path` references (modules, linked templates,
-    /// imports), read too when inside the scan's boundary.
+    /// Local files `path` references (modules, linked templates, imports),
+    /// read too when inside the scan's boundary; asked only for paths with one
+    /// of [`Frontend::extensions`].
     fn local_references(&self, _path: &Path, _text: &str) -> Vec<PathBuf> {
         Vec::new()
     }
@@ -255,6 +316,52 @@ pub fn looks_like_live_export(text: &str) -> bool {
         && !looks_like_plan(text)
 }
 
+/// How the message of a symbolic link discovery did not follow starts.
+pub const LINK_SKIPPED: &str = "symbolic link not followed";
+
+/// The message for a symbolic link met while walking a folder, when it
+/// matters: a link to a folder, or to a file (or nothing) with an
+/// extension a front end reads. Links are not followed, so that a scan
+/// stays inside the folder it was given and never loops; naming the link
+/// on the command line scans its target.
+pub fn skipped_link(
+    path: &std::path::Path,
+    known_extension: bool,
+) -> Option<(std::path::PathBuf, String)> {
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let what = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "a folder",
+        Ok(_) if known_extension => "a file",
+        Err(_) if known_extension => "nothing (a broken link)",
+        _ => return None,
+    };
+    Some((
+        path.to_path_buf(),
+        format!("{LINK_SKIPPED}: it points to {what} ({target}), which was not scanned; name the target on the command line to scan it"),
+    ))
+}
+
+/// The warning of a scan that read no input at all (and had nothing else to
+/// say): it must not look like a clean pass.
+pub fn nothing_scanned(paths: &[std::path::PathBuf]) -> crate::diagnostics::Diagnostic {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    crate::diagnostics::Diagnostic::warning(
+        "nothing-scanned",
+        format!(
+            "no ARM template, Bicep or Terraform file, Azure ML YAML or live export was found in {}{}: nothing was checked",
+            shown.join(", "),
+            if paths.len() > 3 { " and more" } else { "" }
+        ),
+        crate::diagnostics::Location::None,
+    )
+}
+
 /// Reads `paths` into a fresh source map as files named on the command line
 /// (for a front end's own tests, fuzzing and benchmarks); a file that cannot
 /// be read is left out.
@@ -264,7 +371,7 @@ pub fn load_files(paths: &[PathBuf]) -> (SourceMap, Vec<InputFile>) {
     for p in paths {
         if let Ok(text) = std::fs::read_to_string(p) {
             let id = sources.add(crate::source::SourceFile::new(p.clone(), text));
-            files.push(InputFile { id, explicit: true });
+            files.push(InputFile::named(id));
         }
     }
     (sources, files)

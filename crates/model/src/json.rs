@@ -46,10 +46,14 @@ impl Node {
     }
 
     /// Case-insensitive member lookup, returning the member (for its key span).
+    /// Of a key written twice, the last copy: the one Azure reads (Json.NET,
+    /// which Azure Resource Manager parses with, replaces a duplicate's value
+    /// by default; see [`duplicate_keys`] and decision 0030).
     pub fn member(&self, key: &str) -> Option<&Member> {
         match &self.kind {
             NodeKind::Object(members) => members
                 .iter()
+                .rev()
                 .find(|m| m.key == key)
                 .or_else(|| members.iter().find(|m| m.key.eq_ignore_ascii_case(key))),
             _ => None,
@@ -109,6 +113,114 @@ impl Node {
             ),
         }
     }
+}
+
+/// A key written twice in one object: the key, where its first copy starts
+/// and where the copy Azure reads (the last) starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: u32,
+    pub last: u32,
+}
+
+/// Every key written more than once in an object of the tree (compared as
+/// written: Json.NET keeps `a` and `A` apart), in document order.
+pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
+    fn walk(node: &Node, out: &mut Vec<DuplicateKey>, depth: usize) {
+        if depth > 1024 {
+            return;
+        }
+        match &node.kind {
+            NodeKind::Object(members) => {
+                // Most objects are small: compare pairs; hash the large ones.
+                let twice = if members.len() <= 16 {
+                    members
+                        .iter()
+                        .enumerate()
+                        .any(|(i, m)| members[..i].iter().any(|p| p.key == m.key))
+                } else {
+                    let mut keys = std::collections::HashSet::new();
+                    !members.iter().all(|m| keys.insert(m.key.as_str()))
+                };
+                if twice {
+                    let mut seen: Vec<(&str, u32, u32)> = Vec::new();
+                    let mut index: std::collections::HashMap<&str, usize> =
+                        std::collections::HashMap::new();
+                    for m in members {
+                        match index.get(m.key.as_str()) {
+                            Some(&i) => seen[i].2 = m.key_start,
+                            None => {
+                                index.insert(&m.key, seen.len());
+                                seen.push((&m.key, m.key_start, m.key_start));
+                            }
+                        }
+                    }
+                    out.extend(seen.into_iter().filter(|(_, f, l)| f != l).map(
+                        |(key, first, last)| DuplicateKey {
+                            key: key.to_string(),
+                            first,
+                            last,
+                        },
+                    ));
+                }
+                members.iter().for_each(|m| walk(&m.value, out, depth + 1));
+            }
+            NodeKind::Array(items) => items.iter().for_each(|i| walk(i, out, depth + 1)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(node, &mut out, 0);
+    out
+}
+
+/// For each member, whether a later member has the same key (compared as
+/// written): Azure reads only the last copy (see [`duplicate_keys`]).
+pub fn superseded(members: &[Member]) -> Vec<bool> {
+    if members.len() <= 16 {
+        return members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key))
+            .collect();
+    }
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        last.insert(&m.key, i);
+    }
+    members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| last[m.key.as_str()] != i)
+        .collect()
+}
+
+/// The `json-duplicate-key` warning of every key written twice in `node`
+/// (parsed from `file`): both positions, and that the last copy is the one read.
+pub fn duplicate_key_diagnostics(
+    sources: &crate::source::SourceMap,
+    file: crate::source::FileId,
+    node: &Node,
+) -> Vec<crate::diagnostics::Diagnostic> {
+    use crate::diagnostics::{Diagnostic, Location};
+    use crate::source::Span;
+    let src = sources.get(file);
+    duplicate_keys(node)
+        .into_iter()
+        .map(|d| {
+            let (l1, c1) = src.line_col(d.first);
+            let (l2, c2) = src.line_col(d.last);
+            Diagnostic::warning(
+                "json-duplicate-key",
+                format!(
+                    "the key `{}` is written more than once in one object (first at {l1}:{c1}, last at {l2}:{c2}); Azure reads the last copy, so findings and fixes are about that one: remove the others",
+                    d.key
+                ),
+                Location::Span(Span::new(file, d.last as usize, d.last as usize + d.key.len() + 2)),
+            )
+        })
+        .collect()
 }
 
 /// Parses JSON text; comments and trailing commas are accepted (as ARM does).
@@ -199,6 +311,20 @@ mod tests {
     fn reports_the_offset_of_a_syntax_error() {
         let err = parse("{\"a\": 1,, }").unwrap_err();
         assert_eq!(err.offset, 8);
+    }
+
+    #[test]
+    fn the_last_copy_of_a_duplicated_key_is_read() {
+        let text = "{\"a\": 1, \"b\": {\"c\": 1, \"c\": 2, \"c\": 3}, \"a\": 2, \"A\": 3}";
+        let n = parse(text).unwrap();
+        assert_eq!(n.get("a").unwrap().kind, NodeKind::Int(2));
+        assert_eq!(n.get("b").unwrap().get("c").unwrap().kind, NodeKind::Int(3));
+        assert_eq!(n.to_value().get_path("b.c"), Some(&Value::Int(3)));
+        let d = duplicate_keys(&n);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].key.as_str(), d[0].first, d[0].last), ("a", 1, 40));
+        assert_eq!(d[1].key, "c");
+        assert_eq!(&text[d[1].last as usize..d[1].last as usize + 3], "\"c\"");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! ([`source`]), positioned JSON ([`json`]), diagnostics ([`diagnostics`]),
 //! the deployment context and limits ([`context`]), the deployment model of
 //! ARM resources ([`model`]), the contract between the scan and the front
-//! ends ([`input`]), secret redaction ([`redact`]) and XML escaping ([`xml`]).
+//! ends ([`input`]), secret redaction ([`redact`]), which properties hold
+//! secrets ([`secrets`]) and XML escaping ([`xml`]).
 //!
 //! It depends on no other crate of the workspace.
 
@@ -12,7 +13,10 @@ pub mod diagnostics;
 pub mod input;
 pub mod json;
 pub mod model;
+pub mod pattern;
 pub mod redact;
+pub mod secrets;
 pub mod source;
 pub mod value;
+pub mod work;
 pub mod xml;

@@ -27,8 +27,25 @@ pub struct Model {
     /// Secure parameters whose default value is a literal secret, per
     /// deployment (read by rule AMLB-IM8-004; the value itself is not kept).
     pub secure_defaults: Vec<SecureDefault>,
+    /// Where secrets are written in the files, whatever their spelling:
+    /// masked in every source text shown (snippets, diffs).
+    pub secret_spans: crate::redact::SecretSpans,
+    /// Secret values whose written form has no recorded span (a value given
+    /// on the command line, a credential set through a variable): also
+    /// masked by value in source text, as a fallback.
+    pub unlocated_secrets: Vec<String>,
     /// [`Model::secrets`] as a matcher, built on first use (see [`Model::redactor`]).
     pub(crate) redactor: std::sync::OnceLock<crate::redact::Redactor>,
+    /// [`Model::unlocated_secrets`] as a matcher (see [`Model::source_redactor`]).
+    pub(crate) source_redactor: std::sync::OnceLock<crate::redact::Redactor>,
+    /// The secret values written in each file: a copy of one elsewhere in
+    /// the same file is the secret too, and is masked by value there (and
+    /// only there).
+    pub file_secrets: std::collections::HashMap<crate::source::FileId, Vec<String>>,
+    /// [`Model::file_secrets`] as matchers, built on first use per file.
+    pub(crate) file_redactors: std::sync::Mutex<
+        std::collections::HashMap<crate::source::FileId, std::sync::Arc<crate::redact::Redactor>>,
+    >,
     /// Resources by deployment, built on first use (see [`Model::in_deployment`]).
     pub(crate) by_deployment: std::sync::OnceLock<DeploymentIndex>,
 }
@@ -89,6 +106,10 @@ pub enum Deployed {
     Unknown { expr: String },
 }
 
+/// How [`Deployed::Unknown`] starts for a resource that stands for what a
+/// partial live export could not read (see [`Resource::is_unread`]).
+pub const UNREAD: &str = "not read from Azure: ";
+
 /// One ARM resource as Azure would hold it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -123,9 +144,20 @@ pub struct Resource {
     /// module) the resource belongs to. Relations between resources (private
     /// endpoints, diagnostic settings) are only made within one deployment.
     pub deployment: u32,
+    /// How the input names ARM property paths, for formats that do not
+    /// write ARM (Terraform arguments and blocks, CLI YAML keys): lower-case
+    /// ARM path → the path as written (`managed_network[0].isolation_mode`,
+    /// `network_settings.subnet`). See [`Resource::in_own_words`].
+    pub source_names: Option<std::sync::Arc<BTreeMap<String, String>>>,
 }
 
 impl Resource {
+    /// A stand-in for resources a partial live export could not read: every
+    /// rule that judges its type gives `unknown` on it, never a verdict.
+    pub fn is_unread(&self) -> bool {
+        matches!(&self.deployed, Deployed::Unknown { expr } if expr.starts_with(UNREAD))
+    }
+
     /// Span of the text that sets `path` (dotted, case-insensitive), or of the
     /// nearest enclosing value that is set, or of the resource itself.
     pub fn span_of(&self, path: &str) -> Span {
@@ -155,6 +187,110 @@ impl Resource {
     pub fn get(&self, path: &str) -> Option<&Value> {
         self.body.get_path(path)
     }
+
+    /// `message` in the input's own words: each ARM path written in
+    /// backticks that the input names otherwise ([`Resource::source_names`])
+    /// is said as the input says it, the ARM path second
+    /// ("`isolation_mode` in the `managed_network` block
+    /// (`properties.managedNetwork.isolationMode`)"). A bare property name
+    /// (`publicNetworkAccess`) is translated when one ARM path of the
+    /// resource ends with it. ARM, Bicep and live resources are unchanged.
+    pub fn in_own_words(&self, message: &str) -> String {
+        let Some(names) = self.source_names.as_deref().filter(|n| !n.is_empty()) else {
+            return message.to_string();
+        };
+        let mut out = String::with_capacity(message.len() + 32);
+        let mut rest = message;
+        while let Some(open) = rest.find('`') {
+            let Some(len) = rest[open + 1..].find('`') else {
+                break;
+            };
+            let quoted = &rest[open + 1..open + 1 + len];
+            out.push_str(&rest[..open]);
+            let after = &rest[open + len + 2..];
+            match source_name(names, quoted) {
+                Some(src) => {
+                    out.push_str(&say(&src));
+                    out.push_str(" (`");
+                    out.push_str(quoted);
+                    out.push_str("`)");
+                }
+                _ => {
+                    out.push('`');
+                    out.push_str(quoted);
+                    out.push('`');
+                }
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The input's name for an ARM path (or a bare property name that ends
+/// exactly one of the recorded paths).
+fn source_name(names: &BTreeMap<String, String>, quoted: &str) -> Option<String> {
+    let lower = quoted.to_ascii_lowercase();
+    if lower.is_empty() || lower.contains(' ') {
+        return None;
+    }
+    if let Some(n) = names.get(&lower) {
+        return Some(n.clone());
+    }
+    // A member of an object one argument sets (`subnet_resource_id` sets
+    // `properties.properties.subnet`, so its `.id`).
+    let mut parent = lower.as_str();
+    while let Some((p, _)) = parent.rsplit_once('.') {
+        parent = p;
+        if let Some(n) = names.get(parent).filter(|n| !n.contains('[')) {
+            return Some(n.clone());
+        }
+    }
+    if lower.contains('.') {
+        // A block: the ARM parent of a recorded path whose input path is in a block.
+        return names.iter().find_map(|(arm, src)| {
+            let rest = arm.strip_prefix(&lower)?.strip_prefix('.')?;
+            let block = src.rsplit_once("].")?.0;
+            (!rest.contains('.')).then(|| format!("{block}]"))
+        });
+    }
+    let mut ends = names
+        .iter()
+        .filter(|(arm, _)| arm.rsplit('.').next() == Some(lower.as_str()));
+    match (ends.next(), ends.next()) {
+        (Some((_, src)), None) => Some(src.clone()),
+        _ => None,
+    }
+}
+
+/// An input path as words: `a[0].b` is "`b` in the `a` block", `a[0]` "the
+/// `a` block", `!a` (an inverted boolean) "the opposite of `a`", anything
+/// else itself in backticks.
+fn say(src: &str) -> String {
+    if let Some(inverted) = src.strip_prefix('!') {
+        return format!("the opposite of {}", say(inverted));
+    }
+    let plain = |s: &str| {
+        let mut out = String::new();
+        let mut skip = false;
+        for c in s.chars() {
+            match c {
+                '[' => skip = true,
+                ']' => skip = false,
+                c if !skip => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    if let Some((block, leaf)) = src.rsplit_once("].") {
+        return format!("`{}` in the `{}` block", leaf, plain(&format!("{block}]")));
+    }
+    if src.ends_with(']') {
+        return format!("the `{}` block", plain(src));
+    }
+    format!("`{src}`")
 }
 
 /// How two resource ids compare when either may hold placeholders
@@ -321,30 +457,105 @@ pub const SERVICE_REPORTED: &[ServiceReported] = &[ServiceReported {
     reason: "a read-only property the service reports after deployment; code does not decide it",
 }];
 
-/// Property names whose string values are credentials, wherever they appear.
-const CREDENTIAL_KEYS: &[&str] = &[
-    "password",
-    "adminpassword",
-    "adminuserpassword",
-    "accountkey",
-    "sastoken",
-    "clientsecret",
-    "secret",
-    "connectionstring",
-    "accesskey",
-    "primarykey",
-    "secondarykey",
-    "apikey",
-    "token",
-    "pat",
-    "privatekey",
-    "privatekeydata",
-    "sshprivatekey",
-    "certificatepassword",
-];
+/// The credentials of one resource body, with the span that sets each.
+struct CredentialWalk<'a> {
+    resource: &'a Resource,
+    /// Each value, with the span that sets it and whether it is YAML.
+    found: &'a mut Vec<(String, Option<(Span, bool)>)>,
+}
 
-/// Object properties whose every string value is a credential.
-const CREDENTIAL_OBJECTS: &[&str] = &["credentials", "secrets", "usercredentials"];
+impl CredentialWalk<'_> {
+    fn walk(&mut self, v: &Value, path: String, scope: crate::secrets::Scope, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        match v {
+            Value::String(s) if scope.is_secret() || looks_like_private_key(s) => {
+                self.secret(v, &path)
+            }
+            Value::Object(o) => {
+                for (key, value) in o {
+                    let p = if path.is_empty() {
+                        key.to_ascii_lowercase()
+                    } else {
+                        format!("{path}.{}", key.to_ascii_lowercase())
+                    };
+                    match scope.member(key) {
+                        crate::secrets::Kind::Secret => {
+                            self.walk(value, p, crate::secrets::Scope::secret(), depth + 1)
+                        }
+                        crate::secrets::Kind::Nested(inner) => {
+                            self.walk(value, p, inner, depth + 1)
+                        }
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    self.walk(x, format!("{path}[{i}]"), scope, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a secret string at `path` (and, for a multi-line key, each
+    /// long line of it, as snippets show them line by line).
+    fn secret(&mut self, v: &Value, path: &str) {
+        let Value::String(s) = v else { return };
+        if s.chars().count() < 4 {
+            return;
+        }
+        let yaml = self.resource.format == "yaml";
+        let span = self.span_of(path).map(|s| (s, yaml));
+        self.found.push((s.clone(), span));
+        if s.contains('\n') {
+            self.found.extend(
+                s.lines()
+                    .map(str::trim)
+                    .filter(|l| l.chars().count() >= 8)
+                    .map(|l| (l.to_string(), span)),
+            );
+        }
+    }
+
+    /// The span that sets `path`, or the nearest enclosing value set by a
+    /// span of its own (never the whole resource).
+    fn span_of(&self, path: &str) -> Option<Span> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(s) = self.resource.spans.get(&p) {
+                return (*s != self.resource.span).then_some(*s);
+            }
+            p.truncate(p.rfind(['.', '['])?);
+        }
+    }
+}
+
+/// True when the text at `span` is the literal value itself (a string,
+/// heredoc or YAML scalar without expressions), so that masking the span
+/// hides every written form of the value.
+fn is_literal(text: &str, span: Span, yaml: bool) -> bool {
+    let Some(t) = text.get(span.start as usize..span.end as usize) else {
+        return false;
+    };
+    if t.contains("${") {
+        return false;
+    }
+    if yaml {
+        // YAML has no variables: the span (key and value) holds the value.
+        return true;
+    }
+    // A Bicep property's span may start at its key (`adminPassword: ...`).
+    let t = match t.split_once(':') {
+        Some((k, v)) if !k.contains(['"', '\'', '<', '[', '{', '=']) => v,
+        _ => t,
+    }
+    .trim_start();
+    let quoted = t.starts_with('"') || t.starts_with('\'') || t.starts_with("<<");
+    let expression = t.starts_with("\"[") && !t.starts_with("\"[[");
+    quoted && !expression
+}
 
 /// True for text holding a PEM or OpenSSH private key (`-----BEGIN ... PRIVATE KEY-----`),
 /// whatever property it was written in (a private key pasted where a public key goes).
@@ -370,20 +581,35 @@ impl Model {
     /// The resources of `deployment`, in model order. Indexed on first use:
     /// ask once the model is complete (rules and relations do).
     pub fn in_deployment(&self, deployment: u32) -> impl Iterator<Item = &Resource> + '_ {
-        self.deployment_index()
-            .members
-            .get(&deployment)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.resources[i])
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members.iter().map(|&i| &self.resources[i])
     }
 
     /// The first resource of `deployment` with this id (case-insensitive).
     pub fn find_in_deployment(&self, deployment: u32, id: &str) -> Option<&Resource> {
+        self.position_in_deployment(deployment, id)
+            .map(|i| &self.resources[i])
+    }
+
+    /// The index in [`Model::resources`] of the first resource of
+    /// `deployment` with this id (case-insensitive).
+    pub fn position_in_deployment(&self, deployment: u32, id: &str) -> Option<usize> {
+        crate::work::add(crate::work::Work::Lookup, 1);
         self.deployment_index()
             .ids
             .get(&(deployment, id.to_ascii_lowercase()))
-            .map(|&i| &self.resources[i])
+            .copied()
+    }
+
+    /// The indices in [`Model::resources`] of the resources of `deployment`,
+    /// in model order.
+    pub fn deployment_members(&self, deployment: u32) -> &[usize] {
+        crate::work::add(crate::work::Work::Lookup, 1);
+        self.deployment_index()
+            .members
+            .get(&deployment)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The redactor of every value no output may show, built on first use:
@@ -395,52 +621,161 @@ impl Model {
 
     /// Adds credential values written inline in the files (a datastore's
     /// account key, a compute's admin password, a connection's secret...) to
-    /// [`Model::secrets`], so that no output shows them, even in a source
-    /// snippet. They stay out of `protected_secrets`: they are findings.
-    pub fn collect_inline_credentials(&mut self) {
-        fn walk(v: &Value, key: &str, inside: bool, out: &mut Vec<String>, depth: usize) {
-            if depth > 64 {
-                return;
-            }
-            let k = key.to_ascii_lowercase();
-            let credential = inside || CREDENTIAL_KEYS.contains(&k.as_str());
-            match v {
-                Value::String(s)
-                    if (credential || looks_like_private_key(s)) && s.chars().count() >= 4 =>
-                {
-                    out.push(s.clone());
-                    // A multi-line key is shown line by line in source snippets.
-                    if s.contains('\n') {
-                        out.extend(
-                            s.lines()
-                                .map(str::trim)
-                                .filter(|l| l.chars().count() >= 8)
-                                .map(str::to_string),
-                        );
-                    }
-                }
-                Value::Object(o) => {
-                    let inside = inside || CREDENTIAL_OBJECTS.contains(&k.as_str());
-                    for (key, value) in o {
-                        walk(value, key, inside, out, depth + 1);
-                    }
-                }
-                Value::Array(a) => a.iter().for_each(|x| walk(x, key, inside, out, depth + 1)),
-                _ => {}
-            }
-        }
+    /// [`Model::secrets`], so that no output shows them, and the spans that
+    /// set them to [`Model::secret_spans`]. They stay out of
+    /// `protected_secrets`: they are findings. A value whose span is not the
+    /// literal itself (a variable, a reference) is also masked by value in
+    /// source text. Non-secret settings of a credentials object (its type,
+    /// a client id, a resource id) are not secrets.
+    pub fn collect_inline_credentials(&mut self, sources: &crate::source::SourceMap) {
         let mut found = Vec::new();
         for r in &self.resources {
-            walk(&r.body, "", false, &mut found, 0);
+            let mut cx = CredentialWalk {
+                resource: r,
+                found: &mut found,
+            };
+            cx.walk(&r.body, String::new(), crate::secrets::Scope::root(), 0);
+            // A Key Vault secret's `properties.value`.
+            if r.resource_type
+                .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
+            {
+                if let Some(v @ Value::String(_)) = r.get("properties.value") {
+                    cx.secret(v, "properties.value");
+                }
+            }
         }
-        // Each new value once, in the order found.
-        let mut known: std::collections::HashSet<String> = self.secrets.iter().cloned().collect();
-        for s in found {
+        // Each value once, in first-seen order.
+        let mut known = std::collections::HashSet::new();
+        self.secrets.retain(|s| known.insert(s.clone()));
+        let mut seen = std::collections::HashSet::new();
+        self.protected_secrets.retain(|s| seen.insert(s.clone()));
+        let mut unlocated = std::collections::HashSet::new();
+        self.unlocated_secrets
+            .retain(|s| unlocated.insert(s.clone()));
+        for (s, span) in found {
+            let literal =
+                span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text, sp, yaml));
+            let span = span.map(|(sp, _)| sp);
+            if let Some(sp) = span {
+                self.secret_spans.add(sp);
+                self.file_secrets
+                    .entry(sp.file)
+                    .or_default()
+                    .push(s.clone());
+            }
+            if !literal && unlocated.insert(s.clone()) {
+                self.unlocated_secrets.push(s.clone());
+            }
             if known.insert(s.clone()) {
                 self.secrets.push(s);
             }
         }
+        self.secret_spans.finish();
+        // Text built from source (an unknown value's expression in a
+        // message) may quote where a secret is written: its text is masked
+        // in messages too.
+        for (file, ranges) in self.secret_spans.files() {
+            let text = &sources.get(file).text;
+            for &(start, end) in ranges {
+                let Some(written) = text.get(start as usize..end as usize) else {
+                    continue;
+                };
+                let written = written.trim().trim_matches(['"', '\'']);
+                // A bare reference (`var.pw`, `pw`) names what decides a
+                // value, and its decoded value is a secret already.
+                let quoting = written.contains(['"', '\'', '\n', ' ', '\\']);
+                if quoting && written.chars().count() >= 4 && known.insert(written.to_string()) {
+                    self.secrets.push(written.to_string());
+                }
+            }
+        }
+        for list in self.file_secrets.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
         self.redactor = Default::default();
+        self.source_redactor = Default::default();
+        self.file_redactors = Default::default();
+    }
+
+    /// Adds one deployment's secure values: `secrets` (every value), the
+    /// `spans` where they are written, and the values of `located` whose
+    /// every written form is one of those spans (the others are also masked
+    /// by value in source text). [`Model::collect_inline_credentials`],
+    /// called once every deployment is in, keeps each value once.
+    pub fn add_secrets(&mut self, secrets: Vec<String>, spans: Vec<Span>, located: &[String]) {
+        let mut files: Vec<crate::source::FileId> = spans.iter().map(|s| s.file).collect();
+        files.sort();
+        files.dedup();
+        for sp in spans {
+            self.secret_spans.add(sp);
+        }
+        for f in files {
+            self.file_secrets
+                .entry(f)
+                .or_default()
+                .extend(secrets.iter().cloned());
+        }
+        let located: std::collections::HashSet<&String> = located.iter().collect();
+        self.unlocated_secrets
+            .extend(secrets.iter().filter(|s| !located.contains(s)).cloned());
+        self.protected_secrets.extend(secrets.iter().cloned());
+        self.secrets.extend(secrets);
+    }
+
+    /// The matcher of [`Model::unlocated_secrets`], for source text.
+    pub fn source_redactor(&self) -> &crate::redact::Redactor {
+        self.source_redactor
+            .get_or_init(|| crate::redact::Redactor::new(&self.unlocated_secrets))
+    }
+
+    /// The matcher of the secrets written in `file` (see [`Model::file_secrets`]).
+    pub fn file_redactor(
+        &self,
+        file: crate::source::FileId,
+    ) -> std::sync::Arc<crate::redact::Redactor> {
+        let mut cache = self
+            .file_redactors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(file)
+            .or_insert_with(|| {
+                std::sync::Arc::new(crate::redact::Redactor::new(
+                    self.file_secrets
+                        .get(&file)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                ))
+            })
+            .clone()
+    }
+
+    /// True when `text`, which starts at byte `base` of `file`, shows any
+    /// part of a secret: where one is written, a copy of one written in the
+    /// same file, or a secret whose written form is not known.
+    pub fn hides_source(&self, file: crate::source::FileId, text: &str, base: usize) -> bool {
+        self.secret_spans.overlaps(file, base, base + text.len())
+            || self.source_redactor().finds_secret(text)
+            || (self.file_secrets.contains_key(&file)
+                && self.file_redactor(file).finds_secret(text))
+    }
+
+    /// `text`, which starts at byte `base` of `file`, with every secret
+    /// masked: by span, then by value (see [`Model::hides_source`]).
+    pub fn mask_source(&self, file: crate::source::FileId, text: &str, base: usize) -> String {
+        let spans = self.secret_spans.mask(file, text, base);
+        self.mask_values(file, &spans)
+    }
+
+    /// Source `text` of `file` whose spans are already masked, with the
+    /// secrets masked by value (see [`Model::hides_source`]).
+    pub fn mask_values(&self, file: crate::source::FileId, text: &str) -> String {
+        let once = self.source_redactor().redact(text);
+        if !self.file_secrets.contains_key(&file) {
+            return once.into_owned();
+        }
+        self.file_redactor(file).redact(&once).into_owned()
     }
 
     /// Marks what only the service reports as unknown where the input does
@@ -479,11 +814,6 @@ impl Model {
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
         let mut connections: Vec<(usize, Value)> = Vec::new();
-        // lower-case id → the first resource with it
-        let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for (i, r) in self.resources.iter().enumerate() {
-            by_id.entry(r.id.to_ascii_lowercase()).or_insert(i);
-        }
         for pe in self
             .resources
             .iter()
@@ -512,11 +842,11 @@ impl Model {
                     // whose status is unknown).
                     let exact = target_value
                         .as_id()
-                        .and_then(|t| by_id.get(&t.to_ascii_lowercase()).copied());
+                        .and_then(|t| self.position_in_deployment(pe.deployment, t));
                     let targets: Vec<(usize, Option<String>)> = match exact {
                         Some(index) => vec![(index, None)],
                         None => self
-                            .maybe_targets(target_value, &group_ids)
+                            .maybe_targets(pe.deployment, target_value, &group_ids)
                             .into_iter()
                             .map(|i| {
                                 let shown = match target_value {
@@ -596,7 +926,7 @@ impl Model {
     /// The resources a private endpoint whose target the files leave open
     /// may connect to: of the target id's type (or, without one, of the type
     /// its `groupIds` imply), whose id the target may be.
-    fn maybe_targets(&self, target: &Value, group_ids: &Value) -> Vec<usize> {
+    fn maybe_targets(&self, deployment: u32, target: &Value, group_ids: &Value) -> Vec<usize> {
         let identity = target.as_id();
         let wanted_type = identity
             .and_then(resource_type_of)
@@ -615,15 +945,16 @@ impl Model {
         let Some(wanted_type) = wanted_type else {
             return Vec::new();
         };
-        self.resources
+        let members = self.deployment_members(deployment);
+        crate::work::add(crate::work::Work::Scan, members.len());
+        members
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_type(&wanted_type))
-            .filter(|(_, r)| match identity {
-                Some(id) => match_ids(id, &r.id) == IdMatch::Maybe,
+            .copied()
+            .filter(|&i| self.resources[i].is_type(&wanted_type))
+            .filter(|&i| match identity {
+                Some(id) => match_ids(id, &self.resources[i].id) == IdMatch::Maybe,
                 None => true,
             })
-            .map(|(i, _)| i)
             .collect()
     }
 }
@@ -645,6 +976,126 @@ fn type_of_private_link_group(group: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resource(id: &str, line_offset: usize, existing: bool) -> Resource {
+        Resource {
+            id: id.to_string(),
+            resource_type: "Microsoft.MachineLearningServices/workspaces/computes".into(),
+            name: id
+                .rsplit("workspaces/")
+                .next()
+                .unwrap_or(id)
+                .replace("/computes", ""),
+            api_version: None,
+            body: Value::Null,
+            parent_id: None,
+            scope_id: None,
+            existing,
+            deployed: Deployed::Yes,
+            span: Span::new(crate::source::FileId(0), line_offset, line_offset + 1),
+            symbol: None,
+            spans: BTreeMap::new(),
+            format: "arm",
+            deployment: 0,
+            source_names: None,
+        }
+    }
+
+    #[test]
+    fn only_known_equal_ids_merge() {
+        let mut sources = crate::source::SourceMap::default();
+        sources.add(crate::source::SourceFile::new(
+            "main.json".into(),
+            "line one\nline two\nline three\n".into(),
+        ));
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces";
+        let known = format!("{ws}/mlw/computes/cpu");
+        let open = format!("{ws}/[parameters('ws')]/computes/cpu");
+        let list = vec![
+            resource(&known, 0, false),
+            resource(&known, 9, false),
+            resource(&open, 18, false),
+            resource(&open, 19, false),
+            resource(&known, 20, true),
+        ];
+        let (kept, diags) = merge_known_duplicates(list, &sources);
+        assert_eq!(kept.len(), 3, "one known cluster, two open ones");
+        assert_eq!(diags.len(), 1);
+        assert!(
+            diags[0].message.contains("same settings"),
+            "{}",
+            diags[0].message
+        );
+        // Different settings: both kept, and said.
+        let mut other = resource(&known, 9, false);
+        other.body = Value::Bool(true);
+        let (kept, diags) =
+            merge_known_duplicates(vec![resource(&known, 0, false), other], &sources);
+        assert_eq!((kept.len(), diags.len()), (2, 1));
+        assert!(diags[0].message.contains("both declarations are checked"));
+        assert!(
+            diags[0].message.contains("declared again"),
+            "{}",
+            diags[0].message
+        );
+        assert!(
+            diags[0].message.contains("main.json:1"),
+            "{}",
+            diags[0].message
+        );
+        // An `existing` reference first gives way to the declaration.
+        let (kept, diags) = merge_known_duplicates(
+            vec![resource(&known, 20, true), resource(&known, 0, false)],
+            &sources,
+        );
+        assert_eq!((kept.len(), kept[0].existing, diags.len()), (1, false, 0));
+    }
+
+    #[test]
+    fn messages_in_the_input_words() {
+        let mut r = resource("/x", 0, false);
+        assert_eq!(
+            r.in_own_words("`properties.a` is not set"),
+            "`properties.a` is not set"
+        );
+        let names: BTreeMap<String, String> = [
+            (
+                "properties.managednetwork.isolationmode",
+                "managed_network[0].isolation_mode",
+            ),
+            (
+                "properties.publicnetworkaccess",
+                "public_network_access_enabled",
+            ),
+            ("properties.properties.subnet.id", "network_settings.subnet"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        r.source_names = Some(std::sync::Arc::new(names));
+        assert_eq!(
+            r.in_own_words("`properties.managedNetwork.isolationMode` is not set"),
+            "`isolation_mode` in the `managed_network` block (`properties.managedNetwork.isolationMode`) is not set"
+        );
+        assert_eq!(
+            r.in_own_words("`properties.managedNetwork` is absent; `publicNetworkAccess` is 'Enabled'"),
+            "the `managed_network` block (`properties.managedNetwork`) is absent; `public_network_access_enabled` (`publicNetworkAccess`) is 'Enabled'"
+        );
+        let mut names = (**r.source_names.as_ref().unwrap()).clone();
+        names.insert(
+            "properties.disablelocalauth".into(),
+            "!local_auth_enabled".into(),
+        );
+        r.source_names = Some(std::sync::Arc::new(names));
+        assert_eq!(
+            r.in_own_words("`properties.disableLocalAuth` is false"),
+            "the opposite of `local_auth_enabled` (`properties.disableLocalAuth`) is false"
+        );
+        assert_eq!(
+            r.in_own_words("`properties.properties.subnet.id` is not set; `other` stays"),
+            "`network_settings.subnet` (`properties.properties.subnet.id`) is not set; `other` stays"
+        );
+    }
 
     #[test]
     fn ids_with_placeholders_compare_by_identity() {
@@ -759,4 +1210,68 @@ impl SpanRecorder {
     pub fn into_map(self) -> BTreeMap<String, Span> {
         self.spans
     }
+}
+
+/// Resources declared more than once with the same *known* id (issue 19).
+/// Ids that hold a placeholder are never taken as equal: two declarations
+/// whose names the files leave open stay two resources. Two deployed
+/// declarations with the same known id are one Azure resource, and a
+/// warning at the second names the first (`file:line`), as ARM says "the
+/// same resource declared twice": when they declare the same settings
+/// (a module loop over a fixed name, an idempotency test deploying the
+/// same module twice) the model keeps one; when their settings differ,
+/// both are kept and checked, so that nothing either declares is lost. An
+/// `existing` reference to a declared resource is not a second
+/// declaration: the declared one is kept, silently.
+pub fn merge_known_duplicates(
+    resources: Vec<Resource>,
+    sources: &crate::source::SourceMap,
+) -> (Vec<Resource>, Vec<crate::diagnostics::Diagnostic>) {
+    use crate::diagnostics::{Diagnostic, Location};
+    let mut diags = Vec::new();
+    let mut first: std::collections::HashMap<(u32, String), usize> = Default::default();
+    let mut keep: Vec<Option<Resource>> = Vec::with_capacity(resources.len());
+    for r in resources {
+        // Any `[`: a placeholder, even one a name split cut short. Key
+        // Vault `accessPolicies/add` is an operation each declaration
+        // makes, not one resource.
+        if r.id.contains('[') || r.is_type("Microsoft.KeyVault/vaults/accessPolicies") {
+            keep.push(Some(r));
+            continue;
+        }
+        let key = (r.deployment, r.id.to_ascii_lowercase());
+        let Some(&at) = first.get(&key) else {
+            first.insert(key, keep.len());
+            keep.push(Some(r));
+            continue;
+        };
+        let Some(kept) = keep[at].as_ref() else {
+            continue;
+        };
+        match (kept.existing, r.existing) {
+            (_, true) => {}
+            (true, false) => keep[at] = Some(r),
+            (false, false) => {
+                let (path, line, _) = sources.position(kept.span);
+                let same = kept.body == r.body && kept.deployed == r.deployed;
+                let what = if same {
+                    "with the same settings: one resource is read"
+                } else {
+                    "with other settings: Azure holds one resource (ARM deploys the last, Terraform refuses the second); both declarations are checked"
+                };
+                diags.push(Diagnostic::warning(
+                    "duplicate-resource",
+                    format!(
+                        "{} '{}' is declared again here (first at {path}:{line}) {what}",
+                        r.resource_type, r.name
+                    ),
+                    Location::Span(r.span),
+                ));
+                if !same {
+                    keep.push(Some(r));
+                }
+            }
+        }
+    }
+    (keep.into_iter().flatten().collect(), diags)
 }

@@ -78,6 +78,15 @@ impl SourceFile {
         (line as u32 + 1, col)
     }
 
+    /// The byte range of a 1-based line, without its line break.
+    pub fn line_span(&self, line: u32) -> (usize, usize) {
+        let i = (line as usize).saturating_sub(1);
+        let Some(&start) = self.line_starts.get(i) else {
+            return (self.text.len(), self.text.len());
+        };
+        (start as usize, start as usize + self.line_text(line).len())
+    }
+
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> &str {
         let i = (line as usize).saturating_sub(1);
@@ -130,6 +139,11 @@ impl SourceMap {
     /// The first file shown as `display` (see [`SourceFile::display`]).
     pub fn by_display(&self, display: &str) -> Option<&Arc<SourceFile>> {
         self.by_display.get(display).map(|id| self.get(*id))
+    }
+
+    /// The id of the first file shown as `display`.
+    pub fn find_display(&self, display: &str) -> Option<FileId> {
+        self.by_display.get(display).copied()
     }
 
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {

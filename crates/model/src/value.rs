@@ -62,6 +62,21 @@ pub struct Shape {
     /// The only values it may take (a parameter's `allowedValues`, Bicep
     /// `@allowed`, a Terraform `validation`), when the files say so.
     pub allowed: Option<Arc<[Value]>>,
+    /// The string's known text and where the unknown parts fall, for a
+    /// string built by interpolation, `concat`, `format` or `join` from
+    /// known text and unknowns (`[vnetId]/subnets/[subnet]`); see
+    /// [`Shape::from_fragments`].
+    pub pattern: Option<Arc<[Fragment]>>,
+}
+
+/// A piece of a string built from known text and unknown values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// Text the files fix.
+    Text(String),
+    /// A part the files do not fix (any string, possibly empty), written as
+    /// its placeholder `[expression]`.
+    Hole(String),
 }
 
 impl Shape {
@@ -79,6 +94,7 @@ impl Shape {
             resource_type: resource_type.map(str::to_string),
             identity: Some(identity.to_string()),
             allowed: None,
+            pattern: None,
         }
     }
 }
@@ -100,8 +116,11 @@ impl Unknown {
     /// `[expression]`, with the expression's own brackets and the blanks
     /// outside its string literals removed, so that the same expression
     /// written twice gives the same placeholder.
+    /// A string with known parts ([`Shape::pattern`]) is written as its
+    /// pattern instead (`[workspaceName]/cpu-pool`).
     pub fn placeholder(&self) -> String {
-        placeholder_of(&self.expr)
+        self.pattern_text()
+            .unwrap_or_else(|| placeholder_of(&self.expr))
     }
 }
 

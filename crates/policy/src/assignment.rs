@@ -77,6 +77,7 @@ impl PolicyLibrary {
         let mut definitions = Vec::new();
         let mut initiatives = Vec::new();
         for (path, text) in files {
+            let text = crate::arm_resource::unescape(&text).unwrap_or(text);
             // An initiative has `policyDefinitions`; anything else is taken
             // as a definition (whose loader reports what is wrong with it).
             match serde_json::from_str::<J>(&text) {
@@ -295,7 +296,7 @@ fn assignment_items<'n>(
                 }
             }
         }
-        NodeKind::Object(_) => items.push(&root),
+        NodeKind::Object(_) => items.push(root),
         _ => {
             return Err(error(
                 root.start,
@@ -845,13 +846,21 @@ fn bindings_of(
                 } else {
                     ""
                 };
+                let how_many = if unresolved.len() == init.members.len() {
+                    format!("all {} members", init.members.len())
+                } else {
+                    format!("{} of the {} members", unresolved.len(), init.members.len())
+                };
+                let outcome = if unresolved.len() == init.members.len() {
+                    "nothing of the initiative is evaluated"
+                } else {
+                    "they are not evaluated"
+                };
                 problems.push((
                     ai,
                     format!(
-                        "assignment '{}': {} of the {} members of initiative '{}' name definitions that are neither in the --policies folder nor shipped ({}{more}); they are not evaluated",
+                        "assignment '{}': {how_many} of initiative '{}' name definitions that are neither in the --policies folder nor shipped ({}{more}); {outcome}",
                         a.name,
-                        unresolved.len(),
-                        init.members.len(),
                         init.name,
                         shown.join(", ")
                     ),

@@ -1062,6 +1062,7 @@ impl CompileFailure {
 
 /// Reads a definition: what it says, without compiling it.
 fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>), PolicyLoadError> {
+    let text = crate::arm_resource::unescape(&text).unwrap_or(text);
     let error = |line: u32, col: u32, message: String| PolicyLoadError {
         path: path.to_string(),
         line,

@@ -15,6 +15,7 @@
 //! [`PolicyEngine`] is the entry point; [`PolicyEngine::builtin`] holds the
 //! shipped definitions.
 
+pub mod arm_resource;
 mod assignment;
 mod builtin;
 mod catalogue;
@@ -296,4 +297,41 @@ pub enum PolicyOutcome {
     Unknown { deciding: Vec<String> },
     /// The definition could not be evaluated (missing parameter, runtime error...).
     Error { message: String },
+}
+
+/// Where a problem of an assignment made from the definition or initiative
+/// file `path` is shown: for an initiative's members, the line of its
+/// `policyDefinitions` list (the first member a message names, when it can
+/// be found), else the file.
+pub fn problem_location(path: &str, message: &str) -> aml_model::diagnostics::Location {
+    use aml_model::diagnostics::Location;
+    let text = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.len() <= 32 * 1024 * 1024)
+        .and_then(|_| std::fs::read_to_string(path).ok());
+    let Some(text) = text else {
+        return Location::Path(path.to_string());
+    };
+    // `... members of initiative 'x' name definitions ... (a, b, ...)`: the first named.
+    let named = message
+        .rsplit_once(" (")
+        .and_then(|(_, list)| list.split([',', ')']).next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && message.contains("members of initiative"));
+    let at = named
+        .and_then(|n| text.find(n))
+        .or_else(|| text.find("\"policyDefinitions\""));
+    match at {
+        Some(offset) => {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() as u32 + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+            Location::Position {
+                path: path.to_string(),
+                line,
+                column,
+            }
+        }
+        None => Location::Path(path.to_string()),
+    }
 }

@@ -48,8 +48,13 @@ pub(crate) fn add_unknowns(
 
 /// Keeps the alternatives that agree with what is known of the unknown:
 /// exactly its allowed values when the files list them; otherwise not
-/// absent when it is known to be present, and only strings with its prefix
-/// when it is known to be a string with one (a resource id).
+/// absent when it is known to be present, and, when its text is partly
+/// known (a prefix, or the literal parts of an interpolation,
+/// [`Shape::pattern`]), only strings it may be, plus, for each string
+/// alternative, the known text with that string in every unknown part (so
+/// that `like`, `contains` and prefix conditions that some value of that
+/// shape meets are met by an alternative) and the known text with a value
+/// no condition names.
 fn refine(alts: Vec<Option<J>>, shape: &Shape) -> Vec<Option<J>> {
     if let Some(allowed) = &shape.allowed {
         let values: Vec<Option<J>> = allowed.iter().map(|v| v.to_json_with(&|_| None)).collect();
@@ -57,26 +62,36 @@ fn refine(alts: Vec<Option<J>>, shape: &Shape) -> Vec<Option<J>> {
             return values;
         }
     }
-    alts.into_iter()
-        .filter(|a| !(shape.present && a.is_none()))
-        .filter_map(|a| match (&shape.prefix, a) {
-            (Some(prefix), Some(J::String(s))) => {
-                if s == OTHER_VALUE {
-                    Some(Some(J::String(format!("{prefix}{OTHER_VALUE}"))))
-                } else if s
-                    .to_ascii_lowercase()
-                    .starts_with(&prefix.to_ascii_lowercase())
-                {
-                    Some(Some(J::String(s)))
-                } else {
-                    None
+    let alts = alts.into_iter().filter(|a| !(shape.present && a.is_none()));
+    if !shape.is_string() {
+        return alts.collect();
+    }
+    let mut out: Vec<Option<J>> = Vec::new();
+    let mut push = |v: String| {
+        let v = Some(J::String(v));
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    };
+    for a in alts {
+        match a {
+            Some(J::String(s)) if s == OTHER_VALUE => {
+                push(shape.sample(OTHER_VALUE).unwrap_or(s));
+            }
+            Some(J::String(s)) => {
+                if shape.may_be(&s) {
+                    push(s.clone());
+                }
+                let fill = s.replace(['*', '?'], "x");
+                if let Some(filled) = shape.sample(&fill) {
+                    push(filled);
                 }
             }
-            // A string with a prefix is neither a bool nor a structure.
-            (Some(_), Some(_)) => None,
-            (_, a) => Some(a),
-        })
-        .collect()
+            // A string is neither absent, a bool nor a structure.
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A path a definition reads.

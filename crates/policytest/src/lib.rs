@@ -208,7 +208,15 @@ fn error(path: &str, line: u32, col: u32, message: impl Into<String>) -> PolicyL
 
 /// Runs every case of every definition and initiative under `dir`, with
 /// the alias export `aliases` (`(path, text)`) extending the catalogue.
-pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> TestRun {
+///
+/// `input:` files must lie inside `boundary`: the scan boundary of `dir`
+/// (its repository; see `docs/decisions/0023-scan-boundary.md`).
+pub fn run(
+    dir: &Path,
+    boundary: &Path,
+    aliases: Option<(&str, &str)>,
+    input: InputLoader,
+) -> TestRun {
     let mut run = TestRun::default();
     if !dir.is_dir() {
         run.errors.push(error(
@@ -297,7 +305,7 @@ pub fn run(dir: &Path, aliases: Option<(&str, &str)>, input: InputLoader) -> Tes
             }
         };
         let base = Path::new(&test_path).parent().unwrap_or(Path::new("."));
-        let cases = match parse_tests(&test_path, &text, base, input) {
+        let cases = match parse_tests(&test_path, &text, base, boundary, input) {
             Ok(c) => c,
             Err(e) => {
                 run.errors.push(e);
@@ -657,19 +665,35 @@ fn to_json(n: &Node, depth: usize) -> Result<J, (Span, String)> {
     })
 }
 
+/// Whether `file` lies inside `boundary`, by its path and, when both exist,
+/// by where symbolic links lead.
+fn inside(boundary: &Path, file: &Path) -> bool {
+    if !aml_model::source::is_within(boundary, file) {
+        return false;
+    }
+    match (std::fs::canonicalize(boundary), std::fs::canonicalize(file)) {
+        (Ok(b), Ok(f)) => f.starts_with(b),
+        _ => true,
+    }
+}
+
 /// Parses a test file into cases; `input:` files are read with `input`,
-/// relative to `base`.
+/// relative to `base`, and must lie inside `boundary` (the scan boundary
+/// of the folder being tested). A key given twice (`cases:`, a case's `expect:`) is an error
+/// naming both positions.
 pub fn parse_tests(
     path: &str,
     text: &str,
     base: &Path,
+    boundary: &Path,
     input: InputLoader,
 ) -> Result<Vec<Case>, PolicyLoadError> {
     let at = |span: &Span, message: String| {
         let (line, col) = pos(span);
         error(path, line, col, message)
     };
-    let root = marked_yaml::parse_yaml(0, text).map_err(|e| {
+    let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+    let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
         let marker = match &e {
             marked_yaml::LoadError::TopLevelMustBeMapping(m)
             | marked_yaml::LoadError::TopLevelMustBeSequence(m)
@@ -761,6 +785,16 @@ pub fn parse_tests(
             }
             (None, Some(i)) => {
                 let file = base.join(i.as_str());
+                if !inside(boundary, &file) {
+                    return Err(at(
+                        i.span(),
+                        format!(
+                            "input {} lies outside {}, the boundary of the folder being tested (its repository); inputs must be inside it",
+                            i.as_str(),
+                            boundary.display()
+                        ),
+                    ));
+                }
                 resources =
                     input(&file).map_err(|m| at(i.span(), format!("input {}: {m}", i.as_str())))?;
             }

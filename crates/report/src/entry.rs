@@ -18,13 +18,22 @@ pub fn source_of(r: &aml_model::model::Resource) -> &'static str {
 #[derive(Debug, Serialize)]
 pub struct FileEntry {
     pub path: String,
-    /// `arm` or `arm-parameters`.
+    /// `arm`, `arm-parameters`, `bicep`, ...; `none` for a skipped file.
     pub format: &'static str,
     /// Resources this file contributed (0 for parameter files and linked templates).
     pub resources: usize,
     /// The parameter file used with a template.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<String>,
+    /// `entry` (a deployment starts from it), `context` (read for another
+    /// file: parameters, modules, linked templates, companions) or `skipped`.
+    pub role: &'static str,
+    /// For `context`: the file it was read for, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_of: Option<String>,
+    /// For `skipped`: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

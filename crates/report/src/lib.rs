@@ -21,6 +21,10 @@ use aml_rules::evaluate::{Outcome, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// Diagnostics saying a live export is partial: errors unless
+/// `--allow-partial` is given.
+pub const PARTIAL_CODES: &[&str] = &["live-export-partial", "live-export-incomplete"];
+
 /// The version of the JSON report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -96,7 +100,10 @@ pub enum FailOn {
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
+    /// Files read (entry points and context).
     pub files: usize,
+    /// Files under the scanned paths that were not used (`files[]` says why).
+    pub skipped_files: usize,
     pub resources: usize,
     pub results: usize,
     pub passed: usize,
@@ -162,6 +169,20 @@ impl Report {
     /// The exit code: 2 when an input could not be read or evaluated, else 1
     /// when a result that is not suppressed reaches the `--fail-on`
     /// threshold, else 0.
+    /// `--allow-partial`: the gaps of partial live exports
+    /// ([`PARTIAL_CODES`]) become warnings, so they no longer make the exit
+    /// code 2; their unknown results stay.
+    pub fn allow_partial(&mut self) {
+        for d in &mut self.diagnostics {
+            if d.level == Level::Error && PARTIAL_CODES.contains(&d.code) {
+                d.level = Level::Warning;
+                d.message.push_str(" (accepted by --allow-partial)");
+                self.summary.errors -= 1;
+                self.summary.warnings += 1;
+            }
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         if self.summary.errors > 0 {
             return 2;
@@ -233,18 +254,58 @@ fn terraform_address(r: &aml_model::model::Resource) -> Option<String> {
         .flatten()
 }
 
-/// Every file read, as the report lists it.
+/// Every file under the scanned paths: read as an entry point, read as
+/// context (for which file), or skipped (why).
 fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
+    use aml_model::input::Context;
+    use std::collections::{HashMap, HashSet};
     let sources = &scan.sources;
-    scan.files
+    let entries: HashSet<_> = scan.unit_entries.iter().copied().collect();
+    let mut context_of: HashMap<_, _> = scan
+        .context
+        .iter()
+        .filter_map(|(f, c)| match c {
+            Context::Of(by) => Some((*f, *by)),
+            Context::Scan => None,
+        })
+        .collect();
+    for f in &scan.files {
+        if let Some(p) = f.parameters {
+            context_of.entry(p).or_insert(f.file);
+        }
+    }
+    let brought: HashSet<_> = scan.context.iter().map(|(f, _)| *f).collect();
+    // An entry point starts a deployment, or (in a format that reads a folder
+    // as one deployment) contributes resources without being brought along.
+    let is_entry = |f: &aml_model::input::ScannedFile| {
+        entries.contains(&f.file) || (f.resources > 0 && !brought.contains(&f.file))
+    };
+    let mut files: Vec<FileEntry> = scan
+        .files
         .iter()
         .map(|f| FileEntry {
             path: sources.get(f.file).display.clone(),
             format: f.format,
             resources: f.resources,
             parameters: f.parameters.map(|p| sources.get(p).display.clone()),
+            role: if is_entry(f) { "entry" } else { "context" },
+            context_of: (!is_entry(f))
+                .then(|| context_of.get(&f.file))
+                .flatten()
+                .map(|by| sources.get(*by).display.clone()),
+            reason: None,
         })
-        .collect()
+        .collect();
+    files.extend(scan.skipped.iter().map(|s| FileEntry {
+        path: s.path.clone(),
+        format: "none",
+        resources: 0,
+        parameters: None,
+        role: "skipped",
+        context_of: None,
+        reason: Some(s.reason.clone()),
+    }));
+    files
 }
 
 /// Every resource of the model (built in parallel, kept in order).
@@ -473,6 +534,7 @@ fn summarise(
     };
     Summary {
         files: scan.files.len(),
+        skipped_files: scan.skipped.len(),
         resources: resources.iter().filter(|r| !r.existing).count(),
         results: results.len(),
         passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),

@@ -108,7 +108,12 @@ pub fn evaluate_assignments(
             let unknown_scope = match applies {
                 Applicability::Applies => None,
                 Applicability::Unknown(why) => Some(why),
-                _ => continue,
+                other => {
+                    if let Some(d) = not_applicable(set, b, resource, &other) {
+                        diags.push(d);
+                    }
+                    continue;
+                }
             };
             let Some(mut o) =
                 run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
@@ -143,10 +148,52 @@ pub fn evaluate_assignments(
                     );
                 }
             }
-            let mut o = conditional(o, resource);
+            let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);
         }
     })
+}
+
+/// Why a binding gives no result on a resource of a type its definition
+/// targets (outside the assignment's scope, under a `notScope`, exempted),
+/// as an info diagnostic at the resource: a verdict is never silently
+/// absent. `None` for resources of other types (the definition does not
+/// look at them) and definitions that name no type.
+fn not_applicable(
+    set: &AssignmentSet,
+    b: &Binding,
+    resource: &aml_model::model::Resource,
+    why: &Applicability,
+) -> Option<Diagnostic> {
+    let d = &set.library.engine.definitions()[b.definition];
+    if !d.resource_types.iter().any(|t| resource.is_type(t)) {
+        return None;
+    }
+    let a = &set.assignments[b.assignment];
+    let reason = match why {
+        Applicability::OutOfScope => format!(
+            "the resource ({}) is outside its scope {}",
+            resource.id, a.scope
+        ),
+        Applicability::NotScoped(ns) => format!("the resource is under its notScope {ns}"),
+        Applicability::Exempted { name, category } => {
+            format!("the resource is exempted by '{name}' ({category})")
+        }
+        Applicability::Applies | Applicability::Unknown(_) => return None,
+    };
+    let member = b
+        .reference_id
+        .as_deref()
+        .map(|r| format!(" (initiative member '{r}')"))
+        .unwrap_or_default();
+    Some(Diagnostic::info(
+        "policy-not-applicable",
+        format!(
+            "policy definition '{}'{member} of assignment '{}' is not applicable to {} '{}': {reason}",
+            d.name, a.name, resource.resource_type, resource.name
+        ),
+        aml_model::diagnostics::Location::Span(resource.span),
+    ))
 }

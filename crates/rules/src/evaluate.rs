@@ -112,7 +112,7 @@ pub fn evaluate(
                     }
                 })
             });
-            outcomes.extend(outcome.map(|o| conditional(o, resource)));
+            outcomes.extend(outcome.map(|o| unread_evidence(conditional(o, resource), model)));
         }
     })
 }
@@ -147,6 +147,10 @@ where
             };
             let cache = ResourceCache::default();
             each(i, resource, &related, &cache, &mut outcomes, &mut diags);
+            // Terraform and CLI YAML findings name what the user wrote.
+            for o in &mut outcomes {
+                o.message = resource.in_own_words(&o.message);
+            }
             (outcomes, diags)
         })
         .collect();
@@ -238,9 +242,9 @@ pub(crate) fn run_policy_rule(
         PolicyOutcome::Compliant {
             satisfied_by: Some(id),
         } if !id.eq_ignore_ascii_case(&resource.id) => {
-            evidence = related.model.resources.iter().position(|r| {
-                r.deployment == resource.deployment && r.id.eq_ignore_ascii_case(&id)
-            });
+            evidence = related
+                .model
+                .position_in_deployment(resource.deployment, &id);
             let message = match evidence.map(|i| &related.model.resources[i]) {
                 Some(r) => evidence_message(&r.resource_type, &r.name, None),
                 None => evidence_message("resource", &id, None),
@@ -494,7 +498,19 @@ fn substitute(v: &mut Value, sets: &[(String, Vec<Value>)], chosen: &[&Value], d
 
 /// A failure on a resource whose deployment depends on an unknown condition
 /// is unknown: it fails only if the resource is deployed.
+///
+/// On a stand-in for resources a partial live export could not read
+/// ([`Resource::is_unread`]), every verdict is unknown: nothing was seen.
 pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
+    if resource.is_unread() {
+        if let Deployed::Unknown { expr } = &resource.deployed {
+            o.verdict = Verdict::Unknown;
+            o.message = format!("{expr}; the rule is not judged on what was not read");
+            o.deciding = vec![expr.clone()];
+            o.evidence = None;
+        }
+        return o;
+    }
     if let Deployed::Unknown { expr } = &resource.deployed {
         if o.verdict == Verdict::Fail {
             o.verdict = Verdict::Unknown;
@@ -503,6 +519,24 @@ pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
                 o.message
             );
             o.deciding.push(expr.clone());
+        }
+    }
+    o
+}
+
+/// A pass whose evidence is a stand-in for what a partial live export could
+/// not read is unknown: the evidence was never seen.
+pub(crate) fn unread_evidence(mut o: Outcome, model: &Model) -> Outcome {
+    let unread = o
+        .evidence
+        .and_then(|j| model.resources.get(j))
+        .filter(|r| r.is_unread());
+    if let (Some(r), Verdict::Pass) = (unread, o.verdict) {
+        if let Deployed::Unknown { expr } = &r.deployed {
+            o.verdict = Verdict::Unknown;
+            o.message = format!("{expr}; the related resource that would decide was not read");
+            o.deciding.push(expr.clone());
+            o.evidence = None;
         }
     }
     o
@@ -590,6 +624,12 @@ fn describe_unknown(u: &aml_model::value::Unknown) -> String {
     if let Some(allowed) = &shape.allowed {
         let values: Vec<String> = allowed.iter().map(Value::to_string).collect();
         return format!("`{}` (every allowed value: {})", u.expr, values.join(", "));
+    }
+    if let (Some(text), None) = (u.pattern_text(), &shape.resource_type) {
+        return format!(
+            "`{}`, a string of the form `{text}` (set at deployment)",
+            u.expr
+        );
     }
     match (&shape.resource_type, shape.present) {
         (Some(t), _) => format!("`{}`, the id of a {t} (set at deployment)", u.expr),

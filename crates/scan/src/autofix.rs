@@ -79,6 +79,6 @@ fn entry(scan: &ScanOutput, r: &aml_fix::ResultFix) -> AutofixEntry {
         safety: "safe",
         description: redact(&r.messages.join("\n")),
         changes,
-        diff: redact(&aml_fix::diff_of(&scan.sources, &r.edits)),
+        diff: aml_fix::diff_of(&scan.model, &scan.sources, &r.edits),
     }
 }

@@ -44,6 +44,15 @@ pub fn of(path: &Path, root: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The boundary of a whole scan of `paths` (`.` when none): [`common`] of
+/// each path's [`of`]. `fix` writes nothing through links out of it.
+pub fn of_paths(paths: &[PathBuf], root: Option<&Path>) -> Option<PathBuf> {
+    let dot = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &dot[..] } else { paths };
+    let each: Vec<PathBuf> = paths.iter().map(|p| of(p, root)).collect();
+    common(&each)
+}
+
 /// The folder front ends bound their own reads with (linked templates,
 /// `loadTextContent`, modules): the one boundary of every scanned path, or
 /// the deepest folder holding all of them when they differ.
@@ -68,7 +77,7 @@ pub fn common(boundaries: &[PathBuf]) -> Option<PathBuf> {
 /// those reference, until nothing new is found or [`MAX_PULLED_FILES`] files
 /// were added. `read` reads one file (`None` when it is not one to keep);
 /// `known` holds every path already read or queued. Returns the ids of the
-/// files added, in the order read. Symbolic links that lead out of the
+/// files added, in the order read, each with the file that referenced it. Symbolic links that lead out of the
 /// boundary are not followed. What stays outside is left to the front ends,
 /// which warn about it where it is referenced.
 pub fn pull_in(
@@ -79,7 +88,7 @@ pub fn pull_in(
     references: impl Fn(&Path, &str) -> Vec<PathBuf>,
     mut read: impl FnMut(&Path) -> Option<SourceFile>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<FileId> {
+) -> Vec<(FileId, FileId)> {
     let mut queue: VecDeque<FileId> = start.iter().copied().collect();
     let mut added = Vec::new();
     while let Some(id) = queue.pop_front() {
@@ -112,7 +121,7 @@ pub fn pull_in(
             }
             if let Some(text) = read(&path) {
                 let new = sources.add(text);
-                added.push(new);
+                added.push((new, id));
                 queue.push_back(new);
             }
         }

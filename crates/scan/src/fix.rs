@@ -37,22 +37,20 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
 
 /// The text `fix` prints: each file's diff, then each result and what was done.
 pub fn render(run: &Run, plan: &Plan) -> String {
-    let mut s = String::new();
-    for f in &plan.files {
-        s.push_str(&f.diff());
-    }
     let model = &run.scan.model;
+    // Diffs are source text, masked by where secrets are written; the rest
+    // is built from values, masked by value (decision 0030).
+    let mut diffs = String::new();
+    for f in &plan.files {
+        diffs.push_str(&f.shown_diff(model));
+    }
+    let mut s = String::new();
     let mut results: Vec<&ResultFix> = plan.results.iter().collect();
     results.sort_by_key(|r| (r.status.clone(), r.rule.id, r.resource));
     for r in results {
         let res = &model.resources[r.resource];
         let (path, line, col) = run.scan.sources.position(res.span);
-        let status = match r.status {
-            Status::Fixed => "fixed",
-            Status::NeedsUnsafe => "needs --unsafe",
-            Status::Snippet => "snippet",
-            Status::Manual => "by hand",
-        };
+        let status = r.status.label();
         s.push_str(&format!(
             "{} {} ({path}:{line}:{col}): {status}\n",
             r.rule.id,
@@ -67,14 +65,8 @@ pub fn render(run: &Run, plan: &Plan) -> String {
             }
         }
     }
-    let count = |st: Status| plan.results.iter().filter(|r| r.status == st).count();
-    s.push_str(&format!(
-        "{} files changed; {} results fixed, {} need --unsafe, {} snippets to add, {} to fix by hand\n",
-        plan.files.len(),
-        count(Status::Fixed),
-        count(Status::NeedsUnsafe),
-        count(Status::Snippet),
-        count(Status::Manual)
-    ));
-    aml_report::redact(&s, model.redactor())
+    s.push_str(&plan.summary());
+    s.push('\n');
+    let text = diffs + &aml_report::redact(&s, model.redactor());
+    aml_report::render::escape_controls(&text).into_owned()
 }

@@ -64,15 +64,26 @@ pub fn worth_reading(frontends: &[Box<dyn Frontend>], path: &Path, text: &str) -
 /// Files that come with a file named on the command line (parameter files,
 /// the other files of its Terraform module, the workspace YAML beside it).
 pub fn companions(frontends: &[Box<dyn Frontend>], path: &Path) -> Vec<PathBuf> {
-    frontends.iter().flat_map(|f| f.companions(path)).collect()
+    reading(frontends, path)
+        .flat_map(|f| f.companions(path))
+        .collect()
+}
+
+/// The front ends that read files with `path`'s extension.
+fn reading<'f>(
+    frontends: &'f [Box<dyn Frontend>],
+    path: &'f Path,
+) -> impl Iterator<Item = &'f Box<dyn Frontend>> + 'f {
+    frontends
+        .iter()
+        .filter(move |f| aml_model::input::has_extension(path, f.extensions()))
 }
 
 /// The local files and folders a file references (Terraform module folders,
 /// Bicep modules and imports, ARM linked templates), for
 /// [`crate::boundary::pull_in`].
 pub fn local_references(frontends: &[Box<dyn Frontend>], path: &Path, text: &str) -> Vec<PathBuf> {
-    frontends
-        .iter()
+    reading(frontends, path)
         .flat_map(|f| f.local_references(path, text))
         .collect()
 }
@@ -85,14 +96,22 @@ pub fn cached_files(frontends: &[Box<dyn Frontend>], found: &[PathBuf]) -> Vec<P
         .collect()
 }
 
-/// Walks `paths` (files and folders) and returns the candidate input files,
-/// sorted, without duplicates: files named explicitly whatever their
-/// extension, and files found in folders with an extension some front end
-/// reads. Errors (unreadable folders, missing paths) are returned beside.
-pub fn discover(
-    frontends: &[Box<dyn Frontend>],
-    paths: &[PathBuf],
-) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+/// What walking the scanned paths found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Candidate input files, sorted, without duplicates.
+    pub files: Vec<PathBuf>,
+    /// Files found whose extension no front end reads, with why they are skipped.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Unreadable folders, missing paths.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Walks `paths` (files and folders): files named explicitly are candidates
+/// whatever their extension, files found in folders when some front end
+/// reads their extension (the others are skipped, and said so).
+pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovered {
+    let mut skipped = Vec::new();
     let extensions: Vec<&str> = frontends
         .iter()
         .flat_map(|f| f.extensions())
@@ -120,13 +139,19 @@ pub fn discover(
             .build();
         for entry in walker {
             match entry {
-                Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file())
-                        && aml_model::input::has_extension(e.path(), &extensions)
-                    {
-                        files.push(arm::template::normalize_path(e.path()));
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    let path = arm::template::normalize_path(e.path());
+                    if aml_model::input::has_extension(&path, &extensions) {
+                        files.push(path);
+                    } else {
+                        skipped.push((path, not_read(e.path())));
                     }
                 }
+                Ok(e) if e.path_is_symlink() && e.depth() > 0 => {
+                    let known = aml_model::input::has_extension(e.path(), &extensions);
+                    errors.extend(aml_model::input::skipped_link(e.path(), known));
+                }
+                Ok(_) => {}
                 Err(err) => {
                     let path = match &err {
                         ignore::Error::WithPath { path, .. } => path.clone(),
@@ -139,5 +164,19 @@ pub fn discover(
     }
     files.sort();
     files.dedup();
-    (files, errors)
+    skipped.sort();
+    skipped.dedup();
+    Discovered {
+        files,
+        skipped,
+        errors,
+    }
+}
+
+/// Why a file found by walking is not read: its extension.
+fn not_read(path: &Path) -> String {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("not an Azure input: no front end reads `.{ext}` files"),
+        None => "not an Azure input: no front end reads files without an extension".to_string(),
+    }
 }

@@ -184,12 +184,15 @@ pub fn load(options: &PolicyOptions) -> (Option<AssignmentSet>, Vec<Diagnostic>)
             .map_or_else(|| "/".to_string(), DeploymentScope::id);
         let defs = library.engine.definitions()[..library.user_definitions]
             .iter()
-            .map(|d| (d.name.clone(), "policyDefinitions"));
-        let sets = library
-            .initiatives
-            .iter()
-            .map(|i| (i.name.clone(), "policySetDefinitions"));
-        for (name, kind) in defs.chain(sets) {
+            .map(|d| (d.name.clone(), "policyDefinitions", d.source_path.clone()));
+        let sets = library.initiatives.iter().map(|i| {
+            (
+                i.name.clone(),
+                "policySetDefinitions",
+                i.source_path.clone(),
+            )
+        });
+        for (name, kind, source) in defs.chain(sets) {
             file.assignments.push(Assignment {
                 id: format!("{scope}/providers/Microsoft.Authorization/policyAssignments/{name}")
                     .replacen("//", "/", 1),
@@ -201,13 +204,13 @@ pub fn load(options: &PolicyOptions) -> (Option<AssignmentSet>, Vec<Diagnostic>)
                 not_scopes: Vec::new(),
                 enforced: true,
             });
-            origin.push(String::new());
+            origin.push(source);
         }
     }
     let (set, problems) = AssignmentSet::resolve(library, file);
     for (i, message) in problems {
         let location = match origin.get(i).filter(|p| !p.is_empty()) {
-            Some(p) => Location::Path(p.clone()),
+            Some(p) => aml_policy::problem_location(p, &message),
             None => Location::None,
         };
         diags.push(Diagnostic::warning("policy-assignment", message, location));

@@ -7,7 +7,8 @@ use crate::frontends::{self, arm, Candidate, Frontend, FrontendInput, InputFile}
 pub use crate::ScanOptions;
 use aml_model::diagnostics::{Diagnostic, Location};
 pub use aml_model::input::ScanOutput;
-use aml_model::input::{CollectUnits, DeploymentOutput};
+use aml_model::input::{CollectUnits, Context, DeploymentOutput, SkippedFile};
+use aml_model::source::FileId;
 use aml_model::source::{SourceFile, SourceMap};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -17,8 +18,9 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Exports of live resources (see [`aml_model::input::looks_like_live_export`])
-/// may be larger: a tenant's estate in one file.
-pub const MAX_EXPORT_BYTES: u64 = 512 * 1024 * 1024;
+/// may be larger: a tenant's estate in one file, as far as the memory
+/// scanning it needs is available ([`aml_live::budget`]).
+pub const MAX_EXPORT_BYTES: u64 = aml_live::budget::MAX_EXPORT_BYTES;
 
 /// Whether a large `.json` file's first 64 KiB look like a live export.
 fn large_export(path: &Path) -> bool {
@@ -40,9 +42,13 @@ fn large_export(path: &Path) -> bool {
 
 enum Read {
     Text(SourceFile),
-    Skip,
+    /// Not an input of any front end (why).
+    Skip(&'static str),
     Problem(PathBuf, &'static str, String),
 }
+
+/// Why a file found by walking was not read: its content is no front end's.
+const NOT_AN_INPUT: &str = "not an Azure input: no front end reads its content (JSON that is no template, parameter file, Terraform plan or live export; YAML without Azure ML keys)";
 
 /// The files the scan reads instead of the disk's (an editor's unsaved documents).
 type Overlay = HashMap<PathBuf, String>;
@@ -55,7 +61,7 @@ fn read_file(
 ) -> Read {
     if let Some(text) = overlay.get(path) {
         if !explicit && !frontends::worth_reading(frontends, path, text) {
-            return Read::Skip;
+            return Read::Skip(NOT_AN_INPUT);
         }
         return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()));
     }
@@ -63,12 +69,17 @@ fn read_file(
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
-    if meta.len() > MAX_FILE_BYTES && (meta.len() > MAX_EXPORT_BYTES || !large_export(path)) {
+    if meta.len() > MAX_FILE_BYTES && large_export(path) {
+        let available = aml_live::budget::available_memory();
+        if let Err(message) = aml_live::budget::check(meta.len(), available) {
+            return Read::Problem(path.to_path_buf(), "file-too-large", message);
+        }
+    } else if meta.len() > MAX_FILE_BYTES {
         return Read::Problem(
             path.to_path_buf(),
             "file-too-large",
             format!(
-                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}) are not read",
+                "the file is {} bytes; files over {MAX_FILE_BYTES} bytes (live exports: {MAX_EXPORT_BYTES}, memory allowing) are not read",
                 meta.len()
             ),
         );
@@ -89,7 +100,7 @@ fn read_file(
                     &String::from_utf8_lossy(e.as_bytes()),
                 ) =>
         {
-            return Read::Skip
+            return Read::Skip(NOT_AN_INPUT)
         }
         Err(e) => {
             return Read::Problem(
@@ -107,7 +118,7 @@ fn read_file(
         .map(str::to_string)
         .unwrap_or(text);
     if !explicit && !frontends::worth_reading(frontends, path, &text) {
-        return Read::Skip;
+        return Read::Skip(NOT_AN_INPUT);
     }
     Read::Text(SourceFile::new(path.to_path_buf(), text))
 }
@@ -121,7 +132,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     } else {
         options.paths.clone()
     };
-    let to_read = files_to_read(&frontends, &paths, &mut out.diagnostics);
+    let to_read = files_to_read(&frontends, &paths, &mut out);
     let mut inputs = read_all(&frontends, &to_read, &options.overlay, &mut out);
 
     // Local modules, imports and linked templates the files reference,
@@ -130,7 +141,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .iter()
         .map(|p| boundary::of(p, options.root.as_deref()))
         .collect();
-    let mut known: HashSet<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
+    let mut known: HashSet<PathBuf> = to_read.iter().map(|t| t.path.clone()).collect();
     let start: Vec<_> = inputs.iter().map(|i: &InputFile| i.id).collect();
     let mut problems = Vec::new();
     let pulled = boundary::pull_in(
@@ -141,7 +152,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         |path, text| frontends::local_references(&frontends, path, text),
         |p| match read_file(&frontends, p, false, &options.overlay) {
             Read::Text(f) => Some(f),
-            Read::Skip => None,
+            Read::Skip(_) => None,
             Read::Problem(path, code, message) => {
                 problems.push(problem(&path, code, message));
                 None
@@ -150,15 +161,54 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         &mut out.diagnostics,
     );
     out.diagnostics.extend(problems);
-    inputs.extend(pulled.into_iter().map(|id| InputFile {
+    inputs.extend(pulled.into_iter().map(|(id, by)| InputFile {
         id,
         explicit: false,
+        context: Some(Context::Of(by)),
     }));
+    out.context = inputs
+        .iter()
+        .filter_map(|f| f.context.map(|c| (f.id, c)))
+        .collect();
 
     let root_dir = boundary::common(&boundaries);
-    let units = run_frontends(&frontends, options, &inputs, root_dir.as_deref(), &mut out);
+    let (units, reasons) =
+        run_frontends(&frontends, options, &inputs, root_dir.as_deref(), &mut out);
     gather(units, &mut out);
+    if out.files.is_empty() && out.diagnostics.is_empty() {
+        out.diagnostics
+            .push(aml_model::input::nothing_scanned(&paths));
+    }
+    account_unused(&inputs, reasons, &mut out);
     out
+}
+
+/// A file to read: its path, whether it was named on the command line, and
+/// the file it comes with (companions) or `Some(None)` for files the scan
+/// brings itself (module caches).
+struct ToRead {
+    path: PathBuf,
+    explicit: bool,
+    brought_by: Option<Option<PathBuf>>,
+}
+
+/// Files read that no front end recorded as read: skipped, with the reason a
+/// front end gave, else that none used it. Nothing read goes unaccounted.
+fn account_unused(inputs: &[InputFile], reasons: Vec<(FileId, String)>, out: &mut ScanOutput) {
+    let recorded: HashSet<_> = out.files.iter().map(|f| f.file).collect();
+    let reasons: std::collections::HashMap<_, _> = reasons.into_iter().collect();
+    for f in inputs.iter().filter(|f| !recorded.contains(&f.id)) {
+        let reason = reasons
+            .get(&f.id)
+            .cloned()
+            .unwrap_or_else(|| "read, but no front end found an input in it".to_string());
+        out.skipped.push(SkippedFile {
+            path: out.sources.get(f.id).display.clone(),
+            reason,
+        });
+    }
+    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    out.skipped.dedup();
 }
 
 fn problem(path: &Path, code: &'static str, message: String) -> Diagnostic {
@@ -175,45 +225,74 @@ fn problem(path: &Path, code: &'static str, message: String) -> Diagnostic {
 fn files_to_read(
     frontends: &[Box<dyn Frontend>],
     paths: &[PathBuf],
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(PathBuf, bool)> {
-    let (found, walk_errors) = frontends::discover(frontends, paths);
-    for (path, message) in walk_errors {
-        diagnostics.push(Diagnostic::error(
-            "io",
-            message,
-            Location::Path(aml_model::source::display_path(&path)),
-        ));
+    out: &mut ScanOutput,
+) -> Vec<ToRead> {
+    let discovered = frontends::discover(frontends, paths);
+    for (path, message) in discovered.errors {
+        let at = Location::Path(aml_model::source::display_path(&path));
+        out.diagnostics
+            .push(match message.starts_with(aml_model::input::LINK_SKIPPED) {
+                true => Diagnostic::warning("symlink-skipped", message, at),
+                false => Diagnostic::error("io", message, at),
+            });
     }
+    for (path, reason) in discovered.skipped {
+        out.skipped.push(SkippedFile {
+            path: aml_model::source::display_path(&path),
+            reason,
+        });
+    }
+    let found = discovered.files;
     let explicit: HashSet<PathBuf> = paths
         .iter()
         .filter(|p| p.is_file())
         .map(|p| arm::template::normalize_path(p))
         .collect();
-    let mut to_read: Vec<(PathBuf, bool)> = found
+    let mut to_read: Vec<ToRead> = found
         .into_iter()
         .map(|p| {
-            let e = explicit.contains(&p);
-            (p, e)
+            let explicit = explicit.contains(&p);
+            ToRead {
+                path: p,
+                explicit,
+                brought_by: None,
+            }
         })
         .collect();
+    let mut known: HashSet<PathBuf> = to_read.iter().map(|t| t.path.clone()).collect();
     // A file named on its own brings its companions (parameter files, the
-    // other files of its folder for front ends that read folders).
-    let mut companions: Vec<PathBuf> = explicit
-        .iter()
-        .flat_map(|p| frontends::companions(frontends, p))
-        .filter(|c| !to_read.iter().any(|(q, _)| q == c))
+    // other files of its folder for front ends that read folders), as context.
+    let mut named: Vec<&PathBuf> = explicit.iter().collect();
+    named.sort();
+    let mut companions: Vec<(PathBuf, PathBuf)> = named
+        .into_iter()
+        .flat_map(|p| {
+            frontends::companions(frontends, p)
+                .into_iter()
+                .map(move |c| (c, p.clone()))
+        })
         .collect();
     companions.sort();
-    companions.dedup();
-    to_read.extend(companions.into_iter().map(|p| (p, false)));
+    for (c, by) in companions {
+        if known.insert(c.clone()) {
+            to_read.push(ToRead {
+                path: c,
+                explicit: false,
+                brought_by: Some(Some(by)),
+            });
+        }
+    }
     // Module folders `terraform init` cached under a root module.
-    let read_so_far: Vec<PathBuf> = to_read.iter().map(|(p, _)| p.clone()).collect();
-    let cached: Vec<PathBuf> = frontends::cached_files(frontends, &read_so_far)
-        .into_iter()
-        .filter(|c| !to_read.iter().any(|(q, _)| q == c))
-        .collect();
-    to_read.extend(cached.into_iter().map(|p| (p, false)));
+    let read_so_far: Vec<PathBuf> = to_read.iter().map(|t| t.path.clone()).collect();
+    for c in frontends::cached_files(frontends, &read_so_far) {
+        if known.insert(c.clone()) {
+            to_read.push(ToRead {
+                path: c,
+                explicit: false,
+                brought_by: Some(None),
+            });
+        }
+    }
     let mut option_files: Vec<PathBuf> = Vec::new();
     for p in frontends.iter().flat_map(|f| f.option_files()) {
         if !option_files.contains(&p) {
@@ -224,8 +303,12 @@ fn files_to_read(
         .iter()
         .map(|p| arm::template::normalize_path(p))
     {
-        if !to_read.iter().any(|(q, _)| *q == p) {
-            to_read.push((p, true));
+        if known.insert(p.clone()) {
+            to_read.push(ToRead {
+                path: p,
+                explicit: true,
+                brought_by: None,
+            });
         }
     }
     to_read
@@ -235,23 +318,38 @@ fn files_to_read(
 /// given, so output is stable.
 fn read_all(
     frontends: &[Box<dyn Frontend>],
-    to_read: &[(PathBuf, bool)],
+    to_read: &[ToRead],
     overlay: &Overlay,
     out: &mut ScanOutput,
 ) -> Vec<InputFile> {
-    let read: Vec<(Read, bool)> = to_read
+    let read: Vec<Read> = to_read
         .par_iter()
-        .map(|(p, e)| (read_file(frontends, p, *e, overlay), *e))
+        .map(|t| read_file(frontends, &t.path, t.explicit, overlay))
         .collect();
-    let mut inputs = Vec::new();
-    for (r, explicit) in read {
+    let mut inputs: Vec<InputFile> = Vec::new();
+    for (r, t) in read.into_iter().zip(to_read) {
         match r {
-            Read::Text(f) => inputs.push(InputFile {
-                id: out.sources.add(f),
-                explicit,
+            Read::Text(f) => {
+                let context = match &t.brought_by {
+                    None => None,
+                    Some(None) => Some(Context::Scan),
+                    Some(Some(by)) => Some(out.sources.find(by).map_or(Context::Scan, Context::Of)),
+                };
+                inputs.push(InputFile {
+                    id: out.sources.add(f),
+                    explicit: t.explicit,
+                    context,
+                })
+            }
+            Read::Skip(reason) => out.skipped.push(SkippedFile {
+                path: aml_model::source::display_path(&t.path),
+                reason: reason.to_string(),
             }),
-            Read::Skip => {}
             Read::Problem(path, code, message) => {
+                out.skipped.push(SkippedFile {
+                    path: aml_model::source::display_path(&path),
+                    reason: message.clone(),
+                });
                 out.diagnostics.push(problem(&path, code, message))
             }
         }
@@ -267,7 +365,7 @@ fn run_frontends(
     inputs: &[InputFile],
     root_dir: Option<&Path>,
     out: &mut ScanOutput,
-) -> Vec<DeploymentOutput> {
+) -> (Vec<DeploymentOutput>, Vec<(FileId, String)>) {
     let mut claimed: Vec<Vec<InputFile>> = vec![Vec::new(); frontends.len()];
     for f in inputs {
         let src = out.sources.get(f.id);
@@ -281,6 +379,7 @@ fn run_frontends(
         }
     }
     let units = CollectUnits::default();
+    let mut reasons = Vec::new();
     let sources: &SourceMap = &out.sources;
     let outputs: Vec<_> = frontends
         .iter()
@@ -300,16 +399,17 @@ fn run_frontends(
         out.files.extend(o.files);
         out.diagnostics.extend(o.diagnostics);
         out.model.azure_verdicts.extend(o.azure_verdicts);
+        reasons.extend(o.skipped);
+        out.model.add_secrets(Vec::new(), o.secret_spans, &[]);
     }
-    units.into_units()
+    (units.into_units(), reasons)
 }
 
 /// Gathers the units into one model: resources numbered by deployment,
-/// secrets kept once each in first-seen order, then the links between
-/// resources made.
+/// secrets (spans and values), then the links between resources made.
 fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput) {
-    let mut seen_secrets: HashSet<String> = HashSet::new();
     for (index, d) in deployments.into_iter().enumerate() {
+        out.unit_entries.push(d.entry);
         out.diagnostics.extend(d.diagnostics);
         out.model
             .resources
@@ -326,15 +426,11 @@ fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput) {
                     span,
                 });
         }
-        for s in d.secrets {
-            if seen_secrets.insert(s.clone()) {
-                out.model.protected_secrets.push(s.clone());
-                out.model.secrets.push(s);
-            }
-        }
+        out.model
+            .add_secrets(d.secrets, d.secret_spans, &d.located_secrets);
     }
     out.files.sort_by_key(|f| f.file);
     out.model.link_private_endpoints();
     out.model.mark_service_reported();
-    out.model.collect_inline_credentials();
+    out.model.collect_inline_credentials(&out.sources);
 }

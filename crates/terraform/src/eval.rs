@@ -12,7 +12,7 @@ use super::functions;
 use super::hcl::{span_of, text_of};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{FileId, SourceMap, Span};
-use aml_model::value::{placeholder_of, Object, Shape, Value};
+use aml_model::value::{placeholder_of, Fragment, Object, Shape, Value};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
@@ -704,31 +704,53 @@ impl<'a> Evaluator<'a> {
         t: &Template,
         whole: &Expression,
     ) -> EvalResult {
-        let mut out = String::new();
-        if let Some(u) = self.render(inst, file, scope, t, &mut out)? {
-            return Ok(Value::unknown(self.text(file, whole), u));
-        }
-        Ok(Value::String(out))
+        let mut out = Vec::new();
+        let mut reason = None;
+        let text = self.text(file, whole);
+        self.render(inst, file, scope, t, &mut out, &mut reason, &text)?;
+        Ok(match reason {
+            None => aml_model::pattern::interpolated(text, "", out),
+            Some(u) => match aml_model::pattern::interpolated(text, u, out) {
+                Value::Unknown(u) if u.shape.pattern.is_none() => {
+                    Value::unknown(u.expr.clone(), u.reason.clone())
+                }
+                v => v,
+            },
+        })
     }
 
-    /// Renders a template into `out`; `Some(reason)` when a part is unknown.
+    /// Renders a template into `out`, an unknown part as a hole; `reason`
+    /// is set to why the first unknown part is unknown. A directive whose
+    /// condition or collection is unknown is one hole for the template.
+    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         inst: usize,
         file: FileId,
         scope: &mut Scope,
         t: &Template,
-        out: &mut String,
-    ) -> Result<Option<String>, EvalErr> {
+        out: &mut Vec<Fragment>,
+        reason: &mut Option<String>,
+        whole: &str,
+    ) -> Result<(), EvalErr> {
+        let hole = |out: &mut Vec<Fragment>, reason: &mut Option<String>, why: String| {
+            reason.get_or_insert(why);
+            out.push(Fragment::Hole(placeholder_of(whole)));
+        };
         for el in t.iter() {
             self.step()?;
             match el {
-                Element::Literal(s) => out.push_str(s),
+                Element::Literal(s) => out.push(Fragment::Text(s.to_string())),
                 Element::Interpolation(i) => {
                     let v = self.eval(inst, file, scope, &i.expr)?;
                     match template_str(&v) {
-                        Ok(s) => out.push_str(&s),
-                        Err(Some(u)) => return Ok(Some(u)),
+                        Ok(s) => out.push(Fragment::Text(s)),
+                        Err(Some(u)) => {
+                            reason.get_or_insert(u);
+                            out.extend(aml_model::pattern::fragments_of(&v).unwrap_or_default());
+                        }
+                        // After an unknown part, the string is unknown anyway.
+                        Err(None) if reason.is_some() => hole(out, reason, String::new()),
                         Err(None) => return err(format!("cannot interpolate a {}", v.type_name())),
                     }
                 }
@@ -736,29 +758,40 @@ impl<'a> Evaluator<'a> {
                     Directive::If(i) => {
                         let c = self.eval(inst, file, scope, &i.if_expr.cond_expr)?;
                         match c {
-                            Value::Bool(true) => {
-                                if let Some(u) =
-                                    self.render(inst, file, scope, &i.if_expr.template, out)?
-                                {
-                                    return Ok(Some(u));
-                                }
-                            }
+                            Value::Bool(true) => self.render(
+                                inst,
+                                file,
+                                scope,
+                                &i.if_expr.template,
+                                out,
+                                reason,
+                                whole,
+                            )?,
                             Value::Bool(false) => {
                                 if let Some(el) = &i.else_expr {
-                                    if let Some(u) =
-                                        self.render(inst, file, scope, &el.template, out)?
-                                    {
-                                        return Ok(Some(u));
-                                    }
+                                    self.render(
+                                        inst,
+                                        file,
+                                        scope,
+                                        &el.template,
+                                        out,
+                                        reason,
+                                        whole,
+                                    )?
                                 }
                             }
-                            _ => return Ok(Some("a template condition is unknown".into())),
+                            _ => hole(out, reason, "a template condition is unknown".into()),
                         }
                     }
                     Directive::For(f) => {
                         let coll = self.eval(inst, file, scope, &f.for_expr.collection_expr)?;
                         let Some(items) = iter_items(&coll) else {
-                            return Ok(Some("a template loop's collection is unknown".into()));
+                            hole(
+                                out,
+                                reason,
+                                "a template loop's collection is unknown".into(),
+                            );
+                            continue;
                         };
                         for (k, v) in items {
                             let n = scope.len();
@@ -766,17 +799,23 @@ impl<'a> Evaluator<'a> {
                                 scope.push((kv.as_str().to_string(), k));
                             }
                             scope.push((f.for_expr.value_var.as_str().to_string(), v));
-                            let r = self.render(inst, file, scope, &f.for_expr.template, out);
+                            let r = self.render(
+                                inst,
+                                file,
+                                scope,
+                                &f.for_expr.template,
+                                out,
+                                reason,
+                                whole,
+                            );
                             scope.truncate(n);
-                            if let Some(u) = r? {
-                                return Ok(Some(u));
-                            }
+                            r?;
                         }
                     }
                 },
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     fn for_expr(

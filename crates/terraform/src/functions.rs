@@ -485,7 +485,7 @@ fn encoding(name: &str, args: &[Value]) -> FnResult {
                 Err(e) => return fail(format!("jsondecode(): {e}")),
             }
         }
-        "format" => Value::String(format(&args)?),
+        "format" => Value::String(format(args)?),
         "formatlist" => return Err(FnError::Unsupported),
         "tolist" | "tomap" | "tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive" => {
             match (name, a(0)) {

@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod mapping;
 pub mod modules;
 pub mod plan;
+pub mod secrets;
 pub mod values;
 
 use aml_model::diagnostics::{Diagnostic, Location};
@@ -399,6 +400,7 @@ fn evaluate_root(
             spans: &ri.spans,
             decl: Span::new(entry, 0, 0),
             provider: &pv,
+            default_rg: &input.context.resource_group,
         };
         mapping::map(&inp)
             .and_then(|v| v.into_iter().next())
@@ -413,6 +415,7 @@ fn evaluate_root(
     let root_inst = ev.instantiate(root, String::new(), &inputs, None, true);
     let root_pv = ProviderVersion::from_constraint(module_list[root].azurerm_constraint.as_deref());
 
+    let default_rg = input.context.resource_group.as_str();
     let mut resources: Vec<Resource> = Vec::new();
     let mut merges: Vec<mapping::Mapped> = Vec::new();
     let mut diagnostics = Vec::new();
@@ -448,10 +451,14 @@ fn evaluate_root(
                     spans: &ri_inst.spans,
                     decl: decl_span,
                     provider: &pv,
+                    default_rg,
                 };
                 let Some(mapped) = mapping::map(&inp) else {
                     continue;
                 };
+                if let Some(d) = scope_filled_rg(&inp, decl_span) {
+                    diagnostics.push(d);
+                }
                 for mp in mapped {
                     for note in &mp.defaults_applied {
                         diagnostics.push(Diagnostic::info(
@@ -490,6 +497,7 @@ fn evaluate_root(
                         spans: mp.spans,
                         format: "terraform",
                         deployment: 0,
+                        source_names: mapping::source_names(&decl.rtype),
                     });
                 }
             }
@@ -517,12 +525,43 @@ fn evaluate_root(
     secrets.extend(ev.secrets.into_inner());
     secrets.sort();
     secrets.dedup();
+    let (resources, duplicates) = aml_model::model::merge_known_duplicates(resources, sources);
+    diagnostics.extend(duplicates);
+    let mut secret_spans = Vec::new();
+    secrets::secret_spans(sources, module_list, root, values, &mut secret_spans);
+    // Values given on the command line (`--var`) are written nowhere; the
+    // others are in the spans above, literal or not: mask by value too.
     DeploymentOutput {
         entry,
         resources,
         secrets,
+        secret_spans,
         secure_defaults,
         diagnostics,
         ..Default::default()
     }
+}
+
+/// The info diagnostic for a resource whose `resource_group_name` the files
+/// do not fix when the deployment scope (`--deployment-scope`) names a
+/// resource group: that resource group is assumed, as for ARM and Bicep.
+fn scope_filled_rg(input: &Input<'_>, span: Span) -> Option<Diagnostic> {
+    if input.default_rg == mapping::DEFAULT_RG {
+        return None;
+    }
+    let rg = input.config.get("resource_group_name")?;
+    let shown = match rg {
+        Value::Unknown(u) => format!("`{}`", u.expr),
+        Value::Null => "null".to_string(),
+        Value::String(s) if s.is_empty() => "''".to_string(),
+        _ => return None,
+    };
+    Some(Diagnostic::info(
+        "terraform-deployment-scope",
+        format!(
+            "{}: `resource_group_name` is {shown}, which the files do not fix; the deployment scope's resource group '{}' is assumed",
+            input.address, input.default_rg
+        ),
+        Location::Span(span),
+    ))
 }

@@ -43,6 +43,8 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
             return out;
         }
     };
+    // Credential attributes by name (`admin_password`, `account_key`...).
+    aml_model::secrets::json_secret_spans(file, &root, &mut out.secret_spans);
     let changes = root.get("resource_changes").and_then(Node::as_array);
     let planned = root
         .get("planned_values")
@@ -207,6 +209,7 @@ fn map_one(pr: &PlanResource, pv: &ProviderVersion) -> Option<Vec<mapping::Mappe
         spans: &spans,
         decl: pr.span,
         provider: pv,
+        default_rg: mapping::DEFAULT_RG,
     })
 }
 
@@ -283,6 +286,7 @@ fn mapped_resources(plan_resources: &[PlanResource], pv: &ProviderVersion) -> Ve
                 spans: BTreeMap::new(),
                 format: "terraform",
                 deployment: 0,
+                source_names: mapping::source_names(&pr.rtype),
             });
         }
     }

@@ -91,9 +91,10 @@ pub fn schema_kind(url: &str) -> Schema {
         | "synapsesparkcompute"
         | "attachedcompute"
         | "virtualmachinecompute" => Kind::Compute,
-        "managedonlineendpoint" => Kind::ManagedOnlineEndpoint,
+        // Preview-era names: the SDK decides the variant from the content.
+        "managedonlineendpoint" | "onlineendpoint" => Kind::ManagedOnlineEndpoint,
         "kubernetesonlineendpoint" => Kind::KubernetesOnlineEndpoint,
-        "managedonlinedeployment" => Kind::ManagedOnlineDeployment,
+        "managedonlinedeployment" | "onlinedeployment" => Kind::ManagedOnlineDeployment,
         "kubernetesonlinedeployment" => Kind::KubernetesOnlineDeployment,
         "batchendpoint" => Kind::BatchEndpoint,
         "batchdeployment" | "modelbatchdeployment" | "pipelinecomponentbatchdeployment" => {
@@ -129,55 +130,78 @@ pub const DATASTORE_TYPES: &[&str] = &[
     "one_lake",
 ];
 
+/// What a document is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Classified {
+    /// An entity the mapping reads.
+    Entity(Kind),
+    /// Not an Azure ML entity (conda files, workflows, Kubernetes manifests,
+    /// Azure ML files of kinds with no settings to map).
+    NotAzureMl,
+    /// It carries Azure ML keys, but its kind cannot be told: what it looked
+    /// like and why it is not read.
+    Unrecognised(String),
+}
+
 /// The kind of a document: its `$schema`, else the ARM `id` of `show`
 /// output, else its shape. `None` for anything else (conda files,
-/// workflows, Kubernetes manifests...).
+/// workflows, Kubernetes manifests...) and for documents whose kind cannot
+/// be told (see [`classify`]).
 pub fn detect(value: &Value) -> Option<Kind> {
-    value.as_object()?;
+    match classify(value) {
+        Classified::Entity(k) => Some(k),
+        _ => None,
+    }
+}
+
+/// Classifies a document as the CLI would load it. The `$schema` names the
+/// entity, but the content decides between variants as the SDK does: an
+/// online endpoint with a `compute` is a Kubernetes endpoint, an online
+/// deployment with `type: kubernetes` a Kubernetes deployment (whatever the
+/// `$schema` says). Without `$schema` or ARM `id`, the shape decides, from
+/// the keys azure-ai-ml's schemas define ([`crate::schemas`]).
+pub fn classify(value: &Value) -> Classified {
+    if value.as_object().is_none() {
+        return Classified::NotAzureMl;
+    }
     if let Some(url) = value.get("$schema").and_then(Value::as_str) {
         match schema_kind(url) {
-            Schema::Entity(k) => return Some(k),
-            Schema::Other => return None,
+            Schema::Entity(k) => return Classified::Entity(by_content(k, value)),
+            Schema::Other => return Classified::NotAzureMl,
             Schema::None => {}
         }
     }
-    let text = |k: &str| {
-        value
-            .get(k)
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-    };
-    if let Some(id) = text("id") {
-        if let Some(k) = kind_of_id(&id, value) {
-            return Some(k);
+    if let Some(id) = value.get("id").and_then(Value::as_str) {
+        if let Some(k) = kind_of_id(&id.to_ascii_lowercase(), value) {
+            return Classified::Entity(k);
         }
     }
-    let has = |k: &str| value.get(k).is_some();
-    let ty = text("type").unwrap_or_default();
-    if COMPUTE_TYPES.contains(&ty.as_str()) {
-        return Some(Kind::Compute);
+    crate::shape::classify(value)
+}
+
+/// The variant the SDK picks from the content: `compute` makes an online
+/// endpoint a Kubernetes one, `type: kubernetes` an online deployment.
+pub fn by_content(kind: Kind, value: &Value) -> Kind {
+    match kind {
+        Kind::ManagedOnlineEndpoint | Kind::KubernetesOnlineEndpoint => {
+            let compute = value.get("compute").is_some_and(|c| {
+                !matches!(c, Value::Null | Value::Bool(false)) && c.as_str() != Some("")
+            });
+            if compute {
+                Kind::KubernetesOnlineEndpoint
+            } else {
+                Kind::ManagedOnlineEndpoint
+            }
+        }
+        Kind::ManagedOnlineDeployment | Kind::KubernetesOnlineDeployment => {
+            if value.get("type").and_then(Value::as_str) == Some("kubernetes") {
+                Kind::KubernetesOnlineDeployment
+            } else {
+                Kind::ManagedOnlineDeployment
+            }
+        }
+        other => other,
     }
-    if DATASTORE_TYPES.contains(&ty.as_str())
-        && !has("target")
-        && !has("url")
-        && (has("account_name") || has("store_name") || has("filesystem"))
-    {
-        return Some(Kind::Datastore);
-    }
-    if !ty.is_empty()
-        && has("name")
-        && (has("target") || has("url") || has("endpoint"))
-        && (has("credentials") || has("api_key"))
-    {
-        return Some(Kind::Connection);
-    }
-    if has("name") && has("replication_locations") {
-        return Some(Kind::Registry);
-    }
-    if is_workspace_update(value) {
-        return Some(Kind::Workspace);
-    }
-    None
 }
 
 /// A workspace update file (`az ml workspace update --file`): no `$schema`,
@@ -258,12 +282,38 @@ pub fn may_be_azure_ml(text: &str) -> bool {
             {
                 return true
             }
-            "replication_locations" | "managed_network" | "credentials" | "api_key" => return true,
+            "replication_locations"
+            | "managed_network"
+            | "credentials"
+            | "api_key"
+            | "endpoint_name"
+            | "auth_mode"
+            | "traffic"
+            | "mirror_traffic" => return true,
+            k if SNIFFED_WORKSPACE_KEYS.contains(&k) => return true,
             _ => {}
         }
     }
     false
 }
+
+/// Top-level keys that only workspaces have, looked for by [`may_be_azure_ml`].
+const SNIFFED_WORKSPACE_KEYS: &[&str] = &[
+    "storage_account",
+    "key_vault",
+    "container_registry",
+    "application_insights",
+    "hbi_workspace",
+    "customer_managed_key",
+    "image_build_compute",
+    "primary_user_assigned_identity",
+    "serverless_compute",
+    "system_datastores_auth_mode",
+    "hub_id",
+    "workspace_hub",
+    "friendly_name",
+    "private_endpoints",
+];
 
 /// Whether the text names an Azure ML schema (then a parse error is reported).
 pub fn names_azure_ml_schema(text: &str) -> bool {
@@ -274,7 +324,8 @@ pub fn names_azure_ml_schema(text: &str) -> bool {
     })
 }
 
-fn floor_boundary(text: &str, max: usize) -> usize {
+/// The largest character boundary at or below `max`.
+pub fn floor_boundary(text: &str, max: usize) -> usize {
     let mut i = max.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

@@ -8,15 +8,20 @@
 //!
 //! The mapping works on a parsed tree, whatever it was read from:
 //!
-//! - [`tree::parse`] reads YAML (with `marked-yaml`) into a [`Document`]: the
-//!   value tree as a [`Value`] and the span of every key path.
+//! - [`tree::parse_stream`] reads YAML (`yaml-rust2`'s events) into one
+//!   [`Document`] per document of the file: the value tree as a [`Value`] and
+//!   the span of every key path; a key given twice keeps its last value, as
+//!   PyYAML (the CLI) reads it, with a warning naming both places.
 //! - [`Document::without_positions`] wraps a value that has no positions, such
 //!   as the JSON of `az ml workspace show -o json` or `az ml compute show -o
 //!   json` (the same snake_case keys as the YAML) turned into a [`Value`].
-//! - [`kind::detect`] says which entity a tree is: by its `$schema` URL, by
-//!   the ARM `id` that `show` prints, or by its shape (a compute's `type`, a
-//!   connection's `target` and `credentials`, a registry's
-//!   `replication_locations`, a workspace update file's `managed_network`).
+//! - [`kind::classify`] says which entity a tree is: by its `$schema` URL, by
+//!   the ARM `id` that `show` prints, or by its keys as azure-ai-ml's schemas
+//!   define them ([`shape`]); the content decides between managed and
+//!   Kubernetes variants as the SDK does.
+//! - [`validate::validate`] checks the keys and value types against what
+//!   `az ml` accepts ([`schemas`], generated from azure-ai-ml 1.35.2) and
+//!   makes invalid values unknown.
 //! - [`mapping::map`] turns an entity into ARM resources in a [`Target`]
 //!   (resource group scope, location, and the [`Workspace`] of
 //!   workspace-level entities); [`Target::from_id`] reads the target from a
@@ -32,9 +37,13 @@
 //!
 //! # The scan
 //!
-//! [`run`] reads every `.yml`/`.yaml` file the scan found that is an Azure ML
-//! entity, and skips other YAML silently. A file that names an Azure ML
-//! `$schema` and does not parse gets a `yaml-syntax` error. A workspace-level
+//! [`Yaml`] reads every document of every `.yml`/`.yaml` file the scan found
+//! that is an Azure ML entity, and skips other YAML silently. A file that
+//! names an Azure ML `$schema` and does not parse gets a `yaml-syntax` error;
+//! a document with Azure ML keys whose kind cannot be told a
+//! `yaml-unrecognised` warning; a file of several documents a
+//! `yaml-multi-document` warning; keys and types the CLI rejects
+//! `yaml-schema` errors. A workspace-level
 //! entity's workspace is the workspace YAML in the same folder when there is
 //! exactly one, else `--workspace NAME`, else unknown. The files of one
 //! folder form one deployment, so that relations (a workspace's computes, a
@@ -42,15 +51,21 @@
 
 pub mod kind;
 pub mod mapping;
+pub mod schemas;
+pub mod secrets;
+pub mod shape;
 pub mod tree;
+pub mod validate;
 
 use aml_model::context::DeploymentContext;
+use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::input::{
-    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, UnitSink,
+    Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, InputFile,
+    UnitSink,
 };
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
-pub use kind::{detect, may_be_azure_ml, Kind};
+pub use kind::{classify, detect, may_be_azure_ml, Classified, Kind};
 pub use mapping::{Target, Workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -119,13 +134,57 @@ pub fn map_value(
     Some((kind, mapping::map(kind, doc, target, format)))
 }
 
+/// A `.json` file that is not Terraform's (`.tfvars.json`, `.tf.json`).
+fn is_json(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    name.ends_with(".json") && !name.ends_with(".tfvars.json") && !name.ends_with(".tf.json")
+}
+
+/// JSON (a YAML flow mapping) whose keys are the CLI's: an Azure ML entity,
+/// or a document with Azure ML keys whose kind cannot be told (then warned
+/// about). ARM templates, parameter files and live exports are not.
+pub fn json_is_azure_ml(text: &str) -> bool {
+    const MAX: usize = 1024 * 1024;
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if text.len() > MAX || !t.starts_with('{') {
+        return false;
+    }
+    let head = &t[..kind::floor_boundary(t, 4096)];
+    if head.contains("deploymentTemplate") || head.contains("deploymentParameters") {
+        return false;
+    }
+    if aml_model::input::looks_like_live_export(text) || aml_model::input::looks_like_plan(text) {
+        return false;
+    }
+    // `"key": value` pieces as `key: value` lines, for the YAML sniff.
+    let yaml_like: String = t[..kind::floor_boundary(t, 64 * 1024)]
+        .split([',', '{', '\n'])
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix('"'))
+        .map(|l| l.replacen("\":", ":", 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !may_be_azure_ml(&yaml_like) {
+        return false;
+    }
+    tree::parse_stream(FileId(0), t).is_ok_and(|s| {
+        s.docs
+            .iter()
+            .any(|d| !matches!(classify(&d.value), Classified::NotAzureMl))
+    })
+}
+
 /// Whether a file found by walking is worth reading (a cheap look).
 pub fn worth_reading(path: &Path, text: &str) -> bool {
     wants(path) && may_be_azure_ml(text)
 }
 
 /// The files that come with a YAML file named alone: the workspace YAML
-/// files beside it, which give its workspace.
+/// files beside it (by `$schema` or by their keys), which give its workspace.
 pub fn companions(path: &Path) -> Vec<PathBuf> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -141,9 +200,13 @@ pub fn companions(path: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             std::fs::metadata(p).is_ok_and(|m| m.len() < 1024 * 1024)
                 && std::fs::read_to_string(p).is_ok_and(|t| {
-                    let lower = t.to_ascii_lowercase();
-                    lower.contains("/workspace.schema.json")
-                        || (t.lines().any(|l| l.starts_with("managed_network:")))
+                    t.to_ascii_lowercase().contains("/workspace.schema.json")
+                        || (may_be_azure_ml(&t)
+                            && tree::parse_stream(FileId(0), &t).is_ok_and(|s| {
+                                s.docs
+                                    .iter()
+                                    .any(|d| detect(&d.value) == Some(Kind::Workspace))
+                            }))
                 })
         })
         .map(|p| aml_model::source::normalize_path(&p))
@@ -179,13 +242,15 @@ impl Frontend for Yaml {
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["yml", "yaml"]
+        &["yml", "yaml", "json"]
     }
 
     /// `.yml`/`.yaml` files that look like Azure ML entities, and any named
-    /// on the command line.
+    /// on the command line; JSON with the CLI's keys (`az ml ... show -o
+    /// json` saved, or an entity written as JSON), which is no ARM template.
     fn claim(&self, file: &Candidate<'_>) -> Claim {
-        if wants(file.path) && (file.explicit || may_be_azure_ml(file.text)) {
+        let yaml = wants(file.path) && (file.explicit || may_be_azure_ml(file.text));
+        if yaml || (is_json(file.path) && json_is_azure_ml(file.text)) {
             Claim::Yes
         } else {
             Claim::No
@@ -193,11 +258,7 @@ impl Frontend for Yaml {
     }
 
     fn companions(&self, path: &Path) -> Vec<PathBuf> {
-        if wants(path) {
-            companions(path)
-        } else {
-            Vec::new()
-        }
+        companions(path)
     }
 
     /// Reads every entity; the files of one folder form one deployment.
@@ -213,8 +274,11 @@ impl Frontend for Yaml {
         for group in by_dir.values() {
             units.unit(self.folder_unit(input.context, group, &mut counts));
         }
+        let mut seen = std::collections::BTreeSet::new();
         for e in &entities {
-            out.file(e.file, FORMAT, counts.get(&e.file).copied().unwrap_or(0));
+            if seen.insert(e.file) {
+                out.file(e.file, FORMAT, counts.get(&e.file).copied().unwrap_or(0));
+            }
         }
         out
     }
@@ -225,16 +289,22 @@ struct Entity {
     dir: PathBuf,
     kind: Kind,
     doc: Document,
+    /// Read as context (beside a file named alone): it may name the
+    /// workspace of the others, never an entity of its own.
+    context: bool,
 }
 
-/// Parses the files and keeps the Azure ML entities; a file that names an
-/// Azure ML `$schema` and does not parse gets its syntax error.
+/// Parses the files and keeps the Azure ML entities of every document; a
+/// file that names an Azure ML `$schema` and does not parse gets its syntax
+/// error.
 fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Entity> {
     let mut entities = Vec::new();
     for f in input.files {
         let file = input.sources.get(f.id);
-        let doc = match tree::parse(f.id, &file.text) {
-            Ok(d) => d,
+        // Where credentials are written, in every document (decision 0030).
+        secrets::secret_spans(f.id, &file.text, &mut out.secret_spans);
+        let stream = match tree::parse_stream(f.id, &file.text) {
+            Ok(s) => s,
             Err(d) => {
                 if kind::names_azure_ml_schema(&file.text) {
                     out.diagnostics.push(d);
@@ -243,30 +313,85 @@ fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Ent
                 continue;
             }
         };
-        let Some(kind) = detect(&doc.value) else {
-            continue;
-        };
-        entities.push(Entity {
-            file: f.id,
-            dir: file
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            kind,
-            doc,
-        });
+        let dir = file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        read_stream(f, &dir, stream, &mut entities, out);
     }
     entities
+}
+
+/// Classifies, checks and keeps each document of one file: a warning for a
+/// document with Azure ML keys whose kind cannot be told, for a file of
+/// several documents (`az ml` reads one), and for keys given twice.
+fn read_stream(
+    input: &InputFile,
+    dir: &Path,
+    stream: tree::Stream,
+    entities: &mut Vec<Entity>,
+    out: &mut FrontendOutput,
+) {
+    let file = input.id;
+    let diagnostics = &mut out.diagnostics;
+    let documents = stream.docs.len();
+    let second = stream.docs.get(1).map(|d| d.span);
+    let mut azure_ml = 0;
+    for mut doc in stream.docs {
+        match classify(&doc.value) {
+            Classified::Entity(kind) => {
+                diagnostics.extend(validate::validate(kind, &mut doc));
+                entities.push(Entity {
+                    file,
+                    dir: dir.to_path_buf(),
+                    kind,
+                    doc,
+                    context: input.context.is_some(),
+                });
+                azure_ml += 1;
+            }
+            Classified::Unrecognised(why) => {
+                diagnostics.push(Diagnostic::warning(
+                    "yaml-unrecognised",
+                    format!("Azure ML entity not read: {why}"),
+                    Location::Span(doc.span),
+                ));
+                azure_ml += 1;
+            }
+            Classified::NotAzureMl => {}
+        }
+    }
+    if azure_ml == 0 {
+        out.skipped.push((
+            file,
+            "YAML that is no Azure ML entity the CLI reads".to_string(),
+        ));
+        return;
+    }
+    diagnostics.extend(stream.diagnostics);
+    if let (Some(span), true) = (second, documents > 1) {
+        diagnostics.push(Diagnostic::warning(
+            "yaml-multi-document",
+            format!(
+                "the file holds {documents} YAML documents (`---`); `az ml` reads a file of one document and rejects this one, so each is read here as an entity of its own"
+            ),
+            Location::Span(span),
+        ));
+    }
 }
 
 impl Yaml {
     /// The workspace of a folder's entities: its one workspace YAML, else
     /// `--workspace`, else unknown.
     fn folder_workspace(&self, group: &[&Entity]) -> Workspace {
+        // Workspaces of the files scanned, else of those read as context.
+        let scanned = group
+            .iter()
+            .any(|e| e.kind == Kind::Workspace && !e.context);
         let workspaces: Vec<String> = group
             .iter()
-            .filter(|e| e.kind == Kind::Workspace)
+            .filter(|e| e.kind == Kind::Workspace && e.context != scanned)
             .filter_map(|e| match e.doc.value.get("name") {
                 Some(Value::String(s)) => Some(s.clone()),
                 _ => None,
@@ -303,7 +428,18 @@ impl Yaml {
         };
         let mut needs_stub: Option<Span> = None;
         for e in group {
-            let resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
+            // A workspace read as context is what the others use: in the
+            // model as an existing resource, judged by no rule.
+            let named = e.kind == Kind::Workspace
+                && matches!(&workspace, Workspace::Named { name, .. }
+                    if e.doc.value.get("name").and_then(Value::as_str) == Some(name));
+            if e.context && !named {
+                continue;
+            }
+            let mut resources = mapping::map(e.kind, &e.doc, &target, FORMAT);
+            if e.context {
+                resources.iter_mut().for_each(|r| r.existing = true);
+            }
             *counts.entry(e.file).or_default() += resources.len();
             if e.kind.in_workspace() {
                 needs_stub.get_or_insert(e.doc.span);

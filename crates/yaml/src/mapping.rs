@@ -125,6 +125,7 @@ pub fn workspace_stub(target: &Target, span: Span, format: &'static str) -> Reso
         name,
         body,
         BTreeMap::new(),
+        BTreeMap::new(),
         span,
         format,
         true,
@@ -143,6 +144,9 @@ struct Body<'a> {
     doc: &'a Document,
     obj: Object,
     spans: BTreeMap<String, Span>,
+    /// Lower-case ARM path → the YAML key that sets it (set or not), for
+    /// messages in the file's own words ([`Resource::source_names`]).
+    names: BTreeMap<String, String>,
 }
 
 impl<'a> Body<'a> {
@@ -151,14 +155,25 @@ impl<'a> Body<'a> {
             doc,
             obj: Object::new(),
             spans: BTreeMap::new(),
+            names: BTreeMap::new(),
         }
     }
 
     /// The YAML value at a dotted path (`ssh_settings.admin_password`).
+    /// An unknown value on the way (a `${{...}}` expression, or a value the
+    /// CLI rejects, see [`crate::validate`]) is the answer for everything
+    /// below it.
     fn get(&self, path: &str) -> Option<&'a Value> {
-        match self.doc.value.get_path(path) {
-            Some(Value::Null) | None => None,
-            Some(v) => Some(v),
+        let mut cur = &self.doc.value;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            if cur.is_unknown() {
+                return Some(cur);
+            }
+            cur = cur.get(part)?;
+        }
+        match cur {
+            Value::Null => None,
+            v => Some(v),
         }
     }
 
@@ -172,8 +187,14 @@ impl<'a> Body<'a> {
 
     /// Sets `arm` (dotted) to `v`; records the span of `from` when given.
     fn put(&mut self, arm: &str, v: Value, from: Option<&str>) {
+        // A bool the key does not hold as it is (inverted, or derived from
+        // a block) is not said in the key's words.
+        let derived = matches!(v, Value::Bool(_)) && from.and_then(|y| self.get(y)) != Some(&v);
         insert(&mut self.obj, arm, v);
         if let Some(y) = from {
+            if !derived {
+                self.name(arm, y);
+            }
             if let Some(s) = self.doc.spans.get(&y.to_ascii_lowercase()) {
                 self.spans.insert(arm.to_ascii_lowercase(), *s);
             } else if self.doc.spans.is_empty() {
@@ -183,8 +204,16 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// Records that YAML key `yaml` sets ARM path `arm`.
+    fn name(&mut self, arm: &str, yaml: &str) {
+        self.names
+            .entry(arm.to_ascii_lowercase())
+            .or_insert_with(|| yaml.to_string());
+    }
+
     /// Copies a YAML value, when present.
     fn copy(&mut self, yaml: &str, arm: &str) {
+        self.name(arm, yaml);
         if let Some(v) = self.get(yaml) {
             self.put(arm, v.clone(), Some(yaml));
         }
@@ -192,6 +221,7 @@ impl<'a> Body<'a> {
 
     /// Copies a YAML value through `f`, when present.
     fn copy_with(&mut self, yaml: &str, arm: &str, f: impl Fn(&Value) -> Value) {
+        self.name(arm, yaml);
         if let Some(v) = self.get(yaml) {
             self.put(arm, f(v), Some(yaml));
         }
@@ -199,6 +229,7 @@ impl<'a> Body<'a> {
 
     /// Copies a YAML value through `f`, or sets the CLI's default.
     fn copy_or(&mut self, yaml: &str, arm: &str, default: Value, f: impl Fn(&Value) -> Value) {
+        self.name(arm, yaml);
         match self.get(yaml) {
             Some(v) => self.put(arm, f(v), Some(yaml)),
             None => self.put(arm, default, None),
@@ -330,6 +361,7 @@ fn finish(
     name: String,
     mut body: Object,
     spans: BTreeMap<String, Span>,
+    names: BTreeMap<String, String>,
     span: Span,
     format: &'static str,
     existing: bool,
@@ -356,6 +388,7 @@ fn finish(
         spans,
         format,
         deployment: 0,
+        source_names: (!names.is_empty()).then(|| std::sync::Arc::new(names)),
     }
 }
 
@@ -374,6 +407,7 @@ impl Cx<'_> {
             full_name,
             b.obj,
             b.spans,
+            b.names,
             self.doc.span,
             self.format,
             false,
@@ -393,12 +427,6 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // workspace (`az ml workspace update --file`): what it does not set is
     // the existing workspace's, not the create defaults.
     let update = crate::kind::is_workspace_update(&cx.doc.value);
-    let unset = |what: &str| {
-        Value::unknown(
-            format!("{what} (not in the workspace update file)"),
-            "the file updates an existing workspace and does not set it; the existing workspace's value stands",
-        )
-    };
     common(&mut b, cx.target);
     b.copy_with("kind", "kind", |v| match v {
         Value::String(s) => Value::str(pascal(s)),
@@ -437,10 +465,20 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             Value::Bool(false),
             Value::clone,
         );
-        if b.has("customer_managed_key") {
+        if let Some(cmk) = b.get("customer_managed_key") {
+            // An encryption without a key is no customer-managed key: the
+            // service rejects it, so the status is not known to be Enabled.
+            let status = match cmk {
+                Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
+                Value::Unknown(_) => cmk.clone(),
+                _ => Value::unknown(
+                    "customer_managed_key",
+                    "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
+                ),
+            };
             b.put(
                 "properties.encryption.status",
-                Value::str("Enabled"),
+                status,
                 Some("customer_managed_key"),
             );
             for (y, a) in [
@@ -521,12 +559,33 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             );
         }
     }
+    managed_network(&mut b, update);
+    cx.push(None, ("workspaces", name), b);
+}
+
+/// What a workspace update file does not set: the existing workspace's value.
+fn unset(what: &str) -> Value {
+    Value::unknown(
+        format!("{what} (not in the workspace update file)"),
+        "the file updates an existing workspace and does not set it; the existing workspace's value stands",
+    )
+}
+
+/// `managed_network` → `properties.managedNetwork` (isolation mode, firewall
+/// SKU, outbound rules by name).
+fn managed_network(b: &mut Body<'_>, update: bool) {
     match b.get("managed_network") {
         Some(Value::Object(_)) => {
+            // An update that does not name the isolation mode leaves it as it is.
+            let absent = if update {
+                unset("managed_network.isolation_mode")
+            } else {
+                Value::str("Disabled")
+            };
             b.copy_or(
                 "managed_network.isolation_mode",
                 "properties.managedNetwork.isolationMode",
-                Value::str("Disabled"),
+                absent,
                 pascal_value,
             );
             let mode = b
@@ -541,20 +600,31 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
                     pascal_value,
                 );
             }
-            if let Some(Value::Array(rules)) = b.get("managed_network.outbound_rules") {
-                let mut map = Object::new();
-                for (i, r) in rules.iter().enumerate() {
-                    let Some(rule_name) = r.get("name").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    map.insert(rule_name.to_string(), outbound_rule(r));
-                    let arm = format!("properties.managedNetwork.outboundRules.{rule_name}");
-                    b.put(
-                        &arm,
-                        outbound_rule(r),
-                        Some(&format!("managed_network.outbound_rules[{i}]")),
-                    );
-                }
+            // A list of named rules, as the schema says; a mapping of rule
+            // names to rules (which `az ml` rejects) is read all the same.
+            let rules: Vec<(String, &Value, String)> = match b.get("managed_network.outbound_rules")
+            {
+                Some(Value::Array(rules)) => rules
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        let name = r.get("name").and_then(Value::as_str)?;
+                        Some((
+                            name.to_string(),
+                            r,
+                            format!("managed_network.outbound_rules[{i}]"),
+                        ))
+                    })
+                    .collect(),
+                Some(Value::Object(o)) => o
+                    .iter()
+                    .map(|(k, r)| (k.clone(), r, format!("managed_network.outbound_rules.{k}")))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (rule_name, r, from) in rules {
+                let arm = format!("properties.managedNetwork.outboundRules.{rule_name}");
+                b.put(&arm, outbound_rule(r), Some(&from));
             }
         }
         Some(other) => b.put(
@@ -569,7 +639,6 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             None,
         ),
     }
-    cx.push(None, ("workspaces", name), b);
 }
 
 fn outbound_rule(r: &Value) -> Value {
@@ -644,6 +713,7 @@ fn node_network(b: &mut Body<'_>, target: &Target, p: &str) {
         Value::Bool(true),
         Value::clone,
     );
+    b.name(&format!("{p}.subnet.id"), "network_settings.subnet");
     if let Some(s) = subnet_id(b, target) {
         b.put(
             &format!("{p}.subnet.id"),
@@ -651,6 +721,138 @@ fn node_network(b: &mut Body<'_>, target: &Target, p: &str) {
             Some("network_settings.subnet"),
         );
     }
+}
+
+/// A cluster's settings (`properties.properties` at `p`).
+fn aml_compute(b: &mut Body<'_>, target: &Target, p: &str) {
+    b.copy("size", &format!("{p}.vmSize"));
+    b.copy_with("tier", &format!("{p}.vmPriority"), |v| match v {
+        Value::String(s) if s.eq_ignore_ascii_case("low_priority") => Value::str("LowPriority"),
+        other => pascal_value(other),
+    });
+    b.copy_or(
+        "min_instances",
+        &format!("{p}.scaleSettings.minNodeCount"),
+        Value::Int(0),
+        Value::clone,
+    );
+    b.copy_or(
+        "max_instances",
+        &format!("{p}.scaleSettings.maxNodeCount"),
+        Value::Int(4),
+        Value::clone,
+    );
+    b.copy_or(
+        "idle_time_before_scale_down",
+        &format!("{p}.scaleSettings.nodeIdleTimeBeforeScaleDown"),
+        Value::str("PT120S"),
+        |v| match v {
+            Value::Int(i) => Value::str(format!("PT{i}S")),
+            o => o.clone(),
+        },
+    );
+    node_network(b, target, p);
+    // The SDK sends `NotSpecified` unless `ssh_public_access_enabled` is given.
+    b.copy_or(
+        "ssh_public_access_enabled",
+        &format!("{p}.remoteLoginPortPublicAccess"),
+        Value::str("NotSpecified"),
+        enabled,
+    );
+    if let Some(u @ Value::Unknown(_)) = b.get("ssh_settings") {
+        b.put(
+            "properties.disableLocalAuth",
+            u.clone(),
+            Some("ssh_settings"),
+        );
+    } else if b.has("ssh_settings") {
+        b.copy(
+            "ssh_settings.admin_username",
+            &format!("{p}.userAccountCredentials.adminUserName"),
+        );
+        b.copy(
+            "ssh_settings.admin_password",
+            &format!("{p}.userAccountCredentials.adminUserPassword"),
+        );
+        b.copy(
+            "ssh_settings.ssh_key_value",
+            &format!("{p}.userAccountCredentials.adminUserSshPublicKey"),
+        );
+        // With SSH credentials, local (SSH) authentication stays on.
+        b.put(
+            "properties.disableLocalAuth",
+            Value::Bool(false),
+            Some("ssh_settings"),
+        );
+    } else {
+        b.put("properties.disableLocalAuth", Value::Bool(true), None);
+    }
+}
+
+/// A compute instance's settings (`properties.properties` at `p`).
+fn compute_instance(b: &mut Body<'_>, target: &Target, p: &str) {
+    b.copy("size", &format!("{p}.vmSize"));
+    node_network(b, target, p);
+    let ssh_public = b.get("ssh_public_access_enabled").cloned();
+    if ssh_public.is_some() || b.has("ssh_settings") {
+        let access = match &ssh_public {
+            Some(v) => enabled(v),
+            None => Value::str("Disabled"),
+        };
+        b.put(
+            &format!("{p}.sshSettings.sshPublicAccess"),
+            access,
+            Some("ssh_public_access_enabled"),
+        );
+        b.copy(
+            "ssh_settings.ssh_key_value",
+            &format!("{p}.sshSettings.adminPublicKey"),
+        );
+    }
+    // `disableLocalAuth = not ssh_public_access_enabled`.
+    match &ssh_public {
+        Some(v) => b.put(
+            "properties.disableLocalAuth",
+            not(v),
+            Some("ssh_public_access_enabled"),
+        ),
+        None => b.put("properties.disableLocalAuth", Value::Bool(true), None),
+    }
+    b.copy_with(
+        "idle_time_before_shutdown_minutes",
+        &format!("{p}.idleTimeBeforeShutdown"),
+        |v| match v {
+            Value::Int(i) => Value::str(format!("PT{i}M")),
+            o => o.clone(),
+        },
+    );
+    b.copy(
+        "idle_time_before_shutdown",
+        &format!("{p}.idleTimeBeforeShutdown"),
+    );
+    b.copy("enable_sso", &format!("{p}.enableSSO"));
+    b.copy("enable_root_access", &format!("{p}.enableRootAccess"));
+    b.copy("enable_os_patching", &format!("{p}.enableOSPatching"));
+    b.copy("setup_scripts", &format!("{p}.setupScripts"));
+    b.copy("schedules", &format!("{p}.schedules"));
+    b.copy(
+        "create_on_behalf_of.user_object_id",
+        &format!("{p}.personalComputeInstanceSettings.assignedUser.objectId"),
+    );
+    b.copy(
+        "create_on_behalf_of.user_tenant_id",
+        &format!("{p}.personalComputeInstanceSettings.assignedUser.tenantId"),
+    );
+    b.put(
+        &format!("{p}.computeInstanceAuthorizationType"),
+        Value::str("personal"),
+        None,
+    );
+    b.put(
+        &format!("{p}.applicationSharingPolicy"),
+        Value::str("Shared"),
+        None,
+    );
 }
 
 fn compute(cx: &mut Cx<'_>, name: &str) {
@@ -671,130 +873,8 @@ fn compute(cx: &mut Cx<'_>, name: &str) {
     identity(&mut b, None);
     let p = "properties.properties";
     match arm_type {
-        "AmlCompute" => {
-            b.copy("size", &format!("{p}.vmSize"));
-            b.copy_with("tier", &format!("{p}.vmPriority"), |v| match v {
-                Value::String(s) if s.eq_ignore_ascii_case("low_priority") => {
-                    Value::str("LowPriority")
-                }
-                other => pascal_value(other),
-            });
-            b.copy_or(
-                "min_instances",
-                &format!("{p}.scaleSettings.minNodeCount"),
-                Value::Int(0),
-                Value::clone,
-            );
-            b.copy_or(
-                "max_instances",
-                &format!("{p}.scaleSettings.maxNodeCount"),
-                Value::Int(4),
-                Value::clone,
-            );
-            b.copy_or(
-                "idle_time_before_scale_down",
-                &format!("{p}.scaleSettings.nodeIdleTimeBeforeScaleDown"),
-                Value::str("PT120S"),
-                |v| match v {
-                    Value::Int(i) => Value::str(format!("PT{i}S")),
-                    o => o.clone(),
-                },
-            );
-            node_network(&mut b, cx.target, p);
-            // The SDK sends `NotSpecified` unless `ssh_public_access_enabled` is given.
-            b.copy_or(
-                "ssh_public_access_enabled",
-                &format!("{p}.remoteLoginPortPublicAccess"),
-                Value::str("NotSpecified"),
-                enabled,
-            );
-            if b.has("ssh_settings") {
-                b.copy(
-                    "ssh_settings.admin_username",
-                    &format!("{p}.userAccountCredentials.adminUserName"),
-                );
-                b.copy(
-                    "ssh_settings.admin_password",
-                    &format!("{p}.userAccountCredentials.adminUserPassword"),
-                );
-                b.copy(
-                    "ssh_settings.ssh_key_value",
-                    &format!("{p}.userAccountCredentials.adminUserSshPublicKey"),
-                );
-                // With SSH credentials, local (SSH) authentication stays on.
-                b.put(
-                    "properties.disableLocalAuth",
-                    Value::Bool(false),
-                    Some("ssh_settings"),
-                );
-            } else {
-                b.put("properties.disableLocalAuth", Value::Bool(true), None);
-            }
-        }
-        "ComputeInstance" => {
-            b.copy("size", &format!("{p}.vmSize"));
-            node_network(&mut b, cx.target, p);
-            let ssh_public = b.get("ssh_public_access_enabled").cloned();
-            if ssh_public.is_some() || b.has("ssh_settings") {
-                let access = match &ssh_public {
-                    Some(v) => enabled(v),
-                    None => Value::str("Disabled"),
-                };
-                b.put(
-                    &format!("{p}.sshSettings.sshPublicAccess"),
-                    access,
-                    Some("ssh_public_access_enabled"),
-                );
-                b.copy(
-                    "ssh_settings.ssh_key_value",
-                    &format!("{p}.sshSettings.adminPublicKey"),
-                );
-            }
-            // `disableLocalAuth = not ssh_public_access_enabled`.
-            match &ssh_public {
-                Some(v) => b.put(
-                    "properties.disableLocalAuth",
-                    not(v),
-                    Some("ssh_public_access_enabled"),
-                ),
-                None => b.put("properties.disableLocalAuth", Value::Bool(true), None),
-            }
-            b.copy_with(
-                "idle_time_before_shutdown_minutes",
-                &format!("{p}.idleTimeBeforeShutdown"),
-                |v| match v {
-                    Value::Int(i) => Value::str(format!("PT{i}M")),
-                    o => o.clone(),
-                },
-            );
-            b.copy(
-                "idle_time_before_shutdown",
-                &format!("{p}.idleTimeBeforeShutdown"),
-            );
-            b.copy("enable_sso", &format!("{p}.enableSSO"));
-            b.copy("enable_root_access", &format!("{p}.enableRootAccess"));
-            b.copy("enable_os_patching", &format!("{p}.enableOSPatching"));
-            b.copy("setup_scripts", &format!("{p}.setupScripts"));
-            b.copy("schedules", &format!("{p}.schedules"));
-            b.copy(
-                "create_on_behalf_of.user_object_id",
-                &format!("{p}.personalComputeInstanceSettings.assignedUser.objectId"),
-            );
-            b.copy(
-                "create_on_behalf_of.user_tenant_id",
-                &format!("{p}.personalComputeInstanceSettings.assignedUser.tenantId"),
-            );
-            b.put(
-                &format!("{p}.computeInstanceAuthorizationType"),
-                Value::str("personal"),
-                None,
-            );
-            b.put(
-                &format!("{p}.applicationSharingPolicy"),
-                Value::str("Shared"),
-                None,
-            );
-        }
+        "AmlCompute" => aml_compute(&mut b, cx.target, p),
+        "ComputeInstance" => compute_instance(&mut b, cx.target, p),
         "Kubernetes" => {
             b.copy_or(
                 "namespace",
@@ -856,7 +936,9 @@ fn endpoint(cx: &mut Cx<'_>, name: &str, child: &str, managed: bool) {
         b.copy_with("compute", "properties.compute", compute_ref);
     }
     b.copy("traffic", "properties.traffic");
-    identity(&mut b, Some("SystemAssigned"));
+    // The SDK sends a system-assigned identity for online endpoints, none for
+    // batch endpoints (the service decides).
+    identity(&mut b, (!batch).then_some("SystemAssigned"));
     let ws = cx.ws();
     cx.push(Some((child, name)), ("workspaces", &ws), b);
 }
@@ -1034,7 +1116,8 @@ fn registry(cx: &mut Cx<'_>, name: &str) {
             Some("replication_locations"),
         );
     }
-    identity(&mut b, None);
+    // The SDK sends a system-assigned identity when the file names none.
+    identity(&mut b, Some("SystemAssigned"));
     cx.push(None, ("registries", name), b);
 }
 

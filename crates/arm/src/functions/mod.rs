@@ -70,6 +70,11 @@ pub fn call_with_text(
         return Err(format!("unknown function '{name}'"));
     };
     check_arity(def, args.len())?;
+    if def.name == "format" && args.iter().any(Value::contains_unknown) {
+        if let Some(v) = with_holes(def, &args, env, text) {
+            return Ok(v);
+        }
+    }
     if let Some(u) = propagated_unknown(def.unknowns, &args) {
         let reason = u.reason.clone();
         if let Some(v) = over_allowed_values(def, &args, env, text) {
@@ -79,6 +84,9 @@ pub fn call_with_text(
             if let Some(v) = id_with_placeholders(def, &args, env, text, &reason) {
                 return Ok(v);
             }
+        }
+        if let Some(v) = with_holes(def, &args, env, text) {
+            return Ok(v);
         }
         return Ok(Value::unknown(text, reason));
     }
@@ -185,6 +193,62 @@ fn id_with_placeholders(
         text,
         reason,
         Shape::resource_id(&id, resource_type.as_deref()),
+    ))
+}
+
+/// A string function (`concat`, `format`, `join`) called with unknown
+/// parts: the call with a marker for each unknown, so that the result keeps
+/// the known text and where the unknowns fall ([`Shape::pattern`]).
+/// `None` for other functions, when the call is not about strings (an
+/// array `concat`, an unknown format string or array), or when a marker did
+/// not survive the call intact.
+fn with_holes(def: &Def, args: &[Value], env: &dyn ExprEnv, text: &str) -> Option<Value> {
+    use aml_model::pattern::{fragments_of, hole_marker, interpolated, unmark};
+    let mut holes: Vec<Vec<aml_model::value::Fragment>> = Vec::new();
+    let mut reason = None;
+    let mut mark = |v: &Value| -> Option<Value> {
+        match v {
+            Value::Unknown(u) => {
+                reason.get_or_insert_with(|| u.reason.clone());
+                holes.push(fragments_of(v)?);
+                Some(Value::String(hole_marker(holes.len() - 1)))
+            }
+            other => Some(other.clone()),
+        }
+    };
+    let is_text = |v: &Value| matches!(v, Value::String(s) if !s.is_empty());
+    let filled: Vec<Value> = match def.name {
+        // A string concat: some argument is known text.
+        "concat" if args.iter().any(is_text) => {
+            args.iter().map(&mut mark).collect::<Option<_>>()?
+        }
+        "format" if args.first().is_some_and(is_text) => {
+            let mut out = vec![args[0].clone()];
+            for a in &args[1..] {
+                out.push(mark(a)?);
+            }
+            out
+        }
+        "join" => match (args.first(), args.get(1)) {
+            (Some(Value::Array(items)), Some(d @ Value::String(_))) => vec![
+                Value::Array(items.iter().map(&mut mark).collect::<Option<_>>()?),
+                d.clone(),
+            ],
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if holes.is_empty() || filled.iter().any(Value::contains_unknown) {
+        return None;
+    }
+    let Ok(Value::String(s)) = call_known(def, filled, env, text) else {
+        return None;
+    };
+    let fragments = unmark(&s, &holes)?;
+    Some(interpolated(
+        text,
+        reason.unwrap_or_else(|| "a part of the string is unknown".into()),
+        fragments,
     ))
 }
 

@@ -14,7 +14,7 @@ fn no_input(_: &Path) -> Result<Vec<CaseResource>, String> {
 }
 
 fn run_dir(dir: &Path, aliases: Option<(&str, &str)>) -> TestRun {
-    run(dir, aliases, &no_input)
+    run(dir, dir, aliases, &no_input)
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

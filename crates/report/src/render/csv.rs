@@ -1,7 +1,8 @@
 //! CSV (`--format csv`): one row per result, passes included, with a header.
 //! Fields are quoted as RFC 4180 says; a field a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
-//! leading `'`.
+//! leading `'`. Control and bidirectional characters are written as
+//! `\u{..}` (newlines, inside quotes, and tabs stay).
 
 use crate::Report;
 
@@ -70,7 +71,7 @@ fn row(out: &mut String, fields: impl Iterator<Item = String>) {
 
 /// One field, quoted when it must be and defused against formula injection.
 pub fn field(value: &str) -> String {
-    let mut v = value.to_string();
+    let mut v = super::escape_controls(value).into_owned();
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         v.insert(0, '\'');
     }

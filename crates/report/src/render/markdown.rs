@@ -31,6 +31,12 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     render_limited(report, options, MAX_CHARS)
 }
 
+/// The comment with control and bidirectional characters escaped
+/// ([`super::escape_controls`]).
+fn finish(text: String) -> String {
+    super::escape_controls(&text).into_owned()
+}
+
 /// The comment, at most `limit` characters (counted as Unicode scalar values).
 pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) -> String {
     let s = &report.summary;
@@ -87,7 +93,7 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
     }
     let total: usize = by_control.values().map(Vec::len).sum();
 
-    let mut out = head;
+    let mut out = finish(head);
     let mut used = out.chars().count();
     // Room for the truncation line and the footer.
     let reserve = 200;
@@ -98,7 +104,7 @@ pub fn render_limited(report: &Report, options: &RenderOptions, limit: usize) ->
         let heading_len = heading.chars().count();
         let mut first = true;
         for r in list {
-            let item = item(r, options);
+            let item = finish(item(r, options));
             let extra = item.chars().count() + if first { heading_len } else { 0 };
             if used + extra + reserve > limit {
                 truncated = true;

@@ -156,6 +156,34 @@ pub fn percent_encode_path(path: &str) -> String {
     out
 }
 
+/// Whether `c` must not reach a terminal or a spreadsheet raw: control
+/// characters (ESC starts terminal escape sequences) but newline and tab,
+/// bidirectional formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE and
+/// the isolates U+2066-U+2069 reorder what a reader sees, "Trojan Source"),
+/// and the line and paragraph separators.
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `s` with every [`is_unsafe_char`] written as `\u{..}` (its code point in
+/// hex), so it is seen and never acted upon; the text and Markdown reports
+/// and CSV cells go through it.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders `report` in `format`. `scan` must be the scan the report was
 /// built from: the text and HTML formats quote source lines from it (never
 /// a line holding a secret).
@@ -209,10 +237,16 @@ pub(crate) fn source_lines<'a>(
     if first == 0 || last < first || last - first >= max {
         return None;
     }
-    let file = scan.sources.by_display(path)?;
+    let id = scan.sources.find_display(path)?;
+    let file = scan.sources.get(id);
     let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
-    let hidden = scan.model.redactor();
-    if lines.iter().any(|(_, l)| hidden.finds_secret(l)) {
+    // A secret is found by where it is written, whatever its spelling, and
+    // by value where that is not known (decision 0030).
+    let hidden = |n: u32, l: &str| {
+        let (start, _) = file.line_span(n);
+        scan.model.hides_source(id, l, start)
+    };
+    if lines.iter().any(|(n, l)| hidden(*n, l)) {
         return None;
     }
     Some(lines)
@@ -221,6 +255,18 @@ pub(crate) fn source_lines<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_and_bidi_characters_are_escaped() {
+        assert_eq!(
+            escape_controls("a\u{1b}[31mb\u{202e}c\u{2066}d\te\nf\r\u{7f}"),
+            "a\\u{1b}[31mb\\u{202e}c\\u{2066}d\te\nf\\u{d}\\u{7f}"
+        );
+        assert!(matches!(
+            escape_controls("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn file_links_are_encoded_and_only_for_relative_paths() {

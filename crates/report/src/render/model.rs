@@ -25,6 +25,9 @@ pub fn render(output: &ScanOutput) -> String {
             })
         })
         .collect();
+    // Masked before serializing: JSON escapes a secret's `"` and `\`.
+    let mut resources = serde_json::Value::Array(resources);
+    aml_model::redact::redact_json(&mut resources, output.model.redactor());
     let text = serde_json::to_string_pretty(&resources).unwrap_or_default();
-    format!("{}\n", crate::redact(&text, output.model.redactor()))
+    format!("{text}\n")
 }

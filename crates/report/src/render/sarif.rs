@@ -67,6 +67,14 @@ pub fn log(report: &Report, options: &RenderOptions) -> Value {
             n.insert("descriptor".into(), json!({ "id": d.code }));
             Value::Object(n)
         })
+        .chain(report.files.iter().filter(|f| f.role == "skipped").map(|f| {
+            json!({
+                "locations": location(&f.path, 0, 0, 0, 0).map_or(json!([]), |l| json!([l])),
+                "message": { "text": format!("skipped: {}", f.reason.as_deref().unwrap_or_default()) },
+                "level": "note",
+                "descriptor": { "id": "file-skipped" },
+            })
+        }))
         .collect();
     let mut driver = Map::new();
     driver.insert("name".into(), json!(report.tool.name));

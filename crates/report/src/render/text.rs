@@ -17,7 +17,13 @@ pub fn render(report: &Report) -> String {
 
 /// The terminal report; with `scan`, each finding shows its source line with
 /// the value underlined; with `color`, ANSI styles (for a terminal).
+///
+/// Control and bidirectional characters of names, messages and source lines
+/// are written as `\u{..}` ([`super::escape_controls`]): only the styles of
+/// `color` reach the terminal as escape sequences.
 pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> String {
+    // `done` holds escaped text and styled snippets; `out` what is still to escape.
+    let mut done = String::new();
     let mut out = String::new();
     summary_table(report, &mut out);
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
@@ -52,8 +58,9 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
             let _ = writeln!(out, "          at {}:{}:{}", r.path, r.line, r.column);
             match scan.and_then(|s| snippet(s, r, color)) {
                 Some(snip) => {
+                    done.push_str(&super::escape_controls(&std::mem::take(&mut out)));
                     for line in snip.lines() {
-                        let _ = writeln!(out, "          {line}");
+                        let _ = writeln!(done, "          {line}");
                     }
                 }
                 None => {
@@ -155,13 +162,41 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         }
         out.push('\n');
     }
+    files_account(report, &mut out);
     let s = &report.summary;
     let _ = writeln!(
         out,
         "{} files, {} resources, {} results: {} passed, {} failed, {} unknown, {} suppressed; {} errors, {} warnings",
         s.files, s.resources, s.results, s.passed, s.failed, s.unknown, s.suppressed, s.errors, s.warnings
     );
-    out
+    done.push_str(&super::escape_controls(&out));
+    done
+}
+
+/// One line accounting for every file under the scanned paths: entry
+/// points, files read as context, and files skipped by reason.
+fn files_account(report: &Report, out: &mut String) {
+    let count = |role: &str| report.files.iter().filter(|f| f.role == role).count();
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in report.files.iter().filter(|f| f.role == "skipped") {
+        let reason = f.reason.as_deref().unwrap_or_default();
+        // The reason's kind, before any detail after a colon.
+        let kind = reason.split(':').next().unwrap_or(reason);
+        *reasons.entry(kind).or_default() += 1;
+    }
+    let skipped: Vec<String> = reasons.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(
+        out,
+        "Files: {} entry points, {} read as context, {} skipped{}",
+        count("entry"),
+        count("context"),
+        count("skipped"),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", skipped.join(", "))
+        }
+    );
 }
 
 /// The "would be denied by" section: each enforced deny assignment whose
@@ -245,7 +280,18 @@ fn summary_table(report: &Report, out: &mut String) {
 fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
     // A value that spans lines (an object) is shown by its first line.
     let lines = super::source_lines(scan, &r.path, r.line, r.line, 1)?;
-    let source = lines[0].1;
+    let raw = lines[0].1;
+    // Columns count characters of the raw line; escaping lengthens it.
+    let escaped_column = |column: u32| -> u32 {
+        let prefix: String = raw
+            .chars()
+            .take(column.saturating_sub(1) as usize)
+            .collect();
+        super::escape_controls(&prefix).chars().count() as u32 + 1
+    };
+    let source_owned = super::escape_controls(raw);
+    let source: &str = &source_owned;
+    let (column, end_column) = (escaped_column(r.column), escaped_column(r.end_column));
     let byte_at = |column: u32| -> usize {
         source
             .char_indices()
@@ -253,9 +299,9 @@ fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
             .map(|(b, _)| b)
             .unwrap_or(source.len())
     };
-    let start = byte_at(r.column);
+    let start = byte_at(column);
     let mut end = if r.end_line == r.line {
-        byte_at(r.end_column)
+        byte_at(end_column)
     } else {
         source.len()
     };
@@ -272,7 +318,7 @@ fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
     } else {
         Level::WARNING
     };
-    let label = format!("found: {}", r.message);
+    let label = super::escape_controls(&format!("found: {}", r.message)).into_owned();
     let report = &[Group::with_level(level).element(
         Snippet::source(source)
             .line_start(r.line as usize)

@@ -2,6 +2,7 @@
 
 use super::{is_compute_of, CheckContext, Finding, Text};
 use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
+use aml_model::value::Value;
 
 pub static RULE: Rule = Rule {
     id: "AMLB-NS1-004",
@@ -69,6 +70,13 @@ fn cluster(cx: &CheckContext<'_>) -> Option<Finding> {
             match cx.text("properties.properties.subnet.id") {
                 Text::Known(_) => Finding::pass(
                     format!("`remoteLoginPortPublicAccess` {shown}, which keeps SSH closed for a cluster in a subnet"),
+                    Some(PATH),
+                ),
+                Text::Unknown(Value::Unknown(u)) if u.shape.non_empty() => Finding::pass(
+                    format!(
+                        "`remoteLoginPortPublicAccess` {shown}, which keeps SSH closed for a cluster in a subnet (`subnet.id` is `{}`, set at deployment)",
+                        u.placeholder()
+                    ),
                     Some(PATH),
                 ),
                 Text::Unknown(u) => Finding::unknown(u, "properties.properties.subnet.id"),

@@ -81,6 +81,10 @@ pub struct Input<'c> {
     /// The resource block (fallback position).
     pub decl: Span,
     pub provider: &'c ProviderVersion,
+    /// The resource group of resources whose `resource_group_name` the
+    /// files do not fix: the deployment scope's (`--deployment-scope`),
+    /// else [`DEFAULT_RG`].
+    pub default_rg: &'c str,
 }
 
 /// One ARM resource made from a Terraform resource.
@@ -232,6 +236,25 @@ pub fn spec(rtype: &str) -> Option<(&'static str, &'static str, &'static [Row])>
         ),
         _ => return None,
     })
+}
+
+/// The argument path of each ARM path the type's table maps (lower-case
+/// ARM path → `managed_network[0].isolation_mode`), for messages in the
+/// configuration's own words ([`aml_model::model::Resource::in_own_words`]).
+pub fn source_names(
+    rtype: &str,
+) -> Option<std::sync::Arc<std::collections::BTreeMap<String, String>>> {
+    let (_, _, table) = spec(rtype)?;
+    let mut names = std::collections::BTreeMap::new();
+    for r in table {
+        // An inverted boolean is said as the opposite of its argument.
+        let name = match r.conv {
+            Conv::Not => format!("!{}", r.tf),
+            _ => r.tf.to_string(),
+        };
+        names.entry(r.arm.to_ascii_lowercase()).or_insert(name);
+    }
+    (!names.is_empty()).then(|| std::sync::Arc::new(names))
 }
 
 /// Reads a path like `encryption[0].key_id` in a config object.
@@ -513,7 +536,7 @@ fn name_of(input: &Input<'_>, attr: &str) -> String {
 fn rg_scope(input: &Input<'_>) -> String {
     let rg = match input.config.get("resource_group_name") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => DEFAULT_RG.to_string(),
+        _ => input.default_rg.to_string(),
     };
     format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{rg}")
 }
@@ -891,7 +914,8 @@ fn diagnostic_setting(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) ->
         let target = match input.config.get("target_resource_id") {
             Some(Value::String(s)) => s.clone(),
             _ => format!(
-                "/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}/providers/unknown/{}",
+                "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}/providers/unknown/{}",
+                input.default_rg,
                 input.address.replace('/', "_")
             ),
         };
@@ -960,7 +984,10 @@ fn role_assignment(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Op
     let (id, name) = {
         let scope = match input.config.get("scope") {
             Some(Value::String(s)) => s.clone(),
-            _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
+            _ => format!(
+                "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}",
+                input.default_rg
+            ),
         };
         // `role_definition_name` names the role instead of its id: a
         // built-in name becomes the role's well-known id; any other value
@@ -994,7 +1021,10 @@ fn role_definition(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Op
     let (id, name) = {
         let scope = match input.config.get("scope") {
             Some(Value::String(s)) => s.clone(),
-            _ => format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"),
+            _ => format!(
+                "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}",
+                input.default_rg
+            ),
         };
         b.put("properties.type", Value::str("CustomRole"), None);
         if let Some(p) = is_set(input.config.get("permissions")) {
@@ -1190,9 +1220,12 @@ fn azapi(input: &Input<'_>) -> Option<Mapped> {
         _ => input.address.replace('/', "_"),
     };
     let segments = full_type.split('/').count();
-    let parent_scope = parent
-        .clone()
-        .unwrap_or_else(|| format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/{DEFAULT_RG}"));
+    let parent_scope = parent.clone().unwrap_or_else(|| {
+        format!(
+            "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}",
+            input.default_rg
+        )
+    });
     let parent_is_resource = parent_scope.to_ascii_lowercase().contains("/providers/");
     let (id, full_name, parent_id, scope_id) = if segments > 2 && parent_is_resource {
         let child = full_type.rsplit('/').next().unwrap_or_default();

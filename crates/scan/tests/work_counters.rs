@@ -1,0 +1,144 @@
+//! The work of a scan grows linearly with the number of deployment units
+//! (issue 20): a deterministic guard where wall time is too noisy. Two corpora
+//! of the same units, one three times the other, are scanned in process; the
+//! index lookups, the resources visited by scans over a deployment, the
+//! resources, results and links the model derives must grow at most about
+//! threefold. A step that relates every unit to every other (the Bicep
+//! regression of issue 20: private endpoints linked to resources of other
+//! deployments) grows ninefold.
+//!
+//! Its own test binary: the counters are process-wide, so no other test may
+//! run beside it.
+
+use aml_model::value::Value;
+use aml_model::work::{self, Work};
+use aml_scan::pipeline::{self, Settings};
+use aml_scan::ScanOptions;
+use std::path::{Path, PathBuf};
+
+/// A Bicep unit whose names the files do not fix: its private endpoint may
+/// connect to any workspace of its deployment, and to no other.
+const OPEN_NAMES: &str = r#"
+param workspaceName string
+param location string = resourceGroup().location
+
+resource ws 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+  name: workspaceName
+  location: location
+  identity: { type: 'SystemAssigned' }
+  properties: { publicNetworkAccess: 'Disabled' }
+}
+
+resource pe 'Microsoft.Network/privateEndpoints@2023-04-01' = {
+  name: '${workspaceName}-pe'
+  location: location
+  properties: {
+    subnet: { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s' }
+    privateLinkServiceConnections: [
+      {
+        name: 'ws'
+        properties: { privateLinkServiceId: ws.id, groupIds: [ 'amlworkspace' ] }
+      }
+    ]
+  }
+}
+"#;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// `copies` copies of every example unit and of [`OPEN_NAMES`], each in its
+/// own folder.
+fn corpus(root: &Path, copies: usize) {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut units: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    units.sort();
+    for i in 0..copies {
+        for unit in &units {
+            let name = unit.file_name().unwrap().to_string_lossy();
+            copy_dir(unit, &root.join(format!("{i:05}-{name}")));
+        }
+        let open = root.join(format!("{i:05}-open-names"));
+        std::fs::create_dir_all(&open).unwrap();
+        std::fs::write(open.join("main.bicep"), OPEN_NAMES).unwrap();
+    }
+}
+
+/// What one scan did: lookups, resources visited, resources, results, and
+/// private endpoint connections the model derived.
+#[derive(Debug)]
+struct Measure {
+    lookups: u64,
+    scanned: u64,
+    resources: usize,
+    results: usize,
+    connections: usize,
+}
+
+fn connections(v: &Value) -> usize {
+    match v.get_path("properties.privateEndpointConnections") {
+        Some(Value::Array(items)) => items.len(),
+        _ => 0,
+    }
+}
+
+fn measure(copies: usize) -> Measure {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), copies);
+    let options = ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        ..Default::default()
+    };
+    let settings = Settings {
+        no_config: true,
+        ..Default::default()
+    };
+    work::reset();
+    let run = pipeline::run(&options, &settings);
+    let model = &run.scan.model;
+    Measure {
+        lookups: work::get(Work::Lookup),
+        scanned: work::get(Work::Scan),
+        resources: model.resources.len(),
+        results: run.report.results.len(),
+        connections: model.resources.iter().map(|r| connections(&r.body)).sum(),
+    }
+}
+
+#[test]
+fn work_grows_linearly_with_the_units() {
+    // 40 and 120 copies of 6 units: 240 and 720 deployment units.
+    let small = measure(40);
+    let large = measure(120);
+    eprintln!("40 copies: {small:?}\n120 copies: {large:?}");
+    assert!(small.resources > 0 && small.results > 0 && small.connections > 0);
+    assert!(small.lookups > 0 && small.scanned > 0);
+    // Same units three times over: exactly three times the resources and
+    // results, and as many links per unit.
+    assert_eq!(large.resources, 3 * small.resources);
+    assert_eq!(large.results, 3 * small.results);
+    assert_eq!(large.connections, 3 * small.connections);
+    // Lookups and scan steps: linear, with a little room for per-run work.
+    let linear = |a: u64, b: u64| b <= a * 3 + a / 10;
+    assert!(
+        linear(small.lookups, large.lookups),
+        "lookups grow from {} to {} for three times the units",
+        small.lookups,
+        large.lookups
+    );
+    assert!(
+        linear(small.scanned, large.scanned),
+        "scan steps grow from {} to {} for three times the units",
+        small.scanned,
+        large.scanned
+    );
+}

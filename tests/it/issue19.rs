@@ -1,0 +1,269 @@
+//! Issue 19: nothing vanishes. Two declarations never merge unless their ids
+//! are known equal; strings built from unknowns keep their literal parts;
+//! a policy verdict is never silently absent; definitions kept as ARM
+//! resources are unescaped; findings on Terraform and CLI YAML speak the
+//! input's language (tests/fixtures/issue19).
+
+use crate::common::{errors, project, report, verdict};
+use aml_baseline::pipeline::{self, Settings};
+use aml_baseline::policies::PolicyOptions;
+use aml_baseline::policy::DeploymentScope;
+use aml_baseline::report::Report;
+use aml_baseline::scan::ScanOptions;
+use std::path::PathBuf;
+
+fn fixture(rel: &str) -> PathBuf {
+    project(&format!("tests/fixtures/issue19/{rel}"))
+}
+
+fn scan(rel: &str) -> Report {
+    report(&[fixture(rel)], None)
+}
+
+/// The names of the resources of `ty` that have results, sorted, once each.
+fn names_of(report: &Report, ty: &str) -> Vec<String> {
+    let mut names: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.resource_type.eq_ignore_ascii_case(ty))
+        .map(|r| r.resource_name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+const COMPUTES: &str = "Microsoft.MachineLearningServices/workspaces/computes";
+
+#[test]
+fn two_module_instances_with_an_unknown_workspace_stay_two_clusters() {
+    let r = scan("bicep-two-clusters/main.bicep");
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    assert_eq!(
+        names_of(&r, COMPUTES),
+        ["[workspaceName]/cpu-pool", "[workspaceName]/gpu-pool"]
+    );
+    // Each has its own results.
+    assert_eq!(verdict(&r, "e96a9a5f", "[workspaceName]/cpu-pool"), "pass");
+    assert_eq!(verdict(&r, "e96a9a5f", "[workspaceName]/gpu-pool"), "pass");
+    assert!(!r.diagnostics.iter().any(|d| d.code == "duplicate-resource"));
+}
+
+#[test]
+fn an_arm_copy_loop_over_an_unknown_workspace_stays_two_clusters() {
+    let r = scan("arm-copy-two-clusters.json");
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    assert_eq!(
+        names_of(&r, COMPUTES),
+        [
+            "[parameters('workspaceName')]/cpu-pool",
+            "[parameters('workspaceName')]/gpu-pool"
+        ]
+    );
+}
+
+#[test]
+fn terraform_count_and_for_each_instances_stay_apart() {
+    let r = scan("tf-count");
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    let names = names_of(&r, COMPUTES);
+    assert_eq!(names.len(), 4, "{names:?}");
+}
+
+#[test]
+fn the_same_known_resource_declared_twice_is_one_with_a_diagnostic() {
+    for rel in [
+        "arm-same-cluster-twice.json",
+        "bicep-same-cluster-twice/main.bicep",
+    ] {
+        let r = scan(rel);
+        assert_eq!(names_of(&r, COMPUTES), ["mlw/cpu-pool"], "{rel}");
+        let dup: Vec<_> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "duplicate-resource")
+            .collect();
+        assert_eq!(dup.len(), 1, "{rel}: {:?}", r.diagnostics);
+        assert!(
+            dup[0].message.contains("declared again"),
+            "{}",
+            dup[0].message
+        );
+    }
+}
+
+#[test]
+fn a_subnet_id_built_from_unknowns_is_set() {
+    for rel in [
+        "subnet-id/arm-concat.json",
+        "subnet-id/arm-format.json",
+        "subnet-id/arm-join.json",
+        "subnet-id/bicep-interpolation.bicep",
+        "subnet-id/tf",
+    ] {
+        let r = scan(rel);
+        assert!(errors(&r).is_empty(), "{rel}: {:?}", errors(&r));
+        let hits: Vec<_> = r
+            .results
+            .iter()
+            .filter(|x| x.policy.is_some_and(|p| p.starts_with("7804b5c7")))
+            .collect();
+        assert_eq!(hits.len(), 1, "{rel}");
+        assert_eq!(
+            hits[0].result.as_str(),
+            "pass",
+            "{rel}: {}",
+            hits[0].message
+        );
+        assert!(
+            hits[0].message.contains("/subnets/"),
+            "{rel}: {}",
+            hits[0].message
+        );
+    }
+}
+
+fn scan_with_policies(paths: Vec<PathBuf>, policies: PathBuf, scope: Option<&str>) -> Report {
+    let options = ScanOptions {
+        paths,
+        ..Default::default()
+    };
+    let settings = Settings {
+        no_config: true,
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        policy: PolicyOptions {
+            policies: Some(policies),
+            assignments: Vec::new(),
+            aliases: None,
+            deployment_scope: scope.map(|s| DeploymentScope::parse(s).unwrap()),
+        },
+        ..Default::default()
+    };
+    pipeline::run(&options, &settings).report
+}
+
+#[test]
+fn terraform_takes_the_deployment_scope_resource_group_and_says_so() {
+    let scope = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/ml-prod";
+    let r = scan_with_policies(
+        vec![fixture("tf-rg-variable")],
+        project("tests/fixtures/policy-as-code/policies"),
+        Some(scope),
+    );
+    let of = |name: &str| {
+        r.results
+            .iter()
+            .find(|x| x.rule == "deny-public-ml" && x.resource_name == name)
+            .map(|x| (x.result.as_str(), x.resource_id.clone()))
+    };
+    let (verdict, id) = of("mlw-rg-from-scope").expect("the definition's result is reported");
+    assert_eq!(verdict, "fail");
+    assert!(id.contains("/resourceGroups/ml-prod/"), "{id}");
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "terraform-deployment-scope"
+            && d.message.contains("var.resource_group_name")
+            && d.message.contains("'ml-prod'")));
+    // A workspace in another resource group is outside the scope: no
+    // result, and a diagnostic that says why.
+    assert_eq!(of("mlw-other-rg"), None);
+    let na: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "policy-not-applicable")
+        .collect();
+    // The definition on its own, and the two members of the initiative beside it.
+    assert_eq!(na.len(), 3, "{na:?}");
+    assert!(na
+        .iter()
+        .all(|d| d.message.contains("'mlw-other-rg'") && d.message.contains("outside its scope")));
+    assert!(na
+        .iter()
+        .any(|d| d.message.contains("of assignment 'deny-public-ml'")));
+    // Without the scope the result is there as before.
+    let r = scan_with_policies(
+        vec![fixture("tf-rg-variable")],
+        project("tests/fixtures/policy-as-code/policies"),
+        None,
+    );
+    assert!(r
+        .results
+        .iter()
+        .any(|x| x.rule == "deny-public-ml" && x.resource_name == "mlw-rg-from-scope"));
+}
+
+#[test]
+fn definitions_kept_as_arm_resources_are_unescaped() {
+    let r = scan_with_policies(
+        vec![project("tests/fixtures/policy-as-code/infra")],
+        fixture("es-policies"),
+        Some("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/prod"),
+    );
+    let def = |name: &str| {
+        r.results
+            .iter()
+            .filter(|x| x.rule == "Deny-MachineLearning-PublicAccess" && x.resource_name == name)
+            .collect::<Vec<_>>()
+    };
+    // The definition itself (default effect Deny) and through the initiative
+    // (its member parameter `[[parameters('mlPublicAccessEffect')]` → Audit).
+    let public = def("mlw-public");
+    assert_eq!(public.len(), 2, "{public:?}");
+    let effects: Vec<_> = public.iter().map(|x| x.effect.as_deref()).collect();
+    assert!(
+        effects.contains(&Some("deny")) && effects.contains(&Some("audit")),
+        "{effects:?}"
+    );
+    assert!(public.iter().all(|x| x.result.as_str() == "fail"));
+    assert!(public.iter().any(|x| x.denied));
+    // The escaped parameter in the condition is read: Disabled is compliant.
+    assert!(def("mlw-private")
+        .iter()
+        .all(|x| x.result.as_str() == "pass"));
+}
+
+fn yaml_or_tf_message(rel: &str, rule: &str) -> String {
+    let r = report(&[project(rel)], None);
+    let hit = r
+        .results
+        .iter()
+        .find(|x| x.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} result in {rel}"));
+    hit.message.clone()
+}
+
+#[test]
+fn findings_on_terraform_and_cli_yaml_name_what_the_user_wrote() {
+    let m = yaml_or_tf_message("tests/fixtures/issue19/messages/tf", "AMLB-POL-6ddb1705");
+    assert!(
+        m.contains("the `managed_network` block") || m.contains("in the `managed_network` block"),
+        "{m}"
+    );
+    assert!(m.contains("(`properties.managedNetwork"), "{m}");
+    let m = yaml_or_tf_message(
+        "tests/fixtures/issue19/messages/cluster.yml",
+        "AMLB-POL-7804b5c7",
+    );
+    assert!(
+        m.contains("`network_settings.subnet` (`properties.properties.subnet.id`)"),
+        "{m}"
+    );
+}
+
+#[test]
+fn policy_test_reads_definitions_kept_as_arm_resources() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["policy", "test", "tests/fixtures/issue19/es-policies"])
+        .current_dir(project(""))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 cases: 2 passed, 0 failed"), "{text}");
+    assert!(
+        text.contains("effect Deny"),
+        "the escaped default effect is read: {text}"
+    );
+}
