@@ -45,6 +45,7 @@ mod snapshots;
 mod terraform_corpus;
 mod trust;
 mod unknowns;
+mod wild_corpus;
 mod workflow;
 mod yaml_corpus;
 mod yaml_shapes;

@@ -91,6 +91,11 @@ fn every_file_under_a_folder_is_accounted_for() {
         "name: env\ndependencies:\n  - python=3.10\n",
     );
     write(dir.path(), "cluster.yml", CLUSTER);
+    write(
+        dir.path(),
+        "data.yml",
+        "$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: d\ntype: uri_folder\npath: ./data\n",
+    );
     let r = report(&[dir.path().to_path_buf()], None);
     let reason = |f: &str| {
         let e = r
@@ -104,7 +109,13 @@ fn every_file_under_a_folder_is_accounted_for() {
     assert!(reason("README.md").contains("`.md`"));
     assert!(reason("package.json").starts_with("not an Azure input"));
     assert!(reason("conda.yml").starts_with("not an Azure input"));
-    assert_eq!(r.summary.skipped_files, 3);
+    // An Azure ML file of a kind no baseline setting applies to: said so.
+    assert!(reason("data.yml").contains("Azure ML data file"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "yaml-not-evaluated" && d.path.ends_with("data.yml")));
+    assert_eq!(r.summary.skipped_files, 4);
     assert!(r
         .files
         .iter()

@@ -337,6 +337,10 @@ fn read_stream(
     let diagnostics = &mut out.diagnostics;
     let documents = stream.docs.len();
     let second = stream.docs.get(1).map(|d| d.span);
+    let first_schema = stream
+        .docs
+        .iter()
+        .find_map(|d| Some((schema_kind(d.value.get("$schema")?.as_str()?)?, d.span)));
     let mut azure_ml = 0;
     for mut doc in stream.docs {
         match classify(&doc.value) {
@@ -363,10 +367,20 @@ fn read_stream(
         }
     }
     if azure_ml == 0 {
-        out.skipped.push((
-            file,
-            "YAML that is no Azure ML entity the CLI reads".to_string(),
-        ));
+        let reason = match first_schema {
+            // An Azure ML file of a kind with no baseline setting (a data
+            // asset, a component, a schedule, a job): said, not silent.
+            Some((kind, span)) => {
+                diagnostics.push(Diagnostic::info(
+                    "yaml-not-evaluated",
+                    format!("an Azure ML {kind} file (`$schema`): no setting of the baseline applies to it, so it is not evaluated"),
+                    Location::Span(span),
+                ));
+                format!("an Azure ML {kind} file: no setting of the baseline applies")
+            }
+            None => "YAML that is no Azure ML entity the CLI reads".to_string(),
+        };
+        out.skipped.push((file, reason));
         return;
     }
     diagnostics.extend(stream.diagnostics);
@@ -379,6 +393,18 @@ fn read_stream(
             Location::Span(span),
         ));
     }
+}
+
+/// The kind an Azure ML `$schema` URL names (`data` for
+/// `.../latest/data.schema.json`), when it is one.
+fn schema_kind(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    if !lower.contains("azureml") {
+        return None;
+    }
+    let file = lower.rsplit('/').next()?;
+    let kind = file.strip_suffix(".schema.json")?;
+    Some(kind.to_string())
 }
 
 impl Yaml {
