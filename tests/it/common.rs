@@ -115,6 +115,21 @@ pub fn run(paths: &[&str]) -> aml_baseline::pipeline::Run {
     aml_baseline::pipeline::run(&options, &settings)
 }
 
+/// Asserts that `document` is valid against `validator`, listing the first
+/// errors (message and where) when it is not.
+pub fn assert_schema_valid(
+    validator: &jsonschema::Validator,
+    document: &serde_json::Value,
+    what: &str,
+) {
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .take(20)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
 /// Error-level diagnostics, formatted for an assertion message.
 pub fn errors(report: &Report) -> Vec<String> {
     report

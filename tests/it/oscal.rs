@@ -19,16 +19,7 @@ fn validator(schema: &str) -> jsonschema::Validator {
 }
 
 fn assert_valid(validator: &jsonschema::Validator, document: &Value) {
-    let errors: Vec<String> = validator
-        .iter_errors(document)
-        .take(20)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "OSCAL schema errors:\n{}",
-        errors.join("\n")
-    );
+    crate::common::assert_schema_valid(validator, document, "OSCAL schema errors");
 }
 
 fn results_validator() -> jsonschema::Validator {
