@@ -28,8 +28,12 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List every rule: id, kind, policy GUID, control, feature, severity, title.
     Rules(ListArgs),
-    /// Print the baseline's controls and features, and which rules cover each.
-    Baseline(ListArgs),
+    /// Print the baseline's controls and features, and which rules cover each
+    /// (`--format oscal-catalog`: as a NIST OSCAL 1.1.3 catalog).
+    Baseline(BaselineArgs),
+    /// Run the language server on standard input and output (LSP): diagnostics,
+    /// fixes and rule pages in the editor for ARM JSON, Bicep, Terraform and CLI YAML.
+    Lsp,
     /// List the Azure Policy definitions shipped in the binary: the rule that
     /// runs each, or why it cannot be evaluated offline (data-plane modes).
     /// The same as `policy list`.
@@ -201,7 +205,7 @@ pub struct FormatArg(pub OutputFormat);
 
 impl ValueEnum for FormatArg {
     fn value_variants<'a>() -> &'a [Self] {
-        const ALL: [FormatArg; 7] = [
+        const ALL: [FormatArg; 8] = [
             FormatArg(OutputFormat::ALL[0]),
             FormatArg(OutputFormat::ALL[1]),
             FormatArg(OutputFormat::ALL[2]),
@@ -209,6 +213,7 @@ impl ValueEnum for FormatArg {
             FormatArg(OutputFormat::ALL[4]),
             FormatArg(OutputFormat::ALL[5]),
             FormatArg(OutputFormat::ALL[6]),
+            FormatArg(OutputFormat::ALL[7]),
         ];
         &ALL
     }
@@ -399,6 +404,22 @@ pub struct ExplainArgs {
 pub struct ListArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Arguments of `baseline`.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[arg(long, value_enum, default_value_t = BaselineFormat::Text)]
+    pub format: BaselineFormat,
+}
+
+/// Formats of `baseline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BaselineFormat {
+    Text,
+    Json,
+    /// The baseline as a NIST OSCAL 1.1.3 catalog, which `scan --format oscal` results reference.
+    OscalCatalog,
 }
 
 /// Output formats of the listings and `drift`.

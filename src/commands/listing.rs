@@ -2,7 +2,7 @@
 //! tool ships, rendered by the report crate.
 
 use super::write_output;
-use crate::cli::{ExplainArgs, Format, ListArgs};
+use crate::cli::{BaselineArgs, BaselineFormat, ExplainArgs, Format, ListArgs};
 use aml_report::render::listing;
 
 /// `rules`.
@@ -11,9 +11,13 @@ pub fn rules(args: &ListArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// `baseline`.
-pub fn baseline(args: &ListArgs) -> anyhow::Result<i32> {
-    write_output(None, &listing::baseline(args.format == Format::Json))?;
+/// `baseline`: text, JSON, or the OSCAL catalog.
+pub fn baseline(args: &BaselineArgs) -> anyhow::Result<i32> {
+    let text = match args.format {
+        BaselineFormat::OscalCatalog => aml_report::render::oscal::catalog::render(),
+        f => listing::baseline(f == BaselineFormat::Json),
+    };
+    write_output(None, &text)?;
     Ok(0)
 }
 

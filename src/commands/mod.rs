@@ -6,6 +6,7 @@ pub mod collect;
 pub mod drift;
 pub mod fix;
 pub mod listing;
+pub mod lsp;
 pub mod model;
 pub mod policy_test;
 pub mod scan;
@@ -33,6 +34,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Scan(args) => scan::run(&args, matches.subcommand_matches("scan")),
         Command::Rules(args) => listing::rules(&args),
         Command::Baseline(args) => listing::baseline(&args),
+        Command::Lsp => lsp::run(),
         Command::Policies(args) | Command::Policy(PolicyCommand::List(args)) => {
             listing::policies(&args)
         }

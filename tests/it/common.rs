@@ -100,6 +100,36 @@ pub const ALL_FORMATS: [aml_baseline::render::OutputFormat; 7] = [
     aml_baseline::render::OutputFormat::Html,
 ];
 
+/// Runs the pipeline on `paths` (relative to the crate root) with no
+/// configuration file and a fixed date (2026-11-28).
+pub fn run(paths: &[&str]) -> aml_baseline::pipeline::Run {
+    let options = ScanOptions {
+        paths: paths.iter().map(PathBuf::from).collect(),
+        ..Default::default()
+    };
+    let settings = aml_baseline::pipeline::Settings {
+        no_config: true,
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        ..Default::default()
+    };
+    aml_baseline::pipeline::run(&options, &settings)
+}
+
+/// Asserts that `document` is valid against `validator`, listing the first
+/// errors (message and where) when it is not.
+pub fn assert_schema_valid(
+    validator: &jsonschema::Validator,
+    document: &serde_json::Value,
+    what: &str,
+) {
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .take(20)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
 /// Error-level diagnostics, formatted for an assertion message.
 pub fn errors(report: &Report) -> Vec<String> {
     report

@@ -133,12 +133,23 @@ fn no_spelling_of_a_secret_reaches_any_output() {
     let fix = find("fix --dry-run");
     assert!(fix.contains("+        \"disableLocalAuth\": true"), "{fix}");
     assert!(fix.contains("***"), "the diffs show masked secrets: {fix}");
+    // A reference to a parameter holds no secret, and says where it comes from.
+    assert!(
+        fix.contains("\"adminUserPassword\": \"[parameters('clusterCredential')]\""),
+        "{fix}"
+    );
     let json = find("json");
     assert!(
         json.contains("\"diff\""),
         "the JSON report carries fix diffs"
     );
 
+    // Another file's diff shows its text, though it repeats credential
+    // settings (a client id, a user name) of the other files.
+    assert!(
+        fix.contains("66666666-7777-8888-9999-000000000000 azureuser stsecrets AccountKey"),
+        "{fix}"
+    );
     // Non-secret settings of credentials, and values that equal another
     // file's credential settings, still print.
     let model = find("model");

@@ -103,11 +103,19 @@ fn an_azure_ml_file_of_unknown_kind_is_a_warning() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("deployment.yml:2:1"), "{}", w[0]);
     assert!(w[0].contains("online or a batch"), "{}", w[0]);
-    assert!(r
+    let file = r
         .files
         .iter()
-        .filter(|f| f.path.ends_with("deployment.yml"))
-        .all(|f| f.role == "skipped"));
+        .find(|f| f.path.ends_with("deployment.yml"))
+        .unwrap();
+    assert_eq!((file.role, file.resources), ("skipped", 0));
+    assert!(
+        file.reason
+            .as_deref()
+            .is_some_and(|why| why.starts_with("an unrecognised Azure ML shape")),
+        "{:?}",
+        file.reason
+    );
 }
 
 #[test]
@@ -244,7 +252,9 @@ fn a_workspace_without_schema_gives_its_computes_their_workspace() {
     // model (the cluster's workspace), judged by no rule (issue 19, point 3).
     assert!(resources
         .iter()
-        .any(|r| r.resource_type.ends_with("/workspaces") && r.existing));
+        .any(|r| r.resource_type.ends_with("/workspaces")
+            && r.existing
+            && r.name == "mlw-hbi-cmk"));
 }
 
 #[test]
@@ -260,11 +270,12 @@ fn json_with_the_clis_keys_is_read_or_warned_about() {
     let w = diagnostics(&r, "yaml-unrecognised");
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("deployment.json"), "{}", w[0]);
-    assert!(r
-        .files
-        .iter()
-        .filter(|f| f.path.ends_with("package.json"))
-        .all(|f| f.role == "skipped"));
+    let skipped = |name: &str| {
+        r.files
+            .iter()
+            .any(|f| f.path.ends_with(name) && f.role == "skipped")
+    };
+    assert!(skipped("package.json") && skipped("deployment.json"));
     assert!(
         r.diagnostics
             .iter()

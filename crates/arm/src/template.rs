@@ -1005,36 +1005,7 @@ impl<'b, 't> Scope<'b, 't> {
             return;
         }
 
-        let mut sink = SpanRecorder::new();
-        let mut body = Object::new();
-        body.insert("type".into(), Value::String(full_type.clone()));
-        body.insert("name".into(), Value::String(full_name.clone()));
-        const META: &[&str] = &[
-            "type",
-            "name",
-            "copy",
-            "condition",
-            "dependsOn",
-            "resources",
-            "comments",
-            "existing",
-            "scope",
-            "metadata",
-            "batchSize",
-            "decorators",
-        ];
-        for m in node.as_members().unwrap_or(&[]) {
-            if META.iter().any(|k| k.eq_ignore_ascii_case(&m.key)) {
-                continue;
-            }
-            sink.push_key(&m.key);
-            let mut v = self.eval_node(&m.value, &mut sink, 0);
-            sink.pop();
-            if self.build.opened.get() {
-                expr::strip_open_marks(&mut v);
-            }
-            body.insert(m.key.clone(), v);
-        }
+        let (body, sink) = self.resource_body(node, &full_type, &full_name);
         let api_version = body
             .get("apiVersion")
             .and_then(Value::as_str)
@@ -1074,6 +1045,47 @@ impl<'b, 't> Scope<'b, 't> {
             };
             self.eval_resource_list(children, Some(&me));
         }
+    }
+
+    /// A resource's body: its members but the template's own keywords
+    /// (`copy`, `condition`, `dependsOn`...), evaluated, with where each was written.
+    fn resource_body(
+        &self,
+        node: &'t Node,
+        full_type: &str,
+        full_name: &str,
+    ) -> (Object, SpanRecorder) {
+        let mut sink = SpanRecorder::new();
+        let mut body = Object::new();
+        body.insert("type".into(), Value::String(full_type.to_string()));
+        body.insert("name".into(), Value::String(full_name.to_string()));
+        const META: &[&str] = &[
+            "type",
+            "name",
+            "copy",
+            "condition",
+            "dependsOn",
+            "resources",
+            "comments",
+            "existing",
+            "scope",
+            "metadata",
+            "batchSize",
+            "decorators",
+        ];
+        for m in node.as_members().unwrap_or(&[]) {
+            if META.iter().any(|k| k.eq_ignore_ascii_case(&m.key)) {
+                continue;
+            }
+            sink.push_key(&m.key);
+            let mut v = self.eval_node(&m.value, &mut sink, 0);
+            sink.pop();
+            if self.build.opened.get() {
+                expr::strip_open_marks(&mut v);
+            }
+            body.insert(m.key.clone(), v);
+        }
+        (body, sink)
     }
 
     /// The id of what this template's resources deploy into: the

@@ -857,34 +857,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         let emitted = deployed.is_some();
         if !emitted {
             // Not deployed: nothing to read, and its values are not used.
-            return Some(Instance {
-                resource: Resource {
-                    id: String::new(),
-                    resource_type: type_version
-                        .split('@')
-                        .next()
-                        .unwrap_or_default()
-                        .to_string(),
-                    name: String::new(),
-                    api_version: None,
-                    body: Value::Null,
-                    parent_id: None,
-                    scope_id: None,
-                    existing,
-                    deployed: Deployed::Yes,
-                    span: self.span(decl.span),
-                    symbol: Some(path.to_string()),
-                    spans: BTreeMap::new(),
-                    format: "bicep",
-                    deployment: 0,
-                    source_names: None,
-                },
-                reference: Value::unknown(
-                    path,
-                    "the resource is not deployed (its condition is false)",
-                ),
-                emitted: false,
-            });
+            return Some(self.not_deployed(decl, path, type_version, existing));
         }
         let mut deployed = match (deployed, parent.map(|p| p.deployed.clone())) {
             (Some(Deployed::Unknown { expr }), _) => Deployed::Unknown { expr },
@@ -911,51 +884,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 _ => None,
             })
         };
-        let name = match find("name").map(|e| (self.eval(e), e.span)) {
-            Some((Value::String(s), _)) => s,
-            Some((Value::Unknown(u), _)) => {
-                u.pattern_text().unwrap_or_else(|| format!("[{}]", u.expr))
-            }
-            Some((other, sp)) => {
-                self.warn(
-                    "bicep-expression",
-                    sp,
-                    format!(
-                        "a resource name must be a string, found {}",
-                        other.type_name()
-                    ),
-                );
-                return None;
-            }
-            None => {
-                self.warn("bicep-expression", obj.span, "a resource needs a `name`");
-                return None;
-            }
-        };
+        let name = self.resource_name(find("name"), obj)?;
         // The parent: lexical nesting, or `parent:`.
         let explicit_parent = find("parent").map(|e| self.eval(e));
-        let parent_ref: Option<ParentRef> = match (&explicit_parent, parent) {
-            (Some(Value::Object(o)), _) => Some(ParentRef {
-                full_type: o
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                full_name: o
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                id: o
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                deployed: Deployed::Yes,
-            }),
-            (_, Some(p)) => Some(p.clone()),
-            _ => None,
-        };
+        let parent_ref = parent_ref(explicit_parent.as_ref(), parent);
         let (full_type, full_name) = match &parent_ref {
             None => (ty.clone(), name.clone()),
             Some(p) => {
@@ -1007,42 +939,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         if let Some(a) = &api {
             body.insert("apiVersion".into(), Value::String(a.clone()));
         }
-        let mut sink = SpanRecorder::new();
-        const META: &[&str] = &["name", "parent", "scope", "dependsOn"];
-        if !existing {
-            for p in props {
-                match p {
-                    Prop::Pair { key, value, span } => {
-                        let k = match key {
-                            Key::Name(k) => k.clone(),
-                            Key::Expr(e) => match self.eval(e) {
-                                Value::String(s) => s,
-                                _ => continue,
-                            },
-                        };
-                        if META.contains(&k.as_str()) {
-                            continue;
-                        }
-                        sink.push_key(&k);
-                        sink.record(self.span(*span));
-                        let v = self.eval_rec(value, &mut sink);
-                        sink.pop();
-                        body.insert(k, v);
-                    }
-                    Prop::Spread(e) => {
-                        if let Value::Object(o) = self.eval(e) {
-                            for (k, v) in o {
-                                sink.push_key(&k);
-                                sink.record(self.span(e.span));
-                                sink.pop();
-                                body.insert(k, v);
-                            }
-                        }
-                    }
-                    Prop::Resource(_) => {}
-                }
-            }
-        }
+        let sink = if existing {
+            SpanRecorder::new()
+        } else {
+            self.resource_body(props, &mut body)
+        };
         let mut reference = body.clone();
         reference.insert("id".into(), Value::String(id.clone()));
         let parent_id = parent_ref.as_ref().map(|p| p.id.clone()).or_else(|| {
@@ -1074,6 +975,112 @@ impl<'s, 'a> Scope<'s, 'a> {
             reference: Value::Object(reference),
             emitted,
         })
+    }
+
+    /// The stand-in of a resource that is not deployed (its condition is
+    /// false): nothing to read, and its values are not used.
+    fn not_deployed(
+        &self,
+        decl: &Decl,
+        path: &str,
+        type_version: &str,
+        existing: bool,
+    ) -> Instance {
+        Instance {
+            resource: Resource {
+                id: String::new(),
+                resource_type: type_version
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                name: String::new(),
+                api_version: None,
+                body: Value::Null,
+                parent_id: None,
+                scope_id: None,
+                existing,
+                deployed: Deployed::Yes,
+                span: self.span(decl.span),
+                symbol: Some(path.to_string()),
+                spans: BTreeMap::new(),
+                format: "bicep",
+                deployment: 0,
+                source_names: None,
+            },
+            reference: Value::unknown(
+                path,
+                "the resource is not deployed (its condition is false)",
+            ),
+            emitted: false,
+        }
+    }
+
+    /// A resource's `name`: a string, or an unknown's pattern (its literal
+    /// parts kept); `None` (with a warning) when it is missing or not a string.
+    fn resource_name(&self, name: Option<&Expr>, obj: &Expr) -> Option<String> {
+        let name = match name.map(|e| (self.eval(e), e.span)) {
+            Some((Value::String(s), _)) => s,
+            Some((Value::Unknown(u), _)) => {
+                u.pattern_text().unwrap_or_else(|| format!("[{}]", u.expr))
+            }
+            Some((other, sp)) => {
+                self.warn(
+                    "bicep-expression",
+                    sp,
+                    format!(
+                        "a resource name must be a string, found {}",
+                        other.type_name()
+                    ),
+                );
+                return None;
+            }
+            None => {
+                self.warn("bicep-expression", obj.span, "a resource needs a `name`");
+                return None;
+            }
+        };
+        Some(name)
+    }
+
+    /// Evaluates the body's properties (but `name`, `parent`, `scope`,
+    /// `dependsOn`) into `body`, recording where each was written.
+    fn resource_body(&self, props: &[Prop], body: &mut Object) -> SpanRecorder {
+        let mut sink = SpanRecorder::new();
+        const META: &[&str] = &["name", "parent", "scope", "dependsOn"];
+        for p in props {
+            match p {
+                Prop::Pair { key, value, span } => {
+                    let k = match key {
+                        Key::Name(k) => k.clone(),
+                        Key::Expr(e) => match self.eval(e) {
+                            Value::String(s) => s,
+                            _ => continue,
+                        },
+                    };
+                    if META.contains(&k.as_str()) {
+                        continue;
+                    }
+                    sink.push_key(&k);
+                    sink.record(self.span(*span));
+                    let v = self.eval_rec(value, &mut sink);
+                    sink.pop();
+                    body.insert(k, v);
+                }
+                Prop::Spread(e) => {
+                    if let Value::Object(o) = self.eval(e) {
+                        for (k, v) in o {
+                            sink.push_key(&k);
+                            sink.record(self.span(e.span));
+                            sink.pop();
+                            body.insert(k, v);
+                        }
+                    }
+                }
+                Prop::Resource(_) => {}
+            }
+        }
+        sink
     }
 
     // ---- modules ----------------------------------------------------------------
@@ -1171,30 +1178,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             // stays
         }
         // Parameter values.
-        let mut supplied = HashMap::new();
-        if let Some(p) = find("params") {
-            match (&p.kind, self.eval(p)) {
-                (ExprKind::Object(pprops), Value::Object(values)) => {
-                    for (k, v) in values {
-                        let span = pprops.iter().find_map(|pp| match pp {
-                            Prop::Pair {
-                                key: Key::Name(n),
-                                span,
-                                ..
-                            } if *n == k => Some(self.span(*span)),
-                            _ => None,
-                        });
-                        supplied.insert(k, (v, span));
-                    }
-                }
-                (_, Value::Object(values)) => {
-                    for (k, v) in values {
-                        supplied.insert(k, (v, Some(self.span(p.span))));
-                    }
-                }
-                _ => {}
-            }
-        }
+        let supplied = self.module_arguments(find("params"));
         match source {
             ModuleSource::Local(child_path, file, ast) => {
                 if self.depth + 1 > self.s.limits.max_depth {
@@ -1288,6 +1272,36 @@ impl<'s, 'a> Scope<'s, 'a> {
                 (Value::Object(result), Vec::new())
             }
         }
+    }
+
+    /// The arguments a module call passes (`params:`), each with the span it
+    /// was written at.
+    fn module_arguments(&self, params: Option<&Expr>) -> HashMap<String, (Value, Option<Span>)> {
+        let mut supplied = HashMap::new();
+        if let Some(p) = params {
+            match (&p.kind, self.eval(p)) {
+                (ExprKind::Object(pprops), Value::Object(values)) => {
+                    for (k, v) in values {
+                        let span = pprops.iter().find_map(|pp| match pp {
+                            Prop::Pair {
+                                key: Key::Name(n),
+                                span,
+                                ..
+                            } if *n == k => Some(self.span(*span)),
+                            _ => None,
+                        });
+                        supplied.insert(k, (v, span));
+                    }
+                }
+                (_, Value::Object(values)) => {
+                    for (k, v) in values {
+                        supplied.insert(k, (v, Some(self.span(p.span))));
+                    }
+                }
+                _ => {}
+            }
+        }
+        supplied
     }
 
     /// The module's outputs.
@@ -1440,32 +1454,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Error => self.unknown(e.span, "syntax error"),
             ExprKind::Str(pieces) => self.interpolate(e.span, pieces),
             ExprKind::Ident(n) => self.symbol(n, e.span),
-            ExprKind::Array(items) => {
-                let mut out = Vec::new();
-                for i in items {
-                    let v = self.eval(&i.value);
-                    if i.spread {
-                        match v {
-                            Value::Array(a) => out.extend(a),
-                            Value::Null => {}
-                            u @ Value::Unknown(_) => return u,
-                            other => {
-                                self.warn(
-                                    "bicep-expression",
-                                    i.value.span,
-                                    format!(
-                                        "only an array can be spread here, found {}",
-                                        other.type_name()
-                                    ),
-                                );
-                            }
-                        }
-                    } else {
-                        out.push(v);
-                    }
-                }
-                Value::Array(out)
-            }
+            ExprKind::Array(items) => self.array(items),
             ExprKind::Object(_) => self.eval_rec(e, &mut SpanRecorder::disabled()),
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x);
@@ -1481,39 +1470,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(e, op, a, b),
-            ExprKind::Ternary(c, a, b) => match self.eval(c) {
-                Value::Bool(true) => self.eval(a),
-                Value::Bool(false) => self.eval(b),
-                Value::Unknown(u) => {
-                    // The branches the condition's allowed values can take.
-                    let allowed = u.shape.allowed.as_deref();
-                    let can = |v: bool| allowed.is_none_or(|l| l.contains(&Value::Bool(v)));
-                    match (can(true), can(false)) {
-                        (true, false) => return self.eval(a),
-                        (false, true) => return self.eval(b),
-                        _ => {}
-                    }
-                    let (x, y) = (self.eval(a), self.eval(b));
-                    if x == y && !x.contains_unknown() {
-                        x
-                    } else if allowed.is_some() && !x.contains_unknown() && !y.contains_unknown() {
-                        match self.unknown(e.span, u.reason.clone()) {
-                            Value::Unknown(w) => Value::unknown_shaped(
-                                w.expr.clone(),
-                                w.reason.clone(),
-                                aml_model::value::Shape::one_of(vec![x, y]),
-                            ),
-                            other => other,
-                        }
-                    } else {
-                        self.unknown(e.span, u.reason.clone())
-                    }
-                }
-                other => self.error_value(
-                    c.span,
-                    format!("a condition must be a bool, found {}", other.type_name()),
-                ),
-            },
+            ExprKind::Ternary(c, a, b) => self.ternary(e, c, a, b),
             ExprKind::Member(base, name, safe) => {
                 let v = self.eval(base);
                 self.member(e.span, v, name, *safe)
@@ -1560,40 +1517,109 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Lambda(..) => {
                 self.error_value(e.span, "a lambda can only be passed to a function")
             }
-            ExprKind::For(fe) => {
-                let source = self.eval(&fe.source);
-                let items = match source {
-                    Value::Array(a) => a,
-                    Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
-                    other => {
-                        return self.error_value(
-                            fe.source.span,
-                            format!("a loop needs an array, found {}", other.type_name()),
-                        )
-                    }
-                };
-                let mut out = Vec::new();
-                for (i, item) in items
-                    .into_iter()
-                    .take(self.s.limits.max_copy.max(0) as usize)
-                    .enumerate()
-                {
-                    let pushed = self.push_loop(fe, item, i);
-                    let v = match &fe.body.kind {
-                        ExprKind::If(c, b) => match self.eval(c) {
-                            Value::Bool(true) => Some(self.eval(b)),
-                            Value::Bool(false) => None,
-                            _ => Some(self.unknown(fe.body.span, "the loop filter is not known")),
-                        },
-                        _ => Some(self.eval(&fe.body)),
-                    };
-                    self.pop_locals(pushed);
-                    out.extend(v);
-                }
-                Value::Array(out)
-            }
+            ExprKind::For(fe) => self.for_loop(e, fe),
             ExprKind::If(_, b) => self.eval(b),
         }
+    }
+
+    /// An array literal, spreads (`...x`) expanded.
+    fn array(&self, items: &[crate::ast::Item]) -> Value {
+        let mut out = Vec::new();
+        for i in items {
+            let v = self.eval(&i.value);
+            if i.spread {
+                match v {
+                    Value::Array(a) => out.extend(a),
+                    Value::Null => {}
+                    u @ Value::Unknown(_) => return u,
+                    other => {
+                        self.warn(
+                            "bicep-expression",
+                            i.value.span,
+                            format!(
+                                "only an array can be spread here, found {}",
+                                other.type_name()
+                            ),
+                        );
+                    }
+                }
+            } else {
+                out.push(v);
+            }
+        }
+        Value::Array(out)
+    }
+
+    /// `c ? a : b`; with an unknown condition, the branches its allowed
+    /// values can take.
+    fn ternary(&self, e: &Expr, c: &Expr, a: &Expr, b: &Expr) -> Value {
+        match self.eval(c) {
+            Value::Bool(true) => self.eval(a),
+            Value::Bool(false) => self.eval(b),
+            Value::Unknown(u) => {
+                // The branches the condition's allowed values can take.
+                let allowed = u.shape.allowed.as_deref();
+                let can = |v: bool| allowed.is_none_or(|l| l.contains(&Value::Bool(v)));
+                match (can(true), can(false)) {
+                    (true, false) => return self.eval(a),
+                    (false, true) => return self.eval(b),
+                    _ => {}
+                }
+                let (x, y) = (self.eval(a), self.eval(b));
+                if x == y && !x.contains_unknown() {
+                    x
+                } else if allowed.is_some() && !x.contains_unknown() && !y.contains_unknown() {
+                    match self.unknown(e.span, u.reason.clone()) {
+                        Value::Unknown(w) => Value::unknown_shaped(
+                            w.expr.clone(),
+                            w.reason.clone(),
+                            aml_model::value::Shape::one_of(vec![x, y]),
+                        ),
+                        other => other,
+                    }
+                } else {
+                    self.unknown(e.span, u.reason.clone())
+                }
+            }
+            other => self.error_value(
+                c.span,
+                format!("a condition must be a bool, found {}", other.type_name()),
+            ),
+        }
+    }
+
+    /// `[for x in source: body]`, with its filter (`if`), bounded by the loop limit.
+    fn for_loop(&self, e: &Expr, fe: &crate::ast::ForExpr) -> Value {
+        let source = self.eval(&fe.source);
+        let items = match source {
+            Value::Array(a) => a,
+            Value::Unknown(u) => return self.unknown(e.span, u.reason.clone()),
+            other => {
+                return self.error_value(
+                    fe.source.span,
+                    format!("a loop needs an array, found {}", other.type_name()),
+                )
+            }
+        };
+        let mut out = Vec::new();
+        for (i, item) in items
+            .into_iter()
+            .take(self.s.limits.max_copy.max(0) as usize)
+            .enumerate()
+        {
+            let pushed = self.push_loop(fe, item, i);
+            let v = match &fe.body.kind {
+                ExprKind::If(c, b) => match self.eval(c) {
+                    Value::Bool(true) => Some(self.eval(b)),
+                    Value::Bool(false) => None,
+                    _ => Some(self.unknown(fe.body.span, "the loop filter is not known")),
+                },
+                _ => Some(self.eval(&fe.body)),
+            };
+            self.pop_locals(pushed);
+            out.extend(v);
+        }
+        Value::Array(out)
     }
 
     fn symbol_path(&self, e: &Expr) -> Option<String> {
@@ -2200,5 +2226,26 @@ impl Session<'_> {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// The parent of a resource: `parent:` (an evaluated resource reference),
+/// else the resource it is nested in.
+fn parent_ref(explicit: Option<&Value>, nested: Option<&ParentRef>) -> Option<ParentRef> {
+    let text = |o: &Object, k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    match (explicit, nested) {
+        (Some(Value::Object(o)), _) => Some(ParentRef {
+            full_type: text(o, "type"),
+            full_name: text(o, "name"),
+            id: text(o, "id"),
+            deployed: Deployed::Yes,
+        }),
+        (_, Some(p)) => Some(p.clone()),
+        _ => None,
     }
 }

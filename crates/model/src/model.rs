@@ -465,34 +465,36 @@ struct CredentialWalk<'a> {
 }
 
 impl CredentialWalk<'_> {
-    fn walk(&mut self, v: &Value, path: String, scope: crate::secrets::Scope, depth: usize) {
+    /// Walks a body; `path` is the lower-case path so far (a buffer, pushed
+    /// and truncated: this runs over every property of every resource).
+    fn walk(&mut self, v: &Value, path: &mut String, scope: crate::secrets::Scope, depth: usize) {
         if depth > 64 {
             return;
         }
+        let len = path.len();
         match v {
             Value::String(s) if scope.is_secret() || looks_like_private_key(s) => {
-                self.secret(v, &path)
+                self.secret(v, path)
             }
             Value::Object(o) => {
                 for (key, value) in o {
-                    let p = if path.is_empty() {
-                        key.to_ascii_lowercase()
-                    } else {
-                        format!("{path}.{}", key.to_ascii_lowercase())
-                    };
-                    match scope.member(key) {
-                        crate::secrets::Kind::Secret => {
-                            self.walk(value, p, crate::secrets::Scope::secret(), depth + 1)
-                        }
-                        crate::secrets::Kind::Nested(inner) => {
-                            self.walk(value, p, inner, depth + 1)
-                        }
+                    if !path.is_empty() {
+                        path.push('.');
                     }
+                    path.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+                    let inner = match scope.member(key) {
+                        crate::secrets::Kind::Secret => crate::secrets::Scope::secret(),
+                        crate::secrets::Kind::Nested(inner) => inner,
+                    };
+                    self.walk(value, path, inner, depth + 1);
+                    path.truncate(len);
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.walk(x, format!("{path}[{i}]"), scope, depth + 1);
+                    path.push_str(&format!("[{i}]"));
+                    self.walk(x, path, scope, depth + 1);
+                    path.truncate(len);
                 }
             }
             _ => {}
@@ -536,25 +538,37 @@ impl CredentialWalk<'_> {
 /// heredoc or YAML scalar without expressions), so that masking the span
 /// hides every written form of the value.
 fn is_literal(text: &str, span: Span, yaml: bool) -> bool {
-    let Some(t) = text.get(span.start as usize..span.end as usize) else {
+    let Some(t) = written_value(text, span) else {
         return false;
     };
     if t.contains("${") {
         return false;
     }
-    if yaml {
-        // YAML has no variables: the span (key and value) holds the value.
-        return true;
-    }
-    // A Bicep property's span may start at its key (`adminPassword: ...`).
-    let t = match t.split_once(':') {
-        Some((k, v)) if !k.contains(['"', '\'', '<', '[', '{', '=']) => v,
-        _ => t,
-    }
-    .trim_start();
-    let quoted = t.starts_with('"') || t.starts_with('\'') || t.starts_with("<<");
-    let expression = t.starts_with("\"[") && !t.starts_with("\"[[");
-    quoted && !expression
+    // YAML has no variables: the span (key and value) holds the value.
+    yaml || crate::secrets::is_literal_text(t)
+}
+
+/// True when the text at `span` only names where the value comes from (see
+/// [`crate::secrets::is_reference`]): the span is not masked.
+fn is_reference(text: &str, span: Span, yaml: bool) -> bool {
+    !yaml && written_value(text, span).is_some_and(crate::secrets::is_reference)
+}
+
+/// The value written at `span`, after the key a Bicep (`adminPassword: x`)
+/// or HCL (`admin_password = x`) property span starts with.
+fn written_value(text: &str, span: Span) -> Option<&str> {
+    let t = text.get(span.start as usize..span.end as usize)?;
+    let split = t.find([':', '=']).filter(|&i| {
+        let key = t[..i].trim();
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+    });
+    Some(match split {
+        Some(i) => t[i + 1..].trim(),
+        None => t.trim(),
+    })
 }
 
 /// True for text holding a PEM or OpenSSH private key (`-----BEGIN ... PRIVATE KEY-----`),
@@ -634,7 +648,12 @@ impl Model {
                 resource: r,
                 found: &mut found,
             };
-            cx.walk(&r.body, String::new(), crate::secrets::Scope::root(), 0);
+            cx.walk(
+                &r.body,
+                &mut String::new(),
+                crate::secrets::Scope::root(),
+                0,
+            );
             // A Key Vault secret's `properties.value`.
             if r.resource_type
                 .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
@@ -655,7 +674,11 @@ impl Model {
         for (s, span) in found {
             let literal =
                 span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text, sp, yaml));
-            let span = span.map(|(sp, _)| sp);
+            // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
+            // what it names is recorded by the front end.
+            let span = span
+                .filter(|(sp, yaml)| !is_reference(&sources.get(sp.file).text, *sp, *yaml))
+                .map(|(sp, _)| sp);
             if let Some(sp) = span {
                 self.secret_spans.add(sp);
                 self.file_secrets
@@ -681,10 +704,12 @@ impl Model {
                     continue;
                 };
                 let written = written.trim().trim_matches(['"', '\'']);
-                // A bare reference (`var.pw`, `pw`) names what decides a
-                // value, and its decoded value is a secret already.
-                let quoting = written.contains(['"', '\'', '\n', ' ', '\\']);
-                if quoting && written.chars().count() >= 4 && known.insert(written.to_string()) {
+                // A bare reference (`var.pw`, `local.pw`, `pw`) names what
+                // decides a value, and its decoded value is a secret already.
+                let reference = written
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+                if !reference && written.chars().count() >= 4 && known.insert(written.to_string()) {
                     self.secrets.push(written.to_string());
                 }
             }

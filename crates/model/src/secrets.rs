@@ -112,7 +112,21 @@ impl Scope {
     /// (`credentialsType`, `secretsType`) never is a secret: it says which
     /// kind of credential is used, and a reader needs it.
     pub fn member(&self, key: &str) -> Kind {
-        let k = normalize(key);
+        // Most keys are short: normalized on the stack, this runs for every
+        // member of every object of every JSON file.
+        let mut buf = [0u8; 64];
+        let owned;
+        let k: &str = if key.is_ascii() && key.len() <= buf.len() {
+            let mut n = 0;
+            for b in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
+                buf[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+            std::str::from_utf8(&buf[..n]).unwrap_or_default()
+        } else {
+            owned = normalize(key);
+            &owned
+        };
         if k.ends_with("type") {
             return Kind::Nested(Scope {
                 in_credentials: self.in_credentials,
@@ -120,16 +134,16 @@ impl Scope {
             });
         }
         if self.in_secret
-            || SECRET_KEYS.contains(&k.as_str())
+            || SECRET_KEYS.contains(&k)
             || SECRET_SUFFIXES.iter().any(|s| k.ends_with(s))
-            || (self.in_credentials && CREDENTIAL_MEMBERS.contains(&k.as_str()))
+            || (self.in_credentials && CREDENTIAL_MEMBERS.contains(&k))
         {
             return Kind::Secret;
         }
-        if SECRET_OBJECTS.contains(&k.as_str()) {
+        if SECRET_OBJECTS.contains(&k) {
             return Kind::Nested(Scope::secret());
         }
-        if CREDENTIAL_OBJECTS.contains(&k.as_str()) {
+        if CREDENTIAL_OBJECTS.contains(&k) {
             return Kind::Nested(Scope {
                 in_credentials: true,
                 in_secret: false,
@@ -147,6 +161,34 @@ pub fn is_literal_text(text: &str) -> bool {
     let quoted = t.starts_with(['"', '\'', '|', '>']) || t.starts_with("<<");
     let expression = t.contains("${") || (t.starts_with("\"[") && !t.starts_with("\"[["));
     quoted && !expression
+}
+
+/// True when `text` (a value as written) only names where the value comes
+/// from: an ARM `[parameters('x')]` or `[variables('x')]`, a Bicep or HCL
+/// reference (`pw`, `var.pw`, `local.pw`). It holds no secret text and tells
+/// a reader that the secret is not written there, so it is not masked; what
+/// it names is (see the front ends' reference finders).
+pub fn is_reference(text: &str) -> bool {
+    let t = text.trim();
+    if let Some(inner) = t
+        .strip_prefix("\"[")
+        .and_then(|r| r.strip_suffix("]\""))
+        .filter(|r| !r.starts_with('['))
+    {
+        let inner = inner.trim();
+        let call = inner
+            .strip_prefix("parameters(")
+            .or_else(|| inner.strip_prefix("variables("))
+            .and_then(|r| r.strip_suffix(')'))
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix('\''))
+            .and_then(|r| r.strip_suffix('\''));
+        return call.is_some_and(|name| !name.is_empty() && !name.contains(['\'', '(']));
+    }
+    !t.is_empty()
+        && !t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
 }
 
 /// True when a property called `key` holds a secret wherever it is.
@@ -172,7 +214,10 @@ fn walk_json(file: FileId, node: &Node, scope: Scope, out: &mut Vec<Span>, depth
             for m in members {
                 match scope.member(&m.key) {
                     Kind::Secret => {
-                        if !matches!(m.value.kind, NodeKind::Null | NodeKind::Bool(_)) {
+                        let reference = matches!(&m.value.kind, NodeKind::String(v)
+                            if v.starts_with('[') && is_reference(&format!("\"{v}\"")));
+                        if !reference && !matches!(m.value.kind, NodeKind::Null | NodeKind::Bool(_))
+                        {
                             out.push(Span::new(
                                 file,
                                 m.value.start as usize,
@@ -237,6 +282,29 @@ mod tests {
         };
         assert_eq!(secrets.member("anything"), Kind::Secret);
         assert!(matches!(secrets.member("secretsType"), Kind::Nested(_)));
+    }
+
+    #[test]
+    fn references_are_told_from_values() {
+        for r in [
+            "\"[parameters('pw')]\"",
+            "\"[ variables( 'a-b' ) ]\"",
+            "var.pw",
+            "local.x",
+            "pw",
+        ] {
+            assert!(is_reference(r), "{r}");
+        }
+        for v in [
+            "\"[concat(parameters('a'), 'lit')]\"",
+            "\"[[parameters('pw')]\"",
+            "\"plain\"",
+            "'pw'",
+            "\"${var.a}-x\"",
+            "<<EOT",
+        ] {
+            assert!(!is_reference(v), "{v}");
+        }
     }
 
     #[test]

@@ -677,6 +677,106 @@ fn inside(boundary: &Path, file: &Path) -> bool {
     }
 }
 
+/// A case's `parameters:` mapping: name to value, or to `{value: X}` as in
+/// an assignment.
+fn parse_parameters(
+    m: &marked_yaml::types::MarkedMappingNode,
+    at: &dyn Fn(&Span, String) -> PolicyLoadError,
+) -> Result<Map<String, J>, PolicyLoadError> {
+    let parameters = match m.get_node("parameters") {
+        None => Map::new(),
+        Some(p) => match to_json(p, 0).map_err(|(s, m)| at(&s, m))? {
+            J::Object(o) => o
+                .into_iter()
+                .map(|(k, v)| {
+                    // `{value: X}` as in an assignment, or X.
+                    let v = match v {
+                        J::Object(mut o) if o.len() == 1 && o.contains_key("value") => {
+                            o.remove("value").unwrap_or(J::Null)
+                        }
+                        v => v,
+                    };
+                    (k, v)
+                })
+                .collect(),
+            _ => {
+                return Err(at(
+                    p.span(),
+                    "`parameters` must be a mapping of parameter names to values".into(),
+                ))
+            }
+        },
+    };
+    Ok(parameters)
+}
+
+/// The `expect:` list of a case: `{ resource, result, policy? }` mappings.
+fn parse_expectations(
+    m: &marked_yaml::types::MarkedMappingNode,
+    case_span: &Span,
+    name: &str,
+    at: &dyn Fn(&Span, String) -> PolicyLoadError,
+) -> Result<Vec<Expectation>, PolicyLoadError> {
+    let expect_node = m
+        .get_node("expect")
+        .ok_or_else(|| at(case_span, format!("case '{name}' has no `expect` list")))?;
+    let expect_list = expect_node.as_sequence().ok_or_else(|| {
+        at(
+            expect_node.span(),
+            "`expect` must be a list of { resource, result }".into(),
+        )
+    })?;
+    let mut expect = Vec::new();
+    for e in expect_list.iter() {
+        let em = e.as_mapping().ok_or_else(|| {
+            at(
+                e.span(),
+                "an expectation must be a mapping { resource, result }".into(),
+            )
+        })?;
+        for (k, _) in em.iter() {
+            if !["resource", "result", "policy"].contains(&k.as_str()) {
+                return Err(at(
+                    k.span(),
+                    format!(
+                        "unknown key `{}` (expected resource, result, policy)",
+                        k.as_str()
+                    ),
+                ));
+            }
+        }
+        let resource = em
+            .get_scalar("resource")
+            .ok_or_else(|| at(e.span(), "the expectation has no `resource`".into()))?;
+        let result = em
+            .get_scalar("result")
+            .ok_or_else(|| at(e.span(), "the expectation has no `result`".into()))?;
+        let parsed = Expected::parse(result.as_str()).ok_or_else(|| {
+            at(
+                result.span(),
+                format!(
+                    "result '{}' is not one of non-compliant, compliant, not-applicable, unknown",
+                    result.as_str()
+                ),
+            )
+        })?;
+        let (eline, _) = pos(e.span());
+        expect.push(Expectation {
+            resource: resource.as_str().to_string(),
+            policy: em.get_scalar("policy").map(|s| s.as_str().to_string()),
+            result: parsed,
+            line: eline,
+        });
+    }
+    if expect.is_empty() {
+        return Err(at(
+            expect_node.span(),
+            format!("case '{name}' expects nothing"),
+        ));
+    }
+    Ok(expect)
+}
+
 /// Parses a test file into cases; `input:` files are read with `input`,
 /// relative to `base`, and must lie inside `boundary` (the scan boundary
 /// of the folder being tested). A key given twice (`cases:`, a case's `expect:`) is an error
@@ -805,87 +905,8 @@ pub fn parse_tests(
                 ))
             }
         }
-        let parameters = match m.get_node("parameters") {
-            None => Map::new(),
-            Some(p) => match to_json(p, 0).map_err(|(s, m)| at(&s, m))? {
-                J::Object(o) => o
-                    .into_iter()
-                    .map(|(k, v)| {
-                        // `{value: X}` as in an assignment, or X.
-                        let v = match v {
-                            J::Object(mut o) if o.len() == 1 && o.contains_key("value") => {
-                                o.remove("value").unwrap_or(J::Null)
-                            }
-                            v => v,
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-                _ => {
-                    return Err(at(
-                        p.span(),
-                        "`parameters` must be a mapping of parameter names to values".into(),
-                    ))
-                }
-            },
-        };
-        let expect_node = m
-            .get_node("expect")
-            .ok_or_else(|| at(c.span(), format!("case '{name}' has no `expect` list")))?;
-        let expect_list = expect_node.as_sequence().ok_or_else(|| {
-            at(
-                expect_node.span(),
-                "`expect` must be a list of { resource, result }".into(),
-            )
-        })?;
-        let mut expect = Vec::new();
-        for e in expect_list.iter() {
-            let em = e.as_mapping().ok_or_else(|| {
-                at(
-                    e.span(),
-                    "an expectation must be a mapping { resource, result }".into(),
-                )
-            })?;
-            for (k, _) in em.iter() {
-                if !["resource", "result", "policy"].contains(&k.as_str()) {
-                    return Err(at(
-                        k.span(),
-                        format!(
-                            "unknown key `{}` (expected resource, result, policy)",
-                            k.as_str()
-                        ),
-                    ));
-                }
-            }
-            let resource = em
-                .get_scalar("resource")
-                .ok_or_else(|| at(e.span(), "the expectation has no `resource`".into()))?;
-            let result = em
-                .get_scalar("result")
-                .ok_or_else(|| at(e.span(), "the expectation has no `result`".into()))?;
-            let parsed = Expected::parse(result.as_str()).ok_or_else(|| {
-                at(
-                    result.span(),
-                    format!(
-                        "result '{}' is not one of non-compliant, compliant, not-applicable, unknown",
-                        result.as_str()
-                    ),
-                )
-            })?;
-            let (eline, _) = pos(e.span());
-            expect.push(Expectation {
-                resource: resource.as_str().to_string(),
-                policy: em.get_scalar("policy").map(|s| s.as_str().to_string()),
-                result: parsed,
-                line: eline,
-            });
-        }
-        if expect.is_empty() {
-            return Err(at(
-                expect_node.span(),
-                format!("case '{name}' expects nothing"),
-            ));
-        }
+        let parameters = parse_parameters(m, &at)?;
+        let expect = parse_expectations(m, c.span(), &name, &at)?;
         out.push(Case {
             name,
             line,

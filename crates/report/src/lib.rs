@@ -45,6 +45,10 @@ pub struct Report {
     /// The `--fail-on` threshold the exit code uses (not serialised).
     #[serde(skip)]
     pub fail_on: FailOn,
+    /// The date of the scan (`--today`, default today UTC): OSCAL's
+    /// timestamps (not serialised in the JSON report).
+    #[serde(skip)]
+    pub date: crate::config::Date,
 }
 
 #[derive(Debug, Serialize)]
@@ -158,6 +162,7 @@ impl Report {
             summary,
             azure,
             fail_on: context.fail_on,
+            date: context.today,
         }
     }
 

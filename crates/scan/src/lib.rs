@@ -55,4 +55,7 @@ pub struct ScanOptions {
     /// scanned path's enclosing git work tree, else the current directory
     /// when it holds the path, else the path itself.
     pub root: Option<PathBuf>,
+    /// Texts read instead of the files at these paths (the unsaved documents
+    /// of an editor, for `aml-baseline lsp`), by normalized path.
+    pub overlay: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
 }

@@ -11,7 +11,7 @@ use aml_model::input::{CollectUnits, Context, DeploymentOutput, SkippedFile};
 use aml_model::source::FileId;
 use aml_model::source::{SourceFile, SourceMap};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are not read.
@@ -50,7 +50,21 @@ enum Read {
 /// Why a file found by walking was not read: its content is no front end's.
 const NOT_AN_INPUT: &str = "not an Azure input: no front end reads its content (JSON that is no template, parameter file, Terraform plan or live export; YAML without Azure ML keys)";
 
-fn read_file(frontends: &[Box<dyn Frontend>], path: &Path, explicit: bool) -> Read {
+/// The files the scan reads instead of the disk's (an editor's unsaved documents).
+type Overlay = HashMap<PathBuf, String>;
+
+fn read_file(
+    frontends: &[Box<dyn Frontend>],
+    path: &Path,
+    explicit: bool,
+    overlay: &Overlay,
+) -> Read {
+    if let Some(text) = overlay.get(path) {
+        if !explicit && !frontends::worth_reading(frontends, path, text) {
+            return Read::Skip(NOT_AN_INPUT);
+        }
+        return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()));
+    }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
@@ -119,7 +133,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         options.paths.clone()
     };
     let to_read = files_to_read(&frontends, &paths, &mut out);
-    let mut inputs = read_all(&frontends, &to_read, &mut out);
+    let mut inputs = read_all(&frontends, &to_read, &options.overlay, &mut out);
 
     // Local modules, imports and linked templates the files reference,
     // inside the boundary of the path they were found under.
@@ -136,7 +150,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         &boundaries,
         &mut known,
         |path, text| frontends::local_references(&frontends, path, text),
-        |p| match read_file(&frontends, p, false) {
+        |p| match read_file(&frontends, p, false, &options.overlay) {
             Read::Text(f) => Some(f),
             Read::Skip(_) => None,
             Read::Problem(path, code, message) => {
@@ -305,11 +319,12 @@ fn files_to_read(
 fn read_all(
     frontends: &[Box<dyn Frontend>],
     to_read: &[ToRead],
+    overlay: &Overlay,
     out: &mut ScanOutput,
 ) -> Vec<InputFile> {
     let read: Vec<Read> = to_read
         .par_iter()
-        .map(|t| read_file(frontends, &t.path, t.explicit))
+        .map(|t| read_file(frontends, &t.path, t.explicit, overlay))
         .collect();
     let mut inputs: Vec<InputFile> = Vec::new();
     for (r, t) in read.into_iter().zip(to_read) {

@@ -379,6 +379,55 @@ fn root_values(
     values
 }
 
+/// The model resource of one mapped resource instance.
+fn mapped_resource(
+    mp: mapping::Mapped,
+    ri_inst: &eval::ResInstance,
+    rtype: &str,
+    decl_span: Span,
+) -> Resource {
+    let symbol = format!(
+        "{}{}",
+        ri_inst.address,
+        mp.symbol_suffix.clone().unwrap_or_default()
+    );
+    Resource {
+        id: mp.id,
+        resource_type: mp.resource_type,
+        name: mp.name,
+        api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
+        body: mp.body,
+        parent_id: mp.parent_id,
+        scope_id: mp.scope_id,
+        existing: false,
+        deployed: match &ri_inst.unknown_condition {
+            Some(e) => Deployed::Unknown { expr: e.clone() },
+            None => Deployed::Yes,
+        },
+        span: decl_span,
+        symbol: Some(symbol),
+        spans: mp.spans,
+        format: "terraform",
+        deployment: 0,
+        source_names: mapping::source_names(rtype),
+    }
+}
+
+/// Merges the resources that only add to another (an NSG association into
+/// its subnet) into it, by id.
+fn apply_merges(resources: &mut [Resource], merges: Vec<mapping::Mapped>) {
+    for mp in merges {
+        let target = mp.merge_into.clone().unwrap_or_default();
+        if let Some(r) = resources
+            .iter_mut()
+            .find(|r| r.id.eq_ignore_ascii_case(&target))
+        {
+            mapping::merge_into(&mut r.body, &mp.body);
+            r.spans.extend(mp.spans);
+        }
+    }
+}
+
 /// Evaluates one root module and the modules it calls into a deployment.
 fn evaluate_root(
     input: &FrontendInput<'_>,
@@ -474,31 +523,7 @@ fn evaluate_root(
                         merges.push(mp);
                         continue;
                     }
-                    let symbol = format!(
-                        "{}{}",
-                        ri_inst.address,
-                        mp.symbol_suffix.clone().unwrap_or_default()
-                    );
-                    resources.push(Resource {
-                        id: mp.id,
-                        resource_type: mp.resource_type,
-                        name: mp.name,
-                        api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
-                        body: mp.body,
-                        parent_id: mp.parent_id,
-                        scope_id: mp.scope_id,
-                        existing: false,
-                        deployed: match &ri_inst.unknown_condition {
-                            Some(e) => Deployed::Unknown { expr: e.clone() },
-                            None => Deployed::Yes,
-                        },
-                        span: decl_span,
-                        symbol: Some(symbol),
-                        spans: mp.spans,
-                        format: "terraform",
-                        deployment: 0,
-                        source_names: mapping::source_names(&decl.rtype),
-                    });
+                    resources.push(mapped_resource(mp, ri_inst, &decl.rtype, decl_span));
                 }
             }
         }
@@ -510,16 +535,7 @@ fn evaluate_root(
         }
         stack.extend(children.into_iter().rev());
     }
-    for mp in merges {
-        let target = mp.merge_into.clone().unwrap_or_default();
-        if let Some(r) = resources
-            .iter_mut()
-            .find(|r| r.id.eq_ignore_ascii_case(&target))
-        {
-            mapping::merge_into(&mut r.body, &mp.body);
-            r.spans.extend(mp.spans);
-        }
-    }
+    apply_merges(&mut resources, merges);
     diagnostics.extend(ev.diagnostics.into_inner());
     let secure_defaults = ev.secure_defaults.into_inner();
     secrets.extend(ev.secrets.into_inner());

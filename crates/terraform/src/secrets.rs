@@ -63,14 +63,8 @@ impl Feeding<'_, '_> {
         }
         for a in body.attributes() {
             match scope.member(a.key.as_str()) {
-                Kind::Secret => {
-                    out.push(span_of(file, &a.value));
-                    self.reads(file, &a.value, out, 0);
-                }
-                Kind::Nested(inner) if inner.is_secret() => {
-                    out.push(span_of(file, &a.value));
-                    self.reads(file, &a.value, out, 0);
-                }
+                Kind::Secret => self.argument(file, &a.value, out),
+                Kind::Nested(inner) if inner.is_secret() => self.argument(file, &a.value, out),
                 Kind::Nested(_) => {}
             }
         }
@@ -87,6 +81,16 @@ impl Feeding<'_, '_> {
                 Kind::Nested(inner) => self.body(file, &b.body, inner, out, depth + 1),
             }
         }
+    }
+
+    /// A credential argument: where it is written (unless it only names a
+    /// variable or local), and what it reads.
+    fn argument(&self, file: FileId, e: &Expression, out: &mut Vec<Span>) {
+        let text = crate::hcl::text_of(&self.sources.get(file).text, e);
+        if !aml_model::secrets::is_reference(text) {
+            out.push(span_of(file, e));
+        }
+        self.reads(file, e, out, 0);
     }
 
     /// Where the variables and locals `e` reads are written.

@@ -342,6 +342,7 @@ fn read_stream(
         .iter()
         .find_map(|d| Some((schema_kind(d.value.get("$schema")?.as_str()?)?, d.span)));
     let mut azure_ml = 0;
+    let mut unrecognised: Option<String> = None;
     for mut doc in stream.docs {
         match classify(&doc.value) {
             Classified::Entity(kind) => {
@@ -361,16 +362,17 @@ fn read_stream(
                     format!("Azure ML entity not read: {why}"),
                     Location::Span(doc.span),
                 ));
-                azure_ml += 1;
+                unrecognised.get_or_insert(why);
             }
             Classified::NotAzureMl => {}
         }
     }
     if azure_ml == 0 {
-        let reason = match first_schema {
+        let reason = match (unrecognised, first_schema) {
+            (Some(why), _) => format!("an unrecognised Azure ML shape: {why}"),
             // An Azure ML file of a kind with no baseline setting (a data
             // asset, a component, a schedule, a job): said, not silent.
-            Some((kind, span)) => {
+            (None, Some((kind, span))) => {
                 diagnostics.push(Diagnostic::info(
                     "yaml-not-evaluated",
                     format!("an Azure ML {kind} file (`$schema`): no setting of the baseline applies to it, so it is not evaluated"),
@@ -378,7 +380,7 @@ fn read_stream(
                 ));
                 format!("an Azure ML {kind} file: no setting of the baseline applies")
             }
-            None => "YAML that is no Azure ML entity the CLI reads".to_string(),
+            (None, None) => "YAML that is no Azure ML entity the CLI reads".to_string(),
         };
         out.skipped.push((file, reason));
         return;

@@ -9,6 +9,7 @@ pub mod junit;
 pub mod listing;
 pub mod markdown;
 pub mod model;
+pub mod oscal;
 pub mod sarif;
 pub mod text;
 
@@ -32,11 +33,13 @@ pub enum OutputFormat {
     Csv,
     /// One self-contained HTML page for an auditor.
     Html,
+    /// NIST OSCAL 1.1.3 assessment results (JSON), for compliance tools.
+    Oscal,
 }
 
 impl OutputFormat {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [OutputFormat; 7] = [
+    pub const ALL: [OutputFormat; 8] = [
         OutputFormat::Text,
         OutputFormat::Json,
         OutputFormat::Sarif,
@@ -44,6 +47,7 @@ impl OutputFormat {
         OutputFormat::Markdown,
         OutputFormat::Csv,
         OutputFormat::Html,
+        OutputFormat::Oscal,
     ];
 
     /// The format named `name` (as `--format` takes it).
@@ -56,7 +60,7 @@ impl OutputFormat {
     pub fn shows_autofix(self) -> bool {
         matches!(
             self,
-            OutputFormat::Text | OutputFormat::Json | OutputFormat::Sarif
+            OutputFormat::Text | OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Oscal
         )
     }
 
@@ -72,6 +76,9 @@ impl OutputFormat {
             OutputFormat::Markdown => "A compact Markdown summary for a pull-request comment",
             OutputFormat::Csv => "One CSV row per result",
             OutputFormat::Html => "One self-contained HTML page for an auditor",
+            OutputFormat::Oscal => {
+                "NIST OSCAL 1.1.3 assessment results (JSON), referencing `baseline --format oscal-catalog`"
+            }
         }
     }
 
@@ -85,6 +92,7 @@ impl OutputFormat {
             OutputFormat::Markdown => "markdown",
             OutputFormat::Csv => "csv",
             OutputFormat::Html => "html",
+            OutputFormat::Oscal => "oscal",
         }
     }
 }
@@ -193,6 +201,7 @@ pub fn render(
         OutputFormat::Markdown => markdown::render(report, options),
         OutputFormat::Csv => csv::render(report),
         OutputFormat::Html => html::render(report, scan),
+        OutputFormat::Oscal => oscal::render(report, scan),
     }
 }
 

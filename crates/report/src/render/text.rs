@@ -21,11 +21,9 @@ pub fn render(report: &Report) -> String {
 /// Control and bidirectional characters of names, messages and source lines
 /// are written as `\u{..}` ([`super::escape_controls`]): only the styles of
 /// `color` reach the terminal as escape sequences.
-pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> String {
-    // `done` holds escaped text and styled snippets; `out` what is still to escape.
-    let mut done = String::new();
-    let mut out = String::new();
-    summary_table(report, &mut out);
+/// The failing and unknown results that are not suppressed, by control in
+/// the baseline's order.
+fn findings_by_control(report: &Report) -> BTreeMap<(usize, &str), Vec<&ResultEntry>> {
     let mut by_control: BTreeMap<(usize, &str), Vec<&ResultEntry>> = BTreeMap::new();
     for r in report
         .results
@@ -37,7 +35,15 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
             .or_default()
             .push(r);
     }
-    for ((_, control), results) in &by_control {
+    by_control
+}
+
+pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> String {
+    // `done` holds escaped text and styled snippets; `out` what is still to escape.
+    let mut done = String::new();
+    let mut out = String::new();
+    summary_table(report, &mut out);
+    for ((_, control), results) in &findings_by_control(report) {
         let _ = writeln!(out, "{control}  {}", controls::title(control));
         for r in results {
             let feature = r.feature.map(|f| format!(" [{f}]")).unwrap_or_default();
