@@ -471,12 +471,16 @@ fn evaluate_root(
     let mut secrets = Vec::new();
     let mut stack = vec![root_inst];
     let mut visited = 0usize;
+    // The modules this root instantiates (itself and those it calls): only
+    // their secrets belong to this deployment.
+    let mut reached: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     while let Some(inst) = stack.pop() {
         visited += 1;
         if visited > 10_000 {
             break;
         }
         let module_index = ev.instances.borrow()[inst].module;
+        reached.insert(module_index);
         let m = &module_list[module_index];
         let pv = match &m.azurerm_constraint {
             Some(c) => ProviderVersion::from_constraint(Some(c)),
@@ -544,7 +548,14 @@ fn evaluate_root(
     let (resources, duplicates) = aml_model::model::merge_known_duplicates(resources, sources);
     diagnostics.extend(duplicates);
     let mut secret_spans = Vec::new();
-    secrets::secret_spans(sources, module_list, root, values, &mut secret_spans);
+    secrets::secret_spans(
+        sources,
+        module_list,
+        &reached,
+        root,
+        values,
+        &mut secret_spans,
+    );
     // Values given on the command line (`--var`) are written nowhere; the
     // others are in the spans above, literal or not: mask by value too.
     DeploymentOutput {

@@ -17,16 +17,19 @@ use std::collections::HashMap;
 /// How deep locals are followed through locals.
 const MAX_HOPS: usize = 16;
 
-/// The spans of every secret written in `modules`; `root` is the root
+/// The spans of every secret written in the `reached` modules (those one
+/// root instantiates); `root` is the root
 /// module and `given` its variables' values with where they are written.
 pub fn secret_spans(
     sources: &aml_model::source::SourceMap,
     modules: &[Module<'_>],
+    reached: &std::collections::BTreeSet<usize>,
     root: usize,
     given: &HashMap<String, (Value, Option<Span>)>,
     out: &mut Vec<Span>,
 ) {
-    for (i, m) in modules.iter().enumerate() {
+    for &i in reached {
+        let Some(m) = modules.get(i) else { continue };
         let cx = Feeding {
             sources,
             module: m,
