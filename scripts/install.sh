@@ -85,7 +85,7 @@ case "$ext" in
   zip) unzip -q "$work/$asset" -d "$work/x" ;;
   *) tar -xzf "$work/$asset" -C "$work/x" ;;
 esac
-bin=$(find "$work/x" -type f \( -name aml-baseline -o -name aml-baseline.exe \) | head -1)
+bin=$(find "$work/x" -type f \( -name aml-baseline -o -name aml-baseline.exe \) | sed -n 1p)
 [ -n "$bin" ] || { echo "aml-baseline: $asset holds no aml-baseline binary; not installed" >&2; exit 1; }
 install -m 0755 "$bin" "$dest/"
 echo "aml-baseline $version ($t) installed in $dest, SHA-256 $actual verified"

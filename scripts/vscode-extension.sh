@@ -7,5 +7,8 @@ cd "$(dirname "$0")/../editors/vscode"
 npm ci --no-audit --no-fund
 npm run check
 npm run package
-unzip -l aml-baseline.vsix | grep -q 'extension/out/extension.js'
+# Read the whole listing first: `grep -q` stops early, and under pipefail the
+# SIGPIPE it gives unzip would fail the script (exit 141).
+listing=$(unzip -l aml-baseline.vsix)
+grep -q 'extension/out/extension.js' <<<"$listing"
 echo "vscode-extension: editors/vscode/aml-baseline.vsix built"
