@@ -48,15 +48,51 @@ pub struct Model {
     >,
     /// Resources by deployment, built on first use (see [`Model::in_deployment`]).
     pub(crate) by_deployment: std::sync::OnceLock<DeploymentIndex>,
+    /// Resources by the string value of one property, per (lower-case type,
+    /// path), each built on first use (see [`Model::positions_with_property`]).
+    pub(crate) by_property: std::sync::Mutex<
+        std::collections::HashMap<(String, String), std::sync::Arc<PropertyIndex>>,
+    >,
 }
 
-/// The resources of each deployment, and each deployment's ids.
+/// (deployment, lower-case string value) → indices into [`Model::resources`]
+/// of the resources of one type whose property holds that value, in model
+/// order.
+pub(crate) type PropertyIndex = std::collections::HashMap<(u32, String), Vec<usize>>;
+
+/// The resources of each deployment, by type, id and link, so that a lookup
+/// inside a deployment never walks the whole deployment (issue 20: a live
+/// export's deployments are whole resource groups). Every list holds indices
+/// into [`Model::resources`] in model order.
 #[derive(Debug, Default)]
 pub(crate) struct DeploymentIndex {
-    /// deployment → indices into [`Model::resources`], in model order.
+    /// deployment → its resources.
     members: std::collections::HashMap<u32, Vec<usize>>,
-    /// (deployment, lower-case id) → the first resource with that id.
-    ids: std::collections::HashMap<(u32, String), usize>,
+    /// (deployment, lower-case id) → the resources with that id.
+    ids: std::collections::HashMap<(u32, String), Vec<usize>>,
+    /// (deployment, lower-case type) → the resources of that type.
+    types: std::collections::HashMap<(u32, String), Vec<usize>>,
+    /// (deployment, lower-case id) → the resources whose scope or parent is
+    /// that id.
+    links: std::collections::HashMap<(u32, String), Vec<usize>>,
+    /// (deployment, lower-case type, lower-case resource group id) → the
+    /// resources of that type with neither scope nor parent, by the resource
+    /// group their id names (`None`: no resource group).
+    unlinked: std::collections::HashMap<(u32, String, Option<String>), Vec<usize>>,
+    /// (deployment, lower-case type) → the resources of that type whose
+    /// link (scope, else parent) holds a placeholder.
+    open_links: std::collections::HashMap<(u32, String), Vec<usize>>,
+    /// deployment → its secure parameters with a literal default (indices
+    /// into [`Model::secure_defaults`]).
+    secure_defaults: std::collections::HashMap<u32, Vec<usize>>,
+}
+
+/// `/subscriptions/s/resourcegroups/rg` of a lower-case id, when it names a
+/// resource group before its first `/providers/`.
+pub fn resource_group_of(id: &str) -> Option<&str> {
+    let idx = id.find("/providers/")?;
+    let head = &id[..idx];
+    head.contains("/resourcegroups/").then_some(head)
 }
 
 /// A secure parameter (`securestring`, `secureObject`, Bicep `@secure()`)
@@ -582,14 +618,169 @@ impl Model {
         self.by_deployment.get_or_init(|| {
             let mut index = DeploymentIndex::default();
             for (i, r) in self.resources.iter().enumerate() {
-                index.members.entry(r.deployment).or_default().push(i);
+                let d = r.deployment;
+                index.members.entry(d).or_default().push(i);
+                let id = r.id.to_ascii_lowercase();
+                let ty = r.resource_type.to_ascii_lowercase();
+                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
+                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
+                if let Some(s) = &scope {
+                    index.links.entry((d, s.clone())).or_default().push(i);
+                }
+                if let Some(p) = parent.as_ref().filter(|p| scope.as_ref() != Some(*p)) {
+                    index.links.entry((d, p.clone())).or_default().push(i);
+                }
+                if scope.is_none() && parent.is_none() {
+                    let group = resource_group_of(&id).map(str::to_string);
+                    index
+                        .unlinked
+                        .entry((d, ty.clone(), group))
+                        .or_default()
+                        .push(i);
+                }
+                if r.scope_id
+                    .as_deref()
+                    .or(r.parent_id.as_deref())
+                    .is_some_and(has_placeholder)
+                {
+                    index.open_links.entry((d, ty.clone())).or_default().push(i);
+                }
+                index.types.entry((d, ty)).or_default().push(i);
+                index.ids.entry((d, id)).or_default().push(i);
+            }
+            for (k, s) in self.secure_defaults.iter().enumerate() {
                 index
-                    .ids
-                    .entry((r.deployment, r.id.to_ascii_lowercase()))
-                    .or_insert(i);
+                    .secure_defaults
+                    .entry(s.deployment)
+                    .or_default()
+                    .push(k);
             }
             index
         })
+    }
+
+    /// One lookup in the deployment index: the list under `key`, counted.
+    fn indexed<'a, K: std::hash::Hash + Eq>(
+        map: &'a std::collections::HashMap<K, Vec<usize>>,
+        key: &K,
+    ) -> &'a [usize] {
+        crate::work::add(crate::work::Work::Lookup, 1);
+        let found = map.get(key).map_or(&[][..], Vec::as_slice);
+        crate::work::add(crate::work::Work::Scan, found.len());
+        found
+    }
+
+    /// The resources of `deployment` of `resource_type` (case-insensitive),
+    /// in model order.
+    pub fn of_type_in_deployment<'a>(
+        &'a self,
+        deployment: u32,
+        resource_type: &str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        let key = (deployment, resource_type.to_ascii_lowercase());
+        Self::indexed(&self.deployment_index().types, &key)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
+    /// The resources of `deployment` whose scope or parent is `id`
+    /// (case-insensitive): its children and extension resources, in model
+    /// order.
+    pub fn linked_to_in_deployment<'a>(
+        &'a self,
+        deployment: u32,
+        id: &str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.linked_positions(deployment, id)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
+    /// The indices of [`Model::linked_to_in_deployment`].
+    pub fn linked_positions(&self, deployment: u32, id: &str) -> &[usize] {
+        let key = (deployment, id.to_ascii_lowercase());
+        Self::indexed(&self.deployment_index().links, &key)
+    }
+
+    /// The indices of every resource of `deployment` with this id
+    /// (case-insensitive), in model order.
+    pub fn positions_with_id(&self, deployment: u32, id: &str) -> &[usize] {
+        let key = (deployment, id.to_ascii_lowercase());
+        Self::indexed(&self.deployment_index().ids, &key)
+    }
+
+    /// The indices of the resources of `deployment` of `resource_type` with
+    /// neither scope nor parent whose id names the resource group `group`
+    /// (lower case, as [`resource_group_of`] gives it; `None`: no resource
+    /// group), in model order.
+    pub fn unlinked_positions(
+        &self,
+        deployment: u32,
+        resource_type: &str,
+        group: Option<&str>,
+    ) -> &[usize] {
+        let key = (
+            deployment,
+            resource_type.to_ascii_lowercase(),
+            group.map(str::to_string),
+        );
+        Self::indexed(&self.deployment_index().unlinked, &key)
+    }
+
+    /// The indices of the resources of `deployment` of `resource_type`
+    /// whose link (scope, else parent) holds a placeholder, in model order.
+    pub fn open_link_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
+        let key = (deployment, resource_type.to_ascii_lowercase());
+        Self::indexed(&self.deployment_index().open_links, &key)
+    }
+
+    /// The indices of the resources of `deployment` of `resource_type`, in
+    /// model order.
+    pub fn type_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
+        let key = (deployment, resource_type.to_ascii_lowercase());
+        Self::indexed(&self.deployment_index().types, &key)
+    }
+
+    /// The indices of the resources of `deployment` of `resource_type` whose
+    /// property at `path` is the string `value` (case-insensitive), in model
+    /// order. The index of each (type, path) is built on first use.
+    pub fn positions_with_property(
+        &self,
+        deployment: u32,
+        resource_type: &str,
+        path: &str,
+        value: &str,
+    ) -> Vec<usize> {
+        let key = (resource_type.to_ascii_lowercase(), path.to_string());
+        let index = {
+            let mut all = self.by_property.lock().unwrap_or_else(|e| e.into_inner());
+            all.entry(key)
+                .or_insert_with(|| {
+                    let mut index = PropertyIndex::default();
+                    for (i, r) in self.resources.iter().enumerate() {
+                        if !r.is_type(resource_type) {
+                            continue;
+                        }
+                        if let Some(v) = r.get(path).and_then(Value::as_str) {
+                            index
+                                .entry((r.deployment, v.to_ascii_lowercase()))
+                                .or_default()
+                                .push(i);
+                        }
+                    }
+                    std::sync::Arc::new(index)
+                })
+                .clone()
+        };
+        Self::indexed(&index, &(deployment, value.to_ascii_lowercase())).to_vec()
+    }
+
+    /// The secure parameters of `deployment` with a literal default, in
+    /// model order.
+    pub fn secure_defaults_of(&self, deployment: u32) -> impl Iterator<Item = &SecureDefault> + '_ {
+        Self::indexed(&self.deployment_index().secure_defaults, &deployment)
+            .iter()
+            .map(|&k| &self.secure_defaults[k])
     }
 
     /// The resources of `deployment`, in model order. Indexed on first use:
@@ -613,6 +804,7 @@ impl Model {
         self.deployment_index()
             .ids
             .get(&(deployment, id.to_ascii_lowercase()))
+            .and_then(|found| found.first())
             .copied()
     }
 
@@ -970,12 +1162,9 @@ impl Model {
         let Some(wanted_type) = wanted_type else {
             return Vec::new();
         };
-        let members = self.deployment_members(deployment);
-        crate::work::add(crate::work::Work::Scan, members.len());
-        members
+        self.type_positions(deployment, &wanted_type)
             .iter()
             .copied()
-            .filter(|&i| self.resources[i].is_type(&wanted_type))
             .filter(|&i| match identity {
                 Some(id) => match_ids(id, &self.resources[i].id) == IdMatch::Maybe,
                 None => true,

@@ -96,4 +96,41 @@ impl<'m> CheckContext<'m> {
             .in_deployment(self.resource.deployment)
             .filter(|r| !r.existing)
     }
+
+    /// The first deployed resource of the same deployment of `resource_type`
+    /// with this id (case-insensitive), in model order.
+    pub fn with_id(&self, resource_type: &str, id: &str) -> Option<&'m Resource> {
+        let model = self.model;
+        model
+            .positions_with_id(self.resource.deployment, id)
+            .iter()
+            .map(|&i| &model.resources[i])
+            .find(|r| !r.existing && r.is_type(resource_type))
+    }
+
+    /// Resources of the same deployment of `resource_type`, deployed, in
+    /// model order (an index lookup, not a walk of the deployment).
+    pub fn of_type(&self, resource_type: &str) -> impl Iterator<Item = &'m Resource> + 'm {
+        self.model
+            .of_type_in_deployment(self.resource.deployment, resource_type)
+            .filter(|r| !r.existing)
+    }
+
+    /// Deployed children of `parent_id` in the same deployment of
+    /// `resource_type` (their `parent_id` is it, case-insensitive), in model
+    /// order.
+    pub fn children<'a>(
+        &'a self,
+        resource_type: &'a str,
+        parent_id: &'a str,
+    ) -> impl Iterator<Item = &'m Resource> + 'a {
+        self.model
+            .linked_to_in_deployment(self.resource.deployment, parent_id)
+            .filter(move |r| !r.existing && r.is_type(resource_type))
+            .filter(move |r| {
+                r.parent_id
+                    .as_deref()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(parent_id))
+            })
+    }
 }

@@ -5,7 +5,9 @@
 pub use crate::Verdict;
 use crate::{Rule, RuleKind};
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::model::{match_ids, Deployed, IdMatch, Model, Resource};
+use aml_model::model::{
+    has_placeholder, match_ids, resource_group_of, Deployed, IdMatch, Model, Resource,
+};
 use aml_model::source::Span;
 use aml_model::value::Value;
 use aml_policy::{
@@ -647,31 +649,45 @@ pub(crate) struct ModelRelations<'m> {
 
 impl ModelRelations<'_> {
     /// Resources of `related_type` in the deployment named `name` (when
-    /// given), with how their link to `primary` compares.
-    fn linked<'a>(
+    /// given) whose link to `primary` (scope, else parent) may be it: the
+    /// files leave the link or the primary id open. Only resources whose
+    /// link holds a placeholder can match a primary id without one, so the
+    /// index of open links is enough then; otherwise every resource of the
+    /// type is compared.
+    fn maybe_linked<'a>(
         &'a self,
         primary_id: &'a str,
         related_type: &'a str,
         name: Option<&'a str>,
-    ) -> impl Iterator<Item = (&'a Resource, IdMatch, Option<&'a str>)> + 'a {
-        self.model
-            .in_deployment(self.deployment)
+    ) -> impl Iterator<Item = (&'a Resource, Option<&'a str>)> + 'a {
+        let model = self.model;
+        let candidates = if has_placeholder(primary_id) {
+            model.type_positions(self.deployment, related_type)
+        } else {
+            model.open_link_positions(self.deployment, related_type)
+        };
+        candidates
+            .iter()
+            .map(move |&i| &model.resources[i])
             .filter(move |r| !r.existing && r.is_type(related_type))
-            .filter(move |r| {
-                name.is_none_or(|n| {
-                    let short = r.name.rsplit('/').next().unwrap_or(&r.name);
-                    short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
-                })
-            })
-            .map(move |r| {
+            .filter(move |r| named(r, name))
+            .filter_map(move |r| {
                 let link = r.scope_id.as_deref().or(r.parent_id.as_deref());
                 let m = match link {
                     Some(l) => match_ids(l, primary_id),
                     None => IdMatch::Different,
                 };
-                (r, m, link)
+                (m == IdMatch::Maybe).then_some((r, link))
             })
     }
+}
+
+/// Whether `r`'s name (short or full) is `name`, when one is given.
+fn named(r: &Resource, name: Option<&str>) -> bool {
+    name.is_none_or(|n| {
+        let short = r.name.rsplit('/').next().unwrap_or(&r.name);
+        short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
+    })
 }
 
 /// A model resource as the policy engine takes it.
@@ -697,9 +713,8 @@ impl RelatedResources for ModelRelations<'_> {
         related_type: &str,
         name: Option<&str>,
     ) -> Vec<(OwnedPolicyResource, String)> {
-        self.linked(primary_id, related_type, name)
-            .filter(|(_, m, _)| *m == IdMatch::Maybe)
-            .map(|(r, _, link)| {
+        self.maybe_linked(primary_id, related_type, name)
+            .map(|(r, link)| {
                 let short = r.name.rsplit('/').next().unwrap_or(&r.name);
                 (
                     owned(r),
@@ -713,41 +728,35 @@ impl RelatedResources for ModelRelations<'_> {
             .collect()
     }
 
+    /// The resources of `related_type` whose scope or parent is the primary
+    /// resource, with its id, or, not an extension or child of anything,
+    /// in its resource group: found through the deployment's indexes, in
+    /// model order.
     fn related(
         &self,
         primary_id: &str,
         related_type: &str,
         name: Option<&str>,
     ) -> Vec<OwnedPolicyResource> {
+        let model = self.model;
+        let d = self.deployment;
         let primary = primary_id.to_ascii_lowercase();
         let primary_rg = resource_group_of(&primary);
-        self.model
-            .in_deployment(self.deployment)
-            .filter(|r| !r.existing && r.is_type(related_type))
-            .filter(|r| {
-                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
-                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
-                let own = r.id.to_ascii_lowercase();
-                scope.as_deref() == Some(primary.as_str())
-                    || parent.as_deref() == Some(primary.as_str())
-                    || own == primary
-                    // Not an extension or child of something else: same resource group.
-                    || (scope.is_none() && parent.is_none() && resource_group_of(&own) == primary_rg)
-            })
-            .filter(|r| {
-                name.is_none_or(|n| {
-                    let short = r.name.rsplit('/').next().unwrap_or(&r.name);
-                    short.eq_ignore_ascii_case(n) || r.name.eq_ignore_ascii_case(n)
-                })
-            })
+        let mut candidates: Vec<usize> = model
+            .linked_positions(d, &primary)
+            .iter()
+            .chain(model.positions_with_id(d, &primary))
+            .chain(model.unlinked_positions(d, related_type, primary_rg))
+            .copied()
+            .filter(|&i| model.resources[i].is_type(related_type))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &model.resources[i])
+            .filter(|r| !r.existing && named(r, name))
             .map(owned)
             .collect()
     }
-}
-
-/// `/subscriptions/s/resourcegroups/rg` of a lower-case id.
-fn resource_group_of(id: &str) -> Option<&str> {
-    let idx = id.find("/providers/")?;
-    let head = &id[..idx];
-    head.contains("/resourcegroups/").then_some(head)
 }

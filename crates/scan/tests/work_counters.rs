@@ -7,8 +7,14 @@
 //! regression of issue 20: private endpoints linked to resources of other
 //! deployments) grows ninefold.
 //!
-//! Its own test binary: the counters are process-wide, so no other test may
-//! run beside it.
+//! A live export's deployments are its groups that relate to no other, which
+//! grow with the estate when the estate grows inside the same resource
+//! groups: a rule that walks its resource's whole deployment is quadratic
+//! there. [`live_work_grows_linearly_with_the_estate`] scans two exports
+//! spread over the same resource groups, one three times the other.
+//!
+//! Its own test binary: the counters are process-wide, so the tests take a
+//! lock and no other test may run beside them.
 
 use aml_model::value::Value;
 use aml_model::work::{self, Work};
@@ -91,11 +97,19 @@ fn connections(v: &Value) -> usize {
     }
 }
 
+/// The counters are process-wide: one measure at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn measure(copies: usize) -> Measure {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), copies);
+    scan_measure(dir.path())
+}
+
+fn scan_measure(path: &Path) -> Measure {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let options = ScanOptions {
-        paths: vec![dir.path().to_path_buf()],
+        paths: vec![path.to_path_buf()],
         ..Default::default()
     };
     let settings = Settings {
@@ -138,6 +152,101 @@ fn work_grows_linearly_with_the_units() {
     assert!(
         linear(small.scanned, large.scanned),
         "scan steps grow from {} to {} for three times the units",
+        small.scanned,
+        large.scanned
+    );
+}
+
+/// A live export in the shape `aml-baseline collect` writes (as
+/// `scripts/gen-live-export.py` does): per workspace, the workspace (public
+/// access on for half, a private endpoint connection), a compute instance, a
+/// cluster, a private endpoint, a diagnostic setting on every other one and
+/// its storage account, spread over the same 20 resource groups whatever
+/// the count, so the groups grow with the estate.
+fn live_export(workspaces: usize) -> String {
+    use serde_json::json;
+    let mut resources = Vec::new();
+    for i in 0..workspaces {
+        let sub = format!("{:08}-0000-4000-8000-000000000000", i % 4);
+        let rg = format!("/subscriptions/{sub}/resourceGroups/rg-{}", i % 5);
+        let ws = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-{i}");
+        let pe = format!("{rg}/providers/Microsoft.Network/privateEndpoints/pe-{i}");
+        let st = format!("{rg}/providers/Microsoft.Storage/storageAccounts/st{i}");
+        resources.push(json!({
+            "id": ws, "name": format!("mlw-{i}"), "type": "Microsoft.MachineLearningServices/workspaces",
+            "location": "westeurope", "identity": {"type": "SystemAssigned"},
+            "properties": {
+                "publicNetworkAccess": if i % 2 == 1 { "Enabled" } else { "Disabled" },
+                "storageAccount": st,
+                "privateEndpointConnections": [{
+                    "id": format!("{ws}/privateEndpointConnections/pe-{i}"), "name": format!("pe-{i}"),
+                    "properties": {"privateEndpoint": {"id": pe},
+                        "privateLinkServiceConnectionState": {"status": "Approved"}}}],
+            },
+        }));
+        for (name, compute_type) in [("ci", "ComputeInstance"), ("cluster", "AmlCompute")] {
+            resources.push(json!({
+                "id": format!("{ws}/computes/{name}"), "name": name,
+                "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope",
+                "properties": {"computeType": compute_type, "disableLocalAuth": true,
+                    "properties": {"enableNodePublicIp": false}},
+            }));
+        }
+        resources.push(json!({
+            "id": pe, "name": format!("pe-{i}"), "type": "Microsoft.Network/privateEndpoints",
+            "location": "westeurope",
+            "properties": {"privateLinkServiceConnections": [{"name": format!("pe-{i}"),
+                "properties": {"privateLinkServiceId": ws, "groupIds": ["amlworkspace"]}}]},
+        }));
+        if i % 2 == 0 {
+            resources.push(json!({
+                "id": format!("{ws}/providers/microsoft.insights/diagnosticSettings/all"), "name": "all",
+                "type": "Microsoft.Insights/diagnosticSettings",
+                "properties": {"logs": [{"categoryGroup": "allLogs", "enabled": true}]},
+            }));
+        }
+        resources.push(json!({
+            "id": st, "name": format!("st{i}"), "type": "Microsoft.Storage/storageAccounts",
+            "location": "westeurope", "kind": "StorageV2",
+            "properties": {"supportsHttpsTrafficOnly": true, "minimumTlsVersion": "TLS1_2"},
+        }));
+    }
+    let export = json!({
+        "exportFormat": "aml-baseline-live-export/1",
+        "scope": {"subscriptions": [], "managementGroups": []},
+        "value": resources, "policyStates": [], "assessments": [], "warnings": [],
+    });
+    serde_json::to_string_pretty(&export).unwrap()
+}
+
+fn measure_live(workspaces: usize) -> Measure {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.json");
+    std::fs::write(&file, live_export(workspaces)).unwrap();
+    scan_measure(&file)
+}
+
+#[test]
+fn live_work_grows_linearly_with_the_estate() {
+    // 20 resource groups holding 5 and 15 workspaces each (130 and 390
+    // resources per group): a walk of the group per resource grows ninefold.
+    let small = measure_live(100);
+    let large = measure_live(300);
+    eprintln!("100 workspaces: {small:?}\n300 workspaces: {large:?}");
+    assert!(small.resources > 0 && small.results > 0);
+    assert!(small.lookups > 0 && small.scanned > 0);
+    assert_eq!(large.resources, 3 * small.resources);
+    assert_eq!(large.results, 3 * small.results);
+    let linear = |a: u64, b: u64| b <= a * 3 + a / 10;
+    assert!(
+        linear(small.lookups, large.lookups),
+        "lookups grow from {} to {} for three times the estate",
+        small.lookups,
+        large.lookups
+    );
+    assert!(
+        linear(small.scanned, large.scanned),
+        "scan steps grow from {} to {} for three times the estate",
         small.scanned,
         large.scanned
     );

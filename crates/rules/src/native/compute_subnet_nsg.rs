@@ -28,10 +28,14 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     let subnet_id = match cx.text(PATH) {
         Text::Known(id) => id,
         Text::Unknown(u) => {
-            let has_network = cx.deployment().any(|r| {
-                r.is_type("Microsoft.Network/virtualNetworks")
-                    || r.is_type("Microsoft.Network/virtualNetworks/subnets")
-            });
+            let has_network = cx
+                .of_type("Microsoft.Network/virtualNetworks")
+                .next()
+                .is_some()
+                || cx
+                    .of_type("Microsoft.Network/virtualNetworks/subnets")
+                    .next()
+                    .is_some();
             return if has_network {
                 Finding::unknown(u, PATH)
             } else {
@@ -57,17 +61,12 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
 fn subnet_nsg<'m>(cx: &CheckContext<'m>, subnet_id: &str) -> Option<Option<&'m Value>> {
     const NSG: &str = "properties.networkSecurityGroup.id";
     let present = |v: Option<&'m Value>| v.filter(|v| !matches!(v, Value::Null));
-    if let Some(subnet) = cx.deployment().find(|r| {
-        r.is_type("Microsoft.Network/virtualNetworks/subnets")
-            && r.id.eq_ignore_ascii_case(subnet_id)
-    }) {
+    if let Some(subnet) = cx.with_id("Microsoft.Network/virtualNetworks/subnets", subnet_id) {
         return Some(present(subnet.get(NSG)));
     }
     let vnet_id = parent_id(subnet_id)?;
     let name = subnet_id.rsplit('/').next()?;
-    let vnet = cx.deployment().find(|r| {
-        r.is_type("Microsoft.Network/virtualNetworks") && r.id.eq_ignore_ascii_case(&vnet_id)
-    })?;
+    let vnet = cx.with_id("Microsoft.Network/virtualNetworks", &vnet_id)?;
     let subnets = vnet.get("properties.subnets").and_then(Value::as_array)?;
     let subnet = subnets.iter().find(|s| {
         s.get("name")

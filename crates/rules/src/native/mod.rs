@@ -220,23 +220,34 @@ impl<'m> CheckContext<'m> {
 
     /// True when the deployment holds a deployed Azure ML workspace.
     pub fn has_workspace(&self) -> bool {
-        self.deployment()
-            .any(|r| r.is_type("Microsoft.MachineLearningServices/workspaces"))
+        self.of_type("Microsoft.MachineLearningServices/workspaces")
+            .next()
+            .is_some()
     }
 
     /// Deployed workspaces of the deployment whose property `path` is this
-    /// resource's id (the workspaces that link it).
+    /// resource's id (the workspaces that link it), in model order: found
+    /// through an index of the workspaces by each property's value.
     pub fn linking_workspaces(&self, paths: &[&str]) -> Vec<&'m Resource> {
-        let id = &self.resource.id;
-        self.deployment()
-            .filter(|w| w.is_type("Microsoft.MachineLearningServices/workspaces"))
-            .filter(|w| {
-                paths.iter().any(|p| {
-                    w.get(p)
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| v.eq_ignore_ascii_case(id))
-                })
+        const WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
+        let model = self.model;
+        let mut found: Vec<usize> = paths
+            .iter()
+            .flat_map(|p| {
+                model.positions_with_property(
+                    self.resource.deployment,
+                    WORKSPACE,
+                    p,
+                    &self.resource.id,
+                )
             })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .map(|i| &model.resources[i])
+            .filter(|w| !w.existing)
             .collect()
     }
 }

@@ -26,13 +26,10 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
         return None;
     }
     let groups: Vec<_> = cx
-        .deployment()
-        .filter(|r| r.is_type("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"))
-        .filter(|r| {
-            r.parent_id
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(&pe.id))
-        })
+        .children(
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            &pe.id,
+        )
         .collect();
     let (mut api, mut notebooks) = (false, false);
     let mut unknown = None;

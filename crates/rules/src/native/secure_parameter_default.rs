@@ -29,12 +29,7 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
         return None;
     }
     let d = cx.resource.deployment;
-    let defaults: Vec<_> = cx
-        .model
-        .secure_defaults
-        .iter()
-        .filter(|s| s.deployment == d)
-        .collect();
+    let defaults: Vec<_> = cx.model.secure_defaults_of(d).collect();
     let Some(at) = defaults.first() else {
         return Finding::pass(
             "no secure parameter of this deployment has a literal default value",

@@ -36,13 +36,11 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
         _ => {}
     }
     let computes: Vec<_> = cx
-        .deployment()
+        .children(
+            "Microsoft.MachineLearningServices/workspaces/computes",
+            &ws.id,
+        )
         .filter(|c| is_compute_of(c, &["ComputeInstance", "AmlCompute"]))
-        .filter(|c| {
-            c.parent_id
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(&ws.id))
-        })
         .collect();
     let mut unknown = None;
     let mut outside = Vec::new();
