@@ -250,9 +250,13 @@ impl Arm {
     }
 }
 
-/// The JSON files given to the ARM front end, parsed and sorted.
+/// The JSON files given to the ARM front end, parsed and sorted. A
+/// template's parsed tree is not kept: it is parsed again when it is
+/// evaluated, so that the trees of thousands of templates are never in
+/// memory at once (issue 20); parameter files, small and shared, are kept.
 struct SortedJson {
-    templates: Vec<(FileId, json::Node)>,
+    /// Each template with the local templates it links.
+    templates: Vec<(FileId, HashSet<PathBuf>)>,
     parameter_files: BTreeMap<PathBuf, (FileId, json::Node)>,
     /// Where credentials are written in them (decision 0030).
     secret_spans: Vec<Span>,
@@ -267,10 +271,29 @@ fn sort_json(
     skipped: &mut Vec<(FileId, String)>,
 ) -> SortedJson {
     let sources = input.sources;
-    let parsed: Vec<(FileId, bool, Result<json::Node, json::JsonError>)> = input
+    let parsed: Vec<_> = input
         .files
         .par_iter()
-        .map(|f| (f.id, f.explicit, json::parse(&sources.get(f.id).text)))
+        .map(|f| {
+            let result = json::parse(&sources.get(f.id).text).map(|node| {
+                let mut found = Found::default();
+                if !matches!(classify(&node), JsonKind::Other) {
+                    // Credentials by name, every copy of a duplicated key included.
+                    aml_model::secrets::json_secret_spans(f.id, &node, &mut found.secret_spans);
+                    found.diagnostics = json::duplicate_key_diagnostics(sources, f.id, &node);
+                }
+                match classify(&node) {
+                    JsonKind::Template => {
+                        let dir = parent_dir(&sources.get(f.id).path);
+                        collect_relative_links(&node, &dir, &mut found.links, 0);
+                        (found, Parsed::Template)
+                    }
+                    JsonKind::Parameters => (found, Parsed::Parameters(node)),
+                    JsonKind::Other => (found, Parsed::Other),
+                }
+            });
+            (f.id, f.explicit, result)
+        })
         .collect();
     let mut sorted = SortedJson {
         templates: Vec::new(),
@@ -279,25 +302,23 @@ fn sort_json(
     };
     for (id, explicit, result) in parsed {
         let file = sources.get(id);
-        if let Ok(node) = &result {
-            if !matches!(classify(node), JsonKind::Other) {
-                // Credentials by name, every copy of a duplicated key included.
-                aml_model::secrets::json_secret_spans(id, node, &mut sorted.secret_spans);
-                diagnostics.extend(json::duplicate_key_diagnostics(sources, id, node));
-            }
-        }
+        let result = result.map(|(found, parsed)| {
+            sorted.secret_spans.extend(found.secret_spans);
+            diagnostics.extend(found.diagnostics);
+            (found.links, parsed)
+        });
         match result {
-            Ok(node) => match classify(&node) {
-                JsonKind::Template => sorted.templates.push((id, node)),
-                JsonKind::Parameters => {
+            Ok((links, parsed)) => match parsed {
+                Parsed::Template => sorted.templates.push((id, links)),
+                Parsed::Parameters(node) => {
                     sorted.parameter_files.insert(file.path.clone(), (id, node));
                 }
-                JsonKind::Other if explicit => diagnostics.push(Diagnostic::warning(
+                Parsed::Other if explicit => diagnostics.push(Diagnostic::warning(
                     "template-structure",
                     "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
                     Location::Span(Span::new(id, 0, 0)),
                 )),
-                JsonKind::Other => skipped.push((
+                Parsed::Other => skipped.push((
                     id,
                     "JSON without a deployment template or parameter file `$schema`".to_string(),
                 )),
@@ -320,20 +341,35 @@ fn sort_json(
     sorted
 }
 
+/// What parsing one JSON file found besides its kind.
+#[derive(Default)]
+struct Found {
+    secret_spans: Vec<Span>,
+    diagnostics: Vec<Diagnostic>,
+    /// The local templates a template links.
+    links: HashSet<PathBuf>,
+}
+
+/// A JSON file's kind, with the tree of a parameter file.
+enum Parsed {
+    Template,
+    Parameters(json::Node),
+    Other,
+}
+
 /// The templates linked from others by relative path (evaluated by their
 /// caller). Templates that only link each other in a cycle have no caller
 /// outside it: the first of each such cycle is left out of the set, to be
 /// evaluated as an entry (and the evaluator reports the cycle) rather than
 /// silently skipped.
-fn linked_templates(sources: &SourceMap, templates: &[(FileId, json::Node)]) -> HashSet<PathBuf> {
+fn linked_templates(
+    sources: &SourceMap,
+    templates: &[(FileId, HashSet<PathBuf>)],
+) -> HashSet<PathBuf> {
     let mut linked: HashSet<PathBuf> = HashSet::new();
-    let mut links_of: Vec<HashSet<PathBuf>> = Vec::with_capacity(templates.len());
-    for (id, node) in templates {
-        let dir = parent_dir(&sources.get(*id).path);
-        let mut links = HashSet::new();
-        collect_relative_links(node, &dir, &mut links, 0);
+    let links_of: Vec<&HashSet<PathBuf>> = templates.iter().map(|(_, links)| links).collect();
+    for links in &links_of {
         linked.extend(links.iter().cloned());
-        links_of.push(links);
     }
     let paths: Vec<PathBuf> = templates
         .iter()
@@ -368,11 +404,10 @@ fn parent_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// One entry template to evaluate, owning its parsed node (freed as soon as
+/// One entry template to evaluate (parsed when it is, and freed as soon as
 /// it is evaluated), with its parameter file.
 struct Job<'a> {
     id: FileId,
-    node: json::Node,
     params: Option<(FileId, &'a json::Node)>,
 }
 
@@ -386,7 +421,7 @@ struct Jobs<'a> {
 /// the one beside it.
 fn entry_jobs<'a>(
     sources: &SourceMap,
-    templates: Vec<(FileId, json::Node)>,
+    templates: Vec<(FileId, HashSet<PathBuf>)>,
     linked: &HashSet<PathBuf>,
     parameter_files: &'a BTreeMap<PathBuf, (FileId, json::Node)>,
     explicit_params: &'a Option<Result<(FileId, json::Node), PathBuf>>,
@@ -401,7 +436,7 @@ fn entry_jobs<'a>(
         entries: Vec::new(),
         linked: Vec::new(),
     };
-    for (id, node) in templates {
+    for (id, _) in templates {
         let path = &sources.get(id).path;
         if linked.contains(&template::normalize_path(path)) {
             jobs.linked.push(id);
@@ -412,7 +447,7 @@ fn entry_jobs<'a>(
             _ => beside_parameter_file(path, parameter_files, &count_by_dir)
                 .map(|(pid, pnode)| (*pid, pnode)),
         };
-        jobs.entries.push(Job { id, node, params });
+        jobs.entries.push(Job { id, params });
     }
     jobs
 }
@@ -439,12 +474,22 @@ fn evaluate_job(
         },
         None => Default::default(),
     };
+    // It parsed when it was sorted; parsing is deterministic.
+    let Ok(node) = json::parse(&input.sources.get(job.id).text) else {
+        let file = ScannedFile {
+            file: job.id,
+            format: "arm",
+            resources: 0,
+            parameters: job.params.map(|(p, _)| p),
+        };
+        return (file, diags);
+    };
     let mut context = input.context.clone();
-    context.scope = target_scope(&job.node);
+    context.scope = target_scope(&node);
     let mut result = template::evaluate(
         input.sources,
         job.id,
-        &job.node,
+        &node,
         &values,
         context,
         input.root_dir,
@@ -456,7 +501,8 @@ fn evaluate_job(
     );
     result.resources = resources;
     result.diagnostics.extend(duplicates);
-    secrets::feeding_spans(job.id, &job.node, job.params, &mut result.secret_spans);
+    secrets::feeding_spans(job.id, &node, job.params, &mut result.secret_spans);
+    drop(node);
     let file = ScannedFile {
         file: job.id,
         format: "arm",
