@@ -128,14 +128,27 @@ impl Frontend for Bicep {
         if input.files.is_empty() {
             return out;
         }
-        let (parsed, param_files) = parse_all(input, &mut out.diagnostics);
+        let (mut parsed, param_files) = parse_all(input, &mut out.diagnostics);
         let used_as_module = used_as_modules(&parsed);
         let by_template =
             bicepparam_targets(input.sources, &parsed, &param_files, &mut out.diagnostics);
         let jobs = self.entry_jobs(input.sources, &parsed, &used_as_module, &by_template);
         let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
+        let entry_files: HashSet<FileId> = jobs.iter().map(|j| j.id).collect();
+        let mut others: Vec<FileId> = parsed
+            .values()
+            .map(|(id, _)| *id)
+            .filter(|id| !entry_files.contains(id))
+            .collect();
+        others.sort();
+        // Evaluation looks up only the files a module or an import names;
+        // each entry file's tree is then held by its job alone, and freed
+        // as soon as the job is evaluated (issue 20).
+        let referenced = referenced_files(input.sources, &parsed, &param_files);
+        parsed.retain(|path, _| referenced.contains(path));
+        let parsed = parsed;
         let files: Vec<ScannedFile> = jobs
-            .par_iter()
+            .into_par_iter()
             .map(|job| {
                 let session = eval::Session::new(
                     input.sources,
@@ -160,14 +173,7 @@ impl Frontend for Bicep {
                 file
             })
             .collect();
-        let entry_files: HashSet<FileId> = jobs.iter().map(|j| j.id).collect();
         out.files.extend(files);
-        let mut others: Vec<FileId> = parsed
-            .values()
-            .map(|(id, _)| *id)
-            .filter(|id| !entry_files.contains(id))
-            .collect();
-        others.sort();
         for id in others {
             out.file(id, "bicep", 0);
         }
@@ -205,6 +211,37 @@ fn parse_all(
         }
     }
     (parsed, param_files)
+}
+
+/// The files a local module or an import of a parsed file or a
+/// `.bicepparam` names (as the evaluation resolves them, from the file's own
+/// path and from its normalised one): the only files evaluation looks up.
+fn referenced_files(
+    sources: &SourceMap,
+    parsed: &eval::Parsed,
+    param_files: &[(FileId, Arc<ast::File>)],
+) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    let params = param_files
+        .iter()
+        .map(|(id, ast)| (normalize_path(&sources.get(*id).path), (*id, ast.clone())));
+    let all: Vec<(PathBuf, (FileId, Arc<ast::File>))> = parsed
+        .iter()
+        .map(|(p, (id, ast))| (p.clone(), (*id, ast.clone())))
+        .chain(params)
+        .collect();
+    for (path, (id, ast)) in &all {
+        for d in &ast.decls {
+            let rel = match &d.kind {
+                ast::DeclKind::Module { path: rel, .. } => rel,
+                ast::DeclKind::Import { from, .. } => from,
+                _ => continue,
+            };
+            out.insert(modules::local_path(path, rel));
+            out.insert(modules::local_path(&sources.get(*id).path, rel));
+        }
+    }
+    out
 }
 
 /// Files used as local modules by another scanned file, evaluated by their
