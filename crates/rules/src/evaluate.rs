@@ -176,7 +176,7 @@ pub(crate) struct PolicyBinding {
 }
 
 impl PolicyBinding {
-    fn new(
+    pub(crate) fn new(
         engine: &PolicyEngine,
         rule: &Rule,
         definition: &str,
@@ -203,6 +203,18 @@ impl PolicyBinding {
     }
 }
 
+/// The resource as the policy engine reads it.
+pub(crate) fn policy_resource(resource: &Resource) -> PolicyResource<'_> {
+    PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource.body.get("location").and_then(Value::as_str),
+        body: &resource.body,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
@@ -214,14 +226,7 @@ pub(crate) fn run_policy_rule(
     related: &ModelRelations,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Outcome> {
-    let policy_resource = PolicyResource {
-        id: &resource.id,
-        resource_type: &resource.resource_type,
-        full_name: &resource.name,
-        api_version: resource.api_version.as_deref(),
-        location: resource.body.get("location").and_then(Value::as_str),
-        body: &resource.body,
-    };
+    let policy_resource = policy_resource(resource);
     let outcome = engine.evaluate_cached(
         binding.def_index,
         &policy_resource,
@@ -552,7 +557,9 @@ fn run_native_rule(
     resource: &Resource,
 ) -> Option<Outcome> {
     let cx = crate::check::CheckContext { model, resource };
-    let finding = check(&cx)?;
+    let Some(finding) = check(&cx) else {
+        return unknown_compute_type(rule, index, resource);
+    };
     let span = finding.span.unwrap_or_else(|| {
         finding
             .path
@@ -568,6 +575,41 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        evidence: None,
+        assignment: None,
+        denied: false,
+        may_deny: false,
+    })
+}
+
+/// A native rule that selects computes by `computeType`, on a compute whose
+/// type the files do not fix: whether it applies is unknown, and that
+/// value decides (never silently not applicable).
+fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) -> Option<Outcome> {
+    const PATH: &str = "properties.computeType";
+    if !resource.is_type("Microsoft.MachineLearningServices/workspaces/computes") {
+        return None;
+    }
+    let scope = crate::account::native_scope(rule.id)?;
+    let value = resource.get(PATH).filter(|v| v.is_unknown())?;
+    if scope.compute_types.is_empty() {
+        return None;
+    }
+    let expr = value
+        .first_unknown()
+        .map(|u| u.expr.clone())
+        .unwrap_or_else(|| PATH.to_string());
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict: Verdict::Unknown,
+        message: format!(
+            "whether the rule applies depends on `{PATH}` (`{expr}`), which the files do not fix: it judges only {}",
+            scope.judges
+        ),
+        span: resource.span_of(PATH),
+        effect: None,
+        deciding: vec![expr],
         evidence: None,
         assignment: None,
         denied: false,
