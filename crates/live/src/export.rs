@@ -6,6 +6,8 @@ use aml_model::json::{Member, Node, NodeKind};
 use aml_model::model::{parent_id, resource_id, AzureVerdict, Deployed, Resource};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// The shape an export was recognised as.
@@ -117,6 +119,7 @@ const MAX_SPAN_DEPTH: usize = 48;
 /// parameter file, any other JSON).
 pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
     let (shape, items) = classify(root)?;
+    let items: Vec<&Node> = items.iter().map(|n| n.as_ref()).collect();
     let mut diagnostics = Vec::new();
     let here = |n: &Node| Location::Span(Span::new(file, n.start as usize, n.start as usize));
     if let Some(warning) = incomplete(root) {
@@ -137,7 +140,7 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
     // A resource that names no id takes the scope of the export's first id.
     let default_scope = items
         .iter()
-        .filter_map(id_of)
+        .filter_map(|n| id_of(n))
         .find_map(|id| resource_group_scope(&id))
         .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
     let mut resources = Vec::with_capacity(items.len());
@@ -147,19 +150,29 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
         .iter()
         .filter_map(|k| root.get(k).and_then(Node::as_array))
         .flatten()
-        .chain(items.iter().filter(|n| is_verdict_row(n)))
+        .chain(items.iter().copied().filter(|n| is_verdict_row(n)))
         .filter_map(azure_verdict)
         .collect();
     azure_verdicts.sort_by(|a, b| {
         (&a.resource_id, &a.definition, a.source).cmp(&(&b.resource_id, &b.definition, b.source))
     });
     azure_verdicts.dedup();
-    for item in items.iter().filter(|n| !is_verdict_row(n)) {
-        let read = if shape == ExportShape::AzMl || is_az_ml(item) {
-            az_ml_resources(file, item)
-        } else {
-            resource(file, item, &default_scope).map(|r| vec![r])
-        };
+    // Each item is read on its own (in parallel: a tenant's export holds
+    // 100,000 of them), then kept in order.
+    let reads: Vec<(&Node, Result<Vec<Resource>, String>)> = items
+        .par_iter()
+        .copied()
+        .filter(|n| !is_verdict_row(n))
+        .map(|item| {
+            let read = if shape == ExportShape::AzMl || is_az_ml(item) {
+                az_ml_resources(file, item)
+            } else {
+                resource(file, item, &default_scope).map(|r| vec![r])
+            };
+            (item, read)
+        })
+        .collect();
+    for (item, read) in reads {
         match read {
             Ok(rs) => {
                 for r in rs {
@@ -241,7 +254,12 @@ impl Duplicates {
 }
 
 /// The shape of `root` and its resource nodes.
-fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
+/// The export's shape and its items, borrowed from the tree (a Resource
+/// Graph table's rows are built).
+fn classify(root: &Node) -> Option<(ExportShape, Vec<Cow<'_, Node>>)> {
+    fn borrowed(items: &[Node]) -> Vec<Cow<'_, Node>> {
+        items.iter().map(Cow::Borrowed).collect()
+    }
     let is_resource = |n: &Node| {
         n.get("type")
             .and_then(Node::as_str)
@@ -249,12 +267,12 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
     };
     match &root.kind {
         NodeKind::Array(items) if items.iter().any(is_resource) => {
-            Some((ExportShape::ResourceList, items.clone()))
+            Some((ExportShape::ResourceList, borrowed(items)))
         }
         NodeKind::Array(items) => items
             .iter()
             .any(is_az_ml)
-            .then(|| (ExportShape::AzMl, items.clone())),
+            .then(|| (ExportShape::AzMl, borrowed(items))),
         NodeKind::Object(_) => {
             if root.get("$schema").is_some() {
                 return None;
@@ -262,16 +280,24 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
             if let Some(data) = root.get("data") {
                 // `value` beside `data` is read too, never dropped.
                 let value = match root.get("value").map(|v| &v.kind) {
-                    Some(NodeKind::Array(v)) => v.clone(),
+                    Some(NodeKind::Array(v)) => borrowed(v),
                     _ => Vec::new(),
                 };
                 return match &data.kind {
                     NodeKind::Array(items) => (items.is_empty() || items.iter().any(is_resource))
-                        .then(|| (ExportShape::ResourceGraph, [items.clone(), value].concat())),
+                        .then(|| {
+                            (
+                                ExportShape::ResourceGraph,
+                                [borrowed(items), value].concat(),
+                            )
+                        }),
                     NodeKind::Object(_) => {
                         let rows = table_rows(data)?;
-                        (rows.is_empty() || rows.iter().any(is_resource))
-                            .then_some((ExportShape::ResourceGraphTable, [rows, value].concat()))
+                        (rows.is_empty() || rows.iter().any(is_resource)).then(|| {
+                            let rows: Vec<Cow<'_, Node>> =
+                                rows.into_iter().map(Cow::Owned).collect();
+                            (ExportShape::ResourceGraphTable, [rows, value].concat())
+                        })
                     }
                     _ => None,
                 };
@@ -285,16 +311,17 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Node>)> {
                     } else {
                         ExportShape::ArmList
                     };
-                    (shape, items.clone())
+                    (shape, borrowed(items))
                 });
             }
             if is_az_ml(root) {
-                return Some((ExportShape::AzMl, vec![root.clone()]));
+                return Some((ExportShape::AzMl, vec![Cow::Borrowed(root)]));
             }
             let arm_id = root.get("id").and_then(Node::as_str).is_some_and(|id| {
                 id.starts_with("/subscriptions/") || id.starts_with("/providers/")
             });
-            (arm_id && is_resource(root)).then(|| (ExportShape::ArmResource, vec![root.clone()]))
+            (arm_id && is_resource(root))
+                .then(|| (ExportShape::ArmResource, vec![Cow::Borrowed(root)]))
         }
         _ => None,
     }
