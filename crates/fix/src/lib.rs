@@ -19,6 +19,7 @@ mod hcl;
 mod json;
 mod snippet;
 pub mod write;
+mod yaml;
 
 pub use edit::TextEdit;
 
@@ -252,6 +253,7 @@ pub fn plan(
             "arm" => json::fix(&mut cx, resource, &all),
             "bicep" => bicep::fix(&mut cx, resource, &all),
             "terraform" => hcl::fix(&mut cx, resource, &all),
+            aml_yaml::FORMAT => yaml::fix(&mut cx, resource, &all),
             other => Done {
                 manual: all
                     .iter()
@@ -387,7 +389,7 @@ impl OwnedSetting {
 
 /// Compares a model value with a JSON value the way Azure does (strings
 /// case-insensitively; `"true"` is `true`).
-fn same_value(v: &Value, want: &serde_json::Value) -> bool {
+pub(crate) fn same_value(v: &Value, want: &serde_json::Value) -> bool {
     match (v, want) {
         (Value::String(a), serde_json::Value::String(b)) => a.eq_ignore_ascii_case(b),
         (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
@@ -540,6 +542,7 @@ pub(crate) struct Context<'a> {
     json_trees: BTreeMap<FileId, Option<Rc<aml_model::json::Node>>>,
     bicep_trees: BTreeMap<FileId, Rc<aml_bicep::ast::File>>,
     hcl_bodies: BTreeMap<FileId, Option<Rc<hcl_edit::structure::Body>>>,
+    yaml_streams: BTreeMap<FileId, Option<Rc<aml_yaml::tree::Stream>>>,
     /// Resources (names) whose text contains a reference, by (file, reference).
     shared: std::collections::HashMap<(FileId, String), Users>,
     counts: std::collections::HashMap<(FileId, String), usize>,
@@ -561,6 +564,7 @@ impl<'a> Context<'a> {
             json_trees: BTreeMap::new(),
             bicep_trees: BTreeMap::new(),
             hcl_bodies: BTreeMap::new(),
+            yaml_streams: BTreeMap::new(),
             shared: std::collections::HashMap::new(),
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
@@ -613,6 +617,14 @@ impl<'a> Context<'a> {
         let text = self.text(file);
         recent(&mut self.hcl_bodies, file, || {
             hcl_edit::parser::parse_body(text).ok().map(Rc::new)
+        })
+    }
+
+    /// The YAML documents of a file with their key spans, parsed once while recent.
+    pub fn yaml(&mut self, file: FileId) -> Option<Rc<aml_yaml::tree::Stream>> {
+        let text = self.text(file);
+        recent(&mut self.yaml_streams, file, || {
+            aml_yaml::tree::parse_stream(file, text).ok().map(Rc::new)
         })
     }
 

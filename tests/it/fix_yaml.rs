@@ -1,0 +1,255 @@
+//! `aml-baseline fix` on Azure ML CLI v2 YAML (issue 22, point 5): each
+//! fixable rule's ARM property traced to the key the CLI sends it from, the
+//! value the CLI's mapping and schema accept, edits that keep comments, key
+//! order, quoting and indentation (the whole fixed file is compared), the
+//! re-scan passing, and the same plans in `fix --dry-run`, the report's
+//! `autofix` and SARIF `fixes`. Also the organisation's policy: with
+//! `--policies`/`--assignments`, a fix writes a value every enforced
+//! assignment allows, or says which assignments conflict.
+
+use crate::common;
+
+use aml_baseline::fix::{self, Options, Plan, Status};
+use aml_baseline::pipeline::Settings;
+use aml_baseline::scan::ScanOptions;
+use common::{project, report_with};
+use std::path::{Path, PathBuf};
+
+fn settings() -> Settings {
+    Settings {
+        all_rules: true,
+        no_config: true,
+        today: Some(aml_baseline::config::Date::parse("2026-11-28").unwrap()),
+        ..Default::default()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the YAML fixture folder.
+fn yaml_copy(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("yaml");
+    copy_dir(&project("tests/fixtures/fix/yaml"), &dir);
+    dir
+}
+
+fn plan_in(dir: &Path, settings: &Settings, allow_unsafe: bool) -> Plan {
+    run_and_plan(dir, settings, allow_unsafe).1
+}
+
+fn run_and_plan(
+    dir: &Path,
+    settings: &Settings,
+    allow_unsafe: bool,
+) -> (aml_baseline::report::Run, Plan) {
+    let options = ScanOptions {
+        paths: vec![dir.to_path_buf()],
+        ..Default::default()
+    };
+    let fix_options = Options {
+        allow_unsafe,
+        ..Default::default()
+    };
+    fix::plan(&options, settings, &fix_options)
+}
+
+/// Failing results of `rule` in `dir` (resource names).
+fn failing(dir: &Path, rule: &str) -> Vec<String> {
+    report_with(&[dir.to_path_buf()], None, true)
+        .results
+        .iter()
+        .filter(|r| r.rule == rule && r.result == aml_baseline::evaluate::Verdict::Fail)
+        .map(|r| r.resource_name.clone())
+        .collect()
+}
+
+const FILES: [&str; 5] = [
+    "workspace.yml",
+    "cluster.yml",
+    "instance.yml",
+    "nested/workspace.yml",
+    "bare/workspace.yml",
+];
+
+/// `fix --unsafe` on a workspace, a cluster and a compute instance: every
+/// fixed file equals the expected one byte for byte (comments, key order,
+/// quotes, the file's indentation for keys added under a mapping or with
+/// their parent), the re-scan passes every fixed rule, and a second `fix`
+/// changes nothing.
+#[test]
+fn cli_yaml_fixes_keep_the_file_and_pass_on_rescan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let plan = plan_in(&dir, &settings(), true);
+    for f in &plan.files {
+        f.write(None).unwrap();
+    }
+    for name in FILES {
+        let got = std::fs::read_to_string(dir.join(name)).unwrap();
+        let want =
+            std::fs::read_to_string(project("tests/fixtures/fix/yaml-fixed").join(name)).unwrap();
+        assert_eq!(got, want, "{name}");
+    }
+    let fixed: Vec<(&str, String)> = plan
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fixed)
+        .map(|r| (r.rule.id, r.messages.join("\n")))
+        .collect();
+    let mut ids: Vec<&str> = fixed.iter().map(|(id, _)| *id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids,
+        [
+            "AMLB-NS1-003",
+            "AMLB-NS1-004",
+            "AMLB-POL-438c38d2",
+            "AMLB-POL-679ddf89",
+            "AMLB-POL-6ddb1705",
+            "AMLB-POL-a10ee784",
+            "AMLB-POL-a6f9a2d0",
+            "AMLB-POL-e96a9a5f"
+        ]
+    );
+    // The messages say the key, the ARM property, and the change.
+    assert!(
+        fixed.iter().any(|(id, m)| *id == "AMLB-POL-6ddb1705"
+            && m.contains("`managed_network.isolation_mode` (`properties.managedNetwork.isolationMode`) disabled → allow_only_approved_outbound")),
+        "{fixed:?}"
+    );
+    assert!(
+        fixed.iter().any(|(id, m)| *id == "AMLB-POL-679ddf89"
+            && m.contains("added `idle_time_before_shutdown_minutes: 60`")),
+        "{fixed:?}"
+    );
+    for id in ids {
+        assert!(failing(&dir, id).is_empty(), "{id} still fails");
+    }
+    let again = plan_in(&dir, &settings(), true);
+    assert!(again.files.is_empty(), "{:?}", again.files[0].diff());
+}
+
+/// What the CLI YAML cannot say is left to a person with the reason, and
+/// resources to add are printed as the `az` commands that make them.
+#[test]
+fn cli_yaml_by_hand_and_snippets_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let (run, plan) = run_and_plan(&dir, &settings(), true);
+    let of = |rule: &str, resource: &str| {
+        plan.results
+            .iter()
+            .find(|r| r.rule.id == rule && run.scan.model.resources[r.resource].name == resource)
+            .unwrap_or_else(|| panic!("{rule} on {resource}"))
+    };
+    // No key of the workspace YAML sets the v1 legacy mode.
+    let v1 = of("AMLB-POL-e413671a", "mlw-fixdemo");
+    assert_eq!(v1.status, Status::Manual);
+    assert!(
+        v1.messages[0]
+            .contains("`properties.v1LegacyMode`: no key of this CLI YAML entity sets it"),
+        "{:?}",
+        v1.messages
+    );
+    let pe = of("AMLB-POL-45e05259", "mlw-fixdemo");
+    assert_eq!(pe.status, Status::Snippet);
+    let snippet = pe.snippet.as_deref().unwrap();
+    assert!(
+        snippet.contains("az network private-endpoint create")
+            && snippet.contains("--group-id amlworkspace")
+            && snippet
+                .contains("/providers/Microsoft.MachineLearningServices/workspaces/mlw-fixdemo"),
+        "{snippet}"
+    );
+    let cmk = of("AMLB-POL-ba769a63", "mlw-fixdemo");
+    assert!(
+        cmk.snippet
+            .as_deref()
+            .unwrap()
+            .contains("customer_managed_key:\n  key_vault: <KEY-VAULT-RESOURCE-ID>\n  key_uri: <KEY-URI-WITH-VERSION>\n"),
+        "{:?}",
+        cmk.snippet
+    );
+}
+
+/// `fix --dry-run` prints the YAML diff and writes nothing; the scan's
+/// report carries the same safe edit (`autofix`, SARIF `fixes`), and its
+/// replacements applied by line and column give the file `fix` writes.
+#[test]
+fn cli_yaml_dry_run_and_report_autofix_agree_with_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let before = std::fs::read_to_string(dir.join("workspace.yml")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["fix", "--dry-run", "--no-config", "--rule", "438c38d2"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("-public_network_access: \"Enabled\"   # opened for the pilot\n+public_network_access: \"Disabled\"   # opened for the pilot\n"),
+        "{text}"
+    );
+    assert!(text.contains("2 files changed; 2 results fixed"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("workspace.yml")).unwrap(),
+        before
+    );
+    // SARIF: the result's fix replaces the value on line 7.
+    let sarif = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["scan", "--no-config", "--format", "sarif"])
+        .arg(dir.join("workspace.yml"))
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "AMLB-POL-438c38d2")
+        .unwrap();
+    let rep = &r["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(rep["deletedRegion"]["startLine"], 7, "{rep}");
+    assert_eq!(rep["insertedContent"]["text"], "\"Disabled\"", "{rep}");
+    // The JSON report's replacements reproduce `fix`.
+    let report = report_with(&[dir.join("cluster.yml")], None, true);
+    let result = report
+        .results
+        .iter()
+        .find(|r| r.rule == "AMLB-NS1-003" && r.autofix.is_some())
+        .expect("the cluster's public IP fix");
+    let change = &result.autofix.as_ref().unwrap().changes[0];
+    let text = std::fs::read_to_string(&change.path).unwrap();
+    let mut applied = text.clone();
+    for r in change.replacements.iter().rev() {
+        let offset = |line: u32, col: u32| -> usize {
+            let start: usize = text
+                .split_inclusive('\n')
+                .take(line as usize - 1)
+                .map(str::len)
+                .sum();
+            start + col as usize - 1
+        };
+        let (s, e) = (
+            offset(r.start_line, r.start_column),
+            offset(r.end_line, r.end_column),
+        );
+        applied.replace_range(s..e, &r.text);
+    }
+    assert!(
+        applied.ends_with("ssh_public_access_enabled: true\nenable_node_public_ip: false\n"),
+        "{applied}"
+    );
+}
