@@ -21,11 +21,18 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
         all_rules: args.rule_args.all_rules || !only.is_empty(),
         config: args.rule_args.config.clone(),
         no_config: args.rule_args.no_config,
+        policy: aml_scan::policies::PolicyOptions {
+            policies: args.policy.policies.clone(),
+            assignments: args.policy.assignments.clone(),
+            aliases: args.policy.aliases.clone(),
+            deployment_scope: args.policy.deployment_scope.clone(),
+        },
         ..Default::default()
     };
     let fix_options = aml_scan::fix::Options {
         rules: only,
         allow_unsafe: args.allow_unsafe,
+        ..Default::default()
     };
     let (run, mut plan) = aml_scan::fix::plan(&options, &settings, &fix_options);
     let mut code = report_errors(&run.scan);

@@ -32,6 +32,7 @@ fn fix_dir(dir: &Path, only: &[&'static str], allow_unsafe: bool) -> Plan {
     let fix_options = Options {
         rules: only.to_vec(),
         allow_unsafe,
+        ..Default::default()
     };
     let (_, plan) = fix::plan(&options, &settings(), &fix_options);
     for f in &plan.files {

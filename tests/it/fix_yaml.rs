@@ -253,3 +253,147 @@ fn cli_yaml_dry_run_and_report_autofix_agree_with_fix() {
         "{applied}"
     );
 }
+
+/// The settings of `fix` with the organisation's policy.
+fn with_policy(assignments: &str, policies: bool) -> Settings {
+    let mut s = settings();
+    s.policy = aml_baseline::policies::PolicyOptions {
+        policies: policies.then(|| project("tests/fixtures/fix/yaml-policy/policies")),
+        assignments: vec![project("tests/fixtures/fix/yaml-policy").join(assignments)],
+        ..Default::default()
+    };
+    s
+}
+
+/// Failing results of `rule` under `settings` (resource names).
+fn failing_with(dir: &Path, settings: &Settings, rule: &str) -> Vec<String> {
+    let options = ScanOptions {
+        paths: vec![dir.to_path_buf()],
+        ..Default::default()
+    };
+    aml_baseline::pipeline::run(&options, settings)
+        .report
+        .results
+        .iter()
+        .filter(|r| r.rule == rule && r.result == aml_baseline::evaluate::Verdict::Fail)
+        .map(|r| r.resource_name.clone())
+        .collect()
+}
+
+const VM_SIZES: &str = "allowed-ml-vm-sizes";
+const ISOLATION: &str = "6ddb1705-c8cf-450e-aa4b-19ad6703c440";
+
+/// With `--policies`/`--assignments`: an assignment's allowed VM sizes give
+/// the size written (the first of its list; unsafe, a person confirms the
+/// size fits), the isolation mode an assignment asks for is written for its
+/// result, and the rule whose value that assignment would deny is left to
+/// a person with the assignment named. The re-scan with the same
+/// assignments passes every assignment result that was fixed.
+#[test]
+fn a_fix_writes_only_what_every_enforced_assignment_allows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let policy = with_policy("assignments.json", true);
+    // Without --unsafe the size is not changed: which size fits is a person's call.
+    let safe = plan_in(&dir, &policy, false);
+    let size = safe
+        .results
+        .iter()
+        .find(|r| r.rule.id == VM_SIZES)
+        .expect("the size result");
+    assert_eq!(size.status, Status::NeedsUnsafe, "{:?}", size.messages);
+    let (run, plan) = run_and_plan(&dir, &policy, true);
+    for f in &plan.files {
+        f.write(None).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cluster.yml")).unwrap(),
+        "$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\n\
+         # Training cluster.\n\
+         name: cpu-cluster\n\
+         type: amlcompute\n\
+         size: Standard_D4s_v3   # the usual size\n\
+         min_instances: 0\n\
+         max_instances: 4\n\
+         # scale down after two idle minutes\n\
+         idle_time_before_scale_down: 120\n\
+         ssh_public_access_enabled: true\n\
+         enable_node_public_ip: false\n"
+    );
+    let workspace = std::fs::read_to_string(dir.join("workspace.yml")).unwrap();
+    assert!(
+        workspace.contains("  # decided with the platform team\n  isolation_mode: allow_internet_outbound\ntags:\n"),
+        "{workspace}"
+    );
+    let name = |r: &fix::ResultFix| run.scan.model.resources[r.resource].name.clone();
+    let rule = plan
+        .results
+        .iter()
+        .find(|r| r.rule.id == "AMLB-POL-6ddb1705" && name(r) == "mlw-fixdemo")
+        .unwrap();
+    assert_eq!(rule.status, Status::Manual);
+    assert!(
+        rule.messages.iter().any(|m| m.contains(
+            "no value this rule accepts is allowed by every enforced assignment: `AllowOnlyApprovedOutbound` is not allowed by assignment 'ML workspaces allow internet outbound through the managed network' (definition 6ddb1705, Deny); the assignments allow `AllowInternetOutbound`, which this rule does not accept"
+        )),
+        "{:?}",
+        rule.messages
+    );
+    for id in [VM_SIZES, ISOLATION] {
+        let fixed: Vec<String> = plan
+            .results
+            .iter()
+            .filter(|r| r.rule.id == id && r.status == Status::Fixed)
+            .map(name)
+            .collect();
+        assert!(!fixed.is_empty(), "{id}");
+        let left = failing_with(&dir, &policy, id);
+        assert!(left.is_empty(), "{id} still fails on {left:?}");
+    }
+    // Never a value an assignment denies: the safe fixes the scan report
+    // offers under the same assignments are the ones written.
+    let again = plan_in(&dir, &policy, true);
+    assert!(again.files.is_empty());
+}
+
+/// Two enforced assignments of one definition with different isolation
+/// modes (a benchmark's default `Disabled`, the platform's approved
+/// outbound only): no value satisfies both, nothing is written, and the
+/// message names both assignments; `fix --dry-run --assignments` says so.
+#[test]
+fn conflicting_assignments_are_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let policy = with_policy("assignments-conflict.json", false);
+    let plan = plan_in(&dir, &policy, true);
+    let r = plan
+        .results
+        .iter()
+        .find(|r| r.rule.id == ISOLATION)
+        .expect("the isolation result");
+    assert_eq!(r.status, Status::Manual);
+    let m = r.messages.join("\n");
+    assert!(
+        m.contains("no value is allowed by every enforced assignment, so they conflict")
+            && m.contains("'Platform: approved outbound only' (definition 6ddb1705, Deny)")
+            && m.contains("'Benchmark: managed network isolation (default parameters)' (definition 6ddb1705, Audit)"),
+        "{m}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args([
+            "fix",
+            "--dry-run",
+            "--unsafe",
+            "--no-config",
+            "--assignments",
+        ])
+        .arg(project(
+            "tests/fixtures/fix/yaml-policy/assignments-conflict.json",
+        ))
+        .arg(dir.join("workspace.yml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("so they conflict"), "{text}");
+    assert!(!text.contains("+  isolation_mode:"), "{text}");
+}

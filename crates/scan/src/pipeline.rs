@@ -70,6 +70,16 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
 
 /// Runs the pipeline and also returns every rule's outcome (for `fix`).
 pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
+    let (run, outcomes, _) = run_for_fix(options, settings);
+    (run, outcomes)
+}
+
+/// Runs the pipeline; also returns every rule's outcome and what the
+/// user's policy allows a fix to write (`--policies`, `--assignments`).
+pub fn run_for_fix(
+    options: &ScanOptions,
+    settings: &Settings,
+) -> (Run, Vec<Outcome>, aml_fix::AllowedSources) {
     let loaded = load_config(options, settings);
     let progress = crate::progress::Progress::start("reading files");
     // `--deployment-scope` fills the ids' subscription and resource group.
@@ -88,13 +98,21 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
-    let (outcomes, mut diagnostics) =
+    let (outcomes, mut diagnostics, assignments) =
         evaluate_all(&output, &selected, &loaded.config, settings, today);
+    let mut allowed = aml_fix::AllowedSources::default();
+    if let Some(set) = assignments {
+        allowed.0.push(std::sync::Arc::new(aml_fix::Assignments {
+            set,
+            deployment: settings.policy.deployment_scope.clone(),
+            today: today.to_string(),
+        }));
+    }
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     let autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
-        crate::autofix::plan(&output, &outcomes)
+        crate::autofix::plan(&output, &outcomes, &allowed)
     } else {
         Vec::new()
     };
@@ -118,6 +136,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
             report,
         },
         outcomes,
+        allowed,
     )
 }
 
@@ -146,7 +165,11 @@ fn evaluate_all(
     config: &config::Config,
     settings: &Settings,
     today: Date,
-) -> (Vec<Outcome>, Vec<aml_model::diagnostics::Diagnostic>) {
+) -> (
+    Vec<Outcome>,
+    Vec<aml_model::diagnostics::Diagnostic>,
+    Option<aml_policy::AssignmentSet>,
+) {
     let parameters = rule_parameters(config);
     let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
     let (assignments, policy_diagnostics) = crate::policies::load(&settings.policy);
@@ -162,7 +185,7 @@ fn evaluate_all(
         diagnostics.extend(d);
     }
     apply_assumption(&mut outcomes, settings.assume_unknown);
-    (outcomes, diagnostics)
+    (outcomes, diagnostics, assignments)
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.
