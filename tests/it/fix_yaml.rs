@@ -397,3 +397,40 @@ fn conflicting_assignments_are_named_and_nothing_is_written() {
     assert!(text.contains("so they conflict"), "{text}");
     assert!(!text.contains("+  isolation_mode:"), "{text}");
 }
+
+/// The same choice in the other formats: the allowed VM size is written in
+/// a Bicep file, an ARM template and a Terraform configuration (the azurerm
+/// argument the Terraform mapping copies `vmSize` from), and the re-scan
+/// with the assignments passes.
+#[test]
+fn allowed_values_are_written_in_arm_bicep_and_terraform() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("examples");
+    for sub in [
+        "bicep-workspace",
+        "insecure-workspace",
+        "terraform-workspace",
+    ] {
+        copy_dir(&project("examples").join(sub), &dir.join(sub));
+    }
+    let policy = with_policy("assignments.json", true);
+    assert!(!failing_with(&dir, &policy, VM_SIZES).is_empty());
+    let options = ScanOptions {
+        paths: vec![dir.clone()],
+        ..Default::default()
+    };
+    let fix_options = Options {
+        rules: vec![VM_SIZES],
+        allow_unsafe: true,
+        ..Default::default()
+    };
+    let (_, plan) = fix::plan(&options, &policy, &fix_options);
+    for f in &plan.files {
+        f.write(None).unwrap();
+    }
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+    assert!(read("bicep-workspace/main.bicep").contains("vmSize: 'Standard_D4s_v3'"));
+    assert!(read("insecure-workspace/azuredeploy.json").contains("\"vmSize\": \"Standard_D4s_v3\""));
+    assert!(read("terraform-workspace/main.tf").contains("= \"Standard_D4s_v3\""));
+    assert_eq!(failing_with(&dir, &policy, VM_SIZES), Vec::<String>::new());
+}
