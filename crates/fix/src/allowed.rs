@@ -356,3 +356,107 @@ impl Allowed for Assignments {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aml_model::model::Resource;
+    use serde_json::json;
+
+    /// A source like Azure's field restrictions: one path, its allowed
+    /// values; and a check that fails whatever the value.
+    struct Restriction {
+        path: &'static str,
+        allowed: Vec<J>,
+    }
+
+    impl Allowed for Restriction {
+        fn suggest(&self, _: &Model, _: &Resource, path: &str) -> Vec<J> {
+            if path == self.path {
+                self.allowed.clone()
+            } else {
+                Vec::new()
+            }
+        }
+        fn judge(&self, _: &Model, resource: &Resource, _: &str) -> Vec<Check> {
+            let v = resource.get(self.path).map(Value::to_json_display);
+            vec![
+                Check {
+                    key: "restriction".into(),
+                    name: "field restriction".into(),
+                    rule: None,
+                    fails: !v.is_some_and(|v| self.allowed.iter().any(|a| same_json(a, &v))),
+                },
+                Check {
+                    key: "always".into(),
+                    name: "a check about something else".into(),
+                    rule: None,
+                    fails: true,
+                },
+            ]
+        }
+        fn proposals(&self, _: &Model, _: &Resource, _: &str) -> Vec<(String, Vec<J>)> {
+            Vec::new()
+        }
+    }
+
+    fn workspace() -> Resource {
+        let mut body = Value::Object(Default::default());
+        body.set_path(
+            "properties.managedNetwork.isolationMode",
+            Value::str("Disabled"),
+        );
+        Resource {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws".into(),
+            resource_type: "Microsoft.MachineLearningServices/workspaces".into(),
+            name: "ws".into(),
+            api_version: None,
+            body,
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: aml_model::model::Deployed::Yes,
+            span: aml_model::source::Span::new(aml_model::source::FileId(0), 0, 1),
+            symbol: None,
+            spans: Default::default(),
+            format: "arm",
+            deployment: 0,
+            source_names: None,
+        }
+    }
+
+    #[test]
+    fn the_first_allowed_value_the_rule_accepts_is_chosen() {
+        let sources = AllowedSources(vec![Arc::new(Restriction {
+            path: "properties.managedNetwork.isolationMode",
+            allowed: vec![json!("AllowInternetOutbound")],
+        })]);
+        let model = Model::default();
+        let want = Want {
+            path: "properties.managedNetwork.isolationMode",
+            preferred: vec![
+                json!("AllowOnlyApprovedOutbound"),
+                json!("AllowInternetOutbound"),
+            ],
+            must_pass: None,
+        };
+        let (v, notes) = choose(&sources, &model, &workspace(), &want).unwrap();
+        assert_eq!(v, json!("AllowInternetOutbound"));
+        assert!(
+            notes[0].contains("`AllowOnlyApprovedOutbound` is not allowed by field restriction"),
+            "{notes:?}"
+        );
+        // Only the rule's own value: a conflict, naming who refuses it and what is allowed;
+        // the check that fails whatever the value is not named.
+        let want = Want {
+            preferred: vec![json!("AllowOnlyApprovedOutbound")],
+            ..want
+        };
+        let e = choose(&sources, &model, &workspace(), &want).unwrap_err();
+        assert!(
+            e.contains("`AllowOnlyApprovedOutbound` is not allowed by field restriction; the assignments allow `AllowInternetOutbound`"),
+            "{e}"
+        );
+        assert!(!e.contains("something else"), "{e}");
+    }
+}

@@ -617,6 +617,55 @@ mod tests {
         assert_eq!(duration_number("PT1H30M"), None);
     }
 
+    fn doc(text: &str) -> Document {
+        aml_yaml::tree::parse(FileId(0), text).unwrap()
+    }
+
+    #[test]
+    fn new_keys_go_after_their_mapping_and_never_into_a_block() {
+        // After the mapping's last key, before the comment of the next key.
+        let text = "name: a\nmanaged_network:\n    outbound_rules:\n    - name: x\n# next\ntags:\n  a: b\n";
+        let (at, indent, rest) =
+            insertion(text, &doc(text), "managed_network.isolation_mode", "  ").unwrap();
+        assert_eq!(
+            (&text[..at], indent.as_str()),
+            (&text[..text.find("\n# next").unwrap()], "    ")
+        );
+        assert_eq!(rest, ["isolation_mode"]);
+        // A missing parent: after the document's last key, at its indentation.
+        let text = "name: a\ndescription: |\n  two\n  lines\n";
+        let e = insertion(text, &doc(text), "public_network_access", "  ").unwrap_err();
+        assert!(e.contains("block value"), "{e}");
+        let text = "name: a\nmanaged_network: {outbound_rules: []}\n";
+        let e = insertion(text, &doc(text), "managed_network.isolation_mode", "  ").unwrap_err();
+        assert!(e.contains("on one line"), "{e}");
+        let text = "name: a\r\nkind: default\r\n";
+        let (at, indent, rest) =
+            insertion(text, &doc(text), "managed_network.isolation_mode", "  ").unwrap();
+        assert_eq!((at, indent.as_str()), (text.len() - 2, ""));
+        assert_eq!(rest, ["managed_network", "isolation_mode"]);
+        let mut out = String::new();
+        let keys = vec![(rest, Value::str("disabled"), String::new())];
+        block(&keys, "", "  ", "\r\n", &mut out);
+        assert_eq!(out, "\r\nmanaged_network:\r\n  isolation_mode: disabled");
+    }
+
+    #[test]
+    fn candidates_follow_the_file_style() {
+        let want = serde_json::json!("AllowOnlyApprovedOutbound");
+        let lower = candidates(&want, Some(&Value::str("disabled")));
+        assert_eq!(lower[0], Value::str("allow_only_approved_outbound"));
+        let pascal = candidates(&want, Some(&Value::str("Disabled")));
+        assert_eq!(pascal[0], Value::str("AllowOnlyApprovedOutbound"));
+        let absent = candidates(&serde_json::json!("Disabled"), None);
+        assert_eq!(absent[0], Value::str("Disabled"));
+        assert!(candidates(&serde_json::json!("PT60M"), None).contains(&Value::Int(60)));
+        assert_eq!(
+            candidates(&serde_json::json!(true), None),
+            [Value::Bool(true), Value::Bool(false)]
+        );
+    }
+
     #[test]
     fn values_keep_their_quotes() {
         let text = "a: \"Enabled\" # c\nb: 'x'\nc: plain # d\nd:\n";
