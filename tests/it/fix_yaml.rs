@@ -434,3 +434,31 @@ fn allowed_values_are_written_in_arm_bicep_and_terraform() {
     assert!(read("terraform-workspace/main.tf").contains("= \"Standard_D4s_v3\""));
     assert_eq!(failing_with(&dir, &policy, VM_SIZES), Vec::<String>::new());
 }
+
+/// An entity written as JSON (read by the same front end) is edited in
+/// place and stays JSON: a value is replaced, a key is never added in YAML
+/// syntax (left to a person, with the reason).
+#[test]
+fn cli_json_entities_stay_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("json");
+    copy_dir(&project("tests/fixtures/yaml-shapes/json"), &dir);
+    let plan = plan_in(&dir, &settings(), true);
+    for f in &plan.files {
+        f.write(None).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("workspace.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+    assert_eq!(v["public_network_access"], "Disabled");
+    let r = plan
+        .results
+        .iter()
+        .find(|r| r.rule.id == "AMLB-POL-6ddb1705")
+        .unwrap();
+    assert_eq!(r.status, Status::Manual);
+    assert!(
+        r.messages.iter().any(|m| m.contains("flow style")),
+        "{:?}",
+        r.messages
+    );
+}

@@ -526,6 +526,10 @@ fn insertion(
     let (at, indent) = if let Some(first) = children.iter().min_by_key(|s| s.start) {
         let last = children.iter().map(|s| s.end).max().unwrap_or(first.end) as usize;
         let first_start = first.start as usize;
+        // A flow mapping (`{...}`, JSON) takes no block keys.
+        if text[..first_start].trim_end().ends_with(['{', ',']) {
+            return Err("its mapping is written in flow style (`{...}`, JSON)".into());
+        }
         let line = line_start(text, first_start).ok_or("the file has lines too long to edit")?;
         if !parent.is_empty() {
             let parent_start = doc.spans[&parent].start as usize;
@@ -638,7 +642,10 @@ mod tests {
         assert!(e.contains("block value"), "{e}");
         let text = "name: a\nmanaged_network: {outbound_rules: []}\n";
         let e = insertion(text, &doc(text), "managed_network.isolation_mode", "  ").unwrap_err();
-        assert!(e.contains("on one line"), "{e}");
+        assert!(e.contains("flow style"), "{e}");
+        let text = "{\n  \"name\": \"a\",\n  \"kind\": \"default\"\n}\n";
+        let e = insertion(text, &doc(text), "public_network_access", "  ").unwrap_err();
+        assert!(e.contains("flow style"), "{e}");
         let text = "name: a\r\nkind: default\r\n";
         let (at, indent, rest) =
             insertion(text, &doc(text), "managed_network.isolation_mode", "  ").unwrap();
