@@ -380,7 +380,8 @@ pub fn settings_of(rule: &Rule, resource: &Resource) -> Option<(Safety, Vec<Owne
 
 /// The fix of a failing result of the organisation's own policy (an
 /// assignment's definition): a value its conditions name that it and every
-/// other enforced assignment allow. Unsafe: which of the allowed values fits
+/// other enforced assignment allow. Unsafe, unless the definition is a
+/// shipped one whose rule's fix is safe: which of the allowed values fits
 /// the workload (a VM size, a SKU) is for a person to confirm. `None`, with
 /// the reason in `out` when there is one, when no such value exists.
 fn allowed_fix(
@@ -410,7 +411,12 @@ fn allowed_fix(
                     compute_types: vec![],
                     terraform: None,
                 };
-                return Some((Safety::Unsafe, vec![setting]));
+                // A shipped definition's fix keeps the safety its rule has.
+                let safety = match aml_rules::find(rule.id).map(|r| r.autofix) {
+                    Some(Autofix::Set { safety, .. } | Autofix::Modify { safety }) => safety,
+                    _ => Safety::Unsafe,
+                };
+                return Some((safety, vec![setting]));
             }
             Err(why) => refused.push(why),
         }
