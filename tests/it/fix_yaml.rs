@@ -462,3 +462,38 @@ fn cli_json_entities_stay_json() {
         r.messages
     );
 }
+
+/// An assignment of a shipped definition (438c38d2, Deny) is fixed as its
+/// rule is: safe, without `--unsafe`, with the value it asks for.
+#[test]
+fn an_assignment_of_a_shipped_definition_keeps_its_rules_safety() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = yaml_copy(tmp.path());
+    let assignments = tmp.path().join("assignments.json");
+    std::fs::write(
+        &assignments,
+        r#"[{"id": "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/policyAssignments/pna",
+            "name": "pna", "displayName": "No public ML workspaces",
+            "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/438c38d2-3772-465a-a9cc-7a6666a275ce",
+            "scope": "/subscriptions/00000000-0000-0000-0000-000000000000",
+            "parameters": {"effect": {"value": "Deny"}}, "enforcementMode": "Default"}]"#,
+    )
+    .unwrap();
+    let mut policy = settings();
+    policy.policy.assignments = vec![assignments];
+    let plan = plan_in(&dir, &policy, false);
+    let of: Vec<&fix::ResultFix> = plan
+        .results
+        .iter()
+        .filter(|r| r.rule.id == "438c38d2-3772-465a-a9cc-7a6666a275ce")
+        .collect();
+    assert_eq!(of.len(), 2, "the workspace and the bare one");
+    assert!(of.iter().all(|r| r.status == Status::Fixed), "{of:?}");
+    let said: Vec<&String> = of.iter().flat_map(|r| &r.messages).collect();
+    assert!(
+        said.iter().any(|m| m.contains(
+            "`public_network_access` (`properties.publicNetworkAccess`) \"Enabled\" → \"Disabled\""
+        )),
+        "{said:?}"
+    );
+}
