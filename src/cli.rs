@@ -174,7 +174,8 @@ pub struct FixArgs {
     /// Files and folders to fix.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Fix only this rule (id, policy GUID or its first 8 hex digits; repeatable).
+    /// Fix only this rule (id, policy GUID or its first 8 hex digits; repeatable);
+    /// with `--policies`/`--assignments`, also the name of one of your definitions.
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
     /// Print the diffs and write nothing.

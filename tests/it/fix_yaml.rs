@@ -396,6 +396,37 @@ fn conflicting_assignments_are_named_and_nothing_is_written() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("so they conflict"), "{text}");
     assert!(!text.contains("+  isolation_mode:"), "{text}");
+    // `--rule` names one of the user's definitions; a name nobody knows is an error
+    // without the user's policy, a warning with it.
+    let run = |rule: &str, policy: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"));
+        c.args([
+            "fix",
+            "--dry-run",
+            "--unsafe",
+            "--no-config",
+            "--rule",
+            rule,
+        ]);
+        if policy {
+            c.arg("--policies")
+                .arg(project("tests/fixtures/fix/yaml-policy/policies"))
+                .arg("--assignments")
+                .arg(project("tests/fixtures/fix/yaml-policy/assignments.json"));
+        }
+        c.arg(&dir).output().unwrap()
+    };
+    let sizes = run(VM_SIZES, true);
+    let text = String::from_utf8(sizes.stdout).unwrap();
+    assert!(
+        text.contains("2 files changed; 2 results fixed, 0 need --unsafe, 0 snippets to add, 0 to fix by hand"),
+        "{text}"
+    );
+    assert_eq!(run(VM_SIZES, false).status.code(), Some(2));
+    let typo = run("allowed-vm-size", true);
+    assert!(String::from_utf8(typo.stderr)
+        .unwrap()
+        .contains("warning: 'allowed-vm-size' is no rule of aml-baseline"));
 }
 
 /// The same choice in the other formats: the allowed VM size is written in
