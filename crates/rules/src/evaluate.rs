@@ -44,6 +44,13 @@ pub struct Outcome {
     /// failed: an enforced assignment's `deny` whose condition the files do
     /// not decide.
     pub may_deny: bool,
+    /// A public report that the definition misjudges the resource's
+    /// workspace kind (see [`crate::kinds::KNOWN_ISSUES`]); the verdict
+    /// stays Azure's.
+    pub known_issue: Option<&'static crate::kinds::KnownIssue>,
+    /// What the baseline roll-up counts instead of the verdict (a project
+    /// judged by its hub); `None`: the verdict.
+    pub rollup: Option<crate::kinds::Rollup>,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -112,7 +119,11 @@ pub fn evaluate(
                     }
                 })
             });
-            outcomes.extend(outcome.map(|o| unread_evidence(conditional(o, resource), model)));
+            outcomes.extend(outcome.map(|o| {
+                let mut o = unread_evidence(conditional(o, resource), model);
+                crate::kinds::annotate(&mut o, model);
+                o
+            }));
         }
     })
 }
@@ -160,6 +171,7 @@ where
         outcomes.extend(o);
         diags.extend(d);
     }
+    crate::kinds::by_hub_result(model, &mut outcomes);
     (outcomes, diags)
 }
 
@@ -346,6 +358,8 @@ pub(crate) fn run_policy_rule(
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
 }
 
@@ -570,6 +584,8 @@ fn run_native_rule(
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
 }
 

@@ -12,8 +12,11 @@ use std::collections::HashMap;
 /// The safe fix `fix` would apply to each outcome (its replacements and
 /// diff, secrets redacted), by outcome index; `None` where there is none.
 pub fn plan(scan: &ScanOutput, outcomes: &[Outcome]) -> Vec<Option<AutofixEntry>> {
+    // A known misjudgement of the resource's kind (a project's public
+    // network access) is not fixed on the resource: it has no such setting.
     let fixable = |o: &&Outcome| {
         o.verdict == Verdict::Fail
+            && o.known_issue.is_none()
             && matches!(
                 o.rule.autofix,
                 aml_rules::Autofix::Set { .. } | aml_rules::Autofix::Modify { .. }

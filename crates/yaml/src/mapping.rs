@@ -428,10 +428,23 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // the existing workspace's, not the create defaults.
     let update = crate::kind::is_workspace_update(&cx.doc.value);
     common(&mut b, cx.target);
+    let feature_store = is_feature_store(&cx.doc.value);
     b.copy_with("kind", "kind", |v| match v {
-        Value::String(s) => Value::str(pascal(s)),
+        Value::String(s) => match aml_model::model::WorkspaceKind::parse(s) {
+            Some(k) => Value::str(k.as_str()),
+            None => Value::str(pascal(s)),
+        },
         o => o.clone(),
     });
+    if !b.has("kind") {
+        // The SDK makes a workspace with a hub a project, and `az ml
+        // feature-store create` sends kind `featurestore`.
+        if feature_store {
+            b.put("kind", Value::str("FeatureStore"), None);
+        } else if b.has("hub_id") || b.has("workspace_hub") {
+            b.put("kind", Value::str("Project"), None);
+        }
+    }
     b.copy("display_name", "properties.friendlyName");
     b.copy("description", "properties.description");
     if update {
@@ -559,8 +572,79 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             );
         }
     }
-    managed_network(&mut b, update);
+    // A project's template sends no managed network: it takes its hub's.
+    let project = b
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(aml_model::model::WorkspaceKind::parse)
+        == Some(aml_model::model::WorkspaceKind::Project)
+        || b.has("hub_id")
+        || b.has("workspace_hub");
+    if !project || b.has("managed_network") {
+        managed_network(&mut b, update);
+    }
     cx.push(None, ("workspaces", name), b);
+    if feature_store {
+        offline_store(cx, name);
+    }
+}
+
+/// Keys only a feature store has (`az ml feature-store create --file`).
+const FEATURE_STORE_KEYS: &[&str] = &[
+    "offline_store",
+    "online_store",
+    "materialization_identity",
+    "compute_runtime",
+];
+
+/// A feature store: `kind: featurestore`, a feature store `$schema`, or a
+/// key only feature stores have.
+pub fn is_feature_store(value: &Value) -> bool {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(aml_model::model::WorkspaceKind::parse);
+    let schema = value
+        .get("$schema")
+        .and_then(Value::as_str)
+        .map(|u| u.to_ascii_lowercase())
+        .is_some_and(|u| {
+            u.rsplit('/')
+                .next()
+                .is_some_and(|l| l.starts_with("featurestore"))
+        });
+    kind == Some(aml_model::model::WorkspaceKind::FeatureStore)
+        || schema
+        || FEATURE_STORE_KEYS.iter().any(|k| value.get(k).is_some())
+}
+
+/// A feature store's `offline_store`: the ADLS Gen2 connection the CLI
+/// creates beside the workspace (`OfflineStoreConnectionName-<random>`;
+/// named here without the random part), with the materialization identity
+/// as its credential.
+fn offline_store(cx: &mut Cx<'_>, name: &str) {
+    let mut b = Body::new(cx.doc);
+    if !b.has("offline_store") {
+        return;
+    }
+    b.put("properties.category", Value::str("ADLSGen2"), None);
+    b.copy("offline_store.target", "properties.target");
+    if b.has("materialization_identity") {
+        b.put("properties.authType", Value::str("ManagedIdentity"), None);
+        b.copy(
+            "materialization_identity.client_id",
+            "properties.credentials.clientId",
+        );
+        b.copy(
+            "materialization_identity.resource_id",
+            "properties.credentials.resourceId",
+        );
+    }
+    cx.push(
+        Some(("connections", "OfflineStoreConnectionName")),
+        ("workspaces", name),
+        b,
+    );
 }
 
 /// What a workspace update file does not set: the existing workspace's value.

@@ -91,6 +91,8 @@ pub fn schema_for(kind: Kind, value: &Value) -> Option<&'static S> {
             "hub" => schemas::HUB,
             "project" => schemas::PROJECT,
             "featurestore" => schemas::FEATURE_STORE,
+            // `az ml feature-store create`: no `kind`, its own keys.
+            _ if crate::mapping::is_feature_store(value) => schemas::FEATURE_STORE,
             _ => schemas::WORKSPACE,
         },
         Kind::Compute => match ty("type").as_str() {

@@ -76,6 +76,21 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
             if let Some(fix) = r.fix {
                 let _ = writeln!(out, "          fix: {fix}");
             }
+            if let Some(k) = &r.known_issue {
+                let _ = writeln!(
+                    out,
+                    "          known issue ({}): {} {}",
+                    k.id, k.summary, k.url
+                );
+            }
+            if let Some(x) = &r.rollup {
+                let _ = writeln!(
+                    out,
+                    "          baseline counts it as {}: {}",
+                    x.result.as_str(),
+                    x.message
+                );
+            }
             if let Some(a) = &r.autofix {
                 let _ = writeln!(
                     out,
@@ -230,6 +245,9 @@ fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
                 "    {} {} '{}' at {}:{}:{}",
                 r.rule, r.resource_type, r.resource_name, r.path, r.line, r.column
             );
+            if let Some(k) = &r.known_issue {
+                let _ = writeln!(out, "      known issue ({}): {} {}", k.id, k.summary, k.url);
+            }
         }
     }
     out.push('\n');
