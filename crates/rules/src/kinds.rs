@@ -248,7 +248,10 @@ pub fn annotate(o: &mut Outcome, model: &Model) {
     }
     if BY_HUB.contains(&o.rule.control) {
         o.rollup = project_rollup(model, resource);
-    } else if let Some(issue) = o.known_issue {
+    } else if let Some(issue) = o
+        .known_issue
+        .filter(|_| o.rule.control != crate::controls::ASSIGNMENTS_CONTROL)
+    {
         o.rollup = Some(Rollup {
             result: RollupResult::NotApplicable,
             message: format!(
