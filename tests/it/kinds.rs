@@ -72,6 +72,7 @@ const HUB_AND_PROJECT: &[(&str, &str, &str)] = &[
     ("terraform", "hub-kinds-tf", "proj-kinds-tf"),
     ("azapi", "hub-kinds-azapi", "proj-kinds-azapi"),
     ("yaml", "hub-kinds-yaml", "proj-kinds-yaml"),
+    ("live/graph.json", "hub-kinds-live", "proj-kinds-live"),
 ];
 
 #[test]

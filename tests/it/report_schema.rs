@@ -175,6 +175,9 @@ fn known_issues_and_rollups_match_the_schema() {
         policy,
     );
     assert_valid(&report, "kinds");
-    assert!(count(&report, "known_issue") > 0, "the fixture has known issues");
+    assert!(
+        count(&report, "known_issue") > 0,
+        "the fixture has known issues"
+    );
     assert!(count(&report, "rollup") > 0, "the fixture has roll-ups");
 }

@@ -447,6 +447,15 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     }
     b.copy("display_name", "properties.friendlyName");
     b.copy("description", "properties.description");
+    // A project's template (workspace_project.json) sends no managed
+    // network, encryption or HBI flag: the project takes its hub's.
+    let project = b
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(aml_model::model::WorkspaceKind::parse)
+        == Some(aml_model::model::WorkspaceKind::Project)
+        || b.has("hub_id")
+        || b.has("workspace_hub");
     if update {
         for (arm, what) in [
             ("properties.publicNetworkAccess", "public_network_access"),
@@ -472,13 +481,15 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             Value::str("Enabled"),
             pascal_value,
         );
-        b.copy_or(
-            "hbi_workspace",
-            "properties.hbiWorkspace",
-            Value::Bool(false),
-            Value::clone,
-        );
-        if let Some(cmk) = b.get("customer_managed_key") {
+        if !project {
+            b.copy_or(
+                "hbi_workspace",
+                "properties.hbiWorkspace",
+                Value::Bool(false),
+                Value::clone,
+            );
+        }
+        if let Some(cmk) = b.get("customer_managed_key").filter(|_| !project) {
             // An encryption without a key is no customer-managed key: the
             // service rejects it, so the status is not known to be Enabled.
             let status = match cmk {
@@ -572,15 +583,7 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             );
         }
     }
-    // A project's template sends no managed network: it takes its hub's.
-    let project = b
-        .get("kind")
-        .and_then(Value::as_str)
-        .and_then(aml_model::model::WorkspaceKind::parse)
-        == Some(aml_model::model::WorkspaceKind::Project)
-        || b.has("hub_id")
-        || b.has("workspace_hub");
-    if !project || b.has("managed_network") {
+    if !project {
         managed_network(&mut b, update);
     }
     cx.push(None, ("workspaces", name), b);
