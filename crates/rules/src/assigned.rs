@@ -127,7 +127,7 @@ pub fn evaluate_assignments(
                 o.message = format!("{} (initiative member '{r}')", o.message);
             }
             let deny = o.effect.as_deref() == Some("deny");
-            crate::kinds::annotate(&mut o, model);
+            crate::evaluate::annotate(&mut o, model);
             let known = o
                 .known_issue
                 .map(|k| {
@@ -159,7 +159,7 @@ pub fn evaluate_assignments(
                 }
             }
             let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
-            crate::kinds::annotate(&mut o, model);
+            crate::evaluate::annotate(&mut o, model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);

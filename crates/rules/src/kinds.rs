@@ -13,9 +13,7 @@
 //!
 //! See `docs/decisions/0035-workspace-kinds.md`.
 
-use crate::evaluate::Outcome;
-use crate::native::{text_of, Text};
-use crate::Verdict;
+use crate::{Rule, Verdict};
 use aml_model::model::{KindOf, Model, Resource, WorkspaceKind};
 use aml_model::value::Value;
 use serde::Serialize;
@@ -177,22 +175,27 @@ pub fn hub_posture(hub: &Resource) -> (RollupResult, String) {
     let mut failed = Vec::new();
     let mut unknown = Vec::new();
     let mut seen = Vec::new();
-    match text_of(hub.get("properties.publicNetworkAccess")) {
-        Text::Known(v) if v.eq_ignore_ascii_case("Disabled") => {
+    let text = |path: &str| hub.get(path).filter(|v| !matches!(v, Value::Null));
+    match text("properties.publicNetworkAccess") {
+        Some(Value::String(v)) if v.eq_ignore_ascii_case("Disabled") => {
             seen.push("`publicNetworkAccess` is `Disabled`".to_string())
         }
-        Text::Known(v) => failed.push(format!("its `publicNetworkAccess` is `{v}`")),
-        Text::Unknown(u) => unknown.push(describe_unknown(u, "publicNetworkAccess")),
+        Some(Value::String(v)) => failed.push(format!("its `publicNetworkAccess` is `{v}`")),
+        Some(u @ Value::Unknown(_)) => unknown.push(describe_unknown(u, "publicNetworkAccess")),
         _ => failed.push(
             "its `publicNetworkAccess` is not set (the service default is `Enabled`)".to_string(),
         ),
     }
-    match text_of(hub.get("properties.managedNetwork.isolationMode")) {
-        Text::Known(v) if !v.eq_ignore_ascii_case("Disabled") => {
+    match text("properties.managedNetwork.isolationMode") {
+        Some(Value::String(v)) if !v.eq_ignore_ascii_case("Disabled") => {
             seen.push(format!("the managed network's `isolationMode` is `{v}`"))
         }
-        Text::Known(_) => failed.push("its managed network isolation is `Disabled`".to_string()),
-        Text::Unknown(u) => unknown.push(describe_unknown(u, "managedNetwork.isolationMode")),
+        Some(Value::String(_)) => {
+            failed.push("its managed network isolation is `Disabled`".to_string())
+        }
+        Some(u @ Value::Unknown(_)) => {
+            unknown.push(describe_unknown(u, "managedNetwork.isolationMode"))
+        }
         _ => failed.push("it has no managed network (`isolationMode` is not set)".to_string()),
     }
     if !failed.is_empty() {
@@ -231,36 +234,40 @@ fn describe_unknown(v: &Value, what: &str) -> String {
 /// hub's posture in the roll-up.
 const BY_HUB: &[&str] = &["NS-1", "NS-2"];
 
-/// Sets the known issue and the roll-up of an outcome on a workspace whose
-/// kind some verdicts misjudge.
-pub fn annotate(o: &mut Outcome, model: &Model) {
-    let Some(resource) = model.resources.get(o.resource) else {
-        return;
-    };
+/// The known issue and the roll-up of a result of `rule` with `verdict` on
+/// `resource` (nothing for resources that are not workspaces of a known kind).
+pub fn annotation(
+    model: &Model,
+    rule: &Rule,
+    resource: &Resource,
+    verdict: Verdict,
+) -> (Option<&'static KnownIssue>, Option<Rollup>) {
     let Some(KindOf::Known(kind)) = resource.workspace_kind() else {
-        return;
+        return (None, None);
     };
-    if o.verdict != Verdict::Pass {
-        o.known_issue = o.rule.policy().and_then(|d| known_issue(d, kind));
-    }
+    let issue = if verdict != Verdict::Pass {
+        rule.policy().and_then(|d| known_issue(d, kind))
+    } else {
+        None
+    };
     if kind != WorkspaceKind::Project {
-        return;
+        return (issue, None);
     }
-    if BY_HUB.contains(&o.rule.control) {
-        o.rollup = project_rollup(model, resource);
-    } else if let Some(issue) = o
-        .known_issue
-        .filter(|_| o.rule.control != crate::controls::ASSIGNMENTS_CONTROL)
-    {
-        o.rollup = Some(Rollup {
-            result: RollupResult::NotApplicable,
-            message: format!(
-                "not counted for project '{}': a known misjudgement of the definition ({})",
-                resource.name, issue.url
-            ),
-            hub_id: None,
-        });
-    }
+    let rollup = if BY_HUB.contains(&rule.control) {
+        project_rollup(model, resource)
+    } else {
+        issue
+            .filter(|_| rule.control != crate::controls::ASSIGNMENTS_CONTROL)
+            .map(|issue| Rollup {
+                result: RollupResult::NotApplicable,
+                message: format!(
+                    "not counted for project '{}': a known misjudgement of the definition ({})",
+                    resource.name, issue.url
+                ),
+                hub_id: None,
+            })
+    };
+    (issue, rollup)
 }
 
 /// A project's NS-1/NS-2 result in the roll-up: its hub's posture when the
@@ -300,61 +307,52 @@ fn project_rollup(model: &Model, project: &Resource) -> Option<Rollup> {
 /// rule and assignment.
 const HUB_SETTINGS: &[&str] = &["6ddb1705", "ba769a63", "7f40cee6"];
 
-/// Sets the roll-up of projects' results of [`HUB_SETTINGS`] rules to their
-/// hub's result of the same rule (unknown, naming the hub, when the hub is
-/// not in the scanned files).
-pub(crate) fn by_hub_result(model: &Model, outcomes: &mut [Outcome]) {
-    let wanted = |o: &Outcome| {
-        o.rule
-            .policy()
-            .and_then(|d| d.get(..8))
-            .is_some_and(|p| HUB_SETTINGS.iter().any(|h| h.eq_ignore_ascii_case(p)))
-            && model.resources[o.resource].is_kind(WorkspaceKind::Project)
-    };
-    if !outcomes.iter().any(wanted) {
-        return;
-    }
-    let verdicts: std::collections::HashMap<(&'static str, Option<String>, usize), Verdict> =
-        outcomes
-            .iter()
-            .map(|o| ((o.rule.id, o.assignment.clone(), o.resource), o.verdict))
-            .collect();
-    for o in outcomes.iter_mut().filter(|o| wanted(o)) {
-        let project = &model.resources[o.resource];
-        o.rollup = match hub_of(model, project) {
-            HubOf::Found(hub) => model
-                .resources
-                .iter()
-                .position(|r| std::ptr::eq(r, hub))
-                .and_then(|h| verdicts.get(&(o.rule.id, o.assignment.clone(), h)))
-                .map(|v| Rollup {
-                    result: match v {
-                        Verdict::Pass => RollupResult::Pass,
-                        Verdict::Fail => RollupResult::Fail,
-                        Verdict::Unknown => RollupResult::Unknown,
-                    },
-                    message: format!(
-                        "project '{}' takes this setting from its hub: hub '{}' is {} for {}",
-                        project.name,
-                        hub.name,
-                        v.as_str(),
-                        o.rule.id
-                    ),
-                    hub_id: Some(hub.id.clone()),
-                }),
-            other => Some(Rollup {
-                result: RollupResult::Unknown,
-                message: format!(
-                    "project '{}' takes this setting from its hub, which decides: {}",
-                    project.name,
-                    other.deciding().unwrap_or_default()
-                ),
-                hub_id: match &other {
-                    HubOf::NotInFiles(id) => Some(id.clone()),
-                    _ => None,
-                },
-            }),
-        };
+/// True for a result of `rule` on a project that the roll-up counts as its
+/// hub's result of the same rule ([`HUB_SETTINGS`]).
+pub fn judged_as_hub_result(rule: &Rule, resource: &Resource) -> bool {
+    rule.policy()
+        .and_then(|d| d.get(..8))
+        .is_some_and(|p| HUB_SETTINGS.iter().any(|h| h.eq_ignore_ascii_case(p)))
+        && resource.is_kind(WorkspaceKind::Project)
+}
+
+/// The roll-up of a project's result that counts as its hub's result of the
+/// same rule: `hub_verdict` gives that result for a hub in the files (`None`:
+/// the rule gave none there, and the roll-up says nothing).
+pub fn hub_result_rollup(
+    model: &Model,
+    rule: &Rule,
+    project: &Resource,
+    hub_verdict: impl Fn(&Resource) -> Option<Verdict>,
+) -> Option<Rollup> {
+    match hub_of(model, project) {
+        HubOf::Found(hub) => hub_verdict(hub).map(|v| Rollup {
+            result: match v {
+                Verdict::Pass => RollupResult::Pass,
+                Verdict::Fail => RollupResult::Fail,
+                Verdict::Unknown => RollupResult::Unknown,
+            },
+            message: format!(
+                "project '{}' takes this setting from its hub: hub '{}' is {} for {}",
+                project.name,
+                hub.name,
+                v.as_str(),
+                rule.id
+            ),
+            hub_id: Some(hub.id.clone()),
+        }),
+        other => Some(Rollup {
+            result: RollupResult::Unknown,
+            message: format!(
+                "project '{}' takes this setting from its hub, which decides: {}",
+                project.name,
+                other.deciding().unwrap_or_default()
+            ),
+            hub_id: match &other {
+                HubOf::NotInFiles(id) => Some(id.clone()),
+                _ => None,
+            },
+        }),
     }
 }
 

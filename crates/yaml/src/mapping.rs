@@ -428,34 +428,9 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // the existing workspace's, not the create defaults.
     let update = crate::kind::is_workspace_update(&cx.doc.value);
     common(&mut b, cx.target);
-    let feature_store = is_feature_store(&cx.doc.value);
-    b.copy_with("kind", "kind", |v| match v {
-        Value::String(s) => match aml_model::model::WorkspaceKind::parse(s) {
-            Some(k) => Value::str(k.as_str()),
-            None => Value::str(pascal(s)),
-        },
-        o => o.clone(),
-    });
-    if !b.has("kind") {
-        // The SDK makes a workspace with a hub a project, and `az ml
-        // feature-store create` sends kind `featurestore`.
-        if feature_store {
-            b.put("kind", Value::str("FeatureStore"), None);
-        } else if b.has("hub_id") || b.has("workspace_hub") {
-            b.put("kind", Value::str("Project"), None);
-        }
-    }
+    let (feature_store, project) = kind(&mut b);
     b.copy("display_name", "properties.friendlyName");
     b.copy("description", "properties.description");
-    // A project's template (workspace_project.json) sends no managed
-    // network, encryption or HBI flag: the project takes its hub's.
-    let project = b
-        .get("kind")
-        .and_then(Value::as_str)
-        .and_then(aml_model::model::WorkspaceKind::parse)
-        == Some(aml_model::model::WorkspaceKind::Project)
-        || b.has("hub_id")
-        || b.has("workspace_hub");
     if update {
         for (arm, what) in [
             ("properties.publicNetworkAccess", "public_network_access"),
@@ -489,34 +464,8 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
                 Value::clone,
             );
         }
-        if let Some(cmk) = b.get("customer_managed_key").filter(|_| !project) {
-            // An encryption without a key is no customer-managed key: the
-            // service rejects it, so the status is not known to be Enabled.
-            let status = match cmk {
-                Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
-                Value::Unknown(_) => cmk.clone(),
-                _ => Value::unknown(
-                    "customer_managed_key",
-                    "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
-                ),
-            };
-            b.put(
-                "properties.encryption.status",
-                status,
-                Some("customer_managed_key"),
-            );
-            for (y, a) in [
-                ("key_vault", "keyVaultProperties.keyVaultArmId"),
-                ("key_uri", "keyVaultProperties.keyIdentifier"),
-                ("cosmosdb_id", "cosmosDbResourceId"),
-                ("storage_id", "storageAccountResourceId"),
-                ("search_id", "searchAccountResourceId"),
-            ] {
-                b.copy(
-                    &format!("customer_managed_key.{y}"),
-                    &format!("properties.encryption.{a}"),
-                );
-            }
+        if !project {
+            customer_managed_key(&mut b);
         }
         b.copy(
             "primary_user_assigned_identity",
@@ -592,35 +541,6 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     }
 }
 
-/// Keys only a feature store has (`az ml feature-store create --file`).
-const FEATURE_STORE_KEYS: &[&str] = &[
-    "offline_store",
-    "online_store",
-    "materialization_identity",
-    "compute_runtime",
-];
-
-/// A feature store: `kind: featurestore`, a feature store `$schema`, or a
-/// key only feature stores have.
-pub fn is_feature_store(value: &Value) -> bool {
-    let kind = value
-        .get("kind")
-        .and_then(Value::as_str)
-        .and_then(aml_model::model::WorkspaceKind::parse);
-    let schema = value
-        .get("$schema")
-        .and_then(Value::as_str)
-        .map(|u| u.to_ascii_lowercase())
-        .is_some_and(|u| {
-            u.rsplit('/')
-                .next()
-                .is_some_and(|l| l.starts_with("featurestore"))
-        });
-    kind == Some(aml_model::model::WorkspaceKind::FeatureStore)
-        || schema
-        || FEATURE_STORE_KEYS.iter().any(|k| value.get(k).is_some())
-}
-
 /// A feature store's `offline_store`: the ADLS Gen2 connection the CLI
 /// creates beside the workspace (`OfflineStoreConnectionName-<random>`;
 /// named here without the random part), with the materialization identity
@@ -648,6 +568,71 @@ fn offline_store(cx: &mut Cx<'_>, name: &str) {
         ("workspaces", name),
         b,
     );
+}
+
+/// A workspace's kind: `kind` in Azure's spelling; without one, a feature
+/// store (`az ml feature-store create` sends kind `featurestore`) or, with
+/// `hub_id`/`workspace_hub`, a project (as the SDK makes it). Returns
+/// (feature store, project).
+fn kind(b: &mut Body<'_>) -> (bool, bool) {
+    use aml_model::model::WorkspaceKind;
+    let feature_store = crate::validate::is_feature_store(&b.doc.value);
+    b.copy_with("kind", "kind", |v| match v {
+        Value::String(s) => match WorkspaceKind::parse(s) {
+            Some(k) => Value::str(k.as_str()),
+            None => Value::str(pascal(s)),
+        },
+        o => o.clone(),
+    });
+    let hub = b.has("hub_id") || b.has("workspace_hub");
+    if !b.has("kind") {
+        if feature_store {
+            b.put("kind", Value::str("FeatureStore"), None);
+        } else if hub {
+            b.put("kind", Value::str("Project"), None);
+        }
+    }
+    // A project's template (workspace_project.json) sends no managed
+    // network, encryption or HBI flag: the project takes its hub's.
+    let project = hub
+        || b.get("kind")
+            .and_then(Value::as_str)
+            .and_then(WorkspaceKind::parse)
+            == Some(WorkspaceKind::Project);
+    (feature_store, project)
+}
+
+/// `customer_managed_key` → `properties.encryption`.
+fn customer_managed_key(b: &mut Body<'_>) {
+    if let Some(cmk) = b.get("customer_managed_key") {
+        // An encryption without a key is no customer-managed key: the
+        // service rejects it, so the status is not known to be Enabled.
+        let status = match cmk {
+            Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
+            Value::Unknown(_) => cmk.clone(),
+            _ => Value::unknown(
+                "customer_managed_key",
+                "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
+            ),
+        };
+        b.put(
+            "properties.encryption.status",
+            status,
+            Some("customer_managed_key"),
+        );
+        for (y, a) in [
+            ("key_vault", "keyVaultProperties.keyVaultArmId"),
+            ("key_uri", "keyVaultProperties.keyIdentifier"),
+            ("cosmosdb_id", "cosmosDbResourceId"),
+            ("storage_id", "storageAccountResourceId"),
+            ("search_id", "searchAccountResourceId"),
+        ] {
+            b.copy(
+                &format!("customer_managed_key.{y}"),
+                &format!("properties.encryption.{a}"),
+            );
+        }
+    }
 }
 
 /// What a workspace update file does not set: the existing workspace's value.
