@@ -9,7 +9,10 @@
 //! A feature's status:
 //! - **not applicable**: the service does not support the feature;
 //! - **fail** / **unknown** / **pass**: from the results of the rules mapped
-//!   to it (any fail → fail; else any unknown → unknown; else pass);
+//!   to it (any fail → fail; else any unknown → unknown; else pass), each
+//!   counted as its `rollup` says when it has one (a project judged by its
+//!   hub; a known misjudgement of its kind not counted; see
+//!   `aml_rules::kinds`);
 //! - **platform**: Microsoft's responsibility and on by default, with no rule
 //!   result saying otherwise;
 //! - **manual**: no file can show it (or no rule covers it yet): it needs an
