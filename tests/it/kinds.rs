@@ -352,7 +352,11 @@ fn a_deny_assignment_of_438c38d2_predicts_the_denial_of_the_project_and_says_why
     // From the command line: the text report's denial section explains it,
     // JSON carries the known issue, SARIF a property.
     let dir = tempfile::tempdir().unwrap();
-    let (json, sarif) = (dir.path().join("r.json"), dir.path().join("r.sarif"));
+    let (json, sarif, html) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.sarif"),
+        dir.path().join("r.html"),
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
         .args(["scan", "--no-config", "--assignments"])
         .arg(fixture("assignments.json"))
@@ -361,6 +365,8 @@ fn a_deny_assignment_of_438c38d2_predicts_the_denial_of_the_project_and_says_why
         .arg(&json)
         .args(["--format", "sarif", "-o"])
         .arg(&sarif)
+        .args(["--format", "html", "-o"])
+        .arg(&html)
         .args(["--format", "text"])
         .env("NO_COLOR", "1")
         .output()
@@ -393,5 +399,10 @@ fn a_deny_assignment_of_438c38d2_predicts_the_denial_of_the_project_and_says_why
     assert!(
         sarif.contains("\"knownIssue\""),
         "SARIF carries the known issue"
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        html.contains("<b>Known issue</b> (<a href=\"https://github.com/Azure/Azure-Landing-Zones/issues/190\">Azure/Azure-Landing-Zones#190</a>)"),
+        "the HTML page links the known issue"
     );
 }

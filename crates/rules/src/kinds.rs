@@ -3,13 +3,14 @@
 //! - [`KNOWN_ISSUES`]: the shipped built-in definitions known to misjudge a
 //!   kind, with the public report of it. A policy-backed result stays
 //!   exactly Azure's verdict; a result that is not a pass on a resource of
-//!   such a kind carries the issue ([`Outcome::known_issue`]).
+//!   such a kind carries the issue (`Outcome::known_issue`).
 //! - [`hub_of`]: the hub a project takes its network isolation, managed
 //!   network, storage, key vault and encryption from.
-//! - [`annotate`]: the known issue of an outcome, and its [`Rollup`]: what
+//! - [`annotation`]: the known issue of a result, and its [`Rollup`]: what
 //!   the baseline roll-up counts for a project's result instead of Azure's
-//!   verdict (its hub's posture for NS-1 and NS-2; nothing for a known
-//!   misjudgement elsewhere).
+//!   verdict (its hub's posture for NS-1 and NS-2; not counted for a known
+//!   misjudgement elsewhere); [`hub_result_rollup`]: a project's managed
+//!   network and customer-managed key results counted as its hub's.
 //!
 //! See `docs/decisions/0035-workspace-kinds.md`.
 
