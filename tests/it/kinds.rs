@@ -193,6 +193,8 @@ fn policy_results_stay_azures_verdict_and_carry_the_known_issue() {
             issue.url,
             "https://github.com/Azure/Azure-Landing-Zones/issues/190"
         );
+        // No autofix writes a setting the project does not have.
+        assert!(on_project.autofix.is_none(), "{path}");
         let on_hub = result(&report, "438c38d2", hub);
         assert_eq!(on_hub.result.as_str(), "pass", "{path}");
         assert!(on_hub.known_issue.is_none());
