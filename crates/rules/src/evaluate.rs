@@ -660,6 +660,8 @@ fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) 
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
 }
 
