@@ -30,6 +30,7 @@ mod fuzz_smoke;
 mod html_browser;
 mod install;
 mod issue19;
+mod kinds;
 mod live;
 mod lsp;
 mod native_rules;

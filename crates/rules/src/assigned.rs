@@ -127,6 +127,16 @@ pub fn evaluate_assignments(
                 o.message = format!("{} (initiative member '{r}')", o.message);
             }
             let deny = o.effect.as_deref() == Some("deny");
+            crate::evaluate::annotate(&mut o, model);
+            let known = o
+                .known_issue
+                .map(|k| {
+                    format!(
+                        " (a known issue of the definition: {} {})",
+                        k.summary, k.url
+                    )
+                })
+                .unwrap_or_default();
             if o.verdict == Verdict::Fail {
                 if let Some(why) = unknown_scope {
                     o.verdict = Verdict::Unknown;
@@ -138,7 +148,7 @@ pub fn evaluate_assignments(
                 } else if deny && a.enforced {
                     o.denied = true;
                     o.message = format!(
-                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
+                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'{known}",
                             o.message, a.display_name
                         );
                 } else if deny {
@@ -149,6 +159,7 @@ pub fn evaluate_assignments(
                 }
             }
             let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
+            crate::evaluate::annotate(&mut o, model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);
