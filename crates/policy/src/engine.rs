@@ -1311,8 +1311,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(arm, 30);
-        assert_eq!(engine.definitions().len(), 39);
+        assert_eq!(arm, 38);
+        assert_eq!(engine.definitions().len(), 47);
     }
 
     #[test]

@@ -28,8 +28,9 @@ mod unknowns;
 use aml_model::value::Value;
 
 pub use assignment::{
-    contains, parse_assignments, Applicability, Assignment, AssignmentFile, AssignmentSet, Binding,
-    Containment, DeploymentScope, Exemption, Initiative, Member, PolicyLibrary,
+    contains, parse_assignments, shipped_initiatives, Applicability, Assignment, AssignmentFile,
+    AssignmentSet, Binding, Containment, DeploymentScope, Exemption, Initiative, Member,
+    PolicyLibrary,
 };
 pub use engine::{PolicyEngine, ResourceCache};
 pub use modify::{modify_operations, ModifyOperation};
