@@ -182,7 +182,7 @@ fn stem(path: &str) -> String {
 }
 
 /// The last segment of a definition id (`/providers/.../policyDefinitions/NAME`).
-fn last_segment(id: &str) -> &str {
+pub(crate) fn last_segment(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }
 

@@ -262,6 +262,23 @@ impl PolicyEngine {
             .map(|e| canonical_effect(&e).to_string())
     }
 
+    /// The value parameter `name` of definition `def` takes with assignment
+    /// parameters `params`: the given value (names case-insensitive), else
+    /// the definition's default; `None` when it has neither (or is not
+    /// compiled, as the resource-provider modes that are never evaluated).
+    pub fn parameter_value(&self, def: usize, params: &Map<String, J>, name: &str) -> Option<J> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let p = c
+            .params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))?;
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| p.default.clone())
+    }
+
     /// The declared parameter names of definition `def`.
     pub fn parameter_names(&self, def: usize) -> Vec<String> {
         self.compiled

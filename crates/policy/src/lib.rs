@@ -23,6 +23,7 @@ mod engine;
 mod modify;
 mod resource;
 mod rewrite;
+mod traps;
 mod unknowns;
 
 use aml_model::value::Value;
@@ -34,6 +35,7 @@ pub use assignment::{
 };
 pub use engine::{PolicyEngine, ResourceCache};
 pub use modify::{modify_operations, ModifyOperation};
+pub use traps::{parameter_traps, TrapFinding};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
 /// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).

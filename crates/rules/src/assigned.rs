@@ -87,11 +87,15 @@ pub fn evaluate_assignments(
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
     let set = cx.set;
     let engine = &set.library.engine;
-    let prepared: Vec<(&'static Rule, PolicyBinding)> = set
+    let prepared: Vec<(&'static Rule, PolicyBinding, Vec<String>)> = set
         .bindings
         .iter()
         .map(|b| {
             let a = &set.assignments[b.assignment];
+            let traps = aml_policy::parameter_traps(set, b)
+                .into_iter()
+                .map(|t| t.note)
+                .collect();
             (
                 rule_of(set, b),
                 PolicyBinding {
@@ -99,11 +103,12 @@ pub fn evaluate_assignments(
                     params: b.params.clone(),
                     set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
                 },
+                traps,
             )
         })
         .collect();
     over_resources(model, |i, resource, related, cache, outcomes, diags| {
-        for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
+        for (b, (rule, binding, traps)) in set.bindings.iter().zip(&prepared) {
             let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
             let unknown_scope = match applies {
                 Applicability::Applies => None,
@@ -125,6 +130,9 @@ pub fn evaluate_assignments(
             o.effect = b.effect.as_ref().map(|e| e.to_ascii_lowercase());
             if let Some(r) = &b.reference_id {
                 o.message = format!("{} (initiative member '{r}')", o.message);
+            }
+            for t in traps {
+                o.message = format!("{}; {t}", o.message);
             }
             let deny = o.effect.as_deref() == Some("deny");
             if o.verdict == Verdict::Fail {
