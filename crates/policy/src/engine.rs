@@ -311,6 +311,19 @@ impl PolicyEngine {
         let Some(Some(c)) = self.compiled.get(def) else {
             return Vec::new();
         };
+        if crate::dataplane::is_deployment(resource_type)
+            && self
+                .definitions
+                .get(def)
+                .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // The data-plane fields all come from the deployment's model: a
+            // batch deployment's asset reference, or an online one's URI.
+            return vec![
+                format!("{}.assetId", crate::dataplane::MODEL_PATH),
+                crate::dataplane::MODEL_PATH.to_string(),
+            ];
+        }
         let mut out: Vec<String> = Vec::new();
         let mut builtins = Vec::new();
         for r in &c.read {
@@ -491,6 +504,19 @@ impl PolicyEngine {
                     message: format!("policy definition {} is not compiled", d.name),
                 }
             }
+        };
+        // A registry-model definition reads the data-plane view of a deployment.
+        let view;
+        let (resource, cache) = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = (v, ResourceCache::default());
+                    (&view.0.as_resource(), &view.1)
+                }
+                None => return PolicyOutcome::NotApplicable,
+            }
+        } else {
+            (resource, cache)
         };
         let run = || {
             // Candidates whose link is open count both ways: the outcome
@@ -1175,7 +1201,12 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
         .map(|e| canonical_effect(&e).to_string())
         .unwrap_or_else(|| compiled.effect.clone());
 
-    if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
+    if crate::dataplane::is_registry_model_mode(&def.mode) {
+        // Evaluated on a view of each online and batch deployment.
+        for t in crate::dataplane::DEPLOYMENT_TYPES {
+            def.resource_types.push(t.to_string());
+        }
+    } else if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
         def.evaluable = Evaluability::DataPlane {
             reason: format!(
                 "mode '{}' governs resource-provider (data-plane) operations, which deployment files do not contain",
@@ -1328,7 +1359,9 @@ mod tests {
                 }
             }
         }
-        assert_eq!(arm, 38);
+        // 30 Azure built-ins, 8 Azure Landing Zones definitions, 3 of the
+        // registry-model mode (evaluated on deployments).
+        assert_eq!(arm, 41);
         assert_eq!(engine.definitions().len(), 47);
     }
 

@@ -19,6 +19,7 @@ pub mod arm_resource;
 mod assignment;
 mod builtin;
 mod catalogue;
+mod dataplane;
 mod engine;
 mod modify;
 mod resource;

@@ -145,10 +145,19 @@ pub fn evaluate_assignments(
                     o.deciding.push(why);
                 } else if deny && a.enforced {
                     o.denied = true;
-                    o.message = format!(
+                    let mode = &engine.definitions()[b.definition].mode;
+                    o.message = if ["all", "indexed"].contains(&mode.to_ascii_lowercase().as_str())
+                    {
+                        format!(
                             "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
                             o.message, a.display_name
-                        );
+                        )
+                    } else {
+                        format!(
+                            "{}; Azure Machine Learning would refuse to create the deployment (resource-provider mode {mode}, enforced by the service) by assignment '{}'",
+                            o.message, a.display_name
+                        )
+                    };
                 } else if deny {
                     o.message = format!(
                         "{}; assignment '{}' is DoNotEnforce: reported, not denied",

@@ -827,15 +827,59 @@ fn data_plane_definitions_are_listed_but_not_evaluable() {
         .enumerate()
         .filter(|(_, d)| matches!(d.evaluable, Evaluability::DataPlane { .. }))
         .collect();
-    assert_eq!(data.len(), 9);
+    // The registry-model mode (v2.Data) is evaluated on deployments; the
+    // six of Microsoft.MachineLearningServices.Data are not.
+    assert_eq!(data.len(), 6);
     for (i, d) in data {
-        assert!(d.mode.ends_with(".Data"), "{}", d.mode);
+        assert!(d.mode.ends_with("Services.Data"), "{}", d.mode);
         let r = workspace(json!({}));
         assert_eq!(
             e.evaluate(i, &r.as_resource(), &Map::new(), &NoRelated),
             na()
         );
     }
+}
+
+/// The registry-model definitions read an online deployment's model, with
+/// the assignment's parameters; the publisher is never in the files.
+#[test]
+fn registry_model_definitions_read_the_deployment_model() {
+    let e = engine();
+    let deny = e.definition("19539b54").unwrap().0;
+    let audit = e.definition("12e5dd16").unwrap().0;
+    let deployment = |model: &str| {
+        OwnedPolicyResource {
+        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e/deployments/d".into(),
+        resource_type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments".into(),
+        full_name: "w/e/d".into(),
+        api_version: Some("2024-04-01".into()),
+        location: None,
+        body: Value::from_json(&json!({"properties": {"model": model}})),
+    }
+    };
+    let params = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let meta = deployment("azureml://registries/azureml-meta/models/Llama-2-7b/versions/3");
+    let own = deployment("azureml://registries/contoso/models/chat/versions/1");
+    let allowed = params(json!({"effect": "Deny", "allowedRegistryName": "contoso"}));
+    assert_eq!(
+        e.evaluate(deny, &meta.as_resource(), &allowed, &NoRelated),
+        nc("Deny")
+    );
+    assert!(e
+        .evaluate(deny, &own.as_resource(), &allowed, &NoRelated)
+        .same_verdict(&ok()));
+    // Approved publishers: whether Meta's model is approved depends on its publisher.
+    let publishers = params(json!({"allowedPublishers": ["Microsoft"]}));
+    match e.evaluate(audit, &meta.as_resource(), &publishers, &NoRelated) {
+        PolicyOutcome::Unknown { deciding } => {
+            assert!(deciding[0].contains("publisher"), "{deciding:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        e.field_paths(deny, &meta.resource_type, None),
+        vec!["properties.model.assetId", "properties.model"]
+    );
 }
 
 #[test]
