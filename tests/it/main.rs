@@ -41,6 +41,7 @@ mod report_schema;
 mod scan_boundary;
 mod scan_what_was_asked;
 mod secrets;
+mod shipped_initiatives;
 mod snapshots;
 mod terraform_corpus;
 mod trust;
