@@ -214,6 +214,9 @@ fn mcsb_v2_flags_workspaces_that_use_a_managed_network_and_says_why() {
         "{trap}"
     );
     assert!(trap.contains("every workspace that does use a managed network"));
+    // 12e5dd16 without parameters: nothing approved, every registry model flagged.
+    assert!(traps.iter().any(|m| m.contains("member 'MLDeploymentsOnlyApprovedRegistryModels' (definition 12e5dd16): allowedPublishers = [] (the definition's default") && m.contains("every deployment of a registry model is non-compliant")), "{traps:?}");
+    assert_eq!(traps.len(), 4, "{traps:?}");
     // The CMK member is Disabled by both benchmarks' defaults: said, no result.
     assert!(
         traps
