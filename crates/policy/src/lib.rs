@@ -21,6 +21,7 @@ mod builtin;
 mod catalogue;
 mod dataplane;
 mod engine;
+mod explain;
 mod modify;
 mod resource;
 mod rewrite;
