@@ -316,6 +316,40 @@ fn registry_model_deployments_are_judged_in_yaml_bicep_and_arm() {
 }
 
 #[test]
+fn mcsb_v2_audits_every_registry_model_and_accounts_for_its_disabled_member() {
+    let report = scan(
+        "registry-models/bicep",
+        "landing-zone/assignments-mcsb.json",
+    );
+    let v2 = of(&report, "mcsb-v2");
+    // 12e5dd16 without parameters approves nothing: every registry model fails.
+    for name in ["chat/meta", "chat/contoso"] {
+        let r = find(&v2, "12e5dd16", name);
+        assert_eq!(r.result.as_str(), "fail", "{name}");
+        assert!(
+            r.message
+                .contains("parameter trap: allowedPublishers = [], allowedAssetIds = []"),
+            "{}",
+            r.message
+        );
+    }
+    // 19539b54 is a member with the literal effect Disabled: no result, and
+    // the report says why on each deployment.
+    assert!(v2.iter().all(|r| !r.rule.starts_with("19539b54")));
+    let meta = report
+        .resources
+        .iter()
+        .find(|r| r.name.ends_with("chat/meta"))
+        .unwrap();
+    let why = meta
+        .not_applicable
+        .iter()
+        .find(|n| n.rule.starts_with("19539b54"))
+        .unwrap_or_else(|| panic!("{:?}", meta.not_applicable));
+    assert_eq!(why.reason, "its effect is `Disabled`");
+}
+
+#[test]
 fn the_command_line_predicts_the_denial_and_shows_the_trap() {
     let out = Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
         .args(["scan", "--no-config", "--assignments"])

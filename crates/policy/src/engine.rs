@@ -464,6 +464,15 @@ impl PolicyEngine {
     /// `None` when its `if` names no type it requires (any type).
     pub fn target_types(&self, def: usize, params: &Map<String, J>) -> Option<Vec<String>> {
         let c = self.compiled.get(def)?.as_ref()?;
+        if self
+            .definitions
+            .get(def)
+            .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // Evaluated on the online and batch deployments' models.
+            let types = crate::dataplane::DEPLOYMENT_TYPES.iter();
+            return Some(types.map(|t| t.to_string()).collect());
+        }
         let params = c
             .effective_params(params)
             .map(|(p, _)| p)
@@ -500,6 +509,23 @@ impl PolicyEngine {
         if let Evaluability::DataPlane { reason } = &d.evaluable {
             return format!("it is not evaluated on deployment files: {reason}");
         }
+        let view;
+        let resource = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = v;
+                    &view.as_resource()
+                }
+                None => {
+                    return format!(
+                        "it reads the model of online and batch deployments (mode {}), not {}",
+                        d.mode, resource.resource_type
+                    )
+                }
+            }
+        } else {
+            resource
+        };
         let Some(c) = self.compiled.get(def).and_then(Option::as_ref) else {
             return "it could not be compiled".to_string();
         };
