@@ -2,7 +2,7 @@
 //! `--policies` resolves the shipped landing-zone and benchmark initiatives
 //! and definitions by their ids (at any management group), reports the
 //! parameter traps, and evaluates the registry-model (data-plane)
-//! definitions on online and batch deployments in YAML, Bicep and ARM
+//! definitions on online and batch deployments in YAML, Bicep, ARM and live exports
 //! (tests/fixtures/landing-zone, tests/fixtures/registry-models).
 
 use crate::common::project;
@@ -245,11 +245,12 @@ fn mcsb_v2_flags_workspaces_that_use_a_managed_network_and_says_why() {
 }
 
 #[test]
-fn registry_model_deployments_are_judged_in_yaml_bicep_and_arm() {
+fn registry_model_deployments_are_judged_in_yaml_bicep_arm_and_live_exports() {
     let cases = [
         ("registry-models/yaml", "chat/meta", "chat/contoso"),
         ("registry-models/bicep", "chat/meta", "chat/contoso"),
         ("registry-models/arm", "score/mistral", "chat/contoso"),
+        ("registry-models/live", "chat/meta", "chat/contoso"),
     ];
     for (infra, other_registry, allowed_registry) in cases {
         let report = scan(infra, "registry-models/assignments.json");
