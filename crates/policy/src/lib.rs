@@ -87,7 +87,9 @@ pub struct PolicyDefinition {
     /// Whether [`PolicyEngine::evaluate`] can evaluate it against ARM resources.
     pub evaluable: Evaluability,
     /// Resource types named by the `if`'s `type` conditions (`equals`/`in`,
-    /// parameter defaults resolved), as written.
+    /// parameter defaults resolved), as written; for the registry-model mode
+    /// (`Microsoft.MachineLearningServices.v2.Data`), followed by the online
+    /// and batch deployment types it is evaluated on.
     pub resource_types: Vec<String>,
     /// The aliases the definition reads (in `if` and `existenceCondition`), as written.
     pub fields: Vec<String>,
@@ -102,7 +104,9 @@ pub enum Evaluability {
     Evaluable,
     /// A resource-provider (data-plane) mode definition, e.g.
     /// `Microsoft.MachineLearningServices.Data`: it governs data-plane
-    /// operations, which templates do not contain.
+    /// operations, which templates do not contain. (The registry-model mode,
+    /// `Microsoft.MachineLearningServices.v2.Data`, is `Evaluable`: it reads
+    /// the model of online and batch deployments.)
     DataPlane { reason: String },
     /// The definition parsed but regorus could not compile it.
     CompileError { message: String },

@@ -120,8 +120,9 @@ pub fn baseline(json: bool) -> String {
     s
 }
 
-/// `policies`: the shipped Azure Policy definitions, the rule running each
-/// or why it cannot be evaluated offline.
+/// `policies`: the shipped Azure Policy definitions, the rule running each,
+/// that an assignment runs it, or why it cannot be evaluated offline; then
+/// (in text) the shipped initiatives.
 pub fn policies(json: bool) -> String {
     let engine = PolicyEngine::builtin();
     let rule_of = |guid: &str| {
