@@ -254,6 +254,39 @@ mod tests {
         assert_eq!(listed, on_disk);
     }
 
+    /// Every shipped file has a `SOURCES.tsv` row (repository, path, commit,
+    /// licence, local path) under a licence whose text is beside it.
+    #[test]
+    fn every_shipped_file_has_a_source_row() {
+        let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/builtin");
+        let Ok(text) = std::fs::read_to_string(format!("{base}/SOURCES.tsv")) else {
+            eprintln!("skipped: {base}/SOURCES.tsv not found");
+            return;
+        };
+        let mut rows: Vec<&str> = Vec::new();
+        for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cols.len(), 5, "{line}");
+            assert_eq!(cols[2].len(), 40, "a commit: {line}");
+            assert_eq!(cols[3], "MIT", "{line}");
+            let licence = match cols[0] {
+                "Azure/azure-policy" => "LICENSE.azure-policy",
+                "Azure/Azure-Landing-Zones-Library" => "LICENSE.alz-library",
+                other => panic!("no licence file for {other}"),
+            };
+            assert!(std::path::Path::new(&format!("{base}/{licence}")).is_file());
+            rows.push(cols[4]);
+        }
+        rows.sort_unstable();
+        let mut shipped: Vec<&str> = BUILTIN
+            .iter()
+            .chain(BUILTIN_INITIATIVES)
+            .map(|(p, _)| *p)
+            .collect();
+        shipped.sort_unstable();
+        assert_eq!(rows, shipped);
+    }
+
     /// The trimmed benchmark initiatives are what `scripts/trim-initiatives.py`
     /// makes of the corpus (skipped where python3 or the corpus is absent).
     #[test]
