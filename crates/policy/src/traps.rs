@@ -36,7 +36,7 @@ const TRAPS: &[Trap] = &[
         definition: "19539b54",
         when: &[("allowedRegistryName", r#""""#)],
         what: "no registry is allowed, so every deployment of a model from any registry (azureml://registries/..., Microsoft's azureml registry included) is denied",
-        instead: "assign allowedRegistryName, or set the effect to Disabled",
+        instead: "assign allowedRegistryName (the registry the organisation's models come from), or set the effect to Disabled",
     },
     Trap {
         definition: "e413671a",
@@ -155,6 +155,26 @@ pub fn parameter_traps(set: &AssignmentSet, b: &Binding) -> Vec<TrapFinding> {
             .iter()
             .map(|(n, v)| format!("{n} = {v} ({})", origin(set, b, initiative, n)))
             .collect();
+        // A value the initiative does not pass can only change in an
+        // assignment of the definition itself.
+        let unpassed: Vec<&str> = match initiative {
+            Some((_, m)) => values
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| !m.parameters.keys().any(|k| k.eq_ignore_ascii_case(n)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let instead = if unpassed.is_empty() {
+            t.instead.to_string()
+        } else {
+            format!(
+                "{} (the initiative does not pass {}: only an assignment of definition {} itself can set it)",
+                t.instead,
+                unpassed.join(" or "),
+                short_name(&d.name)
+            )
+        };
         let whose = match initiative {
             Some((i, m)) => format!(
                 "initiative {} member '{}' (definition {})",
@@ -171,7 +191,7 @@ pub fn parameter_traps(set: &AssignmentSet, b: &Binding) -> Vec<TrapFinding> {
                 a.name,
                 long.join(", "),
                 t.what,
-                t.instead
+                instead
             ),
         });
     }
@@ -184,5 +204,50 @@ fn short_name(name: &str) -> &str {
         &name[..8]
     } else {
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_assignments, PolicyLibrary};
+
+    fn traps_of(assignments: &str) -> Vec<TrapFinding> {
+        let (library, errors) = PolicyLibrary::load(Vec::new(), None);
+        assert!(errors.is_empty(), "{errors:?}");
+        let file = parse_assignments("a.json", assignments).unwrap();
+        let (set, problems) = AssignmentSet::resolve(library, file);
+        assert!(problems.is_empty(), "{problems:?}");
+        set.bindings
+            .iter()
+            .flat_map(|b| parameter_traps(&set, b))
+            .collect()
+    }
+
+    #[test]
+    fn a_direct_assignment_says_it_set_the_value_and_a_good_value_is_no_trap() {
+        let one = |params: &str| {
+            format!(
+                r#"[{{"name": "iso", "scope": "/", "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/6ddb1705-c8cf-450e-aa4b-19ad6703c440", "parameters": {params}}}]"#
+            )
+        };
+        let set = traps_of(&one(r#"{"isolationMode": {"value": "Disabled"}}"#));
+        assert_eq!(set.len(), 1);
+        assert!(
+            set[0].message.starts_with("assignment 'iso', definition 6ddb1705: isolationMode = \"Disabled\" (set by assignment 'iso')"),
+            "{}",
+            set[0].message
+        );
+        assert!(set[0]
+            .note
+            .starts_with("parameter trap: isolationMode = \"Disabled\": "));
+        // The definition's default is the trap too; a chosen mode is not.
+        assert_eq!(traps_of(&one("{}")).len(), 1);
+        assert!(traps_of(&one(
+            r#"{"isolationMode": {"value": "AllowOnlyApprovedOutbound"}}"#
+        ))
+        .is_empty());
+        // A disabled binding is no trap (it gives no result).
+        assert!(traps_of(&one(r#"{"effect": {"value": "Disabled"}}"#)).is_empty());
     }
 }
