@@ -44,6 +44,7 @@ mod rule_account;
 mod scan_boundary;
 mod scan_what_was_asked;
 mod secrets;
+mod shipped_initiatives;
 mod snapshots;
 mod terraform_corpus;
 mod trust;
