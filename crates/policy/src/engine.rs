@@ -262,6 +262,23 @@ impl PolicyEngine {
             .map(|e| canonical_effect(&e).to_string())
     }
 
+    /// The value parameter `name` of definition `def` takes with assignment
+    /// parameters `params`: the given value (names case-insensitive), else
+    /// the definition's default; `None` when it has neither (or is not
+    /// compiled, as the resource-provider modes that are never evaluated).
+    pub fn parameter_value(&self, def: usize, params: &Map<String, J>, name: &str) -> Option<J> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let p = c
+            .params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))?;
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| p.default.clone())
+    }
+
     /// The declared parameter names of definition `def`.
     pub fn parameter_names(&self, def: usize) -> Vec<String> {
         self.compiled
@@ -294,6 +311,19 @@ impl PolicyEngine {
         let Some(Some(c)) = self.compiled.get(def) else {
             return Vec::new();
         };
+        if crate::dataplane::is_deployment(resource_type)
+            && self
+                .definitions
+                .get(def)
+                .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // The data-plane fields all come from the deployment's model: a
+            // batch deployment's asset reference, or an online one's URI.
+            return vec![
+                format!("{}.assetId", crate::dataplane::MODEL_PATH),
+                crate::dataplane::MODEL_PATH.to_string(),
+            ];
+        }
         let mut out: Vec<String> = Vec::new();
         let mut builtins = Vec::new();
         for r in &c.read {
@@ -323,6 +353,85 @@ impl PolicyEngine {
             seen.push(lc);
             new
         });
+        out
+    }
+
+    /// The values definition `def`'s conditions compare each of its alias
+    /// fields with, for a resource of `resource_type` at `api_version`: per
+    /// ARM path, the literals and the values of the parameters it names
+    /// (from `params`, else their defaults), lists flattened, in the order
+    /// written, each once. Candidates for a value the definition allows
+    /// (`fix` under `--assignments`); the definition's verdict decides which
+    /// ones it does allow. Built-in fields (`type`, `kind`, `location`...)
+    /// are left out.
+    pub fn compared_values(
+        &self,
+        def: usize,
+        resource_type: &str,
+        api_version: Option<&str>,
+        params: &Map<String, J>,
+    ) -> Vec<(String, Vec<J>)> {
+        let Some(Some(c)) = self.compiled.get(def) else {
+            return Vec::new();
+        };
+        let param = |name: &str| -> Option<J> {
+            params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    c.params
+                        .iter()
+                        .find(|p| p.name.eq_ignore_ascii_case(name))
+                        .and_then(|p| p.default.clone())
+                })
+        };
+        let mut out: Vec<(String, Vec<J>)> = Vec::new();
+        for r in &c.read {
+            if is_builtin_field(&r.field) {
+                continue;
+            }
+            let Some(info) = self
+                .catalogue
+                .alias(&r.field)
+                .filter(|i| i.type_lc.eq_ignore_ascii_case(resource_type))
+            else {
+                continue;
+            };
+            let path = info.path(api_version).to_string();
+            if path.contains('[') {
+                continue;
+            }
+            let mut values: Vec<J> = Vec::new();
+            for rhs in &r.compared_to {
+                let v = match rhs {
+                    Rhs::Literal(v) => Some(v.clone()),
+                    Rhs::Param(name) => param(name),
+                };
+                let flat = match v {
+                    Some(J::Array(items)) => items,
+                    Some(v) => vec![v],
+                    None => Vec::new(),
+                };
+                for v in flat {
+                    let scalar = matches!(v, J::String(_) | J::Bool(_) | J::Number(_));
+                    let expression = v.as_str().is_some_and(|s| s.starts_with('['));
+                    if scalar && !expression && !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+            }
+            match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
+                Some((_, vs)) => {
+                    for v in values {
+                        if !vs.contains(&v) {
+                            vs.push(v);
+                        }
+                    }
+                }
+                None => out.push((path, values)),
+            }
+        }
         out
     }
 
@@ -434,6 +543,15 @@ impl PolicyEngine {
     /// `None` when its `if` names no type it requires (any type).
     pub fn target_types(&self, def: usize, params: &Map<String, J>) -> Option<Vec<String>> {
         let c = self.compiled.get(def)?.as_ref()?;
+        if self
+            .definitions
+            .get(def)
+            .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // Evaluated on the online and batch deployments' models.
+            let types = crate::dataplane::DEPLOYMENT_TYPES.iter();
+            return Some(types.map(|t| t.to_string()).collect());
+        }
         let params = c
             .effective_params(params)
             .map(|(p, _)| p)
@@ -470,6 +588,23 @@ impl PolicyEngine {
         if let Evaluability::DataPlane { reason } = &d.evaluable {
             return format!("it is not evaluated on deployment files: {reason}");
         }
+        let view;
+        let resource = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = v;
+                    &view.as_resource()
+                }
+                None => {
+                    return format!(
+                        "it reads the model of online and batch deployments (mode {}), not {}",
+                        d.mode, resource.resource_type
+                    )
+                }
+            }
+        } else {
+            resource
+        };
         let Some(c) = self.compiled.get(def).and_then(Option::as_ref) else {
             return "it could not be compiled".to_string();
         };
@@ -583,6 +718,19 @@ impl PolicyEngine {
                     message: format!("policy definition {} is not compiled", d.name),
                 }
             }
+        };
+        // A registry-model definition reads the data-plane view of a deployment.
+        let view;
+        let (resource, cache) = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = (v, ResourceCache::default());
+                    (&view.0.as_resource(), &view.1)
+                }
+                None => return PolicyOutcome::NotApplicable,
+            }
+        } else {
+            (resource, cache)
         };
         let run = || {
             // Candidates whose link is open count both ways: the outcome
@@ -1267,7 +1415,12 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
         .map(|e| canonical_effect(&e).to_string())
         .unwrap_or_else(|| compiled.effect.clone());
 
-    if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
+    if crate::dataplane::is_registry_model_mode(&def.mode) {
+        // Evaluated on a view of each online and batch deployment.
+        for t in crate::dataplane::DEPLOYMENT_TYPES {
+            def.resource_types.push(t.to_string());
+        }
+    } else if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
         def.evaluable = Evaluability::DataPlane {
             reason: format!(
                 "mode '{}' governs resource-provider (data-plane) operations, which deployment files do not contain",
@@ -1396,6 +1549,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn compared_values_resolve_aliases_and_parameters() {
+        let engine = PolicyEngine::builtin();
+        let (def, _) = engine.definition("6ddb1705").unwrap();
+        let mut params = Map::new();
+        params.insert("isolationMode".into(), json!("AllowInternetOutbound"));
+        let got = engine.compared_values(
+            def,
+            "Microsoft.MachineLearningServices/workspaces",
+            Some("2024-10-01"),
+            &params,
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "properties.managedNetwork.isolationMode".to_string(),
+                vec![json!("AllowInternetOutbound")]
+            )]
+        );
+        // The default when the assignment does not set it; other types: nothing.
+        let got = engine.compared_values(
+            def,
+            "Microsoft.MachineLearningServices/workspaces",
+            None,
+            &Map::new(),
+        );
+        assert_eq!(got[0].1, vec![json!("Disabled")]);
+        assert!(engine
+            .compared_values(def, "Microsoft.Storage/storageAccounts", None, &Map::new())
+            .is_empty());
+    }
+
+    #[test]
     fn engine_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<PolicyEngine>();
@@ -1420,8 +1605,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(arm, 30);
-        assert_eq!(engine.definitions().len(), 39);
+        // 30 Azure built-ins, 8 Azure Landing Zones definitions, 3 of the
+        // registry-model mode (evaluated on deployments).
+        assert_eq!(arm, 41);
+        assert_eq!(engine.definitions().len(), 47);
     }
 
     #[test]

@@ -138,6 +138,10 @@ impl Report {
         let resources = resource_entries(scan, context.account, secrets);
         let mut results = result_entries(scan, outcomes, context.autofixes, secrets);
         diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, context));
+        // A suppressed result is not offered a fix, as `fix` does not make one.
+        for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
+            r.autofix = None;
+        }
         let diags = diagnostic_entries(scan, &diagnostics, secrets);
         sort_results(&mut results);
         let summary = summarise(scan, &resources, &results, &diags);
@@ -471,8 +475,14 @@ fn result_entry(
         assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
         denied: o.denied,
         may_be_denied: o.may_deny,
+        known_issue: o.known_issue.copied(),
         deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
         evidence,
+        rollup: o.rollup.clone().map(|mut r| {
+            r.message = redact(&r.message, secrets);
+            r.hub_id = r.hub_id.map(|h| redact(&h, secrets));
+            r
+        }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
         end_line,
         end_column,

@@ -8,7 +8,7 @@
 use crate::evaluate::{conditional, over_resources, run_policy_rule, Outcome, PolicyBinding};
 use crate::{Rule, RuleKind, Severity, Verdict};
 use aml_model::diagnostics::Diagnostic;
-use aml_model::model::Model;
+use aml_model::model::{Model, Resource};
 use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope};
 
 pub use crate::controls::ASSIGNMENTS_CONTROL;
@@ -87,11 +87,15 @@ pub fn evaluate_assignments(
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
     let set = cx.set;
     let engine = &set.library.engine;
-    let prepared: Vec<(&'static Rule, PolicyBinding)> = set
+    let prepared: Vec<(&'static Rule, PolicyBinding, Vec<String>)> = set
         .bindings
         .iter()
         .map(|b| {
             let a = &set.assignments[b.assignment];
+            let traps = aml_policy::parameter_traps(set, b)
+                .into_iter()
+                .map(|t| t.note)
+                .collect();
             (
                 rule_of(set, b),
                 PolicyBinding {
@@ -99,11 +103,12 @@ pub fn evaluate_assignments(
                     params: b.params.clone(),
                     set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
                 },
+                traps,
             )
         })
         .collect();
     over_resources(model, |i, resource, related, cache, outcomes, diags| {
-        for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
+        for (b, (rule, binding, traps)) in set.bindings.iter().zip(&prepared) {
             let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
             let unknown_scope = match applies {
                 Applicability::Applies => None,
@@ -126,7 +131,20 @@ pub fn evaluate_assignments(
             if let Some(r) = &b.reference_id {
                 o.message = format!("{} (initiative member '{r}')", o.message);
             }
+            for t in traps {
+                o.message = format!("{}; {t}", o.message);
+            }
             let deny = o.effect.as_deref() == Some("deny");
+            crate::evaluate::annotate(&mut o, model);
+            let known = o
+                .known_issue
+                .map(|k| {
+                    format!(
+                        " (a known issue of the definition: {} {})",
+                        k.summary, k.url
+                    )
+                })
+                .unwrap_or_default();
             if o.verdict == Verdict::Fail {
                 if let Some(why) = unknown_scope {
                     o.verdict = Verdict::Unknown;
@@ -137,10 +155,19 @@ pub fn evaluate_assignments(
                     o.deciding.push(why);
                 } else if deny && a.enforced {
                     o.denied = true;
-                    o.message = format!(
-                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
+                    let mode = &engine.definitions()[b.definition].mode;
+                    o.message = if ["all", "indexed"].contains(&mode.to_ascii_lowercase().as_str())
+                    {
+                        format!(
+                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'{known}",
                             o.message, a.display_name
-                        );
+                        )
+                    } else {
+                        format!(
+                            "{}; Azure Machine Learning would refuse to create the deployment (resource-provider mode {mode}, enforced by the service) by assignment '{}'",
+                            o.message, a.display_name
+                        )
+                    };
                 } else if deny {
                     o.message = format!(
                         "{}; assignment '{}' is DoNotEnforce: reported, not denied",
@@ -149,11 +176,111 @@ pub fn evaluate_assignments(
                 }
             }
             let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
+            crate::evaluate::annotate(&mut o, model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);
         }
     })
+}
+
+/// One enforced binding's verdict on a resource as a fix would leave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// Index into the set's bindings.
+    pub binding: usize,
+    /// The definition's name (the id of the binding's results).
+    pub definition: String,
+    /// `assignment 'Display name' (definition x, Deny)`, for messages.
+    pub name: String,
+    /// The resource would be non-compliant (denied or audited).
+    pub fails: bool,
+}
+
+/// The verdict of every binding of an enforced assignment of `cx.set` that
+/// applies to `resource` and whose definition looks at it: `resource` is a
+/// resource of `model` with a fix's changes made to its body, so that `fix`
+/// writes only values the organisation's policy allows. Bindings whose
+/// scope the files do not decide, unknown verdicts and `Disabled` effects
+/// are left out: they neither allow nor refuse a value.
+/// Only definitions `wanted` says yes to (by index) are evaluated.
+pub fn judge(
+    model: &Model,
+    cx: &AssignmentContext,
+    resource: &Resource,
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<Judgement> {
+    let set = cx.set;
+    let engine = &set.library.engine;
+    let related = crate::evaluate::ModelRelations {
+        model,
+        deployment: resource.deployment,
+    };
+    let cache = aml_policy::ResourceCache::default();
+    let policy_resource = aml_policy::PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource
+            .body
+            .get("location")
+            .and_then(aml_model::value::Value::as_str),
+        body: &resource.body,
+    };
+    let mut out = Vec::new();
+    for (i, b) in set.bindings.iter().enumerate() {
+        let a = &set.assignments[b.assignment];
+        let disabled = b
+            .effect
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"));
+        if !a.enforced || disabled || !wanted(b.definition) {
+            continue;
+        }
+        if set.applies(b, &resource.id, cx.deployment, &cx.today) != Applicability::Applies {
+            continue;
+        }
+        let fails = match engine.evaluate_cached(
+            b.definition,
+            &policy_resource,
+            &cache,
+            &b.params,
+            &related,
+        ) {
+            aml_policy::PolicyOutcome::NonCompliant { .. } => true,
+            aml_policy::PolicyOutcome::Compliant { .. } => false,
+            _ => continue,
+        };
+        let d = &engine.definitions()[b.definition];
+        let member = b
+            .reference_id
+            .as_deref()
+            .map(|r| format!(", initiative member '{r}'"))
+            .unwrap_or_default();
+        out.push(Judgement {
+            binding: i,
+            definition: d.name.clone(),
+            name: format!(
+                "assignment '{}' (definition {}{member}, {})",
+                a.display_name,
+                short(&d.name),
+                b.effect.as_deref().unwrap_or("effect unknown")
+            ),
+            fails,
+        });
+    }
+    out
+}
+
+/// A definition's name as messages give it: a GUID's first 8 hex digits.
+fn short(name: &str) -> &str {
+    let guid = name.len() == 36 && name.bytes().filter(|b| *b == b'-').count() == 4;
+    if guid {
+        &name[..8]
+    } else {
+        name
+    }
 }
 
 /// Why a binding gives no result on a resource of a type its definition

@@ -11,9 +11,16 @@ use std::collections::HashMap;
 
 /// The safe fix `fix` would apply to each outcome (its replacements and
 /// diff, secrets redacted), by outcome index; `None` where there is none.
-pub fn plan(scan: &ScanOutput, outcomes: &[Outcome]) -> Vec<Option<AutofixEntry>> {
+pub fn plan(
+    scan: &ScanOutput,
+    outcomes: &[Outcome],
+    allowed: &aml_fix::AllowedSources,
+) -> Vec<Option<AutofixEntry>> {
+    // A known misjudgement of the resource's kind (a project's public
+    // network access) is not fixed on the resource: it has no such setting.
     let fixable = |o: &&Outcome| {
         o.verdict == Verdict::Fail
+            && o.known_issue.is_none()
             && matches!(
                 o.rule.autofix,
                 aml_rules::Autofix::Set { .. } | aml_rules::Autofix::Modify { .. }
@@ -35,7 +42,10 @@ pub fn plan(scan: &ScanOutput, outcomes: &[Outcome]) -> Vec<Option<AutofixEntry>
         &scan.sources,
         &scan.files,
         &failures,
-        &Options::default(),
+        &Options {
+            allowed: allowed.clone(),
+            ..Options::default()
+        },
     );
     let mut by_outcome: HashMap<(&str, usize), AutofixEntry> = HashMap::new();
     for r in plan.results.iter().filter(|r| r.status == Status::Fixed) {

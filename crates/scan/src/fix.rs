@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 /// Scans and plans the fixes.
 pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, Plan) {
-    let (run, outcomes) = pipeline::run_with_outcomes(options, settings);
+    let (run, outcomes, allowed) = pipeline::run_for_fix(options, settings);
     let suppressed: HashSet<(&str, &str)> = run
         .report
         .results
@@ -22,6 +22,9 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
     let failures: Vec<aml_fix::Failure> = outcomes
         .iter()
         .filter(|o| o.verdict == Verdict::Fail)
+        // A known misjudgement of a kind (see aml_rules::kinds): the
+        // resource has no such setting to write.
+        .filter(|o| o.known_issue.is_none())
         .filter(|o| {
             let id = model.resources[o.resource].id.as_str();
             !suppressed.contains(&(o.rule.id, id))
@@ -31,7 +34,11 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
             resource: o.resource,
         })
         .collect();
-    let plan = aml_fix::plan(model, &run.scan.sources, &run.scan.files, &failures, fix);
+    let fix = Options {
+        allowed,
+        ..fix.clone()
+    };
+    let plan = aml_fix::plan(model, &run.scan.sources, &run.scan.files, &failures, &fix);
     (run, plan)
 }
 

@@ -70,6 +70,16 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
 
 /// Runs the pipeline and also returns every rule's outcome (for `fix`).
 pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
+    let (run, outcomes, _) = run_for_fix(options, settings);
+    (run, outcomes)
+}
+
+/// Runs the pipeline; also returns every rule's outcome and what the
+/// user's policy allows a fix to write (`--policies`, `--assignments`).
+pub fn run_for_fix(
+    options: &ScanOptions,
+    settings: &Settings,
+) -> (Run, Vec<Outcome>, aml_fix::AllowedSources) {
     let loaded = load_config(options, settings);
     let progress = crate::progress::Progress::start("reading files");
     // `--deployment-scope` fills the ids' subscription and resource group.
@@ -88,13 +98,21 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
-    let (outcomes, mut diagnostics, account) =
+    let (outcomes, mut diagnostics, account, assignments) =
         evaluate_all(&output, &selected, &loaded.config, settings, today);
+    let mut allowed = aml_fix::AllowedSources::default();
+    if let Some(set) = assignments {
+        allowed.0.push(std::sync::Arc::new(aml_fix::Assignments {
+            set,
+            deployment: settings.policy.deployment_scope.clone(),
+            today: today.to_string(),
+        }));
+    }
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     let autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
-        crate::autofix::plan(&output, &outcomes)
+        crate::autofix::plan(&output, &outcomes, &allowed)
     } else {
         Vec::new()
     };
@@ -119,6 +137,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
             report,
         },
         outcomes,
+        allowed,
     )
 }
 
@@ -151,6 +170,7 @@ fn evaluate_all(
     Vec<Outcome>,
     Vec<aml_model::diagnostics::Diagnostic>,
     rules::account::RuleAccount,
+    Option<aml_policy::AssignmentSet>,
 ) {
     let parameters = rule_parameters(config);
     let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
@@ -176,7 +196,7 @@ fn evaluate_all(
         assignment_context.as_ref(),
         &outcomes,
     );
-    (outcomes, diagnostics, account)
+    (outcomes, diagnostics, account, assignments)
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.

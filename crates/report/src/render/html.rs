@@ -433,6 +433,23 @@ fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut St
         if let Some(fix) = r.fix {
             let _ = writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", esc(fix));
         }
+        if let Some(k) = &r.known_issue {
+            let _ = writeln!(
+                out,
+                "<div class=\"known-issue\"><b>Known issue</b> (<a href=\"{}\">{}</a>): {}</div>",
+                esc(k.url),
+                esc(k.id),
+                esc(k.summary)
+            );
+        }
+    }
+    if let Some(x) = &r.rollup {
+        let _ = writeln!(
+            out,
+            "<div class=\"rollup\">Baseline counts it as {}: {}</div>",
+            x.result.as_str(),
+            esc(&x.message)
+        );
     }
     out.push_str("</div>\n");
 }
