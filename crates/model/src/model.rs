@@ -70,6 +70,8 @@ pub(crate) struct DeploymentIndex {
     members: std::collections::HashMap<u32, Vec<usize>>,
     /// (deployment, lower-case id) → the resources with that id.
     ids: std::collections::HashMap<(u32, String), Vec<usize>>,
+    /// lower-case id → the resources with that id in every deployment.
+    scan_ids: std::collections::HashMap<String, Vec<usize>>,
     /// (deployment, lower-case type) → the resources of that type.
     types: std::collections::HashMap<(u32, String), Vec<usize>>,
     /// (deployment, lower-case id) → the resources whose scope or parent is
@@ -751,6 +753,7 @@ impl Model {
                     index.open_links.entry((d, ty.clone())).or_default().push(i);
                 }
                 index.types.entry((d, ty)).or_default().push(i);
+                index.scan_ids.entry(id.clone()).or_default().push(i);
                 index.ids.entry((d, id)).or_default().push(i);
             }
             for (k, s) in self.secure_defaults.iter().enumerate() {
@@ -812,6 +815,13 @@ impl Model {
     pub fn positions_with_id(&self, deployment: u32, id: &str) -> &[usize] {
         let key = (deployment, id.to_ascii_lowercase());
         Self::indexed(&self.deployment_index().ids, &key)
+    }
+
+    /// The indices of every resource of the scan, in any deployment, with
+    /// this id (case-insensitive), in model order: for the few relations
+    /// that cross deployments (a project's hub in another file).
+    pub fn positions_with_id_in_scan(&self, id: &str) -> &[usize] {
+        Self::indexed(&self.deployment_index().scan_ids, &id.to_ascii_lowercase())
     }
 
     /// The indices of the resources of `deployment` of `resource_type` with

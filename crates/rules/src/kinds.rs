@@ -159,10 +159,10 @@ pub fn hub_of<'m>(model: &'m Model, project: &Resource) -> HubOf<'m> {
         return HubOf::Found(r);
     }
     let mut elsewhere = model
-        .resources
+        .positions_with_id_in_scan(&id)
         .iter()
-        .filter(deployed)
-        .filter(|r| r.id.eq_ignore_ascii_case(&id));
+        .map(|&i| &model.resources[i])
+        .filter(deployed);
     match (elsewhere.next(), elsewhere.next()) {
         (Some(r), None) => HubOf::Found(r),
         _ => HubOf::NotInFiles(id),

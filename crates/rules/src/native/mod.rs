@@ -266,8 +266,7 @@ impl<'m> CheckContext<'m> {
     pub fn offline_store_of(&self) -> Vec<&'m Resource> {
         let prefix = format!("{}/", self.resource.id.to_ascii_lowercase());
         let own = self.resource.id.to_ascii_lowercase();
-        self.deployment()
-            .filter(|c| c.is_type("Microsoft.MachineLearningServices/workspaces/connections"))
+        self.of_type("Microsoft.MachineLearningServices/workspaces/connections")
             .filter(|c| {
                 c.get("properties.category")
                     .and_then(Value::as_str)
