@@ -16,6 +16,7 @@ mod baseline;
 mod bicep_corpus;
 mod bicep_frontend;
 mod bicep_registry_cache;
+mod bicep_snapshot;
 mod cli;
 #[cfg(feature = "collect")]
 mod collect;

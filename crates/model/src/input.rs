@@ -314,6 +314,14 @@ pub fn looks_like_live_export(text: &str) -> bool {
             || text.contains("/providers/microsoft.machinelearningservices/"))
         && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
         && !looks_like_plan(text)
+        && !looks_like_bicep_snapshot(text)
+}
+
+/// A cheap look at the text: a `bicep snapshot` file (`<name>.snapshot.json`)
+/// holds `predictedResources`, whatever the file is called. The snapshot
+/// front end decides by shape.
+pub fn looks_like_bicep_snapshot(text: &str) -> bool {
+    text.contains("\"predictedResources\"")
 }
 
 /// How the message of a symbolic link discovery did not follow starts.

@@ -294,6 +294,7 @@ fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
                 .flatten()
                 .map(|by| sources.get(*by).display.clone()),
             reason: None,
+            note: entry::file_note(f.format),
         })
         .collect();
     files.extend(scan.skipped.iter().map(|s| FileEntry {
@@ -304,6 +305,7 @@ fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
         role: "skipped",
         context_of: None,
         reason: Some(s.reason.clone()),
+        note: None,
     }));
     files
 }

@@ -203,6 +203,11 @@ fn files_account(report: &Report, out: &mut String) {
             format!(" ({})", skipped.join(", "))
         }
     );
+    for f in &report.files {
+        if let Some(note) = &f.note {
+            let _ = writeln!(out, "  {}: {note}", f.path);
+        }
+    }
 }
 
 /// The "would be denied by" section: each enforced deny assignment whose
