@@ -46,6 +46,8 @@ mod snapshots;
 mod terraform_corpus;
 mod trust;
 mod unknowns;
+#[cfg(feature = "collect")]
+mod verify_online;
 mod wild_corpus;
 mod workflow;
 mod yaml_corpus;

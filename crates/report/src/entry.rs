@@ -101,9 +101,16 @@ pub struct ResultEntry {
     /// `predicted` when it is one a `bicep snapshot` file predicts.
     pub source: &'static str,
     /// What Azure says for the same policy definition and resource, when a
-    /// live export holds it (`collect --policy-states`).
+    /// live export holds it (`collect --policy-states`), or, for a result of
+    /// an assignment's `deny`, what `checkPolicyRestrictions` answered
+    /// (`scan --verify-online`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azure: Option<AzureEntry>,
+    /// The restrictions Azure Policy places on the resource's fields through
+    /// the result's definition, as `checkPolicyRestrictions` answered
+    /// (`scan --verify-online`): the values a fix may choose from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub field_restrictions: Vec<FieldRestrictionEntry>,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -185,12 +192,31 @@ pub struct AutofixReplacement {
     pub text: String,
 }
 
+/// One restriction `checkPolicyRestrictions` reported on a field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldRestrictionEntry {
+    /// `location`, `tags.env`, or an Azure Policy alias.
+    pub field: String,
+    /// `Required` (the values are the ones allowed), `Deny` (the values are
+    /// denied), `Removed` or `Audit`.
+    pub result: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    /// The policy's effect (`Deny`, ...).
+    pub effect: String,
+    /// The assignment's id.
+    pub assignment: String,
+    pub reason: String,
+}
+
 /// Azure's verdict beside ours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AzureEntry {
-    /// `azure-policy` or `defender-for-cloud`.
+    /// `azure-policy`, `defender-for-cloud` or `check-policy-restrictions`.
     pub source: &'static str,
-    /// Azure's state: `Compliant`, `NonCompliant`, `Healthy`, `Unhealthy`, ...
+    /// Azure's state: `Compliant`, `NonCompliant`, `Healthy`, `Unhealthy`,
+    /// ..., or `Denied`/`NotDenied` (`check-policy-restrictions`).
     pub state: String,
     /// Whether Azure confirms our verdict: `true`, `false`, or `null` when
     /// one side decides nothing (our `unknown`, Azure's exempt or not applicable).

@@ -9,8 +9,8 @@ pub mod render;
 pub mod suppress;
 
 pub use entry::{
-    AutofixChange, AutofixEntry, AutofixReplacement, DiagnosticEntry, FileEntry, ResourceEntry,
-    ResultEntry,
+    AutofixChange, AutofixEntry, AutofixReplacement, DiagnosticEntry, FieldRestrictionEntry,
+    FileEntry, ResourceEntry, ResultEntry,
 };
 
 use aml_model::diagnostics::{Diagnostic, Level};
@@ -428,6 +428,8 @@ fn result_entry(
             .rule
             .policy()
             .and_then(|p| azure.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase())))
+            // `checkPolicyRestrictions` answers for the assignments' denials only.
+            .filter(|v| v.source != aml_model::model::RESTRICTIONS || o.assignment.is_some())
             .map(|v| entry::AzureEntry {
                 source: v.source,
                 state: v.state.clone(),
@@ -449,12 +451,41 @@ fn result_entry(
         deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
         evidence,
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+        field_restrictions: field_restrictions(scan, r, o, secrets),
         end_line,
         end_column,
         property,
         suppressed: None,
         autofix: None,
     }
+}
+
+/// What `checkPolicyRestrictions` said of the fields the outcome's
+/// definition restricts on its resource, for results that are not passes.
+fn field_restrictions(
+    scan: &ScanOutput,
+    r: &aml_model::model::Resource,
+    o: &Outcome,
+    secrets: &Redactor,
+) -> Vec<entry::FieldRestrictionEntry> {
+    let (Some(definition), false) = (o.rule.policy(), o.verdict == Verdict::Pass) else {
+        return Vec::new();
+    };
+    let Some(answer) = scan.model.restrictions.get(&r.id.to_ascii_lowercase()) else {
+        return Vec::new();
+    };
+    answer
+        .of_definition(definition)
+        .map(|f| entry::FieldRestrictionEntry {
+            field: f.field.clone(),
+            result: f.result.clone(),
+            values: f.values.iter().map(|v| redact(v, secrets)).collect(),
+            default_value: f.default_value.as_deref().map(|v| redact(v, secrets)),
+            effect: f.effect.clone(),
+            assignment: f.policy.assignment_id.clone(),
+            reason: redact(&f.reason, secrets),
+        })
+        .collect()
 }
 
 /// Suppressions: inline comments, then waivers, then a baseline report;

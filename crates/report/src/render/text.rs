@@ -76,6 +76,9 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
             if let Some(fix) = r.fix {
                 let _ = writeln!(out, "          fix: {fix}");
             }
+            for f in &r.field_restrictions {
+                let _ = writeln!(out, "          {}", field_restriction(f));
+            }
             if let Some(a) = &r.autofix {
                 let _ = writeln!(
                     out,
@@ -177,6 +180,31 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
     );
     done.push_str(&super::escape_controls(&out));
     done
+}
+
+/// What `checkPolicyRestrictions` said of a field, for the fix.
+fn field_restriction(f: &crate::entry::FieldRestrictionEntry) -> String {
+    let values = match f.result.as_str() {
+        "Required" if !f.values.is_empty() => format!("allowed: {}", f.values.join(", ")),
+        "Deny" if !f.values.is_empty() => format!("denied: {}", f.values.join(", ")),
+        other => other.to_ascii_lowercase(),
+    };
+    let default = f
+        .default_value
+        .as_deref()
+        .map(|d| format!(", default {d}"))
+        .unwrap_or_default();
+    let assignment = f.assignment.rsplit('/').next().unwrap_or_default();
+    format!(
+        "Azure Policy (checkPolicyRestrictions): `{}` {values}{default} ({} by assignment {assignment}{})",
+        f.field,
+        f.effect,
+        if f.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", f.reason)
+        }
+    )
 }
 
 /// One line accounting for every file under the scanned paths: entry
