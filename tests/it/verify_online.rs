@@ -230,6 +230,7 @@ fn azure_agrees_after_a_throttled_request_and_its_allowed_values_are_in_the_fix(
         .unwrap()
         .contains(&format!("Azure Policy (checkPolicyRestrictions) says `{PNA}`: Required Disabled (Deny, assignment ml-no-public-network)")));
     assert!(ruled_out.get("field_restrictions").is_none());
+    crate::report_schema::assert_valid(&report, "verify-online");
     // The text report shows them under the fix.
     let o = scan(&server, &rg(), &[]);
     let text = String::from_utf8_lossy(&o.stdout);
@@ -280,6 +281,7 @@ fn every_disagreement_is_listed_both_ways_at_a_management_group() {
         })
         .collect();
     disagreements.sort();
+    crate::report_schema::assert_valid(&report, "verify-online disagreements");
     assert_eq!(
         disagreements,
         vec![
