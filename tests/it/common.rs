@@ -144,3 +144,117 @@ pub fn errors(report: &Report) -> Vec<String> {
         })
         .collect()
 }
+
+/// What [`account_problems`] counted.
+#[derive(Debug, Default)]
+pub struct AccountCounts {
+    /// (resource, rule) pairs where the rule targets the resource's type.
+    pub pairs: usize,
+    /// Of those, pairs with a result.
+    pub results: usize,
+    /// Of those, pairs in the resource's `not_applicable`, with a reason.
+    pub not_applicable: usize,
+}
+
+/// Checks a JSON report's rule account as a consumer would (docs/json-report.md,
+/// "Proving that nothing was dropped"): every deployed resource and every rule
+/// in `tool.targets` whose types cover it has a result or a `not_applicable`
+/// entry with a reason, and never both. Returns the counts and the problems.
+pub fn account_problems(json: &str) -> (AccountCounts, Vec<String>) {
+    use std::collections::HashSet;
+    let report: serde_json::Value = serde_json::from_str(json).expect("JSON report");
+    let covers = |pattern: &str, t: &str| {
+        pattern == "*"
+            || pattern.eq_ignore_ascii_case(t)
+            || pattern.strip_suffix("/*").is_some_and(|p| {
+                t.len() > p.len() + 1
+                    && t[..p.len()].eq_ignore_ascii_case(p)
+                    && t.as_bytes()[p.len()] == b'/'
+            })
+    };
+    let key = |rule: &serde_json::Value, assignment: Option<&serde_json::Value>| {
+        (
+            rule.as_str().unwrap_or_default().to_string(),
+            assignment
+                .and_then(|a| a.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    let results: HashSet<(u64, String, String)> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let (rule, a) = key(&r["rule"], r.get("assignment"));
+            (r["resource_index"].as_u64().unwrap_or(u64::MAX), rule, a)
+        })
+        .collect();
+    let mut counts = AccountCounts::default();
+    let mut problems = Vec::new();
+    let targets = report["tool"]["targets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if targets.is_empty() && !results.is_empty() {
+        problems.push("results, but no tool.targets".to_string());
+    }
+    for (index, resource) in report["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let t = resource["type"].as_str().unwrap_or_default();
+        if resource["existing"] == true || t.eq_ignore_ascii_case("Microsoft.Resources/deployments")
+        {
+            continue;
+        }
+        let id = resource["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let live = resource["source"] == "live";
+        let absent: HashSet<(String, String)> = resource["not_applicable"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .inspect(|na| {
+                if na["reason"].as_str().is_none_or(|r| r.trim().is_empty()) {
+                    problems.push(format!(
+                        "{id}: {} is not applicable without a reason",
+                        na["rule"]
+                    ));
+                }
+            })
+            .map(|na| key(&na["rule"], na.get("assignment")))
+            .collect();
+        for target in &targets {
+            let covered = match target["types"].as_array() {
+                None => true,
+                Some(types) => types
+                    .iter()
+                    .filter_map(|p| p.as_str())
+                    .any(|p| covers(p, t)),
+            };
+            if !covered || (live && target["code_only"] == true) {
+                continue;
+            }
+            counts.pairs += 1;
+            let (rule, a) = key(&target["rule"], target.get("assignment"));
+            let has_result = results.contains(&(index as u64, rule.clone(), a.clone()));
+            let listed = absent.contains(&(rule.clone(), a.clone()));
+            match (has_result, listed) {
+                (true, false) => counts.results += 1,
+                (false, true) => counts.not_applicable += 1,
+                (true, true) => problems.push(format!(
+                    "{id}: {rule} has a result and is listed as not applicable"
+                )),
+                (false, false) => problems.push(format!(
+                    "{id} ({t}): {rule} {a} targets it but gave no result and no reason"
+                )),
+            }
+        }
+    }
+    (counts, problems)
+}

@@ -197,6 +197,23 @@ fn terraform_takes_the_deployment_scope_resource_group_and_says_so() {
     assert!(na
         .iter()
         .any(|d| d.message.contains("of assignment 'deny-public-ml'")));
+    // The report's rule account says the same on the resource, and proves
+    // that every other (resource, rule) pair has a result or a reason.
+    let json = serde_json::to_string(&r).expect("serialises");
+    let (counts, problems) = crate::common::account_problems(&json);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(counts.not_applicable >= 3, "{counts:?}");
+    let other = r
+        .resources
+        .iter()
+        .find(|x| x.name == "mlw-other-rg")
+        .expect("the workspace is in the report");
+    let outside: Vec<_> = other
+        .not_applicable
+        .iter()
+        .filter(|n| n.assignment.is_some() && n.reason.contains("outside its scope"))
+        .collect();
+    assert_eq!(outside.len(), 3, "{:#?}", other.not_applicable);
     // Without the scope the result is there as before.
     let r = scan_with_policies(
         vec![fixture("tf-rg-variable")],

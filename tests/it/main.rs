@@ -39,6 +39,7 @@ mod policy_as_code;
 mod proptest_expr;
 mod reliability;
 mod report_schema;
+mod rule_account;
 mod scan_boundary;
 mod scan_what_was_asked;
 mod secrets;

@@ -135,6 +135,7 @@ fn wild_corpus_invariants() {
     assert!(items.len() > 50, "{} items", items.len());
     let mut problems = Vec::new();
     let (mut with_errors, mut declared, mut resources, mut skipped) = (0, 0, 0, 0);
+    let (mut pairs, mut with_result, mut not_applicable) = (0, 0, 0);
     for item in &items {
         let (report, json) = scan(item);
         let (_, again) = scan(item);
@@ -153,6 +154,11 @@ fn wild_corpus_invariants() {
             with_errors += 1;
             problems.push(format!("{name}: errors: {}", errors.join("; ")));
         }
+        let (counts, account) = crate::common::account_problems(&json);
+        pairs += counts.pairs;
+        with_result += counts.results;
+        not_applicable += counts.not_applicable;
+        problems.extend(account.into_iter().map(|p| format!("{name}: {p}")));
         resources += report.summary.resources;
         skipped += report.files.iter().filter(|f| f.role == "skipped").count();
         for f in report.files.iter().filter(|f| f.role != "skipped") {
@@ -194,7 +200,7 @@ fn wild_corpus_invariants() {
         }
     }
     println!(
-        "wild corpus: {} items, {with_errors} with error diagnostics, {declared} Azure ML declarations checked, {resources} resources, {skipped} files skipped with a reason, {} problems",
+        "wild corpus: {} items, {with_errors} with error diagnostics, {declared} Azure ML declarations checked, {resources} resources, {skipped} files skipped with a reason, {pairs} (resource, rule) pairs of a targeted type: {with_result} with a result, {not_applicable} not applicable with a reason, {} problems",
         items.len(),
         problems.len()
     );

@@ -429,6 +429,115 @@ impl PolicyEngine {
         None
     }
 
+    /// The resource types definition `def` can apply to with assignment
+    /// parameters `params` (its `type` condition, parameters resolved);
+    /// `None` when its `if` names no type it requires (any type).
+    pub fn target_types(&self, def: usize, params: &Map<String, J>) -> Option<Vec<String>> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let params = c
+            .effective_params(params)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|_| params.clone());
+        let mut types = Vec::new();
+        for r in c.required_types.as_ref()? {
+            let values = match r {
+                Rhs::Literal(v) => vec![v.clone()],
+                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
+                    Some((_, J::Array(items))) => items.clone(),
+                    Some((_, v)) => vec![v.clone()],
+                    None => return None,
+                },
+            };
+            types.extend(values.iter().filter_map(J::as_str).map(str::to_string));
+        }
+        Some(types)
+    }
+
+    /// Why definition `def` gives no result on `resource` with assignment
+    /// parameters `params`, in one phrase (for a report's account of the
+    /// rules that did not apply): a data-plane mode, a `Disabled` effect, an
+    /// `Indexed` mode that skips the type, a type it does not target, or its
+    /// applicability condition, rendered with the parameters' values.
+    pub fn not_applicable_reason(
+        &self,
+        def: usize,
+        resource: &PolicyResource,
+        params: &Map<String, J>,
+    ) -> String {
+        let Some(d) = self.definitions.get(def) else {
+            return format!("no policy definition #{def}");
+        };
+        if let Evaluability::DataPlane { reason } = &d.evaluable {
+            return format!("it is not evaluated on deployment files: {reason}");
+        }
+        let Some(c) = self.compiled.get(def).and_then(Option::as_ref) else {
+            return "it could not be compiled".to_string();
+        };
+        let params = c
+            .effective_params(params)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|_| params.clone());
+        if c.effect_value(&params)
+            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
+        {
+            return "its effect is `Disabled`".to_string();
+        }
+        if d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource) {
+            return "its mode is `Indexed`, which evaluates only resource types that take tags and a location".to_string();
+        }
+        if c.excludes_type(resource.resource_type, &params) {
+            let types = self.target_types(def, &params).unwrap_or_default();
+            return match types.len() {
+                0 => "its `type` condition, with these parameters, admits no type".to_string(),
+                1..=4 => format!(
+                    "it targets {}, not {}",
+                    types.join(", "),
+                    resource.resource_type
+                ),
+                n => format!("it targets {n} other types, not {}", resource.resource_type),
+            };
+        }
+        let wrapped = c.root.get("properties").is_some_and(J::is_object);
+        let props = if wrapped {
+            &c.root["properties"]
+        } else {
+            &c.root
+        };
+        let rule = props.get("policyRule").unwrap_or(&J::Null);
+        let lookup = is_cross_resource(rule);
+        let condition = applicability_condition(rule.get("if").unwrap_or(&J::Null), lookup);
+        let text = crate::explain::render_condition(&condition, &params)
+            .unwrap_or_else(|| "(no condition)".to_string());
+        let mut facts = Vec::new();
+        for key in ["kind", "name"] {
+            if !text.contains(&format!("`{key}`")) {
+                continue;
+            }
+            let value = if key == "name" {
+                Some(resource.full_name.to_string())
+            } else {
+                resource.body.get(key).map(|v| match v.as_str() {
+                    Some(s) => s.to_string(),
+                    None => v.to_string(),
+                })
+            };
+            facts.push(match value {
+                Some(v) => format!("its `{key}` is '{v}'"),
+                None => format!("it has no `{key}`"),
+            });
+        }
+        let what = if lookup {
+            "its `if` condition does not hold"
+        } else {
+            "its applicability condition (type, name, kind) does not hold"
+        };
+        if facts.is_empty() {
+            format!("{what}: {text}")
+        } else {
+            format!("{what}: {text}; {}", facts.join(", "))
+        }
+    }
+
     /// Evaluates definition `def` against `resource`, with assignment
     /// parameters `params` (on top of the definition's defaults; names are
     /// case-insensitive, undeclared ones are ignored) and `related` for the

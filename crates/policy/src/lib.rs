@@ -20,6 +20,7 @@ mod assignment;
 mod builtin;
 mod catalogue;
 mod engine;
+mod explain;
 mod modify;
 mod resource;
 mod rewrite;

@@ -82,6 +82,43 @@ pub struct ResourceEntry {
     pub existing: bool,
     /// `yes`, or `unknown` when a condition the files do not fix decides it.
     pub deployed: &'static str,
+    /// Rules that ran, target this resource's type and gave it no result, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<NotApplicableEntry>,
+}
+
+/// A rule that gave a resource of a type it targets no result, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotApplicableEntry {
+    pub rule: String,
+    /// The assignment's id, for a rule of the user's assignments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<String>,
+    pub reason: String,
+}
+
+/// The resource types a rule that ran can give a result on.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleTargetsEntry {
+    pub rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<String>,
+    /// Full types, or `Provider/*` for a provider's every type; `null`: any type.
+    pub types: Option<Vec<String>>,
+    /// Present and true when the rule judges code only, never a live export's resources.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub code_only: bool,
+}
+
+impl From<&aml_rules::account::RuleTargets> for RuleTargetsEntry {
+    fn from(t: &aml_rules::account::RuleTargets) -> Self {
+        RuleTargetsEntry {
+            rule: t.rule.clone(),
+            assignment: t.assignment.clone(),
+            types: t.types.clone(),
+            code_only: t.code_only,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -96,6 +133,9 @@ pub struct ResultEntry {
     pub resource_id: String,
     pub resource_type: String,
     pub resource_name: String,
+    /// The resource's index in the report's `resources[]` (several resources
+    /// can share an id: the same id declared in two files).
+    pub resource_index: usize,
     /// `code` when the resource was read from a template, Bicep or Terraform;
     /// `live` when it was read from an export of deployed resources;
     /// `predicted` when it is one a `bicep snapshot` file predicts.

@@ -57,6 +57,9 @@ pub struct Tool {
     pub version: &'static str,
     /// Ids of the rules that ran.
     pub rules: Vec<&'static str>,
+    /// The resource types each rule that ran (the product's, then each of
+    /// the user's assignments) can give a result on.
+    pub targets: Vec<entry::RuleTargetsEntry>,
 }
 
 /// A finished run: the scan (for renderers that show source) and the report.
@@ -82,6 +85,8 @@ pub struct BuildContext<'a> {
     /// The fix planned for each outcome, by outcome index (empty when none
     /// were planned).
     pub autofixes: &'a [Option<AutofixEntry>],
+    /// The rules that ran and gave a resource no result, and why.
+    pub account: &'a aml_rules::account::RuleAccount,
 }
 
 /// The threshold of `--fail-on`: failures of at least this severity (or, for
@@ -130,7 +135,7 @@ impl Report {
         let secrets = scan.model.redactor();
         let mut diagnostics = diagnostics.to_vec();
         let files = file_entries(scan);
-        let resources = resource_entries(scan, secrets);
+        let resources = resource_entries(scan, context.account, secrets);
         let mut results = result_entries(scan, outcomes, context.autofixes, secrets);
         diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, context));
         let diags = diagnostic_entries(scan, &diagnostics, secrets);
@@ -153,6 +158,12 @@ impl Report {
                 name: "aml-baseline",
                 version: env!("CARGO_PKG_VERSION"),
                 rules: rules.iter().map(|r| r.id).collect(),
+                targets: context
+                    .account
+                    .targets
+                    .iter()
+                    .map(entry::RuleTargetsEntry::from)
+                    .collect(),
             },
             files,
             diagnostics: diags,
@@ -311,12 +322,27 @@ fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
 }
 
 /// Every resource of the model (built in parallel, kept in order).
-fn resource_entries(scan: &ScanOutput, secrets: &Redactor) -> Vec<ResourceEntry> {
+fn resource_entries(
+    scan: &ScanOutput,
+    account: &aml_rules::account::RuleAccount,
+    secrets: &Redactor,
+) -> Vec<ResourceEntry> {
     let sources = &scan.sources;
+    let mut absent: Vec<&[aml_rules::account::NotApplicable]> =
+        vec![&[]; scan.model.resources.len()];
+    for group in account
+        .not_applicable
+        .chunk_by(|a, b| a.resource == b.resource)
+    {
+        if let Some(slot) = absent.get_mut(group[0].resource) {
+            *slot = group;
+        }
+    }
     scan.model
         .resources
         .par_iter()
-        .map(|r| {
+        .zip(absent.par_iter())
+        .map(|(r, absent)| {
             let (path, line, column) = sources.position(r.span);
             ResourceEntry {
                 id: redact(&r.id, secrets),
@@ -334,6 +360,14 @@ fn resource_entries(scan: &ScanOutput, secrets: &Redactor) -> Vec<ResourceEntry>
                     Deployed::Yes => "yes",
                     Deployed::Unknown { .. } => "unknown",
                 },
+                not_applicable: absent
+                    .iter()
+                    .map(|a| entry::NotApplicableEntry {
+                        rule: a.rule.clone(),
+                        assignment: a.assignment.clone(),
+                        reason: redact(&a.reason, secrets),
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -423,6 +457,7 @@ fn result_entry(
         resource_id: redact(&r.id, secrets),
         resource_type: r.resource_type.clone(),
         resource_name: redact(&r.name, secrets),
+        resource_index: o.resource,
         source: entry::source_of(r),
         azure: o
             .rule

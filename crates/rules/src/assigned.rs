@@ -172,17 +172,7 @@ fn not_applicable(
         return None;
     }
     let a = &set.assignments[b.assignment];
-    let reason = match why {
-        Applicability::OutOfScope => format!(
-            "the resource ({}) is outside its scope {}",
-            resource.id, a.scope
-        ),
-        Applicability::NotScoped(ns) => format!("the resource is under its notScope {ns}"),
-        Applicability::Exempted { name, category } => {
-            format!("the resource is exempted by '{name}' ({category})")
-        }
-        Applicability::Applies | Applicability::Unknown(_) => return None,
-    };
+    let reason = scope_reason(set, b, resource, why)?;
     let member = b
         .reference_id
         .as_deref()
@@ -196,4 +186,46 @@ fn not_applicable(
         ),
         aml_model::diagnostics::Location::Span(resource.span),
     ))
+}
+
+/// Why an assignment's scope leaves the resource out; `None` when it does not.
+fn scope_reason(
+    set: &AssignmentSet,
+    b: &Binding,
+    resource: &aml_model::model::Resource,
+    why: &Applicability,
+) -> Option<String> {
+    let a = &set.assignments[b.assignment];
+    Some(match why {
+        Applicability::OutOfScope => format!(
+            "the resource ({}) is outside its scope {}",
+            resource.id, a.scope
+        ),
+        Applicability::NotScoped(ns) => format!("the resource is under its notScope {ns}"),
+        Applicability::Exempted { name, category } => {
+            format!("the resource is exempted by '{name}' ({category})")
+        }
+        Applicability::Applies | Applicability::Unknown(_) => return None,
+    })
+}
+
+/// Why binding `index` of `cx.set` gives no result on `resource`: the
+/// assignment's scope, notScopes and exemptions, else the definition's own
+/// applicability (for the report's rule account).
+pub(crate) fn binding_not_applicable_reason(
+    cx: &AssignmentContext,
+    index: usize,
+    resource: &aml_model::model::Resource,
+) -> String {
+    let set = cx.set;
+    let b = &set.bindings[index];
+    let why = set.applies(b, &resource.id, cx.deployment, &cx.today);
+    if let Some(reason) = scope_reason(set, b, resource, &why) {
+        return reason;
+    }
+    set.library.engine.not_applicable_reason(
+        b.definition,
+        &crate::evaluate::policy_resource(resource),
+        &b.params,
+    )
 }

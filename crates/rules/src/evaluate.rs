@@ -174,7 +174,7 @@ pub(crate) struct PolicyBinding {
 }
 
 impl PolicyBinding {
-    fn new(
+    pub(crate) fn new(
         engine: &PolicyEngine,
         rule: &Rule,
         definition: &str,
@@ -201,6 +201,18 @@ impl PolicyBinding {
     }
 }
 
+/// The resource as the policy engine reads it.
+pub(crate) fn policy_resource(resource: &Resource) -> PolicyResource<'_> {
+    PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource.body.get("location").and_then(Value::as_str),
+        body: &resource.body,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
@@ -212,14 +224,7 @@ pub(crate) fn run_policy_rule(
     related: &ModelRelations,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Outcome> {
-    let policy_resource = PolicyResource {
-        id: &resource.id,
-        resource_type: &resource.resource_type,
-        full_name: &resource.name,
-        api_version: resource.api_version.as_deref(),
-        location: resource.body.get("location").and_then(Value::as_str),
-        body: &resource.body,
-    };
+    let policy_resource = policy_resource(resource);
     let outcome = engine.evaluate_cached(
         binding.def_index,
         &policy_resource,

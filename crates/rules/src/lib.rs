@@ -11,6 +11,7 @@
 //! Ids are never reused. The doc page of rule `ID` is `docs/rules/ID.md`, and
 //! `aml-baseline rules` lists them all.
 
+pub mod account;
 pub mod assigned;
 pub mod catalogue;
 pub mod check;

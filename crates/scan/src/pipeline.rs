@@ -92,7 +92,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
-    let (outcomes, mut diagnostics, assignments) =
+    let (outcomes, mut diagnostics, account, assignments) =
         evaluate_all(&output, &selected, &loaded.config, settings, today);
     if let Some(verifier) = &settings.verifier {
         progress.stage("asking Azure Policy (checkPolicyRestrictions)");
@@ -127,6 +127,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
         today,
         fail_on: settings.fail_on,
         autofixes: &autofixes,
+        account: &account,
     };
     progress.stage("building the report");
     let report = Report::build(&output, &outcomes, &diagnostics, &context);
@@ -168,24 +169,34 @@ fn evaluate_all(
 ) -> (
     Vec<Outcome>,
     Vec<aml_model::diagnostics::Diagnostic>,
+    rules::account::RuleAccount,
     Option<aml_policy::AssignmentSet>,
 ) {
     let parameters = rule_parameters(config);
     let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
     let (assignments, policy_diagnostics) = crate::policies::load(&settings.policy);
     diagnostics.extend(policy_diagnostics);
-    if let Some(set) = &assignments {
-        let cx = rules::assigned::AssignmentContext {
+    let assignment_context = assignments
+        .as_ref()
+        .map(|set| rules::assigned::AssignmentContext {
             set,
             deployment: settings.policy.deployment_scope.as_ref(),
             today: today.to_string(),
-        };
-        let (o, d) = rules::assigned::evaluate_assignments(&output.model, &cx);
+        });
+    if let Some(cx) = &assignment_context {
+        let (o, d) = rules::assigned::evaluate_assignments(&output.model, cx);
         outcomes.extend(o);
         diagnostics.extend(d);
     }
     apply_assumption(&mut outcomes, settings.assume_unknown);
-    (outcomes, diagnostics, assignments)
+    let account = rules::account::account(
+        &output.model,
+        selected,
+        &parameters,
+        assignment_context.as_ref(),
+        &outcomes,
+    );
+    (outcomes, diagnostics, account, assignments)
 }
 
 /// The default rules, adjusted by `--all-rules` and the configuration.

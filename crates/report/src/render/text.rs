@@ -172,6 +172,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         out.push('\n');
     }
     files_account(report, &mut out);
+    rules_account(report, &mut out);
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -236,6 +237,35 @@ fn files_account(report: &Report, out: &mut String) {
             let _ = writeln!(out, "  {}: {note}", f.path);
         }
     }
+}
+
+/// One line accounting for the rules: how many ran, and how many (resource,
+/// rule) pairs of a type a rule targets gave no result (each with its
+/// reason in the JSON report's `resources[].not_applicable`).
+fn rules_account(report: &Report, out: &mut String) {
+    let not_applicable: usize = report
+        .resources
+        .iter()
+        .map(|r| r.not_applicable.len())
+        .sum();
+    let assigned = report
+        .tool
+        .targets
+        .iter()
+        .filter(|t| t.assignment.is_some())
+        .count();
+    let _ = writeln!(
+        out,
+        "Rules: {} ran{}; {} results, {} not applicable to a resource of a type they target (why: --format json, resources[].not_applicable)",
+        report.tool.targets.len(),
+        if assigned == 0 {
+            String::new()
+        } else {
+            format!(" ({assigned} of them your assignments' definitions)")
+        },
+        report.results.len(),
+        not_applicable
+    );
 }
 
 /// The "would be denied by" section: each enforced deny assignment whose

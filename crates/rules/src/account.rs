@@ -1,0 +1,337 @@
+//! The rule account: for every deployed resource, the rules that ran and gave
+//! it no result, and why. With each rule's target types, it lets a report's
+//! reader prove that no verdict was dropped: every (resource, rule) pair is a
+//! result, a type the rule does not target, or an entry here with its reason.
+
+use crate::assigned::AssignmentContext;
+use crate::evaluate::{policy_resource, Outcome, PolicyBinding, RuleParameters};
+use crate::{Rule, RuleKind};
+use aml_model::model::{Model, Resource};
+use aml_policy::PolicyEngine;
+use std::collections::{HashMap, HashSet};
+
+/// A rule that ran, gave no result on a resource of a type it targets, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotApplicable {
+    /// Index of the resource in [`Model::resources`].
+    pub resource: usize,
+    /// The rule id (for an assignment: the definition's name).
+    pub rule: String,
+    /// The assignment's id, for a rule of the user's assignments.
+    pub assignment: Option<String>,
+    /// Why it gave no result, in one phrase.
+    pub reason: String,
+}
+
+/// The resource types a rule that ran can give a result on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleTargets {
+    pub rule: String,
+    pub assignment: Option<String>,
+    /// Full types (`Microsoft.X/y`), or a provider's every type
+    /// (`Microsoft.X/*`); `None`: any type.
+    pub types: Option<Vec<String>>,
+    /// The rule judges code only (templates, Bicep, Terraform, YAML), never
+    /// resources read from a live export.
+    pub code_only: bool,
+}
+
+/// What the account holds for one scan.
+#[derive(Clone, Debug, Default)]
+pub struct RuleAccount {
+    pub targets: Vec<RuleTargets>,
+    /// In resource order, then rule order.
+    pub not_applicable: Vec<NotApplicable>,
+}
+
+/// Which resources a native rule judges: its target types and, in words,
+/// the resources of those types it gives a result on. Every native rule has
+/// an entry (a test checks it, and that no rule judges other types).
+pub fn native_scope(id: &str) -> Option<(&'static [&'static str], &'static str)> {
+    const WS: &str = "Microsoft.MachineLearningServices/workspaces";
+    const COMPUTES: &str = "Microsoft.MachineLearningServices/workspaces/computes";
+    const ONLINE: &str = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
+    const BATCH: &str = "Microsoft.MachineLearningServices/workspaces/batchEndpoints";
+    Some(match id {
+        "AMLB-NS1-001" => (&[WS], "workspaces"),
+        "AMLB-NS1-002" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`) whose subnet is known, or unknown in files that declare a virtual network"),
+        "AMLB-NS1-003" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
+        "AMLB-NS1-004" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
+        "AMLB-NS2-001" => (&[WS], "workspaces"),
+        "AMLB-NS2-002" => (&["Microsoft.MachineLearningServices/registries"], "registries"),
+        "AMLB-NS2-003" => (&[ONLINE], "online endpoints"),
+        "AMLB-NS2-004" => (&[WS], "workspaces that set `ipAllowlist` or `networkAcls`"),
+        "AMLB-NS2-005" => (&["Microsoft.Network/privateEndpoints"], "private endpoints whose target is a workspace"),
+        "AMLB-IM1-001" => (&[ONLINE, BATCH], "online and batch endpoints"),
+        "AMLB-IM3-001" => (&[WS, COMPUTES], "workspaces, and compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
+        "AMLB-IM8-001" => (&["Microsoft.MachineLearningServices/workspaces/datastores", "Microsoft.MachineLearningServices/workspaces/connections"], "datastores and connections with a credential"),
+        "AMLB-IM8-002" => (&[COMPUTES], "computes that set a credential field (admin password, SSH key, user account)"),
+        "AMLB-IM8-003" => (&["Microsoft.MachineLearningServices/*"], "Azure ML resources other than datastores and connections that hold a secret-looking value"),
+        "AMLB-IM8-004" => (&["*"], "a deployment's parameter defaults, once, on its first resource (code only)"),
+        "AMLB-PA7-001" => (&["Microsoft.Authorization/roleAssignments"], "role assignments at a workspace, or at its resource group or wider in files that declare a workspace"),
+        "AMLB-PA7-002" => (&["Microsoft.Authorization/roleDefinitions"], "custom role definitions whose `permissions` the files set"),
+        "AMLB-DP2-001" => (&[WS, "Microsoft.MachineLearningServices/workspaces/outboundRules"], "workspaces and outbound rules with FQDN outbound rules"),
+        "AMLB-DP3-001" => (&[COMPUTES], "attached AKS inference clusters (`computeType` `AKS`)"),
+        "AMLB-DP3-002" => (&["Microsoft.Storage/storageAccounts"], "storage accounts a workspace in the same files uses (`storageAccount`)"),
+        "AMLB-DP6-001" => (&["Microsoft.KeyVault/vaults"], "key vaults a workspace in the same files uses (`keyVault`, or its customer-managed key's vault)"),
+        "AMLB-DP6-002" => (&["Microsoft.KeyVault/vaults/keys"], "keys in files that declare a workspace"),
+        "AMLB-PV3-001" => (&["Microsoft.MachineLearningServices/workspaces/environments/versions", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments"], "environment versions and endpoint deployments whose image is not a workspace asset"),
+        "AMLB-PV3-002" => (&["Microsoft.ContainerRegistry/registries"], "container registries in files that declare a workspace"),
+        "AMLB-PV6-001" => (&[COMPUTES], "compute clusters (`computeType` `AmlCompute`)"),
+        _ => return None,
+    })
+}
+
+/// Native rules that judge code only: a live export has no parameters.
+const CODE_ONLY: &[&str] = &["AMLB-IM8-004"];
+
+/// Whether `pattern` (a full type, `Provider/*`, or `*`) covers `resource_type`.
+pub fn type_matches(pattern: &str, resource_type: &str) -> bool {
+    match pattern.strip_suffix("/*") {
+        _ if pattern == "*" => true,
+        Some(provider) => resource_type.get(..provider.len() + 1).is_some_and(|p| {
+            p[..provider.len()].eq_ignore_ascii_case(provider) && p.ends_with('/')
+        }),
+        None => pattern.eq_ignore_ascii_case(resource_type),
+    }
+}
+
+fn evaluable(r: &Resource) -> bool {
+    !r.existing && !r.is_type("Microsoft.Resources/deployments")
+}
+
+/// One rule that ran, ready for the account.
+struct Ran<'a> {
+    id: &'a str,
+    assignment: Option<(&'a str, usize)>,
+    types: Option<Vec<String>>,
+    code_only: bool,
+    reason: Reason<'a>,
+}
+
+enum Reason<'a> {
+    Native(&'static str),
+    Policy(&'a PolicyEngine, PolicyBinding),
+    Assigned(usize),
+}
+
+/// The account of `outcomes`: the target types of every rule that ran (the
+/// product's `rules`, then every binding of the assignments) and, for each
+/// deployed resource of a targeted type, each rule that gave no result.
+pub fn account(
+    model: &Model,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+    assignments: Option<&AssignmentContext>,
+    outcomes: &[Outcome],
+) -> RuleAccount {
+    let any_evaluable = model.resources.iter().any(evaluable);
+    let engine =
+        (any_evaluable && rules.iter().any(|r| r.policy().is_some())).then(PolicyEngine::builtin);
+    let mut ran: Vec<Ran> = Vec::new();
+    for rule in rules {
+        match rule.kind {
+            RuleKind::Native { .. } => {
+                let (types, words) =
+                    native_scope(rule.id).unwrap_or((&["*"], "the resources its check judges"));
+                let types =
+                    (!types.contains(&"*")).then(|| types.iter().map(|t| t.to_string()).collect());
+                let code_only = CODE_ONLY.contains(&rule.id);
+                ran.push(Ran {
+                    id: rule.id,
+                    assignment: None,
+                    types,
+                    code_only,
+                    reason: Reason::Native(words),
+                });
+            }
+            RuleKind::Policy { definition } => {
+                let Some(engine) = engine else { continue };
+                let Some(binding) =
+                    PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
+                else {
+                    continue;
+                };
+                let types = engine.target_types(binding.def_index, &binding.params);
+                ran.push(Ran {
+                    id: rule.id,
+                    assignment: None,
+                    types,
+                    code_only: false,
+                    reason: Reason::Policy(engine, binding),
+                });
+            }
+        }
+    }
+    if let Some(cx) = assignments {
+        let engine = &cx.set.library.engine;
+        for (i, b) in cx.set.bindings.iter().enumerate() {
+            let d = &engine.definitions()[b.definition];
+            let a = &cx.set.assignments[b.assignment];
+            ran.push(Ran {
+                id: d.name.as_str(),
+                assignment: Some((a.id.as_str(), b.assignment)),
+                types: engine.target_types(b.definition, &b.params),
+                code_only: false,
+                reason: Reason::Assigned(i),
+            });
+        }
+    }
+    let targets = ran
+        .iter()
+        .map(|r| RuleTargets {
+            rule: r.id.to_string(),
+            assignment: r.assignment.map(|(a, _)| a.to_string()),
+            types: r.types.clone(),
+            code_only: r.code_only,
+        })
+        .collect();
+    let not_applicable = if any_evaluable {
+        absences(model, &ran, assignments, outcomes)
+    } else {
+        Vec::new()
+    };
+    RuleAccount {
+        targets,
+        not_applicable,
+    }
+}
+
+/// Every (resource, rule) pair of a targeted type without an outcome.
+fn absences(
+    model: &Model,
+    ran: &[Ran],
+    assignments: Option<&AssignmentContext>,
+    outcomes: &[Outcome],
+) -> Vec<NotApplicable> {
+    let given: HashSet<(usize, &str, Option<&str>)> = outcomes
+        .iter()
+        .map(|o| (o.resource, o.rule.id, o.assignment.as_deref()))
+        .collect();
+    // Rules by lower-case target type; rules for any type or a provider.
+    let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut open: Vec<usize> = Vec::new();
+    for (i, r) in ran.iter().enumerate() {
+        match &r.types {
+            Some(types) if types.iter().all(|t| !t.ends_with("/*")) => {
+                for t in types {
+                    by_type.entry(t.to_ascii_lowercase()).or_default().push(i);
+                }
+            }
+            _ => open.push(i),
+        }
+    }
+    let mut out = Vec::new();
+    let mut candidates = Vec::new();
+    for (index, resource) in model.resources.iter().enumerate() {
+        if !evaluable(resource) {
+            continue;
+        }
+        candidates.clear();
+        if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
+            candidates.extend_from_slice(rules);
+        }
+        candidates.extend(open.iter().copied().filter(|&i| {
+            match &ran[i].types {
+                None => true,
+                Some(types) => types
+                    .iter()
+                    .any(|t| type_matches(t, &resource.resource_type)),
+            }
+        }));
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &i in &candidates {
+            let r = &ran[i];
+            if r.code_only && resource.format == "live" {
+                continue;
+            }
+            let assignment = r.assignment.map(|(a, _)| a);
+            if given.contains(&(index, r.id, assignment)) {
+                continue;
+            }
+            let reason = match &r.reason {
+                Reason::Native(words) => native_reason(words, resource),
+                Reason::Policy(engine, binding) => engine.not_applicable_reason(
+                    binding.def_index,
+                    &policy_resource(resource),
+                    &binding.params,
+                ),
+                Reason::Assigned(b) => match assignments {
+                    Some(cx) => crate::assigned::binding_not_applicable_reason(cx, *b, resource),
+                    None => continue,
+                },
+            };
+            out.push(NotApplicable {
+                resource: index,
+                rule: r.id.to_string(),
+                assignment: assignment.map(str::to_string),
+                reason,
+            });
+        }
+    }
+    out
+}
+
+/// A native rule's reason: what it judges, and what this resource is.
+fn native_reason(words: &str, resource: &Resource) -> String {
+    let mut reason = format!("it judges only {words}");
+    if words.contains("computeType")
+        && resource.is_type("Microsoft.MachineLearningServices/workspaces/computes")
+    {
+        match resource.get("properties.computeType") {
+            Some(v) if v.as_str().is_some() => {
+                let ct = v.as_str().unwrap_or_default();
+                // Said only when it is what leaves the compute out.
+                if !words
+                    .to_ascii_lowercase()
+                    .contains(&format!("`{}`", ct.to_ascii_lowercase()))
+                {
+                    reason.push_str(&format!("; this compute's `computeType` is '{ct}'"));
+                }
+            }
+            Some(_) => {
+                reason.push_str("; this compute's `computeType` is not known from the files")
+            }
+            None => reason.push_str("; this compute has no `computeType`"),
+        }
+    }
+    reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_native_rule_has_a_scope() {
+        for rule in crate::native::RULES {
+            assert!(
+                native_scope(rule.id).is_some(),
+                "{} has no entry in native_scope",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn type_patterns() {
+        assert!(type_matches("*", "Microsoft.Storage/storageAccounts"));
+        assert!(type_matches(
+            "Microsoft.MachineLearningServices/*",
+            "microsoft.machinelearningservices/workspaces"
+        ));
+        assert!(!type_matches(
+            "Microsoft.MachineLearningServices/*",
+            "Microsoft.MachineLearningServicesX/workspaces"
+        ));
+        assert!(type_matches(
+            "Microsoft.KeyVault/vaults",
+            "microsoft.keyvault/VAULTS"
+        ));
+        assert!(!type_matches(
+            "Microsoft.KeyVault/vaults",
+            "Microsoft.KeyVault/vaults/keys"
+        ));
+    }
+}
