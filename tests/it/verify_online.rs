@@ -78,6 +78,17 @@ fn answer(seen: &Seen, agree: bool) -> Reply {
     ))
 }
 
+/// A server that gives a managed identity token and answers every other
+/// request with `reply`.
+fn azure(reply: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
+    Server::start(move |seen, _| {
+        if seen.target.starts_with("/msi/token") {
+            return token_reply();
+        }
+        reply(seen)
+    })
+}
+
 fn is_check(seen: &Seen) -> bool {
     seen.method == "POST"
         && seen.target.contains(
@@ -136,10 +147,7 @@ fn result<'a>(report: &'a Value, rule: &str, name: &str) -> &'a Value {
 #[test]
 fn azure_agrees_after_a_throttled_request_and_its_allowed_values_are_in_the_fix() {
     let throttled = std::sync::Mutex::new(false);
-    let server = Server::start(move |seen, _| {
-        if seen.target.starts_with("/msi/token") {
-            return token_reply();
-        }
+    let server = azure(move |seen| {
         if !is_check(seen) {
             return Some((
                 404,
@@ -245,12 +253,7 @@ fn azure_agrees_after_a_throttled_request_and_its_allowed_values_are_in_the_fix(
 
 #[test]
 fn every_disagreement_is_listed_both_ways_at_a_management_group() {
-    let server = Server::start(|seen, _| {
-        if seen.target.starts_with("/msi/token") {
-            return token_reply();
-        }
-        answer(seen, false)
-    });
+    let server = azure(|seen| answer(seen, false));
     let o = scan(
         &server,
         "/providers/Microsoft.Management/managementGroups/corp",
@@ -314,10 +317,7 @@ fn every_disagreement_is_listed_both_ways_at_a_management_group() {
 
 #[test]
 fn a_refused_token_stops_the_asking_and_is_an_error_without_the_token() {
-    let server = Server::start(|seen, _| {
-        if seen.target.starts_with("/msi/token") {
-            return token_reply();
-        }
+    let server = azure(|_| {
         Some((
             401,
             vec![],
@@ -347,10 +347,7 @@ fn a_refused_token_stops_the_asking_and_is_an_error_without_the_token() {
 
 #[test]
 fn server_errors_are_retried_then_reported_and_unaskable_resources_are_said() {
-    let server = Server::start(|seen, _| {
-        if seen.target.starts_with("/msi/token") {
-            return token_reply();
-        }
+    let server = azure(|_| {
         Some((
             503,
             vec![("retry-after", "0".into())],
@@ -377,12 +374,7 @@ fn server_errors_are_retried_then_reported_and_unaskable_resources_are_said() {
     assert!(d["message"].as_str().unwrap().contains("HTTP 503"), "{d}");
     // Without a deployment scope a template's ids name no subscription:
     // nothing is asked, and each resource says why.
-    let server = Server::start(|seen, _| {
-        if seen.target.starts_with("/msi/token") {
-            return token_reply();
-        }
-        answer(seen, true)
-    });
+    let server = azure(|seen| answer(seen, true));
     let main = project("tests/fixtures/verify-online/main.json")
         .display()
         .to_string();
