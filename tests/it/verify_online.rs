@@ -408,3 +408,67 @@ fn server_errors_are_retried_then_reported_and_unaskable_resources_are_said() {
         .unwrap()
         .contains("give --deployment-scope to ask Azure"));
 }
+
+/// The azd flow: `bicep snapshot --subscription-id SUB --resource-group
+/// rg-ml-dev` then `scan main.snapshot.json --assignments ... --verify-online`.
+/// The snapshot's ids name the resource group, so no `--deployment-scope` is
+/// needed; the compute whose location the snapshot leaves open is unknown
+/// and not asked.
+#[test]
+fn a_bicep_snapshot_is_asked_about_at_the_resource_group_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let placeholder = "00000000-0000-0000-0000-000000000000";
+    for (from, to) in [
+        (
+            "bicep-snapshot/workspace/main.snapshot.json",
+            "main.snapshot.json",
+        ),
+        ("bicep-snapshot/assignments.json", "assignments.json"),
+    ] {
+        let text = std::fs::read_to_string(project(&format!("tests/fixtures/{from}"))).unwrap();
+        std::fs::write(dir.path().join(to), text.replace(placeholder, SUB)).unwrap();
+    }
+    let server = azure(|_| {
+        Some((
+            200,
+            vec![],
+            json!({"fieldRestrictions": [], "contentEvaluationResult": {"policyEvaluations": [denial(BUILTIN, "ml-no-public-network")]}}),
+        ))
+    });
+    let path = |p: &str| dir.path().join(p).display().to_string();
+    let policies = project("tests/fixtures/bicep-snapshot/policies")
+        .display()
+        .to_string();
+    let o = aml(
+        &server,
+        &[
+            "scan",
+            &path("main.snapshot.json"),
+            "--no-config",
+            "--policies",
+            &policies,
+            "--assignments",
+            &path("assignments.json"),
+            "--verify-online",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json_report(&o);
+    assert_eq!(report["summary"]["errors"], 0, "{}", report["diagnostics"]);
+    let checks: Vec<Seen> = server.seen().into_iter().filter(is_check).collect();
+    assert_eq!(checks.len(), 1, "the workspace only: {checks:?}");
+    assert!(checks[0].target.starts_with(&format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-ml-dev/providers/Microsoft.PolicyInsights/checkPolicyRestrictions?"
+    )));
+    let content = &checks[0].body["resourceDetails"]["resourceContent"];
+    assert_eq!(content["name"], "mlw-contoso-dev");
+    assert_eq!(content["kind"], "Default");
+    let workspace = result(&report, "438c38d2", "mlw-contoso-dev");
+    assert_eq!(workspace["source"], "predicted");
+    assert_eq!(workspace["azure"]["state"], "Denied");
+    assert_eq!(workspace["azure"]["agrees"], true);
+    let compute = result(&report, "allowed-locations-ml", "mlw-contoso-dev/ci-dev");
+    assert_eq!(compute["result"], "unknown");
+    assert!(compute.get("azure").is_none());
+}
