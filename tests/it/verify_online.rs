@@ -249,6 +249,11 @@ fn azure_agrees_after_a_throttled_request_and_its_allowed_values_are_in_the_fix(
         text.contains("Azure's own verdicts: 4 of 4 compared results confirmed, 0 disagreement(s)"),
         "{text}"
     );
+    let o = scan(&server, &rg(), &["--format", "markdown"]);
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains(&format!(
+        "  - Azure Policy (checkPolicyRestrictions): `{PNA}` Required `Disabled` (Deny by assignment `ml-no-public-network`)"
+    )), "{md}");
 }
 
 #[test]

@@ -362,7 +362,7 @@ pub fn nothing_scanned(paths: &[std::path::PathBuf]) -> crate::diagnostics::Diag
     crate::diagnostics::Diagnostic::warning(
         "nothing-scanned",
         format!(
-            "no ARM template, Bicep or Terraform file, Azure ML YAML or live export was found in {}{}: nothing was checked",
+            "no ARM template, Bicep or Terraform file, Azure ML YAML, live export or bicep snapshot was found in {}{}: nothing was checked",
             shown.join(", "),
             if paths.len() > 3 { " and more" } else { "" }
         ),
