@@ -254,6 +254,11 @@ fn azure_agrees_after_a_throttled_request_and_its_allowed_values_are_in_the_fix(
     assert!(md.contains(&format!(
         "  - Azure Policy (checkPolicyRestrictions): `{PNA}` Required `Disabled` (Deny by assignment `ml-no-public-network`)"
     )), "{md}");
+    let o = scan(&server, &rg(), &["--format", "html"]);
+    let html = String::from_utf8_lossy(&o.stdout);
+    assert!(html.contains(&format!(
+        "Azure Policy (checkPolicyRestrictions): <code>{PNA}</code> Required <code>Disabled</code> (Deny by assignment <code>ml-no-public-network</code>)"
+    )), "{html}");
 }
 
 #[test]
