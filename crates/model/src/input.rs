@@ -318,10 +318,17 @@ pub fn looks_like_live_export(text: &str) -> bool {
 }
 
 /// A cheap look at the text: a `bicep snapshot` file (`<name>.snapshot.json`)
-/// holds `predictedResources`, whatever the file is called. The snapshot
-/// front end decides by shape.
+/// holds `predictedResources`, whatever the file is called, and is no
+/// deployment template, parameter file or Terraform plan (which may name the
+/// word in a value). The snapshot front end decides by shape.
 pub fn looks_like_bicep_snapshot(text: &str) -> bool {
-    text.contains("\"predictedResources\"")
+    if !text.contains("\"predictedResources\"") {
+        return false;
+    }
+    let lower_head = head(text).to_ascii_lowercase();
+    !lower_head.contains("deploymenttemplate.json")
+        && !lower_head.contains("deploymentparameters.json")
+        && !lower_head.contains("\"format_version\"")
 }
 
 /// How the message of a symbolic link discovery did not follow starts.

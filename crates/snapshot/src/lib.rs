@@ -390,6 +390,24 @@ mod tests {
     }
 
     #[test]
+    fn templates_that_name_the_word_stay_templates() {
+        let template = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "outputs": {"predictedResources": {"type": "string", "value": "x"}}}"#;
+        let file = Candidate {
+            path: Path::new("main.json"),
+            text: template,
+            explicit: false,
+        };
+        assert_eq!(Snapshot.claim(&file), Claim::No);
+        let snapshot = Candidate {
+            path: Path::new("anything.json"),
+            text: r#"{"predictedResources": [], "diagnostics": [], "outputs": {}}"#,
+            explicit: false,
+        };
+        assert_eq!(Snapshot.claim(&snapshot), Claim::Yes);
+    }
+
+    #[test]
     fn other_json_is_not_a_snapshot() {
         assert!(matches!(
             read(r#"{"predictedResources": 3}"#),
