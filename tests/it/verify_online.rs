@@ -482,3 +482,13 @@ fn a_bicep_snapshot_is_asked_about_at_the_resource_group_it_names() {
     assert_eq!(compute["result"], "unknown");
     assert!(compute.get("azure").is_none());
 }
+
+#[test]
+fn verify_online_needs_assignments() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["scan", "main.json", "--verify-online"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--assignments"), "{}", stderr(&o));
+}
