@@ -261,6 +261,13 @@ mod tests {
         assert_eq!(r.fields[0].values, vec!["eastus".to_string()]);
         assert_eq!(r.fields[0].policy.assignment(), "a1");
         assert!(r.denies("abc") && !r.denies("other"));
+        assert_eq!(
+            (r.verdict("ABC"), r.verdict("other")),
+            ("Denied".to_string(), "NotDenied".to_string())
+        );
+        let undecided = parse(&json!({"contentEvaluationResult": {"policyEvaluations": [
+            {"policyInfo": {"policyDefinitionId": "/p/abc"}, "evaluationResult": "Error"}]}}));
+        assert_eq!(undecided.verdict("abc"), "Error");
         assert_eq!(r.of_definition("abc").count(), 1);
         assert_eq!(parse(&json!({})), Restrictions::default());
     }

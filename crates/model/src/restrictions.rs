@@ -124,6 +124,29 @@ impl Restrictions {
         })
     }
 
+    /// Azure's verdict for definition `name`: `Denied` when it would deny
+    /// the content, the evaluation's own result when Azure could not decide
+    /// (an `evaluationResult` other than `NonCompliant`), else `NotDenied`.
+    pub fn verdict(&self, name: &str) -> String {
+        if self.denies(name) {
+            return "Denied".to_string();
+        }
+        self.evaluations
+            .iter()
+            .find(|e| {
+                e.policy.definition().eq_ignore_ascii_case(name)
+                    && !e.result.eq_ignore_ascii_case("noncompliant")
+            })
+            .map(|e| {
+                if e.result.is_empty() {
+                    "Unknown".to_string()
+                } else {
+                    e.result.clone()
+                }
+            })
+            .unwrap_or_else(|| "NotDenied".to_string())
+    }
+
     /// The restrictions definition `name` places on fields.
     pub fn of_definition<'a>(
         &'a self,

@@ -183,7 +183,8 @@ pub fn targets(
 }
 
 /// Files Azure's answers in the model: the restrictions by resource, and
-/// `Denied` or `NotDenied` for every asked (resource, definition); an error
+/// `Denied` or `NotDenied` for every asked (resource, definition) (or the
+/// evaluation's result when Azure could not decide: it counts as neither); an error
 /// diagnostic per distinct failure (with how many resources it left unasked).
 pub fn apply(
     scan: &mut ScanOutput,
@@ -209,15 +210,10 @@ pub fn apply(
                     let Some(definition) = o.rule.policy() else {
                         continue;
                     };
-                    let state = if restrictions.denies(definition) {
-                        "Denied"
-                    } else {
-                        "NotDenied"
-                    };
                     let verdict = AzureVerdict {
                         resource_id: key.clone(),
                         definition: definition.to_ascii_lowercase(),
-                        state: state.to_string(),
+                        state: restrictions.verdict(definition),
                         source: RESTRICTIONS,
                     };
                     if !scan.model.azure_verdicts.contains(&verdict) {
