@@ -174,7 +174,8 @@ pub struct FixArgs {
     /// Files and folders to fix.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Fix only this rule (id, policy GUID or its first 8 hex digits; repeatable).
+    /// Fix only this rule (id, policy GUID or its first 8 hex digits; repeatable);
+    /// with `--policies`/`--assignments`, also the name of one of your definitions.
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
     /// Print the diffs and write nothing.
@@ -188,6 +189,29 @@ pub struct FixArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub rule_args: RuleArgs,
+    #[command(flatten)]
+    pub policy: FixPolicyArgs,
+}
+
+/// The organisation's policy a fix must respect: the values written are
+/// ones every enforced assignment allows (as `scan` reads them).
+#[derive(Debug, clap::Args)]
+pub struct FixPolicyArgs {
+    /// A folder (or file) of your own Azure Policy definitions and
+    /// initiatives (as for `scan`).
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Your policy assignments and exemptions (as for `scan`; repeatable):
+    /// a fix writes only values every enforced assignment allows, and says
+    /// which assignments conflict when none does.
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Vec<PathBuf>,
+    /// Where the files would be deployed (as for `scan`).
+    #[arg(long, value_name = "SCOPE", value_parser = parse_scope)]
+    pub deployment_scope: Option<aml_policy::DeploymentScope>,
+    /// An alias export extending the shipped alias catalogue (as for `scan`).
+    #[arg(long, value_name = "FILE")]
+    pub aliases: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

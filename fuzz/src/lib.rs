@@ -76,7 +76,7 @@ pub fn live_export(data: &[u8]) {
     frontend(data, "export.json", &frontend::live::Live);
 }
 
-/// `fix`'s editors: the input (ARM, Bicep or Terraform, chosen by its first
+/// `fix`'s editors: the input (ARM, Bicep, Terraform or CLI YAML, chosen by its first
 /// byte) is scanned with every rule, the fixes of its failures are planned
 /// and written (through the atomic writer) into a folder of this process;
 /// the diff must render, and a file that had no syntax error before the
@@ -88,7 +88,7 @@ pub fn fix(data: &[u8]) {
         return;
     };
     let Some(text) = text(rest) else { return };
-    let name = ["azuredeploy.json", "main.bicep", "main.tf"][kind as usize % 3];
+    let name = ["azuredeploy.json", "main.bicep", "main.tf", "entity.yml"][kind as usize % 4];
     thread_local! {
         static DIR: PathBuf = {
             let d = std::env::temp_dir().join(format!("aml-baseline-fuzz-fix-{}", std::process::id()));
@@ -114,6 +114,7 @@ pub fn fix(data: &[u8]) {
     let fix_options = Options {
         rules: Vec::new(),
         allow_unsafe: true,
+        ..Default::default()
     };
     let syntax_errors = |run: &aml_baseline::report::Run| {
         run.scan

@@ -6,10 +6,22 @@ use aml_scan::pipeline::Settings;
 
 /// Plans, prints and (unless `--dry-run`) writes the fixes.
 pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
-    let mut only = Vec::new();
+    let mut only: Vec<&'static str> = Vec::new();
+    // Results of the user's assignments are named by their definition.
+    let own_policy = args.policy.policies.is_some() || !args.policy.assignments.is_empty();
+    let mut definitions: Vec<&'static str> = Vec::new();
     for r in &args.rules {
         match aml_rules::find(r) {
-            Some(rule) => only.push(rule.id),
+            Some(rule) => {
+                only.push(rule.id);
+                // An assignment of a shipped definition gives results named by its GUID.
+                only.extend(rule.policy());
+            }
+            None if own_policy => {
+                let name: &'static str = Box::leak(r.trim().to_string().into_boxed_str());
+                only.push(name);
+                definitions.push(name);
+            }
             None => {
                 eprintln!("error: no rule is named '{r}' (see `aml-baseline rules`)");
                 return Ok(2);
@@ -21,13 +33,27 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
         all_rules: args.rule_args.all_rules || !only.is_empty(),
         config: args.rule_args.config.clone(),
         no_config: args.rule_args.no_config,
+        policy: aml_scan::policies::PolicyOptions {
+            policies: args.policy.policies.clone(),
+            assignments: args.policy.assignments.clone(),
+            aliases: args.policy.aliases.clone(),
+            deployment_scope: args.policy.deployment_scope.clone(),
+        },
         ..Default::default()
     };
     let fix_options = aml_scan::fix::Options {
         rules: only,
         allow_unsafe: args.allow_unsafe,
+        ..Default::default()
     };
     let (run, mut plan) = aml_scan::fix::plan(&options, &settings, &fix_options);
+    for d in definitions {
+        if !plan.results.iter().any(|r| r.rule.id == d) {
+            eprintln!(
+                "warning: '{d}' is no rule of aml-baseline and no definition of your assignments with a failing result here"
+            );
+        }
+    }
     let mut code = report_errors(&run.scan);
     if !args.dry_run {
         // Written first, so that the summary counts what was written.

@@ -32,6 +32,7 @@ fn fix_dir(dir: &Path, only: &[&'static str], allow_unsafe: bool) -> Plan {
     let fix_options = Options {
         rules: only.to_vec(),
         allow_unsafe,
+        ..Default::default()
     };
     let (_, plan) = fix::plan(&options, &settings(), &fix_options);
     for f in &plan.files {
@@ -539,27 +540,27 @@ fn module_callers_are_edited_where_they_pass_the_value() {
     }
 }
 
-/// CLI v2 YAML is scanned but not edited yet: `fix` writes nothing there and
-/// says so for each setting.
+/// CLI v2 YAML is edited like the other formats (more in `fix_yaml`): an
+/// endpoint without `auth_mode` gets the spelling the CLI accepts.
 #[test]
-fn yaml_failures_are_left_to_a_person_with_the_reason() {
+fn yaml_failures_are_fixed_in_the_cli_spelling() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = copy_fixture(&project("tests/fixtures/yaml/endpoints"), tmp.path());
     let plan = fix_dir(&dir, &["AMLB-IM1-001"], false);
-    assert!(plan.files.is_empty());
     let r = plan
         .results
         .iter()
         .find(|r| r.rule.id == "AMLB-IM1-001")
         .expect("the failing endpoint");
-    assert_eq!(r.status, Status::Manual);
+    assert_eq!(r.status, Status::Fixed, "{:?}", r.messages);
     assert!(
         r.messages
             .iter()
-            .any(|m| m.contains("`properties.authMode`") && m.contains("set it by hand")),
+            .any(|m| m.contains("added `auth_mode: aad_token` (`properties.authMode`)")),
         "{:?}",
         r.messages
     );
+    assert!(failing(&dir, "AMLB-IM1-001").is_empty());
 }
 
 /// Two copies of the parameter-file fixture, `a/` and `b/`, the second padded

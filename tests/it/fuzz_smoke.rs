@@ -268,7 +268,7 @@ fn fuzz_live_export() {
 #[test]
 fn fuzz_fix_editors() {
     let mut s: Vec<Vec<u8>> = Vec::new();
-    for (kind, ext) in [(0u8, "json"), (1, "bicep"), (2, "tf")] {
+    for (kind, ext) in [(0u8, "json"), (1, "bicep"), (2, "tf"), (3, "yml")] {
         for seed in seeds("fix", &["tests/fixtures/fix"], ext, 3) {
             s.push([vec![kind], seed].concat());
         }

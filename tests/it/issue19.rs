@@ -309,3 +309,63 @@ fn native_rules_take_a_subnet_id_with_known_text_as_set() {
     assert_eq!(verdict(&r, "AMLB-NS1-004", "mlw-subnet/cpu-pool"), "pass");
     assert_eq!(verdict(&r, "7804b5c7", "mlw-subnet/cpu-pool"), "pass");
 }
+
+#[test]
+fn a_native_rule_on_a_compute_of_unknown_type_is_unknown_not_absent() {
+    // A generic compute template (the AVM compute module's shape): the
+    // compute type is a parameter with no value. Rules that judge only some
+    // compute types cannot say whether they apply: unknown, naming it.
+    let r = scan("arm-compute-type-parameter");
+    for rule in [
+        "AMLB-NS1-003",
+        "AMLB-NS1-004",
+        "AMLB-PV6-001",
+        "AMLB-DP3-001",
+        "AMLB-IM3-001",
+    ] {
+        let res = r
+            .results
+            .iter()
+            .find(|x| x.rule == rule)
+            .unwrap_or_else(|| panic!("{rule} has a result"));
+        assert_eq!(res.result.as_str(), "unknown", "{rule}: {}", res.message);
+        assert!(
+            res.message
+                .contains("`properties.computeType` (`parameters('computeType')`)"),
+            "{rule}: {}",
+            res.message
+        );
+        assert_eq!(res.line, 16, "{rule} points at computeType");
+    }
+    // Rules that do not select computes by type are unaffected.
+    assert!(r.resources[0]
+        .not_applicable
+        .iter()
+        .any(|n| n.rule == "AMLB-IM8-002"));
+}
+
+#[test]
+fn terraform_a_computed_attribute_of_a_nested_block_is_unknown_not_an_error() {
+    // `identity[0].principal_id` is set by the provider after apply: the
+    // azapi body keeps every other value (the compute type), and no
+    // expression diagnostic is raised.
+    let r = scan("tf-computed-block-attribute");
+    let compute = r
+        .resources
+        .iter()
+        .find(|x| x.resource_type.ends_with("/computes"))
+        .expect("the compute");
+    assert!(
+        compute.not_applicable.iter().any(|n| n.rule == "AMLB-PV6-001"
+            && n.reason.contains("`computeType` is 'Kubernetes'")),
+        "{:#?}",
+        compute.not_applicable
+    );
+    assert!(
+        !r.diagnostics
+            .iter()
+            .any(|d| d.code == "terraform-expression"),
+        "{:#?}",
+        r.diagnostics
+    );
+}

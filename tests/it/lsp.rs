@@ -407,3 +407,60 @@ fn exit_without_shutdown_is_an_error_exit() {
     server.notify("exit", Value::Null);
     assert_eq!(wait(&mut server.child), Some(1));
 }
+
+/// CLI v2 YAML gets the same code actions as the other languages: the safe
+/// fix as a preferred quickfix editing the key's value, the unsafe one
+/// (idle shutdown) adding the key the CLI sends it from.
+#[test]
+fn cli_yaml_code_actions_edit_the_key() {
+    let root = project("tests/fixtures/fix/yaml");
+    let mut server = Server::start(&root);
+    let path = root.join("instance.yml");
+    server.open(&path, &std::fs::read_to_string(&path).unwrap());
+    let u = uri(&path);
+    let diagnostics = server.diagnostics(&u);
+    let action = |server: &mut Server, rule: &str| -> Value {
+        let d = diagnostics
+            .iter()
+            .find(|d| d["code"] == rule)
+            .unwrap_or_else(|| panic!("{rule}: {diagnostics:?}"))
+            .clone();
+        let actions = server.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": u },
+                "range": d["range"],
+                "context": { "diagnostics": [d] },
+            }),
+        );
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("Fix {rule}"))
+            })
+            .unwrap_or_else(|| panic!("a fix of {rule}: {actions:?}"))
+            .clone()
+    };
+    let safe = action(&mut server, "AMLB-NS1-003");
+    assert_eq!(safe["isPreferred"], true, "{safe}");
+    let edits = safe["edit"]["changes"][&u].as_array().unwrap();
+    assert!(
+        edits.iter().any(|e| e["newText"] == "false"
+            && e["range"]["start"] == json!({ "line": 4, "character": 23 })),
+        "{edits:?}"
+    );
+    let idle = action(&mut server, "AMLB-POL-679ddf89");
+    let edits = idle["edit"]["changes"][&u].as_array().unwrap();
+    assert!(
+        edits
+            .iter()
+            .any(|e| e["newText"] == "\nidle_time_before_shutdown_minutes: 60"),
+        "{edits:?}"
+    );
+    server.stop();
+}

@@ -24,6 +24,7 @@ mod corpus_arm;
 mod drift;
 mod extension_scope;
 mod fix;
+mod fix_yaml;
 mod formats;
 mod front_end_gaps;
 mod fuzz_smoke;

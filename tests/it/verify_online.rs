@@ -492,3 +492,42 @@ fn verify_online_needs_assignments() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--assignments"), "{}", stderr(&o));
 }
+
+/// Azure's field restrictions join the assignments in choosing what a fix
+/// writes: when Azure would deny the only value the rule accepts, no fix
+/// proposes it (the result keeps its advice and Azure's restriction).
+#[test]
+fn a_fix_never_writes_a_value_azure_would_deny() {
+    let server = azure(|_| {
+        Some((
+            200,
+            vec![],
+            json!({"fieldRestrictions": [{"field": PNA, "restrictions": [{
+                "result": "Deny", "values": ["Disabled"],
+                "policy": {"policyDefinitionId": BUILTIN, "policyAssignmentId": assignment("ml-no-public-network")},
+                "policyEffect": "Deny", "reason": "this subscription keeps workspaces public"
+            }]}], "contentEvaluationResult": {"policyEvaluations": []}}),
+        ))
+    });
+    let o = scan(&server, &rg(), &["--format", "json"]);
+    let report = json_report(&o);
+    let builtin = result(&report, "AMLB-POL-438c38d2", "mlw-public");
+    assert!(builtin.get("autofix").is_none(), "{builtin}");
+    assert_eq!(builtin["field_restrictions"][0]["result"], "Deny");
+    assert_eq!(
+        builtin["field_restrictions"][0]["values"],
+        json!(["Disabled"])
+    );
+    // Without Azure's answer the same result has its safe fix.
+    let main = project("tests/fixtures/verify-online/main.json")
+        .display()
+        .to_string();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
+        .args(["scan", &main, "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let plain = json_report(&o);
+    assert!(result(&plain, "AMLB-POL-438c38d2", "mlw-public")
+        .get("autofix")
+        .is_some());
+}

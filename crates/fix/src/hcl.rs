@@ -8,7 +8,6 @@ use crate::edit::TextEdit;
 use crate::{indent_at, indent_unit, line_end, Context, Done, OwnedSetting};
 use aml_model::model::Resource;
 use aml_model::source::FileId;
-use aml_rules::TerraformSetting;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, Structure};
 use hcl_edit::Span as _;
@@ -47,14 +46,42 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
     };
     let mut inserts: Vec<(usize, String)> = Vec::new();
     for s in settings {
-        let Some(tf) = s.terraform else {
-            done.manual.push(format!(
+        if let Some(t) = s.terraform {
+            let tf = Tf {
+                blocks: t.blocks,
+                attribute: t.attribute,
+                value: t.value,
+            };
+            set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
+            continue;
+        }
+        // A value the rule names no attribute for (one an assignment
+        // allows): the argument the Terraform mapping copies it from.
+        let rtype = block.labels.first().map(|l| l.as_str()).unwrap_or_default();
+        let literal = match &s.value {
+            serde_json::Value::String(_)
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Number(_) => Some(s.value.to_string()),
+            _ => None,
+        };
+        match (aml_terraform::mapping::same_argument(rtype, &s.path), literal) {
+            (Some(attribute), Some(value)) => {
+                let tf = Tf {
+                    blocks: &[],
+                    attribute,
+                    value: &value,
+                };
+                let said = done.messages.len();
+                set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
+                for m in &mut done.messages[said..] {
+                    m.push_str(&format!(" (`{}`)", s.path));
+                }
+            }
+            _ => done.manual.push(format!(
                 "`{}` has no Terraform attribute in the azurerm provider; set it by hand (or with `azapi_update_resource`)",
                 s.path
-            ));
-            continue;
-        };
-        set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
+            )),
+        }
     }
     // Lines added at one place make one edit, in the order of the settings.
     let (nl, _) = cx.style(file);
@@ -75,12 +102,20 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
     done
 }
 
+/// An attribute to set, in nested blocks: a rule's [`aml_rules::TerraformSetting`],
+/// or one the Terraform mapping names.
+struct Tf<'a> {
+    blocks: &'a [&'a str],
+    attribute: &'a str,
+    value: &'a str,
+}
+
 /// Sets `tf` in `block`, descending into (or adding) its nested blocks.
 fn set_in_block(
     cx: &mut Context,
     file: FileId,
     block: &Block,
-    tf: &TerraformSetting,
+    tf: &Tf<'_>,
     done: &mut Done,
     inserts: &mut Vec<(usize, String)>,
 ) {

@@ -12,6 +12,7 @@
 //! comments) through the positioned JSON reader (`jsonc-parser`), Bicep
 //! through the Bicep front end's parser, Terraform through `hcl-edit`.
 
+mod allowed;
 mod bicep;
 mod callers;
 mod edit;
@@ -19,7 +20,9 @@ mod hcl;
 mod json;
 mod snippet;
 pub mod write;
+mod yaml;
 
+pub use allowed::{Allowed, AllowedSources, Assignments, Check};
 pub use edit::TextEdit;
 
 use aml_model::input::ScannedFile;
@@ -39,6 +42,9 @@ pub struct Options {
     pub rules: Vec<&'static str>,
     /// Apply unsafe fixes too (`--unsafe`).
     pub allow_unsafe: bool,
+    /// What the organisation allows a fix to write (`--policies`,
+    /// `--assignments`): values are chosen that every source allows.
+    pub allowed: AllowedSources,
 }
 
 /// A failing result to fix: the rule and the resource (index into the model).
@@ -241,17 +247,47 @@ pub fn plan(
     for (res, members) in by_resource {
         let resource = &model.resources[res];
         let mut all: Vec<&OwnedSetting> = Vec::new();
+        let mut clash: Vec<(usize, String)> = Vec::new();
         for &i in &members {
+            // Two results wanting different values of one property (a rule
+            // and an assignment): the first is written, the other told.
+            let theirs = results[i].1.iter().find_map(|s| {
+                all.iter()
+                    .find(|a| a.path.eq_ignore_ascii_case(&s.path) && a.value != s.value)
+                    .map(|a| (s, a))
+            });
+            if let Some((s, a)) = theirs {
+                clash.push((
+                    i,
+                    format!(
+                        "`{}`: another fix of this resource writes {} there, this one wants {}; they conflict: fix it by hand",
+                        s.path, a.value, s.value
+                    ),
+                ));
+                continue;
+            }
             for s in &results[i].1 {
                 if !all.iter().any(|a| a.path.eq_ignore_ascii_case(&s.path)) {
                     all.push(s);
                 }
             }
         }
+        let all: Vec<OwnedSetting> = all.into_iter().cloned().collect();
+        let all: Vec<&OwnedSetting> = all.iter().collect();
+        for (i, why) in clash {
+            results[i].0.status = Status::Manual;
+            results[i].0.messages.push(why);
+            results[i].1.clear();
+        }
+        let members: Vec<usize> = members
+            .into_iter()
+            .filter(|&i| !results[i].1.is_empty())
+            .collect();
         let done = match resource.format {
             "arm" => json::fix(&mut cx, resource, &all),
             "bicep" => bicep::fix(&mut cx, resource, &all),
             "terraform" => hcl::fix(&mut cx, resource, &all),
+            aml_yaml::FORMAT => yaml::fix(&mut cx, resource, &all),
             other => Done {
                 manual: all
                     .iter()
@@ -342,6 +378,55 @@ pub fn settings_of(rule: &Rule, resource: &Resource) -> Option<(Safety, Vec<Owne
     }
 }
 
+/// The fix of a failing result of the organisation's own policy (an
+/// assignment's definition): a value its conditions name that it and every
+/// other enforced assignment allow. Unsafe, unless the definition is a
+/// shipped one whose rule's fix is safe: which of the allowed values fits
+/// the workload (a VM size, a SKU) is for a person to confirm. `None`, with
+/// the reason in `out` when there is one, when no such value exists.
+fn allowed_fix(
+    model: &Model,
+    sources: &AllowedSources,
+    rule: &'static Rule,
+    resource: &Resource,
+    out: &mut ResultFix,
+) -> Option<(Safety, Vec<OwnedSetting>)> {
+    if sources.is_empty() {
+        return None;
+    }
+    let mut refused = Vec::new();
+    for (path, values) in sources.proposals(model, resource, rule.id) {
+        let want = allowed::Want {
+            path: &path,
+            preferred: values,
+            must_pass: Some(rule.id),
+        };
+        match allowed::choose(sources, model, resource, &want) {
+            Ok((value, notes)) => {
+                out.messages.extend(notes);
+                let setting = OwnedSetting {
+                    path,
+                    value,
+                    accept: vec![],
+                    compute_types: vec![],
+                    terraform: None,
+                };
+                // A shipped definition's fix keeps the safety its rule has.
+                let safety = match aml_rules::find(rule.id).map(|r| r.autofix) {
+                    Some(Autofix::Set { safety, .. } | Autofix::Modify { safety }) => safety,
+                    _ => Safety::Unsafe,
+                };
+                return Some((safety, vec![setting]));
+            }
+            Err(why) => refused.push(why),
+        }
+    }
+    // The paths a definition only selects on (a compute type) say nothing
+    // worth repeating when another path had candidates: the last one speaks.
+    out.messages.extend(refused.pop());
+    None
+}
+
 /// A [`Setting`] with its value parsed.
 #[derive(Clone, Debug)]
 pub struct OwnedSetting {
@@ -387,7 +472,7 @@ impl OwnedSetting {
 
 /// Compares a model value with a JSON value the way Azure does (strings
 /// case-insensitively; `"true"` is `true`).
-fn same_value(v: &Value, want: &serde_json::Value) -> bool {
+pub(crate) fn same_value(v: &Value, want: &serde_json::Value) -> bool {
     match (v, want) {
         (Value::String(a), serde_json::Value::String(b)) => a.eq_ignore_ascii_case(b),
         (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
@@ -422,9 +507,13 @@ fn triage(
         ));
         return (out, vec![]);
     }
-    let Some((safety, settings)) = settings_of(f.rule, resource) else {
-        out.messages
-            .push(format!("no automatic fix: {}", f.rule.fix));
+    let Some((safety, settings)) = settings_of(f.rule, resource)
+        .or_else(|| allowed_fix(cx.model, &options.allowed, f.rule, resource, &mut out))
+    else {
+        if out.messages.is_empty() {
+            out.messages
+                .push(format!("no automatic fix: {}", f.rule.fix));
+        }
         return (out, vec![]);
     };
     if safety == Safety::Unsafe && !options.allow_unsafe {
@@ -435,10 +524,31 @@ fn triage(
         );
         return (out, vec![]);
     }
-    let needed: Vec<OwnedSetting> = settings
+    let mut needed: Vec<OwnedSetting> = settings
         .into_iter()
         .filter(|s| s.applies_to(resource) && !s.satisfied_by(resource.get(&s.path)))
         .collect();
+    if !options.allowed.is_empty() {
+        for s in &mut needed {
+            let want = allowed::Want {
+                path: &s.path,
+                preferred: std::iter::once(s.value.clone())
+                    .chain(s.accept.iter().filter(|a| !a.is_null()).cloned())
+                    .collect(),
+                must_pass: None,
+            };
+            match allowed::choose(&options.allowed, cx.model, resource, &want) {
+                Ok((value, notes)) => {
+                    s.value = value;
+                    out.messages.extend(notes);
+                }
+                Err(why) => {
+                    out.messages.push(why);
+                    return (out, vec![]);
+                }
+            }
+        }
+    }
     if needed.is_empty() {
         out.messages.push(
             "nothing `fix` can change: the settings it writes already hold the fixed values"
@@ -540,6 +650,7 @@ pub(crate) struct Context<'a> {
     json_trees: BTreeMap<FileId, Option<Rc<aml_model::json::Node>>>,
     bicep_trees: BTreeMap<FileId, Rc<aml_bicep::ast::File>>,
     hcl_bodies: BTreeMap<FileId, Option<Rc<hcl_edit::structure::Body>>>,
+    yaml_streams: BTreeMap<FileId, Option<Rc<aml_yaml::tree::Stream>>>,
     /// Resources (names) whose text contains a reference, by (file, reference).
     shared: std::collections::HashMap<(FileId, String), Users>,
     counts: std::collections::HashMap<(FileId, String), usize>,
@@ -561,6 +672,7 @@ impl<'a> Context<'a> {
             json_trees: BTreeMap::new(),
             bicep_trees: BTreeMap::new(),
             hcl_bodies: BTreeMap::new(),
+            yaml_streams: BTreeMap::new(),
             shared: std::collections::HashMap::new(),
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
@@ -613,6 +725,14 @@ impl<'a> Context<'a> {
         let text = self.text(file);
         recent(&mut self.hcl_bodies, file, || {
             hcl_edit::parser::parse_body(text).ok().map(Rc::new)
+        })
+    }
+
+    /// The YAML documents of a file with their key spans, parsed once while recent.
+    pub fn yaml(&mut self, file: FileId) -> Option<Rc<aml_yaml::tree::Stream>> {
+        let text = self.text(file);
+        recent(&mut self.yaml_streams, file, || {
+            aml_yaml::tree::parse_stream(file, text).ok().map(Rc::new)
         })
     }
 

@@ -14,6 +14,7 @@ pub(crate) fn render(kind: SnippetKind, resource: &Resource, _sources: &SourceMa
     match resource.format {
         "bicep" => bicep(kind, resource, name),
         "terraform" => terraform(kind, resource, name),
+        aml_yaml::FORMAT => cli_yaml(kind, resource, name),
         _ => arm(kind, resource, name),
     }
 }
@@ -111,6 +112,28 @@ fn terraform(kind: SnippetKind, resource: &Resource, name: &str) -> String {
         ),
         SnippetKind::CustomerManagedKey => format!(
             "# in resource {local} (the key vault needs purge protection):\nencryption {{\n  key_vault_id = \"<KEY-VAULT-RESOURCE-ID>\"\n  key_id       = \"<KEY-URI-WITH-VERSION>\"\n}}\n"
+        ),
+    }
+}
+
+/// CLI v2 YAML has no entity for a private endpoint or a diagnostic
+/// setting: the `az` command that makes it; the key block goes in the
+/// workspace's YAML.
+fn cli_yaml(kind: SnippetKind, resource: &Resource, name: &str) -> String {
+    let provider = match resource.id.to_ascii_lowercase().find("/providers/") {
+        Some(i) => &resource.id[i..],
+        None => "",
+    };
+    let id = format!("/subscriptions/<SUBSCRIPTION-ID>/resourceGroups/<RESOURCE-GROUP>{provider}");
+    match kind {
+        SnippetKind::PrivateEndpoint => format!(
+            "# CLI v2 YAML has no private endpoint entity: create it with the Azure CLI\naz network private-endpoint create \\\n  --name {name}-pe \\\n  --resource-group <RESOURCE-GROUP> \\\n  --vnet-name <VNET> --subnet <SUBNET> \\\n  --private-connection-resource-id \"{id}\" \\\n  --group-id amlworkspace \\\n  --connection-name {name}-pe\n"
+        ),
+        SnippetKind::DiagnosticSetting => format!(
+            "# CLI v2 YAML has no diagnostic setting entity: create it with the Azure CLI\naz monitor diagnostic-settings create \\\n  --name {name}-logs \\\n  --resource \"{id}\" \\\n  --workspace <LOG-ANALYTICS-WORKSPACE-RESOURCE-ID> \\\n  --logs '[{{\"categoryGroup\": \"allLogs\", \"enabled\": true}}]'\n"
+        ),
+        SnippetKind::CustomerManagedKey => format!(
+            "# in the YAML of workspace '{name}' (the key vault needs purge protection):\ncustomer_managed_key:\n  key_vault: <KEY-VAULT-RESOURCE-ID>\n  key_uri: <KEY-URI-WITH-VERSION>\n"
         ),
     }
 }

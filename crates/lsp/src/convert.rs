@@ -336,6 +336,7 @@ fn unsafe_fix(analysis: &Analysis, r: &ResultEntry) -> Option<CodeAction> {
         &aml_fix::Options {
             rules: vec![outcome.rule.id],
             allow_unsafe: true,
+            ..Default::default()
         },
     );
     let fixed = plan

@@ -281,6 +281,14 @@ impl PolicyEngine {
             .find(|(_, d)| matches_name(&d.name, name_or_prefix))
     }
 
+    /// The ARM path (`properties.publicNetworkAccess`) alias `name` maps to
+    /// at `api_version`, when the engine's catalogue knows it.
+    pub fn alias_path(&self, name: &str, api_version: Option<&str>) -> Option<String> {
+        self.catalogue
+            .alias(name)
+            .map(|info| info.path(api_version).to_string())
+    }
+
     /// The ARM property paths (e.g. `properties.publicNetworkAccess`) that a
     /// definition's aliases map to for this resource type and API version,
     /// followed by the built-in fields it reads other than `type` (`kind`,
@@ -323,6 +331,85 @@ impl PolicyEngine {
             seen.push(lc);
             new
         });
+        out
+    }
+
+    /// The values definition `def`'s conditions compare each of its alias
+    /// fields with, for a resource of `resource_type` at `api_version`: per
+    /// ARM path, the literals and the values of the parameters it names
+    /// (from `params`, else their defaults), lists flattened, in the order
+    /// written, each once. Candidates for a value the definition allows
+    /// (`fix` under `--assignments`); the definition's verdict decides which
+    /// ones it does allow. Built-in fields (`type`, `kind`, `location`...)
+    /// are left out.
+    pub fn compared_values(
+        &self,
+        def: usize,
+        resource_type: &str,
+        api_version: Option<&str>,
+        params: &Map<String, J>,
+    ) -> Vec<(String, Vec<J>)> {
+        let Some(Some(c)) = self.compiled.get(def) else {
+            return Vec::new();
+        };
+        let param = |name: &str| -> Option<J> {
+            params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    c.params
+                        .iter()
+                        .find(|p| p.name.eq_ignore_ascii_case(name))
+                        .and_then(|p| p.default.clone())
+                })
+        };
+        let mut out: Vec<(String, Vec<J>)> = Vec::new();
+        for r in &c.read {
+            if is_builtin_field(&r.field) {
+                continue;
+            }
+            let Some(info) = self
+                .catalogue
+                .alias(&r.field)
+                .filter(|i| i.type_lc.eq_ignore_ascii_case(resource_type))
+            else {
+                continue;
+            };
+            let path = info.path(api_version).to_string();
+            if path.contains('[') {
+                continue;
+            }
+            let mut values: Vec<J> = Vec::new();
+            for rhs in &r.compared_to {
+                let v = match rhs {
+                    Rhs::Literal(v) => Some(v.clone()),
+                    Rhs::Param(name) => param(name),
+                };
+                let flat = match v {
+                    Some(J::Array(items)) => items,
+                    Some(v) => vec![v],
+                    None => Vec::new(),
+                };
+                for v in flat {
+                    let scalar = matches!(v, J::String(_) | J::Bool(_) | J::Number(_));
+                    let expression = v.as_str().is_some_and(|s| s.starts_with('['));
+                    if scalar && !expression && !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+            }
+            match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
+                Some((_, vs)) => {
+                    for v in values {
+                        if !vs.contains(&v) {
+                            vs.push(v);
+                        }
+                    }
+                }
+                None => out.push((path, values)),
+            }
+        }
         out
     }
 
@@ -1394,6 +1481,38 @@ fn value_at<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compared_values_resolve_aliases_and_parameters() {
+        let engine = PolicyEngine::builtin();
+        let (def, _) = engine.definition("6ddb1705").unwrap();
+        let mut params = Map::new();
+        params.insert("isolationMode".into(), json!("AllowInternetOutbound"));
+        let got = engine.compared_values(
+            def,
+            "Microsoft.MachineLearningServices/workspaces",
+            Some("2024-10-01"),
+            &params,
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "properties.managedNetwork.isolationMode".to_string(),
+                vec![json!("AllowInternetOutbound")]
+            )]
+        );
+        // The default when the assignment does not set it; other types: nothing.
+        let got = engine.compared_values(
+            def,
+            "Microsoft.MachineLearningServices/workspaces",
+            None,
+            &Map::new(),
+        );
+        assert_eq!(got[0].1, vec![json!("Disabled")]);
+        assert!(engine
+            .compared_values(def, "Microsoft.Storage/storageAccounts", None, &Map::new())
+            .is_empty());
+    }
 
     #[test]
     fn engine_is_send_and_sync() {

@@ -138,6 +138,10 @@ impl Report {
         let resources = resource_entries(scan, context.account, secrets);
         let mut results = result_entries(scan, outcomes, context.autofixes, secrets);
         diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, context));
+        // A suppressed result is not offered a fix, as `fix` does not make one.
+        for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
+            r.autofix = None;
+        }
         let diags = diagnostic_entries(scan, &diagnostics, secrets);
         results.sort_by(|a, b| {
             (&a.path, a.line, a.column, a.rule, &a.resource_id).cmp(&(

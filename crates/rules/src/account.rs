@@ -44,42 +44,61 @@ pub struct RuleAccount {
     pub not_applicable: Vec<NotApplicable>,
 }
 
-/// Which resources a native rule judges: its target types and, in words,
-/// the resources of those types it gives a result on. Every native rule has
-/// an entry (a test checks it, and that no rule judges other types).
-pub fn native_scope(id: &str) -> Option<(&'static [&'static str], &'static str)> {
+/// Which resources a native rule judges: its target types, in words the
+/// resources of those types it gives a result on, and the compute types
+/// (`properties.computeType`) it selects computes by, if any. Every native
+/// rule has an entry (a test checks it).
+pub fn native_scope(id: &str) -> Option<NativeScope> {
     const WS: &str = "Microsoft.MachineLearningServices/workspaces";
     const COMPUTES: &str = "Microsoft.MachineLearningServices/workspaces/computes";
     const ONLINE: &str = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
     const BATCH: &str = "Microsoft.MachineLearningServices/workspaces/batchEndpoints";
-    Some(match id {
-        "AMLB-NS1-001" => (&[WS], "workspaces"),
-        "AMLB-NS1-002" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`) whose subnet is known, or unknown in files that declare a virtual network"),
-        "AMLB-NS1-003" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
-        "AMLB-NS1-004" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
-        "AMLB-NS2-001" => (&[WS], "workspaces"),
-        "AMLB-NS2-002" => (&["Microsoft.MachineLearningServices/registries"], "registries"),
-        "AMLB-NS2-003" => (&[ONLINE], "online endpoints"),
-        "AMLB-NS2-004" => (&[WS], "workspaces that set `ipAllowlist` or `networkAcls`"),
-        "AMLB-NS2-005" => (&["Microsoft.Network/privateEndpoints"], "private endpoints whose target is a workspace"),
-        "AMLB-IM1-001" => (&[ONLINE, BATCH], "online and batch endpoints"),
-        "AMLB-IM3-001" => (&[WS, COMPUTES], "workspaces, and compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)"),
-        "AMLB-IM8-001" => (&["Microsoft.MachineLearningServices/workspaces/datastores", "Microsoft.MachineLearningServices/workspaces/connections"], "datastores and connections with a credential"),
-        "AMLB-IM8-002" => (&[COMPUTES], "computes that set a credential field (admin password, SSH key, user account)"),
-        "AMLB-IM8-003" => (&["Microsoft.MachineLearningServices/*"], "Azure ML resources other than datastores and connections that hold a secret-looking value"),
-        "AMLB-IM8-004" => (&["*"], "a deployment's parameter defaults, once, on its first resource (code only)"),
-        "AMLB-PA7-001" => (&["Microsoft.Authorization/roleAssignments"], "role assignments at a workspace, or at its resource group or wider in files that declare a workspace"),
-        "AMLB-PA7-002" => (&["Microsoft.Authorization/roleDefinitions"], "custom role definitions whose `permissions` the files set"),
-        "AMLB-DP2-001" => (&[WS, "Microsoft.MachineLearningServices/workspaces/outboundRules"], "workspaces and outbound rules with FQDN outbound rules"),
-        "AMLB-DP3-001" => (&[COMPUTES], "attached AKS inference clusters (`computeType` `AKS`)"),
-        "AMLB-DP3-002" => (&["Microsoft.Storage/storageAccounts"], "storage accounts a workspace in the same files uses (`storageAccount`)"),
-        "AMLB-DP6-001" => (&["Microsoft.KeyVault/vaults"], "key vaults a workspace in the same files uses (`keyVault`, or its customer-managed key's vault)"),
-        "AMLB-DP6-002" => (&["Microsoft.KeyVault/vaults/keys"], "keys in files that declare a workspace"),
-        "AMLB-PV3-001" => (&["Microsoft.MachineLearningServices/workspaces/environments/versions", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments"], "environment versions and endpoint deployments whose image is not a workspace asset"),
-        "AMLB-PV3-002" => (&["Microsoft.ContainerRegistry/registries"], "container registries in files that declare a workspace"),
-        "AMLB-PV6-001" => (&[COMPUTES], "compute clusters (`computeType` `AmlCompute`)"),
+    const CI_AND_CLUSTERS: &[&str] = &["ComputeInstance", "AmlCompute"];
+    let (types, judges, compute_types): (&'static [&'static str], &'static str, &'static [&'static str]) = match id {
+        "AMLB-NS1-001" => (&[WS], "workspaces", &[]),
+        "AMLB-NS1-002" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`) whose subnet is known, or unknown in files that declare a virtual network", CI_AND_CLUSTERS),
+        "AMLB-NS1-003" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)", CI_AND_CLUSTERS),
+        "AMLB-NS1-004" => (&[COMPUTES], "compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)", CI_AND_CLUSTERS),
+        "AMLB-NS2-001" => (&[WS], "workspaces", &[]),
+        "AMLB-NS2-002" => (&["Microsoft.MachineLearningServices/registries"], "registries", &[]),
+        "AMLB-NS2-003" => (&[ONLINE], "online endpoints", &[]),
+        "AMLB-NS2-004" => (&[WS], "workspaces that set `ipAllowlist` or `networkAcls`", &[]),
+        "AMLB-NS2-005" => (&["Microsoft.Network/privateEndpoints"], "private endpoints whose target is a workspace", &[]),
+        "AMLB-IM1-001" => (&[ONLINE, BATCH], "online and batch endpoints", &[]),
+        "AMLB-IM3-001" => (&[WS, COMPUTES], "workspaces, and compute instances and clusters (`computeType` `ComputeInstance` or `AmlCompute`)", CI_AND_CLUSTERS),
+        "AMLB-IM8-001" => (&["Microsoft.MachineLearningServices/workspaces/datastores", "Microsoft.MachineLearningServices/workspaces/connections"], "datastores and connections with a credential", &[]),
+        "AMLB-IM8-002" => (&[COMPUTES], "computes that set a credential field (admin password, SSH key, user account)", &[]),
+        "AMLB-IM8-003" => (&["Microsoft.MachineLearningServices/*"], "Azure ML resources other than datastores and connections that hold a secret-looking value", &[]),
+        "AMLB-IM8-004" => (&["*"], "a deployment's parameter defaults, once, on its first resource (code only)", &[]),
+        "AMLB-PA7-001" => (&["Microsoft.Authorization/roleAssignments"], "role assignments at a workspace, or at its resource group or wider in files that declare a workspace", &[]),
+        "AMLB-PA7-002" => (&["Microsoft.Authorization/roleDefinitions"], "custom role definitions whose `permissions` the files set", &[]),
+        "AMLB-DP2-001" => (&[WS, "Microsoft.MachineLearningServices/workspaces/outboundRules"], "workspaces and outbound rules with FQDN outbound rules", &[]),
+        "AMLB-DP3-001" => (&[COMPUTES], "attached AKS inference clusters (`computeType` `AKS`)", &["AKS"]),
+        "AMLB-DP3-002" => (&["Microsoft.Storage/storageAccounts"], "storage accounts a workspace in the same files uses (`storageAccount`)", &[]),
+        "AMLB-DP6-001" => (&["Microsoft.KeyVault/vaults"], "key vaults a workspace in the same files uses (`keyVault`, or its customer-managed key's vault)", &[]),
+        "AMLB-DP6-002" => (&["Microsoft.KeyVault/vaults/keys"], "keys in files that declare a workspace", &[]),
+        "AMLB-PV3-001" => (&["Microsoft.MachineLearningServices/workspaces/environments/versions", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments"], "environment versions and endpoint deployments whose image is not a workspace asset", &[]),
+        "AMLB-PV3-002" => (&["Microsoft.ContainerRegistry/registries"], "container registries in files that declare a workspace", &[]),
+        "AMLB-PV6-001" => (&[COMPUTES], "compute clusters (`computeType` `AmlCompute`)", &["AmlCompute"]),
         _ => return None,
+    };
+    Some(NativeScope {
+        types,
+        judges,
+        compute_types,
     })
+}
+
+/// What [`native_scope`] says of a native rule.
+#[derive(Clone, Copy, Debug)]
+pub struct NativeScope {
+    /// Target types (`Microsoft.X/y`, `Microsoft.X/*`, or `*`).
+    pub types: &'static [&'static str],
+    /// The resources of those types it gives a result on, in words.
+    pub judges: &'static str,
+    /// For computes: the `computeType`s it judges; empty when it does not
+    /// select computes by type.
+    pub compute_types: &'static [&'static str],
 }
 
 /// Native rules that judge code only: a live export has no parameters.
@@ -132,8 +151,9 @@ pub fn account(
     for rule in rules {
         match rule.kind {
             RuleKind::Native { .. } => {
-                let (types, words) =
-                    native_scope(rule.id).unwrap_or((&["*"], "the resources its check judges"));
+                let (types, words) = native_scope(rule.id)
+                    .map(|n| (n.types, n.judges))
+                    .unwrap_or((&["*"], "the resources its check judges"));
                 let types =
                     (!types.contains(&"*")).then(|| types.iter().map(|t| t.to_string()).collect());
                 let code_only = CODE_ONLY.contains(&rule.id);

@@ -8,7 +8,7 @@
 use crate::evaluate::{conditional, over_resources, run_policy_rule, Outcome, PolicyBinding};
 use crate::{Rule, RuleKind, Severity, Verdict};
 use aml_model::diagnostics::Diagnostic;
-use aml_model::model::Model;
+use aml_model::model::{Model, Resource};
 use aml_policy::{Applicability, AssignmentSet, Binding, DeploymentScope};
 
 pub use crate::controls::ASSIGNMENTS_CONTROL;
@@ -154,6 +154,105 @@ pub fn evaluate_assignments(
             outcomes.push(o);
         }
     })
+}
+
+/// One enforced binding's verdict on a resource as a fix would leave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// Index into the set's bindings.
+    pub binding: usize,
+    /// The definition's name (the id of the binding's results).
+    pub definition: String,
+    /// `assignment 'Display name' (definition x, Deny)`, for messages.
+    pub name: String,
+    /// The resource would be non-compliant (denied or audited).
+    pub fails: bool,
+}
+
+/// The verdict of every binding of an enforced assignment of `cx.set` that
+/// applies to `resource` and whose definition looks at it: `resource` is a
+/// resource of `model` with a fix's changes made to its body, so that `fix`
+/// writes only values the organisation's policy allows. Bindings whose
+/// scope the files do not decide, unknown verdicts and `Disabled` effects
+/// are left out: they neither allow nor refuse a value.
+/// Only definitions `wanted` says yes to (by index) are evaluated.
+pub fn judge(
+    model: &Model,
+    cx: &AssignmentContext,
+    resource: &Resource,
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<Judgement> {
+    let set = cx.set;
+    let engine = &set.library.engine;
+    let related = crate::evaluate::ModelRelations {
+        model,
+        deployment: resource.deployment,
+    };
+    let cache = aml_policy::ResourceCache::default();
+    let policy_resource = aml_policy::PolicyResource {
+        id: &resource.id,
+        resource_type: &resource.resource_type,
+        full_name: &resource.name,
+        api_version: resource.api_version.as_deref(),
+        location: resource
+            .body
+            .get("location")
+            .and_then(aml_model::value::Value::as_str),
+        body: &resource.body,
+    };
+    let mut out = Vec::new();
+    for (i, b) in set.bindings.iter().enumerate() {
+        let a = &set.assignments[b.assignment];
+        let disabled = b
+            .effect
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"));
+        if !a.enforced || disabled || !wanted(b.definition) {
+            continue;
+        }
+        if set.applies(b, &resource.id, cx.deployment, &cx.today) != Applicability::Applies {
+            continue;
+        }
+        let fails = match engine.evaluate_cached(
+            b.definition,
+            &policy_resource,
+            &cache,
+            &b.params,
+            &related,
+        ) {
+            aml_policy::PolicyOutcome::NonCompliant { .. } => true,
+            aml_policy::PolicyOutcome::Compliant { .. } => false,
+            _ => continue,
+        };
+        let d = &engine.definitions()[b.definition];
+        let member = b
+            .reference_id
+            .as_deref()
+            .map(|r| format!(", initiative member '{r}'"))
+            .unwrap_or_default();
+        out.push(Judgement {
+            binding: i,
+            definition: d.name.clone(),
+            name: format!(
+                "assignment '{}' (definition {}{member}, {})",
+                a.display_name,
+                short(&d.name),
+                b.effect.as_deref().unwrap_or("effect unknown")
+            ),
+            fails,
+        });
+    }
+    out
+}
+
+/// A definition's name as messages give it: a GUID's first 8 hex digits.
+fn short(name: &str) -> &str {
+    let guid = name.len() == 36 && name.bytes().filter(|b| *b == b'-').count() == 4;
+    if guid {
+        &name[..8]
+    } else {
+        name
+    }
 }
 
 /// Why a binding gives no result on a resource of a type its definition

@@ -555,7 +555,9 @@ fn run_native_rule(
     resource: &Resource,
 ) -> Option<Outcome> {
     let cx = crate::check::CheckContext { model, resource };
-    let finding = check(&cx)?;
+    let Some(finding) = check(&cx) else {
+        return unknown_compute_type(rule, index, resource);
+    };
     let span = finding.span.unwrap_or_else(|| {
         finding
             .path
@@ -571,6 +573,41 @@ fn run_native_rule(
         span,
         effect: None,
         deciding: finding.deciding,
+        evidence: None,
+        assignment: None,
+        denied: false,
+        may_deny: false,
+    })
+}
+
+/// A native rule that selects computes by `computeType`, on a compute whose
+/// type the files do not fix: whether it applies is unknown, and that
+/// value decides (never silently not applicable).
+fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) -> Option<Outcome> {
+    const PATH: &str = "properties.computeType";
+    if !resource.is_type("Microsoft.MachineLearningServices/workspaces/computes") {
+        return None;
+    }
+    let scope = crate::account::native_scope(rule.id)?;
+    let value = resource.get(PATH).filter(|v| v.is_unknown())?;
+    if scope.compute_types.is_empty() {
+        return None;
+    }
+    let expr = value
+        .first_unknown()
+        .map(|u| u.expr.clone())
+        .unwrap_or_else(|| PATH.to_string());
+    Some(Outcome {
+        rule,
+        resource: index,
+        verdict: Verdict::Unknown,
+        message: format!(
+            "whether the rule applies depends on `{PATH}` (`{expr}`), which the files do not fix: it judges only {}",
+            scope.judges
+        ),
+        span: resource.span_of(PATH),
+        effect: None,
+        deciding: vec![expr],
         evidence: None,
         assignment: None,
         denied: false,

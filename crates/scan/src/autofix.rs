@@ -11,7 +11,11 @@ use std::collections::HashMap;
 
 /// The safe fix `fix` would apply to each outcome (its replacements and
 /// diff, secrets redacted), by outcome index; `None` where there is none.
-pub fn plan(scan: &ScanOutput, outcomes: &[Outcome]) -> Vec<Option<AutofixEntry>> {
+pub fn plan(
+    scan: &ScanOutput,
+    outcomes: &[Outcome],
+    allowed: &aml_fix::AllowedSources,
+) -> Vec<Option<AutofixEntry>> {
     let fixable = |o: &&Outcome| {
         o.verdict == Verdict::Fail
             && matches!(
@@ -35,7 +39,10 @@ pub fn plan(scan: &ScanOutput, outcomes: &[Outcome]) -> Vec<Option<AutofixEntry>
         &scan.sources,
         &scan.files,
         &failures,
-        &Options::default(),
+        &Options {
+            allowed: allowed.clone(),
+            ..Options::default()
+        },
     );
     let mut by_outcome: HashMap<(&str, usize), AutofixEntry> = HashMap::new();
     for r in plan.results.iter().filter(|r| r.status == Status::Fixed) {

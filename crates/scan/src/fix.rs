@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 /// Scans and plans the fixes.
 pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, Plan) {
-    let (run, outcomes) = pipeline::run_with_outcomes(options, settings);
+    let (run, outcomes, allowed) = pipeline::run_for_fix(options, settings);
     let suppressed: HashSet<(&str, &str)> = run
         .report
         .results
@@ -31,7 +31,11 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
             resource: o.resource,
         })
         .collect();
-    let plan = aml_fix::plan(model, &run.scan.sources, &run.scan.files, &failures, fix);
+    let fix = Options {
+        allowed,
+        ..fix.clone()
+    };
+    let plan = aml_fix::plan(model, &run.scan.sources, &run.scan.files, &failures, &fix);
     (run, plan)
 }
 

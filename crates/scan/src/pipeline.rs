@@ -74,6 +74,16 @@ pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
 
 /// Runs the pipeline and also returns every rule's outcome (for `fix`).
 pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Vec<Outcome>) {
+    let (run, outcomes, _) = run_for_fix(options, settings);
+    (run, outcomes)
+}
+
+/// Runs the pipeline; also returns every rule's outcome and what the
+/// user's policy allows a fix to write (`--policies`, `--assignments`).
+pub fn run_for_fix(
+    options: &ScanOptions,
+    settings: &Settings,
+) -> (Run, Vec<Outcome>, aml_fix::AllowedSources) {
     let loaded = load_config(options, settings);
     let progress = crate::progress::Progress::start("reading files");
     // `--deployment-scope` fills the ids' subscription and resource group.
@@ -108,11 +118,24 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
             answers,
         ));
     }
+    let mut allowed = aml_fix::AllowedSources::default();
+    if let Some(set) = assignments {
+        allowed.0.push(std::sync::Arc::new(aml_fix::Assignments {
+            set,
+            deployment: settings.policy.deployment_scope.clone(),
+            today: today.to_string(),
+        }));
+    }
+    if !output.model.restrictions.is_empty() {
+        allowed
+            .0
+            .push(std::sync::Arc::new(crate::verify::AzureAllowed));
+    }
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     let mut autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
-        crate::autofix::plan(&output, &outcomes)
+        crate::autofix::plan(&output, &outcomes, &allowed)
     } else {
         Vec::new()
     };
@@ -138,6 +161,7 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
             report,
         },
         outcomes,
+        allowed,
     )
 }
 

@@ -15,8 +15,9 @@
 use aml_model::context::DeploymentContext;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::input::ScanOutput;
-use aml_model::model::{AzureVerdict, Resource, RESTRICTIONS};
+use aml_model::model::{AzureVerdict, Model, Resource, RESTRICTIONS};
 use aml_model::restrictions::{CheckScope, FieldRestriction, Restrictions, Target};
+use aml_model::value::Value;
 use aml_policy::{AssignmentSet, DeploymentScope};
 use aml_report::AutofixEntry;
 use aml_rules::evaluate::{Outcome, Verdict};
@@ -325,9 +326,173 @@ pub fn annotate_fixes(scan: &ScanOutput, outcomes: &[Outcome], fixes: &mut [Opti
     }
 }
 
+/// The ARM path a restricted field names: `location`, `name`, `kind`,
+/// `tags.x` as they are, an alias through the shipped catalogue (for the
+/// resource's API version); `None` for array aliases and unknown ones.
+fn field_path(field: &str, r: &Resource) -> Option<String> {
+    let lower = field.to_ascii_lowercase();
+    if ["location", "name", "kind"].contains(&lower.as_str()) || lower.starts_with("tags.") {
+        return Some(field.to_string());
+    }
+    let path = aml_policy::PolicyEngine::builtin().alias_path(field, r.api_version.as_deref())?;
+    (!path.contains('[')).then_some(path)
+}
+
+/// Whether `value` is one of `values` (strings compared as Azure does,
+/// ignoring case).
+fn one_of(value: Option<&Value>, values: &[String]) -> bool {
+    match value {
+        Some(Value::String(s)) => values.iter().any(|v| v.eq_ignore_ascii_case(s)),
+        Some(Value::Bool(b)) => values
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&b.to_string())),
+        Some(Value::Int(i)) => values.iter().any(|v| v == &i.to_string()),
+        _ => false,
+    }
+}
+
+/// Azure's field restrictions (`--verify-online`) as a source of what a fix
+/// may write ([`aml_fix::Allowed`]), judged with the user's assignments: a
+/// `Required` restriction suggests its values and refuses any other, a
+/// `Deny` one refuses its values. Azure's answers are no results of their
+/// own, so they propose nothing and own no check.
+#[derive(Debug, Default)]
+pub struct AzureAllowed;
+
+impl AzureAllowed {
+    /// The restrictions on `resource` whose field is ARM `path`.
+    fn on<'m>(
+        model: &'m Model,
+        resource: &Resource,
+        path: &str,
+    ) -> Vec<(usize, &'m FieldRestriction)> {
+        let Some(answer) = model.restrictions.get(&resource.id.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        answer
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                field_path(&f.field, resource).is_some_and(|p| p.eq_ignore_ascii_case(path))
+            })
+            .collect()
+    }
+}
+
+impl aml_fix::Allowed for AzureAllowed {
+    fn suggest(&self, model: &Model, resource: &Resource, path: &str) -> Vec<serde_json::Value> {
+        Self::on(model, resource, path)
+            .into_iter()
+            .filter(|(_, f)| f.result.eq_ignore_ascii_case("required"))
+            .flat_map(|(_, f)| {
+                f.values
+                    .iter()
+                    .map(|v| serde_json::Value::String(v.clone()))
+            })
+            .collect()
+    }
+
+    fn judge(&self, model: &Model, resource: &Resource, path: &str) -> Vec<aml_fix::Check> {
+        let value = resource.get(path);
+        Self::on(model, resource, path)
+            .into_iter()
+            .filter_map(|(i, f)| {
+                let fails = match f.result.to_ascii_lowercase().as_str() {
+                    "required" if f.values.is_empty() => value.is_none(),
+                    "required" => !one_of(value, &f.values),
+                    "deny" => one_of(value, &f.values),
+                    _ => return None,
+                };
+                Some(aml_fix::Check {
+                    key: format!("check-policy-restrictions#{i}"),
+                    name: format!(
+                        "Azure Policy's restriction on `{}` ({})",
+                        f.field,
+                        describe(f)
+                    ),
+                    rule: None,
+                    fails,
+                })
+            })
+            .collect()
+    }
+
+    fn proposals(&self, _: &Model, _: &Resource, _: &str) -> Vec<(String, Vec<serde_json::Value>)> {
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn azure_restrictions_suggest_and_refuse_values_for_fixes() {
+        use aml_fix::Allowed;
+        let id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
+        let mut body = Value::Object(Default::default());
+        body.set_path("properties.publicNetworkAccess", Value::str("Enabled"));
+        body.set_path("location", Value::str("eastus"));
+        let resource = Resource {
+            id: id.into(),
+            resource_type: "Microsoft.MachineLearningServices/workspaces".into(),
+            name: "w".into(),
+            api_version: Some("2024-10-01".into()),
+            body,
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: aml_model::model::Deployed::Yes,
+            span: aml_model::source::Span::new(aml_model::source::FileId(0), 0, 1),
+            symbol: None,
+            spans: Default::default(),
+            format: "arm",
+            deployment: 0,
+            source_names: None,
+        };
+        let restriction = |field: &str, result: &str, values: &[&str]| FieldRestriction {
+            field: field.into(),
+            result: result.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            effect: "Deny".into(),
+            ..Default::default()
+        };
+        let mut model = Model::default();
+        model.restrictions.insert(
+            id.to_ascii_lowercase(),
+            Restrictions {
+                fields: vec![
+                    restriction(
+                        "Microsoft.MachineLearningServices/workspaces/publicNetworkAccess",
+                        "Required",
+                        &["Disabled"],
+                    ),
+                    restriction("location", "Deny", &["eastus"]),
+                ],
+                evaluations: Vec::new(),
+            },
+        );
+        let pna = "properties.publicNetworkAccess";
+        assert_eq!(
+            AzureAllowed.suggest(&model, &resource, pna),
+            vec![serde_json::json!("Disabled")]
+        );
+        let checks = AzureAllowed.judge(&model, &resource, pna);
+        assert_eq!(checks.len(), 1);
+        assert!(checks[0].fails, "Enabled is not the required value");
+        let mut fixed = resource.clone();
+        fixed.body.set_path(pna, Value::str("disabled"));
+        assert!(!AzureAllowed.judge(&model, &fixed, pna)[0].fails);
+        let location = AzureAllowed.judge(&model, &resource, "location");
+        assert!(location[0].fails && location[0].rule.is_none());
+        assert!(AzureAllowed
+            .suggest(&model, &resource, "location")
+            .is_empty());
+        assert!(AzureAllowed
+            .judge(&model, &resource, "properties.other")
+            .is_empty());
+    }
 
     #[test]
     fn scopes_come_from_the_id_or_the_deployment_scope() {

@@ -1130,6 +1130,10 @@ impl<'a> Evaluator<'a> {
         ops: &[hcl_edit::Decorated<TraversalOperator>],
         e: &Expression,
     ) -> EvalResult {
+        // Inside a resource (its attributes and nested blocks), an attribute
+        // the configuration does not set is computed by the provider: known
+        // only after apply, never an error.
+        let mut in_resource = false;
         for (i, op) in ops.iter().enumerate() {
             if let Value::Unknown(u) = &cur {
                 let _ = u;
@@ -1138,9 +1142,16 @@ impl<'a> Evaluator<'a> {
                     "known only after apply or not fixed by the files",
                 ));
             }
+            in_resource |= matches!(&cur, Value::Object(o) if o.contains_key(RESOURCE_MARK));
             match op.value() {
                 TraversalOperator::GetAttr(a) => {
-                    cur = get_attr(&cur, a.as_str(), || self.text(file, e))?
+                    cur = match get_attr(&cur, a.as_str(), || self.text(file, e)) {
+                        Err(_) if in_resource && matches!(cur, Value::Object(_)) => Value::unknown(
+                            self.text(file, e),
+                            format!("`{}` is known only after apply", a.as_str()),
+                        ),
+                        other => other?,
+                    }
                 }
                 TraversalOperator::Index(ix) => {
                     let k = self.eval(inst, file, scope, ix)?;

@@ -633,11 +633,18 @@ fn managed_network(b: &mut Body<'_>, update: bool) {
             Some("managed_network"),
         ),
         None if update => {}
-        None => b.put(
-            "properties.managedNetwork.isolationMode",
-            Value::str("Disabled"),
-            None,
-        ),
+        None => {
+            // Named, so that messages and fixes say the key the CLI sends it from.
+            b.name(
+                "properties.managedNetwork.isolationMode",
+                "managed_network.isolation_mode",
+            );
+            b.put(
+                "properties.managedNetwork.isolationMode",
+                Value::str("Disabled"),
+                None,
+            )
+        }
     }
 }
 

@@ -257,7 +257,7 @@ fn rules_account(report: &Report, out: &mut String) {
     let _ = writeln!(
         out,
         "Rules: {} ran{}; {} results, {} not applicable to a resource of a type they target (why: --format json, resources[].not_applicable)",
-        report.tool.targets.len(),
+        report.tool.rules.len() + assigned,
         if assigned == 0 {
             String::new()
         } else {

@@ -257,6 +257,21 @@ pub fn source_names(
     (!names.is_empty()).then(|| std::sync::Arc::new(names))
 }
 
+/// The top-level argument of resource type `rtype` that sets ARM path
+/// `arm` to its own value (no conversion, no nested block): what `fix`
+/// writes a value there with, when the rule names no attribute.
+pub fn same_argument(rtype: &str, arm: &str) -> Option<&'static str> {
+    let (_, _, table) = spec(rtype)?;
+    table
+        .iter()
+        .find(|r| {
+            r.arm.eq_ignore_ascii_case(arm)
+                && matches!(r.conv, Conv::Same)
+                && !r.tf.contains(['.', '['])
+        })
+        .map(|r| r.tf)
+}
+
 /// Reads a path like `encryption[0].key_id` in a config object.
 pub fn get<'v>(config: &'v Value, path: &str) -> Option<&'v Value> {
     let mut cur = config;
