@@ -212,6 +212,12 @@ pub struct FixPolicyArgs {
     /// An alias export extending the shipped alias catalogue (as for `scan`).
     #[arg(long, value_name = "FILE")]
     pub aliases: Option<PathBuf>,
+    /// Ask Azure Policy's `checkPolicyRestrictions` (as `scan
+    /// --verify-online` does): a fix then also writes only values Azure
+    /// allows, and shows the values it allows per field.
+    #[cfg(feature = "collect")]
+    #[arg(long, requires = "assignments")]
+    pub verify_online: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -58,6 +58,20 @@ impl OnlineVerifier {
     }
 }
 
+impl OnlineVerifier {
+    /// The verifier with `collect`'s defaults (8 requests at once, 5
+    /// retries, 60 s per request, a 30-minute deadline), for `fix`.
+    pub fn with_defaults() -> Self {
+        OnlineVerifier {
+            options: aml_collect::restrictions::Options {
+                concurrency: 8,
+                retry: aml_collect::client::RetryPolicy::default(),
+                arm_endpoint: aml_collect::arm_endpoint(),
+            },
+        }
+    }
+}
+
 impl aml_scan::verify::Verifier for OnlineVerifier {
     fn check(
         &self,

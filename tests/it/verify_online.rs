@@ -531,3 +531,78 @@ fn a_fix_never_writes_a_value_azure_would_deny() {
         .get("autofix")
         .is_some());
 }
+
+/// `fix --verify-online`: the `fix` command asks Azure too, shows the values
+/// it allows per field, and writes no value it would deny.
+#[test]
+fn fix_shows_what_azure_allows_and_refuses_what_it_denies() {
+    let deny = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let denying = deny.clone();
+    let server = azure(move |seen| {
+        let result = if denying.load(std::sync::atomic::Ordering::SeqCst) {
+            "Deny"
+        } else {
+            "Required"
+        };
+        let fields = if seen.body["resourceDetails"]["resourceContent"]["name"] == "mlw-public" {
+            json!([{"field": PNA, "restrictions": [{
+                "result": result, "values": ["Disabled"],
+                "policy": {"policyDefinitionId": BUILTIN, "policyAssignmentId": assignment("ml-no-public-network")},
+                "policyEffect": "Deny", "reason": "public network access"
+            }]}])
+        } else {
+            json!([])
+        };
+        Some((
+            200,
+            vec![],
+            json!({"fieldRestrictions": fields, "contentEvaluationResult": {"policyEvaluations": []}}),
+        ))
+    });
+    let main = project("tests/fixtures/verify-online/main.json")
+        .display()
+        .to_string();
+    let assignments = project("tests/fixtures/verify-online/assignments.json")
+        .display()
+        .to_string();
+    let scope = rg();
+    let args = [
+        "fix",
+        &main,
+        "--dry-run",
+        "--no-config",
+        "--rule",
+        "AMLB-POL-438c38d2",
+        "--assignments",
+        &assignments,
+        "--deployment-scope",
+        &scope,
+        "--verify-online",
+    ];
+    let o = aml(&server, &args);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("Azure Policy (checkPolicyRestrictions) says `{PNA}`: Required Disabled (Deny, assignment ml-no-public-network)")),
+        "{out}\n{}",
+        stderr(&o)
+    );
+    assert!(
+        out.contains("+        \"publicNetworkAccess\": \"Disabled\""),
+        "{out}"
+    );
+    assert!(server.seen().iter().any(is_check));
+    // Azure denies the only value the rule accepts: no fix writes it.
+    deny.store(true, std::sync::atomic::Ordering::SeqCst);
+    let o = aml(&server, &args);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !out.contains("+        \"publicNetworkAccess\": \"Disabled\""),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "`Disabled` is not allowed by Azure Policy's restriction `{PNA}`: Deny Disabled (Deny, assignment ml-no-public-network)"
+        )),
+        "{out}"
+    );
+}

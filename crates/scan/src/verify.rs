@@ -406,11 +406,7 @@ impl aml_fix::Allowed for AzureAllowed {
                 };
                 Some(aml_fix::Check {
                     key: format!("check-policy-restrictions#{i}"),
-                    name: format!(
-                        "Azure Policy's restriction on `{}` ({})",
-                        f.field,
-                        describe(f)
-                    ),
+                    name: format!("Azure Policy's restriction {}", describe(f)),
                     rule: None,
                     fails,
                 })
