@@ -98,11 +98,6 @@ fn is_check(seen: &Seen) -> bool {
 
 /// `scan` of the fixture with `--verify-online` against `server`.
 fn scan(server: &Server, scope: &str, extra: &[&str]) -> std::process::Output {
-    let fixture = |p: &str| {
-        project(&format!("tests/fixtures/{p}"))
-            .display()
-            .to_string()
-    };
     let (main, policies, assignments) = (
         fixture("verify-online/main.json"),
         fixture("bicep-snapshot/policies"),
@@ -124,6 +119,23 @@ fn scan(server: &Server, scope: &str, extra: &[&str]) -> std::process::Output {
     ];
     args.extend_from_slice(extra);
     aml(server, &args)
+}
+
+/// The diagnostics of `code` in a JSON report.
+fn diagnostics<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+/// A fixture's path, as an argument.
+fn fixture(rel: &str) -> String {
+    project(&format!("tests/fixtures/{rel}"))
+        .display()
+        .to_string()
 }
 
 fn rg() -> String {
@@ -339,12 +351,7 @@ fn a_refused_token_stops_the_asking_and_is_an_error_without_the_token() {
     let report = json_report(&o);
     let checks = server.seen().into_iter().filter(is_check).count();
     assert_eq!(checks, 1, "after a 401 the other resource is not asked");
-    let errors: Vec<&Value> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == "verify-online")
-        .collect();
+    let errors: Vec<&Value> = diagnostics(&report, "verify-online");
     assert_eq!(errors.len(), 2, "{errors:?}");
     let all = serde_json::to_string(&errors).unwrap();
     assert!(all.contains("refused the token (401)"), "{all}");
@@ -385,12 +392,8 @@ fn server_errors_are_retried_then_reported_and_unaskable_resources_are_said() {
     // Without a deployment scope a template's ids name no subscription:
     // nothing is asked, and each resource says why.
     let server = azure(|seen| answer(seen, true));
-    let main = project("tests/fixtures/verify-online/main.json")
-        .display()
-        .to_string();
-    let assignments = project("tests/fixtures/verify-online/assignments.json")
-        .display()
-        .to_string();
+    let main = fixture("verify-online/main.json");
+    let assignments = fixture("verify-online/assignments.json");
     let o = aml(
         &server,
         &[
@@ -406,12 +409,7 @@ fn server_errors_are_retried_then_reported_and_unaskable_resources_are_said() {
     );
     let report = json_report(&o);
     assert_eq!(server.seen().into_iter().filter(is_check).count(), 0);
-    let said: Vec<&Value> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == "verify-online")
-        .collect();
+    let said: Vec<&Value> = diagnostics(&report, "verify-online");
     assert_eq!(said.len(), 2, "{said:?}");
     assert!(said[0]["message"]
         .as_str()
@@ -446,9 +444,7 @@ fn a_bicep_snapshot_is_asked_about_at_the_resource_group_it_names() {
         ))
     });
     let path = |p: &str| dir.path().join(p).display().to_string();
-    let policies = project("tests/fixtures/bicep-snapshot/policies")
-        .display()
-        .to_string();
+    let policies = fixture("bicep-snapshot/policies");
     let o = aml(
         &server,
         &[
@@ -519,9 +515,7 @@ fn a_fix_never_writes_a_value_azure_would_deny() {
         json!(["Disabled"])
     );
     // Without Azure's answer the same result has its safe fix.
-    let main = project("tests/fixtures/verify-online/main.json")
-        .display()
-        .to_string();
+    let main = fixture("verify-online/main.json");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"))
         .args(["scan", &main, "--no-config", "--format", "json"])
         .output()
@@ -559,12 +553,8 @@ fn fix_shows_what_azure_allows_and_refuses_what_it_denies() {
             json!({"fieldRestrictions": fields, "contentEvaluationResult": {"policyEvaluations": []}}),
         ))
     });
-    let main = project("tests/fixtures/verify-online/main.json")
-        .display()
-        .to_string();
-    let assignments = project("tests/fixtures/verify-online/assignments.json")
-        .display()
-        .to_string();
+    let main = fixture("verify-online/main.json");
+    let assignments = fixture("verify-online/assignments.json");
     let scope = rg();
     let args = [
         "fix",
