@@ -9,6 +9,12 @@ script:
 * `NETWORK_ALIASES`: the Microsoft.Network aliases the built-in private DNS zone
   policy reads (PSRule's snapshot has no Network provider; the paths follow the
   ARM schema of privateEndpoints and privateDnsZoneGroups).
+* `REGISTRY_MODEL_ALIASES`: the fields of the registry-model data-plane mode
+  (`Microsoft.MachineLearningServices.v2.Data/workspaces/deployments/model.*`),
+  which the built-ins 12e5dd16 and 19539b54 read. No ARM resource has this
+  type: aml-baseline evaluates these definitions on a view of each online or
+  batch deployment (its `model`), whose paths are the ones given here
+  (docs/decisions/0036-shipped-initiatives-and-registry-models.md).
 * `TRACKED_TYPES`: the resource types that support tags and location, i.e. the
   types that policies in `Indexed` mode evaluate. These are the ARM "tracked"
   resources (their REST schema is a TrackedResource with required `location`
@@ -119,6 +125,16 @@ NETWORK_ALIASES = {
 }
 
 
+_DEP = "Microsoft.MachineLearningServices.v2.Data/workspaces/deployments"
+REGISTRY_MODEL_ALIASES = {
+    "workspaces/deployments": [
+        (f"{_DEP}/model.assetId", "properties.model.assetId"),
+        (f"{_DEP}/model.registryName", "properties.model.registryName"),
+        (f"{_DEP}/model.publisher", "properties.model.publisher"),
+    ],
+}
+
+
 def modifiable_aliases(policy_dir):
     """Aliases written by the Modify/Append operations of the shipped built-ins."""
     found = set()
@@ -174,6 +190,13 @@ def build(psrule_dir, policy_dir):
         entry["aliases"] = [alias_entry(n, p, modifiable) for n, p in aliases]
         network.append(entry)
     providers.append({"namespace": "Microsoft.Network", "resourceTypes": network})
+    registry_models = [
+        {"resourceType": rt, "aliases": [alias_entry(n, p, modifiable) for n, p in aliases]}
+        for rt, aliases in REGISTRY_MODEL_ALIASES.items()
+    ]
+    providers.append(
+        {"namespace": "Microsoft.MachineLearningServices.v2.Data", "resourceTypes": registry_models}
+    )
     missing = sorted(
         m for m in modifiable if not any(
             a["name"].lower() == m

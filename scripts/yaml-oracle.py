@@ -74,7 +74,7 @@ def workspace_template(ws):
     ops._init_kwargs = {}
     ops.containerRegistry = "none"
     ops.dependent_resources_to_create = []
-    _, params, _ = ops._populate_arm_parameters(ws)
+    template, params, _ = ops._populate_arm_parameters(ws)
     p = {k: (v or {}).get("value") for k, v in params.items()}
 
     def text(v):
@@ -101,6 +101,15 @@ def workspace_template(ws):
         "enableDataIsolation": flag(p.get("enable_data_isolation")),
         "serverlessComputeSettings": serverless or None,
     }
+    # A project's template (workspace_project.json) sends only some of the
+    # parameters: no managed network, encryption or HBI of its own.
+    if (getattr(ws, "_kind", None) or "").lower() == "project":
+        sent = next(
+            (r.get("properties", {}) for r in template.get("resources", [])
+             if r.get("type") == "Microsoft.MachineLearningServices/workspaces"),
+            {},
+        )
+        props = {k: v for k, v in props.items() if k in sent}
     return {"identity": p.get("identity"), "properties": props}
 
 

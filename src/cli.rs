@@ -34,9 +34,9 @@ pub enum Command {
     /// Run the language server on standard input and output (LSP): diagnostics,
     /// fixes and rule pages in the editor for ARM JSON, Bicep, Terraform and CLI YAML.
     Lsp,
-    /// List the Azure Policy definitions shipped in the binary: the rule that
-    /// runs each, or why it cannot be evaluated offline (data-plane modes).
-    /// The same as `policy list`.
+    /// List the Azure Policy definitions and initiatives shipped in the
+    /// binary: the rule that runs each, that an assignment runs it, or why it
+    /// cannot be evaluated offline (data-plane modes). The same as `policy list`.
     Policies(ListArgs),
     /// Azure Policy as code: `policy test DIR` runs the cases of every
     /// definition's `NAME.tests.yaml`; `policy list` lists the shipped definitions.
@@ -84,7 +84,7 @@ pub enum PolicyCommand {
     /// Exit code: 0 every case passed, 1 a case failed, 2 a definition or
     /// test file could not be read (a positioned error).
     Test(PolicyTestArgs),
-    /// List the Azure Policy definitions shipped in the binary (as `policies`).
+    /// List the Azure Policy definitions and initiatives shipped in the binary (as `policies`).
     List(ListArgs),
 }
 

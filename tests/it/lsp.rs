@@ -464,3 +464,24 @@ fn cli_yaml_code_actions_edit_the_key() {
     );
     server.stop();
 }
+
+#[test]
+fn a_projects_misjudged_result_carries_its_known_issue_in_the_editor() {
+    let root = project("tests/fixtures/kinds/bicep");
+    let mut server = Server::start(&root);
+    let path = root.join("main.bicep");
+    server.open(&path, &std::fs::read_to_string(&path).unwrap());
+    let diagnostics = server.diagnostics(&uri(&path));
+    let on_project: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "AMLB-POL-438c38d2")
+        .collect();
+    assert_eq!(on_project.len(), 1, "{diagnostics:?}");
+    let message = on_project[0]["message"].as_str().unwrap();
+    assert!(message.contains("'proj-kinds'"), "{message}");
+    assert!(
+        message.contains("\nknown issue (Azure/Azure-Landing-Zones#190): 438c38d2 does not exclude AI Foundry projects"),
+        "{message}"
+    );
+    server.stop();
+}

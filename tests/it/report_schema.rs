@@ -166,3 +166,22 @@ fn the_schema_rejects_what_the_contract_forbids() {
     report["schema_version"] = Value::from(2);
     assert!(!loose.is_valid(&report), "another version");
 }
+
+#[test]
+fn known_issues_and_rollups_match_the_schema() {
+    let fixture = |rel: &str| project(&format!("tests/fixtures/kinds/{rel}"));
+    let policy = PolicyOptions {
+        assignments: vec![fixture("assignments.json")],
+        ..Default::default()
+    };
+    let report = json_report(
+        vec![fixture("bicep"), fixture("yaml"), fixture("featurestore")],
+        policy,
+    );
+    assert_valid(&report, "kinds");
+    assert!(
+        count(&report, "known_issue") > 0,
+        "the fixture has known issues"
+    );
+    assert!(count(&report, "rollup") > 0, "the fixture has roll-ups");
+}

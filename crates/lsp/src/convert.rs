@@ -108,6 +108,12 @@ fn result_diagnostic(
     if !r.deciding.is_empty() {
         message.push_str(&format!("\ndecided by: {}", r.deciding.join(", ")));
     }
+    if let Some(k) = &r.known_issue {
+        message.push_str(&format!(
+            "\nknown issue ({}): {} {}",
+            k.id, k.summary, k.url
+        ));
+    }
     if let Some(fix) = r.fix {
         message.push_str(&format!("\nfix: {fix}"));
     }

@@ -159,6 +159,111 @@ pub struct Resource {
     pub source_names: Option<std::sync::Arc<BTreeMap<String, String>>>,
 }
 
+/// The ARM type of Azure Machine Learning workspaces (and hubs, projects,
+/// feature stores).
+pub const WORKSPACE_TYPE: &str = "Microsoft.MachineLearningServices/workspaces";
+
+/// The kind of an Azure Machine Learning workspace (its `kind`, compared
+/// case-insensitively as Azure does; absent is `Default`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkspaceKind {
+    /// A workspace of its own (`kind` absent or `Default`).
+    Default,
+    /// An AI Foundry hub: its storage, key vault, registry, network and
+    /// encryption are shared by its projects.
+    Hub,
+    /// An AI Foundry project (`properties.hubResourceId` names its hub): it
+    /// takes its network isolation, managed network, storage, key vault and
+    /// encryption from the hub.
+    Project,
+    /// A feature store (with an offline store, and optionally an online one).
+    FeatureStore,
+}
+
+impl WorkspaceKind {
+    /// Reads a `kind` value (case-insensitive; `featurestore`, `feature_store`).
+    pub fn parse(s: &str) -> Option<WorkspaceKind> {
+        let k: String = s
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Some(match k.as_str() {
+            "" | "default" => WorkspaceKind::Default,
+            "hub" => WorkspaceKind::Hub,
+            "project" => WorkspaceKind::Project,
+            "featurestore" => WorkspaceKind::FeatureStore,
+            _ => return None,
+        })
+    }
+
+    /// Azure's spelling (`Default`, `Hub`, `Project`, `FeatureStore`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkspaceKind::Default => "Default",
+            WorkspaceKind::Hub => "Hub",
+            WorkspaceKind::Project => "Project",
+            WorkspaceKind::FeatureStore => "FeatureStore",
+        }
+    }
+
+    /// In words, for messages (`workspace`, `hub`, `project`, `feature store`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            WorkspaceKind::Default => "workspace",
+            WorkspaceKind::Hub => "hub",
+            WorkspaceKind::Project => "project",
+            WorkspaceKind::FeatureStore => "feature store",
+        }
+    }
+}
+
+/// What a workspace's `kind` says.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KindOf<'v> {
+    /// One of the kinds Azure knows (absent is `Default`).
+    Known(WorkspaceKind),
+    /// A kind the files do not fix.
+    Unknown(&'v Value),
+    /// Some other text (a kind this tool does not know).
+    Other(&'v str),
+}
+
+impl Resource {
+    /// True for an Azure Machine Learning workspace of any kind.
+    pub fn is_workspace(&self) -> bool {
+        self.is_type(WORKSPACE_TYPE)
+    }
+
+    /// The kind of a workspace; `None` for other resource types.
+    pub fn workspace_kind(&self) -> Option<KindOf<'_>> {
+        if !self.is_workspace() {
+            return None;
+        }
+        Some(match self.body.get("kind") {
+            None | Some(Value::Null) => KindOf::Known(WorkspaceKind::Default),
+            Some(Value::String(s)) => match WorkspaceKind::parse(s) {
+                Some(k) => KindOf::Known(k),
+                None => KindOf::Other(s),
+            },
+            Some(v @ Value::Unknown(_)) => KindOf::Unknown(v),
+            Some(_) => KindOf::Known(WorkspaceKind::Default),
+        })
+    }
+
+    /// True for a workspace whose kind is known to be `kind`.
+    pub fn is_kind(&self, kind: WorkspaceKind) -> bool {
+        self.workspace_kind() == Some(KindOf::Known(kind))
+    }
+
+    /// A project's hub: `properties.hubResourceId` (`None` when absent).
+    pub fn hub_resource_id(&self) -> Option<&Value> {
+        self.get("properties.hubResourceId")
+            .filter(|v| !matches!(v, Value::Null))
+    }
+}
+
 impl Resource {
     /// A stand-in for resources a partial live export could not read: every
     /// rule that judges its type gives `unknown` on it, never a verdict.

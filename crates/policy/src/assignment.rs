@@ -28,6 +28,43 @@ pub struct Initiative {
     pub source_path: String,
 }
 
+impl Initiative {
+    /// Whether it is one of the initiatives shipped with aml-baseline.
+    pub fn is_shipped(&self) -> bool {
+        self.source_path.starts_with("builtin/")
+    }
+
+    /// `'display name' (name)`, the name shortened to 8 characters when it
+    /// is a GUID; `'name'` when it has no display name.
+    pub fn label(&self) -> String {
+        let short = if self.name.len() == 36 && self.name.as_bytes()[8] == b'-' {
+            &self.name[..8]
+        } else {
+            self.name.as_str()
+        };
+        if self.display_name.is_empty() || self.display_name == self.name {
+            format!("'{}'", self.name)
+        } else {
+            format!("'{}' ({short})", self.display_name)
+        }
+    }
+}
+
+/// The initiatives shipped in the binary, read once.
+pub fn shipped_initiatives() -> &'static [Initiative] {
+    static SHIPPED: std::sync::OnceLock<Vec<Initiative>> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        crate::builtin::BUILTIN_INITIATIVES
+            .iter()
+            .filter_map(|(path, text)| {
+                let path = format!("builtin/{path}");
+                let root: J = serde_json::from_str(text).ok()?;
+                initiative(&path, text, &root).ok()
+            })
+            .collect()
+    })
+}
+
 /// One definition of an initiative.
 #[derive(Clone, Debug)]
 pub struct Member {
@@ -116,10 +153,12 @@ impl PolicyLibrary {
             .or_else(|| self.engine.definition(name).map(|(i, _)| i))
     }
 
-    /// An initiative by name.
+    /// An initiative by name: the user's first, then the shipped ones
+    /// ([`shipped_initiatives`]).
     pub fn initiative(&self, name: &str) -> Option<&Initiative> {
         self.initiatives
             .iter()
+            .chain(shipped_initiatives())
             .find(|i| i.name.eq_ignore_ascii_case(name))
     }
 }
@@ -143,7 +182,7 @@ fn stem(path: &str) -> String {
 }
 
 /// The last segment of a definition id (`/providers/.../policyDefinitions/NAME`).
-fn last_segment(id: &str) -> &str {
+pub(crate) fn last_segment(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }
 
@@ -784,88 +823,13 @@ fn bindings_of(
                 problems.push((
                         ai,
                         format!(
-                            "assignment '{}' assigns initiative '{target}', which is not in the --policies folder",
+                            "assignment '{}' assigns initiative '{target}', which is neither in the --policies folder nor shipped",
                             a.name
                         ),
                     ));
                 continue;
             };
-            let mut values: Map<String, J> = init
-                .parameters
-                .iter()
-                .filter_map(|(k, d)| Some((k.clone(), d.clone()?)))
-                .collect();
-            for (k, v) in &a.parameters {
-                let key = init
-                    .parameters
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(k))
-                    .map_or_else(|| k.clone(), |(n, _)| n.clone());
-                values.insert(key, v.clone());
-            }
-            let mut unresolved = Vec::new();
-            for m in &init.members {
-                let Some(def) = library.definition(&m.definition) else {
-                    unresolved.push(m.definition.as_str());
-                    continue;
-                };
-                let mut params = Map::new();
-                let mut ok = true;
-                for (k, v) in &m.parameters {
-                    match member_value(v, &values) {
-                        Ok(v) => {
-                            params.insert(k.clone(), v);
-                        }
-                        Err(why) => {
-                            problems.push((
-                                    ai,
-                                    format!(
-                                        "initiative '{}' member '{}' parameter '{k}': {why}; the member is not evaluated",
-                                        init.name, m.reference_id
-                                    ),
-                                ));
-                            ok = false;
-                        }
-                    }
-                }
-                if ok {
-                    bindings.push(Binding {
-                        assignment: ai,
-                        reference_id: Some(m.reference_id.clone()),
-                        definition: def,
-                        effect: library.engine.effect(def, &params),
-                        params,
-                        groups: m.groups.clone(),
-                    });
-                }
-            }
-            if !unresolved.is_empty() {
-                let shown: Vec<&str> = unresolved.iter().take(5).copied().collect();
-                let more = if unresolved.len() > shown.len() {
-                    ", ..."
-                } else {
-                    ""
-                };
-                let how_many = if unresolved.len() == init.members.len() {
-                    format!("all {} members", init.members.len())
-                } else {
-                    format!("{} of the {} members", unresolved.len(), init.members.len())
-                };
-                let outcome = if unresolved.len() == init.members.len() {
-                    "nothing of the initiative is evaluated"
-                } else {
-                    "they are not evaluated"
-                };
-                problems.push((
-                    ai,
-                    format!(
-                        "assignment '{}': {how_many} of initiative '{}' name definitions that are neither in the --policies folder nor shipped ({}{more}); {outcome}",
-                        a.name,
-                        init.name,
-                        shown.join(", ")
-                    ),
-                ));
-            }
+            initiative_bindings(library, ai, a, init, &mut bindings, &mut problems);
             continue;
         }
         let Some(def) = library.definition(target) else {
@@ -888,6 +852,118 @@ fn bindings_of(
         });
     }
     (bindings, problems)
+}
+
+/// The initiative's parameter values for an assignment: its defaults, under
+/// the assignment's values (names matched case-insensitively).
+fn initiative_values(init: &Initiative, a: &Assignment) -> Map<String, J> {
+    let mut values: Map<String, J> = init
+        .parameters
+        .iter()
+        .filter_map(|(k, d)| Some((k.clone(), d.clone()?)))
+        .collect();
+    for (k, v) in &a.parameters {
+        let key = init
+            .parameters
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map_or_else(|| k.clone(), |(n, _)| n.clone());
+        values.insert(key, v.clone());
+    }
+    values
+}
+
+/// The bindings of assignment `ai` of initiative `init`: one per member
+/// whose definition is known, with its parameters resolved as Azure does
+/// (`[parameters('x')]` from the assignment over the initiative's defaults;
+/// a parameter the member does not set takes the definition's default).
+/// Members that cannot be resolved are problems; none is dropped silently.
+fn initiative_bindings(
+    library: &PolicyLibrary,
+    ai: usize,
+    a: &Assignment,
+    init: &Initiative,
+    bindings: &mut Vec<Binding>,
+    problems: &mut Vec<(usize, String)>,
+) {
+    let values = initiative_values(init, a);
+    let mut unresolved = Vec::new();
+    for m in &init.members {
+        let Some(def) = library.definition(&m.definition) else {
+            unresolved.push(m.definition.as_str());
+            continue;
+        };
+        let mut params = Map::new();
+        let mut ok = true;
+        for (k, v) in &m.parameters {
+            match member_value(v, &values) {
+                Ok(v) => {
+                    params.insert(k.clone(), v);
+                }
+                Err(why) => {
+                    problems.push((
+                        ai,
+                        format!(
+                            "initiative '{}' member '{}' parameter '{k}': {why}; the member is not evaluated",
+                            init.name, m.reference_id
+                        ),
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            bindings.push(Binding {
+                assignment: ai,
+                reference_id: Some(m.reference_id.clone()),
+                definition: def,
+                effect: library.engine.effect(def, &params),
+                params,
+                groups: m.groups.clone(),
+            });
+        }
+    }
+    if !unresolved.is_empty() {
+        problems.push((ai, unresolved_members(a, init, &unresolved)));
+    }
+}
+
+/// The problem of an initiative's members whose definitions are unknown:
+/// how many, the first few, and that they are not evaluated. For a shipped
+/// initiative, they are the members aml-baseline does not ship (definitions
+/// for other services).
+fn unresolved_members(a: &Assignment, init: &Initiative, unresolved: &[&str]) -> String {
+    let shown: Vec<&str> = unresolved.iter().take(5).copied().collect();
+    let more = if unresolved.len() > shown.len() {
+        ", ..."
+    } else {
+        ""
+    };
+    let all = unresolved.len() == init.members.len();
+    let how_many = if all {
+        format!("all {} members", init.members.len())
+    } else {
+        format!("{} of the {} members", unresolved.len(), init.members.len())
+    };
+    let outcome = if all {
+        "nothing of the initiative is evaluated"
+    } else {
+        "they are not evaluated"
+    };
+    if init.is_shipped() {
+        return format!(
+            "assignment '{}': {how_many} of initiative {} (shipped with aml-baseline) name definitions for other services, which aml-baseline does not ship ({}{more}); {outcome} (docs/policies.md lists the members that are)",
+            a.name,
+            init.label(),
+            shown.join(", ")
+        );
+    }
+    format!(
+        "assignment '{}': {how_many} of initiative '{}' name definitions that are neither in the --policies folder nor shipped ({}{more}); {outcome}",
+        a.name,
+        init.name,
+        shown.join(", ")
+    )
 }
 
 /// A member's parameter value: a literal, `[[...` (an escaped literal), or

@@ -1,5 +1,5 @@
-//! The built-in definitions shipped in the binary: every JSON file under
-//! `policies/builtin/` (a test checks this list against the folder).
+//! The built-in definitions and initiatives shipped in the binary: every JSON
+//! file under `policies/builtin/` (a test checks these lists against the folder).
 
 /// `(path relative to policies/builtin, JSON text)`, top-level files first.
 pub(crate) const BUILTIN: &[(&str, &str)] = &[
@@ -74,6 +74,38 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         "Workspace_UAIEnabled_Audit.json",
         include_str!("../../../policies/builtin/Workspace_UAIEnabled_Audit.json"),
+    ),
+    (
+        "alz/Audit-MachineLearning-PrivateEndpointId.json",
+        include_str!("../../../policies/builtin/alz/Audit-MachineLearning-PrivateEndpointId.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-Aks.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-Aks.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-Compute-SubnetId.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-Compute-SubnetId.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-Compute-VmSize.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-Compute-VmSize.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-ComputeCluster-RemoteLoginPortPublicAccess.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-ComputeCluster-RemoteLoginPortPublicAccess.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-ComputeCluster-Scale.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-ComputeCluster-Scale.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-HbiWorkspace.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-HbiWorkspace.json"),
+    ),
+    (
+        "alz/Deny-MachineLearning-PublicAccessWhenBehindVnet.json",
+        include_str!("../../../policies/builtin/alz/Deny-MachineLearning-PublicAccessWhenBehindVnet.json"),
     ),
     (
         "azure-government/Workspace_PublicNetworkAccessDisabled_Modify.json",
@@ -161,11 +193,34 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// The shipped initiatives (policy set definitions), `(path relative to
+/// policies/builtin, JSON text)`: the Azure Landing Zones' Azure ML guardrails
+/// and the Microsoft cloud security benchmark v1 and v2 (the benchmark ones
+/// trimmed by `scripts/trim-initiatives.py`: members whose definitions are not
+/// shipped keep only their ids).
+pub(crate) const BUILTIN_INITIATIVES: &[(&str, &str)] = &[
+    (
+        "initiatives/AzureSecurityCenter.json",
+        include_str!("../../../policies/builtin/initiatives/AzureSecurityCenter.json"),
+    ),
+    (
+        "initiatives/Enforce-Guardrails-MachineLearning.json",
+        include_str!(
+            "../../../policies/builtin/initiatives/Enforce-Guardrails-MachineLearning.json"
+        ),
+    ),
+    (
+        "initiatives/MCSBv2.json",
+        include_str!("../../../policies/builtin/initiatives/MCSBv2.json"),
+    ),
+];
+
 #[cfg(test)]
 mod tests {
-    use super::BUILTIN;
+    use super::{BUILTIN, BUILTIN_INITIATIVES};
 
-    /// Every definition file in `policies/builtin/` is embedded, and nothing else.
+    /// Every definition and initiative file in `policies/builtin/` is
+    /// embedded, and nothing else.
     #[test]
     fn list_matches_the_folder() {
         fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
@@ -190,8 +245,70 @@ mod tests {
         let mut on_disk = Vec::new();
         walk(base, base, &mut on_disk);
         on_disk.sort();
-        let mut listed: Vec<String> = BUILTIN.iter().map(|(p, _)| p.to_string()).collect();
+        let mut listed: Vec<String> = BUILTIN
+            .iter()
+            .chain(BUILTIN_INITIATIVES)
+            .map(|(p, _)| p.to_string())
+            .collect();
         listed.sort();
         assert_eq!(listed, on_disk);
+    }
+
+    /// Every shipped file has a `SOURCES.tsv` row (repository, path, commit,
+    /// licence, local path) under a licence whose text is beside it.
+    #[test]
+    fn every_shipped_file_has_a_source_row() {
+        let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/builtin");
+        let Ok(text) = std::fs::read_to_string(format!("{base}/SOURCES.tsv")) else {
+            eprintln!("skipped: {base}/SOURCES.tsv not found");
+            return;
+        };
+        let mut rows: Vec<&str> = Vec::new();
+        for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cols.len(), 5, "{line}");
+            assert_eq!(cols[2].len(), 40, "a commit: {line}");
+            assert_eq!(cols[3], "MIT", "{line}");
+            let licence = match cols[0] {
+                "Azure/azure-policy" => "LICENSE.azure-policy",
+                "Azure/Azure-Landing-Zones-Library" => "LICENSE.alz-library",
+                other => panic!("no licence file for {other}"),
+            };
+            assert!(std::path::Path::new(&format!("{base}/{licence}")).is_file());
+            rows.push(cols[4]);
+        }
+        rows.sort_unstable();
+        let mut shipped: Vec<&str> = BUILTIN
+            .iter()
+            .chain(BUILTIN_INITIATIVES)
+            .map(|(p, _)| *p)
+            .collect();
+        shipped.sort_unstable();
+        assert_eq!(rows, shipped);
+    }
+
+    /// The trimmed benchmark initiatives are what `scripts/trim-initiatives.py`
+    /// makes of the corpus (skipped where python3 or the corpus is absent).
+    #[test]
+    fn trimmed_initiatives_are_up_to_date() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let corpus = format!("{root}/../shared/corpus/azure-policy/policy-sets");
+        if !std::path::Path::new(&corpus).is_dir() {
+            eprintln!("skipped: corpus not found at {corpus}");
+            return;
+        }
+        let script = format!("{root}/scripts/trim-initiatives.py");
+        let out = std::process::Command::new("python3")
+            .args([script.as_str(), "--check", "--corpus", corpus.as_str()])
+            .output();
+        match out {
+            Ok(o) => assert!(
+                o.status.success(),
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => eprintln!("skipped: cannot run python3: {e}"),
+        }
     }
 }

@@ -262,6 +262,23 @@ impl PolicyEngine {
             .map(|e| canonical_effect(&e).to_string())
     }
 
+    /// The value parameter `name` of definition `def` takes with assignment
+    /// parameters `params`: the given value (names case-insensitive), else
+    /// the definition's default; `None` when it has neither (or is not
+    /// compiled, as the resource-provider modes that are never evaluated).
+    pub fn parameter_value(&self, def: usize, params: &Map<String, J>, name: &str) -> Option<J> {
+        let c = self.compiled.get(def)?.as_ref()?;
+        let p = c
+            .params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))?;
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| p.default.clone())
+    }
+
     /// The declared parameter names of definition `def`.
     pub fn parameter_names(&self, def: usize) -> Vec<String> {
         self.compiled
@@ -302,6 +319,19 @@ impl PolicyEngine {
         let Some(Some(c)) = self.compiled.get(def) else {
             return Vec::new();
         };
+        if crate::dataplane::is_deployment(resource_type)
+            && self
+                .definitions
+                .get(def)
+                .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // The data-plane fields all come from the deployment's model: a
+            // batch deployment's asset reference, or an online one's URI.
+            return vec![
+                format!("{}.assetId", crate::dataplane::MODEL_PATH),
+                crate::dataplane::MODEL_PATH.to_string(),
+            ];
+        }
         let mut out: Vec<String> = Vec::new();
         let mut builtins = Vec::new();
         for r in &c.read {
@@ -521,6 +551,15 @@ impl PolicyEngine {
     /// `None` when its `if` names no type it requires (any type).
     pub fn target_types(&self, def: usize, params: &Map<String, J>) -> Option<Vec<String>> {
         let c = self.compiled.get(def)?.as_ref()?;
+        if self
+            .definitions
+            .get(def)
+            .is_some_and(|d| crate::dataplane::is_registry_model_mode(&d.mode))
+        {
+            // Evaluated on the online and batch deployments' models.
+            let types = crate::dataplane::DEPLOYMENT_TYPES.iter();
+            return Some(types.map(|t| t.to_string()).collect());
+        }
         let params = c
             .effective_params(params)
             .map(|(p, _)| p)
@@ -557,6 +596,23 @@ impl PolicyEngine {
         if let Evaluability::DataPlane { reason } = &d.evaluable {
             return format!("it is not evaluated on deployment files: {reason}");
         }
+        let view;
+        let resource = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = v;
+                    &view.as_resource()
+                }
+                None => {
+                    return format!(
+                        "it reads the model of online and batch deployments (mode {}), not {}",
+                        d.mode, resource.resource_type
+                    )
+                }
+            }
+        } else {
+            resource
+        };
         let Some(c) = self.compiled.get(def).and_then(Option::as_ref) else {
             return "it could not be compiled".to_string();
         };
@@ -670,6 +726,19 @@ impl PolicyEngine {
                     message: format!("policy definition {} is not compiled", d.name),
                 }
             }
+        };
+        // A registry-model definition reads the data-plane view of a deployment.
+        let view;
+        let (resource, cache) = if crate::dataplane::is_registry_model_mode(&d.mode) {
+            match crate::dataplane::deployment_view(resource) {
+                Some(v) => {
+                    view = (v, ResourceCache::default());
+                    (&view.0.as_resource(), &view.1)
+                }
+                None => return PolicyOutcome::NotApplicable,
+            }
+        } else {
+            (resource, cache)
         };
         let run = || {
             // Candidates whose link is open count both ways: the outcome
@@ -1354,7 +1423,12 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
         .map(|e| canonical_effect(&e).to_string())
         .unwrap_or_else(|| compiled.effect.clone());
 
-    if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
+    if crate::dataplane::is_registry_model_mode(&def.mode) {
+        // Evaluated on a view of each online and batch deployment.
+        for t in crate::dataplane::DEPLOYMENT_TYPES {
+            def.resource_types.push(t.to_string());
+        }
+    } else if !["all", "indexed"].contains(&def.mode.to_ascii_lowercase().as_str()) {
         def.evaluable = Evaluability::DataPlane {
             reason: format!(
                 "mode '{}' governs resource-provider (data-plane) operations, which deployment files do not contain",
@@ -1539,8 +1613,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(arm, 30);
-        assert_eq!(engine.definitions().len(), 39);
+        // 30 Azure built-ins, 8 Azure Landing Zones definitions, 3 of the
+        // registry-model mode (evaluated on deployments).
+        assert_eq!(arm, 41);
+        assert_eq!(engine.definitions().len(), 47);
     }
 
     #[test]

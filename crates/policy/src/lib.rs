@@ -19,21 +19,25 @@ pub mod arm_resource;
 mod assignment;
 mod builtin;
 mod catalogue;
+mod dataplane;
 mod engine;
 mod explain;
 mod modify;
 mod resource;
 mod rewrite;
+mod traps;
 mod unknowns;
 
 use aml_model::value::Value;
 
 pub use assignment::{
-    contains, parse_assignments, Applicability, Assignment, AssignmentFile, AssignmentSet, Binding,
-    Containment, DeploymentScope, Exemption, Initiative, Member, PolicyLibrary,
+    contains, parse_assignments, shipped_initiatives, Applicability, Assignment, AssignmentFile,
+    AssignmentSet, Binding, Containment, DeploymentScope, Exemption, Initiative, Member,
+    PolicyLibrary,
 };
 pub use engine::{PolicyEngine, ResourceCache};
 pub use modify::{modify_operations, ModifyOperation};
+pub use traps::{parameter_traps, TrapFinding};
 
 /// GUID of the built-in "Azure Machine Learning and Ai Studio should use Allow
 /// Only Approved Outbound Managed Vnet mode" (`ManagedNetworkIsolationMode_Audit`).
@@ -83,7 +87,9 @@ pub struct PolicyDefinition {
     /// Whether [`PolicyEngine::evaluate`] can evaluate it against ARM resources.
     pub evaluable: Evaluability,
     /// Resource types named by the `if`'s `type` conditions (`equals`/`in`,
-    /// parameter defaults resolved), as written.
+    /// parameter defaults resolved), as written; for the registry-model mode
+    /// (`Microsoft.MachineLearningServices.v2.Data`), followed by the online
+    /// and batch deployment types it is evaluated on.
     pub resource_types: Vec<String>,
     /// The aliases the definition reads (in `if` and `existenceCondition`), as written.
     pub fields: Vec<String>,
@@ -98,7 +104,9 @@ pub enum Evaluability {
     Evaluable,
     /// A resource-provider (data-plane) mode definition, e.g.
     /// `Microsoft.MachineLearningServices.Data`: it governs data-plane
-    /// operations, which templates do not contain.
+    /// operations, which templates do not contain. (The registry-model mode,
+    /// `Microsoft.MachineLearningServices.v2.Data`, is `Evaluable`: it reads
+    /// the model of online and batch deployments.)
     DataPlane { reason: String },
     /// The definition parsed but regorus could not compile it.
     CompileError { message: String },

@@ -349,7 +349,7 @@ fn run_case(set: &AssignmentSet, kind: &str, policy: &str, case: Case) -> CaseRe
         exemptions: Vec::new(),
     };
     let engine = &set.library.engine;
-    let bindings = resolve_bindings(set, file);
+    let bindings_all = resolve_bindings(set, file);
     let related = CaseRelations {
         resources: &case.resources,
     };
@@ -367,8 +367,10 @@ fn run_case(set: &AssignmentSet, kind: &str, policy: &str, case: Case) -> CaseRe
             });
             continue;
         };
-        let bindings: Vec<&aml_policy::Binding> = match &bindings {
-            Err(why) => {
+        let bindings: Vec<&aml_policy::Binding> = match &bindings_all {
+            // An expectation about the whole initiative needs every member;
+            // one about a named member needs that member only.
+            Err((why, _)) if e.policy.is_none() => {
                 checks.push(Check {
                     expectation: e.clone(),
                     actual: None,
@@ -376,7 +378,7 @@ fn run_case(set: &AssignmentSet, kind: &str, policy: &str, case: Case) -> CaseRe
                 });
                 continue;
             }
-            Ok(b) => b
+            Ok(b) | Err((_, b)) => b
                 .iter()
                 .filter(|b| {
                     e.policy.as_deref().is_none_or(|p| {
@@ -394,10 +396,16 @@ fn run_case(set: &AssignmentSet, kind: &str, policy: &str, case: Case) -> CaseRe
             checks.push(Check {
                 expectation: e.clone(),
                 actual: None,
-                why: format!(
-                    "no member of '{policy}' is named '{}'",
-                    e.policy.as_deref().unwrap_or("")
-                ),
+                why: match &bindings_all {
+                    Err((why, _)) => format!(
+                        "no member of '{policy}' named '{}' was resolved: {why}",
+                        e.policy.as_deref().unwrap_or("")
+                    ),
+                    Ok(_) => format!(
+                        "no member of '{policy}' is named '{}'",
+                        e.policy.as_deref().unwrap_or("")
+                    ),
+                },
             });
             continue;
         }
@@ -445,15 +453,17 @@ fn run_case(set: &AssignmentSet, kind: &str, policy: &str, case: Case) -> CaseRe
     }
 }
 
+/// The case's bindings; with the first problem (a member left out) and the
+/// bindings that did resolve when there is one.
 fn resolve_bindings(
     set: &AssignmentSet,
     file: AssignmentFile,
-) -> Result<Vec<aml_policy::Binding>, String> {
+) -> Result<Vec<aml_policy::Binding>, (String, Vec<aml_policy::Binding>)> {
     // Resolution needs the library by value: resolve against a view that
     // shares it (the bindings only hold indices into its engine).
     let (bindings, problems) = set.resolve_more(file);
     if let Some((_, why)) = problems.into_iter().next() {
-        return Err(why);
+        return Err((why, bindings));
     }
     Ok(bindings)
 }

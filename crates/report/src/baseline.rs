@@ -9,7 +9,10 @@
 //! A feature's status:
 //! - **not applicable**: the service does not support the feature;
 //! - **fail** / **unknown** / **pass**: from the results of the rules mapped
-//!   to it (any fail → fail; else any unknown → unknown; else pass);
+//!   to it (any fail → fail; else any unknown → unknown; else pass), each
+//!   counted as its `rollup` says when it has one (a project judged by its
+//!   hub; a known misjudgement of its kind not counted; see
+//!   `aml_rules::kinds`);
 //! - **platform**: Microsoft's responsibility and on by default, with no rule
 //!   result saying otherwise;
 //! - **manual**: no file can show it (or no rule covers it yet): it needs an
@@ -204,12 +207,18 @@ fn assess_feature(
 ) -> FeatureStatus {
     let mut evidence = Vec::new();
     let ids: Vec<&'static str> = rules.iter().map(|r| r.id).collect();
-    let mine: Vec<&ResultEntry> = results.iter().filter(|r| ids.contains(&r.rule)).collect();
+    // A result counts as its roll-up says (a project judged by its hub), if
+    // it says anything; a known misjudgement of the kind is not counted.
+    let mine: Vec<(&ResultEntry, Verdict)> = results
+        .iter()
+        .filter(|r| ids.contains(&r.rule))
+        .filter_map(|r| counted(r).map(|v| (r, v)))
+        .collect();
     // Suppressed results (waived, inline, baseline) do not decide the status;
     // they are counted and listed as evidence.
     let count = |v: Verdict| {
         mine.iter()
-            .filter(|r| r.result == v && r.suppressed.is_none())
+            .filter(|(r, c)| *c == v && r.suppressed.is_none())
             .count()
     };
     let (passed, failed, unknown) = (
@@ -217,7 +226,7 @@ fn assess_feature(
         count(Verdict::Fail),
         count(Verdict::Unknown),
     );
-    let suppressed = mine.iter().filter(|r| r.suppressed.is_some()).count();
+    let suppressed = mine.iter().filter(|(r, _)| r.suppressed.is_some()).count();
     if !mine.is_empty() {
         evidence.push(Evidence::Results {
             passed,
@@ -226,10 +235,10 @@ fn assess_feature(
             suppressed,
             findings: mine
                 .iter()
-                .filter(|r| r.result != Verdict::Pass)
-                .map(|r| EvidenceFinding {
+                .filter(|(_, c)| *c != Verdict::Pass)
+                .map(|(r, c)| EvidenceFinding {
                     rule: r.rule,
-                    result: r.result,
+                    result: *c,
                     resource_id: r.resource_id.clone(),
                     path: r.path.clone(),
                     line: r.line,
@@ -238,6 +247,18 @@ fn assess_feature(
                 .collect(),
         });
     }
+    // Why results count otherwise than their verdict: the hubs that judge
+    // projects, the misjudgements not counted.
+    let mut notes: Vec<&str> = results
+        .iter()
+        .filter(|r| ids.contains(&r.rule))
+        .filter_map(|r| r.rollup.as_ref().map(|x| x.message.as_str()))
+        .collect();
+    notes.sort_unstable();
+    notes.dedup();
+    evidence.extend(notes.into_iter().map(|m| Evidence::Note {
+        message: m.to_string(),
+    }));
     let attestation = attestations
         .iter()
         .filter(|a| {
@@ -297,6 +318,19 @@ fn assess_feature(
         reference: f.reference.clone(),
         rules: ids,
         evidence,
+    }
+}
+
+/// The verdict a result counts as in the roll-up: its [`ResultEntry::rollup`]
+/// when it has one (`None`: not counted), else its own.
+fn counted(r: &ResultEntry) -> Option<Verdict> {
+    use aml_rules::kinds::RollupResult;
+    match r.rollup.as_ref().map(|x| x.result) {
+        None => Some(r.result),
+        Some(RollupResult::Pass) => Some(Verdict::Pass),
+        Some(RollupResult::Fail) => Some(Verdict::Fail),
+        Some(RollupResult::Unknown) => Some(Verdict::Unknown),
+        Some(RollupResult::NotApplicable) => None,
     }
 }
 

@@ -174,6 +174,10 @@ pub struct ResultEntry {
     /// if it failed: an enforced `deny` whose condition the files do not decide.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub may_be_denied: bool,
+    /// A public report that the definition misjudges this kind of resource
+    /// (an AI Foundry project): `id`, `summary`, `url`. The verdict stays Azure's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_issue: Option<aml_rules::kinds::KnownIssue>,
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,
@@ -181,6 +185,10 @@ pub struct ResultEntry {
     /// deployIfNotExists): that resource and where it is declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// What the baseline roll-up counts instead of `result` (a project
+    /// judged by its hub's posture; a known misjudgement not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<aml_rules::kinds::Rollup>,
     /// How to fix a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,

@@ -487,8 +487,14 @@ fn result_entry(
         assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
         denied: o.denied,
         may_be_denied: o.may_deny,
+        known_issue: o.known_issue.copied(),
         deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
         evidence,
+        rollup: o.rollup.clone().map(|mut r| {
+            r.message = redact(&r.message, secrets);
+            r.hub_id = r.hub_id.map(|h| redact(&h, secrets));
+            r
+        }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
         field_restrictions: field_restrictions(scan, r, o, secrets),
         end_line,

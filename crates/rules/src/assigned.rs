@@ -87,11 +87,15 @@ pub fn evaluate_assignments(
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
     let set = cx.set;
     let engine = &set.library.engine;
-    let prepared: Vec<(&'static Rule, PolicyBinding)> = set
+    let prepared: Vec<(&'static Rule, PolicyBinding, Vec<String>)> = set
         .bindings
         .iter()
         .map(|b| {
             let a = &set.assignments[b.assignment];
+            let traps = aml_policy::parameter_traps(set, b)
+                .into_iter()
+                .map(|t| t.note)
+                .collect();
             (
                 rule_of(set, b),
                 PolicyBinding {
@@ -99,11 +103,12 @@ pub fn evaluate_assignments(
                     params: b.params.clone(),
                     set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
                 },
+                traps,
             )
         })
         .collect();
     over_resources(model, |i, resource, related, cache, outcomes, diags| {
-        for (b, (rule, binding)) in set.bindings.iter().zip(&prepared) {
+        for (b, (rule, binding, traps)) in set.bindings.iter().zip(&prepared) {
             let applies = set.applies(b, &resource.id, cx.deployment, &cx.today);
             let unknown_scope = match applies {
                 Applicability::Applies => None,
@@ -126,7 +131,20 @@ pub fn evaluate_assignments(
             if let Some(r) = &b.reference_id {
                 o.message = format!("{} (initiative member '{r}')", o.message);
             }
+            for t in traps {
+                o.message = format!("{}; {t}", o.message);
+            }
             let deny = o.effect.as_deref() == Some("deny");
+            crate::evaluate::annotate(&mut o, model);
+            let known = o
+                .known_issue
+                .map(|k| {
+                    format!(
+                        " (a known issue of the definition: {} {})",
+                        k.summary, k.url
+                    )
+                })
+                .unwrap_or_default();
             if o.verdict == Verdict::Fail {
                 if let Some(why) = unknown_scope {
                     o.verdict = Verdict::Unknown;
@@ -137,10 +155,19 @@ pub fn evaluate_assignments(
                     o.deciding.push(why);
                 } else if deny && a.enforced {
                     o.denied = true;
-                    o.message = format!(
-                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'",
+                    let mode = &engine.definitions()[b.definition].mode;
+                    o.message = if ["all", "indexed"].contains(&mode.to_ascii_lowercase().as_str())
+                    {
+                        format!(
+                            "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'{known}",
                             o.message, a.display_name
-                        );
+                        )
+                    } else {
+                        format!(
+                            "{}; Azure Machine Learning would refuse to create the deployment (resource-provider mode {mode}, enforced by the service) by assignment '{}'",
+                            o.message, a.display_name
+                        )
+                    };
                 } else if deny {
                     o.message = format!(
                         "{}; assignment '{}' is DoNotEnforce: reported, not denied",
@@ -149,6 +176,7 @@ pub fn evaluate_assignments(
                 }
             }
             let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);
+            crate::evaluate::annotate(&mut o, model);
             o.denied &= o.verdict == Verdict::Fail;
             o.may_deny = deny && a.enforced && o.verdict == Verdict::Unknown;
             outcomes.push(o);

@@ -44,6 +44,13 @@ pub struct Outcome {
     /// failed: an enforced assignment's `deny` whose condition the files do
     /// not decide.
     pub may_deny: bool,
+    /// A public report that the definition misjudges the resource's
+    /// workspace kind (see [`crate::kinds::KNOWN_ISSUES`]); the verdict
+    /// stays Azure's.
+    pub known_issue: Option<&'static crate::kinds::KnownIssue>,
+    /// What the baseline roll-up counts instead of the verdict (a project
+    /// judged by its hub); `None`: the verdict.
+    pub rollup: Option<crate::kinds::Rollup>,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -112,7 +119,11 @@ pub fn evaluate(
                     }
                 })
             });
-            outcomes.extend(outcome.map(|o| unread_evidence(conditional(o, resource), model)));
+            outcomes.extend(outcome.map(|o| {
+                let mut o = unread_evidence(conditional(o, resource), model);
+                annotate(&mut o, model);
+                o
+            }));
         }
     })
 }
@@ -160,6 +171,7 @@ where
         outcomes.extend(o);
         diags.extend(d);
     }
+    by_hub_result(model, &mut outcomes);
     (outcomes, diags)
 }
 
@@ -351,7 +363,41 @@ pub(crate) fn run_policy_rule(
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
+}
+
+/// Sets the known issue and the roll-up of an outcome on a workspace whose
+/// kind some verdicts misjudge (see [`crate::kinds`]).
+pub(crate) fn annotate(o: &mut Outcome, model: &Model) {
+    if let Some(resource) = model.resources.get(o.resource) {
+        (o.known_issue, o.rollup) = crate::kinds::annotation(model, o.rule, resource, o.verdict);
+    }
+}
+
+/// Sets the roll-up of projects' results that count as their hub's result
+/// of the same rule and assignment ([`crate::kinds::judged_as_hub_result`]).
+fn by_hub_result(model: &Model, outcomes: &mut [Outcome]) {
+    let wanted =
+        |o: &Outcome| crate::kinds::judged_as_hub_result(o.rule, &model.resources[o.resource]);
+    if !outcomes.iter().any(wanted) {
+        return;
+    }
+    let verdicts: HashMap<(&'static str, Option<String>, String), Verdict> = outcomes
+        .iter()
+        .map(|o| {
+            let id = model.resources[o.resource].id.to_ascii_lowercase();
+            ((o.rule.id, o.assignment.clone(), id), o.verdict)
+        })
+        .collect();
+    for o in outcomes.iter_mut().filter(|o| wanted(o)) {
+        let project = &model.resources[o.resource];
+        let key = |hub: &Resource| (o.rule.id, o.assignment.clone(), hub.id.to_ascii_lowercase());
+        o.rollup = crate::kinds::hub_result_rollup(model, o.rule, project, |hub| {
+            verdicts.get(&key(hub)).copied()
+        });
+    }
 }
 
 /// The message of a pass a related resource satisfied, with where it is
@@ -577,6 +623,8 @@ fn run_native_rule(
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
 }
 
@@ -612,6 +660,8 @@ fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) 
         assignment: None,
         denied: false,
         may_deny: false,
+        known_issue: None,
+        rollup: None,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod check;
 pub mod controls;
 pub mod docs;
 pub mod evaluate;
+pub mod kinds;
 pub mod native;
 mod policy_rules;
 pub mod rule;

@@ -16,8 +16,11 @@ pub fn plan(
     outcomes: &[Outcome],
     allowed: &aml_fix::AllowedSources,
 ) -> Vec<Option<AutofixEntry>> {
+    // A known misjudgement of the resource's kind (a project's public
+    // network access) is not fixed on the resource: it has no such setting.
     let fixable = |o: &&Outcome| {
         o.verdict == Verdict::Fail
+            && o.known_issue.is_none()
             && matches!(
                 o.rule.autofix,
                 aml_rules::Autofix::Set { .. } | aml_rules::Autofix::Modify { .. }

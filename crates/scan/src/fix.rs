@@ -22,6 +22,9 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
     let failures: Vec<aml_fix::Failure> = outcomes
         .iter()
         .filter(|o| o.verdict == Verdict::Fail)
+        // A known misjudgement of a kind (see aml_rules::kinds): the
+        // resource has no such setting to write.
+        .filter(|o| o.known_issue.is_none())
         .filter(|o| {
             let id = model.resources[o.resource].id.as_str();
             !suppressed.contains(&(o.rule.id, id))

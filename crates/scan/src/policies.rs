@@ -215,7 +215,69 @@ pub fn load(options: &PolicyOptions) -> (Option<AssignmentSet>, Vec<Diagnostic>)
         };
         diags.push(Diagnostic::warning("policy-assignment", message, location));
     }
+    trap_diagnostics(&set, &origin, &mut diags);
+    resource_provider_members(&set, &origin, &mut diags);
     (Some(set), diags)
+}
+
+/// A `policy-parameter-trap` warning per binding whose parameters make a
+/// known trap (the definition does something else than its name suggests),
+/// at the file of its assignment; once per message.
+fn trap_diagnostics(set: &AssignmentSet, origin: &[String], diags: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    for b in &set.bindings {
+        for t in aml_policy::parameter_traps(set, b) {
+            if !seen.insert(t.message.clone()) {
+                continue;
+            }
+            let location = match origin.get(b.assignment).filter(|p| !p.is_empty()) {
+                Some(p) => Location::Path(p.clone()),
+                None => Location::None,
+            };
+            diags.push(Diagnostic::warning(
+                "policy-parameter-trap",
+                t.message,
+                location,
+            ));
+        }
+    }
+}
+
+/// Per assignment, an info diagnostic naming the assigned definitions whose
+/// resource-provider mode governs operations that deployment files do not
+/// contain (`Microsoft.MachineLearningServices.Data`: jobs and their
+/// settings): they are not evaluated, and say so rather than vanish.
+fn resource_provider_members(set: &AssignmentSet, origin: &[String], diags: &mut Vec<Diagnostic>) {
+    let definitions = set.library.engine.definitions();
+    let mut by_assignment: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for b in &set.bindings {
+        let d = &definitions[b.definition];
+        if let aml_policy::Evaluability::DataPlane { .. } = d.evaluable {
+            let name = match &b.reference_id {
+                Some(r) => format!("'{r}' ({}, {})", &d.name[..8.min(d.name.len())], d.mode),
+                None => format!("{} ({})", d.name, d.mode),
+            };
+            by_assignment.entry(b.assignment).or_default().push(name);
+        }
+    }
+    for (ai, names) in by_assignment {
+        let a = &set.assignments[ai];
+        let location = match origin.get(ai).filter(|p| !p.is_empty()) {
+            Some(p) => Location::Path(p.clone()),
+            None => Location::None,
+        };
+        diags.push(Diagnostic::info(
+            "policy-assignment",
+            format!(
+                "assignment '{}': {} govern{} resource-provider (data-plane) operations that deployment files do not contain (jobs, their environments and registries); not evaluated: {}",
+                a.name,
+                if names.len() == 1 { "1 definition".to_string() } else { format!("{} definitions", names.len()) },
+                if names.len() == 1 { "s" } else { "" },
+                names.join(", ")
+            ),
+            location,
+        ));
+    }
 }
 
 /// The resources of a `policy test` case's `input:` file (a template, a

@@ -428,10 +428,7 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
     // the existing workspace's, not the create defaults.
     let update = crate::kind::is_workspace_update(&cx.doc.value);
     common(&mut b, cx.target);
-    b.copy_with("kind", "kind", |v| match v {
-        Value::String(s) => Value::str(pascal(s)),
-        o => o.clone(),
-    });
+    let (feature_store, project) = kind(&mut b);
     b.copy("display_name", "properties.friendlyName");
     b.copy("description", "properties.description");
     if update {
@@ -459,40 +456,16 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             Value::str("Enabled"),
             pascal_value,
         );
-        b.copy_or(
-            "hbi_workspace",
-            "properties.hbiWorkspace",
-            Value::Bool(false),
-            Value::clone,
-        );
-        if let Some(cmk) = b.get("customer_managed_key") {
-            // An encryption without a key is no customer-managed key: the
-            // service rejects it, so the status is not known to be Enabled.
-            let status = match cmk {
-                Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
-                Value::Unknown(_) => cmk.clone(),
-                _ => Value::unknown(
-                    "customer_managed_key",
-                    "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
-                ),
-            };
-            b.put(
-                "properties.encryption.status",
-                status,
-                Some("customer_managed_key"),
+        if !project {
+            b.copy_or(
+                "hbi_workspace",
+                "properties.hbiWorkspace",
+                Value::Bool(false),
+                Value::clone,
             );
-            for (y, a) in [
-                ("key_vault", "keyVaultProperties.keyVaultArmId"),
-                ("key_uri", "keyVaultProperties.keyIdentifier"),
-                ("cosmosdb_id", "cosmosDbResourceId"),
-                ("storage_id", "storageAccountResourceId"),
-                ("search_id", "searchAccountResourceId"),
-            ] {
-                b.copy(
-                    &format!("customer_managed_key.{y}"),
-                    &format!("properties.encryption.{a}"),
-                );
-            }
+        }
+        if !project {
+            customer_managed_key(&mut b);
         }
         b.copy(
             "primary_user_assigned_identity",
@@ -559,8 +532,107 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             );
         }
     }
-    managed_network(&mut b, update);
+    if !project {
+        managed_network(&mut b, update);
+    }
     cx.push(None, ("workspaces", name), b);
+    if feature_store {
+        offline_store(cx, name);
+    }
+}
+
+/// A feature store's `offline_store`: the ADLS Gen2 connection the CLI
+/// creates beside the workspace (`OfflineStoreConnectionName-<random>`;
+/// named here without the random part), with the materialization identity
+/// as its credential.
+fn offline_store(cx: &mut Cx<'_>, name: &str) {
+    let mut b = Body::new(cx.doc);
+    if !b.has("offline_store") {
+        return;
+    }
+    b.put("properties.category", Value::str("ADLSGen2"), None);
+    b.copy("offline_store.target", "properties.target");
+    if b.has("materialization_identity") {
+        b.put("properties.authType", Value::str("ManagedIdentity"), None);
+        b.copy(
+            "materialization_identity.client_id",
+            "properties.credentials.clientId",
+        );
+        b.copy(
+            "materialization_identity.resource_id",
+            "properties.credentials.resourceId",
+        );
+    }
+    cx.push(
+        Some(("connections", "OfflineStoreConnectionName")),
+        ("workspaces", name),
+        b,
+    );
+}
+
+/// A workspace's kind: `kind` in Azure's spelling; without one, a feature
+/// store (`az ml feature-store create` sends kind `featurestore`) or, with
+/// `hub_id`/`workspace_hub`, a project (as the SDK makes it). Returns
+/// (feature store, project).
+fn kind(b: &mut Body<'_>) -> (bool, bool) {
+    use aml_model::model::WorkspaceKind;
+    let feature_store = crate::validate::is_feature_store(&b.doc.value);
+    b.copy_with("kind", "kind", |v| match v {
+        Value::String(s) => match WorkspaceKind::parse(s) {
+            Some(k) => Value::str(k.as_str()),
+            None => Value::str(pascal(s)),
+        },
+        o => o.clone(),
+    });
+    let hub = b.has("hub_id") || b.has("workspace_hub");
+    if !b.has("kind") {
+        if feature_store {
+            b.put("kind", Value::str("FeatureStore"), None);
+        } else if hub {
+            b.put("kind", Value::str("Project"), None);
+        }
+    }
+    // A project's template (workspace_project.json) sends no managed
+    // network, encryption or HBI flag: the project takes its hub's.
+    let project = hub
+        || b.get("kind")
+            .and_then(Value::as_str)
+            .and_then(WorkspaceKind::parse)
+            == Some(WorkspaceKind::Project);
+    (feature_store, project)
+}
+
+/// `customer_managed_key` → `properties.encryption`.
+fn customer_managed_key(b: &mut Body<'_>) {
+    if let Some(cmk) = b.get("customer_managed_key") {
+        // An encryption without a key is no customer-managed key: the
+        // service rejects it, so the status is not known to be Enabled.
+        let status = match cmk {
+            Value::Object(_) if b.has("customer_managed_key.key_uri") => Value::str("Enabled"),
+            Value::Unknown(_) => cmk.clone(),
+            _ => Value::unknown(
+                "customer_managed_key",
+                "`customer_managed_key` names no `key_uri`: there is no key to encrypt with, and the service rejects the workspace",
+            ),
+        };
+        b.put(
+            "properties.encryption.status",
+            status,
+            Some("customer_managed_key"),
+        );
+        for (y, a) in [
+            ("key_vault", "keyVaultProperties.keyVaultArmId"),
+            ("key_uri", "keyVaultProperties.keyIdentifier"),
+            ("cosmosdb_id", "cosmosDbResourceId"),
+            ("storage_id", "storageAccountResourceId"),
+            ("search_id", "searchAccountResourceId"),
+        ] {
+            b.copy(
+                &format!("customer_managed_key.{y}"),
+                &format!("properties.encryption.{a}"),
+            );
+        }
+    }
 }
 
 /// What a workspace update file does not set: the existing workspace's value.

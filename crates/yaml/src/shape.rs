@@ -221,7 +221,8 @@ fn workspace(value: &Value, has: &dyn Fn(&str) -> bool) -> Option<Classified> {
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase);
     let own: Vec<&str> = WORKSPACE.iter().copied().filter(|k| has(k)).collect();
-    let hub_kind = matches!(kind.as_deref(), Some("hub" | "project" | "default"));
+    let hub_kind = matches!(kind.as_deref(), Some("hub" | "project" | "default"))
+        || crate::validate::is_feature_store(value);
     if own.is_empty() && !hub_kind {
         return None;
     }

@@ -75,6 +75,35 @@ pub struct Problem {
     pub invalid: bool,
 }
 
+/// Keys only a feature store has (`az ml feature-store create --file`).
+const FEATURE_STORE_KEYS: &[&str] = &[
+    "offline_store",
+    "online_store",
+    "materialization_identity",
+    "compute_runtime",
+];
+
+/// A feature store: `kind: featurestore`, a feature store `$schema`, or a
+/// key only feature stores have.
+pub fn is_feature_store(value: &Value) -> bool {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(aml_model::model::WorkspaceKind::parse);
+    let schema = value
+        .get("$schema")
+        .and_then(Value::as_str)
+        .map(|u| u.to_ascii_lowercase())
+        .is_some_and(|u| {
+            u.rsplit('/')
+                .next()
+                .is_some_and(|l| l.starts_with("featurestore"))
+        });
+    kind == Some(aml_model::model::WorkspaceKind::FeatureStore)
+        || schema
+        || FEATURE_STORE_KEYS.iter().any(|k| value.get(k).is_some())
+}
+
 /// The schema `az ml` loads an entity with: by its kind and, for computes,
 /// datastores, connections, workspaces and batch deployments, by its `type`
 /// or `kind`. `None` for jobs (not checked).
@@ -91,6 +120,8 @@ pub fn schema_for(kind: Kind, value: &Value) -> Option<&'static S> {
             "hub" => schemas::HUB,
             "project" => schemas::PROJECT,
             "featurestore" => schemas::FEATURE_STORE,
+            // `az ml feature-store create`: no `kind`, its own keys.
+            _ if is_feature_store(value) => schemas::FEATURE_STORE,
             _ => schemas::WORKSPACE,
         },
         Kind::Compute => match ty("type").as_str() {

@@ -444,6 +444,23 @@ fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut St
                 esc(f.assignment.rsplit('/').next().unwrap_or_default())
             );
         }
+        if let Some(k) = &r.known_issue {
+            let _ = writeln!(
+                out,
+                "<div class=\"known-issue\"><b>Known issue</b> (<a href=\"{}\">{}</a>): {}</div>",
+                esc(k.url),
+                esc(k.id),
+                esc(k.summary)
+            );
+        }
+    }
+    if let Some(x) = &r.rollup {
+        let _ = writeln!(
+            out,
+            "<div class=\"rollup\">Baseline counts it as {}: {}</div>",
+            x.result.as_str(),
+            esc(&x.message)
+        );
     }
     out.push_str("</div>\n");
 }

@@ -120,8 +120,9 @@ pub fn baseline(json: bool) -> String {
     s
 }
 
-/// `policies`: the shipped Azure Policy definitions, the rule running each
-/// or why it cannot be evaluated offline.
+/// `policies`: the shipped Azure Policy definitions, the rule running each,
+/// that an assignment runs it, or why it cannot be evaluated offline; then
+/// (in text) the shipped initiatives.
 pub fn policies(json: bool) -> String {
     let engine = PolicyEngine::builtin();
     let rule_of = |guid: &str| {
@@ -155,7 +156,11 @@ pub fn policies(json: bool) -> String {
                 serde_json::json!({
                     "policy": name, "mode": mode, "display_name": title,
                     "rule": rule, "evaluable": evaluable == "evaluable",
-                    "note": if evaluable == "evaluable" { None } else { Some(evaluable) },
+                    "note": match (evaluable == "evaluable", rule) {
+                        (true, Some(_)) => None,
+                        (true, None) => Some(ASSIGNED_ONLY.to_string()),
+                        (false, _) => Some(evaluable.clone()),
+                    },
                 })
             })
             .collect();
@@ -165,16 +170,32 @@ pub fn policies(json: bool) -> String {
     for (name, mode, title, rule, evaluable) in &rows {
         let how = match rule {
             Some(id) if evaluable == "evaluable" => id.to_string(),
+            None if evaluable == "evaluable" => ASSIGNED_ONLY.to_string(),
             _ => evaluable.clone(),
         };
+        // A GUID by its first 8 hex digits; a custom definition's name in full.
+        let short = if name.len() == 36 && name.as_bytes()[8] == b'-' {
+            &name[..8]
+        } else {
+            name.as_str()
+        };
+        s.push_str(&format!("{short}  {mode:<32} {title}\n      {how}\n"));
+    }
+    s.push_str("\nInitiatives (resolved by name when an --assignments file assigns them):\n");
+    for i in aml_policy::shipped_initiatives() {
         s.push_str(&format!(
-            "{}  {:<32} {title}\n      {how}\n",
-            &name[..8.min(name.len())],
-            mode
+            "{}  {} ({} members)\n",
+            i.name,
+            i.display_name,
+            i.members.len()
         ));
     }
     s
 }
+
+/// How a shipped definition without a rule of its own runs.
+const ASSIGNED_ONLY: &str =
+    "evaluated when an --assignments file assigns it (no rule runs it by default)";
 
 fn pretty(value: &serde_json::Value) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_default();

@@ -185,6 +185,15 @@ fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
                 code(&r.resource_name),
                 code(&format!("{}:{}", r.path, r.line))
             );
+            if let Some(k) = &r.known_issue {
+                let _ = writeln!(
+                    out,
+                    "    - Known issue ([{}]({})): {}",
+                    esc(k.id),
+                    k.url,
+                    esc(k.summary)
+                );
+            }
         }
     }
     if listed < total {
@@ -233,6 +242,23 @@ fn item(r: &ResultEntry, options: &RenderOptions) -> String {
             values.join(", "),
             esc(&f.effect),
             code(assignment)
+        );
+    }
+    if let Some(k) = &r.known_issue {
+        let _ = writeln!(
+            s,
+            "  - Known issue ([{}]({})): {}",
+            esc(k.id),
+            k.url,
+            esc(k.summary)
+        );
+    }
+    if let Some(x) = &r.rollup {
+        let _ = writeln!(
+            s,
+            "  - Baseline counts it as {}: {}",
+            x.result.as_str(),
+            esc(&x.message)
         );
     }
     s

@@ -340,6 +340,12 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     if !r.deciding.is_empty() {
         props.insert("deciding".into(), json!(r.deciding));
     }
+    if let Some(k) = &r.known_issue {
+        props.insert("knownIssue".into(), json!(k));
+    }
+    if let Some(x) = &r.rollup {
+        props.insert("rollup".into(), json!(x));
+    }
     if let Some(fix) = r.fix {
         props.insert("fix".into(), json!(fix));
     }

@@ -73,22 +73,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
                     let _ = writeln!(out, "          found: {}", r.message);
                 }
             }
-            if let Some(fix) = r.fix {
-                let _ = writeln!(out, "          fix: {fix}");
-            }
-            for f in &r.field_restrictions {
-                let _ = writeln!(out, "          {}", field_restriction(f));
-            }
-            if let Some(a) = &r.autofix {
-                let _ = writeln!(
-                    out,
-                    "          `aml-baseline fix` would apply ({}):",
-                    a.safety
-                );
-                for line in a.diff.lines() {
-                    let _ = writeln!(out, "          {line}");
-                }
-            }
+            result_tail(r, &mut out);
         }
         out.push('\n');
     }
@@ -208,6 +193,43 @@ fn field_restriction(f: &crate::entry::FieldRestrictionEntry) -> String {
     )
 }
 
+/// What follows a finding's source line: the fix, what Azure Policy allows
+/// per field (`--verify-online`), the known issue, how the baseline counts
+/// it, and the diff `fix` would apply.
+fn result_tail(r: &ResultEntry, out: &mut String) {
+    if let Some(fix) = r.fix {
+        let _ = writeln!(out, "          fix: {fix}");
+    }
+    for f in &r.field_restrictions {
+        let _ = writeln!(out, "          {}", field_restriction(f));
+    }
+    if let Some(k) = &r.known_issue {
+        let _ = writeln!(
+            out,
+            "          known issue ({}): {} {}",
+            k.id, k.summary, k.url
+        );
+    }
+    if let Some(x) = &r.rollup {
+        let _ = writeln!(
+            out,
+            "          baseline counts it as {}: {}",
+            x.result.as_str(),
+            x.message
+        );
+    }
+    if let Some(a) = &r.autofix {
+        let _ = writeln!(
+            out,
+            "          `aml-baseline fix` would apply ({}):",
+            a.safety
+        );
+        for line in a.diff.lines() {
+            let _ = writeln!(out, "          {line}");
+        }
+    }
+}
+
 /// One line accounting for every file under the scanned paths: entry
 /// points, files read as context, and files skipped by reason.
 fn files_account(report: &Report, out: &mut String) {
@@ -293,6 +315,9 @@ fn list_by_assignment(list: &[(&str, Vec<&ResultEntry>)], out: &mut String) {
                 "    {} {} '{}' at {}:{}:{}",
                 r.rule, r.resource_type, r.resource_name, r.path, r.line, r.column
             );
+            if let Some(k) = &r.known_issue {
+                let _ = writeln!(out, "      known issue ({}): {} {}", k.id, k.summary, k.url);
+            }
         }
     }
     out.push('\n');

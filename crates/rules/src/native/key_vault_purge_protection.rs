@@ -24,17 +24,32 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {
+    const LINKS: &[&str] = &[
+        "properties.keyVault",
+        "properties.encryption.keyVaultProperties.keyVaultArmId",
+    ];
     let r = cx.resource;
-    if !r.is_type("Microsoft.KeyVault/vaults")
-        || cx
-            .linking_workspaces(&[
-                "properties.keyVault",
-                "properties.encryption.keyVaultProperties.keyVaultArmId",
-            ])
-            .is_empty()
-    {
+    if !r.is_type("Microsoft.KeyVault/vaults") {
         return None;
     }
+    let linking = cx.linking_workspaces(LINKS);
+    if linking.is_empty() {
+        return None;
+    }
+    let mut f = judge(cx)?;
+    // A hub's vault is its projects' too.
+    let hubs: Vec<String> = linking
+        .iter()
+        .filter(|w| w.is_kind(aml_model::model::WorkspaceKind::Hub))
+        .map(|w| super::workspace_words(w))
+        .collect();
+    if !hubs.is_empty() {
+        f.message = format!("{} (the key vault of {})", f.message, hubs.join(", "));
+    }
+    Some(f)
+}
+
+fn judge(cx: &CheckContext<'_>) -> Option<Finding> {
     const SOFT: &str = "properties.enableSoftDelete";
     const PURGE: &str = "properties.enablePurgeProtection";
     match as_bool(cx.get(SOFT)) {

@@ -40,7 +40,7 @@ mod workspace_isolation_computes;
 
 pub use crate::check::{CheckContext, CheckFn, Finding};
 use crate::Rule;
-use aml_model::model::{Model, Resource};
+use aml_model::model::{KindOf, Model, Resource, WorkspaceKind};
 use aml_model::value::Value;
 
 /// Every native rule, grouped by control.
@@ -238,6 +238,92 @@ impl<'m> CheckContext<'m> {
                 })
             })
             .collect()
+    }
+}
+
+impl<'m> CheckContext<'m> {
+    /// For a project (`kind: Project`): the hub it takes its network,
+    /// storage, key vault and encryption from; `None` for other resources.
+    pub fn project_hub(&self) -> Option<crate::kinds::HubOf<'m>> {
+        self.resource
+            .is_kind(WorkspaceKind::Project)
+            .then(|| crate::kinds::hub_of(self.model, self.resource))
+    }
+
+    /// Deployed feature stores whose offline store (an `ADLSGen2`
+    /// connection) is in this storage account.
+    pub fn offline_store_of(&self) -> Vec<&'m Resource> {
+        let prefix = format!("{}/", self.resource.id.to_ascii_lowercase());
+        let own = self.resource.id.to_ascii_lowercase();
+        self.deployment()
+            .filter(|c| c.is_type("Microsoft.MachineLearningServices/workspaces/connections"))
+            .filter(|c| {
+                c.get("properties.category")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("ADLSGen2"))
+            })
+            .filter(|c| {
+                c.get("properties.target")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .is_some_and(|t| t == own || t.starts_with(&prefix))
+            })
+            .filter_map(|c| c.parent_id.as_deref().and_then(|p| self.find(p)))
+            .filter(|w| w.is_kind(WorkspaceKind::FeatureStore) && !w.existing)
+            .collect()
+    }
+}
+
+/// A workspace in words, with what its kind means for what it links:
+/// "hub 'h' (shared by its projects)", "feature store 'f'", "workspace 'w'".
+pub fn workspace_words(w: &Resource) -> String {
+    match w.workspace_kind() {
+        Some(KindOf::Known(WorkspaceKind::Hub)) => {
+            format!("hub '{}' (shared by its projects)", w.name)
+        }
+        Some(KindOf::Known(k)) => format!("{} '{}'", k.noun(), w.name),
+        _ => format!("workspace '{}'", w.name),
+    }
+}
+
+/// A rule that judges a setting a project takes from its hub (`what`:
+/// "its public access behind a virtual network"): on a project, `judge`
+/// runs on the hub and the finding says so, pointing at the project's
+/// `hubResourceId`; unknown, naming the hub, when the hub is not in the
+/// scanned files. Other resources are judged as they are.
+pub fn judged_by_hub(
+    cx: &CheckContext<'_>,
+    what: &str,
+    judge: impl Fn(&CheckContext<'_>) -> Option<Finding>,
+) -> Option<Finding> {
+    use crate::kinds::HubOf;
+    const LINK: &str = "properties.hubResourceId";
+    match cx.project_hub() {
+        None => judge(cx),
+        Some(HubOf::Found(hub)) => {
+            let on_hub = CheckContext {
+                model: cx.model,
+                resource: hub,
+            };
+            let mut f = judge(&on_hub)?;
+            f.message = format!(
+                "a project takes {what} from its hub; hub '{}': {}",
+                hub.name, f.message
+            );
+            f.path = Some(LINK.to_string());
+            f.span = None;
+            Some(f)
+        }
+        Some(other) => {
+            let deciding = other.deciding().unwrap_or_default();
+            Some(Finding {
+                verdict: crate::Verdict::Unknown,
+                message: format!("a project takes {what} from its hub, which decides: {deciding}"),
+                path: Some(LINK.to_string()),
+                deciding: vec![deciding],
+                span: None,
+            })
+        }
     }
 }
 

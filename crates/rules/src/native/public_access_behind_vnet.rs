@@ -29,6 +29,10 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     {
         return None;
     }
+    super::judged_by_hub(cx, "its public access behind a virtual network", judge)
+}
+
+fn judge(cx: &CheckContext<'_>) -> Option<Finding> {
     const PATH: &str = "properties.allowPublicAccessWhenBehindVnet";
     match as_bool(cx.get(PATH)) {
         Ok(Some(true)) => Finding::fail(

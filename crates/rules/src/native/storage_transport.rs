@@ -2,6 +2,7 @@
 
 use super::{as_bool, CheckContext, Finding, Text};
 use crate::rule::{Autofix, Rule, RuleKind, Safety, Setting, Severity, TerraformSetting};
+use aml_model::model::{Resource, WorkspaceKind};
 
 pub static RULE: Rule = Rule {
     id: "AMLB-DP3-002",
@@ -24,14 +25,43 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {
-    let r = cx.resource;
-    if !r.is_type("Microsoft.Storage/storageAccounts")
-        || cx
-            .linking_workspaces(&["properties.storageAccount"])
-            .is_empty()
-    {
+    if !cx.resource.is_type("Microsoft.Storage/storageAccounts") {
         return None;
     }
+    // The storage of workspaces and hubs, and the offline store of feature stores.
+    let linking = cx.linking_workspaces(&["properties.storageAccount"]);
+    let stores = cx.offline_store_of();
+    if linking.is_empty() && stores.is_empty() {
+        return None;
+    }
+    let mut f = judge(cx)?;
+    f.message.push_str(&whose(&linking, &stores));
+    Some(f)
+}
+
+/// What the account is to hubs and feature stores (nothing when only
+/// workspaces of their own use it): " (the storage of hub 'h' (shared by
+/// its projects); the offline store of feature store 'f')".
+fn whose(linking: &[&Resource], stores: &[&Resource]) -> String {
+    let mut parts: Vec<String> = linking
+        .iter()
+        .filter(|w| w.is_kind(WorkspaceKind::Hub))
+        .map(|w| format!("the storage of {}", super::workspace_words(w)))
+        .collect();
+    parts.extend(
+        stores
+            .iter()
+            .map(|w| format!("the offline store of {}", super::workspace_words(w))),
+    );
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+fn judge(cx: &CheckContext<'_>) -> Option<Finding> {
+    let r = cx.resource;
     const HTTPS: &str = "properties.supportsHttpsTrafficOnly";
     const TLS: &str = "properties.minimumTlsVersion";
     match as_bool(cx.get(HTTPS)) {

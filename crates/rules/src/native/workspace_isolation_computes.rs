@@ -19,18 +19,39 @@ pub static RULE: Rule = Rule {
 };
 
 const PATH: &str = "properties.managedNetwork.isolationMode";
+const LINK: &str = "properties.hubResourceId";
 
 fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     let ws = cx.resource;
     if !ws.is_type("Microsoft.MachineLearningServices/workspaces") {
         return None;
     }
-    match cx.text(PATH) {
+    // A project's computes run in its hub's managed network, if it has one.
+    let hub = match cx.project_hub() {
+        None => None,
+        Some(crate::kinds::HubOf::Found(h)) => Some(h),
+        Some(_) => return super::judged_by_hub(cx, "its managed network", |_| None),
+    };
+    let (whose, of, link) = match hub {
+        Some(h) => (
+            format!("its hub '{}'", h.name),
+            format!(" of its hub '{}'", h.name),
+            Some(LINK),
+        ),
+        None => ("the workspace".to_string(), String::new(), None),
+    };
+    match super::text_of(hub.unwrap_or(ws).get(PATH)) {
+        Text::Unknown(u) if hub.is_some() => {
+            let mut f = Finding::unknown(u, PATH)?;
+            f.message = format!("{whose}: {}", f.message);
+            f.path = link.map(str::to_string);
+            return Some(f);
+        }
         Text::Unknown(u) => return Finding::unknown(u, PATH),
         Text::Known(mode) if !mode.eq_ignore_ascii_case("Disabled") => {
             return Finding::pass(
-                format!("the workspace has a managed network (`isolationMode` is `{mode}`)"),
-                Some(PATH),
+                format!("{whose} has a managed network (`isolationMode` is `{mode}`)"),
+                link.or(Some(PATH)),
             )
         }
         _ => {}
@@ -58,12 +79,19 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
             Some(_) => {}
         }
     }
-    let path = if ws.is_set(PATH) { Some(PATH) } else { None };
+    let set = hub.unwrap_or(ws).is_set(PATH);
+    let path = if hub.is_some() {
+        link
+    } else if set {
+        Some(PATH)
+    } else {
+        None
+    };
     if !outside.is_empty() {
         return Finding::fail(
             format!(
-                "managed network isolation is off (`isolationMode` {}) and compute(s) {} have no subnet",
-                if path.is_some() { "is `Disabled`" } else { "is not set; the service default is `Disabled`" },
+                "managed network isolation{of} is off (`isolationMode` {}) and compute(s) {} have no subnet",
+                if set { "is `Disabled`" } else { "is not set; the service default is `Disabled`" },
                 outside.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
             ),
             path,
@@ -74,8 +102,9 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     }
     Finding::pass(
         format!(
-            "managed network isolation is off, and {} compute(s) of the workspace in the files have a subnet",
-            computes.len()
+            "managed network isolation{of} is off, and {} compute(s) of the {} in the files have a subnet",
+            computes.len(),
+            if hub.is_some() { "project" } else { "workspace" }
         ),
         path,
     )

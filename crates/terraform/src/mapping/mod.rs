@@ -118,6 +118,16 @@ pub fn spec(rtype: &str) -> Option<(&'static str, &'static str, &'static [Row])>
             "2025-06-01",
             WORKSPACE,
         ),
+        "azurerm_ai_foundry" => (
+            "Microsoft.MachineLearningServices/workspaces",
+            "2025-06-01",
+            AI_FOUNDRY,
+        ),
+        "azurerm_ai_foundry_project" => (
+            "Microsoft.MachineLearningServices/workspaces",
+            "2025-06-01",
+            AI_FOUNDRY_PROJECT,
+        ),
         "azurerm_machine_learning_compute_cluster" => (
             "Microsoft.MachineLearningServices/workspaces/computes",
             "2025-06-01",
@@ -629,6 +639,8 @@ type Place = fn(&Input<'_>, &mut Builder<'_>, &str) -> Option<Placed>;
 fn place_of(rtype: &str) -> Place {
     match rtype {
         "azurerm_machine_learning_workspace" => workspace,
+        "azurerm_ai_foundry" => ai_foundry_hub,
+        "azurerm_ai_foundry_project" => ai_foundry_project,
         "azurerm_private_endpoint" => private_endpoint,
         "azurerm_monitor_diagnostic_setting" => diagnostic_setting,
         "azurerm_role_assignment" => role_assignment,
@@ -672,6 +684,40 @@ fn workspace(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<P
         (resource_id(&rg_scope(input), arm_type, &name), name)
     };
     Some(Placed { id, name, ..p })
+}
+
+/// `azurerm_ai_foundry`: a workspace of kind `Hub` in its resource group
+/// (the provider sends `kind: Hub`; its arguments are the workspace's).
+fn ai_foundry_hub(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    b.put("kind", Value::str("Hub"), None);
+    workspace(input, b, arm_type)
+}
+
+/// `azurerm_ai_foundry_project`: a workspace of kind `Project`, created in
+/// its hub's resource group (the provider takes it from `ai_services_hub_id`),
+/// with `properties.hubResourceId` naming the hub.
+fn ai_foundry_project(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> Option<Placed> {
+    b.put("kind", Value::str("Project"), None);
+    b.common(true);
+    b.identity();
+    let name = name_of(input, "name");
+    let scope = match input.config.get("ai_services_hub_id") {
+        Some(Value::String(hub)) => split_parent(hub)
+            .map(|(scope, _)| scope)
+            .filter(|s| s.to_ascii_lowercase().contains("/resourcegroups/")),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        format!(
+            "/subscriptions/{SUBSCRIPTION}/resourceGroups/{}",
+            input.default_rg
+        )
+    });
+    Some(Placed {
+        id: resource_id(&scope, arm_type, &name),
+        name,
+        ..Placed::default()
+    })
 }
 
 /// `azurerm_machine_learning_*` (computes, datastores, outbound rules): a child of its workspace.

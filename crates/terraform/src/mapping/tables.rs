@@ -164,6 +164,102 @@ pub const WORKSPACE: &[Row] = &[
     ),
 ];
 
+/// `azurerm_ai_foundry` → `Microsoft.MachineLearningServices/workspaces` of
+/// kind `Hub` (the kind is set by the placement). The provider sends
+/// `publicNetworkAccess` (default `Enabled`), the managed network only when
+/// the block is given, HBI only when true.
+pub const AI_FOUNDRY: &[Row] = &[
+    row(
+        "public_network_access",
+        "properties.publicNetworkAccess",
+        Same,
+        D::Str("Enabled"),
+    ),
+    row(
+        "high_business_impact_enabled",
+        "properties.hbiWorkspace",
+        Same,
+        D::None,
+    ),
+    row(
+        "primary_user_assigned_identity",
+        "properties.primaryUserAssignedIdentity",
+        Same,
+        D::None,
+    ),
+    row("key_vault_id", "properties.keyVault", Same, D::None),
+    row(
+        "storage_account_id",
+        "properties.storageAccount",
+        Same,
+        D::None,
+    ),
+    row(
+        "application_insights_id",
+        "properties.applicationInsights",
+        Same,
+        D::None,
+    ),
+    row(
+        "container_registry_id",
+        "properties.containerRegistry",
+        Same,
+        D::None,
+    ),
+    row("description", "properties.description", Same, D::None),
+    row("friendly_name", "properties.friendlyName", Same, D::None),
+    row(
+        "managed_network[0].isolation_mode",
+        "properties.managedNetwork.isolationMode",
+        Same,
+        D::None,
+    ),
+    row(
+        "encryption[0].key_vault_id",
+        "properties.encryption.keyVaultProperties.keyVaultArmId",
+        Same,
+        D::None,
+    ),
+    row(
+        "encryption[0].key_id",
+        "properties.encryption.keyVaultProperties.keyIdentifier",
+        Same,
+        D::None,
+    ),
+    row(
+        "encryption[0].user_assigned_identity_id",
+        "properties.encryption.identity.userAssignedIdentity",
+        Same,
+        D::None,
+    ),
+];
+
+/// `azurerm_ai_foundry_project` → `Microsoft.MachineLearningServices/workspaces`
+/// of kind `Project`, in its hub's resource group; it has no network,
+/// storage, key vault or encryption arguments: it takes the hub's.
+pub const AI_FOUNDRY_PROJECT: &[Row] = &[
+    row(
+        "ai_services_hub_id",
+        "properties.hubResourceId",
+        Same,
+        D::None,
+    ),
+    row(
+        "high_business_impact_enabled",
+        "properties.hbiWorkspace",
+        Same,
+        D::None,
+    ),
+    row(
+        "primary_user_assigned_identity",
+        "properties.primaryUserAssignedIdentity",
+        Same,
+        D::None,
+    ),
+    row("description", "properties.description", Same, D::None),
+    row("friendly_name", "properties.friendlyName", Same, D::None),
+];
+
 /// `azurerm_machine_learning_compute_cluster` → `workspaces/computes` (AmlCompute).
 pub const COMPUTE_CLUSTER: &[Row] = &[
     row(
