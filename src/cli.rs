@@ -212,6 +212,12 @@ pub struct FixPolicyArgs {
     /// An alias export extending the shipped alias catalogue (as for `scan`).
     #[arg(long, value_name = "FILE")]
     pub aliases: Option<PathBuf>,
+    /// Ask Azure Policy's `checkPolicyRestrictions` (as `scan
+    /// --verify-online` does): a fix then also writes only values Azure
+    /// allows, and shows the values it allows per field.
+    #[cfg(feature = "collect")]
+    #[arg(long, requires = "assignments")]
+    pub verify_online: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -320,6 +326,14 @@ pub struct ScanArgs {
     #[cfg(feature = "collect")]
     #[arg(long, value_name = "FILE", requires = "live")]
     pub live_output: Option<PathBuf>,
+    /// Ask Azure Policy's `checkPolicyRestrictions` about every resource
+    /// whose denial an `--assignments` deny predicted or ruled out, and list
+    /// every disagreement beside our verdict, with the values Azure allows
+    /// per field (signs in and retries as `collect` does: `--timeout`,
+    /// `--retries`, `--deadline`, `--concurrency`).
+    #[cfg(feature = "collect")]
+    #[arg(long, requires = "assignments")]
+    pub verify_online: bool,
     #[cfg(feature = "collect")]
     #[command(flatten)]
     pub live_args: crate::commands::collect::LiveArgs,

@@ -39,6 +39,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
             aliases: args.policy.aliases.clone(),
             deployment_scope: args.policy.deployment_scope.clone(),
         },
+        verifier: verifier(args),
         ..Default::default()
     };
     let fix_options = aml_scan::fix::Options {
@@ -68,4 +69,19 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
     }
     write_output(None, &aml_scan::fix::render(&run, &plan))?;
     Ok(code)
+}
+
+/// `--verify-online`: the collector's client, with `collect`'s default
+/// retries, timeout, deadline and concurrency.
+#[cfg(feature = "collect")]
+fn verifier(args: &FixArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
+    args.policy.verify_online.then(|| {
+        std::sync::Arc::new(super::collect::OnlineVerifier::with_defaults())
+            as std::sync::Arc<dyn aml_scan::verify::Verifier>
+    })
+}
+
+#[cfg(not(feature = "collect"))]
+fn verifier(_: &FixArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
+    None
 }

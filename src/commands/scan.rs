@@ -70,7 +70,22 @@ fn settings(args: &ScanArgs, plan: &OutputPlan) -> Settings {
             deployment_scope: args.deployment_scope.clone(),
         },
         plan_fixes: plan.iter().any(|(f, _)| f.shows_autofix()),
+        verifier: verifier(args),
     }
+}
+
+/// `--verify-online`: the collector's client asks Azure.
+#[cfg(feature = "collect")]
+fn verifier(args: &ScanArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
+    args.verify_online.then(|| {
+        std::sync::Arc::new(super::collect::OnlineVerifier::new(&args.live_args))
+            as std::sync::Arc<dyn aml_scan::verify::Verifier>
+    })
+}
+
+#[cfg(not(feature = "collect"))]
+fn verifier(_: &ScanArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
+    None
 }
 
 /// Pairs every `--output` with the `--format` given closest before it (or,

@@ -17,25 +17,25 @@ use std::time::Duration;
 
 /// A request the server received.
 #[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    target: String,
-    body: Value,
-    authorization: Option<String>,
+pub(crate) struct Seen {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) body: Value,
+    pub(crate) authorization: Option<String>,
 }
 
 /// What the server answers: status, extra headers, body; or `None` to hang.
-type Reply = Option<(u16, Vec<(&'static str, String)>, Value)>;
+pub(crate) type Reply = Option<(u16, Vec<(&'static str, String)>, Value)>;
 type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
 
-struct Server {
-    base: String,
+pub(crate) struct Server {
+    pub(crate) base: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Server {
     /// Serves `handler` on a free loopback port until the test ends.
-    fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
+    pub(crate) fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
@@ -50,7 +50,7 @@ impl Server {
         Server { base, seen }
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -125,7 +125,7 @@ fn ws_id(name: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/{name}")
 }
 
-fn token_reply() -> Reply {
+pub(crate) fn token_reply() -> Reply {
     let expires = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -280,7 +280,7 @@ fn estate(seen: &Seen, _count: usize, throttled: &Mutex<bool>) -> Reply {
     ))
 }
 
-fn aml(server: &Server, args: &[&str]) -> std::process::Output {
+pub(crate) fn aml(server: &Server, args: &[&str]) -> std::process::Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"));
     cmd.args(args)
         .current_dir(project("."))
@@ -306,7 +306,7 @@ fn aml(server: &Server, args: &[&str]) -> std::process::Output {
     cmd.output().unwrap()
 }
 
-fn stderr(o: &std::process::Output) -> String {
+pub(crate) fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

@@ -16,6 +16,7 @@ mod baseline;
 mod bicep_corpus;
 mod bicep_frontend;
 mod bicep_registry_cache;
+mod bicep_snapshot;
 mod cli;
 #[cfg(feature = "collect")]
 mod collect;
@@ -49,6 +50,8 @@ mod snapshots;
 mod terraform_corpus;
 mod trust;
 mod unknowns;
+#[cfg(feature = "collect")]
+mod verify_online;
 mod wild_corpus;
 mod workflow;
 mod yaml_corpus;

@@ -50,7 +50,7 @@ fn validators() -> [jsonschema::Validator; 2] {
     [build(&schema), build(&strict_schema)]
 }
 
-fn assert_valid(report: &Value, what: &str) {
+pub(crate) fn assert_valid(report: &Value, what: &str) {
     for (validator, kind) in validators().iter().zip(["schema", "strict schema"]) {
         crate::common::assert_schema_valid(validator, report, &format!("{what}: {kind} errors"));
     }
@@ -136,6 +136,10 @@ fn other_inputs_match_the_schema() {
             ],
         ),
         ("yaml", vec!["examples/cli-yaml"]),
+        (
+            "bicep-snapshot",
+            vec!["tests/fixtures/bicep-snapshot/workspace/main.snapshot.json"],
+        ),
         ("malformed", vec!["tests/fixtures/terraform/malformed"]),
     ] {
         let report = json_report(

@@ -11,6 +11,9 @@
 //! online endpoints, and the DNS zone groups of private endpoints.
 //! With `policy_states`, Azure Policy's compliance states and Defender for
 //! Cloud's assessments of the collected resources come along.
+//! [`restrictions`] asks Azure Policy Insights' `checkPolicyRestrictions`
+//! about resources before they exist (`scan --verify-online`), with the same
+//! client.
 //!
 //! Every request retries 429 and 5xx answers and timeouts with backoff,
 //! honouring `Retry-After` and Resource Graph's quota headers; a 403 stops
@@ -20,6 +23,7 @@
 pub mod auth;
 pub mod client;
 pub mod collect;
+pub mod restrictions;
 
 pub use auth::credential;
 pub use client::{Client, CollectError};

@@ -532,8 +532,9 @@ fn set_key(o: &mut aml_model::value::Object, key: &str, value: Value) {
     }
 }
 
-/// The span of every value below `node`, by lower-case dotted path.
-fn record_spans(
+/// The span of every value below `node`, by lower-case dotted path (the
+/// `bicep snapshot` front end records its predicted resources' spans alike).
+pub fn record_spans(
     file: FileId,
     node: &Node,
     path: &mut String,

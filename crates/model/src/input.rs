@@ -314,6 +314,21 @@ pub fn looks_like_live_export(text: &str) -> bool {
             || text.contains("/providers/microsoft.machinelearningservices/"))
         && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
         && !looks_like_plan(text)
+        && !looks_like_bicep_snapshot(text)
+}
+
+/// A cheap look at the text: a `bicep snapshot` file (`<name>.snapshot.json`)
+/// holds `predictedResources`, whatever the file is called, and is no
+/// deployment template, parameter file or Terraform plan (which may name the
+/// word in a value). The snapshot front end decides by shape.
+pub fn looks_like_bicep_snapshot(text: &str) -> bool {
+    if !text.contains("\"predictedResources\"") {
+        return false;
+    }
+    let lower_head = head(text).to_ascii_lowercase();
+    !lower_head.contains("deploymenttemplate.json")
+        && !lower_head.contains("deploymentparameters.json")
+        && !lower_head.contains("\"format_version\"")
 }
 
 /// How the message of a symbolic link discovery did not follow starts.
@@ -354,7 +369,7 @@ pub fn nothing_scanned(paths: &[std::path::PathBuf]) -> crate::diagnostics::Diag
     crate::diagnostics::Diagnostic::warning(
         "nothing-scanned",
         format!(
-            "no ARM template, Bicep or Terraform file, Azure ML YAML or live export was found in {}{}: nothing was checked",
+            "no ARM template, Bicep or Terraform file, Azure ML YAML, live export or bicep snapshot was found in {}{}: nothing was checked",
             shown.join(", "),
             if paths.len() > 3 { " and more" } else { "" }
         ),

@@ -4,7 +4,8 @@
 //! the deployment context and limits ([`context`]), the deployment model of
 //! ARM resources ([`model`]), the contract between the scan and the front
 //! ends ([`input`]), secret redaction ([`redact`]), which properties hold
-//! secrets ([`secrets`]) and XML escaping ([`xml`]).
+//! secrets ([`secrets`]), XML escaping ([`xml`]) and Azure Policy's answers
+//! on resources before they exist ([`restrictions`]).
 //!
 //! It depends on no other crate of the workspace.
 
@@ -15,6 +16,7 @@ pub mod json;
 pub mod model;
 pub mod pattern;
 pub mod redact;
+pub mod restrictions;
 pub mod secrets;
 pub mod source;
 pub mod value;

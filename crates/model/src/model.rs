@@ -16,6 +16,9 @@ pub struct Model {
     /// What Azure itself says about resources of live exports (Azure Policy
     /// compliance states, Defender for Cloud assessments), to set beside ours.
     pub azure_verdicts: Vec<AzureVerdict>,
+    /// What Azure Policy's `checkPolicyRestrictions` answered on resources of
+    /// the files (`scan --verify-online`), by lower-case resource id.
+    pub restrictions: BTreeMap<String, crate::restrictions::Restrictions>,
     /// Every value to redact from every output: the values of secure
     /// parameters (see `protected_secrets`) and credential values written
     /// inline in the files (see [`Model::collect_inline_credentials`]).
@@ -109,6 +112,10 @@ pub struct SecureDefault {
     pub span: Span,
 }
 
+/// The source of Azure's answers to `checkPolicyRestrictions` on resources
+/// of the files, before they exist (`scan --verify-online`).
+pub const RESTRICTIONS: &str = "check-policy-restrictions";
+
 /// Azure's verdict on one resource for one policy definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AzureVerdict {
@@ -116,10 +123,11 @@ pub struct AzureVerdict {
     pub resource_id: String,
     /// The policy definition's name (GUID), lower case.
     pub definition: String,
-    /// `Compliant`, `NonCompliant`, `Exempt`, `Unknown` (policy), or
-    /// `Healthy`, `Unhealthy`, `NotApplicable` (Defender for Cloud).
+    /// `Compliant`, `NonCompliant`, `Exempt`, `Unknown` (policy),
+    /// `Healthy`, `Unhealthy`, `NotApplicable` (Defender for Cloud), or
+    /// `Denied`, `NotDenied` (`checkPolicyRestrictions`, [`RESTRICTIONS`]).
     pub state: String,
-    /// `azure-policy` or `defender-for-cloud`.
+    /// `azure-policy`, `defender-for-cloud` or [`RESTRICTIONS`].
     pub source: &'static str,
 }
 
@@ -128,8 +136,8 @@ impl AzureVerdict {
     /// (`Some(false)`), or neither (exempt, not applicable, unknown).
     pub fn compliant(&self) -> Option<bool> {
         match self.state.to_ascii_lowercase().as_str() {
-            "compliant" | "healthy" => Some(true),
-            "noncompliant" | "unhealthy" => Some(false),
+            "compliant" | "healthy" | "notdenied" => Some(true),
+            "noncompliant" | "unhealthy" | "denied" => Some(false),
             _ => None,
         }
     }

@@ -298,6 +298,14 @@ impl PolicyEngine {
             .find(|(_, d)| matches_name(&d.name, name_or_prefix))
     }
 
+    /// The ARM path (`properties.publicNetworkAccess`) alias `name` maps to
+    /// at `api_version`, when the engine's catalogue knows it.
+    pub fn alias_path(&self, name: &str, api_version: Option<&str>) -> Option<String> {
+        self.catalogue
+            .alias(name)
+            .map(|info| info.path(api_version).to_string())
+    }
+
     /// The ARM property paths (e.g. `properties.publicNetworkAccess`) that a
     /// definition's aliases map to for this resource type and API version,
     /// followed by the built-in fields it reads other than `type` (`kind`,

@@ -6,13 +6,23 @@ use aml_model::diagnostics::Level;
 use aml_rules::Verdict;
 use serde::Serialize;
 
-/// Where a resource was read from: `code` or `live`.
+/// Where a resource was read from: `code`, `live`, or `predicted` (the
+/// resources a `bicep snapshot` file predicts).
 pub fn source_of(r: &aml_model::model::Resource) -> &'static str {
-    if r.format == "live" {
-        "live"
-    } else {
-        "code"
+    match r.format {
+        "live" => "live",
+        "bicep-snapshot" => "predicted",
+        _ => "code",
     }
+}
+
+/// What the report's file account says of a file of `format`, when it
+/// says something: a `bicep snapshot`'s verdicts are those of the resources
+/// it predicts.
+pub fn file_note(format: &str) -> Option<String> {
+    (format == "bicep-snapshot").then(|| {
+        "bicep snapshot: its verdicts are those of the predicted resources (the deployment as Bicep normalised it locally), not of deployed resources".to_string()
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -34,6 +44,10 @@ pub struct FileEntry {
     /// For `skipped`: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What to know about the file's verdicts (a `bicep snapshot`'s are
+    /// those of its predicted resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,12 +137,20 @@ pub struct ResultEntry {
     /// can share an id: the same id declared in two files).
     pub resource_index: usize,
     /// `code` when the resource was read from a template, Bicep or Terraform;
-    /// `live` when it was read from an export of deployed resources.
+    /// `live` when it was read from an export of deployed resources;
+    /// `predicted` when it is one a `bicep snapshot` file predicts.
     pub source: &'static str,
     /// What Azure says for the same policy definition and resource, when a
-    /// live export holds it (`collect --policy-states`).
+    /// live export holds it (`collect --policy-states`), or, for a result of
+    /// an assignment's `deny`, what `checkPolicyRestrictions` answered
+    /// (`scan --verify-online`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azure: Option<AzureEntry>,
+    /// The restrictions Azure Policy places on the resource's fields through
+    /// the result's definition, as `checkPolicyRestrictions` answered
+    /// (`scan --verify-online`): the values a fix may choose from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub field_restrictions: Vec<FieldRestrictionEntry>,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -218,12 +240,31 @@ pub struct AutofixReplacement {
     pub text: String,
 }
 
+/// One restriction `checkPolicyRestrictions` reported on a field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldRestrictionEntry {
+    /// `location`, `tags.env`, or an Azure Policy alias.
+    pub field: String,
+    /// `Required` (the values are the ones allowed), `Deny` (the values are
+    /// denied), `Removed` or `Audit`.
+    pub result: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    /// The policy's effect (`Deny`, ...).
+    pub effect: String,
+    /// The assignment's id.
+    pub assignment: String,
+    pub reason: String,
+}
+
 /// Azure's verdict beside ours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AzureEntry {
-    /// `azure-policy` or `defender-for-cloud`.
+    /// `azure-policy`, `defender-for-cloud` or `check-policy-restrictions`.
     pub source: &'static str,
-    /// Azure's state: `Compliant`, `NonCompliant`, `Healthy`, `Unhealthy`, ...
+    /// Azure's state: `Compliant`, `NonCompliant`, `Healthy`, `Unhealthy`,
+    /// ..., or `Denied`/`NotDenied` (`check-policy-restrictions`).
     pub state: String,
     /// Whether Azure confirms our verdict: `true`, `false`, or `null` when
     /// one side decides nothing (our `unknown`, Azure's exempt or not applicable).
@@ -253,12 +294,13 @@ pub struct Disagreement {
 
 impl ResultEntry {
     /// What renderers add after the resource's name: nothing for code, the
-    /// resource id for a result read from live state.
+    /// resource id for a result read from live state, and that it is a
+    /// prediction for a resource of a `bicep snapshot`.
     pub fn live_suffix(&self) -> String {
-        if self.source == "live" {
-            format!(" (live: {})", self.resource_id)
-        } else {
-            String::new()
+        match self.source {
+            "live" => format!(" (live: {})", self.resource_id),
+            "predicted" => " (predicted by bicep snapshot)".to_string(),
+            _ => String::new(),
         }
     }
 }

@@ -9,8 +9,8 @@ pub mod render;
 pub mod suppress;
 
 pub use entry::{
-    AutofixChange, AutofixEntry, AutofixReplacement, DiagnosticEntry, FileEntry, ResourceEntry,
-    ResultEntry,
+    AutofixChange, AutofixEntry, AutofixReplacement, DiagnosticEntry, FieldRestrictionEntry,
+    FileEntry, ResourceEntry, ResultEntry,
 };
 
 use aml_model::diagnostics::{Diagnostic, Level};
@@ -301,6 +301,7 @@ fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
                 .flatten()
                 .map(|by| sources.get(*by).display.clone()),
             reason: None,
+            note: entry::file_note(f.format),
         })
         .collect();
     files.extend(scan.skipped.iter().map(|s| FileEntry {
@@ -311,6 +312,7 @@ fn file_entries(scan: &ScanOutput) -> Vec<FileEntry> {
         role: "skipped",
         context_of: None,
         reason: Some(s.reason.clone()),
+        note: None,
     }));
     files
 }
@@ -457,6 +459,8 @@ fn result_entry(
             .rule
             .policy()
             .and_then(|p| azure.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase())))
+            // `checkPolicyRestrictions` answers for the assignments' denials only.
+            .filter(|v| v.source != aml_model::model::RESTRICTIONS || o.assignment.is_some())
             .map(|v| entry::AzureEntry {
                 source: v.source,
                 state: v.state.clone(),
@@ -484,6 +488,7 @@ fn result_entry(
             r
         }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
+        field_restrictions: field_restrictions(scan, r, o, secrets),
         end_line,
         end_column,
         property,
@@ -511,6 +516,34 @@ fn sort_results(results: &mut [ResultEntry]) {
         }
         results.swap(i, from);
     }
+}
+
+/// What `checkPolicyRestrictions` said of the fields the outcome's
+/// definition restricts on its resource, for results that are not passes.
+fn field_restrictions(
+    scan: &ScanOutput,
+    r: &aml_model::model::Resource,
+    o: &Outcome,
+    secrets: &Redactor,
+) -> Vec<entry::FieldRestrictionEntry> {
+    let (Some(definition), false) = (o.rule.policy(), o.verdict == Verdict::Pass) else {
+        return Vec::new();
+    };
+    let Some(answer) = scan.model.restrictions.get(&r.id.to_ascii_lowercase()) else {
+        return Vec::new();
+    };
+    answer
+        .of_definition(definition)
+        .map(|f| entry::FieldRestrictionEntry {
+            field: f.field.clone(),
+            result: f.result.clone(),
+            values: f.values.iter().map(|v| redact(v, secrets)).collect(),
+            default_value: f.default_value.as_deref().map(|v| redact(v, secrets)),
+            effect: f.effect.clone(),
+            assignment: f.policy.assignment_id.clone(),
+            reason: redact(&f.reason, secrets),
+        })
+        .collect()
 }
 
 /// Suppressions: inline comments, then waivers, then a baseline report;

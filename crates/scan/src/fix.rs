@@ -66,6 +66,15 @@ pub fn render(run: &Run, plan: &Plan) -> String {
         for m in &r.messages {
             s.push_str(&format!("  {m}\n"));
         }
+        // What Azure Policy allows per field (`--verify-online`).
+        if let Some(definition) = r.rule.policy() {
+            for f in crate::verify::allowed_values(&run.scan, &res.id, definition) {
+                s.push_str(&format!(
+                    "  Azure Policy (checkPolicyRestrictions) says {}\n",
+                    crate::verify::describe(f)
+                ));
+            }
+        }
         if let Some(snippet) = &r.snippet {
             for l in snippet.lines() {
                 s.push_str(&format!("    {l}\n"));

@@ -1,7 +1,7 @@
 //! The front ends, one per input format, each its own crate implementing
 //! [`Frontend`]: ARM deployment templates (`aml-arm`), Bicep (`aml-bicep`),
-//! Terraform (`aml-terraform`), Azure ML CLI v2 YAML (`aml-yaml`) and live
-//! exports (`aml-live`). [`all`] is the one list: a new input format is a crate
+//! Terraform (`aml-terraform`), Azure ML CLI v2 YAML (`aml-yaml`), live
+//! exports (`aml-live`) and `bicep snapshot` files (`aml-snapshot`). [`all`] is the one list: a new input format is a crate
 //! and a line there. Discovery ([`discover`]) walks the given paths, honouring
 //! `.gitignore`, and keeps the files whose extension some front end reads.
 
@@ -12,6 +12,7 @@ pub use aml_model::input::{
     Candidate, Claim, DeploymentOutput, Frontend, FrontendInput, FrontendOutput, InputFile,
     ScannedFile, UnitSink,
 };
+pub use aml_snapshot as snapshot;
 pub use aml_terraform as terraform;
 pub use aml_yaml as yaml;
 
@@ -36,6 +37,7 @@ pub fn all(options: &ScanOptions) -> Vec<Box<dyn Frontend>> {
             workspace: options.workspace.clone(),
         })),
         Box::new(live::Live),
+        Box::new(snapshot::Snapshot),
     ]
 }
 

@@ -14,6 +14,8 @@
 //!   ([`policies`]), evaluation, fixes ([`autofix`]) and the report
 //!   ([`pipeline::run`]).
 //! - [`fix`] (the `fix` command's plan) and [`drift`] (code against live).
+//! - [`verify`]: Azure's own answer beside each predicted denial
+//!   (`scan --verify-online`), asked through a [`verify::Verifier`].
 
 pub mod autofix;
 pub mod boundary;
@@ -25,6 +27,7 @@ pub mod pipeline;
 pub mod policies;
 pub mod progress;
 pub mod scan;
+pub mod verify;
 
 pub use aml_model::input::{Frontend, ScanOutput};
 pub use pipeline::{run, AssumeUnknown, Settings};

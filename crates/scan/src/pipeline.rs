@@ -44,6 +44,9 @@ pub struct Settings {
     /// Plan the safe fix of every failing result (shown by the text, JSON
     /// and SARIF reports); off when no output shows them.
     pub plan_fixes: bool,
+    /// Asks Azure's `checkPolicyRestrictions` about every resource whose
+    /// denial was predicted or ruled out (`--verify-online`; see [`crate::verify`]).
+    pub verifier: Option<std::sync::Arc<dyn crate::verify::Verifier>>,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             fail_on: FailOn::default(),
             policy: Default::default(),
             plan_fixes: true,
+            verifier: None,
         }
     }
 }
@@ -94,12 +98,26 @@ pub fn run_for_fix(
         }
         None => options,
     };
-    let output = scan::scan(options);
+    let mut output = scan::scan(options);
     progress.stage("evaluating rules");
     let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
     let (outcomes, mut diagnostics, account, assignments) =
         evaluate_all(&output, &selected, &loaded.config, settings, today);
+    if let Some(verifier) = &settings.verifier {
+        progress.stage("asking Azure Policy (checkPolicyRestrictions)");
+        let deployment = settings.policy.deployment_scope.as_ref();
+        let (targets, d) =
+            crate::verify::targets(&output, &outcomes, assignments.as_ref(), deployment);
+        diagnostics.extend(d);
+        let answers = verifier.check(&targets);
+        diagnostics.extend(crate::verify::apply(
+            &mut output,
+            &outcomes,
+            &targets,
+            answers,
+        ));
+    }
     let mut allowed = aml_fix::AllowedSources::default();
     if let Some(set) = assignments {
         allowed.0.push(std::sync::Arc::new(aml_fix::Assignments {
@@ -108,14 +126,20 @@ pub fn run_for_fix(
             today: today.to_string(),
         }));
     }
+    if !output.model.restrictions.is_empty() {
+        allowed
+            .0
+            .push(std::sync::Arc::new(crate::verify::AzureAllowed));
+    }
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
-    let autofixes = if settings.plan_fixes {
+    let mut autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
         crate::autofix::plan(&output, &outcomes, &allowed)
     } else {
         Vec::new()
     };
+    crate::verify::annotate_fixes(&output, &outcomes, &mut autofixes);
     let config_path = loaded.display_path();
     let context = BuildContext {
         rules: &selected,
@@ -158,8 +182,8 @@ fn load_config(options: &ScanOptions, settings: &Settings) -> config::Loaded {
     config_path.as_deref().map(config::load).unwrap_or_default()
 }
 
-/// Every selected rule on every resource, then the user's assignments;
-/// `--assume-unknown` applied.
+/// Every selected rule on every resource, then the user's assignments
+/// (returned too); `--assume-unknown` applied.
 fn evaluate_all(
     output: &scan::ScanOutput,
     selected: &[&'static Rule],

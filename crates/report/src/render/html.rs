@@ -433,6 +433,17 @@ fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut St
         if let Some(fix) = r.fix {
             let _ = writeln!(out, "<div class=\"fix\"><b>Fix:</b> {}</div>", esc(fix));
         }
+        for f in &r.field_restrictions {
+            let _ = writeln!(
+                out,
+                "<div class=\"fix\">Azure Policy (checkPolicyRestrictions): <code>{}</code> {} <code>{}</code> ({} by assignment <code>{}</code>)</div>",
+                esc(&f.field),
+                esc(&f.result),
+                esc(&f.values.join(", ")),
+                esc(&f.effect),
+                esc(f.assignment.rsplit('/').next().unwrap_or_default())
+            );
+        }
         if let Some(k) = &r.known_issue {
             let _ = writeln!(
                 out,

@@ -230,6 +230,20 @@ fn item(r: &ResultEntry, options: &RenderOptions) -> String {
             .collect();
         let _ = writeln!(s, "  - Fix: {fix}");
     }
+    // What Azure Policy allows per field (`--verify-online`): Azure's text, so quoted.
+    for f in &r.field_restrictions {
+        let values: Vec<String> = f.values.iter().map(|v| code(v)).collect();
+        let assignment = f.assignment.rsplit('/').next().unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  - Azure Policy (checkPolicyRestrictions): {} {} {} ({} by assignment {})",
+            code(&f.field),
+            esc(&f.result),
+            values.join(", "),
+            esc(&f.effect),
+            code(assignment)
+        );
+    }
     if let Some(k) = &r.known_issue {
         let _ = writeln!(
             s,

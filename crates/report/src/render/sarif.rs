@@ -319,6 +319,9 @@ fn result(r: &ResultEntry, rule_index: Option<usize>) -> Value {
     if let Some(a) = &r.azure {
         props.insert("azure".into(), json!(a));
     }
+    if !r.field_restrictions.is_empty() {
+        props.insert("fieldRestrictions".into(), json!(r.field_restrictions));
+    }
     if let Some(p) = &r.property {
         props.insert("property".into(), json!(p));
     }

@@ -168,11 +168,40 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
     done
 }
 
-/// What follows a finding's source line: the fix, the known issue, how the
-/// baseline counts it, and the diff `fix` would apply.
+/// What `checkPolicyRestrictions` said of a field, for the fix.
+fn field_restriction(f: &crate::entry::FieldRestrictionEntry) -> String {
+    let values = match f.result.as_str() {
+        "Required" if !f.values.is_empty() => format!("allowed: {}", f.values.join(", ")),
+        "Deny" if !f.values.is_empty() => format!("denied: {}", f.values.join(", ")),
+        other => other.to_ascii_lowercase(),
+    };
+    let default = f
+        .default_value
+        .as_deref()
+        .map(|d| format!(", default {d}"))
+        .unwrap_or_default();
+    let assignment = f.assignment.rsplit('/').next().unwrap_or_default();
+    format!(
+        "Azure Policy (checkPolicyRestrictions): `{}` {values}{default} ({} by assignment {assignment}{})",
+        f.field,
+        f.effect,
+        if f.reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", f.reason)
+        }
+    )
+}
+
+/// What follows a finding's source line: the fix, what Azure Policy allows
+/// per field (`--verify-online`), the known issue, how the baseline counts
+/// it, and the diff `fix` would apply.
 fn result_tail(r: &ResultEntry, out: &mut String) {
     if let Some(fix) = r.fix {
         let _ = writeln!(out, "          fix: {fix}");
+    }
+    for f in &r.field_restrictions {
+        let _ = writeln!(out, "          {}", field_restriction(f));
     }
     if let Some(k) = &r.known_issue {
         let _ = writeln!(
@@ -225,6 +254,11 @@ fn files_account(report: &Report, out: &mut String) {
             format!(" ({})", skipped.join(", "))
         }
     );
+    for f in &report.files {
+        if let Some(note) = &f.note {
+            let _ = writeln!(out, "  {}: {note}", f.path);
+        }
+    }
 }
 
 /// One line accounting for the rules: how many ran, and how many (resource,
