@@ -321,7 +321,9 @@ fn suppression(index: &LineIndex<'_>, file: &Path, r: &ResultEntry) -> TextEdit 
 /// The unsafe fix of a failing result, when its rule has one `fix --unsafe`
 /// can write: marked in its title and kind.
 fn unsafe_fix(analysis: &Analysis, r: &ResultEntry) -> Option<CodeAction> {
-    if r.result != Verdict::Fail || matches!(r.suppressed, Some(Suppression::Baseline { .. })) {
+    if r.result != Verdict::Fail
+        || matches!(r.suppressed.as_deref(), Some(Suppression::Baseline { .. }))
+    {
         return None;
     }
     let scan = &analysis.run.scan;

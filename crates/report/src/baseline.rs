@@ -242,7 +242,7 @@ fn assess_feature(
                     resource_id: r.resource_id.clone(),
                     path: r.path.clone(),
                     line: r.line,
-                    suppressed: r.suppressed.clone(),
+                    suppressed: r.suppressed.as_deref().cloned(),
                 })
                 .collect(),
         });

@@ -145,7 +145,7 @@ pub struct ResultEntry {
     /// an assignment's `deny`, what `checkPolicyRestrictions` answered
     /// (`scan --verify-online`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub azure: Option<AzureEntry>,
+    pub azure: Option<Box<AzureEntry>>,
     /// The restrictions Azure Policy places on the resource's fields through
     /// the result's definition, as `checkPolicyRestrictions` answered
     /// (`scan --verify-online`): the values a fix may choose from.
@@ -177,24 +177,24 @@ pub struct ResultEntry {
     /// A public report that the definition misjudges this kind of resource
     /// (an AI Foundry project): `id`, `summary`, `url`. The verdict stays Azure's.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub known_issue: Option<aml_rules::kinds::KnownIssue>,
+    pub known_issue: Option<&'static aml_rules::kinds::KnownIssue>,
     /// For unknown results: the expressions whose values decide.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<String>,
     /// For a pass that a related resource satisfied (auditIfNotExists,
     /// deployIfNotExists): that resource and where it is declared.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Evidence>,
+    pub evidence: Option<Box<Evidence>>,
     /// What the baseline roll-up counts instead of `result` (a project
     /// judged by its hub's posture; a known misjudgement not counted).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollup: Option<aml_rules::kinds::Rollup>,
+    pub rollup: Option<Box<aml_rules::kinds::Rollup>>,
     /// How to fix a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,
     /// Why a failing or unknown result does not count (waiver, inline comment, baseline report).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Box<Suppression>>,
     /// Where the text at `line:column` ends: the position just after it
     /// (1-based, exclusive, like SARIF's `endColumn`).
     pub end_line: u32,
@@ -206,7 +206,7 @@ pub struct ResultEntry {
     /// The edit `aml-baseline fix` would make for this failure (safe fixes
     /// only), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub autofix: Option<AutofixEntry>,
+    pub autofix: Option<Box<AutofixEntry>>,
 }
 
 /// An automatic fix of one result: its replacements per file, and the diff.

@@ -83,8 +83,8 @@ pub struct BuildContext<'a> {
     /// Which results make the exit code 1.
     pub fail_on: FailOn,
     /// The fix planned for each outcome, by outcome index (empty when none
-    /// were planned).
-    pub autofixes: &'a [Option<AutofixEntry>],
+    /// were planned); moved into the results, never copied.
+    pub autofixes: Vec<Option<AutofixEntry>>,
     /// The rules that ran and gave a resource no result, and why.
     pub account: &'a aml_rules::account::RuleAccount,
 }
@@ -129,15 +129,20 @@ impl Report {
         scan: &ScanOutput,
         outcomes: &[Outcome],
         diagnostics: &[Diagnostic],
-        context: &BuildContext<'_>,
+        mut context: BuildContext<'_>,
     ) -> Report {
         let rules = context.rules;
         let secrets = scan.model.redactor();
         let mut diagnostics = diagnostics.to_vec();
         let files = file_entries(scan);
         let resources = resource_entries(scan, context.account, secrets);
-        let mut results = result_entries(scan, outcomes, context.autofixes, secrets);
-        diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, context));
+        let mut results = result_entries(
+            scan,
+            outcomes,
+            std::mem::take(&mut context.autofixes),
+            secrets,
+        );
+        diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, &context));
         // A suppressed result is not offered a fix, as `fix` does not make one.
         for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
             r.autofix = None;
@@ -393,16 +398,18 @@ fn azure_index(
 fn result_entries(
     scan: &ScanOutput,
     outcomes: &[Outcome],
-    autofixes: &[Option<AutofixEntry>],
+    mut autofixes: Vec<Option<AutofixEntry>>,
     secrets: &Redactor,
 ) -> Vec<ResultEntry> {
     let azure = azure_index(scan);
+    // Each planned fix is moved into its result (one slot per outcome, or none).
+    autofixes.resize_with(outcomes.len(), || None);
     outcomes
         .par_iter()
-        .enumerate()
-        .map(|(i, o)| {
+        .zip(autofixes.into_par_iter())
+        .map(|(o, autofix)| {
             let mut entry = result_entry(scan, o, &azure, secrets);
-            entry.autofix = autofixes.get(i).cloned().flatten();
+            entry.autofix = autofix.map(Box::new);
             entry
         })
         .collect()
@@ -426,14 +433,14 @@ fn result_entry(
     let evidence = o.evidence.map(|e| {
         let er = &scan.model.resources[e];
         let (path, line, column) = sources.position(er.span);
-        crate::entry::Evidence {
+        Box::new(crate::entry::Evidence {
             resource_id: redact(&er.id, secrets),
             resource_type: er.resource_type.clone(),
             resource_name: redact(&er.name, secrets),
             path,
             line,
             column,
-        }
+        })
     });
     let message = match &evidence {
         Some(e) => aml_rules::evaluate::evidence_message(
@@ -461,14 +468,16 @@ fn result_entry(
             .and_then(|p| azure.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase())))
             // `checkPolicyRestrictions` answers for the assignments' denials only.
             .filter(|v| v.source != aml_model::model::RESTRICTIONS || o.assignment.is_some())
-            .map(|v| entry::AzureEntry {
-                source: v.source,
-                state: v.state.clone(),
-                agrees: match (v.compliant(), o.verdict) {
-                    (Some(c), Verdict::Pass) => Some(c),
-                    (Some(c), Verdict::Fail) => Some(!c),
-                    _ => None,
-                },
+            .map(|v| {
+                Box::new(entry::AzureEntry {
+                    source: v.source,
+                    state: v.state.clone(),
+                    agrees: match (v.compliant(), o.verdict) {
+                        (Some(c), Verdict::Pass) => Some(c),
+                        (Some(c), Verdict::Fail) => Some(!c),
+                        _ => None,
+                    },
+                })
             }),
         address: terraform_address(r),
         path,
@@ -479,13 +488,15 @@ fn result_entry(
         assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
         denied: o.denied,
         may_be_denied: o.may_deny,
-        known_issue: o.known_issue.copied(),
+        known_issue: o.known_issue,
         deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
         evidence,
-        rollup: o.rollup.clone().map(|mut r| {
-            r.message = redact(&r.message, secrets);
-            r.hub_id = r.hub_id.map(|h| redact(&h, secrets));
-            r
+        rollup: o.rollup.as_ref().map(|r| {
+            Box::new(aml_rules::kinds::Rollup {
+                result: r.result,
+                message: redact(&r.message, secrets),
+                hub_id: r.hub_id.as_deref().map(|h| redact(h, secrets)),
+            })
         }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
         field_restrictions: field_restrictions(scan, r, o, secrets),

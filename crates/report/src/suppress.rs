@@ -70,11 +70,11 @@ pub fn apply_waivers(
         for r in results.iter_mut().filter(|r| matches(r)) {
             matched += 1;
             if !expired && r.result != Verdict::Pass && r.suppressed.is_none() {
-                r.suppressed = Some(Suppression::Waiver {
+                r.suppressed = Some(Box::new(Suppression::Waiver {
                     justification: w.justification.clone(),
                     expires: w.expires.to_string(),
                     ticket: w.ticket.clone(),
-                });
+                }));
             }
         }
         if expired {
@@ -200,11 +200,11 @@ pub fn apply_inline(
                     let names_this =
                         aml_rules::find(inline.rule).is_some_and(|rule| rule.id == r.rule);
                     if names_this && r.result != Verdict::Pass && r.suppressed.is_none() {
-                        r.suppressed = Some(Suppression::Inline {
+                        r.suppressed = Some(Box::new(Suppression::Inline {
                             reason: inline.reason.to_string(),
                             path: file.display.clone(),
                             line,
-                        });
+                        }));
                     }
                 }
                 Some(Err(message)) if reported.insert((file.display.clone(), line)) => {
@@ -275,9 +275,9 @@ pub fn apply_baseline(
             && r.suppressed.is_none()
             && known.contains(&fingerprint(r.rule, &r.resource_id))
         {
-            r.suppressed = Some(Suppression::Baseline {
+            r.suppressed = Some(Box::new(Suppression::Baseline {
                 file: display.clone(),
-            });
+            }));
         }
     }
     None

@@ -149,11 +149,11 @@ pub fn run_for_fix(
         baseline_report: settings.baseline_report.as_deref(),
         today,
         fail_on: settings.fail_on,
-        autofixes: &autofixes,
+        autofixes,
         account: &account,
     };
     progress.stage("building the report");
-    let report = Report::build(&output, &outcomes, &diagnostics, &context);
+    let report = Report::build(&output, &outcomes, &diagnostics, context);
     drop(progress);
     (
         Run {

@@ -588,7 +588,7 @@ fn suppressions(report: &Report, out: &mut String) {
     }
     out.push_str("<table><thead><tr><th>Rule</th><th>Resource</th><th>Result</th><th>How</th><th>Why</th><th>Expires</th></tr></thead><tbody>\n");
     for r in suppressed {
-        let (how, why, expires) = match &r.suppressed {
+        let (how, why, expires) = match r.suppressed.as_deref() {
             Some(Suppression::Waiver {
                 justification,
                 expires,

@@ -132,7 +132,7 @@ fn kind(r: &ResultEntry) -> Option<Verdict> {
 fn testcase(r: &ResultEntry, out: &mut String) {
     let at = format!("{}:{}:{}", r.path, r.line, r.column);
     if let (Some(why), true) = (&r.suppressed, r.result != Verdict::Pass) {
-        let why = match why {
+        let why = match &**why {
             crate::suppress::Suppression::Waiver {
                 justification,
                 expires,

@@ -105,7 +105,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
     if !suppressed.is_empty() {
         let _ = writeln!(out, "suppressed (not counted):");
         for r in &suppressed {
-            let why = match &r.suppressed {
+            let why = match r.suppressed.as_deref() {
                 Some(crate::suppress::Suppression::Waiver {
                     justification,
                     expires,

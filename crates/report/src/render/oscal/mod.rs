@@ -466,7 +466,7 @@ fn risk(r: &ResultEntry, ids: &Ids, i: usize) -> Option<Value> {
     let uuid = ids.risks[i].as_ref()?;
     let rule = aml_rules::find(r.rule);
     let title = rule.map_or(r.rule, |rule| rule.title);
-    let status = match r.suppressed {
+    let status = match r.suppressed.as_deref() {
         Some(Suppression::Waiver { .. } | Suppression::Inline { .. }) => "deviation-approved",
         _ => "open",
     };
@@ -524,7 +524,7 @@ fn risk(r: &ResultEntry, ids: &Ids, i: usize) -> Option<Value> {
             reason: justification,
             ..
         },
-    ) = &r.suppressed
+    ) = r.suppressed.as_deref()
     {
         risk.insert(
             "mitigating-factors".into(),
