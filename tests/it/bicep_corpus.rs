@@ -175,7 +175,7 @@ fn triples(path: PathBuf) -> Vec<(String, String, String)> {
             let name = if x.resource_name.contains('[') {
                 "*".to_string()
             } else {
-                x.resource_name.clone()
+                x.resource_name.to_string()
             };
             (
                 x.rule.to_string(),

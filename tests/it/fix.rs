@@ -90,7 +90,7 @@ fn failing(dir: &Path, rule: &str) -> Vec<String> {
         .results
         .iter()
         .filter(|r| r.rule == rule && r.result == aml_baseline::evaluate::Verdict::Fail)
-        .map(|r| r.resource_name.clone())
+        .map(|r| r.resource_name.to_string())
         .collect()
 }
 

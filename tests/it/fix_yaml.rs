@@ -70,7 +70,7 @@ fn failing(dir: &Path, rule: &str) -> Vec<String> {
         .results
         .iter()
         .filter(|r| r.rule == rule && r.result == aml_baseline::evaluate::Verdict::Fail)
-        .map(|r| r.resource_name.clone())
+        .map(|r| r.resource_name.to_string())
         .collect()
 }
 
@@ -276,7 +276,7 @@ fn failing_with(dir: &Path, settings: &Settings, rule: &str) -> Vec<String> {
         .results
         .iter()
         .filter(|r| r.rule == rule && r.result == aml_baseline::evaluate::Verdict::Fail)
-        .map(|r| r.resource_name.clone())
+        .map(|r| r.resource_name.to_string())
         .collect()
 }
 

@@ -346,8 +346,8 @@ fn junit_has_a_suite_per_control_with_counts() {
 /// A copy of a result with another resource name (for large reports).
 fn copy_result(r: &ResultEntry, i: usize) -> ResultEntry {
     ResultEntry {
-        resource_id: format!("{}-{i}", r.resource_id),
-        resource_name: format!("{}-{i}", r.resource_name),
+        resource_id: format!("{}-{i}", r.resource_id).into(),
+        resource_name: format!("{}-{i}", r.resource_name).into(),
         ..r.clone()
     }
 }

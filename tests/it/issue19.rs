@@ -26,7 +26,7 @@ fn names_of(report: &Report, ty: &str) -> Vec<String> {
         .results
         .iter()
         .filter(|r| r.resource_type.eq_ignore_ascii_case(ty))
-        .map(|r| r.resource_name.clone())
+        .map(|r| r.resource_name.to_string())
         .collect();
     names.sort();
     names.dedup();
@@ -93,7 +93,7 @@ fn the_same_known_resource_declared_twice_is_said_and_nothing_is_lost() {
             .results
             .iter()
             .filter(|x| x.resource_type == COMPUTES && x.rule == "AMLB-POL-e96a9a5f")
-            .map(|x| (x.path.clone(), x.line))
+            .map(|x| (x.path.to_string(), x.line))
             .collect();
         assert_eq!(declarations.len(), lines, "{rel}: {at:?}");
         let dup: Vec<_> = r

@@ -115,7 +115,7 @@ fn oscal_of_the_examples_is_valid_and_complete() {
                 && o["title"]
                     .as_str()
                     .unwrap()
-                    .contains(&public_access.resource_name)
+                    .contains(public_access.resource_name.as_str())
                 && o["title"].as_str().unwrap().ends_with(": fail")
         })
         .expect("the failure has an observation")["relevant-evidence"][0]

@@ -70,7 +70,7 @@ fn name_at(r: &Report, address: &str) -> Option<String> {
     r.resources
         .iter()
         .find(|x| x.address.as_deref() == Some(address))
-        .map(|x| x.name.clone())
+        .map(|x| x.name.to_string())
 }
 
 #[test]

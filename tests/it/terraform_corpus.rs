@@ -169,7 +169,7 @@ fn checkov_fixtures_take_the_provider_defaults() {
         .filter(|x| x.rule == "AMLB-POL-e96a9a5f")
         .map(|x| {
             (
-                x.address.clone().unwrap_or_default(),
+                x.address.as_deref().unwrap_or_default().to_string(),
                 x.result.as_str().to_string(),
             )
         })
@@ -195,7 +195,7 @@ fn checkov_fixtures_take_the_provider_defaults() {
         .filter(|x| x.rule == "AMLB-POL-438c38d2")
         .map(|x| {
             (
-                x.address.clone().unwrap_or_default(),
+                x.address.as_deref().unwrap_or_default().to_string(),
                 x.result.as_str().to_string(),
             )
         })

@@ -309,8 +309,8 @@ fn reference(r: &Resource, report: &Report) -> ResourceRef {
     let (path, line) = report
         .resources
         .iter()
-        .find(|e| e.id == r.id)
-        .map(|e| (e.path.clone(), e.line))
+        .find(|e| *e.id == *r.id)
+        .map(|e| (e.path.to_string(), e.line))
         .unwrap_or_default();
     ResourceRef {
         id: r.id.clone(),

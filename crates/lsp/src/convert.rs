@@ -46,7 +46,7 @@ fn findings<'a>(analysis: &'a Analysis, display: &'a str) -> impl Iterator<Item 
         .report
         .results
         .iter()
-        .filter(move |r| r.path == display && r.result != Verdict::Pass && r.suppressed.is_none())
+        .filter(move |r| *r.path == *display && r.result != Verdict::Pass && r.suppressed.is_none())
 }
 
 /// The diagnostics of one document: its failing and unknown results, and
@@ -331,7 +331,7 @@ fn unsafe_fix(analysis: &Analysis, r: &ResultEntry) -> Option<CodeAction> {
         o.rule.id == r.rule
             && o.verdict == Verdict::Fail
             && o.rule.autofix.as_str() == "unsafe"
-            && scan.sources.position(o.span) == (r.path.clone(), r.line, r.column)
+            && scan.sources.position(o.span) == (r.path.to_string(), r.line, r.column)
     })?;
     let plan = aml_fix::plan(
         &scan.model,

@@ -119,11 +119,12 @@ pub enum Evidence {
 pub struct EvidenceFinding {
     pub rule: &'static str,
     pub result: Verdict,
-    pub resource_id: String,
-    pub path: String,
+    /// Shared with the result's entry.
+    pub resource_id: crate::entry::Shared,
+    pub path: crate::entry::Shared,
     pub line: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<crate::suppress::Suppression>,
+    pub suppressed: Option<Box<crate::suppress::Suppression>>,
 }
 
 /// Computes the status of every control and feature.
@@ -242,7 +243,7 @@ fn assess_feature(
                     resource_id: r.resource_id.clone(),
                     path: r.path.clone(),
                     line: r.line,
-                    suppressed: r.suppressed.as_deref().cloned(),
+                    suppressed: r.suppressed.clone(),
                 })
                 .collect(),
         });

@@ -6,6 +6,92 @@ use aml_model::diagnostics::Level;
 use aml_rules::Verdict;
 use serde::Serialize;
 
+/// A string shared by the entries that repeat it (a resource's id, type,
+/// name and address, a file's path: every result of a resource holds
+/// them). Serialised, compared and shown as the string itself.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared(std::sync::Arc<str>);
+
+impl Shared {
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Shared {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Self {
+        Shared(s.into())
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Self {
+        Shared(s.into())
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Shared {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Shared> for String {
+    fn eq(&self, other: &Shared) -> bool {
+        **self == *other.0
+    }
+}
+
+impl std::fmt::Display for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// Where a resource was read from: `code`, `live`, or `predicted` (the
 /// resources a `bicep snapshot` file predicts).
 pub fn source_of(r: &aml_model::model::Resource) -> &'static str {
@@ -62,11 +148,11 @@ pub struct DiagnosticEntry {
 
 #[derive(Debug, Serialize)]
 pub struct ResourceEntry {
-    pub id: String,
+    pub id: Shared,
     #[serde(rename = "type")]
-    pub resource_type: String,
-    pub name: String,
-    pub path: String,
+    pub resource_type: Shared,
+    pub name: Shared,
+    pub path: Shared,
     pub line: u32,
     pub column: u32,
     /// Symbolic name (language version 2.0 templates), when there is one.
@@ -74,7 +160,7 @@ pub struct ResourceEntry {
     pub symbol: Option<String>,
     /// The Terraform address (`module.ml.azurerm_x.this[0]`), for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Shared>,
     pub format: &'static str,
     /// `code` (a template, Bicep, Terraform) or `live` (an export of deployed resources).
     pub source: &'static str,
@@ -130,9 +216,9 @@ pub struct ResultEntry {
     pub feature: Option<&'static str>,
     pub result: Verdict,
     pub severity: &'static str,
-    pub resource_id: String,
-    pub resource_type: String,
-    pub resource_name: String,
+    pub resource_id: Shared,
+    pub resource_type: Shared,
+    pub resource_name: Shared,
     /// The resource's index in the report's `resources[]` (several resources
     /// can share an id: the same id declared in two files).
     pub resource_index: usize,
@@ -153,8 +239,8 @@ pub struct ResultEntry {
     pub field_restrictions: Vec<FieldRestrictionEntry>,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    pub path: String,
+    pub address: Option<Shared>,
+    pub path: Shared,
     pub line: u32,
     pub column: u32,
     pub message: String,

@@ -17,7 +17,9 @@ use aml_model::diagnostics::{Diagnostic, Level};
 use aml_model::input::ScanOutput;
 use aml_model::model::Deployed;
 use aml_model::redact::Redactor;
+use aml_model::source::Span;
 use aml_rules::evaluate::{Outcome, Verdict};
+use entry::Shared;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -135,9 +137,11 @@ impl Report {
         let secrets = scan.model.redactor();
         let mut diagnostics = diagnostics.to_vec();
         let files = file_entries(scan);
-        let resources = resource_entries(scan, context.account, secrets);
+        let paths = shared_paths(scan);
+        let resources = resource_entries(scan, context.account, secrets, &paths);
         let mut results = result_entries(
             scan,
+            (&resources, &paths),
             outcomes,
             std::mem::take(&mut context.autofixes),
             secrets,
@@ -260,10 +264,25 @@ pub fn redact(text: &str, redactor: &aml_model::redact::Redactor) -> String {
 }
 
 /// The Terraform address of a resource read from Terraform.
-fn terraform_address(r: &aml_model::model::Resource) -> Option<String> {
+fn terraform_address(r: &aml_model::model::Resource) -> Option<Shared> {
     (r.format == "terraform")
-        .then(|| r.symbol.clone())
+        .then(|| r.symbol.as_deref().map(Shared::from))
         .flatten()
+}
+
+/// Every file's displayed path, by file id: the resources and results of a
+/// file share one copy (issue 20: a copy per result was megabytes).
+fn shared_paths(scan: &ScanOutput) -> Vec<Shared> {
+    scan.sources
+        .files()
+        .map(|(_, f)| Shared::from(f.display.as_str()))
+        .collect()
+}
+
+/// The displayed path, line and column of a span's start.
+fn shared_position(scan: &ScanOutput, paths: &[Shared], span: Span) -> (Shared, u32, u32) {
+    let (line, column) = scan.sources.get(span.file).line_col(span.start);
+    (paths[span.file.0 as usize].clone(), line, column)
 }
 
 /// Every file under the scanned paths: read as an entry point, read as
@@ -327,8 +346,8 @@ fn resource_entries(
     scan: &ScanOutput,
     account: &aml_rules::account::RuleAccount,
     secrets: &Redactor,
+    paths: &[Shared],
 ) -> Vec<ResourceEntry> {
-    let sources = &scan.sources;
     let mut absent: Vec<&[aml_rules::account::NotApplicable]> =
         vec![&[]; scan.model.resources.len()];
     for group in account
@@ -344,11 +363,11 @@ fn resource_entries(
         .par_iter()
         .zip(absent.par_iter())
         .map(|(r, absent)| {
-            let (path, line, column) = sources.position(r.span);
+            let (path, line, column) = shared_position(scan, paths, r.span);
             ResourceEntry {
-                id: redact(&r.id, secrets),
-                resource_type: r.resource_type.clone(),
-                name: redact(&r.name, secrets),
+                id: redact(&r.id, secrets).into(),
+                resource_type: r.resource_type.as_str().into(),
+                name: redact(&r.name, secrets).into(),
                 path,
                 line,
                 column,
@@ -395,8 +414,11 @@ fn azure_index(
 }
 
 /// One entry per outcome (built in parallel, kept in order), with its fix.
+/// A result shares its resource's id, type, name and address with the
+/// resource's entry in `shared.0`, and its path with `shared.1`.
 fn result_entries(
     scan: &ScanOutput,
+    shared: (&[ResourceEntry], &[Shared]),
     outcomes: &[Outcome],
     mut autofixes: Vec<Option<AutofixEntry>>,
     secrets: &Redactor,
@@ -408,7 +430,7 @@ fn result_entries(
         .par_iter()
         .zip(autofixes.into_par_iter())
         .map(|(o, autofix)| {
-            let mut entry = result_entry(scan, o, &azure, secrets);
+            let mut entry = result_entry(scan, shared, o, &azure, secrets);
             entry.autofix = autofix.map(Box::new);
             entry
         })
@@ -418,13 +440,15 @@ fn result_entries(
 /// The report's entry of one outcome (without suppression or fix).
 fn result_entry(
     scan: &ScanOutput,
+    (resources, paths): (&[ResourceEntry], &[Shared]),
     o: &Outcome,
     azure: &std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict>,
     secrets: &Redactor,
 ) -> ResultEntry {
     let sources = &scan.sources;
     let r = &scan.model.resources[o.resource];
-    let (path, line, column) = sources.position(o.span);
+    let shared = &resources[o.resource];
+    let (path, line, column) = shared_position(scan, paths, o.span);
     let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
     let property = (o.span != r.span)
         .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
@@ -457,9 +481,9 @@ fn result_entry(
         feature: o.rule.feature,
         result: o.verdict,
         severity: o.rule.severity.as_str(),
-        resource_id: redact(&r.id, secrets),
-        resource_type: r.resource_type.clone(),
-        resource_name: redact(&r.name, secrets),
+        resource_id: shared.id.clone(),
+        resource_type: shared.resource_type.clone(),
+        resource_name: shared.name.clone(),
         resource_index: o.resource,
         source: entry::source_of(r),
         azure: o
@@ -479,7 +503,7 @@ fn result_entry(
                     },
                 })
             }),
-        address: terraform_address(r),
+        address: shared.address.clone(),
         path,
         line,
         column,
@@ -513,7 +537,7 @@ fn result_entry(
 /// entries themselves would move them through a scratch copy of half of
 /// them (issue 20: tens of megabytes at 100,000 results).
 fn sort_results(results: &mut [ResultEntry]) {
-    fn key(r: &ResultEntry) -> (&String, u32, u32, &str, &String) {
+    fn key(r: &ResultEntry) -> (&str, u32, u32, &str, &str) {
         (&r.path, r.line, r.column, r.rule, &r.resource_id)
     }
     let mut order: Vec<usize> = (0..results.len()).collect();
@@ -660,7 +684,7 @@ fn azure_comparison(results: &[ResultEntry]) -> entry::AzureComparison {
         } else {
             c.disagreements.push(entry::Disagreement {
                 rule: r.rule,
-                resource_id: r.resource_id.clone(),
+                resource_id: r.resource_id.to_string(),
                 ours: r.result,
                 azure: a.state.clone(),
                 source: a.source,

@@ -191,7 +191,7 @@ pub fn apply_inline(
             continue;
         }
         let mut lines = vec![r.line];
-        if *res_path == r.path {
+        if **res_path == *r.path {
             lines.push(*res_line);
         }
         for line in candidate_lines(file, &lines) {

@@ -16,7 +16,7 @@ pub fn plan(options: &ScanOptions, settings: &Settings, fix: &Options) -> (Run, 
         .results
         .iter()
         .filter(|r| r.suppressed.is_some())
-        .map(|r| (r.rule, r.resource_id.as_str()))
+        .map(|r| (r.rule, &*r.resource_id))
         .collect();
     let model = &run.scan.model;
     let failures: Vec<aml_fix::Failure> = outcomes

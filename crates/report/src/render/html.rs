@@ -214,7 +214,7 @@ fn resource_formats(report: &Report) -> BTreeMap<&str, &str> {
     report
         .resources
         .iter()
-        .map(|r| (r.id.as_str(), r.format))
+        .map(|r| (&*r.id, r.format))
         .collect()
 }
 
@@ -227,7 +227,7 @@ fn filters(report: &Report, out: &mut String) {
         s
     };
     let formats: BTreeSet<&str> = report.resources.iter().map(|r| r.format).collect();
-    let files: BTreeSet<&str> = report.results.iter().map(|r| r.path.as_str()).collect();
+    let files: BTreeSet<&str> = report.results.iter().map(|r| &*r.path).collect();
     out.push_str("<nav id=\"filters\">\n");
     let _ = writeln!(
         out,
@@ -352,7 +352,7 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
                 Verdict::Pass => 2,
             });
             for r in mine {
-                result(r, formats.get(r.resource_id.as_str()).copied(), scan, out);
+                result(r, formats.get(&*r.resource_id).copied(), scan, out);
             }
             out.push_str("</section>\n");
         }
@@ -386,7 +386,7 @@ fn assignments(report: &Report, scan: &ScanOutput, out: &mut String) {
             let _ = writeln!(out, "<h3><code>{}</code></h3>", esc(a));
             current = Some(a);
         }
-        result(r, formats.get(r.resource_id.as_str()).copied(), scan, out);
+        result(r, formats.get(&*r.resource_id).copied(), scan, out);
     }
     out.push_str("</section>\n");
 }
