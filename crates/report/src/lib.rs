@@ -146,7 +146,7 @@ impl Report {
             std::mem::take(&mut context.autofixes),
             secrets,
         );
-        diagnostics.extend(apply_suppressions(scan, outcomes, &mut results, &context));
+        diagnostics.extend(apply_suppressions(scan, &resources, &mut results, &context));
         // A suppressed result is not offered a fix, as `fix` does not make one.
         for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
             r.autofix = None;
@@ -585,19 +585,11 @@ fn field_restrictions(
 /// returns their diagnostics.
 fn apply_suppressions(
     scan: &ScanOutput,
-    outcomes: &[Outcome],
+    resources: &[ResourceEntry],
     results: &mut [ResultEntry],
     context: &BuildContext<'_>,
 ) -> Vec<Diagnostic> {
-    let sources = &scan.sources;
-    let resource_lines: Vec<(String, u32)> = outcomes
-        .par_iter()
-        .map(|o| {
-            let (p, l, _) = sources.position(scan.model.resources[o.resource].span);
-            (p, l)
-        })
-        .collect();
-    let mut diagnostics = crate::suppress::apply_inline(results, &resource_lines, sources);
+    let mut diagnostics = crate::suppress::apply_inline(results, resources, &scan.sources);
     diagnostics.extend(crate::suppress::apply_waivers(
         results,
         context.waivers,

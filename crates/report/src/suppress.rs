@@ -159,11 +159,12 @@ fn candidate_lines(file: &aml_model::source::SourceFile, lines: &[u32]) -> Vec<u
     out
 }
 
-/// Applies inline suppressions found in the scanned sources. `resource_lines`
-/// gives, for each result, the line where its resource is declared.
+/// Applies inline suppressions found in the scanned sources. `resources`
+/// (the report's, by `resource_index`) gives the line where each result's
+/// resource is declared.
 pub fn apply_inline(
     results: &mut [ResultEntry],
-    resource_lines: &[(String, u32)],
+    resources: &[crate::entry::ResourceEntry],
     sources: &SourceMap,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -180,7 +181,11 @@ pub fn apply_inline(
     if !marked.values().any(|m| *m) {
         return diagnostics;
     }
-    for (r, (res_path, res_line)) in results.iter_mut().zip(resource_lines) {
+    for r in results.iter_mut() {
+        let Some(resource) = resources.get(r.resource_index) else {
+            continue;
+        };
+        let (res_path, res_line) = (&resource.path, resource.line);
         let Some(file) = sources
             .by_display(&r.path)
             .or_else(|| sources.by_display(res_path))
@@ -191,8 +196,8 @@ pub fn apply_inline(
             continue;
         }
         let mut lines = vec![r.line];
-        if **res_path == *r.path {
-            lines.push(*res_line);
+        if *res_path == r.path {
+            lines.push(res_line);
         }
         for line in candidate_lines(file, &lines) {
             match parse_inline(file.line_text(line)) {
