@@ -157,42 +157,44 @@ impl Frontend for Terraform {
         let mut out = FrontendOutput::default();
         read_plans(input, units, &mut out);
         let manifests = read_manifests(input, &mut out);
-        let (bodies, tfvars) = parse_hcl(input, &mut out);
-        if bodies.is_empty() {
+        let (outlines, tfvars) = parse_hcl(input, &mut out);
+        if outlines.is_empty() {
             for (id, _) in &tfvars {
                 out.file(*id, "terraform-vars", 0);
             }
             return out;
         }
+        let file_ids: Vec<FileId> = outlines.iter().map(|(id, _)| *id).collect();
         // Group by folder: one module per folder.
-        let mut by_dir: BTreeMap<PathBuf, Vec<(FileId, &Body)>> = BTreeMap::new();
-        for (id, body) in &bodies {
+        let mut by_dir: BTreeMap<PathBuf, Vec<(FileId, modules::FileOutline)>> = BTreeMap::new();
+        for (id, outline) in outlines {
             let dir = sources
-                .get(*id)
+                .get(id)
                 .path
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            by_dir.entry(dir).or_default().push((*id, body));
+            by_dir.entry(dir).or_default().push((id, outline));
         }
-        let mut module_list: Vec<Module<'_>> = by_dir
-            .iter()
-            .map(|(dir, files)| Module::new(dir.clone(), files))
+        let mut layouts: Vec<modules::Layout> = by_dir
+            .into_iter()
+            .map(|(dir, files)| modules::Layout::new(dir, files))
             .collect();
-        let dirs: Vec<PathBuf> = module_list.iter().map(|m| m.dir.clone()).collect();
+        let dirs: Vec<PathBuf> = layouts.iter().map(|m| m.dir.clone()).collect();
         let called = modules::resolve_calls(
-            &mut module_list,
+            &mut layouts,
             &dirs,
             input.root_dir,
             &manifests,
             &mut out.diagnostics,
         );
-        let module_list = module_list;
+        let layouts = layouts;
 
         // Root modules: their variable values in order (diagnostics stay in
-        // order), then their evaluations in parallel.
+        // order), then their evaluations in parallel, each parsing the
+        // modules it reaches and freeing them when done.
         let mut roots = Vec::new();
-        for (mi, m) in module_list.iter().enumerate() {
+        for (mi, m) in layouts.iter().enumerate() {
             if called.contains(&mi) {
                 continue;
             }
@@ -207,7 +209,7 @@ impl Frontend for Terraform {
         let counts: Vec<HashMap<FileId, usize>> = roots
             .par_iter()
             .map(|(mi, entry, values)| {
-                let d = evaluate_root(input, &module_list, *mi, *entry, values);
+                let d = evaluate_root(input, &layouts, *mi, *entry, values);
                 let mut counts: HashMap<FileId, usize> = HashMap::new();
                 for r in &d.resources {
                     *counts.entry(r.span.file).or_default() += 1;
@@ -220,7 +222,7 @@ impl Frontend for Terraform {
         for (file, n) in counts.into_iter().flatten() {
             *file_resources.entry(file).or_default() += n;
         }
-        for (id, _) in &bodies {
+        for id in &file_ids {
             let n = file_resources.get(id).copied().unwrap_or(0);
             out.file(*id, "terraform", n);
         }
@@ -267,58 +269,94 @@ fn read_manifests(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<mo
     manifests
 }
 
-/// Parses every `.tf` and `.tfvars` file once, in parallel (kept in file
-/// order): the `.tf` bodies and the `.tfvars` bodies; files that do not
-/// parse are recorded with their diagnostic.
-#[allow(clippy::type_complexity)]
+/// The values a `.tfvars` file sets, in file order: name, value, span of
+/// the attribute.
+type VarsFile = (FileId, Vec<(String, Value, Span)>);
+
+/// Parses every `.tf` and `.tfvars` file, in parallel (kept in file order),
+/// and keeps no tree: the `.tf` files' outlines (calls and variables) and
+/// the `.tfvars` files' constant values; files that do not parse are
+/// recorded with their diagnostic.
 fn parse_hcl(
     input: &FrontendInput<'_>,
     out: &mut FrontendOutput,
-) -> (Vec<(FileId, Body)>, Vec<(FileId, Body)>) {
+) -> (Vec<(FileId, modules::FileOutline)>, Vec<VarsFile>) {
+    enum Read {
+        Tf(modules::FileOutline),
+        Vars(Vec<(String, Value, Span)>),
+    }
     let sources = input.sources;
-    let parsed: Vec<(FileId, bool, Result<Body, Diagnostic>)> = input
+    let parsed: Vec<(FileId, bool, Result<Read, Diagnostic>)> = input
         .files
         .par_iter()
         .filter(|f| wants(&sources.get(f.id).path))
         .map(|f| {
             let file = sources.get(f.id);
-            (f.id, is_tf(&file.path), hcl::parse(f.id, &file.text))
+            let tf = is_tf(&file.path);
+            let read = hcl::parse(f.id, &file.text).map(|body| {
+                if tf {
+                    Read::Tf(modules::FileOutline::of(f.id, &body))
+                } else {
+                    Read::Vars(tfvars_values(sources, f.id, &body))
+                }
+            });
+            (f.id, tf, read)
         })
         .collect();
-    let mut bodies = Vec::new();
+    let mut outlines = Vec::new();
     let mut tfvars = Vec::new();
     for (id, tf, result) in parsed {
         match result {
-            Ok(body) if tf => bodies.push((id, body)),
-            Ok(body) => tfvars.push((id, body)),
+            Ok(Read::Tf(outline)) => outlines.push((id, outline)),
+            Ok(Read::Vars(values)) => tfvars.push((id, values)),
             Err(d) => {
                 out.diagnostics.push(d);
                 out.file(id, if tf { "terraform" } else { "terraform-vars" }, 0);
             }
         }
     }
-    (bodies, tfvars)
+    (outlines, tfvars)
+}
+
+/// The constant values a `.tfvars` file sets.
+fn tfvars_values(
+    sources: &aml_model::source::SourceMap,
+    id: FileId,
+    body: &Body,
+) -> Vec<(String, Value, Span)> {
+    let empty: Vec<Module<'_>> = Vec::new();
+    let id_of = |_: &str, _: &eval::ResInstance| None;
+    let ev = Evaluator::new(sources, &empty, &id_of);
+    body.attributes()
+        .map(|a| {
+            (
+                a.key.as_str().to_string(),
+                ev.eval_const(id, &a.value),
+                hcl::span_of(id, a),
+            )
+        })
+        .collect()
 }
 
 /// Root variable values from `.tfvars` files and the command line.
 fn root_values(
     input: &FrontendInput<'_>,
     options: &TerraformOptions,
-    m: &Module<'_>,
-    tfvars: &[(FileId, Body)],
+    m: &modules::Layout,
+    tfvars: &[VarsFile],
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<String, (Value, Option<Span>)> {
     let sources = input.sources;
     let mut values: HashMap<String, (Value, Option<Span>)> = HashMap::new();
-    let in_dir: Vec<&(FileId, Body)> = tfvars
+    let in_dir: Vec<&VarsFile> = tfvars
         .iter()
         .filter(|(id, _)| sources.get(*id).path.parent() == Some(m.dir.as_path()))
         .collect();
-    let mut ordered: Vec<&(FileId, Body)> = Vec::new();
+    let mut ordered: Vec<&VarsFile> = Vec::new();
     ordered.extend(in_dir.iter().filter(|(id, _)| {
         sources.get(*id).path.file_name().and_then(|n| n.to_str()) == Some("terraform.tfvars")
     }));
-    let mut autos: Vec<&&(FileId, Body)> = in_dir
+    let mut autos: Vec<&&VarsFile> = in_dir
         .iter()
         .filter(|(id, _)| {
             sources
@@ -349,20 +387,17 @@ fn root_values(
     let empty: Vec<Module<'_>> = Vec::new();
     let id_of = |_: &str, _: &eval::ResInstance| None;
     let ev = Evaluator::new(sources, &empty, &id_of);
-    for (id, body) in ordered {
-        for a in body.attributes() {
-            let v = ev.eval_const(*id, &a.value);
-            values.insert(a.key.as_str().to_string(), (v, Some(hcl::span_of(*id, a))));
+    for (_, set) in ordered {
+        for (name, v, span) in set {
+            values.insert(name.clone(), (v.clone(), Some(*span)));
         }
     }
     for (name, raw) in &options.vars {
         let declared_string = m
             .variables
             .iter()
-            .find(|v| &v.name == name)
-            .and_then(|v| v.block.body.get_attribute("type"))
-            .map(|t| matches!(eval::Ty::parse(&t.value), eval::Ty::String))
-            .unwrap_or(false);
+            .find(|(v, _)| v == name)
+            .is_some_and(|(_, string)| *string);
         let v = if declared_string {
             Value::String(raw.clone())
         } else {
@@ -428,8 +463,56 @@ fn apply_merges(resources: &mut [Resource], merges: Vec<mapping::Mapped>) {
     }
 }
 
-/// Evaluates one root module and the modules it calls into a deployment.
+/// Evaluates one root module and the modules it calls into a deployment:
+/// parses their files again, evaluates them, and frees the trees and the
+/// evaluation's state before returning what the model keeps.
 fn evaluate_root(
+    input: &FrontendInput<'_>,
+    layouts: &[modules::Layout],
+    root: usize,
+    entry: FileId,
+    values: &HashMap<String, (Value, Option<Span>)>,
+) -> DeploymentOutput {
+    let sources = input.sources;
+    // The reached modules in module order, so the order of their secrets
+    // and of everything else walked by module index stays the same.
+    let reached = modules::reached_from(layouts, root);
+    let trees: Vec<Vec<(FileId, Body)>> = reached
+        .iter()
+        .map(|&mi| {
+            layouts[mi]
+                .files
+                .iter()
+                .filter_map(|&f| hcl::parse(f, &sources.get(f).text).ok().map(|b| (f, b)))
+                .collect()
+        })
+        .collect();
+    let module_list: Vec<Module<'_>> = reached
+        .iter()
+        .zip(&trees)
+        .map(|(&mi, files)| {
+            let layout = &layouts[mi];
+            let files: Vec<(FileId, &Body)> = files.iter().map(|(f, b)| (*f, b)).collect();
+            let mut m = Module::new(layout.dir.clone(), &files);
+            for (call, site) in m.calls.iter_mut().zip(&layout.calls) {
+                call.target = match &site.target {
+                    eval::CallTarget::Local(ti) => match reached.binary_search(ti) {
+                        Ok(local) => eval::CallTarget::Local(local),
+                        Err(_) => eval::CallTarget::NotFollowed(String::new()),
+                    },
+                    other => other.clone(),
+                };
+            }
+            m
+        })
+        .collect();
+    let local_root = reached.binary_search(&root).unwrap_or(0);
+    evaluate_modules(input, &module_list, local_root, entry, values)
+}
+
+/// Evaluates a root module (`root`, an index into `module_list`, which holds
+/// it and the modules it reaches) into a deployment.
+fn evaluate_modules(
     input: &FrontendInput<'_>,
     module_list: &[Module<'_>],
     root: usize,

@@ -5,11 +5,109 @@
 //! are call paths, `ml` and `ml.network`, its `Dir`s folders relative to the
 //! root module), else one warning each and what depends on them is unknown.
 
-use super::eval::{CallTarget, Module};
+use super::eval::{CallTarget, Ty};
 use aml_model::diagnostics::{Diagnostic, Location};
-use aml_model::source::normalize_path;
-use std::collections::HashSet;
+use aml_model::source::{normalize_path, FileId, Span};
+use hcl_edit::structure::Body;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+
+/// A `module` block, as resolving calls needs it.
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub name: String,
+    /// The block's span.
+    pub span: Span,
+    /// The literal `source`, if it is one.
+    pub source: Option<String>,
+    pub target: CallTarget,
+}
+
+/// What one `.tf` file declares that is needed before any root module is
+/// evaluated: its module calls and its variables (name, declared `string`).
+#[derive(Clone, Debug, Default)]
+pub struct FileOutline {
+    pub calls: Vec<CallSite>,
+    pub variables: Vec<(String, bool)>,
+}
+
+impl FileOutline {
+    /// The module calls and variables of one parsed file, in block order
+    /// (the order [`super::eval::Module::new`] lists them in).
+    pub fn of(file: FileId, body: &Body) -> FileOutline {
+        let mut out = FileOutline::default();
+        for block in body.blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            match (block.ident.as_str(), labels.as_slice()) {
+                ("module", [name]) => out.calls.push(CallSite {
+                    name: name.to_string(),
+                    span: super::hcl::span_of(file, block),
+                    source: block
+                        .body
+                        .get_attribute("source")
+                        .and_then(|a| a.value.as_str().map(str::to_string)),
+                    target: CallTarget::NotFollowed(String::new()),
+                }),
+                ("variable", [name]) => {
+                    let string = block
+                        .body
+                        .get_attribute("type")
+                        .is_some_and(|t| matches!(Ty::parse(&t.value), Ty::String));
+                    out.variables.push((name.to_string(), string));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// A folder of `.tf` files (one module) without its parse trees: its files,
+/// its calls (resolved by [`resolve_calls`]) and its variables. Each root
+/// module's job parses the files of the modules it reaches again.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub dir: PathBuf,
+    pub files: Vec<FileId>,
+    pub calls: Vec<CallSite>,
+    /// Variables: name and whether their declared type is `string`.
+    pub variables: Vec<(String, bool)>,
+}
+
+impl Layout {
+    /// A folder's layout from its files' outlines, in file order.
+    pub fn new(dir: PathBuf, files: Vec<(FileId, FileOutline)>) -> Layout {
+        let mut layout = Layout {
+            dir,
+            files: Vec::with_capacity(files.len()),
+            calls: Vec::new(),
+            variables: Vec::new(),
+        };
+        for (id, outline) in files {
+            layout.files.push(id);
+            layout.calls.extend(outline.calls);
+            layout.variables.extend(outline.variables);
+        }
+        layout
+    }
+}
+
+/// The modules a root module reaches through followed calls, itself
+/// included, in module order.
+pub fn reached_from(layouts: &[Layout], root: usize) -> Vec<usize> {
+    let mut seen = BTreeSet::from([root]);
+    let mut stack = vec![root];
+    while let Some(mi) = stack.pop() {
+        for call in &layouts[mi].calls {
+            if let CallTarget::Local(ti) = call.target {
+                if seen.insert(ti) {
+                    stack.push(ti);
+                }
+            }
+        }
+    }
+    seen.into_iter().collect()
+}
 
 /// The `.tf` files of a folder (regular files, not links), normalised and
 /// sorted; none when it cannot be read.
@@ -62,7 +160,7 @@ pub fn local_module_dirs(path: &Path, text: &str) -> Vec<PathBuf> {
 /// Folders named by a manifest are modules, never roots, even when no call
 /// reaches them.
 pub fn resolve_calls(
-    modules: &mut [Module<'_>],
+    modules: &mut [Layout],
     dirs: &[PathBuf],
     root: Option<&Path>,
     manifests: &[Manifest],
@@ -91,8 +189,8 @@ pub fn resolve_calls(
             }
         });
         for call in module.calls.iter_mut() {
-            let span = super::hcl::span_of(call.file, call.block);
-            let Some(source) = Module::call_source(call) else {
+            let span = call.span;
+            let Some(source) = call.source.clone() else {
                 call.target = CallTarget::NotFollowed("<not a literal>".into());
                 continue;
             };
@@ -164,7 +262,7 @@ pub fn resolve_calls(
 /// Finds module calls that close a cycle (`a` calls `b`, which calls `a`)
 /// and stops following them, with a warning: the first module of a cycle
 /// (in folder order) stays a root module and the call back to it is cut.
-fn break_cycles(modules: &mut [Module<'_>], diags: &mut Vec<Diagnostic>) {
+fn break_cycles(modules: &mut [Layout], diags: &mut Vec<Diagnostic>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -196,11 +294,11 @@ fn break_cycles(modules: &mut [Module<'_>], diags: &mut Vec<Diagnostic>) {
                 }
                 Mark::OnPath => {
                     let call = &mut modules[mi].calls[*next - 1];
-                    let source = Module::call_source(call).unwrap_or_default();
+                    let source = call.source.clone().unwrap_or_default();
                     diags.push(Diagnostic::warning(
                         "terraform-module-cycle",
                         format!("module `{}`: the source `{source}` calls back into a module that calls this one (a module cycle); it is not followed", call.name),
-                        Location::Span(super::hcl::span_of(call.file, call.block)),
+                        Location::Span(call.span),
                     ));
                     call.target = CallTarget::NotFollowed(source);
                 }

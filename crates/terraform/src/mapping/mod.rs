@@ -251,9 +251,27 @@ pub fn spec(rtype: &str) -> Option<(&'static str, &'static str, &'static [Row])>
 /// The argument path of each ARM path the type's table maps (lower-case
 /// ARM path → `managed_network[0].isolation_mode`), for messages in the
 /// configuration's own words ([`aml_model::model::Resource::in_own_words`]).
-pub fn source_names(
-    rtype: &str,
-) -> Option<std::sync::Arc<std::collections::BTreeMap<String, String>>> {
+/// Built once per type and shared by every resource of it.
+pub fn source_names(rtype: &str) -> Option<SourceNames> {
+    static BUILT: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Option<SourceNames>>>,
+    > = std::sync::OnceLock::new();
+    // Only types of the mapping tables are kept: the cache stays bounded.
+    spec(rtype)?;
+    let cache = BUILT.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(rtype.to_string())
+        .or_insert_with(|| build_source_names(rtype))
+        .clone()
+}
+
+/// ARM path → argument path, shared between the resources of one type.
+pub type SourceNames = std::sync::Arc<std::collections::BTreeMap<String, String>>;
+
+fn build_source_names(rtype: &str) -> Option<SourceNames> {
     let (_, _, table) = spec(rtype)?;
     let mut names = std::collections::BTreeMap::new();
     for r in table {
