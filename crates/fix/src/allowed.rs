@@ -341,16 +341,7 @@ impl Allowed for Assignments {
                 &b.params,
             );
             for (path, values) in paths {
-                match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
-                    Some((_, vs)) => {
-                        for v in values {
-                            if !vs.contains(&v) {
-                                vs.push(v);
-                            }
-                        }
-                    }
-                    None => out.push((path, values)),
-                }
+                aml_policy::merge_compared_values(&mut out, path, values);
             }
         }
         out

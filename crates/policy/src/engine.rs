@@ -382,18 +382,7 @@ impl PolicyEngine {
         let Some(Some(c)) = self.compiled.get(def) else {
             return Vec::new();
         };
-        let param = |name: &str| -> Option<J> {
-            params
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-                .or_else(|| {
-                    c.params
-                        .iter()
-                        .find(|p| p.name.eq_ignore_ascii_case(name))
-                        .and_then(|p| p.default.clone())
-                })
-        };
+        let param = |name: &str| c.param_or_default(params, name);
         let mut out: Vec<(String, Vec<J>)> = Vec::new();
         for r in &c.read {
             if is_builtin_field(&r.field) {
@@ -429,16 +418,7 @@ impl PolicyEngine {
                     }
                 }
             }
-            match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
-                Some((_, vs)) => {
-                    for v in values {
-                        if !vs.contains(&v) {
-                            vs.push(v);
-                        }
-                    }
-                }
-                None => out.push((path, values)),
-            }
+            merge_compared_values(&mut out, path, values);
         }
         out
     }
@@ -474,16 +454,7 @@ impl PolicyEngine {
                 continue;
             };
             let rhs = match rhs.as_str().and_then(param_ref) {
-                Some(name) => params
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| {
-                        c.params
-                            .iter()
-                            .find(|p| p.name.eq_ignore_ascii_case(name))
-                            .and_then(|p| p.default.clone())
-                    }),
+                Some(name) => c.param_or_default(params, name),
                 None => Some(rhs.clone()),
             };
             let expected: Vec<J> = match rhs {
@@ -564,19 +535,14 @@ impl PolicyEngine {
             .effective_params(params)
             .map(|(p, _)| p)
             .unwrap_or_else(|_| params.clone());
-        let mut types = Vec::new();
-        for r in c.required_types.as_ref()? {
-            let values = match r {
-                Rhs::Literal(v) => vec![v.clone()],
-                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
-                    Some((_, J::Array(items))) => items.clone(),
-                    Some((_, v)) => vec![v.clone()],
-                    None => return None,
-                },
-            };
-            types.extend(values.iter().filter_map(J::as_str).map(str::to_string));
-        }
-        Some(types)
+        let types = c.allowed_types(&params)?;
+        Some(
+            types
+                .iter()
+                .filter_map(J::as_str)
+                .map(str::to_string)
+                .collect(),
+        )
     }
 
     /// Why definition `def` gives no result on `resource` with assignment
@@ -1238,24 +1204,44 @@ impl Compiled {
     /// True when the `if` cannot hold for this resource type (`type` must
     /// equal, or be in, values that do not include it).
     fn excludes_type(&self, resource_type: &str, params: &Map<String, J>) -> bool {
-        let Some(rhs) = &self.required_types else {
+        let Some(allowed) = self.allowed_types(params) else {
             return false;
         };
-        let mut allowed = Vec::new();
-        for r in rhs {
-            match r {
-                Rhs::Literal(v) => allowed.push(v.clone()),
-                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p)) {
-                    Some((_, J::Array(items))) => allowed.extend(items.iter().cloned()),
-                    Some((_, v)) => allowed.push(v.clone()),
-                    None => return false,
-                },
-            }
-        }
         allowed.iter().all(|t| match t.as_str() {
             Some(t) => !t.eq_ignore_ascii_case(resource_type),
             None => false,
         })
+    }
+
+    /// The values the `if`'s `type` condition admits with these parameters;
+    /// `None` when it has no such condition or names a parameter `params`
+    /// does not hold.
+    fn allowed_types(&self, params: &Map<String, J>) -> Option<Vec<J>> {
+        let mut allowed = Vec::new();
+        for r in self.required_types.as_ref()? {
+            match r {
+                Rhs::Literal(v) => allowed.push(v.clone()),
+                Rhs::Param(p) => match params.iter().find(|(k, _)| k.eq_ignore_ascii_case(p))? {
+                    (_, J::Array(items)) => allowed.extend(items.iter().cloned()),
+                    (_, v) => allowed.push(v.clone()),
+                },
+            }
+        }
+        Some(allowed)
+    }
+
+    /// Parameter `name`'s value in `params`, else the definition's default.
+    fn param_or_default(&self, params: &Map<String, J>, name: &str) -> Option<J> {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| {
+                self.params
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(name))
+                    .and_then(|p| p.default.clone())
+            })
     }
 
     /// The effect with these parameters (`None` for an expression other than
@@ -1630,5 +1616,20 @@ mod tests {
     fn effects_are_canonical() {
         assert_eq!(canonical_effect("auditifnotexists"), "AuditIfNotExists");
         assert_eq!(canonical_effect("Bogus"), "Bogus");
+    }
+}
+
+/// Adds `values` compared with `path` to `out` ([`PolicyEngine::compared_values`]'s
+/// shape), once each, paths matched case-insensitively.
+pub fn merge_compared_values(out: &mut Vec<(String, Vec<J>)>, path: String, values: Vec<J>) {
+    match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
+        Some((_, vs)) => {
+            for v in values {
+                if !vs.contains(&v) {
+                    vs.push(v);
+                }
+            }
+        }
+        None => out.push((path, values)),
     }
 }

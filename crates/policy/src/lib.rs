@@ -35,7 +35,7 @@ pub use assignment::{
     AssignmentSet, Binding, Containment, DeploymentScope, Exemption, Initiative, Member,
     PolicyLibrary,
 };
-pub use engine::{PolicyEngine, ResourceCache};
+pub use engine::{merge_compared_values, PolicyEngine, ResourceCache};
 pub use modify::{modify_operations, ModifyOperation};
 pub use traps::{parameter_traps, TrapFinding};
 

@@ -603,8 +603,9 @@ fn run_native_rule(
     resource: &Resource,
 ) -> Option<Outcome> {
     let cx = crate::check::CheckContext { model, resource };
-    let Some(finding) = check(&cx) else {
-        return unknown_compute_type(rule, index, resource);
+    let finding = match check(&cx) {
+        Some(finding) => finding,
+        None => unknown_compute_type(rule, resource)?,
     };
     let span = finding.span.unwrap_or_else(|| {
         finding
@@ -633,7 +634,7 @@ fn run_native_rule(
 /// A native rule that selects computes by `computeType`, on a compute whose
 /// type the files do not fix: whether it applies is unknown, and that
 /// value decides (never silently not applicable).
-fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) -> Option<Outcome> {
+fn unknown_compute_type(rule: &'static Rule, resource: &Resource) -> Option<crate::Finding> {
     const PATH: &str = "properties.computeType";
     if !resource.is_type("Microsoft.MachineLearningServices/workspaces/computes") {
         return None;
@@ -647,23 +648,15 @@ fn unknown_compute_type(rule: &'static Rule, index: usize, resource: &Resource) 
         .first_unknown()
         .map(|u| u.expr.clone())
         .unwrap_or_else(|| PATH.to_string());
-    Some(Outcome {
-        rule,
-        resource: index,
+    Some(crate::Finding {
         verdict: Verdict::Unknown,
         message: format!(
             "whether the rule applies depends on `{PATH}` (`{expr}`), which the files do not fix: it judges only {}",
             scope.judges
         ),
-        span: resource.span_of(PATH),
-        effect: None,
+        path: Some(PATH.to_string()),
         deciding: vec![expr],
-        evidence: None,
-        assignment: None,
-        denied: false,
-        may_deny: false,
-        known_issue: None,
-        rollup: None,
+        span: None,
     })
 }
 
