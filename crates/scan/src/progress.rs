@@ -4,6 +4,9 @@
 //! when `AML_BASELINE_PROGRESS=0`, or when the scan finishes within
 //! [`DELAY`]: short scans stay silent. The line is cleared when the scan ends,
 //! so it never mixes with the report on standard output.
+//!
+//! With `AML_BASELINE_TIMINGS=1`, each stage's wall time is printed on
+//! standard error when the next one starts (for profiling; docs/performance.md).
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +19,8 @@ pub const DELAY: Duration = Duration::from_millis(400);
 /// A handle on the progress line; dropping it clears the line.
 pub struct Progress {
     stage: Arc<Mutex<String>>,
+    /// When the current stage started, if `AML_BASELINE_TIMINGS` is set.
+    timing: Option<Mutex<Instant>>,
     done: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -57,8 +62,12 @@ impl Progress {
                 }
             })
         });
+        let timing = std::env::var_os("AML_BASELINE_TIMINGS")
+            .is_some_and(|v| v != "0")
+            .then(|| Mutex::new(Instant::now()));
         Progress {
             stage,
+            timing,
             done,
             thread,
         }
@@ -66,12 +75,27 @@ impl Progress {
 
     /// Names the current stage (`reading files`, `evaluating rules`...).
     pub fn stage(&self, name: &str) {
-        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
+        let previous = std::mem::replace(
+            &mut *self.stage.lock().unwrap_or_else(|e| e.into_inner()),
+            name.to_string(),
+        );
+        self.report_timing(&previous);
+    }
+
+    /// Prints how long `stage` took (with `AML_BASELINE_TIMINGS`) and restarts the clock.
+    fn report_timing(&self, stage: &str) {
+        if let Some(timing) = &self.timing {
+            let mut started = timing.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!("timing: {stage}: {:.3} s", started.elapsed().as_secs_f64());
+            *started = Instant::now();
+        }
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
+        let last = self.stage.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.report_timing(&last);
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
