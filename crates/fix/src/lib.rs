@@ -221,6 +221,38 @@ pub fn plan(
     failures: &[Failure],
     options: &Options,
 ) -> Plan {
+    let (mut results, cx) = plan_each(model, sources, files, failures, options);
+    let edits = cx.merge(&mut results, true);
+    let files = files_of(sources, edits);
+    Plan { files, results }
+}
+
+/// [`plan`]'s results alone, the same ones (status, messages, edits), without
+/// its [`Plan::files`]: no copy of a file's text before and after is made.
+/// What a report shows of a fix (its replacements, [`diff_of`] its edits)
+/// needs no more, so a scan of many files plans its fixes in memory that
+/// grows with the edits, not with the files (decision 0045).
+pub fn plan_results(
+    model: &Model,
+    sources: &SourceMap,
+    files: &[ScannedFile],
+    failures: &[Failure],
+    options: &Options,
+) -> Vec<ResultFix> {
+    let (mut results, cx) = plan_each(model, sources, files, failures, options);
+    cx.merge(&mut results, false);
+    results
+}
+
+/// Each failure triaged and its resource's edits made, before the edits of
+/// all results are merged per file; with the context that made them.
+fn plan_each<'a>(
+    model: &'a Model,
+    sources: &'a SourceMap,
+    files: &[ScannedFile],
+    failures: &[Failure],
+    options: &Options,
+) -> (Vec<ResultFix>, Context<'a>) {
     let mut results = Vec::new();
     let mut cx = Context::new(model, sources, files);
     let mut seen = std::collections::HashSet::new();
@@ -330,9 +362,28 @@ pub fn plan(
             }
         }
     }
-    let mut results: Vec<ResultFix> = results.into_iter().map(|(r, _)| r).collect();
-    let files = cx.finish(&mut results);
-    Plan { files, results }
+    let results: Vec<ResultFix> = results.into_iter().map(|(r, _)| r).collect();
+    (results, cx)
+}
+
+/// The files that change: each file's text before and after its edits
+/// (`edits` sorted per file, as [`Context::merge`] returns them).
+fn files_of(sources: &SourceMap, edits: BTreeMap<FileId, Vec<TextEdit>>) -> Vec<FileFix> {
+    edits
+        .into_iter()
+        .filter_map(|(file, edits)| {
+            let src = sources.get(file);
+            let after = edit::apply(&src.text, &edits);
+            (after != src.text).then(|| FileFix {
+                file,
+                path: src.path.clone(),
+                display: src.display.clone(),
+                before: src.text.clone(),
+                after,
+                edits,
+            })
+        })
+        .collect()
 }
 
 /// The settings of a rule's fix (the Modify definition's operations for
@@ -790,48 +841,44 @@ impl<'a> Context<'a> {
     }
 
     /// Merges every result's edits per file (identical edits once; an edit
-    /// that overlaps an earlier different one is dropped and its result told).
-    fn finish(self, results: &mut [ResultFix]) -> Vec<FileFix> {
+    /// that overlaps an earlier different one is dropped and its result
+    /// told), dropping the syntax trees and caches first. With `per_file`,
+    /// also returns the kept edits of each file, sorted; else an empty map.
+    fn merge(self, results: &mut [ResultFix], per_file: bool) -> BTreeMap<FileId, Vec<TextEdit>> {
+        let sources = self.sources;
+        drop(self);
+        let at = |file: FileId, offset: usize| {
+            let f = sources.get(file);
+            format!("{}:{}", f.display, f.line_col(offset as u32).0)
+        };
         // Every edit with its result, in file order; identical edits are
-        // kept once, an edit overlapping a kept one is dropped.
+        // kept once, an edit overlapping the last one kept is dropped.
         let mut all: Vec<(TextEdit, usize)> = Vec::new();
         for (i, r) in results.iter_mut().enumerate() {
             all.extend(std::mem::take(&mut r.edits).into_iter().map(|e| (e, i)));
         }
         all.sort();
-        let mut per_file: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
+        let mut kept: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
+        let mut last: Option<TextEdit> = None;
         for (e, i) in all {
-            let list = per_file.entry(e.file).or_default();
-            match list.last() {
-                Some(last) if *last == e => results[i].edits.push(e),
-                Some(last) if last.overlaps(&e) || e.start < last.end => {
+            match last.as_ref().filter(|l| l.file == e.file) {
+                Some(l) if *l == e => results[i].edits.push(e),
+                Some(l) if l.overlaps(&e) || e.start < l.end => {
                     results[i].messages.push(format!(
                         "an edit at {} overlaps another fix's; run `fix` again to apply it",
-                        self.at(e.file, e.start)
+                        at(e.file, e.start)
                     ));
                 }
                 _ => {
-                    list.push(e.clone());
+                    if per_file {
+                        kept.entry(e.file).or_default().push(e.clone());
+                    }
+                    last = Some(e.clone());
                     results[i].edits.push(e);
                 }
             }
         }
-        per_file
-            .into_iter()
-            .filter_map(|(file, mut edits)| {
-                edits.sort();
-                let src = self.sources.get(file);
-                let after = edit::apply(&src.text, &edits);
-                (after != src.text).then(|| FileFix {
-                    file,
-                    path: src.path.clone(),
-                    display: src.display.clone(),
-                    before: src.text.clone(),
-                    after,
-                    edits,
-                })
-            })
-            .collect()
+        kept
     }
 }
 

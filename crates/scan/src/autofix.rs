@@ -37,7 +37,7 @@ pub fn plan(
     if failures.is_empty() {
         return Vec::new();
     }
-    let plan = aml_fix::plan(
+    let results = aml_fix::plan_results(
         &scan.model,
         &scan.sources,
         &scan.files,
@@ -47,22 +47,42 @@ pub fn plan(
             ..Options::default()
         },
     );
-    let mut by_outcome: HashMap<(&str, usize), AutofixEntry> = HashMap::new();
-    for r in plan.results.iter().filter(|r| r.status == Status::Fixed) {
-        by_outcome.insert((r.rule.id, r.resource), entry(scan, r));
+    // The first failing outcome of each (rule, resource) gets the entry its
+    // result makes, each result dropped once its entry is made; a later
+    // outcome of the same pair (rare) gets a copy.
+    let mut first: HashMap<(&str, usize), usize> = HashMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if o.verdict == Verdict::Fail {
+            first.entry((o.rule.id, o.resource)).or_insert(i);
+        }
     }
-    outcomes
-        .iter()
-        .map(|o| {
-            (o.verdict == Verdict::Fail)
-                .then(|| by_outcome.get(&(o.rule.id, o.resource)).cloned())
-                .flatten()
-        })
-        .collect()
+    let mut entries: Vec<Option<AutofixEntry>> = vec![None; outcomes.len()];
+    let mut last: Option<(Vec<aml_fix::TextEdit>, String)> = None;
+    for r in results.into_iter().filter(|r| r.status == Status::Fixed) {
+        if let Some(&i) = first.get(&(r.rule.id, r.resource)) {
+            entries[i] = Some(entry(scan, r, &mut last));
+        }
+    }
+    for (i, o) in outcomes.iter().enumerate() {
+        if o.verdict != Verdict::Fail {
+            continue;
+        }
+        match first.get(&(o.rule.id, o.resource)) {
+            Some(&f) if f != i => entries[i] = entries[f].clone(),
+            _ => {}
+        }
+    }
+    entries
 }
 
 /// The report's view of one planned fix.
-fn entry(scan: &ScanOutput, r: &aml_fix::ResultFix) -> AutofixEntry {
+/// `last` holds the previous result's edits and diff: the results of one
+/// resource share their edits, and their diff is made once.
+fn entry(
+    scan: &ScanOutput,
+    r: aml_fix::ResultFix,
+    last: &mut Option<(Vec<aml_fix::TextEdit>, String)>,
+) -> AutofixEntry {
     let secrets = scan.model.redactor();
     let redact = |s: &str| aml_report::redact(s, secrets);
     let mut changes: Vec<AutofixChange> = Vec::new();
@@ -85,10 +105,18 @@ fn entry(scan: &ScanOutput, r: &aml_fix::ResultFix) -> AutofixEntry {
             }),
         }
     }
+    let diff = match last {
+        Some((edits, diff)) if *edits == r.edits => diff.clone(),
+        _ => {
+            let diff = aml_fix::diff_of(&scan.model, &scan.sources, &r.edits);
+            *last = Some((r.edits, diff.clone()));
+            diff
+        }
+    };
     AutofixEntry {
         safety: "safe",
         description: redact(&r.messages.join("\n")),
         changes,
-        diff: aml_fix::diff_of(&scan.model, &scan.sources, &r.edits),
+        diff,
     }
 }
