@@ -5,13 +5,14 @@
 
 use crate::callers::dir_of;
 use crate::edit::TextEdit;
-use crate::{indent_at, indent_unit, line_end, Context, Done, OwnedSetting};
+use crate::{indent_at, line_end, line_start, Context, Done, OwnedSetting, LINE_SCAN};
 use aml_model::model::Resource;
 use aml_model::source::FileId;
 use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Block, Structure};
+use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::Span as _;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 const MAX_HOPS: usize = 4;
 
@@ -31,13 +32,20 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
         return done;
     }
     let file = resource.span.file;
-    let Some(body) = cx.hcl(file) else {
-        return Done::manual(format!("{} does not parse", cx.display(file)));
-    };
     let start = resource.span.start as usize;
+    // The block alone when it parses alone; else the whole file (cached).
+    let local = parse_block(cx.text(file), start, resource.span.end as usize);
+    let (body, base) = match local {
+        Some((body, base)) => (Rc::new(body), base),
+        None => match cx.hcl(file) {
+            Some(body) => (body, 0),
+            None => return Done::manual(format!("{} does not parse", cx.display(file))),
+        },
+    };
+    let at = Local { file, base };
     let Some(block) = body
         .blocks()
-        .find(|b| b.has_ident("resource") && b.span().is_some_and(|s| s.start == start))
+        .find(|b| b.has_ident("resource") && b.span().is_some_and(|s| s.start + base == start))
     else {
         return Done::manual(format!(
             "the resource block was not found in {}",
@@ -52,7 +60,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
                 attribute: t.attribute,
                 value: t.value,
             };
-            set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
+            set_in_block(cx, at, block, &tf, &mut done, &mut inserts);
             continue;
         }
         // A value the rule names no attribute for (one an assignment
@@ -72,7 +80,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
                     value: &value,
                 };
                 let said = done.messages.len();
-                set_in_block(cx, file, block, &tf, &mut done, &mut inserts);
+                set_in_block(cx, at, block, &tf, &mut done, &mut inserts);
                 for m in &mut done.messages[said..] {
                     m.push_str(&format!(" (`{}`)", s.path));
                 }
@@ -102,6 +110,35 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
     done
 }
 
+/// The resource block's text parsed alone, from the start of its first line
+/// to the end of its last, and the byte of the file that text starts at:
+/// a fix reads the block, so the rest of the file is not parsed again
+/// (decision 0045). `None` when that text does not parse alone as a body
+/// with the block at `start` (another block shares its first or last line),
+/// or is too long for the line helpers to see the same lines in it as in
+/// the whole file.
+fn parse_block(text: &str, start: usize, end: usize) -> Option<(Body, usize)> {
+    let base = line_start(text, start)?;
+    let stop = line_end(text, end.min(text.len()));
+    if stop < start || stop - base + 2 >= LINE_SCAN {
+        return None;
+    }
+    let body = hcl_edit::parser::parse_body(crate::parsing(&text[base..stop])).ok()?;
+    let found = body
+        .blocks()
+        .any(|b| b.has_ident("resource") && b.span().is_some_and(|s| s.start + base == start));
+    found.then_some((body, base))
+}
+
+/// A file and the byte of it its parsed body's offsets count from: 0 for
+/// the whole file, the start of the resource block's first line when the
+/// block was parsed alone ([`parse_block`]).
+#[derive(Clone, Copy)]
+struct Local {
+    file: FileId,
+    base: usize,
+}
+
 /// An attribute to set, in nested blocks: a rule's [`aml_rules::TerraformSetting`],
 /// or one the Terraform mapping names.
 struct Tf<'a> {
@@ -113,22 +150,24 @@ struct Tf<'a> {
 /// Sets `tf` in `block`, descending into (or adding) its nested blocks.
 fn set_in_block(
     cx: &mut Context,
-    file: FileId,
+    local: Local,
     block: &Block,
     tf: &Tf<'_>,
     done: &mut Done,
     inserts: &mut Vec<(usize, String)>,
 ) {
-    let text = cx.text(file);
+    let Local { file, base } = local;
+    let text = &cx.text(file)[base..];
+    let (nl, unit) = cx.style(file);
     let mut current = block;
     for (i, name) in tf.blocks.iter().enumerate() {
         match current.body.get_blocks(name).next() {
             Some(b) => current = b,
             None => {
                 // Add the missing blocks and the attribute at once.
-                let (nl, unit) = cx.style(file);
                 let unit: &str = &unit;
-                let (at, indent) = insertion_point(text, current);
+                let (at, indent) = insertion_point(text, current, unit);
+                let at = base + at;
                 let mut lines = Vec::new();
                 let mut ind = indent.clone();
                 for n in &tf.blocks[i..] {
@@ -153,9 +192,10 @@ fn set_in_block(
         }
     }
     match current.body.get_attribute(tf.attribute) {
-        Some(attr) => set_value(cx, file, &attr.value, tf.attribute, tf.value, done, 0),
+        Some(attr) => set_value(cx, local, &attr.value, tf.attribute, tf.value, done, 0),
         None => {
-            let (at, indent) = insertion_point(text, current);
+            let (at, indent) = insertion_point(text, current, &unit);
+            let at = base + at;
             let width = aligned_width(text, current).unwrap_or(0);
             inserts.push((
                 at,
@@ -171,9 +211,9 @@ fn set_in_block(
     }
 }
 
-/// Where a new line goes in a block (after its last line of content) and its indentation.
-fn insertion_point(text: &str, block: &Block) -> (usize, String) {
-    let unit = indent_unit(text);
+/// Where a new line goes in a block (after its last line of content) and
+/// its indentation; `unit` is the file's indentation unit.
+fn insertion_point(text: &str, block: &Block, unit: &str) -> (usize, String) {
     let last = block.body.iter().last().and_then(|s| match s {
         Structure::Attribute(a) => a.span(),
         Structure::Block(b) => b.span(),
@@ -212,14 +252,16 @@ fn aligned_width(text: &str, block: &Block) -> Option<usize> {
 /// Replaces a literal, or follows `var.NAME` to where it is decided.
 fn set_value(
     cx: &mut Context,
-    file: FileId,
+    local: Local,
     expr: &Expression,
     attribute: &str,
     value: &str,
     done: &mut Done,
     hops: usize,
 ) {
+    let Local { file, base } = local;
     let Some(span) = expr.span() else { return };
+    let span = base + span.start..base + span.end;
     let literal = matches!(
         expr,
         Expression::Bool(_) | Expression::Number(_) | Expression::String(_) | Expression::Null(_)
@@ -252,7 +294,11 @@ fn set_value(
             done.messages.push(format!(
                 "fixed where the value is decided: variable `{var}` ({where_}); every use of `var.{var}` changes"
             ));
-            set_value(cx, vfile, &vexpr, attribute, value, done, hops + 1);
+            let local = Local {
+                file: vfile,
+                base: 0,
+            };
+            set_value(cx, local, &vexpr, attribute, value, done, hops + 1);
         }
         None => done.manual.push(format!(
             "`{attribute}` comes from `var.{var}`, which no `.tfvars`, default or module caller in the files sets; set it where you run Terraform"

@@ -25,6 +25,27 @@ mod yaml;
 pub use allowed::{Allowed, AllowedSources, Assignments, Check};
 pub use edit::TextEdit;
 
+/// Bytes of source text fix planning has handed to a parser, process-wide
+/// since the start or the last [`reset_parsed_bytes`]: a test's guard that a
+/// plan parses each file it edits about once, and a Terraform resource's
+/// block rather than its file (decision 0045). Never changes an output.
+pub fn parsed_bytes() -> u64 {
+    PARSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets [`parsed_bytes`] back to zero.
+pub fn reset_parsed_bytes() {
+    PARSED.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
+static PARSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counts `text` in [`parsed_bytes`] and returns it, for a parser.
+pub(crate) fn parsing(text: &str) -> &str {
+    PARSED.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    text
+}
+
 use aml_model::input::ScannedFile;
 use aml_model::model::{Model, Resource};
 use aml_model::source::Span;
@@ -758,7 +779,7 @@ impl<'a> Context<'a> {
     pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
         let text = self.text(file);
         recent(&mut self.json_trees, file, || {
-            aml_model::json::parse(text).ok().map(Rc::new)
+            aml_model::json::parse(parsing(text)).ok().map(Rc::new)
         })
     }
 
@@ -766,7 +787,7 @@ impl<'a> Context<'a> {
     pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
         let text = self.text(file);
         recent(&mut self.bicep_trees, file, || {
-            Rc::new(aml_bicep::parser::parse(text).0)
+            Rc::new(aml_bicep::parser::parse(parsing(text)).0)
         })
     }
 
@@ -775,7 +796,9 @@ impl<'a> Context<'a> {
     pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
         let text = self.text(file);
         recent(&mut self.hcl_bodies, file, || {
-            hcl_edit::parser::parse_body(text).ok().map(Rc::new)
+            hcl_edit::parser::parse_body(parsing(text))
+                .ok()
+                .map(Rc::new)
         })
     }
 
@@ -783,7 +806,9 @@ impl<'a> Context<'a> {
     pub fn yaml(&mut self, file: FileId) -> Option<Rc<aml_yaml::tree::Stream>> {
         let text = self.text(file);
         recent(&mut self.yaml_streams, file, || {
-            aml_yaml::tree::parse_stream(file, text).ok().map(Rc::new)
+            aml_yaml::tree::parse_stream(file, parsing(text))
+                .ok()
+                .map(Rc::new)
         })
     }
 
@@ -1096,7 +1121,7 @@ pub(crate) fn indent_unit(text: &str) -> String {
 
 /// How far the line helpers look for a line break: a minified file's one
 /// line is not scanned end to end for every edit.
-const LINE_SCAN: usize = 65_536;
+pub(crate) const LINE_SCAN: usize = 65_536;
 
 /// Where the line holding `offset` starts, or `None` when no line break is
 /// found within [`LINE_SCAN`] bytes before it (a minified line).
