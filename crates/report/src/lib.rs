@@ -86,7 +86,7 @@ pub struct BuildContext<'a> {
     pub fail_on: FailOn,
     /// The fix planned for each outcome, by outcome index (empty when none
     /// were planned); moved into the results, never copied.
-    pub autofixes: Vec<Option<AutofixEntry>>,
+    pub autofixes: Vec<Option<Box<AutofixEntry>>>,
     /// The rules that ran and gave a resource no result, and why.
     pub account: &'a aml_rules::account::RuleAccount,
 }
@@ -420,7 +420,7 @@ fn result_entries(
     scan: &ScanOutput,
     shared: (&[ResourceEntry], &[Shared]),
     outcomes: &[Outcome],
-    mut autofixes: Vec<Option<AutofixEntry>>,
+    mut autofixes: Vec<Option<Box<AutofixEntry>>>,
     secrets: &Redactor,
 ) -> Vec<ResultEntry> {
     let azure = azure_index(scan);
@@ -431,7 +431,7 @@ fn result_entries(
         .zip(autofixes.into_par_iter())
         .map(|(o, autofix)| {
             let mut entry = result_entry(scan, shared, o, &azure, secrets);
-            entry.autofix = autofix.map(Box::new);
+            entry.autofix = autofix;
             entry
         })
         .collect()

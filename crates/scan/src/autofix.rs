@@ -15,7 +15,7 @@ pub fn plan(
     scan: &ScanOutput,
     outcomes: &[Outcome],
     allowed: &aml_fix::AllowedSources,
-) -> Vec<Option<AutofixEntry>> {
+) -> Vec<Option<Box<AutofixEntry>>> {
     // A known misjudgement of the resource's kind (a project's public
     // network access) is not fixed on the resource: it has no such setting.
     let fixable = |o: &&Outcome| {
@@ -56,11 +56,12 @@ pub fn plan(
             first.entry((o.rule.id, o.resource)).or_insert(i);
         }
     }
-    let mut entries: Vec<Option<AutofixEntry>> = vec![None; outcomes.len()];
+    // Boxed: one pointer per outcome, most of which have no fix.
+    let mut entries: Vec<Option<Box<AutofixEntry>>> = vec![None; outcomes.len()];
     let mut last: Option<(Vec<aml_fix::TextEdit>, String)> = None;
     for r in results.into_iter().filter(|r| r.status == Status::Fixed) {
         if let Some(&i) = first.get(&(r.rule.id, r.resource)) {
-            entries[i] = Some(entry(scan, r, &mut last));
+            entries[i] = Some(Box::new(entry(scan, r, &mut last)));
         }
     }
     for (i, o) in outcomes.iter().enumerate() {

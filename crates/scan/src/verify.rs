@@ -311,7 +311,11 @@ pub fn describe(f: &FieldRestriction) -> String {
 
 /// Adds Azure's allowed values to the planned fix of each failing result
 /// whose definition restricts fields of its resource.
-pub fn annotate_fixes(scan: &ScanOutput, outcomes: &[Outcome], fixes: &mut [Option<AutofixEntry>]) {
+pub fn annotate_fixes(
+    scan: &ScanOutput,
+    outcomes: &[Outcome],
+    fixes: &mut [Option<Box<AutofixEntry>>],
+) {
     for (o, fix) in outcomes.iter().zip(fixes.iter_mut()) {
         let (Some(fix), Some(definition)) = (fix.as_mut(), o.rule.policy()) else {
             continue;
