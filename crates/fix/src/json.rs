@@ -14,14 +14,22 @@ const MAX_HOPS: usize = 8;
 /// Writes `settings` into the resource's object in its template.
 pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetting]) -> Done {
     let file = resource.span.file;
-    let Some(root) = cx.json(file) else {
-        return Done::manual(format!("{} is not valid JSON any more", cx.display(file)));
-    };
-    let Some(node) = find(&root, resource.span.start, resource.span.end).cloned() else {
-        return Done::manual(format!(
-            "the resource's object was not found in {}",
-            cx.display(file)
-        ));
+    let (start, end) = (resource.span.start, resource.span.end);
+    // The object alone when it parses alone; else found in the whole file.
+    let node = match parse_object(cx.text(file), start, end) {
+        Some(node) => node,
+        None => {
+            let Some(root) = cx.json(file) else {
+                return Done::manual(format!("{} is not valid JSON any more", cx.display(file)));
+            };
+            let Some(node) = find(&root, start, end).cloned() else {
+                return Done::manual(format!(
+                    "the resource's object was not found in {}",
+                    cx.display(file)
+                ));
+            };
+            node
+        }
     };
     let mut done = Done::default();
     let at = Place {
@@ -30,7 +38,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
         node,
         via: None,
     };
-    walk(cx, resource, &root, at, Pending::of(settings), &mut done, 0);
+    walk(cx, resource, at, Pending::of(settings), &mut done, 0);
     done
 }
 
@@ -48,7 +56,6 @@ struct Place {
 fn walk(
     cx: &mut Context,
     resource: &Resource,
-    root: &Node,
     at: Place,
     pending: Vec<Pending>,
     done: &mut Done,
@@ -56,8 +63,8 @@ fn walk(
 ) {
     if let NodeKind::String(s) = &at.node.kind {
         if s.starts_with('[') && !s.starts_with("[[") {
-            match resolve(cx, resource, root, &at, s, done, hops) {
-                Ok(next) => walk(cx, resource, root, next, pending, done, hops + 1),
+            match resolve(cx, resource, &at, s, done, hops) {
+                Ok(next) => walk(cx, resource, next, pending, done, hops + 1),
                 Err(why) => done.manual.extend(
                     pending
                         .iter()
@@ -115,7 +122,7 @@ fn walk(
                     node: m.value.clone(),
                     ..at.clone()
                 };
-                walk(cx, resource, root, next, group, done, hops);
+                walk(cx, resource, next, group, done, hops);
             }
             None => missing.push((key, group)),
         }
@@ -130,7 +137,6 @@ fn walk(
 fn resolve(
     cx: &mut Context,
     resource: &Resource,
-    _root: &Node,
     at: &Place,
     expr: &str,
     done: &mut Done,
@@ -331,6 +337,39 @@ fn render_members(
     crate::render_members(&JSON, missing, indent, unit, nl)
 }
 
+/// The object at `start..end` of `text` parsed alone, its offsets moved to
+/// the file's: a fix reads the resource's object, and the rest of its
+/// template only when a value comes from a parameter or a variable
+/// (decision 0045). `None` when that text is not one object.
+fn parse_object(text: &str, start: u32, end: u32) -> Option<Node> {
+    let slice = text.get(start as usize..end as usize)?;
+    if !slice.starts_with('{') {
+        return None;
+    }
+    let mut node = aml_model::json::parse(crate::parsing(slice)).ok()?;
+    let whole = node.start == 0 && node.end as usize == slice.len();
+    if !whole || !matches!(node.kind, NodeKind::Object(_)) {
+        return None;
+    }
+    // Every offset moved by `start`, without recursion.
+    let mut stack = vec![&mut node];
+    while let Some(n) = stack.pop() {
+        n.start += start;
+        n.end += start;
+        match &mut n.kind {
+            NodeKind::Object(members) => {
+                for m in members {
+                    m.key_start += start;
+                    stack.push(&mut m.value);
+                }
+            }
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    Some(node)
+}
+
 /// The node with exactly this span.
 fn find(node: &Node, start: u32, end: u32) -> Option<&Node> {
     // Children are in text order: at each level, the one that contains the
@@ -361,7 +400,26 @@ fn find(node: &Node, start: u32, end: u32) -> Option<&Node> {
 
 #[cfg(test)]
 mod tests {
-    use super::simple_reference;
+    use super::{find, parse_object, simple_reference};
+    use aml_model::json::{parse, NodeKind};
+
+    #[test]
+    fn an_object_parsed_alone_is_the_node_of_the_whole_file() {
+        let text = "{\r\n  // a template\r\n  \"resources\": [\r\n    { \"type\": \"a\", \"properties\": { \"x\": [1, {\"y\": null}], /* c */ \"z\": \"é\" } },\r\n    {\"type\": \"b\",}\r\n  ]\r\n}";
+        let root = parse(text).unwrap();
+        let NodeKind::Array(items) = &root.get("resources").unwrap().kind else {
+            panic!("an array")
+        };
+        assert_eq!(items.len(), 2);
+        for item in items {
+            let alone = parse_object(text, item.start, item.end).expect("parses alone");
+            assert_eq!(Some(&alone), find(&root, item.start, item.end));
+        }
+        // Not an object, or not one whole object: the whole file decides.
+        let x = root.get("resources").unwrap();
+        assert_eq!(parse_object(text, x.start, x.end), None);
+        assert_eq!(parse_object(text, items[0].start, items[1].end), None);
+    }
 
     #[test]
     fn recognises_whole_parameter_and_variable_references() {

@@ -1,7 +1,8 @@
 //! Fix planning's work (issue 20, decision 0045): the safe fixes a report
 //! shows are planned from the files' text, and the bytes handed to a parser
 //! ([`aml_fix::parsed_bytes`]) say how much of it is read again. A Terraform
-//! resource's fix parses its block, not its file; a scan of three times the
+//! resource's fix parses its block, an ARM resource's its object, not their
+//! files; a scan of three times the
 //! units parses exactly three times the bytes, never more than the scanned
 //! text. A deterministic guard where the planning stage's time is too noisy.
 //!
@@ -110,6 +111,50 @@ fn a_block_that_does_not_parse_alone_is_fixed_from_its_file() {
         "{diff}"
     );
     assert!(parsed >= text.len() as u64, "{parsed} < {}", text.len());
+}
+
+/// An ARM resource's fix parses its object, not its template.
+#[test]
+fn an_arm_fix_parses_its_object_not_its_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workspace = r#"{
+      "type": "Microsoft.MachineLearningServices/workspaces",
+      "apiVersion": "2024-04-01",
+      "name": "mlw",
+      "location": "westeurope",
+      "identity": { "type": "SystemAssigned" },
+      "properties": { "publicNetworkAccess": "Enabled" }
+    }"#;
+    let others: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "{{ \"type\": \"Microsoft.Network/networkSecurityGroups\", \"apiVersion\": \"2023-04-01\", \"name\": \"nsg-{i}\", \"location\": \"westeurope\", \"properties\": {{}} }}"
+            )
+        })
+        .collect();
+    let text = format!(
+        "{{\n  \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\",\n  \"contentVersion\": \"1.0.0.0\",\n  \"resources\": [\n    {},\n    {workspace}\n  ]\n}}\n",
+        others.join(",\n    ")
+    );
+    std::fs::write(tmp.path().join("azuredeploy.json"), &text).unwrap();
+    let (parsed, run) = scan(tmp.path());
+    let diff = run
+        .report
+        .results
+        .iter()
+        .find_map(|r| r.autofix.as_ref())
+        .map(|a| a.diff.clone())
+        .expect("a fix");
+    assert!(
+        diff.contains("\"publicNetworkAccess\": \"Disabled\""),
+        "{diff}"
+    );
+    assert_eq!(
+        parsed,
+        workspace.len() as u64,
+        "fix planning parsed {parsed} bytes of a {}-byte template",
+        text.len()
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
