@@ -6,11 +6,16 @@
 //! [`plan`] takes the scan's model and sources and the failing results, and
 //! returns a [`Plan`]: one [`FileFix`] per file that changes (its text before
 //! and after, a unified diff) and one [`ResultFix`] per result saying what
-//! was done, where, and what else the change touches.
+//! was done, where, and what else the change touches. [`plan_results`]
+//! gives the same results without the files' texts: what a scan's report
+//! shows (replacements, and [`diff_of`] the edited lines) needs no more.
 //!
 //! Each language edits its own syntax tree's byte ranges: ARM JSON (with
 //! comments) through the positioned JSON reader (`jsonc-parser`), Bicep
-//! through the Bicep front end's parser, Terraform through `hcl-edit`.
+//! through the Bicep front end's parser, Terraform through `hcl-edit`. An
+//! ARM resource's object and a Terraform resource's block are parsed alone
+//! (the whole file only when a value is followed to a parameter, variable
+//! or caller), so planning reads about what it edits (decision 0045).
 
 mod allowed;
 mod bicep;
