@@ -77,6 +77,7 @@ pub fn plan(
 }
 
 /// The report's view of one planned fix.
+///
 /// `last` holds the previous result's edits and diff: the results of one
 /// resource share their edits, and their diff is made once.
 fn entry(
@@ -106,10 +107,13 @@ fn entry(
             }),
         }
     }
+    changes.shrink_to_fit();
     let diff = match last {
         Some((edits, diff)) if *edits == r.edits => diff.clone(),
         _ => {
-            let diff = aml_fix::diff_of(&scan.model, &scan.sources, &r.edits);
+            // Kept to the report's end: without the slack it was built with.
+            let mut diff = aml_fix::diff_of(&scan.model, &scan.sources, &r.edits);
+            diff.shrink_to_fit();
             *last = Some((r.edits, diff.clone()));
             diff
         }
