@@ -238,9 +238,9 @@ fn read_plans(input: &FrontendInput<'_>, units: &dyn UnitSink, out: &mut Fronten
     for f in input.files {
         let file = input.sources.get(f.id);
         if aml_model::input::has_extension(&file.path, &["json"])
-            && plan::looks_like_plan(&file.text)
+            && plan::looks_like_plan(&file.text())
         {
-            let d = plan::read(f.id, &file.text);
+            let d = plan::read(f.id, &file.text());
             out.file(f.id, "terraform-plan", d.resources.len());
             units.unit(d);
         }
@@ -256,7 +256,7 @@ fn read_manifests(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<mo
         if !modules::is_manifest(&file.path) {
             continue;
         }
-        match modules::parse_manifest(&file.path, &file.text) {
+        match modules::parse_manifest(&file.path, &file.text()) {
             Ok(m) => manifests.push(m),
             Err((offset, message)) => out.diagnostics.push(Diagnostic::warning(
                 "terraform-modules-manifest",
@@ -293,7 +293,7 @@ fn parse_hcl(
         .map(|f| {
             let file = sources.get(f.id);
             let tf = is_tf(&file.path);
-            let read = hcl::parse(f.id, &file.text).map(|body| {
+            let read = hcl::parse(f.id, &file.text()).map(|body| {
                 if tf {
                     Read::Tf(modules::FileOutline::of(f.id, &body))
                 } else {
@@ -483,7 +483,7 @@ fn evaluate_root(
             layouts[mi]
                 .files
                 .iter()
-                .filter_map(|&f| hcl::parse(f, &sources.get(f).text).ok().map(|b| (f, b)))
+                .filter_map(|&f| hcl::parse(f, &sources.get(f).text()).ok().map(|b| (f, b)))
                 .collect()
         })
         .collect();
