@@ -477,7 +477,11 @@ fn mapped_resource(
         resource_type: mp.resource_type,
         name: mp.name,
         api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
-        body: mp.body,
+        body: {
+            let mut body = mp.body;
+            shrink(&mut body, 0);
+            body
+        },
         parent_id: mp.parent_id,
         scope_id: mp.scope_id,
         existing: false,
@@ -491,6 +495,31 @@ fn mapped_resource(
         format: "terraform",
         deployment: 0,
         source_names: mapping::source_names(rtype),
+    }
+}
+
+/// Gives back the spare capacity of a resource body's objects, arrays and
+/// strings (built by insertion, they hold up to twice what they use), as the
+/// body stays in memory until the report is written.
+fn shrink(v: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::String(s) => s.shrink_to_fit(),
+        Value::Array(items) => {
+            items.shrink_to_fit();
+            for item in items {
+                shrink(item, depth + 1);
+            }
+        }
+        Value::Object(o) => {
+            o.shrink_to_fit();
+            for (_, item) in o.iter_mut() {
+                shrink(item, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
