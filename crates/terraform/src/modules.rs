@@ -217,7 +217,7 @@ pub fn local_module_dirs(path: &Path, text: &str) -> Vec<PathBuf> {
     if !may_call_modules(text) {
         return Vec::new();
     }
-    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+    let Ok(body) = super::hcl::parse_body(text) else {
         return Vec::new();
     };
     let dir = path.parent().unwrap_or(Path::new(""));
