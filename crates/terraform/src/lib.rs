@@ -195,12 +195,13 @@ impl Frontend for Terraform {
         // freeing them when done. A root module none of whose files parses
         // is no deployment (nor are its variable files' diagnostics shown).
         let mut roots = Vec::new();
+        let vars_index = VarsIndex::new(sources, &tfvars);
         for (mi, m) in layouts.iter().enumerate() {
             if called.contains(&mi) {
                 continue;
             }
             let mut diagnostics = Vec::new();
-            let values = root_values(input, &self.options, m, &tfvars, &mut diagnostics);
+            let values = root_values(input, &self.options, m, &vars_index, &mut diagnostics);
             roots.push((mi, values, diagnostics));
         }
         let done: Vec<(HashMap<FileId, usize>, Vec<Diagnostic>)> = roots
@@ -384,20 +385,44 @@ fn tfvars_values(
         .collect()
 }
 
+/// The `.tfvars` files by folder and by path (in file order), so that each
+/// root module finds its own without a walk over every file of the scan.
+struct VarsIndex<'t> {
+    by_dir: HashMap<&'t Path, Vec<&'t VarsFile>>,
+    by_path: HashMap<&'t Path, &'t VarsFile>,
+}
+
+impl<'t> VarsIndex<'t> {
+    fn new(sources: &'t aml_model::source::SourceMap, tfvars: &'t [VarsFile]) -> Self {
+        let mut index = VarsIndex {
+            by_dir: HashMap::new(),
+            by_path: HashMap::new(),
+        };
+        for vf in tfvars {
+            let path = sources.get(vf.0).path.as_path();
+            if let Some(dir) = path.parent() {
+                index.by_dir.entry(dir).or_default().push(vf);
+            }
+            index.by_path.entry(path).or_insert(vf);
+        }
+        index
+    }
+}
+
 /// Root variable values from `.tfvars` files and the command line.
 fn root_values(
     input: &FrontendInput<'_>,
     options: &TerraformOptions,
     m: &modules::Layout,
-    tfvars: &[VarsFile],
+    tfvars: &VarsIndex<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<String, (Value, Option<Span>)> {
     let sources = input.sources;
     let mut values: HashMap<String, (Value, Option<Span>)> = HashMap::new();
-    let in_dir: Vec<&VarsFile> = tfvars
-        .iter()
-        .filter(|(id, _)| sources.get(*id).path.parent() == Some(m.dir.as_path()))
-        .collect();
+    let in_dir: &[&VarsFile] = tfvars
+        .by_dir
+        .get(m.dir.as_path())
+        .map_or(&[], Vec::as_slice);
     let mut ordered: Vec<&VarsFile> = Vec::new();
     ordered.extend(in_dir.iter().filter(|(id, _)| {
         sources.get(*id).path.file_name().and_then(|n| n.to_str()) == Some("terraform.tfvars")
@@ -417,7 +442,7 @@ fn root_values(
     ordered.extend(autos.into_iter().copied());
     for vf in &options.var_files {
         let p = aml_model::source::normalize_path(vf);
-        match tfvars.iter().find(|(id, _)| sources.get(*id).path == p) {
+        match tfvars.by_path.get(p.as_path()) {
             Some(t) => ordered.push(t),
             None => {
                 if sources.find(&p).is_none() {

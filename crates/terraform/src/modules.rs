@@ -9,7 +9,7 @@ use super::eval::{CallTarget, Ty};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{normalize_path, FileId, Span};
 use hcl_edit::structure::Body;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A `module` block, as resolving calls needs it.
@@ -242,9 +242,23 @@ pub fn resolve_calls(
 ) -> HashSet<usize> {
     let mut called = HashSet::new();
     let root = root.map(normalize_path);
+    // Folders and manifest places by path, built once: one lookup per call.
+    let mut module_at: HashMap<&Path, usize> = HashMap::with_capacity(dirs.len());
+    for (i, d) in dirs.iter().enumerate() {
+        module_at.entry(d.as_path()).or_insert(i);
+    }
+    // The first manifest (in order) whose root module, or one of whose
+    // entries (the first), is the folder; with the entry's key.
+    let mut places: HashMap<&Path, (&Manifest, &str)> = HashMap::new();
+    for m in manifests {
+        places.entry(m.root.as_path()).or_insert((m, ""));
+        for e in &m.entries {
+            places.entry(e.dir.as_path()).or_insert((m, e.key.as_str()));
+        }
+    }
     for m in manifests {
         for e in &m.entries {
-            if let Some(i) = dirs.iter().position(|d| *d == e.dir) {
+            if let Some(&i) = module_at.get(e.dir.as_path()) {
                 called.insert(i);
             }
         }
@@ -252,16 +266,9 @@ pub fn resolve_calls(
     for (mi, module) in modules.iter_mut().enumerate() {
         let dir = module.dir.clone();
         // The manifest this folder belongs to, and its call path there.
-        let place = manifests.iter().find_map(|m| {
-            if m.root == dir {
-                Some((m, String::new()))
-            } else {
-                m.entries
-                    .iter()
-                    .find(|e| e.dir == dir)
-                    .map(|e| (m, e.key.clone()))
-            }
-        });
+        let place = places
+            .get(dir.as_path())
+            .map(|&(m, key)| (m, key.to_string()));
         for call in module.calls.iter_mut() {
             let span = call.span;
             let Some(source) = call.source.clone() else {
@@ -279,8 +286,9 @@ pub fn resolve_calls(
                     let inside = root
                         .as_ref()
                         .is_none_or(|r| aml_model::source::is_within(r, &e.dir));
-                    dirs.iter()
-                        .position(|d| *d == e.dir)
+                    module_at
+                        .get(e.dir.as_path())
+                        .copied()
                         .filter(|ti| inside && *ti != mi)
                 });
                 if let Some(ti) = cached {
@@ -299,7 +307,7 @@ pub fn resolve_calls(
             let inside = root
                 .as_ref()
                 .is_none_or(|r| aml_model::source::is_within(r, &target));
-            match dirs.iter().position(|d| *d == target) {
+            match module_at.get(target.as_path()).copied() {
                 Some(ti) if inside && ti == mi => {
                     diags.push(Diagnostic::warning(
                         "terraform-module-cycle",
