@@ -34,7 +34,7 @@ pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetti
     let file = resource.span.file;
     let start = resource.span.start as usize;
     // The block alone when it parses alone; else the whole file (cached).
-    let local = parse_block(cx.text(file), start, resource.span.end as usize);
+    let local = parse_block(&cx.text(file), start, resource.span.end as usize);
     let (body, base) = match local {
         Some((body, base)) => (Rc::new(body), base),
         None => match cx.hcl(file) {
@@ -157,7 +157,8 @@ fn set_in_block(
     inserts: &mut Vec<(usize, String)>,
 ) {
     let Local { file, base } = local;
-    let text = &cx.text(file)[base..];
+    let owned = cx.text(file);
+    let text: &str = &owned[base..];
     let (nl, unit) = cx.style(file);
     let mut current = block;
     for (i, name) in tf.blocks.iter().enumerate() {
