@@ -83,10 +83,16 @@ impl Frontend for Live {
             .map(|f| {
                 let result = match json::parse(&sources.get(f.id).text) {
                     Ok(node) => {
-                        // Credentials by name, every copy of a duplicated key included.
-                        let mut spans = Vec::new();
-                        aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
-                        let dups = json::duplicate_key_diagnostics(sources, f.id, &node);
+                        // Credentials by name, every copy of a duplicated key
+                        // included; the two walks of the whole tree side by side.
+                        let (spans, dups) = rayon::join(
+                            || {
+                                let mut spans = Vec::new();
+                                aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
+                                spans
+                            },
+                            || json::duplicate_key_diagnostics(sources, f.id, &node),
+                        );
                         Ok((read_export(f.id, node), spans, dups))
                     }
                     Err(e) => Err(Diagnostic::error(
