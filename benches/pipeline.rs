@@ -274,7 +274,7 @@ fn live_export(bencher: Bencher) {
 }
 
 /// Writing the JSON report of the generated export (its results are mostly
-/// of live resources) to a sink.
+/// of live resources) as `scan -o FILE` does, through a `BufWriter`, to a sink.
 #[divan::bench(sample_count = 10)]
 fn json_report_of_live_export(bencher: Bencher) {
     let Some(path) = generated_export() else {
@@ -282,5 +282,8 @@ fn json_report_of_live_export(bencher: Bencher) {
         return;
     };
     let run = whole(vec![path]);
-    bencher.bench(|| render::json::write(&run.report, &mut std::io::sink()).unwrap());
+    bencher.bench(|| {
+        let mut out = std::io::BufWriter::new(std::io::sink());
+        render::json::write(&run.report, &mut out).unwrap()
+    });
 }
