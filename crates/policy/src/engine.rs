@@ -1538,6 +1538,21 @@ fn value_at<'v>(
     Some(cur)
 }
 
+/// Adds `values` compared with `path` to `out` ([`PolicyEngine::compared_values`]'s
+/// shape), once each, paths matched case-insensitively.
+pub fn merge_compared_values(out: &mut Vec<(String, Vec<J>)>, path: String, values: Vec<J>) {
+    match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
+        Some((_, vs)) => {
+            for v in values {
+                if !vs.contains(&v) {
+                    vs.push(v);
+                }
+            }
+        }
+        None => out.push((path, values)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1616,20 +1631,5 @@ mod tests {
     fn effects_are_canonical() {
         assert_eq!(canonical_effect("auditifnotexists"), "AuditIfNotExists");
         assert_eq!(canonical_effect("Bogus"), "Bogus");
-    }
-}
-
-/// Adds `values` compared with `path` to `out` ([`PolicyEngine::compared_values`]'s
-/// shape), once each, paths matched case-insensitively.
-pub fn merge_compared_values(out: &mut Vec<(String, Vec<J>)>, path: String, values: Vec<J>) {
-    match out.iter_mut().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
-        Some((_, vs)) => {
-            for v in values {
-                if !vs.contains(&v) {
-                    vs.push(v);
-                }
-            }
-        }
-        None => out.push((path, values)),
     }
 }
