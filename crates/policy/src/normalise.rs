@@ -1,22 +1,21 @@
-//! Normalising a resource through only the alias entries that can find a
-//! value in it (decision 0046).
+//! Normalising a resource through only the alias entries that find a value
+//! in it (decision 0046).
 //!
 //! regorus' normaliser tries every alias entry of the resource's type: it
 //! walks each entry's ARM path into the resource and, when the path leads to
-//! a value, writes that value at the alias' short name. A type has hundreds
-//! of aliases (a workspace: about 400) and a resource sets a few dozen
-//! properties, so almost every walk stops after one or two steps, and the
-//! walks were the largest part of a scan's policy evaluation.
+//! a value, writes that value at the alias' short name. A type has up to
+//! hundreds of aliases and a resource sets a few dozen properties, so most
+//! walks stop early, and the walks were the largest part of normalising.
 //!
-//! A walk whose first two segments are not keys of the resource (the second
-//! one of an object under the first) finds nothing, and an entry that finds
-//! nothing changes nothing. So each type's entries are indexed by the first
-//! two segments of each of their paths (default and per API version), and a
-//! resource is normalised with the entries its own keys select, in the
-//! registry's order, and the type's other tables (sub-resource arrays,
-//! element remaps, array renames) unchanged: the same result as with every
-//! entry. Wildcard and sub-resource-array entries, which the normaliser
-//! skips, are left out. Pruned tables are kept per set of entries, a bounded
+//! An entry whose path leads to nothing changes nothing. So each type's
+//! entries are kept in a tree of their paths' segments (default and per API
+//! version); one walk of the resource along that tree finds the entries
+//! whose paths lead to a value, and the resource is normalised with those
+//! entries (in the registry's order) and the type's other tables
+//! (sub-resource arrays, element remaps, array renames for the resource's
+//! API version) unchanged: the same result as with every entry. Wildcard and
+//! sub-resource-array entries, which the normaliser skips, are left out.
+//! Pruned tables are kept per set of entries and API version, a bounded
 //! number per type.
 
 use regorus::languages::azure_policy::aliases::normalizer::normalize_with_aliases;
@@ -27,28 +26,34 @@ use std::sync::{Arc, Mutex};
 
 /// Most pruned tables kept per type; past this a resource whose set of
 /// entries is new is normalised with every entry (the same result, slower).
-const MAX_PRUNED_PER_TYPE: usize = 64;
+const MAX_PRUNED_PER_TYPE: usize = 128;
 
-/// Entries whose path has one segment only, and entries by their path's
-/// second segment.
-type Continuations = (Vec<u32>, HashMap<String, Vec<u32>>);
+/// One segment of the alias paths of a type.
+#[derive(Default)]
+struct PathNode {
+    /// Entries whose path ends here.
+    ends: Vec<u32>,
+    /// The next segments.
+    next: HashMap<String, PathNode>,
+}
 
-/// A type's alias entries by the first segments of their ARM paths.
+/// Pruned tables, by the lower-case API version and the sorted positions of
+/// their entries.
+type Kept = HashMap<(Option<String>, Vec<u32>), Arc<ResolvedAliases>>;
+
+/// A type's alias entries in a tree of their ARM paths.
 pub(crate) struct EntryIndex {
     /// Entry keys (lower-case short names) in the registry's order.
     keys: Vec<String>,
-    /// First segment → (entries whose path has that one segment only,
-    /// second segment → entries whose path continues with it).
-    by_segments: HashMap<String, Continuations>,
-    /// Pruned tables, by their sorted entry positions.
-    pruned: Mutex<HashMap<Vec<u32>, Arc<ResolvedAliases>>>,
+    root: PathNode,
+    pruned: Mutex<Kept>,
 }
 
 impl EntryIndex {
     /// Indexes the entries of `aliases` that the normaliser walks.
     pub(crate) fn new(aliases: &ResolvedAliases) -> EntryIndex {
         let mut keys = Vec::new();
-        let mut by_segments: HashMap<String, Continuations> = HashMap::new();
+        let mut root = PathNode::default();
         for (key, entry) in &aliases.entries {
             // Skipped by the normaliser: never needed.
             if entry.is_wildcard || aliases.sub_resource_arrays.contains(key.as_str()) {
@@ -61,85 +66,89 @@ impl EntryIndex {
             let paths = std::iter::once(entry.default_path.as_str())
                 .chain(entry.versioned_paths.iter().map(|(_, p)| p.as_str()));
             for path in paths {
-                // The normaliser splits paths the same way.
-                let mut segments = path.split('.');
-                let first = segments.next().unwrap_or_default();
-                let slot = by_segments.entry(first.to_string()).or_default();
-                let list = match segments.next() {
-                    None => &mut slot.0,
-                    Some(second) => slot.1.entry(second.to_string()).or_default(),
-                };
-                if list.last() != Some(&position) {
-                    list.push(position);
+                // The normaliser splits paths the same way and looks each
+                // segment up as it is written.
+                let mut node = &mut root;
+                for segment in path.split('.') {
+                    node = node.next.entry(segment.to_string()).or_default();
+                }
+                if node.ends.last() != Some(&position) {
+                    node.ends.push(position);
                 }
             }
         }
         EntryIndex {
             keys,
-            by_segments,
+            root,
             pruned: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The positions of the entries whose path may lead to a value in `raw`:
-    /// its first segment is a key of `raw` and, for a longer path, its
-    /// second a key of the object under it. Sorted, once each.
+    /// The positions of the entries one of whose paths leads to a value in
+    /// `raw` (each segment a key of the object the path has reached).
+    /// Sorted, once each.
     fn selected(&self, raw: &RValue) -> Vec<u32> {
-        let mut out = Vec::new();
-        let RValue::Object(obj) = raw else {
-            return out;
-        };
-        for (k, v) in obj.iter() {
-            let RValue::String(k) = k else { continue };
-            let Some((alone, next)) = self.by_segments.get(k.as_ref()) else {
-                continue;
+        fn walk(node: &PathNode, value: &RValue, out: &mut Vec<u32>) {
+            let RValue::Object(obj) = value else {
+                return;
             };
-            out.extend_from_slice(alone);
-            if let RValue::Object(inner) = v {
-                for (k2, _) in inner.iter() {
-                    if let RValue::String(k2) = k2 {
-                        if let Some(list) = next.get(k2.as_ref()) {
-                            out.extend_from_slice(list);
-                        }
-                    }
+            for (k, v) in obj.iter() {
+                let RValue::String(k) = k else { continue };
+                if let Some(child) = node.next.get(k.as_ref()) {
+                    out.extend_from_slice(&child.ends);
+                    // Bounded: no deeper than the longest alias path.
+                    walk(child, v, out);
                 }
             }
         }
+        let mut out = Vec::new();
+        walk(&self.root, raw, &mut out);
         out.sort_unstable();
         out.dedup();
         out
     }
 
     /// `aliases` (the table this index was made from) with only the entries
-    /// `raw` selects; `None` when that would not be smaller, or when the
+    /// `raw` selects and the aggregates of `api_version`; `None` when the
     /// type holds as many pruned tables as it may.
-    fn pruned(&self, aliases: &ResolvedAliases, raw: &RValue) -> Option<Arc<ResolvedAliases>> {
-        let selected = self.selected(raw);
-        if selected.len() == self.keys.len() {
-            return None;
-        }
+    fn pruned(
+        &self,
+        aliases: &ResolvedAliases,
+        raw: &RValue,
+        api_version: Option<&str>,
+    ) -> Option<Arc<ResolvedAliases>> {
+        let key = (api_version.map(str::to_ascii_lowercase), self.selected(raw));
         let mut kept = self.pruned.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = kept.get(&selected) {
+        if let Some(found) = kept.get(&key) {
             return Some(Arc::clone(found));
         }
         if kept.len() >= MAX_PRUNED_PER_TYPE {
             return None;
         }
-        let entries: BTreeMap<_, _> = selected
+        let entries: BTreeMap<_, _> = key
+            .1
             .iter()
             .filter_map(|&i| {
-                let key = self.keys.get(i as usize)?;
-                Some((key.clone(), aliases.entries.get(key)?.clone()))
+                let name = self.keys.get(i as usize)?;
+                Some((name.clone(), aliases.entries.get(name)?.clone()))
             })
+            .collect();
+        // The normaliser reads the aggregates of the resource's version
+        // (lower-case), or the default ones.
+        let versioned_aggregates = key
+            .0
+            .as_ref()
+            .and_then(|v| Some((v.clone(), aliases.versioned_aggregates.get(v)?.clone())))
+            .into_iter()
             .collect();
         let table = Arc::new(ResolvedAliases {
             resource_type: aliases.resource_type.clone(),
             entries,
             sub_resource_arrays: aliases.sub_resource_arrays.clone(),
             default_aggregates: aliases.default_aggregates.clone(),
-            versioned_aggregates: aliases.versioned_aggregates.clone(),
+            versioned_aggregates,
         });
-        kept.insert(selected, Arc::clone(&table));
+        kept.insert(key, Arc::clone(&table));
         Some(table)
     }
 }
@@ -152,7 +161,7 @@ pub(crate) fn normalise(
     api_version: Option<&str>,
 ) -> RValue {
     match aliases {
-        Some((table, index)) => match index.pruned(table, raw) {
+        Some((table, index)) => match index.pruned(table, raw, api_version) {
             Some(pruned) => normalize_with_aliases(raw, Some(&pruned), api_version),
             None => normalize_with_aliases(raw, Some(table), api_version),
         },
