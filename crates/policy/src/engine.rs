@@ -871,8 +871,12 @@ impl PolicyEngine {
 
         // Unknown values that the definition reads, grouped by expression.
         let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
-        let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
-        add_unknowns(&mut vars, unknown_leaves(resource.body), &reads);
+        // What the definition reads matters only where a value is unknown.
+        let leaves = unknown_leaves(resource.body);
+        if !leaves.is_empty() {
+            let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
+            add_unknowns(&mut vars, leaves, &reads);
+        }
         if vars.is_empty() {
             if let Some(o) = decided(&applicable) {
                 return o;
@@ -882,9 +886,13 @@ impl PolicyEngine {
             subject.candidates = candidates(lookup, resource, &params, related);
         }
         for cand in &subject.candidates {
+            let leaves = unknown_leaves(&cand.body);
+            if leaves.is_empty() {
+                continue;
+            }
             let reads =
                 self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), &params);
-            add_unknowns(&mut vars, unknown_leaves(&cand.body), &reads);
+            add_unknowns(&mut vars, leaves, &reads);
         }
         if vars.is_empty() {
             // No unknown is read: the first pass stands.

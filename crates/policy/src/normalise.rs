@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 
 /// Most pruned tables kept per type; past this a resource whose set of
 /// entries is new is normalised with every entry (the same result, slower).
-const MAX_PRUNED_PER_TYPE: usize = 128;
+const MAX_PRUNED_PER_TYPE: usize = 64;
 
 /// One segment of the alias paths of a type.
 #[derive(Default)]
