@@ -591,6 +591,28 @@ impl PolicyEngine {
         )
     }
 
+    /// The resource types definition `def` may give a result on with
+    /// assignment parameters `params`, when every other type gives none
+    /// without anything being run or reported (the `if`'s `type` condition
+    /// excludes it, and the definition and its parameters hold no error):
+    /// a caller may skip other types before evaluating. `None`: no such
+    /// list; evaluate every resource.
+    pub fn types_evaluated(&self, def: usize, params: &Map<String, J>) -> Option<Vec<String>> {
+        let d = self.definitions.get(def)?;
+        if !matches!(d.evaluable, Evaluability::Evaluable)
+            || crate::dataplane::is_registry_model_mode(&d.mode)
+        {
+            return None;
+        }
+        let c = self.compiled.get(def)?.as_ref()?;
+        let (params, _) = c.effective_params(params).ok()?;
+        // As `excludes_type`: a value that is not a string excludes nothing.
+        c.allowed_types(&params)?
+            .iter()
+            .map(|t| t.as_str().map(str::to_string))
+            .collect()
+    }
+
     /// Why definition `def` gives no result on `resource` with assignment
     /// parameters `params`, in one phrase (for a report's account of the
     /// rules that did not apply): a data-plane mode, a `Disabled` effect, an
@@ -1715,6 +1737,45 @@ mod tests {
             "{shared_count} normalisations shared, {apart_count} apart"
         );
         assert!(shared_count <= 1 + 3 * 3, "{shared_count}");
+    }
+
+    /// A type outside a definition's `types_evaluated` gives no result: a
+    /// caller may skip it. Every built-in definition, with its defaults, on
+    /// a resource of every type any of them targets.
+    #[test]
+    fn types_evaluated_leave_out_only_what_gives_no_result() {
+        use aml_model::value::{Object, Value};
+        let engine = PolicyEngine::builtin();
+        let params = Map::new();
+        let lists: Vec<Option<Vec<String>>> = (0..engine.definitions().len())
+            .map(|d| engine.types_evaluated(d, &params))
+            .collect();
+        let mut types: Vec<&String> = lists.iter().flatten().flatten().collect();
+        types.sort();
+        types.dedup();
+        assert!(types.len() > 5, "{types:?}");
+        let mut body = Object::new();
+        body.insert("properties".into(), Value::Object(Object::new()));
+        let body = Value::Object(body);
+        let mut skipped = 0;
+        for (d, list) in lists.iter().enumerate() {
+            let Some(list) = list else { continue };
+            let listed = |t: &str| list.iter().any(|l| l.eq_ignore_ascii_case(t));
+            for t in types.iter().filter(|t| !listed(t)) {
+                let resource = PolicyResource {
+                    id: "/subscriptions/s/resourceGroups/rg/providers/x/y/r",
+                    resource_type: t,
+                    full_name: "r",
+                    api_version: None,
+                    location: Some("westeurope"),
+                    body: &body,
+                };
+                let got = engine.evaluate(d, &resource, &params, &crate::NoRelated);
+                assert_eq!(got, PolicyOutcome::NotApplicable, "#{d} on {t}");
+                skipped += 1;
+            }
+        }
+        assert!(skipped > 100, "{skipped}");
     }
 
     #[test]

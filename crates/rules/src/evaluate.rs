@@ -92,6 +92,11 @@ pub fn evaluate(
                     let (Some(engine), Some(binding)) = (engine, binding) else {
                         continue;
                     };
+                    // A type the definition rules out: no result, and
+                    // nothing to build for it.
+                    if !binding.may_apply_to(&resource.resource_type) {
+                        continue;
+                    }
                     run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
                 }
                 RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
@@ -193,9 +198,20 @@ pub(crate) struct PolicyBinding {
     pub(crate) params: serde_json::Map<String, serde_json::Value>,
     /// Where a missing parameter is set, for the diagnostic.
     pub(crate) set_parameters_in: String,
+    /// The only types the definition can give a result on, when every
+    /// other type gives none ([`PolicyEngine::types_evaluated`]).
+    pub(crate) types: Option<Vec<String>>,
 }
 
 impl PolicyBinding {
+    /// Whether evaluating the definition on a resource of `resource_type`
+    /// can give a result (false: its type condition rules the type out).
+    pub(crate) fn may_apply_to(&self, resource_type: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t.eq_ignore_ascii_case(resource_type)))
+    }
+
     pub(crate) fn new(
         engine: &PolicyEngine,
         rule: &Rule,
@@ -212,8 +228,10 @@ impl PolicyBinding {
         if let Some(o) = overrides {
             params.extend(o.clone());
         }
+        let types = engine.types_evaluated(def_index, &params);
         Some(PolicyBinding {
             def_index,
+            types,
             params,
             set_parameters_in: format!(
                 "under [policy-parameters.\"{}\"] in aml-baseline.toml",
