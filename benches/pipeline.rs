@@ -74,7 +74,11 @@ fn bench_frontend(bencher: Bencher, paths: &[PathBuf], frontend: &dyn frontend::
         eprintln!("skipped: {paths:?} not found");
         return;
     };
-    let bytes: usize = l.files.iter().map(|f| l.sources.get(f.id).text.len()).sum();
+    let bytes: usize = l
+        .files
+        .iter()
+        .map(|f| l.sources.get(f.id).text().len())
+        .sum();
     bencher
         .counter(divan::counter::BytesCount::new(bytes))
         .bench(|| {

@@ -275,7 +275,7 @@ fn sort_json(
         .files
         .par_iter()
         .map(|f| {
-            let result = json::parse(&sources.get(f.id).text).map(|node| {
+            let result = json::parse(&sources.get(f.id).text()).map(|node| {
                 let mut found = Found::default();
                 if !matches!(classify(&node), JsonKind::Other) {
                     // Credentials by name, every copy of a duplicated key included.
@@ -324,7 +324,7 @@ fn sort_json(
                 )),
             },
             Err(e) => {
-                let lower = file.text.to_ascii_lowercase();
+                let lower = file.text().to_ascii_lowercase();
                 if explicit
                     || lower.contains("deploymenttemplate.json")
                     || lower.contains("deploymentparameters.json")
@@ -475,7 +475,7 @@ fn evaluate_job(
         None => Default::default(),
     };
     // It parsed when it was sorted; parsing is deterministic.
-    let Ok(node) = json::parse(&input.sources.get(job.id).text) else {
+    let Ok(node) = json::parse(&input.sources.get(job.id).text()) else {
         let file = ScannedFile {
             file: job.id,
             format: "arm",

@@ -403,7 +403,7 @@ impl<'b, 't> Scope<'b, 't> {
             if let Some(span) = origin {
                 out.secret_spans.push(span);
                 // A literal (no `[expression]`) holds every string of the value.
-                let text = &self.build.sources.get(span.file).text;
+                let text = &self.build.sources.get(span.file).text();
                 let literal = text
                     .get(span.start as usize..span.end as usize)
                     .is_some_and(|t| !t.replace("\"[[", "").contains("\"["));
@@ -724,7 +724,12 @@ impl<'b, 't> Scope<'b, 't> {
             .entry(self.file)
             .or_insert_with(|| {
                 // Function names are case-insensitive.
-                let text = self.build.sources.get(self.file).text.to_ascii_lowercase();
+                let text = self
+                    .build
+                    .sources
+                    .get(self.file)
+                    .text()
+                    .to_ascii_lowercase();
                 text.contains("reference(") || text.contains("reference (")
             })
     }
@@ -1387,7 +1392,7 @@ impl<'b, 't> Scope<'b, 't> {
         if let Some(id) = self.build.sources.find(&path) {
             // Discovery already read it; parse it again here (cheap, and it
             // keeps the node borrow local to this build).
-            let text = &self.build.sources.get(id).text;
+            let text = &self.build.sources.get(id).text();
             return match json::parse(text) {
                 Ok(node) => Some((id, node)),
                 Err(_) => None, // its own scan reports the syntax error

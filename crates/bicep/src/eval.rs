@@ -139,7 +139,7 @@ pub struct Scope<'s, 'a> {
     s: &'s Session<'a>,
     file: FileId,
     ast: &'s File,
-    text: Arc<aml_model::source::SourceFile>,
+    text: Arc<str>,
     supplied: HashMap<String, (Value, Option<Span>)>,
     context: DeploymentContext,
     depth: usize,
@@ -193,7 +193,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             s,
             file,
             ast,
-            text: s.sources.get(file).clone(),
+            text: s.sources.get(file).text(),
             supplied,
             context,
             depth,
@@ -211,7 +211,7 @@ impl<'s, 'a> Scope<'s, 'a> {
     }
 
     fn src(&self, sp: Sp) -> &str {
-        self.text.text.get(sp.start..sp.end).unwrap_or("")
+        self.text.get(sp.start..sp.end).unwrap_or("")
     }
 
     fn error(&self, code: &'static str, sp: Sp, message: impl Into<String>) {
@@ -574,7 +574,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             if let Some(span) = written {
                 let mut out = self.s.out.borrow_mut();
                 out.secret_spans.push(span);
-                let text = &self.s.sources.get(span.file).text;
+                let text = &self.s.sources.get(span.file).text();
                 if text
                     .get(span.start as usize..span.end as usize)
                     .is_some_and(aml_model::secrets::is_literal_text)
@@ -1872,7 +1872,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Value::unknown(text, format!("{name}() needs a literal path"));
         };
         let dir = self
-            .text
+            .s
+            .sources
+            .get(self.file)
             .path
             .parent()
             .map(Path::to_path_buf)
@@ -1887,7 +1889,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             return Value::unknown(text, "the file is outside the scan's boundary");
         }
         let content = match self.s.sources.find(&path) {
-            Some(id) => Some(self.s.sources.get(id).text.clone()),
+            Some(id) => Some(self.s.sources.get(id).text().to_string()),
             None => std::fs::metadata(&path)
                 .ok()
                 .filter(|m| m.len() <= self.s.limits.max_file_bytes)

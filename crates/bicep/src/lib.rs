@@ -195,7 +195,7 @@ fn parse_all(
         .files
         .par_iter()
         .map(|f| {
-            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text);
+            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
             (f.id, ast, diags)
         })
         .collect();

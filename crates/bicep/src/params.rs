@@ -69,7 +69,7 @@ pub fn values(
     match source {
         Source::None => {}
         Source::Json(id) => {
-            let text = &session.sources.get(*id).text;
+            let text = &session.sources.get(*id).text();
             match json::parse(text) {
                 Ok(node) => match template::ParameterValues::from_parameter_file(*id, &node) {
                     Ok(v) => {

@@ -123,7 +123,8 @@ fn walk(
             ));
             return;
         }
-        let text = cx.text(at.file);
+        let owned = cx.text(at.file);
+        let text: &str = &owned;
         let old = &text[at.expr.span.start..at.expr.span.end];
         let new = literal(&p.value);
         done.messages.push(format!(
@@ -472,7 +473,8 @@ fn insert(
     missing: &[(String, Vec<Pending>)],
     done: &mut Done,
 ) {
-    let text = cx.text(at.file);
+    let owned = cx.text(at.file);
+    let text: &str = &owned;
     let (nl, unit) = cx.style(at.file);
     let unit: &str = &unit;
     let (start, end) = (at.expr.span.start, at.expr.span.end);

@@ -112,12 +112,12 @@ impl Callers {
 /// names). Files whose text cannot hold one are not parsed.
 fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     let f = sources.get(id);
-    let text = f.text.as_str();
+    let text = f.text();
     if !text.contains("module") {
         return Vec::new();
     }
     if has_ext(&f.path, "bicep") {
-        let (ast, _) = aml_bicep::parser::parse(text);
+        let (ast, _) = aml_bicep::parser::parse(&text);
         return ast
             .decls
             .iter()
@@ -140,7 +140,7 @@ fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     if !may_be_local {
         return Vec::new();
     }
-    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+    let Ok(body) = hcl_edit::parser::parse_body(&text) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -119,7 +119,8 @@ fn set_in_block(
     done: &mut Done,
     inserts: &mut Vec<(usize, String)>,
 ) {
-    let text = cx.text(file);
+    let owned = cx.text(file);
+    let text: &str = &owned;
     let mut current = block;
     for (i, name) in tf.blocks.iter().enumerate() {
         match current.body.get_blocks(name).next() {

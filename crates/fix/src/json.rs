@@ -70,7 +70,8 @@ fn walk(
     // A value to replace: every pending path ends here.
     if pending.iter().all(|p| p.segs.is_empty()) {
         let Some(p) = pending.first() else { return };
-        let text = cx.text(at.file);
+        let owned = cx.text(at.file);
+        let text: &str = &owned;
         let new = serde_json::to_string(&p.value).unwrap_or_default();
         let old = &text[at.node.start as usize..at.node.end as usize];
         done.edits.push(TextEdit::replace(
@@ -235,7 +236,8 @@ fn shared_by(cx: &mut Context, resource: &Resource, file: FileId, needle: &str) 
 
 /// Inserts the missing members into the object at `at`.
 fn insert(cx: &Context, at: &Place, missing: &[(String, Vec<Pending>)], done: &mut Done) {
-    let text = cx.text(at.file);
+    let owned = cx.text(at.file);
+    let text: &str = &owned;
     let (nl, unit) = cx.style(at.file);
     let unit: &str = &unit;
     let NodeKind::Object(members) = &at.node.kind else {

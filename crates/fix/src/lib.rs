@@ -688,8 +688,10 @@ impl<'a> Context<'a> {
             .clone()
     }
 
-    pub fn text(&self, file: FileId) -> &'a str {
-        &self.sources.get(file).text
+    /// The file's text (read again from disk when it is not kept; see
+    /// [`aml_model::source::SourceFile::text`]).
+    pub fn text(&self, file: FileId) -> std::sync::Arc<str> {
+        self.sources.get(file).text()
     }
 
     pub fn display(&self, file: FileId) -> &'a str {
@@ -705,7 +707,8 @@ impl<'a> Context<'a> {
 
     /// The positioned JSON tree of a file, parsed once while it is recent.
     pub fn json(&mut self, file: FileId) -> Option<Rc<aml_model::json::Node>> {
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         recent(&mut self.json_trees, file, || {
             aml_model::json::parse(text).ok().map(Rc::new)
         })
@@ -713,7 +716,8 @@ impl<'a> Context<'a> {
 
     /// The Bicep syntax tree of a file, parsed once while it is recent.
     pub fn bicep(&mut self, file: FileId) -> Rc<aml_bicep::ast::File> {
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         recent(&mut self.bicep_trees, file, || {
             Rc::new(aml_bicep::parser::parse(text).0)
         })
@@ -722,7 +726,8 @@ impl<'a> Context<'a> {
     /// The HCL body of a file, parsed once while it is recent (`hcl-edit`
     /// keeps the spans).
     pub fn hcl(&mut self, file: FileId) -> Option<Rc<hcl_edit::structure::Body>> {
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         recent(&mut self.hcl_bodies, file, || {
             hcl_edit::parser::parse_body(text).ok().map(Rc::new)
         })
@@ -730,7 +735,8 @@ impl<'a> Context<'a> {
 
     /// The YAML documents of a file with their key spans, parsed once while recent.
     pub fn yaml(&mut self, file: FileId) -> Option<Rc<aml_yaml::tree::Stream>> {
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         recent(&mut self.yaml_streams, file, || {
             aml_yaml::tree::parse_stream(file, text).ok().map(Rc::new)
         })
@@ -742,7 +748,8 @@ impl<'a> Context<'a> {
             .borrow_mut()
             .entry(file)
             .or_insert_with(|| {
-                let text = self.text(file);
+                let owned = self.text(file);
+                let text: &str = &owned;
                 (newline_of(text), Rc::from(indent_unit(text)))
             })
             .clone()
@@ -750,7 +757,8 @@ impl<'a> Context<'a> {
 
     /// `count(text, name)` for a file, computed once per name.
     pub fn count(&mut self, file: FileId, name: &str, count: fn(&str, &str) -> usize) -> usize {
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         *self
             .counts
             .entry((file, name.to_string()))
@@ -772,7 +780,8 @@ impl<'a> Context<'a> {
         if let Some(v) = self.shared.get(&key) {
             return v.clone();
         }
-        let text = self.text(file);
+        let owned = self.text(file);
+        let text: &str = &owned;
         let needle = needle.to_ascii_lowercase();
         let found: Vec<(Span, String)> = self
             .model
@@ -821,12 +830,13 @@ impl<'a> Context<'a> {
             .filter_map(|(file, mut edits)| {
                 edits.sort();
                 let src = self.sources.get(file);
-                let after = edit::apply(&src.text, &edits);
-                (after != src.text).then(|| FileFix {
+                let before = src.text();
+                let after = edit::apply(&before, &edits);
+                (after != *before).then(|| FileFix {
                     file,
                     path: src.path.clone(),
                     display: src.display.clone(),
-                    before: src.text.clone(),
+                    before: before.to_string(),
                     after,
                     edits,
                 })
@@ -870,13 +880,16 @@ pub fn diff_of(model: &Model, sources: &SourceMap, edits: &[TextEdit]) -> String
     let mut out = String::new();
     for file in files {
         let src = sources.get(file);
-        let text = src.text.as_str();
+        let text = src.text();
         let mut mine: Vec<&TextEdit> = edits.iter().filter(|e| e.file == file).collect();
         mine.sort();
         // Windows of three lines around each edit, merged where they meet.
         let mut windows: Vec<(usize, usize, Vec<&TextEdit>)> = Vec::new();
         for e in mine {
-            let (ws, we) = (lines_before(text, e.start, 3), lines_after(text, e.end, 3));
+            let (ws, we) = (
+                lines_before(&text, e.start, 3),
+                lines_after(&text, e.end, 3),
+            );
             match windows.last_mut() {
                 Some(w) if ws <= w.1 => {
                     w.1 = w.1.max(we);

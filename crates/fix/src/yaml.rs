@@ -292,7 +292,8 @@ struct Insert {
 /// Turns the planned keys into edits: a value replaced where its key is
 /// written, new keys inserted after the last key of their mapping.
 fn write(cx: &mut Context, file: FileId, doc: &Document, planned: &[Planned], done: &mut Done) {
-    let text = cx.text(file);
+    let owned = cx.text(file);
+    let text: &str = &owned;
     let (nl, unit) = cx.style(file);
     let mut inserts: Vec<Insert> = Vec::new();
     for p in planned {

@@ -81,7 +81,7 @@ impl Frontend for Live {
             .files
             .par_iter()
             .map(|f| {
-                let result = match json::parse(&sources.get(f.id).text) {
+                let result = match json::parse(&sources.get(f.id).text()) {
                     Ok(node) => {
                         // Credentials by name, every copy of a duplicated key included.
                         let mut spans = Vec::new();

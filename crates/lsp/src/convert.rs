@@ -16,14 +16,17 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// The display path the scan gave `file` (a normalized absolute path), and its text.
-pub fn display_of<'a>(analysis: &'a Analysis, file: &Path) -> Option<(&'a str, &'a str)> {
+pub fn display_of<'a>(
+    analysis: &'a Analysis,
+    file: &Path,
+) -> Option<(&'a str, std::sync::Arc<str>)> {
     analysis
         .run
         .scan
         .sources
         .files()
         .find(|(_, f)| f.path == file)
-        .map(|(_, f)| (f.display.as_str(), f.text.as_str()))
+        .map(|(_, f)| (f.display.as_str(), f.text()))
 }
 
 fn range_of(index: &LineIndex<'_>, r: &ResultEntry) -> Range {
@@ -55,7 +58,7 @@ pub fn diagnostics(analysis: &Analysis, file: &Path, rule_docs: Option<&str>) ->
     let Some((display, text)) = display_of(analysis, file) else {
         return Vec::new();
     };
-    let index = LineIndex::new(text);
+    let index = LineIndex::new(&text);
     let mut out: Vec<Diagnostic> = findings(analysis, display)
         .map(|r| result_diagnostic(&index, r, rule_docs))
         .collect();
@@ -156,7 +159,7 @@ fn overlaps(a: &Range, b: &Range) -> bool {
 /// The hover at `position`: each finding there with its rule's page.
 pub fn hover(analysis: &Analysis, file: &Path, position: Position) -> Option<String> {
     let (display, text) = display_of(analysis, file)?;
-    let index = LineIndex::new(text);
+    let index = LineIndex::new(&text);
     let mut here: Vec<(Range, &ResultEntry)> = findings(analysis, display)
         .map(|r| (range_of(&index, r), r))
         .filter(|(range, _)| contains(range, position))
@@ -191,7 +194,7 @@ pub fn code_actions(
     let Some((display, text)) = display_of(analysis, file) else {
         return Vec::new();
     };
-    let index = LineIndex::new(text);
+    let index = LineIndex::new(&text);
     let mut here: Vec<(Range, &ResultEntry)> = findings(analysis, display)
         .map(|r| (range_of(&index, r), r))
         .filter(|(at, _)| overlaps(at, &range))
@@ -211,7 +214,7 @@ pub fn code_actions(
         if let Some(fix) = &r.autofix {
             let edits = fix.changes.iter().filter_map(|c| {
                 let (path, text) = source_by_display(analysis, &c.path)?;
-                let index = LineIndex::new(text);
+                let index = LineIndex::new(&text);
                 let edits = c
                     .replacements
                     .iter()
@@ -265,12 +268,12 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-fn source_by_display<'a>(
-    analysis: &'a Analysis,
+fn source_by_display(
+    analysis: &Analysis,
     display: &str,
-) -> Option<(std::path::PathBuf, &'a str)> {
+) -> Option<(std::path::PathBuf, std::sync::Arc<str>)> {
     let f = analysis.run.scan.sources.by_display(display)?;
-    Some((f.path.clone(), f.text.as_str()))
+    Some((f.path.clone(), f.text()))
 }
 
 // `WorkspaceEdit.changes` is keyed by `Uri` (lsp-types' choice); its hash
@@ -354,7 +357,8 @@ fn unsafe_fix(analysis: &Analysis, r: &ResultEntry) -> Option<CodeAction> {
     let secrets = scan.model.redactor();
     let edits = fixed.edits.iter().map(|e| {
         let source = scan.sources.get(e.file);
-        let index = LineIndex::new(&source.text);
+        let text = source.text();
+        let index = LineIndex::new(&text);
         (
             source.path.clone(),
             vec![TextEdit {

@@ -988,11 +988,11 @@ impl Model {
             .retain(|s| unlocated.insert(s.clone()));
         for (s, span) in found {
             let literal =
-                span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text, sp, yaml));
+                span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text(), sp, yaml));
             // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
             // what it names is recorded by the front end.
             let span = span
-                .filter(|(sp, yaml)| !is_reference(&sources.get(sp.file).text, *sp, *yaml))
+                .filter(|(sp, yaml)| !is_reference(&sources.get(sp.file).text(), *sp, *yaml))
                 .map(|(sp, _)| sp);
             if let Some(sp) = span {
                 self.secret_spans.add(sp);
@@ -1013,7 +1013,7 @@ impl Model {
         // message) may quote where a secret is written: its text is masked
         // in messages too.
         for (file, ranges) in self.secret_spans.files() {
-            let text = &sources.get(file).text;
+            let text = &sources.get(file).text();
             for &(start, end) in ranges {
                 let Some(written) = text.get(start as usize..end as usize) else {
                     continue;

@@ -1,5 +1,6 @@
 //! Source files, byte spans and `line:col` positions.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,19 +27,79 @@ impl Span {
 }
 
 /// One input file: its path as shown to the user and its text.
+///
+/// A file read from disk by the scan does not keep its text in memory
+/// ([`SourceFile::from_disk`]): [`SourceFile::text`] reads it again when a
+/// stage needs it (the front end that parses it, a fix, a snippet), through a
+/// small per-thread cache, and checks that it has not changed since the scan
+/// read it (size and modification time). Only the line index stays, so
+/// positions cost no text. At 10,000 templates the texts were a third of the
+/// scan's memory (decision 0042). Files with non-ASCII text, and files that
+/// are not on disk (an editor's unsaved text, tests), keep their text.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as given or found (relative to the working directory when possible).
     pub path: PathBuf,
     /// The path as displayed in reports: forward slashes, no leading `./`.
     pub display: String,
-    pub text: String,
+    /// The text, when it is kept in memory.
+    resident: Option<Arc<str>>,
+    /// What the file on disk was when it was read, to read it again.
+    stamp: Option<DiskStamp>,
+    /// A number no other `SourceFile` of the process has (the cache's key).
+    uid: u64,
+    /// Set when the file read again was not the file the scan read.
+    changed: std::sync::atomic::AtomicBool,
+    len: u32,
     line_starts: Vec<u32>,
     ascii: bool,
 }
 
+/// The size and modification time of a file when it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskStamp {
+    /// Bytes on disk (with a byte-order mark, if it had one).
+    pub bytes: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// Whether a UTF-8 byte-order mark was stripped.
+    pub bom: bool,
+}
+
+impl DiskStamp {
+    /// The stamp of a file's metadata.
+    pub fn of(meta: &std::fs::Metadata, bom: bool) -> DiskStamp {
+        DiskStamp {
+            bytes: meta.len(),
+            modified: meta.modified().ok(),
+            bom,
+        }
+    }
+}
+
+/// Files read again recently, per thread (a front end evaluating a unit, a
+/// renderer showing snippets), so that a loop over one file's spans reads it once.
+const CACHED_TEXTS: usize = 8;
+
+thread_local! {
+    static TEXT_CACHE: std::cell::RefCell<std::collections::VecDeque<(u64, Arc<str>)>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl SourceFile {
+    /// A file whose text stays in memory.
     pub fn new(path: PathBuf, text: String) -> SourceFile {
+        Self::build(path, text, None)
+    }
+
+    /// A file the scan read from disk: its text is dropped once the line
+    /// index is built (unless it is not ASCII) and read again on demand.
+    pub fn from_disk(path: PathBuf, text: String, stamp: DiskStamp) -> SourceFile {
+        Self::build(path, text, Some(stamp))
+    }
+
+    fn build(path: PathBuf, text: String, stamp: Option<DiskStamp>) -> SourceFile {
         let display = display_path(&path);
         let mut line_starts = vec![0u32];
         line_starts.extend(
@@ -47,34 +108,124 @@ impl SourceFile {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i as u32 + 1),
         );
+        let ascii = text.is_ascii();
+        let evict = stamp.is_some() && ascii && !text.is_empty();
         SourceFile {
             path,
             display,
-            ascii: text.is_ascii(),
-            text,
+            len: text.len() as u32,
+            resident: (!evict).then(|| Arc::from(text)),
+            stamp: stamp.filter(|_| evict),
+            uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            changed: Default::default(),
+            ascii,
             line_starts,
         }
     }
 
+    /// The file's text as the scan read it. Read again from disk when it is
+    /// not kept; a file that changed since reads as blanks of the same shape
+    /// (see [`SourceFile::changed`]), never as other text.
+    pub fn text(&self) -> Arc<str> {
+        if let Some(t) = &self.resident {
+            return t.clone();
+        }
+        let cached = TEXT_CACHE.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(uid, _)| *uid == self.uid)
+                .map(|(_, t)| t.clone())
+        });
+        if let Some(t) = cached {
+            return t;
+        }
+        let text: Arc<str> = match self.read_again() {
+            Some(t) => Arc::from(t),
+            None => {
+                self.changed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                Arc::from(self.blank())
+            }
+        };
+        TEXT_CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() == CACHED_TEXTS {
+                c.pop_back();
+            }
+            c.push_front((self.uid, text.clone()));
+        });
+        text
+    }
+
+    /// The text on disk, if the file is still the one the scan read.
+    fn read_again(&self) -> Option<String> {
+        let stamp = self.stamp?;
+        let file = std::fs::File::open(&self.path).ok()?;
+        let meta = file.metadata().ok()?;
+        if DiskStamp::of(&meta, stamp.bom) != stamp {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        (&file).take(stamp.bytes + 1).read_to_end(&mut bytes).ok()?;
+        let mut text = String::from_utf8(bytes).ok()?;
+        if stamp.bom {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        (text.len() == self.len as usize).then_some(text)
+    }
+
+    /// Spaces with the file's line breaks: what a changed file reads as, so
+    /// that every position stays valid and no other text is shown or edited.
+    fn blank(&self) -> String {
+        let mut out = vec![b' '; self.len as usize];
+        for &start in &self.line_starts[1..] {
+            if let Some(b) = out.get_mut(start as usize - 1) {
+                *b = b'\n';
+            }
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Whether the file on disk changed after the scan read it (then its
+    /// snippets and fixes are withheld; the scan reports it).
+    pub fn changed(&self) -> bool {
+        self.changed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the text is read again from disk when needed.
+    pub fn is_kept_on_disk(&self) -> bool {
+        self.resident.is_none()
+    }
+
+    /// The length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let offset = offset.min(self.text.len() as u32);
+        let offset = offset.min(self.len);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
         let start = self.line_starts[line] as usize;
+        // Bytes are characters in ASCII text (most templates, and every file
+        // whose text is not kept); counting the characters of a long
+        // minified line for every position was quadratic.
+        let Some(text) = self.resident.as_ref().filter(|_| !self.ascii) else {
+            return (line as u32 + 1, (offset as usize - start) as u32 + 1);
+        };
         let mut end = offset as usize;
-        while !self.text.is_char_boundary(end) {
+        while !text.is_char_boundary(end) {
             end -= 1;
         }
-        // Bytes are characters in ASCII text (most templates); counting the
-        // characters of a long minified line for every position was quadratic.
-        let col = if self.ascii {
-            (end - start) as u32 + 1
-        } else {
-            self.text[start..end].chars().count() as u32 + 1
-        };
+        let col = text[start..end].chars().count() as u32 + 1;
         (line as u32 + 1, col)
     }
 
@@ -82,23 +233,27 @@ impl SourceFile {
     pub fn line_span(&self, line: u32) -> (usize, usize) {
         let i = (line as usize).saturating_sub(1);
         let Some(&start) = self.line_starts.get(i) else {
-            return (self.text.len(), self.text.len());
+            return (self.len(), self.len());
         };
         (start as usize, start as usize + self.line_text(line).len())
     }
 
     /// The text of a 1-based line, without its line break.
-    pub fn line_text(&self, line: u32) -> &str {
+    pub fn line_text(&self, line: u32) -> String {
         let i = (line as usize).saturating_sub(1);
         let Some(&start) = self.line_starts.get(i) else {
-            return "";
+            return String::new();
         };
         let end = self
             .line_starts
             .get(i + 1)
             .map(|e| *e as usize)
-            .unwrap_or(self.text.len());
-        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+            .unwrap_or(self.len());
+        let text = self.text();
+        text.get(start as usize..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+            .to_string()
     }
 }
 
@@ -246,7 +401,7 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(2), (2, 1));
         // the 1 after "é": (two spaces, quote, é, quote, colon, space) = col 8
-        let one = f.text.find('1').unwrap() as u32;
+        let one = f.text().find('1').unwrap() as u32;
         assert_eq!(f.line_col(one), (2, 8));
         assert_eq!(f.line_text(2), "  \"é\": 1");
     }
@@ -254,5 +409,70 @@ mod tests {
     #[test]
     fn display_path_strips_dot_slash() {
         assert_eq!(display_path(std::path::Path::new("./a/b.json")), "a/b.json");
+    }
+
+    fn on_disk(dir: &Path, name: &str, text: &str) -> SourceFile {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let stored = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bom = stored.len() != text.len();
+        SourceFile::from_disk(path, stored.to_string(), DiskStamp::of(&meta, bom))
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("aml-source-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_file_on_disk_is_read_again_with_the_same_text_and_positions() {
+        let dir = scratch("again");
+        let text = "{\n  \"a\": 1,\n  \"b\": [2, 3]\n}\n";
+        let f = on_disk(&dir, "t.json", text);
+        assert!(f.is_kept_on_disk());
+        assert_eq!(&*f.text(), text);
+        assert_eq!(f.len(), text.len());
+        assert_eq!(f.line_text(3), "  \"b\": [2, 3]");
+        assert_eq!(f.line_col(text.find('2').unwrap() as u32), (3, 9));
+        assert!(!f.changed());
+        // A byte order mark is stripped again.
+        let g = on_disk(&dir, "bom.json", "\u{feff}{\"x\": 1}");
+        assert_eq!(&*g.text(), "{\"x\": 1}");
+        assert!(!g.changed());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_changed_reads_as_blanks_of_the_same_shape() {
+        let dir = scratch("changed");
+        let text = "line one\nline two\n";
+        let f = on_disk(&dir, "c.tf", text);
+        std::fs::write(dir.join("c.tf"), "resource \"x\" \"y\" {}\n# longer now\n").unwrap();
+        let seen = f.text();
+        assert_eq!(seen.len(), text.len());
+        assert_eq!(&*seen, "        \n        \n");
+        assert!(f.changed());
+        assert_eq!(f.line_text(2), "        ");
+        // Gone altogether: the same.
+        let g = on_disk(&dir, "gone.tf", "abc\n");
+        std::fs::remove_file(dir.join("gone.tf")).unwrap();
+        assert_eq!(&*g.text(), "   \n");
+        assert!(g.changed());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn text_that_is_not_ascii_or_not_on_disk_stays_in_memory() {
+        let dir = scratch("resident");
+        let f = on_disk(&dir, "u.bicep", "param x string = 'é'\n");
+        assert!(!f.is_kept_on_disk());
+        std::fs::remove_file(dir.join("u.bicep")).unwrap();
+        assert_eq!(&*f.text(), "param x string = 'é'\n");
+        assert!(!f.changed());
+        let g = SourceFile::new("mem.json".into(), "{}".into());
+        assert!(!g.is_kept_on_disk());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

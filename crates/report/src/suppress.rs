@@ -143,7 +143,8 @@ fn candidate_lines(file: &aml_model::source::SourceFile, lines: &[u32]) -> Vec<u
         out.push(line);
         let mut above = line - 1;
         while above >= 1 {
-            let text = file.line_text(above).trim_start();
+            let line_text = file.line_text(above);
+            let text = line_text.trim_start();
             if text.starts_with("//")
                 || text.starts_with('#')
                 || text.starts_with("/*")
@@ -176,7 +177,7 @@ pub fn apply_inline(
     for (_, f) in sources.files() {
         marked
             .entry(f.display.as_str())
-            .or_insert_with(|| f.text.contains(INLINE_MARKER));
+            .or_insert_with(|| f.text().contains(INLINE_MARKER));
     }
     if !marked.values().any(|m| *m) {
         return diagnostics;
@@ -200,7 +201,7 @@ pub fn apply_inline(
             lines.push(res_line);
         }
         for line in candidate_lines(file, &lines) {
-            match parse_inline(file.line_text(line)) {
+            match parse_inline(&file.line_text(line)) {
                 Some(Ok(inline)) => {
                     let names_this =
                         aml_rules::find(inline.rule).is_some_and(|rule| rule.id == r.rule);

@@ -97,7 +97,7 @@ pub fn pull_in(
             continue;
         };
         let from = file.path.clone();
-        for target in references(&file.path, &file.text) {
+        for target in references(&file.path, &file.text()) {
             if !is_within(boundary, &target) || !really_within(boundary, &target) {
                 continue;
             }

@@ -140,6 +140,7 @@ pub fn run_for_fix(
         Vec::new()
     };
     crate::verify::annotate_fixes(&output, &outcomes, &mut autofixes);
+    diagnostics.extend(crate::scan::changed_files(&output.sources));
     let config_path = loaded.display_path();
     let context = BuildContext {
         rules: &selected,

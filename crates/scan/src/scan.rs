@@ -84,7 +84,7 @@ fn read_file(
             ),
         );
     }
-    let bytes = match std::fs::read(path) {
+    let (bytes, read_meta) = match read_with_metadata(path, meta.len()) {
         Ok(b) => b,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
@@ -113,6 +113,7 @@ fn read_file(
             )
         }
     };
+    let bom = text.starts_with('\u{feff}');
     let text = text
         .strip_prefix('\u{feff}')
         .map(str::to_string)
@@ -120,7 +121,19 @@ fn read_file(
     if !explicit && !frontends::worth_reading(frontends, path, &text) {
         return Read::Skip(NOT_AN_INPUT);
     }
-    Read::Text(SourceFile::new(path.to_path_buf(), text))
+    let stamp = aml_model::source::DiskStamp::of(&read_meta, bom);
+    Read::Text(SourceFile::from_disk(path.to_path_buf(), text, stamp))
+}
+
+/// The file's bytes and its metadata taken after reading them (so that a
+/// change during the read shows in the modification time).
+fn read_with_metadata(path: &Path, size: u64) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.read_to_end(&mut bytes)?;
+    let meta = file.metadata()?;
+    Ok((bytes, meta))
 }
 
 /// Runs discovery and the front ends.
@@ -209,6 +222,23 @@ fn account_unused(inputs: &[InputFile], reasons: Vec<(FileId, String)>, out: &mu
     }
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
+}
+
+/// An error for each file that changed on disk after the scan read it
+/// (found when a later stage read its text again): its snippets and fixes
+/// are withheld, and its results may point at lines that moved.
+pub fn changed_files(sources: &SourceMap) -> Vec<Diagnostic> {
+    sources
+        .files()
+        .filter(|(_, f)| f.changed())
+        .map(|(_, f)| {
+            problem(
+                &f.path,
+                "file-changed",
+                "the file changed (or went) while it was being scanned: its snippets and fixes are withheld and its results may point at lines that moved; scan it again".to_string(),
+            )
+        })
+        .collect()
 }
 
 fn problem(path: &Path, code: &'static str, message: String) -> Diagnostic {
@@ -371,7 +401,7 @@ fn run_frontends(
         let src = out.sources.get(f.id);
         let candidate = Candidate {
             path: &src.path,
-            text: &src.text,
+            text: &src.text(),
             explicit: f.explicit,
         };
         for i in frontends::owners(frontends, &candidate) {

@@ -124,7 +124,7 @@ enum Read {
 }
 
 fn read_file(input: &FrontendInput<'_>, file: FileId, explicit: bool, scope: &str) -> Read {
-    let text = &input.sources.get(file).text;
+    let text = &input.sources.get(file).text();
     let root = match json::parse(text) {
         Ok(root) => root,
         Err(e) => {

@@ -266,7 +266,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn text(&self, file: FileId, item: &dyn hcl_edit::Span) -> String {
-        text_of(&self.sources.get(file).text, item).to_string()
+        text_of(&self.sources.get(file).text(), item).to_string()
     }
 
     fn warn(&self, code: &'static str, message: String, span: Span) {

@@ -6,10 +6,26 @@ use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{FileId, Span};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static PARSES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times this process has parsed a file's text with `hcl-edit`
+/// (work counter: each `.tf` file should be parsed once per scan, besides the
+/// few read for their module calls first; see `tests/parse_once.rs`).
+pub fn parses() -> u64 {
+    PARSES.load(Ordering::Relaxed)
+}
+
+/// Parses a whole file's text with `hcl-edit`, counted by [`parses`].
+pub fn parse_body(text: &str) -> Result<Body, hcl_edit::parser::Error> {
+    PARSES.fetch_add(1, Ordering::Relaxed);
+    hcl_edit::parser::parse_body(text)
+}
 
 /// Parses one file. On error, a diagnostic at the position the parser gave.
 pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
-    match hcl_edit::parser::parse_body(text) {
+    match parse_body(text) {
         Ok(body) => Ok(body),
         Err(e) => {
             let loc = e.location();

@@ -157,7 +157,7 @@ impl Frontend for Terraform {
         let mut out = FrontendOutput::default();
         read_plans(input, units, &mut out);
         let manifests = read_manifests(input, &mut out);
-        let (outlines, tfvars) = parse_hcl(input, &mut out);
+        let (outlines, tfvars) = parse_hcl(input, &self.options, &manifests, &mut out);
         if outlines.is_empty() {
             for (id, _) in &tfvars {
                 out.file(*id, "terraform-vars", 0);
@@ -166,7 +166,7 @@ impl Frontend for Terraform {
         }
         let file_ids: Vec<FileId> = outlines.iter().map(|(id, _)| *id).collect();
         // Group by folder: one module per folder.
-        let mut by_dir: BTreeMap<PathBuf, Vec<(FileId, modules::FileOutline)>> = BTreeMap::new();
+        let mut by_dir: BTreeMap<PathBuf, Vec<Outline>> = BTreeMap::new();
         for (id, outline) in outlines {
             let dir = sources
                 .get(id)
@@ -190,34 +190,40 @@ impl Frontend for Terraform {
         );
         let layouts = layouts;
 
-        // Root modules: their variable values in order (diagnostics stay in
-        // order), then their evaluations in parallel, each parsing the
-        // modules it reaches and freeing them when done.
+        // Root modules: their variable values in order, then their
+        // evaluations in parallel, each parsing the modules it reaches and
+        // freeing them when done. A root module none of whose files parses
+        // is no deployment (nor are its variable files' diagnostics shown).
         let mut roots = Vec::new();
+        let vars_index = VarsIndex::new(sources, &tfvars);
         for (mi, m) in layouts.iter().enumerate() {
             if called.contains(&mi) {
                 continue;
             }
-            let entry = *m
-                .files
-                .iter()
-                .min_by_key(|f| &sources.get(**f).path)
-                .unwrap_or(&m.files[0]);
-            let values = root_values(input, &self.options, m, &tfvars, &mut out.diagnostics);
-            roots.push((mi, entry, values));
+            let mut diagnostics = Vec::new();
+            let values = root_values(input, &self.options, m, &vars_index, &mut diagnostics);
+            roots.push((mi, values, diagnostics));
         }
-        let counts: Vec<HashMap<FileId, usize>> = roots
-            .par_iter()
-            .map(|(mi, entry, values)| {
-                let d = evaluate_root(input, &layouts, *mi, *entry, values);
+        let done: Vec<(HashMap<FileId, usize>, Vec<Diagnostic>)> = roots
+            .into_par_iter()
+            .map(|(mi, values, diagnostics)| {
+                let (d, unparsed) = evaluate_root(input, &layouts, mi, &values);
                 let mut counts: HashMap<FileId, usize> = HashMap::new();
-                for r in &d.resources {
-                    *counts.entry(r.span.file).or_default() += 1;
+                if let Some(mut d) = d {
+                    for r in &d.resources {
+                        *counts.entry(r.span.file).or_default() += 1;
+                    }
+                    d.diagnostics.extend(diagnostics);
+                    units.unit(d);
                 }
-                units.unit(d);
-                counts
+                (counts, unparsed)
             })
             .collect();
+        let mut counts = Vec::with_capacity(done.len());
+        for (c, unparsed) in done {
+            counts.push(c);
+            out.diagnostics.extend(unparsed);
+        }
         let mut file_resources: HashMap<FileId, usize> = HashMap::new();
         for (file, n) in counts.into_iter().flatten() {
             *file_resources.entry(file).or_default() += n;
@@ -238,9 +244,9 @@ fn read_plans(input: &FrontendInput<'_>, units: &dyn UnitSink, out: &mut Fronten
     for f in input.files {
         let file = input.sources.get(f.id);
         if aml_model::input::has_extension(&file.path, &["json"])
-            && plan::looks_like_plan(&file.text)
+            && plan::looks_like_plan(&file.text())
         {
-            let d = plan::read(f.id, &file.text);
+            let d = plan::read(f.id, &file.text());
             out.file(f.id, "terraform-plan", d.resources.len());
             units.unit(d);
         }
@@ -256,7 +262,7 @@ fn read_manifests(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<mo
         if !modules::is_manifest(&file.path) {
             continue;
         }
-        match modules::parse_manifest(&file.path, &file.text) {
+        match modules::parse_manifest(&file.path, &file.text()) {
             Ok(m) => manifests.push(m),
             Err((offset, message)) => out.diagnostics.push(Diagnostic::warning(
                 "terraform-modules-manifest",
@@ -273,36 +279,77 @@ fn read_manifests(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<mo
 /// the attribute.
 type VarsFile = (FileId, Vec<(String, Value, Span)>);
 
-/// Parses every `.tf` and `.tfvars` file, in parallel (kept in file order),
-/// and keeps no tree: the `.tf` files' outlines (calls and variables) and
-/// the `.tfvars` files' constant values; files that do not parse are
-/// recorded with their diagnostic.
+/// A `.tf` file's outline: `None` when the file was not parsed yet (it
+/// declares no module call and lies in no folder a call may lead to).
+type Outline = (FileId, Option<modules::FileOutline>);
+
+/// Reads the `.tf` and `.tfvars` files, in parallel (kept in file order),
+/// and keeps no tree: the `.tfvars` files' constant values, and the outlines
+/// (calls and variables) of the `.tf` files that need one before any root
+/// module is evaluated: those that may declare a module call, those in a
+/// folder such a call or a manifest may lead to (whether such a folder is a
+/// module depends on its files parsing), and, with `--var`, all (a variable's
+/// declared type decides how its value reads). The others are parsed once,
+/// by their root module's job. Files that do not parse are recorded with
+/// their diagnostic.
 fn parse_hcl(
     input: &FrontendInput<'_>,
+    options: &TerraformOptions,
+    manifests: &[modules::Manifest],
     out: &mut FrontendOutput,
-) -> (Vec<(FileId, modules::FileOutline)>, Vec<VarsFile>) {
+) -> (Vec<Outline>, Vec<VarsFile>) {
     enum Read {
-        Tf(modules::FileOutline),
+        Tf(Option<modules::FileOutline>),
         Vars(Vec<(String, Value, Span)>),
     }
     let sources = input.sources;
-    let parsed: Vec<(FileId, bool, Result<Read, Diagnostic>)> = input
+    let all_outlines = !options.vars.is_empty();
+    let read = |id: FileId, outline: bool| -> Result<Read, Diagnostic> {
+        let file = sources.get(id);
+        if !is_tf(&file.path) {
+            return hcl::parse(id, &file.text())
+                .map(|body| Read::Vars(tfvars_values(sources, id, &body)));
+        }
+        if !outline {
+            return Ok(Read::Tf(None));
+        }
+        hcl::parse(id, &file.text()).map(|body| Read::Tf(Some(modules::FileOutline::of(id, &body))))
+    };
+    let mut parsed: Vec<(FileId, bool, Result<Read, Diagnostic>)> = input
         .files
         .par_iter()
         .filter(|f| wants(&sources.get(f.id).path))
         .map(|f| {
             let file = sources.get(f.id);
-            let tf = is_tf(&file.path);
-            let read = hcl::parse(f.id, &file.text).map(|body| {
-                if tf {
-                    Read::Tf(modules::FileOutline::of(f.id, &body))
-                } else {
-                    Read::Vars(tfvars_values(sources, f.id, &body))
-                }
-            });
-            (f.id, tf, read)
+            let outline = all_outlines || modules::may_call_modules(&file.text());
+            (f.id, is_tf(&file.path), read(f.id, outline))
         })
         .collect();
+    let dir_of = |id: FileId| {
+        sources
+            .get(id)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let dirs: Vec<PathBuf> = parsed.iter().map(|(id, _, _)| dir_of(*id)).collect();
+    let targets = modules::possible_targets(
+        parsed
+            .iter()
+            .zip(&dirs)
+            .filter_map(|((_, _, r), dir)| match r {
+                Ok(Read::Tf(Some(outline))) => Some((dir.as_path(), outline)),
+                _ => None,
+            }),
+        manifests,
+    );
+    // Files of the folders a call may lead to: their outlines now.
+    parsed
+        .par_iter_mut()
+        .zip(&dirs)
+        .filter(|((_, _, r), dir)| matches!(r, Ok(Read::Tf(None))) && targets.contains(*dir))
+        .for_each(|((id, _, r), _)| *r = read(*id, true));
     let mut outlines = Vec::new();
     let mut tfvars = Vec::new();
     for (id, tf, result) in parsed {
@@ -338,20 +385,44 @@ fn tfvars_values(
         .collect()
 }
 
+/// The `.tfvars` files by folder and by path (in file order), so that each
+/// root module finds its own without a walk over every file of the scan.
+struct VarsIndex<'t> {
+    by_dir: HashMap<&'t Path, Vec<&'t VarsFile>>,
+    by_path: HashMap<&'t Path, &'t VarsFile>,
+}
+
+impl<'t> VarsIndex<'t> {
+    fn new(sources: &'t aml_model::source::SourceMap, tfvars: &'t [VarsFile]) -> Self {
+        let mut index = VarsIndex {
+            by_dir: HashMap::new(),
+            by_path: HashMap::new(),
+        };
+        for vf in tfvars {
+            let path = sources.get(vf.0).path.as_path();
+            if let Some(dir) = path.parent() {
+                index.by_dir.entry(dir).or_default().push(vf);
+            }
+            index.by_path.entry(path).or_insert(vf);
+        }
+        index
+    }
+}
+
 /// Root variable values from `.tfvars` files and the command line.
 fn root_values(
     input: &FrontendInput<'_>,
     options: &TerraformOptions,
     m: &modules::Layout,
-    tfvars: &[VarsFile],
+    tfvars: &VarsIndex<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<String, (Value, Option<Span>)> {
     let sources = input.sources;
     let mut values: HashMap<String, (Value, Option<Span>)> = HashMap::new();
-    let in_dir: Vec<&VarsFile> = tfvars
-        .iter()
-        .filter(|(id, _)| sources.get(*id).path.parent() == Some(m.dir.as_path()))
-        .collect();
+    let in_dir: &[&VarsFile] = tfvars
+        .by_dir
+        .get(m.dir.as_path())
+        .map_or(&[], Vec::as_slice);
     let mut ordered: Vec<&VarsFile> = Vec::new();
     ordered.extend(in_dir.iter().filter(|(id, _)| {
         sources.get(*id).path.file_name().and_then(|n| n.to_str()) == Some("terraform.tfvars")
@@ -371,7 +442,7 @@ fn root_values(
     ordered.extend(autos.into_iter().copied());
     for vf in &options.var_files {
         let p = aml_model::source::normalize_path(vf);
-        match tfvars.iter().find(|(id, _)| sources.get(*id).path == p) {
+        match tfvars.by_path.get(p.as_path()) {
             Some(t) => ordered.push(t),
             None => {
                 if sources.find(&p).is_none() {
@@ -431,7 +502,11 @@ fn mapped_resource(
         resource_type: mp.resource_type,
         name: mp.name,
         api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
-        body: mp.body,
+        body: {
+            let mut body = mp.body;
+            shrink(&mut body, 0);
+            body
+        },
         parent_id: mp.parent_id,
         scope_id: mp.scope_id,
         existing: false,
@@ -445,6 +520,31 @@ fn mapped_resource(
         format: "terraform",
         deployment: 0,
         source_names: mapping::source_names(rtype),
+    }
+}
+
+/// Gives back the spare capacity of a resource body's objects, arrays and
+/// strings (built by insertion, they hold up to twice what they use), as the
+/// body stays in memory until the report is written.
+fn shrink(v: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::String(s) => s.shrink_to_fit(),
+        Value::Array(items) => {
+            items.shrink_to_fit();
+            for item in items {
+                shrink(item, depth + 1);
+            }
+        }
+        Value::Object(o) => {
+            o.shrink_to_fit();
+            for (_, item) in o.iter_mut() {
+                shrink(item, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -466,27 +566,45 @@ fn apply_merges(resources: &mut [Resource], merges: Vec<mapping::Mapped>) {
 /// Evaluates one root module and the modules it calls into a deployment:
 /// parses their files again, evaluates them, and frees the trees and the
 /// evaluation's state before returning what the model keeps.
+///
+/// Also returns the diagnostics of the files parsed here for the first time
+/// that do not parse (they are left out); no deployment when none of the
+/// root module's own files parses.
 fn evaluate_root(
     input: &FrontendInput<'_>,
     layouts: &[modules::Layout],
     root: usize,
-    entry: FileId,
     values: &HashMap<String, (Value, Option<Span>)>,
-) -> DeploymentOutput {
+) -> (Option<DeploymentOutput>, Vec<Diagnostic>) {
     let sources = input.sources;
     // The reached modules in module order, so the order of their secrets
     // and of everything else walked by module index stays the same.
     let reached = modules::reached_from(layouts, root);
+    let mut unparsed = Vec::new();
     let trees: Vec<Vec<(FileId, Body)>> = reached
         .iter()
         .map(|&mi| {
-            layouts[mi]
-                .files
-                .iter()
-                .filter_map(|&f| hcl::parse(f, &sources.get(f).text).ok().map(|b| (f, b)))
-                .collect()
+            let layout = &layouts[mi];
+            let mut trees = Vec::with_capacity(layout.files.len());
+            for (&f, &outlined) in layout.files.iter().zip(&layout.outlined) {
+                match hcl::parse(f, &sources.get(f).text()) {
+                    Ok(b) => trees.push((f, b)),
+                    Err(d) if !outlined => unparsed.push(d),
+                    Err(_) => {}
+                }
+            }
+            trees
         })
         .collect();
+    let local_root = reached.binary_search(&root).unwrap_or(0);
+    // The entry file: the root module's first file (by path) that parses.
+    let Some(entry) = trees[local_root]
+        .iter()
+        .map(|(f, _)| *f)
+        .min_by_key(|f| &sources.get(*f).path)
+    else {
+        return (None, unparsed);
+    };
     let module_list: Vec<Module<'_>> = reached
         .iter()
         .zip(&trees)
@@ -506,8 +624,8 @@ fn evaluate_root(
             m
         })
         .collect();
-    let local_root = reached.binary_search(&root).unwrap_or(0);
-    evaluate_modules(input, &module_list, local_root, entry, values)
+    let d = evaluate_modules(input, &module_list, local_root, entry, values);
+    (Some(d), unparsed)
 }
 
 /// Evaluates a root module (`root`, an index into `module_list`, which holds

@@ -9,7 +9,7 @@ use super::eval::{CallTarget, Ty};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{normalize_path, FileId, Span};
 use hcl_edit::structure::Body;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A `module` block, as resolving calls needs it.
@@ -64,32 +64,63 @@ impl FileOutline {
 
 /// A folder of `.tf` files (one module) without its parse trees: its files,
 /// its calls (resolved by [`resolve_calls`]) and its variables. Each root
-/// module's job parses the files of the modules it reaches again.
+/// module's job parses the files of the modules it reaches (again, for the
+/// files read for their outline).
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub dir: PathBuf,
     pub files: Vec<FileId>,
+    /// For each file, whether it was parsed for its outline; the others (no
+    /// module call in them, and no call can lead to their folder) are parsed
+    /// first by the root module's job, which reports those that do not parse.
+    pub outlined: Vec<bool>,
     pub calls: Vec<CallSite>,
     /// Variables: name and whether their declared type is `string`.
     pub variables: Vec<(String, bool)>,
 }
 
 impl Layout {
-    /// A folder's layout from its files' outlines, in file order.
-    pub fn new(dir: PathBuf, files: Vec<(FileId, FileOutline)>) -> Layout {
+    /// A folder's layout from its files' outlines (`None`: not parsed yet),
+    /// in file order.
+    pub fn new(dir: PathBuf, files: Vec<(FileId, Option<FileOutline>)>) -> Layout {
         let mut layout = Layout {
             dir,
             files: Vec::with_capacity(files.len()),
+            outlined: Vec::with_capacity(files.len()),
             calls: Vec::new(),
             variables: Vec::new(),
         };
         for (id, outline) in files {
             layout.files.push(id);
-            layout.calls.extend(outline.calls);
-            layout.variables.extend(outline.variables);
+            layout.outlined.push(outline.is_some());
+            if let Some(outline) = outline {
+                layout.calls.extend(outline.calls);
+                layout.variables.extend(outline.variables);
+            }
         }
         layout
     }
+}
+
+/// The folders a module call among `outlines` (files of the folder `dir` of
+/// each) may lead to: local literal sources, and the folders of manifests'
+/// entries. A folder outside this set can only be a root module.
+pub fn possible_targets<'o>(
+    outlines: impl Iterator<Item = (&'o Path, &'o FileOutline)>,
+    manifests: &[Manifest],
+) -> HashSet<PathBuf> {
+    let mut targets: HashSet<PathBuf> = manifests
+        .iter()
+        .flat_map(|m| m.entries.iter().map(|e| e.dir.clone()))
+        .collect();
+    for (dir, outline) in outlines {
+        for call in &outline.calls {
+            if let Some(source) = call.source.as_deref().filter(|s| is_local_source(s)) {
+                targets.insert(normalize_path(&dir.join(source)));
+            }
+        }
+    }
+    targets
 }
 
 /// The modules a root module reaches through followed calls, itself
@@ -130,6 +161,49 @@ pub fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Whether a file's text may hold a top-level `module` block; false only when
+/// no parse of it can find one, so the caller may skip parsing it for its
+/// outline. Every occurrence of the word `module` where `hcl-edit` could read
+/// a block's identifier counts: at the start of the text or after white space
+/// or a comment's end (`/`), not followed by an identifier character, then
+/// (after spaces and tabs) a label (`"`, an identifier), a comment (`/`) or
+/// `{`. `path.module`, `module_source` and "... this module." in a
+/// description do not count; a word in a comment or a string may (the file is
+/// then parsed, as before).
+pub fn may_call_modules(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("module") {
+        let start = from + at;
+        let end = start + "module".len();
+        from = end;
+        let after_space =
+            start == 0 || matches!(bytes[start - 1], b' ' | b'\t' | b'\r' | b'\n' | b'/');
+        if !after_space {
+            continue;
+        }
+        if bytes
+            .get(end)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        {
+            continue;
+        }
+        let next = bytes[end..].iter().find(|b| !matches!(b, b' ' | b'\t'));
+        match next {
+            None => return true,
+            Some(b)
+                if matches!(b, b'"' | b'{' | b'/' | b'_')
+                    || b.is_ascii_alphabetic()
+                    || !b.is_ascii() =>
+            {
+                return true
+            }
+            Some(_) => {}
+        }
+    }
+    false
+}
+
 /// True for a local module source (`./x`, `../../`, `.`, `..`).
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
@@ -140,10 +214,10 @@ pub fn is_local_source(source: &str) -> bool {
 /// file that does not parse (its own scan reports it).
 pub fn local_module_dirs(path: &Path, text: &str) -> Vec<PathBuf> {
     // Most files call no module: skip parsing them twice.
-    if !text.contains("module") {
+    if !may_call_modules(text) {
         return Vec::new();
     }
-    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+    let Ok(body) = super::hcl::parse_body(text) else {
         return Vec::new();
     };
     let dir = path.parent().unwrap_or(Path::new(""));
@@ -168,9 +242,23 @@ pub fn resolve_calls(
 ) -> HashSet<usize> {
     let mut called = HashSet::new();
     let root = root.map(normalize_path);
+    // Folders and manifest places by path, built once: one lookup per call.
+    let mut module_at: HashMap<&Path, usize> = HashMap::with_capacity(dirs.len());
+    for (i, d) in dirs.iter().enumerate() {
+        module_at.entry(d.as_path()).or_insert(i);
+    }
+    // The first manifest (in order) whose root module, or one of whose
+    // entries (the first), is the folder; with the entry's key.
+    let mut places: HashMap<&Path, (&Manifest, &str)> = HashMap::new();
+    for m in manifests {
+        places.entry(m.root.as_path()).or_insert((m, ""));
+        for e in &m.entries {
+            places.entry(e.dir.as_path()).or_insert((m, e.key.as_str()));
+        }
+    }
     for m in manifests {
         for e in &m.entries {
-            if let Some(i) = dirs.iter().position(|d| *d == e.dir) {
+            if let Some(&i) = module_at.get(e.dir.as_path()) {
                 called.insert(i);
             }
         }
@@ -178,16 +266,9 @@ pub fn resolve_calls(
     for (mi, module) in modules.iter_mut().enumerate() {
         let dir = module.dir.clone();
         // The manifest this folder belongs to, and its call path there.
-        let place = manifests.iter().find_map(|m| {
-            if m.root == dir {
-                Some((m, String::new()))
-            } else {
-                m.entries
-                    .iter()
-                    .find(|e| e.dir == dir)
-                    .map(|e| (m, e.key.clone()))
-            }
-        });
+        let place = places
+            .get(dir.as_path())
+            .map(|&(m, key)| (m, key.to_string()));
         for call in module.calls.iter_mut() {
             let span = call.span;
             let Some(source) = call.source.clone() else {
@@ -205,8 +286,9 @@ pub fn resolve_calls(
                     let inside = root
                         .as_ref()
                         .is_none_or(|r| aml_model::source::is_within(r, &e.dir));
-                    dirs.iter()
-                        .position(|d| *d == e.dir)
+                    module_at
+                        .get(e.dir.as_path())
+                        .copied()
                         .filter(|ti| inside && *ti != mi)
                 });
                 if let Some(ti) = cached {
@@ -225,7 +307,7 @@ pub fn resolve_calls(
             let inside = root
                 .as_ref()
                 .is_none_or(|r| aml_model::source::is_within(r, &target));
-            match dirs.iter().position(|d| *d == target) {
+            match module_at.get(target.as_path()).copied() {
                 Some(ti) if inside && ti == mi => {
                     diags.push(Diagnostic::warning(
                         "terraform-module-cycle",
@@ -443,6 +525,32 @@ pub fn cached_module_files(tf_files: &[PathBuf]) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_text_that_may_declare_a_module_block_is_parsed_for_its_outline() {
+        for text in [
+            "module \"a\" {\n  source = \"./a\"\n}\n",
+            "  module a {}\n",
+            "module{\n}\n",
+            "/* x */module /* y */ \"a\" {}\n",
+            "# c\nmodule\t\"a\" {}",
+            "description = \"this module will\"",
+        ] {
+            assert!(may_call_modules(text), "{text}");
+        }
+        for text in [
+            "",
+            "x = path.module\n",
+            "y = data.m.module_source\n",
+            "description = \"managed outside this module.\"",
+            "# for most resource modules\n",
+            "module_path = 1\nmodule-x \"a\" {}\n",
+            "z = [module, 1]",
+            "module = 1\n",
+        ] {
+            assert!(!may_call_modules(text), "{text}");
+        }
+    }
 
     #[test]
     fn manifest_entries_stay_inside_the_root_module() {

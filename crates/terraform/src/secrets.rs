@@ -89,7 +89,8 @@ impl Feeding<'_, '_> {
     /// A credential argument: where it is written (unless it only names a
     /// variable or local), and what it reads.
     fn argument(&self, file: FileId, e: &Expression, out: &mut Vec<Span>) {
-        let text = crate::hcl::text_of(&self.sources.get(file).text, e);
+        let source = self.sources.get(file).text();
+        let text = crate::hcl::text_of(&source, e);
         if !aml_model::secrets::is_reference(text) {
             out.push(span_of(file, e));
         }
@@ -101,7 +102,8 @@ impl Feeding<'_, '_> {
         if hops > MAX_HOPS {
             return;
         }
-        let text = crate::hcl::text_of(&self.sources.get(file).text, e);
+        let source = self.sources.get(file).text();
+        let text = crate::hcl::text_of(&source, e);
         for (kind, name) in references(text) {
             if kind == "var" {
                 self.variable(&name, out);

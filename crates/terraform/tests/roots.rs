@@ -72,3 +72,71 @@ fn a_module_shared_by_two_roots_is_evaluated_for_each() {
     names.sort();
     assert_eq!(names, ["ws-a", "ws-z"], "{text}");
 }
+
+#[test]
+fn files_read_once_report_syntax_errors_once_and_choose_the_entry_that_parses() {
+    // `bad` parses nowhere: no deployment. `good/a.tf` does not parse, so
+    // `good/b.tf` is the entry. `lib` is called, so its files are read for
+    // their outline before the roots: its broken file is reported once, and
+    // the call, to a folder none of whose files parse, is not followed.
+    let dir = folder(
+        "read-once",
+        &[
+            ("bad/main.tf", "resource \"x\" {\n  a = \n"),
+            ("good/a.tf", "locals {\n  x = [\n"),
+            ("good/b.tf", &SHARED.replace("var.name", "\"ws-good\"")),
+            (
+                "caller/main.tf",
+                "module \"lib\" {\n  source = \"../lib\"\n}\n",
+            ),
+            ("lib/main.tf", "variable \"v\" {\n"),
+        ],
+    );
+    let text = describe_run(
+        &Terraform::default(),
+        &dir,
+        &[
+            "bad/main.tf",
+            "caller/main.tf",
+            "good/a.tf",
+            "good/b.tf",
+            "lib/main.tf",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let out: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let units = out["units"].as_array().expect("units");
+    let entries: Vec<&str> = units.iter().map(|u| u["entry"].as_str().unwrap()).collect();
+    assert_eq!(entries.len(), 2, "{text}");
+    assert!(entries[0].ends_with("caller/main.tf"), "{text}");
+    assert!(entries[1].ends_with("good/b.tf"), "{text}");
+    assert_eq!(units[1]["resources"][0]["name"], "ws-good", "{text}");
+    let diagnostics: Vec<&str> = out["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    for file in ["bad/main.tf", "good/a.tf", "lib/main.tf"] {
+        let n = diagnostics
+            .iter()
+            .filter(|d| d.contains("[hcl-syntax]") && d.contains(file))
+            .count();
+        assert_eq!(n, 1, "one syntax error for {file}: {text}");
+    }
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("[terraform-module-not-fetched]") && d.contains("`../lib`")),
+        "{text}"
+    );
+    let files = out["files"].as_array().unwrap();
+    assert_eq!(files.len(), 5, "every file recorded once: {text}");
+    assert!(
+        files.iter().any(|f| f
+            .as_str()
+            .unwrap()
+            .ends_with("bad/main.tf (terraform, 0 resources)")),
+        "{text}"
+    );
+}

@@ -302,11 +302,11 @@ fn read_entities(input: &FrontendInput<'_>, out: &mut FrontendOutput) -> Vec<Ent
     for f in input.files {
         let file = input.sources.get(f.id);
         // Where credentials are written, in every document (decision 0030).
-        secrets::secret_spans(f.id, &file.text, &mut out.secret_spans);
-        let stream = match tree::parse_stream(f.id, &file.text) {
+        secrets::secret_spans(f.id, &file.text(), &mut out.secret_spans);
+        let stream = match tree::parse_stream(f.id, &file.text()) {
             Ok(s) => s,
             Err(d) => {
-                if kind::names_azure_ml_schema(&file.text) {
+                if kind::names_azure_ml_schema(&file.text()) {
                     out.diagnostics.push(d);
                     out.file(f.id, FORMAT, 0);
                 }

@@ -475,7 +475,7 @@ fn snippet(r: &ResultEntry, scan: &ScanOutput) -> Option<String> {
     };
     let first = r.line.saturating_sub(2).max(1);
     let file = scan.sources.by_display(&r.path)?;
-    let line_count = file.text.lines().count() as u32;
+    let line_count = file.text().lines().count() as u32;
     let last = (hit_last + 2).min(line_count.max(r.line));
     let lines = super::source_lines(scan, &r.path, first, last, 12)?;
     let width = last.to_string().len();
@@ -486,7 +486,7 @@ fn snippet(r: &ResultEntry, scan: &ScanOutput) -> Option<String> {
             s,
             "{}<span class=\"ln\">{n:>width$} </span>{}{}",
             if hit { "<span class=\"hit\">" } else { "" },
-            esc(text),
+            esc(&text),
             if hit { "</span>" } else { "" }
         );
     }

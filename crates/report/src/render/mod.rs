@@ -227,19 +227,19 @@ pub fn write_run(
 /// Lines `first..=last` (1-based) of the file a report path names, each with
 /// its number; `None` when the file is not in the scan, the range is empty
 /// or longer than `max`, or any line holds a secret (snippets never show one).
-pub(crate) fn source_lines<'a>(
-    scan: &'a ScanOutput,
+pub(crate) fn source_lines(
+    scan: &ScanOutput,
     path: &str,
     first: u32,
     last: u32,
     max: u32,
-) -> Option<Vec<(u32, &'a str)>> {
+) -> Option<Vec<(u32, String)>> {
     if first == 0 || last < first || last - first >= max {
         return None;
     }
     let id = scan.sources.find_display(path)?;
     let file = scan.sources.get(id);
-    let lines: Vec<(u32, &str)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
+    let lines: Vec<(u32, String)> = (first..=last).map(|n| (n, file.line_text(n))).collect();
     // A secret is found by where it is written, whatever its spelling, and
     // by value where that is not known (decision 0030).
     let hidden = |n: u32, l: &str| {

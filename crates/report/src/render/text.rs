@@ -374,7 +374,7 @@ fn summary_table(report: &Report, out: &mut String) {
 fn snippet(scan: &ScanOutput, r: &ResultEntry, color: bool) -> Option<String> {
     // A value that spans lines (an object) is shown by its first line.
     let lines = super::source_lines(scan, &r.path, r.line, r.line, 1)?;
-    let raw = lines[0].1;
+    let raw: &str = &lines[0].1;
     // Columns count characters of the raw line; escaping lengthens it.
     let escaped_column = |column: u32| -> u32 {
         let prefix: String = raw

@@ -1,0 +1,104 @@
+//! Work counter (issue 20): every `.tf` and `.tfvars` file is parsed once by
+//! the front end, whatever the number of root modules; only a file that may
+//! call a module (read for its outline before the roots are known) and the
+//! files of the folders a call may lead to are parsed again, by each root
+//! module's job that reaches them. One test in its own binary: the counter is
+//! process-wide.
+
+use aml_model::input::{describe_run, Frontend};
+use aml_terraform::hcl::parses;
+use aml_terraform::Terraform;
+use std::path::PathBuf;
+
+const ROOT: &str = r#"
+resource "azurerm_machine_learning_workspace" "this" {
+  name                    = var.name
+  location                = "westeurope"
+  resource_group_name     = "rg"
+  application_insights_id = "ai"
+  key_vault_id            = "kv"
+  storage_account_id      = "st"
+  # a description that names path.module and this module.
+  public_network_access_enabled = false
+  identity {
+    type = "SystemAssigned"
+  }
+}
+"#;
+
+const VARIABLES: &str = "variable \"name\" {\n  type = string\n}\n";
+
+/// `roots` root modules (two `.tf` files and a `terraform.tfvars` each),
+/// two callers of one shared module; the relative paths and the folder.
+fn corpus(roots: usize) -> (PathBuf, Vec<String>) {
+    let dir =
+        std::env::temp_dir().join(format!("aml-tf-parse-once-{roots}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..roots {
+        files.push((format!("r{i:03}/main.tf"), ROOT.to_string()));
+        files.push((format!("r{i:03}/variables.tf"), VARIABLES.to_string()));
+        files.push((
+            format!("r{i:03}/terraform.tfvars"),
+            format!("name = \"ws-{i}\"\n"),
+        ));
+    }
+    let call = "module \"shared\" {\n  source = \"../shared\"\n  name   = \"ws\"\n}\n";
+    files.push(("caller-a/main.tf".into(), call.into()));
+    files.push(("caller-z/main.tf".into(), call.into()));
+    files.push(("shared/main.tf".into(), ROOT.into()));
+    files.push(("shared/variables.tf".into(), VARIABLES.into()));
+    for (path, text) in &files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let mut paths: Vec<String> = files.into_iter().map(|(p, _)| p).collect();
+    paths.sort();
+    (dir, paths)
+}
+
+/// Parses made by discovery (module folders a file references) and by a
+/// front-end run over the corpus, and the run's number of resources.
+fn parses_for(roots: usize) -> (u64, u64, usize) {
+    let (dir, paths) = corpus(roots);
+    let terraform = Terraform::default();
+    let before = parses();
+    for p in &paths {
+        let path = dir.join(p);
+        let text = std::fs::read_to_string(&path).unwrap();
+        terraform.local_references(&path, &text);
+    }
+    let discovery = parses() - before;
+    let before = parses();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let text = describe_run(&terraform, &dir, &refs);
+    let run = parses() - before;
+    let _ = std::fs::remove_dir_all(&dir);
+    let out: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let resources = out["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["resources"].as_array().map_or(0, Vec::len))
+        .sum();
+    (discovery, run, resources)
+}
+
+#[test]
+fn each_file_is_parsed_once_and_only_callers_and_called_modules_again() {
+    for roots in [10, 30] {
+        let (discovery, run, resources) = parses_for(roots);
+        assert_eq!(
+            resources,
+            roots + 2,
+            "one workspace per root module and per caller"
+        );
+        // Discovery parses only the two files with a `module` block.
+        assert_eq!(discovery, 2, "{roots} roots");
+        // Three files per root once; each caller twice (outline, then its
+        // job); the shared module's two files for their outline, then in
+        // each caller's job.
+        assert_eq!(run, 3 * roots as u64 + 2 * 2 + 2 * 3, "{roots} roots");
+    }
+}
