@@ -38,56 +38,15 @@ pub struct LiveArgs {
     pub backoff_ms: u64,
 }
 
-/// `scan --verify-online`: asks `checkPolicyRestrictions` with the
-/// collector's credential, retries, timeout, concurrency and deadline.
-#[derive(Debug)]
-pub struct OnlineVerifier {
-    options: aml_collect::restrictions::Options,
-}
-
-impl OnlineVerifier {
-    /// The verifier with `collect`'s settings.
-    pub fn new(args: &LiveArgs) -> Self {
-        OnlineVerifier {
-            options: aml_collect::restrictions::Options {
-                concurrency: args.concurrency.clamp(1, 64),
-                retry: retry_policy(args),
-                arm_endpoint: aml_collect::arm_endpoint(),
-            },
-        }
-    }
-}
-
-impl OnlineVerifier {
-    /// The verifier with `collect`'s defaults (8 requests at once, 5
-    /// retries, 60 s per request, a 30-minute deadline), for `fix`.
-    pub fn with_defaults() -> Self {
-        OnlineVerifier {
-            options: aml_collect::restrictions::Options {
-                concurrency: 8,
-                retry: aml_collect::client::RetryPolicy::default(),
-                arm_endpoint: aml_collect::arm_endpoint(),
-            },
-        }
-    }
-}
-
-impl aml_scan::verify::Verifier for OnlineVerifier {
-    fn check(
-        &self,
-        targets: &[aml_model::restrictions::Target],
-    ) -> Vec<Result<aml_model::restrictions::Restrictions, String>> {
-        if targets.is_empty() {
-            return Vec::new();
-        }
-        let (credential, kind) = match aml_collect::credential() {
-            Ok(c) => c,
-            Err(e) => return targets.iter().map(|_| Err(e.clone())).collect(),
-        };
-        aml_collect::restrictions::check_blocking(&self.options, credential, targets)
-            .into_iter()
-            .map(|r| r.map_err(|e| format!("{e} (signed in with: {kind})")))
-            .collect()
+/// `scan --verify-online` with `collect`'s credential, retries, timeout,
+/// concurrency and deadline.
+pub fn online_verifier(args: &LiveArgs) -> aml_collect::restrictions::OnlineVerifier {
+    aml_collect::restrictions::OnlineVerifier {
+        options: aml_collect::restrictions::Options {
+            concurrency: args.concurrency.clamp(1, 64),
+            retry: retry_policy(args),
+            arm_endpoint: aml_collect::arm_endpoint(),
+        },
     }
 }
 

@@ -76,7 +76,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
 #[cfg(feature = "collect")]
 fn verifier(args: &FixArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
     args.policy.verify_online.then(|| {
-        std::sync::Arc::new(super::collect::OnlineVerifier::with_defaults())
+        std::sync::Arc::new(aml_collect::restrictions::OnlineVerifier::with_defaults())
             as std::sync::Arc<dyn aml_scan::verify::Verifier>
     })
 }

@@ -2,12 +2,10 @@
 
 use super::write_rendered;
 use crate::cli::ScanArgs;
+use aml_report::render::plan::{pair_outputs, OutputPlan};
 use aml_report::render::{self, OutputFormat};
 use aml_scan::pipeline::Settings;
 use std::path::PathBuf;
-
-/// Where each requested format goes: a file, or standard output (`None`).
-pub type OutputPlan = Vec<(OutputFormat, Option<PathBuf>)>;
 
 /// Scans and writes the reports; the exit code follows `--fail-on`.
 pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Result<i32> {
@@ -78,7 +76,7 @@ fn settings(args: &ScanArgs, plan: &OutputPlan) -> Settings {
 #[cfg(feature = "collect")]
 fn verifier(args: &ScanArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
     args.verify_online.then(|| {
-        std::sync::Arc::new(super::collect::OnlineVerifier::new(&args.live_args))
+        std::sync::Arc::new(super::collect::online_verifier(&args.live_args))
             as std::sync::Arc<dyn aml_scan::verify::Verifier>
     })
 }
@@ -86,56 +84,6 @@ fn verifier(args: &ScanArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Veri
 #[cfg(not(feature = "collect"))]
 fn verifier(_: &ScanArgs) -> Option<std::sync::Arc<dyn aml_scan::verify::Verifier>> {
     None
-}
-
-/// Pairs every `--output` with the `--format` given closest before it (or,
-/// when none is before it, the first unpaired one after it). Without
-/// `--format` the format is `text`. At most one format may go to standard
-/// output, no file may be named twice and every output needs a format.
-pub fn pair_outputs(
-    formats: &[(usize, OutputFormat)],
-    outputs: &[(usize, PathBuf)],
-) -> Result<OutputPlan, String> {
-    let formats: Vec<(usize, OutputFormat)> = if formats.is_empty() {
-        vec![(0, OutputFormat::Text)]
-    } else {
-        formats.to_vec()
-    };
-    let mut target: Vec<Option<PathBuf>> = vec![None; formats.len()];
-    for (at, path) in outputs {
-        let before = (0..formats.len())
-            .rev()
-            .find(|&i| formats[i].0 < *at && target[i].is_none());
-        let slot = before.or_else(|| (0..formats.len()).find(|&i| target[i].is_none()));
-        match slot {
-            Some(i) => target[i] = Some(path.clone()),
-            None => {
-                return Err(format!(
-                    "--output {} has no --format to write (give one --format per --output)",
-                    path.display()
-                ))
-            }
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for p in target.iter().flatten() {
-        if !seen.insert(p.clone()) {
-            return Err(format!("--output {} is given twice", p.display()));
-        }
-    }
-    let to_stdout: Vec<&str> = formats
-        .iter()
-        .zip(&target)
-        .filter(|(_, t)| t.is_none())
-        .map(|((_, f), _)| f.name())
-        .collect();
-    if to_stdout.len() > 1 {
-        return Err(format!(
-            "only one format can go to standard output, but {} have no --output",
-            to_stdout.join(", ")
-        ));
-    }
-    Ok(formats.into_iter().map(|(_, f)| f).zip(target).collect())
 }
 
 fn output_plan(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> Result<OutputPlan, String> {

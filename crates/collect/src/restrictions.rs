@@ -272,3 +272,40 @@ mod tests {
         assert_eq!(parse(&json!({})), Restrictions::default());
     }
 }
+
+/// `scan --verify-online`: asks `checkPolicyRestrictions` with the signed-in
+/// identity ([`crate::credential`]) and these settings.
+#[derive(Debug)]
+pub struct OnlineVerifier {
+    pub options: Options,
+}
+
+impl OnlineVerifier {
+    /// The verifier with `collect`'s defaults (8 requests at once, 5
+    /// retries, 60 s per request, a 30-minute deadline), for `fix`.
+    pub fn with_defaults() -> Self {
+        OnlineVerifier {
+            options: Options {
+                concurrency: 8,
+                retry: RetryPolicy::default(),
+                arm_endpoint: crate::arm_endpoint(),
+            },
+        }
+    }
+}
+
+impl aml_model::restrictions::Verifier for OnlineVerifier {
+    fn check(&self, targets: &[Target]) -> Vec<Result<Restrictions, String>> {
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        let (credential, kind) = match crate::credential() {
+            Ok(c) => c,
+            Err(e) => return targets.iter().map(|_| Err(e.clone())).collect(),
+        };
+        check_blocking(&self.options, credential, targets)
+            .into_iter()
+            .map(|r| r.map_err(|e| format!("{e} (signed in with: {kind})")))
+            .collect()
+    }
+}

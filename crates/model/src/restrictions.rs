@@ -157,3 +157,9 @@ impl Restrictions {
             .filter(move |f| f.policy.definition().eq_ignore_ascii_case(name))
     }
 }
+
+/// Asks Azure about resources: one answer or error (a message) per target,
+/// in order (`scan --verify-online`; the collector implements it).
+pub trait Verifier: Send + Sync + std::fmt::Debug {
+    fn check(&self, targets: &[Target]) -> Vec<Result<Restrictions, String>>;
+}

@@ -43,11 +43,7 @@ const CONTENT_KEYS: &[&str] = &[
     "managedBy",
 ];
 
-/// Asks Azure about resources: one answer or error (a message) per target,
-/// in order.
-pub trait Verifier: Send + Sync + std::fmt::Debug {
-    fn check(&self, targets: &[Target]) -> Vec<Result<Restrictions, String>>;
-}
+pub use aml_model::restrictions::Verifier;
 
 /// Whether an outcome is one whose denial was predicted or ruled out: an
 /// assignment's `deny` that fails with the denial predicted, or passes.

@@ -10,6 +10,7 @@ pub mod listing;
 pub mod markdown;
 pub mod model;
 pub mod oscal;
+pub mod plan;
 pub mod sarif;
 pub mod text;
 
