@@ -10,6 +10,7 @@
 use aml_baseline::evaluate;
 use aml_baseline::frontend::{self, FrontendInput, InputFile};
 use aml_baseline::pipeline::{self, Settings};
+use aml_baseline::render;
 use aml_baseline::rules::{self, RuleKind};
 use aml_baseline::scan::{self, ScanOptions, ScanOutput};
 use aml_baseline::source::{SourceFile, SourceMap};
@@ -242,4 +243,51 @@ fn pipeline_generated_corpus(bencher: Bencher) {
         return;
     };
     bencher.bench(|| whole(vec![dir.clone()]));
+}
+
+/// A generated live export of 10,000 resources (`AML_BASELINE_BENCH_LIVE`,
+/// or `scripts/gen-live-export.py` into `target/bench-live-10000.json`).
+fn generated_export() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AML_BASELINE_BENCH_LIVE") {
+        return Some(PathBuf::from(p));
+    }
+    let out = project("target/bench-live-10000.json");
+    if !out.is_file() {
+        let status = std::process::Command::new("python3")
+            .arg(project("scripts/gen-live-export.py"))
+            .arg(&out)
+            .args(["--count", "10000"])
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The live front end on a generated export: parsing, reading every
+/// resource, grouping (decision 0044).
+#[divan::bench(sample_count = 10)]
+fn live_export(bencher: Bencher) {
+    let Some(path) = generated_export() else {
+        eprintln!("skipped: no generated export (python3 scripts/gen-live-export.py)");
+        return;
+    };
+    bench_frontend(bencher, &[path], &frontend::live::Live);
+}
+
+/// Writing the JSON report of the generated export (its results are mostly
+/// of live resources) as `scan -o FILE` does, through a `BufWriter`, to a sink.
+#[divan::bench(sample_count = 10)]
+fn json_report_of_live_export(bencher: Bencher) {
+    let Some(path) = generated_export() else {
+        eprintln!("skipped: no generated export (python3 scripts/gen-live-export.py)");
+        return;
+    };
+    let run = whole(vec![path]);
+    bencher.bench(|| {
+        let mut out = std::io::BufWriter::new(std::io::sink());
+        render::json::write(&run.report, &mut out).unwrap()
+    });
 }

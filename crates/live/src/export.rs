@@ -9,6 +9,7 @@ use aml_model::value::Value;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 
 /// The shape an export was recognised as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,75 +117,88 @@ pub const UNKNOWN_SCOPE: &str =
 const MAX_SPAN_DEPTH: usize = 48;
 
 /// Reads `root` as an export, or `None` when it is not one (a template, a
-/// parameter file, any other JSON).
-pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
-    let (shape, items) = classify(root)?;
-    let items: Vec<&Node> = items.iter().map(|n| n.as_ref()).collect();
+/// parameter file, any other JSON). The tree is consumed: each item's node
+/// is turned into its resource (its strings moved, not copied) and dropped
+/// as soon as it is read, so the tree and the model are never both whole
+/// in memory (decision 0044).
+pub fn read_export(file: FileId, mut root: Node) -> Option<LiveExport> {
     let mut diagnostics = Vec::new();
-    let here = |n: &Node| Location::Span(Span::new(file, n.start as usize, n.start as usize));
-    if let Some(warning) = incomplete(root) {
+    let here = |start: u32| Location::Span(Span::new(file, start as usize, start as usize));
+    // What needs the whole tree is read first, from the borrowed items.
+    let (shape, default_scope, mut azure_verdicts) = {
+        let (shape, items) = classify(&root)?;
+        // A resource that names no id takes the scope of the export's first id.
+        let default_scope = items
+            .iter()
+            .filter_map(|n| id_of(n))
+            .find_map(|id| resource_group_scope(&id))
+            .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
+        let verdicts: Vec<AzureVerdict> = ["policyStates", "assessments"]
+            .iter()
+            .filter_map(|k| root.get(k).and_then(Node::as_array))
+            .flatten()
+            .chain(
+                items
+                    .iter()
+                    .map(|n| n.as_ref())
+                    .filter(|n| is_verdict_row(n)),
+            )
+            .filter_map(azure_verdict)
+            .collect();
+        (shape, default_scope, verdicts)
+    };
+    if let Some(warning) = incomplete(&root) {
         diagnostics.push(Diagnostic::error(
             "live-export-incomplete",
             warning,
-            here(root),
+            here(root.start),
         ));
     }
-    let mut unread = crate::partial::read(file, root, &mut diagnostics);
+    let mut unread = crate::partial::read(file, &root, &mut diagnostics);
     if root.get("data").is_some() && root.get("value").and_then(Node::as_array).is_some() {
         diagnostics.push(Diagnostic::warning(
             "live-export",
             "the export has both `data` (a Resource Graph result) and `value` (an ARM list): the resources of both were read",
-            here(root),
+            here(root.start),
         ));
     }
-    // A resource that names no id takes the scope of the export's first id.
-    let default_scope = items
-        .iter()
-        .filter_map(|n| id_of(n))
-        .find_map(|id| resource_group_scope(&id))
-        .unwrap_or_else(|| UNKNOWN_SCOPE.to_string());
-    let mut resources = Vec::with_capacity(items.len());
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut duplicates = Duplicates::default();
-    let mut azure_verdicts: Vec<AzureVerdict> = ["policyStates", "assessments"]
-        .iter()
-        .filter_map(|k| root.get(k).and_then(Node::as_array))
-        .flatten()
-        .chain(items.iter().copied().filter(|n| is_verdict_row(n)))
-        .filter_map(azure_verdict)
-        .collect();
     azure_verdicts.sort_by(|a, b| {
         (&a.resource_id, &a.definition, a.source).cmp(&(&b.resource_id, &b.definition, b.source))
     });
     azure_verdicts.dedup();
+    let items = take_items(shape, &mut root);
+    drop(root);
     // Each item is read on its own (in parallel: a tenant's export holds
-    // 100,000 of them), then kept in order.
-    let reads: Vec<(&Node, Result<Vec<Resource>, String>)> = items
-        .par_iter()
-        .copied()
+    // 100,000 of them) and its node dropped, then kept in order.
+    let reads: Vec<(u32, Result<Vec<Resource>, String>)> = items
+        .into_par_iter()
         .filter(|n| !is_verdict_row(n))
         .map(|item| {
-            let read = if shape == ExportShape::AzMl || is_az_ml(item) {
+            let start = item.start;
+            let read = if shape == ExportShape::AzMl || is_az_ml(&item) {
                 az_ml_resources(file, item)
             } else {
                 resource(file, item, &default_scope).map(|r| vec![r])
             };
-            (item, read)
+            (start, read)
         })
         .collect();
-    for (item, read) in reads {
+    let mut resources = Vec::with_capacity(reads.len());
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut duplicates = Duplicates::default();
+    for (start, read) in reads {
         match read {
             Ok(rs) => {
                 for r in rs {
                     if seen.insert(r.id.to_ascii_lowercase()) {
                         resources.push(r);
                     } else {
-                        duplicates.add(&r.id, here(item));
+                        duplicates.add(&r.id, here(start));
                     }
                 }
             }
             Err(message) => {
-                diagnostics.push(Diagnostic::warning("live-export", message, here(item)))
+                diagnostics.push(Diagnostic::warning("live-export", message, here(start)))
             }
         }
     }
@@ -196,6 +210,75 @@ pub fn read_export(file: FileId, root: &Node) -> Option<LiveExport> {
         diagnostics,
         azure_verdicts,
     })
+}
+
+/// Moves the items [`classify`] found for `shape` out of `root`, in the
+/// same order (a Resource Graph table's rows are built).
+fn take_items(shape: ExportShape, root: &mut Node) -> Vec<Node> {
+    // The member `Node::get` reads (of a key written twice, the last).
+    let take = |root: &mut Node, key: &str| -> Option<Node> {
+        let target: *const Member = root.member(key)?;
+        match &mut root.kind {
+            NodeKind::Object(members) => members
+                .iter_mut()
+                .find(|m| std::ptr::eq(&**m, target))
+                .map(|m| take_node(&mut m.value)),
+            _ => None,
+        }
+    };
+    let array = |n: Option<Node>| match n.map(|n| n.kind) {
+        Some(NodeKind::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    match shape {
+        ExportShape::ResourceList | ExportShape::AzMl
+            if matches!(root.kind, NodeKind::Array(_)) =>
+        {
+            array(Some(take_node(root)))
+        }
+        ExportShape::AzMl | ExportShape::ArmResource => vec![take_node(root)],
+        ExportShape::ResourceGraph => {
+            [array(take(root, "data")), array(take(root, "value"))].concat()
+        }
+        ExportShape::ResourceGraphTable => {
+            let rows = root.get("data").and_then(table_rows).unwrap_or_default();
+            [rows, array(take(root, "value"))].concat()
+        }
+        ExportShape::ArmList | ExportShape::Collected | ExportShape::ResourceList => {
+            array(take(root, "value"))
+        }
+    }
+}
+
+/// The node, leaving `null` at its place.
+fn take_node(n: &mut Node) -> Node {
+    let (start, end) = (n.start, n.end);
+    std::mem::replace(
+        n,
+        Node {
+            kind: NodeKind::Null,
+            start,
+            end,
+        },
+    )
+}
+
+/// The plain value of `node`, as [`Node::to_value`] gives it, its strings
+/// moved instead of copied.
+fn into_value(node: Node) -> Value {
+    match node.kind {
+        NodeKind::Null => Value::Null,
+        NodeKind::Bool(b) => Value::Bool(b),
+        NodeKind::Int(i) => Value::Int(i),
+        NodeKind::Float(f) => Value::Float(f),
+        NodeKind::String(s) => Value::String(s),
+        NodeKind::Array(a) => Value::Array(a.into_iter().map(into_value).collect()),
+        NodeKind::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|m| (m.key, into_value(m.value)))
+                .collect(),
+        ),
+    }
 }
 
 /// Resources listed more than once, counted per id, so that an export
@@ -343,21 +426,26 @@ fn is_az_ml(n: &Node) -> bool {
 
 /// The resources an `az ml` entity maps to, through the CLI YAML front end's
 /// mapping (the JSON has the YAML's keys), positioned at the export.
-fn az_ml_resources(file: FileId, node: &Node) -> Result<Vec<Resource>, String> {
-    let id = node.get("id").and_then(Node::as_str).unwrap_or_default();
+fn az_ml_resources(file: FileId, node: Node) -> Result<Vec<Resource>, String> {
+    let id = node
+        .get("id")
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_string();
     let location = node
         .get("location")
         .and_then(Node::as_str)
         .unwrap_or_default();
-    let target = aml_yaml::Target::from_id(id, location).ok_or_else(|| {
+    let target = aml_yaml::Target::from_id(&id, location).ok_or_else(|| {
         format!("`{id}` is not an Azure ML id in a resource group; the entity was skipped")
     })?;
     let mut spans = BTreeMap::new();
-    record_spans(file, node, &mut String::new(), &mut spans, 0);
+    record_spans(file, &node, &mut String::new(), &mut spans, 0);
+    let span = Span::new(file, node.start as usize, node.end as usize);
     let doc = aml_yaml::Document {
-        value: node.to_value(),
+        value: into_value(node),
         spans,
-        span: Span::new(file, node.start as usize, node.end as usize),
+        span,
     };
     let (_, resources) = aml_yaml::map_value(&doc, &target, crate::FORMAT).ok_or_else(|| {
         format!("`{id}` is not an Azure ML entity the CLI mapping reads; it was skipped")
@@ -438,7 +526,7 @@ fn resource_group_scope(id: &str) -> Option<String> {
 }
 
 /// One resource of an export.
-fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, String> {
+fn resource(file: FileId, node: Node, default_scope: &str) -> Result<Resource, String> {
     if !node.is_object() {
         return Err(format!(
             "an element of the export is {} where a resource object was expected; it was skipped",
@@ -452,7 +540,7 @@ fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, 
     else {
         return Err("a resource of the export has no `type` (expected `Namespace/type`, as Resource Graph and ARM report it); it was skipped".into());
     };
-    let given_id = id_of(node);
+    let given_id = id_of(&node);
     let resource_type = types::canonical(raw_type, given_id.as_deref());
     let given_name = node.get("name").and_then(Node::as_str).unwrap_or_default();
     let id = match &given_id {
@@ -488,7 +576,14 @@ fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, 
     } else {
         parent_id(&id)
     };
-    let mut body = node.to_value();
+    let mut spans = BTreeMap::new();
+    record_spans(file, &node, &mut String::new(), &mut spans, 0);
+    let api_version = node
+        .get("apiVersion")
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    let span = Span::new(file, node.start as usize, node.end as usize);
+    let mut body = into_value(node);
     if let Some(o) = body.as_object_mut() {
         set_key(o, "type", Value::str(&resource_type));
         set_key(o, "name", Value::str(&name));
@@ -496,22 +591,17 @@ fn resource(file: FileId, node: &Node, default_scope: &str) -> Result<Resource, 
             o.insert("id".into(), Value::str(&id));
         }
     }
-    let mut spans = BTreeMap::new();
-    record_spans(file, node, &mut String::new(), &mut spans, 0);
     Ok(Resource {
         id,
         resource_type,
         name,
-        api_version: node
-            .get("apiVersion")
-            .and_then(Node::as_str)
-            .map(str::to_string),
+        api_version,
         body,
         parent_id: parent,
         scope_id,
         existing: false,
         deployed: Deployed::Yes,
-        span: Span::new(file, node.start as usize, node.end as usize),
+        span,
         symbol: None,
         spans,
         format: crate::FORMAT,
@@ -558,14 +648,15 @@ pub fn record_spans(
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(&m.key.to_ascii_lowercase());
+                path.extend(m.key.chars().map(|c| c.to_ascii_lowercase()));
                 record_spans(file, &m.value, path, spans, depth + 1);
                 path.truncate(len);
             }
         }
         NodeKind::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push_str(&format!("[{i}]"));
+                // Written in place: one path per value, no string per step.
+                let _ = write!(path, "[{i}]");
                 record_spans(file, item, path, spans, depth + 1);
                 path.truncate(len);
             }
@@ -580,7 +671,7 @@ mod tests {
     use aml_model::json::parse;
 
     fn read(text: &str) -> Option<LiveExport> {
-        read_export(FileId(0), &parse(text).unwrap())
+        read_export(FileId(0), parse(text).unwrap())
     }
 
     const WS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
@@ -659,6 +750,54 @@ mod tests {
         assert!(read(r#"{"value": [{"a": 1}]}"#).is_none());
     }
 
+    /// The items moved out of the tree are the ones [`classify`] names, in
+    /// its order, and their values are what [`Node::to_value`] gives.
+    #[test]
+    fn the_items_read_are_those_classified() {
+        let ws = |n: &str| {
+            format!(
+                r#"{{"id": "{WS}{n}", "type": "microsoft.machinelearningservices/workspaces/computes", "properties": {{"a": [1, 2.5, null, true, {{"B": "x", "B": "y"}}]}}}}"#
+            )
+        };
+        let (c1, c2, c3) = (ws("/computes/c1"), ws("/computes/c2"), ws("/computes/c3"));
+        let table = format!(
+            r#"{{"columns": [{{"name": "id"}}, {{"name": "type"}}], "rows": [["{WS}/computes/t", "microsoft.machinelearningservices/workspaces/computes"]]}}"#
+        );
+        let texts = [
+            format!(r#"{{"data": [{c1}], "value": [{c2}]}}"#),
+            format!(r#"{{"data": {table}, "value": [{c1}]}}"#),
+            // Of a key written twice, the last copy is read.
+            format!(r#"{{"value": [{c1}], "value": [{c2}, {c3}]}}"#),
+            format!(r#"{{"Value": [{c1}], "value": [{c3}]}}"#),
+            format!(r#"[{c2}, {c1}]"#),
+            c3.clone(),
+        ];
+        for text in &texts {
+            let root = parse(text).unwrap();
+            let (_, items) = classify(&root).unwrap();
+            let expected: Vec<(Option<String>, Value)> = items
+                .iter()
+                .map(|n| {
+                    (
+                        id_of(n),
+                        n.get("properties").map(Node::to_value).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let e = read(text).unwrap();
+            let got: Vec<(Option<String>, Value)> = e
+                .resources
+                .iter()
+                .map(|r| {
+                    let props = r.body.get("properties").cloned().unwrap_or_default();
+                    (Some(r.id.clone()), props)
+                })
+                .collect();
+            assert_eq!(got, expected, "{text}");
+            assert!(!got.is_empty());
+        }
+    }
+
     #[test]
     fn duplicates_are_kept_once() {
         let text = format!(
@@ -682,7 +821,7 @@ mod az_ml_tests {
         ))
         .unwrap();
         assert!(aml_model::input::looks_like_live_export(&text));
-        let e = read_export(FileId(0), &aml_model::json::parse(&text).unwrap()).unwrap();
+        let e = read_export(FileId(0), aml_model::json::parse(&text).unwrap()).unwrap();
         assert_eq!(e.shape, ExportShape::AzMl);
         assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
         assert_eq!(e.resources[0].name, "mlw-cli/cpu-cluster");

@@ -83,11 +83,17 @@ impl Frontend for Live {
             .map(|f| {
                 let result = match json::parse(&sources.get(f.id).text()) {
                     Ok(node) => {
-                        // Credentials by name, every copy of a duplicated key included.
-                        let mut spans = Vec::new();
-                        aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
-                        let dups = json::duplicate_key_diagnostics(sources, f.id, &node);
-                        Ok((read_export(f.id, &node), spans, dups))
+                        // Credentials by name, every copy of a duplicated key
+                        // included; the two walks of the whole tree side by side.
+                        let (spans, dups) = rayon::join(
+                            || {
+                                let mut spans = Vec::new();
+                                aml_model::secrets::json_secret_spans(f.id, &node, &mut spans);
+                                spans
+                            },
+                            || json::duplicate_key_diagnostics(sources, f.id, &node),
+                        );
+                        Ok((read_export(f.id, node), spans, dups))
                     }
                     Err(e) => Err(Diagnostic::error(
                         "json-syntax",
@@ -194,9 +200,9 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
         .collect();
     let mut by_group: std::collections::HashMap<String, usize> = Default::default();
     for (i, r) in all.resources.iter().enumerate() {
-        let mut linked: Vec<String> = Vec::new();
-        linked.extend(r.parent_id.iter().cloned());
-        linked.extend(r.scope_id.iter().cloned());
+        let mut linked: Vec<&str> = Vec::new();
+        linked.extend(r.parent_id.as_deref());
+        linked.extend(r.scope_id.as_deref());
         ids_in(&r.body, &mut linked, 0);
         for id in linked {
             let lower = id.to_ascii_lowercase();
@@ -251,14 +257,14 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
 }
 
 /// Strings in a body that look like resource ids (bounded depth).
-fn ids_in(v: &aml_model::value::Value, out: &mut Vec<String>, depth: usize) {
+fn ids_in<'a>(v: &'a aml_model::value::Value, out: &mut Vec<&'a str>, depth: usize) {
     use aml_model::value::Value;
     if depth > 32 {
         return;
     }
     match v {
         Value::String(s) if s.starts_with("/subscriptions/") || s.starts_with("/providers/") => {
-            out.push(s.clone())
+            out.push(s)
         }
         Value::Array(a) => a.iter().for_each(|x| ids_in(x, out, depth + 1)),
         Value::Object(o) => o.values().for_each(|x| ids_in(x, out, depth + 1)),
