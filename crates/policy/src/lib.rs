@@ -23,6 +23,7 @@ mod dataplane;
 mod engine;
 mod explain;
 mod modify;
+mod normalise;
 mod resource;
 mod rewrite;
 mod traps;

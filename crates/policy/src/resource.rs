@@ -58,8 +58,16 @@ pub(crate) fn to_regorus(v: &Value, node: Option<&CaseNode>, subst: Substitute) 
     })
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Resources this thread has normalised (tests of what is shared).
+    pub(crate) static PREPARED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The normalised `input.resource` for a resource, with host fields.
 pub(crate) fn prepare(cat: &Catalogue, r: &PolicyResource, subst: Substitute) -> RValue {
+    #[cfg(test)]
+    PREPARED.with(|n| n.set(n.get() + 1));
     let tree = cat.case_tree(r.resource_type);
     let mut raw = match r.body {
         Value::Object(_) => to_regorus(r.body, tree, subst).unwrap_or_else(RValue::new_object),
@@ -85,11 +93,7 @@ pub(crate) fn prepare(cat: &Catalogue, r: &PolicyResource, subst: Substitute) ->
             obj.insert(RValue::from("location"), RValue::from(loc));
         }
     }
-    let mut res = regorus::languages::azure_policy::aliases::normalizer::normalize(
-        &raw,
-        Some(cat.registry_for(r.resource_type)),
-        r.api_version,
-    );
+    let mut res = cat.normalise(&raw, r.resource_type, r.api_version);
     if let Ok(obj) = res.as_object_mut() {
         obj.insert(RValue::from("fullname"), RValue::from(full_name));
         if let Some(api) = r.api_version {

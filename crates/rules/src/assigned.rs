@@ -102,6 +102,8 @@ pub fn evaluate_assignments(
                     def_index: b.definition,
                     params: b.params.clone(),
                     set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
+                    // Every resource in scope is evaluated.
+                    types: None,
                 },
                 traps,
             )

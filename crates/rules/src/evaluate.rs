@@ -51,8 +51,9 @@ pub struct Outcome {
     /// stays Azure's.
     pub known_issue: Option<&'static crate::kinds::KnownIssue>,
     /// What the baseline roll-up counts instead of the verdict (a project
-    /// judged by its hub); `None`: the verdict.
-    pub rollup: Option<crate::kinds::Rollup>,
+    /// judged by its hub); `None`: the verdict. Boxed: rare, and an
+    /// outcome is made per (rule, resource).
+    pub rollup: Option<Box<crate::kinds::Rollup>>,
 }
 
 /// Assignment parameters of policy rules set by the configuration, by rule id.
@@ -91,6 +92,11 @@ pub fn evaluate(
                     let (Some(engine), Some(binding)) = (engine, binding) else {
                         continue;
                     };
+                    // A type the definition rules out: no result, and
+                    // nothing to build for it.
+                    if !binding.may_apply_to(&resource.resource_type) {
+                        continue;
+                    }
                     run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
                 }
                 RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
@@ -151,23 +157,30 @@ where
         .par_iter()
         .enumerate()
         .filter(|(_, r)| evaluable(r))
-        .map(|(i, resource)| {
-            let mut outcomes = Vec::new();
+        // Each resource's outcomes are gathered in a buffer that lives as
+        // long as the worker's share of the work, then moved into a vector
+        // of their exact number: no growing vector per resource.
+        .map_init(Vec::new, |scratch: &mut Vec<Outcome>, (i, resource)| {
             let mut diags = Vec::new();
             let related = ModelRelations {
                 model,
                 deployment: resource.deployment,
             };
             let cache = ResourceCache::default();
-            each(i, resource, &related, &cache, &mut outcomes, &mut diags);
+            scratch.clear();
+            each(i, resource, &related, &cache, scratch, &mut diags);
             // Terraform and CLI YAML findings name what the user wrote.
-            for o in &mut outcomes {
-                o.message = resource.in_own_words(&o.message);
-            }
+            let outcomes: Vec<Outcome> = scratch
+                .drain(..)
+                .map(|mut o| {
+                    o.message = resource.in_own_words(&o.message);
+                    o
+                })
+                .collect();
             (outcomes, diags)
         })
         .collect();
-    let mut outcomes = Vec::new();
+    let mut outcomes = Vec::with_capacity(per_resource.iter().map(|(o, _)| o.len()).sum());
     let mut diags = Vec::new();
     for (o, d) in per_resource {
         outcomes.extend(o);
@@ -185,9 +198,20 @@ pub(crate) struct PolicyBinding {
     pub(crate) params: serde_json::Map<String, serde_json::Value>,
     /// Where a missing parameter is set, for the diagnostic.
     pub(crate) set_parameters_in: String,
+    /// The only types the definition can give a result on, when every
+    /// other type gives none ([`PolicyEngine::types_evaluated`]).
+    pub(crate) types: Option<Vec<String>>,
 }
 
 impl PolicyBinding {
+    /// Whether evaluating the definition on a resource of `resource_type`
+    /// can give a result (false: its type condition rules the type out).
+    pub(crate) fn may_apply_to(&self, resource_type: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t.eq_ignore_ascii_case(resource_type)))
+    }
+
     pub(crate) fn new(
         engine: &PolicyEngine,
         rule: &Rule,
@@ -204,8 +228,10 @@ impl PolicyBinding {
         if let Some(o) = overrides {
             params.extend(o.clone());
         }
+        let types = engine.types_evaluated(def_index, &params);
         Some(PolicyBinding {
             def_index,
+            types,
             params,
             set_parameters_in: format!(
                 "under [policy-parameters.\"{}\"] in aml-baseline.toml",
@@ -374,7 +400,9 @@ pub(crate) fn run_policy_rule(
 /// kind some verdicts misjudge (see [`crate::kinds`]).
 pub(crate) fn annotate(o: &mut Outcome, model: &Model) {
     if let Some(resource) = model.resources.get(o.resource) {
-        (o.known_issue, o.rollup) = crate::kinds::annotation(model, o.rule, resource, o.verdict);
+        let (issue, rollup) = crate::kinds::annotation(model, o.rule, resource, o.verdict);
+        o.known_issue = issue;
+        o.rollup = rollup.map(Box::new);
     }
 }
 
@@ -398,7 +426,8 @@ fn by_hub_result(model: &Model, outcomes: &mut [Outcome]) {
         let key = |hub: &Resource| (o.rule.id, o.assignment.clone(), hub.id.to_ascii_lowercase());
         o.rollup = crate::kinds::hub_result_rollup(model, o.rule, project, |hub| {
             verdicts.get(&key(hub)).copied()
-        });
+        })
+        .map(Box::new);
     }
 }
 
@@ -843,5 +872,19 @@ impl RelatedResources for ModelRelations<'_> {
             .filter(|r| !r.existing && named(r, name))
             .map(owned)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An outcome is made per (rule, resource): hundreds of thousands in a
+    /// large scan. What most outcomes leave empty stays out of line.
+    #[test]
+    fn outcomes_stay_small() {
+        let size = std::mem::size_of::<Outcome>();
+        eprintln!("Outcome: {size} bytes");
+        assert!(size <= 160, "Outcome grew to {size} bytes");
     }
 }

@@ -29,7 +29,7 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     }
     let mut found = Vec::new();
     if let Some(props) = cx.get("properties") {
-        walk(props, "properties", 0, &mut found);
+        walk(props, &mut "properties".to_string(), 0, &mut found);
     }
     let is_compute = t.ends_with("/computes");
     found.retain(|(p, _)| {
@@ -47,24 +47,34 @@ fn check(cx: &CheckContext<'_>) -> Option<Finding> {
     check_secrets(cx.model, &found, "the secret-bearing property")
 }
 
-/// String leaves whose key names a secret, with their paths.
-fn walk<'v>(v: &'v Value, path: &str, depth: usize, out: &mut Vec<(String, &'v Value)>) {
+/// String leaves whose key names a secret, with their paths. `path` is
+/// `v`'s path, extended and restored in place: a path is copied only for
+/// what is found.
+fn walk<'v>(v: &'v Value, path: &mut String, depth: usize, out: &mut Vec<(String, &'v Value)>) {
     if depth > 16 || out.len() > 1000 {
         return;
     }
+    let at = path.len();
     match v {
         Value::Object(o) => {
             for (k, child) in o {
-                let p = format!("{path}.{k}");
+                path.push('.');
+                path.push_str(k);
                 match child {
-                    Value::String(_) | Value::Unknown(_) if names_secret(k) => out.push((p, child)),
-                    _ => walk(child, &p, depth + 1, out),
+                    Value::String(_) | Value::Unknown(_) if names_secret(k) => {
+                        out.push((path.clone(), child))
+                    }
+                    _ => walk(child, path, depth + 1, out),
                 }
+                path.truncate(at);
             }
         }
         Value::Array(a) => {
+            use std::fmt::Write;
             for (i, child) in a.iter().enumerate().take(1000) {
-                walk(child, &format!("{path}[{i}]"), depth + 1, out);
+                let _ = write!(path, "[{i}]");
+                walk(child, path, depth + 1, out);
+                path.truncate(at);
             }
         }
         _ => {}
