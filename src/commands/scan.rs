@@ -69,6 +69,7 @@ fn settings(args: &ScanArgs, plan: &OutputPlan) -> Settings {
         },
         plan_fixes: plan.iter().any(|(f, _)| f.shows_autofix()),
         verifier: verifier(args),
+        keep_resource_bodies: false,
     }
 }
 

@@ -127,9 +127,12 @@ pub struct Summary {
 impl Report {
     /// Builds the report from a scan and its evaluation. Secrets met during
     /// the scan are redacted from every message.
+    /// Builds the report; the outcomes are consumed (their messages move
+    /// into the results: two copies of every message were a tenth of a
+    /// 100,000-resource scan's memory).
     pub fn build(
         scan: &ScanOutput,
-        outcomes: &[Outcome],
+        outcomes: Vec<Outcome>,
         diagnostics: &[Diagnostic],
         mut context: BuildContext<'_>,
     ) -> Report {
@@ -261,6 +264,15 @@ impl Report {
 /// Replaces every secret `redactor` knows in `text` with `***`.
 pub fn redact(text: &str, redactor: &aml_model::redact::Redactor) -> String {
     redactor.redact(text).into_owned()
+}
+
+/// [`redact`] of a string the caller gives up: kept as it is (no copy) when
+/// nothing in it is masked.
+pub fn redact_owned(text: String, redactor: &aml_model::redact::Redactor) -> String {
+    match redactor.redact(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked,
+    }
 }
 
 /// The Terraform address of a resource read from Terraform.
@@ -419,7 +431,7 @@ fn azure_index(
 fn result_entries(
     scan: &ScanOutput,
     shared: (&[ResourceEntry], &[Shared]),
-    outcomes: &[Outcome],
+    outcomes: Vec<Outcome>,
     mut autofixes: Vec<Option<Box<AutofixEntry>>>,
     secrets: &Redactor,
 ) -> Vec<ResultEntry> {
@@ -427,7 +439,7 @@ fn result_entries(
     // Each planned fix is moved into its result (one slot per outcome, or none).
     autofixes.resize_with(outcomes.len(), || None);
     outcomes
-        .par_iter()
+        .into_par_iter()
         .zip(autofixes.into_par_iter())
         .map(|(o, autofix)| {
             let mut entry = result_entry(scan, shared, o, &azure, secrets);
@@ -441,7 +453,7 @@ fn result_entries(
 fn result_entry(
     scan: &ScanOutput,
     (resources, paths): (&[ResourceEntry], &[Shared]),
-    o: &Outcome,
+    o: Outcome,
     azure: &std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict>,
     secrets: &Redactor,
 ) -> ResultEntry {
@@ -466,13 +478,15 @@ fn result_entry(
             column,
         })
     });
+    // Computed before the outcome's strings move into the entry.
+    let field_restrictions = field_restrictions(scan, r, &o, secrets);
     let message = match &evidence {
         Some(e) => aml_rules::evaluate::evidence_message(
             &e.resource_type,
             &e.resource_name,
             Some(&format!("{}:{}", e.path, e.line)),
         ),
-        None => redact(&o.message, secrets),
+        None => redact_owned(o.message, secrets),
     };
     ResultEntry {
         rule: o.rule.id,
@@ -508,22 +522,24 @@ fn result_entry(
         line,
         column,
         message,
-        effect: o.effect.clone(),
-        assignment: o.assignment.as_deref().map(|a| redact(a, secrets)),
+        effect: o.effect,
+        assignment: o.assignment.map(|a| redact_owned(a, secrets)),
         denied: o.denied,
         may_be_denied: o.may_deny,
         known_issue: o.known_issue,
-        deciding: o.deciding.iter().map(|d| redact(d, secrets)).collect(),
+        deciding: o
+            .deciding
+            .into_iter()
+            .map(|d| redact_owned(d, secrets))
+            .collect(),
         evidence,
-        rollup: o.rollup.as_ref().map(|r| {
-            Box::new(aml_rules::kinds::Rollup {
-                result: r.result,
-                message: redact(&r.message, secrets),
-                hub_id: r.hub_id.as_deref().map(|h| redact(h, secrets)),
-            })
+        rollup: o.rollup.map(|mut r| {
+            r.message = redact_owned(std::mem::take(&mut r.message), secrets);
+            r.hub_id = r.hub_id.map(|h| redact_owned(h, secrets));
+            r
         }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
-        field_restrictions: field_restrictions(scan, r, o, secrets),
+        field_restrictions,
         end_line,
         end_column,
         property,

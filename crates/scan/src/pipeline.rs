@@ -47,6 +47,10 @@ pub struct Settings {
     /// Asks Azure's `checkPolicyRestrictions` about every resource whose
     /// denial was predicted or ruled out (`--verify-online`; see [`crate::verify`]).
     pub verifier: Option<std::sync::Arc<dyn crate::verify::Verifier>>,
+    /// Keep each resource's settings (`Resource::body`) in the returned run
+    /// (drift, the language server, `model` and tests read them); `scan`
+    /// frees them before the report is built, which needs none.
+    pub keep_resource_bodies: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +66,7 @@ impl Default for Settings {
             policy: Default::default(),
             plan_fixes: true,
             verifier: None,
+            keep_resource_bodies: true,
         }
     }
 }
@@ -69,7 +74,7 @@ impl Default for Settings {
 /// Runs the pipeline: the scan, the evaluation, the fixes (when
 /// `settings.plan_fixes`) and the report.
 pub fn run(options: &ScanOptions, settings: &Settings) -> Run {
-    run_with_outcomes(options, settings).0
+    run_stages(options, settings, false).0
 }
 
 /// Runs the pipeline and also returns every rule's outcome (for `fix`).
@@ -83,6 +88,16 @@ pub fn run_with_outcomes(options: &ScanOptions, settings: &Settings) -> (Run, Ve
 pub fn run_for_fix(
     options: &ScanOptions,
     settings: &Settings,
+) -> (Run, Vec<Outcome>, aml_fix::AllowedSources) {
+    run_stages(options, settings, true)
+}
+
+/// The stages; the outcomes are returned when `keep_outcomes` (the report
+/// consumes them otherwise).
+fn run_stages(
+    options: &ScanOptions,
+    settings: &Settings,
+    keep_outcomes: bool,
 ) -> (Run, Vec<Outcome>, aml_fix::AllowedSources) {
     let loaded = load_config(options, settings);
     let progress = crate::progress::Progress::start("reading files");
@@ -154,7 +169,23 @@ pub fn run_for_fix(
         account: &account,
     };
     progress.stage("building the report");
-    let report = Report::build(&output, &outcomes, &diagnostics, context);
+    if !settings.keep_resource_bodies {
+        // Nothing after this reads a resource's settings: free them before
+        // the report's entries are made (the peak of a large scan).
+        use rayon::prelude::*;
+        output
+            .model
+            .resources
+            .par_iter_mut()
+            .for_each(|r| r.body = aml_model::value::Value::Null);
+    }
+    let (outcomes, kept) = if keep_outcomes {
+        (outcomes.clone(), outcomes)
+    } else {
+        (outcomes, Vec::new())
+    };
+    let report = Report::build(&output, outcomes, &diagnostics, context);
+    let outcomes = kept;
     drop(progress);
     (
         Run {
