@@ -228,7 +228,11 @@ fn parse_all(
         .map(|f| {
             let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
             let path = &sources.get(f.id).path;
-            let ast = if is_param_file(path) { ast } else { outline(ast) };
+            let ast = if is_param_file(path) {
+                ast
+            } else {
+                outline(ast)
+            };
             (f.id, ast, diags)
         })
         .collect();
