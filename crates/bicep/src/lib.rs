@@ -141,9 +141,9 @@ impl Frontend for Bicep {
             .filter(|id| !entry_files.contains(id))
             .collect();
         others.sort();
-        // Evaluation looks up only the files a module or an import names;
-        // each entry file's tree is then held by its job alone, and freed
-        // as soon as the job is evaluated (issue 20).
+        // Evaluation looks up only the files a module or an import names
+        // (parsed whole once); each entry file's tree is parsed by its job,
+        // held by it alone and freed as soon as it is evaluated (issue 20).
         let referenced = referenced_files(input.sources, &parsed, &param_files);
         parsed.retain(|path, _| referenced.contains(path));
         parsed
@@ -161,7 +161,6 @@ impl Frontend for Bicep {
                 );
                 let (supplied, mut diags) = params::values(&session, &job.source, &param_asts);
                 let ast = full_tree(input.sources, job.id);
-                drop(job.ast);
                 let mut result =
                     session.evaluate_entry(job.id, &ast, supplied, input.context.clone());
                 diags.append(&mut result.diagnostics);
@@ -366,7 +365,6 @@ fn bicepparam_targets(
 /// One entry point to evaluate with one parameter source.
 struct Job {
     id: FileId,
-    ast: Arc<ast::File>,
     source: params::Source,
     /// Which of the entry's parameter files this is.
     variant: u32,
@@ -388,12 +386,11 @@ impl Bicep {
         let mut paths: Vec<&PathBuf> = parsed.keys().collect();
         paths.sort();
         for path in paths {
-            let (id, ast) = &parsed[path];
+            let (id, _) = &parsed[path];
             if let Some(list) = by_template.get(path) {
                 for (variant, p) in list.iter().enumerate() {
                     jobs.push(Job {
                         id: *id,
-                        ast: ast.clone(),
                         source: params::Source::BicepParam(*p),
                         variant: variant as u32,
                     });
@@ -406,7 +403,6 @@ impl Bicep {
             let source = params::choose(sources, path, explicit_parameters.as_deref());
             jobs.push(Job {
                 id: *id,
-                ast: ast.clone(),
                 source,
                 variant: 0,
             });

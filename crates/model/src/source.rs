@@ -231,29 +231,34 @@ impl SourceFile {
 
     /// The byte range of a 1-based line, without its line break.
     pub fn line_span(&self, line: u32) -> (usize, usize) {
-        let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else {
-            return (self.len(), self.len());
-        };
-        (start as usize, start as usize + self.line_text(line).len())
+        self.line_bounds(&self.text(), line)
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> String {
+        let text = self.text();
+        let (start, end) = self.line_bounds(&text, line);
+        text.get(start..end).unwrap_or("").to_string()
+    }
+
+    /// [`SourceFile::line_span`] in `text` (this file's text).
+    fn line_bounds(&self, text: &str, line: u32) -> (usize, usize) {
         let i = (line as usize).saturating_sub(1);
         let Some(&start) = self.line_starts.get(i) else {
-            return String::new();
+            return (self.len(), self.len());
         };
         let end = self
             .line_starts
             .get(i + 1)
             .map(|e| *e as usize)
             .unwrap_or(self.len());
-        let text = self.text();
-        text.get(start as usize..end)
+        let start = start as usize;
+        let kept = text
+            .get(start..end)
             .unwrap_or("")
             .trim_end_matches(['\n', '\r'])
-            .to_string()
+            .len();
+        (start, start + kept)
     }
 }
 

@@ -291,24 +291,12 @@ mod tests {
     /// makes of the corpus (skipped where python3 or the corpus is absent).
     #[test]
     fn trimmed_initiatives_are_up_to_date() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let root = crate::test_support::repository_root();
         let corpus = format!("{root}/../shared/corpus/azure-policy/policy-sets");
-        if !std::path::Path::new(&corpus).is_dir() {
-            eprintln!("skipped: corpus not found at {corpus}");
-            return;
-        }
-        let script = format!("{root}/scripts/trim-initiatives.py");
-        let out = std::process::Command::new("python3")
-            .args([script.as_str(), "--check", "--corpus", corpus.as_str()])
-            .output();
-        match out {
-            Ok(o) => assert!(
-                o.status.success(),
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-            Err(e) => eprintln!("skipped: cannot run python3: {e}"),
-        }
+        crate::test_support::generated_data_is_up_to_date(
+            "trim-initiatives.py",
+            "--corpus",
+            &corpus,
+        );
     }
 }

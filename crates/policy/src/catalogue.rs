@@ -705,25 +705,13 @@ mod tests {
     /// with a note, where python3 or the PSRule corpus is not available).
     #[test]
     fn committed_catalogue_is_up_to_date() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let root = crate::test_support::repository_root();
         let corpus = std::env::var("AML_BASELINE_PSRULE")
             .unwrap_or_else(|_| format!("{root}/../shared/corpus/psrule/providers"));
-        if !std::path::Path::new(&corpus).is_dir() {
-            eprintln!("skipped: PSRule corpus not found at {corpus}");
-            return;
-        }
-        let script = format!("{root}/scripts/build-alias-catalogue.py");
-        let out = std::process::Command::new("python3")
-            .args([script.as_str(), "--check", "--psrule", corpus.as_str()])
-            .output();
-        match out {
-            Ok(o) => assert!(
-                o.status.success(),
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-            Err(e) => eprintln!("skipped: cannot run python3: {e}"),
-        }
+        crate::test_support::generated_data_is_up_to_date(
+            "build-alias-catalogue.py",
+            "--psrule",
+            &corpus,
+        );
     }
 }

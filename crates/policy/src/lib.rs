@@ -26,6 +26,8 @@ mod modify;
 mod normalise;
 mod resource;
 mod rewrite;
+#[cfg(test)]
+mod test_support;
 mod traps;
 mod unknowns;
 
