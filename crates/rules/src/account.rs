@@ -8,7 +8,8 @@ use crate::evaluate::{policy_resource, Outcome, PolicyBinding, RuleParameters};
 use crate::{Rule, RuleKind};
 use aml_model::model::{Model, Resource};
 use aml_policy::PolicyEngine;
-use std::collections::{HashMap, HashSet};
+use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// A rule that ran, gave no result on a resource of a type it targets, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,10 +225,7 @@ fn absences(
     assignments: Option<&AssignmentContext>,
     outcomes: &[Outcome],
 ) -> Vec<NotApplicable> {
-    let given: HashSet<(usize, &str, Option<&str>)> = outcomes
-        .iter()
-        .map(|o| (o.resource, o.rule.id, o.assignment.as_deref()))
-        .collect();
+    let given = OutcomesByResource::new(model.resources.len(), outcomes);
     // Rules by lower-case target type; rules for any type or a provider.
     let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
     let mut open: Vec<usize> = Vec::new();
@@ -241,56 +239,110 @@ fn absences(
             _ => open.push(i),
         }
     }
-    let mut out = Vec::new();
-    let mut candidates = Vec::new();
-    for (index, resource) in model.resources.iter().enumerate() {
-        if !evaluable(resource) {
-            continue;
-        }
-        candidates.clear();
-        if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
-            candidates.extend_from_slice(rules);
-        }
-        candidates.extend(open.iter().copied().filter(|&i| {
-            match &ran[i].types {
-                None => true,
-                Some(types) => types
-                    .iter()
-                    .any(|t| type_matches(t, &resource.resource_type)),
+    // Each resource on its own (in parallel), its entries in rule order;
+    // gathered in resource order.
+    let per_resource: Vec<Vec<NotApplicable>> = model
+        .resources
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| evaluable(r))
+        .map(|(index, resource)| {
+            let mut candidates: Vec<usize> = Vec::new();
+            if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
+                candidates.extend_from_slice(rules);
             }
-        }));
-        candidates.sort_unstable();
-        candidates.dedup();
-        for &i in &candidates {
-            let r = &ran[i];
-            if r.code_only && resource.format == "live" {
-                continue;
+            candidates.extend(open.iter().copied().filter(|&i| {
+                match &ran[i].types {
+                    None => true,
+                    Some(types) => types
+                        .iter()
+                        .any(|t| type_matches(t, &resource.resource_type)),
+                }
+            }));
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut out = Vec::new();
+            for &i in &candidates {
+                let r = &ran[i];
+                if r.code_only && resource.format == "live" {
+                    continue;
+                }
+                let assignment = r.assignment.map(|(a, _)| a);
+                if given.has(outcomes, index, r.id, assignment) {
+                    continue;
+                }
+                let reason = match &r.reason {
+                    Reason::Native(words) => native_reason(words, resource),
+                    Reason::Policy(engine, binding) => engine.not_applicable_reason(
+                        binding.def_index,
+                        &policy_resource(resource),
+                        &binding.params,
+                    ),
+                    Reason::Assigned(b) => match assignments {
+                        Some(cx) => {
+                            crate::assigned::binding_not_applicable_reason(cx, *b, resource)
+                        }
+                        None => continue,
+                    },
+                };
+                out.push(NotApplicable {
+                    resource: index,
+                    rule: r.id.to_string(),
+                    assignment: assignment.map(str::to_string),
+                    reason,
+                });
             }
-            let assignment = r.assignment.map(|(a, _)| a);
-            if given.contains(&(index, r.id, assignment)) {
-                continue;
+            out
+        })
+        .collect();
+    per_resource.into_iter().flatten().collect()
+}
+
+/// The outcomes of each resource, found without hashing: the outcomes'
+/// positions grouped by resource (a counting sort), so a resource's few
+/// outcomes are one short slice. A set of every (resource, rule,
+/// assignment) triple cost more than the rest of the account at 100,000
+/// resources, and more per outcome the more there were (cache misses).
+struct OutcomesByResource {
+    /// `start[r]..start[r + 1]` indexes `order` for resource `r`.
+    start: Vec<usize>,
+    /// Positions in the outcomes, by resource, in outcome order.
+    order: Vec<usize>,
+}
+
+impl OutcomesByResource {
+    fn new(resources: usize, outcomes: &[Outcome]) -> OutcomesByResource {
+        let mut start = vec![0usize; resources + 1];
+        for o in outcomes {
+            if let Some(n) = start.get_mut(o.resource + 1) {
+                *n += 1;
             }
-            let reason = match &r.reason {
-                Reason::Native(words) => native_reason(words, resource),
-                Reason::Policy(engine, binding) => engine.not_applicable_reason(
-                    binding.def_index,
-                    &policy_resource(resource),
-                    &binding.params,
-                ),
-                Reason::Assigned(b) => match assignments {
-                    Some(cx) => crate::assigned::binding_not_applicable_reason(cx, *b, resource),
-                    None => continue,
-                },
-            };
-            out.push(NotApplicable {
-                resource: index,
-                rule: r.id.to_string(),
-                assignment: assignment.map(str::to_string),
-                reason,
-            });
         }
+        for r in 0..resources {
+            start[r + 1] += start[r];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0usize; start[resources]];
+        for (k, o) in outcomes.iter().enumerate() {
+            if let Some(at) = next.get_mut(o.resource) {
+                order[*at] = k;
+                *at += 1;
+            }
+        }
+        OutcomesByResource { start, order }
     }
-    out
+
+    /// Whether `outcomes` hold a result of rule `id` (of `assignment`) on
+    /// resource `index`.
+    fn has(&self, outcomes: &[Outcome], index: usize, id: &str, assignment: Option<&str>) -> bool {
+        let (Some(&from), Some(&to)) = (self.start.get(index), self.start.get(index + 1)) else {
+            return false;
+        };
+        self.order[from..to].iter().any(|&k| {
+            let o = &outcomes[k];
+            o.rule.id == id && o.assignment.as_deref() == assignment
+        })
+    }
 }
 
 /// A native rule's reason: what it judges, and what this resource is.
