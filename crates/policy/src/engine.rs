@@ -60,6 +60,21 @@ struct Compiled {
     read: Vec<ReadField>,
     /// Types the `if` requires (a quick test before preparing the resource).
     required_types: Option<Vec<Rhs>>,
+    /// The effective parameters of the first assignment values evaluated
+    /// with (the values, then what they give), kept: a rule evaluates every
+    /// resource with the same values, and building them per evaluation was
+    /// a copy of every parameter and a conversion to regorus' values.
+    effective: OnceLock<(Map<String, J>, Effective)>,
+}
+
+/// A definition's effective parameters for one set of assignment values.
+#[derive(Clone)]
+struct Effective {
+    params: Map<String, J>,
+    /// Required parameters given no value and without a default.
+    missing: Vec<String>,
+    /// `params` as regorus reads them (`input.parameters`).
+    value: RValue,
 }
 
 /// A definition's compiled programs.
@@ -826,11 +841,12 @@ impl PolicyEngine {
         given: &Map<String, J>,
         related: &dyn RelatedResources,
     ) -> PolicyOutcome {
-        let (params, missing) = match c.effective_params(given) {
+        let effective = match c.effective(given) {
             Ok(x) => x,
             Err(message) => return PolicyOutcome::Error { message },
         };
-        if c.effect_value(&params)
+        let (params, missing) = (&effective.params, &effective.missing);
+        if c.effect_value(params)
             .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
         {
             return PolicyOutcome::NotApplicable;
@@ -838,7 +854,7 @@ impl PolicyEngine {
         if d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource) {
             return PolicyOutcome::NotApplicable;
         }
-        if c.excludes_type(resource.resource_type, &params) {
+        if c.excludes_type(resource.resource_type, params) {
             return PolicyOutcome::NotApplicable;
         }
         let p = match c.programs(&self.catalogue) {
@@ -856,7 +872,7 @@ impl PolicyEngine {
         let mut subject = Subject {
             resource,
             context: cache.context.get_or_init(|| context(resource)).clone(),
-            params: RValue::from(J::Object(params.clone())),
+            params: effective.value.clone(),
             candidates: Vec::new(),
             cache,
         };
@@ -896,7 +912,7 @@ impl PolicyEngine {
         // What the definition reads matters only where a value is unknown.
         let leaves = unknown_leaves(resource.body);
         if !leaves.is_empty() {
-            let reads = self.read_paths(c, resource.resource_type, resource.api_version, &params);
+            let reads = self.read_paths(c, resource.resource_type, resource.api_version, params);
             add_unknowns(&mut vars, leaves, &reads);
         }
         if vars.is_empty() {
@@ -905,7 +921,7 @@ impl PolicyEngine {
             }
         }
         if let Some(lookup) = &p.lookup {
-            subject.candidates = candidates(lookup, resource, &params, related);
+            subject.candidates = candidates(lookup, resource, params, related);
         }
         for cand in &subject.candidates {
             let leaves = unknown_leaves(&cand.body);
@@ -913,7 +929,7 @@ impl PolicyEngine {
                 continue;
             }
             let reads =
-                self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), &params);
+                self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), params);
             add_unknowns(&mut vars, leaves, &reads);
         }
         if vars.is_empty() {
@@ -1256,6 +1272,26 @@ fn canonical_effect(e: &str) -> &str {
 }
 
 impl Compiled {
+    /// [`Compiled::effective_params`] for `given`, with their regorus value:
+    /// the kept ones when `given` are the values first evaluated with.
+    fn effective(&self, given: &Map<String, J>) -> Result<std::borrow::Cow<'_, Effective>, String> {
+        if let Some((first, kept)) = self.effective.get() {
+            if first == given {
+                return Ok(std::borrow::Cow::Borrowed(kept));
+            }
+        }
+        let (params, missing) = self.effective_params(given)?;
+        let effective = Effective {
+            value: RValue::from(J::Object(params.clone())),
+            params,
+            missing,
+        };
+        if self.effective.get().is_none() {
+            let _ = self.effective.set((given.clone(), effective.clone()));
+        }
+        Ok(std::borrow::Cow::Owned(effective))
+    }
+
     /// Defaults overridden by the given values (matched case-insensitively,
     /// checked against `allowedValues`), and the names of required
     /// parameters that have neither.
@@ -1491,6 +1527,7 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
         effect,
         required_types: required,
         read,
+        effective: OnceLock::new(),
     };
     def.default_effect = compiled
         .effect_value(&defaults)

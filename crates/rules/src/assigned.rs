@@ -104,6 +104,7 @@ pub fn evaluate_assignments(
                     set_parameters_in: format!("in the parameters of assignment '{}'", a.name),
                     // Every resource in scope is evaluated.
                     types: None,
+                    fields: Default::default(),
                 },
                 traps,
             )

@@ -16,6 +16,7 @@ use aml_policy::{
 };
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 /// The result of one rule on one resource.
 #[derive(Clone, Debug)]
@@ -201,7 +202,17 @@ pub(crate) struct PolicyBinding {
     /// The only types the definition can give a result on, when every
     /// other type gives none ([`PolicyEngine::types_evaluated`]).
     pub(crate) types: Option<Vec<String>>,
+    /// [`PolicyEngine::field_paths`] by resource type and API version, kept
+    /// (at most [`MAX_KEPT_FIELDS`] pairs): the same for every resource of
+    /// a type and version, and looked up for every result.
+    pub(crate) fields: RwLock<KeptFields>,
 }
+
+/// How many (type, API version) pairs a binding keeps the field paths of.
+const MAX_KEPT_FIELDS: usize = 256;
+
+/// Field paths by resource type, then API version.
+pub(crate) type KeptFields = HashMap<String, Vec<(Option<String>, Arc<[String]>)>>;
 
 impl PolicyBinding {
     /// Whether evaluating the definition on a resource of `resource_type`
@@ -210,6 +221,38 @@ impl PolicyBinding {
         self.types
             .as_ref()
             .is_none_or(|types| types.iter().any(|t| t.eq_ignore_ascii_case(resource_type)))
+    }
+
+    /// The definition's field paths for a resource of `resource_type` at
+    /// `api_version` ([`PolicyEngine::field_paths`]).
+    pub(crate) fn field_paths(
+        &self,
+        engine: &PolicyEngine,
+        resource_type: &str,
+        api_version: Option<&str>,
+    ) -> Arc<[String]> {
+        let find = |fields: &KeptFields| {
+            fields
+                .get(resource_type)?
+                .iter()
+                .find(|(v, _)| v.as_deref() == api_version)
+                .map(|(_, paths)| Arc::clone(paths))
+        };
+        if let Some(kept) = self.fields.read().ok().and_then(|f| find(&f)) {
+            return kept;
+        }
+        let paths: Arc<[String]> = engine
+            .field_paths(self.def_index, resource_type, api_version)
+            .into();
+        if let Ok(mut fields) = self.fields.write() {
+            if fields.values().map(Vec::len).sum::<usize>() < MAX_KEPT_FIELDS {
+                fields
+                    .entry(resource_type.to_string())
+                    .or_default()
+                    .push((api_version.map(str::to_string), Arc::clone(&paths)));
+            }
+        }
+        paths
     }
 
     pub(crate) fn new(
@@ -232,6 +275,7 @@ impl PolicyBinding {
         Some(PolicyBinding {
             def_index,
             types,
+            fields: RwLock::default(),
             params,
             set_parameters_in: format!(
                 "under [policy-parameters.\"{}\"] in aml-baseline.toml",
@@ -275,8 +319,8 @@ pub(crate) fn run_policy_rule(
     if matches!(outcome, PolicyOutcome::NotApplicable) {
         return None;
     }
-    let fields = engine.field_paths(
-        binding.def_index,
+    let fields = binding.field_paths(
+        engine,
         &resource.resource_type,
         resource.api_version.as_deref(),
     );

@@ -1212,6 +1212,50 @@ fn not_applicable_to_other_types() {
     }
 }
 
+/// A definition keeps the effective parameters of the first values it is
+/// evaluated with; other values, and those first values again, must still
+/// give their own outcomes.
+#[test]
+fn kept_parameters_follow_the_values_given() {
+    let text = r#"{"name": "kept", "properties": {"mode": "All",
+      "parameters": {
+        "effect": {"type": "String", "defaultValue": "Audit", "allowedValues": ["Audit", "Deny", "Disabled"]},
+        "wanted": {"type": "String"}},
+      "policyRule": {"if": {"allOf": [
+        {"field": "type", "equals": "Microsoft.MachineLearningServices/workspaces"},
+        {"field": "Microsoft.MachineLearningServices/workspaces/publicNetworkAccess", "notEquals": "[parameters('wanted')]"}]},
+      "then": {"effect": "[parameters('effect')]"}}}}"#;
+    let (e, errors) = PolicyEngine::from_definitions(vec![("mine/kept.json".into(), text.into())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let ws = resource(
+        "Microsoft.MachineLearningServices/workspaces",
+        "w",
+        json!({"location": "eastus", "properties": {"publicNetworkAccess": "Enabled"}}),
+    );
+    let run = |p: J| e.evaluate(0, &ws.as_resource(), &params(p), &NoRelated);
+    let disabled = json!({"wanted": "Disabled"});
+    assert_eq!(run(disabled.clone()), nc("Audit"));
+    assert_eq!(run(json!({"wanted": "Enabled"})), ok());
+    assert_eq!(
+        run(json!({"wanted": "Disabled", "effect": "Deny"})),
+        nc("Deny")
+    );
+    assert_eq!(
+        run(json!({"wanted": "Disabled", "effect": "Disabled"})),
+        na()
+    );
+    assert!(matches!(
+        run(json!({"effect": "Deny"})),
+        PolicyOutcome::Error { message } if message.contains("'wanted'")
+    ));
+    assert!(matches!(
+        run(json!({"wanted": "Disabled", "effect": "Nope"})),
+        PolicyOutcome::Error { message } if message.contains("allowed values")
+    ));
+    // The first values again: the kept parameters.
+    assert_eq!(run(disabled), nc("Audit"));
+}
+
 #[test]
 fn user_definitions() {
     let good = r#"{"name": "custom-1", "properties": {"displayName": "Custom", "mode": "All",
