@@ -1174,11 +1174,33 @@ fn candidates(
 /// The evaluation context: resource group, subscription and request context.
 fn context(r: &PolicyResource) -> RValue {
     let (rg, sub) = scope_of(r.id);
-    RValue::from(json!({
-        "resourceGroup": {"name": rg.unwrap_or("resourceGroup")},
-        "subscription": {"subscriptionId": sub.unwrap_or("00000000-0000-0000-0000-000000000000")},
-        "requestContext": {"apiVersion": r.api_version.unwrap_or(DEFAULT_API_VERSION)},
-    }))
+    // Built as regorus values directly (once per resource): the same value
+    // as converting the JSON, without making the JSON first.
+    let object = |key: &str, value: &str| {
+        let mut o = regorus::value::Object::default();
+        o.insert(RValue::from(key), RValue::from(value));
+        o
+    };
+    let mut o = regorus::value::Object::default();
+    o.insert(
+        RValue::from("resourceGroup"),
+        RValue::from(object("name", rg.unwrap_or("resourceGroup"))),
+    );
+    o.insert(
+        RValue::from("subscription"),
+        RValue::from(object(
+            "subscriptionId",
+            sub.unwrap_or("00000000-0000-0000-0000-000000000000"),
+        )),
+    );
+    o.insert(
+        RValue::from("requestContext"),
+        RValue::from(object(
+            "apiVersion",
+            r.api_version.unwrap_or(DEFAULT_API_VERSION),
+        )),
+    );
+    RValue::from(o)
 }
 
 /// Most programs with a VM of their own on one thread; past this the
@@ -1681,6 +1703,35 @@ pub fn merge_compared_values(out: &mut Vec<(String, Vec<J>)>, path: String, valu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_is_the_json_context() {
+        let body = aml_model::value::Value::from_json(&json!({}));
+        for (id, api) in [
+            (
+                "/subscriptions/s1/resourceGroups/rg-1/providers/Microsoft.Storage/storageAccounts/st",
+                Some("2023-01-01"),
+            ),
+            ("/providers/Microsoft.Management/managementGroups/m", None),
+            ("", None),
+        ] {
+            let r = PolicyResource {
+                id,
+                resource_type: "Microsoft.Storage/storageAccounts",
+                full_name: "st",
+                api_version: api,
+                location: None,
+                body: &body,
+            };
+            let (rg, sub) = scope_of(id);
+            let want = RValue::from(json!({
+                "resourceGroup": {"name": rg.unwrap_or("resourceGroup")},
+                "subscription": {"subscriptionId": sub.unwrap_or("00000000-0000-0000-0000-000000000000")},
+                "requestContext": {"apiVersion": api.unwrap_or(DEFAULT_API_VERSION)},
+            }));
+            assert_eq!(context(&r), want, "{id}");
+        }
+    }
 
     #[test]
     fn compared_values_resolve_aliases_and_parameters() {

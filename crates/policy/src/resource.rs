@@ -40,7 +40,7 @@ pub(crate) fn to_regorus(v: &Value, node: Option<&CaseNode>, subst: Substitute) 
         Value::Object(obj) => {
             let mut out = regorus::value::Object::default();
             for (k, val) in obj {
-                let found = node.and_then(|n| n.keys.get(&k.to_ascii_lowercase()));
+                let found = node.and_then(|n| key_in(&n.keys, k));
                 let (key, child) = match found {
                     Some((canon, child)) if canon == k || !obj.contains_key(canon.as_str()) => {
                         (canon.as_str(), Some(child))
@@ -56,6 +56,20 @@ pub(crate) fn to_regorus(v: &Value, node: Option<&CaseNode>, subst: Substitute) 
         }
         Value::Unknown(u) => RValue::from(subst(u)?),
     })
+}
+
+/// The entry of `keys` (lower-case) for `key`, lower-cased on the stack
+/// when it is short (almost every key): no allocation per key.
+fn key_in<'a, V>(keys: &'a std::collections::HashMap<String, V>, key: &str) -> Option<&'a V> {
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..key.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(key.as_bytes());
+            lower.make_ascii_lowercase();
+            keys.get(std::str::from_utf8(lower).ok()?)
+        }
+        None => keys.get(&key.to_ascii_lowercase()),
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +225,22 @@ mod tests {
         assert_eq!(v["type"], RValue::from(r.resource_type));
         assert_eq!(v["location"], RValue::from("eastus"));
         assert_eq!(v["apiversion"], RValue::from("2024-04-01"));
+    }
+
+    #[test]
+    fn keys_are_found_lower_cased() {
+        let mut keys = std::collections::HashMap::new();
+        keys.insert("properties".to_string(), 1);
+        let long = format!("a{}", "b".repeat(80));
+        keys.insert(long.clone(), 2);
+        keys.insert("ünïcode".to_string(), 3);
+        assert_eq!(key_in(&keys, "Properties"), Some(&1));
+        assert_eq!(key_in(&keys, "PROPERTIES"), Some(&1));
+        assert_eq!(key_in(&keys, &long.to_uppercase()), Some(&2));
+        // ASCII letters only are lower-cased, as `to_ascii_lowercase` does.
+        assert_eq!(key_in(&keys, "üNïCODE"), Some(&3));
+        assert_eq!(key_in(&keys, "Ünïcode"), None);
+        assert_eq!(key_in(&keys, "propertie"), None);
     }
 
     #[test]
