@@ -328,7 +328,7 @@ fn an_export_larger_than_the_memory_allows_is_refused_before_reading() {
     assert_eq!(d["code"], "file-too-large");
     let m = d["message"].as_str().unwrap();
     assert!(
-        m.contains("needs about 1920 MiB") && m.contains("1024 MiB are available"),
+        m.contains("needs about 1280 MiB") && m.contains("1024 MiB are available"),
         "{m}"
     );
     assert_eq!(j["summary"]["files"], 0);
