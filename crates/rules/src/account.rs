@@ -386,6 +386,64 @@ mod tests {
         }
     }
 
+    /// The outcomes found for each resource are the ones a set of every
+    /// (resource, rule, assignment) triple holds, whatever their order
+    /// (product rules in resource order, then assignments' again from the
+    /// first resource) and however many a resource has (none, several).
+    #[test]
+    fn outcomes_by_resource_are_the_outcomes_given() {
+        use crate::evaluate::Outcome;
+        let rules = crate::native::RULES;
+        let outcome = |resource: usize, rule: usize, assignment: Option<&str>| Outcome {
+            rule: rules[rule % rules.len()],
+            resource,
+            verdict: crate::Verdict::Pass,
+            message: String::new(),
+            span: aml_model::source::Span::new(Default::default(), 0, 0),
+            effect: None,
+            deciding: Vec::new(),
+            evidence: None,
+            assignment: assignment.map(str::to_string),
+            denied: false,
+            may_deny: false,
+            known_issue: None,
+            rollup: None,
+        };
+        let resources = 40;
+        let mut outcomes = Vec::new();
+        for r in (0..resources).filter(|r| r % 7 != 3) {
+            for k in 0..(r % 4) {
+                outcomes.push(outcome(r, r * 3 + k, None));
+            }
+        }
+        for r in (0..resources).rev().filter(|r| r % 5 == 0) {
+            outcomes.push(outcome(r, r, Some("/a/1")));
+        }
+        // An index past the resources (never looked up) is left out.
+        outcomes.push(outcome(resources + 2, 0, None));
+        let given: std::collections::HashSet<(usize, &str, Option<&str>)> = outcomes
+            .iter()
+            .map(|o| (o.resource, o.rule.id, o.assignment.as_deref()))
+            .collect();
+        let index = OutcomesByResource::new(resources, &outcomes);
+        let mut found = 0;
+        for r in 0..resources + 3 {
+            for rule in rules.iter() {
+                for a in [None, Some("/a/1"), Some("/a/2")] {
+                    let want = r < resources && given.contains(&(r, rule.id, a));
+                    assert_eq!(
+                        index.has(&outcomes, r, rule.id, a),
+                        want,
+                        "{r} {} {a:?}",
+                        rule.id
+                    );
+                    found += usize::from(want);
+                }
+            }
+        }
+        assert_eq!(found, given.len() - 1);
+    }
+
     #[test]
     fn type_patterns() {
         assert!(type_matches("*", "Microsoft.Storage/storageAccounts"));
