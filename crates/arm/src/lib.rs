@@ -288,10 +288,13 @@ fn by_folder(input: &FrontendInput<'_>) -> Vec<Vec<usize>> {
 /// memory at once (issue 20).
 const KEPT_TREES_PER_FOLDER: usize = 16;
 
+/// What parsing one JSON file found, or why it did not parse.
+type Sorted = Result<(Found, Parsed), json::JsonError>;
+
 /// What one JSON file is, found by parsing it, and, for a template, its
 /// evaluation as an entry.
 struct FileResult {
-    sorted: Result<(Found, Parsed), json::JsonError>,
+    sorted: Sorted,
     job: Option<JobResult>,
 }
 
@@ -311,11 +314,7 @@ fn evaluate_folder(
     explicit_params: &Option<Result<(FileId, json::Node), PathBuf>>,
 ) -> Vec<(usize, FileResult)> {
     let sources = input.sources;
-    let mut parsed: Vec<(
-        usize,
-        Result<(Found, Parsed), json::JsonError>,
-        Option<Node>,
-    )> = files
+    let mut parsed: Vec<(usize, Sorted, Option<Node>)> = files
         .par_iter()
         .map(|&i| {
             let f = &input.files[i];
@@ -365,10 +364,7 @@ fn evaluate_folder(
 
 /// Parses one JSON file and finds what it is; the tree of a template is
 /// returned beside (for its evaluation).
-fn sort_one(
-    sources: &SourceMap,
-    id: FileId,
-) -> (Result<(Found, Parsed), json::JsonError>, Option<Node>) {
+fn sort_one(sources: &SourceMap, id: FileId) -> (Sorted, Option<Node>) {
     let mut tree = None;
     let result = json::parse(&sources.get(id).text()).map(|node| {
         let mut found = Found::default();
