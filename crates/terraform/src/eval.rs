@@ -45,6 +45,16 @@ pub struct VarDecl<'a> {
     pub block: &'a Block,
 }
 
+impl VarDecl<'_> {
+    /// Whether the variable's declared type is `string`.
+    pub fn declared_string(&self) -> bool {
+        self.block
+            .body
+            .get_attribute("type")
+            .is_some_and(|t| matches!(Ty::parse(&t.value), Ty::String))
+    }
+}
+
 /// A `resource` or `data` block.
 pub struct ResDecl<'a> {
     pub data: bool,

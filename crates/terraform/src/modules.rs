@@ -5,7 +5,7 @@
 //! are call paths, `ml` and `ml.network`, its `Dir`s folders relative to the
 //! root module), else one warning each and what depends on them is unknown.
 
-use super::eval::{CallTarget, Ty};
+use super::eval::CallTarget;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{normalize_path, FileId, Span};
 use hcl_edit::structure::Body;
@@ -24,22 +24,21 @@ pub struct CallSite {
 }
 
 /// What one `.tf` file declares that is needed before any root module is
-/// evaluated: its module calls and its variables (name, declared `string`).
+/// evaluated: its module calls.
 #[derive(Clone, Debug, Default)]
 pub struct FileOutline {
     pub calls: Vec<CallSite>,
-    pub variables: Vec<(String, bool)>,
 }
 
 impl FileOutline {
-    /// The module calls and variables of one parsed file, in block order
+    /// The module calls of one parsed file, in block order
     /// (the order [`super::eval::Module::new`] lists them in).
     pub fn of(file: FileId, body: &Body) -> FileOutline {
         let mut out = FileOutline::default();
         for block in body.blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("module", [name]) => out.calls.push(CallSite {
+            if let ("module", [name]) = (block.ident.as_str(), labels.as_slice()) {
+                out.calls.push(CallSite {
                     name: name.to_string(),
                     span: super::hcl::span_of(file, block),
                     source: block
@@ -47,23 +46,15 @@ impl FileOutline {
                         .get_attribute("source")
                         .and_then(|a| a.value.as_str().map(str::to_string)),
                     target: CallTarget::NotFollowed(String::new()),
-                }),
-                ("variable", [name]) => {
-                    let string = block
-                        .body
-                        .get_attribute("type")
-                        .is_some_and(|t| matches!(Ty::parse(&t.value), Ty::String));
-                    out.variables.push((name.to_string(), string));
-                }
-                _ => {}
+                });
             }
         }
         out
     }
 }
 
-/// A folder of `.tf` files (one module) without its parse trees: its files,
-/// its calls (resolved by [`resolve_calls`]) and its variables. Each root
+/// A folder of `.tf` files (one module) without its parse trees: its files
+/// and its calls (resolved by [`resolve_calls`]). Each root
 /// module's job parses the files of the modules it reaches (again, for the
 /// files read for their outline).
 #[derive(Clone, Debug)]
@@ -75,8 +66,6 @@ pub struct Layout {
     /// first by the root module's job, which reports those that do not parse.
     pub outlined: Vec<bool>,
     pub calls: Vec<CallSite>,
-    /// Variables: name and whether their declared type is `string`.
-    pub variables: Vec<(String, bool)>,
 }
 
 impl Layout {
@@ -88,14 +77,12 @@ impl Layout {
             files: Vec::with_capacity(files.len()),
             outlined: Vec::with_capacity(files.len()),
             calls: Vec::new(),
-            variables: Vec::new(),
         };
         for (id, outline) in files {
             layout.files.push(id);
             layout.outlined.push(outline.is_some());
             if let Some(outline) = outline {
                 layout.calls.extend(outline.calls);
-                layout.variables.extend(outline.variables);
             }
         }
         layout
