@@ -422,6 +422,7 @@ fn root_values(
         .by_dir
         .get(m.dir.as_path())
         .map_or(&[], Vec::as_slice);
+    modules::count_lookups(in_dir.len() + options.var_files.len());
     let mut ordered: Vec<&VarsFile> = Vec::new();
     ordered.extend(in_dir.iter().filter(|(id, _)| {
         sources.get(*id).path.file_name().and_then(|n| n.to_str()) == Some("terraform.tfvars")

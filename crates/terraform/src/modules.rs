@@ -11,6 +11,22 @@ use aml_model::source::{normalize_path, FileId, Span};
 use hcl_edit::structure::Body;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static LOOKUPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many entries this process has examined to find module call targets
+/// and variable files (work counter: one lookup per call and per variable
+/// file of a root module's folder, whatever the number of folders; see
+/// `tests/lookups.rs`).
+pub fn lookups() -> u64 {
+    LOOKUPS.load(Ordering::Relaxed)
+}
+
+/// Counts `n` entries examined (see [`lookups`]).
+pub(crate) fn count_lookups(n: usize) {
+    LOOKUPS.fetch_add(n as u64, Ordering::Relaxed);
+}
 
 /// A `module` block, as resolving calls needs it.
 #[derive(Clone, Debug)]
@@ -235,12 +251,15 @@ pub fn resolve_calls(
         module_at.entry(d.as_path()).or_insert(i);
     }
     // The first manifest (in order) whose root module, or one of whose
-    // entries (the first), is the folder; with the entry's key.
-    let mut places: HashMap<&Path, (&Manifest, &str)> = HashMap::new();
-    for m in manifests {
-        places.entry(m.root.as_path()).or_insert((m, ""));
+    // entries (the first), is the folder; with the entry's key. And each
+    // manifest's entries by key (the first of a key).
+    let mut places: HashMap<&Path, (usize, &str)> = HashMap::new();
+    let mut entry_of: HashMap<(usize, &str), &ManifestEntry> = HashMap::new();
+    for (i, m) in manifests.iter().enumerate() {
+        places.entry(m.root.as_path()).or_insert((i, ""));
         for e in &m.entries {
-            places.entry(e.dir.as_path()).or_insert((m, e.key.as_str()));
+            places.entry(e.dir.as_path()).or_insert((i, e.key.as_str()));
+            entry_of.entry((i, e.key.as_str())).or_insert(e);
         }
     }
     for m in manifests {
@@ -257,6 +276,7 @@ pub fn resolve_calls(
             .get(dir.as_path())
             .map(|&(m, key)| (m, key.to_string()));
         for call in module.calls.iter_mut() {
+            count_lookups(1);
             let span = call.span;
             let Some(source) = call.source.clone() else {
                 call.target = CallTarget::NotFollowed("<not a literal>".into());
@@ -269,7 +289,7 @@ pub fn resolve_calls(
                     } else {
                         format!("{key}.{}", call.name)
                     };
-                    let e = m.entries.iter().find(|e| e.key == full)?;
+                    let e = entry_of.get(&(*m, full.as_str()))?;
                     let inside = root
                         .as_ref()
                         .is_none_or(|r| aml_model::source::is_within(r, &e.dir));
