@@ -58,10 +58,12 @@ pub struct Model {
     >,
 }
 
-/// (deployment, lower-case string value) → indices into [`Model::resources`]
-/// of the resources of one type whose property holds that value, in model
-/// order.
-pub(crate) type PropertyIndex = std::collections::HashMap<(u32, String), Vec<usize>>;
+/// (deployment, string value) → indices into [`Model::resources`] of the
+/// resources of one type whose property holds that value (case-insensitive),
+/// in model order.
+pub(crate) type PropertyIndex = Postings;
+
+use crate::postings::{Key, Postings};
 
 /// The resources of each deployment, by type, id and link, so that a lookup
 /// inside a deployment never walks the whole deployment (issue 20: a live
@@ -70,26 +72,25 @@ pub(crate) type PropertyIndex = std::collections::HashMap<(u32, String), Vec<usi
 #[derive(Debug, Default)]
 pub(crate) struct DeploymentIndex {
     /// deployment → its resources.
-    members: std::collections::HashMap<u32, Vec<usize>>,
-    /// (deployment, lower-case id) → the resources with that id.
-    ids: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// lower-case id → the resources with that id in every deployment.
-    scan_ids: std::collections::HashMap<String, Vec<usize>>,
-    /// (deployment, lower-case type) → the resources of that type.
-    types: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// (deployment, lower-case id) → the resources whose scope or parent is
-    /// that id.
-    links: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// (deployment, lower-case type, lower-case resource group id) → the
-    /// resources of that type with neither scope nor parent, by the resource
-    /// group their id names (`None`: no resource group).
-    unlinked: std::collections::HashMap<(u32, String, Option<String>), Vec<usize>>,
-    /// (deployment, lower-case type) → the resources of that type whose
-    /// link (scope, else parent) holds a placeholder.
-    open_links: std::collections::HashMap<(u32, String), Vec<usize>>,
+    members: Postings,
+    /// (deployment, id) → the resources with that id.
+    ids: Postings,
+    /// id → the resources with that id in every deployment.
+    scan_ids: Postings,
+    /// (deployment, type) → the resources of that type.
+    types: Postings,
+    /// (deployment, id) → the resources whose scope or parent is that id.
+    links: Postings,
+    /// (deployment, type, resource group id) → the resources of that type
+    /// with neither scope nor parent, by the resource group their id names
+    /// (`None`: no resource group).
+    unlinked: Postings,
+    /// (deployment, type) → the resources of that type whose link (scope,
+    /// else parent) holds a placeholder.
+    open_links: Postings,
     /// deployment → its secure parameters with a literal default (indices
     /// into [`Model::secure_defaults`]).
-    secure_defaults: std::collections::HashMap<u32, Vec<usize>>,
+    secure_defaults: Postings,
 }
 
 /// `/subscriptions/s/resourcegroups/rg` of a lower-case id, when it names a
@@ -731,57 +732,62 @@ pub fn looks_like_private_key(s: &str) -> bool {
 impl Model {
     fn deployment_index(&self) -> &DeploymentIndex {
         self.by_deployment.get_or_init(|| {
-            let mut index = DeploymentIndex::default();
-            for (i, r) in self.resources.iter().enumerate() {
-                let d = r.deployment;
-                index.members.entry(d).or_default().push(i);
-                let id = r.id.to_ascii_lowercase();
-                let ty = r.resource_type.to_ascii_lowercase();
-                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
-                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
-                if let Some(s) = &scope {
-                    index.links.entry((d, s.clone())).or_default().push(i);
-                }
-                if let Some(p) = parent.as_ref().filter(|p| scope.as_ref() != Some(*p)) {
-                    index.links.entry((d, p.clone())).or_default().push(i);
-                }
-                if scope.is_none() && parent.is_none() {
-                    let group = resource_group_of(&id).map(str::to_string);
-                    index
-                        .unlinked
-                        .entry((d, ty.clone(), group))
-                        .or_default()
-                        .push(i);
-                }
-                if r.scope_id
-                    .as_deref()
-                    .or(r.parent_id.as_deref())
-                    .is_some_and(has_placeholder)
-                {
-                    index.open_links.entry((d, ty.clone())).or_default().push(i);
-                }
-                index.types.entry((d, ty)).or_default().push(i);
-                index.scan_ids.entry(id.clone()).or_default().push(i);
-                index.ids.entry((d, id)).or_default().push(i);
+            // One index at a time: each one's keys are dropped once it is built.
+            let each = |keys: &dyn Fn(&Resource) -> Vec<Key>| {
+                let entries = self
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, r)| keys(r).into_iter().map(move |k| (k, i)))
+                    .collect();
+                Postings::build(entries)
+            };
+            let in_deployment = |r: &Resource| Key::deployment(r.deployment);
+            DeploymentIndex {
+                members: each(&|r| vec![in_deployment(r)]),
+                ids: each(&|r| vec![in_deployment(r).lower(&r.id)]),
+                scan_ids: each(&|r| vec![Key::default().lower(&r.id)]),
+                types: each(&|r| vec![in_deployment(r).lower(&r.resource_type)]),
+                links: each(&|r| {
+                    let (scope, parent) = (r.scope_id.as_deref(), r.parent_id.as_deref());
+                    let parent =
+                        parent.filter(|p| !scope.is_some_and(|s| s.eq_ignore_ascii_case(p)));
+                    [scope, parent]
+                        .into_iter()
+                        .flatten()
+                        .map(|link| in_deployment(r).lower(link))
+                        .collect()
+                }),
+                unlinked: each(&|r| {
+                    if r.scope_id.is_some() || r.parent_id.is_some() {
+                        return Vec::new();
+                    }
+                    let id = r.id.to_ascii_lowercase();
+                    let group = resource_group_of(&id);
+                    vec![in_deployment(r).lower(&r.resource_type).lower_opt(group)]
+                }),
+                open_links: each(&|r| {
+                    let link = r.scope_id.as_deref().or(r.parent_id.as_deref());
+                    match link.is_some_and(has_placeholder) {
+                        true => vec![in_deployment(r).lower(&r.resource_type)],
+                        false => Vec::new(),
+                    }
+                }),
+                secure_defaults: Postings::build(
+                    self.secure_defaults
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (Key::deployment(s.deployment), k))
+                        .collect(),
+                ),
             }
-            for (k, s) in self.secure_defaults.iter().enumerate() {
-                index
-                    .secure_defaults
-                    .entry(s.deployment)
-                    .or_default()
-                    .push(k);
-            }
-            index
         })
     }
 
     /// One lookup in the deployment index: the list under `key`, counted.
-    fn indexed<'a, K: std::hash::Hash + Eq>(
-        map: &'a std::collections::HashMap<K, Vec<usize>>,
-        key: &K,
-    ) -> &'a [usize] {
+    fn indexed<'a>(postings: &'a Postings, key: &Key) -> &'a [usize] {
         crate::work::add(crate::work::Work::Lookup, 1);
-        let found = map.get(key).map_or(&[][..], Vec::as_slice);
+        let found = postings.get(key);
         crate::work::add(crate::work::Work::Scan, found.len());
         found
     }
@@ -793,7 +799,7 @@ impl Model {
         deployment: u32,
         resource_type: &str,
     ) -> impl Iterator<Item = &'a Resource> + 'a {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().types, &key)
             .iter()
             .map(|&i| &self.resources[i])
@@ -814,14 +820,14 @@ impl Model {
 
     /// The indices of [`Model::linked_to_in_deployment`].
     pub fn linked_positions(&self, deployment: u32, id: &str) -> &[usize] {
-        let key = (deployment, id.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(id);
         Self::indexed(&self.deployment_index().links, &key)
     }
 
     /// The indices of every resource of `deployment` with this id
     /// (case-insensitive), in model order.
     pub fn positions_with_id(&self, deployment: u32, id: &str) -> &[usize] {
-        let key = (deployment, id.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(id);
         Self::indexed(&self.deployment_index().ids, &key)
     }
 
@@ -829,7 +835,7 @@ impl Model {
     /// this id (case-insensitive), in model order: for the few relations
     /// that cross deployments (a project's hub in another file).
     pub fn positions_with_id_in_scan(&self, id: &str) -> &[usize] {
-        Self::indexed(&self.deployment_index().scan_ids, &id.to_ascii_lowercase())
+        Self::indexed(&self.deployment_index().scan_ids, &Key::default().lower(id))
     }
 
     /// The indices of the resources of `deployment` of `resource_type` with
@@ -842,25 +848,23 @@ impl Model {
         resource_type: &str,
         group: Option<&str>,
     ) -> &[usize] {
-        let key = (
-            deployment,
-            resource_type.to_ascii_lowercase(),
-            group.map(str::to_string),
-        );
+        let key = Key::deployment(deployment)
+            .lower(resource_type)
+            .lower_opt(group);
         Self::indexed(&self.deployment_index().unlinked, &key)
     }
 
     /// The indices of the resources of `deployment` of `resource_type`
     /// whose link (scope, else parent) holds a placeholder, in model order.
     pub fn open_link_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().open_links, &key)
     }
 
     /// The indices of the resources of `deployment` of `resource_type`, in
     /// model order.
     pub fn type_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().types, &key)
     }
 
@@ -879,31 +883,32 @@ impl Model {
             let mut all = self.by_property.lock().unwrap_or_else(|e| e.into_inner());
             all.entry(key)
                 .or_insert_with(|| {
-                    let mut index = PropertyIndex::default();
-                    for (i, r) in self.resources.iter().enumerate() {
-                        if !r.is_type(resource_type) {
-                            continue;
-                        }
-                        if let Some(v) = r.get(path).and_then(Value::as_str) {
-                            index
-                                .entry((r.deployment, v.to_ascii_lowercase()))
-                                .or_default()
-                                .push(i);
-                        }
-                    }
-                    std::sync::Arc::new(index)
+                    let entries = self
+                        .resources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.is_type(resource_type))
+                        .filter_map(|(i, r)| {
+                            let v = r.get(path).and_then(Value::as_str)?;
+                            Some((Key::deployment(r.deployment).lower(v), i))
+                        })
+                        .collect();
+                    std::sync::Arc::new(PropertyIndex::build(entries))
                 })
                 .clone()
         };
-        Self::indexed(&index, &(deployment, value.to_ascii_lowercase())).to_vec()
+        Self::indexed(&index, &Key::deployment(deployment).lower(value)).to_vec()
     }
 
     /// The secure parameters of `deployment` with a literal default, in
     /// model order.
     pub fn secure_defaults_of(&self, deployment: u32) -> impl Iterator<Item = &SecureDefault> + '_ {
-        Self::indexed(&self.deployment_index().secure_defaults, &deployment)
-            .iter()
-            .map(|&k| &self.secure_defaults[k])
+        Self::indexed(
+            &self.deployment_index().secure_defaults,
+            &Key::deployment(deployment),
+        )
+        .iter()
+        .map(|&k| &self.secure_defaults[k])
     }
 
     /// The resources of `deployment`, in model order. Indexed on first use:
@@ -924,11 +929,8 @@ impl Model {
     /// `deployment` with this id (case-insensitive).
     pub fn position_in_deployment(&self, deployment: u32, id: &str) -> Option<usize> {
         crate::work::add(crate::work::Work::Lookup, 1);
-        self.deployment_index()
-            .ids
-            .get(&(deployment, id.to_ascii_lowercase()))
-            .and_then(|found| found.first())
-            .copied()
+        let key = Key::deployment(deployment).lower(id);
+        self.deployment_index().ids.get(&key).first().copied()
     }
 
     /// The indices in [`Model::resources`] of the resources of `deployment`,
@@ -937,8 +939,7 @@ impl Model {
         crate::work::add(crate::work::Work::Lookup, 1);
         self.deployment_index()
             .members
-            .get(&deployment)
-            .map_or(&[], Vec::as_slice)
+            .get(&Key::deployment(deployment))
     }
 
     /// The redactor of every value no output may show, built on first use:
@@ -957,27 +958,34 @@ impl Model {
     /// source text. Non-secret settings of a credentials object (its type,
     /// a client id, a resource id) are not secrets.
     pub fn collect_inline_credentials(&mut self, sources: &crate::source::SourceMap) {
-        let mut found = Vec::new();
-        for r in &self.resources {
-            let mut cx = CredentialWalk {
-                resource: r,
-                found: &mut found,
-            };
-            cx.walk(
-                &r.body,
-                &mut String::new(),
-                crate::secrets::Scope::root(),
-                0,
-            );
-            // A Key Vault secret's `properties.value`.
-            if r.resource_type
-                .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
-            {
-                if let Some(v @ Value::String(_)) = r.get("properties.value") {
-                    cx.secret(v, "properties.value");
+        use rayon::prelude::*;
+        // Each resource walked in parallel; the values in model order.
+        let found: Vec<(String, Option<(Span, bool)>)> = self
+            .resources
+            .par_iter()
+            .flat_map_iter(|r| {
+                let mut found = Vec::new();
+                let mut cx = CredentialWalk {
+                    resource: r,
+                    found: &mut found,
+                };
+                cx.walk(
+                    &r.body,
+                    &mut String::new(),
+                    crate::secrets::Scope::root(),
+                    0,
+                );
+                // A Key Vault secret's `properties.value`.
+                if r.resource_type
+                    .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
+                {
+                    if let Some(v @ Value::String(_)) = r.get("properties.value") {
+                        cx.secret(v, "properties.value");
+                    }
                 }
-            }
-        }
+                found
+            })
+            .collect();
         // Each value once, in first-seen order.
         let mut known = std::collections::HashSet::new();
         self.secrets.retain(|s| known.insert(s.clone()));
@@ -986,14 +994,23 @@ impl Model {
         let mut unlocated = std::collections::HashSet::new();
         self.unlocated_secrets
             .retain(|s| unlocated.insert(s.clone()));
-        for (s, span) in found {
-            let literal =
-                span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text(), sp, yaml));
-            // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
-            // what it names is recorded by the front end.
-            let span = span
-                .filter(|(sp, yaml)| !is_reference(&sources.get(sp.file).text(), *sp, *yaml))
-                .map(|(sp, _)| sp);
+        // Whether each is written as a literal, and where when it is no
+        // reference: the texts read in parallel, the results in order.
+        let judged: Vec<(String, bool, Option<Span>)> = found
+            .into_par_iter()
+            .map(|(s, span)| {
+                let text = span.map(|(sp, _)| sources.get(sp.file).text());
+                let text = text.as_deref().unwrap_or_default();
+                let literal = span.is_some_and(|(sp, yaml)| is_literal(text, sp, yaml));
+                // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
+                // what it names is recorded by the front end.
+                let span = span
+                    .filter(|(sp, yaml)| !is_reference(text, *sp, *yaml))
+                    .map(|(sp, _)| sp);
+                (s, literal, span)
+            })
+            .collect();
+        for (s, literal, span) in judged {
             if let Some(sp) = span {
                 self.secret_spans.add(sp);
                 self.file_secrets
@@ -1012,21 +1029,30 @@ impl Model {
         // Text built from source (an unknown value's expression in a
         // message) may quote where a secret is written: its text is masked
         // in messages too.
-        for (file, ranges) in self.secret_spans.files() {
-            let text = &sources.get(file).text();
-            for &(start, end) in ranges {
-                let Some(written) = text.get(start as usize..end as usize) else {
-                    continue;
-                };
-                let written = written.trim().trim_matches(['"', '\'']);
-                // A bare reference (`var.pw`, `local.pw`, `pw`) names what
-                // decides a value, and its decoded value is a secret already.
-                let reference = written
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-                if !reference && written.chars().count() >= 4 && known.insert(written.to_string()) {
-                    self.secrets.push(written.to_string());
-                }
+        let written: Vec<Vec<String>> = self
+            .secret_spans
+            .files()
+            .into_par_iter()
+            .map(|(file, ranges)| {
+                let text = &sources.get(file).text();
+                ranges
+                    .iter()
+                    .filter_map(|&(start, end)| {
+                        let written = text.get(start as usize..end as usize)?;
+                        let written = written.trim().trim_matches(['"', '\'']);
+                        // A bare reference (`var.pw`, `local.pw`, `pw`) names what
+                        // decides a value, and its decoded value is a secret already.
+                        let reference = written.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')
+                        });
+                        (!reference && written.chars().count() >= 4).then(|| written.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
+        for written in written.into_iter().flatten() {
+            if known.insert(written.clone()) {
+                self.secrets.push(written);
             }
         }
         for list in self.file_secrets.values_mut() {
@@ -1153,91 +1179,96 @@ impl Model {
     /// appear on that resource, `Approved` for an automatic connection (the
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
-        let mut connections: Vec<(usize, Value)> = Vec::new();
-        for pe in self
+        use rayon::prelude::*;
+        // Each endpoint's connections found in parallel, kept in model order.
+        self.deployment_index();
+        let connections: Vec<(usize, Value)> = self
             .resources
-            .iter()
+            .par_iter()
             .filter(|r| r.is_type("Microsoft.Network/privateEndpoints") && !r.existing)
-        {
-            for (list, status) in [
-                ("properties.privateLinkServiceConnections", "Approved"),
-                ("properties.manualPrivateLinkServiceConnections", "Pending"),
-            ] {
-                let Some(Value::Array(items)) = pe.get(list) else {
-                    continue;
-                };
-                for item in items {
-                    let Some(target_value) = item.get_path("properties.privateLinkServiceId")
-                    else {
+            .flat_map_iter(|pe| {
+                let mut connections: Vec<(usize, Value)> = Vec::new();
+                for (list, status) in [
+                    ("properties.privateLinkServiceConnections", "Approved"),
+                    ("properties.manualPrivateLinkServiceConnections", "Pending"),
+                ] {
+                    let Some(Value::Array(items)) = pe.get(list) else {
                         continue;
                     };
-                    let group_ids = item
-                        .get_path("properties.groupIds")
-                        .cloned()
-                        .unwrap_or(Value::Array(vec![]));
-                    let name = pe.name.rsplit('/').next().unwrap_or(&pe.name).to_string();
-                    // The resources the endpoint connects to: the one its
-                    // target names, or, when the files leave the target
-                    // open, each resource it may name (a maybe-connection,
-                    // whose status is unknown).
-                    let exact = target_value
-                        .as_id()
-                        .and_then(|t| self.position_in_deployment(pe.deployment, t));
-                    let targets: Vec<(usize, Option<String>)> = match exact {
-                        Some(index) => vec![(index, None)],
-                        None => self
-                            .maybe_targets(pe.deployment, target_value, &group_ids)
-                            .into_iter()
-                            .map(|i| {
-                                let shown = match target_value {
-                                    Value::Unknown(u) => u.expr.clone(),
-                                    other => other.to_string(),
-                                };
-                                (i, Some(format!("privateLinkServiceId of private endpoint '{name}': {shown}")))
-                            })
-                            .collect(),
-                    };
-                    for (index, maybe) in targets {
-                        // A deployed resource reports its own connections, with their real state.
-                        if self.resources[index].format == "live" {
+                    for item in items {
+                        let Some(target_value) = item.get_path("properties.privateLinkServiceId")
+                        else {
                             continue;
-                        }
-                        let status_value = match &maybe {
-                        None => Value::str(status),
-                        Some(expr) => Value::unknown(
-                            expr.clone(),
-                            "the private endpoint's target is not fixed by the files; it may be this resource",
-                        ),
-                    };
-                        let connection = Value::from_json(&serde_json::json!({
-                            "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
-                            "name": name,
-                            "properties": {
-                                "privateEndpoint": { "id": pe.id },
-                                "privateLinkServiceConnectionState": {
-                                    "status": status,
-                                    "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                        };
+                        let group_ids = item
+                            .get_path("properties.groupIds")
+                            .cloned()
+                            .unwrap_or(Value::Array(vec![]));
+                        let name = pe.name.rsplit('/').next().unwrap_or(&pe.name).to_string();
+                        // The resources the endpoint connects to: the one its
+                        // target names, or, when the files leave the target
+                        // open, each resource it may name (a maybe-connection,
+                        // whose status is unknown).
+                        let exact = target_value
+                            .as_id()
+                            .and_then(|t| self.position_in_deployment(pe.deployment, t));
+                        let targets: Vec<(usize, Option<String>)> = match exact {
+                            Some(index) => vec![(index, None)],
+                            None => self
+                                .maybe_targets(pe.deployment, target_value, &group_ids)
+                                .into_iter()
+                                .map(|i| {
+                                    let shown = match target_value {
+                                        Value::Unknown(u) => u.expr.clone(),
+                                        other => other.to_string(),
+                                    };
+                                    (i, Some(format!("privateLinkServiceId of private endpoint '{name}': {shown}")))
+                                })
+                                .collect(),
+                        };
+                        for (index, maybe) in targets {
+                            // A deployed resource reports its own connections, with their real state.
+                            if self.resources[index].format == "live" {
+                                continue;
+                            }
+                            let status_value = match &maybe {
+                            None => Value::str(status),
+                            Some(expr) => Value::unknown(
+                                expr.clone(),
+                                "the private endpoint's target is not fixed by the files; it may be this resource",
+                            ),
+                        };
+                            let connection = Value::from_json(&serde_json::json!({
+                                "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
+                                "name": name,
+                                "properties": {
+                                    "privateEndpoint": { "id": pe.id },
+                                    "privateLinkServiceConnectionState": {
+                                        "status": status,
+                                        "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                                    }
+                                }
+                            }));
+                            let mut connection = connection;
+                            if let Some(props) = connection
+                                .as_object_mut()
+                                .and_then(|c| c.get_mut("properties"))
+                                .and_then(Value::as_object_mut)
+                            {
+                                props.insert("groupIds".into(), group_ids.clone());
+                                if let Some(Value::Object(state)) =
+                                    props.get_mut("privateLinkServiceConnectionState")
+                                {
+                                    state.insert("status".into(), status_value);
                                 }
                             }
-                        }));
-                        let mut connection = connection;
-                        if let Some(props) = connection
-                            .as_object_mut()
-                            .and_then(|c| c.get_mut("properties"))
-                            .and_then(Value::as_object_mut)
-                        {
-                            props.insert("groupIds".into(), group_ids.clone());
-                            if let Some(Value::Object(state)) =
-                                props.get_mut("privateLinkServiceConnectionState")
-                            {
-                                state.insert("status".into(), status_value);
-                            }
+                            connections.push((index, connection));
                         }
-                        connections.push((index, connection));
                     }
                 }
-            }
-        }
+                connections
+            })
+            .collect();
         for (index, connection) in connections {
             let resource = &mut self.resources[index];
             let Some(body) = resource.body.as_object_mut() else {
