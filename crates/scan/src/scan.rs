@@ -232,6 +232,8 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .collect();
 
     laps.lap("referenced files");
+    // Every path found and read: not needed past this point.
+    drop((known, to_read));
     let root_dir = boundary::common(&boundaries);
     let (units, reasons) = run_frontends(
         &frontends,
