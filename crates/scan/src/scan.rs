@@ -232,6 +232,8 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .collect();
 
     laps.lap("referenced files");
+    // Every path found and read: not needed past this point.
+    drop((known, to_read));
     let root_dir = boundary::common(&boundaries);
     let (units, reasons) = run_frontends(
         &frontends,
@@ -495,6 +497,10 @@ fn run_frontends(
 /// Gathers the units into one model: resources numbered by deployment,
 /// secrets (spans and values), then the links between resources made.
 fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput, laps: &crate::progress::Laps) {
+    // Room for every resource at once: growing by doubling would hold the
+    // old and the new list together (29 MiB at 10,000 ARM units).
+    let resources: usize = deployments.iter().map(|d| d.resources.len()).sum();
+    out.model.resources.reserve_exact(resources);
     for (index, d) in deployments.into_iter().enumerate() {
         out.unit_entries.push(d.entry);
         out.diagnostics.extend(d.diagnostics);
