@@ -14,6 +14,10 @@ use std::sync::Arc;
 /// property names compare case-insensitively, so use [`Value::get`] to look up.
 pub type Object = IndexMap<String, Value>;
 
+/// Objects of at most this many members are searched without hashing
+/// ([`Value::get`]).
+const SMALL_OBJECT: usize = 16;
+
 /// A JSON value, or a value that the files do not determine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value {
@@ -243,6 +247,22 @@ impl Value {
     /// Case-insensitive property lookup on an object; `None` for other values.
     pub fn get(&self, key: &str) -> Option<&Value> {
         let obj = self.as_object()?;
+        // A small object (most of a resource body) is read in one pass
+        // without hashing: the key as written, else the first spelled
+        // otherwise, as the lookup below gives. A missing key, the common
+        // case of rules probing settings, cost a hash and this pass.
+        if obj.len() <= SMALL_OBJECT {
+            let mut folded = None;
+            for (k, v) in obj {
+                if k == key {
+                    return Some(v);
+                }
+                if folded.is_none() && k.eq_ignore_ascii_case(key) {
+                    folded = Some(v);
+                }
+            }
+            return folded;
+        }
         obj.get(key).or_else(|| {
             obj.iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -411,6 +431,32 @@ mod tests {
             v.get_path("properties.publicNetworkAccess"),
             Some(&Value::str("Disabled"))
         );
+    }
+
+    /// Small and large objects find the same member: the key as written,
+    /// else the first member spelled otherwise, else none.
+    #[test]
+    fn small_and_large_objects_agree() {
+        for extra in [0, 3, SMALL_OBJECT, SMALL_OBJECT + 5] {
+            let mut o = Object::new();
+            o.insert("Tags".into(), Value::Int(1));
+            o.insert("tags".into(), Value::Int(2));
+            o.insert("NAME".into(), Value::Int(3));
+            o.insert("Name".into(), Value::Int(4));
+            for i in 0..extra {
+                o.insert(format!("k{i}"), Value::Int(100 + i as i64));
+            }
+            let v = Value::Object(o);
+            assert_eq!(v.get("tags"), Some(&Value::Int(2)), "{extra}");
+            assert_eq!(v.get("Tags"), Some(&Value::Int(1)), "{extra}");
+            assert_eq!(v.get("TAGS"), Some(&Value::Int(1)), "{extra}");
+            assert_eq!(v.get("Name"), Some(&Value::Int(4)), "{extra}");
+            assert_eq!(v.get("name"), Some(&Value::Int(3)), "{extra}");
+            assert_eq!(v.get("location"), None, "{extra}");
+            if extra > 0 {
+                assert_eq!(v.get("K0"), Some(&Value::Int(100)), "{extra}");
+            }
+        }
     }
 
     #[test]
