@@ -15,6 +15,7 @@ pub mod input;
 pub mod json;
 pub mod model;
 pub mod pattern;
+pub mod postings;
 pub mod redact;
 pub mod restrictions;
 pub mod secrets;

@@ -58,10 +58,12 @@ pub struct Model {
     >,
 }
 
-/// (deployment, lower-case string value) → indices into [`Model::resources`]
-/// of the resources of one type whose property holds that value, in model
-/// order.
-pub(crate) type PropertyIndex = std::collections::HashMap<(u32, String), Vec<usize>>;
+/// (deployment, string value) → indices into [`Model::resources`] of the
+/// resources of one type whose property holds that value (case-insensitive),
+/// in model order.
+pub(crate) type PropertyIndex = Postings;
+
+use crate::postings::{Key, Postings};
 
 /// The resources of each deployment, by type, id and link, so that a lookup
 /// inside a deployment never walks the whole deployment (issue 20: a live
@@ -70,26 +72,25 @@ pub(crate) type PropertyIndex = std::collections::HashMap<(u32, String), Vec<usi
 #[derive(Debug, Default)]
 pub(crate) struct DeploymentIndex {
     /// deployment → its resources.
-    members: std::collections::HashMap<u32, Vec<usize>>,
-    /// (deployment, lower-case id) → the resources with that id.
-    ids: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// lower-case id → the resources with that id in every deployment.
-    scan_ids: std::collections::HashMap<String, Vec<usize>>,
-    /// (deployment, lower-case type) → the resources of that type.
-    types: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// (deployment, lower-case id) → the resources whose scope or parent is
-    /// that id.
-    links: std::collections::HashMap<(u32, String), Vec<usize>>,
-    /// (deployment, lower-case type, lower-case resource group id) → the
-    /// resources of that type with neither scope nor parent, by the resource
-    /// group their id names (`None`: no resource group).
-    unlinked: std::collections::HashMap<(u32, String, Option<String>), Vec<usize>>,
-    /// (deployment, lower-case type) → the resources of that type whose
-    /// link (scope, else parent) holds a placeholder.
-    open_links: std::collections::HashMap<(u32, String), Vec<usize>>,
+    members: Postings,
+    /// (deployment, id) → the resources with that id.
+    ids: Postings,
+    /// id → the resources with that id in every deployment.
+    scan_ids: Postings,
+    /// (deployment, type) → the resources of that type.
+    types: Postings,
+    /// (deployment, id) → the resources whose scope or parent is that id.
+    links: Postings,
+    /// (deployment, type, resource group id) → the resources of that type
+    /// with neither scope nor parent, by the resource group their id names
+    /// (`None`: no resource group).
+    unlinked: Postings,
+    /// (deployment, type) → the resources of that type whose link (scope,
+    /// else parent) holds a placeholder.
+    open_links: Postings,
     /// deployment → its secure parameters with a literal default (indices
     /// into [`Model::secure_defaults`]).
-    secure_defaults: std::collections::HashMap<u32, Vec<usize>>,
+    secure_defaults: Postings,
 }
 
 /// `/subscriptions/s/resourcegroups/rg` of a lower-case id, when it names a
@@ -731,57 +732,62 @@ pub fn looks_like_private_key(s: &str) -> bool {
 impl Model {
     fn deployment_index(&self) -> &DeploymentIndex {
         self.by_deployment.get_or_init(|| {
-            let mut index = DeploymentIndex::default();
-            for (i, r) in self.resources.iter().enumerate() {
-                let d = r.deployment;
-                index.members.entry(d).or_default().push(i);
-                let id = r.id.to_ascii_lowercase();
-                let ty = r.resource_type.to_ascii_lowercase();
-                let scope = r.scope_id.as_deref().map(str::to_ascii_lowercase);
-                let parent = r.parent_id.as_deref().map(str::to_ascii_lowercase);
-                if let Some(s) = &scope {
-                    index.links.entry((d, s.clone())).or_default().push(i);
-                }
-                if let Some(p) = parent.as_ref().filter(|p| scope.as_ref() != Some(*p)) {
-                    index.links.entry((d, p.clone())).or_default().push(i);
-                }
-                if scope.is_none() && parent.is_none() {
-                    let group = resource_group_of(&id).map(str::to_string);
-                    index
-                        .unlinked
-                        .entry((d, ty.clone(), group))
-                        .or_default()
-                        .push(i);
-                }
-                if r.scope_id
-                    .as_deref()
-                    .or(r.parent_id.as_deref())
-                    .is_some_and(has_placeholder)
-                {
-                    index.open_links.entry((d, ty.clone())).or_default().push(i);
-                }
-                index.types.entry((d, ty)).or_default().push(i);
-                index.scan_ids.entry(id.clone()).or_default().push(i);
-                index.ids.entry((d, id)).or_default().push(i);
+            // One index at a time: each one's keys are dropped once it is built.
+            let each = |keys: &dyn Fn(&Resource) -> Vec<Key>| {
+                let entries = self
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, r)| keys(r).into_iter().map(move |k| (k, i)))
+                    .collect();
+                Postings::build(entries)
+            };
+            let in_deployment = |r: &Resource| Key::deployment(r.deployment);
+            DeploymentIndex {
+                members: each(&|r| vec![in_deployment(r)]),
+                ids: each(&|r| vec![in_deployment(r).lower(&r.id)]),
+                scan_ids: each(&|r| vec![Key::default().lower(&r.id)]),
+                types: each(&|r| vec![in_deployment(r).lower(&r.resource_type)]),
+                links: each(&|r| {
+                    let (scope, parent) = (r.scope_id.as_deref(), r.parent_id.as_deref());
+                    let parent =
+                        parent.filter(|p| !scope.is_some_and(|s| s.eq_ignore_ascii_case(p)));
+                    [scope, parent]
+                        .into_iter()
+                        .flatten()
+                        .map(|link| in_deployment(r).lower(link))
+                        .collect()
+                }),
+                unlinked: each(&|r| {
+                    if r.scope_id.is_some() || r.parent_id.is_some() {
+                        return Vec::new();
+                    }
+                    let id = r.id.to_ascii_lowercase();
+                    let group = resource_group_of(&id);
+                    vec![in_deployment(r).lower(&r.resource_type).lower_opt(group)]
+                }),
+                open_links: each(&|r| {
+                    let link = r.scope_id.as_deref().or(r.parent_id.as_deref());
+                    match link.is_some_and(has_placeholder) {
+                        true => vec![in_deployment(r).lower(&r.resource_type)],
+                        false => Vec::new(),
+                    }
+                }),
+                secure_defaults: Postings::build(
+                    self.secure_defaults
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (Key::deployment(s.deployment), k))
+                        .collect(),
+                ),
             }
-            for (k, s) in self.secure_defaults.iter().enumerate() {
-                index
-                    .secure_defaults
-                    .entry(s.deployment)
-                    .or_default()
-                    .push(k);
-            }
-            index
         })
     }
 
     /// One lookup in the deployment index: the list under `key`, counted.
-    fn indexed<'a, K: std::hash::Hash + Eq>(
-        map: &'a std::collections::HashMap<K, Vec<usize>>,
-        key: &K,
-    ) -> &'a [usize] {
+    fn indexed<'a>(postings: &'a Postings, key: &Key) -> &'a [usize] {
         crate::work::add(crate::work::Work::Lookup, 1);
-        let found = map.get(key).map_or(&[][..], Vec::as_slice);
+        let found = postings.get(key);
         crate::work::add(crate::work::Work::Scan, found.len());
         found
     }
@@ -793,7 +799,7 @@ impl Model {
         deployment: u32,
         resource_type: &str,
     ) -> impl Iterator<Item = &'a Resource> + 'a {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().types, &key)
             .iter()
             .map(|&i| &self.resources[i])
@@ -814,14 +820,14 @@ impl Model {
 
     /// The indices of [`Model::linked_to_in_deployment`].
     pub fn linked_positions(&self, deployment: u32, id: &str) -> &[usize] {
-        let key = (deployment, id.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(id);
         Self::indexed(&self.deployment_index().links, &key)
     }
 
     /// The indices of every resource of `deployment` with this id
     /// (case-insensitive), in model order.
     pub fn positions_with_id(&self, deployment: u32, id: &str) -> &[usize] {
-        let key = (deployment, id.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(id);
         Self::indexed(&self.deployment_index().ids, &key)
     }
 
@@ -829,7 +835,7 @@ impl Model {
     /// this id (case-insensitive), in model order: for the few relations
     /// that cross deployments (a project's hub in another file).
     pub fn positions_with_id_in_scan(&self, id: &str) -> &[usize] {
-        Self::indexed(&self.deployment_index().scan_ids, &id.to_ascii_lowercase())
+        Self::indexed(&self.deployment_index().scan_ids, &Key::default().lower(id))
     }
 
     /// The indices of the resources of `deployment` of `resource_type` with
@@ -842,25 +848,23 @@ impl Model {
         resource_type: &str,
         group: Option<&str>,
     ) -> &[usize] {
-        let key = (
-            deployment,
-            resource_type.to_ascii_lowercase(),
-            group.map(str::to_string),
-        );
+        let key = Key::deployment(deployment)
+            .lower(resource_type)
+            .lower_opt(group);
         Self::indexed(&self.deployment_index().unlinked, &key)
     }
 
     /// The indices of the resources of `deployment` of `resource_type`
     /// whose link (scope, else parent) holds a placeholder, in model order.
     pub fn open_link_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().open_links, &key)
     }
 
     /// The indices of the resources of `deployment` of `resource_type`, in
     /// model order.
     pub fn type_positions(&self, deployment: u32, resource_type: &str) -> &[usize] {
-        let key = (deployment, resource_type.to_ascii_lowercase());
+        let key = Key::deployment(deployment).lower(resource_type);
         Self::indexed(&self.deployment_index().types, &key)
     }
 
@@ -879,31 +883,32 @@ impl Model {
             let mut all = self.by_property.lock().unwrap_or_else(|e| e.into_inner());
             all.entry(key)
                 .or_insert_with(|| {
-                    let mut index = PropertyIndex::default();
-                    for (i, r) in self.resources.iter().enumerate() {
-                        if !r.is_type(resource_type) {
-                            continue;
-                        }
-                        if let Some(v) = r.get(path).and_then(Value::as_str) {
-                            index
-                                .entry((r.deployment, v.to_ascii_lowercase()))
-                                .or_default()
-                                .push(i);
-                        }
-                    }
-                    std::sync::Arc::new(index)
+                    let entries = self
+                        .resources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.is_type(resource_type))
+                        .filter_map(|(i, r)| {
+                            let v = r.get(path).and_then(Value::as_str)?;
+                            Some((Key::deployment(r.deployment).lower(v), i))
+                        })
+                        .collect();
+                    std::sync::Arc::new(PropertyIndex::build(entries))
                 })
                 .clone()
         };
-        Self::indexed(&index, &(deployment, value.to_ascii_lowercase())).to_vec()
+        Self::indexed(&index, &Key::deployment(deployment).lower(value)).to_vec()
     }
 
     /// The secure parameters of `deployment` with a literal default, in
     /// model order.
     pub fn secure_defaults_of(&self, deployment: u32) -> impl Iterator<Item = &SecureDefault> + '_ {
-        Self::indexed(&self.deployment_index().secure_defaults, &deployment)
-            .iter()
-            .map(|&k| &self.secure_defaults[k])
+        Self::indexed(
+            &self.deployment_index().secure_defaults,
+            &Key::deployment(deployment),
+        )
+        .iter()
+        .map(|&k| &self.secure_defaults[k])
     }
 
     /// The resources of `deployment`, in model order. Indexed on first use:
@@ -924,11 +929,8 @@ impl Model {
     /// `deployment` with this id (case-insensitive).
     pub fn position_in_deployment(&self, deployment: u32, id: &str) -> Option<usize> {
         crate::work::add(crate::work::Work::Lookup, 1);
-        self.deployment_index()
-            .ids
-            .get(&(deployment, id.to_ascii_lowercase()))
-            .and_then(|found| found.first())
-            .copied()
+        let key = Key::deployment(deployment).lower(id);
+        self.deployment_index().ids.get(&key).first().copied()
     }
 
     /// The indices in [`Model::resources`] of the resources of `deployment`,
@@ -937,8 +939,7 @@ impl Model {
         crate::work::add(crate::work::Work::Lookup, 1);
         self.deployment_index()
             .members
-            .get(&deployment)
-            .map_or(&[], Vec::as_slice)
+            .get(&Key::deployment(deployment))
     }
 
     /// The redactor of every value no output may show, built on first use:

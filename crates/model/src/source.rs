@@ -174,6 +174,7 @@ impl SourceFile {
     /// The text on disk, if the file is still the one the scan read.
     fn read_again(&self) -> Option<String> {
         let stamp = self.stamp?;
+        crate::work::add(crate::work::Work::TextRead, 1);
         let file = std::fs::File::open(&self.path).ok()?;
         let meta = file.metadata().ok()?;
         if DiskStamp::of(&meta, stamp.bom) != stamp {

@@ -14,15 +14,20 @@ pub enum Work {
     /// Items visited by a scan over a list (a deployment's resources, the
     /// candidates of an identity comparison).
     Scan,
+    /// A file's text read again from disk (the scan keeps no texts, see
+    /// [`crate::source::SourceFile::text`]).
+    TextRead,
 }
 
 static LOOKUPS: AtomicU64 = AtomicU64::new(0);
 static SCANNED: AtomicU64 = AtomicU64::new(0);
+static TEXT_READS: AtomicU64 = AtomicU64::new(0);
 
 fn counter(kind: Work) -> &'static AtomicU64 {
     match kind {
         Work::Lookup => &LOOKUPS,
         Work::Scan => &SCANNED,
+        Work::TextRead => &TEXT_READS,
     }
 }
 
@@ -42,4 +47,5 @@ pub fn get(kind: Work) -> u64 {
 pub fn reset() {
     LOOKUPS.store(0, Ordering::Relaxed);
     SCANNED.store(0, Ordering::Relaxed);
+    TEXT_READS.store(0, Ordering::Relaxed);
 }

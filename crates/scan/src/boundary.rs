@@ -14,7 +14,7 @@
 
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{absolute_path, is_within, normalize_path, FileId, SourceFile, SourceMap};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// At most this many files are read because scanned files reference them.
@@ -70,34 +70,39 @@ pub fn common(boundaries: &[PathBuf]) -> Option<PathBuf> {
     }))
 }
 
-/// Reads what the files read so far reference locally (`references`: the
-/// files of Terraform module folders, Bicep modules, `using` and `import`
-/// files, ARM linked templates)
-/// and is inside the boundary of the file that references it, then what
-/// those reference, until nothing new is found or [`MAX_PULLED_FILES`] files
-/// were added. `read` reads one file (`None` when it is not one to keep);
-/// `known` holds every path already read or queued. Returns the ids of the
-/// files added, in the order read, each with the file that referenced it. Symbolic links that lead out of the
-/// boundary are not followed. What stays outside is left to the front ends,
-/// which warn about it where it is referenced.
+/// Reads what the files read so far reference locally (`start`: each file
+/// with the files of Terraform module folders, Bicep modules, `using` and
+/// `import` files, ARM linked templates it references) and is inside the
+/// boundary of the file that references it, then what those reference, until
+/// nothing new is found or [`MAX_PULLED_FILES`] files were added. `read`
+/// reads one file (`None` when it is not one to keep), with the front ends
+/// that own it and what it references; the owners of each file added go to
+/// `owners`. `known` holds every path already read or queued. Returns the ids
+/// of the files added, in the order read, each with the file that referenced
+/// it. Symbolic links that lead out of the boundary are not followed. What
+/// stays outside is left to the front ends, which warn about it where it is
+/// referenced.
 pub fn pull_in(
     sources: &mut SourceMap,
-    start: &[FileId],
+    start: Vec<(FileId, Vec<PathBuf>)>,
     boundaries: &[PathBuf],
     known: &mut HashSet<PathBuf>,
-    references: impl Fn(&Path, &str) -> Vec<PathBuf>,
-    mut read: impl FnMut(&Path) -> Option<SourceFile>,
+    mut read: impl FnMut(&Path) -> Option<(SourceFile, Vec<usize>, Vec<PathBuf>)>,
+    owners: &mut HashMap<FileId, Vec<usize>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(FileId, FileId)> {
-    let mut queue: VecDeque<FileId> = start.iter().copied().collect();
+    let mut queue: VecDeque<(FileId, Vec<PathBuf>)> = start
+        .into_iter()
+        .filter(|(_, references)| !references.is_empty())
+        .collect();
     let mut added = Vec::new();
-    while let Some(id) = queue.pop_front() {
+    while let Some((id, references)) = queue.pop_front() {
         let file = sources.get(id);
         let Some(boundary) = boundaries.iter().find(|b| is_within(b, &file.path)) else {
             continue;
         };
         let from = file.path.clone();
-        for target in references(&file.path, &file.text()) {
+        for target in references {
             if !is_within(boundary, &target) || !really_within(boundary, &target) {
                 continue;
             }
@@ -119,10 +124,11 @@ pub fn pull_in(
                 ));
                 return added;
             }
-            if let Some(text) = read(&path) {
+            if let Some((text, file_owners, file_references)) = read(&path) {
                 let new = sources.add(text);
                 added.push((new, id));
-                queue.push_back(new);
+                owners.insert(new, file_owners);
+                queue.push_back((new, file_references));
             }
         }
     }

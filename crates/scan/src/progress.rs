@@ -86,7 +86,11 @@ impl Progress {
     fn report_timing(&self, stage: &str) {
         if let Some(timing) = &self.timing {
             let mut started = timing.lock().unwrap_or_else(|e| e.into_inner());
-            eprintln!("timing: {stage}: {:.3} s", started.elapsed().as_secs_f64());
+            eprintln!(
+                "timing: {stage}: {:.3} s{}",
+                started.elapsed().as_secs_f64(),
+                memory()
+            );
             *started = Instant::now();
         }
     }
@@ -101,4 +105,52 @@ impl Drop for Progress {
             let _ = t.join();
         }
     }
+}
+
+/// Sub-stage wall times (with `AML_BASELINE_TIMINGS`), printed as
+/// `timing:   NAME: S s` when each lap ends.
+pub struct Laps(Option<std::cell::Cell<Instant>>);
+
+impl Laps {
+    /// Starts the clock if `AML_BASELINE_TIMINGS` is set.
+    pub fn start() -> Laps {
+        Laps(
+            std::env::var_os("AML_BASELINE_TIMINGS")
+                .is_some_and(|v| v != "0")
+                .then(|| std::cell::Cell::new(Instant::now())),
+        )
+    }
+
+    /// Ends the lap `name` and starts the next.
+    pub fn lap(&self, name: &str) {
+        if let Some(started) = &self.0 {
+            eprintln!(
+                "timing:   {name}: {:.3} s{}",
+                started.get().elapsed().as_secs_f64(),
+                memory()
+            );
+            started.set(Instant::now());
+        }
+    }
+}
+
+/// The process's resident memory now and at its peak, from
+/// `/proc/self/status` (Linux; empty elsewhere).
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    format!(
+        " (resident {} MiB, peak {} MiB; texts read again so far: {})",
+        field("VmRSS:"),
+        field("VmHWM:"),
+        aml_model::work::get(aml_model::work::Work::TextRead)
+    )
 }

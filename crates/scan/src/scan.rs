@@ -41,10 +41,43 @@ fn large_export(path: &Path) -> bool {
 }
 
 enum Read {
-    Text(SourceFile),
+    /// The file, with what was learnt while its text was at hand.
+    Text(SourceFile, Looked),
     /// Not an input of any front end (why).
     Skip(&'static str),
     Problem(PathBuf, &'static str, String),
+}
+
+/// What the front ends make of a file's text, found when it is read (so
+/// that no later stage reads the text again for it).
+struct Looked {
+    /// The front ends the file is given to (indexes into [`frontends::all`]).
+    owners: Vec<usize>,
+    /// The local files it references ([`frontends::local_references`]).
+    references: Vec<PathBuf>,
+}
+
+impl Looked {
+    /// What the front ends make of the file; `None` when it is found by
+    /// walking and no front end claims it (not worth reading).
+    fn of(
+        frontends: &[Box<dyn Frontend>],
+        path: &Path,
+        text: &str,
+        explicit: bool,
+    ) -> Option<Looked> {
+        let candidate = Candidate {
+            path,
+            text,
+            explicit,
+        };
+        let owners = frontends::owners(frontends, &candidate);
+        if !explicit && owners.is_empty() {
+            return None;
+        }
+        let references = frontends::local_references(frontends, path, text);
+        Some(Looked { owners, references })
+    }
 }
 
 /// Why a file found by walking was not read: its content is no front end's.
@@ -60,10 +93,10 @@ fn read_file(
     overlay: &Overlay,
 ) -> Read {
     if let Some(text) = overlay.get(path) {
-        if !explicit && !frontends::worth_reading(frontends, path, text) {
+        let Some(looked) = Looked::of(frontends, path, text, explicit) else {
             return Read::Skip(NOT_AN_INPUT);
-        }
-        return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()));
+        };
+        return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()), looked);
     }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -118,11 +151,14 @@ fn read_file(
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
-    if !explicit && !frontends::worth_reading(frontends, path, &text) {
+    let Some(looked) = Looked::of(frontends, path, &text, explicit) else {
         return Read::Skip(NOT_AN_INPUT);
-    }
+    };
     let stamp = aml_model::source::DiskStamp::of(&read_meta, bom);
-    Read::Text(SourceFile::from_disk(path.to_path_buf(), text, stamp))
+    Read::Text(
+        SourceFile::from_disk(path.to_path_buf(), text, stamp),
+        looked,
+    )
 }
 
 /// The file's bytes and its metadata taken after reading them (so that a
@@ -145,8 +181,11 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     } else {
         options.paths.clone()
     };
+    let laps = crate::progress::Laps::start();
     let to_read = files_to_read(&frontends, &paths, &mut out);
-    let mut inputs = read_all(&frontends, &to_read, &options.overlay, &mut out);
+    laps.lap("discovery");
+    let (mut inputs, looked) = read_all(&frontends, &to_read, &options.overlay, &mut out);
+    laps.lap("reading");
 
     // Local modules, imports and linked templates the files reference,
     // inside the boundary of the path they were found under.
@@ -155,39 +194,56 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .map(|p| boundary::of(p, options.root.as_deref()))
         .collect();
     let mut known: HashSet<PathBuf> = to_read.iter().map(|t| t.path.clone()).collect();
-    let start: Vec<_> = inputs.iter().map(|i: &InputFile| i.id).collect();
+    let (mut owners, start): (Vec<Vec<usize>>, Vec<_>) = inputs
+        .iter()
+        .zip(looked)
+        .map(|(i, l)| (l.owners, (i.id, l.references)))
+        .unzip();
     let mut problems = Vec::new();
+    let mut pulled_owners = HashMap::new();
     let pulled = boundary::pull_in(
         &mut out.sources,
-        &start,
+        start,
         &boundaries,
         &mut known,
-        |path, text| frontends::local_references(&frontends, path, text),
         |p| match read_file(&frontends, p, false, &options.overlay) {
-            Read::Text(f) => Some(f),
+            Read::Text(f, looked) => Some((f, looked.owners, looked.references)),
             Read::Skip(_) => None,
             Read::Problem(path, code, message) => {
                 problems.push(problem(&path, code, message));
                 None
             }
         },
+        &mut pulled_owners,
         &mut out.diagnostics,
     );
     out.diagnostics.extend(problems);
-    inputs.extend(pulled.into_iter().map(|(id, by)| InputFile {
-        id,
-        explicit: false,
-        context: Some(Context::Of(by)),
-    }));
+    for (id, by) in pulled {
+        inputs.push(InputFile {
+            id,
+            explicit: false,
+            context: Some(Context::Of(by)),
+        });
+        owners.push(pulled_owners.remove(&id).unwrap_or_default());
+    }
     out.context = inputs
         .iter()
         .filter_map(|f| f.context.map(|c| (f.id, c)))
         .collect();
 
+    laps.lap("referenced files");
     let root_dir = boundary::common(&boundaries);
-    let (units, reasons) =
-        run_frontends(&frontends, options, &inputs, root_dir.as_deref(), &mut out);
+    let (units, reasons) = run_frontends(
+        &frontends,
+        options,
+        &inputs,
+        &owners,
+        root_dir.as_deref(),
+        &mut out,
+        &laps,
+    );
     gather(units, &mut out);
+    laps.lap("gathering the model");
     if out.files.is_empty() && out.diagnostics.is_empty() {
         out.diagnostics
             .push(aml_model::input::nothing_scanned(&paths));
@@ -351,15 +407,17 @@ fn read_all(
     to_read: &[ToRead],
     overlay: &Overlay,
     out: &mut ScanOutput,
-) -> Vec<InputFile> {
+) -> (Vec<InputFile>, Vec<Looked>) {
     let read: Vec<Read> = to_read
         .par_iter()
         .map(|t| read_file(frontends, &t.path, t.explicit, overlay))
         .collect();
     let mut inputs: Vec<InputFile> = Vec::new();
+    let mut looked_at = Vec::new();
     for (r, t) in read.into_iter().zip(to_read) {
         match r {
-            Read::Text(f) => {
+            Read::Text(f, looked) => {
+                looked_at.push(looked);
                 let context = match &t.brought_by {
                     None => None,
                     Some(None) => Some(Context::Scan),
@@ -384,7 +442,7 @@ fn read_all(
             }
         }
     }
-    inputs
+    (inputs, looked_at)
 }
 
 /// Gives each file to the front ends that claim it and runs them; returns
@@ -393,21 +451,18 @@ fn run_frontends(
     frontends: &[Box<dyn Frontend>],
     options: &ScanOptions,
     inputs: &[InputFile],
+    owners: &[Vec<usize>],
     root_dir: Option<&Path>,
     out: &mut ScanOutput,
+    laps: &crate::progress::Laps,
 ) -> (Vec<DeploymentOutput>, Vec<(FileId, String)>) {
     let mut claimed: Vec<Vec<InputFile>> = vec![Vec::new(); frontends.len()];
-    for f in inputs {
-        let src = out.sources.get(f.id);
-        let candidate = Candidate {
-            path: &src.path,
-            text: &src.text(),
-            explicit: f.explicit,
-        };
-        for i in frontends::owners(frontends, &candidate) {
+    for (f, owners) in inputs.iter().zip(owners) {
+        for &i in owners {
             claimed[i].push(*f);
         }
     }
+    laps.lap("claims");
     let units = CollectUnits::default();
     let mut reasons = Vec::new();
     let sources: &SourceMap = &out.sources;
@@ -422,7 +477,9 @@ fn run_frontends(
                 context: &options.context,
                 root_dir,
             };
-            frontend.run(&input, &units)
+            let output = frontend.run(&input, &units);
+            laps.lap(frontend.name());
+            output
         })
         .collect();
     for o in outputs {
