@@ -33,10 +33,8 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
     if args.allow_partial {
         run.report.allow_partial();
     }
-    // `AML_BASELINE_TIMINGS=1`: the writing's wall time, after the stages'.
-    let timed = std::env::var_os("AML_BASELINE_TIMINGS")
-        .is_some_and(|v| v != "0")
-        .then(std::time::Instant::now);
+    // `AML_BASELINE_TIMINGS=1`: the writing's wall time and memory.
+    let laps = aml_scan::progress::Laps::start();
     for (format, path) in &plan {
         let render_options = render::RenderOptions {
             color: path.is_none() && stdout_wants_color(),
@@ -47,12 +45,7 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
             render::write_run(*format, &run, &render_options, out)
         })?;
     }
-    if let Some(started) = timed {
-        eprintln!(
-            "timing: writing the reports: {:.3} s",
-            started.elapsed().as_secs_f64()
-        );
-    }
+    laps.lap("writing the reports");
     let code = run.report.exit_code();
     // The process ends here: freeing every file, resource and result one by
     // one would only delay the exit (a few percent of a large scan).

@@ -214,7 +214,8 @@ pub fn render_run(format: OutputFormat, run: &crate::Run, options: &RenderOption
 
 /// Writes a finished pipeline run to `out`: the JSON report, SARIF and CSV
 /// are streamed (their entries serialised in parallel and written in
-/// order, never held whole), the other formats are rendered, then written.
+/// order, never held whole), OSCAL is serialised as it is written, the
+/// other formats are rendered, then written.
 pub fn write_run(
     format: OutputFormat,
     run: &crate::Run,
@@ -225,6 +226,7 @@ pub fn write_run(
         OutputFormat::Json => json::write(&run.report, out),
         OutputFormat::Sarif => sarif::write(&run.report, options, out),
         OutputFormat::Csv => csv::write(&run.report, out),
+        OutputFormat::Oscal => oscal::write(&run.report, &run.scan, out),
         _ => out.write_all(render_run(format, run, options).as_bytes()),
     }
 }

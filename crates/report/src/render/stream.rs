@@ -11,11 +11,11 @@ use std::io::{self, Write};
 
 /// Entries serialised by one task: enough to amortise the task, few enough
 /// for the threads to share a window evenly.
-const CHUNK: usize = 128;
+const CHUNK: usize = 64;
 
 /// Entries serialised before their bytes are written: bounds what is held
 /// at once (a few megabytes) whatever the report's size.
-const WINDOW: usize = 64 * CHUNK;
+const WINDOW: usize = 32 * CHUNK;
 
 /// Writes `value` as `to_writer_pretty` would write it nested `level`
 /// arrays or objects deep (its inner lines indented by `level` more steps).

@@ -35,6 +35,35 @@ pub fn uuid_of(key: &str) -> String {
     Uuid::new_v5(&namespace, key.as_bytes()).to_string()
 }
 
+/// [`uuid_of`] `prefix` followed by `value`'s compact JSON (as `{}` shows
+/// a JSON value), hashed as it is serialised: the document's and the
+/// result's UUIDs are of their whole content, hundreds of megabytes on a
+/// large scan, which is never copied or held as one string (decision 0049).
+fn uuid_of_json(prefix: &str, value: &impl serde::Serialize) -> String {
+    /// Feeds what is written to SHA-1 (a version 5 UUID's hash).
+    struct Hashing(sha1_smol::Sha1);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes());
+    let mut hashing = Hashing(sha1_smol::Sha1::new());
+    hashing.0.update(namespace.as_bytes());
+    hashing.0.update(prefix.as_bytes());
+    // Serialising a JSON value into a hash cannot fail.
+    let _ = serde_json::to_writer(&mut hashing, value);
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&hashing.0.digest().bytes()[..16]);
+    uuid::Builder::from_sha1_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// The OSCAL id of a baseline control (`NS-2` → `ns-2`).
 pub fn control_id(control: &str) -> String {
     control.to_ascii_lowercase()
@@ -78,10 +107,26 @@ pub(crate) fn props(list: impl IntoIterator<Item = Option<Value>>) -> Vec<Value>
 
 /// Pretty-printed OSCAL assessment results, with a final newline.
 pub fn render(report: &Report, scan: &ScanOutput) -> String {
-    let mut s = serde_json::to_string_pretty(&assessment_results(report, scan))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    match write(report, scan, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// Writes the pretty-printed OSCAL assessment results, with a final
+/// newline, as they are serialised (never held as one string).
+pub fn write(
+    report: &Report,
+    scan: &ScanOutput,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let document = assessment_results(report, scan);
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &document)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 /// The OSCAL assessment-results document of a report.
@@ -148,7 +193,7 @@ pub fn assessment_results(report: &Report, scan: &ScanOutput) -> Value {
         "results": [result],
         "back-matter": back_matter,
     });
-    let uuid = uuid_of(&format!("assessment-results\n{body}"));
+    let uuid = uuid_of_json("assessment-results\n", &body);
     if let Value::Object(o) = &mut body {
         let mut ordered = Map::new();
         ordered.insert("uuid".into(), json!(uuid));
@@ -309,7 +354,7 @@ fn result(report: &Report, scan: &ScanOutput, timestamp: &str) -> Value {
             )),
         );
     }
-    let uuid = uuid_of(&format!("result\n{}", Value::Object(result.clone())));
+    let uuid = uuid_of_json("result\n", &result);
     let mut ordered = Map::new();
     ordered.insert("uuid".into(), json!(uuid));
     ordered.extend(result);
@@ -627,4 +672,18 @@ fn finding(c: &ControlStatus, report: &Report, ids: &Ids) -> Value {
         .collect();
     put_list(&mut finding, "related-risks", risks);
     Value::Object(finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_hashed_as_serialised_is_the_uuid_of_the_text() {
+        let value = json!({ "a": [1, "x\"y\n", { "b": null }], "c": "é" });
+        assert_eq!(
+            uuid_of_json("result\n", &value),
+            uuid_of(&format!("result\n{value}"))
+        );
+    }
 }
