@@ -1,7 +1,7 @@
 //! The machine-readable JSON report (`--format json`), documented in
 //! `docs/json-report.md`.
 
-use super::stream::Object;
+use super::stream::{Layout, Object};
 use crate::Report;
 
 /// Writes the pretty-printed JSON, with a final newline, as it is
@@ -21,7 +21,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
 /// The report's members in the order of its `Serialize` derive (a test
 /// compares the two).
 fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let mut o = Object::begin(out, 0)?;
+    let mut o = Object::begin(out, Layout::Pretty(0))?;
     o.field("schema_version", &report.schema_version)?;
     o.field("tool", &report.tool)?;
     o.field("files", &report.files)?;

@@ -4,7 +4,7 @@
 //! against the OASIS schema (`tests/fixtures/sarif/`). Choices are recorded in
 //! `docs/decisions/0007-report-formats.md`.
 
-use super::stream::Object;
+use super::stream::{Layout, Object};
 use super::RenderOptions;
 use crate::{Report, ResultEntry};
 use aml_model::diagnostics::Level;
@@ -44,11 +44,11 @@ pub fn write(
     use std::io::Write as _;
     let parts = parts(report, options);
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    let mut log = Object::begin(&mut buffered, 0)?;
+    let mut log = Object::begin(&mut buffered, Layout::Pretty(0))?;
     log.field("$schema", SCHEMA)?;
     log.field("version", "2.1.0")?;
-    log.single("runs", |out, level| {
-        let mut run = Object::begin(out, level)?;
+    log.single("runs", |out, layout| {
+        let mut run = Object::begin(out, layout)?;
         run.field("tool", &parts.tool)?;
         run.field("invocations", &parts.invocations)?;
         run.field("originalUriBaseIds", &parts.uri_base_ids)?;

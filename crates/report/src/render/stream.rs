@@ -122,46 +122,118 @@ fn indent<W: Write + ?Sized>(out: &mut W, level: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// A JSON object written one member at a time, `level` containers deep.
+/// How a value is written: compact (as `serde_json::to_writer`, for a
+/// hash of the content) or pretty, so many containers deep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    Compact,
+    Pretty(usize),
+}
+
+impl Layout {
+    /// One container deeper.
+    pub(crate) fn deeper(self) -> Layout {
+        match self {
+            Layout::Compact => Layout::Compact,
+            Layout::Pretty(level) => Layout::Pretty(level + 1),
+        }
+    }
+
+    /// Writes `value` laid out so.
+    pub(crate) fn write<W: Write + ?Sized, T: Serialize + ?Sized>(
+        self,
+        out: &mut W,
+        value: &T,
+    ) -> io::Result<()> {
+        match self {
+            Layout::Compact => serde_json::to_writer(out, value).map_err(io::Error::from),
+            Layout::Pretty(level) => pretty_at(out, level, value),
+        }
+    }
+
+    /// What precedes a member or an entry that is not the first: a comma,
+    /// then, pretty, a new line indented one level deeper.
+    pub(crate) fn separator<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
+        out.write_all(b",")?;
+        self.opening(out)
+    }
+
+    /// What precedes the first member or entry: pretty, a new line
+    /// indented one level deeper.
+    pub(crate) fn opening<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
+        match self {
+            Layout::Compact => Ok(()),
+            Layout::Pretty(level) => newline(out, level + 1),
+        }
+    }
+
+    /// What precedes the closing bracket of a container that is not empty.
+    pub(crate) fn closing<W: Write + ?Sized>(self, out: &mut W) -> io::Result<()> {
+        match self {
+            Layout::Compact => Ok(()),
+            Layout::Pretty(level) => newline(out, level),
+        }
+    }
+}
+
+/// A JSON object written one member at a time.
 pub(crate) struct Object<'w, W: Write + ?Sized> {
     out: &'w mut W,
-    level: usize,
+    layout: Layout,
     empty: bool,
 }
 
 impl<'w, W: Write + ?Sized> Object<'w, W> {
     /// Opens the object.
-    pub(crate) fn begin(out: &'w mut W, level: usize) -> io::Result<Self> {
+    pub(crate) fn begin(out: &'w mut W, layout: Layout) -> io::Result<Self> {
         out.write_all(b"{")?;
         Ok(Object {
             out,
-            level,
+            layout,
             empty: true,
         })
     }
 
     fn key(&mut self, key: &str) -> io::Result<()> {
-        self.out
-            .write_all(if self.empty { b"\n" } else { b",\n" })?;
-        indent(self.out, self.level + 1)?;
+        if self.empty {
+            self.layout.opening(self.out)?;
+        } else {
+            self.layout.separator(self.out)?;
+        }
         serde_json::to_writer(&mut *self.out, key)?;
         self.empty = false;
-        self.out.write_all(b": ")
+        self.out.write_all(match self.layout {
+            Layout::Compact => b":",
+            Layout::Pretty(_) => b": ",
+        })
     }
 
     /// A member holding `value`.
     pub(crate) fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
         self.key(key)?;
-        pretty_at(self.out, self.level + 1, value)
+        self.layout.deeper().write(self.out, value)
+    }
+
+    /// A member that `value` writes, laid out as it is given.
+    pub(crate) fn member(
+        &mut self,
+        key: &str,
+        value: impl FnOnce(&mut W, Layout) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.key(key)?;
+        value(self.out, self.layout.deeper())
     }
 
     /// A member holding the array of `items`, serialised in parallel and
     /// written in order.
     pub(crate) fn items<T: Serialize + Sync>(&mut self, key: &str, items: &[T]) -> io::Result<()> {
         self.key(key)?;
-        array_by(self.out, self.level + 1, items, |buf, level, item| {
-            pretty_at(buf, level, item).map(|()| true)
-        })
+        array_by(
+            self.out,
+            self.layout.deeper(),
+            items,
+            |buf, layout, item| layout.write(buf, item).map(|()| true),
+        )
     }
 
     /// A member holding the array of `entry` of each of `items` that has
@@ -177,51 +249,61 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         V: Serialize,
     {
         self.key(key)?;
-        array_by(
-            self.out,
-            self.level + 1,
-            items,
-            |buf, level, item| match entry(item) {
-                Some(value) => pretty_at(buf, level, &value).map(|()| true),
-                None => Ok(false),
-            },
-        )
+        array(self.out, self.layout.deeper(), items, entry)
     }
 
-    /// A member holding an array of one value, which `value` writes at the
-    /// depth it is given.
+    /// A member holding an array of one value, which `value` writes laid
+    /// out as it is given.
     pub(crate) fn single(
         &mut self,
         key: &str,
-        value: impl FnOnce(&mut W, usize) -> io::Result<()>,
+        value: impl FnOnce(&mut W, Layout) -> io::Result<()>,
     ) -> io::Result<()> {
         self.key(key)?;
-        self.out.write_all(b"[\n")?;
-        indent(self.out, self.level + 2)?;
-        value(self.out, self.level + 2)?;
-        self.out.write_all(b"\n")?;
-        indent(self.out, self.level + 1)?;
+        let layout = self.layout.deeper();
+        self.out.write_all(b"[")?;
+        layout.opening(self.out)?;
+        value(self.out, layout.deeper())?;
+        layout.closing(self.out)?;
         self.out.write_all(b"]")
     }
 
     /// Closes the object.
     pub(crate) fn end(self) -> io::Result<()> {
         if !self.empty {
-            self.out.write_all(b"\n")?;
-            indent(self.out, self.level)?;
+            self.layout.closing(self.out)?;
         }
         self.out.write_all(b"}")
     }
 }
 
-/// An array `level` containers deep of what `entry` writes for each of
-/// `items` (at the depth it is given), leaving out those it returns false
+/// The array, laid out as `layout` says, of `entry` of each of `items`
+/// that has one, made and serialised in parallel and written in order.
+pub(crate) fn array<W, T, V>(
+    out: &mut W,
+    layout: Layout,
+    items: &[T],
+    entry: impl Fn(&T) -> Option<V> + Sync,
+) -> io::Result<()>
+where
+    W: Write + ?Sized,
+    T: Sync,
+    V: Serialize,
+{
+    array_by(out, layout, items, |buf, layout, item| match entry(item) {
+        Some(value) => layout.write(buf, &value).map(|()| true),
+        None => Ok(false),
+    })
+}
+
+/// An array laid out as `layout` says of what `entry` writes for each of
+/// `items` (laid out as it is given), leaving out those it returns false
 /// for.
 fn array_by<W, T>(
     out: &mut W,
-    level: usize,
+    layout: Layout,
     items: &[T],
-    entry: impl Fn(&mut Vec<u8>, usize, &T) -> io::Result<bool> + Sync,
+    entry: impl Fn(&mut Vec<u8>, Layout, &T) -> io::Result<bool> + Sync,
 ) -> io::Result<()>
 where
     W: Write + ?Sized,
@@ -229,13 +311,12 @@ where
 {
     out.write_all(b"[")?;
     let mut written = false;
-    // Every entry is preceded by ",\n" and its indentation; the first
+    // Every entry is preceded by its separator (a comma first); the first
     // written drops the comma.
     let one = |buf: &mut Vec<u8>, item: &T| -> io::Result<()> {
         let mark = buf.len();
-        buf.extend_from_slice(b",\n");
-        indent(buf, level + 1)?;
-        if !entry(buf, level + 1, item)? {
+        layout.separator(buf)?;
+        if !entry(buf, layout.deeper(), item)? {
             buf.truncate(mark);
         }
         Ok(())
@@ -246,8 +327,7 @@ where
         out.write_all(piece)
     })?;
     if written {
-        out.write_all(b"\n")?;
-        indent(out, level)?;
+        layout.closing(out)?;
     }
     out.write_all(b"]")
 }
@@ -287,6 +367,35 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn compact_objects_are_serde_json_compact() {
+        let items: Vec<u32> = (0..2 * WINDOW as u32 + 3).collect();
+        let mut out = Vec::new();
+        let mut o = Object::begin(&mut out, Layout::Compact).unwrap();
+        o.field("a", &json!({ "b": [1, {}], "c": "d\"" })).unwrap();
+        o.array("odd", &items, |i| (i % 2 == 1).then_some(*i))
+            .unwrap();
+        o.array("none", &items, |_| None::<u32>).unwrap();
+        o.single("one", |out, layout| layout.write(out, &json!([])))
+            .unwrap();
+        o.member("m", |out, layout| {
+            let mut inner = Object::begin(out, layout)?;
+            inner.items("all", &items[..2])?;
+            inner.end()
+        })
+        .unwrap();
+        o.end().unwrap();
+        let odd: Vec<u32> = items.iter().copied().filter(|i| i % 2 == 1).collect();
+        let expected = json!({
+            "a": { "b": [1, {}], "c": "d\"" },
+            "odd": odd,
+            "none": [],
+            "one": [[]],
+            "m": { "all": [0, 1] },
+        });
+        assert_eq!(String::from_utf8(out).unwrap(), expected.to_string());
+    }
+
+    #[test]
     fn deep_values_are_indented_as_serde_json_does() {
         let mut deep = json!({ "leaf": ["a", 1, null, {}, []] });
         for i in 0..40 {
@@ -316,15 +425,13 @@ mod tests {
                 keep != 0 && i % keep == 0
             };
             let mut out = Vec::new();
-            let mut o = Object::begin(&mut out, level).unwrap();
+            let mut o = Object::begin(&mut out, Layout::Pretty(level)).unwrap();
             o.field("head", &json!({ "x": [1, 2] })).unwrap();
             o.array("items", &items, |v| kept(v).then(|| v.clone()))
                 .unwrap();
             o.items("all", &items[..3]).unwrap();
-            o.single("one", |out, level| {
-                pretty_at(out, level, &json!({ "y": [] }))
-            })
-            .unwrap();
+            o.single("one", |out, layout| layout.write(out, &json!({ "y": [] })))
+                .unwrap();
             o.field("empty", &json!([])).unwrap();
             o.end().unwrap();
             let list: Vec<_> = items.iter().filter(|v| kept(v)).cloned().collect();
