@@ -212,10 +212,10 @@ pub fn render_run(format: OutputFormat, run: &crate::Run, options: &RenderOption
     render(format, &run.report, &run.scan, options)
 }
 
-/// Writes a finished pipeline run to `out`: the JSON report, SARIF and CSV
-/// are streamed (their entries serialised in parallel and written in
-/// order, never held whole), OSCAL is serialised as it is written, the
-/// other formats are rendered, then written.
+/// Writes a finished pipeline run to `out`: the JSON report, SARIF, OSCAL,
+/// CSV and JUnit are streamed (their entries made in parallel and written
+/// in order, never held whole); the text, HTML and Markdown reports are
+/// rendered, then written.
 pub fn write_run(
     format: OutputFormat,
     run: &crate::Run,
@@ -227,6 +227,7 @@ pub fn write_run(
         OutputFormat::Sarif => sarif::write(&run.report, options, out),
         OutputFormat::Csv => csv::write(&run.report, out),
         OutputFormat::Oscal => oscal::write(&run.report, &run.scan, out),
+        OutputFormat::Junit => junit::write(&run.report, out),
         _ => out.write_all(render_run(format, run, options).as_bytes()),
     }
 }
