@@ -44,13 +44,8 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     let mut header = String::new();
     row(&mut header, HEADER.iter().map(|h| h.to_string()));
     buffered.write_all(header.as_bytes())?;
-    let one = |buf: &mut Vec<u8>, r: &ResultEntry| {
-        let mut line = String::new();
-        row(&mut line, fields(r).into_iter());
-        buf.extend_from_slice(line.as_bytes());
-        Ok(())
-    };
-    super::stream::in_order(&report.results, one, |piece| buffered.write_all(piece))?;
+    let each = |r: &ResultEntry, line: &mut String| row(line, fields(r).into_iter());
+    super::stream::texts_in_order(&report.results, each, &mut buffered)?;
     buffered.flush()
 }
 

@@ -28,13 +28,7 @@ pub fn write(report: &Report, sink: &mut dyn std::io::Write) -> std::io::Result<
     let mut cases = |out: &mut String, list: &[&ResultEntry]| -> std::io::Result<()> {
         sink.write_all(out.as_bytes())?;
         out.clear();
-        let one = |buf: &mut Vec<u8>, r: &&ResultEntry| {
-            let mut case = String::new();
-            testcase(r, &mut case);
-            buf.extend_from_slice(case.as_bytes());
-            Ok(())
-        };
-        super::stream::in_order(list, one, |piece| sink.write_all(piece))
+        super::stream::texts_in_order(list, |r, case| testcase(r, case), &mut sink)
     };
     let count = |v: Verdict| report.results.iter().filter(|r| kind(r) == Some(v)).count();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -213,8 +213,8 @@ pub fn render_run(format: OutputFormat, run: &crate::Run, options: &RenderOption
 }
 
 /// Writes a finished pipeline run to `out`: the JSON report, SARIF, OSCAL,
-/// CSV and JUnit are streamed (their entries made in parallel and written
-/// in order, never held whole); the text, HTML and Markdown reports are
+/// CSV, JUnit and HTML are streamed (their entries made in parallel and
+/// written in order, never held whole); the text and Markdown reports are
 /// rendered, then written.
 pub fn write_run(
     format: OutputFormat,
@@ -228,6 +228,7 @@ pub fn write_run(
         OutputFormat::Csv => csv::write(&run.report, out),
         OutputFormat::Oscal => oscal::write(&run.report, &run.scan, out),
         OutputFormat::Junit => junit::write(&run.report, out),
+        OutputFormat::Html => html::write(&run.report, &run.scan, out),
         _ => out.write_all(render_run(format, run, options).as_bytes()),
     }
 }

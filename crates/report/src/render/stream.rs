@@ -332,6 +332,22 @@ where
     out.write_all(b"]")
 }
 
+/// Writes the text `each` makes of every one of `items`: made in parallel,
+/// a window at a time, and written in order.
+pub(crate) fn texts_in_order<T: Sync, W: Write + ?Sized>(
+    items: &[T],
+    each: impl Fn(&T, &mut String) + Sync,
+    out: &mut W,
+) -> io::Result<()> {
+    let one = |buf: &mut Vec<u8>, item: &T| {
+        let mut text = String::new();
+        each(item, &mut text);
+        buf.extend_from_slice(text.as_bytes());
+        Ok(())
+    };
+    in_order(items, one, |piece| out.write_all(piece))
+}
+
 /// Renders `items` in parallel, a window at a time, each chunk into a
 /// buffer of its own by `one`, and hands every buffer that is not empty to
 /// `write` in the items' order.
