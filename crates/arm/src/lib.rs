@@ -193,33 +193,55 @@ impl Frontend for Arm {
     }
 
     /// Sorts the JSON into templates and parameter files, pairs them, and
-    /// evaluates every entry template in parallel.
+    /// evaluates every entry template, folder by folder in parallel: a
+    /// folder's files are parsed once and its templates evaluated from those
+    /// trees (decision 0050).
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
-        let mut sorted = sort_json(input, &mut out.diagnostics, &mut out.skipped);
-        out.secret_spans = std::mem::take(&mut sorted.secret_spans);
-        let linked = linked_templates(input.sources, &sorted.templates);
-        let explicit_params = self.explicit_parameters(&sorted.parameter_files, &mut out);
-        let jobs = entry_jobs(
-            input.sources,
-            sorted.templates,
-            &linked,
-            &sorted.parameter_files,
-            &explicit_params,
-        );
-        let evaluated: Vec<(ScannedFile, Vec<Diagnostic>)> = jobs
-            .entries
+        let explicit_params = self.explicit_parameters(input);
+        let results: Vec<(usize, FileResult)> = by_folder(input)
             .into_par_iter()
-            .map(|job| evaluate_job(input, job, units))
+            .flat_map_iter(|files| evaluate_folder(input, &files, &explicit_params))
             .collect();
-        for (file, diags) in evaluated {
-            out.diagnostics.extend(diags);
-            out.files.push(file);
+        let mut results: Vec<Option<FileResult>> = {
+            let mut by_index: Vec<Option<FileResult>> =
+                (0..input.files.len()).map(|_| None).collect();
+            for (i, r) in results {
+                by_index[i] = Some(r);
+            }
+            by_index
+        };
+        let sorted = sort_json(input, &mut results, &mut out);
+        if let Some(Err(path)) = &explicit_params {
+            out.diagnostics.push(Diagnostic::error(
+                "parameters-file",
+                "the --parameters file is not a deployment parameter file (it needs the deploymentParameters.json `$schema`)",
+                Location::Path(aml_model::source::display_path(path)),
+            ));
         }
-        for id in jobs.linked {
+        // Every template was evaluated as if it were an entry; those another
+        // template links are evaluated by their caller instead.
+        let linked = linked_templates(input.sources, &sorted.templates);
+        let mut linked_ids = Vec::new();
+        for (f, result) in input.files.iter().zip(results.iter_mut()) {
+            let Some(job) = result.as_mut().and_then(|r| r.job.take()) else {
+                continue;
+            };
+            let path = &input.sources.get(f.id).path;
+            if linked.contains(&template::normalize_path(path)) {
+                linked_ids.push(f.id);
+                continue;
+            }
+            out.diagnostics.extend(job.diagnostics);
+            out.files.push(job.file);
+            if let Some(unit) = job.unit {
+                units.unit(unit);
+            }
+        }
+        for id in linked_ids {
             out.file(id, "arm", 0);
         }
-        for (id, _) in sorted.parameter_files.values() {
+        for id in sorted.parameter_files.values() {
             out.file(*id, "arm-parameters", 0);
         }
         out
@@ -228,97 +250,189 @@ impl Frontend for Arm {
 
 impl Arm {
     /// The `--parameters` file, parsed: `Err` with its path when it is not a
-    /// parameter file (diagnosed here).
+    /// parameter file (diagnosed once the files are sorted).
     fn explicit_parameters(
         &self,
-        parameter_files: &BTreeMap<PathBuf, (FileId, json::Node)>,
-        out: &mut FrontendOutput,
+        input: &FrontendInput<'_>,
     ) -> Option<Result<(FileId, json::Node), PathBuf>> {
         let path = template::normalize_path(self.options.parameters.as_deref()?);
-        let found = parameter_files
-            .get(&path)
-            .map(|(id, node)| (*id, node.clone()))
+        let found = input
+            .files
+            .iter()
+            .find(|f| input.sources.get(f.id).path == path)
+            .and_then(|f| {
+                let node = json::parse(&input.sources.get(f.id).text()).ok()?;
+                matches!(classify(&node), JsonKind::Parameters).then_some((f.id, node))
+            })
             .ok_or(path);
-        if let Err(p) = &found {
-            out.diagnostics.push(Diagnostic::error(
-                "parameters-file",
-                "the --parameters file is not a deployment parameter file (it needs the deploymentParameters.json `$schema`)",
-                Location::Path(aml_model::source::display_path(p)),
-            ));
-        }
         Some(found)
     }
 }
 
-/// The JSON files given to the ARM front end, parsed and sorted. A
-/// template's parsed tree is not kept: it is parsed again when it is
+/// The files given to the ARM front end by folder (indices into
+/// `input.files`, in order), folders in path order.
+fn by_folder(input: &FrontendInput<'_>) -> Vec<Vec<usize>> {
+    let mut folders: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (i, f) in input.files.iter().enumerate() {
+        folders
+            .entry(parent_dir(&input.sources.get(f.id).path))
+            .or_default()
+            .push(i);
+    }
+    folders.into_values().collect()
+}
+
+/// At most this many templates of one folder keep their trees between
+/// sorting and evaluation; a folder with more parses each again when it is
 /// evaluated, so that the trees of thousands of templates are never in
-/// memory at once (issue 20); parameter files, small and shared, are kept.
+/// memory at once (issue 20).
+const KEPT_TREES_PER_FOLDER: usize = 16;
+
+/// What parsing one JSON file found, or why it did not parse.
+type Sorted = Result<(Found, Parsed), json::JsonError>;
+
+/// What one JSON file is, found by parsing it, and, for a template, its
+/// evaluation as an entry.
+struct FileResult {
+    sorted: Sorted,
+    job: Option<JobResult>,
+}
+
+/// A template evaluated as an entry: its unit (none when it did not parse),
+/// its file record and its parameter file's diagnostics.
+struct JobResult {
+    unit: Option<DeploymentOutput>,
+    file: ScannedFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses the files of one folder and evaluates each of its templates as
+/// an entry, with the parameter file beside it (or `--parameters`).
+fn evaluate_folder(
+    input: &FrontendInput<'_>,
+    files: &[usize],
+    explicit_params: &Option<Result<(FileId, json::Node), PathBuf>>,
+) -> Vec<(usize, FileResult)> {
+    let sources = input.sources;
+    let mut parsed: Vec<(usize, Sorted, Option<Node>)> = files
+        .par_iter()
+        .map(|&i| {
+            let f = &input.files[i];
+            let (sorted, tree) = sort_one(sources, f.id);
+            (i, sorted, tree)
+        })
+        .collect();
+    let templates = parsed
+        .iter()
+        .filter(|(_, r, _)| matches!(r, Ok((_, Parsed::Template))))
+        .count();
+    if templates > KEPT_TREES_PER_FOLDER {
+        parsed.iter_mut().for_each(|(_, _, tree)| *tree = None);
+    }
+    // The folder's parameter files, by path, and how many templates it holds.
+    let params: BTreeMap<PathBuf, (FileId, json::Node)> = parsed
+        .iter()
+        .filter_map(|(i, r, _)| match r {
+            Ok((_, Parsed::Parameters(node))) => {
+                let id = input.files[*i].id;
+                Some((sources.get(id).path.clone(), (id, node.clone())))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut count_by_dir = BTreeMap::new();
+    if let Some(&(i, ..)) = parsed.first() {
+        count_by_dir.insert(parent_dir(&sources.get(input.files[i].id).path), templates);
+    }
+    parsed
+        .into_par_iter()
+        .map(|(i, sorted, tree)| {
+            let id = input.files[i].id;
+            let job = matches!(sorted, Ok((_, Parsed::Template))).then(|| {
+                let path = &sources.get(id).path;
+                let params = match explicit_params {
+                    Some(Ok((pid, pnode))) => Some((*pid, pnode)),
+                    _ => beside_parameter_file(path, &params, &count_by_dir)
+                        .map(|(pid, pnode)| (*pid, pnode)),
+                };
+                evaluate_job(input, Job { id, params }, tree)
+            });
+            (i, FileResult { sorted, job })
+        })
+        .collect()
+}
+
+/// Parses one JSON file and finds what it is; the tree of a template is
+/// returned beside (for its evaluation).
+fn sort_one(sources: &SourceMap, id: FileId) -> (Sorted, Option<Node>) {
+    let mut tree = None;
+    let result = json::parse(&sources.get(id).text()).map(|node| {
+        let mut found = Found::default();
+        if !matches!(classify(&node), JsonKind::Other) {
+            // Credentials by name, every copy of a duplicated key included.
+            aml_model::secrets::json_secret_spans(id, &node, &mut found.secret_spans);
+            found.diagnostics = json::duplicate_key_diagnostics(sources, id, &node);
+        }
+        match classify(&node) {
+            JsonKind::Template => {
+                let dir = parent_dir(&sources.get(id).path);
+                collect_relative_links(&node, &dir, &mut found.links, 0);
+                tree = Some(node);
+                (found, Parsed::Template)
+            }
+            JsonKind::Parameters => (found, Parsed::Parameters(node)),
+            JsonKind::Other => (found, Parsed::Other),
+        }
+    });
+    (result, tree)
+}
+
+/// The JSON files given to the ARM front end, sorted: templates with the
+/// templates they link, parameter files by path.
 struct SortedJson {
     /// Each template with the local templates it links.
     templates: Vec<(FileId, HashSet<PathBuf>)>,
-    parameter_files: BTreeMap<PathBuf, (FileId, json::Node)>,
-    /// Where credentials are written in them (decision 0030).
-    secret_spans: Vec<Span>,
+    parameter_files: BTreeMap<PathBuf, FileId>,
 }
 
-/// Parses the files (in parallel) and sorts them into templates and
-/// parameter files; other JSON named on the command line gets a warning,
-/// invalid JSON that names an ARM schema (or was named) an error.
+/// Sorts the files (in their order) into templates and parameter files;
+/// other JSON named on the command line gets a warning, invalid JSON that
+/// names an ARM schema (or was named) an error. Where credentials are
+/// written goes to `out.secret_spans` (decision 0030).
 fn sort_json(
     input: &FrontendInput<'_>,
-    diagnostics: &mut Vec<Diagnostic>,
-    skipped: &mut Vec<(FileId, String)>,
+    results: &mut [Option<FileResult>],
+    out: &mut FrontendOutput,
 ) -> SortedJson {
     let sources = input.sources;
-    let parsed: Vec<_> = input
-        .files
-        .par_iter()
-        .map(|f| {
-            let result = json::parse(&sources.get(f.id).text()).map(|node| {
-                let mut found = Found::default();
-                if !matches!(classify(&node), JsonKind::Other) {
-                    // Credentials by name, every copy of a duplicated key included.
-                    aml_model::secrets::json_secret_spans(f.id, &node, &mut found.secret_spans);
-                    found.diagnostics = json::duplicate_key_diagnostics(sources, f.id, &node);
-                }
-                match classify(&node) {
-                    JsonKind::Template => {
-                        let dir = parent_dir(&sources.get(f.id).path);
-                        collect_relative_links(&node, &dir, &mut found.links, 0);
-                        (found, Parsed::Template)
-                    }
-                    JsonKind::Parameters => (found, Parsed::Parameters(node)),
-                    JsonKind::Other => (found, Parsed::Other),
-                }
-            });
-            (f.id, f.explicit, result)
-        })
-        .collect();
     let mut sorted = SortedJson {
         templates: Vec::new(),
         parameter_files: BTreeMap::new(),
-        secret_spans: Vec::new(),
     };
-    for (id, explicit, result) in parsed {
+    for (f, result) in input.files.iter().zip(results.iter_mut()) {
+        let (id, explicit) = (f.id, f.explicit);
+        let Some(result) = result.as_mut() else {
+            continue;
+        };
         let file = sources.get(id);
-        let result = result.map(|(found, parsed)| {
-            sorted.secret_spans.extend(found.secret_spans);
-            diagnostics.extend(found.diagnostics);
+        let taken = std::mem::replace(&mut result.sorted, Ok((Found::default(), Parsed::Other)));
+        let taken = taken.map(|(found, parsed)| {
+            out.secret_spans.extend(found.secret_spans);
+            out.diagnostics.extend(found.diagnostics);
             (found.links, parsed)
         });
-        match result {
+        match taken {
             Ok((links, parsed)) => match parsed {
                 Parsed::Template => sorted.templates.push((id, links)),
-                Parsed::Parameters(node) => {
-                    sorted.parameter_files.insert(file.path.clone(), (id, node));
+                Parsed::Parameters(_) => {
+                    sorted.parameter_files.insert(file.path.clone(), id);
                 }
-                Parsed::Other if explicit => diagnostics.push(Diagnostic::warning(
+                Parsed::Other if explicit => out.diagnostics.push(Diagnostic::warning(
                     "template-structure",
                     "the file is JSON but not a deployment template or parameter file (no ARM `$schema`); it was not scanned",
                     Location::Span(Span::new(id, 0, 0)),
                 )),
-                Parsed::Other => skipped.push((
+                Parsed::Other => out.skipped.push((
                     id,
                     "JSON without a deployment template or parameter file `$schema`".to_string(),
                 )),
@@ -329,7 +443,7 @@ fn sort_json(
                     || lower.contains("deploymenttemplate.json")
                     || lower.contains("deploymentparameters.json")
                 {
-                    diagnostics.push(Diagnostic::error(
+                    out.diagnostics.push(Diagnostic::error(
                         "json-syntax",
                         format!("invalid JSON: {}", e.message),
                         Location::Span(Span::new(id, e.offset, e.offset + 1)),
@@ -404,67 +518,22 @@ fn parent_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// One entry template to evaluate (parsed when it is, and freed as soon as
-/// it is evaluated), with its parameter file.
+/// One template to evaluate as an entry, with its parameter file.
 struct Job<'a> {
     id: FileId,
     params: Option<(FileId, &'a json::Node)>,
 }
 
-/// The entry templates with their parameter files, and the linked ones.
-struct Jobs<'a> {
-    entries: Vec<Job<'a>>,
-    linked: Vec<FileId>,
-}
-
-/// Pairs each entry template with its parameter file: `--parameters`, else
-/// the one beside it.
-fn entry_jobs<'a>(
-    sources: &SourceMap,
-    templates: Vec<(FileId, HashSet<PathBuf>)>,
-    linked: &HashSet<PathBuf>,
-    parameter_files: &'a BTreeMap<PathBuf, (FileId, json::Node)>,
-    explicit_params: &'a Option<Result<(FileId, json::Node), PathBuf>>,
-) -> Jobs<'a> {
-    let mut count_by_dir = BTreeMap::<PathBuf, usize>::new();
-    for (id, _) in &templates {
-        *count_by_dir
-            .entry(parent_dir(&sources.get(*id).path))
-            .or_default() += 1;
-    }
-    let mut jobs = Jobs {
-        entries: Vec::new(),
-        linked: Vec::new(),
-    };
-    for (id, _) in templates {
-        let path = &sources.get(id).path;
-        if linked.contains(&template::normalize_path(path)) {
-            jobs.linked.push(id);
-            continue;
-        }
-        let params = match explicit_params {
-            Some(Ok((pid, pnode))) => Some((*pid, pnode)),
-            _ => beside_parameter_file(path, parameter_files, &count_by_dir)
-                .map(|(pid, pnode)| (*pid, pnode)),
-        };
-        jobs.entries.push(Job { id, params });
-    }
-    jobs
-}
-
-/// Evaluates one entry template with its parameter values; hands the unit
-/// to `units` and returns its file record and the parameter file's diagnostics.
-fn evaluate_job(
-    input: &FrontendInput<'_>,
-    job: Job<'_>,
-    units: &dyn UnitSink,
-) -> (ScannedFile, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+/// Evaluates one template as an entry with its parameter values, from its
+/// tree when it was kept (else parsed again); returns its unit, its file
+/// record and the parameter file's diagnostics.
+fn evaluate_job(input: &FrontendInput<'_>, job: Job<'_>, tree: Option<Node>) -> JobResult {
+    let mut diagnostics = Vec::new();
     let values = match job.params {
         Some((pid, pnode)) => match template::ParameterValues::from_parameter_file(pid, pnode) {
             Ok(v) => v,
             Err((message, offset)) => {
-                diags.push(Diagnostic::error(
+                diagnostics.push(Diagnostic::error(
                     "parameters-file",
                     message,
                     Location::Span(Span::new(pid, offset as usize, offset as usize + 1)),
@@ -475,14 +544,24 @@ fn evaluate_job(
         None => Default::default(),
     };
     // It parsed when it was sorted; parsing is deterministic.
-    let Ok(node) = json::parse(&input.sources.get(job.id).text()) else {
-        let file = ScannedFile {
-            file: job.id,
-            format: "arm",
-            resources: 0,
-            parameters: job.params.map(|(p, _)| p),
-        };
-        return (file, diags);
+    let node = match tree {
+        Some(node) => node,
+        None => match json::parse(&input.sources.get(job.id).text()) {
+            Ok(node) => node,
+            Err(_) => {
+                let file = ScannedFile {
+                    file: job.id,
+                    format: "arm",
+                    resources: 0,
+                    parameters: job.params.map(|(p, _)| p),
+                };
+                return JobResult {
+                    unit: None,
+                    file,
+                    diagnostics,
+                };
+            }
+        },
     };
     let mut context = input.context.clone();
     context.scope = target_scope(&node);
@@ -509,8 +588,11 @@ fn evaluate_job(
         resources: result.resources.len(),
         parameters: job.params.map(|(p, _)| p),
     };
-    units.unit(DeploymentOutput::new(job.id, result));
-    (file, diags)
+    JobResult {
+        unit: Some(DeploymentOutput::new(job.id, result)),
+        file,
+        diagnostics,
+    }
 }
 
 /// `<stem>.parameters.json` beside the template, else `azuredeploy.parameters.json`

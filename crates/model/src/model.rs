@@ -958,27 +958,34 @@ impl Model {
     /// source text. Non-secret settings of a credentials object (its type,
     /// a client id, a resource id) are not secrets.
     pub fn collect_inline_credentials(&mut self, sources: &crate::source::SourceMap) {
-        let mut found = Vec::new();
-        for r in &self.resources {
-            let mut cx = CredentialWalk {
-                resource: r,
-                found: &mut found,
-            };
-            cx.walk(
-                &r.body,
-                &mut String::new(),
-                crate::secrets::Scope::root(),
-                0,
-            );
-            // A Key Vault secret's `properties.value`.
-            if r.resource_type
-                .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
-            {
-                if let Some(v @ Value::String(_)) = r.get("properties.value") {
-                    cx.secret(v, "properties.value");
+        use rayon::prelude::*;
+        // Each resource walked in parallel; the values in model order.
+        let found: Vec<(String, Option<(Span, bool)>)> = self
+            .resources
+            .par_iter()
+            .flat_map_iter(|r| {
+                let mut found = Vec::new();
+                let mut cx = CredentialWalk {
+                    resource: r,
+                    found: &mut found,
+                };
+                cx.walk(
+                    &r.body,
+                    &mut String::new(),
+                    crate::secrets::Scope::root(),
+                    0,
+                );
+                // A Key Vault secret's `properties.value`.
+                if r.resource_type
+                    .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
+                {
+                    if let Some(v @ Value::String(_)) = r.get("properties.value") {
+                        cx.secret(v, "properties.value");
+                    }
                 }
-            }
-        }
+                found
+            })
+            .collect();
         // Each value once, in first-seen order.
         let mut known = std::collections::HashSet::new();
         self.secrets.retain(|s| known.insert(s.clone()));
@@ -987,14 +994,23 @@ impl Model {
         let mut unlocated = std::collections::HashSet::new();
         self.unlocated_secrets
             .retain(|s| unlocated.insert(s.clone()));
-        for (s, span) in found {
-            let literal =
-                span.is_some_and(|(sp, yaml)| is_literal(&sources.get(sp.file).text(), sp, yaml));
-            // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
-            // what it names is recorded by the front end.
-            let span = span
-                .filter(|(sp, yaml)| !is_reference(&sources.get(sp.file).text(), *sp, *yaml))
-                .map(|(sp, _)| sp);
+        // Whether each is written as a literal, and where when it is no
+        // reference: the texts read in parallel, the results in order.
+        let judged: Vec<(String, bool, Option<Span>)> = found
+            .into_par_iter()
+            .map(|(s, span)| {
+                let text = span.map(|(sp, _)| sources.get(sp.file).text());
+                let text = text.as_deref().unwrap_or_default();
+                let literal = span.is_some_and(|(sp, yaml)| is_literal(text, sp, yaml));
+                // A reference (`[parameters('pw')]`, `var.pw`) holds no secret:
+                // what it names is recorded by the front end.
+                let span = span
+                    .filter(|(sp, yaml)| !is_reference(text, *sp, *yaml))
+                    .map(|(sp, _)| sp);
+                (s, literal, span)
+            })
+            .collect();
+        for (s, literal, span) in judged {
             if let Some(sp) = span {
                 self.secret_spans.add(sp);
                 self.file_secrets
@@ -1013,21 +1029,30 @@ impl Model {
         // Text built from source (an unknown value's expression in a
         // message) may quote where a secret is written: its text is masked
         // in messages too.
-        for (file, ranges) in self.secret_spans.files() {
-            let text = &sources.get(file).text();
-            for &(start, end) in ranges {
-                let Some(written) = text.get(start as usize..end as usize) else {
-                    continue;
-                };
-                let written = written.trim().trim_matches(['"', '\'']);
-                // A bare reference (`var.pw`, `local.pw`, `pw`) names what
-                // decides a value, and its decoded value is a secret already.
-                let reference = written
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-                if !reference && written.chars().count() >= 4 && known.insert(written.to_string()) {
-                    self.secrets.push(written.to_string());
-                }
+        let written: Vec<Vec<String>> = self
+            .secret_spans
+            .files()
+            .into_par_iter()
+            .map(|(file, ranges)| {
+                let text = &sources.get(file).text();
+                ranges
+                    .iter()
+                    .filter_map(|&(start, end)| {
+                        let written = text.get(start as usize..end as usize)?;
+                        let written = written.trim().trim_matches(['"', '\'']);
+                        // A bare reference (`var.pw`, `local.pw`, `pw`) names what
+                        // decides a value, and its decoded value is a secret already.
+                        let reference = written.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')
+                        });
+                        (!reference && written.chars().count() >= 4).then(|| written.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
+        for written in written.into_iter().flatten() {
+            if known.insert(written.clone()) {
+                self.secrets.push(written);
             }
         }
         for list in self.file_secrets.values_mut() {
@@ -1154,91 +1179,96 @@ impl Model {
     /// appear on that resource, `Approved` for an automatic connection (the
     /// deployer owns both) and `Pending` for a manual one.
     pub fn link_private_endpoints(&mut self) {
-        let mut connections: Vec<(usize, Value)> = Vec::new();
-        for pe in self
+        use rayon::prelude::*;
+        // Each endpoint's connections found in parallel, kept in model order.
+        self.deployment_index();
+        let connections: Vec<(usize, Value)> = self
             .resources
-            .iter()
+            .par_iter()
             .filter(|r| r.is_type("Microsoft.Network/privateEndpoints") && !r.existing)
-        {
-            for (list, status) in [
-                ("properties.privateLinkServiceConnections", "Approved"),
-                ("properties.manualPrivateLinkServiceConnections", "Pending"),
-            ] {
-                let Some(Value::Array(items)) = pe.get(list) else {
-                    continue;
-                };
-                for item in items {
-                    let Some(target_value) = item.get_path("properties.privateLinkServiceId")
-                    else {
+            .flat_map_iter(|pe| {
+                let mut connections: Vec<(usize, Value)> = Vec::new();
+                for (list, status) in [
+                    ("properties.privateLinkServiceConnections", "Approved"),
+                    ("properties.manualPrivateLinkServiceConnections", "Pending"),
+                ] {
+                    let Some(Value::Array(items)) = pe.get(list) else {
                         continue;
                     };
-                    let group_ids = item
-                        .get_path("properties.groupIds")
-                        .cloned()
-                        .unwrap_or(Value::Array(vec![]));
-                    let name = pe.name.rsplit('/').next().unwrap_or(&pe.name).to_string();
-                    // The resources the endpoint connects to: the one its
-                    // target names, or, when the files leave the target
-                    // open, each resource it may name (a maybe-connection,
-                    // whose status is unknown).
-                    let exact = target_value
-                        .as_id()
-                        .and_then(|t| self.position_in_deployment(pe.deployment, t));
-                    let targets: Vec<(usize, Option<String>)> = match exact {
-                        Some(index) => vec![(index, None)],
-                        None => self
-                            .maybe_targets(pe.deployment, target_value, &group_ids)
-                            .into_iter()
-                            .map(|i| {
-                                let shown = match target_value {
-                                    Value::Unknown(u) => u.expr.clone(),
-                                    other => other.to_string(),
-                                };
-                                (i, Some(format!("privateLinkServiceId of private endpoint '{name}': {shown}")))
-                            })
-                            .collect(),
-                    };
-                    for (index, maybe) in targets {
-                        // A deployed resource reports its own connections, with their real state.
-                        if self.resources[index].format == "live" {
+                    for item in items {
+                        let Some(target_value) = item.get_path("properties.privateLinkServiceId")
+                        else {
                             continue;
-                        }
-                        let status_value = match &maybe {
-                        None => Value::str(status),
-                        Some(expr) => Value::unknown(
-                            expr.clone(),
-                            "the private endpoint's target is not fixed by the files; it may be this resource",
-                        ),
-                    };
-                        let connection = Value::from_json(&serde_json::json!({
-                            "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
-                            "name": name,
-                            "properties": {
-                                "privateEndpoint": { "id": pe.id },
-                                "privateLinkServiceConnectionState": {
-                                    "status": status,
-                                    "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                        };
+                        let group_ids = item
+                            .get_path("properties.groupIds")
+                            .cloned()
+                            .unwrap_or(Value::Array(vec![]));
+                        let name = pe.name.rsplit('/').next().unwrap_or(&pe.name).to_string();
+                        // The resources the endpoint connects to: the one its
+                        // target names, or, when the files leave the target
+                        // open, each resource it may name (a maybe-connection,
+                        // whose status is unknown).
+                        let exact = target_value
+                            .as_id()
+                            .and_then(|t| self.position_in_deployment(pe.deployment, t));
+                        let targets: Vec<(usize, Option<String>)> = match exact {
+                            Some(index) => vec![(index, None)],
+                            None => self
+                                .maybe_targets(pe.deployment, target_value, &group_ids)
+                                .into_iter()
+                                .map(|i| {
+                                    let shown = match target_value {
+                                        Value::Unknown(u) => u.expr.clone(),
+                                        other => other.to_string(),
+                                    };
+                                    (i, Some(format!("privateLinkServiceId of private endpoint '{name}': {shown}")))
+                                })
+                                .collect(),
+                        };
+                        for (index, maybe) in targets {
+                            // A deployed resource reports its own connections, with their real state.
+                            if self.resources[index].format == "live" {
+                                continue;
+                            }
+                            let status_value = match &maybe {
+                            None => Value::str(status),
+                            Some(expr) => Value::unknown(
+                                expr.clone(),
+                                "the private endpoint's target is not fixed by the files; it may be this resource",
+                            ),
+                        };
+                            let connection = Value::from_json(&serde_json::json!({
+                                "id": format!("{}/privateEndpointConnections/{}", self.resources[index].id, name),
+                                "name": name,
+                                "properties": {
+                                    "privateEndpoint": { "id": pe.id },
+                                    "privateLinkServiceConnectionState": {
+                                        "status": status,
+                                        "description": "derived by aml-baseline from a private endpoint in the scanned files"
+                                    }
+                                }
+                            }));
+                            let mut connection = connection;
+                            if let Some(props) = connection
+                                .as_object_mut()
+                                .and_then(|c| c.get_mut("properties"))
+                                .and_then(Value::as_object_mut)
+                            {
+                                props.insert("groupIds".into(), group_ids.clone());
+                                if let Some(Value::Object(state)) =
+                                    props.get_mut("privateLinkServiceConnectionState")
+                                {
+                                    state.insert("status".into(), status_value);
                                 }
                             }
-                        }));
-                        let mut connection = connection;
-                        if let Some(props) = connection
-                            .as_object_mut()
-                            .and_then(|c| c.get_mut("properties"))
-                            .and_then(Value::as_object_mut)
-                        {
-                            props.insert("groupIds".into(), group_ids.clone());
-                            if let Some(Value::Object(state)) =
-                                props.get_mut("privateLinkServiceConnectionState")
-                            {
-                                state.insert("status".into(), status_value);
-                            }
+                            connections.push((index, connection));
                         }
-                        connections.push((index, connection));
                     }
                 }
-            }
-        }
+                connections
+            })
+            .collect();
         for (index, connection) in connections {
             let resource = &mut self.resources[index];
             let Some(body) = resource.body.as_object_mut() else {

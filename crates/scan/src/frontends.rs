@@ -130,7 +130,9 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
             errors.push((root.clone(), "no such file or folder".to_string()));
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
+        // Folders are walked in parallel; what is found is sorted below.
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new(), Vec::new()));
+        ignore::WalkBuilder::new(root)
             .hidden(true)
             .git_ignore(true)
             .git_exclude(true)
@@ -138,31 +140,59 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
             .require_git(false)
             .follow_links(false)
             .max_depth(Some(64))
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                    let path = arm::template::normalize_path(e.path());
-                    if aml_model::input::has_extension(&path, &extensions) {
-                        files.push(path);
-                    } else {
-                        skipped.push((path, not_read(e.path())));
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                let extensions = &extensions;
+                Box::new(move |entry| {
+                    enum Seen {
+                        File(PathBuf),
+                        Skipped(PathBuf, String),
+                        Errors(Vec<(PathBuf, String)>),
                     }
-                }
-                Ok(e) if e.path_is_symlink() && e.depth() > 0 => {
-                    let known = aml_model::input::has_extension(e.path(), &extensions);
-                    errors.extend(aml_model::input::skipped_link(e.path(), known));
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    let path = match &err {
-                        ignore::Error::WithPath { path, .. } => path.clone(),
-                        _ => root.clone(),
+                    let seen = match entry {
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                            let path = arm::template::normalize_path(e.path());
+                            if aml_model::input::has_extension(&path, extensions) {
+                                Seen::File(path)
+                            } else {
+                                let why = not_read(e.path());
+                                Seen::Skipped(path, why)
+                            }
+                        }
+                        Ok(e) if e.path_is_symlink() && e.depth() > 0 => {
+                            let known = aml_model::input::has_extension(e.path(), extensions);
+                            Seen::Errors(
+                                aml_model::input::skipped_link(e.path(), known)
+                                    .into_iter()
+                                    .collect(),
+                            )
+                        }
+                        Ok(_) => return ignore::WalkState::Continue,
+                        Err(err) => {
+                            let path = match &err {
+                                ignore::Error::WithPath { path, .. } => path.clone(),
+                                _ => root.clone(),
+                            };
+                            Seen::Errors(vec![(path, err.to_string())])
+                        }
                     };
-                    errors.push((path, err.to_string()));
-                }
-            }
-        }
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    let (files, skipped, errors) = &mut *found;
+                    match seen {
+                        Seen::File(p) => files.push(p),
+                        Seen::Skipped(p, why) => skipped.push((p, why)),
+                        Seen::Errors(e) => errors.extend(e),
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let (f, s, mut e) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.extend(f);
+        skipped.extend(s);
+        // In path order, whatever order the threads found them in.
+        e.sort();
+        errors.extend(e);
     }
     files.sort();
     files.dedup();

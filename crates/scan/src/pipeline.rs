@@ -148,6 +148,9 @@ fn run_stages(
     }
     diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
+    if !settings.keep_resource_bodies && allowed.0.is_empty() {
+        free_bodies_fixes_do_not_read(&mut output, &outcomes, settings.plan_fixes);
+    }
     let mut autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
         crate::autofix::plan(&output, &outcomes, &allowed)
@@ -195,6 +198,33 @@ fn run_stages(
         outcomes,
         allowed,
     )
+}
+
+/// Frees, before fixes are planned, the settings of every resource no fix
+/// is planned for (a fix reads its own resource's settings; with the user's
+/// assignments or Azure's restrictions it judges the fixed resource among
+/// the others, and nothing is freed then). Without fixes, every resource's.
+fn free_bodies_fixes_do_not_read(
+    output: &mut scan::ScanOutput,
+    outcomes: &[Outcome],
+    plan_fixes: bool,
+) {
+    use rayon::prelude::*;
+    let mut failing = vec![false; output.model.resources.len()];
+    if plan_fixes {
+        for o in outcomes.iter().filter(|o| o.verdict == Verdict::Fail) {
+            if let Some(f) = failing.get_mut(o.resource) {
+                *f = true;
+            }
+        }
+    }
+    output
+        .model
+        .resources
+        .par_iter_mut()
+        .zip(failing)
+        .filter(|(_, failing)| !failing)
+        .for_each(|(r, _)| r.body = aml_model::value::Value::Null);
 }
 
 /// The configuration file: `settings.config`, else `aml-baseline.toml`

@@ -6,7 +6,9 @@
 //! so it never mixes with the report on standard output.
 //!
 //! With `AML_BASELINE_TIMINGS=1`, each stage's wall time is printed on
-//! standard error when the next one starts (for profiling; docs/performance.md).
+//! standard error when the next one starts, with the steps of the scan
+//! ([`Laps`]), each followed by the resident memory, its peak so far and how
+//! many texts were read again from disk (for profiling; docs/performance.md).
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

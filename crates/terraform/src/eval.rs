@@ -45,6 +45,16 @@ pub struct VarDecl<'a> {
     pub block: &'a Block,
 }
 
+impl VarDecl<'_> {
+    /// Whether the variable's declared type is `string`.
+    pub fn declared_string(&self) -> bool {
+        self.block
+            .body
+            .get_attribute("type")
+            .is_some_and(|t| matches!(Ty::parse(&t.value), Ty::String))
+    }
+}
+
 /// A `resource` or `data` block.
 pub struct ResDecl<'a> {
     pub data: bool,
@@ -222,6 +232,10 @@ pub struct Instance {
     pub unknown_condition: Option<String>,
     locals: RefCell<HashMap<String, Value>>,
     resources: RefCell<HashMap<usize, Rc<Vec<ResInstance>>>>,
+    /// The value a reference to each resource gives (by declaration index),
+    /// built once: mapping a resource for its `id` costs as much as mapping
+    /// it for the model, and most resources are referenced several times.
+    refs: RefCell<HashMap<usize, Rc<Value>>>,
     children: RefCell<HashMap<usize, ChildInstances>>,
     in_progress: RefCell<HashSet<String>>,
 }
@@ -458,6 +472,7 @@ impl<'a> Evaluator<'a> {
             unknown_condition,
             locals: RefCell::default(),
             resources: RefCell::default(),
+            refs: RefCell::default(),
             children: RefCell::default(),
             in_progress: RefCell::default(),
         };
@@ -1109,16 +1124,47 @@ impl<'a> Evaluator<'a> {
                         "a Key Vault reference (data.azurerm_key_vault_secret), read at apply",
                     ));
                 }
-                (self.resource_ref(inst, true, t, n, file, e)?, 2)
+                let base = self.resource_ref(inst, true, t, n, file, e)?;
+                return self.apply_ops_shared(inst, file, scope, &base, &ops[2..], e);
             }
             t => {
                 let Some(n) = attr(0) else {
                     return err(format!("unknown name `{t}`"));
                 };
-                (self.resource_ref(inst, false, t, n, file, e)?, 1)
+                let base = self.resource_ref(inst, false, t, n, file, e)?;
+                return self.apply_ops_shared(inst, file, scope, &base, &ops[1..], e);
             }
         };
         self.apply_ops(inst, file, scope, base, &ops[used..], e)
+    }
+
+    /// [`Self::apply_ops`] on a shared value (a resource reference's): the
+    /// first attribute is read in place, so only what it selects is copied.
+    fn apply_ops_shared(
+        &self,
+        inst: usize,
+        file: FileId,
+        scope: &mut Scope,
+        cur: &Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        e: &Expression,
+    ) -> EvalResult {
+        let Some(TraversalOperator::GetAttr(a)) = ops.first().map(|o| o.value()) else {
+            return self.apply_ops(inst, file, scope, cur.clone(), ops, e);
+        };
+        if cur.is_unknown() {
+            return self.apply_ops(inst, file, scope, cur.clone(), ops, e);
+        }
+        // As the first step of `apply_ops` does.
+        let in_resource = matches!(cur, Value::Object(o) if o.contains_key(RESOURCE_MARK));
+        let next = match get_attr(cur, a.as_str(), || self.text(file, e)) {
+            Err(_) if in_resource && matches!(cur, Value::Object(_)) => Value::unknown(
+                self.text(file, e),
+                format!("`{}` is known only after apply", a.as_str()),
+            ),
+            other => other?,
+        };
+        self.apply_ops_from(inst, file, scope, next, &ops[1..], e, in_resource)
     }
 
     fn apply_ops(
@@ -1126,14 +1172,28 @@ impl<'a> Evaluator<'a> {
         inst: usize,
         file: FileId,
         scope: &mut Scope,
+        cur: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        e: &Expression,
+    ) -> EvalResult {
+        self.apply_ops_from(inst, file, scope, cur, ops, e, false)
+    }
+
+    /// [`Self::apply_ops`], already inside a resource when `in_resource`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_ops_from(
+        &self,
+        inst: usize,
+        file: FileId,
+        scope: &mut Scope,
         mut cur: Value,
         ops: &[hcl_edit::Decorated<TraversalOperator>],
         e: &Expression,
+        mut in_resource: bool,
     ) -> EvalResult {
         // Inside a resource (its attributes and nested blocks), an attribute
         // the configuration does not set is computed by the provider: known
         // only after apply, never an error.
-        let mut in_resource = false;
         for (i, op) in ops.iter().enumerate() {
             if let Value::Unknown(u) = &cur {
                 let _ = u;
@@ -1249,7 +1309,7 @@ impl<'a> Evaluator<'a> {
         n: &str,
         file: FileId,
         e: &Expression,
-    ) -> EvalResult {
+    ) -> Result<Rc<Value>, EvalErr> {
         let instance = self.inst(inst);
         let m = &self.modules[instance.module];
         let Some(ri) = m
@@ -1295,12 +1355,16 @@ impl<'a> Evaluator<'a> {
         let counted = decl.block.body.get_attribute("count").is_some();
         let each = decl.block.body.get_attribute("for_each").is_some();
         if instances.iter().any(|i| i.key == InstanceKey::Unknown) {
-            return Ok(Value::unknown(
+            return Ok(Rc::new(Value::unknown(
                 self.text(file, e),
                 "the resource's count/for_each is unknown",
-            ));
+            )));
         }
-        Ok(if each {
+        // Known instances are final (memoised above): so is their value.
+        if let Some(v) = instance.refs.borrow().get(&ri) {
+            return Ok(v.clone());
+        }
+        let value = Rc::new(if each {
             Value::Object(
                 instances
                     .iter()
@@ -1314,7 +1378,9 @@ impl<'a> Evaluator<'a> {
             Value::Array(instances.iter().map(value_of).collect())
         } else {
             instances.first().map(value_of).unwrap_or(Value::Null)
-        })
+        });
+        instance.refs.borrow_mut().insert(ri, value.clone());
+        Ok(value)
     }
 
     /// The module instances a `module` block expands to (created on first use).

@@ -157,7 +157,7 @@ impl Frontend for Terraform {
         let mut out = FrontendOutput::default();
         read_plans(input, units, &mut out);
         let manifests = read_manifests(input, &mut out);
-        let (outlines, tfvars) = parse_hcl(input, &self.options, &manifests, &mut out);
+        let (outlines, tfvars) = parse_hcl(input, &manifests, &mut out);
         if outlines.is_empty() {
             for (id, _) in &tfvars {
                 out.file(*id, "terraform-vars", 0);
@@ -207,7 +207,7 @@ impl Frontend for Terraform {
         let done: Vec<(HashMap<FileId, usize>, Vec<Diagnostic>)> = roots
             .into_par_iter()
             .map(|(mi, values, diagnostics)| {
-                let (d, unparsed) = evaluate_root(input, &layouts, mi, &values);
+                let (d, unparsed) = evaluate_root(input, &self.options, &layouts, mi, values);
                 let mut counts: HashMap<FileId, usize> = HashMap::new();
                 if let Some(mut d) = d {
                     for r in &d.resources {
@@ -286,15 +286,14 @@ type Outline = (FileId, Option<modules::FileOutline>);
 /// Reads the `.tf` and `.tfvars` files, in parallel (kept in file order),
 /// and keeps no tree: the `.tfvars` files' constant values, and the outlines
 /// (calls and variables) of the `.tf` files that need one before any root
-/// module is evaluated: those that may declare a module call, those in a
+/// module is evaluated: those that may declare a module call, and those in a
 /// folder such a call or a manifest may lead to (whether such a folder is a
-/// module depends on its files parsing), and, with `--var`, all (a variable's
-/// declared type decides how its value reads). The others are parsed once,
-/// by their root module's job. Files that do not parse are recorded with
+/// module depends on its files parsing). The others are parsed once, by
+/// their root module's job (which also reads the declared types that decide
+/// how a `--var` value reads). Files that do not parse are recorded with
 /// their diagnostic.
 fn parse_hcl(
     input: &FrontendInput<'_>,
-    options: &TerraformOptions,
     manifests: &[modules::Manifest],
     out: &mut FrontendOutput,
 ) -> (Vec<Outline>, Vec<VarsFile>) {
@@ -303,7 +302,6 @@ fn parse_hcl(
         Vars(Vec<(String, Value, Span)>),
     }
     let sources = input.sources;
-    let all_outlines = !options.vars.is_empty();
     let read = |id: FileId, outline: bool| -> Result<Read, Diagnostic> {
         let file = sources.get(id);
         if !is_tf(&file.path) {
@@ -321,7 +319,7 @@ fn parse_hcl(
         .filter(|f| wants(&sources.get(f.id).path))
         .map(|f| {
             let file = sources.get(f.id);
-            let outline = all_outlines || modules::may_call_modules(&file.text());
+            let outline = modules::may_call_modules(&file.text());
             (f.id, is_tf(&file.path), read(f.id, outline))
         })
         .collect();
@@ -409,7 +407,8 @@ impl<'t> VarsIndex<'t> {
     }
 }
 
-/// Root variable values from `.tfvars` files and the command line.
+/// Root variable values from `.tfvars` files (`--var` values are added by
+/// the root module's job, which reads the variables' declared types).
 fn root_values(
     input: &FrontendInput<'_>,
     options: &TerraformOptions,
@@ -423,6 +422,7 @@ fn root_values(
         .by_dir
         .get(m.dir.as_path())
         .map_or(&[], Vec::as_slice);
+    modules::count_lookups(in_dir.len() + options.var_files.len());
     let mut ordered: Vec<&VarsFile> = Vec::new();
     ordered.extend(in_dir.iter().filter(|(id, _)| {
         sources.get(*id).path.file_name().and_then(|n| n.to_str()) == Some("terraform.tfvars")
@@ -455,20 +455,36 @@ fn root_values(
             }
         }
     }
-    let empty: Vec<Module<'_>> = Vec::new();
-    let id_of = |_: &str, _: &eval::ResInstance| None;
-    let ev = Evaluator::new(sources, &empty, &id_of);
     for (_, set) in ordered {
         for (name, v, span) in set {
             values.insert(name.clone(), (v.clone(), Some(*span)));
         }
     }
-    for (name, raw) in &options.vars {
-        let declared_string = m
+    values
+}
+
+/// Adds the variables given on the command line (`--var`) to a root
+/// module's values: the text as it is for a variable declared `string` (the
+/// first declaration of that name in the root module), else read as an HCL
+/// expression when it is one with a known value, else as text.
+fn add_cli_vars(
+    sources: &aml_model::source::SourceMap,
+    vars: &[(String, String)],
+    root: &Module<'_>,
+    values: &mut HashMap<String, (Value, Option<Span>)>,
+) {
+    if vars.is_empty() {
+        return;
+    }
+    let empty: Vec<Module<'_>> = Vec::new();
+    let id_of = |_: &str, _: &eval::ResInstance| None;
+    let ev = Evaluator::new(sources, &empty, &id_of);
+    for (name, raw) in vars {
+        let declared_string = root
             .variables
             .iter()
-            .find(|(v, _)| v == name)
-            .is_some_and(|(_, string)| *string);
+            .find(|v| &v.name == name)
+            .is_some_and(|v| v.declared_string());
         let v = if declared_string {
             Value::String(raw.clone())
         } else {
@@ -482,7 +498,6 @@ fn root_values(
         };
         values.insert(name.clone(), (v, None));
     }
-    values
 }
 
 /// The model resource of one mapped resource instance.
@@ -572,9 +587,10 @@ fn apply_merges(resources: &mut [Resource], merges: Vec<mapping::Mapped>) {
 /// root module's own files parses.
 fn evaluate_root(
     input: &FrontendInput<'_>,
+    options: &TerraformOptions,
     layouts: &[modules::Layout],
     root: usize,
-    values: &HashMap<String, (Value, Option<Span>)>,
+    mut values: HashMap<String, (Value, Option<Span>)>,
 ) -> (Option<DeploymentOutput>, Vec<Diagnostic>) {
     let sources = input.sources;
     // The reached modules in module order, so the order of their secrets
@@ -624,7 +640,13 @@ fn evaluate_root(
             m
         })
         .collect();
-    let d = evaluate_modules(input, &module_list, local_root, entry, values);
+    add_cli_vars(
+        sources,
+        &options.vars,
+        &module_list[local_root],
+        &mut values,
+    );
+    let d = evaluate_modules(input, &module_list, local_root, entry, &values);
     (Some(d), unparsed)
 }
 

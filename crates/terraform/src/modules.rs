@@ -5,12 +5,28 @@
 //! are call paths, `ml` and `ml.network`, its `Dir`s folders relative to the
 //! root module), else one warning each and what depends on them is unknown.
 
-use super::eval::{CallTarget, Ty};
+use super::eval::CallTarget;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{normalize_path, FileId, Span};
 use hcl_edit::structure::Body;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static LOOKUPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many entries this process has examined to find module call targets
+/// and variable files (work counter: one lookup per call and per variable
+/// file of a root module's folder, whatever the number of folders; see
+/// `tests/lookups.rs`).
+pub fn lookups() -> u64 {
+    LOOKUPS.load(Ordering::Relaxed)
+}
+
+/// Counts `n` entries examined (see [`lookups`]).
+pub(crate) fn count_lookups(n: usize) {
+    LOOKUPS.fetch_add(n as u64, Ordering::Relaxed);
+}
 
 /// A `module` block, as resolving calls needs it.
 #[derive(Clone, Debug)]
@@ -24,22 +40,21 @@ pub struct CallSite {
 }
 
 /// What one `.tf` file declares that is needed before any root module is
-/// evaluated: its module calls and its variables (name, declared `string`).
+/// evaluated: its module calls.
 #[derive(Clone, Debug, Default)]
 pub struct FileOutline {
     pub calls: Vec<CallSite>,
-    pub variables: Vec<(String, bool)>,
 }
 
 impl FileOutline {
-    /// The module calls and variables of one parsed file, in block order
+    /// The module calls of one parsed file, in block order
     /// (the order [`super::eval::Module::new`] lists them in).
     pub fn of(file: FileId, body: &Body) -> FileOutline {
         let mut out = FileOutline::default();
         for block in body.blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("module", [name]) => out.calls.push(CallSite {
+            if let ("module", [name]) = (block.ident.as_str(), labels.as_slice()) {
+                out.calls.push(CallSite {
                     name: name.to_string(),
                     span: super::hcl::span_of(file, block),
                     source: block
@@ -47,23 +62,15 @@ impl FileOutline {
                         .get_attribute("source")
                         .and_then(|a| a.value.as_str().map(str::to_string)),
                     target: CallTarget::NotFollowed(String::new()),
-                }),
-                ("variable", [name]) => {
-                    let string = block
-                        .body
-                        .get_attribute("type")
-                        .is_some_and(|t| matches!(Ty::parse(&t.value), Ty::String));
-                    out.variables.push((name.to_string(), string));
-                }
-                _ => {}
+                });
             }
         }
         out
     }
 }
 
-/// A folder of `.tf` files (one module) without its parse trees: its files,
-/// its calls (resolved by [`resolve_calls`]) and its variables. Each root
+/// A folder of `.tf` files (one module) without its parse trees: its files
+/// and its calls (resolved by [`resolve_calls`]). Each root
 /// module's job parses the files of the modules it reaches (again, for the
 /// files read for their outline).
 #[derive(Clone, Debug)]
@@ -75,8 +82,6 @@ pub struct Layout {
     /// first by the root module's job, which reports those that do not parse.
     pub outlined: Vec<bool>,
     pub calls: Vec<CallSite>,
-    /// Variables: name and whether their declared type is `string`.
-    pub variables: Vec<(String, bool)>,
 }
 
 impl Layout {
@@ -88,14 +93,12 @@ impl Layout {
             files: Vec::with_capacity(files.len()),
             outlined: Vec::with_capacity(files.len()),
             calls: Vec::new(),
-            variables: Vec::new(),
         };
         for (id, outline) in files {
             layout.files.push(id);
             layout.outlined.push(outline.is_some());
             if let Some(outline) = outline {
                 layout.calls.extend(outline.calls);
-                layout.variables.extend(outline.variables);
             }
         }
         layout
@@ -248,12 +251,15 @@ pub fn resolve_calls(
         module_at.entry(d.as_path()).or_insert(i);
     }
     // The first manifest (in order) whose root module, or one of whose
-    // entries (the first), is the folder; with the entry's key.
-    let mut places: HashMap<&Path, (&Manifest, &str)> = HashMap::new();
-    for m in manifests {
-        places.entry(m.root.as_path()).or_insert((m, ""));
+    // entries (the first), is the folder; with the entry's key. And each
+    // manifest's entries by key (the first of a key).
+    let mut places: HashMap<&Path, (usize, &str)> = HashMap::new();
+    let mut entry_of: HashMap<(usize, &str), &ManifestEntry> = HashMap::new();
+    for (i, m) in manifests.iter().enumerate() {
+        places.entry(m.root.as_path()).or_insert((i, ""));
         for e in &m.entries {
-            places.entry(e.dir.as_path()).or_insert((m, e.key.as_str()));
+            places.entry(e.dir.as_path()).or_insert((i, e.key.as_str()));
+            entry_of.entry((i, e.key.as_str())).or_insert(e);
         }
     }
     for m in manifests {
@@ -270,6 +276,7 @@ pub fn resolve_calls(
             .get(dir.as_path())
             .map(|&(m, key)| (m, key.to_string()));
         for call in module.calls.iter_mut() {
+            count_lookups(1);
             let span = call.span;
             let Some(source) = call.source.clone() else {
                 call.target = CallTarget::NotFollowed("<not a literal>".into());
@@ -282,7 +289,7 @@ pub fn resolve_calls(
                     } else {
                         format!("{key}.{}", call.name)
                     };
-                    let e = m.entries.iter().find(|e| e.key == full)?;
+                    let e = entry_of.get(&(*m, full.as_str()))?;
                     let inside = root
                         .as_ref()
                         .is_none_or(|r| aml_model::source::is_within(r, &e.dir));

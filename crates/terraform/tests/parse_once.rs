@@ -2,12 +2,14 @@
 //! the front end, whatever the number of root modules; only a file that may
 //! call a module (read for its outline before the roots are known) and the
 //! files of the folders a call may lead to are parsed again, by each root
-//! module's job that reaches them. One test in its own binary: the counter is
+//! module's job that reaches them. With `--var` too: a variable's declared
+//! type (which decides how the value reads) is read by the root module's job
+//! from its own trees. One test in its own binary: the counter is
 //! process-wide.
 
 use aml_model::input::{describe_run, Frontend};
 use aml_terraform::hcl::parses;
-use aml_terraform::Terraform;
+use aml_terraform::{Terraform, TerraformOptions};
 use std::path::PathBuf;
 
 const ROOT: &str = r#"
@@ -59,10 +61,17 @@ fn corpus(roots: usize) -> (PathBuf, Vec<String>) {
 }
 
 /// Parses made by discovery (module folders a file references) and by a
-/// front-end run over the corpus, and the run's number of resources.
-fn parses_for(roots: usize) -> (u64, u64, usize) {
+/// front-end run over the corpus (with these `--var` values), and the run's
+/// resources' names.
+fn parses_for(roots: usize, vars: &[(&str, &str)]) -> (u64, u64, Vec<String>) {
     let (dir, paths) = corpus(roots);
-    let terraform = Terraform::default();
+    let terraform = Terraform::new(TerraformOptions {
+        vars: vars
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        var_files: Vec::new(),
+    });
     let before = parses();
     for p in &paths {
         let path = dir.join(p);
@@ -76,24 +85,33 @@ fn parses_for(roots: usize) -> (u64, u64, usize) {
     let run = parses() - before;
     let _ = std::fs::remove_dir_all(&dir);
     let out: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let resources = out["units"]
+    let names = out["units"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|u| u["resources"].as_array().map_or(0, Vec::len))
-        .sum();
-    (discovery, run, resources)
+        .flat_map(|u| u["resources"].as_array().cloned().unwrap_or_default())
+        .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    (discovery, run, names)
 }
 
 #[test]
 fn each_file_is_parsed_once_and_only_callers_and_called_modules_again() {
-    for roots in [10, 30] {
-        let (discovery, run, resources) = parses_for(roots);
+    for (roots, vars) in [(10, &[][..]), (30, &[][..]), (10, &[("name", "0123")][..])] {
+        let (discovery, run, names) = parses_for(roots, vars);
         assert_eq!(
-            resources,
+            names.len(),
             roots + 2,
             "one workspace per root module and per caller"
         );
+        if vars.is_empty() {
+            assert!(names.contains(&"ws-7".to_string()), "{names:?}");
+        } else {
+            // `--var` wins over `terraform.tfvars`, read as the declared
+            // `string` (not as the number 123); callers set theirs.
+            let roots_named = names.iter().filter(|n| *n == "0123").count();
+            assert_eq!(roots_named, roots, "{names:?}");
+        }
         // Discovery parses only the two files with a `module` block.
         assert_eq!(discovery, 2, "{roots} roots");
         // Three files per root once; each caller twice (outline, then its

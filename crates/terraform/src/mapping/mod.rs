@@ -322,19 +322,31 @@ pub fn get<'v>(config: &'v Value, path: &str) -> Option<&'v Value> {
 
 fn set(obj: &mut Value, path: &str, v: Value) {
     let mut cur = obj;
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, p) in parts.iter().enumerate() {
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
         if !matches!(cur, Value::Object(_)) {
             *cur = Value::Object(Object::new());
         }
         let Value::Object(o) = cur else { return };
-        if i == parts.len() - 1 {
-            o.insert(p.to_string(), v);
+        // A key is copied only when it is new (the same order as `insert`
+        // and `entry` keep: a key in place, a new one at the end).
+        if parts.peek().is_none() {
+            match o.get_mut(p) {
+                Some(slot) => *slot = v,
+                None => {
+                    o.insert(p.to_string(), v);
+                }
+            }
             return;
         }
-        cur = o
-            .entry(p.to_string())
-            .or_insert_with(|| Value::Object(Object::new()));
+        let i = match o.get_index_of(p) {
+            Some(i) => i,
+            None => o.insert_full(p.to_string(), Value::Object(Object::new())).0,
+        };
+        let Some((_, next)) = o.get_index_mut(i) else {
+            return;
+        };
+        cur = next;
     }
 }
 
