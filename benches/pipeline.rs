@@ -277,17 +277,70 @@ fn live_export(bencher: Bencher) {
     bench_frontend(bencher, &[path], &frontend::live::Live);
 }
 
+/// The pipeline's run on the generated export, made once for the report
+/// benches.
+fn live_run() -> Option<&'static pipeline::Run> {
+    static RUN: OnceLock<Option<pipeline::Run>> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let path = generated_export();
+        if path.is_none() {
+            eprintln!("skipped: no generated export (python3 scripts/gen-live-export.py)");
+        }
+        path.map(|p| whole(vec![p]))
+    })
+    .as_ref()
+}
+
+/// Writes `report` as `scan -o FILE` does, through a `BufWriter`, to a sink.
+fn to_sink(write: impl Fn(&mut dyn std::io::Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::new(std::io::sink());
+    write(&mut out).unwrap();
+}
+
 /// Writing the JSON report of the generated export (its results are mostly
-/// of live resources) as `scan -o FILE` does, through a `BufWriter`, to a sink.
+/// of live resources): its entries serialised in parallel, a window at a
+/// time, and written in order (decision 0049).
 #[divan::bench(sample_count = 10)]
 fn json_report_of_live_export(bencher: Bencher) {
-    let Some(path) = generated_export() else {
-        eprintln!("skipped: no generated export (python3 scripts/gen-live-export.py)");
-        return;
-    };
-    let run = whole(vec![path]);
+    let Some(run) = live_run() else { return };
+    bencher.bench(|| to_sink(|out| render::json::write(&run.report, out)));
+}
+
+/// The same bytes as `serde_json` writes the whole report, on one thread
+/// (the writing before decision 0049), for comparison.
+#[divan::bench(sample_count = 10)]
+fn json_report_of_live_export_whole(bencher: Bencher) {
+    let Some(run) = live_run() else { return };
     bencher.bench(|| {
-        let mut out = std::io::BufWriter::new(std::io::sink());
-        render::json::write(&run.report, &mut out).unwrap()
+        to_sink(|out| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+            serde_json::to_writer_pretty(&mut out, &run.report)?;
+            std::io::Write::write_all(&mut out, b"\n")
+        })
+    });
+}
+
+/// Writing the SARIF log of the generated export: each result made and
+/// serialised in parallel, a window at a time (decision 0049).
+#[divan::bench(sample_count = 10)]
+fn sarif_report_of_live_export(bencher: Bencher) {
+    let Some(run) = live_run() else { return };
+    let options = render::RenderOptions::default();
+    bencher.bench(|| to_sink(|out| render::sarif::write(&run.report, &options, out)));
+}
+
+/// The same bytes as before decision 0049: the whole log built as one JSON
+/// value, then serialised into one string, then written.
+#[divan::bench(sample_count = 10)]
+fn sarif_report_of_live_export_whole(bencher: Bencher) {
+    let Some(run) = live_run() else { return };
+    let options = render::RenderOptions::default();
+    bencher.bench(|| {
+        to_sink(|out| {
+            let log = render::sarif::log(&run.report, &options);
+            let mut text = serde_json::to_string_pretty(&log)?;
+            text.push('\n');
+            out.write_all(text.as_bytes())
+        })
     });
 }

@@ -33,6 +33,8 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
     if args.allow_partial {
         run.report.allow_partial();
     }
+    // `AML_BASELINE_TIMINGS=1`: the writing's wall time and memory.
+    let laps = aml_scan::progress::Laps::start();
     for (format, path) in &plan {
         let render_options = render::RenderOptions {
             color: path.is_none() && stdout_wants_color(),
@@ -43,6 +45,7 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
             render::write_run(*format, &run, &render_options, out)
         })?;
     }
+    laps.lap("writing the reports");
     let code = run.report.exit_code();
     // The process ends here: freeing every file, resource and result one by
     // one would only delay the exit (a few percent of a large scan).

@@ -412,6 +412,12 @@ fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
         .resource_id
         .ends_with("/workspaces/mlw-a"));
     assert_eq!(azure.disagreements[0].azure, "NonCompliant");
+    // Written in pieces, the JSON report is the whole report's bytes, its
+    // `azure` member included.
+    assert_eq!(
+        aml_baseline::render::json::render(&r),
+        serde_json::to_string_pretty(&r).unwrap() + "\n"
+    );
     let b = r
         .results
         .iter()

@@ -110,6 +110,34 @@ fn assert_valid_sarif(text: &str) -> serde_json::Value {
     log
 }
 
+/// The JSON report and SARIF are written in pieces (their entries
+/// serialised in parallel, a window at a time): the bytes are those of the
+/// whole value pretty-printed (the snapshots pin every format's bytes).
+#[test]
+fn streamed_reports_are_the_bytes_of_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = hostile_template(dir.path());
+    for paths in [
+        vec![PathBuf::from("examples")],
+        vec![PathBuf::from("tests/fixtures/live")],
+        vec![hostile],
+    ] {
+        let run = run(&paths);
+        assert!(!run.report.results.is_empty(), "{paths:?}");
+        assert_eq!(
+            render(OutputFormat::Json, &run),
+            serde_json::to_string_pretty(&run.report).unwrap() + "\n",
+            "{paths:?}"
+        );
+        let log = render::sarif::log(&run.report, &RenderOptions::default());
+        assert_eq!(
+            render(OutputFormat::Sarif, &run),
+            serde_json::to_string_pretty(&log).unwrap() + "\n",
+            "{paths:?}"
+        );
+    }
+}
+
 #[test]
 fn sarif_of_the_examples_is_valid_against_the_schema() {
     let run = examples();

@@ -319,3 +319,31 @@ fn the_schemas_are_nists_release_unmodified() {
         "5e120afbd14c480a9498ab6388857ef32b3b880e458525e966ff7c7f59333d90"
     );
 }
+
+/// The document is written in pieces (observations, risks and references
+/// made and serialised in parallel, the UUIDs of the result and of the
+/// document hashed as their content is written): the bytes are those of
+/// the whole document built as one value and pretty-printed, with the
+/// same UUIDs, on results with and without remarks, risks and findings.
+#[test]
+fn the_streamed_document_is_the_whole_document_pretty_printed() {
+    let empty = tempfile::tempdir().unwrap();
+    let wild = std::path::Path::new("../shared/corpus/wild");
+    let mut inputs = vec![
+        "examples",
+        "tests/fixtures/live",
+        empty.path().to_str().unwrap(),
+    ];
+    if wild.is_dir() {
+        inputs.push("../shared/corpus/wild");
+    }
+    for input in inputs {
+        let run = run(&[input]);
+        let whole = oscal::assessment_results(&run.report, &run.scan);
+        assert_eq!(
+            oscal::render(&run.report, &run.scan),
+            serde_json::to_string_pretty(&whole).unwrap() + "\n",
+            "{input}"
+        );
+    }
+}

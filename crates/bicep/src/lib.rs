@@ -30,7 +30,7 @@ use aml_model::input::{
 use aml_model::source::normalize_path;
 use aml_model::source::{FileId, SourceMap, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,18 +122,55 @@ impl Frontend for Bicep {
     }
 
     /// Parses every file once (in parallel), finds the entry points and
-    /// evaluates each with its parameters (in parallel).
+    /// evaluates each with its parameters (in parallel). A template that
+    /// names no module and imports nothing is evaluated as soon as it is
+    /// parsed, from that tree (decision 0050); the others once every file's
+    /// outline is known, from a tree parsed again.
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
         if input.files.is_empty() {
             return out;
         }
-        let (mut parsed, param_files) = parse_all(input, &mut out.diagnostics);
-        let used_as_module = used_as_modules(&parsed);
+        let sources = input.sources;
+        // The `.bicepparam` files first (few): the templates they target.
+        let parsed_params: Vec<(FileId, ast::File, Vec<Diagnostic>)> = input
+            .files
+            .par_iter()
+            .filter(|f| is_param_file(&sources.get(f.id).path))
+            .map(|f| {
+                let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
+                (f.id, ast, diags)
+            })
+            .collect();
+        let mut param_diagnostics = HashMap::new();
+        let param_files: Vec<(FileId, Arc<ast::File>)> = parsed_params
+            .into_iter()
+            .map(|(id, ast, diags)| {
+                param_diagnostics.insert(id, diags);
+                (id, Arc::new(ast))
+            })
+            .collect();
+        let templates: HashSet<PathBuf> = input
+            .files
+            .iter()
+            .map(|f| normalize_path(&sources.get(f.id).path))
+            .filter(|p| !is_param_file(p))
+            .collect();
+        let mut target_diagnostics = Vec::new();
         let by_template =
-            bicepparam_targets(input.sources, &parsed, &param_files, &mut out.diagnostics);
-        let jobs = self.entry_jobs(input.sources, &parsed, &used_as_module, &by_template);
+            bicepparam_targets(sources, &templates, &param_files, &mut target_diagnostics);
         let param_asts: BTreeMap<FileId, Arc<ast::File>> = param_files.iter().cloned().collect();
+        let early = Early {
+            bicep: self,
+            input,
+            by_template: &by_template,
+            param_asts: &param_asts,
+        };
+        let (mut parsed, mut evaluated) =
+            parse_all(input, &early, param_diagnostics, &mut out.diagnostics);
+        out.diagnostics.extend(target_diagnostics);
+        let used_as_module = used_as_modules(&parsed);
+        let jobs = self.entry_jobs(sources, &parsed, &used_as_module, &by_template);
         let entry_files: HashSet<FileId> = jobs.iter().map(|j| j.id).collect();
         let mut others: Vec<FileId> = parsed
             .values()
@@ -142,42 +179,30 @@ impl Frontend for Bicep {
             .collect();
         others.sort();
         // Evaluation looks up only the files a module or an import names
-        // (parsed whole once); each entry file's tree is parsed by its job,
-        // held by it alone and freed as soon as it is evaluated (issue 20).
-        let referenced = referenced_files(input.sources, &parsed, &param_files);
+        // (parsed whole once); each other entry file's tree is parsed by its
+        // job, held by it alone and freed as soon as it is evaluated (issue 20).
+        let referenced = referenced_files(sources, &parsed, &param_files);
         parsed.retain(|path, _| referenced.contains(path));
         parsed
             .par_iter_mut()
-            .for_each(|(_, (id, ast))| *ast = full_tree(input.sources, *id));
+            .for_each(|(_, (id, ast))| *ast = full_tree(sources, *id));
         let parsed = parsed;
-        let files: Vec<ScannedFile> = jobs
-            .into_par_iter()
+        let results: Vec<Option<(ScannedFile, DeploymentOutput)>> = jobs
+            .par_iter()
             .map(|job| {
-                let session = eval::Session::new(
-                    input.sources,
-                    &parsed,
-                    input.root_dir,
-                    input.limits.clone(),
-                );
-                let (supplied, mut diags) = params::values(&session, &job.source, &param_asts);
-                let ast = full_tree(input.sources, job.id);
-                let mut result =
-                    session.evaluate_entry(job.id, &ast, supplied, input.context.clone());
-                diags.append(&mut result.diagnostics);
-                result.diagnostics = diags;
-                let file = ScannedFile {
-                    file: job.id,
-                    format: "bicep",
-                    resources: result.resources.len(),
-                    parameters: job.source.file(),
-                };
-                let mut unit = DeploymentOutput::new(job.id, result);
-                unit.variant = job.variant;
-                units.unit(unit);
-                file
+                (!evaluated.contains_key(&(job.id, job.variant))).then(|| {
+                    let ast = full_tree(sources, job.id);
+                    evaluate_job(input, &parsed, &param_asts, job, &ast)
+                })
             })
             .collect();
-        out.files.extend(files);
+        for (job, result) in jobs.iter().zip(results) {
+            let done = result.or_else(|| evaluated.remove(&(job.id, job.variant)));
+            if let Some((file, unit)) = done {
+                out.files.push(file);
+                units.unit(unit);
+            }
+        }
         for id in others {
             out.file(id, "bicep", 0);
         }
@@ -186,6 +211,73 @@ impl Frontend for Bicep {
         }
         out
     }
+}
+
+/// What evaluating a template as soon as it is parsed needs: its jobs are
+/// known before every outline is (only whether another file uses it as a
+/// module is not: its units are dropped then).
+struct Early<'a> {
+    bicep: &'a Bicep,
+    input: &'a FrontendInput<'a>,
+    by_template: &'a BTreeMap<PathBuf, Vec<FileId>>,
+    param_asts: &'a BTreeMap<FileId, Arc<ast::File>>,
+}
+
+/// Units evaluated as soon as their template was parsed, by (file, variant).
+type EarlyUnits = HashMap<(FileId, u32), (ScannedFile, DeploymentOutput)>;
+
+/// [`EarlyUnits`] as the parsing threads fill them.
+type Evaluated = std::sync::Mutex<EarlyUnits>;
+
+impl Early<'_> {
+    /// Evaluates `ast` (the whole tree of the template at `path`) with every
+    /// parameter source it would have as an entry, when it names no module
+    /// and imports nothing (its evaluation then reads no other file).
+    fn evaluate(&self, id: FileId, path: &Path, ast: &ast::File, into: &Evaluated) {
+        let self_contained = !ast.decls.iter().any(|d| {
+            matches!(
+                d.kind,
+                ast::DeclKind::Module { .. } | ast::DeclKind::Import { .. }
+            )
+        });
+        if !self_contained {
+            return;
+        }
+        let none = eval::Parsed::new();
+        for job in self
+            .bicep
+            .jobs_of(self.input.sources, id, path, self.by_template, false)
+        {
+            let done = evaluate_job(self.input, &none, self.param_asts, &job, ast);
+            into.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((job.id, job.variant), done);
+        }
+    }
+}
+
+/// Evaluates one entry with its parameter source: its file record and unit.
+fn evaluate_job(
+    input: &FrontendInput<'_>,
+    parsed: &eval::Parsed,
+    param_asts: &BTreeMap<FileId, Arc<ast::File>>,
+    job: &Job,
+    ast: &ast::File,
+) -> (ScannedFile, DeploymentOutput) {
+    let session = eval::Session::new(input.sources, parsed, input.root_dir, input.limits.clone());
+    let (supplied, mut diags) = params::values(&session, &job.source, param_asts);
+    let mut result = session.evaluate_entry(job.id, ast, supplied, input.context.clone());
+    diags.append(&mut result.diagnostics);
+    result.diagnostics = diags;
+    let file = ScannedFile {
+        file: job.id,
+        format: "bicep",
+        resources: result.resources.len(),
+        parameters: job.source.file(),
+    };
+    let mut unit = DeploymentOutput::new(job.id, result);
+    unit.variant = job.variant;
+    (file, unit)
 }
 
 /// What the scan needs of a template before its unit is evaluated: the
@@ -214,39 +306,45 @@ fn full_tree(sources: &SourceMap, id: FileId) -> Arc<ast::File> {
     Arc::new(parse_file(id, &sources.get(id).text()).0)
 }
 
-/// Parses every file once, in parallel: the outlines of templates by
-/// normalised path ([`outline`]), and the `.bicepparam` files.
+/// Parses the templates once, in parallel: the outline of each by
+/// normalised path ([`outline`]); a template that names no module and imports
+/// nothing is evaluated from its whole tree at once ([`Early`]). Every file's
+/// syntax errors go to `diagnostics` in the files' order (the `.bicepparam`
+/// files', parsed before, from `param_diagnostics`).
 fn parse_all(
     input: &FrontendInput<'_>,
+    early: &Early<'_>,
+    mut param_diagnostics: HashMap<FileId, Vec<Diagnostic>>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (eval::Parsed, Vec<(FileId, Arc<ast::File>)>) {
+) -> (eval::Parsed, EarlyUnits) {
     let sources = input.sources;
-    let parsed_files: Vec<(FileId, ast::File, Vec<Diagnostic>)> = input
+    let evaluated = Evaluated::default();
+    let parsed_files: Vec<(FileId, Option<ast::File>, Vec<Diagnostic>)> = input
         .files
         .par_iter()
         .map(|f| {
-            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
             let path = &sources.get(f.id).path;
-            let ast = if is_param_file(path) {
-                ast
-            } else {
-                outline(ast)
-            };
-            (f.id, ast, diags)
+            if is_param_file(path) {
+                return (f.id, None, Vec::new());
+            }
+            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
+            early.evaluate(f.id, &normalize_path(path), &ast, &evaluated);
+            (f.id, Some(outline(ast)), diags)
         })
         .collect();
     let mut parsed = eval::Parsed::new();
-    let mut param_files: Vec<(FileId, Arc<ast::File>)> = Vec::new();
     for (id, ast, diags) in parsed_files {
-        diagnostics.extend(diags);
-        let path = normalize_path(&sources.get(id).path);
-        if is_param_file(&path) {
-            param_files.push((id, Arc::new(ast)));
-        } else {
-            parsed.insert(path, (id, Arc::new(ast)));
+        match ast {
+            None => diagnostics.extend(param_diagnostics.remove(&id).unwrap_or_default()),
+            Some(ast) => {
+                diagnostics.extend(diags);
+                let path = normalize_path(&sources.get(id).path);
+                parsed.insert(path, (id, Arc::new(ast)));
+            }
         }
     }
-    (parsed, param_files)
+    let evaluated = evaluated.into_inner().unwrap_or_else(|e| e.into_inner());
+    (parsed, evaluated)
 }
 
 /// The files a local module or an import of a parsed file or a
@@ -327,7 +425,7 @@ fn used_as_modules(parsed: &eval::Parsed) -> HashSet<PathBuf> {
 /// naming each; a `using` that names no scanned template is a warning.
 fn bicepparam_targets(
     sources: &SourceMap,
-    parsed: &eval::Parsed,
+    templates: &HashSet<PathBuf>,
     param_files: &[(FileId, Arc<ast::File>)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> BTreeMap<PathBuf, Vec<FileId>> {
@@ -342,7 +440,7 @@ fn bicepparam_targets(
             Some((p, _)) if p.is_empty() => {}
             Some((p, sp)) => {
                 let target = modules::local_path(from, &p);
-                if parsed.contains_key(&target) {
+                if templates.contains(&target) {
                     by_template.entry(target).or_default().push(*id);
                 } else {
                     diagnostics.push(Diagnostic::warning(
@@ -381,33 +479,49 @@ impl Bicep {
         used_as_module: &HashSet<PathBuf>,
         by_template: &BTreeMap<PathBuf, Vec<FileId>>,
     ) -> Vec<Job> {
-        let explicit_parameters = self.options.parameters.as_deref().map(normalize_path);
-        let mut jobs = Vec::new();
         let mut paths: Vec<&PathBuf> = parsed.keys().collect();
         paths.sort();
-        for path in paths {
-            let (id, _) = &parsed[path];
-            if let Some(list) = by_template.get(path) {
-                for (variant, p) in list.iter().enumerate() {
-                    jobs.push(Job {
-                        id: *id,
-                        source: params::Source::BicepParam(*p),
-                        variant: variant as u32,
-                    });
-                }
-                continue;
-            }
-            if used_as_module.contains(path) {
-                continue;
-            }
-            let source = params::choose(sources, path, explicit_parameters.as_deref());
-            jobs.push(Job {
-                id: *id,
-                source,
-                variant: 0,
-            });
+        paths
+            .into_iter()
+            .flat_map(|path| {
+                let (id, _) = &parsed[path];
+                let used = used_as_module.contains(path);
+                self.jobs_of(sources, *id, path, by_template, used)
+            })
+            .collect()
+    }
+
+    /// The jobs of the template at `path` (normalised): one per
+    /// `.bicepparam` file that targets it, else, unless another file uses it
+    /// as a module, one with the parameters [`params::choose`] finds.
+    fn jobs_of(
+        &self,
+        sources: &SourceMap,
+        id: FileId,
+        path: &Path,
+        by_template: &BTreeMap<PathBuf, Vec<FileId>>,
+        used_as_module: bool,
+    ) -> Vec<Job> {
+        if let Some(list) = by_template.get(path) {
+            return list
+                .iter()
+                .enumerate()
+                .map(|(variant, p)| Job {
+                    id,
+                    source: params::Source::BicepParam(*p),
+                    variant: variant as u32,
+                })
+                .collect();
         }
-        jobs
+        if used_as_module {
+            return Vec::new();
+        }
+        let explicit_parameters = self.options.parameters.as_deref().map(normalize_path);
+        vec![Job {
+            id,
+            source: params::choose(sources, path, explicit_parameters.as_deref()),
+            variant: 0,
+        }]
     }
 }
 

@@ -53,7 +53,14 @@ pub struct SourceFile {
     len: u32,
     line_starts: Vec<u32>,
     ascii: bool,
+    /// Whether the text holds [`INLINE_MARKER`] (the report looks for
+    /// inline suppressions only in files that do, without reading every
+    /// file again).
+    inline_marker: bool,
 }
+
+/// The marker of an inline suppression comment (`aml_report::suppress`).
+pub const INLINE_MARKER: &str = "aml-baseline-ignore";
 
 /// The size and modification time of a file when it was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +116,7 @@ impl SourceFile {
                 .map(|(i, _)| i as u32 + 1),
         );
         let ascii = text.is_ascii();
+        let inline_marker = text.contains(INLINE_MARKER);
         let evict = stamp.is_some() && ascii && !text.is_empty();
         SourceFile {
             path,
@@ -119,8 +127,14 @@ impl SourceFile {
             uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             changed: Default::default(),
             ascii,
+            inline_marker,
             line_starts,
         }
+    }
+
+    /// Whether the text holds [`INLINE_MARKER`], as the scan read it.
+    pub fn holds_inline_marker(&self) -> bool {
+        self.inline_marker
     }
 
     /// The file's text as the scan read it. Read again from disk when it is

@@ -135,6 +135,7 @@ pub fn assess(
     today: Date,
 ) -> Baseline {
     let cat = catalogue();
+    let by_rule = ResultsByRule::new(results);
     let mut controls = Vec::new();
     for control in &cat.controls {
         let mut features: Vec<FeatureStatus> = control
@@ -146,7 +147,7 @@ pub fn assess(
                     .copied()
                     .filter(|r| r.control == control.id && r.feature == Some(f.name.as_str()))
                     .collect();
-                assess_feature(control, f, true, &mine, results, attestations, today)
+                assess_feature(control, f, true, &mine, &by_rule, attestations, today)
             })
             .collect();
         // Rules under this control that no baseline feature covers.
@@ -172,7 +173,7 @@ pub fn assess(
                 &pseudo,
                 false,
                 &[rule],
-                results,
+                &by_rule,
                 attestations,
                 today,
             ));
@@ -197,23 +198,58 @@ pub fn assess(
     }
 }
 
+/// The results' positions by rule id: a feature reads the results of its
+/// own rules without going through every result (issue 20: every feature
+/// did, a tenth of a second at 100,000 live resources).
+struct ResultsByRule<'a> {
+    results: &'a [ResultEntry],
+    positions: std::collections::HashMap<&'static str, Vec<usize>>,
+}
+
+impl<'a> ResultsByRule<'a> {
+    fn new(results: &'a [ResultEntry]) -> Self {
+        let mut positions: std::collections::HashMap<&'static str, Vec<usize>> = Default::default();
+        for (i, r) in results.iter().enumerate() {
+            positions.entry(r.rule).or_default().push(i);
+        }
+        ResultsByRule { results, positions }
+    }
+
+    /// The results of the rules `ids`, in the report's order.
+    fn of(&self, ids: &[&'static str]) -> Vec<&'a ResultEntry> {
+        let mut at: Vec<usize> = ids
+            .iter()
+            .filter_map(|id| self.positions.get(id))
+            .flatten()
+            .copied()
+            .collect();
+        // Each rule's positions are in order; several rules' are merged
+        // (a rule id listed twice would list its results once).
+        if ids.len() > 1 {
+            at.sort_unstable();
+            at.dedup();
+        }
+        at.into_iter().map(|i| &self.results[i]).collect()
+    }
+}
+
 fn assess_feature(
     control: &CatalogueControl,
     f: &CatalogueFeature,
     in_baseline: bool,
     rules: &[&'static Rule],
-    results: &[ResultEntry],
+    results: &ResultsByRule<'_>,
     attestations: &[Attestation],
     today: Date,
 ) -> FeatureStatus {
     let mut evidence = Vec::new();
     let ids: Vec<&'static str> = rules.iter().map(|r| r.id).collect();
+    let of_rules = results.of(&ids);
     // A result counts as its roll-up says (a project judged by its hub), if
     // it says anything; a known misjudgement of the kind is not counted.
-    let mine: Vec<(&ResultEntry, Verdict)> = results
+    let mine: Vec<(&ResultEntry, Verdict)> = of_rules
         .iter()
-        .filter(|r| ids.contains(&r.rule))
-        .filter_map(|r| counted(r).map(|v| (r, v)))
+        .filter_map(|r| counted(r).map(|v| (*r, v)))
         .collect();
     // Suppressed results (waived, inline, baseline) do not decide the status;
     // they are counted and listed as evidence.
@@ -250,9 +286,8 @@ fn assess_feature(
     }
     // Why results count otherwise than their verdict: the hubs that judge
     // projects, the misjudgements not counted.
-    let mut notes: Vec<&str> = results
+    let mut notes: Vec<&str> = of_rules
         .iter()
-        .filter(|r| ids.contains(&r.rule))
         .filter_map(|r| r.rollup.as_ref().map(|x| x.message.as_str()))
         .collect();
     notes.sort_unstable();

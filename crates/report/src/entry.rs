@@ -17,6 +17,11 @@ impl Shared {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Where the string is held: the same for every copy of one `Shared`.
+    pub(crate) fn addr(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.0) as *const u8 as usize
+    }
 }
 
 impl std::ops::Deref for Shared {

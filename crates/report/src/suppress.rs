@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 pub use crate::entry::Suppression;
 
 /// The marker of an inline suppression.
-pub const INLINE_MARKER: &str = "aml-baseline-ignore";
+pub const INLINE_MARKER: &str = aml_model::source::INLINE_MARKER;
 
 /// Applies waivers (those not expired on `today`) to the results; returns
 /// diagnostics for expired waivers and waivers that matched nothing.
@@ -172,12 +172,13 @@ pub fn apply_inline(
     let mut reported: HashSet<(String, u32)> = HashSet::new();
     // Files by displayed path, and only those holding a suppression at all:
     // looking each result's file up (and searching its lines) must not cost
-    // a pass over every file or every long line.
+    // a pass over every file or every long line, nor reading every file
+    // again (the scan noted which hold the marker).
     let mut marked: HashMap<&str, bool> = HashMap::new();
     for (_, f) in sources.files() {
         marked
             .entry(f.display.as_str())
-            .or_insert_with(|| f.text().contains(INLINE_MARKER));
+            .or_insert_with(|| f.holds_inline_marker());
     }
     if !marked.values().any(|m| *m) {
         return diagnostics;

@@ -153,8 +153,54 @@ const SCRIPT: &str = r#"
 
 /// The page, deterministic for the same inputs.
 pub fn render(report: &Report, scan: &ScanOutput) -> String {
+    let mut out = Vec::new();
+    match write(report, scan, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The page as it is written: what is built in `out` goes to the sink
+/// before each list of results, which are made in parallel, a window at a
+/// time, and written in order (decision 0049).
+struct Page<'w> {
+    out: String,
+    sink: &'w mut dyn std::io::Write,
+}
+
+impl Page<'_> {
+    /// Writes what is built, then `each` of `list`.
+    fn results(
+        &mut self,
+        list: &[&ResultEntry],
+        each: impl Fn(&ResultEntry, &mut String) + Sync,
+    ) -> std::io::Result<()> {
+        self.sink.write_all(self.out.as_bytes())?;
+        self.out.clear();
+        super::stream::texts_in_order(list, |r, s| each(r, s), &mut *self.sink)
+    }
+}
+
+/// Writes the page: the bytes of [`render`], never held as one string.
+pub fn write(
+    report: &Report,
+    scan: &ScanOutput,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let mut page = Page {
+        out: String::new(),
+        sink: &mut buffered,
+    };
+    page_parts(report, scan, &mut page)?;
+    let rest = std::mem::take(&mut page.out);
+    std::io::Write::write_all(&mut buffered, rest.as_bytes())?;
+    std::io::Write::flush(&mut buffered)
+}
+
+fn page_parts(report: &Report, scan: &ScanOutput, page: &mut Page<'_>) -> std::io::Result<()> {
     let s = &report.summary;
-    let mut out = String::new();
+    let out = &mut page.out;
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -193,21 +239,22 @@ pub fn render(report: &Report, scan: &ScanOutput) -> String {
     }
     out.push_str("</dl>\n</header>\n");
 
-    filters(report, &mut out);
+    filters(report, out);
     if report.has_assignments() {
-        denials(report, &mut out);
+        denials(report, out);
     }
-    controls(report, scan, &mut out);
+    controls(report, scan, page)?;
     if report.has_assignments() {
-        assignments(report, scan, &mut out);
+        assignments(report, scan, page)?;
     }
-    attestations(report, &mut out);
-    suppressions(report, &mut out);
-    inputs(report, &mut out);
-    diagnostics(report, &mut out);
+    let out = &mut page.out;
+    attestations(report, out);
+    suppressions(report, out);
+    inputs(report, out);
+    diagnostics(report, out);
 
     let _ = writeln!(out, "<script>{SCRIPT}</script>\n</body>\n</html>");
-    out
+    Ok(())
 }
 
 fn resource_formats(report: &Report) -> BTreeMap<&str, &str> {
@@ -263,9 +310,10 @@ fn filters(report: &Report, out: &mut String) {
     out.push_str("</nav>\n");
 }
 
-fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
+fn controls(report: &Report, scan: &ScanOutput, page: &mut Page<'_>) -> std::io::Result<()> {
     let formats = resource_formats(report);
-    out.push_str("<main id=\"baseline\">\n<h2>Controls</h2>\n");
+    page.out
+        .push_str("<main id=\"baseline\">\n<h2>Controls</h2>\n");
     for c in &report.baseline.controls {
         let open = if matches!(c.status, Status::Fail | Status::Unknown) {
             " open"
@@ -273,13 +321,13 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
             ""
         };
         let _ = writeln!(
-            out,
+            page.out,
             "<details class=\"control st-{}\" data-control=\"{}\"{open}>",
             c.status.as_str(),
             esc(c.id)
         );
         let _ = writeln!(
-            out,
+            page.out,
             "<summary><span class=\"badge s-{}\">{}</span> {} {} <small>({})</small></summary>",
             c.status.as_str(),
             status_label(c.status),
@@ -289,12 +337,12 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
         );
         for f in &c.features {
             let _ = writeln!(
-                out,
+                page.out,
                 "<section class=\"feature\" data-status=\"{}\">",
                 f.status.as_str()
             );
             let _ = writeln!(
-                out,
+                page.out,
                 "<h4><span class=\"badge s-{}\">{}</span> {}{}</h4>",
                 f.status.as_str(),
                 status_label(f.status),
@@ -307,7 +355,7 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
             );
             if !f.description.is_empty() {
                 let _ = writeln!(
-                    out,
+                    page.out,
                     "<p>{} <small>Responsibility: {}.</small></p>",
                     esc(&f.description),
                     esc(&f.responsibility)
@@ -316,7 +364,7 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
             for e in &f.evidence {
                 match e {
                     Evidence::Note { message } => {
-                        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(message));
+                        let _ = writeln!(page.out, "<p class=\"note\">{}</p>", esc(message));
                     }
                     Evidence::Attestation {
                         by,
@@ -325,7 +373,7 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
                         expired,
                     } => {
                         let _ = writeln!(
-                            out,
+                            page.out,
                             "<p class=\"attestation\">Attested by {}: {} (expires {}{})</p>",
                             esc(by),
                             esc(evidence),
@@ -351,21 +399,23 @@ fn controls(report: &Report, scan: &ScanOutput, out: &mut String) {
                 Verdict::Unknown => 1,
                 Verdict::Pass => 2,
             });
-            for r in mine {
-                result(r, formats.get(&*r.resource_id).copied(), scan, out);
-            }
-            out.push_str("</section>\n");
+            page.results(&mine, |r, out| {
+                result(r, formats.get(&*r.resource_id).copied(), scan, out)
+            })?;
+            page.out.push_str("</section>\n");
         }
-        out.push_str("</details>\n");
+        page.out.push_str("</details>\n");
     }
-    out.push_str("</main>\n");
+    page.out.push_str("</main>\n");
+    Ok(())
 }
 
 /// The results of the user's policy assignments, failures first, by
 /// assignment id (the baseline's controls list the product's rules only).
-fn assignments(report: &Report, scan: &ScanOutput, out: &mut String) {
+fn assignments(report: &Report, scan: &ScanOutput, page: &mut Page<'_>) -> std::io::Result<()> {
     let formats = resource_formats(report);
-    out.push_str("<section id=\"assignments\">\n<h2>Policy assignments</h2>\n");
+    page.out
+        .push_str("<section id=\"assignments\">\n<h2>Policy assignments</h2>\n");
     let mut mine: Vec<&ResultEntry> = report
         .results
         .iter()
@@ -379,16 +429,15 @@ fn assignments(report: &Report, scan: &ScanOutput, out: &mut String) {
         };
         (r.assignment.clone(), rank)
     });
-    let mut current: Option<&str> = None;
-    for r in mine {
-        let a = r.assignment.as_deref().unwrap_or_default();
-        if current != Some(a) {
-            let _ = writeln!(out, "<h3><code>{}</code></h3>", esc(a));
-            current = Some(a);
-        }
-        result(r, formats.get(&*r.resource_id).copied(), scan, out);
+    for group in mine.chunk_by(|a, b| a.assignment == b.assignment) {
+        let a = group[0].assignment.as_deref().unwrap_or_default();
+        let _ = writeln!(page.out, "<h3><code>{}</code></h3>", esc(a));
+        page.results(group, |r, out| {
+            result(r, formats.get(&*r.resource_id).copied(), scan, out)
+        })?;
     }
-    out.push_str("</section>\n");
+    page.out.push_str("</section>\n");
+    Ok(())
 }
 
 fn result(r: &ResultEntry, format: Option<&str>, scan: &ScanOutput, out: &mut String) {

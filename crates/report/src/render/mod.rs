@@ -12,6 +12,7 @@ pub mod model;
 pub mod oscal;
 pub mod plan;
 pub mod sarif;
+mod stream;
 pub mod text;
 
 use crate::Report;
@@ -211,8 +212,10 @@ pub fn render_run(format: OutputFormat, run: &crate::Run, options: &RenderOption
     render(format, &run.report, &run.scan, options)
 }
 
-/// Writes a finished pipeline run to `out`: the JSON report is streamed,
-/// the other formats are rendered, then written.
+/// Writes a finished pipeline run to `out`: the JSON report, SARIF, OSCAL,
+/// CSV, JUnit and HTML are streamed (their entries made in parallel and
+/// written in order, never held whole); the text and Markdown reports are
+/// rendered, then written.
 pub fn write_run(
     format: OutputFormat,
     run: &crate::Run,
@@ -221,6 +224,11 @@ pub fn write_run(
 ) -> std::io::Result<()> {
     match format {
         OutputFormat::Json => json::write(&run.report, out),
+        OutputFormat::Sarif => sarif::write(&run.report, options, out),
+        OutputFormat::Csv => csv::write(&run.report, out),
+        OutputFormat::Oscal => oscal::write(&run.report, &run.scan, out),
+        OutputFormat::Junit => junit::write(&run.report, out),
+        OutputFormat::Html => html::write(&run.report, &run.scan, out),
         _ => out.write_all(render_run(format, run, options).as_bytes()),
     }
 }

@@ -4,6 +4,7 @@
 //! against the OASIS schema (`tests/fixtures/sarif/`). Choices are recorded in
 //! `docs/decisions/0007-report-formats.md`.
 
+use super::stream::{Layout, Object};
 use super::RenderOptions;
 use crate::{Report, ResultEntry};
 use aml_model::diagnostics::Level;
@@ -19,17 +20,89 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// The key under `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "amlBaselineResult/v1";
 
+/// The `$schema` of the log.
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
 /// The SARIF log, pretty-printed with a final newline.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
-    let log = log(report, options);
-    let mut s =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    match write(report, options, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\":\"{e}\"}}\n"),
+    }
 }
+
+/// Writes the SARIF log, pretty-printed with a final newline: the bytes of
+/// [`log`] pretty-printed, but the results are made and serialised in
+/// parallel, a window at a time, and written in order; the log is never
+/// held whole, as a value or as a string (issue 20, decision 0049).
+pub fn write(
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let parts = parts(report, options);
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut log = Object::begin(&mut buffered, Layout::Pretty(0))?;
+    log.field("$schema", SCHEMA)?;
+    log.field("version", "2.1.0")?;
+    log.single("runs", |out, layout| {
+        let mut run = Object::begin(out, layout)?;
+        run.field("tool", &parts.tool)?;
+        run.field("invocations", &parts.invocations)?;
+        run.field("originalUriBaseIds", &parts.uri_base_ids)?;
+        run.array("results", &report.results, |r| sarif_result(r, &parts.ran))?;
+        run.field("columnKind", COLUMN_KIND)?;
+        run.field("properties", &parts.properties)?;
+        run.end()
+    })?;
+    log.end()?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
+/// SARIF's `columnKind`: columns count Unicode code points.
+const COLUMN_KIND: &str = "unicodeCodePoints";
 
 /// The SARIF log as a JSON value.
 pub fn log(report: &Report, options: &RenderOptions) -> Value {
+    let parts = parts(report, options);
+    let results: Vec<Value> = report
+        .results
+        .iter()
+        .filter_map(|r| sarif_result(r, &parts.ran))
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": parts.tool,
+            "invocations": parts.invocations,
+            "originalUriBaseIds": parts.uri_base_ids,
+            "results": results,
+            "columnKind": COLUMN_KIND,
+            "properties": parts.properties,
+        }]
+    })
+}
+
+/// The run's members besides its results.
+struct Parts {
+    /// The rules that ran (`ruleIndex` is a position in it).
+    ran: Vec<&'static Rule>,
+    tool: Value,
+    invocations: Value,
+    uri_base_ids: Value,
+    properties: Value,
+}
+
+/// A result's SARIF result: failures and unknowns only.
+fn sarif_result(r: &ResultEntry, ran: &[&'static Rule]) -> Option<Value> {
+    (r.result != Verdict::Pass).then(|| result(r, ran.iter().position(|d| d.id == r.rule)))
+}
+
+fn parts(report: &Report, options: &RenderOptions) -> Parts {
     let ran: Vec<&'static Rule> = report
         .tool
         .rules
@@ -37,12 +110,6 @@ pub fn log(report: &Report, options: &RenderOptions) -> Value {
         .filter_map(|id| rules::find(id))
         .collect();
     let descriptors: Vec<Value> = ran.iter().map(|r| descriptor(r, options)).collect();
-    let results: Vec<Value> = report
-        .results
-        .iter()
-        .filter(|r| r.result != Verdict::Pass)
-        .map(|r| result(r, ran.iter().position(|d| d.id == r.rule)))
-        .collect();
     let notifications: Vec<Value> = report
         .diagnostics
         .iter()
@@ -85,27 +152,22 @@ pub fn log(report: &Report, options: &RenderOptions) -> Value {
     }
     driver.insert("rules".into(), Value::Array(descriptors));
 
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": driver },
-            "invocations": [{
-                "executionSuccessful": report.summary.errors == 0,
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": {
-                SRCROOT: { "description": { "text": "The folder aml-baseline was run in; paths are relative to it." } }
-            },
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": {
-                "baseline": report.baseline.baseline,
-                "benchmark": report.baseline.benchmark,
-                "summary": serde_json::to_value(&report.summary).unwrap_or(Value::Null),
-            },
-        }]
-    })
+    Parts {
+        ran,
+        tool: json!({ "driver": driver }),
+        invocations: json!([{
+            "executionSuccessful": report.summary.errors == 0,
+            "toolExecutionNotifications": notifications,
+        }]),
+        uri_base_ids: json!({
+            SRCROOT: { "description": { "text": "The folder aml-baseline was run in; paths are relative to it." } }
+        }),
+        properties: json!({
+            "baseline": report.baseline.baseline,
+            "benchmark": report.baseline.benchmark,
+            "summary": serde_json::to_value(&report.summary).unwrap_or(Value::Null),
+        }),
+    }
 }
 
 /// SARIF's level for a rule's severity.

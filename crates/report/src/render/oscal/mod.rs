@@ -10,6 +10,7 @@
 
 pub mod catalog;
 
+use super::stream::{Layout, Object};
 use crate::baseline::{ControlStatus, Evidence as FeatureEvidence, Status};
 use crate::entry::Suppression;
 use crate::{Report, ResultEntry};
@@ -33,6 +34,15 @@ pub const NS: &str = "https://aml-baseline.invalid/ns/oscal";
 pub fn uuid_of(key: &str) -> String {
     let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes());
     Uuid::new_v5(&namespace, key.as_bytes()).to_string()
+}
+
+/// [`uuid_of`] `prefix` followed by `value`'s compact JSON (as `{}` shows
+/// a JSON value), hashed as it is serialised: the document's and the
+/// result's UUIDs are of their whole content, hundreds of megabytes on a
+/// large scan, which is never copied or held as one string (decision 0049).
+fn uuid_of_json(prefix: &str, value: &impl serde::Serialize) -> String {
+    // Serialising a JSON value into a hash cannot fail.
+    uuid_of_written(prefix, |w| Ok(serde_json::to_writer(w, value)?)).unwrap_or_default()
 }
 
 /// The OSCAL id of a baseline control (`NS-2` → `ns-2`).
@@ -78,14 +88,232 @@ pub(crate) fn props(list: impl IntoIterator<Item = Option<Value>>) -> Vec<Value>
 
 /// Pretty-printed OSCAL assessment results, with a final newline.
 pub fn render(report: &Report, scan: &ScanOutput) -> String {
-    let mut s = serde_json::to_string_pretty(&assessment_results(report, scan))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    match write(report, scan, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// Writes the pretty-printed OSCAL assessment results, with a final
+/// newline: the bytes of [`assessment_results`] pretty-printed, but the
+/// observations, risks and findings' references are made and serialised in
+/// parallel, a window at a time, and written in order, never held as one
+/// value or one string (issue 20, decision 0049). The UUIDs of the result
+/// and of the document are of their content: each is hashed from the
+/// content written compact first (the entries made again each time).
+pub fn write(
+    report: &Report,
+    scan: &ScanOutput,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let parts = Parts::new(report, scan);
+    let result_uuid =
+        uuid_of_written("result\n", |w| parts.write_result(w, Layout::Compact, None))?;
+    let body_uuid = uuid_of_written("assessment-results\n", |w| {
+        parts.write_body(w, Layout::Compact, None, &result_uuid)
+    })?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut top = Object::begin(&mut buffered, Layout::Pretty(0))?;
+    top.member("assessment-results", |out, layout| {
+        parts.write_body(out, layout, Some(&body_uuid), &result_uuid)
+    })?;
+    top.end()?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
+/// What the streamed document is made of besides its entries.
+struct Parts<'a> {
+    report: &'a Report,
+    scan: &'a ScanOutput,
+    timestamp: String,
+    ids: Ids,
+    /// The document's members but its UUID and results.
+    metadata: Value,
+    import_ap: Value,
+    back_matter: Value,
+    /// The result's members before its observations.
+    head: Map<String, Value>,
+    /// The results' positions (what the entries are made from).
+    positions: Vec<usize>,
+    /// The controls that have a finding.
+    controls: Vec<&'a ControlStatus>,
+    remarks: Option<Value>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(report: &'a Report, scan: &'a ScanOutput) -> Self {
+        let timestamp = format!("{}T00:00:00Z", report.date);
+        let ids = ids(report);
+        let head = result_head(report, &ids, &timestamp);
+        let (metadata, import_ap, back_matter) = document_members(report);
+        Parts {
+            report,
+            scan,
+            timestamp,
+            head,
+            ids,
+            metadata,
+            import_ap,
+            back_matter,
+            positions: (0..report.results.len()).collect(),
+            controls: findable(report).collect(),
+            remarks: remarks(report),
+        }
+    }
+
+    /// The document's body (`assessment-results`), with its UUID when given.
+    fn write_body<W: std::io::Write + ?Sized>(
+        &self,
+        out: &mut W,
+        layout: Layout,
+        uuid: Option<&str>,
+        result_uuid: &str,
+    ) -> std::io::Result<()> {
+        let mut o = Object::begin(out, layout)?;
+        if let Some(uuid) = uuid {
+            o.field("uuid", uuid)?;
+        }
+        o.field("metadata", &self.metadata)?;
+        o.field("import-ap", &self.import_ap)?;
+        o.single("results", |out, layout| {
+            self.write_result(out, layout, Some(result_uuid))
+        })?;
+        o.field("back-matter", &self.back_matter)?;
+        o.end()
+    }
+
+    /// The one result, with its UUID when given.
+    fn write_result<W: std::io::Write + ?Sized>(
+        &self,
+        out: &mut W,
+        layout: Layout,
+        uuid: Option<&str>,
+    ) -> std::io::Result<()> {
+        let (report, ids) = (self.report, &self.ids);
+        let mut o = Object::begin(out, layout)?;
+        if let Some(uuid) = uuid {
+            o.field("uuid", uuid)?;
+        }
+        for (key, value) in &self.head {
+            o.field(key, value)?;
+        }
+        if !self.positions.is_empty() {
+            o.array("observations", &self.positions, |&i| {
+                let r = &report.results[i];
+                Some(observation(r, self.scan, ids, i, &self.timestamp))
+            })?;
+        }
+        if ids.risks.iter().any(Option::is_some) {
+            o.array("risks", &self.positions, |&i| {
+                risk(&report.results[i], ids, i)
+            })?;
+        }
+        if !self.controls.is_empty() {
+            o.member("findings", |out, layout| write_findings(out, layout, self))?;
+        }
+        if let Some(remarks) = &self.remarks {
+            o.field("remarks", remarks)?;
+        }
+        o.end()
+    }
+}
+
+/// The findings, one per control, each listing its observations and risks.
+fn write_findings<W: std::io::Write + ?Sized>(
+    out: &mut W,
+    layout: Layout,
+    parts: &Parts<'_>,
+) -> std::io::Result<()> {
+    let (report, ids) = (parts.report, &parts.ids);
+    out.write_all(b"[")?;
+    for (n, c) in parts.controls.iter().enumerate() {
+        if n == 0 {
+            layout.opening(out)?;
+        } else {
+            layout.separator(out)?;
+        }
+        let mut o = Object::begin(&mut *out, layout.deeper())?;
+        for (key, value) in &finding_head(c) {
+            o.field(key, value)?;
+        }
+        let mine: Vec<usize> = (0..report.results.len())
+            .filter(|i| report.results[*i].control == c.id)
+            .collect();
+        if !mine.is_empty() {
+            o.array("related-observations", &mine, |&i| {
+                Some(json!({ "observation-uuid": ids.observations[i] }))
+            })?;
+        }
+        if mine.iter().any(|&i| ids.risks[i].is_some()) {
+            o.array("related-risks", &mine, |&i| {
+                ids.risks[i].as_ref().map(|u| json!({ "risk-uuid": u }))
+            })?;
+        }
+        o.end()?;
+    }
+    if !parts.controls.is_empty() {
+        layout.closing(out)?;
+    }
+    out.write_all(b"]")
+}
+
+/// [`uuid_of`] `prefix` followed by what `write` writes, hashed as it is
+/// written.
+fn uuid_of_written(
+    prefix: &str,
+    write: impl FnOnce(&mut Hashing) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes());
+    let mut hashing = Hashing(sha1_smol::Sha1::new());
+    hashing.0.update(namespace.as_bytes());
+    hashing.0.update(prefix.as_bytes());
+    write(&mut hashing)?;
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&hashing.0.digest().bytes()[..16]);
+    Ok(uuid::Builder::from_sha1_bytes(bytes)
+        .into_uuid()
+        .to_string())
+}
+
+/// Feeds what is written to SHA-1 (a version 5 UUID's hash).
+struct Hashing(sha1_smol::Sha1);
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The OSCAL assessment-results document of a report.
 pub fn assessment_results(report: &Report, scan: &ScanOutput) -> Value {
+    let timestamp = format!("{}T00:00:00Z", report.date);
+    let result = result(report, scan, &timestamp);
+    let (metadata, import_ap, back_matter) = document_members(report);
+    let mut body = json!({
+        "metadata": metadata,
+        "import-ap": import_ap,
+        "results": [result],
+        "back-matter": back_matter,
+    });
+    let uuid = uuid_of_json("assessment-results\n", &body);
+    if let Value::Object(o) = &mut body {
+        let mut ordered = Map::new();
+        ordered.insert("uuid".into(), json!(uuid));
+        ordered.extend(std::mem::take(o));
+        *o = ordered;
+    }
+    json!({ "assessment-results": body })
+}
+
+/// The document's `metadata`, `import-ap` and `back-matter`.
+fn document_members(report: &Report) -> (Value, Value, Value) {
     let timestamp = format!("{}T00:00:00Z", report.date);
     let catalog_uuid = catalog::uuid();
     let plan_uuid = uuid_of(&format!(
@@ -93,7 +321,6 @@ pub fn assessment_results(report: &Report, scan: &ScanOutput) -> Value {
         report.tool.rules.join("\n")
     ));
     let catalog_resource = uuid_of(&format!("catalog-resource\n{catalog_uuid}"));
-    let result = result(report, scan, &timestamp);
     let mut metadata = Map::new();
     metadata.insert(
         "title".into(),
@@ -139,23 +366,11 @@ pub fn assessment_results(report: &Report, scan: &ScanOutput) -> Value {
             "document-ids": [{ "identifier": catalog_uuid }],
         },
     ]});
-    let mut body = json!({
-        "metadata": metadata,
-        "import-ap": {
-            "href": format!("#{plan_uuid}"),
-            "remarks": "The assessment plan is the rule set listed in the back matter.",
-        },
-        "results": [result],
-        "back-matter": back_matter,
+    let import_ap = json!({
+        "href": format!("#{plan_uuid}"),
+        "remarks": "The assessment plan is the rule set listed in the back matter.",
     });
-    let uuid = uuid_of(&format!("assessment-results\n{body}"));
-    if let Value::Object(o) = &mut body {
-        let mut ordered = Map::new();
-        ordered.insert("uuid".into(), json!(uuid));
-        ordered.extend(std::mem::take(o));
-        *o = ordered;
-    }
-    json!({ "assessment-results": body })
+    (Value::Object(metadata), import_ap, back_matter)
 }
 
 /// The UUIDs of a report's observations, risks and inventory items.
@@ -205,8 +420,37 @@ fn ids(report: &Report) -> Ids {
 
 fn result(report: &Report, scan: &ScanOutput, timestamp: &str) -> Value {
     let ids = ids(report);
-    let s = &report.summary;
+    let mut result = result_head(report, &ids, timestamp);
+    let observations: Vec<Value> = report
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| observation(r, scan, &ids, i, timestamp))
+        .collect();
+    put_list(&mut result, "observations", observations);
+    let risks: Vec<Value> = report
+        .results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| risk(r, &ids, i))
+        .collect();
+    put_list(&mut result, "risks", risks);
+    let findings: Vec<Value> = findable(report).map(|c| finding(c, report, &ids)).collect();
+    put_list(&mut result, "findings", findings);
+    if let Some(remarks) = remarks(report) {
+        result.insert("remarks".into(), remarks);
+    }
+    let uuid = uuid_of_json("result\n", &result);
+    let mut ordered = Map::new();
+    ordered.insert("uuid".into(), json!(uuid));
+    ordered.extend(result);
+    Value::Object(ordered)
+}
+
+/// The result's members before its observations.
+fn result_head(report: &Report, ids: &Ids, timestamp: &str) -> Map<String, Value> {
     let mut result = Map::new();
+    let s = &report.summary;
     result.insert("title".into(), json!("aml-baseline scan"));
     result.insert(
         "description".into(),
@@ -241,7 +485,7 @@ fn result(report: &Report, scan: &ScanOutput, timestamp: &str) -> Value {
             prop("input-errors", &s.errors.to_string()),
         ])),
     );
-    let items = inventory(report, &ids);
+    let items = inventory(report, ids);
     if !items.is_empty() {
         result.insert(
             "local-definitions".into(),
@@ -267,28 +511,20 @@ fn result(report: &Report, scan: &ScanOutput, timestamp: &str) -> Value {
         "reviewed-controls".into(),
         json!({ "control-selections": [selection] }),
     );
-    let observations: Vec<Value> = report
-        .results
-        .iter()
-        .enumerate()
-        .map(|(i, r)| observation(r, scan, &ids, i, timestamp))
-        .collect();
-    put_list(&mut result, "observations", observations);
-    let risks: Vec<Value> = report
-        .results
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| risk(r, &ids, i))
-        .collect();
-    put_list(&mut result, "risks", risks);
-    let findings: Vec<Value> = report
+    result
+}
+
+/// The controls that have a finding: those that apply to the service.
+fn findable(report: &Report) -> impl Iterator<Item = &ControlStatus> {
+    report
         .baseline
         .controls
         .iter()
         .filter(|c| c.status != Status::NotApplicable)
-        .map(|c| finding(c, report, &ids))
-        .collect();
-    put_list(&mut result, "findings", findings);
+}
+
+/// The result's remarks: the inputs that could not be read or evaluated.
+fn remarks(report: &Report) -> Option<Value> {
     let errors: Vec<String> = report
         .diagnostics
         .iter()
@@ -300,20 +536,12 @@ fn result(report: &Report, scan: &ScanOutput, timestamp: &str) -> Value {
             )
         })
         .collect();
-    if !errors.is_empty() {
-        result.insert(
-            "remarks".into(),
-            json!(format!(
-                "Inputs that could not be read or evaluated (the results are incomplete):\n{}",
-                errors.join("\n")
-            )),
-        );
-    }
-    let uuid = uuid_of(&format!("result\n{}", Value::Object(result.clone())));
-    let mut ordered = Map::new();
-    ordered.insert("uuid".into(), json!(uuid));
-    ordered.extend(result);
-    Value::Object(ordered)
+    (!errors.is_empty()).then(|| {
+        json!(format!(
+            "Inputs that could not be read or evaluated (the results are incomplete):\n{}",
+            errors.join("\n")
+        ))
+    })
 }
 
 /// One inventory item per resource the results name, in order of first
@@ -562,6 +790,24 @@ fn state(status: Status) -> (&'static str, &'static str, &'static str) {
 }
 
 fn finding(c: &ControlStatus, report: &Report, ids: &Ids) -> Value {
+    let mut finding = finding_head(c);
+    let of_control = |i: &usize| report.results[*i].control == c.id;
+    let observations: Vec<Value> = (0..report.results.len())
+        .filter(of_control)
+        .map(|i| json!({ "observation-uuid": ids.observations[i] }))
+        .collect();
+    put_list(&mut finding, "related-observations", observations);
+    let risks: Vec<Value> = (0..report.results.len())
+        .filter(of_control)
+        .filter_map(|i| ids.risks[i].as_ref())
+        .map(|u| json!({ "risk-uuid": u }))
+        .collect();
+    put_list(&mut finding, "related-risks", risks);
+    Value::Object(finding)
+}
+
+/// A finding's members before its related observations and risks.
+fn finding_head(c: &ControlStatus) -> Map<String, Value> {
     let (state, reason, why) = state(c.status);
     let mut lines = Vec::new();
     for f in &c.features {
@@ -614,17 +860,19 @@ fn finding(c: &ControlStatus, report: &Report, ids: &Ids) -> Value {
             "status": { "state": state, "reason": reason, "remarks": why },
         }),
     );
-    let of_control = |i: &usize| report.results[*i].control == c.id;
-    let observations: Vec<Value> = (0..report.results.len())
-        .filter(of_control)
-        .map(|i| json!({ "observation-uuid": ids.observations[i] }))
-        .collect();
-    put_list(&mut finding, "related-observations", observations);
-    let risks: Vec<Value> = (0..report.results.len())
-        .filter(of_control)
-        .filter_map(|i| ids.risks[i].as_ref())
-        .map(|u| json!({ "risk-uuid": u }))
-        .collect();
-    put_list(&mut finding, "related-risks", risks);
-    Value::Object(finding)
+    finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_hashed_as_serialised_is_the_uuid_of_the_text() {
+        let value = json!({ "a": [1, "x\"y\n", { "b": null }], "c": "é" });
+        assert_eq!(
+            uuid_of_json("result\n", &value),
+            uuid_of(&format!("result\n{value}"))
+        );
+    }
 }
