@@ -265,8 +265,15 @@ fn texts_are_read_again_once_at_most() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut files = 0;
     for i in 0..30 {
-        for unit in ["hardened-workspace", "insecure-workspace", "bicep-workspace"] {
-            copy_dir(&examples.join(unit), &dir.path().join(format!("{i:03}-{unit}")));
+        for unit in [
+            "hardened-workspace",
+            "insecure-workspace",
+            "bicep-workspace",
+        ] {
+            copy_dir(
+                &examples.join(unit),
+                &dir.path().join(format!("{i:03}-{unit}")),
+            );
             files += std::fs::read_dir(examples.join(unit)).unwrap().count();
         }
     }
