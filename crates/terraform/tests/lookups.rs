@@ -7,6 +7,7 @@
 //! `*.auto.tfvars`. One test in its own binary: the counters are
 //! process-wide.
 
+mod common;
 use aml_model::input::describe_run;
 use aml_terraform::hcl::parses;
 use aml_terraform::modules::lookups;
@@ -81,13 +82,7 @@ fn corpus(roots: usize) -> (PathBuf, Vec<String>) {
             WORKSPACE.to_string(),
         ));
     }
-    for (path, text) in &files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let mut paths: Vec<String> = files.into_iter().map(|(p, _)| p).collect();
-    paths.sort();
+    let paths = common::write_files(&dir, files);
     (dir, paths)
 }
 

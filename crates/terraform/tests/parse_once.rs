@@ -7,6 +7,7 @@
 //! from its own trees. One test in its own binary: the counter is
 //! process-wide.
 
+mod common;
 use aml_model::input::{describe_run, Frontend};
 use aml_terraform::hcl::parses;
 use aml_terraform::{Terraform, TerraformOptions};
@@ -50,13 +51,7 @@ fn corpus(roots: usize) -> (PathBuf, Vec<String>) {
     files.push(("caller-z/main.tf".into(), call.into()));
     files.push(("shared/main.tf".into(), ROOT.into()));
     files.push(("shared/variables.tf".into(), VARIABLES.into()));
-    for (path, text) in &files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let mut paths: Vec<String> = files.into_iter().map(|(p, _)| p).collect();
-    paths.sort();
+    let paths = common::write_files(&dir, files);
     (dir, paths)
 }
 
