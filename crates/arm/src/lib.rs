@@ -283,9 +283,9 @@ fn by_folder(input: &FrontendInput<'_>) -> Vec<Vec<usize>> {
 }
 
 /// At most this many templates of one folder keep their trees between
-/// sorting and evaluation; a folder with more parses each again when it is
-/// evaluated, so that the trees of thousands of templates are never in
-/// memory at once (issue 20).
+/// sorting and evaluation; the others are parsed again when they are
+/// evaluated, so that the trees of thousands of templates in one folder are
+/// never in memory at once (issue 20).
 const KEPT_TREES_PER_FOLDER: usize = 16;
 
 /// What parsing one JSON file found, or why it did not parse.
@@ -314,21 +314,22 @@ fn evaluate_folder(
     explicit_params: &Option<Result<(FileId, json::Node), PathBuf>>,
 ) -> Vec<(usize, FileResult)> {
     let sources = input.sources;
-    let mut parsed: Vec<(usize, Sorted, Option<Node>)> = files
+    let kept = std::sync::atomic::AtomicUsize::new(0);
+    let parsed: Vec<(usize, Sorted, Option<Node>)> = files
         .par_iter()
         .map(|&i| {
             let f = &input.files[i];
             let (sorted, tree) = sort_one(sources, f.id);
-            (i, sorted, tree)
+            // The first trees of the folder are kept, the rest dropped at once.
+            let keep = tree.is_some()
+                && kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < KEPT_TREES_PER_FOLDER;
+            (i, sorted, tree.filter(|_| keep))
         })
         .collect();
     let templates = parsed
         .iter()
         .filter(|(_, r, _)| matches!(r, Ok((_, Parsed::Template))))
         .count();
-    if templates > KEPT_TREES_PER_FOLDER {
-        parsed.iter_mut().for_each(|(_, _, tree)| *tree = None);
-    }
     // The folder's parameter files, by path, and how many templates it holds.
     let params: BTreeMap<PathBuf, (FileId, json::Node)> = parsed
         .iter()
