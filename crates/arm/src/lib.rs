@@ -199,19 +199,15 @@ impl Frontend for Arm {
     fn run(&self, input: &FrontendInput<'_>, units: &dyn UnitSink) -> FrontendOutput {
         let mut out = FrontendOutput::default();
         let explicit_params = self.explicit_parameters(input);
-        let results: Vec<(usize, FileResult)> = by_folder(input)
+        let mut results: Vec<(usize, FileResult)> = by_folder(input)
             .into_par_iter()
             .flat_map_iter(|files| evaluate_folder(input, &files, &explicit_params))
             .collect();
-        let mut results: Vec<Option<FileResult>> = {
-            let mut by_index: Vec<Option<FileResult>> =
-                (0..input.files.len()).map(|_| None).collect();
-            for (i, r) in results {
-                by_index[i] = Some(r);
-            }
-            by_index
-        };
-        let sorted = sort_json(input, &mut results, &mut out);
+        // Every file is in one folder: in index order, the files' order.
+        results.sort_unstable_by_key(|(i, _)| *i);
+        let (files_sorted, jobs): (Vec<Sorted>, Vec<Option<JobResult>>) =
+            results.into_iter().map(|(_, r)| (r.sorted, r.job)).unzip();
+        let sorted = sort_json(input, files_sorted, &mut out);
         if let Some(Err(path)) = &explicit_params {
             out.diagnostics.push(Diagnostic::error(
                 "parameters-file",
@@ -223,8 +219,8 @@ impl Frontend for Arm {
         // template links are evaluated by their caller instead.
         let linked = linked_templates(input.sources, &sorted.templates);
         let mut linked_ids = Vec::new();
-        for (f, result) in input.files.iter().zip(results.iter_mut()) {
-            let Some(job) = result.as_mut().and_then(|r| r.job.take()) else {
+        for (f, job) in input.files.iter().zip(jobs) {
+            let Some(job) = job else {
                 continue;
             };
             let path = &input.sources.get(f.id).path;
@@ -402,7 +398,7 @@ struct SortedJson {
 /// written goes to `out.secret_spans` (decision 0030).
 fn sort_json(
     input: &FrontendInput<'_>,
-    results: &mut [Option<FileResult>],
+    files_sorted: Vec<Sorted>,
     out: &mut FrontendOutput,
 ) -> SortedJson {
     let sources = input.sources;
@@ -410,14 +406,10 @@ fn sort_json(
         templates: Vec::new(),
         parameter_files: BTreeMap::new(),
     };
-    for (f, result) in input.files.iter().zip(results.iter_mut()) {
+    for (f, result) in input.files.iter().zip(files_sorted) {
         let (id, explicit) = (f.id, f.explicit);
-        let Some(result) = result.as_mut() else {
-            continue;
-        };
         let file = sources.get(id);
-        let taken = std::mem::replace(&mut result.sorted, Ok((Found::default(), Parsed::Other)));
-        let taken = taken.map(|(found, parsed)| {
+        let taken = result.map(|(found, parsed)| {
             out.secret_spans.extend(found.secret_spans);
             out.diagnostics.extend(found.diagnostics);
             (found.links, parsed)

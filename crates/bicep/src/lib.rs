@@ -226,14 +226,17 @@ struct Early<'a> {
 /// Units evaluated as soon as their template was parsed, by (file, variant).
 type EarlyUnits = HashMap<(FileId, u32), (ScannedFile, DeploymentOutput)>;
 
-/// [`EarlyUnits`] as the parsing threads fill them.
-type Evaluated = std::sync::Mutex<EarlyUnits>;
-
 impl Early<'_> {
     /// Evaluates `ast` (the whole tree of the template at `path`) with every
     /// parameter source it would have as an entry, when it names no module
-    /// and imports nothing (its evaluation then reads no other file).
-    fn evaluate(&self, id: FileId, path: &Path, ast: &ast::File, into: &Evaluated) {
+    /// and imports nothing (its evaluation then reads no other file): each
+    /// unit by (file, variant).
+    fn evaluate(
+        &self,
+        id: FileId,
+        path: &Path,
+        ast: &ast::File,
+    ) -> Vec<((FileId, u32), (ScannedFile, DeploymentOutput))> {
         let self_contained = !ast.decls.iter().any(|d| {
             matches!(
                 d.kind,
@@ -241,18 +244,17 @@ impl Early<'_> {
             )
         });
         if !self_contained {
-            return;
+            return Vec::new();
         }
         let none = eval::Parsed::new();
-        for job in self
-            .bicep
+        self.bicep
             .jobs_of(self.input.sources, id, path, self.by_template, false)
-        {
-            let done = evaluate_job(self.input, &none, self.param_asts, &job, ast);
-            into.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert((job.id, job.variant), done);
-        }
+            .into_iter()
+            .map(|job| {
+                let done = evaluate_job(self.input, &none, self.param_asts, &job, ast);
+                ((job.id, job.variant), done)
+            })
+            .collect()
     }
 }
 
@@ -318,22 +320,24 @@ fn parse_all(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (eval::Parsed, EarlyUnits) {
     let sources = input.sources;
-    let evaluated = Evaluated::default();
-    let parsed_files: Vec<(FileId, Option<ast::File>, Vec<Diagnostic>)> = input
+    type ParsedFile = (FileId, Option<ast::File>, Vec<Diagnostic>);
+    let parsed_files: Vec<(ParsedFile, Vec<_>)> = input
         .files
         .par_iter()
         .map(|f| {
             let path = &sources.get(f.id).path;
             if is_param_file(path) {
-                return (f.id, None, Vec::new());
+                return ((f.id, None, Vec::new()), Vec::new());
             }
             let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
-            early.evaluate(f.id, &normalize_path(path), &ast, &evaluated);
-            (f.id, Some(outline(ast)), diags)
+            let early_units = early.evaluate(f.id, &normalize_path(path), &ast);
+            ((f.id, Some(outline(ast)), diags), early_units)
         })
         .collect();
     let mut parsed = eval::Parsed::new();
-    for (id, ast, diags) in parsed_files {
+    let mut evaluated = EarlyUnits::new();
+    for ((id, ast, diags), early_units) in parsed_files {
+        evaluated.extend(early_units);
         match ast {
             None => diagnostics.extend(param_diagnostics.remove(&id).unwrap_or_default()),
             Some(ast) => {
@@ -343,7 +347,6 @@ fn parse_all(
             }
         }
     }
-    let evaluated = evaluated.into_inner().unwrap_or_else(|e| e.into_inner());
     (parsed, evaluated)
 }
 

@@ -56,7 +56,7 @@ fn sip(key: &Key) -> u64 {
 }
 
 /// Hashes that are already hashes.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Prehashed(u64);
 
 impl Hasher for Prehashed {
@@ -86,12 +86,6 @@ pub struct Postings {
     positions: Vec<usize>,
     /// The keys whose hash another key shares, exactly.
     shared: HashMap<Key, Vec<usize>>,
-}
-
-impl std::fmt::Debug for Prehashed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Prehashed")
-    }
 }
 
 impl Default for Postings {

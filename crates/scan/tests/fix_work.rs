@@ -33,6 +33,16 @@ fn scan(path: &Path) -> (u64, Run) {
     (aml_fix::parsed_bytes(), run)
 }
 
+/// The diff of the first result that has a fix.
+fn first_fix_diff(run: &Run) -> String {
+    run.report
+        .results
+        .iter()
+        .find_map(|r| r.autofix.as_ref())
+        .map(|a| a.diff.clone())
+        .expect("a fix")
+}
+
 /// A workspace open to the internet, between blocks no rule fixes.
 const WORKSPACE: &str = r#"resource "azurerm_machine_learning_workspace" "ws" {
   name                          = "ws"
@@ -97,13 +107,7 @@ fn a_block_that_does_not_parse_alone_is_fixed_from_its_file() {
     );
     std::fs::write(tmp.path().join("main.tf"), &text).unwrap();
     let (parsed, run) = scan(tmp.path());
-    let diff = run
-        .report
-        .results
-        .iter()
-        .find_map(|r| r.autofix.as_ref())
-        .map(|a| a.diff.clone())
-        .expect("a fix");
+    let diff = first_fix_diff(&run);
     assert!(
         diff.contains(
             "-  public_network_access_enabled = true\n+  public_network_access_enabled = false"
@@ -138,13 +142,7 @@ fn an_arm_fix_parses_its_object_not_its_template() {
     );
     std::fs::write(tmp.path().join("azuredeploy.json"), &text).unwrap();
     let (parsed, run) = scan(tmp.path());
-    let diff = run
-        .report
-        .results
-        .iter()
-        .find_map(|r| r.autofix.as_ref())
-        .map(|a| a.diff.clone())
-        .expect("a fix");
+    let diff = first_fix_diff(&run);
     assert!(
         diff.contains("\"publicNetworkAccess\": \"Disabled\""),
         "{diff}"

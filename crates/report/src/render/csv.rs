@@ -29,11 +29,7 @@ pub const HEADER: [&str; 17] = [
 
 /// The CSV text (CRLF line ends, as RFC 4180 gives them).
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    match write(report, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    super::written(|out| write(report, out)).unwrap_or_default()
 }
 
 /// Writes the CSV text: the rows are made in parallel, a window at a time,

@@ -153,11 +153,7 @@ const SCRIPT: &str = r#"
 
 /// The page, deterministic for the same inputs.
 pub fn render(report: &Report, scan: &ScanOutput) -> String {
-    let mut out = Vec::new();
-    match write(report, scan, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    super::written(|out| write(report, scan, out)).unwrap_or_default()
 }
 
 /// The page as it is written: what is built in `out` goes to the sink

@@ -38,9 +38,5 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
 
 /// Pretty-printed JSON, with a final newline.
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    match write(report, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
-    }
+    super::written(|out| write(report, out)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
 }

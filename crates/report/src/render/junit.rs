@@ -10,11 +10,7 @@ use std::fmt::Write;
 
 /// The XML document, with a final newline.
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    match write(report, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    super::written(|out| write(report, out)).unwrap_or_default()
 }
 
 /// Writes the XML document, with a final newline: the test cases are made

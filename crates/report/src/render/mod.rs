@@ -261,6 +261,15 @@ pub(crate) fn source_lines(
     Some(lines)
 }
 
+/// What a renderer's `write` writes, as a string (the renderers' `render`).
+pub(crate) fn written(
+    write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    let mut out = Vec::new();
+    write(&mut out)?;
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,11 +25,8 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The SARIF log, pretty-printed with a final newline.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
-    let mut out = Vec::new();
-    match write(report, options, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => format!("{{\"error\":\"{e}\"}}\n"),
-    }
+    super::written(|out| write(report, options, out))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}\n"))
 }
 
 /// Writes the SARIF log, pretty-printed with a final newline: the bytes of

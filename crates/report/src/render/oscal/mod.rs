@@ -88,11 +88,8 @@ pub(crate) fn props(list: impl IntoIterator<Item = Option<Value>>) -> Vec<Value>
 
 /// Pretty-printed OSCAL assessment results, with a final newline.
 pub fn render(report: &Report, scan: &ScanOutput) -> String {
-    let mut out = Vec::new();
-    match write(report, scan, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
-    }
+    crate::render::written(|out| write(report, scan, out))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
 }
 
 /// Writes the pretty-printed OSCAL assessment results, with a final
