@@ -11,6 +11,7 @@
 
 pub mod context;
 pub mod diagnostics;
+pub mod footprint;
 pub mod input;
 pub mod json;
 pub mod model;

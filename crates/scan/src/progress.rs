@@ -134,6 +134,13 @@ impl Laps {
             started.set(Instant::now());
         }
     }
+
+    /// Prints `timing:   NOTE` when timings are on (`note` is only made then).
+    pub fn note(&self, note: impl FnOnce() -> String) {
+        if self.0.is_some() {
+            eprintln!("timing:   {}", note());
+        }
+    }
 }
 
 /// The process's resident memory now and at its peak, from

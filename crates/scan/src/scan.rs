@@ -530,4 +530,5 @@ fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput, laps: &crate
     laps.lap("values Azure reports");
     out.model.collect_inline_credentials(&out.sources);
     laps.lap("inline credentials");
+    laps.note(|| aml_model::footprint::Footprint::of(&out.model).to_string());
 }

@@ -1,0 +1,114 @@
+//! An estimate of the heap the deployment model holds, by part, for
+//! `AML_BASELINE_TIMINGS` (so a memory change can be aimed before it is made).
+//! It counts allocated capacities and container overheads as the standard
+//! library and `indexmap` lay them out; allocator rounding is not counted.
+
+use crate::model::{Model, Resource};
+use crate::value::{Object, Value};
+use std::collections::BTreeMap;
+use std::mem::size_of;
+
+/// Estimated heap bytes held by the model's resources, by part.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Footprint {
+    pub resources: usize,
+    /// The `Resource` structs themselves (the model's vector).
+    pub structs: usize,
+    /// `body` values: nodes, strings, objects and arrays.
+    pub bodies: usize,
+    /// Value nodes in bodies (for the node-size share of `bodies`).
+    pub nodes: usize,
+    /// `spans` maps: entries, keys and tree nodes.
+    pub spans: usize,
+    pub span_entries: usize,
+    /// `id`, `resource_type`, `name`, `api_version`, `parent_id`,
+    /// `scope_id`, `symbol`.
+    pub names: usize,
+}
+
+impl Footprint {
+    /// Estimates the heap `model` holds in its resources.
+    pub fn of(model: &Model) -> Footprint {
+        let mut f = Footprint {
+            resources: model.resources.len(),
+            structs: model.resources.capacity() * size_of::<Resource>(),
+            ..Footprint::default()
+        };
+        for r in &model.resources {
+            f.add_resource(r);
+        }
+        f
+    }
+
+    fn add_resource(&mut self, r: &Resource) {
+        self.names += r.id.capacity()
+            + r.resource_type.capacity()
+            + r.name.capacity()
+            + r.api_version.as_ref().map_or(0, String::capacity)
+            + r.parent_id.as_ref().map_or(0, String::capacity)
+            + r.scope_id.as_ref().map_or(0, String::capacity)
+            + r.symbol.as_ref().map_or(0, String::capacity);
+        self.bodies += value_heap(&r.body, &mut self.nodes);
+        self.spans += spans_heap(&r.spans);
+        self.span_entries += r.spans.len();
+    }
+}
+
+/// Heap below `v` (not counting `v`'s own node), adding each node seen.
+fn value_heap(v: &Value, nodes: &mut usize) -> usize {
+    *nodes += 1;
+    match v {
+        Value::String(s) => s.capacity(),
+        Value::Array(items) => {
+            items.capacity() * size_of::<Value>()
+                + items.iter().map(|i| value_heap(i, nodes)).sum::<usize>()
+        }
+        Value::Object(map) => object_heap(map, nodes),
+        Value::Unknown(u) => u.expr.capacity() + u.reason.capacity() + 128,
+        _ => 0,
+    }
+}
+
+fn object_heap(map: &Object, nodes: &mut usize) -> usize {
+    // indexmap: a vector of (hash, key, value) buckets and a hash table of
+    // indices (one usize and one control byte per slot).
+    let bucket = size_of::<usize>() + size_of::<String>() + size_of::<Value>();
+    let slots = if map.is_empty() {
+        0
+    } else {
+        (map.capacity() * 8 / 7).next_power_of_two()
+    };
+    map.capacity() * bucket
+        + slots * (size_of::<usize>() + 1)
+        + map
+            .iter()
+            .map(|(k, v)| k.capacity() + value_heap(v, nodes))
+            .sum::<usize>()
+}
+
+fn spans_heap<V>(spans: &BTreeMap<String, V>) -> usize {
+    // A B-tree leaf holds up to 11 keys and values with a parent pointer and
+    // lengths; nodes run about two thirds full.
+    let entry = size_of::<String>() + size_of::<V>();
+    let nodes = spans.len().div_ceil(7);
+    nodes * (11 * entry + 16) + spans.keys().map(String::capacity).sum::<usize>()
+}
+
+impl std::fmt::Display for Footprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+        write!(
+            f,
+            "{} resources: structs {:.1} MiB, bodies {:.1} MiB ({} nodes of {} bytes), \
+             spans {:.1} MiB ({} entries), names {:.1} MiB",
+            self.resources,
+            mib(self.structs),
+            mib(self.bodies),
+            self.nodes,
+            size_of::<Value>(),
+            mib(self.spans),
+            self.span_entries,
+            mib(self.names)
+        )
+    }
+}
