@@ -49,6 +49,12 @@ impl From<&str> for Shared {
     }
 }
 
+impl From<std::sync::Arc<str>> for Shared {
+    fn from(s: std::sync::Arc<str>) -> Self {
+        Shared(s)
+    }
+}
+
 impl From<String> for Shared {
     fn from(s: String) -> Self {
         Shared(s.into())
@@ -181,11 +187,12 @@ pub struct ResourceEntry {
 /// A rule that gave a resource of a type it targets no result, and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct NotApplicableEntry {
-    pub rule: String,
+    pub rule: Shared,
     /// The assignment's id, for a rule of the user's assignments.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<String>,
-    pub reason: String,
+    pub assignment: Option<Shared>,
+    /// Shared with the rule account's entries of the same reason.
+    pub reason: Shared,
 }
 
 /// The resource types a rule that ran can give a result on.

@@ -395,9 +395,12 @@ fn resource_entries(
                 not_applicable: absent
                     .iter()
                     .map(|a| entry::NotApplicableEntry {
-                        rule: a.rule.clone(),
-                        assignment: a.assignment.clone(),
-                        reason: redact(&a.reason, secrets),
+                        rule: a.rule.clone().into(),
+                        assignment: a.assignment.clone().map(Shared::from),
+                        reason: match secrets.redact(&a.reason) {
+                            std::borrow::Cow::Borrowed(_) => a.reason.clone().into(),
+                            std::borrow::Cow::Owned(masked) => masked.into(),
+                        },
                     })
                     .collect(),
             }

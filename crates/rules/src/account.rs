@@ -9,19 +9,25 @@ use crate::{Rule, RuleKind};
 use aml_model::model::{Model, Resource};
 use aml_policy::PolicyEngine;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A rule that ran, gave no result on a resource of a type it targets, and why.
+///
+/// The strings are shared: every entry of one rule holds the same id, and
+/// entries with the same reason (most of them: a rule's reason rarely names
+/// the resource) the same reason, so that an account of hundreds of
+/// thousands of entries holds a few strings, not one per entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotApplicable {
     /// Index of the resource in [`Model::resources`].
     pub resource: usize,
     /// The rule id (for an assignment: the definition's name).
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The assignment's id, for a rule of the user's assignments.
-    pub assignment: Option<String>,
+    pub assignment: Option<Arc<str>>,
     /// Why it gave no result, in one phrase.
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 /// The resource types a rule that ran can give a result on.
@@ -124,6 +130,8 @@ fn evaluable(r: &Resource) -> bool {
 struct Ran<'a> {
     id: &'a str,
     assignment: Option<(&'a str, usize)>,
+    /// `id` and the assignment's id as the entries share them.
+    shared: (Arc<str>, Option<Arc<str>>),
     types: Option<Vec<String>>,
     code_only: bool,
     reason: Reason<'a>,
@@ -161,6 +169,7 @@ pub fn account(
                 ran.push(Ran {
                     id: rule.id,
                     assignment: None,
+                    shared: (rule.id.into(), None),
                     types,
                     code_only,
                     reason: Reason::Native(words),
@@ -177,6 +186,7 @@ pub fn account(
                 ran.push(Ran {
                     id: rule.id,
                     assignment: None,
+                    shared: (rule.id.into(), None),
                     types,
                     code_only: false,
                     reason: Reason::Policy(engine, binding),
@@ -192,6 +202,7 @@ pub fn account(
             ran.push(Ran {
                 id: d.name.as_str(),
                 assignment: Some((a.id.as_str(), b.assignment)),
+                shared: (d.name.as_str().into(), Some(a.id.as_str().into())),
                 types: engine.target_types(b.definition, &b.params),
                 code_only: false,
                 reason: Reason::Assigned(i),
@@ -240,13 +251,14 @@ fn absences(
         }
     }
     // Each resource on its own (in parallel), its entries in rule order;
-    // gathered in resource order.
+    // gathered in resource order. Each worker keeps the reasons it made,
+    // so that an entry whose reason another entry gave shares its string.
     let per_resource: Vec<Vec<NotApplicable>> = model
         .resources
         .par_iter()
         .enumerate()
         .filter(|(_, r)| evaluable(r))
-        .map(|(index, resource)| {
+        .map_init(Reasons::default, |reasons, (index, resource)| {
             let mut candidates: Vec<usize> = Vec::new();
             if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
                 candidates.extend_from_slice(rules);
@@ -287,15 +299,31 @@ fn absences(
                 };
                 out.push(NotApplicable {
                     resource: index,
-                    rule: r.id.to_string(),
-                    assignment: assignment.map(str::to_string),
-                    reason,
+                    rule: r.shared.0.clone(),
+                    assignment: r.shared.1.clone(),
+                    reason: reasons.shared(reason),
                 });
             }
             out
         })
         .collect();
     per_resource.into_iter().flatten().collect()
+}
+
+/// The reasons a worker of [`absences`] made, each held once.
+#[derive(Default)]
+struct Reasons(HashSet<Arc<str>>);
+
+impl Reasons {
+    /// `reason` as the entries share it: the string made before, if any.
+    fn shared(&mut self, reason: String) -> Arc<str> {
+        if let Some(kept) = self.0.get(reason.as_str()) {
+            return kept.clone();
+        }
+        let kept: Arc<str> = reason.into();
+        self.0.insert(kept.clone());
+        kept
+    }
 }
 
 /// The outcomes of each resource, found without hashing: the outcomes'
