@@ -17,7 +17,7 @@ use aml_model::model::{self, Deployed, Resource, SpanRecorder};
 use aml_model::source::{FileId, SourceMap, Span};
 use aml_model::value::{Object, Shape, Value};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use aml_model::context::Limits;
@@ -1034,7 +1034,7 @@ impl<'b, 't> Scope<'b, 't> {
             deployed: deployed.clone(),
             span: self.span(node),
             symbol: symbol.map(str::to_string),
-            spans: sink.into_map(),
+            spans: sink.into_map().into(),
             format: "arm",
             deployment: 0,
             source_names: None,
@@ -1158,7 +1158,7 @@ impl<'b, 't> Scope<'b, 't> {
             deployed: deployed.clone(),
             span: self.span(node),
             symbol: symbol.map(str::to_string),
-            spans: BTreeMap::new(),
+            spans: Default::default(),
             format: "arm",
             deployment: 0,
             source_names: None,

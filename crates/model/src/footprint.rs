@@ -5,7 +5,6 @@
 
 use crate::model::{Model, Resource};
 use crate::value::{Object, Value};
-use std::collections::BTreeMap;
 use std::mem::size_of;
 
 /// Estimated heap bytes held by the model's resources, by part.
@@ -18,7 +17,7 @@ pub struct Footprint {
     pub bodies: usize,
     /// Value nodes in bodies (for the node-size share of `bodies`).
     pub nodes: usize,
-    /// `spans` maps: entries, keys and tree nodes.
+    /// `spans` maps: paths and entries.
     pub spans: usize,
     pub span_entries: usize,
     /// `id`, `resource_type`, `name`, `api_version`, `parent_id`,
@@ -49,7 +48,7 @@ impl Footprint {
             + r.scope_id.as_ref().map_or(0, String::capacity)
             + r.symbol.as_ref().map_or(0, String::capacity);
         self.bodies += value_heap(&r.body, &mut self.nodes);
-        self.spans += spans_heap(&r.spans);
+        self.spans += r.spans.heap_bytes();
         self.span_entries += r.spans.len();
     }
 }
@@ -84,14 +83,6 @@ fn object_heap(map: &Object, nodes: &mut usize) -> usize {
             .iter()
             .map(|(k, v)| k.capacity() + value_heap(v, nodes))
             .sum::<usize>()
-}
-
-fn spans_heap<V>(spans: &BTreeMap<String, V>) -> usize {
-    // A B-tree leaf holds up to 11 keys and values with a parent pointer and
-    // lengths; nodes run about two thirds full.
-    let entry = size_of::<String>() + size_of::<V>();
-    let nodes = spans.len().div_ceil(7);
-    nodes * (11 * entry + 16) + spans.keys().map(String::capacity).sum::<usize>()
 }
 
 impl std::fmt::Display for Footprint {
