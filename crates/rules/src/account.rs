@@ -403,6 +403,80 @@ fn native_reason(words: &str, resource: &Resource) -> String {
 mod tests {
     use super::*;
 
+    /// Equal reasons are one string; another reason is another string.
+    #[test]
+    fn reasons_are_shared_by_text() {
+        let mut reasons = Reasons::default();
+        let a = reasons.shared("it judges only workspaces".to_string());
+        let b = reasons.shared("it judges only workspaces".to_string());
+        let c = reasons.shared("it judges only registries".to_string());
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(&*c, "it judges only registries");
+    }
+
+    /// The account of computes the compute rules leave out: every entry of
+    /// one rule holds the rule's one id string, and the reasons are those
+    /// each resource gives, whoever made them first.
+    #[test]
+    fn entries_share_rule_ids_and_keep_their_reasons() {
+        use aml_model::model::Deployed;
+        use aml_model::value::Value;
+        let compute = |i: usize, compute_type: &str| {
+            Resource {
+            id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/c{i}"),
+            resource_type: "Microsoft.MachineLearningServices/workspaces/computes".into(),
+            name: format!("ws/c{i}"),
+            api_version: None,
+            body: Value::from_json(&serde_json::json!({
+                "properties": { "computeType": compute_type }
+            })),
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: Deployed::Yes,
+            span: aml_model::source::Span::new(Default::default(), i, i + 1),
+            symbol: None,
+            spans: Default::default(),
+            format: "live",
+            deployment: 0,
+            source_names: None,
+        }
+        };
+        let mut model = Model::default();
+        model.resources = (0..300)
+            .map(|i| compute(i, if i % 3 == 0 { "Kubernetes" } else { "AKS" }))
+            .collect();
+        let rules: Vec<&'static Rule> = crate::native::RULES
+            .iter()
+            .copied()
+            .filter(|r| r.id == "AMLB-NS1-003" || r.id == "AMLB-IM8-002")
+            .collect();
+        assert_eq!(rules.len(), 2);
+        let account = account(&model, &rules, &Default::default(), None, &[]);
+        let entries = &account.not_applicable;
+        assert_eq!(entries.len(), 600, "both rules, every compute");
+        for rule in &rules {
+            let mine: Vec<&NotApplicable> =
+                entries.iter().filter(|e| &*e.rule == rule.id).collect();
+            assert_eq!(mine.len(), 300);
+            assert!(mine.iter().all(|e| Arc::ptr_eq(&e.rule, &mine[0].rule)));
+        }
+        for e in entries {
+            let resource = &model.resources[e.resource];
+            let words = native_scope(&e.rule).unwrap().judges;
+            assert_eq!(&*e.reason, native_reason(words, resource));
+        }
+        let kubernetes = entries
+            .iter()
+            .filter(|e| {
+                e.reason
+                    .ends_with("this compute's `computeType` is 'Kubernetes'")
+            })
+            .count();
+        assert_eq!(kubernetes, 100, "NS1-003 names the type it leaves out");
+    }
+
     #[test]
     fn every_native_rule_has_a_scope() {
         for rule in crate::native::RULES {
