@@ -240,19 +240,33 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
             }
         }
     }
-    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    // Each resource's group, numbered in order of first appearance, and each
+    // group's size: every group's vector is made at its size, once.
     let mut index_of_root: std::collections::HashMap<usize, usize> = Default::default();
-    let mut groups: Vec<DeploymentOutput> = Vec::new();
-    let entry = all.entry;
-    for (r, root) in all.resources.into_iter().zip(roots) {
-        let g = *index_of_root.entry(root).or_insert_with(|| {
-            groups.push(DeploymentOutput {
-                entry,
-                variant: groups.len() as u32,
-                ..Default::default()
+    let mut sizes: Vec<usize> = Vec::new();
+    let group_of: Vec<usize> = (0..n)
+        .map(|i| {
+            let root = find(&mut parent, i);
+            let g = *index_of_root.entry(root).or_insert_with(|| {
+                sizes.push(0);
+                sizes.len() - 1
             });
-            groups.len() - 1
-        });
+            sizes[g] += 1;
+            g
+        })
+        .collect();
+    let entry = all.entry;
+    let mut groups: Vec<DeploymentOutput> = sizes
+        .iter()
+        .enumerate()
+        .map(|(g, &size)| DeploymentOutput {
+            entry,
+            variant: g as u32,
+            resources: Vec::with_capacity(size),
+            ..Default::default()
+        })
+        .collect();
+    for (r, g) in all.resources.into_iter().zip(group_of) {
         groups[g].resources.push(r);
     }
     match groups.first_mut() {
