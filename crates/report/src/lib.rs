@@ -526,7 +526,9 @@ fn result_entry(
         resource_id: shared.id.clone(),
         resource_type: shared.resource_type.clone(),
         resource_name: shared.name.clone(),
-        resource_index: o.resource,
+        // A scan holds far fewer resources than `u32` counts (each costs
+        // hundreds of bytes).
+        resource_index: u32::try_from(o.resource).unwrap_or(u32::MAX),
         source: entry::source_of(r),
         azure: o
             .rule
@@ -550,8 +552,10 @@ fn result_entry(
         line,
         column,
         message: Shared::from(message),
-        effect: o.effect,
-        assignment: o.assignment.map(|a| redact_owned(a, secrets)),
+        effect: o.effect.map(|e| Shared::from(texts.get(&e))),
+        assignment: o
+            .assignment
+            .map(|a| Shared::from(texts.get(&redact_owned(a, secrets)))),
         denied: o.denied,
         may_be_denied: o.may_deny,
         known_issue: o.known_issue,
@@ -567,7 +571,7 @@ fn result_entry(
             r
         }),
         fix: (o.verdict != Verdict::Pass).then_some(o.rule.fix),
-        field_restrictions,
+        field_restrictions: field_restrictions.into_boxed_slice(),
         end_line,
         end_column,
         property,
