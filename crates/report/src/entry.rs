@@ -150,11 +150,11 @@ pub struct FileEntry {
 #[derive(Debug, Serialize)]
 pub struct DiagnosticEntry {
     pub level: Level,
-    pub path: String,
+    pub path: Shared,
     pub line: u32,
     pub column: u32,
     pub code: &'static str,
-    pub message: String,
+    pub message: Shared,
 }
 
 #[derive(Debug, Serialize)]
