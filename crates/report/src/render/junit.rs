@@ -98,7 +98,7 @@ pub fn write(report: &Report, sink: &mut dyn std::io::Write) -> std::io::Result<
             let at = if d.line > 0 {
                 format!("{}:{}:{}", d.path, d.line, d.column)
             } else {
-                d.path.clone()
+                d.path.to_string()
             };
             let _ = write!(
                 out,
@@ -215,7 +215,7 @@ fn testcase(r: &ResultEntry, out: &mut String) {
             );
         }
         Verdict::Unknown => {
-            let mut reason = r.message.clone();
+            let mut reason = r.message.to_string();
             if !r.deciding.is_empty() {
                 reason.push_str(&format!(" (decided by: {})", r.deciding.join(", ")));
             }
