@@ -9,7 +9,7 @@ use crate::{Rule, RuleKind};
 use aml_model::model::{Model, Resource};
 use aml_policy::PolicyEngine;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A rule that ran, gave no result on a resource of a type it targets, and why.
@@ -251,14 +251,14 @@ fn absences(
         }
     }
     // Each resource on its own (in parallel), its entries in rule order;
-    // gathered in resource order. Each worker keeps the reasons it made,
-    // so that an entry whose reason another entry gave shares its string.
+    // gathered in resource order. Equal reasons are one shared string.
+    let reasons = aml_model::intern::Interner::default();
     let per_resource: Vec<Vec<NotApplicable>> = model
         .resources
         .par_iter()
         .enumerate()
         .filter(|(_, r)| evaluable(r))
-        .map_init(Reasons::default, |reasons, (index, resource)| {
+        .map(|(index, resource)| {
             let mut candidates: Vec<usize> = Vec::new();
             if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
                 candidates.extend_from_slice(rules);
@@ -301,29 +301,13 @@ fn absences(
                     resource: index,
                     rule: r.shared.0.clone(),
                     assignment: r.shared.1.clone(),
-                    reason: reasons.shared(reason),
+                    reason: reasons.get(&reason),
                 });
             }
             out
         })
         .collect();
     per_resource.into_iter().flatten().collect()
-}
-
-/// The reasons a worker of [`absences`] made, each held once.
-#[derive(Default)]
-struct Reasons(HashSet<Arc<str>>);
-
-impl Reasons {
-    /// `reason` as the entries share it: the string made before, if any.
-    fn shared(&mut self, reason: String) -> Arc<str> {
-        if let Some(kept) = self.0.get(reason.as_str()) {
-            return kept.clone();
-        }
-        let kept: Arc<str> = reason.into();
-        self.0.insert(kept.clone());
-        kept
-    }
 }
 
 /// The outcomes of each resource, found without hashing: the outcomes'
@@ -403,21 +387,9 @@ fn native_reason(words: &str, resource: &Resource) -> String {
 mod tests {
     use super::*;
 
-    /// Equal reasons are one string; another reason is another string.
-    #[test]
-    fn reasons_are_shared_by_text() {
-        let mut reasons = Reasons::default();
-        let a = reasons.shared("it judges only workspaces".to_string());
-        let b = reasons.shared("it judges only workspaces".to_string());
-        let c = reasons.shared("it judges only registries".to_string());
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
-        assert_eq!(&*c, "it judges only registries");
-    }
-
     /// The account of computes the compute rules leave out: every entry of
-    /// one rule holds the rule's one id string, and the reasons are those
-    /// each resource gives, whoever made them first.
+    /// one rule holds the rule's one id string, equal reasons are one
+    /// string, and the reasons are those each resource gives.
     #[test]
     fn entries_share_rule_ids_and_keep_their_reasons() {
         use aml_model::model::Deployed;
@@ -466,6 +438,11 @@ mod tests {
             let resource = &model.resources[e.resource];
             let words = native_scope(&e.rule).unwrap().judges;
             assert_eq!(&*e.reason, native_reason(words, resource));
+        }
+        for a in entries {
+            for b in entries.iter().filter(|b| b.reason == a.reason) {
+                assert!(Arc::ptr_eq(&a.reason, &b.reason), "{}", a.reason);
+            }
         }
         let kubernetes = entries
             .iter()
