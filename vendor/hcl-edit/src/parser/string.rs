@@ -1,13 +1,11 @@
 use super::prelude::*;
 
-use super::trivia::void;
-
 use crate::{Decorated, Ident, RawString};
 
 use hcl_primitives::ident::{is_id_continue, is_id_start};
 use std::borrow::Cow;
-use winnow::combinator::{alt, cut_err, delimited, empty, fail, not, opt, preceded, repeat};
-use winnow::error::ErrMode;
+use winnow::combinator::{alt, cut_err, delimited, empty, fail, opt};
+use winnow::error::{ErrMode, ParserError};
 use winnow::token::{any, one_of, take, take_while};
 
 pub(super) fn string(input: &mut Input) -> ModalResult<String> {
@@ -85,8 +83,10 @@ pub(super) fn quoted_string_fragment<'a>(input: &mut Input<'a>) -> ModalResult<S
     .parse_next(input)
 }
 
+/// `may_end` tells the bytes at which `literal_end` may match (see [`any_until`]).
 pub(super) fn template_string_fragment<'a, F, T>(
     mut literal_end: F,
+    may_end: fn(u8) -> bool,
 ) -> impl ModalParser<Input<'a>, StringFragment<'a>, ContextError>
 where
     F: ModalParser<Input<'a>, T, ContextError>,
@@ -94,7 +94,7 @@ where
     move |input: &mut Input<'a>| {
         alt((
             escaped_marker.map(StringFragment::EscapedMarker),
-            any_until(literal_end.by_ref()).map(StringFragment::Literal),
+            any_until(literal_end.by_ref(), may_end).map(StringFragment::Literal),
         ))
         .parse_next(input)
     }
@@ -108,18 +108,56 @@ fn string_literal<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
         '$' | '%' => '{'.value(true),
         _ => fail,
     };
-    any_until(literal_end).parse_next(input)
+    any_until(literal_end, |b| matches!(b, b'"' | b'\\')).parse_next(input)
 }
 
-fn any_until<'a, F, T>(literal_end: F) -> impl ModalParser<Input<'a>, &'a str, ContextError>
+/// A non-empty run of characters up to (not including) the first place where an escaped marker
+/// or `literal_end` matches, or up to the end of the input.
+///
+/// Patched for aml-baseline (see `vendor/hcl-edit/PATCHED.md`): the same as
+/// `repeat(1.., preceded(not(alt((escaped_marker, literal_end))), any)).take()`, which tried
+/// both parsers (and built and dropped their errors) at every character; here they are tried
+/// only at the bytes where they may match: `$` and `%` (an escaped marker, an interpolation or a
+/// directive) and those `may_end` accepts, which must be ASCII (so every skipped run ends on a
+/// character boundary) and include the first byte of everything `literal_end` matches.
+fn any_until<'a, F, T>(
+    mut literal_end: F,
+    may_end: fn(u8) -> bool,
+) -> impl ModalParser<Input<'a>, &'a str, ContextError>
 where
     F: ModalParser<Input<'a>, T, ContextError>,
 {
-    void(repeat(
-        1..,
-        preceded(not(alt((escaped_marker.void(), literal_end.void()))), any),
-    ))
-    .take()
+    move |input: &mut Input<'a>| {
+        let start = input.checkpoint();
+        let bytes = input.peek_finish().as_bytes();
+        let mut len = 0;
+        while len < bytes.len() {
+            if let Some(skip) = bytes[len..]
+                .iter()
+                .position(|&b| b == b'$' || b == b'%' || may_end(b))
+            {
+                len += skip;
+            } else {
+                len = bytes.len();
+                break;
+            }
+            input.reset(&start);
+            input.next_slice(len);
+            let at = input.checkpoint();
+            let end = alt((escaped_marker.void(), literal_end.by_ref().void())).parse_next(input);
+            input.reset(&at);
+            match end {
+                Ok(()) => break,
+                Err(ErrMode::Backtrack(_)) => len += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        input.reset(&start);
+        if len == 0 {
+            return Err(ParserError::from_input(input));
+        }
+        Ok(input.next_slice(len))
+    }
 }
 
 /// Parse an escaped start marker for a template interpolation or directive.

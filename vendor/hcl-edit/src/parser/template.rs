@@ -30,7 +30,7 @@ pub(super) fn string_template(input: &mut Input) -> ModalResult<StringTemplate> 
 
 pub(super) fn template(input: &mut Input) -> ModalResult<Template> {
     let literal_end = alt(("${", "%{"));
-    let literal = template_literal(literal_end);
+    let literal = template_literal(literal_end, |_| false);
     elements(literal).output_into().parse_next(input)
 }
 
@@ -50,7 +50,7 @@ pub(super) fn heredoc_template<'a>(
         // the line ending to the last template element below.
         let heredoc_end = (line_ending, space0, delim, not(one_of(is_id_continue))).take();
         let literal_end = alt(("${", "%{", heredoc_end));
-        let literal = template_literal(literal_end);
+        let literal = template_literal(literal_end, |b| b == b'\n' || b == b'\r');
 
         // Use `opt` to handle an empty template.
         opt((elements(literal), line_ending.with_span()).map(
@@ -78,11 +78,12 @@ pub(super) fn heredoc_template<'a>(
 #[inline]
 fn template_literal<'a, F, T>(
     literal_end: F,
+    may_end: fn(u8) -> bool,
 ) -> impl ModalParser<Input<'a>, Cow<'a, str>, ContextError>
 where
     F: ModalParser<Input<'a>, T, ContextError>,
 {
-    build_string(template_string_fragment(literal_end))
+    build_string(template_string_fragment(literal_end, may_end))
 }
 
 fn elements<'a, P>(literal: P) -> impl ModalParser<Input<'a>, Vec<Element>, ContextError>
