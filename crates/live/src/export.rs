@@ -603,7 +603,7 @@ fn resource(file: FileId, node: Node, default_scope: &str) -> Result<Resource, S
         deployed: Deployed::Yes,
         span,
         symbol: None,
-        spans,
+        spans: spans.into(),
         format: crate::FORMAT,
         deployment: 0,
         source_names: None,

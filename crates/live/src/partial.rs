@@ -20,7 +20,6 @@ use aml_model::json::Node;
 use aml_model::model::{parent_id, resource_id, Deployed, Resource, UNREAD};
 use aml_model::source::{FileId, Span};
 use aml_model::value::{Object, Value};
-use std::collections::BTreeMap;
 
 /// The name segment of a stand-in resource.
 pub const UNREAD_NAME: &str = "not-read";
@@ -174,7 +173,7 @@ fn stand_in(file: FileId, entry: &Node, ty: &str, scope: &str, reason: &str) -> 
         deployed: Deployed::Unknown { expr },
         span: Span::new(file, entry.start as usize, entry.end as usize),
         symbol: None,
-        spans: BTreeMap::new(),
+        spans: Default::default(),
         format: crate::FORMAT,
         deployment: 0,
         source_names: None,

@@ -5,7 +5,6 @@
 
 use crate::model::{Model, Resource};
 use crate::value::{Object, Value};
-use std::collections::BTreeMap;
 use std::mem::size_of;
 
 /// Estimated heap bytes held by the model's resources, by part.
@@ -18,7 +17,10 @@ pub struct Footprint {
     pub bodies: usize,
     /// Value nodes in bodies (for the node-size share of `bodies`).
     pub nodes: usize,
-    /// `spans` maps: entries, keys and tree nodes.
+    /// The part of `bodies` allocated beyond the length of its strings,
+    /// arrays and objects (what shrinking them would give back).
+    pub slack: usize,
+    /// `spans` maps: paths and entries.
     pub spans: usize,
     pub span_entries: usize,
     /// `id`, `resource_type`, `name`, `api_version`, `parent_id`,
@@ -48,50 +50,57 @@ impl Footprint {
             + r.parent_id.as_ref().map_or(0, String::capacity)
             + r.scope_id.as_ref().map_or(0, String::capacity)
             + r.symbol.as_ref().map_or(0, String::capacity);
-        self.bodies += value_heap(&r.body, &mut self.nodes);
-        self.spans += spans_heap(&r.spans);
+        self.bodies += value_heap(&r.body, &mut self.nodes, &mut self.slack);
+        self.spans += r.spans.heap_bytes();
         self.span_entries += r.spans.len();
     }
 }
 
 /// Heap below `v` (not counting `v`'s own node), adding each node seen.
-fn value_heap(v: &Value, nodes: &mut usize) -> usize {
+fn value_heap(v: &Value, nodes: &mut usize, slack: &mut usize) -> usize {
     *nodes += 1;
     match v {
-        Value::String(s) => s.capacity(),
-        Value::Array(items) => {
-            items.capacity() * size_of::<Value>()
-                + items.iter().map(|i| value_heap(i, nodes)).sum::<usize>()
+        Value::String(s) => {
+            *slack += s.capacity() - s.len();
+            s.capacity()
         }
-        Value::Object(map) => object_heap(map, nodes),
+        Value::Array(items) => {
+            *slack += (items.capacity() - items.len()) * size_of::<Value>();
+            items.capacity() * size_of::<Value>()
+                + items
+                    .iter()
+                    .map(|i| value_heap(i, nodes, slack))
+                    .sum::<usize>()
+        }
+        Value::Object(map) => object_heap(map, nodes, slack),
         Value::Unknown(u) => u.expr.capacity() + u.reason.capacity() + 128,
         _ => 0,
     }
 }
 
-fn object_heap(map: &Object, nodes: &mut usize) -> usize {
+fn object_heap(map: &Object, nodes: &mut usize, slack: &mut usize) -> usize {
     // indexmap: a vector of (hash, key, value) buckets and a hash table of
     // indices (one usize and one control byte per slot).
     let bucket = size_of::<usize>() + size_of::<String>() + size_of::<Value>();
-    let slots = if map.is_empty() {
-        0
-    } else {
-        (map.capacity() * 8 / 7).next_power_of_two()
+    let slots = |n: usize| {
+        if n == 0 {
+            0
+        } else {
+            (n * 8 / 7).next_power_of_two()
+        }
     };
+    let slot = size_of::<usize>() + 1;
+    *slack +=
+        (map.capacity() - map.len()) * bucket + (slots(map.capacity()) - slots(map.len())) * slot;
     map.capacity() * bucket
-        + slots * (size_of::<usize>() + 1)
+        + slots(map.capacity()) * slot
         + map
             .iter()
-            .map(|(k, v)| k.capacity() + value_heap(v, nodes))
+            .map(|(k, v)| {
+                *slack += k.capacity() - k.len();
+                k.capacity() + value_heap(v, nodes, slack)
+            })
             .sum::<usize>()
-}
-
-fn spans_heap<V>(spans: &BTreeMap<String, V>) -> usize {
-    // A B-tree leaf holds up to 11 keys and values with a parent pointer and
-    // lengths; nodes run about two thirds full.
-    let entry = size_of::<String>() + size_of::<V>();
-    let nodes = spans.len().div_ceil(7);
-    nodes * (11 * entry + 16) + spans.keys().map(String::capacity).sum::<usize>()
 }
 
 impl std::fmt::Display for Footprint {
@@ -99,13 +108,14 @@ impl std::fmt::Display for Footprint {
         let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
         write!(
             f,
-            "{} resources: structs {:.1} MiB, bodies {:.1} MiB ({} nodes of {} bytes), \
-             spans {:.1} MiB ({} entries), names {:.1} MiB",
+            "{} resources: structs {:.1} MiB, bodies {:.1} MiB ({} nodes of {} bytes, \
+             {:.1} MiB beyond their lengths), spans {:.1} MiB ({} entries), names {:.1} MiB",
             self.resources,
             mib(self.structs),
             mib(self.bodies),
             self.nodes,
             size_of::<Value>(),
+            mib(self.slack),
             mib(self.spans),
             self.span_entries,
             mib(self.names)

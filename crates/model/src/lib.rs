@@ -21,6 +21,7 @@ pub mod redact;
 pub mod restrictions;
 pub mod secrets;
 pub mod source;
+pub mod span_map;
 pub mod value;
 pub mod work;
 pub mod xml;

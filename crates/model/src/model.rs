@@ -184,7 +184,7 @@ pub struct Resource {
     pub symbol: Option<String>,
     /// Span of the text that set each property, keyed by lower-case path
     /// (`properties.publicnetworkaccess`, `properties.ipallowlist[0]`).
-    pub spans: BTreeMap<String, Span>,
+    pub spans: crate::span_map::SpanMap,
     /// The input format the resource came from (`arm`, `bicep`, `terraform`).
     pub format: &'static str,
     /// Which deployment (entry template, Bicep entry point, Terraform root
@@ -1362,7 +1362,7 @@ mod tests {
             deployed: Deployed::Yes,
             span: Span::new(crate::source::FileId(0), line_offset, line_offset + 1),
             symbol: None,
-            spans: BTreeMap::new(),
+            spans: Default::default(),
             format: "arm",
             deployment: 0,
             source_names: None,

@@ -311,6 +311,25 @@ impl Value {
         true
     }
 
+    /// Gives back the room objects and arrays inside this value hold
+    /// beyond their length (a cloned object keeps the room of its hash
+    /// table: 7 slots for 4 members).
+    pub fn shrink_to_fit(&mut self) {
+        match self {
+            Value::Array(items) => {
+                items.shrink_to_fit();
+                items.iter_mut().for_each(Value::shrink_to_fit);
+            }
+            Value::Object(map) => {
+                if map.capacity() > map.len() {
+                    map.shrink_to_fit();
+                }
+                map.values_mut().for_each(Value::shrink_to_fit);
+            }
+            _ => {}
+        }
+    }
+
     /// True when this value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
         match self {

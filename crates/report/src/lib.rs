@@ -465,7 +465,7 @@ fn result_entry(
     let property = (o.span != r.span)
         .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
         .flatten()
-        .map(|(p, _)| p.clone());
+        .map(|(p, _)| p.to_string());
     let evidence = o.evidence.map(|e| {
         let er = &scan.model.resources[e];
         let (path, line, column) = sources.position(er.span);

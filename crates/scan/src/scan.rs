@@ -523,6 +523,16 @@ fn gather(deployments: Vec<DeploymentOutput>, out: &mut ScanOutput, laps: &crate
             .add_secrets(d.secrets, d.secret_spans, &d.located_secrets);
     }
     out.files.sort_by_key(|f| f.file);
+    // Every body is kept until evaluation ends: give back the room its
+    // objects hold beyond their length (Bicep's cloned bodies: 34 MiB at
+    // 10,000 units, by the estimate below).
+    {
+        use rayon::prelude::*;
+        out.model
+            .resources
+            .par_iter_mut()
+            .for_each(|r| r.body.shrink_to_fit());
+    }
     laps.lap("merging the units");
     out.model.link_private_endpoints();
     laps.lap("linking private endpoints");

@@ -293,7 +293,7 @@ fn resource(
         deployed: Deployed::Yes,
         span: span_of(file, node),
         symbol: None,
-        spans,
+        spans: spans.into(),
         format: FORMAT,
         deployment: 0,
         source_names: None,

@@ -531,7 +531,7 @@ fn mapped_resource(
         },
         span: decl_span,
         symbol: Some(symbol),
-        spans: mp.spans,
+        spans: mp.spans.into(),
         format: "terraform",
         deployment: 0,
         source_names: mapping::source_names(rtype),

@@ -283,7 +283,7 @@ fn mapped_resources(plan_resources: &[PlanResource], pv: &ProviderVersion) -> Ve
                     pr.address,
                     mp.symbol_suffix.clone().unwrap_or_default()
                 )),
-                spans: BTreeMap::new(),
+                spans: Default::default(),
                 format: "terraform",
                 deployment: 0,
                 source_names: mapping::source_names(&pr.rtype),

@@ -385,7 +385,7 @@ fn finish(
         deployed: Deployed::Yes,
         span,
         symbol: None,
-        spans,
+        spans: spans.into(),
         format,
         deployment: 0,
         source_names: (!names.is_empty()).then(|| std::sync::Arc::new(names)),
