@@ -263,7 +263,7 @@ fn yaml_or_tf_message(rel: &str, rule: &str) -> String {
         .iter()
         .find(|x| x.rule == rule)
         .unwrap_or_else(|| panic!("no {rule} result in {rel}"));
-    hit.message.clone()
+    hit.message.to_string()
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn result<'r>(r: &'r Report, rule: &str, type_suffix: &str) -> &'r ResultEntry {
 fn verdict_of(fixture: &str, rule: &str, type_suffix: &str) -> (String, String) {
     let r = scan(fixture);
     let x = result(&r, rule, type_suffix);
-    (x.result.as_str().to_string(), x.message.clone())
+    (x.result.as_str().to_string(), x.message.to_string())
 }
 
 const WS: &str = "/workspaces";

@@ -331,8 +331,12 @@ fn verdict_changes(code: &[&ResultEntry], live: &[&ResultEntry]) -> Vec<VerdictC
                 rule: c.rule,
                 code: c.result.as_str().to_string(),
                 live: l.result.as_str().to_string(),
-                property: l.property.clone().or_else(|| c.property.clone()),
-                live_message: l.message.clone(),
+                property: l
+                    .property
+                    .as_deref()
+                    .or(c.property.as_deref())
+                    .map(str::to_string),
+                live_message: l.message.to_string(),
             })
         })
         .collect();

@@ -13,6 +13,7 @@ pub mod context;
 pub mod diagnostics;
 pub mod footprint;
 pub mod input;
+pub mod intern;
 pub mod json;
 pub mod model;
 pub mod pattern;

@@ -49,6 +49,12 @@ impl From<&str> for Shared {
     }
 }
 
+impl From<std::sync::Arc<str>> for Shared {
+    fn from(s: std::sync::Arc<str>) -> Self {
+        Shared(s)
+    }
+}
+
 impl From<String> for Shared {
     fn from(s: String) -> Self {
         Shared(s.into())
@@ -248,7 +254,7 @@ pub struct ResultEntry {
     pub path: Shared,
     pub line: u32,
     pub column: u32,
-    pub message: String,
+    pub message: Shared,
     /// The Azure Policy effect a failing policy rule would have; for a
     /// result of a policy assignment, the effect the assignment gives, in
     /// lower case (`deny`, `audit`, ...), whatever the verdict.
@@ -293,7 +299,7 @@ pub struct ResultEntry {
     /// The lower-case dotted path of the property at `line:column`
     /// (`properties.publicnetworkaccess`), or null when it is the resource's
     /// declaration. Fingerprints use it instead of line numbers.
-    pub property: Option<String>,
+    pub property: Option<Shared>,
     /// The edit `aml-baseline fix` would make for this failure (safe fixes
     /// only), when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]

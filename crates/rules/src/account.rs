@@ -398,7 +398,7 @@ mod tests {
             rule: rules[rule % rules.len()],
             resource,
             verdict: crate::Verdict::Pass,
-            message: String::new(),
+            message: "".into(),
             span: aml_model::source::Span::new(Default::default(), 0, 0),
             effect: None,
             deciding: Vec::new(),

@@ -132,10 +132,10 @@ pub fn evaluate_assignments(
             o.assignment = Some(a.id.clone());
             o.effect = b.effect.as_ref().map(|e| e.to_ascii_lowercase());
             if let Some(r) = &b.reference_id {
-                o.message = format!("{} (initiative member '{r}')", o.message);
+                o.message = format!("{} (initiative member '{r}')", o.message).into();
             }
             for t in traps {
-                o.message = format!("{}; {t}", o.message);
+                o.message = format!("{}; {t}", o.message).into();
             }
             let deny = o.effect.as_deref() == Some("deny");
             crate::evaluate::annotate(&mut o, model);
@@ -154,12 +154,13 @@ pub fn evaluate_assignments(
                     o.message = format!(
                         "{}; whether assignment '{}' applies depends on {why}",
                         o.message, a.name
-                    );
+                    )
+                    .into();
                     o.deciding.push(why);
                 } else if deny && a.enforced {
                     o.denied = true;
                     let mode = &engine.definitions()[b.definition].mode;
-                    o.message = if ["all", "indexed"].contains(&mode.to_ascii_lowercase().as_str())
+                    o.message = (if ["all", "indexed"].contains(&mode.to_ascii_lowercase().as_str())
                     {
                         format!(
                             "{}; Azure would deny the deployment (RequestDisallowedByPolicy) by assignment '{}'{known}",
@@ -170,12 +171,13 @@ pub fn evaluate_assignments(
                             "{}; Azure Machine Learning would refuse to create the deployment (resource-provider mode {mode}, enforced by the service) by assignment '{}'",
                             o.message, a.display_name
                         )
-                    };
+                    }).into();
                 } else if deny {
                     o.message = format!(
                         "{}; assignment '{}' is DoNotEnforce: reported, not denied",
                         o.message, a.display_name
-                    );
+                    )
+                    .into();
                 }
             }
             let mut o = crate::evaluate::unread_evidence(conditional(o, resource), model);

@@ -26,7 +26,7 @@ pub struct Outcome {
     pub resource: usize,
     pub verdict: Verdict,
     /// What was found, in one sentence.
-    pub message: String,
+    pub message: std::sync::Arc<str>,
     /// The text to change: the property that decides, or the resource.
     pub span: Span,
     /// The Azure Policy effect, for policy rules that fail (`Audit`, `AuditIfNotExists`...).
@@ -153,6 +153,8 @@ where
         ) + Sync,
 {
     let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
+    // Outcomes repeat few messages many times: one copy of each.
+    let messages = aml_model::intern::Interner::default();
     let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = model
         .resources
         .par_iter()
@@ -174,7 +176,7 @@ where
             let outcomes: Vec<Outcome> = scratch
                 .drain(..)
                 .map(|mut o| {
-                    o.message = resource.in_own_words(&o.message);
+                    o.message = messages.get(&resource.in_own_words(&o.message));
                     o
                 })
                 .collect();
@@ -427,7 +429,7 @@ pub(crate) fn run_policy_rule(
         rule,
         resource: index,
         verdict,
-        message,
+        message: message.into(),
         span,
         effect,
         deciding,
@@ -541,7 +543,7 @@ fn over_allowed_values(
             let all: Vec<String> = results.iter().map(|(c, _)| shown(c)).collect();
             o.verdict = verdict;
             o.deciding.clear();
-            o.message = match verdict {
+            o.message = (match verdict {
                 Verdict::Pass => format!(
                     "every allowed value of {} ({}) is compliant",
                     exprs.join(", "),
@@ -553,7 +555,8 @@ fn over_allowed_values(
                     all.join("; "),
                     o.rule.title
                 ),
-            };
+            })
+            .into();
         }
         return o;
     }
@@ -577,7 +580,8 @@ fn over_allowed_values(
             } else {
                 format!(", compliant for {}", passing.join("; "))
             }
-        );
+        )
+        .into();
     }
     o
 }
@@ -631,7 +635,7 @@ pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
     if resource.is_unread() {
         if let Deployed::Unknown { expr } = &resource.deployed {
             o.verdict = Verdict::Unknown;
-            o.message = format!("{expr}; the rule is not judged on what was not read");
+            o.message = format!("{expr}; the rule is not judged on what was not read").into();
             o.deciding = vec![expr.clone()];
             o.evidence = None;
         }
@@ -643,7 +647,7 @@ pub(crate) fn conditional(mut o: Outcome, resource: &Resource) -> Outcome {
             o.message = format!(
                 "{} (the resource is deployed only if `{expr}` is true, which the files do not fix)",
                 o.message
-            );
+            ).into();
             o.deciding.push(expr.clone());
         }
     }
@@ -660,7 +664,8 @@ pub(crate) fn unread_evidence(mut o: Outcome, model: &Model) -> Outcome {
     if let (Some(r), Verdict::Pass) = (unread, o.verdict) {
         if let Deployed::Unknown { expr } = &r.deployed {
             o.verdict = Verdict::Unknown;
-            o.message = format!("{expr}; the related resource that would decide was not read");
+            o.message =
+                format!("{expr}; the related resource that would decide was not read").into();
             o.deciding.push(expr.clone());
             o.evidence = None;
         }
@@ -691,7 +696,7 @@ fn run_native_rule(
         rule,
         resource: index,
         verdict: finding.verdict,
-        message: finding.message,
+        message: finding.message.into(),
         span,
         effect: None,
         deciding: finding.deciding,

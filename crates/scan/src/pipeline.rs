@@ -325,6 +325,7 @@ fn apply_assumption(outcomes: &mut [Outcome], assume: AssumeUnknown) {
             "{} (assumed {} by --assume-unknown)",
             o.message,
             to.as_str()
-        );
+        )
+        .into();
     }
 }

@@ -60,7 +60,7 @@ fn fields(r: &ResultEntry) -> [String; 17] {
         r.path.to_string(),
         r.line.to_string(),
         r.column.to_string(),
-        r.message.clone(),
+        r.message.to_string(),
         r.fix.unwrap_or_default().to_string(),
         r.effect.clone().unwrap_or_default(),
         r.assignment.clone().unwrap_or_default(),

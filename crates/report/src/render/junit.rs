@@ -215,7 +215,7 @@ fn testcase(r: &ResultEntry, out: &mut String) {
             );
         }
         Verdict::Unknown => {
-            let mut reason = r.message.clone();
+            let mut reason = r.message.to_string();
             if !r.deciding.is_empty() {
                 reason.push_str(&format!(" (decided by: {})", r.deciding.join(", ")));
             }

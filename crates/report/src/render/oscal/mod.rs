@@ -580,7 +580,7 @@ fn observation(r: &ResultEntry, scan: &ScanOutput, ids: &Ids, i: usize, timestam
             r.result.as_str()
         )),
     );
-    let mut description = r.message.clone();
+    let mut description = r.message.to_string();
     if !r.deciding.is_empty() {
         description.push_str(&format!(" Decided by: {}.", r.deciding.join(", ")));
     }
