@@ -171,7 +171,7 @@ fn unresolved_expressions_are_unknowns_and_denials_are_predicted() {
     let ci = regions("mlw-contoso-dev/ci-dev");
     assert_eq!(ci.result.as_str(), "unknown");
     assert!(ci.may_be_denied);
-    assert_eq!(ci.deciding, vec!["[resourceGroup().location]".to_string()]);
+    assert_eq!(*ci.deciding, ["[resourceGroup().location]".to_string()]);
     assert_eq!((ci.line, ci.column), (77, 19));
 }
 

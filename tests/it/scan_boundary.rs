@@ -61,7 +61,7 @@ fn diags(r: &Report, code: &str) -> Vec<String> {
     r.diagnostics
         .iter()
         .filter(|d| d.code == code)
-        .map(|d| d.message.clone())
+        .map(|d| d.message.to_string())
         .collect()
 }
 

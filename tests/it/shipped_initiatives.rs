@@ -54,7 +54,11 @@ fn of<'a>(report: &'a Report, name: &str) -> Vec<&'a ResultEntry> {
 /// first 8 digits) on `resource` in `list`.
 fn verdict(list: &[&ResultEntry], rule: &str, resource: &str) -> (String, Option<String>, bool) {
     let r = find(list, rule, resource);
-    (r.result.as_str().to_string(), r.effect.clone(), r.denied)
+    (
+        r.result.as_str().to_string(),
+        r.effect.as_deref().map(str::to_string),
+        r.denied,
+    )
 }
 
 fn find<'a>(list: &[&'a ResultEntry], rule: &str, resource: &str) -> &'a ResultEntry {

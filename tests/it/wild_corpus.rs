@@ -147,7 +147,7 @@ fn wild_corpus_invariants() {
             .diagnostics
             .iter()
             .filter(|d| d.level == aml_baseline::diagnostics::Level::Error)
-            .filter(|d| !broken.contains_key(&d.path))
+            .filter(|d| !broken.contains_key(d.path.as_str()))
             .map(|d| format!("{}:{}: {}", d.path, d.line, d.message))
             .collect();
         if !errors.is_empty() {

@@ -79,7 +79,7 @@ pub fn diagnostics(analysis: &Analysis, file: &Path, rule_docs: Option<&str>) ->
             }),
             code: Some(NumberOrString::String(d.code.to_string())),
             source: Some("aml-baseline".into()),
-            message: d.message.clone(),
+            message: d.message.to_string(),
             ..Default::default()
         });
     }

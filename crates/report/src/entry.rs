@@ -150,11 +150,11 @@ pub struct FileEntry {
 #[derive(Debug, Serialize)]
 pub struct DiagnosticEntry {
     pub level: Level,
-    pub path: String,
+    pub path: Shared,
     pub line: u32,
     pub column: u32,
     pub code: &'static str,
-    pub message: String,
+    pub message: Shared,
 }
 
 #[derive(Debug, Serialize)]
@@ -232,7 +232,7 @@ pub struct ResultEntry {
     pub resource_name: Shared,
     /// The resource's index in the report's `resources[]` (several resources
     /// can share an id: the same id declared in two files).
-    pub resource_index: usize,
+    pub resource_index: u32,
     /// `code` when the resource was read from a template, Bicep or Terraform;
     /// `live` when it was read from an export of deployed resources;
     /// `predicted` when it is one a `bicep snapshot` file predicts.
@@ -246,8 +246,8 @@ pub struct ResultEntry {
     /// The restrictions Azure Policy places on the resource's fields through
     /// the result's definition, as `checkPolicyRestrictions` answered
     /// (`scan --verify-online`): the values a fix may choose from.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub field_restrictions: Vec<FieldRestrictionEntry>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub field_restrictions: Box<[FieldRestrictionEntry]>,
     /// The Terraform address of the resource, for Terraform resources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Shared>,
@@ -259,10 +259,10 @@ pub struct ResultEntry {
     /// result of a policy assignment, the effect the assignment gives, in
     /// lower case (`deny`, `audit`, ...), whatever the verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<Shared>,
     /// The id of the policy assignment the result is of (`scan --assignments`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<String>,
+    pub assignment: Option<Shared>,
     /// True when Azure would reject the deployment for this result: an
     /// enforced assignment's `deny` whose condition holds.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -276,8 +276,8 @@ pub struct ResultEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_issue: Option<&'static aml_rules::kinds::KnownIssue>,
     /// For unknown results: the expressions whose values decide.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub deciding: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub deciding: Box<[String]>,
     /// For a pass that a related resource satisfied (auditIfNotExists,
     /// deployIfNotExists): that resource and where it is declared.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -184,7 +184,7 @@ pub fn apply_inline(
         return diagnostics;
     }
     for r in results.iter_mut() {
-        let Some(resource) = resources.get(r.resource_index) else {
+        let Some(resource) = resources.get(r.resource_index as usize) else {
             continue;
         };
         let (res_path, res_line) = (&resource.path, resource.line);

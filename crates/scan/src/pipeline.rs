@@ -146,7 +146,6 @@ fn run_stages(
             .0
             .push(std::sync::Arc::new(crate::verify::AzureAllowed));
     }
-    diagnostics.extend(output.diagnostics.iter().cloned());
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     if !settings.keep_resource_bodies && allowed.0.is_empty() {
         free_bodies_fixes_do_not_read(&mut output, &outcomes, settings.plan_fixes);

@@ -62,8 +62,8 @@ fn fields(r: &ResultEntry) -> [String; 17] {
         r.column.to_string(),
         r.message.to_string(),
         r.fix.unwrap_or_default().to_string(),
-        r.effect.clone().unwrap_or_default(),
-        r.assignment.clone().unwrap_or_default(),
+        r.effect.as_deref().unwrap_or_default().to_string(),
+        r.assignment.as_deref().unwrap_or_default().to_string(),
         r.source.to_string(),
     ]
 }

@@ -98,7 +98,7 @@ pub fn write(report: &Report, sink: &mut dyn std::io::Write) -> std::io::Result<
             let at = if d.line > 0 {
                 format!("{}:{}:{}", d.path, d.line, d.column)
             } else {
-                d.path.clone()
+                d.path.to_string()
             };
             let _ = write!(
                 out,
