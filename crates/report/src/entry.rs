@@ -10,7 +10,7 @@ use serde::Serialize;
 /// name and address, a file's path: every result of a resource holds
 /// them). Serialised, compared and shown as the string itself.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Shared(std::sync::Arc<str>);
+pub struct Shared(aml_model::intern::Text);
 
 impl Shared {
     /// The string.
@@ -20,7 +20,7 @@ impl Shared {
 
     /// Where the string is held: the same for every copy of one `Shared`.
     pub(crate) fn addr(&self) -> usize {
-        std::sync::Arc::as_ptr(&self.0) as *const u8 as usize
+        self.0.addr()
     }
 }
 
@@ -49,8 +49,8 @@ impl From<&str> for Shared {
     }
 }
 
-impl From<std::sync::Arc<str>> for Shared {
-    fn from(s: std::sync::Arc<str>) -> Self {
+impl From<aml_model::intern::Text> for Shared {
+    fn from(s: aml_model::intern::Text) -> Self {
         Shared(s)
     }
 }

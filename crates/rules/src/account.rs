@@ -6,11 +6,11 @@
 use crate::assigned::AssignmentContext;
 use crate::evaluate::{policy_resource, Outcome, PolicyBinding, RuleParameters};
 use crate::{Rule, RuleKind};
+use aml_model::intern::Text;
 use aml_model::model::{Model, Resource};
 use aml_policy::PolicyEngine;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A rule that ran, gave no result on a resource of a type it targets, and why.
 ///
@@ -23,11 +23,11 @@ pub struct NotApplicable {
     /// Index of the resource in [`Model::resources`].
     pub resource: usize,
     /// The rule id (for an assignment: the definition's name).
-    pub rule: Arc<str>,
+    pub rule: Text,
     /// The assignment's id, for a rule of the user's assignments.
-    pub assignment: Option<Arc<str>>,
+    pub assignment: Option<Text>,
     /// Why it gave no result, in one phrase.
-    pub reason: Arc<str>,
+    pub reason: Text,
 }
 
 /// The resource types a rule that ran can give a result on.
@@ -131,7 +131,7 @@ struct Ran<'a> {
     id: &'a str,
     assignment: Option<(&'a str, usize)>,
     /// `id` and the assignment's id as the entries share them.
-    shared: (Arc<str>, Option<Arc<str>>),
+    shared: (Text, Option<Text>),
     types: Option<Vec<String>>,
     code_only: bool,
     reason: Reason<'a>,
@@ -432,7 +432,7 @@ mod tests {
             let mine: Vec<&NotApplicable> =
                 entries.iter().filter(|e| &*e.rule == rule.id).collect();
             assert_eq!(mine.len(), 300);
-            assert!(mine.iter().all(|e| Arc::ptr_eq(&e.rule, &mine[0].rule)));
+            assert!(mine.iter().all(|e| e.rule.addr() == mine[0].rule.addr()));
         }
         for e in entries {
             let resource = &model.resources[e.resource];
@@ -441,7 +441,7 @@ mod tests {
         }
         for a in entries {
             for b in entries.iter().filter(|b| b.reason == a.reason) {
-                assert!(Arc::ptr_eq(&a.reason, &b.reason), "{}", a.reason);
+                assert_eq!(a.reason.addr(), b.reason.addr(), "{}", a.reason);
             }
         }
         let kubernetes = entries

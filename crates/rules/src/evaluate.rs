@@ -26,7 +26,7 @@ pub struct Outcome {
     pub resource: usize,
     pub verdict: Verdict,
     /// What was found, in one sentence.
-    pub message: std::sync::Arc<str>,
+    pub message: aml_model::intern::Text,
     /// The text to change: the property that decides, or the resource.
     pub span: Span,
     /// The Azure Policy effect, for policy rules that fail (`Audit`, `AuditIfNotExists`...).

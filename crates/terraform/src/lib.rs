@@ -507,23 +507,23 @@ fn mapped_resource(
     rtype: &str,
     decl_span: Span,
 ) -> Resource {
-    let symbol = format!(
-        "{}{}",
-        ri_inst.address,
-        mp.symbol_suffix.clone().unwrap_or_default()
+    let mut symbol = String::with_capacity(
+        ri_inst.address.len() + mp.symbol_suffix.as_ref().map_or(0, String::len),
     );
+    symbol.push_str(&ri_inst.address);
+    symbol.push_str(mp.symbol_suffix.as_deref().unwrap_or_default());
     Resource {
-        id: mp.id,
-        resource_type: mp.resource_type,
-        name: mp.name,
-        api_version: Some(mp.api_version).filter(|s| !s.is_empty()),
+        id: exact(mp.id),
+        resource_type: exact(mp.resource_type),
+        name: exact(mp.name),
+        api_version: Some(mp.api_version).filter(|s| !s.is_empty()).map(exact),
         body: {
             let mut body = mp.body;
             shrink(&mut body, 0);
             body
         },
-        parent_id: mp.parent_id,
-        scope_id: mp.scope_id,
+        parent_id: mp.parent_id.map(exact),
+        scope_id: mp.scope_id.map(exact),
         existing: false,
         deployed: match &ri_inst.unknown_condition {
             Some(e) => Deployed::Unknown { expr: e.clone() },
@@ -536,6 +536,14 @@ fn mapped_resource(
         deployment: 0,
         source_names: mapping::source_names(rtype),
     }
+}
+
+/// A name without the spare capacity it was built with (ids and names are
+/// built by `format!` and pushes, and stay in memory until the report is
+/// written).
+fn exact(mut s: String) -> String {
+    s.shrink_to_fit();
+    s
 }
 
 /// Gives back the spare capacity of a resource body's objects, arrays and
