@@ -122,3 +122,64 @@ impl std::fmt::Display for Footprint {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Deployed;
+    use crate::source::{FileId, Span};
+
+    fn resource(body: Value) -> Resource {
+        let span = Span::new(FileId(1), 0, 1);
+        Resource {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+                .into(),
+            resource_type: "Microsoft.Storage/storageAccounts".into(),
+            name: "st".into(),
+            api_version: None,
+            body,
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: Deployed::Yes,
+            span,
+            symbol: None,
+            spans: [("properties.minimumtlsversion".to_string(), span)]
+                .into_iter()
+                .collect(),
+            format: "arm",
+            deployment: 0,
+            source_names: None,
+        }
+    }
+
+    #[test]
+    fn counts_nodes_and_room_that_shrinking_gives_back() {
+        let mut properties = Object::with_capacity(8);
+        properties.insert("minimumTlsVersion".into(), Value::str("TLS1_2"));
+        let mut body = Object::with_capacity(8);
+        body.insert("properties".into(), Value::Object(properties));
+        body.insert("tags".into(), Value::Array(Vec::with_capacity(4)));
+        let mut model = Model::default();
+        model.resources.push(resource(Value::Object(body)));
+        let before = Footprint::of(&model);
+        // The body, `properties`, its string and `tags`.
+        assert_eq!(before.nodes, 4);
+        assert_eq!(before.span_entries, 1);
+        assert!(before.slack > 0);
+        assert!(before.bodies > before.slack);
+        model.resources[0].body.shrink_to_fit();
+        let after = Footprint::of(&model);
+        assert_eq!(after.nodes, 4);
+        assert!(after.slack < before.slack);
+        assert!(after.bodies < before.bodies);
+        assert_eq!(
+            model.resources[0]
+                .body
+                .get_path("properties.minimumTlsVersion")
+                .and_then(Value::as_str),
+            Some("TLS1_2")
+        );
+        assert!(before.to_string().starts_with("1 resources: "));
+    }
+}

@@ -990,7 +990,7 @@ mod tests {
     fn outcomes_stay_small() {
         let size = std::mem::size_of::<Outcome>();
         eprintln!("Outcome: {size} bytes");
-        assert!(size <= 160, "Outcome grew to {size} bytes");
+        assert!(size <= 144, "Outcome grew to {size} bytes");
     }
 
     fn outcome(resource: usize) -> Outcome {
