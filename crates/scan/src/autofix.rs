@@ -58,11 +58,18 @@ pub fn plan(
     }
     // Boxed: one pointer per outcome, most of which have no fix.
     let mut entries: Vec<Option<Box<AutofixEntry>>> = vec![None; outcomes.len()];
-    let mut last: Option<(Vec<aml_fix::TextEdit>, String)> = None;
-    for r in results.into_iter().filter(|r| r.status == Status::Fixed) {
-        if let Some(&i) = first.get(&(r.rule.id, r.resource)) {
-            entries[i] = Some(Box::new(entry(scan, r, &mut last)));
-        }
+    // Made in parallel (each its redacted replacements and diff); each
+    // worker remembers its last diff, which the results of one resource
+    // share.
+    use rayon::prelude::*;
+    let made: Vec<(usize, AutofixEntry)> = results
+        .into_par_iter()
+        .filter(|r| r.status == Status::Fixed)
+        .filter_map(|r| first.get(&(r.rule.id, r.resource)).map(|&i| (i, r)))
+        .map_init(|| None, |last, (i, r)| (i, entry(scan, r, last)))
+        .collect();
+    for (i, e) in made {
+        entries[i] = Some(Box::new(e));
     }
     for (i, o) in outcomes.iter().enumerate() {
         if o.verdict != Verdict::Fail {
