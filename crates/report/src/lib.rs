@@ -394,10 +394,10 @@ fn resource_entries(
                 not_applicable: absent
                     .iter()
                     .map(|a| entry::NotApplicableEntry {
-                        rule: a.rule.clone().into(),
-                        assignment: a.assignment.clone().map(Shared::from),
+                        rule: a.rule.clone(),
+                        assignment: a.assignment.clone(),
                         reason: match secrets.redact(&a.reason) {
-                            std::borrow::Cow::Borrowed(_) => a.reason.clone().into(),
+                            std::borrow::Cow::Borrowed(_) => a.reason.clone(),
                             std::borrow::Cow::Owned(masked) => masked.into(),
                         },
                     })
@@ -483,7 +483,7 @@ fn result_entry(
     let property = (o.span != r.span)
         .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
         .flatten()
-        .map(|(p, _)| Shared::from(texts.get(p)));
+        .map(|(p, _)| texts.get(p));
     let evidence = o.evidence.map(|e| {
         let er = &scan.model.resources[e];
         let (path, line, column) = sources.position(er.span);
@@ -546,11 +546,9 @@ fn result_entry(
         path,
         line,
         column,
-        message: Shared::from(message),
-        effect: o.effect.map(|e| Shared::from(texts.get(&e))),
-        assignment: o
-            .assignment
-            .map(|a| Shared::from(texts.get(&redact_owned(a, secrets)))),
+        message,
+        effect: o.effect.map(|e| texts.get(&e)),
+        assignment: o.assignment.map(|a| texts.get(&redact_owned(a, secrets))),
         denied: o.denied,
         may_be_denied: o.may_deny,
         known_issue: o.known_issue,
@@ -726,7 +724,7 @@ fn diagnostic_entries<'d>(
                 line,
                 column,
                 code: d.code,
-                message: Shared::from(texts.get(&redact(&d.message, secrets))),
+                message: texts.get(&redact(&d.message, secrets)),
             }
         })
         .collect();
