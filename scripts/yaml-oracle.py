@@ -335,9 +335,14 @@ def local_paths(node, out, depth=0):
 def with_stand_ins(path, doc):
     """A copy of the YAML in a temporary folder, with an empty stand-in for
     every local file or folder it names (the corpus has the YAML only)."""
+    import atexit
+    import shutil
     import tempfile
 
     root = tempfile.mkdtemp(prefix="yaml-oracle-")
+    # Removed when the oracle ends (the SDK's objects may read their files
+    # after loading), so that no run leaves its copies behind.
+    atexit.register(shutil.rmtree, root, True)
     here = os.path.join(root, "a", "b", "c", "d", "e", "f")
     os.makedirs(here)
     copy = os.path.join(here, os.path.basename(path))

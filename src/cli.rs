@@ -322,7 +322,7 @@ pub struct ScanArgs {
     #[cfg(feature = "collect")]
     #[arg(long)]
     pub live: bool,
-    /// With `--live`: keep the export in this file (default: a temporary file).
+    /// With `--live`: keep the export in this file (default: a temporary file, removed after the scan).
     #[cfg(feature = "collect")]
     #[arg(long, value_name = "FILE", requires = "live")]
     pub live_output: Option<PathBuf>,

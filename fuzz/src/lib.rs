@@ -101,6 +101,15 @@ pub fn fix(data: &[u8]) {
     if std::fs::create_dir_all(&dir).is_err() || std::fs::write(dir.join(name), text).is_err() {
         return;
     }
+    // The folder goes when the input is done, so that no run leaves one
+    // behind in the temporary directory.
+    struct Scratch(PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _scratch = Scratch(dir.clone());
     let options = ScanOptions {
         paths: vec![dir.clone()],
         root: Some(dir.clone()),

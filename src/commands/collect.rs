@@ -131,19 +131,44 @@ pub fn collect_to(args: &LiveArgs, output: Option<&Path>) -> Result<usize, Strin
 }
 
 /// `scan --live`: collects into `live-export.json` in a fresh temporary
-/// folder (or `--live-output`) and returns the file to scan.
-pub fn collect_for_scan(args: &LiveArgs, keep: Option<&Path>) -> Result<PathBuf, String> {
-    let path = match keep {
-        Some(p) => p.to_path_buf(),
+/// folder (or `--live-output`) and returns the file to scan, with the
+/// temporary folder, which is removed when the returned guard is dropped
+/// (after the scan's reports are written: an export of the estate is not
+/// left behind in the temporary directory).
+pub fn collect_for_scan(
+    args: &LiveArgs,
+    keep: Option<&Path>,
+) -> Result<(PathBuf, TemporaryExport), String> {
+    let (path, temporary) = match keep {
+        Some(p) => (p.to_path_buf(), TemporaryExport(None)),
         None => {
             let dir =
                 std::env::temp_dir().join(format!("aml-baseline-live-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            dir.join("live-export.json")
+            private_folder(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            (dir.join("live-export.json"), TemporaryExport(Some(dir)))
         }
     };
     // A partial export is scanned: the scan reports what it lacks.
     collect_to(args, Some(&path))?;
-    Ok(path)
+    Ok((path, temporary))
+}
+
+/// The temporary folder of `scan --live`'s export, removed on drop.
+pub struct TemporaryExport(Option<PathBuf>);
+
+impl Drop for TemporaryExport {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A folder only its owner can read (the export describes the estate).
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }

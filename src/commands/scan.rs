@@ -18,16 +18,23 @@ pub fn run(args: &ScanArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
     };
     #[allow(unused_mut)]
     let mut paths = args.paths.clone();
+    // `scan --live`'s temporary export: removed when this function returns,
+    // after the reports (which may read it again) are written.
     #[cfg(feature = "collect")]
-    if args.live {
+    let _temporary_export = if args.live {
         match super::collect::collect_for_scan(&args.live_args, args.live_output.as_deref()) {
-            Ok(export) => paths.push(export),
+            Ok((export, temporary)) => {
+                paths.push(export);
+                Some(temporary)
+            }
             Err(message) => {
                 eprintln!("error: {message}");
                 return Ok(2);
             }
         }
-    }
+    } else {
+        None
+    };
     let options = args.input.scan_options(paths);
     let mut run = aml_scan::pipeline::run(&options, &settings(args, &plan));
     if args.allow_partial {

@@ -281,7 +281,17 @@ fn estate(seen: &Seen, _count: usize, throttled: &Mutex<bool>) -> Reply {
 }
 
 pub(crate) fn aml(server: &Server, args: &[&str]) -> std::process::Output {
+    aml_env(server, args, &[])
+}
+
+/// [`aml`] with more environment variables.
+fn aml_env(
+    server: &Server,
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> std::process::Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_aml-baseline"));
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .current_dir(project("."))
         .env("AML_BASELINE_ARM_ENDPOINT", &server.base)
@@ -442,6 +452,48 @@ fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
         "{text}"
     );
     assert!(text.contains("AMLB-POL-438c38d2 on /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-a: ours pass, azure-policy says NonCompliant"), "{text}");
+}
+
+#[test]
+fn scan_live_leaves_no_export_in_the_temporary_directory() {
+    let throttled = Arc::new(Mutex::new(false));
+    let base: Arc<Mutex<String>> = Arc::default();
+    let (t, b) = (throttled.clone(), base.clone());
+    let server = Server::start(move |seen, count| {
+        let own = b.lock().unwrap().clone();
+        estate(seen, count, &t).map(|(s, h, body)| {
+            let text = body.to_string().replace("http://BASE", &own);
+            (s, h, serde_json::from_str(&text).unwrap())
+        })
+    });
+    *base.lock().unwrap() = server.base.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let o = aml_env(
+        &server,
+        &[
+            "scan",
+            "--live",
+            "--subscription",
+            SUB,
+            "--no-config",
+            "--backoff-ms",
+            "10",
+            "--format",
+            "json",
+        ],
+        &[("TMPDIR", tmp.path())],
+    );
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        report["summary"]["resources"].as_u64().unwrap() > 0,
+        "the export was scanned"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[test]
