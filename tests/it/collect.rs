@@ -320,20 +320,25 @@ pub(crate) fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-#[test]
-fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
+/// A server holding [`estate`], its nextLinks pointing back at it.
+fn estate_server() -> Server {
     let throttled = Arc::new(Mutex::new(false));
     let base: Arc<Mutex<String>> = Arc::default();
-    let (t, b) = (throttled.clone(), base.clone());
+    let b = base.clone();
     let server = Server::start(move |seen, count| {
-        // nextLinks point back at this server.
         let own = b.lock().unwrap().clone();
-        estate(seen, count, &t).map(|(s, h, body)| {
+        estate(seen, count, &throttled).map(|(s, h, body)| {
             let text = body.to_string().replace("http://BASE", &own);
             (s, h, serde_json::from_str(&text).unwrap())
         })
     });
     *base.lock().unwrap() = server.base.clone();
+    server
+}
+
+#[test]
+fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
+    let server = estate_server();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("estate.json");
     let o = aml(
@@ -456,17 +461,7 @@ fn collects_an_estate_page_by_page_and_the_export_scans_to_its_verdicts() {
 
 #[test]
 fn scan_live_leaves_no_export_in_the_temporary_directory() {
-    let throttled = Arc::new(Mutex::new(false));
-    let base: Arc<Mutex<String>> = Arc::default();
-    let (t, b) = (throttled.clone(), base.clone());
-    let server = Server::start(move |seen, count| {
-        let own = b.lock().unwrap().clone();
-        estate(seen, count, &t).map(|(s, h, body)| {
-            let text = body.to_string().replace("http://BASE", &own);
-            (s, h, serde_json::from_str(&text).unwrap())
-        })
-    });
-    *base.lock().unwrap() = server.base.clone();
+    let server = estate_server();
     let tmp = tempfile::tempdir().unwrap();
     let o = aml_env(
         &server,
