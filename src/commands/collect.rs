@@ -142,9 +142,9 @@ pub fn collect_for_scan(
     let (path, temporary) = match keep {
         Some(p) => (p.to_path_buf(), TemporaryExport(None)),
         None => {
-            let dir =
-                std::env::temp_dir().join(format!("aml-baseline-live-{}", std::process::id()));
-            private_folder(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let base = std::env::temp_dir();
+            let dir = private_folder(&base, &format!("aml-baseline-live-{}", std::process::id()))
+                .map_err(|e| format!("cannot create a folder in {}: {e}", base.display()))?;
             (dir.join("live-export.json"), TemporaryExport(Some(dir)))
         }
     };
@@ -164,11 +164,21 @@ impl Drop for TemporaryExport {
     }
 }
 
-/// A folder only its owner can read (the export describes the estate).
-fn private_folder(dir: &Path) -> std::io::Result<()> {
+/// A new folder `NAME-N` in `base` only its owner can read (the export
+/// describes the estate). Never one that exists already: in a shared
+/// temporary directory another user could have made it first.
+fn private_folder(base: &Path, name: &str) -> std::io::Result<PathBuf> {
     let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    let mut last = None;
+    for n in 0..64 {
+        let dir = base.join(format!("{name}-{n}"));
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free folder name")))
 }
