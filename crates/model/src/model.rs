@@ -347,9 +347,10 @@ impl Resource {
     /// (`properties.managedNetwork.isolationMode`)"). A bare property name
     /// (`publicNetworkAccess`) is translated when one ARM path of the
     /// resource ends with it. ARM, Bicep and live resources are unchanged.
-    pub fn in_own_words(&self, message: &str) -> String {
+    /// Unchanged (no copy) for a resource whose input writes ARM.
+    pub fn in_own_words<'m>(&self, message: &'m str) -> std::borrow::Cow<'m, str> {
         let Some(names) = self.source_names.as_deref().filter(|n| !n.is_empty()) else {
-            return message.to_string();
+            return std::borrow::Cow::Borrowed(message);
         };
         let mut out = String::with_capacity(message.len() + 32);
         let mut rest = message;
@@ -376,7 +377,7 @@ impl Resource {
             rest = after;
         }
         out.push_str(rest);
-        out
+        std::borrow::Cow::Owned(out)
     }
 }
 

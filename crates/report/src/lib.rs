@@ -152,7 +152,7 @@ impl Report {
         for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
             r.autofix = None;
         }
-        let all = (scan.diagnostics.iter()).chain(diagnostics).chain(&unused);
+        let all = scan.diagnostics.iter().chain(diagnostics).chain(&unused);
         let diags = diagnostic_entries(scan, all, &paths, secrets);
         sort_results(&mut results);
         let summary = summarise(scan, &resources, &results, &diags);
@@ -271,6 +271,14 @@ pub fn redact_owned(text: String, redactor: &aml_model::redact::Redactor) -> Str
     match redactor.redact(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(masked) => masked,
+    }
+}
+
+/// [`redact_owned`] for a shared text: the same copy when nothing is masked.
+fn redact_shared(text: Shared, redactor: &aml_model::redact::Redactor) -> Shared {
+    match redactor.redact(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked.into(),
     }
 }
 
@@ -396,10 +404,7 @@ fn resource_entries(
                     .map(|a| entry::NotApplicableEntry {
                         rule: a.rule.clone(),
                         assignment: a.assignment.clone(),
-                        reason: match secrets.redact(&a.reason) {
-                            std::borrow::Cow::Borrowed(_) => a.reason.clone(),
-                            std::borrow::Cow::Owned(masked) => masked.into(),
-                        },
+                        reason: redact_shared(a.reason.clone(), secrets),
                     })
                     .collect(),
             }
@@ -498,18 +503,14 @@ fn result_entry(
     });
     // Computed before the outcome's strings move into the entry.
     let field_restrictions = field_restrictions(scan, r, &o, secrets);
-    // The outcome's message is already one shared copy; a changed one is
-    // shared among the entries.
+    // The outcome's message is already one shared copy.
     let message = match &evidence {
         Some(e) => texts.get(&aml_rules::evaluate::evidence_message(
             &e.resource_type,
             &e.resource_name,
             Some(&format!("{}:{}", e.path, e.line)),
         )),
-        None => match secrets.redact(&o.message) {
-            std::borrow::Cow::Borrowed(_) => o.message,
-            std::borrow::Cow::Owned(masked) => texts.get(&masked),
-        },
+        None => redact_shared(o.message, secrets),
     };
     ResultEntry {
         rule: o.rule.id,
