@@ -530,7 +530,7 @@ impl<'b, 't> Scope<'b, 't> {
             NodeKind::Object(members) => {
                 // Sized once: an object grown by doubling keeps a quarter of
                 // its room unused (23 MiB of 80 at 10,000 ARM units).
-                let mut obj = Object::with_capacity(members.len());
+                let mut obj = aml_model::value::object_with_capacity(members.len());
                 // Of a key written twice, Azure reads the last copy.
                 let skip = json::superseded(members);
                 for (m, _) in members.iter().zip(skip).filter(|(_, s)| !s) {
@@ -1064,7 +1064,7 @@ impl<'b, 't> Scope<'b, 't> {
     ) -> (Object, SpanRecorder) {
         let mut sink = SpanRecorder::new();
         let members = node.as_members().unwrap_or(&[]);
-        let mut body = Object::with_capacity(members.len());
+        let mut body = aml_model::value::object_with_capacity(members.len());
         body.insert("type".into(), Value::String(full_type.to_string()));
         body.insert("name".into(), Value::String(full_name.to_string()));
         const META: &[&str] = &[
@@ -1143,7 +1143,7 @@ impl<'b, 't> Scope<'b, 't> {
         deployed: &Deployed,
     ) {
         // The deployment itself is a resource Azure holds; keep it small.
-        let mut body = Object::new();
+        let mut body = Object::default();
         body.insert("type".into(), Value::str("Microsoft.Resources/deployments"));
         body.insert("name".into(), Value::str(name));
         self.build.out.borrow_mut().resources.push(Resource {
@@ -1263,7 +1263,7 @@ impl<'b, 't> Scope<'b, 't> {
     /// returns them: `{"name": {"type": ..., "value": ...}}`. An output
     /// built with `copy` is unknown.
     fn eval_outputs(&self, template: &Node) -> Value {
-        let mut outputs = Object::new();
+        let mut outputs = Object::default();
         let sink = &mut SpanRecorder::disabled();
         for m in template
             .get("outputs")
@@ -1277,7 +1277,7 @@ impl<'b, 't> Scope<'b, 't> {
                     "an output with a condition or a copy loop",
                 ),
             };
-            let mut entry = Object::new();
+            let mut entry = Object::default();
             if let Some(t) = m.value.get("type").and_then(Node::as_str) {
                 entry.insert("type".into(), Value::str(t));
             }
@@ -1484,10 +1484,10 @@ impl ExprEnv for Scope<'_, '_> {
             .get(&deployment_id.to_ascii_lowercase())
             .cloned();
         let mut value = if let Some(outputs) = outputs {
-            let mut o = Object::new();
+            let mut o = Object::default();
             o.insert("outputs".into(), outputs);
             if full {
-                let mut whole = Object::new();
+                let mut whole = Object::default();
                 whole.insert("properties".into(), Value::Object(o));
                 Value::Object(whole)
             } else {
@@ -1537,7 +1537,7 @@ impl ExprEnv for Scope<'_, '_> {
                 r.body
                     .get("properties")
                     .cloned()
-                    .unwrap_or_else(|| Value::Object(Object::new()))
+                    .unwrap_or_else(|| Value::Object(Object::default()))
             }
         };
         expr::mark_open(&mut value);

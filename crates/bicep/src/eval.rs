@@ -388,7 +388,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         let (original, from) = self.import_alias(name)?;
         let result = self.in_imported(&from, |sub| {
             if original == "*" {
-                let mut o = Object::new();
+                let mut o = Object::default();
                 for d in &sub.ast.decls {
                     if let DeclKind::Var { name: n, .. } = &d.kind {
                         if d.has_decorator("export") {
@@ -933,7 +933,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             let base = scope_id.clone().unwrap_or(container);
             model::resource_id(&base, &full_type, &full_name)
         };
-        let mut body = Object::with_capacity(props.len() + 3);
+        let mut body = aml_model::value::object_with_capacity(props.len() + 3);
         body.insert("type".into(), Value::String(full_type.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
         if let Some(a) = &api {
@@ -1151,7 +1151,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             })
         };
         let name = find("name").map(|e| self.eval(e)).unwrap_or(Value::Null);
-        let mut result = Object::new();
+        let mut result = Object::default();
         result.insert("name".into(), name.clone());
         let Some(deployed) = deployed else {
             result.insert(
@@ -1306,7 +1306,7 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     /// The module's outputs.
     fn outputs(&self) -> Object {
-        let mut out = Object::new();
+        let mut out = Object::default();
         for d in &self.ast.decls {
             if let DeclKind::Output { name, value, .. } = &d.kind {
                 out.insert(name.clone(), self.eval(value));
@@ -1323,7 +1323,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Object(props) => {
                 // Sized once: grown by doubling, objects kept 31 MiB unused
                 // at 10,000 Bicep units.
-                let mut o = Object::with_capacity(props.len());
+                let mut o = aml_model::value::object_with_capacity(props.len());
                 for p in props {
                     match p {
                         Prop::Pair { key, value, span } => {
@@ -1812,7 +1812,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             self.context.subscription_id.as_str()
         };
         let last = strs[strs.len() - 1];
-        let mut o = Object::new();
+        let mut o = Object::default();
         match name {
             "resourceGroup" => {
                 o.insert(
@@ -2027,7 +2027,7 @@ fn mark_attachments_unknown(r: &mut Resource, module: &str) {
     };
     let props = body
         .entry("properties".to_string())
-        .or_insert_with(|| Value::Object(Object::new()));
+        .or_insert_with(|| Value::Object(Object::default()));
     if let Value::Object(p) = props {
         if !p
             .keys()

@@ -535,7 +535,7 @@ mod tests {
                 "properties.tags[1]"
             ]
         );
-        let mut obj = aml_model::value::Object::new();
+        let mut obj = aml_model::value::Object::default();
         obj.insert(
             "x".into(),
             Value::unknown("parameters('x')", "parameter 'x' has no value"),

@@ -145,7 +145,7 @@ fn stand_in(file: FileId, entry: &Node, ty: &str, scope: &str, reason: &str) -> 
         .map(|(_, n)| n)
         .unwrap_or_else(|| UNREAD_NAME.to_string());
     let expr = format!("{UNREAD}`{resource_type}` at `{scope}` ({reason})");
-    let mut body = Object::new();
+    let mut body = Object::default();
     body.insert("id".into(), Value::str(&id));
     body.insert("type".into(), Value::str(&resource_type));
     body.insert("name".into(), Value::str(&name));

@@ -155,9 +155,9 @@ mod tests {
 
     #[test]
     fn counts_nodes_and_room_that_shrinking_gives_back() {
-        let mut properties = Object::with_capacity(8);
+        let mut properties = crate::value::object_with_capacity(8);
         properties.insert("minimumTlsVersion".into(), Value::str("TLS1_2"));
-        let mut body = Object::with_capacity(8);
+        let mut body = crate::value::object_with_capacity(8);
         body.insert("properties".into(), Value::Object(properties));
         body.insert("tags".into(), Value::Array(Vec::with_capacity(4)));
         let mut model = Model::default();

@@ -109,7 +109,7 @@ impl serde::Serialize for Text {
 /// One copy of each distinct text, usable from several threads at once:
 /// texts are spread over shards, each behind its own lock.
 pub struct Interner {
-    shards: [Mutex<HashSet<Text>>; SHARDS],
+    shards: [Mutex<HashSet<Text, foldhash::fast::RandomState>>; SHARDS],
 }
 
 const SHARDS: usize = 16;

@@ -63,13 +63,13 @@ pub(crate) fn deployment_view(r: &PolicyResource) -> Option<OwnedPolicyResource>
         Some(Value::Object(o)) => o.get("assetId").cloned(),
         Some(v) => Some(v.clone()),
     };
-    let mut view = Object::new();
+    let mut view = Object::default();
     if let Some(asset) = asset {
         model_fields(&asset, &mut view);
     }
-    let mut props = Object::new();
+    let mut props = Object::default();
     props.insert("model".to_string(), Value::Object(view));
-    let mut body = Object::new();
+    let mut body = Object::default();
     body.insert("type".to_string(), Value::str(DEPLOYMENT_VIEW_TYPE));
     let name = r.full_name.rsplit('/').next().unwrap_or(r.full_name);
     body.insert("name".to_string(), Value::str(name));
@@ -159,9 +159,9 @@ mod tests {
     use super::*;
 
     fn view_of(model: Value, ty: &str) -> Option<Value> {
-        let mut props = Object::new();
+        let mut props = Object::default();
         props.insert("model".into(), model);
-        let mut body = Object::new();
+        let mut body = Object::default();
         body.insert("properties".into(), Value::Object(props));
         let body = Value::Object(body);
         let r = PolicyResource {
@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(m.get("registryName"), Some(&Value::str("azureml-meta")));
         assert!(m.get("publisher").unwrap().is_unknown());
         // A batch deployment's asset reference; a workspace model.
-        let mut reference = Object::new();
+        let mut reference = Object::default();
         reference.insert("referenceType".into(), Value::str("Id"));
         reference.insert("assetId".into(), Value::str("azureml:churn:3"));
         let m = view_of(Value::Object(reference), DEPLOYMENT_TYPES[1]).unwrap();

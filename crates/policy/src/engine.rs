@@ -1773,7 +1773,7 @@ mod tests {
         use crate::resource::PREPARED;
         use aml_model::value::{Object, Value};
         let engine = PolicyEngine::builtin();
-        let mut props = Object::new();
+        let mut props = Object::default();
         props.insert(
             "publicNetworkAccess".into(),
             Value::unknown("[parameters('pna')]", "no value"),
@@ -1782,7 +1782,7 @@ mod tests {
             "hbiWorkspace".into(),
             Value::unknown("[parameters('hbi')]", "no value"),
         );
-        let mut body = Object::new();
+        let mut body = Object::default();
         body.insert("properties".into(), Value::Object(props));
         let body = Value::Object(body);
         let resource = PolicyResource {
@@ -1842,8 +1842,8 @@ mod tests {
         types.sort();
         types.dedup();
         assert!(types.len() > 5, "{types:?}");
-        let mut body = Object::new();
-        body.insert("properties".into(), Value::Object(Object::new()));
+        let mut body = Object::default();
+        body.insert("properties".into(), Value::Object(Object::default()));
         let body = Value::Object(body);
         let mut skipped = 0;
         for (d, list) in lists.iter().enumerate() {

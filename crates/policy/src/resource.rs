@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn unknowns_are_substituted_or_dropped() {
-        let mut o = aml_model::value::Object::new();
+        let mut o = aml_model::value::Object::default();
         o.insert("a".into(), Value::unknown("[parameters('a')]", "no value"));
         o.insert("b".into(), Value::unknown("[parameters('b')]", "no value"));
         let v = to_regorus(&Value::Object(o.clone()), None, &|u| {

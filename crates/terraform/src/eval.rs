@@ -540,7 +540,7 @@ impl<'a> Evaluator<'a> {
                 Value::Array(out)
             }
             Expression::Object(o) => {
-                let mut out = Object::new();
+                let mut out = Object::default();
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_string(),
@@ -855,7 +855,7 @@ impl<'a> Evaluator<'a> {
             return err(format!("cannot iterate over {}", coll.type_name()));
         };
         let mut list = Vec::new();
-        let mut obj = Object::new();
+        let mut obj = Object::default();
         for (k, v) in items {
             let n = scope.len();
             if let Some(kv) = &f.intro.key_var {
@@ -1088,7 +1088,7 @@ impl<'a> Evaluator<'a> {
                     }
                 } else {
                     let mut list = Vec::new();
-                    let mut map = Object::new();
+                    let mut map = Object::default();
                     for (k, c) in children.iter() {
                         let v = self.all_outputs(*c)?;
                         match k {
@@ -1292,7 +1292,7 @@ impl<'a> Evaluator<'a> {
         let instance = self.inst(inst);
         let mut names: Vec<&String> = self.modules[instance.module].outputs.keys().collect();
         names.sort();
-        let mut o = Object::new();
+        let mut o = Object::default();
         for n in names {
             o.insert(n.clone(), self.output(inst, n)?);
         }
@@ -1327,7 +1327,7 @@ impl<'a> Evaluator<'a> {
         let value_of = |ri: &ResInstance| -> Value {
             let mut obj = match &ri.config {
                 Value::Object(o) if !data => o.clone(),
-                _ => Object::new(),
+                _ => Object::default(),
             };
             obj.insert(RESOURCE_MARK.to_string(), Value::String(t.to_string()));
             if data {
@@ -1460,7 +1460,7 @@ impl<'a> Evaluator<'a> {
                     }
                     (0..n.min(MAX_INSTANCES))
                         .map(|i| {
-                            let mut o = Object::new();
+                            let mut o = Object::default();
                             o.insert("index".into(), Value::Int(i as i64));
                             (
                                 InstanceKey::Index(i as i64),
@@ -1472,7 +1472,7 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Float(f)) if f >= 0.0 => self_count(f as usize),
                 _ => {
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     o.insert("index".into(), Value::Int(0));
                     vec![(
                         InstanceKey::Unknown,
@@ -1510,7 +1510,7 @@ impl<'a> Evaluator<'a> {
                         .into_iter()
                         .take(MAX_INSTANCES)
                         .map(|(k, v)| {
-                            let mut o = Object::new();
+                            let mut o = Object::default();
                             o.insert("key".into(), Value::String(k.clone()));
                             o.insert("value".into(), v);
                             (
@@ -1523,7 +1523,7 @@ impl<'a> Evaluator<'a> {
                 }
                 None => {
                     let text = self.text(file, &fe.value);
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     o.insert(
                         "key".into(),
                         Value::unknown("each.key", format!("for_each = {text} is not known")),
@@ -1608,7 +1608,7 @@ impl<'a> Evaluator<'a> {
         spans: &mut BTreeMap<String, Span>,
         depth: usize,
     ) -> Value {
-        let mut obj = Object::new();
+        let mut obj = Object::default();
         if depth > 32 {
             return Value::Object(obj);
         }
@@ -1691,7 +1691,7 @@ impl<'a> Evaluator<'a> {
                     let idx = list.as_array().map(|a| a.len()).unwrap_or(0);
                     let p = format!("{prefix}{name}[{idx}]");
                     spans.insert(p.clone(), span_of(file, b));
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     o.insert("key".into(), k);
                     o.insert("value".into(), v);
                     scope.push((iter_name.clone(), Value::Object(o)));
@@ -1737,7 +1737,7 @@ impl<'a> Evaluator<'a> {
 fn self_count(n: usize) -> Vec<(InstanceKey, Scope, Option<String>)> {
     (0..n.min(MAX_INSTANCES))
         .map(|i| {
-            let mut o = Object::new();
+            let mut o = Object::default();
             o.insert("index".into(), Value::Int(i as i64));
             (
                 InstanceKey::Index(i as i64),
@@ -2025,7 +2025,7 @@ impl Ty {
                     .collect(),
             ),
             (Ty::Object(attrs), Value::Object(o)) => {
-                let mut out = Object::new();
+                let mut out = Object::default();
                 for (name, t, optional) in attrs {
                     let given = o.get(name).filter(|x| **x != Value::Null);
                     let val = match (given, optional) {

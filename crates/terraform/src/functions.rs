@@ -109,7 +109,7 @@ fn maps(name: &str, args: &[Value]) -> FnResult {
     let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     let v = match name {
         "merge" => {
-            let mut out = Object::new();
+            let mut out = Object::default();
             for x in args {
                 match x {
                     Value::Object(o) => {
@@ -184,7 +184,7 @@ fn maps(name: &str, args: &[Value]) -> FnResult {
         },
         "zipmap" => match (a(0), a(1)) {
             (Value::Array(ks), Value::Array(vs)) if ks.len() == vs.len() => {
-                let mut o = Object::new();
+                let mut o = Object::default();
                 for (k, v) in ks.iter().zip(vs) {
                     o.insert(string_arg(k, "zipmap() key")?, v);
                 }

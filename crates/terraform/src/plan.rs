@@ -516,7 +516,7 @@ fn overlay_unknown(after: Value, unknown: &Value, path: &str, depth: usize) -> V
         Value::Object(u) => {
             let mut o = match after {
                 Value::Object(o) => o,
-                Value::Null => Object::new(),
+                Value::Null => Object::default(),
                 other => return other,
             };
             for (k, uv) in u {

@@ -104,7 +104,7 @@ pub fn workspace_stub(target: &Target, span: Span, format: &'static str) -> Reso
         Workspace::Unknown => "the workspace is not known: no workspace YAML beside the file and no --workspace NAME".to_string(),
     };
     let unknown = |p: &str| Value::unknown(format!("workspace {name}: {p}"), why.clone());
-    let mut props = Object::new();
+    let mut props = Object::default();
     for p in [
         "publicNetworkAccess",
         "containerRegistry",
@@ -116,7 +116,7 @@ pub fn workspace_stub(target: &Target, span: Span, format: &'static str) -> Reso
         props.insert(p.to_string(), unknown(p));
     }
     let full_type = format!("{NS}/workspaces");
-    let mut body = Object::new();
+    let mut body = Object::default();
     body.insert("properties".into(), Value::Object(props));
     let id = resource_id(&target.scope, &full_type, &name);
     finish(
@@ -153,7 +153,7 @@ impl<'a> Body<'a> {
     fn new(doc: &'a Document) -> Self {
         Body {
             doc,
-            obj: Object::new(),
+            obj: Object::default(),
             spans: BTreeMap::new(),
             names: BTreeMap::new(),
         }
@@ -247,9 +247,9 @@ fn insert(obj: &mut Object, path: &str, v: Value) {
         }
         let next = cur
             .entry(p.to_string())
-            .or_insert_with(|| Value::Object(Object::new()));
+            .or_insert_with(|| Value::Object(Object::default()));
         if !matches!(next, Value::Object(_)) {
-            *next = Value::Object(Object::new());
+            *next = Value::Object(Object::default());
         }
         let Value::Object(o) = next else { return };
         cur = o;
@@ -307,7 +307,7 @@ fn identity(b: &mut Body<'_>, default: Option<&str>) {
         Some(Value::Object(_)) => {
             b.copy_with("identity.type", "identity.type", pascal_value);
             if let Some(uais) = b.get("identity.user_assigned_identities") {
-                let mut map = Object::new();
+                let mut map = Object::default();
                 match uais {
                     Value::Array(items) => {
                         for item in items {
@@ -317,13 +317,13 @@ fn identity(b: &mut Body<'_>, default: Option<&str>) {
                                 .and_then(Value::as_str)
                                 .or(item.as_str());
                             if let Some(id) = id {
-                                map.insert(id.to_string(), Value::Object(Object::new()));
+                                map.insert(id.to_string(), Value::Object(Object::default()));
                             }
                         }
                     }
                     Value::Object(o) => {
                         for k in o.keys() {
-                            map.insert(k.clone(), Value::Object(Object::new()));
+                            map.insert(k.clone(), Value::Object(Object::default()));
                         }
                     }
                     _ => {}
@@ -366,7 +366,7 @@ fn finish(
     format: &'static str,
     existing: bool,
 ) -> Resource {
-    let mut head = Object::new();
+    let mut head = Object::default();
     head.insert("type".into(), Value::str(&full_type));
     head.insert("name".into(), Value::str(&name));
     head.insert("apiVersion".into(), Value::str(API_VERSION));
@@ -517,7 +517,7 @@ fn workspace(cx: &mut Cx<'_>, name: &str) {
             let rules = rules
                 .iter()
                 .map(|r| {
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     o.insert(
                         "value".into(),
                         r.get("value").cloned().unwrap_or_else(|| r.clone()),
@@ -721,7 +721,7 @@ fn managed_network(b: &mut Body<'_>, update: bool) {
 }
 
 fn outbound_rule(r: &Value) -> Value {
-    let mut o = Object::new();
+    let mut o = Object::default();
     let ty = r
         .get("type")
         .and_then(Value::as_str)
@@ -737,7 +737,7 @@ fn outbound_rule(r: &Value) -> Value {
     o.insert("category".into(), Value::str("UserDefined"));
     match r.get("destination") {
         Some(Value::Object(d)) => {
-            let mut dest = Object::new();
+            let mut dest = Object::default();
             for (k, v) in d {
                 let key = match k.as_str() {
                     "service_resource_id" => "serviceResourceId",
@@ -1165,12 +1165,12 @@ fn registry(cx: &mut Cx<'_>, name: &str) {
         let details = locs
             .iter()
             .map(|l| {
-                let mut o = Object::new();
+                let mut o = Object::default();
                 if let Some(loc) = l.get("location") {
                     o.insert("location".into(), loc.clone());
                 }
                 if let Some(sc) = l.get("storage_config") {
-                    let mut acc = Object::new();
+                    let mut acc = Object::default();
                     for (y, a) in [
                         ("storage_account_hns", "storageAccountHnsEnabled"),
                         ("storage_account_type", "storageAccountType"),
@@ -1179,7 +1179,7 @@ fn registry(cx: &mut Cx<'_>, name: &str) {
                             acc.insert(a.into(), v.clone());
                         }
                     }
-                    let mut sys = Object::new();
+                    let mut sys = Object::default();
                     sys.insert("systemCreatedStorageAccount".into(), Value::Object(acc));
                     o.insert(
                         "storageAccountDetails".into(),

@@ -314,7 +314,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Diagnostic> {
     let stream = parse_stream(file, text)?;
     Ok(stream.docs.into_iter().next().unwrap_or_else(|| {
         Document::without_positions(
-            Value::Object(Object::new()),
+            Value::Object(Object::default()),
             Span::new(file, 0, text.len().min(1)),
         )
     }))
@@ -448,7 +448,7 @@ fn convert(
                 .collect(),
         ),
         Node::Map { entries, .. } => {
-            let mut out = Object::new();
+            let mut out = Object::default();
             for (k, v) in entries {
                 let p = if path.is_empty() {
                     k.text.to_ascii_lowercase()

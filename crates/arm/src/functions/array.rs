@@ -66,7 +66,7 @@ pub(crate) fn concat(_: &Call<'_>, args: Vec<Value>) -> Result<Value, String> {
         .iter()
         .all(|a| matches!(a, Value::Object(_) | Value::Null))
     {
-        let mut out = Object::new();
+        let mut out = Object::default();
         for a in args {
             if let Value::Object(o) = a {
                 for (k, v) in o {
@@ -335,7 +335,7 @@ pub(crate) fn union(call: &Call<'_>, args: Vec<Value>) -> Result<Value, String> 
         .iter()
         .all(|a| matches!(a, Value::Object(_) | Value::Null))
     {
-        let mut out = Object::new();
+        let mut out = Object::default();
         for a in args {
             if let Value::Object(o) = a {
                 merge_deep(&mut out, o);
@@ -395,7 +395,7 @@ pub(crate) fn intersection(_: &Call<'_>, args: Vec<Value>) -> Result<Value, Stri
             Ok(Value::Array(out))
         }
         Value::Object(first) => {
-            let mut out = Object::new();
+            let mut out = Object::default();
             for (i, a) in args.iter().enumerate().skip(1) {
                 args::object_arg(a, i)?;
             }

@@ -51,7 +51,7 @@ pub(crate) fn parse_cidr(call: &Call<'_>, args: Vec<Value>) -> Result<Value, Str
     } else {
         (network + 1, broadcast - 1)
     };
-    let mut out = Object::new();
+    let mut out = Object::default();
     out.insert("network".into(), ip(network));
     out.insert("netmask".into(), ip(mask(prefix)));
     out.insert("broadcast".into(), ip(broadcast));

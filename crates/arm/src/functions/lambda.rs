@@ -246,7 +246,7 @@ fn to_object(
         Ok(a) => a,
         Err(done) => return done,
     };
-    let mut out = Object::new();
+    let mut out = Object::default();
     for item in items {
         let key = match key_of(keys.invoke(vec![item.clone()])?, text)? {
             Ok(k) => k,
@@ -266,7 +266,7 @@ fn map_values(input: Value, f: &dyn LambdaFn, text: &str) -> Result<Value, Strin
         Value::Unknown(u) => return Ok(Value::unknown(text, u.reason.clone())),
         other => args::into_object(other, 0)?,
     };
-    let mut out = Object::new();
+    let mut out = Object::default();
     for (k, v) in obj {
         out.insert(k, f.invoke(vec![v])?);
     }
@@ -278,7 +278,7 @@ fn group_by(input: Value, f: &dyn LambdaFn, text: &str) -> Result<Value, String>
         Ok(a) => a,
         Err(done) => return done,
     };
-    let mut out = Object::new();
+    let mut out = Object::default();
     for item in items {
         let key = match key_of(f.invoke(vec![item.clone()])?, text)? {
             Ok(k) => k,

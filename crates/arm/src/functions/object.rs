@@ -16,7 +16,7 @@ pub(crate) fn create_object(call: &Call<'_>, args: Vec<Value>) -> Result<Value, 
             args.len()
         ));
     }
-    let mut out = Object::new();
+    let mut out = Object::default();
     let mut it = args.into_iter().enumerate();
     while let (Some((i, key)), Some((_, value))) = (it.next(), it.next()) {
         let key = match key {
@@ -46,7 +46,7 @@ pub(crate) fn items(_: &Call<'_>, mut args: Vec<Value>) -> Result<Value, String>
         entries
             .into_iter()
             .map(|(k, v)| {
-                let mut item = Object::new();
+                let mut item = Object::default();
                 item.insert("key".to_string(), Value::String(k));
                 item.insert("value".to_string(), v);
                 Value::Object(item)
@@ -69,7 +69,7 @@ pub(crate) fn shallow_merge(call: &Call<'_>, mut args: Vec<Value>) -> Result<Val
         Value::Unknown(u) => return Ok(call.unknown_from(&u)),
         other => args::into_array(other, 0)?,
     };
-    let mut out = Object::new();
+    let mut out = Object::default();
     for (i, item) in items.into_iter().enumerate() {
         match item {
             Value::Object(o) => {

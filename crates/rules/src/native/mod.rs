@@ -437,7 +437,7 @@ mod tests {
         assert_eq!(secret_source(&m, None), SecretSource::None);
         assert_eq!(secret_source(&m, Some(&Value::str(""))), SecretSource::None);
         // A map of keys: the worst item decides.
-        let mut keys = aml_model::value::Object::new();
+        let mut keys = aml_model::value::Object::default();
         keys.insert("a".into(), secure.clone());
         keys.insert("b".into(), literal.clone());
         assert_eq!(

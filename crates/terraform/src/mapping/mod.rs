@@ -325,7 +325,7 @@ fn set(obj: &mut Value, path: &str, v: Value) {
     let mut parts = path.split('.').peekable();
     while let Some(p) = parts.next() {
         if !matches!(cur, Value::Object(_)) {
-            *cur = Value::Object(Object::new());
+            *cur = Value::Object(Object::default());
         }
         let Value::Object(o) = cur else { return };
         // A key is copied only when it is new (the same order as `insert`
@@ -341,7 +341,10 @@ fn set(obj: &mut Value, path: &str, v: Value) {
         }
         let i = match o.get_index_of(p) {
             Some(i) => i,
-            None => o.insert_full(p.to_string(), Value::Object(Object::new())).0,
+            None => {
+                o.insert_full(p.to_string(), Value::Object(Object::default()))
+                    .0
+            }
         };
         let Some((_, next)) = o.get_index_mut(i) else {
             return;
@@ -366,7 +369,7 @@ impl<'c> Builder<'c> {
     fn new(input: &'c Input<'c>) -> Self {
         Builder {
             input,
-            body: Value::Object(Object::new()),
+            body: Value::Object(Object::default()),
             spans: BTreeMap::new(),
             defaults: Vec::new(),
             secrets: Vec::new(),
@@ -450,11 +453,11 @@ impl<'c> Builder<'c> {
         if let Some(ids) = is_set(get(self.input.config, "identity[0].identity_ids")).cloned() {
             let v = match ids {
                 Value::Array(a) => {
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     for id in a {
                         match id {
                             Value::String(s) => {
-                                o.insert(s, Value::Object(Object::new()));
+                                o.insert(s, Value::Object(Object::default()));
                             }
                             other => {
                                 return self.put(
@@ -496,7 +499,7 @@ fn role_permissions(blocks: &Value) -> Value {
             .iter()
             .map(|block| match block {
                 Value::Object(o) => {
-                    let mut out = Object::new();
+                    let mut out = Object::default();
                     for (tf, arm) in keys {
                         if let Some(v) = is_set(o.get(tf)) {
                             out.insert(arm.to_string(), v.clone());
@@ -568,7 +571,7 @@ fn convert(v: &Value, conv: Conv) -> Value {
             other => other.clone(),
         },
         Conv::IdObject => {
-            let mut o = Object::new();
+            let mut o = Object::default();
             o.insert("id".into(), v.clone());
             Value::Object(o)
         }
@@ -868,7 +871,7 @@ fn private_endpoint(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> O
         let mut manual = Vec::new();
         if let Some(Value::Array(conns)) = input.config.get("private_service_connection") {
             for (i, c) in conns.iter().enumerate() {
-                let mut props = Object::new();
+                let mut props = Object::default();
                 let target = c
                     .get("private_connection_resource_id")
                     .or_else(|| c.get("private_connection_resource_alias"))
@@ -881,7 +884,7 @@ fn private_endpoint(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> O
                 if let Some(m) = is_set(c.get("request_message")) {
                     props.insert("requestMessage".into(), m.clone());
                 }
-                let mut conn = Object::new();
+                let mut conn = Object::default();
                 conn.insert("name".into(), c.get("name").cloned().unwrap_or(Value::Null));
                 conn.insert("properties".into(), Value::Object(props));
                 let is_manual = c
@@ -946,9 +949,9 @@ fn private_endpoint(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> O
                     Value::Array(z) => Value::Array(
                         z.iter()
                             .map(|zid| {
-                                let mut p = Object::new();
+                                let mut p = Object::default();
                                 p.insert("privateDnsZoneId".into(), zid.clone());
-                                let mut c = Object::new();
+                                let mut c = Object::default();
                                 c.insert(
                                     "name".into(),
                                     Value::String(
@@ -965,7 +968,7 @@ fn private_endpoint(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> O
                     ),
                     other => other.clone(),
                 };
-                let mut body = Value::Object(Object::new());
+                let mut body = Value::Object(Object::default());
                 set(&mut body, "properties.privateDnsZoneConfigs", configs);
                 let gtype = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
                 let full = format!("{name}/{gname}");
@@ -1015,7 +1018,7 @@ fn diagnostic_setting(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) ->
             match input.config.get(block) {
                 Some(Value::Array(items)) => {
                     for (i, l) in items.iter().enumerate() {
-                        let mut o = Object::new();
+                        let mut o = Object::default();
                         if let Some(c) = is_set(l.get("category")) {
                             o.insert("category".into(), c.clone());
                         }
@@ -1045,7 +1048,7 @@ fn diagnostic_setting(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) ->
         for block in ["enabled_metric", "metric"] {
             if let Some(Value::Array(items)) = input.config.get(block) {
                 for m in items {
-                    let mut o = Object::new();
+                    let mut o = Object::default();
                     o.insert(
                         "category".into(),
                         m.get("category").cloned().unwrap_or(Value::Null),
@@ -1251,7 +1254,7 @@ fn in_resource_group(input: &Input<'_>, b: &mut Builder<'_>, arm_type: &str) -> 
 
 fn finish_body(body: &mut Value, arm_type: &str, name: &str, api: &str) {
     if let Value::Object(o) = body {
-        let mut head = Object::new();
+        let mut head = Object::default();
         head.insert("type".into(), Value::str(arm_type));
         head.insert("name".into(), Value::str(name));
         head.insert("apiVersion".into(), Value::str(api));
