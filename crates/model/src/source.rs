@@ -171,6 +171,33 @@ impl SourceFile {
         text
     }
 
+    /// [`SourceFile::text`], without keeping a text read again from disk in
+    /// the thread's cache: for a reader that reads the whole text once (a
+    /// live export's front end), so that a large text is freed as soon as
+    /// the reader is done with it.
+    pub fn text_once(&self) -> Arc<str> {
+        if let Some(t) = &self.resident {
+            return t.clone();
+        }
+        let cached = TEXT_CACHE.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(uid, _)| *uid == self.uid)
+                .map(|(_, t)| t.clone())
+        });
+        if let Some(t) = cached {
+            return t;
+        }
+        match self.read_again() {
+            Some(t) => Arc::from(t),
+            None => {
+                self.changed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                Arc::from(self.blank())
+            }
+        }
+    }
+
     /// The text on disk, if the file is still the one the scan read.
     fn read_again(&self) -> Option<String> {
         let stamp = self.stamp?;
