@@ -937,4 +937,79 @@ mod az_ml_tests {
         assert_eq!(e.resources[0].name, "mlw-cli/cpu-cluster");
         assert_eq!(e.resources[0].format, crate::FORMAT);
     }
+
+    /// An export's items read again from their own text, a resource group
+    /// at a time, give the resources (settings, spans, positions) and the
+    /// diagnostics that reading the tree's nodes gives, in export order.
+    #[test]
+    fn items_read_again_by_resource_group_are_read_as_in_the_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/live/");
+        let mut items: Vec<serde_json::Value> = Vec::new();
+        for name in [
+            "computes.json",
+            "diagnostic-settings.json",
+            "resource-graph.json",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for key in ["value", "data"] {
+                if let Some(a) = v.get(key).and_then(|a| a.as_array()) {
+                    items.extend(a.iter().cloned());
+                }
+            }
+        }
+        // Interleaved groups (every other item moved to another resource
+        // group), a duplicate, an item that is no resource.
+        let mut items: Vec<serde_json::Value> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let text = item.to_string();
+                let text = match i % 2 {
+                    0 => text.replace("resourceGroups/rg-ml", "resourceGroups/rg-b"),
+                    _ => text,
+                };
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect();
+        items.reverse();
+        items.push(items[0].clone());
+        items.push(serde_json::json!(3));
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "value": items })).unwrap();
+        let parse = |text: &str| aml_model::json::parse(text).unwrap();
+        let once = read_export(FileId(0), parse(&text), None).unwrap();
+        let again = read_export(FileId(0), parse(&text), Some(text.as_str().into())).unwrap();
+        let shown = |e: &LiveExport| {
+            e.resources
+                .iter()
+                .map(|r| {
+                    let spans: Vec<(&str, &Span)> = r.spans.iter().collect();
+                    format!(
+                        "{} {:?} {:?} {:?} {:?}",
+                        r.id, r.span, r.body, spans, r.parent_id
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(once.resources.len() > 4);
+        let groups: std::collections::HashSet<&str> = once
+            .resources
+            .iter()
+            .filter_map(|r| r.id.split("/providers/").next())
+            .collect();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(shown(&again), shown(&once));
+        assert_eq!(
+            format!("{:?}", again.diagnostics),
+            format!("{:?}", once.diagnostics)
+        );
+        assert!(!once.diagnostics.is_empty());
+        // In export order, whatever the order they were read in.
+        for e in [&once, &again] {
+            assert!(e
+                .resources
+                .windows(2)
+                .all(|w| w[0].span.start < w[1].span.start));
+        }
+    }
 }
