@@ -247,8 +247,8 @@ pub fn plan(
     failures: &[Failure],
     options: &Options,
 ) -> Plan {
-    let (mut results, cx) = plan_each(model, sources, files, failures, options);
-    let edits = cx.merge(&mut results, true);
+    let mut results = plan_each(model, sources, files, failures, options);
+    let edits = merge(sources, &mut results, true);
     let files = files_of(sources, edits);
     Plan { files, results }
 }
@@ -273,35 +273,74 @@ pub fn plan_results(
     failures: &[Failure],
     options: &Options,
 ) -> Vec<ResultFix> {
-    let (mut results, cx) = plan_each(model, sources, files, failures, options);
-    cx.merge(&mut results, false);
+    let mut results = plan_each(model, sources, files, failures, options);
+    merge(sources, &mut results, false);
     results
 }
 
-/// Each failure triaged and its resource's edits made, before the edits of
-/// all results are merged per file; with the context that made them.
-fn plan_each<'a>(
-    model: &'a Model,
-    sources: &'a SourceMap,
+/// Units planned by one task: enough to amortise a task and its caches.
+const UNITS_PER_TASK: usize = 16;
+
+/// Each failure (once, in order) triaged and its resource's edits made,
+/// before the edits of all results are merged per file.
+///
+/// A unit's fixes read and write only the unit's files (its templates,
+/// parameter files, modules and their callers), and the caches of a
+/// [`Context`] are pure functions of the model and the sources, so units are
+/// planned in parallel, a few to a task with caches of their own, and give
+/// the same results as one pass over all of them (decision 0056).
+fn plan_each(
+    model: &Model,
+    sources: &SourceMap,
     files: &[ScannedFile],
     failures: &[Failure],
     options: &Options,
-) -> (Vec<ResultFix>, Context<'a>) {
-    let mut results = Vec::new();
-    let mut cx = Context::new(model, sources, files);
+) -> Vec<ResultFix> {
+    use rayon::prelude::*;
     let mut seen = std::collections::HashSet::new();
-    for f in failures {
-        if !options.rules.is_empty() && !options.rules.contains(&f.rule.id) {
-            continue;
-        }
-        if !seen.insert((f.rule.id, f.resource)) {
-            continue;
-        }
-        let Some(resource) = model.resources.get(f.resource) else {
-            continue;
-        };
-        results.push(triage(&mut cx, f, resource, options));
+    let wanted: Vec<(&Failure, &Resource)> = failures
+        .iter()
+        .filter(|f| options.rules.is_empty() || options.rules.contains(&f.rule.id))
+        .filter(|f| seen.insert((f.rule.id, f.resource)))
+        .filter_map(|f| Some((f, model.resources.get(f.resource)?)))
+        .collect();
+    drop(seen);
+    let mut by_unit: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (i, (_, resource)) in wanted.iter().enumerate() {
+        by_unit.entry(resource.deployment).or_default().push(i);
     }
+    let units: Vec<Vec<usize>> = by_unit.into_values().collect();
+    let shared = Shared::new(files, sources, &wanted);
+    let planned: Vec<Vec<(usize, ResultFix)>> = units
+        .par_chunks(UNITS_PER_TASK)
+        .map(|chunk| {
+            let mut cx = Context::new(model, sources, &shared);
+            let items: Vec<usize> = chunk.iter().flatten().copied().collect();
+            plan_items(&mut cx, &wanted, &items, options)
+        })
+        .collect();
+    let mut results: Vec<Option<ResultFix>> = (0..wanted.len()).map(|_| None).collect();
+    for (i, r) in planned.into_iter().flatten() {
+        results[i] = Some(r);
+    }
+    results.into_iter().flatten().collect()
+}
+
+/// The results of the `items` of `wanted` (indexes), with their indexes.
+fn plan_items(
+    cx: &mut Context<'_>,
+    wanted: &[(&Failure, &Resource)],
+    items: &[usize],
+    options: &Options,
+) -> Vec<(usize, ResultFix)> {
+    let model = cx.model;
+    let mut results: Vec<(ResultFix, Vec<OwnedSetting>)> = items
+        .iter()
+        .map(|&i| {
+            let (f, resource) = wanted[i];
+            triage(cx, f, resource, options)
+        })
+        .collect();
     // One pass per resource with the settings of every rule that fails on
     // it, so that two rules adding members to one object make one edit.
     let mut by_resource: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -350,10 +389,10 @@ fn plan_each<'a>(
             .filter(|&i| !results[i].1.is_empty())
             .collect();
         let done = match resource.format {
-            "arm" => json::fix(&mut cx, resource, &all),
-            "bicep" => bicep::fix(&mut cx, resource, &all),
-            "terraform" => hcl::fix(&mut cx, resource, &all),
-            aml_yaml::FORMAT => yaml::fix(&mut cx, resource, &all),
+            "arm" => json::fix(cx, resource, &all),
+            "bicep" => bicep::fix(cx, resource, &all),
+            "terraform" => hcl::fix(cx, resource, &all),
+            aml_yaml::FORMAT => yaml::fix(cx, resource, &all),
             other => Done {
                 // Every format `edits_format` names has its arm above.
                 manual: all
@@ -397,8 +436,11 @@ fn plan_each<'a>(
             }
         }
     }
-    let results: Vec<ResultFix> = results.into_iter().map(|(r, _)| r).collect();
-    (results, cx)
+    items
+        .iter()
+        .zip(results)
+        .map(|(&i, (r, _))| (i, r))
+        .collect()
 }
 
 /// The files that change: each file's text before and after its edits
@@ -729,11 +771,40 @@ fn recent<T: Clone>(cache: &mut BTreeMap<FileId, T>, file: FileId, make: impl Fn
     v
 }
 
+/// What every task of a plan reads and none changes: the parameter file of
+/// each template, and the module callers when a failure may need them.
+struct Shared {
+    /// The parameter file of each template, Bicep file or Terraform root.
+    parameter_files: BTreeMap<FileId, FileId>,
+    /// Files by folder and module callers; indexed before the tasks start
+    /// when a Bicep or Terraform failure is planned (only their fixes follow
+    /// a value to a module's caller). Built inside a task, its parallel
+    /// indexing could take up another task of the plan on the same thread,
+    /// which would wait for the index being built.
+    callers: Option<std::sync::Arc<callers::Callers>>,
+}
+
+impl Shared {
+    fn new(files: &[ScannedFile], sources: &SourceMap, wanted: &[(&Failure, &Resource)]) -> Shared {
+        let may_follow_callers = wanted
+            .iter()
+            .any(|(_, r)| matches!(r.format, "bicep" | "terraform"));
+        Shared {
+            parameter_files: files
+                .iter()
+                .filter_map(|f| Some((f.file, f.parameters?)))
+                .collect(),
+            callers: may_follow_callers
+                .then(|| std::sync::Arc::new(callers::Callers::new(sources))),
+        }
+    }
+}
+
 pub(crate) struct Context<'a> {
     pub model: &'a Model,
     pub sources: &'a SourceMap,
     /// The parameter file of each template, Bicep file or Terraform root.
-    pub parameter_files: BTreeMap<FileId, FileId>,
+    pub parameter_files: &'a BTreeMap<FileId, FileId>,
     json_trees: BTreeMap<FileId, Option<Rc<aml_model::json::Node>>>,
     bicep_trees: BTreeMap<FileId, Rc<aml_bicep::ast::File>>,
     hcl_bodies: BTreeMap<FileId, Option<Rc<hcl_edit::structure::Body>>>,
@@ -743,19 +814,16 @@ pub(crate) struct Context<'a> {
     counts: std::collections::HashMap<(FileId, String), usize>,
     /// Each file's line ending and indentation unit, found once.
     styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
-    /// Files by folder and module callers, indexed on first use.
-    callers: Option<Rc<callers::Callers>>,
+    /// Files by folder and module callers (see [`Shared::callers`]).
+    callers: Option<std::sync::Arc<callers::Callers>>,
 }
 
 impl<'a> Context<'a> {
-    fn new(model: &'a Model, sources: &'a SourceMap, files: &[ScannedFile]) -> Context<'a> {
+    fn new(model: &'a Model, sources: &'a SourceMap, shared: &'a Shared) -> Context<'a> {
         Context {
             model,
             sources,
-            parameter_files: files
-                .iter()
-                .filter_map(|f| Some((f.file, f.parameters?)))
-                .collect(),
+            parameter_files: &shared.parameter_files,
             json_trees: BTreeMap::new(),
             bicep_trees: BTreeMap::new(),
             hcl_bodies: BTreeMap::new(),
@@ -763,15 +831,16 @@ impl<'a> Context<'a> {
             shared: std::collections::HashMap::new(),
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
-            callers: None,
+            callers: shared.callers.clone(),
         }
     }
 
-    /// Files by folder and the local module calls of every file, indexed once.
-    pub(crate) fn callers(&mut self) -> Rc<callers::Callers> {
+    /// Files by folder and the local module calls of every file, indexed once
+    /// (for a plan of only ARM and YAML failures, here, on first use).
+    pub(crate) fn callers(&mut self) -> std::sync::Arc<callers::Callers> {
         let sources = self.sources;
         self.callers
-            .get_or_insert_with(|| Rc::new(callers::Callers::new(sources)))
+            .get_or_insert_with(|| std::sync::Arc::new(callers::Callers::new(sources)))
             .clone()
     }
 
@@ -888,47 +957,49 @@ impl<'a> Context<'a> {
         self.shared.insert(key, found.clone());
         found
     }
+}
 
-    /// Merges every result's edits per file (identical edits once; an edit
-    /// that overlaps an earlier different one is dropped and its result
-    /// told), dropping the syntax trees and caches first. With `per_file`,
-    /// also returns the kept edits of each file, sorted; else an empty map.
-    fn merge(self, results: &mut [ResultFix], per_file: bool) -> BTreeMap<FileId, Vec<TextEdit>> {
-        let sources = self.sources;
-        drop(self);
-        let at = |file: FileId, offset: usize| {
-            let f = sources.get(file);
-            format!("{}:{}", f.display, f.line_col(offset as u32).0)
-        };
-        // Every edit with its result, in file order; identical edits are
-        // kept once, an edit overlapping the last one kept is dropped.
-        let mut all: Vec<(TextEdit, usize)> = Vec::new();
-        for (i, r) in results.iter_mut().enumerate() {
-            all.extend(std::mem::take(&mut r.edits).into_iter().map(|e| (e, i)));
-        }
-        all.sort();
-        let mut kept: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
-        let mut last: Option<TextEdit> = None;
-        for (e, i) in all {
-            match last.as_ref().filter(|l| l.file == e.file) {
-                Some(l) if *l == e => results[i].edits.push(e),
-                Some(l) if l.overlaps(&e) || e.start < l.end => {
-                    results[i].messages.push(format!(
-                        "an edit at {} overlaps another fix's; run `fix` again to apply it",
-                        at(e.file, e.start)
-                    ));
+/// Merges every result's edits per file (identical edits once; an edit
+/// that overlaps an earlier different one is dropped and its result told).
+/// With `per_file`, also returns the kept edits of each file, sorted; else
+/// an empty map.
+fn merge(
+    sources: &SourceMap,
+    results: &mut [ResultFix],
+    per_file: bool,
+) -> BTreeMap<FileId, Vec<TextEdit>> {
+    let at = |file: FileId, offset: usize| {
+        let f = sources.get(file);
+        format!("{}:{}", f.display, f.line_col(offset as u32).0)
+    };
+    // Every edit with its result, in file order; identical edits are
+    // kept once, an edit overlapping the last one kept is dropped.
+    let mut all: Vec<(TextEdit, usize)> = Vec::new();
+    for (i, r) in results.iter_mut().enumerate() {
+        all.extend(std::mem::take(&mut r.edits).into_iter().map(|e| (e, i)));
+    }
+    all.sort();
+    let mut kept: BTreeMap<FileId, Vec<TextEdit>> = BTreeMap::new();
+    let mut last: Option<TextEdit> = None;
+    for (e, i) in all {
+        match last.as_ref().filter(|l| l.file == e.file) {
+            Some(l) if *l == e => results[i].edits.push(e),
+            Some(l) if l.overlaps(&e) || e.start < l.end => {
+                results[i].messages.push(format!(
+                    "an edit at {} overlaps another fix's; run `fix` again to apply it",
+                    at(e.file, e.start)
+                ));
+            }
+            _ => {
+                if per_file {
+                    kept.entry(e.file).or_default().push(e.clone());
                 }
-                _ => {
-                    if per_file {
-                        kept.entry(e.file).or_default().push(e.clone());
-                    }
-                    last = Some(e.clone());
-                    results[i].edits.push(e);
-                }
+                last = Some(e.clone());
+                results[i].edits.push(e);
             }
         }
-        kept
     }
+    kept
 }
 
 /// `; also used by a, b, c and N more, which change too`, naming the

@@ -36,6 +36,12 @@ impl Span {
 /// positions cost no text. At 10,000 templates the texts were a third of the
 /// scan's memory (decision 0042). Files with non-ASCII text, and files that
 /// are not on disk (an editor's unsaved text, tests), keep their text.
+///
+/// The text read by the scan is handed to the first reader (the front end
+/// that parses the file) rather than read again, within a budget for the
+/// whole process ([`FIRST_READ_BUDGET`]): between reading and the front ends
+/// the texts are held once, then each goes when its front end is done with
+/// it ([`SourceMap::drop_first_reads`] drops what no one took).
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as given or found (relative to the working directory when possible).
@@ -46,6 +52,8 @@ pub struct SourceFile {
     resident: Option<Arc<str>>,
     /// What the file on disk was when it was read, to read it again.
     stamp: Option<DiskStamp>,
+    /// The text as the scan read it, until its first reader takes it.
+    first_read: std::sync::Mutex<Option<Arc<str>>>,
     /// A number no other `SourceFile` of the process has (the cache's key).
     uid: u64,
     /// Set when the file read again was not the file the scan read.
@@ -94,6 +102,29 @@ thread_local! {
 
 static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// Bytes of text the scan may hold for first readers at once (see
+/// [`SourceFile`]): all of 10,000 ARM units (171 MB) fit, and a repository
+/// larger than that has its other files read again as before.
+pub const FIRST_READ_BUDGET: usize = 256 << 20;
+
+/// Bytes of text held for first readers now.
+static FIRST_READ_HELD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reserves `bytes` of [`FIRST_READ_BUDGET`]; false when they do not fit.
+fn reserve_first_read(bytes: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    FIRST_READ_HELD
+        .fetch_update(Relaxed, Relaxed, |held| {
+            (held + bytes <= FIRST_READ_BUDGET).then_some(held + bytes)
+        })
+        .is_ok()
+}
+
+/// Gives back what [`reserve_first_read`] reserved for `text`.
+fn release_first_read(text: &str) {
+    FIRST_READ_HELD.fetch_sub(text.len(), std::sync::atomic::Ordering::Relaxed);
+}
+
 impl SourceFile {
     /// A file whose text stays in memory.
     pub fn new(path: PathBuf, text: String) -> SourceFile {
@@ -109,21 +140,21 @@ impl SourceFile {
     fn build(path: PathBuf, text: String, stamp: Option<DiskStamp>) -> SourceFile {
         let display = display_path(&path);
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        line_starts.shrink_to_fit();
         let ascii = text.is_ascii();
-        let inline_marker = text.contains(INLINE_MARKER);
+        let inline_marker =
+            memchr::memmem::find(text.as_bytes(), INLINE_MARKER.as_bytes()).is_some();
         let evict = stamp.is_some() && ascii && !text.is_empty();
+        let first_read =
+            (evict && reserve_first_read(text.len())).then(|| Arc::from(text.as_str()));
         SourceFile {
             path,
             display,
             len: text.len() as u32,
             resident: (!evict).then(|| Arc::from(text)),
             stamp: stamp.filter(|_| evict),
+            first_read: std::sync::Mutex::new(first_read),
             uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             changed: Default::default(),
             ascii,
@@ -141,8 +172,32 @@ impl SourceFile {
     /// not kept; a file that changed since reads as blanks of the same shape
     /// (see [`SourceFile::changed`]), never as other text.
     pub fn text(&self) -> Arc<str> {
+        let (text, read) = self.text_and_whether_read();
+        if read {
+            TEXT_CACHE.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() == CACHED_TEXTS {
+                    c.pop_back();
+                }
+                c.push_front((self.uid, text.clone()));
+            });
+        }
+        text
+    }
+
+    /// [`SourceFile::text`], without keeping the text in the thread's
+    /// cache: for a reader that reads the whole text once (a live export's
+    /// front end), so that a large text is freed as soon as the reader is
+    /// done with it.
+    pub fn text_once(&self) -> Arc<str> {
+        self.text_and_whether_read().0
+    }
+
+    /// The text, and whether it was read (taken from the scan's first read
+    /// or read again from disk) rather than kept or cached.
+    fn text_and_whether_read(&self) -> (Arc<str>, bool) {
         if let Some(t) = &self.resident {
-            return t.clone();
+            return (t.clone(), false);
         }
         let cached = TEXT_CACHE.with(|c| {
             c.borrow()
@@ -151,51 +206,45 @@ impl SourceFile {
                 .map(|(_, t)| t.clone())
         });
         if let Some(t) = cached {
-            return t;
+            return (t, false);
         }
-        let text: Arc<str> = match self.read_again() {
-            Some(t) => Arc::from(t),
+        let first = self.take_first_read();
+        let text: Arc<str> = match first.or_else(|| self.read_again().map(Arc::from)) {
+            Some(t) => t,
             None => {
                 self.changed
                     .store(true, std::sync::atomic::Ordering::Relaxed);
                 Arc::from(self.blank())
             }
         };
-        TEXT_CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() == CACHED_TEXTS {
-                c.pop_back();
-            }
-            c.push_front((self.uid, text.clone()));
-        });
-        text
+        (text, true)
     }
 
-    /// [`SourceFile::text`], without keeping a text read again from disk in
-    /// the thread's cache: for a reader that reads the whole text once (a
-    /// live export's front end), so that a large text is freed as soon as
-    /// the reader is done with it.
-    pub fn text_once(&self) -> Arc<str> {
-        if let Some(t) = &self.resident {
-            return t.clone();
-        }
-        let cached = TEXT_CACHE.with(|c| {
-            c.borrow()
-                .iter()
-                .find(|(uid, _)| *uid == self.uid)
-                .map(|(_, t)| t.clone())
-        });
-        if let Some(t) = cached {
-            return t;
-        }
-        match self.read_again() {
-            Some(t) => Arc::from(t),
+    /// The text, leaving the scan's read of it to the reader that parses the
+    /// file later (a quick look before that reader runs; [`SourceFile::text`]
+    /// otherwise).
+    pub fn peek_text(&self) -> Arc<str> {
+        let first = self.first_read.lock().unwrap_or_else(|e| e.into_inner());
+        match first.as_ref() {
+            Some(text) => text.clone(),
             None => {
-                self.changed
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                Arc::from(self.blank())
+                drop(first);
+                self.text()
             }
         }
+    }
+
+    /// The text the scan read, if no one took it yet (see [`SourceFile`]).
+    fn take_first_read(&self) -> Option<Arc<str>> {
+        let taken = self
+            .first_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(text) = &taken {
+            release_first_read(text);
+        }
+        taken
     }
 
     /// The text on disk, if the file is still the one the scan read.
@@ -304,6 +353,16 @@ impl SourceFile {
     }
 }
 
+impl Drop for SourceFile {
+    /// A text no reader took gives its share of the budget back.
+    fn drop(&mut self) {
+        let slot = self.first_read.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(text) = slot.take() {
+            release_first_read(&text);
+        }
+    }
+}
+
 /// Turns a path into the form reports show: `/` separators, no leading `./`.
 pub fn display_path(path: &std::path::Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
@@ -346,6 +405,14 @@ impl SourceMap {
     /// The id of the first file shown as `display`.
     pub fn find_display(&self, display: &str) -> Option<FileId> {
         self.by_display.get(display).copied()
+    }
+
+    /// Drops the texts no reader took (see [`SourceFile`]): after the front
+    /// ends, a text is read again when needed, as before.
+    pub fn drop_first_reads(&self) {
+        for f in &self.files {
+            drop(f.take_first_read());
+        }
     }
 
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
@@ -458,13 +525,49 @@ mod tests {
         assert_eq!(display_path(std::path::Path::new("./a/b.json")), "a/b.json");
     }
 
+    /// A file the scan read, as it is once the front ends ran: its text
+    /// read again when needed.
     fn on_disk(dir: &Path, name: &str, text: &str) -> SourceFile {
+        let f = first_read_on_disk(dir, name, text);
+        drop(f.take_first_read());
+        f
+    }
+
+    /// A file the scan read, before its first reader took the text.
+    fn first_read_on_disk(dir: &Path, name: &str, text: &str) -> SourceFile {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         let meta = std::fs::metadata(&path).unwrap();
         let stored = text.strip_prefix('\u{feff}').unwrap_or(text);
         let bom = stored.len() != text.len();
         SourceFile::from_disk(path, stored.to_string(), DiskStamp::of(&meta, bom))
+    }
+
+    #[test]
+    fn the_first_reader_gets_the_text_read_and_later_readers_read_it_again() {
+        let dir = scratch("first");
+        let text = "{\n  \"a\": 1\n}\n";
+        let f = first_read_on_disk(&dir, "f.json", text);
+        // A look leaves the text to the reader that parses the file.
+        assert_eq!(&*f.peek_text(), text);
+        assert!(f.first_read.lock().unwrap().is_some());
+        // The first reader takes it, even if the file changed meanwhile: it
+        // is the text the scan read.
+        std::fs::write(dir.join("f.json"), "{}\n").unwrap();
+        assert_eq!(&*f.text(), text);
+        assert!(f.first_read.lock().unwrap().is_none());
+        assert!(!f.changed());
+        // Once it is gone from this thread's cache, the file is read again,
+        // and the change is seen.
+        TEXT_CACHE.with(|c| c.borrow_mut().clear());
+        assert_eq!(f.text().len(), text.len());
+        assert!(f.changed());
+        // A text no one took is dropped with the map's first reads.
+        let mut map = SourceMap::default();
+        map.add(first_read_on_disk(&dir, "g.json", text));
+        map.drop_first_reads();
+        assert!(map.get(FileId(0)).first_read.lock().unwrap().is_none());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     fn scratch(name: &str) -> PathBuf {

@@ -251,6 +251,9 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         &mut out,
         &laps,
     );
+    // Texts read for a front end that did not take them are read again
+    // when needed, like the others.
+    out.sources.drop_first_reads();
     gather(units, &mut out, &laps);
     if out.files.is_empty() && out.diagnostics.is_empty() {
         out.diagnostics

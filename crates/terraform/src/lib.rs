@@ -319,7 +319,8 @@ fn parse_hcl(
         .filter(|f| wants(&sources.get(f.id).path))
         .map(|f| {
             let file = sources.get(f.id);
-            let outline = modules::may_call_modules(&file.text());
+            // A look: the file's root module parses it later.
+            let outline = modules::may_call_modules(&file.peek_text());
             (f.id, is_tf(&file.path), read(f.id, outline))
         })
         .collect();
