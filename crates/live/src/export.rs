@@ -180,8 +180,10 @@ pub fn read_export(
     drop(root);
     // A table's rows are built, not text of the export: read as they are.
     let text = text.filter(|_| shape != ExportShape::ResourceGraphTable && items.len() > 1);
+    // In parallel: copying 100,000 texts and dropping their nodes is work
+    // of its own.
     let items: Vec<(usize, Item)> = by_resource_group(items)
-        .into_iter()
+        .into_par_iter()
         .map(|(position, n)| match &text {
             // Each item's text on its own, freed once it is parsed: the
             // export's text is not held beside the whole model.
@@ -305,15 +307,18 @@ fn by_resource_group(items: Vec<Node>) -> Vec<(usize, Node)> {
             None => lower,
         }
     };
-    let mut keyed: Vec<(String, usize, Node)> = items
-        .into_iter()
+    let keys: Vec<(String, usize)> = items
+        .par_iter()
         .enumerate()
-        .map(|(position, n)| (group(&n), position, n))
+        .map(|(position, n)| (group(n), position))
         .collect();
-    keyed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    keyed
+    let mut order: Vec<(&str, usize)> = keys.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+    // Positions are unique: the order is total, the same on every run.
+    order.par_sort_unstable();
+    let mut slots: Vec<Option<Node>> = items.into_iter().map(Some).collect();
+    order
         .into_iter()
-        .map(|(_, position, n)| (position, n))
+        .filter_map(|(_, position)| slots[position].take().map(|n| (position, n)))
         .collect()
 }
 
