@@ -268,14 +268,38 @@ impl Arm {
 /// The files given to the ARM front end by folder (indices into
 /// `input.files`, in order), folders in path order.
 fn by_folder(input: &FrontendInput<'_>) -> Vec<Vec<usize>> {
-    let mut folders: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    let mut index: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut folders: Vec<(PathBuf, Vec<usize>)> = Vec::new();
     for (i, f) in input.files.iter().enumerate() {
-        folders
-            .entry(parent_dir(&input.sources.get(f.id).path))
-            .or_default()
-            .push(i);
+        let dir = parent_dir(&input.sources.get(f.id).path);
+        match index.get(&dir) {
+            Some(&at) => folders[at].1.push(i),
+            None => {
+                index.insert(dir.clone(), folders.len());
+                folders.push((dir, vec![i]));
+            }
+        }
     }
-    folders.into_values().collect()
+    drop(index);
+    in_path_order(folders)
+}
+
+/// The values of `folders` (distinct paths) in the order of their paths,
+/// each path's components parsed once: comparing two paths parses both
+/// again (a search tree of 10,000 folders compared each path a dozen times).
+fn in_path_order<T>(folders: Vec<(PathBuf, T)>) -> Vec<T> {
+    let mut order: Vec<(Vec<std::path::Component<'_>>, usize)> = folders
+        .iter()
+        .enumerate()
+        .map(|(at, (dir, _))| (dir.components().collect(), at))
+        .collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|(_, at)| at).collect();
+    let mut folders: Vec<Option<T>> = folders.into_iter().map(|(_, f)| Some(f)).collect();
+    order
+        .into_iter()
+        .filter_map(|at| folders[at].take())
+        .collect()
 }
 
 /// At most this many templates of one folder keep their trees between
@@ -630,5 +654,40 @@ fn collect_relative_links(node: &json::Node, dir: &Path, out: &mut HashSet<PathB
             .iter()
             .for_each(|i| collect_relative_links(i, dir, out, depth + 1)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_come_in_the_order_paths_compare_in() {
+        let paths = [
+            "a",
+            "a/b",
+            "a-b",
+            "a/b/c",
+            "./x",
+            "../y",
+            "/abs",
+            "/abs/z",
+            "",
+            "b.c",
+            "b/c",
+            "a b",
+            "A",
+            "é",
+            "a/.hidden",
+            "x/../y",
+        ];
+        let folders: Vec<(PathBuf, &str)> = paths.iter().map(|p| (PathBuf::from(p), *p)).collect();
+        let by_tree: Vec<&str> = folders
+            .iter()
+            .map(|(p, v)| (p.clone(), *v))
+            .collect::<BTreeMap<_, _>>()
+            .into_values()
+            .collect();
+        assert_eq!(in_path_order(folders), by_tree);
     }
 }

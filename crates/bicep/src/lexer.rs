@@ -59,9 +59,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
                 i += 1;
             }
             b'/' if i + 1 < end && b[i + 1] == b'/' => {
-                while i < end && b[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &b[i..end]).map_or(end, |n| i + n);
             }
             b'/' if i + 1 < end && b[i + 1] == b'*' => {
                 let s = i;
@@ -82,9 +80,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
             }
             b'#' => {
                 // `#disable-next-line ...` and other pragmas run to the end of the line.
-                while i < end && b[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &b[i..end]).map_or(end, |n| i + n);
             }
             b'\'' => {
                 let (tok, next) = if text[i..end].starts_with("'''") {
@@ -127,7 +123,11 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
             }
             _ => {
                 let rest = &text[i..end];
-                if let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
+                // The first byte first: most symbols are turned away by it.
+                let sym = SYMBOLS
+                    .iter()
+                    .find(|s| s.as_bytes()[0] == c && rest.starts_with(**s));
+                if let Some(sym) = sym {
                     out.push(Token {
                         tok: Tok::Sym(sym),
                         start: i,
@@ -231,9 +231,23 @@ fn lex_string(text: &str, start: usize, end: usize) -> (Tok, usize) {
                 }
             }
             _ => {
-                let ch = text[i..end].chars().next().unwrap_or('?');
-                lit.push(ch);
-                i += ch.len_utf8();
+                // A run of characters that are themselves, at once (it ends
+                // at an ASCII byte, so on a character's boundary).
+                let run = b[i + 1..end]
+                    .iter()
+                    .position(|&c| matches!(c, b'\'' | b'\n' | b'\\' | b'$'))
+                    .map_or(end, |n| i + 1 + n);
+                match text.get(i..run) {
+                    Some(piece) => {
+                        lit.push_str(piece);
+                        i = run;
+                    }
+                    None => {
+                        let ch = text[i..end].chars().next().unwrap_or('?');
+                        lit.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
             }
         }
     }
@@ -307,6 +321,45 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(toks[1].tok, Tok::Ident("x".into()));
+    }
+
+    #[test]
+    fn string_runs_keep_every_character() {
+        let t = "'é$x ${a}b\\n$' // c\n'$${'}'}' #x\n'a\\u{1F600}ü'";
+        let toks = lex(t, 0, t.len());
+        let parts = |i: usize| match &toks[i].tok {
+            Tok::Str(parts) => parts.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            parts(0),
+            vec![
+                StrPart::Lit("é$x ".into()),
+                StrPart::Hole(8, 9),
+                StrPart::Lit("b\n$".into()),
+            ]
+        );
+        assert_eq!(toks[1].tok, Tok::NewLine);
+        assert_eq!(
+            parts(2),
+            vec![StrPart::Lit("$".into()), StrPart::Hole(25, 28)]
+        );
+        assert_eq!(toks[3].tok, Tok::NewLine);
+        assert_eq!(parts(4), vec![StrPart::Lit("a\u{1F600}ü".into())]);
+        assert_eq!(toks[5].tok, Tok::Eof);
+    }
+
+    #[test]
+    fn symbols_longest_first() {
+        let t = "a...b ?? c?.d != e =~ f";
+        let syms: Vec<&str> = lex(t, 0, t.len())
+            .into_iter()
+            .filter_map(|t| match t.tok {
+                Tok::Sym(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(syms, ["...", "??", "?.", "!=", "=~"]);
     }
 
     #[test]

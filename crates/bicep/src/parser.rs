@@ -119,10 +119,17 @@ impl<'a> Parser<'a> {
     fn bump(&mut self) -> Token {
         self.skip_insignificant();
         let t = self.toks[self.pos].clone();
-        if !matches!(t.tok, Tok::Eof) {
+        self.advance();
+        t
+    }
+
+    /// Moves past the current token, as [`Parser::bump`] does without
+    /// returning it (a copy of its text saved).
+    fn advance(&mut self) {
+        self.skip_insignificant();
+        if !matches!(self.toks[self.pos].tok, Tok::Eof) {
             self.pos += 1;
         }
-        t
     }
 
     fn prev_end(&self) -> usize {
@@ -134,7 +141,7 @@ impl<'a> Parser<'a> {
     }
 
     fn is_sym(&mut self, s: &str) -> bool {
-        matches!(self.peek(), Tok::Sym(x) if *x == s)
+        matches!(self.peek(), Tok::Sym(x) if same_symbol(x, s))
     }
 
     fn is_ident(&mut self, s: &str) -> bool {
@@ -143,7 +150,7 @@ impl<'a> Parser<'a> {
 
     fn eat_sym(&mut self, s: &str) -> bool {
         if self.is_sym(s) {
-            self.bump();
+            self.advance();
             true
         } else {
             false
@@ -169,7 +176,7 @@ impl<'a> Parser<'a> {
     /// `??`, `&&`, `||`): true (and positioned on it) when it comes next.
     fn continues_with(&mut self, s: &str) -> bool {
         let (t, i) = self.peek_past_newlines();
-        if matches!(t, Tok::Sym(x) if *x == s) {
+        if matches!(t, Tok::Sym(x) if same_symbol(x, s)) {
             self.pos = i;
             true
         } else {
@@ -254,7 +261,7 @@ impl<'a> Parser<'a> {
         let t = self.cur().clone();
         match &t.tok {
             Tok::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => {
-                self.bump();
+                self.advance();
                 let s: String = parts
                     .iter()
                     .map(|p| match p {
@@ -271,7 +278,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Tok::MultiStr(s) => {
-                self.bump();
+                self.advance();
                 Ok((
                     s.clone(),
                     Sp {
@@ -404,7 +411,7 @@ impl<'a> Parser<'a> {
                 continue;
             };
             if self.is_sym(".") {
-                self.bump();
+                self.advance();
                 if let Ok((n, s)) = self.expect_ident("a decorator name") {
                     name = format!("{name}.{n}");
                     sp = sp.to(s);
@@ -439,7 +446,7 @@ impl<'a> Parser<'a> {
             self.error_here("expected a declaration");
             return Err(());
         };
-        self.bump();
+        self.advance();
         let mut name_span = Sp {
             start,
             end: self.prev_end(),
@@ -608,7 +615,7 @@ impl<'a> Parser<'a> {
         *name_span = s;
         let (type_version, _) = self.expect_plain_string("the resource type")?;
         let existing = if self.is_ident("existing") {
-            self.bump();
+            self.advance();
             true
         } else {
             false
@@ -626,7 +633,7 @@ impl<'a> Parser<'a> {
     fn import_decl(&mut self) -> PResult<DeclKind> {
         let mut names = Vec::new();
         if self.is_sym("{") {
-            self.bump();
+            self.advance();
             self.nl_insignificant.push(true);
             while !self.is_sym("}") && !matches!(self.peek(), Tok::Eof) {
                 let Ok((n, _)) = self.expect_ident("an imported name") else {
@@ -634,7 +641,7 @@ impl<'a> Parser<'a> {
                     return Err(());
                 };
                 let alias = if self.is_ident("as") {
-                    self.bump();
+                    self.advance();
                     self.expect_ident("an alias")
                         .map(|a| a.0)
                         .unwrap_or_else(|_| n.clone())
@@ -649,12 +656,12 @@ impl<'a> Parser<'a> {
             self.nl_insignificant.pop();
             self.expect_sym("}")?;
         } else if self.eat_sym("*") && self.is_ident("as") {
-            self.bump();
+            self.advance();
             let (a, _) = self.expect_ident("a namespace name")?;
             names.push(("*".into(), a));
         }
         let from = if self.is_ident("from") {
-            self.bump();
+            self.advance();
             self.expect_plain_string("the import source")?.0
         } else {
             // Older `import 'az@1.0.0'` / `import 'x' as y` forms.
@@ -716,7 +723,7 @@ impl<'a> Parser<'a> {
         self.skip_newlines();
         let start = self.cur().start;
         if self.is_ident("if") {
-            self.bump();
+            self.advance();
             let cond = self.paren_expr()?;
             let body = self.object()?;
             return Ok(Expr {
@@ -765,7 +772,7 @@ impl<'a> Parser<'a> {
     fn ternary(&mut self) -> Expr {
         let cond = self.binary(0);
         if self.continues_with("?") {
-            self.bump();
+            self.advance();
             self.skip_newlines();
             let a = self.expr();
             if !self.continues_with(":") {
@@ -775,7 +782,7 @@ impl<'a> Parser<'a> {
                     kind: ExprKind::Error,
                 };
             }
-            self.bump();
+            self.advance();
             self.skip_newlines();
             let b = self.expr();
             return Expr {
@@ -811,7 +818,7 @@ impl<'a> Parser<'a> {
                 LEVELS[level].iter().copied().find(|o| self.is_sym(o))
             };
             let Some(op) = op else { break };
-            self.bump();
+            self.advance();
             self.skip_newlines();
             let right = self.binary(level + 1);
             left = Expr {
@@ -902,7 +909,7 @@ impl<'a> Parser<'a> {
                     };
                 }
             } else if self.is_sym("::") {
-                self.bump();
+                self.advance();
                 let Ok((name, s)) = self.expect_ident("a nested resource name") else {
                     return Expr {
                         span: e.span,
@@ -914,7 +921,7 @@ impl<'a> Parser<'a> {
                     kind: ExprKind::Nested(Box::new(e), name),
                 };
             } else if self.is_sym("[") && !matches!(self.toks[self.pos].tok, Tok::NewLine) {
-                self.bump();
+                self.advance();
                 self.nl_insignificant.push(true);
                 let safe = self.eat_sym("?");
                 let idx = self.expr();
@@ -973,26 +980,26 @@ impl<'a> Parser<'a> {
         };
         match &t.tok {
             Tok::Int(i) => {
-                self.bump();
+                self.advance();
                 Expr {
                     kind: ExprKind::Int(*i),
                     span: sp,
                 }
             }
             Tok::Str(parts) => {
-                self.bump();
+                self.advance();
                 let parts = parts.clone();
                 self.string(&parts, sp)
             }
             Tok::MultiStr(s) => {
-                self.bump();
+                self.advance();
                 Expr {
                     kind: ExprKind::Str(vec![Piece::Lit(s.clone())]),
                     span: sp,
                 }
             }
             Tok::Ident(name) => {
-                self.bump();
+                self.advance();
                 match name.as_str() {
                     "true" => {
                         return Expr {
@@ -1015,7 +1022,7 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 if self.is_sym("=>") {
-                    self.bump();
+                    self.advance();
                     self.skip_newlines();
                     let body = self.expr();
                     return Expr {
@@ -1047,7 +1054,7 @@ impl<'a> Parser<'a> {
                         kind: ExprKind::Lambda(params, Box::new(body)),
                     };
                 }
-                self.bump();
+                self.advance();
                 self.nl_insignificant.push(true);
                 let e = self.expr();
                 let close = self.expect_sym(")");
@@ -1074,7 +1081,7 @@ impl<'a> Parser<'a> {
             Tok::Error(m) => {
                 let m = m.clone();
                 self.error(m, t.start, t.end);
-                self.bump();
+                self.advance();
                 Expr {
                     kind: ExprKind::Error,
                     span: sp,
@@ -1095,17 +1102,17 @@ impl<'a> Parser<'a> {
     /// names and commas, so it stays linear.
     fn lambda_params(&mut self) -> Option<Vec<String>> {
         let save = self.pos;
-        self.bump(); // (
+        self.advance(); // (
         self.nl_insignificant.push(true);
         let mut names = Vec::new();
         let ok = loop {
             match self.peek().clone() {
                 Tok::Sym(")") => {
-                    self.bump();
+                    self.advance();
                     break true;
                 }
                 Tok::Ident(n) => {
-                    self.bump();
+                    self.advance();
                     names.push(n);
                     if self.eat_sym(",") {
                         continue;
@@ -1120,7 +1127,7 @@ impl<'a> Parser<'a> {
         };
         self.nl_insignificant.pop();
         if ok && self.is_sym("=>") {
-            self.bump();
+            self.advance();
             return Some(names);
         }
         self.pos = save;
@@ -1240,7 +1247,7 @@ impl<'a> Parser<'a> {
     }
 
     fn for_expr(&mut self, start: usize) -> Expr {
-        self.bump(); // for
+        self.advance(); // for
         let (item, mut index);
         index = None;
         let err = |p: &mut Self| {
@@ -1254,7 +1261,7 @@ impl<'a> Parser<'a> {
             }
         };
         if self.is_sym("(") {
-            self.bump();
+            self.advance();
             match self.expect_ident("a loop variable") {
                 Ok((n, _)) => item = Some(n),
                 Err(()) => return err(self),
@@ -1278,7 +1285,7 @@ impl<'a> Parser<'a> {
             self.error_here("expected 'in'");
             return err(self);
         }
-        self.bump();
+        self.advance();
         let source = self.expr();
         if self.expect_sym(":").is_err() {
             return err(self);
@@ -1286,7 +1293,7 @@ impl<'a> Parser<'a> {
         self.skip_newlines();
         let body = if self.is_ident("if") {
             let s = self.cur().start;
-            self.bump();
+            self.advance();
             let Ok(cond) = self.paren_expr() else {
                 return err(self);
             };
@@ -1350,7 +1357,7 @@ impl<'a> Parser<'a> {
             let t = self.cur().clone();
             match &t.tok {
                 Tok::Sym("}") => {
-                    self.bump();
+                    self.advance();
                     return Expr {
                         kind: ExprKind::Object(props),
                         span: Sp { start, end: t.end },
@@ -1417,11 +1424,11 @@ impl<'a> Parser<'a> {
             } else {
                 let key = match t.tok.clone() {
                     Tok::Ident(k) => {
-                        self.bump();
+                        self.advance();
                         Key::Name(k)
                     }
                     Tok::Str(parts) => {
-                        self.bump();
+                        self.advance();
                         let e = self.string(
                             &parts,
                             Sp {
@@ -1444,7 +1451,7 @@ impl<'a> Parser<'a> {
                         }
                     }
                     Tok::Sym("*") => {
-                        self.bump();
+                        self.advance();
                         Key::Name("*".into())
                     }
                     _ => {
@@ -1482,6 +1489,12 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Whether two symbols are the same: compared inline (symbols are one to
+/// three bytes; the parser asks this several times for every token).
+fn same_symbol(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]

@@ -727,7 +727,9 @@ fn written_value(text: &str, span: Span) -> Option<&str> {
 /// True for text holding a PEM or OpenSSH private key (`-----BEGIN ... PRIVATE KEY-----`),
 /// whatever property it was written in (a private key pasted where a public key goes).
 pub fn looks_like_private_key(s: &str) -> bool {
-    s.contains("PRIVATE KEY-----")
+    // Every string of every file is asked: most are shorter than the marker.
+    const MARKER: &str = "PRIVATE KEY-----";
+    s.len() >= MARKER.len() && memchr::memmem::find(s.as_bytes(), MARKER.as_bytes()).is_some()
 }
 
 impl Model {

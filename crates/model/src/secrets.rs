@@ -65,6 +65,51 @@ const CREDENTIAL_OBJECTS: &[&str] = &[
 /// Objects every value of which (but their type) is a secret: `credentials.secrets`.
 const SECRET_OBJECTS: &[&str] = &["secrets"];
 
+/// The last two bytes of every name in the lists that apply in any scope,
+/// as a set of 65,536 bits (`(a << 8) | b`).
+static LISTED_ENDINGS: [u64; 1024] = endings_of(&[
+    SECRET_KEYS,
+    SECRET_SUFFIXES,
+    SECRET_OBJECTS,
+    CREDENTIAL_OBJECTS,
+]);
+
+const fn endings_of(lists: &[&[&str]]) -> [u64; 1024] {
+    let mut set = [0u64; 1024];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let name = lists[l][i].as_bytes();
+            assert!(name.len() >= 2, "a listed name has two bytes at least");
+            let ending = ((name[name.len() - 2] as usize) << 8) | name[name.len() - 1] as usize;
+            set[ending / 64] |= 1 << (ending % 64);
+            i += 1;
+        }
+        l += 1;
+    }
+    set
+}
+
+/// Whether `key`, normalized (see [`normalize`]), may be or end with a name
+/// of the lists that apply in any scope: false when its last two bytes end
+/// no such name. Keys that are not ASCII or shorter may always be.
+fn may_be_listed(key: &str) -> bool {
+    let mut last = key
+        .bytes()
+        .rev()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .map(|b| b.to_ascii_lowercase());
+    let (Some(b), Some(a)) = (last.next(), last.next()) else {
+        return true;
+    };
+    if !a.is_ascii() || !b.is_ascii() {
+        return true;
+    }
+    let ending = ((a as usize) << 8) | b as usize;
+    LISTED_ENDINGS[ending / 64] & (1 << (ending % 64)) != 0
+}
+
 /// A property name in the form the lists use: lower case, without `_` and `-`.
 pub fn normalize(key: &str) -> String {
     key.chars()
@@ -112,8 +157,17 @@ impl Scope {
     /// (`credentialsType`, `secretsType`) never is a secret: it says which
     /// kind of credential is used, and a reader needs it.
     pub fn member(&self, key: &str) -> Kind {
-        // Most keys are short: normalized on the stack, this runs for every
-        // member of every object of every JSON file.
+        // Runs for every member of every object of every file: most keys
+        // end unlike every listed name.
+        if !self.in_secret && !self.in_credentials && !may_be_listed(key) {
+            return Kind::Nested(*self);
+        }
+        self.member_by_lists(key)
+    }
+
+    /// [`Scope::member`] by the lists alone.
+    fn member_by_lists(&self, key: &str) -> Kind {
+        // Most keys are short: normalized on the stack.
         let mut buf = [0u8; 64];
         let owned;
         let k: &str = if key.is_ascii() && key.len() <= buf.len() {
@@ -241,6 +295,71 @@ fn walk_json(file: FileId, node: &Node, scope: Scope, out: &mut Vec<Span>, depth
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_quick_test_of_endings_decides_as_the_lists_do() {
+        use super::*;
+        let mut keys: Vec<String> = Vec::new();
+        let lists = [
+            SECRET_KEYS,
+            SECRET_SUFFIXES,
+            CREDENTIAL_MEMBERS,
+            CREDENTIAL_OBJECTS,
+            SECRET_OBJECTS,
+        ];
+        for name in lists.iter().flat_map(|l| l.iter()) {
+            let upper = name.to_ascii_uppercase();
+            for key in [
+                name.to_string(),
+                upper.clone(),
+                format!("admin{name}"),
+                format!("x_{upper}"),
+                format!("{name}_"),
+                format!("{name}-x"),
+                format!("{}_{}", &name[..name.len() - 1], &name[name.len() - 1..]),
+                format!("{name}type"),
+                format!("{name}é"),
+                format!("é{name}"),
+                name[1..].to_string(),
+            ] {
+                keys.push(key);
+            }
+        }
+        keys.extend(
+            [
+                "",
+                "a",
+                "_",
+                "-a-",
+                "name",
+                "type",
+                "properties",
+                "location",
+                "K\u{212a}",
+                "tags",
+            ]
+            .map(String::from),
+        );
+        let scopes = [
+            Scope::default(),
+            Scope::secret(),
+            Scope {
+                in_credentials: true,
+                in_secret: false,
+            },
+        ];
+        for scope in scopes {
+            for key in &keys {
+                assert_eq!(
+                    scope.member(key),
+                    scope.member_by_lists(key),
+                    "{key:?} in {scope:?}"
+                );
+            }
+        }
+        // The quick test does turn most keys away.
+        assert!(!may_be_listed("properties") && !may_be_listed("publicNetworkAccess"));
+    }
+
     use super::*;
 
     #[test]

@@ -553,7 +553,17 @@ static BY_NAME: LazyLock<HashMap<String, &'static Def>> = LazyLock::new(|| {
 });
 
 pub(crate) fn lookup(name: &str) -> Option<&'static Def> {
-    BY_NAME.get(&name.to_ascii_lowercase()).copied()
+    // Lower case on the stack: this runs for every call in every expression.
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..name.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            let lower = std::str::from_utf8(lower).ok()?;
+            BY_NAME.get(lower).copied()
+        }
+        None => BY_NAME.get(&name.to_ascii_lowercase()).copied(),
+    }
 }
 
 fn check_arity(def: &Def, count: usize) -> Result<(), String> {
@@ -606,6 +616,18 @@ fn render_call(name: &str, args: &[Value]) -> String {
 mod tests {
     use super::*;
     use crate::expr::test_env::TestEnv;
+
+    #[test]
+    fn lookup_ignores_case_at_any_length() {
+        for d in TABLE {
+            for name in [d.name.to_string(), d.name.to_ascii_uppercase()] {
+                assert_eq!(lookup(&name).map(|f| f.name), Some(d.name));
+            }
+        }
+        let long = "x".repeat(32);
+        assert!(lookup(&long).is_none() && lookup(&format!("{long}y")).is_none());
+        assert!(lookup("").is_none() && lookup("cONCAté").is_none());
+    }
 
     #[test]
     fn names_are_unique_and_case_insensitive() {

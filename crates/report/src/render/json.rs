@@ -27,7 +27,10 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
     o.field("files", &report.files)?;
     o.field("diagnostics", &report.diagnostics)?;
     o.items("resources", &report.resources)?;
-    o.items("results", &report.results)?;
+    o.items_by("results", &report.results, |buf, layout, r| match layout {
+        Layout::Pretty(level) => super::json_result::write(buf, level, r),
+        Layout::Compact => layout.write(buf, r),
+    })?;
     o.field("baseline", &report.baseline)?;
     o.field("summary", &report.summary)?;
     if let Some(azure) = &report.azure {
