@@ -526,9 +526,11 @@ fn result_entry(
         // hundreds of bytes).
         resource_index: u32::try_from(o.resource).unwrap_or(u32::MAX),
         source: entry::source_of(r),
+        // Most scans hold no verdict of Azure's: no key made to look one up.
         azure: o
             .rule
             .policy()
+            .filter(|_| !azure.is_empty())
             .and_then(|p| azure.get(&(r.id.to_ascii_lowercase(), p.to_ascii_lowercase())))
             // `checkPolicyRestrictions` answers for the assignments' denials only.
             .filter(|v| v.source != aml_model::model::RESTRICTIONS || o.assignment.is_some())

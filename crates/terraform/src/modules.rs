@@ -175,11 +175,8 @@ pub fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
 /// then parsed, as before).
 pub fn may_call_modules(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = text[from..].find("module") {
-        let start = from + at;
+    for start in memchr::memmem::find_iter(bytes, b"module") {
         let end = start + "module".len();
-        from = end;
         let after_space =
             start == 0 || matches!(bytes[start - 1], b' ' | b'\t' | b'\r' | b'\n' | b'/');
         if !after_space {

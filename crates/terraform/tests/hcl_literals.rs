@@ -143,3 +143,24 @@ fn a_literal_that_does_not_end_is_an_error_at_the_same_place() {
         assert!(e.message().starts_with(message), "{text:?}: {e}");
     }
 }
+
+/// Identifiers (`vendor/hcl-edit/PATCHED.md`: ASCII ones are taken in one
+/// scan): where they stop, with `-` and `_`, digits, and non-ASCII letters
+/// anywhere in them, and what is not one.
+#[test]
+fn identifiers_stop_where_the_unpatched_parser_stopped() {
+    let b = body(
+        "resource \"x\" \"y\" {\n  my-attr_2 = 1\n  é_x = 2\n  aé-b = 3\n  _u = 4\n}\nblock_é {}\n",
+    );
+    let block = b.get_blocks("resource").next().expect("resource");
+    let keys: Vec<&str> = block.body.attributes().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["my-attr_2", "é_x", "aé-b", "_u"]);
+    assert!(b.get_blocks("block_é").next().is_some());
+    for (text, span) in [("a = x.y-z\n", 4..9), ("a = q1é.b\n", 4..10)] {
+        let v = value(text);
+        assert_eq!(v.span(), Some(span), "{text:?}");
+    }
+    // Not identifiers: a digit or `-` first.
+    assert!(aml_terraform::hcl::parse_body("1a = 2\n").is_err());
+    assert!(aml_terraform::hcl::parse_body("-a = 2\n").is_err());
+}

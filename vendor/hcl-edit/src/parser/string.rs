@@ -220,6 +220,21 @@ pub(super) fn ident(input: &mut Input) -> ModalResult<Decorated<Ident>> {
 }
 
 pub(super) fn str_ident<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
+    // aml-baseline patch: an identifier of ASCII characters followed by an
+    // ASCII character (or the end) is taken in one scan of its bytes; the
+    // others go through the parsers below, one character at a time.
+    let bytes = input.peek_finish().as_bytes();
+    let ascii_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+    let ascii_continue = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    if bytes.first().is_some_and(|&b| ascii_start(b)) {
+        let len = bytes
+            .iter()
+            .position(|&b| !ascii_continue(b))
+            .unwrap_or(bytes.len());
+        if bytes.get(len).is_none_or(|b| b.is_ascii()) {
+            return Ok(input.next_slice(len));
+        }
+    }
     (one_of(is_id_start), take_while(0.., is_id_continue))
         .take()
         .parse_next(input)
