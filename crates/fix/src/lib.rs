@@ -253,6 +253,14 @@ pub fn plan(
     Plan { files, results }
 }
 
+/// Whether `fix` edits files of the resource format `format` (`arm`,
+/// `bicep`, `terraform`, Azure ML CLI YAML): a failure on a resource of
+/// another format (a live export's) never gets an edit, and its planning
+/// reads nothing a report shows.
+pub fn edits_format(format: &str) -> bool {
+    matches!(format, "arm" | "bicep" | "terraform" | aml_yaml::FORMAT)
+}
+
 /// [`plan`]'s results alone, the same ones (status, messages, edits), without
 /// its [`Plan::files`]: no copy of a file's text before and after is made.
 /// What a report shows of a fix (its replacements, [`diff_of`] its edits)
@@ -386,6 +394,7 @@ fn plan_items(
             "terraform" => hcl::fix(cx, resource, &all),
             aml_yaml::FORMAT => yaml::fix(cx, resource, &all),
             other => Done {
+                // Every format `edits_format` names has its arm above.
                 manual: all
                     .iter()
                     .map(|s| {

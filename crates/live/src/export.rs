@@ -117,11 +117,18 @@ pub const UNKNOWN_SCOPE: &str =
 const MAX_SPAN_DEPTH: usize = 48;
 
 /// Reads `root` as an export, or `None` when it is not one (a template, a
-/// parameter file, any other JSON). The tree is consumed: each item's node
-/// is turned into its resource (its strings moved, not copied) and dropped
-/// as soon as it is read, so the tree and the model are never both whole
-/// in memory (decision 0044).
-pub fn read_export(file: FileId, mut root: Node) -> Option<LiveExport> {
+/// parameter file, any other JSON). The tree is consumed, so the tree and
+/// the model are never both whole in memory (decision 0044). With `text`,
+/// the text `root` was parsed from, the tree is dropped whole once what
+/// needs it is read, and each item parsed again from its text and read, a
+/// resource group at a time ([`by_resource_group`]); without, each item's
+/// node is turned into its resource (its strings moved, not copied) and
+/// dropped as soon as it is read.
+pub fn read_export(
+    file: FileId,
+    mut root: Node,
+    text: Option<std::sync::Arc<str>>,
+) -> Option<LiveExport> {
     let mut diagnostics = Vec::new();
     let here = |start: u32| Location::Span(Span::new(file, start as usize, start as usize));
     // What needs the whole tree is read first, from the borrowed items.
@@ -166,23 +173,51 @@ pub fn read_export(file: FileId, mut root: Node) -> Option<LiveExport> {
         (&a.resource_id, &a.definition, a.source).cmp(&(&b.resource_id, &b.definition, b.source))
     });
     azure_verdicts.dedup();
-    let items = take_items(shape, &mut root);
+    let items: Vec<Node> = take_items(shape, &mut root)
+        .into_iter()
+        .filter(|n| !is_verdict_row(n))
+        .collect();
     drop(root);
+    // A table's rows are built, not text of the export: read as they are.
+    let text = text.filter(|_| shape != ExportShape::ResourceGraphTable && items.len() > 1);
+    // In parallel: copying 100,000 texts and dropping their nodes is work
+    // of its own.
+    let items: Vec<(usize, Item)> = by_resource_group(items)
+        .into_par_iter()
+        .map(|(position, n)| match &text {
+            // Each item's text on its own, freed once it is parsed: the
+            // export's text is not held beside the whole model.
+            Some(text) => {
+                let own = text.get(n.start as usize..n.end as usize).map(Box::from);
+                (position, Item::Text(n.start, own))
+            }
+            None => (position, Item::Node(n)),
+        })
+        .collect();
+    drop(text);
     // Each item is read on its own (in parallel: a tenant's export holds
     // 100,000 of them) and its node dropped, then kept in order.
-    let reads: Vec<(u32, Result<Vec<Resource>, String>)> = items
+    let mut reads: Vec<(usize, u32, Result<Vec<Resource>, String>)> = items
         .into_par_iter()
-        .filter(|n| !is_verdict_row(n))
-        .map(|item| {
+        .map(|(position, item)| {
+            let item = match item {
+                Item::Node(n) => n,
+                Item::Text(start, own) => match own.and_then(|t| parse_at(&t, start)) {
+                    Some(n) => n,
+                    None => return (position, start, Err(UNREADABLE.to_string())),
+                },
+            };
             let start = item.start;
             let read = if shape == ExportShape::AzMl || is_az_ml(&item) {
                 az_ml_resources(file, item)
             } else {
                 resource(file, item, &default_scope).map(|r| vec![r])
             };
-            (start, read)
+            (position, start, read)
         })
         .collect();
+    reads.sort_unstable_by_key(|(position, _, _)| *position);
+    let reads = reads.into_iter().map(|(_, start, read)| (start, read));
     let mut resources = Vec::with_capacity(reads.len());
     let mut seen: HashSet<String> = HashSet::new();
     let mut duplicates = Duplicates::default();
@@ -210,6 +245,81 @@ pub fn read_export(file: FileId, mut root: Node) -> Option<LiveExport> {
         diagnostics,
         azure_verdicts,
     })
+}
+
+/// An item of an export to read: its node, or where its text starts in the
+/// export and the text.
+enum Item {
+    Node(Node),
+    Text(u32, Option<Box<str>>),
+}
+
+/// What is said of an item whose text does not parse again (never: it
+/// parsed as part of the export).
+const UNREADABLE: &str = "an element of the export could not be read again; it was skipped";
+
+/// An item's `text`, which starts at `start` in the export, parsed on its
+/// own, its positions those in the export.
+fn parse_at(text: &str, start: u32) -> Option<Node> {
+    let mut node = aml_model::json::parse(text).ok()?;
+    shift(&mut node, start);
+    Some(node)
+}
+
+/// Moves every position in `node` on by `by` (without recursion: the
+/// depth is the text's).
+fn shift(node: &mut Node, by: u32) {
+    let mut stack = vec![node];
+    while let Some(Node { kind, start, end }) = stack.pop() {
+        *start += by;
+        *end += by;
+        match kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => {
+                for m in members.iter_mut() {
+                    m.key_start += by;
+                    stack.push(&mut m.value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The items with their positions, ordered by the resource group their id
+/// names (in export order within a group). Read in that order, the settings
+/// of the resources of a resource group are allocated side by side, not
+/// spread over the whole heap among those of the other groups: the scan
+/// evaluates a group at a time and frees its settings when it is done
+/// (`aml_rules::evaluate::evaluate_releasing`), and memory freed a group at
+/// a time is then whole pages the allocator gives back, not holes in pages
+/// the other groups still hold. The resources are put back in export order
+/// once read.
+fn by_resource_group(items: Vec<Node>) -> Vec<(usize, Node)> {
+    let group = |n: &Node| {
+        let id = ["id", "ResourceId", "resourceId"]
+            .iter()
+            .find_map(|k| n.get(k).and_then(Node::as_str))
+            .unwrap_or_default();
+        let lower = id.to_ascii_lowercase();
+        match lower.find("/providers/") {
+            Some(at) => lower[..at].to_string(),
+            None => lower,
+        }
+    };
+    let keys: Vec<(String, usize)> = items
+        .par_iter()
+        .enumerate()
+        .map(|(position, n)| (group(n), position))
+        .collect();
+    let mut order: Vec<(&str, usize)> = keys.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+    // Positions are unique: the order is total, the same on every run.
+    order.par_sort_unstable();
+    let mut slots: Vec<Option<Node>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|(_, position)| slots[position].take().map(|n| (position, n)))
+        .collect()
 }
 
 /// Moves the items [`classify`] found for `shape` out of `root`, in the
@@ -671,7 +781,7 @@ mod tests {
     use aml_model::json::parse;
 
     fn read(text: &str) -> Option<LiveExport> {
-        read_export(FileId(0), parse(text).unwrap())
+        read_export(FileId(0), parse(text).unwrap(), Some(text.into()))
     }
 
     const WS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
@@ -821,10 +931,90 @@ mod az_ml_tests {
         ))
         .unwrap();
         assert!(aml_model::input::looks_like_live_export(&text));
-        let e = read_export(FileId(0), aml_model::json::parse(&text).unwrap()).unwrap();
+        let e = read_export(
+            FileId(0),
+            aml_model::json::parse(&text).unwrap(),
+            Some(text.as_str().into()),
+        )
+        .unwrap();
         assert_eq!(e.shape, ExportShape::AzMl);
         assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
         assert_eq!(e.resources[0].name, "mlw-cli/cpu-cluster");
         assert_eq!(e.resources[0].format, crate::FORMAT);
+    }
+
+    /// An export's items read again from their own text, a resource group
+    /// at a time, give the resources (settings, spans, positions) and the
+    /// diagnostics that reading the tree's nodes gives, in export order.
+    #[test]
+    fn items_read_again_by_resource_group_are_read_as_in_the_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/live/");
+        let mut items: Vec<serde_json::Value> = Vec::new();
+        for name in [
+            "computes.json",
+            "diagnostic-settings.json",
+            "resource-graph.json",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for key in ["value", "data"] {
+                if let Some(a) = v.get(key).and_then(|a| a.as_array()) {
+                    items.extend(a.iter().cloned());
+                }
+            }
+        }
+        // Interleaved groups (every other item moved to another resource
+        // group), a duplicate, an item that is no resource.
+        let mut items: Vec<serde_json::Value> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let text = item.to_string();
+                let text = match i % 2 {
+                    0 => text.replace("resourceGroups/rg-ml", "resourceGroups/rg-b"),
+                    _ => text,
+                };
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect();
+        items.reverse();
+        items.push(items[0].clone());
+        items.push(serde_json::json!(3));
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "value": items })).unwrap();
+        let parse = |text: &str| aml_model::json::parse(text).unwrap();
+        let once = read_export(FileId(0), parse(&text), None).unwrap();
+        let again = read_export(FileId(0), parse(&text), Some(text.as_str().into())).unwrap();
+        let shown = |e: &LiveExport| {
+            e.resources
+                .iter()
+                .map(|r| {
+                    let spans: Vec<(&str, &Span)> = r.spans.iter().collect();
+                    format!(
+                        "{} {:?} {:?} {:?} {:?}",
+                        r.id, r.span, r.body, spans, r.parent_id
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(once.resources.len() > 4);
+        let groups: std::collections::HashSet<&str> = once
+            .resources
+            .iter()
+            .filter_map(|r| r.id.split("/providers/").next())
+            .collect();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(shown(&again), shown(&once));
+        assert_eq!(
+            format!("{:?}", again.diagnostics),
+            format!("{:?}", once.diagnostics)
+        );
+        assert!(!once.diagnostics.is_empty());
+        // In export order, whatever the order they were read in.
+        for e in [&once, &again] {
+            assert!(e
+                .resources
+                .windows(2)
+                .all(|w| w[0].span.start < w[1].span.start));
+        }
     }
 }

@@ -81,7 +81,10 @@ impl Frontend for Live {
             .files
             .par_iter()
             .map(|f| {
-                let result = match json::parse(&sources.get(f.id).text()) {
+                // Read once, and freed once the export is read (not kept in
+                // the thread's cache of texts: nothing reads it again).
+                let text = sources.get(f.id).text_once();
+                let result = match json::parse(&text) {
                     Ok(node) => {
                         // Credentials by name, every copy of a duplicated key
                         // included; the two walks of the whole tree side by side.
@@ -93,7 +96,7 @@ impl Frontend for Live {
                             },
                             || json::duplicate_key_diagnostics(sources, f.id, &node),
                         );
-                        Ok((read_export(f.id, node), spans, dups))
+                        Ok((read_export(f.id, node, Some(text)), spans, dups))
                     }
                     Err(e) => Err(Diagnostic::error(
                         "json-syntax",

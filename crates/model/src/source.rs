@@ -172,8 +172,32 @@ impl SourceFile {
     /// not kept; a file that changed since reads as blanks of the same shape
     /// (see [`SourceFile::changed`]), never as other text.
     pub fn text(&self) -> Arc<str> {
+        let (text, read) = self.text_and_whether_read();
+        if read {
+            TEXT_CACHE.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() == CACHED_TEXTS {
+                    c.pop_back();
+                }
+                c.push_front((self.uid, text.clone()));
+            });
+        }
+        text
+    }
+
+    /// [`SourceFile::text`], without keeping the text in the thread's
+    /// cache: for a reader that reads the whole text once (a live export's
+    /// front end), so that a large text is freed as soon as the reader is
+    /// done with it.
+    pub fn text_once(&self) -> Arc<str> {
+        self.text_and_whether_read().0
+    }
+
+    /// The text, and whether it was read (taken from the scan's first read
+    /// or read again from disk) rather than kept or cached.
+    fn text_and_whether_read(&self) -> (Arc<str>, bool) {
         if let Some(t) = &self.resident {
-            return t.clone();
+            return (t.clone(), false);
         }
         let cached = TEXT_CACHE.with(|c| {
             c.borrow()
@@ -182,7 +206,7 @@ impl SourceFile {
                 .map(|(_, t)| t.clone())
         });
         if let Some(t) = cached {
-            return t;
+            return (t, false);
         }
         let first = self.take_first_read();
         let text: Arc<str> = match first.or_else(|| self.read_again().map(Arc::from)) {
@@ -193,14 +217,7 @@ impl SourceFile {
                 Arc::from(self.blank())
             }
         };
-        TEXT_CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() == CACHED_TEXTS {
-                c.pop_back();
-            }
-            c.push_front((self.uid, text.clone()));
-        });
-        text
+        (text, true)
     }
 
     /// The text, leaving the scan's read of it to the reader that parses the

@@ -77,6 +77,24 @@ impl SpanMap {
         *self = SpanMap::default();
     }
 
+    /// Keeps the paths whose span `keep` accepts, in order; drops the rest.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Span) -> bool) {
+        let mut paths = String::new();
+        let mut entries = Vec::new();
+        for (path, span) in self.iter() {
+            if keep(span) {
+                paths.push_str(path);
+                entries.push((paths.len() as u32, *span));
+            }
+        }
+        if entries.len() < self.entries.len() {
+            *self = SpanMap {
+                paths: paths.into_boxed_str(),
+                entries: entries.into_boxed_slice(),
+            };
+        }
+    }
+
     /// Adds `more`, whose spans replace those of the same paths here.
     pub fn extend(&mut self, more: BTreeMap<String, Span>) {
         if more.is_empty() {
@@ -185,6 +203,23 @@ mod tests {
         map.clear();
         assert!(map.is_empty());
         assert_eq!(map.get("a"), None);
+    }
+
+    #[test]
+    fn retain_keeps_the_accepted_paths_in_order() {
+        let mut map: SpanMap = ["a", "b.c", "b.d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.to_string(), span(i)))
+            .collect();
+        map.retain(|s| *s != span(1) && *s != span(3));
+        let listed: Vec<(&str, Span)> = map.iter().map(|(p, s)| (p, *s)).collect();
+        assert_eq!(listed, [("a", span(0)), ("b.d", span(2))]);
+        assert_eq!(map.get("b.d"), Some(&span(2)));
+        assert_eq!(map.get("b.c"), None);
+        assert_eq!(map.heap_bytes(), 4 + 2 * std::mem::size_of::<(u32, Span)>());
+        map.retain(|_| false);
+        assert!(map.is_empty());
     }
 
     #[test]

@@ -153,7 +153,167 @@ pub fn account(
     assignments: Option<&AssignmentContext>,
     outcomes: &[Outcome],
 ) -> RuleAccount {
-    let any_evaluable = model.resources.iter().any(evaluable);
+    let mut accounting = Accounting::new(model, rules, parameters, assignments);
+    let resources: Vec<usize> = (0..model.resources.len())
+        .filter(|&i| evaluable(&model.resources[i]))
+        .collect();
+    accounting.add(model, &resources, outcomes);
+    accounting.finish()
+}
+
+/// An account made a part of the resources at a time ([`account`] makes it
+/// at once): the rules that ran, and the entries of the resources added so
+/// far.
+pub struct Accounting<'a> {
+    ran: Vec<Ran<'a>>,
+    assignments: Option<&'a AssignmentContext<'a>>,
+    /// Rules by lower-case target type; rules for any type or a provider.
+    by_type: HashMap<String, Vec<usize>>,
+    open: Vec<usize>,
+    /// Equal reasons are one shared string.
+    reasons: aml_model::intern::Interner,
+    any_evaluable: bool,
+    not_applicable: Vec<NotApplicable>,
+}
+
+impl<'a> Accounting<'a> {
+    /// The rules that ran: the product's `rules`, then every binding of the
+    /// assignments.
+    pub fn new(
+        model: &Model,
+        rules: &[&'static Rule],
+        parameters: &RuleParameters,
+        assignments: Option<&'a AssignmentContext<'a>>,
+    ) -> Accounting<'a> {
+        let any_evaluable = model.resources.iter().any(evaluable);
+        let ran = rules_that_ran(any_evaluable, rules, parameters, assignments);
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut open: Vec<usize> = Vec::new();
+        for (i, r) in ran.iter().enumerate() {
+            match &r.types {
+                Some(types) if types.iter().all(|t| !t.ends_with("/*")) => {
+                    for t in types {
+                        by_type.entry(t.to_ascii_lowercase()).or_default().push(i);
+                    }
+                }
+                _ => open.push(i),
+            }
+        }
+        Accounting {
+            ran,
+            assignments,
+            by_type,
+            open,
+            reasons: Default::default(),
+            any_evaluable,
+            not_applicable: Vec::new(),
+        }
+    }
+
+    /// The entries of `resources` (positions of deployed resources in
+    /// [`Model::resources`], in order, after those added before), whose
+    /// outcomes are all in `outcomes`.
+    pub fn add(&mut self, model: &Model, resources: &[usize], outcomes: &[Outcome]) {
+        if self.any_evaluable {
+            let entries = self.absences(model, resources, outcomes);
+            self.not_applicable.extend(entries);
+        }
+    }
+
+    /// The account of the resources added.
+    pub fn finish(self) -> RuleAccount {
+        let targets = self
+            .ran
+            .iter()
+            .map(|r| RuleTargets {
+                rule: r.id.to_string(),
+                assignment: r.assignment.map(|(a, _)| a.to_string()),
+                types: r.types.clone(),
+                code_only: r.code_only,
+            })
+            .collect();
+        RuleAccount {
+            targets,
+            not_applicable: self.not_applicable,
+        }
+    }
+
+    /// Every (resource, rule) pair of a targeted type without an outcome.
+    fn absences(
+        &self,
+        model: &Model,
+        resources: &[usize],
+        outcomes: &[Outcome],
+    ) -> Vec<NotApplicable> {
+        let (ran, by_type, open) = (&self.ran, &self.by_type, &self.open);
+        let given = OutcomesByResource::new(resources, outcomes);
+        // Each resource on its own (in parallel), its entries in rule order;
+        // gathered in resource order.
+        let per_resource: Vec<Vec<NotApplicable>> = resources
+            .par_iter()
+            .enumerate()
+            .map(|(k, &index)| {
+                let resource = &model.resources[index];
+                let mut candidates: Vec<usize> = Vec::new();
+                if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
+                    candidates.extend_from_slice(rules);
+                }
+                candidates.extend(open.iter().copied().filter(|&i| {
+                    match &ran[i].types {
+                        None => true,
+                        Some(types) => types
+                            .iter()
+                            .any(|t| type_matches(t, &resource.resource_type)),
+                    }
+                }));
+                candidates.sort_unstable();
+                candidates.dedup();
+                let mut out = Vec::new();
+                for &i in &candidates {
+                    let r = &ran[i];
+                    if r.code_only && resource.format == "live" {
+                        continue;
+                    }
+                    let assignment = r.assignment.map(|(a, _)| a);
+                    if given.has(outcomes, k, r.id, assignment) {
+                        continue;
+                    }
+                    let reason = match &r.reason {
+                        Reason::Native(words) => native_reason(words, resource),
+                        Reason::Policy(engine, binding) => engine.not_applicable_reason(
+                            binding.def_index,
+                            &policy_resource(resource),
+                            &binding.params,
+                        ),
+                        Reason::Assigned(b) => match self.assignments {
+                            Some(cx) => {
+                                crate::assigned::binding_not_applicable_reason(cx, *b, resource)
+                            }
+                            None => continue,
+                        },
+                    };
+                    out.push(NotApplicable {
+                        resource: index,
+                        rule: r.shared.0.clone(),
+                        assignment: r.shared.1.clone(),
+                        reason: self.reasons.get(&reason),
+                    });
+                }
+                out
+            })
+            .collect();
+        per_resource.into_iter().flatten().collect()
+    }
+}
+
+/// The rules that ran, ready for the account: the product's, then every
+/// binding of the assignments.
+fn rules_that_ran<'a>(
+    any_evaluable: bool,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+    assignments: Option<&'a AssignmentContext<'a>>,
+) -> Vec<Ran<'a>> {
     let engine =
         (any_evaluable && rules.iter().any(|r| r.policy().is_some())).then(PolicyEngine::builtin);
     let mut ran: Vec<Ran> = Vec::new();
@@ -209,105 +369,7 @@ pub fn account(
             });
         }
     }
-    let targets = ran
-        .iter()
-        .map(|r| RuleTargets {
-            rule: r.id.to_string(),
-            assignment: r.assignment.map(|(a, _)| a.to_string()),
-            types: r.types.clone(),
-            code_only: r.code_only,
-        })
-        .collect();
-    let not_applicable = if any_evaluable {
-        absences(model, &ran, assignments, outcomes)
-    } else {
-        Vec::new()
-    };
-    RuleAccount {
-        targets,
-        not_applicable,
-    }
-}
-
-/// Every (resource, rule) pair of a targeted type without an outcome.
-fn absences(
-    model: &Model,
-    ran: &[Ran],
-    assignments: Option<&AssignmentContext>,
-    outcomes: &[Outcome],
-) -> Vec<NotApplicable> {
-    let given = OutcomesByResource::new(model.resources.len(), outcomes);
-    // Rules by lower-case target type; rules for any type or a provider.
-    let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut open: Vec<usize> = Vec::new();
-    for (i, r) in ran.iter().enumerate() {
-        match &r.types {
-            Some(types) if types.iter().all(|t| !t.ends_with("/*")) => {
-                for t in types {
-                    by_type.entry(t.to_ascii_lowercase()).or_default().push(i);
-                }
-            }
-            _ => open.push(i),
-        }
-    }
-    // Each resource on its own (in parallel), its entries in rule order;
-    // gathered in resource order. Equal reasons are one shared string.
-    let reasons = aml_model::intern::Interner::default();
-    let per_resource: Vec<Vec<NotApplicable>> = model
-        .resources
-        .par_iter()
-        .enumerate()
-        .filter(|(_, r)| evaluable(r))
-        .map(|(index, resource)| {
-            let mut candidates: Vec<usize> = Vec::new();
-            if let Some(rules) = by_type.get(&resource.resource_type.to_ascii_lowercase()) {
-                candidates.extend_from_slice(rules);
-            }
-            candidates.extend(open.iter().copied().filter(|&i| {
-                match &ran[i].types {
-                    None => true,
-                    Some(types) => types
-                        .iter()
-                        .any(|t| type_matches(t, &resource.resource_type)),
-                }
-            }));
-            candidates.sort_unstable();
-            candidates.dedup();
-            let mut out = Vec::new();
-            for &i in &candidates {
-                let r = &ran[i];
-                if r.code_only && resource.format == "live" {
-                    continue;
-                }
-                let assignment = r.assignment.map(|(a, _)| a);
-                if given.has(outcomes, index, r.id, assignment) {
-                    continue;
-                }
-                let reason = match &r.reason {
-                    Reason::Native(words) => native_reason(words, resource),
-                    Reason::Policy(engine, binding) => engine.not_applicable_reason(
-                        binding.def_index,
-                        &policy_resource(resource),
-                        &binding.params,
-                    ),
-                    Reason::Assigned(b) => match assignments {
-                        Some(cx) => {
-                            crate::assigned::binding_not_applicable_reason(cx, *b, resource)
-                        }
-                        None => continue,
-                    },
-                };
-                out.push(NotApplicable {
-                    resource: index,
-                    rule: r.shared.0.clone(),
-                    assignment: r.shared.1.clone(),
-                    reason: reasons.get(&reason),
-                });
-            }
-            out
-        })
-        .collect();
-    per_resource.into_iter().flatten().collect()
+    ran
 }
 
 /// The outcomes of each resource, found without hashing: the outcomes'
@@ -323,29 +385,34 @@ struct OutcomesByResource {
 }
 
 impl OutcomesByResource {
-    fn new(resources: usize, outcomes: &[Outcome]) -> OutcomesByResource {
-        let mut start = vec![0usize; resources + 1];
+    /// The outcomes of `resources` (positions in [`Model::resources`], in
+    /// order), found by their place `k` in `resources`; outcomes of other
+    /// resources are left out.
+    fn new(resources: &[usize], outcomes: &[Outcome]) -> OutcomesByResource {
+        let place = |o: &Outcome| resources.binary_search(&o.resource).ok();
+        let n = resources.len();
+        let mut start = vec![0usize; n + 1];
         for o in outcomes {
-            if let Some(n) = start.get_mut(o.resource + 1) {
-                *n += 1;
+            if let Some(k) = place(o) {
+                start[k + 1] += 1;
             }
         }
-        for r in 0..resources {
+        for r in 0..n {
             start[r + 1] += start[r];
         }
         let mut next = start.clone();
-        let mut order = vec![0usize; start[resources]];
-        for (k, o) in outcomes.iter().enumerate() {
-            if let Some(at) = next.get_mut(o.resource) {
-                order[*at] = k;
-                *at += 1;
+        let mut order = vec![0usize; start[n]];
+        for (j, o) in outcomes.iter().enumerate() {
+            if let Some(k) = place(o) {
+                order[next[k]] = j;
+                next[k] += 1;
             }
         }
         OutcomesByResource { start, order }
     }
 
     /// Whether `outcomes` hold a result of rule `id` (of `assignment`) on
-    /// resource `index`.
+    /// the resource at place `index` of the resources it was made for.
     fn has(&self, outcomes: &[Outcome], index: usize, id: &str, assignment: Option<&str>) -> bool {
         let (Some(&from), Some(&to)) = (self.start.get(index), self.start.get(index + 1)) else {
             return false;
@@ -504,7 +571,8 @@ mod tests {
             .iter()
             .map(|o| (o.resource, o.rule.id, o.assignment.as_deref()))
             .collect();
-        let index = OutcomesByResource::new(resources, &outcomes);
+        let all: Vec<usize> = (0..resources).collect();
+        let index = OutcomesByResource::new(&all, &outcomes);
         let mut found = 0;
         for r in 0..resources + 3 {
             for rule in rules.iter() {

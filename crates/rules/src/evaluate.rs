@@ -7,6 +7,7 @@ use crate::{Rule, RuleKind};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::model::{
     has_placeholder, match_ids, resource_group_of, Deployed, IdMatch, Model, Resource,
+    WorkspaceKind,
 };
 use aml_model::source::Span;
 use aml_model::value::Value;
@@ -66,28 +67,146 @@ pub fn evaluate(
     rules: &[&'static Rule],
     parameters: &RuleParameters,
 ) -> (Vec<Outcome>, Vec<Diagnostic>) {
-    // Loaded on first use, so a scan with nothing to evaluate never pays for
-    // it. Loading reads the definitions only; each compiles the first time
-    // a resource of a type it can apply to meets it, inside the parallel
-    // loop. That is safe because compiling never waits on the rayon pool
-    // (a pool thread waiting inside the loop for work queued on the pool
-    // could leave that work no thread to run on).
-    let evaluable = |r: &&Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
-    let needs_engine =
-        rules.iter().any(|r| r.policy().is_some()) && model.resources.iter().any(|r| evaluable(&r));
-    let engine = needs_engine.then(PolicyEngine::builtin);
-    // Each policy rule's definition and assignment parameters, resolved once.
-    let bindings: Vec<Option<PolicyBinding>> = rules
-        .iter()
-        .map(|rule| {
-            let engine = engine?;
-            let definition = rule.policy()?;
-            PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
-        })
-        .collect();
-
+    let prepared = Prepared::new(model, rules, parameters);
     over_resources(model, |i, resource, related, cache, outcomes, diags| {
-        for (rule, binding) in rules.iter().zip(&bindings) {
+        prepared.run(i, resource, related, cache, outcomes, diags)
+    })
+}
+
+/// What [`evaluate_releasing`] gives: [`evaluate`]'s outcomes and
+/// diagnostics, the rule account of the outcomes, and how many settings it
+/// freed while it evaluated.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub outcomes: Vec<Outcome>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// [`crate::account::account`] of the outcomes (without assignments).
+    pub account: crate::account::RuleAccount,
+    /// Resources whose settings were freed before the last block of
+    /// resources was evaluated (a work counter: the tests check that the
+    /// settings go as the evaluation goes, not at its end).
+    pub freed_while_evaluating: usize,
+    /// Resources whose settings were freed in all.
+    pub freed: usize,
+}
+
+/// [`evaluate`] and [`crate::account::account`] (without the user's
+/// assignments) together, freeing each resource's settings
+/// (`Resource::body`) as soon as nothing of the evaluation reads them any
+/// more, unless `keep` says a later reader needs them (it is given the
+/// resource and its outcomes). With them go the spans of its properties
+/// (`Resource::spans`) but those its outcomes point at, which the report
+/// names the property of a result by. The evaluation reads a resource's settings
+/// when it judges the resource and when it judges a resource of the same
+/// deployment (relations are made within a deployment only), so a
+/// resource's settings go once every resource of its deployment is judged
+/// and accounted for; a project's and its hub's are kept (a project reads
+/// its hub's in any deployment, [`crate::kinds::hub_of`]). The outcomes, the diagnostics
+/// and the account are those of [`evaluate`] then
+/// [`crate::account::account`], in the same order; the peak holds the
+/// outcomes made so far and the settings not yet freed, not the settings of
+/// every resource beside every outcome.
+pub fn evaluate_releasing(
+    model: &mut Model,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+    keep: &(dyn Fn(&Resource, &[Outcome]) -> bool + Sync),
+) -> Evaluated {
+    evaluate_releasing_in(model, rules, parameters, keep, EVALUATION_BLOCK)
+}
+
+/// [`evaluate_releasing`] with blocks of at least `fewest` resources.
+fn evaluate_releasing_in(
+    model: &mut Model,
+    rules: &[&'static Rule],
+    parameters: &RuleParameters,
+    keep: &(dyn Fn(&Resource, &[Outcome]) -> bool + Sync),
+    fewest: usize,
+) -> Evaluated {
+    let prepared = Prepared::new(model, rules, parameters);
+    let mut accounting = crate::account::Accounting::new(model, rules, parameters, None);
+    let mut blocks = Blocks::new(model, fewest);
+    let mut release = Release::new(model, &blocks.evaluated);
+    let ranges = blocks.ranges();
+    let mut freed_while_evaluating = 0;
+    for (k, block) in ranges.iter().enumerate() {
+        let added = blocks.run(
+            model,
+            block.clone(),
+            &|i, resource, related, cache, outcomes, diags| {
+                prepared.run(i, resource, related, cache, outcomes, diags)
+            },
+        );
+        accounting.add(
+            model,
+            &blocks.evaluated[block.clone()],
+            &blocks.gathered.outcomes[added],
+        );
+        let freed = release.up_to(model, block.end, &blocks.gathered.outcomes, keep);
+        if k + 1 < ranges.len() {
+            freed_while_evaluating += freed;
+        }
+    }
+    let (outcomes, diagnostics) = blocks.finish(model);
+    Evaluated {
+        outcomes,
+        diagnostics,
+        account: accounting.finish(),
+        freed_while_evaluating,
+        freed: release.freed,
+    }
+}
+
+/// The rules to run, with the policy engine and each policy rule's binding
+/// resolved once.
+struct Prepared<'r> {
+    rules: &'r [&'static Rule],
+    engine: Option<&'static PolicyEngine>,
+    bindings: Vec<Option<PolicyBinding>>,
+}
+
+impl<'r> Prepared<'r> {
+    fn new(model: &Model, rules: &'r [&'static Rule], parameters: &RuleParameters) -> Self {
+        // Loaded on first use, so a scan with nothing to evaluate never pays for
+        // it. Loading reads the definitions only; each compiles the first time
+        // a resource of a type it can apply to meets it, inside the parallel
+        // loop. That is safe because compiling never waits on the rayon pool
+        // (a pool thread waiting inside the loop for work queued on the pool
+        // could leave that work no thread to run on).
+        let evaluable =
+            |r: &&Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
+        let needs_engine = rules.iter().any(|r| r.policy().is_some())
+            && model.resources.iter().any(|r| evaluable(&r));
+        let engine = needs_engine.then(PolicyEngine::builtin);
+        // Each policy rule's definition and assignment parameters, resolved once.
+        let bindings: Vec<Option<PolicyBinding>> = rules
+            .iter()
+            .map(|rule| {
+                let engine = engine?;
+                let definition = rule.policy()?;
+                PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
+            })
+            .collect();
+        Prepared {
+            rules,
+            engine,
+            bindings,
+        }
+    }
+
+    /// Every rule on one resource (its model is `related.model`).
+    fn run(
+        &self,
+        i: usize,
+        resource: &Resource,
+        related: &ModelRelations,
+        cache: &ResourceCache,
+        outcomes: &mut Vec<Outcome>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let model = related.model;
+        let engine = self.engine;
+        for (rule, binding) in self.rules.iter().zip(&self.bindings) {
             let outcome = match rule.kind {
                 RuleKind::Policy { .. } => {
                     let (Some(engine), Some(binding)) = (engine, binding) else {
@@ -134,15 +253,19 @@ pub fn evaluate(
                 o
             }));
         }
-    })
+    }
 }
 
-/// Calls `each` on every deployed resource of the model (not `existing`
-/// references, not nested deployments), in parallel, with its
-/// related-resource lookup and its evaluation cache; the outcomes and
-/// diagnostics it pushes, in resource order.
-pub(crate) fn over_resources<F>(model: &Model, each: F) -> (Vec<Outcome>, Vec<Diagnostic>)
-where
+/// What [`over_resources`] calls on each resource: its index, the resource,
+/// its related-resource lookup and evaluation cache, and where to push its
+/// outcomes and diagnostics.
+pub(crate) trait Each:
+    Fn(usize, &Resource, &ModelRelations, &ResourceCache, &mut Vec<Outcome>, &mut Vec<Diagnostic>)
+    + Sync
+{
+}
+
+impl<F> Each for F where
     F: Fn(
             usize,
             &Resource,
@@ -150,30 +273,81 @@ where
             &ResourceCache,
             &mut Vec<Outcome>,
             &mut Vec<Diagnostic>,
-        ) + Sync,
+        ) + Sync
 {
-    let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
-    // Outcomes repeat few messages many times: one copy of each.
-    let messages = aml_model::intern::Interner::default();
-    let resources: Vec<(usize, &Resource)> = model
-        .resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| evaluable(r))
-        .collect();
-    // The resources are evaluated a block at a time (in parallel within a
-    // block), and each block's outcomes moved into the one vector before
-    // the next block: the outcomes of every resource are never held twice,
-    // in their per-resource vectors and in the vector they are gathered
-    // into (at 100,000 live resources, 75 MiB each).
-    let mut gathered = Gathered::new(resources.len());
-    for block in resources.chunks(EVALUATION_BLOCK.max(resources.len().div_ceil(16))) {
-        let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = block
+}
+
+/// Calls `each` on every deployed resource of the model (not `existing`
+/// references, not nested deployments), in parallel, with its
+/// related-resource lookup and its evaluation cache; the outcomes and
+/// diagnostics it pushes, in resource order.
+pub(crate) fn over_resources(model: &Model, each: impl Each) -> (Vec<Outcome>, Vec<Diagnostic>) {
+    let mut blocks = Blocks::new(model, EVALUATION_BLOCK);
+    for block in blocks.ranges() {
+        blocks.run(model, block, &each);
+    }
+    blocks.finish(model)
+}
+
+/// The resources [`over_resources`] evaluates, a block at a time (in
+/// parallel within a block), and each block's outcomes moved into the one
+/// vector before the next block: the outcomes of every resource are never
+/// held twice, in their per-resource vectors and in the vector they are
+/// gathered into (at 100,000 live resources, 75 MiB each).
+struct Blocks {
+    /// The positions in [`Model::resources`] of the resources evaluated
+    /// (not `existing` references, not nested deployments), in order.
+    evaluated: Vec<usize>,
+    /// Resources in a block.
+    size: usize,
+    /// Outcomes repeat few messages many times: one copy of each.
+    messages: aml_model::intern::Interner,
+    gathered: Gathered,
+}
+
+impl Blocks {
+    /// Blocks of at least `fewest` resources, and at most 16 blocks.
+    fn new(model: &Model, fewest: usize) -> Blocks {
+        let evaluable = |r: &Resource| !r.existing && !r.is_type("Microsoft.Resources/deployments");
+        let evaluated: Vec<usize> = model
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| evaluable(r))
+            .map(|(i, _)| i)
+            .collect();
+        Blocks {
+            size: fewest.max(evaluated.len().div_ceil(16)).max(1),
+            gathered: Gathered::new(evaluated.len()),
+            evaluated,
+            messages: Default::default(),
+        }
+    }
+
+    /// The blocks, as ranges of [`Blocks::evaluated`].
+    fn ranges(&self) -> Vec<std::ops::Range<usize>> {
+        (0..self.evaluated.len())
+            .step_by(self.size)
+            .map(|start| start..(start + self.size).min(self.evaluated.len()))
+            .collect()
+    }
+
+    /// Evaluates one block; returns where its outcomes are in the outcomes
+    /// gathered.
+    fn run(
+        &mut self,
+        model: &Model,
+        block: std::ops::Range<usize>,
+        each: &impl Each,
+    ) -> std::ops::Range<usize> {
+        let messages = &self.messages;
+        let per_resource: Vec<(Vec<Outcome>, Vec<Diagnostic>)> = self.evaluated[block.clone()]
             .par_iter()
             // Each resource's outcomes are gathered in a buffer that lives
             // as long as the worker's share of the work, then moved into a
             // vector of their exact number: no growing vector per resource.
-            .map_init(Vec::new, |scratch: &mut Vec<Outcome>, &(i, resource)| {
+            .map_init(Vec::new, |scratch: &mut Vec<Outcome>, &i| {
+                let resource = &model.resources[i];
                 let mut diags = Vec::new();
                 let related = ModelRelations {
                     model,
@@ -193,15 +367,128 @@ where
                 (outcomes, diags)
             })
             .collect();
-        gathered.add(block.len(), per_resource);
+        let from = self.gathered.outcomes.len();
+        self.gathered.add(block.len(), per_resource);
+        from..self.gathered.outcomes.len()
     }
-    let Gathered {
-        mut outcomes,
-        diags,
-        ..
-    } = gathered;
-    by_hub_result(model, &mut outcomes);
-    (outcomes, diags)
+
+    /// The outcomes and diagnostics of every block, projects' results
+    /// rolled up by their hubs'.
+    fn finish(self, model: &Model) -> (Vec<Outcome>, Vec<Diagnostic>) {
+        let Gathered {
+            mut outcomes,
+            diags,
+            ..
+        } = self.gathered;
+        by_hub_result(model, &mut outcomes);
+        (outcomes, diags)
+    }
+}
+
+/// Which resources' settings [`evaluate_releasing`] frees after each block:
+/// a resource's once the last evaluated resource of its deployment is.
+struct Release {
+    /// (blocks' end past which the resource's deployment is evaluated,
+    /// the resource), in that order.
+    order: Vec<(usize, usize)>,
+    /// How many of `order` are done.
+    next: usize,
+    /// Settings freed so far.
+    freed: usize,
+    /// The lower-case ids of the hubs projects name: a project judged in a
+    /// later block reads its hub's settings in any deployment
+    /// ([`crate::kinds::hub_of`]).
+    hubs: std::collections::HashSet<String>,
+}
+
+impl Release {
+    fn new(model: &Model, evaluated: &[usize]) -> Release {
+        let deployments = model
+            .resources
+            .iter()
+            .map(|r| r.deployment as usize + 1)
+            .max()
+            .unwrap_or(0);
+        // Each deployment's end: one past the position (in `evaluated`) of
+        // its last evaluated resource; 0 when none is.
+        let mut end = vec![0usize; deployments];
+        for (position, &i) in evaluated.iter().enumerate() {
+            end[model.resources[i].deployment as usize] = position + 1;
+        }
+        let mut order: Vec<(usize, usize)> = model
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (end[r.deployment as usize], i))
+            .collect();
+        order.sort_unstable();
+        let hubs = model
+            .resources
+            .iter()
+            .filter(|r| r.is_kind(WorkspaceKind::Project))
+            .filter_map(|r| crate::kinds::hub_id(r).ok())
+            .map(|id| id.to_ascii_lowercase())
+            .collect();
+        Release {
+            order,
+            next: 0,
+            freed: 0,
+            hubs,
+        }
+    }
+
+    /// A workspace whose settings the evaluation reads after its
+    /// deployment's: a project (its hub's roll-up reads its
+    /// `hubResourceId` at the end) or a hub a project names.
+    fn read_later(&self, r: &Resource) -> bool {
+        r.is_kind(WorkspaceKind::Project)
+            || (r.is_workspace() && self.hubs.contains(&r.id.to_ascii_lowercase()))
+    }
+
+    /// Frees the settings, and the spans no outcome of theirs points at, of
+    /// the resources whose deployment is evaluated once the first `done`
+    /// evaluated resources are (`outcomes`: theirs, in resource order), but
+    /// those read later ([`Release::read_later`]) and those `keep` keeps.
+    /// Returns how many it freed.
+    fn up_to(
+        &mut self,
+        model: &mut Model,
+        done: usize,
+        outcomes: &[Outcome],
+        keep: &(dyn Fn(&Resource, &[Outcome]) -> bool + Sync),
+    ) -> usize {
+        let start = self.next;
+        while self
+            .order
+            .get(self.next)
+            .is_some_and(|&(end, _)| end <= done)
+        {
+            self.next += 1;
+        }
+        let mut freed: Vec<Value> = Vec::new();
+        for &(_, i) in &self.order[start..self.next] {
+            let resource = &model.resources[i];
+            if self.read_later(resource) || matches!(resource.body, Value::Null) {
+                continue;
+            }
+            let from = outcomes.partition_point(|o| o.resource < i);
+            let to = from + outcomes[from..].partition_point(|o| o.resource == i);
+            let own = &outcomes[from..to];
+            if keep(resource, own) {
+                continue;
+            }
+            let resource = &mut model.resources[i];
+            freed.push(std::mem::replace(&mut resource.body, Value::Null));
+            // The report reads a result's property from the spans: those
+            // of its outcomes stay.
+            resource.spans.retain(|s| own.iter().any(|o| o.span == *s));
+        }
+        self.freed += freed.len();
+        let count = freed.len();
+        // Freed in parallel, as the other threads' share of the work.
+        freed.into_par_iter().for_each(drop);
+        count
+    }
 }
 
 /// The fewest resources [`over_resources`] evaluates in one block (and at
@@ -1070,5 +1357,190 @@ mod tests {
         let resources: Vec<usize> = gathered.outcomes.iter().map(|o| o.resource).collect();
         assert_eq!(resources.len(), 50);
         assert!(resources.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// A small estate in `deployments` deployments: per deployment a
+    /// workspace (open to the internet in every other one), its compute, a
+    /// private endpoint to it, a storage account and a key vault; the first
+    /// workspace is a private hub with a managed network, and the last
+    /// deployment also holds a project of that hub (judged by its posture).
+    fn estate(deployments: u32) -> Model {
+        use aml_model::model::Deployed;
+        let resource = |d: u32, k: usize, t: &str, name: String, body: serde_json::Value| {
+            let rg = format!("/subscriptions/s/resourceGroups/rg-{d}");
+            let id = format!("{rg}/providers/{t}/{name}");
+            let parent = t
+                .ends_with("/computes")
+                .then(|| id.rsplit_once("/computes/").map(|(p, _)| p.to_string()))
+                .flatten();
+            // A span of its own for each property path, as a front end
+            // records them.
+            fn paths(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+                if let serde_json::Value::Object(o) = v {
+                    for (key, v) in o {
+                        let path = match at.as_str() {
+                            "" => key.to_ascii_lowercase(),
+                            _ => format!("{at}.{}", key.to_ascii_lowercase()),
+                        };
+                        out.push(path.clone());
+                        paths(v, path, out);
+                    }
+                }
+            }
+            let mut all = Vec::new();
+            paths(&body, String::new(), &mut all);
+            let spans = all
+                .into_iter()
+                .enumerate()
+                .map(|(n, p)| {
+                    (
+                        p,
+                        Span::new(Default::default(), 1000 * k + n + 1, 1000 * k + n + 2),
+                    )
+                })
+                .collect();
+            Resource {
+                id,
+                resource_type: t.into(),
+                name,
+                api_version: None,
+                body: Value::from_json(&body),
+                parent_id: parent,
+                scope_id: None,
+                existing: false,
+                deployed: Deployed::Yes,
+                span: Span::new(Default::default(), 1000 * k, 1000 * k + 999),
+                symbol: None,
+                spans,
+                format: "live",
+                deployment: d,
+                source_names: None,
+            }
+        };
+        let mut model = Model::default();
+        for d in 0..deployments {
+            let rg = format!("/subscriptions/s/resourceGroups/rg-{d}");
+            let ws = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-{d}");
+            let mut add = |t: &str, name: String, body: serde_json::Value| {
+                let at = model.resources.len();
+                model.resources.push(resource(d, at, t, name, body));
+            };
+            add(
+                "Microsoft.MachineLearningServices/workspaces",
+                format!("mlw-{d}"),
+                serde_json::json!({"location": "westeurope", "identity": {"type": "SystemAssigned"},
+                    "kind": if d == 0 { "Hub" } else { "Default" },
+                    "properties": {"publicNetworkAccess": if d % 2 == 0 && d > 0 { "Enabled" } else { "Disabled" },
+                    "managedNetwork": {"isolationMode": if d == 0 { "AllowOnlyApprovedOutbound" } else { "Disabled" }},
+                    "storageAccount": format!("{rg}/providers/Microsoft.Storage/storageAccounts/st{d}")}}),
+            );
+            if d + 1 == deployments {
+                let hub = "/subscriptions/s/resourceGroups/rg-0/providers/Microsoft.MachineLearningServices/workspaces/mlw-0";
+                add(
+                    "Microsoft.MachineLearningServices/workspaces",
+                    "project".to_string(),
+                    serde_json::json!({"location": "westeurope", "kind": "Project",
+                        "properties": {"hubResourceId": hub}}),
+                );
+            }
+            add(
+                "Microsoft.MachineLearningServices/workspaces/computes",
+                format!("mlw-{d}/ci"),
+                serde_json::json!({"location": "westeurope", "properties": {"computeType": "ComputeInstance",
+                    "disableLocalAuth": d % 3 == 0, "properties": {"enableNodePublicIp": d % 2 == 0}}}),
+            );
+            add(
+                "Microsoft.Network/privateEndpoints",
+                format!("pe-{d}"),
+                serde_json::json!({"location": "westeurope", "properties": {"privateLinkServiceConnections": [
+                    {"name": "pe", "properties": {"privateLinkServiceId": ws, "groupIds": ["amlworkspace"]}}]}}),
+            );
+            add(
+                "Microsoft.Storage/storageAccounts",
+                format!("st{d}"),
+                serde_json::json!({"location": "westeurope", "kind": "StorageV2",
+                    "properties": {"supportsHttpsTrafficOnly": d % 2 == 1, "minimumTlsVersion": "TLS1_2"}}),
+            );
+            add(
+                "Microsoft.KeyVault/vaults",
+                format!("kv-{d}"),
+                serde_json::json!({"location": "westeurope", "properties": {"enablePurgeProtection": d % 2 == 1}}),
+            );
+        }
+        model
+    }
+
+    /// The settings go as the evaluation goes (a deployment's once all its
+    /// resources are judged, not at the end), but a workspace's and those
+    /// the caller keeps; the outcomes, diagnostics and account are those of
+    /// [`evaluate`] then [`crate::account::account`], in the same order.
+    #[test]
+    fn settings_are_freed_as_the_evaluation_goes() {
+        let rules = crate::all();
+        let parameters = RuleParameters::new();
+        let whole = estate(12);
+        let (outcomes, diagnostics) = evaluate(&whole, rules, &parameters);
+        let account = crate::account::account(&whole, rules, &parameters, None, &outcomes);
+        assert!(outcomes.iter().any(|o| o.verdict == Verdict::Fail));
+        assert!(!account.not_applicable.is_empty());
+
+        let same = |a: &[Outcome], b: &[Outcome]| {
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            }
+        };
+        let mut model = estate(12);
+        let keep_none = |_: &Resource, _: &[Outcome]| false;
+        let e = evaluate_releasing_in(&mut model, rules, &parameters, &keep_none, 4);
+        same(&e.outcomes, &outcomes);
+        assert_eq!(format!("{:?}", e.diagnostics), format!("{diagnostics:?}"));
+        assert_eq!(e.account.not_applicable, account.not_applicable);
+        assert_eq!(e.account.targets, account.targets);
+        // 61 resources in blocks of 4: 16 blocks; all but the hub and the
+        // project freed, most before the last block is judged.
+        let read_later = |r: &Resource| r.name == "mlw-0" || r.name == "project";
+        assert!(
+            outcomes.iter().any(|o| o.rollup.is_some()),
+            "a project's roll-up"
+        );
+        assert_eq!(e.freed, 59);
+        assert!(
+            e.freed_while_evaluating >= 50,
+            "{} freed before the end",
+            e.freed_while_evaluating
+        );
+        for (i, r) in model.resources.iter().enumerate() {
+            assert_eq!(read_later(r), !matches!(r.body, Value::Null), "{}", r.id);
+            // A freed resource keeps the spans its outcomes point at.
+            let whole = &whole.resources[i].spans;
+            let pointed = |s: &Span| outcomes.iter().any(|o| o.resource == i && o.span == *s);
+            let kept: Vec<(&str, &Span)> = whole
+                .iter()
+                .filter(|(_, s)| read_later(r) || pointed(s))
+                .collect();
+            assert_eq!(r.spans.iter().collect::<Vec<_>>(), kept, "{}", r.id);
+        }
+        let spans = |m: &Model| m.resources.iter().map(|r| r.spans.len()).sum::<usize>();
+        assert!(0 < spans(&model) && spans(&model) < spans(&whole) / 2);
+
+        // Kept: the settings of resources the caller names by their outcomes.
+        let mut model = estate(12);
+        let failing =
+            |_: &Resource, own: &[Outcome]| own.iter().any(|o| o.verdict == Verdict::Fail);
+        let e = evaluate_releasing_in(&mut model, rules, &parameters, &failing, 4);
+        same(&e.outcomes, &outcomes);
+        for (i, r) in model.resources.iter().enumerate() {
+            let fails = outcomes
+                .iter()
+                .any(|o| o.resource == i && o.verdict == Verdict::Fail);
+            assert_eq!(
+                read_later(r) || fails,
+                !matches!(r.body, Value::Null),
+                "{}",
+                r.id
+            );
+        }
+        assert!(e.freed > 0 && e.freed < 59);
     }
 }

@@ -143,13 +143,9 @@ impl HubOf<'_> {
 /// that id in the project's deployment, else the only deployed one of that
 /// id in the scan (a hub in another file).
 pub fn hub_of<'m>(model: &'m Model, project: &Resource) -> HubOf<'m> {
-    let id = match project.hub_resource_id() {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(v @ Value::Unknown(u)) => match v.as_id() {
-            Some(identity) => identity.to_string(),
-            None => return HubOf::Undecided(u.expr.clone()),
-        },
-        _ => return HubOf::Undecided("properties.hubResourceId (not set)".into()),
+    let id = match hub_id(project) {
+        Ok(id) => id,
+        Err(undecided) => return undecided,
     };
     let deployed = |r: &&Resource| r.is_workspace() && !r.existing;
     if let Some(r) = model
@@ -166,6 +162,22 @@ pub fn hub_of<'m>(model: &'m Model, project: &Resource) -> HubOf<'m> {
     match (elsewhere.next(), elsewhere.next()) {
         (Some(r), None) => HubOf::Found(r),
         _ => HubOf::NotInFiles(id),
+    }
+}
+
+/// The id of the hub a project names in `properties.hubResourceId` (of an
+/// unknown id, its identity), as [`hub_of`] looks it up; what decides it
+/// when the files do not.
+pub fn hub_id<'m>(project: &Resource) -> Result<String, HubOf<'m>> {
+    match project.hub_resource_id() {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(v @ Value::Unknown(u)) => match v.as_id() {
+            Some(identity) => Ok(identity.to_string()),
+            None => Err(HubOf::Undecided(u.expr.clone())),
+        },
+        _ => Err(HubOf::Undecided(
+            "properties.hubResourceId (not set)".into(),
+        )),
     }
 }
 

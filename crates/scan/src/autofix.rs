@@ -18,6 +18,9 @@ pub fn plan(
 ) -> Vec<Option<Box<AutofixEntry>>> {
     // A known misjudgement of the resource's kind (a project's public
     // network access) is not fixed on the resource: it has no such setting.
+    // Nor is a resource of a format `fix` does not edit (a live export's):
+    // its fix is never more than a message no report shows, and its
+    // settings may be freed already (`pipeline::fixes_read`).
     let fixable = |o: &&Outcome| {
         o.verdict == Verdict::Fail
             && o.known_issue.is_none()
@@ -25,6 +28,11 @@ pub fn plan(
                 o.rule.autofix,
                 aml_rules::Autofix::Set { .. } | aml_rules::Autofix::Modify { .. }
             )
+            && scan
+                .model
+                .resources
+                .get(o.resource)
+                .is_some_and(|r| aml_fix::edits_format(r.format))
     };
     let failures: Vec<aml_fix::Failure> = outcomes
         .iter()

@@ -118,7 +118,7 @@ fn run_stages(
     let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
     let (outcomes, mut diagnostics, account, assignments) =
-        evaluate_all(&output, &selected, &loaded.config, settings, today);
+        evaluate_all(&mut output, &selected, &loaded.config, settings, today);
     if let Some(verifier) = &settings.verifier {
         progress.stage("asking Azure Policy (checkPolicyRestrictions)");
         let deployment = settings.policy.deployment_scope.as_ref();
@@ -148,7 +148,7 @@ fn run_stages(
     }
     diagnostics.extend(loaded.diagnostics.iter().cloned());
     if !settings.keep_resource_bodies && allowed.0.is_empty() {
-        free_bodies_fixes_do_not_read(&mut output, &outcomes, settings.plan_fixes);
+        free_bodies_fixes_do_not_read(&mut output, &outcomes, settings);
     }
     let mut autofixes = if settings.plan_fixes {
         progress.stage("planning fixes");
@@ -200,30 +200,41 @@ fn run_stages(
 }
 
 /// Frees, before fixes are planned, the settings of every resource no fix
-/// is planned for (a fix reads its own resource's settings; with the user's
-/// assignments or Azure's restrictions it judges the fixed resource among
-/// the others, and nothing is freed then). Without fixes, every resource's.
+/// reads ([`fixes_read`]; with the user's assignments or Azure's
+/// restrictions a fix judges the fixed resource among the others, and
+/// nothing is freed then).
 fn free_bodies_fixes_do_not_read(
     output: &mut scan::ScanOutput,
     outcomes: &[Outcome],
-    plan_fixes: bool,
+    settings: &Settings,
 ) {
     use rayon::prelude::*;
-    let mut failing = vec![false; output.model.resources.len()];
-    if plan_fixes {
-        for o in outcomes.iter().filter(|o| o.verdict == Verdict::Fail) {
-            if let Some(f) = failing.get_mut(o.resource) {
-                *f = true;
-            }
+    let resources = &output.model.resources;
+    let mut read = vec![false; resources.len()];
+    for o in outcomes {
+        if let Some(r) = resources.get(o.resource) {
+            read[o.resource] |= fixes_read(settings, r, std::slice::from_ref(o));
         }
     }
     output
         .model
         .resources
         .par_iter_mut()
-        .zip(failing)
-        .filter(|(_, failing)| !failing)
+        .zip(read)
+        .filter(|(_, read)| !read)
         .for_each(|(r, _)| r.body = aml_model::value::Value::Null);
+}
+
+/// Whether planning fixes reads the settings of `resource`, whose outcomes
+/// are `own`: fixes are planned (`settings.plan_fixes`), `fix` edits the
+/// resource's format ([`aml_fix::edits_format`]), and a result on it fails
+/// (or is unknown, counted as a failure by `--assume-unknown fail`).
+fn fixes_read(settings: &Settings, resource: &aml_model::model::Resource, own: &[Outcome]) -> bool {
+    let fails = |o: &Outcome| {
+        o.verdict == Verdict::Fail
+            || (o.verdict == Verdict::Unknown && settings.assume_unknown == AssumeUnknown::Fail)
+    };
+    settings.plan_fixes && aml_fix::edits_format(resource.format) && own.iter().any(fails)
 }
 
 /// The configuration file: `settings.config`, else `aml-baseline.toml`
@@ -244,9 +255,13 @@ fn load_config(options: &ScanOptions, settings: &Settings) -> config::Loaded {
 }
 
 /// Every selected rule on every resource, then the user's assignments
-/// (returned too); `--assume-unknown` applied.
+/// (returned too); `--assume-unknown` applied. When nothing after the
+/// evaluation reads the settings of a resource that has no failure to fix
+/// (the run keeps no settings, no assignment and no verifier judges
+/// resources among the others), they are freed as the evaluation goes
+/// ([`evaluate::evaluate_releasing`]).
 fn evaluate_all(
-    output: &scan::ScanOutput,
+    output: &mut scan::ScanOutput,
     selected: &[&'static Rule],
     config: &config::Config,
     settings: &Settings,
@@ -258,8 +273,22 @@ fn evaluate_all(
     Option<aml_policy::AssignmentSet>,
 ) {
     let parameters = rule_parameters(config);
-    let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
     let (assignments, policy_diagnostics) = crate::policies::load(&settings.policy);
+    if !settings.keep_resource_bodies
+        && settings.verifier.is_none()
+        && assignments.is_none()
+        && output.model.restrictions.is_empty()
+    {
+        let keep = |r: &aml_model::model::Resource, own: &[Outcome]| fixes_read(settings, r, own);
+        let evaluated =
+            evaluate::evaluate_releasing(&mut output.model, selected, &parameters, &keep);
+        let mut outcomes = evaluated.outcomes;
+        let mut diagnostics = evaluated.diagnostics;
+        diagnostics.extend(policy_diagnostics);
+        apply_assumption(&mut outcomes, settings.assume_unknown);
+        return (outcomes, diagnostics, evaluated.account, None);
+    }
+    let (mut outcomes, mut diagnostics) = evaluate::evaluate(&output.model, selected, &parameters);
     diagnostics.extend(policy_diagnostics);
     let assignment_context = assignments
         .as_ref()
