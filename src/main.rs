@@ -16,6 +16,14 @@ extern "C" {
     #[cfg(test)]
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    fn mi_collect(force: bool);
+}
+
+/// Gives the memory mimalloc holds freed back to the system now
+/// ([`aml_model::memory`]).
+fn release_freed_memory() {
+    // SAFETY: mimalloc's collection, callable from any thread at any time.
+    unsafe { mi_collect(true) }
 }
 
 /// How long mimalloc keeps freed memory before giving it back to the system,
@@ -34,6 +42,7 @@ fn main() -> ExitCode {
         // Set before any other thread starts.
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
+    aml_model::memory::on_release(release_freed_memory);
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one of mimalloc's options, which it reads atomically.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };

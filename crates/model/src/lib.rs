@@ -15,6 +15,7 @@ pub mod footprint;
 pub mod input;
 pub mod intern;
 pub mod json;
+pub mod memory;
 pub mod model;
 pub mod pattern;
 pub mod postings;

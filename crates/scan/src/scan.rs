@@ -254,6 +254,10 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
     // Texts read for a front end that did not take them are read again
     // when needed, like the others.
     out.sources.drop_first_reads();
+    // The texts handed to the front ends are freed by now: their pages go
+    // back before the model is gathered (the allocator would keep them for
+    // a while, across the peak of a large Bicep scan).
+    aml_model::memory::release_freed();
     gather(units, &mut out, &laps);
     if out.files.is_empty() && out.diagnostics.is_empty() {
         out.diagnostics
