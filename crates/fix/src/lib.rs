@@ -284,11 +284,12 @@ const UNITS_PER_TASK: usize = 16;
 /// Each failure (once, in order) triaged and its resource's edits made,
 /// before the edits of all results are merged per file.
 ///
-/// A unit's fixes read and write only the unit's files (its templates,
-/// parameter files, modules and their callers), and the caches of a
-/// [`Context`] are pure functions of the model and the sources, so units are
-/// planned in parallel, a few to a task with caches of their own, and give
-/// the same results as one pass over all of them (decision 0056).
+/// A result's fix depends only on its failure, its resource and that
+/// resource's other failures (planned by the same task: a unit's resources
+/// all are), and the caches of a [`Context`] are pure functions of the
+/// model and the sources, so units are planned in parallel, a few to a task
+/// with caches of their own, and give the same results as one pass over all
+/// of them; edits are merged over all results afterwards (decision 0056).
 fn plan_each(
     model: &Model,
     sources: &SourceMap,
