@@ -4,6 +4,8 @@
 use crate::value::Value;
 use jsonc_parser::ast;
 
+mod direct;
+
 /// A JSON value with its byte span in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -225,6 +227,16 @@ pub fn duplicate_key_diagnostics(
 
 /// Parses JSON text; comments and trailing commas are accepted (as ARM does).
 pub fn parse(text: &str) -> Result<Node, JsonError> {
+    // Straight from the tokens when the text allows; otherwise (an error,
+    // a text only the full parser accepts) the full parser decides.
+    if let Some(node) = direct::build(text) {
+        return Ok(node);
+    }
+    parse_with_ast(text)
+}
+
+/// [`parse`] through `jsonc_parser`'s syntax tree.
+fn parse_with_ast(text: &str) -> Result<Node, JsonError> {
     let options = jsonc_parser::ParseOptions {
         allow_comments: true,
         allow_trailing_commas: true,

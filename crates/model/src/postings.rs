@@ -103,9 +103,14 @@ impl Postings {
     }
 
     fn build_with(entries: Vec<(Key, usize)>, hash: fn(&Key) -> u64) -> Postings {
-        let mut hashed: Vec<(u64, Key, usize)> =
-            entries.into_iter().map(|(k, p)| (hash(&k), k, p)).collect();
-        hashed.sort_unstable();
+        use rayon::prelude::*;
+        // Hashed and sorted on every thread: at 100,000 resources the
+        // model's eight indexes took a quarter of a second on one.
+        let mut hashed: Vec<(u64, Key, usize)> = entries
+            .into_par_iter()
+            .map(|(k, p)| (hash(&k), k, p))
+            .collect();
+        hashed.par_sort_unstable();
         hashed.dedup();
         let mut out = Postings {
             hash,

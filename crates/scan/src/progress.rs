@@ -157,9 +157,31 @@ fn memory() -> String {
             .map_or(0, |kb| kb / 1024)
     };
     format!(
-        " (resident {} MiB, peak {} MiB; texts read again so far: {})",
+        " (resident {} MiB, peak {} MiB; CPU so far {}; texts read again so far: {})",
         field("VmRSS:"),
         field("VmHWM:"),
+        cpu_so_far(),
         aml_model::work::get(aml_model::work::Work::TextRead)
     )
+}
+
+/// The process's CPU time so far (user + system, every thread), from
+/// `/proc/self/stat` in the kernel's clock ticks (100 a second on Linux):
+/// a stage whose CPU grows twice its wall time ran on both cores.
+fn cpu_so_far() -> String {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which may hold spaces), from the
+            // state (field 3): utime and stime are fields 14 and 15.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let mut fields = rest.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some(user + system)
+        });
+    match ticks {
+        Some(t) => format!("{:.2} s", t as f64 / 100.0),
+        None => "?".to_string(),
+    }
 }
