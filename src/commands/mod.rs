@@ -8,6 +8,7 @@ pub mod fix;
 pub mod listing;
 pub mod lsp;
 pub mod model;
+mod output_file;
 pub mod policy_test;
 pub mod scan;
 
@@ -72,12 +73,15 @@ pub fn write_rendered(
 ) -> anyhow::Result<()> {
     match path {
         Some(p) => {
-            let file = std::fs::File::create(p)
+            let output = output_file::OutputFile::create(p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            write(&mut out)
+            let mut out = std::io::BufWriter::new(&output.file);
+            let written = write(&mut out)
                 .and_then(|_| out.flush())
-                .with_context(|| format!("cannot write {}", p.display()))
+                .with_context(|| format!("cannot write {}", p.display()));
+            drop(out);
+            output.finish();
+            written
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

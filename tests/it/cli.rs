@@ -304,3 +304,55 @@ fn explain_prints_the_written_page() {
     assert!(text.contains("## Why it matters"), "{text}");
     assert!(text.contains("securestring"), "{text}");
 }
+
+/// `-o` over a large earlier report (decision 0060): the new report takes
+/// its place, with its permissions, and nothing is left beside it; the
+/// same bytes as a report written to a new path.
+#[test]
+fn a_large_earlier_report_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.json");
+    let again = dir.path().join("again.json");
+    std::fs::write(&again, vec![b' '; 9 * 1024 * 1024]).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&again, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    for path in [&fresh, &again] {
+        let out = run(
+            &[
+                "scan",
+                "examples/insecure-workspace",
+                "--no-config",
+                "--format",
+                "json",
+                "-o",
+                path.to_str().unwrap(),
+            ],
+            project(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&fresh).unwrap()
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["again.json", "fresh.json"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&again).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
