@@ -160,8 +160,15 @@ fn add_export(
 ) -> usize {
     let mut duplicates = export::Duplicates::default();
     seen.reserve(export.resources.len());
+    // Lower-cased on every thread; looked up in order.
+    let mut lower = export
+        .resources
+        .par_iter()
+        .map(|r| r.id.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .into_iter();
     export.resources.retain(|r| {
-        let new = seen.insert(r.id.to_ascii_lowercase());
+        let new = seen.insert(lower.next().unwrap_or_default());
         if !new {
             duplicates.add(&r.id, Location::Span(r.span));
         }
@@ -205,37 +212,57 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
             parent[ra.max(rb)] = ra.min(rb);
         }
     };
-    let by_id: std::collections::HashMap<String, usize> = all
+    // Ids lower-cased, and then each resource's links found, on every
+    // thread; the groups are joined on one.
+    let lower_ids: Vec<String> = all
         .resources
+        .par_iter()
+        .map(|r| r.id.to_ascii_lowercase())
+        .collect();
+    let by_id: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> = lower_ids
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.to_ascii_lowercase(), i))
+        .map(|(i, id)| (id.as_str(), i))
         .collect();
-    let mut by_group: std::collections::HashMap<String, usize> = Default::default();
-    for (i, r) in all.resources.iter().enumerate() {
-        let mut linked: Vec<&str> = Vec::new();
-        linked.extend(r.parent_id.as_deref());
-        linked.extend(r.scope_id.as_deref());
-        ids_in(&r.body, &mut linked, 0);
-        for id in linked {
-            let lower = id.to_ascii_lowercase();
-            // The resource itself, or the closest listed resource above it
-            // (a subnet's virtual network, a connection's workspace).
-            let mut key = lower.as_str();
-            loop {
-                if let Some(&j) = by_id.get(key) {
-                    union(&mut parent, i, j);
-                    break;
-                }
-                match key.rfind('/') {
-                    Some(at) if key[..at].contains("/providers/") => key = &key[..at],
-                    _ => break,
+    let links: Vec<(Vec<usize>, Option<&str>)> = all
+        .resources
+        .par_iter()
+        .zip(&lower_ids)
+        .map(|(r, own)| {
+            let mut linked: Vec<&str> = Vec::new();
+            linked.extend(r.parent_id.as_deref());
+            linked.extend(r.scope_id.as_deref());
+            ids_in(&r.body, &mut linked, 0);
+            let mut found = Vec::new();
+            let mut lower = String::new();
+            for id in linked {
+                lower.clear();
+                lower.extend(id.chars().map(|c| c.to_ascii_lowercase()));
+                // The resource itself, or the closest listed resource above it
+                // (a subnet's virtual network, a connection's workspace).
+                let mut key = lower.as_str();
+                loop {
+                    if let Some(&j) = by_id.get(key) {
+                        found.push(j);
+                        break;
+                    }
+                    match key.rfind('/') {
+                        Some(at) if key[..at].contains("/providers/") => key = &key[..at],
+                        _ => break,
+                    }
                 }
             }
+            let group = own.find("/providers/").map(|at| &own[..at]);
+            (found, group)
+        })
+        .collect();
+    let mut by_group: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, (found, group)) in links.iter().enumerate() {
+        for &j in found {
+            union(&mut parent, i, j);
         }
-        let lower = r.id.to_ascii_lowercase();
-        if let Some(group) = lower.find("/providers/").map(|at| lower[..at].to_string()) {
-            match by_group.get(&group) {
+        if let Some(group) = group {
+            match by_group.get(group) {
                 Some(&j) => union(&mut parent, i, j),
                 None => {
                     by_group.insert(group, i);
@@ -243,6 +270,8 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
             }
         }
     }
+    drop((by_group, links, by_id));
+    drop(lower_ids);
     // Each resource's group, numbered in order of first appearance, and each
     // group's size: every group's vector is made at its size, once.
     let mut index_of_root: std::collections::HashMap<usize, usize> = Default::default();
