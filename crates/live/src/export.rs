@@ -197,8 +197,7 @@ pub fn read_export(
     drop(text);
     // Each item is read on its own (in parallel: a tenant's export holds
     // 100,000 of them) and its node dropped, then kept in order.
-    type Read = Result<Vec<(String, Resource)>, String>;
-    let mut reads: Vec<(usize, u32, Read)> = items
+    let mut reads: Vec<(usize, u32, Result<Vec<Resource>, String>)> = items
         .into_par_iter()
         .map(|(position, item)| {
             let item = match item {
@@ -214,12 +213,6 @@ pub fn read_export(
             } else {
                 resource(file, item, &default_scope).map(|r| vec![r])
             };
-            // Each id lower-cased here, for the look for repeats below.
-            let read = read.map(|rs| {
-                rs.into_iter()
-                    .map(|r| (r.id.to_ascii_lowercase(), r))
-                    .collect()
-            });
             (position, start, read)
         })
         .collect();
@@ -231,8 +224,8 @@ pub fn read_export(
     for (start, read) in reads {
         match read {
             Ok(rs) => {
-                for (lower, r) in rs {
-                    if seen.insert(lower) {
+                for r in rs {
+                    if seen.insert(r.id.to_ascii_lowercase()) {
                         resources.push(r);
                     } else {
                         duplicates.add(&r.id, here(start));
