@@ -442,7 +442,9 @@ impl Release {
     /// `hubResourceId` at the end) or a hub a project names.
     fn read_later(&self, r: &Resource) -> bool {
         r.is_kind(WorkspaceKind::Project)
-            || (r.is_workspace() && self.hubs.contains(&r.id.to_ascii_lowercase()))
+            || (!self.hubs.is_empty()
+                && r.is_workspace()
+                && self.hubs.contains(&r.id.to_ascii_lowercase()))
     }
 
     /// Frees the settings, and the spans no outcome of theirs points at, of
@@ -465,28 +467,35 @@ impl Release {
         {
             self.next += 1;
         }
-        let mut freed: Vec<Value> = Vec::new();
+        // The resources whose turn it is, released on every thread.
+        let mut due = vec![false; model.resources.len()];
         for &(_, i) in &self.order[start..self.next] {
-            let resource = &model.resources[i];
-            if self.read_later(resource) || matches!(resource.body, Value::Null) {
-                continue;
-            }
-            let from = outcomes.partition_point(|o| o.resource < i);
-            let to = from + outcomes[from..].partition_point(|o| o.resource == i);
-            let own = &outcomes[from..to];
-            if keep(resource, own) {
-                continue;
-            }
-            let resource = &mut model.resources[i];
-            freed.push(std::mem::replace(&mut resource.body, Value::Null));
-            // The report reads a result's property from the spans: those
-            // of its outcomes stay.
-            resource.spans.retain(|s| own.iter().any(|o| o.span == *s));
+            due[i] = true;
         }
-        self.freed += freed.len();
-        let count = freed.len();
-        // Freed in parallel, as the other threads' share of the work.
-        freed.into_par_iter().for_each(drop);
+        let this = &*self;
+        let count: usize = model
+            .resources
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(i, _)| due[*i])
+            .map(|(i, resource)| {
+                if this.read_later(resource) || matches!(resource.body, Value::Null) {
+                    return 0;
+                }
+                let from = outcomes.partition_point(|o| o.resource < i);
+                let to = from + outcomes[from..].partition_point(|o| o.resource == i);
+                let own = &outcomes[from..to];
+                if keep(resource, own) {
+                    return 0;
+                }
+                drop(std::mem::replace(&mut resource.body, Value::Null));
+                // The report reads a result's property from the spans: those
+                // of its outcomes stay.
+                resource.spans.retain(|s| own.iter().any(|o| o.span == *s));
+                1
+            })
+            .sum();
+        self.freed += count;
         count
     }
 }
