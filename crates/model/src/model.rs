@@ -735,13 +735,15 @@ pub fn looks_like_private_key(s: &str) -> bool {
 impl Model {
     fn deployment_index(&self) -> &DeploymentIndex {
         self.by_deployment.get_or_init(|| {
-            // One index at a time: each one's keys are dropped once it is built.
-            let each = |keys: &dyn Fn(&Resource) -> Vec<Key>| {
+            use rayon::prelude::*;
+            // One index at a time (each one's keys are dropped once it is
+            // built), its keys made on every thread.
+            let each = |keys: &(dyn Fn(&Resource) -> Vec<Key> + Sync)| {
                 let entries = self
                     .resources
-                    .iter()
+                    .par_iter()
                     .enumerate()
-                    .flat_map(|(i, r)| keys(r).into_iter().map(move |k| (k, i)))
+                    .flat_map_iter(|(i, r)| keys(r).into_iter().map(move |k| (k, i)))
                     .collect();
                 Postings::build(entries)
             };
