@@ -140,13 +140,10 @@ impl Report {
         let files = file_entries(scan);
         let paths = shared_paths(scan);
         let resources = resource_entries(scan, context.account, secrets, &paths);
-        let mut results = result_entries(
-            scan,
-            (&resources, &paths),
-            outcomes,
-            std::mem::take(&mut context.autofixes),
-            secrets,
-        );
+        let mut outcomes = outcomes;
+        let mut autofixes = std::mem::take(&mut context.autofixes);
+        sort_outcomes(scan, (&resources, &paths), &mut outcomes, &mut autofixes);
+        let mut results = result_entries(scan, (&resources, &paths), outcomes, autofixes, secrets);
         let unused = apply_suppressions(scan, &resources, &mut results, &context);
         // A suppressed result is not offered a fix, as `fix` does not make one.
         for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
@@ -154,7 +151,6 @@ impl Report {
         }
         let all = scan.diagnostics.iter().chain(diagnostics).chain(&unused);
         let diags = diagnostic_entries(scan, all, &paths, secrets);
-        sort_results(&mut results);
         let summary = summarise(scan, &resources, &results, &diags);
         let baseline =
             crate::baseline::assess(rules, &results, context.attestations, context.today);
@@ -576,29 +572,38 @@ fn result_entry(
     }
 }
 
-/// Sorts the results by position, rule and resource (stable). The order is
+/// Puts the outcomes (and the fix planned for each) in the order of the
+/// report's results: by position, rule and resource, stable. The order is
 /// found on compact keys (the ranks of the path and the rule, the line and
-/// column, the entry's index: 20 bytes side by side, not entries of
-/// hundreds of bytes scattered over the heap), sorted in parallel, and
-/// applied by swaps in place: a stable sort of the entries themselves
-/// would move them through a scratch copy of half of them (issue 20: tens
-/// of megabytes at 100,000 results).
-fn sort_results(results: &mut [ResultEntry]) {
-    let path = ranks(results, |r| (r.path.addr(), r.path.as_str()));
+/// column, the outcome's index: 20 bytes side by side), sorted in
+/// parallel, and applied by swaps in place, to the outcomes before their
+/// entries are made (an outcome is less than half an entry's size): a
+/// stable sort would move them through a scratch copy of half of them
+/// (issue 20: tens of megabytes at 100,000 results). An outcome's path,
+/// line, column, rule and resource id are its entry's.
+fn sort_outcomes(
+    scan: &ScanOutput,
+    (resources, paths): (&[ResourceEntry], &[Shared]),
+    outcomes: &mut [Outcome],
+    autofixes: &mut Vec<Option<Box<AutofixEntry>>>,
+) {
+    autofixes.resize_with(outcomes.len(), || None);
+    let path_of = |o: &Outcome| &paths[o.span.file.0 as usize];
+    let path = ranks(outcomes, |o| (path_of(o).addr(), path_of(o).as_str()));
     // Rule ids are the rule table's strings: a few dozen places, not one
     // string per result to sort.
-    let rule = ranks(results, |r| {
-        ((r.rule.as_ptr() as usize, r.rule.len()), r.rule)
-    });
-    let mut keys: Vec<[u32; 5]> = results
+    let rule_at = |o: &Outcome| (o.rule.id.as_ptr() as usize, o.rule.id.len());
+    let rule = ranks(outcomes, |o| (rule_at(o), o.rule.id));
+    let mut keys: Vec<[u32; 5]> = outcomes
         .par_iter()
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, o)| {
+            let (line, column) = scan.sources.get(o.span.file).line_col(o.span.start);
             [
-                path[&r.path.addr()],
-                r.line,
-                r.column,
-                rule[&(r.rule.as_ptr() as usize, r.rule.len())],
+                path[&path_of(o).addr()],
+                line,
+                column,
+                rule[&rule_at(o)],
                 i as u32,
             ]
         })
@@ -609,33 +614,37 @@ fn sort_results(results: &mut [ResultEntry]) {
     // index (the sort is stable).
     keys.par_sort_unstable_by(|a, b| {
         a[..4].cmp(&b[..4]).then_with(|| {
-            let (x, y) = (&results[a[4] as usize], &results[b[4] as usize]);
-            x.resource_id.cmp(&y.resource_id).then(a[4].cmp(&b[4]))
+            let (x, y) = (&outcomes[a[4] as usize], &outcomes[b[4] as usize]);
+            resources[x.resource]
+                .id
+                .cmp(&resources[y.resource].id)
+                .then(a[4].cmp(&b[4]))
         })
     });
     let order: Vec<usize> = keys.iter().map(|k| k[4] as usize).collect();
     drop(keys);
-    // results[i] becomes the entry at old index order[i]: follow each
-    // cycle to where that entry is now (every index below i is placed).
+    // outcomes[i] becomes the outcome at old index order[i]: follow each
+    // cycle to where that outcome is now (every index below i is placed).
     for i in 0..order.len() {
         let mut from = order[i];
         while from < i {
             from = order[from];
         }
-        results.swap(i, from);
+        outcomes.swap(i, from);
+        autofixes.swap(i, from);
     }
 }
 
-/// The rank of each distinct string `of` the results, by where it is held
-/// (`of` gives that place and the string: the entries share one copy of
+/// The rank of each distinct string `of` the items, by where it is held
+/// (`of` gives that place and the string: the results share one copy of
 /// each path, and of each rule id), in the strings' order; equal strings
 /// held apart have the same rank.
-fn ranks<'a, K: std::hash::Hash + Eq + Copy>(
-    results: &'a [ResultEntry],
-    of: impl Fn(&'a ResultEntry) -> (K, &'a str),
+fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
+    items: &'a [T],
+    of: impl Fn(&'a T) -> (K, &'a str),
 ) -> std::collections::HashMap<K, u32> {
     let mut held: std::collections::HashMap<K, &str> = Default::default();
-    for r in results {
+    for r in items {
         let (place, s) = of(r);
         held.entry(place).or_insert(s);
     }
