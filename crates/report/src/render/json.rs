@@ -31,7 +31,9 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
         Layout::Pretty(level) => super::json_result::write(buf, level, r),
         Layout::Compact => layout.write(buf, r),
     })?;
-    o.field("baseline", &report.baseline)?;
+    o.member("baseline", |out, layout| {
+        super::json_baseline::write(out, layout, &report.baseline)
+    })?;
     o.field("summary", &report.summary)?;
     if let Some(azure) = &report.azure {
         o.field("azure", azure)?;

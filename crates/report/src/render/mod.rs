@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod html;
 pub mod json;
+mod json_baseline;
 mod json_result;
 pub mod junit;
 pub mod listing;
