@@ -28,6 +28,7 @@ use crate::config::{Attestation, Date};
 use crate::entry::ResultEntry;
 pub use aml_rules::catalogue::{catalogue, Catalogue, CatalogueControl, CatalogueFeature};
 use aml_rules::{Rule, Verdict};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The status of a feature or control.
@@ -136,61 +137,66 @@ pub fn assess(
 ) -> Baseline {
     let cat = catalogue();
     let by_rule = ResultsByRule::new(results);
-    let mut controls = Vec::new();
-    for control in &cat.controls {
-        let mut features: Vec<FeatureStatus> = control
-            .features
-            .iter()
-            .map(|f| {
-                let mine: Vec<&'static Rule> = rules
-                    .iter()
-                    .copied()
-                    .filter(|r| r.control == control.id && r.feature == Some(f.name.as_str()))
-                    .collect();
-                assess_feature(control, f, true, &mine, &by_rule, attestations, today)
-            })
-            .collect();
-        // Rules under this control that no baseline feature covers.
-        let mut extra: Vec<&'static Rule> = rules
-            .iter()
-            .copied()
-            .filter(|r| r.control == control.id && r.feature.is_none())
-            .collect();
-        extra.sort_by_key(|r| r.id);
-        for rule in extra {
-            let pseudo = CatalogueFeature {
-                name: rule.title.to_string(),
-                supported: true,
-                enabled_by_default: None,
-                responsibility: "customer".into(),
-                description: String::new(),
-                guidance: rule.note.unwrap_or_default().to_string(),
-                evidence: "files".into(),
-                reference: None,
-            };
-            features.push(assess_feature(
-                control,
-                &pseudo,
-                false,
-                &[rule],
-                &by_rule,
-                attestations,
-                today,
-            ));
-        }
-        let status = features
-            .iter()
-            .map(|f| f.status)
-            .min()
-            .unwrap_or(Status::NotApplicable);
-        controls.push(ControlStatus {
-            id: &control.id,
-            domain: &control.domain,
-            title: &control.title,
-            status,
-            features,
-        });
-    }
+    // Controls and their features judged on every thread (each gathers its
+    // rules' results), kept in the catalogue's order.
+    let controls = cat
+        .controls
+        .par_iter()
+        .map(|control| {
+            let mut features: Vec<FeatureStatus> = control
+                .features
+                .par_iter()
+                .map(|f| {
+                    let mine: Vec<&'static Rule> = rules
+                        .iter()
+                        .copied()
+                        .filter(|r| r.control == control.id && r.feature == Some(f.name.as_str()))
+                        .collect();
+                    assess_feature(control, f, true, &mine, &by_rule, attestations, today)
+                })
+                .collect();
+            // Rules under this control that no baseline feature covers.
+            let mut extra: Vec<&'static Rule> = rules
+                .iter()
+                .copied()
+                .filter(|r| r.control == control.id && r.feature.is_none())
+                .collect();
+            extra.sort_by_key(|r| r.id);
+            for rule in extra {
+                let pseudo = CatalogueFeature {
+                    name: rule.title.to_string(),
+                    supported: true,
+                    enabled_by_default: None,
+                    responsibility: "customer".into(),
+                    description: String::new(),
+                    guidance: rule.note.unwrap_or_default().to_string(),
+                    evidence: "files".into(),
+                    reference: None,
+                };
+                features.push(assess_feature(
+                    control,
+                    &pseudo,
+                    false,
+                    &[rule],
+                    &by_rule,
+                    attestations,
+                    today,
+                ));
+            }
+            let status = features
+                .iter()
+                .map(|f| f.status)
+                .min()
+                .unwrap_or(Status::NotApplicable);
+            ControlStatus {
+                id: &control.id,
+                domain: &control.domain,
+                title: &control.title,
+                status,
+                features,
+            }
+        })
+        .collect();
     Baseline {
         benchmark: &cat.benchmark,
         baseline: &cat.baseline,
