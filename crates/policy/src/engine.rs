@@ -83,6 +83,10 @@ struct Programs {
     applicability: Arc<Program>,
     /// Lower-case parameter names the applicability condition reads.
     applicability_params: Vec<String>,
+    /// Whether the applicability condition reads only `type` and `kind`
+    /// ([`crate::rewrite::reads_only_type_and_kind`]): its outcome is kept
+    /// per type, kind and parameters ([`applicable_by_type_and_kind`]).
+    applicability_by_type_and_kind: bool,
     lookup: Option<Lookup>,
 }
 
@@ -881,8 +885,21 @@ impl PolicyEngine {
         // the lookup when the resource is not applicable.
         let drop_all = HashMap::new();
         let input = self.input(&subject, &drop_all);
-        let applicable = run(&p.applicability, input.clone(), &subject.context, None)
-            .map(|v| v != RValue::Undefined);
+        let run_applicability = || {
+            run(&p.applicability, input.clone(), &subject.context, None)
+                .map(|v| v != RValue::Undefined)
+        };
+        let applicable = match (&effective, p.applicability_by_type_and_kind) {
+            // The definition's own parameters (kept in it: their address
+            // names them while the program lives).
+            (std::borrow::Cow::Borrowed(kept), true) => applicable_by_type_and_kind(
+                &p.applicability,
+                *kept as *const Effective as usize,
+                resource,
+                run_applicability,
+            ),
+            _ => run_applicability(),
+        };
         if !missing.is_empty() {
             let reads_missing = missing
                 .iter()
@@ -1201,6 +1218,75 @@ fn context(r: &PolicyResource) -> RValue {
         )),
     );
     RValue::from(o)
+}
+
+/// Most (type, kind) outcomes kept per applicability program and thread.
+const MAX_APPLICABILITY_KEPT: usize = 64;
+
+/// One applicability outcome kept: the type, the `kind` member (its key as
+/// spelt, and its text) and the outcome.
+type KeptApplicability = (Box<str>, Option<(Box<str>, Box<str>)>, Result<bool, String>);
+
+thread_local! {
+    /// Applicability outcomes of programs that read only `type` and
+    /// `kind`, per program (by address; the entry holds the `Arc`, so the
+    /// address is not reused while it exists) and parameters.
+    #[allow(clippy::type_complexity)]
+    static APPLICABLE: std::cell::RefCell<HashMap<(usize, usize), (Arc<Program>, Vec<KeptApplicability>)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The applicability of `resource` by a program that reads only its type
+/// and kind ([`Programs::applicability_by_type_and_kind`]), with the
+/// parameters at `params`: kept per type and kind, run when not kept (or
+/// when the kind is not one plain string).
+fn applicable_by_type_and_kind(
+    program: &Arc<Program>,
+    params: usize,
+    resource: &PolicyResource,
+    run: impl FnOnce() -> Result<bool, String>,
+) -> Result<bool, String> {
+    use aml_model::value::Value;
+    // Every top-level member the program could read as `kind`.
+    let Value::Object(body) = resource.body else {
+        return run();
+    };
+    let mut kinds = body.iter().filter(|(k, _)| k.eq_ignore_ascii_case("kind"));
+    let kind = match (kinds.next(), kinds.next()) {
+        (None, _) => None,
+        (Some((k, Value::String(v))), None) => Some((k.as_str(), v.as_str())),
+        _ => return run(),
+    };
+    let key = (Arc::as_ptr(program) as usize, params);
+    let same = |(t, k, _): &&KeptApplicability| {
+        **t == *resource.resource_type && k.as_ref().map(|(a, b)| (&**a, &**b)) == kind
+    };
+    let kept = APPLICABLE.with(|cell| {
+        cell.borrow()
+            .get(&key)
+            .and_then(|(_, outcomes)| outcomes.iter().find(same).map(|(_, _, o)| o.clone()))
+    });
+    if let Some(outcome) = kept {
+        return outcome;
+    }
+    let outcome = run();
+    APPLICABLE.with(|cell| {
+        let mut map = cell.borrow_mut();
+        if map.len() >= MAX_LOADED_PROGRAMS && !map.contains_key(&key) {
+            map.clear();
+        }
+        let (_, outcomes) = map
+            .entry(key)
+            .or_insert_with(|| (Arc::clone(program), Vec::new()));
+        if outcomes.len() < MAX_APPLICABILITY_KEPT {
+            outcomes.push((
+                resource.resource_type.into(),
+                kind.map(|(k, v)| (k.into(), v.into())),
+                outcome.clone(),
+            ));
+        }
+    });
+    outcome
 }
 
 /// Most programs with a VM of their own on one thread; past this the
@@ -1635,6 +1721,8 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
     let lookup = is_cross_resource(&rule);
     let condition = applicability_condition(rewritten.get("if").unwrap_or(&J::Null), lookup);
     let applicability_params = referenced_params(&condition);
+    let applicability_by_type_and_kind =
+        !lookup && crate::rewrite::reads_only_type_and_kind(&condition);
     let app_def = json!({"properties": {
         "mode": mode,
         "parameters": props.get("parameters").cloned().unwrap_or_else(|| json!({})),
@@ -1647,6 +1735,7 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
         main,
         applicability,
         applicability_params,
+        applicability_by_type_and_kind,
         lookup: lookup.then(|| Lookup {
             resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
             name: details.and_then(|d| text_of(d, "name")),
@@ -1864,6 +1953,105 @@ mod tests {
             }
         }
         assert!(skipped > 100, "{skipped}");
+    }
+
+    /// An applicability kept per type and kind is what running the program
+    /// gives on each resource: resources of one type and kind that differ
+    /// in everything else (name, id, location, tags, properties), judged
+    /// one after the other on one thread (the later ones from what the
+    /// first left) and each on a fresh thread (nothing kept).
+    #[test]
+    fn applicability_kept_per_type_and_kind_is_what_a_run_gives() {
+        use aml_model::value::{Object, Value};
+        let engine = PolicyEngine::builtin();
+        let params = Map::new();
+        let kept_kind = (0..engine.definitions().len())
+            .filter(|&d| {
+                engine.compiled[d]
+                    .as_ref()
+                    .and_then(|c| c.programs(&engine.catalogue).ok())
+                    .is_some_and(|p| p.applicability_by_type_and_kind)
+            })
+            .count();
+        assert!(kept_kind >= 15, "{kept_kind} definitions");
+        let body = |kind: Option<(&str, Value)>, n: usize| {
+            let mut props = Object::default();
+            props.insert(
+                "publicNetworkAccess".into(),
+                Value::String(if n % 2 == 0 { "Enabled" } else { "Disabled" }.into()),
+            );
+            props.insert(
+                "computeType".into(),
+                Value::String(["ComputeInstance", "AmlCompute", "Kubernetes"][n % 3].into()),
+            );
+            let mut tags = Object::default();
+            tags.insert(format!("t{n}"), Value::String("v".into()));
+            let mut o = Object::default();
+            o.insert("name".into(), Value::String(format!("r{n}")));
+            o.insert(
+                "location".into(),
+                Value::String(["westeurope", "eastus"][n % 2].into()),
+            );
+            o.insert("tags".into(), Value::Object(tags));
+            o.insert("properties".into(), Value::Object(props));
+            if let Some((k, v)) = kind {
+                o.insert(k.into(), v);
+            }
+            Value::Object(o)
+        };
+        let types = [
+            "Microsoft.MachineLearningServices/workspaces",
+            "Microsoft.MachineLearningServices/workspaces/computes",
+            "microsoft.machinelearningservices/WORKSPACES",
+            "Microsoft.MachineLearningServices/registries",
+            "Microsoft.Storage/storageAccounts",
+        ];
+        let kinds: Vec<Option<(&str, Value)>> = vec![
+            None,
+            Some(("kind", Value::String("Default".into()))),
+            Some(("kind", Value::String("Hub".into()))),
+            Some(("kind", Value::String("project".into()))),
+            Some(("Kind", Value::String("Hub".into()))),
+            Some(("kind", Value::Int(3))),
+        ];
+        let mut judged = 0;
+        for t in types {
+            for (k, kind) in kinds.iter().enumerate() {
+                let bodies: Vec<Value> = (0..4).map(|n| body(kind.clone(), n + k)).collect();
+                let ids: Vec<String> = (0..4)
+                    .map(|n| format!("/subscriptions/s{n}/resourceGroups/rg{n}/providers/{t}/r{n}"))
+                    .collect();
+                let resource = |n: usize| PolicyResource {
+                    id: &ids[n],
+                    resource_type: t,
+                    full_name: if t.ends_with("computes") { "ws/r" } else { "r" },
+                    api_version: None,
+                    location: None,
+                    body: &bodies[n],
+                };
+                for d in 0..engine.definitions().len() {
+                    let here: Vec<PolicyOutcome> = (0..4)
+                        .map(|n| engine.evaluate(d, &resource(n), &params, &crate::NoRelated))
+                        .collect();
+                    let fresh: Vec<PolicyOutcome> = std::thread::scope(|scope| {
+                        (0..4)
+                            .map(|n| {
+                                let (engine, params, r) = (&engine, &params, resource(n));
+                                scope
+                                    .spawn(move || {
+                                        engine.evaluate(d, &r, params, &crate::NoRelated)
+                                    })
+                                    .join()
+                                    .unwrap()
+                            })
+                            .collect()
+                    });
+                    assert_eq!(here, fresh, "#{d} on {t} with {kind:?}");
+                    judged += 4;
+                }
+            }
+        }
+        assert!(judged > 1000, "{judged}");
     }
 
     #[test]

@@ -337,6 +337,62 @@ pub(crate) fn applicability_condition(cond: &J, lookup: bool) -> J {
     neutralise(cond, true, &keep)
 }
 
+/// Whether an applicability condition (as [`applicability_condition`]
+/// makes it, for a definition without a lookup) reads nothing of a resource
+/// but its `type` and `kind`: every leaf is a neutralised constant or
+/// compares `type` or `kind` with literals or parameters (no other template
+/// expression, which could read a field or the context). Its outcome is
+/// then the same for every resource of one type and kind, given the same
+/// parameters.
+pub(crate) fn reads_only_type_and_kind(condition: &J) -> bool {
+    fn plain(v: &J) -> bool {
+        match v {
+            J::String(s) => !s.starts_with('[') || s.starts_with("[[") || param_ref(s).is_some(),
+            J::Array(items) => items.iter().all(plain),
+            J::Object(members) => members.values().all(plain),
+            _ => true,
+        }
+    }
+    fn walk(c: &J, depth: usize) -> bool {
+        let Some(obj) = c.as_object() else {
+            return false;
+        };
+        if depth > 64 {
+            return false;
+        }
+        for (k, v) in obj {
+            match k.to_ascii_lowercase().as_str() {
+                "allof" | "anyof" => {
+                    return obj.len() == 1
+                        && v.as_array()
+                            .is_some_and(|items| items.iter().all(|x| walk(x, depth + 1)))
+                }
+                "not" => return obj.len() == 1 && walk(v, depth + 1),
+                _ => {}
+            }
+        }
+        // The constant `neutralise` leaves.
+        if obj.len() == 2
+            && obj.get("value") == Some(&J::Bool(true))
+            && obj.get("equals").is_some_and(J::is_boolean)
+        {
+            return true;
+        }
+        let field = obj.iter().find(|(k, _)| k.eq_ignore_ascii_case("field"));
+        let Some((_, J::String(field))) = field else {
+            return false;
+        };
+        (field.eq_ignore_ascii_case("type") || field.eq_ignore_ascii_case("kind"))
+            && obj
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("field"))
+                .all(|(k, v)| {
+                    !k.eq_ignore_ascii_case("count") && !k.eq_ignore_ascii_case("value") && plain(v)
+                })
+    }
+    walk(condition, 0)
+}
+
 fn single(key: &str, value: J) -> J {
     let mut m = serde_json::Map::new();
     m.insert(key.to_string(), value);
