@@ -235,22 +235,25 @@ pub fn parse(text: &str) -> Result<Node, JsonError> {
     parse_with_ast(text)
 }
 
+/// What [`parse`] accepts: JSON with comments and trailing commas (as ARM
+/// does), nothing looser. [`direct`] scans with the same options.
+const OPTIONS: jsonc_parser::ParseOptions = jsonc_parser::ParseOptions {
+    allow_comments: true,
+    allow_trailing_commas: true,
+    allow_loose_object_property_names: false,
+    allow_missing_commas: false,
+    allow_single_quoted_strings: false,
+    allow_hexadecimal_numbers: false,
+    allow_unary_plus_numbers: false,
+    allow_bare_decimal_point_numbers: false,
+    allow_non_finite_numbers: false,
+    allow_extended_string_escapes: false,
+};
+
 /// [`parse`] through `jsonc_parser`'s syntax tree.
 fn parse_with_ast(text: &str) -> Result<Node, JsonError> {
-    let options = jsonc_parser::ParseOptions {
-        allow_comments: true,
-        allow_trailing_commas: true,
-        allow_loose_object_property_names: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
     let parsed =
-        jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| JsonError {
+        jsonc_parser::parse_to_ast(text, &Default::default(), &OPTIONS).map_err(|e| JsonError {
             message: e.kind().to_string(),
             offset: e.range().start,
         })?;

@@ -38,13 +38,15 @@ enum Open {
 /// The tree of `text`, or `None` when `parse_to_ast` is to decide (see the
 /// module's documentation).
 pub(super) fn build(text: &str) -> Option<Node> {
+    // The scanner `parse_to_ast` makes from the same options.
+    let o = &super::OPTIONS;
     let options = ScannerOptions {
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
+        allow_single_quoted_strings: o.allow_single_quoted_strings,
+        allow_hexadecimal_numbers: o.allow_hexadecimal_numbers,
+        allow_unary_plus_numbers: o.allow_unary_plus_numbers,
+        allow_bare_decimal_point_numbers: o.allow_bare_decimal_point_numbers,
+        allow_non_finite_numbers: o.allow_non_finite_numbers,
+        allow_extended_string_escapes: o.allow_extended_string_escapes,
     };
     let mut scanner = Scanner::new(text, &options);
     let mut stack: Vec<Open> = Vec::new();
