@@ -7,8 +7,9 @@
 //!
 //! With `AML_BASELINE_TIMINGS=1`, each stage's wall time is printed on
 //! standard error when the next one starts, with the steps of the scan
-//! ([`Laps`]), each followed by the resident memory, its peak so far and how
-//! many texts were read again from disk (for profiling; docs/performance.md).
+//! ([`Laps`]), each followed by the resident memory, its peak so far, the
+//! process's CPU time so far and how many texts were read again from disk
+//! (for profiling; docs/performance.md).
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
