@@ -237,7 +237,8 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
             let mut lower = String::new();
             for id in linked {
                 lower.clear();
-                lower.extend(id.chars().map(|c| c.to_ascii_lowercase()));
+                lower.push_str(id);
+                lower.make_ascii_lowercase();
                 // The resource itself, or the closest listed resource above it
                 // (a subnet's virtual network, a connection's workspace).
                 let mut key = lower.as_str();

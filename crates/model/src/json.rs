@@ -266,17 +266,20 @@ fn parse_with_ast(text: &str) -> Result<Node, JsonError> {
     }
 }
 
+/// A number token's value: an integer when it is one that fits, else a
+/// float (both trees read numbers this way).
+fn number(text: &str) -> NodeKind {
+    match text.parse::<i64>() {
+        Ok(i) => NodeKind::Int(i),
+        Err(_) => NodeKind::Float(text.parse::<f64>().unwrap_or(0.0)),
+    }
+}
+
 fn convert(v: ast::Value<'_>) -> Node {
     let (kind, range) = match v {
         ast::Value::NullKeyword(n) => (NodeKind::Null, n.range),
         ast::Value::BooleanLit(b) => (NodeKind::Bool(b.value), b.range),
-        ast::Value::NumberLit(n) => {
-            let kind = match n.value.parse::<i64>() {
-                Ok(i) => NodeKind::Int(i),
-                Err(_) => NodeKind::Float(n.value.parse::<f64>().unwrap_or(0.0)),
-            };
-            (kind, n.range)
-        }
+        ast::Value::NumberLit(n) => (number(n.value), n.range),
         ast::Value::StringLit(s) => (NodeKind::String(s.value.into_owned()), s.range),
         ast::Value::Array(a) => (
             NodeKind::Array(a.elements.into_iter().map(convert).collect()),

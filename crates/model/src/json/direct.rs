@@ -88,7 +88,7 @@ pub(super) fn build(text: &str) -> Option<Node> {
                 }
             },
             Token::String(s) => node(NodeKind::String(s.into_owned()), start, &scanner),
-            Token::Number(n) => node(number(n), start, &scanner),
+            Token::Number(n) => node(super::number(n), start, &scanner),
             Token::Boolean(b) => node(NodeKind::Bool(b), start, &scanner),
             Token::Null => node(NodeKind::Null, start, &scanner),
             _ => return None,
@@ -183,14 +183,6 @@ fn node(kind: NodeKind, start: u32, scanner: &Scanner<'_>) -> Node {
         kind,
         start,
         end: scanner.token_end() as u32,
-    }
-}
-
-/// A number as [`super::convert`] reads one.
-fn number(text: &str) -> NodeKind {
-    match text.parse::<i64>() {
-        Ok(i) => NodeKind::Int(i),
-        Err(_) => NodeKind::Float(text.parse::<f64>().unwrap_or(0.0)),
     }
 }
 
