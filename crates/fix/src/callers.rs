@@ -112,10 +112,12 @@ impl Callers {
 /// names). Files whose text cannot hold one are not parsed.
 fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     let f = sources.get(id);
-    let text = f.text();
-    if !text.contains("module") {
+    // Only a Bicep or Terraform file holding `module` can call one: any
+    // other is not read again.
+    if !f.mentions_module() || !(has_ext(&f.path, "bicep") || has_ext(&f.path, "tf")) {
         return Vec::new();
     }
+    let text = f.text();
     if has_ext(&f.path, "bicep") {
         let (ast, _) = aml_bicep::parser::parse(crate::parsing(&text));
         return ast

@@ -65,6 +65,10 @@ pub struct SourceFile {
     /// inline suppressions only in files that do, without reading every
     /// file again).
     inline_marker: bool,
+    /// Whether the text holds `module` (every Bicep module declaration and
+    /// Terraform module block does: the fix plan's index of module callers
+    /// reads again only the files that do).
+    mentions_module: bool,
 }
 
 /// The marker of an inline suppression comment (`aml_report::suppress`).
@@ -145,6 +149,7 @@ impl SourceFile {
         let ascii = text.is_ascii();
         let inline_marker =
             memchr::memmem::find(text.as_bytes(), INLINE_MARKER.as_bytes()).is_some();
+        let mentions_module = memchr::memmem::find(text.as_bytes(), b"module").is_some();
         let evict = stamp.is_some() && ascii && !text.is_empty();
         let first_read =
             (evict && reserve_first_read(text.len())).then(|| Arc::from(text.as_str()));
@@ -159,6 +164,7 @@ impl SourceFile {
             changed: Default::default(),
             ascii,
             inline_marker,
+            mentions_module,
             line_starts,
         }
     }
@@ -166,6 +172,11 @@ impl SourceFile {
     /// Whether the text holds [`INLINE_MARKER`], as the scan read it.
     pub fn holds_inline_marker(&self) -> bool {
         self.inline_marker
+    }
+
+    /// Whether the text holds `module`, as the scan read it.
+    pub fn mentions_module(&self) -> bool {
+        self.mentions_module
     }
 
     /// The file's text as the scan read it. Read again from disk when it is

@@ -883,11 +883,20 @@ impl PolicyEngine {
 
         // First pass with unknowns absent: decides most resources, and spares
         // the lookup when the resource is not applicable.
+        // The input is made when a program runs: an applicability kept per
+        // type and kind may decide without it, and then the resource need
+        // not be normalised for this definition.
         let drop_all = HashMap::new();
-        let input = self.input(&subject, &drop_all);
+        let first_input = std::cell::OnceCell::new();
+        let params_value = subject.params.clone();
+        let input = || {
+            first_input
+                .get_or_init(|| self.input_of(resource, cache, &params_value, &drop_all))
+                .clone()
+        };
+        let request_context = subject.context.clone();
         let run_applicability = || {
-            run(&p.applicability, input.clone(), &subject.context, None)
-                .map(|v| v != RValue::Undefined)
+            run(&p.applicability, input(), &request_context, None).map(|v| v != RValue::Undefined)
         };
         let applicable = match (&effective, p.applicability_by_type_and_kind) {
             // The definition's own parameters (kept in it: their address
@@ -952,7 +961,7 @@ impl PolicyEngine {
         if vars.is_empty() {
             // No unknown is read: the first pass stands.
             return decided(&applicable)
-                .unwrap_or_else(|| self.main_outcome(p, &subject, input, &drop_all));
+                .unwrap_or_else(|| self.main_outcome(p, &subject, input(), &drop_all));
         }
         let total = vars
             .iter()
@@ -1002,31 +1011,42 @@ impl PolicyEngine {
     }
 
     fn input(&self, s: &Subject, assignment: &HashMap<String, Option<J>>) -> RValue {
+        self.input_of(s.resource, s.cache, &s.params, assignment)
+    }
+
+    /// [`PolicyEngine::input`] from the parts of a [`Subject`] it reads.
+    fn input_of(
+        &self,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        params: &RValue,
+        assignment: &HashMap<String, Option<J>>,
+    ) -> RValue {
         let key = if assignment.is_empty() {
             String::new()
         } else {
-            s.cache.variant_key(s.resource, assignment)
+            cache.variant_key(resource, assignment)
         };
-        let resource = if key.is_empty() {
+        let normalised = if key.is_empty() {
             // Every unknown left out: the same for every definition.
-            s.cache
+            cache
                 .resource
-                .get_or_init(|| prepare(&self.catalogue, s.resource, &|_| None))
+                .get_or_init(|| prepare(&self.catalogue, resource, &|_| None))
                 .clone()
-        } else if let Some(v) = s.cache.variant(&key) {
+        } else if let Some(v) = cache.variant(&key) {
             v
         } else {
             let subst = |u: &aml_model::value::Unknown| assignment.get(&u.expr).cloned().flatten();
-            let v = prepare(&self.catalogue, s.resource, &subst);
-            let mut variants = s.cache.variants.borrow_mut();
+            let v = prepare(&self.catalogue, resource, &subst);
+            let mut variants = cache.variants.borrow_mut();
             if variants.len() < MAX_CACHED_VARIANTS {
                 variants.insert(key, v.clone());
             }
             v
         };
         let mut input = regorus::value::Object::default();
-        input.insert(RValue::from("resource"), resource);
-        input.insert(RValue::from("parameters"), s.params.clone());
+        input.insert(RValue::from("resource"), normalised);
+        input.insert(RValue::from("parameters"), params.clone());
         RValue::from(input)
     }
 

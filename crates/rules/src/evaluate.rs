@@ -206,6 +206,7 @@ impl<'r> Prepared<'r> {
     ) {
         let model = related.model;
         let engine = self.engine;
+        let allowed = AllowedVariants::new(resource);
         for (rule, binding) in self.rules.iter().zip(&self.bindings) {
             let outcome = match rule.kind {
                 RuleKind::Policy { .. } => {
@@ -224,19 +225,18 @@ impl<'r> Prepared<'r> {
             // An unknown result on values the files restrict to a few
             // allowed values: the rule again, on each of them.
             let outcome = outcome.map(|o| {
-                over_allowed_values(o, resource, |variant| match rule.kind {
+                over_allowed_values(o, &allowed, |variant, variant_cache| match rule.kind {
                     RuleKind::Policy { .. } => {
                         let (Some(engine), Some(binding)) = (engine, binding) else {
                             return None;
                         };
-                        let fresh = ResourceCache::default();
                         run_policy_rule(
                             engine,
                             rule,
                             binding,
                             i,
                             variant,
-                            &fresh,
+                            variant_cache,
                             related,
                             &mut Vec::new(),
                         )
@@ -839,6 +839,67 @@ pub fn evidence_message(resource_type: &str, name: &str, at: Option<&str>) -> St
 /// Most combinations of allowed values a rule is run again on.
 const MAX_ALLOWED_VARIANTS: usize = 16;
 
+/// A resource's unknowns that have allowed values, and the resource with
+/// each combination of them, made when a rule first needs them and shared
+/// by the resource's other rules (with the policy engine's cache of each:
+/// a variant is normalised once, not once per rule).
+struct AllowedVariants<'r> {
+    resource: &'r Resource,
+    /// The unknowns with allowed values, once per expression (found on first use).
+    sets: std::cell::OnceCell<Vec<(String, Vec<Value>)>>,
+    /// Each combination's resource and engine cache, by combination index.
+    variants: std::cell::RefCell<Vec<Option<std::rc::Rc<Variant>>>>,
+}
+
+/// A resource with one combination of allowed values, and its engine cache.
+type Variant = (Resource, ResourceCache);
+
+impl<'r> AllowedVariants<'r> {
+    fn new(resource: &'r Resource) -> Self {
+        AllowedVariants {
+            resource,
+            sets: std::cell::OnceCell::new(),
+            variants: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    fn sets(&self) -> &[(String, Vec<Value>)] {
+        self.sets.get_or_init(|| {
+            let mut sets = Vec::new();
+            collect_allowed(&self.resource.body, &mut sets, 0);
+            sets
+        })
+    }
+
+    /// The values chosen by combination `i` (one per set, in set order).
+    fn chosen(&self, mut i: usize) -> Vec<&Value> {
+        self.sets()
+            .iter()
+            .map(|(_, values)| {
+                let v = &values[i % values.len()];
+                i /= values.len();
+                v
+            })
+            .collect()
+    }
+
+    /// The resource with combination `i`'s values in place of its unknowns.
+    fn variant(&self, i: usize) -> std::rc::Rc<Variant> {
+        if let Some(Some(v)) = self.variants.borrow().get(i) {
+            return v.clone();
+        }
+        let mut resource = self.resource.clone();
+        substitute(&mut resource.body, self.sets(), &self.chosen(i), 0);
+        let made = std::rc::Rc::new((resource, ResourceCache::default()));
+        let mut variants = self.variants.borrow_mut();
+        if variants.len() <= i {
+            variants.resize(i + 1, None);
+        }
+        variants[i] = Some(made.clone());
+        made
+    }
+}
+
 /// An unknown outcome whose unknowns in the resource all have allowed values
 /// (parameters with `allowedValues`, Bicep `@allowed`, Terraform
 /// `validation`): the rule is run on the resource with each combination of
@@ -846,14 +907,13 @@ const MAX_ALLOWED_VARIANTS: usize = 16;
 /// otherwise the outcome stays unknown and names the values that fail.
 fn over_allowed_values(
     mut o: Outcome,
-    resource: &Resource,
-    rerun: impl Fn(&Resource) -> Option<Verdict>,
+    allowed: &AllowedVariants,
+    rerun: impl Fn(&Resource, &ResourceCache) -> Option<Verdict>,
 ) -> Outcome {
     if o.verdict != Verdict::Unknown {
         return o;
     }
-    let mut sets: Vec<(String, Vec<Value>)> = Vec::new();
-    collect_allowed(&resource.body, &mut sets, 0);
+    let sets = allowed.sets();
     if sets.is_empty()
         || sets.iter().any(|(_, v)| v.is_empty())
         || !o.deciding.iter().all(|d| sets.iter().any(|(e, _)| e == d))
@@ -868,18 +928,9 @@ fn over_allowed_values(
         return o;
     };
     let mut results: Vec<(Vec<&Value>, Option<Verdict>)> = Vec::new();
-    for mut i in 0..total {
-        let chosen: Vec<&Value> = sets
-            .iter()
-            .map(|(_, values)| {
-                let v = &values[i % values.len()];
-                i /= values.len();
-                v
-            })
-            .collect();
-        let mut variant = resource.clone();
-        substitute(&mut variant.body, &sets, &chosen, 0);
-        results.push((chosen, rerun(&variant)));
+    for i in 0..total {
+        let variant = allowed.variant(i);
+        results.push((allowed.chosen(i), rerun(&variant.0, &variant.1)));
     }
     let exprs: Vec<String> = sets.iter().map(|(e, _)| format!("`{e}`")).collect();
     let shown = |chosen: &[&Value]| -> String {
