@@ -728,8 +728,12 @@ fn written_value(text: &str, span: Span) -> Option<&str> {
 /// whatever property it was written in (a private key pasted where a public key goes).
 pub fn looks_like_private_key(s: &str) -> bool {
     // Every string of every file is asked: most are shorter than the marker.
+    // The searcher is built once: building it for each string cost as much
+    // as the search.
     const MARKER: &str = "PRIVATE KEY-----";
-    s.len() >= MARKER.len() && memchr::memmem::find(s.as_bytes(), MARKER.as_bytes()).is_some()
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
+    s.len() >= MARKER.len() && FINDER.find(s.as_bytes()).is_some()
 }
 
 impl Model {
