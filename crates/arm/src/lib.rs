@@ -112,7 +112,7 @@ pub fn linked_template_paths(path: &Path, text: &str) -> Vec<PathBuf> {
         }
     }
     // Most templates link none: skip parsing them twice.
-    if !text.contains("relativePath") || !may_be_arm(text) {
+    if !aml_model::input::holds(text, "relativePath") || !may_be_arm(text) {
         return Vec::new();
     }
     let Ok(root) = json::parse(text) else {

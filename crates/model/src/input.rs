@@ -283,21 +283,27 @@ pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
 
 /// The first 4 KiB of `text` (at a character boundary).
 fn head(text: &str) -> &str {
-    &text[..text
-        .char_indices()
-        .map(|(i, _)| i)
-        .take_while(|i| *i <= 4096)
-        .last()
-        .unwrap_or(0)]
+    // The first 4 KiB, ending on a character boundary (at most 3 bytes back).
+    let mut end = text.len().min(4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Whether `text` holds `needle` (a vectorised search): the cheap looks at
+/// a file run on every file, and most read the whole text to find that a
+/// word is absent.
+pub fn holds(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
 }
 
 /// A cheap look at the text: a Terraform plan (`terraform show -json`) has `format_version` and
 /// `planned_values` or `resource_changes`.
 pub fn looks_like_plan(text: &str) -> bool {
-    let head = head(text);
-    (head.contains("\"format_version\"") || text.contains("\"format_version\""))
-        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
-        && !head.contains("deploymentTemplate.json")
+    holds(text, "\"format_version\"")
+        && (holds(text, "\"planned_values\"") || holds(text, "\"resource_changes\""))
+        && !holds(head(text), "deploymentTemplate.json")
 }
 
 /// A cheap look at the text: could this JSON be an export of live resources
@@ -305,14 +311,13 @@ pub fn looks_like_plan(text: &str) -> bool {
 /// list)? It names a resource `type` (or an Azure ML id) and an id or `ResourceId`, and is no deployment template,
 /// parameter file or Terraform plan. The live front end decides by shape.
 pub fn looks_like_live_export(text: &str) -> bool {
-    let head = head(text);
-    let lower_head = head.to_ascii_lowercase();
-    !lower_head.contains("deploymenttemplate.json")
-        && !lower_head.contains("deploymentparameters.json")
-        && (text.contains("\"type\"")
-            || text.contains("/providers/Microsoft.MachineLearningServices/")
-            || text.contains("/providers/microsoft.machinelearningservices/"))
-        && (text.contains("\"/subscriptions/") || text.contains("\"ResourceId\""))
+    let lower_head = head(text).to_ascii_lowercase();
+    !holds(&lower_head, "deploymenttemplate.json")
+        && !holds(&lower_head, "deploymentparameters.json")
+        && (holds(text, "\"type\"")
+            || holds(text, "/providers/Microsoft.MachineLearningServices/")
+            || holds(text, "/providers/microsoft.machinelearningservices/"))
+        && (holds(text, "\"/subscriptions/") || holds(text, "\"ResourceId\""))
         && !looks_like_plan(text)
         && !looks_like_bicep_snapshot(text)
 }
@@ -322,13 +327,13 @@ pub fn looks_like_live_export(text: &str) -> bool {
 /// deployment template, parameter file or Terraform plan (which may name the
 /// word in a value). The snapshot front end decides by shape.
 pub fn looks_like_bicep_snapshot(text: &str) -> bool {
-    if !text.contains("\"predictedResources\"") {
+    if !holds(text, "\"predictedResources\"") {
         return false;
     }
     let lower_head = head(text).to_ascii_lowercase();
-    !lower_head.contains("deploymenttemplate.json")
-        && !lower_head.contains("deploymentparameters.json")
-        && !lower_head.contains("\"format_version\"")
+    !holds(&lower_head, "deploymenttemplate.json")
+        && !holds(&lower_head, "deploymentparameters.json")
+        && !holds(&lower_head, "\"format_version\"")
 }
 
 /// How the message of a symbolic link discovery did not follow starts.

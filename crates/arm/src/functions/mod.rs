@@ -545,12 +545,15 @@ static TABLE: &[Def] = &[
     f("toObject", 2, n(3), Handled, lambda::needs_evaluator),
 ];
 
-static BY_NAME: LazyLock<HashMap<String, &'static Def>> = LazyLock::new(|| {
-    TABLE
-        .iter()
-        .map(|d| (d.name.to_ascii_lowercase(), d))
-        .collect()
-});
+/// The functions by lower-case name, hashed with foldhash: looked up for
+/// every call of every expression, where SipHash cost more than the call.
+static BY_NAME: LazyLock<HashMap<String, &'static Def, foldhash::fast::FixedState>> =
+    LazyLock::new(|| {
+        TABLE
+            .iter()
+            .map(|d| (d.name.to_ascii_lowercase(), d))
+            .collect()
+    });
 
 pub(crate) fn lookup(name: &str) -> Option<&'static Def> {
     // Lower case on the stack: this runs for every call in every expression.
