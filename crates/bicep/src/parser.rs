@@ -793,40 +793,43 @@ impl<'a> Parser<'a> {
         cond
     }
 
-    fn binary(&mut self, level: usize) -> Expr {
-        const LEVELS: &[&[&str]] = &[
-            &["??"],
-            &["||"],
-            &["&&"],
-            &["==", "!=", "=~", "!~"],
-            &["<", "<=", ">", ">="],
-            &["+", "-"],
-            &["*", "/", "%"],
-        ];
-        if level >= LEVELS.len() {
-            return self.unary();
-        }
-        let mut left = self.binary(level + 1);
-        loop {
-            let op = if level <= 2 {
-                // `??`, `||` and `&&` may start a continuation line.
-                LEVELS[level]
-                    .iter()
-                    .copied()
-                    .find(|o| self.continues_with(o))
-            } else {
-                LEVELS[level].iter().copied().find(|o| self.is_sym(o))
-            };
-            let Some(op) = op else { break };
+    /// Binary operators at `min_level` of [`BINARY_LEVELS`] or tighter,
+    /// by precedence climbing: the same tree as one function per level
+    /// (each chain left-associative), without descending through every
+    /// level for every operand.
+    fn binary(&mut self, min_level: usize) -> Expr {
+        let mut left = self.unary();
+        while let Some((op, level)) = self.binary_operator(min_level) {
             self.advance();
             self.skip_newlines();
-            let right = self.binary(level + 1);
+            let right = if level + 1 < BINARY_LEVELS.len() {
+                self.binary(level + 1)
+            } else {
+                self.unary()
+            };
             left = Expr {
                 span: left.span.to(right.span),
                 kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
             };
         }
         left
+    }
+
+    /// The binary operator that comes next, when its level is `min_level`
+    /// or tighter, positioned on it. `??`, `||` and `&&` may start a
+    /// continuation line; the others must follow on the same line.
+    fn binary_operator(&mut self, min_level: usize) -> Option<(&'static str, usize)> {
+        let level_of = |t: &Tok| match t {
+            Tok::Sym(x) => binary_level(x).filter(|l| *l >= min_level).map(|l| (*x, l)),
+            _ => None,
+        };
+        if let Some(found) = level_of(self.peek()) {
+            return Some(found);
+        }
+        let (t, i) = self.peek_past_newlines();
+        let found = level_of(t).filter(|(_, l)| *l <= CONTINUING_LEVELS)?;
+        self.pos = i;
+        Some(found)
     }
 
     fn unary(&mut self) -> Expr {
@@ -1493,6 +1496,27 @@ impl<'a> Parser<'a> {
 
 /// Whether two symbols are the same: compared inline (symbols are one to
 /// three bytes; the parser asks this several times for every token).
+/// The binary operators by level, loosest first.
+const BINARY_LEVELS: &[&[&str]] = &[
+    &["??"],
+    &["||"],
+    &["&&"],
+    &["==", "!=", "=~", "!~"],
+    &["<", "<=", ">", ">="],
+    &["+", "-"],
+    &["*", "/", "%"],
+];
+
+/// The levels (of [`BINARY_LEVELS`]) whose operators may start a line.
+const CONTINUING_LEVELS: usize = 2;
+
+/// The level of a binary operator in [`BINARY_LEVELS`].
+fn binary_level(op: &str) -> Option<usize> {
+    BINARY_LEVELS
+        .iter()
+        .position(|ops| ops.iter().any(|o| same_symbol(o, op)))
+}
+
 fn same_symbol(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
@@ -1520,6 +1544,67 @@ mod tests {
         }
         let (e, _) = parse_expr("!x.enabled");
         assert!(matches!(e.kind, ExprKind::Unary("!", _)));
+    }
+
+    /// The tree of an expression, parenthesised: operands, operators and
+    /// ternaries only.
+    fn shape(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Ident(n) => n.clone(),
+            ExprKind::Int(i) => i.to_string(),
+            ExprKind::Unary(op, x) => format!("{op}{}", shape(x)),
+            ExprKind::Binary(op, l, r) => format!("({} {op} {})", shape(l), shape(r)),
+            ExprKind::Ternary(c, t, f) => format!("({} ? {} : {})", shape(c), shape(t), shape(f)),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn binary_operators_bind_by_level_and_associate_to_the_left() {
+        let cases = [
+            ("a + b * c", "(a + (b * c))"),
+            ("a * b + c", "((a * b) + c)"),
+            ("a - b - c", "((a - b) - c)"),
+            ("a / b % c * d", "(((a / b) % c) * d)"),
+            ("a < b == c >= d", "((a < b) == (c >= d))"),
+            ("a == b != c =~ d", "(((a == b) != c) =~ d)"),
+            ("a && b || c && d", "((a && b) || (c && d))"),
+            ("a ?? b || c", "(a ?? (b || c))"),
+            ("a ?? b ?? c", "((a ?? b) ?? c)"),
+            ("-a * -b + !c && d", "(((-a * -b) + !c) && d)"),
+            ("a || b ? c + 1 : d * 2", "((a || b) ? (c + 1) : (d * 2))"),
+            (
+                "1 + 2 * 3 - 4 / 5 < 6 && 7 > 8 || 9",
+                "(((((1 + (2 * 3)) - (4 / 5)) < 6) && (7 > 8)) || 9)",
+            ),
+        ];
+        for (text, want) in cases {
+            let (e, errors) = parse_expr(text);
+            assert!(errors.is_empty(), "{text}: {errors:?}");
+            assert_eq!(shape(&e), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn only_logical_operators_continue_a_line() {
+        // `&&`, `||` and `??` may start the next line of a declaration.
+        let f = ok("var a = x\n  && y\n  || z\nvar b = p\n  ?? q\n");
+        let values: Vec<String> = f
+            .decls
+            .iter()
+            .map(|d| match &d.kind {
+                crate::ast::DeclKind::Var { value, .. } => shape(value),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(values, ["((x && y) || z)", "(p ?? q)"]);
+        // `+` may not: the line ends the declaration and `+ y` is an error.
+        let (_, errors) = parse("var a = x\n  + y\n");
+        assert!(!errors.is_empty());
+        // Inside parentheses line breaks do not matter.
+        let (e, errors) = parse_expr("(x\n + y\n * z)");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(shape(&e).contains("(x + (y * z))"), "{}", shape(&e));
     }
 
     #[test]
