@@ -3,10 +3,10 @@
 //! pragmas are skipped. A string is one token whose interpolation holes are
 //! kept as byte ranges, parsed later by the parser.
 
-/// What a token is.
+/// What a token is. An identifier borrows its text from the file.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
-    Ident(String),
+pub enum Tok<'a> {
+    Ident(&'a str),
     Int(i64),
     /// A string literal: literal pieces and `${...}` holes (byte ranges of the
     /// expression inside the hole, in the file).
@@ -29,8 +29,8 @@ pub enum StrPart {
 
 /// A token and its byte range.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Token {
-    pub tok: Tok,
+pub struct Token<'a> {
+    pub tok: Tok<'a>,
     pub start: usize,
     pub end: usize,
 }
@@ -52,7 +52,7 @@ static SYMBOLS_BY_FIRST_BYTE: std::sync::LazyLock<[Vec<&'static str>; 128]> =
     });
 
 /// Lexes `text[start..end]` (a whole file, or an interpolation hole).
-pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
+pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
     let b = text.as_bytes();
     let end = end.min(b.len());
     let mut i = start;
@@ -135,7 +135,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
                     i += 1;
                 }
                 out.push(Token {
-                    tok: Tok::Ident(text[s..i].to_string()),
+                    tok: Tok::Ident(&text[s..i]),
                     start: s,
                     end: i,
                 });
@@ -172,7 +172,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token> {
     out
 }
 
-fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok, usize) {
+fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
     let body_start = start + 3;
     match text[body_start..end].find("'''") {
         Some(rel) => {
@@ -195,7 +195,7 @@ fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok, usize) {
     }
 }
 
-fn lex_string(text: &str, start: usize, end: usize) -> (Tok, usize) {
+fn lex_string(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
     let b = text.as_bytes();
     let mut i = start + 1;
     let mut parts = Vec::new();
@@ -338,7 +338,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(toks[1].tok, Tok::Ident("x".into()));
+        assert_eq!(toks[1].tok, Tok::Ident("x"));
     }
 
     #[test]

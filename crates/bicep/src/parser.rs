@@ -74,7 +74,7 @@ pub fn parse_expr(text: &str) -> (Expr, Vec<ParseError>) {
 
 struct Parser<'a> {
     text: &'a str,
-    toks: Vec<Token>,
+    toks: Vec<Token<'a>>,
     pos: usize,
     errors: Vec<ParseError>,
     /// Innermost last: true inside parentheses (line breaks are ignored).
@@ -85,7 +85,7 @@ struct Parser<'a> {
 type PResult<T> = Result<T, ()>;
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, toks: Vec<Token>) -> Self {
+    fn new(text: &'a str, toks: Vec<Token<'a>>) -> Self {
         Parser {
             text,
             toks,
@@ -106,17 +106,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn peek(&mut self) -> &Tok {
+    fn peek(&mut self) -> &Tok<'a> {
         self.skip_insignificant();
         &self.toks[self.pos].tok
     }
 
-    fn cur(&mut self) -> &Token {
+    fn cur(&mut self) -> &Token<'a> {
         self.skip_insignificant();
         &self.toks[self.pos]
     }
 
-    fn bump(&mut self) -> Token {
+    fn bump(&mut self) -> Token<'a> {
         self.skip_insignificant();
         let t = self.toks[self.pos].clone();
         self.advance();
@@ -145,7 +145,7 @@ impl<'a> Parser<'a> {
     }
 
     fn is_ident(&mut self, s: &str) -> bool {
-        matches!(self.peek(), Tok::Ident(x) if x == s)
+        matches!(self.peek(), Tok::Ident(x) if *x == s)
     }
 
     fn eat_sym(&mut self, s: &str) -> bool {
@@ -164,7 +164,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The token after any line breaks, and its index.
-    fn peek_past_newlines(&self) -> (&Tok, usize) {
+    fn peek_past_newlines(&self) -> (&Tok<'a>, usize) {
         let mut i = self.pos;
         while matches!(self.toks[i].tok, Tok::NewLine) {
             i += 1;
@@ -228,7 +228,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect_sym(&mut self, s: &str) -> PResult<Token> {
+    fn expect_sym(&mut self, s: &str) -> PResult<Token<'a>> {
         if self.is_sym(s) {
             Ok(self.bump())
         } else {
@@ -242,7 +242,7 @@ impl<'a> Parser<'a> {
             Tok::Ident(s) => {
                 let t = self.bump();
                 Ok((
-                    s,
+                    s.to_string(),
                     Sp {
                         start: t.start,
                         end: t.end,
@@ -338,7 +338,7 @@ impl<'a> Parser<'a> {
                     }
                     match &self.toks.get(i + 1)?.tok {
                         Tok::Sym("@") => {}
-                        Tok::Ident(k) => return Some(k.as_str()),
+                        Tok::Ident(k) => return Some(*k),
                         _ => return None,
                     }
                 }
@@ -451,7 +451,7 @@ impl<'a> Parser<'a> {
             start,
             end: self.prev_end(),
         };
-        let kind = match kw.as_str() {
+        let kind = match kw {
             "targetScope" => {
                 self.expect_sym("=")?;
                 DeclKind::TargetScope(self.expr())
@@ -894,11 +894,11 @@ impl<'a> Parser<'a> {
                     };
                     e = match e.kind {
                         ExprKind::Ident(ns) => Expr {
-                            kind: ExprKind::Call(Some(ns), name, args),
+                            kind: ExprKind::Call(Some(ns), name.to_string(), args),
                             span,
                         },
                         _ => Expr {
-                            kind: ExprKind::MethodCall(Box::new(e), name, args),
+                            kind: ExprKind::MethodCall(Box::new(e), name.to_string(), args),
                             span,
                         },
                     };
@@ -908,7 +908,7 @@ impl<'a> Parser<'a> {
                             start: e.span.start,
                             end: t.end,
                         },
-                        kind: ExprKind::Member(Box::new(e), name, safe),
+                        kind: ExprKind::Member(Box::new(e), name.to_string(), safe),
                     };
                 }
             } else if self.is_sym("::") {
@@ -991,8 +991,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Str(parts) => {
                 self.advance();
-                let parts = parts.clone();
-                self.string(&parts, sp)
+                self.string(parts, sp)
             }
             Tok::MultiStr(s) => {
                 self.advance();
@@ -1003,7 +1002,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Ident(name) => {
                 self.advance();
-                match name.as_str() {
+                match *name {
                     "true" => {
                         return Expr {
                             kind: ExprKind::Bool(true),
@@ -1030,7 +1029,7 @@ impl<'a> Parser<'a> {
                     let body = self.expr();
                     return Expr {
                         span: sp.to(body.span),
-                        kind: ExprKind::Lambda(vec![name.clone()], Box::new(body)),
+                        kind: ExprKind::Lambda(vec![name.to_string()], Box::new(body)),
                     };
                 }
                 if self.is_sym("(") {
@@ -1040,11 +1039,11 @@ impl<'a> Parser<'a> {
                             start: sp.start,
                             end: self.prev_end(),
                         },
-                        kind: ExprKind::Call(None, name.clone(), args),
+                        kind: ExprKind::Call(None, name.to_string(), args),
                     };
                 }
                 Expr {
-                    kind: ExprKind::Ident(name.clone()),
+                    kind: ExprKind::Ident(name.to_string()),
                     span: sp,
                 }
             }
@@ -1116,7 +1115,7 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Ident(n) => {
                     self.advance();
-                    names.push(n);
+                    names.push(n.to_string());
                     if self.eat_sym(",") {
                         continue;
                     }
@@ -1392,7 +1391,7 @@ impl<'a> Parser<'a> {
                     };
                 }
                 Tok::Ident(k)
-                    if k != "resource"
+                    if *k != "resource"
                         && self.at_line_start(self.pos)
                         && self.starts_statement(k) =>
                 {
@@ -1428,7 +1427,7 @@ impl<'a> Parser<'a> {
                 let key = match t.tok.clone() {
                     Tok::Ident(k) => {
                         self.advance();
-                        Key::Name(k)
+                        Key::Name(k.to_string())
                     }
                     Tok::Str(parts) => {
                         self.advance();
