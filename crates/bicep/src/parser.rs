@@ -1219,7 +1219,7 @@ impl<'a> Parser<'a> {
                         },
                     };
                 }
-                Tok::Ident(k) if self.at_line_start(self.pos) && self.starts_statement(&k) => {
+                Tok::Ident(k) if self.at_line_start(self.pos) && self.starts_statement(k) => {
                     self.error("expected ']' to close this array", start, start + 1);
                     return Expr {
                         kind: ExprKind::Array(items),
