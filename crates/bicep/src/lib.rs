@@ -385,7 +385,9 @@ fn referenced_files(
 /// callers. Files only reachable through a cycle get one entry each (the
 /// first by path), so that the cycle is reported.
 fn used_as_modules(parsed: &eval::Parsed) -> HashSet<PathBuf> {
-    let edges: BTreeMap<PathBuf, Vec<PathBuf>> = parsed
+    // The files in path order, each with the files it uses as local modules
+    // (by index): a walk over indexes, not over maps keyed by paths.
+    let mut files: Vec<(&PathBuf, Vec<PathBuf>)> = parsed
         .iter()
         .map(|(path, (_, ast))| {
             let targets = ast
@@ -397,31 +399,58 @@ fn used_as_modules(parsed: &eval::Parsed) -> HashSet<PathBuf> {
                     }
                     _ => None,
                 })
-                .filter(|t| t != path && parsed.contains_key(t))
                 .collect();
-            (path.clone(), targets)
+            (path, targets)
         })
         .collect();
-    let mut used_as_module: HashSet<PathBuf> = edges.values().flatten().cloned().collect();
-    let mut reached: HashSet<PathBuf> = HashSet::new();
-    let reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
-        let mut stack = vec![from.clone()];
+    aml_model::source::sort_paths(&mut files, |(p, _)| p.as_path());
+    let index: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.as_path(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (_, targets))| {
+            targets
+                .iter()
+                .filter_map(|t| index.get(t.as_path()).copied())
+                .filter(|t| *t != i)
+                .collect()
+        })
+        .collect();
+    let mut used_as_module = vec![false; files.len()];
+    edges
+        .iter()
+        .flatten()
+        .for_each(|t| used_as_module[*t] = true);
+    let mut reached = vec![false; files.len()];
+    let reach = |from: usize, reached: &mut Vec<bool>| {
+        let mut stack = vec![from];
         while let Some(p) = stack.pop() {
-            if reached.insert(p.clone()) {
-                stack.extend(edges.get(&p).into_iter().flatten().cloned());
+            if !std::mem::replace(&mut reached[p], true) {
+                stack.extend(edges[p].iter().copied());
             }
         }
     };
-    for p in edges.keys().filter(|p| !used_as_module.contains(*p)) {
-        reach(p, &mut reached);
-    }
-    for p in edges.keys() {
-        if !reached.contains(p) {
-            used_as_module.remove(p);
+    for (p, used) in used_as_module.iter().enumerate() {
+        if !used {
             reach(p, &mut reached);
         }
     }
-    used_as_module
+    for p in 0..files.len() {
+        if !reached[p] {
+            used_as_module[p] = false;
+            reach(p, &mut reached);
+        }
+    }
+    files
+        .iter()
+        .zip(used_as_module)
+        .filter(|(_, used)| *used)
+        .map(|((p, _), _)| (*p).clone())
+        .collect()
 }
 
 /// The templates the `.bicepparam` files name in `using`, with the files
@@ -483,7 +512,7 @@ impl Bicep {
         by_template: &BTreeMap<PathBuf, Vec<FileId>>,
     ) -> Vec<Job> {
         let mut paths: Vec<&PathBuf> = parsed.keys().collect();
-        paths.sort();
+        aml_model::source::sort_paths(&mut paths, |p| p.as_path());
         paths
             .into_iter()
             .flat_map(|path| {

@@ -109,6 +109,12 @@ pub struct Discovered {
     pub errors: Vec<(PathBuf, String)>,
 }
 
+/// Sorts paths with a message by path, then message (as a tuple sort does).
+fn sort_found(found: &mut [(PathBuf, String)]) {
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    aml_model::source::sort_paths(found, |(p, _)| p.as_path());
+}
+
 /// Walks `paths` (files and folders): files named explicitly are candidates
 /// whatever their extension, files found in folders when some front end
 /// reads their extension (the others are skipped, and said so).
@@ -191,12 +197,12 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
         files.extend(f);
         skipped.extend(s);
         // In path order, whatever order the threads found them in.
-        e.sort();
+        sort_found(&mut e);
         errors.extend(e);
     }
-    files.sort();
+    aml_model::source::sort_paths(&mut files, |p| p.as_path());
     files.dedup();
-    skipped.sort();
+    sort_found(&mut skipped);
     skipped.dedup();
     Discovered {
         files,
