@@ -1474,8 +1474,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             ExprKind::Binary(op, a, b) => self.binary(e, op, a, b),
             ExprKind::Ternary(c, a, b) => self.ternary(e, c, a, b),
             ExprKind::Member(base, name, safe) => {
+                if let Some(v) = self.member_of_resource(e.span, base, name, *safe) {
+                    return v;
+                }
                 let v = self.eval(base);
-                self.member(e.span, v, name, *safe)
+                self.member(e.span, &v, name, *safe)
             }
             ExprKind::Index(base, idx, safe) => {
                 let v = self.eval(base);
@@ -1495,7 +1498,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                             ),
                         }
                     }
-                    (o @ Value::Object(_), Value::String(k)) => self.member(e.span, o, &k, *safe),
+                    (o @ Value::Object(_), Value::String(k)) => self.member(e.span, &o, &k, *safe),
                     (v, i) => self.error_value(
                         e.span,
                         format!("{} cannot be indexed by {}", v.type_name(), i.type_name()),
@@ -1643,7 +1646,42 @@ impl<'s, 'a> Scope<'s, 'a> {
         self.unknown(sp, m)
     }
 
-    fn member(&self, sp: Sp, v: Value, name: &str, safe: bool) -> Value {
+    /// `sym.name` where `sym` names a resource declared without a loop:
+    /// the member read from the resource's reference where it is kept, as
+    /// evaluating `sym` and then its member would give, without copying
+    /// the whole reference for each use. `None` for anything else.
+    fn member_of_resource(&self, sp: Sp, base: &Expr, name: &str, safe: bool) -> Option<Value> {
+        let ExprKind::Ident(sym) = &base.kind else {
+            return None;
+        };
+        // What `symbol` looks at before the declarations.
+        if self.locals.borrow().iter().any(|(n, _)| n == sym)
+            || self.slots.borrow().contains_key(sym.as_str())
+            || self.nested.contains_key(sym.as_str())
+        {
+            return None;
+        }
+        let (_, decl) = self.decl(sym)?;
+        match &decl.kind {
+            DeclKind::Resource { body, .. } if !matches!(body.kind, ExprKind::For(_)) => {}
+            _ => return None,
+        }
+        // The tick `eval(base)` would take.
+        if !self.tick() {
+            let v = self.unknown(base.span, "the evaluation budget was exhausted");
+            return Some(self.member(sp, &v, name, safe));
+        }
+        let insts = self.resource_instances(sym);
+        Some(match insts.first() {
+            Some(i) => self.member(sp, &i.reference, name, safe),
+            None => {
+                let v = Value::unknown(sym.as_str(), "the resource could not be evaluated");
+                self.member(sp, &v, name, safe)
+            }
+        })
+    }
+
+    fn member(&self, sp: Sp, v: &Value, name: &str, safe: bool) -> Value {
         match v {
             Value::Unknown(u) => self.unknown(sp, u.reason.clone()),
             Value::Null if safe => Value::Null,

@@ -618,6 +618,11 @@ pub fn local_references(path: &Path, text: &str) -> Vec<PathBuf> {
 /// Paths in `module x '<path>'`, `using '<path>'` and
 /// `import ... from '<path>'` lines (a cheap scan).
 fn referenced_paths(text: &str) -> Vec<String> {
+    // Most files have none of the three words: their lines are not walked.
+    let holds = aml_model::input::holds;
+    if !(holds(text, "module ") || holds(text, "using ") || holds(text, "import ")) {
+        return Vec::new();
+    }
     text.lines()
         .filter_map(|l| {
             let l = l.trim_start();
