@@ -375,14 +375,19 @@ impl Catalogue {
         {
             return r;
         }
-        let mut registry = AliasRegistry::new();
+        // The first type that reads gives its own registry (its entry loaded
+        // it so), copied; the others are loaded into it. A type that does
+        // not read is left out: its aliases are then unknown everywhere.
+        let mut registry: Option<AliasRegistry> = None;
         for &i in &key {
-            // A type that does not read is left out: its aliases are then
-            // unknown everywhere.
             if let Some(e) = self.entry(i) {
-                registry.load_provider(provider(&self.types[i], e.source.clone()));
+                match registry.as_mut() {
+                    None => registry = Some(e.registry.clone()),
+                    Some(r) => r.load_provider(provider(&self.types[i], e.source.clone())),
+                }
             }
         }
+        let registry = registry.unwrap_or_default();
         let registry = regorus::Rc::new(registry);
         if let Ok(mut m) = self.compile_registries.lock() {
             m.entry(key)
