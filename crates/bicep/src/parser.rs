@@ -98,6 +98,7 @@ impl<'a> Parser<'a> {
 
     // ---- token access ---------------------------------------------------------
 
+    #[inline]
     fn skip_insignificant(&mut self) {
         if *self.nl_insignificant.last().unwrap_or(&false) {
             while matches!(self.toks[self.pos].tok, Tok::NewLine) {
@@ -106,6 +107,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn peek(&mut self) -> &Tok<'a> {
         self.skip_insignificant();
         &self.toks[self.pos].tok
@@ -125,6 +127,7 @@ impl<'a> Parser<'a> {
 
     /// Moves past the current token, as [`Parser::bump`] does without
     /// returning it (a copy of its text saved).
+    #[inline]
     fn advance(&mut self) {
         self.skip_insignificant();
         if !matches!(self.toks[self.pos].tok, Tok::Eof) {
@@ -140,6 +143,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn is_sym(&mut self, s: &str) -> bool {
         matches!(self.peek(), Tok::Sym(x) if same_symbol(x, s))
     }
@@ -148,6 +152,7 @@ impl<'a> Parser<'a> {
         matches!(self.peek(), Tok::Ident(x) if *x == s)
     }
 
+    #[inline]
     fn eat_sym(&mut self, s: &str) -> bool {
         if self.is_sym(s) {
             self.advance();
@@ -1516,6 +1521,7 @@ fn binary_level(op: &str) -> Option<usize> {
         .position(|ops| ops.iter().any(|o| same_symbol(o, op)))
 }
 
+#[inline]
 fn same_symbol(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
