@@ -113,19 +113,9 @@ fn run_stages(
         }
         None => options,
     };
-    let selected = select_rules(settings.all_rules, &loaded.config);
-    if selected.iter().any(|r| r.policy().is_some()) {
-        // The built-in definitions and the alias catalogue load on another
-        // thread while the files are read and parsed (the evaluation waits
-        // for them if they are not ready by then).
-        let _ = std::thread::Builder::new()
-            .name("policy-engine".into())
-            .spawn(|| {
-                aml_policy::PolicyEngine::builtin();
-            });
-    }
     let mut output = scan::scan(options);
     progress.stage("evaluating rules");
+    let selected = select_rules(settings.all_rules, &loaded.config);
     let today = settings.today.unwrap_or_else(Date::today);
     let (outcomes, mut diagnostics, account, assignments) =
         evaluate_all(&mut output, &selected, &loaded.config, settings, today);
