@@ -117,6 +117,13 @@ enum Slot {
 }
 
 /// One resource instance.
+/// What a declaration produced: a module's resource, or instance `k` of
+/// the resource at a symbol path (moved out once everything is evaluated).
+enum Emitted {
+    Resource(Resource),
+    Instance(String, usize),
+}
+
 struct Instance {
     resource: Resource,
     /// The reference value (`ws` in expressions).
@@ -146,7 +153,7 @@ pub struct Scope<'s, 'a> {
     base_deployed: Deployed,
     slots: RefCell<HashMap<String, Slot>>,
     /// Resource and module instances by declaration index, for output order.
-    produced: RefCell<BTreeMap<usize, Vec<Resource>>>,
+    produced: RefCell<BTreeMap<usize, Vec<Emitted>>>,
     /// Resource instances memoised by symbol path (`a`, `a::b`).
     instances: RefCell<HashMap<String, Arc<Vec<Instance>>>>,
     locals: RefCell<Vec<(String, Value)>>,
@@ -277,6 +284,13 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     /// Evaluates every resource and module; returns the resources in declaration order.
     fn run(&self) -> Vec<Resource> {
+        self.evaluate_declarations();
+        self.take_resources()
+    }
+
+    /// Evaluates every resource and module, noting what each declaration
+    /// produced (in declaration order) for [`Scope::take_resources`].
+    fn evaluate_declarations(&self) {
         self.check_supplied();
         for (i, d) in self.ast.decls.iter().enumerate() {
             match &d.kind {
@@ -292,13 +306,55 @@ impl<'s, 'a> Scope<'s, 'a> {
                 _ => {}
             }
         }
-        self.produced.take().into_values().flatten().collect()
+    }
+
+    /// The resources produced, in declaration order. An instance is moved
+    /// out of the scope's instances (no longer needed: every declaration and
+    /// output is evaluated) at its last mention, copied at any earlier one.
+    fn take_resources(&self) -> Vec<Resource> {
+        let produced = self.produced.take();
+        let mut instances = self.instances.take();
+        let mut mentions: HashMap<(String, usize), usize> = HashMap::new();
+        for e in produced.values().flatten() {
+            if let Emitted::Instance(path, k) = e {
+                *mentions.entry((path.clone(), *k)).or_default() += 1;
+            }
+        }
+        let mut pools: HashMap<String, Vec<Option<Resource>>> = HashMap::new();
+        let mut out = Vec::new();
+        for e in produced.into_values().flatten() {
+            let (path, k) = match e {
+                Emitted::Resource(r) => {
+                    out.push(r);
+                    continue;
+                }
+                Emitted::Instance(path, k) => (path, k),
+            };
+            let pool = pools.entry(path.clone()).or_insert_with(|| {
+                match instances.remove(&path).map(Arc::try_unwrap) {
+                    Some(Ok(owned)) => owned.into_iter().map(|i| Some(i.resource)).collect(),
+                    Some(Err(shared)) => shared.iter().map(|i| Some(i.resource.clone())).collect(),
+                    None => Vec::new(),
+                }
+            });
+            let left = mentions.get_mut(&(path, k)).map(|n| {
+                *n -= 1;
+                *n
+            });
+            let resource = match (pool.get_mut(k), left) {
+                (Some(slot), Some(0)) => slot.take(),
+                (Some(slot), _) => slot.clone(),
+                (None, _) => None,
+            };
+            out.extend(resource);
+        }
+        out
     }
 
     /// The instances of a resource and of the resources nested in it.
-    fn flatten_emitted(&self, path: &str, insts: &Arc<Vec<Instance>>, out: &mut Vec<Resource>) {
-        for i in insts.iter().filter(|i| i.emitted) {
-            out.push(i.resource.clone());
+    fn flatten_emitted(&self, path: &str, insts: &Arc<Vec<Instance>>, out: &mut Vec<Emitted>) {
+        for (k, _) in insts.iter().enumerate().filter(|(_, i)| i.emitted) {
+            out.push(Emitted::Instance(path.to_string(), k));
         }
         let prefix = format!("{path}::");
         let mut children: Vec<(&String, &(&Decl, String))> = self
@@ -1122,7 +1178,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 resources.extend(r);
             },
         );
-        self.produced.borrow_mut().insert(index, resources);
+        self.produced.borrow_mut().insert(
+            index,
+            resources.into_iter().map(Emitted::Resource).collect(),
+        );
         if is_loop {
             Value::Array(values)
         } else {
@@ -1221,8 +1280,9 @@ impl<'s, 'a> Scope<'s, 'a> {
                     self.depth + 1,
                     deployed,
                 );
-                let resources = child.run();
+                child.evaluate_declarations();
                 let outputs = child.outputs();
+                let resources = child.take_resources();
                 self.s.module_stack.borrow_mut().pop();
                 result.insert("outputs".into(), Value::Object(outputs));
                 (Value::Object(result), resources)
