@@ -120,7 +120,7 @@ enum Slot {
 /// What a declaration produced: a module's resource, or instance `k` of
 /// the resource at a symbol path (moved out once everything is evaluated).
 enum Emitted {
-    Resource(Resource),
+    Resource(Box<Resource>),
     Instance(String, usize),
 }
 
@@ -325,7 +325,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         for e in produced.into_values().flatten() {
             let (path, k) = match e {
                 Emitted::Resource(r) => {
-                    out.push(r);
+                    out.push(*r);
                     continue;
                 }
                 Emitted::Instance(path, k) => (path, k),
@@ -1180,7 +1180,10 @@ impl<'s, 'a> Scope<'s, 'a> {
         );
         self.produced.borrow_mut().insert(
             index,
-            resources.into_iter().map(Emitted::Resource).collect(),
+            resources
+                .into_iter()
+                .map(|r| Emitted::Resource(Box::new(r)))
+                .collect(),
         );
         if is_loop {
             Value::Array(values)
