@@ -1537,7 +1537,11 @@ mod tests {
 #[derive(Debug, Default)]
 pub struct SpanRecorder {
     disabled: bool,
-    path: Vec<String>,
+    /// The current path, lower-case (`properties.ipallowlist[0]`): one
+    /// string grown and cut back, not a string per step.
+    path: String,
+    /// Where each step entered starts in `path`, innermost last.
+    starts: Vec<usize>,
     spans: BTreeMap<String, Span>,
 }
 
@@ -1558,33 +1562,39 @@ impl SpanRecorder {
     /// Enters an object property (case-insensitive: keys are lower-cased).
     pub fn push_key(&mut self, key: &str) {
         if !self.disabled {
-            let k = key.to_ascii_lowercase();
-            self.path.push(if self.path.is_empty() {
-                k
-            } else {
-                format!(".{k}")
-            });
+            // A `.` before every step but the first (even after an empty key).
+            let first = self.starts.is_empty();
+            self.starts.push(self.path.len());
+            if !first {
+                self.path.push('.');
+            }
+            self.path
+                .extend(key.chars().map(|c| c.to_ascii_lowercase()));
         }
     }
 
     /// Enters an array element.
     pub fn push_index(&mut self, i: usize) {
         if !self.disabled {
-            self.path.push(format!("[{i}]"));
+            use std::fmt::Write as _;
+            self.starts.push(self.path.len());
+            let _ = write!(self.path, "[{i}]");
         }
     }
 
     /// Leaves the last property or element entered.
     pub fn pop(&mut self) {
         if !self.disabled {
-            self.path.pop();
+            if let Some(start) = self.starts.pop() {
+                self.path.truncate(start);
+            }
         }
     }
 
     /// Records `span` for the current path, unless a span is already recorded.
     pub fn record(&mut self, span: Span) {
-        if !self.disabled && !self.path.is_empty() {
-            self.spans.entry(self.path.concat()).or_insert(span);
+        if !self.disabled && !self.starts.is_empty() && !self.spans.contains_key(&self.path) {
+            self.spans.insert(self.path.clone(), span);
         }
     }
 
