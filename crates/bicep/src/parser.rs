@@ -986,11 +986,12 @@ impl<'a> Parser<'a> {
             start: t.start,
             end: t.end,
         };
-        match &t.tok {
+        // The token moved apart (its strings go into the tree as they are).
+        match t.tok {
             Tok::Int(i) => {
                 self.advance();
                 Expr {
-                    kind: ExprKind::Int(*i),
+                    kind: ExprKind::Int(i),
                     span: sp,
                 }
             }
@@ -1001,13 +1002,13 @@ impl<'a> Parser<'a> {
             Tok::MultiStr(s) => {
                 self.advance();
                 Expr {
-                    kind: ExprKind::Str(vec![Piece::Lit(s.clone())]),
+                    kind: ExprKind::Str(vec![Piece::Lit(s)]),
                     span: sp,
                 }
             }
             Tok::Ident(name) => {
                 self.advance();
-                match *name {
+                match name {
                     "true" => {
                         return Expr {
                             kind: ExprKind::Bool(true),
@@ -1086,8 +1087,7 @@ impl<'a> Parser<'a> {
                 span: sp,
             }),
             Tok::Error(m) => {
-                let m = m.clone();
-                self.error(m, t.start, t.end);
+                self.error(m, sp.start, sp.end);
                 self.advance();
                 Expr {
                     kind: ExprKind::Error,
@@ -1141,21 +1141,21 @@ impl<'a> Parser<'a> {
         None
     }
 
-    fn string(&mut self, parts: &[StrPart], sp: Sp) -> Expr {
-        let mut pieces = Vec::new();
+    fn string(&mut self, parts: Vec<StrPart>, sp: Sp) -> Expr {
+        let mut pieces = Vec::with_capacity(parts.len());
         for p in parts {
             match p {
-                StrPart::Lit(s) => pieces.push(Piece::Lit(s.clone())),
+                StrPart::Lit(s) => pieces.push(Piece::Lit(s)),
                 StrPart::Hole(a, b) => {
-                    let toks = lex(self.text, *a, *b);
+                    let toks = lex(self.text, a, b);
                     let mut sub = Parser::new(self.text, toks);
                     sub.depth = self.depth + 1;
                     sub.nl_insignificant.push(true);
                     let e = if sub.depth > MAX_DEPTH {
-                        sub.error("the expression is nested too deeply", *a, *b);
+                        sub.error("the expression is nested too deeply", a, b);
                         Expr {
                             kind: ExprKind::Error,
-                            span: Sp { start: *a, end: *b },
+                            span: Sp { start: a, end: b },
                         }
                     } else {
                         sub.expr()
@@ -1437,7 +1437,7 @@ impl<'a> Parser<'a> {
                     Tok::Str(parts) => {
                         self.advance();
                         let e = self.string(
-                            &parts,
+                            parts,
                             Sp {
                                 start: t.start,
                                 end: t.end,
