@@ -882,10 +882,9 @@ impl PolicyEngine {
         };
 
         // First pass with unknowns absent: decides most resources, and spares
-        // the lookup when the resource is not applicable.
-        // The input is made when a program runs: an applicability kept per
-        // type and kind may decide without it, and then the resource need
-        // not be normalised for this definition.
+        // the lookup when the resource is not applicable. The input is made
+        // when a program runs (an applicability kept per type and kind needs
+        // none).
         let drop_all = HashMap::new();
         let first_input = std::cell::OnceCell::new();
         let params_value = subject.params.clone();
@@ -910,20 +909,7 @@ impl PolicyEngine {
             _ => run_applicability(),
         };
         if !missing.is_empty() {
-            let reads_missing = missing
-                .iter()
-                .any(|m| p.applicability_params.contains(&m.to_ascii_lowercase()));
-            if matches!(applicable, Ok(false)) && !reads_missing {
-                return PolicyOutcome::NotApplicable;
-            }
-            let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
-            return PolicyOutcome::Error {
-                message: format!(
-                    "policy definition {} needs a value for parameter {} (it has no default)",
-                    d.name,
-                    names.join(", ")
-                ),
-            };
+            return missing_parameters(d, p, missing, &applicable);
         }
         let decided = |applicable: &Result<bool, String>| match applicable {
             Ok(false) => Some(PolicyOutcome::NotApplicable),
@@ -1692,6 +1678,31 @@ impl Compiled {
         self.programs
             .get_or_init(|| compile(cat, &self.path, &self.text, &self.root))
             .as_ref()
+    }
+}
+
+/// The outcome of a definition whose required parameters `missing` have no
+/// value: not applicable when its applicability says so without reading
+/// them, else an error naming them.
+fn missing_parameters(
+    d: &PolicyDefinition,
+    p: &Programs,
+    missing: &[String],
+    applicable: &Result<bool, String>,
+) -> PolicyOutcome {
+    let reads_missing = missing
+        .iter()
+        .any(|m| p.applicability_params.contains(&m.to_ascii_lowercase()));
+    if matches!(applicable, Ok(false)) && !reads_missing {
+        return PolicyOutcome::NotApplicable;
+    }
+    let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+    PolicyOutcome::Error {
+        message: format!(
+            "policy definition {} needs a value for parameter {} (it has no default)",
+            d.name,
+            names.join(", ")
+        ),
     }
 }
 
