@@ -192,6 +192,13 @@ struct Supplied {
     span: Option<Span>,
 }
 
+/// A map of names looked up for every expression that names them, hashed
+/// with foldhash (SipHash cost more than the look-up; nothing iterates it
+/// in an order that shows).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// The set kind of [`FastMap`].
+type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
+
 /// The evaluation scope of one template: its parameters, variables and
 /// functions, and the deployment context. Implements [`ExprEnv`].
 struct Scope<'b, 't> {
@@ -199,10 +206,10 @@ struct Scope<'b, 't> {
     file: FileId,
     template: &'t Node,
     supplied: Vec<(String, Supplied)>,
-    params: RefCell<HashMap<String, Value>>,
-    params_in_progress: RefCell<HashSet<String>>,
-    vars: RefCell<HashMap<String, Value>>,
-    vars_in_progress: RefCell<HashSet<String>>,
+    params: RefCell<FastMap<String, Value>>,
+    params_in_progress: RefCell<FastSet<String>>,
+    vars: RefCell<FastMap<String, Value>>,
+    vars_in_progress: RefCell<FastSet<String>>,
     copy_stack: RefCell<Vec<(String, i64)>>,
     context: DeploymentContext,
     depth: usize,
@@ -229,10 +236,10 @@ impl<'b, 't> Scope<'b, 't> {
             file,
             template,
             supplied,
-            params: RefCell::new(HashMap::new()),
-            params_in_progress: RefCell::new(HashSet::new()),
-            vars: RefCell::new(HashMap::new()),
-            vars_in_progress: RefCell::new(HashSet::new()),
+            params: RefCell::default(),
+            params_in_progress: RefCell::default(),
+            vars: RefCell::default(),
+            vars_in_progress: RefCell::default(),
             copy_stack: RefCell::new(Vec::new()),
             context,
             depth,

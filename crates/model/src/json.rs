@@ -142,7 +142,10 @@ pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
                         .enumerate()
                         .any(|(i, m)| members[..i].iter().any(|p| p.key == m.key))
                 } else {
-                    let mut keys = std::collections::HashSet::new();
+                    let mut keys = std::collections::HashSet::with_capacity_and_hasher(
+                        members.len(),
+                        foldhash::fast::FixedState::default(),
+                    );
                     !members.iter().all(|m| keys.insert(m.key.as_str()))
                 };
                 if twice {
@@ -187,7 +190,11 @@ pub fn superseded(members: &[Member]) -> Vec<bool> {
             .map(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key))
             .collect();
     }
-    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut last: std::collections::HashMap<&str, usize, _> =
+        std::collections::HashMap::with_capacity_and_hasher(
+            members.len(),
+            foldhash::fast::FixedState::default(),
+        );
     for (i, m) in members.iter().enumerate() {
         last.insert(&m.key, i);
     }

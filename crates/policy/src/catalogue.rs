@@ -70,8 +70,9 @@ impl AliasInfo {
 /// catalogue's casing (used to canonicalise the keys of a resource).
 #[derive(Debug, Default)]
 pub(crate) struct CaseNode {
-    /// lower-case key → (catalogue key, subtree)
-    pub keys: HashMap<String, (String, CaseNode)>,
+    /// lower-case key → (catalogue key, subtree); looked up for every key
+    /// of every resource normalised, so hashed with foldhash.
+    pub keys: HashMap<String, (String, CaseNode), foldhash::fast::FixedState>,
     /// Subtree for the members of an array at this position.
     pub items: Option<Box<CaseNode>>,
 }

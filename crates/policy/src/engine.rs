@@ -1238,8 +1238,8 @@ thread_local! {
     /// `kind`, per program (by address; the entry holds the `Arc`, so the
     /// address is not reused while it exists) and parameters.
     #[allow(clippy::type_complexity)]
-    static APPLICABLE: std::cell::RefCell<HashMap<(usize, usize), (Arc<Program>, Vec<KeptApplicability>)>> =
-        std::cell::RefCell::new(HashMap::new());
+    static APPLICABLE: std::cell::RefCell<HashMap<(usize, usize), (Arc<Program>, Vec<KeptApplicability>), foldhash::fast::FixedState>> =
+        std::cell::RefCell::new(HashMap::default());
 }
 
 /// The applicability of `resource` by a program that reads only its type
@@ -1304,8 +1304,8 @@ thread_local! {
     /// rather than once per run (regorus resets its run state on every
     /// execution). Keyed by the program's address; the map holds the `Arc`,
     /// so the address cannot be reused while the entry exists.
-    static VMS: std::cell::RefCell<HashMap<usize, (Arc<Program>, RegoVM)>> =
-        std::cell::RefCell::new(HashMap::new());
+    static VMS: std::cell::RefCell<HashMap<usize, (Arc<Program>, RegoVM), foldhash::fast::FixedState>> =
+        std::cell::RefCell::new(HashMap::default());
 }
 
 /// Runs a compiled program once, on this thread's VM for it.

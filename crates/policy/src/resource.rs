@@ -60,7 +60,10 @@ pub(crate) fn to_regorus(v: &Value, node: Option<&CaseNode>, subst: Substitute) 
 
 /// The entry of `keys` (lower-case) for `key`, lower-cased on the stack
 /// when it is short (almost every key): no allocation per key.
-fn key_in<'a, V>(keys: &'a std::collections::HashMap<String, V>, key: &str) -> Option<&'a V> {
+fn key_in<'a, V, S: std::hash::BuildHasher>(
+    keys: &'a std::collections::HashMap<String, V, S>,
+    key: &str,
+) -> Option<&'a V> {
     let mut buf = [0u8; 64];
     match buf.get_mut(..key.len()) {
         Some(lower) => {
