@@ -642,8 +642,10 @@ fn sort_outcomes(
 fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
     items: &'a [T],
     of: impl Fn(&'a T) -> (K, &'a str),
-) -> std::collections::HashMap<K, u32> {
-    let mut held: std::collections::HashMap<K, &str> = Default::default();
+) -> std::collections::HashMap<K, u32, foldhash::fast::FixedState> {
+    // foldhash: a look-up per outcome, of a key SipHash took longer to hash.
+    let mut held: std::collections::HashMap<K, &str, foldhash::fast::FixedState> =
+        Default::default();
     for r in items {
         let (place, s) = of(r);
         held.entry(place).or_insert(s);
@@ -652,7 +654,10 @@ fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
     // Equal strings get one rank whichever comes first.
     distinct.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut rank = 0u32;
-    let mut out = std::collections::HashMap::with_capacity(distinct.len());
+    let mut out = std::collections::HashMap::with_capacity_and_hasher(
+        distinct.len(),
+        foldhash::fast::FixedState::default(),
+    );
     for (i, (s, addr)) in distinct.iter().enumerate() {
         if i > 0 && distinct[i - 1].0 != *s {
             rank += 1;

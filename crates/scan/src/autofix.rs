@@ -58,7 +58,7 @@ pub fn plan(
     // The first failing outcome of each (rule, resource) gets the entry its
     // result makes, each result dropped once its entry is made; a later
     // outcome of the same pair (rare) gets a copy.
-    let mut first: HashMap<(&str, usize), usize> = HashMap::new();
+    let mut first: HashMap<(&str, usize), usize, foldhash::fast::FixedState> = HashMap::default();
     for (i, o) in outcomes.iter().enumerate() {
         if o.verdict == Verdict::Fail {
             first.entry((o.rule.id, o.resource)).or_insert(i);
