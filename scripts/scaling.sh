@@ -22,7 +22,9 @@
 # system) and the median peak RSS of RUNS runs of
 # `aml-baseline scan DIR --no-config --format json -o FILE` under GNU time
 # (/usr/bin/time). Growth is checked on CPU time, which other processes on a
-# shared machine disturb far less than wall time; goals are wall times.
+# shared machine disturb far less than wall time; goals are wall times. A
+# format's sizes take turns run by run (1k, 3k, 10k, then again), so that
+# the machine's drift from minute to minute falls on every size alike.
 #
 # Environment: BIN (default target/release/aml-baseline, built when absent),
 # RUNS (default 3), WORK (default target/scaling: corpora and raw timings),
@@ -63,24 +65,31 @@ if [ ! -x "$BIN" ]; then
 fi
 mkdir -p "$WORK"
 
-# measure OUT CMD...: RUNS runs of CMD; one "wall_s cpu_s maxrss_kb" line per run in OUT.
-# The exit code is ignored (a scan with failures exits 1) unless the run
-# crashed (exit code above 2).
+# measure_once OUT CMD...: one run of CMD; its "wall_s cpu_s maxrss_kb" line
+# appended to OUT. The exit code is ignored (a scan with failures exits 1)
+# unless the run crashed (exit code above 2).
+measure_once() {
+  local out=$1
+  shift
+  local code=0
+  /usr/bin/time -f "%e %U %S %M" -o "$out.one" "$@" >/dev/null 2>"$out.err" || code=$?
+  if [ "$code" -gt 2 ]; then
+    echo "error: '$*' exited with $code:" >&2
+    tail -n 5 "$out.err" >&2
+    exit 1
+  fi
+  tail -n 1 "$out.one" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >>"$out"
+  rm -f "$out.one" "$out.err"
+}
+
+# measure OUT CMD...: RUNS runs of CMD, one line each in OUT.
 measure() {
   local out=$1
   shift
   : >"$out"
   for _ in $(seq "$RUNS"); do
-    local code=0
-    /usr/bin/time -f "%e %U %S %M" -o "$out.one" "$@" >/dev/null 2>"$out.err" || code=$?
-    if [ "$code" -gt 2 ]; then
-      echo "error: '$*' exited with $code:" >&2
-      tail -n 5 "$out.err" >&2
-      exit 1
-    fi
-    tail -n 1 "$out.one" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >>"$out"
+    measure_once "$out" "$@"
   done
-  rm -f "$out.one" "$out.err"
 }
 
 # median FILE COLUMN
@@ -118,11 +127,22 @@ check() {
   local fmt=$1 goal_s=$2 goal_mib=$3
   shift 3
   local sizes=("$@") first_c="" first_m="" t c m prev_c="" prev_m="" prev_n=""
+  local inputs=() n i
   for n in "${sizes[@]}"; do
-    local input
-    if [ "$fmt" = live ]; then input=$(live_export "$n"); else input=$(corpus "$n")/$fmt; fi
+    if [ "$fmt" = live ]; then inputs+=("$(live_export "$n")"); else inputs+=("$(corpus "$n")/$fmt"); fi
+    : >"$WORK/raw-$fmt-$n"
+  done
+  # The sizes take turns, run by run: this machine's speed drifts from
+  # minute to minute, and a growth factor compares sizes, so each size's
+  # runs are spread over the same minutes.
+  for _ in $(seq "$RUNS"); do
+    for i in "${!sizes[@]}"; do
+      n=${sizes[$i]}
+      measure_once "$WORK/raw-$fmt-$n" "$BIN" scan "${inputs[$i]}" --no-config --format json -o "$WORK/report-$fmt-$n.json"
+    done
+  done
+  for n in "${sizes[@]}"; do
     local raw=$WORK/raw-$fmt-$n
-    measure "$raw" "$BIN" scan "$input" --no-config --format json -o "$WORK/report-$fmt-$n.json"
     t=$(median "$raw" 1)
     c=$(median "$raw" 2)
     m=$(awk -v k="$(median "$raw" 3)" 'BEGIN {printf "%.1f", k / 1024}')
