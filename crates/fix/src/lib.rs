@@ -817,10 +817,6 @@ pub(crate) struct Context<'a> {
     styles: std::cell::RefCell<BTreeMap<FileId, (&'static str, Rc<str>)>>,
     /// Files by folder and module callers (see [`Shared::callers`]).
     callers: Option<std::sync::Arc<callers::Callers>>,
-    /// The texts this task has read, so that a unit's triage and its edits
-    /// read each file once (the thread's own cache holds only a few, fewer
-    /// than a task's units have files); emptied like the trees.
-    texts: std::cell::RefCell<BTreeMap<FileId, std::sync::Arc<str>>>,
 }
 
 impl<'a> Context<'a> {
@@ -837,7 +833,6 @@ impl<'a> Context<'a> {
             counts: std::collections::HashMap::new(),
             styles: Default::default(),
             callers: shared.callers.clone(),
-            texts: Default::default(),
         }
     }
 
@@ -853,8 +848,7 @@ impl<'a> Context<'a> {
     /// The file's text (read again from disk when it is not kept; see
     /// [`aml_model::source::SourceFile::text`]).
     pub fn text(&self, file: FileId) -> std::sync::Arc<str> {
-        let mut texts = self.texts.borrow_mut();
-        recent(&mut texts, file, || self.sources.get(file).text())
+        self.sources.get(file).text()
     }
 
     pub fn display(&self, file: FileId) -> &'a str {

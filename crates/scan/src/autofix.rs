@@ -69,20 +69,11 @@ pub fn plan(
     // Made in parallel (each its redacted replacements and diff); each
     // worker remembers its last diff, which the results of one resource
     // share.
-    //
-    // The results come in the failures' order (rule by rule); put one
-    // resource's side by side first, so that a worker's results of one
-    // file follow each other and its text is read once (the thread keeps
-    // only the last few texts it read), and one resource's diff is made once.
     use rayon::prelude::*;
-    let mut fixed: Vec<(usize, aml_fix::ResultFix)> = results
-        .into_iter()
+    let made: Vec<(usize, AutofixEntry)> = results
+        .into_par_iter()
         .filter(|r| r.status == Status::Fixed)
         .filter_map(|r| first.get(&(r.rule.id, r.resource)).map(|&i| (i, r)))
-        .collect();
-    fixed.sort_by_key(|(i, r)| (r.resource, *i));
-    let made: Vec<(usize, AutofixEntry)> = fixed
-        .into_par_iter()
         .map_init(|| None, |last, (i, r)| (i, entry(scan, r, last)))
         .collect();
     for (i, e) in made {
