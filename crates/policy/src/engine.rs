@@ -886,16 +886,16 @@ impl PolicyEngine {
         // when a program runs (an applicability kept per type and kind needs
         // none).
         let drop_all = HashMap::new();
+        // (The closures borrow the subject's parameters and context alone:
+        // its candidates are set below.)
         let first_input = std::cell::OnceCell::new();
-        let params_value = subject.params.clone();
         let input = || {
             first_input
-                .get_or_init(|| self.input_of(resource, cache, &params_value, &drop_all))
+                .get_or_init(|| self.input_of(resource, cache, &subject.params, &drop_all))
                 .clone()
         };
-        let request_context = subject.context.clone();
         let run_applicability = || {
-            run(&p.applicability, input(), &request_context, None).map(|v| v != RValue::Undefined)
+            run(&p.applicability, input(), &subject.context, None).map(|v| v != RValue::Undefined)
         };
         let applicable = match (&effective, p.applicability_by_type_and_kind) {
             // The definition's own parameters (kept in it: their address
