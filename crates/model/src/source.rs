@@ -460,57 +460,44 @@ impl SourceMap {
 /// as bytes. Any other path, or another platform, sorts with `Path`'s order.
 pub fn sort_paths<T>(items: &mut [T], path: impl Fn(&T) -> &Path) {
     #[cfg(unix)]
-    {
-        let keys: Option<Vec<Vec<u8>>> = items.iter().map(|t| plain_path_key(path(t))).collect();
-        if let Some(keys) = keys {
-            let mut order: Vec<usize> = (0..items.len()).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-            apply_order(items, order);
-            return;
-        }
+    if items.iter().all(|t| is_plain(path(t))) {
+        // Each key made once; equal keys keep their order.
+        items.sort_by_cached_key(|t| plain_path_key(path(t)));
+        return;
     }
     items.sort_by(|a, b| path(a).cmp(path(b)));
 }
 
-/// Puts `items[order[i]]` at `i` for every `i` (a permutation), by cycles.
+/// Whether a path is plain (see [`sort_paths`]): not empty, no trailing
+/// separator, no `.`, `..` or empty component but an absolute path's root.
 #[cfg(unix)]
-fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
-    for start in 0..order.len() {
-        let mut at = start;
-        while order[at] != start {
-            let next = order[at];
-            items.swap(at, next);
-            order[at] = at;
-            at = next;
-        }
-        order[at] = at;
-    }
-}
-
-/// The bytes of a plain path (see [`sort_paths`]) with the separator mapped
-/// to 0 (no Unix path holds a 0 byte); `None` for any other path.
-#[cfg(unix)]
-fn plain_path_key(p: &Path) -> Option<Vec<u8>> {
+fn is_plain(p: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let bytes = p.as_os_str().as_bytes();
-    if bytes.is_empty() || (bytes.len() > 1 && bytes.ends_with(b"/")) {
-        return None;
-    }
-    let plain = bytes
-        .split(|b| *b == b'/')
-        .enumerate()
-        .all(|(i, part)| match part {
-            // Only an absolute path's root comes before its first separator.
-            b"" => i == 0,
-            b"." | b".." => false,
-            _ => true,
-        });
-    plain.then(|| {
-        bytes
-            .iter()
-            .map(|&b| if b == b'/' { 0 } else { b })
-            .collect()
-    })
+    let trailing_separator = bytes.len() > 1 && bytes.ends_with(b"/");
+    !bytes.is_empty()
+        && !trailing_separator
+        && bytes
+            .split(|b| *b == b'/')
+            .enumerate()
+            .all(|(i, part)| match part {
+                // Only an absolute path's root comes before its first separator.
+                b"" => i == 0,
+                b"." | b".." => false,
+                _ => true,
+            })
+}
+
+/// The bytes of a plain path with the separator mapped to 0 (no Unix path
+/// holds a 0 byte): compared as bytes, they sort as the paths do.
+#[cfg(unix)]
+fn plain_path_key(p: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    p.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| if b == b'/' { 0 } else { b })
+        .collect()
 }
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
@@ -579,11 +566,7 @@ mod tests {
             }
             all.push(PathBuf::from(s));
         }
-        let plain: Vec<PathBuf> = all
-            .iter()
-            .filter(|p| super::plain_path_key(p).is_some())
-            .cloned()
-            .collect();
+        let plain: Vec<PathBuf> = all.iter().filter(|p| super::is_plain(p)).cloned().collect();
         assert!(plain.len() > 500 && plain.len() < all.len());
         for set in [all, plain] {
             let mut want = set.clone();
