@@ -17,7 +17,7 @@ use aml_model::model::{self, Deployed, Resource, SpanRecorder};
 use aml_model::source::{FileId, SourceMap, Span};
 use aml_model::value::{Object, Shape, Value};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use aml_model::context::Limits;
@@ -192,13 +192,6 @@ struct Supplied {
     span: Option<Span>,
 }
 
-/// A map of names looked up for every expression that names them, hashed
-/// with foldhash (SipHash cost more than the look-up; nothing iterates it
-/// in an order that shows).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
-/// The set kind of [`FastMap`].
-type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
-
 /// The evaluation scope of one template: its parameters, variables and
 /// functions, and the deployment context. Implements [`ExprEnv`].
 struct Scope<'b, 't> {
@@ -206,10 +199,10 @@ struct Scope<'b, 't> {
     file: FileId,
     template: &'t Node,
     supplied: Vec<(String, Supplied)>,
-    params: RefCell<FastMap<String, Value>>,
-    params_in_progress: RefCell<FastSet<String>>,
-    vars: RefCell<FastMap<String, Value>>,
-    vars_in_progress: RefCell<FastSet<String>>,
+    params: RefCell<aml_model::FastMap<String, Value>>,
+    params_in_progress: RefCell<aml_model::FastSet<String>>,
+    vars: RefCell<aml_model::FastMap<String, Value>>,
+    vars_in_progress: RefCell<aml_model::FastSet<String>>,
     copy_stack: RefCell<Vec<(String, i64)>>,
     context: DeploymentContext,
     depth: usize,

@@ -144,7 +144,7 @@ pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
                 } else {
                     let mut keys = std::collections::HashSet::with_capacity_and_hasher(
                         members.len(),
-                        foldhash::fast::FixedState::default(),
+                        crate::FastHasher::default(),
                     );
                     !members.iter().all(|m| keys.insert(m.key.as_str()))
                 };
@@ -193,7 +193,7 @@ pub fn superseded(members: &[Member]) -> Vec<bool> {
     let mut last: std::collections::HashMap<&str, usize, _> =
         std::collections::HashMap::with_capacity_and_hasher(
             members.len(),
-            foldhash::fast::FixedState::default(),
+            crate::FastHasher::default(),
         );
     for (i, m) in members.iter().enumerate() {
         last.insert(&m.key, i);

@@ -27,3 +27,14 @@ pub mod span_map;
 pub mod value;
 pub mod work;
 pub mod xml;
+
+/// The hasher of [`FastMap`] and [`FastSet`]: foldhash with a fixed seed.
+pub type FastHasher = foldhash::fast::FixedState;
+
+/// A map for tables looked up on a hot path (per expression, key, resource
+/// or outcome), where SipHash cost more than the look-up: foldhash, seeded
+/// the same in every run. Nothing may depend on its iteration order.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastHasher>;
+
+/// The set kind of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, FastHasher>;

@@ -72,7 +72,7 @@ impl AliasInfo {
 pub(crate) struct CaseNode {
     /// lower-case key → (catalogue key, subtree); looked up for every key
     /// of every resource normalised, so hashed with foldhash.
-    pub keys: HashMap<String, (String, CaseNode), foldhash::fast::FixedState>,
+    pub keys: aml_model::FastMap<String, (String, CaseNode)>,
     /// Subtree for the members of an array at this position.
     pub items: Option<Box<CaseNode>>,
 }

@@ -1238,7 +1238,7 @@ thread_local! {
     /// `kind`, per program (by address; the entry holds the `Arc`, so the
     /// address is not reused while it exists) and parameters.
     #[allow(clippy::type_complexity)]
-    static APPLICABLE: std::cell::RefCell<HashMap<(usize, usize), (Arc<Program>, Vec<KeptApplicability>), foldhash::fast::FixedState>> =
+    static APPLICABLE: std::cell::RefCell<aml_model::FastMap<(usize, usize), (Arc<Program>, Vec<KeptApplicability>)>> =
         std::cell::RefCell::new(HashMap::default());
 }
 
@@ -1304,7 +1304,7 @@ thread_local! {
     /// rather than once per run (regorus resets its run state on every
     /// execution). Keyed by the program's address; the map holds the `Arc`,
     /// so the address cannot be reused while the entry exists.
-    static VMS: std::cell::RefCell<HashMap<usize, (Arc<Program>, RegoVM), foldhash::fast::FixedState>> =
+    static VMS: std::cell::RefCell<aml_model::FastMap<usize, (Arc<Program>, RegoVM)>> =
         std::cell::RefCell::new(HashMap::default());
 }
 

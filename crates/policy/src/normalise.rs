@@ -34,7 +34,7 @@ struct PathNode {
     /// Entries whose path ends here.
     ends: Vec<u32>,
     /// The next segments.
-    next: HashMap<String, PathNode, foldhash::fast::FixedState>,
+    next: aml_model::FastMap<String, PathNode>,
 }
 
 /// Pruned tables, by the lower-case API version and the sorted positions of

@@ -642,10 +642,9 @@ fn sort_outcomes(
 fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
     items: &'a [T],
     of: impl Fn(&'a T) -> (K, &'a str),
-) -> std::collections::HashMap<K, u32, foldhash::fast::FixedState> {
+) -> aml_model::FastMap<K, u32> {
     // foldhash: a look-up per outcome, of a key SipHash took longer to hash.
-    let mut held: std::collections::HashMap<K, &str, foldhash::fast::FixedState> =
-        Default::default();
+    let mut held: aml_model::FastMap<K, &str> = Default::default();
     for r in items {
         let (place, s) = of(r);
         held.entry(place).or_insert(s);
@@ -654,10 +653,7 @@ fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
     // Equal strings get one rank whichever comes first.
     distinct.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut rank = 0u32;
-    let mut out = std::collections::HashMap::with_capacity_and_hasher(
-        distinct.len(),
-        foldhash::fast::FixedState::default(),
-    );
+    let mut out = aml_model::FastMap::with_capacity_and_hasher(distinct.len(), Default::default());
     for (i, (s, addr)) in distinct.iter().enumerate() {
         if i > 0 && distinct[i - 1].0 != *s {
             rank += 1;

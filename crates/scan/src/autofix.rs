@@ -7,7 +7,6 @@ use aml_fix::{Options, Status};
 use aml_model::input::ScanOutput;
 use aml_report::{AutofixChange, AutofixEntry, AutofixReplacement};
 use aml_rules::evaluate::{Outcome, Verdict};
-use std::collections::HashMap;
 
 /// The safe fix `fix` would apply to each outcome (its replacements and
 /// diff, secrets redacted), by outcome index; `None` where there is none.
@@ -58,7 +57,7 @@ pub fn plan(
     // The first failing outcome of each (rule, resource) gets the entry its
     // result makes, each result dropped once its entry is made; a later
     // outcome of the same pair (rare) gets a copy.
-    let mut first: HashMap<(&str, usize), usize, foldhash::fast::FixedState> = HashMap::default();
+    let mut first: aml_model::FastMap<(&str, usize), usize> = Default::default();
     for (i, o) in outcomes.iter().enumerate() {
         if o.verdict == Verdict::Fail {
             first.entry((o.rule.id, o.resource)).or_insert(i);

@@ -41,7 +41,6 @@ pub use hash::{guid, unique_string};
 
 use crate::env::ExprEnv;
 use aml_model::value::{Shape, Unknown, Value};
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Calls a template function by (case-insensitive) name with
@@ -547,13 +546,12 @@ static TABLE: &[Def] = &[
 
 /// The functions by lower-case name, hashed with foldhash: looked up for
 /// every call of every expression, where SipHash cost more than the call.
-static BY_NAME: LazyLock<HashMap<String, &'static Def, foldhash::fast::FixedState>> =
-    LazyLock::new(|| {
-        TABLE
-            .iter()
-            .map(|d| (d.name.to_ascii_lowercase(), d))
-            .collect()
-    });
+static BY_NAME: LazyLock<aml_model::FastMap<String, &'static Def>> = LazyLock::new(|| {
+    TABLE
+        .iter()
+        .map(|d| (d.name.to_ascii_lowercase(), d))
+        .collect()
+});
 
 pub(crate) fn lookup(name: &str) -> Option<&'static Def> {
     // Lower case on the stack: this runs for every call in every expression.
