@@ -6,9 +6,10 @@ use aml_model::json::{Member, Node, NodeKind};
 use aml_model::model::{parent_id, resource_id, AzureVerdict, Deployed, Resource};
 use aml_model::source::{FileId, Span};
 use aml_model::value::Value;
+use aml_model::FastSet;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The shape an export was recognised as.
@@ -217,26 +218,42 @@ pub fn read_export(
         })
         .collect();
     reads.sort_unstable_by_key(|(position, _, _)| *position);
-    let reads = reads.into_iter().map(|(_, start, read)| (start, read));
     let mut resources = Vec::with_capacity(reads.len());
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut duplicates = Duplicates::default();
-    for (start, read) in reads {
+    // Where each resource's item starts, for a repeat's diagnostic.
+    let mut starts = Vec::with_capacity(reads.len());
+    for (_, start, read) in reads {
         match read {
             Ok(rs) => {
-                for r in rs {
-                    if seen.insert(r.id.to_ascii_lowercase()) {
-                        resources.push(r);
-                    } else {
-                        duplicates.add(&r.id, here(start));
-                    }
-                }
+                starts.extend(std::iter::repeat_n(start, rs.len()));
+                resources.extend(rs);
             }
             Err(message) => {
                 diagnostics.push(Diagnostic::warning("live-export", message, here(start)))
             }
         }
     }
+    // The first entry of an id is kept: ids lower-cased on every thread,
+    // then looked up in order.
+    let lower: Vec<String> = resources
+        .par_iter()
+        .map(|r| r.id.to_ascii_lowercase())
+        .collect();
+    let mut seen: FastSet<&str> = FastSet::default();
+    seen.reserve(lower.len());
+    let keep: Vec<bool> = lower.iter().map(|id| seen.insert(id.as_str())).collect();
+    drop(seen);
+    drop(lower);
+    let mut duplicates = Duplicates::default();
+    for ((r, start), _) in resources
+        .iter()
+        .zip(&starts)
+        .zip(&keep)
+        .filter(|(_, k)| !**k)
+    {
+        duplicates.add(&r.id, here(*start));
+    }
+    let mut kept = keep.into_iter();
+    resources.retain(|_| kept.next().unwrap_or(true));
     duplicates.report("is listed again", &mut diagnostics);
     resources.append(&mut unread);
     Some(LiveExport {

@@ -32,8 +32,8 @@ use aml_model::input::{
 };
 use aml_model::json;
 use aml_model::source::{FileId, Span};
+use aml_model::FastSet;
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::path::Path;
 
 /// The model format of resources read from live state.
@@ -109,7 +109,8 @@ impl Frontend for Live {
             .collect();
         let mut out = FrontendOutput::default();
         let mut deployment = DeploymentOutput::default();
-        let mut seen: HashSet<String> = HashSet::new();
+        // The ids of the exports read so far, made when a second export comes.
+        let mut seen: Option<FastSet<String>> = None;
         for (file, result, explicit) in read {
             let result = result.map(|(export, spans, dups)| {
                 out.secret_spans.extend(spans);
@@ -151,35 +152,40 @@ impl Frontend for Live {
 /// Adds an export's resources not listed by an earlier export to the
 /// deployment; returns how many. They are kept in place and the first
 /// export's vector moved in whole: no copy of 100,000 resources into a
-/// vector that grows as they come.
+/// vector that grows as they come. An export lists each id once
+/// ([`read_export`]): the ids seen are only made (`seen`) when a second
+/// export comes.
 fn add_export(
     deployment: &mut DeploymentOutput,
     mut export: LiveExport,
-    seen: &mut HashSet<String>,
+    seen: &mut Option<FastSet<String>>,
     out: &mut FrontendOutput,
 ) -> usize {
+    let before = deployment.resources.len();
     let mut duplicates = export::Duplicates::default();
-    seen.reserve(export.resources.len());
-    // Lower-cased on every thread; looked up in order.
-    let mut lower = export
-        .resources
-        .par_iter()
-        .map(|r| r.id.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .into_iter();
-    export.resources.retain(|r| {
-        let new = seen.insert(lower.next().unwrap_or_default());
-        if !new {
-            duplicates.add(&r.id, Location::Span(r.span));
-        }
-        new
-    });
-    let count = export.resources.len();
-    if deployment.resources.is_empty() {
-        deployment.resources = export.resources;
+    let lower = |resources: &[aml_model::model::Resource]| -> Vec<String> {
+        resources
+            .par_iter()
+            .map(|r| r.id.to_ascii_lowercase())
+            .collect()
+    };
+    if deployment.resources.is_empty() && seen.is_none() {
+        deployment.resources = std::mem::take(&mut export.resources);
     } else {
+        let seen = seen.get_or_insert_with(|| lower(&deployment.resources).into_iter().collect());
+        seen.reserve(export.resources.len());
+        // Lower-cased on every thread; looked up in order.
+        let mut lower = lower(&export.resources).into_iter();
+        export.resources.retain(|r| {
+            let new = seen.insert(lower.next().unwrap_or_default());
+            if !new {
+                duplicates.add(&r.id, Location::Span(r.span));
+            }
+            new
+        });
         deployment.resources.append(&mut export.resources);
     }
+    let count = deployment.resources.len() - before;
     duplicates.report(
         "is listed in an earlier export too",
         &mut deployment.diagnostics,

@@ -209,12 +209,12 @@ pub fn assess(
 /// did, a tenth of a second at 100,000 live resources).
 struct ResultsByRule<'a> {
     results: &'a [ResultEntry],
-    positions: std::collections::HashMap<&'static str, Vec<usize>>,
+    positions: aml_model::FastMap<&'static str, Vec<usize>>,
 }
 
 impl<'a> ResultsByRule<'a> {
     fn new(results: &'a [ResultEntry]) -> Self {
-        let mut positions: std::collections::HashMap<&'static str, Vec<usize>> = Default::default();
+        let mut positions: aml_model::FastMap<&'static str, Vec<usize>> = Default::default();
         for (i, r) in results.iter().enumerate() {
             positions.entry(r.rule).or_default().push(i);
         }

@@ -588,19 +588,34 @@ fn sort_outcomes(
     autofixes: &mut Vec<Option<Box<AutofixEntry>>>,
 ) {
     autofixes.resize_with(outcomes.len(), || None);
-    let path_of = |o: &Outcome| &paths[o.span.file.0 as usize];
-    let path = ranks(outcomes, |o| (path_of(o).addr(), path_of(o).as_str()));
+    // Each file's rank is its path's: files, not outcomes, are ranked.
+    let path = ranks(paths.iter(), |p| (p.addr(), p.as_str()));
+    let path: Vec<u32> = paths.iter().map(|p| path[&p.addr()]).collect();
     // Rule ids are the rule table's strings: a few dozen places, not one
-    // string per result to sort.
+    // string per result to sort. Gathered on every thread.
     let rule_at = |o: &Outcome| (o.rule.id.as_ptr() as usize, o.rule.id.len());
-    let rule = ranks(outcomes, |o| (rule_at(o), o.rule.id));
+    let rules: Vec<&'static aml_rules::Rule> = outcomes
+        .par_iter()
+        .fold(aml_model::FastMap::default, |mut held, o| {
+            held.entry(rule_at(o)).or_insert(o.rule);
+            held
+        })
+        .reduce(aml_model::FastMap::default, |mut a, b| {
+            a.extend(b);
+            a
+        })
+        .into_values()
+        .collect();
+    let rule = ranks(rules.iter(), |r| {
+        ((r.id.as_ptr() as usize, r.id.len()), r.id)
+    });
     let mut keys: Vec<[u32; 5]> = outcomes
         .par_iter()
         .enumerate()
         .map(|(i, o)| {
             let (line, column) = scan.sources.get(o.span.file).line_col(o.span.start);
             [
-                path[&path_of(o).addr()],
+                path[o.span.file.0 as usize],
                 line,
                 column,
                 rule[&rule_at(o)],
@@ -639,8 +654,8 @@ fn sort_outcomes(
 /// (`of` gives that place and the string: the results share one copy of
 /// each path, and of each rule id), in the strings' order; equal strings
 /// held apart have the same rank.
-fn ranks<'a, T, K: std::hash::Hash + Eq + Copy>(
-    items: &'a [T],
+fn ranks<'a, T: 'a, K: std::hash::Hash + Eq + Copy>(
+    items: impl Iterator<Item = &'a T>,
     of: impl Fn(&'a T) -> (K, &'a str),
 ) -> aml_model::FastMap<K, u32> {
     // foldhash: a look-up per outcome, of a key SipHash took longer to hash.
@@ -767,21 +782,31 @@ fn summarise(
     results: &[ResultEntry],
     diags: &[DiagnosticEntry],
 ) -> Summary {
-    let count = |verdict: Verdict| {
-        results
-            .iter()
-            .filter(|r| r.result == verdict && r.suppressed.is_none())
-            .count()
-    };
+    // One pass over the results, on every thread: [passed, failed,
+    // unknown, suppressed] (failed and unknown: not suppressed).
+    let counts = results
+        .par_iter()
+        .map(|r| {
+            let open = r.suppressed.is_none();
+            [
+                r.result == Verdict::Pass,
+                open && r.result == Verdict::Fail,
+                open && r.result == Verdict::Unknown,
+                !open,
+            ]
+            .map(usize::from)
+        })
+        .reduce(|| [0; 4], |a, b| std::array::from_fn(|i| a[i] + b[i]));
+    let [passed, failed, unknown, suppressed] = counts;
     Summary {
         files: scan.files.len(),
         skipped_files: scan.skipped.len(),
         resources: resources.iter().filter(|r| !r.existing).count(),
         results: results.len(),
-        passed: results.iter().filter(|r| r.result == Verdict::Pass).count(),
-        failed: count(Verdict::Fail),
-        unknown: count(Verdict::Unknown),
-        suppressed: results.iter().filter(|r| r.suppressed.is_some()).count(),
+        passed,
+        failed,
+        unknown,
+        suppressed,
         errors: diags.iter().filter(|d| d.level == Level::Error).count(),
         warnings: diags.iter().filter(|d| d.level == Level::Warning).count(),
     }

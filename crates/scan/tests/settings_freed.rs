@@ -42,6 +42,11 @@ fn freeing_settings_as_the_evaluation_goes_changes_no_report() {
         "../shared/corpus/realworld",
     ] {
         let path = root().join(input);
+        if !path.exists() && input.starts_with("../shared") {
+            // CI has it at the same place; elsewhere the shared corpus may be absent.
+            eprintln!("{input} is not here; skipping it");
+            continue;
+        }
         for assume in [AssumeUnknown::Unknown, AssumeUnknown::Fail] {
             let (kept_all, kept) = report(&path, true, assume);
             let (freed, left) = report(&path, false, assume);
