@@ -279,28 +279,8 @@ const UNREADABLE: &str = "an element of the export could not be read again; it w
 /// own, its positions those in the export.
 fn parse_at(text: &str, start: u32) -> Option<Node> {
     let mut node = aml_model::json::parse(text).ok()?;
-    shift(&mut node, start);
+    aml_model::json::shift(&mut node, start);
     Some(node)
-}
-
-/// Moves every position in `node` on by `by` (without recursion: the
-/// depth is the text's).
-fn shift(node: &mut Node, by: u32) {
-    let mut stack = vec![node];
-    while let Some(Node { kind, start, end }) = stack.pop() {
-        *start += by;
-        *end += by;
-        match kind {
-            NodeKind::Array(items) => stack.extend(items.iter_mut()),
-            NodeKind::Object(members) => {
-                for m in members.iter_mut() {
-                    m.key_start += by;
-                    stack.push(&mut m.value);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The items with their positions, ordered by the resource group their id

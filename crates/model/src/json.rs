@@ -5,6 +5,7 @@ use crate::value::Value;
 use jsonc_parser::ast;
 
 mod direct;
+mod split;
 
 /// A JSON value with its byte span in the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -240,6 +241,47 @@ pub fn parse(text: &str) -> Result<Node, JsonError> {
         return Ok(node);
     }
     parse_with_ast(text)
+}
+
+/// Texts from this size on are parsed by [`parse_in_parallel`] on every
+/// thread when their shape allows.
+pub const PARALLEL_FROM: usize = 4 << 20;
+
+/// [`parse`], the same tree or error, built on every thread when the text
+/// is at least [`PARALLEL_FROM`] bytes and most of it one array's elements
+/// (a live export, a plan; see `json/split.rs`).
+pub fn parse_in_parallel(text: &str) -> Result<Node, JsonError> {
+    parse_in_parallel_from(text, PARALLEL_FROM)
+}
+
+/// [`parse_in_parallel`] with the size from which the text is split.
+pub fn parse_in_parallel_from(text: &str, from: usize) -> Result<Node, JsonError> {
+    if text.len() >= from {
+        if let Some(node) = split::build(text) {
+            return Ok(node);
+        }
+    }
+    parse(text)
+}
+
+/// Moves every position in `node` on by `by` (without recursion: the
+/// depth is the text's).
+pub fn shift(node: &mut Node, by: u32) {
+    let mut stack = vec![node];
+    while let Some(Node { kind, start, end }) = stack.pop() {
+        *start += by;
+        *end += by;
+        match kind {
+            NodeKind::Array(items) => stack.extend(items.iter_mut()),
+            NodeKind::Object(members) => {
+                for m in members.iter_mut() {
+                    m.key_start += by;
+                    stack.push(&mut m.value);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What [`parse`] accepts: JSON with comments and trailing commas (as ARM

@@ -125,7 +125,7 @@ enum Read {
 
 fn read_file(input: &FrontendInput<'_>, file: FileId, explicit: bool, scope: &str) -> Read {
     let text = &input.sources.get(file).text();
-    let root = match json::parse(text) {
+    let root = match json::parse_in_parallel(text) {
         Ok(root) => root,
         Err(e) => {
             return Read::Invalid(Diagnostic::error(

@@ -32,7 +32,7 @@ pub fn read(file: FileId, text: &str) -> DeploymentOutput {
         entry: file,
         ..Default::default()
     };
-    let root = match json::parse(text) {
+    let root = match json::parse_in_parallel(text) {
         Ok(n) => n,
         Err(e) => {
             out.diagnostics.push(Diagnostic::error(
