@@ -227,7 +227,7 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
         .par_iter()
         .map(|r| r.id.to_ascii_lowercase())
         .collect();
-    let by_id: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> = lower_ids
+    let by_id: aml_model::FastMap<&str, usize> = lower_ids
         .iter()
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
@@ -265,7 +265,7 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
             (found, group)
         })
         .collect();
-    let mut by_group: std::collections::HashMap<&str, usize> = Default::default();
+    let mut by_group: aml_model::FastMap<&str, usize> = Default::default();
     for (i, (found, group)) in links.iter().enumerate() {
         for &j in found {
             union(&mut parent, i, j);
@@ -283,15 +283,18 @@ fn partition(all: DeploymentOutput) -> Vec<DeploymentOutput> {
     drop(lower_ids);
     // Each resource's group, numbered in order of first appearance, and each
     // group's size: every group's vector is made at its size, once.
-    let mut index_of_root: std::collections::HashMap<usize, usize> = Default::default();
+    // A root is the lowest position of its group, so groups are numbered
+    // as their roots come.
+    let mut index_of_root: Vec<usize> = vec![usize::MAX; n];
     let mut sizes: Vec<usize> = Vec::new();
     let group_of: Vec<usize> = (0..n)
         .map(|i| {
             let root = find(&mut parent, i);
-            let g = *index_of_root.entry(root).or_insert_with(|| {
+            if index_of_root[root] == usize::MAX {
+                index_of_root[root] = sizes.len();
                 sizes.push(0);
-                sizes.len() - 1
-            });
+            }
+            let g = index_of_root[root];
             sizes[g] += 1;
             g
         })

@@ -129,6 +129,33 @@ fn release_first_read(text: &str) {
     FIRST_READ_HELD.fetch_sub(text.len(), std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Where each line of `text` starts; a large text's in pieces, on every
+/// thread.
+fn line_starts(text: &str) -> Vec<u32> {
+    use rayon::prelude::*;
+    const PIECE: usize = 1 << 20;
+    fn newlines(bytes: &[u8], offset: usize) -> impl Iterator<Item = u32> + '_ {
+        memchr::memchr_iter(b'\n', bytes).map(move |i| (offset + i) as u32 + 1)
+    }
+    let mut starts = vec![0u32];
+    if text.len() < crate::json::PARALLEL_FROM {
+        starts.extend(newlines(text.as_bytes(), 0));
+        starts.shrink_to_fit();
+    } else {
+        let pieces: Vec<Vec<u32>> = text
+            .as_bytes()
+            .par_chunks(PIECE)
+            .enumerate()
+            .map(|(i, bytes)| newlines(bytes, i * PIECE).collect())
+            .collect();
+        starts.reserve_exact(pieces.iter().map(Vec::len).sum());
+        for piece in pieces {
+            starts.extend(piece);
+        }
+    }
+    starts
+}
+
 impl SourceFile {
     /// A file whose text stays in memory.
     pub fn new(path: PathBuf, text: String) -> SourceFile {
@@ -143,16 +170,24 @@ impl SourceFile {
 
     fn build(path: PathBuf, text: String, stamp: Option<DiskStamp>) -> SourceFile {
         let display = display_path(&path);
-        let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        line_starts.shrink_to_fit();
-        let ascii = text.is_ascii();
-        let inline_marker =
-            memchr::memmem::find(text.as_bytes(), INLINE_MARKER.as_bytes()).is_some();
-        let mentions_module = memchr::memmem::find(text.as_bytes(), b"module").is_some();
-        let evict = stamp.is_some() && ascii && !text.is_empty();
-        let first_read =
-            (evict && reserve_first_read(text.len())).then(|| Arc::from(text.as_str()));
+        let looks = || {
+            let ascii = text.is_ascii();
+            let inline_marker =
+                memchr::memmem::find(text.as_bytes(), INLINE_MARKER.as_bytes()).is_some();
+            let mentions_module = memchr::memmem::find(text.as_bytes(), b"module").is_some();
+            let evict = stamp.is_some() && ascii && !text.is_empty();
+            let first_read =
+                (evict && reserve_first_read(text.len())).then(|| Arc::from(text.as_str()));
+            (ascii, inline_marker, mentions_module, evict, first_read)
+        };
+        // A large text (a tenant's live export) is indexed on one thread
+        // while it is looked at and copied on another.
+        let (line_starts, (ascii, inline_marker, mentions_module, evict, first_read)) =
+            if text.len() >= crate::json::PARALLEL_FROM {
+                rayon::join(|| line_starts(&text), looks)
+            } else {
+                (line_starts(&text), looks())
+            };
         SourceFile {
             path,
             display,
@@ -543,6 +578,37 @@ pub fn is_within(root: &Path, path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// A large text's line starts, found in pieces on every thread, are
+    /// those of one pass: newlines at the pieces' edges, at the start and at
+    /// the end included; and `line_col` reads them the same.
+    #[test]
+    fn a_large_text_is_indexed_in_pieces_as_in_one_pass() {
+        let piece = 1 << 20;
+        let mut text = String::from("\n");
+        let mut seed = 11u64;
+        while text.len() < crate::json::PARALLEL_FROM + 3 * piece {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let line = (seed >> 40) as usize % 300;
+            text.push_str(&"x".repeat(line));
+            text.push('\n');
+        }
+        // Newlines just before, at and after piece edges.
+        for edge in [piece - 1, piece, 2 * piece + 1, 3 * piece] {
+            text.replace_range(edge..edge + 1, "\n");
+        }
+        text.push('\n');
+        let one_pass: Vec<u32> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+            .collect();
+        assert_eq!(super::line_starts(&text), one_pass);
+        let file = super::SourceFile::new("large.json".into(), text.clone());
+        let at = 3 * piece + 5;
+        let line = one_pass.partition_point(|&s| s as usize <= at) as u32;
+        assert_eq!(file.line_col(at as u32).0, line);
+    }
+
     #[test]
     fn paths_sort_as_path_orders_them() {
         use std::path::PathBuf;
