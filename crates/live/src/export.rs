@@ -124,7 +124,10 @@ const MAX_SPAN_DEPTH: usize = 48;
 /// needs it is read, and each item parsed again from its text and read, a
 /// resource group at a time ([`by_resource_group`]); without, each item's
 /// node is turned into its resource (its strings moved, not copied) and
-/// dropped as soon as it is read.
+/// dropped as soon as it is read, also a resource group at a time. A large
+/// export's tree comes without its text, its items built a resource group
+/// at a time (`json::parse_split_by` with [`group_of_text`]): what is read
+/// and freed together was allocated together, without a second parse.
 pub fn read_export(
     file: FileId,
     mut root: Node,
@@ -317,6 +320,74 @@ fn by_resource_group(items: Vec<Node>) -> Vec<(usize, Node)> {
         .into_iter()
         .filter_map(|(_, position)| slots[position].take().map(|n| (position, n)))
         .collect()
+}
+
+/// The resource group an item's text names in its own `id` (or
+/// `ResourceId`), lower case: the key [`by_resource_group`] orders items
+/// by, read from the text before it is parsed (a skim of the item's
+/// outermost object: strings skipped whole, the value of the first such
+/// key taken). Empty when there is none, or when it is written with an
+/// escape. It only decides the order in which items are built.
+pub(crate) fn group_of_text(item: &str) -> String {
+    let bytes = item.as_bytes();
+    let mut depth = 0usize;
+    // In the outermost object, whether the next string is a key.
+    let mut key_next = false;
+    let mut at = 0;
+    let string_end = |from: usize| -> Option<usize> {
+        let mut from = from;
+        loop {
+            let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+            if bytes[found] == b'\\' {
+                from = found + 2;
+            } else {
+                return Some(found);
+            }
+        }
+    };
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                let Some(end) = string_end(at + 1) else {
+                    return String::new();
+                };
+                if depth == 1 && key_next {
+                    let key = &item[at + 1..end];
+                    key_next = false;
+                    if key.eq_ignore_ascii_case("id") || key.eq_ignore_ascii_case("resourceid") {
+                        let rest = item[end + 1..].trim_start();
+                        let Some(value) = rest.strip_prefix(':').map(str::trim_start) else {
+                            return String::new();
+                        };
+                        let Some(value) = value.strip_prefix('"') else {
+                            return String::new();
+                        };
+                        let Some(close) = value.find(['"', '\\']) else {
+                            return String::new();
+                        };
+                        if value.as_bytes()[close] == b'\\' {
+                            return String::new();
+                        }
+                        let lower = value[..close].to_ascii_lowercase();
+                        return match lower.find("/providers/") {
+                            Some(cut) => lower[..cut].to_string(),
+                            None => lower,
+                        };
+                    }
+                }
+                at = end;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                key_next = depth == 1 && bytes[at] == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => key_next = true,
+            _ => {}
+        }
+        at += 1;
+    }
+    String::new()
 }
 
 /// Moves the items [`classify`] found for `shape` out of `root`, in the
@@ -903,6 +974,63 @@ mod tests {
             assert_eq!(got, expected, "{text}");
             assert!(!got.is_empty());
         }
+    }
+
+    #[test]
+    fn an_items_group_is_read_from_its_own_id() {
+        let cases = [
+            (
+                r#"{"id": "/subscriptions/S/resourceGroups/RG/providers/A/b/n", "type": "A/b"}"#,
+                "/subscriptions/s/resourcegroups/rg",
+            ),
+            // Ids below the item's own are not its own.
+            (
+                r#"{"properties": {"id": "/subscriptions/x/resourceGroups/other"}, "tags": ["id"], "ResourceId": "/subscriptions/s/resourceGroups/g2/providers/P/q"}"#,
+                "/subscriptions/s/resourcegroups/g2",
+            ),
+            (
+                r#"{"name": "id", "id" : "/subscriptions/s/resourceGroups/g3"}"#,
+                "/subscriptions/s/resourcegroups/g3",
+            ),
+            (
+                r#"{"k\"id": "x", "id": "/Subscriptions/s"}"#,
+                "/subscriptions/s",
+            ),
+            // None, or one written with an escape: no group.
+            (r#"{"type": "A/b"}"#, ""),
+            (r#"{"id": "/subscriptions/s/resourceGroups/g\u0041"}"#, ""),
+            (r#"{"id": 5}"#, ""),
+            (r#"["id", "/subscriptions/s"]"#, ""),
+            (r#"{"id": "/subscriptions/s"#, ""),
+        ];
+        for (item, group) in cases {
+            assert_eq!(group_of_text(item), group, "{item}");
+        }
+    }
+
+    #[test]
+    fn an_export_built_a_group_at_a_time_is_the_tree_and_the_read_of_one_built_in_order() {
+        let item = |i: usize| {
+            format!(
+                r#"{{"id": "/subscriptions/s/resourceGroups/rg{}/providers/Microsoft.MachineLearningServices/workspaces/w{i}", "type": "Microsoft.MachineLearningServices/workspaces", "name": "w{i}", "location": "westeurope", "properties": {{"publicNetworkAccess": "Enabled", "n": {i}}}}}"#,
+                (i * 7) % 13
+            )
+        };
+        let items: Vec<String> = (0..40_000).map(item).collect();
+        let text = format!("{{\"value\": [\n{}\n]}}", items.join(",\n"));
+        assert!(text.len() >= aml_model::json::PARALLEL_FROM);
+        let grouped = aml_model::json::parse_split_by(&text, group_of_text).expect("split");
+        let whole = aml_model::json::parse(&text).unwrap();
+        assert_eq!(grouped, whole);
+        let file = FileId(0);
+        let without_text = read_export(file, grouped, None).unwrap();
+        let with_text =
+            read_export(file, whole, Some(std::sync::Arc::from(text.as_str()))).unwrap();
+        assert_eq!(without_text.resources.len(), 40_000);
+        assert_eq!(
+            format!("{:?}", without_text.resources),
+            format!("{:?}", with_text.resources)
+        );
     }
 
     #[test]

@@ -85,8 +85,15 @@ impl Frontend for Live {
                 // the thread's cache of texts: nothing reads it again).
                 let text = sources.get(f.id).text_once();
                 // A tenant's export is one list of 100,000 elements: built
-                // on every thread (the same tree).
-                let result = match json::parse_in_parallel(&text) {
+                // on every thread (the same tree), a resource group after
+                // another, then read as it is (see `read_export`).
+                let split = json::parse_split_by(&text, export::group_of_text);
+                let grouped = split.is_some();
+                let parsed = match split {
+                    Some(node) => Ok(node),
+                    None => json::parse(&text),
+                };
+                let result = match parsed {
                     Ok(node) => {
                         // Credentials by name, every copy of a duplicated key
                         // included; the two walks of the whole tree side by side.
@@ -98,7 +105,8 @@ impl Frontend for Live {
                             },
                             || json::duplicate_key_diagnostics(sources, f.id, &node),
                         );
-                        Ok((read_export(f.id, node, Some(text)), spans, dups))
+                        let text = (!grouped).then_some(text);
+                        Ok((read_export(f.id, node, text), spans, dups))
                     }
                     Err(e) => Err(Diagnostic::error(
                         "json-syntax",

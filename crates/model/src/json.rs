@@ -257,11 +257,22 @@ pub fn parse_in_parallel(text: &str) -> Result<Node, JsonError> {
 /// [`parse_in_parallel`] with the size from which the text is split.
 pub fn parse_in_parallel_from(text: &str, from: usize) -> Result<Node, JsonError> {
     if text.len() >= from {
-        if let Some(node) = split::build(text) {
+        if let Some(node) = split::build(text, |_| ()) {
             return Ok(node);
         }
     }
     parse(text)
+}
+
+/// The tree [`parse`] gives, built on every thread when [`parse_in_parallel`]
+/// would split the text, with the elements of its largest array built in
+/// the order of `key` of their texts (see `json/split.rs`); `None` when the
+/// text is not split (the caller parses it whole).
+pub fn parse_split_by<K: Ord + Send>(text: &str, key: impl Fn(&str) -> K + Sync) -> Option<Node> {
+    if text.len() < PARALLEL_FROM {
+        return None;
+    }
+    split::build(text, key)
 }
 
 /// Moves every position in `node` on by `by` (without recursion: the

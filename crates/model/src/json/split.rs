@@ -110,7 +110,11 @@ fn largest_array(text: &str) -> Option<Candidate> {
 /// The tree of `text` built on every thread when its largest array (see
 /// [`Candidate`]) holds at least half the text and two elements; `None`
 /// otherwise, or when [`super::direct`] leaves a part to `parse_to_ast`.
-pub(super) fn build(text: &str) -> Option<Node> {
+/// The elements are built in the order of `key` of their texts (ties in
+/// their own order; each thread builds a run of that order), and placed in
+/// the tree in their own order: what the caller reads a group at a time is
+/// then allocated a group at a time.
+pub(super) fn build<K: Ord + Send>(text: &str, key: impl Fn(&str) -> K + Sync) -> Option<Node> {
     let array = largest_array(text)?;
     if array.commas.is_empty() || (array.close - array.open) * 2 < text.len() {
         return None;
@@ -123,14 +127,27 @@ pub(super) fn build(text: &str) -> Option<Node> {
     let (skeleton, elements) = rayon::join(
         || skeleton(text, &array),
         || {
-            bounds
+            let mut order: Vec<(K, usize)> = bounds
                 .par_iter()
-                .map(|&(start, end)| {
+                .enumerate()
+                .map(|(i, &(start, end))| (key(&text[start..end]), i))
+                .collect();
+            order.par_sort_unstable_by(|a, b| a.cmp(b));
+            let built = order
+                .into_par_iter()
+                .map(|(_, i)| {
+                    let (start, end) = bounds[i];
                     let mut node = direct::build(&text[start..end])?;
                     super::shift(&mut node, start as u32);
-                    Some(node)
+                    Some((i, node))
                 })
-                .collect::<Option<Vec<Node>>>()
+                .collect::<Option<Vec<(usize, Node)>>>()?;
+            let mut slots: Vec<Option<Node>> = Vec::with_capacity(built.len());
+            slots.resize_with(built.len(), || None);
+            for (i, node) in built {
+                slots[i] = Some(node);
+            }
+            slots.into_iter().collect::<Option<Vec<Node>>>()
         },
     );
     let (mut root, delta) = skeleton?;
@@ -187,7 +204,7 @@ mod tests {
     /// text was split.
     fn same_as_parse(text: &str) -> bool {
         assert_eq!(parse_in_parallel_from(text, 0), parse(text), "{text:?}");
-        build(text).is_some()
+        build(text, |_| ()).is_some()
     }
 
     #[test]
@@ -218,6 +235,10 @@ mod tests {
         ];
         for text in &texts {
             assert!(same_as_parse(text), "not split: {text}");
+            // Built in another order (by each element's text, backwards):
+            // the same tree.
+            let reordered = build(text, |element| std::cmp::Reverse(element.to_string()));
+            assert_eq!(reordered.as_ref(), parse(text).as_ref().ok(), "{text}");
         }
     }
 
