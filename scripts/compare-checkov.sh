@@ -10,6 +10,7 @@
 #   RUNS=5           runs of aml-baseline per measurement (median reported)
 #   CHECKOV_RUNS=1   runs of Checkov per measurement (it is slow)
 #   CHECKOV_MAX=1000 largest corpus Checkov is run on (bounds the time)
+#   CHECKOV_VERSION=3.3.30 the Checkov installed and measured (issue 20's)
 #   FORMATS="arm bicep terraform"
 #   WORK=target/compare   venv, corpora and raw timings
 #   SKIP_CHECKOV=1   measure aml-baseline only (no venv, no pip)
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 CHECKOV_RUNS=${CHECKOV_RUNS:-1}
 CHECKOV_MAX=${CHECKOV_MAX:-1000}
+CHECKOV_VERSION=${CHECKOV_VERSION:-3.3.30}
 FORMATS=${FORMATS:-"arm bicep terraform"}
 WORK=${WORK:-target/compare}
 COUNTS=("$@")
@@ -39,11 +41,12 @@ BIN=$PWD/target/release/aml-baseline
 
 CHECKOV=""
 if [ -z "${SKIP_CHECKOV:-}" ]; then
-  if [ ! -x "$WORK/venv/bin/checkov" ]; then
-    echo "== installing Checkov into $WORK/venv" >&2
+  # The version issue 20 measures against; another one is installed over it.
+  if [ "$("$WORK/venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
+    echo "== installing Checkov $CHECKOV_VERSION into $WORK/venv" >&2
     python3 -m venv "$WORK/venv"
     "$WORK/venv/bin/pip" install --quiet --upgrade pip
-    "$WORK/venv/bin/pip" install --quiet checkov
+    "$WORK/venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
   fi
   CHECKOV=$PWD/$WORK/venv/bin/checkov
 fi

@@ -1159,7 +1159,9 @@ impl Model {
     /// unknown for code and decided on live state; a live export without the
     /// value is incomplete. Values the input holds are kept.
     pub fn mark_service_reported(&mut self) {
-        for r in self.resources.iter_mut() {
+        use rayon::prelude::*;
+        // Each resource on its own, on every thread.
+        self.resources.par_iter_mut().for_each(|r| {
             for reported in SERVICE_REPORTED {
                 if !r.is_type(reported.resource_type)
                     || !reported.applies(r)
@@ -1179,7 +1181,7 @@ impl Model {
                 };
                 r.body.set_path(reported.path, unknown);
             }
-        }
+        });
     }
 
     /// Adds what Azure derives from relations between resources of the same
