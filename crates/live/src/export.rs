@@ -334,21 +334,10 @@ pub(crate) fn group_of_text(item: &str) -> String {
     // In the outermost object, whether the next string is a key.
     let mut key_next = false;
     let mut at = 0;
-    let string_end = |from: usize| -> Option<usize> {
-        let mut from = from;
-        loop {
-            let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
-            if bytes[found] == b'\\' {
-                from = found + 2;
-            } else {
-                return Some(found);
-            }
-        }
-    };
     while at < bytes.len() {
         match bytes[at] {
             b'"' => {
-                let Some(end) = string_end(at + 1) else {
+                let Some(end) = aml_model::json::string_end(bytes, at + 1) else {
                     return String::new();
                 };
                 if depth == 1 && key_next {

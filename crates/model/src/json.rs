@@ -275,6 +275,21 @@ pub fn parse_split_by<K: Ord + Send>(text: &str, key: impl Fn(&str) -> K + Sync)
     split::build(text, key)
 }
 
+/// Where a string whose text starts at `from` (just after its opening
+/// quote) in `bytes` closes: the first `"` no backslash escapes; `None`
+/// when it does not close.
+pub fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut from = from;
+    loop {
+        let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+        if bytes[found] == b'\\' {
+            from = found + 2;
+        } else {
+            return Some(found);
+        }
+    }
+}
+
 /// Moves every position in `node` on by `by` (without recursion: the
 /// depth is the text's).
 pub fn shift(node: &mut Node, by: u32) {
@@ -293,6 +308,35 @@ pub fn shift(node: &mut Node, by: u32) {
             _ => {}
         }
     }
+}
+
+/// Every JSON file of the project's examples and fixtures and of the shared
+/// corpus, with its text: what the parsers' tests compare them on.
+#[cfg(test)]
+pub(crate) fn json_files_for_tests() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs = vec![
+        root.join("examples"),
+        root.join("tests/fixtures"),
+        root.join("../shared/corpus"),
+    ];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    files.push((path, text));
+                }
+            }
+        }
+    }
+    files
 }
 
 /// What [`parse`] accepts: JSON with comments and trailing commas (as ARM

@@ -307,60 +307,38 @@ mod tests {
     /// either given the same tree or left to the full parser.
     #[test]
     fn real_files_and_their_mutations() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut dirs = vec![
-            root.join("examples"),
-            root.join("tests/fixtures"),
-            root.join("../shared/corpus"),
-        ];
         let (mut files, mut built, mut mutations) = (0, 0, 0);
-        while let Some(dir) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+        for (path, text) in crate::json::json_files_for_tests() {
+            files += 1;
+            if agrees(&text) {
+                built += 1;
+            } else {
+                assert!(
+                    parse_with_ast(&text).is_err(),
+                    "a text the full parser accepts left to it: {}",
+                    path.display()
+                );
+            }
+            if text.len() > 20_000 {
                 continue;
-            };
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    dirs.push(path);
+            }
+            // Positions spread over the text, on character boundaries.
+            let step = (text.len() / 40).max(1);
+            for at in (0..text.len()).step_by(step) {
+                if !text.is_char_boundary(at) {
                     continue;
                 }
-                if path.extension().is_none_or(|x| x != "json") {
-                    continue;
+                let mut deleted = text.clone();
+                if let Some(c) = deleted[at..].chars().next() {
+                    deleted.replace_range(at..at + c.len_utf8(), "");
+                    agrees(&deleted);
+                    mutations += 1;
                 }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                files += 1;
-                if agrees(&text) {
-                    built += 1;
-                } else {
-                    assert!(
-                        parse_with_ast(&text).is_err(),
-                        "a text the full parser accepts left to it: {}",
-                        path.display()
-                    );
-                }
-                if text.len() > 20_000 {
-                    continue;
-                }
-                // Positions spread over the text, on character boundaries.
-                let step = (text.len() / 40).max(1);
-                for at in (0..text.len()).step_by(step) {
-                    if !text.is_char_boundary(at) {
-                        continue;
-                    }
-                    let mut deleted = text.clone();
-                    if let Some(c) = deleted[at..].chars().next() {
-                        deleted.replace_range(at..at + c.len_utf8(), "");
-                        agrees(&deleted);
-                        mutations += 1;
-                    }
-                    for insert in [",", "]", "}", "[", "{", ":", "\"", "/", "1", "x"] {
-                        let mut inserted = text.clone();
-                        inserted.insert_str(at, insert);
-                        agrees(&inserted);
-                        mutations += 1;
-                    }
+                for insert in [",", "]", "}", "[", "{", ":", "\"", "/", "1", "x"] {
+                    let mut inserted = text.clone();
+                    inserted.insert_str(at, insert);
+                    agrees(&inserted);
+                    mutations += 1;
                 }
             }
         }

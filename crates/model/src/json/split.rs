@@ -46,19 +46,7 @@ fn largest_array(text: &str) -> Option<Candidate> {
     let mut at = 0;
     while at < bytes.len() {
         match bytes[at] {
-            b'"' => {
-                // The closing quote: the first that no backslash escapes.
-                let mut from = at + 1;
-                loop {
-                    let found = from + memchr::memchr2(b'"', b'\\', &bytes[from..])?;
-                    if bytes[found] == b'\\' {
-                        from = found + 2;
-                    } else {
-                        at = found;
-                        break;
-                    }
-                }
-            }
+            b'"' => at = super::string_end(bytes, at + 1)?,
             b'/' => return None,
             open @ (b'{' | b'[') => {
                 let object = open == b'{';
@@ -288,52 +276,30 @@ mod tests {
     /// many places: the tree or error of [`parse`].
     #[test]
     fn real_files_and_their_mutations() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut dirs = vec![
-            root.join("examples"),
-            root.join("tests/fixtures"),
-            root.join("../shared/corpus"),
-        ];
         let (mut files, mut split, mut mutations) = (0, 0, 0);
-        while let Some(dir) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+        for (_, text) in crate::json::json_files_for_tests() {
+            files += 1;
+            split += usize::from(same_as_parse(&text));
+            if text.len() > 20_000 {
                 continue;
-            };
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    dirs.push(path);
+            }
+            let step = (text.len() / 25).max(1);
+            for at in (0..text.len()).step_by(step) {
+                if !text.is_char_boundary(at) {
                     continue;
                 }
-                if path.extension().is_none_or(|x| x != "json") {
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                files += 1;
-                split += usize::from(same_as_parse(&text));
-                if text.len() > 20_000 {
-                    continue;
-                }
-                let step = (text.len() / 25).max(1);
-                for at in (0..text.len()).step_by(step) {
-                    if !text.is_char_boundary(at) {
-                        continue;
+                for insert in ["", ",", "]", "}", "[", "{", "\"", "\\", "/"] {
+                    let mut changed = text.clone();
+                    if insert.is_empty() {
+                        let Some(c) = changed[at..].chars().next() else {
+                            continue;
+                        };
+                        changed.replace_range(at..at + c.len_utf8(), "");
+                    } else {
+                        changed.insert_str(at, insert);
                     }
-                    for insert in ["", ",", "]", "}", "[", "{", "\"", "\\", "/"] {
-                        let mut changed = text.clone();
-                        if insert.is_empty() {
-                            let Some(c) = changed[at..].chars().next() else {
-                                continue;
-                            };
-                            changed.replace_range(at..at + c.len_utf8(), "");
-                        } else {
-                            changed.insert_str(at, insert);
-                        }
-                        same_as_parse(&changed);
-                        mutations += 1;
-                    }
+                    same_as_parse(&changed);
+                    mutations += 1;
                 }
             }
         }
