@@ -116,7 +116,6 @@ enum Slot {
     Done(Value),
 }
 
-/// One resource instance.
 /// What a declaration produced: a module's resource, or instance `k` of
 /// the resource at a symbol path (moved out once everything is evaluated).
 enum Emitted {
@@ -124,6 +123,7 @@ enum Emitted {
     Instance(String, usize),
 }
 
+/// One resource instance.
 struct Instance {
     resource: Resource,
     /// The reference value (`ws` in expressions).

@@ -120,8 +120,8 @@ pub(super) fn build<K: Ord + Send>(text: &str, key: impl Fn(&str) -> K + Sync) -
                 .enumerate()
                 .map(|(i, &(start, end))| (key(&text[start..end]), i))
                 .collect();
-            order.par_sort_unstable_by(|a, b| a.cmp(b));
-            let built = order
+            order.par_sort_unstable();
+            let mut built = order
                 .into_par_iter()
                 .map(|(_, i)| {
                     let (start, end) = bounds[i];
@@ -130,12 +130,14 @@ pub(super) fn build<K: Ord + Send>(text: &str, key: impl Fn(&str) -> K + Sync) -
                     Some((i, node))
                 })
                 .collect::<Option<Vec<(usize, Node)>>>()?;
-            let mut slots: Vec<Option<Node>> = Vec::with_capacity(built.len());
-            slots.resize_with(built.len(), || None);
-            for (i, node) in built {
-                slots[i] = Some(node);
-            }
-            slots.into_iter().collect::<Option<Vec<Node>>>()
+            // Back in their own order.
+            built.par_sort_unstable_by_key(|(i, _)| *i);
+            Some(
+                built
+                    .into_iter()
+                    .map(|(_, node)| node)
+                    .collect::<Vec<Node>>(),
+            )
         },
     );
     let (mut root, delta) = skeleton?;
