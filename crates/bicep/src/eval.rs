@@ -17,8 +17,9 @@ use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::model::{self, Deployed, Resource, SpanRecorder};
 use aml_model::source::{FileId, SourceMap, Span};
 use aml_model::value::{Object, Value};
+use aml_model::FastMap as HashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -175,7 +176,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         depth: usize,
         base_deployed: Deployed,
     ) -> Self {
-        let mut nested = HashMap::new();
+        let mut nested = HashMap::default();
         for d in &ast.decls {
             if let (DeclKind::Resource { name, body, .. }, true) = (&d.kind, true) {
                 collect_nested(name, body, &mut nested, 0);
@@ -205,9 +206,9 @@ impl<'s, 'a> Scope<'s, 'a> {
             context,
             depth,
             base_deployed,
-            slots: RefCell::new(HashMap::new()),
+            slots: RefCell::new(HashMap::default()),
             produced: RefCell::new(BTreeMap::new()),
-            instances: RefCell::new(HashMap::new()),
+            instances: RefCell::new(HashMap::default()),
             locals: RefCell::new(Vec::new()),
             nested,
         }
@@ -314,13 +315,13 @@ impl<'s, 'a> Scope<'s, 'a> {
     fn take_resources(&self) -> Vec<Resource> {
         let produced = self.produced.take();
         let mut instances = self.instances.take();
-        let mut mentions: HashMap<(String, usize), usize> = HashMap::new();
+        let mut mentions: HashMap<(String, usize), usize> = HashMap::default();
         for e in produced.values().flatten() {
             if let Emitted::Instance(path, k) = e {
                 *mentions.entry((path.clone(), *k)).or_default() += 1;
             }
         }
-        let mut pools: HashMap<String, Vec<Option<Resource>>> = HashMap::new();
+        let mut pools: HashMap<String, Vec<Option<Resource>>> = HashMap::default();
         let mut out = Vec::new();
         for e in produced.into_values().flatten() {
             let (path, k) = match e {
@@ -509,7 +510,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             self.s,
             id,
             &ast,
-            HashMap::new(),
+            HashMap::default(),
             self.context.clone(),
             self.depth + 1,
             self.base_deployed.clone(),
@@ -1340,7 +1341,7 @@ impl<'s, 'a> Scope<'s, 'a> {
     /// The arguments a module call passes (`params:`), each with the span it
     /// was written at.
     fn module_arguments(&self, params: Option<&Expr>) -> HashMap<String, (Value, Option<Span>)> {
-        let mut supplied = HashMap::new();
+        let mut supplied = HashMap::default();
         if let Some(p) = params {
             match (&p.kind, self.eval(p)) {
                 (ExprKind::Object(pprops), Value::Object(values)) => {
@@ -2315,7 +2316,7 @@ impl Session<'_> {
             self,
             file,
             ast,
-            HashMap::new(),
+            HashMap::default(),
             DeploymentContext::default(),
             0,
             Deployed::Yes,

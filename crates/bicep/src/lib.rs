@@ -29,8 +29,9 @@ use aml_model::input::{
 };
 use aml_model::source::normalize_path;
 use aml_model::source::{FileId, SourceMap, Span};
+use aml_model::{FastMap as HashMap, FastSet as HashSet};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -142,7 +143,7 @@ impl Frontend for Bicep {
                 (f.id, ast, diags)
             })
             .collect();
-        let mut param_diagnostics = HashMap::new();
+        let mut param_diagnostics = HashMap::default();
         let param_files: Vec<(FileId, Arc<ast::File>)> = parsed_params
             .into_iter()
             .map(|(id, ast, diags)| {
@@ -246,7 +247,7 @@ impl Early<'_> {
         if !self_contained {
             return Vec::new();
         }
-        let none = eval::Parsed::new();
+        let none = eval::Parsed::default();
         self.bicep
             .jobs_of(self.input.sources, id, path, self.by_template, false)
             .into_iter()
@@ -334,8 +335,8 @@ fn parse_all(
             ((f.id, Some(outline(ast)), diags), early_units)
         })
         .collect();
-    let mut parsed = eval::Parsed::new();
-    let mut evaluated = EarlyUnits::new();
+    let mut parsed = eval::Parsed::default();
+    let mut evaluated = EarlyUnits::default();
     for ((id, ast, diags), early_units) in parsed_files {
         evaluated.extend(early_units);
         match ast {
@@ -358,7 +359,7 @@ fn referenced_files(
     parsed: &eval::Parsed,
     param_files: &[(FileId, Arc<ast::File>)],
 ) -> HashSet<PathBuf> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     let params = param_files
         .iter()
         .map(|(id, ast)| (normalize_path(&sources.get(*id).path), (*id, ast.clone())));

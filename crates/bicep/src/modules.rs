@@ -13,7 +13,7 @@ use aml_model::json;
 use aml_model::model::{Deployed, Resource};
 use aml_model::source::{FileId, SourceFile, SourceMap, Span};
 use aml_model::value::Value;
-use std::collections::HashMap;
+use aml_model::FastMap as HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -9,7 +9,8 @@ use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::json;
 use aml_model::source::{FileId, SourceMap, Span};
 use aml_model::value::Value;
-use std::collections::{BTreeMap, HashMap};
+use aml_model::FastMap as HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -64,7 +65,7 @@ pub fn values(
     source: &Source,
     param_asts: &BTreeMap<FileId, Arc<File>>,
 ) -> (Supplied, Vec<Diagnostic>) {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let mut diags = Vec::new();
     match source {
         Source::None => {}

@@ -378,14 +378,23 @@ pub(crate) fn in_order<T: Sync>(
     one: impl Fn(&mut Vec<u8>, &T) -> io::Result<()> + Sync,
     mut write: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
+    // A chunk's buffer starts as large as the last chunk made (plus an
+    // eighth): chunks are alike in size, and growing each from empty copied
+    // its bytes a dozen times over.
+    let size_hint = std::sync::atomic::AtomicUsize::new(0);
     let render = |window: &[T]| -> io::Result<Vec<Vec<u8>>> {
         window
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let mut buf = Vec::new();
+                let hint = size_hint.load(std::sync::atomic::Ordering::Relaxed);
+                let mut buf = Vec::with_capacity(hint);
                 for item in chunk {
                     one(&mut buf, item)?;
                 }
+                size_hint.store(
+                    buf.len() + buf.len() / 8,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 Ok(buf)
             })
             .collect()
