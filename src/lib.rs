@@ -19,6 +19,7 @@
 //! always had (`aml_baseline::pipeline`, `aml_baseline::scan`, ...), so tests,
 //! benches and the fuzz targets reach every stage through one crate.
 
+pub mod allocator;
 pub mod cli;
 pub mod commands;
 

@@ -51,6 +51,30 @@ static SYMBOLS_BY_FIRST_BYTE: std::sync::LazyLock<[Vec<&'static str>; 128]> =
         by
     });
 
+/// The bytes that continue an identifier (`_`, `$`, ASCII letters and
+/// digits), one look-up a byte.
+static IDENTIFIER_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b == b'_' || b == b'$' || b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    table
+};
+
+/// The bytes a run of a string literal's plain characters stops at: the
+/// closing quote, a line break, an escape, a possible interpolation.
+static ENDS_A_STRING_RUN: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\'' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'$' as usize] = true;
+    table
+};
+
 /// Lexes `text[start..end]` (a whole file, or an interpolation hole).
 pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
     let b = text.as_bytes();
@@ -131,9 +155,10 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
             }
             c if c == b'_' || c == b'$' || c.is_ascii_alphabetic() => {
                 let s = i;
-                while i < end && (b[i] == b'_' || b[i] == b'$' || b[i].is_ascii_alphanumeric()) {
-                    i += 1;
-                }
+                i += b[i..end]
+                    .iter()
+                    .position(|&c| !IDENTIFIER_BYTES[usize::from(c)])
+                    .unwrap_or(end - i);
                 out.push(Token {
                     tok: Tok::Ident(&text[s..i]),
                     start: s,
@@ -253,7 +278,7 @@ fn lex_string(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
                 // at an ASCII byte, so on a character's boundary).
                 let run = b[i + 1..end]
                     .iter()
-                    .position(|&c| matches!(c, b'\'' | b'\n' | b'\\' | b'$'))
+                    .position(|&c| ENDS_A_STRING_RUN[usize::from(c)])
                     .map_or(end, |n| i + 1 + n);
                 match text.get(i..run) {
                     Some(piece) => {

@@ -425,8 +425,8 @@ pub struct SourceMap {
     files: Vec<Arc<SourceFile>>,
     /// The first file of each path and displayed path, for lookups that
     /// must not cost a pass over every file (reports of 10,000 files).
-    by_path: std::collections::HashMap<PathBuf, FileId>,
-    by_display: std::collections::HashMap<String, FileId>,
+    by_path: crate::FastMap<PathBuf, FileId>,
+    by_display: crate::FastMap<String, FileId>,
 }
 
 impl SourceMap {
