@@ -125,6 +125,9 @@ struct Subject<'a> {
 pub struct ResourceCache {
     resource: std::cell::OnceCell<RValue>,
     context: std::cell::OnceCell<RValue>,
+    /// The resource's unknown values and where they are (every definition
+    /// that reads one asks).
+    leaves: std::cell::OnceCell<Vec<super::resource::UnknownLeaf>>,
     /// The expressions of the resource's unknown values, sorted, once each.
     exprs: std::cell::OnceCell<Vec<String>>,
     /// The resource normalised with its unknowns replaced, keyed by what
@@ -138,6 +141,11 @@ pub struct ResourceCache {
 const MAX_CACHED_VARIANTS: usize = 256;
 
 impl ResourceCache {
+    /// The resource's unknown values ([`unknown_leaves`]), found once.
+    fn leaves(&self, resource: &PolicyResource) -> &[super::resource::UnknownLeaf] {
+        self.leaves.get_or_init(|| unknown_leaves(resource.body))
+    }
+
     /// What decides the resource's normalised value under `assignment`:
     /// the value each of its own unknowns takes (absent when the assignment
     /// leaves it out or drops it), in expression order. Empty when every
@@ -148,8 +156,9 @@ impl ResourceCache {
         assignment: &HashMap<String, Option<J>>,
     ) -> String {
         let exprs = self.exprs.get_or_init(|| {
-            let mut all: Vec<String> = unknown_leaves(resource.body)
-                .into_iter()
+            let mut all: Vec<String> = self
+                .leaves(resource)
+                .iter()
                 .map(|leaf| leaf.unknown.expr.clone())
                 .collect();
             all.sort_unstable();
@@ -922,7 +931,7 @@ impl PolicyEngine {
         // Unknown values that the definition reads, grouped by expression.
         let mut vars: Vec<(String, Vec<Option<J>>)> = Vec::new();
         // What the definition reads matters only where a value is unknown.
-        let leaves = unknown_leaves(resource.body);
+        let leaves = cache.leaves(resource);
         if !leaves.is_empty() {
             let reads = self.read_paths(c, resource.resource_type, resource.api_version, params);
             add_unknowns(&mut vars, leaves, &reads);
@@ -942,7 +951,7 @@ impl PolicyEngine {
             }
             let reads =
                 self.read_paths(c, &cand.resource_type, cand.api_version.as_deref(), params);
-            add_unknowns(&mut vars, leaves, &reads);
+            add_unknowns(&mut vars, &leaves, &reads);
         }
         if vars.is_empty() {
             // No unknown is read: the first pass stands.

@@ -21,7 +21,7 @@ pub(crate) fn lower(s: &Seg) -> Seg {
 /// (one variable per expression, with the union of their alternatives).
 pub(crate) fn add_unknowns(
     vars: &mut Vec<(String, Vec<Option<J>>)>,
-    leaves: Vec<UnknownLeaf>,
+    leaves: &[UnknownLeaf],
     reads: &[ReadPath],
 ) {
     for leaf in leaves {
