@@ -2299,14 +2299,26 @@ fn collect_secrets(v: &Value, out: &mut Vec<String>) {
 }
 
 /// Shortens long source text for messages and unknowns.
+/// Runs of whitespace become one space; past 120 characters, the first 117
+/// and `...` (the text is read only that far).
 pub fn abbreviate(s: &str) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() <= 120 {
-        s
-    } else {
-        let head: String = s.chars().take(117).collect();
-        format!("{head}...")
+    let mut out = String::with_capacity(s.len().min(128));
+    let mut chars = 0usize;
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > 120 {
+            let end = out.char_indices().nth(117).map_or(out.len(), |(i, _)| i);
+            out.truncate(end);
+            out.push_str("...");
+            return out;
+        }
     }
+    out
 }
 
 impl Session<'_> {
@@ -2353,5 +2365,44 @@ fn parent_ref(explicit: Option<&Value>, nested: Option<&ParentRef>) -> Option<Pa
         }),
         (_, Some(p)) => Some(p.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviate;
+
+    /// The text as the words of it joined by one space, cut to 117
+    /// characters and `...` past 120 (what `abbreviate` returns, read in one
+    /// pass that stops early).
+    fn joined_and_cut(s: &str) -> String {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.chars().count() <= 120 {
+            s
+        } else {
+            format!("{}...", s.chars().take(117).collect::<String>())
+        }
+    }
+
+    #[test]
+    fn abbreviations_join_words_and_cut_long_texts() {
+        let word = |n: usize, c: char| c.to_string().repeat(n);
+        let mut texts = vec![
+            String::new(),
+            "   ".to_string(),
+            " a \n\t b\u{a0}c\u{2003}d ".to_string(),
+            word(120, 'x'),
+            word(121, 'x'),
+            format!("{} {}", word(60, 'é'), word(59, 'ü')),
+            format!("{} {}", word(60, 'é'), word(60, 'ü')),
+            format!("{}\n\n  {}", word(116, 'a'), word(10, 'b')),
+        ];
+        for n in 0..300 {
+            texts.push(format!("{}  {}", word(n % 130, '\u{1F600}'), word(n, 'z')));
+        }
+        for t in &texts {
+            assert_eq!(abbreviate(t), joined_and_cut(t), "{t:?}");
+        }
+        assert_eq!(abbreviate(&word(121, 'x')).chars().count(), 120);
     }
 }

@@ -815,7 +815,7 @@ pub fn record_spans(
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.extend(m.key.chars().map(|c| c.to_ascii_lowercase()));
+                aml_model::model::push_ascii_lowercase(path, &m.key);
                 record_spans(file, &m.value, path, spans, depth + 1);
                 path.truncate(len);
             }

@@ -611,6 +611,14 @@ pub const SERVICE_REPORTED: &[ServiceReported] = &[ServiceReported {
 }];
 
 /// The credentials of one resource body, with the span that sets each.
+/// Appends `key` with its ASCII letters in lower case (what mapping each
+/// character through `to_ascii_lowercase` gives, one copy and one pass).
+pub fn push_ascii_lowercase(out: &mut String, key: &str) {
+    let start = out.len();
+    out.push_str(key);
+    out[start..].make_ascii_lowercase();
+}
+
 struct CredentialWalk<'a> {
     resource: &'a Resource,
     /// Each value, with the span that sets it and whether it is YAML.
@@ -634,7 +642,7 @@ impl CredentialWalk<'_> {
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+                    push_ascii_lowercase(path, key);
                     let inner = match scope.member(key) {
                         crate::secrets::Kind::Secret => crate::secrets::Scope::secret(),
                         crate::secrets::Kind::Nested(inner) => inner,
@@ -645,7 +653,8 @@ impl CredentialWalk<'_> {
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    path.push_str(&format!("[{i}]"));
+                    // Writing to a string cannot fail.
+                    let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
                     self.walk(x, path, scope, depth + 1);
                     path.truncate(len);
                 }
@@ -1356,6 +1365,22 @@ fn type_of_private_link_group(group: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn keys_are_appended_with_ascii_letters_lowered() {
+        for key in [
+            "",
+            "Properties",
+            "ÉTAT-Ünïcode_KEY",
+            "aBc.D[0]",
+            "ǅ straße İ",
+        ] {
+            let mut out = "prefix.".to_string();
+            push_ascii_lowercase(&mut out, key);
+            let expected: String = key.chars().map(|c| c.to_ascii_lowercase()).collect();
+            assert_eq!(out, format!("prefix.{expected}"));
+        }
+    }
+
     fn resource(id: &str, line_offset: usize, existing: bool) -> Resource {
         Resource {
             id: id.to_string(),
@@ -1570,8 +1595,7 @@ impl SpanRecorder {
             if !first {
                 self.path.push('.');
             }
-            self.path
-                .extend(key.chars().map(|c| c.to_ascii_lowercase()));
+            push_ascii_lowercase(&mut self.path, key);
         }
     }
 
