@@ -2302,6 +2302,18 @@ fn collect_secrets(v: &Value, out: &mut Vec<String>) {
 /// Runs of whitespace become one space; past 120 characters, the first 117
 /// and `...` (the text is read only that far).
 pub fn abbreviate(s: &str) -> String {
+    // Most texts are short ASCII with single spaces: already their own
+    // abbreviation.
+    let b = s.as_bytes();
+    if b.len() <= 120
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && b.iter()
+            .all(|&c| c.is_ascii() && (c == b' ' || !c.is_ascii_whitespace()) && c != 0x0b)
+        && !b.windows(2).any(|w| w == b"  ")
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len().min(128));
     let mut chars = 0usize;
     for word in s.split_whitespace() {
@@ -2396,6 +2408,11 @@ mod tests {
             format!("{} {}", word(60, 'é'), word(59, 'ü')),
             format!("{} {}", word(60, 'é'), word(60, 'ü')),
             format!("{}\n\n  {}", word(116, 'a'), word(10, 'b')),
+            "a\u{b}b a\u{c}b a\u{1c}b".to_string(),
+            " lead".to_string(),
+            "trail ".to_string(),
+            "a  b".to_string(),
+            "plain text, one space".to_string(),
         ];
         for n in 0..300 {
             texts.push(format!("{}  {}", word(n % 130, '\u{1F600}'), word(n, 'z')));
