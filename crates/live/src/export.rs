@@ -580,15 +580,16 @@ fn classify(root: &Node) -> Option<(ExportShape, Vec<Cow<'_, Node>>)> {
 /// An entity as `az ml <thing> show -o json` prints it: an Azure ML ARM id,
 /// and no ARM `type` (a compute's `type` is `amlcompute`, a workspace has none).
 fn is_az_ml(n: &Node) -> bool {
-    n.get("id").and_then(Node::as_str).is_some_and(|id| {
-        id.starts_with("/subscriptions/")
-            && id
-                .to_ascii_lowercase()
-                .contains("/providers/microsoft.machinelearningservices/")
-    }) && !n
-        .get("type")
+    // The type first: an ARM item (most of an export) has one with a `/`.
+    !n.get("type")
         .and_then(Node::as_str)
         .is_some_and(|t| t.contains('/'))
+        && n.get("id").and_then(Node::as_str).is_some_and(|id| {
+            id.starts_with("/subscriptions/")
+                && id
+                    .to_ascii_lowercase()
+                    .contains("/providers/microsoft.machinelearningservices/")
+        })
 }
 
 /// The resources an `az ml` entity maps to, through the CLI YAML front end's

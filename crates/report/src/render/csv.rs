@@ -36,7 +36,7 @@ pub fn render(report: &Report) -> String {
 /// and written in order (decision 0049).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut buffered = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, out);
     let mut header = String::new();
     row(&mut header, HEADER.iter().map(|h| h.to_string()));
     buffered.write_all(header.as_bytes())?;

@@ -183,7 +183,7 @@ pub fn write(
     scan: &ScanOutput,
     sink: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let mut buffered = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, sink);
     let mut page = Page {
         out: String::new(),
         sink: &mut buffered,

@@ -12,7 +12,7 @@ use crate::Report;
 /// not through `dyn Write` (decision 0044).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut buffered = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, out);
     write_members(report, &mut buffered)?;
     buffered.write_all(b"\n")?;
     buffered.flush()

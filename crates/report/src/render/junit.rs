@@ -18,7 +18,7 @@ pub fn render(report: &Report) -> String {
 /// the document is never held as one string.
 pub fn write(report: &Report, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let mut sink = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, sink);
     // What is written between the lists of test cases.
     let mut out = String::new();
     let mut cases = |out: &mut String, list: &[&ResultEntry]| -> std::io::Result<()> {

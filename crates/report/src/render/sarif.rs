@@ -40,7 +40,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     use std::io::Write as _;
     let parts = parts(report, options);
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut buffered = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, out);
     let mut log = Object::begin(&mut buffered, Layout::Pretty(0))?;
     log.field("$schema", SCHEMA)?;
     log.field("version", "2.1.0")?;

@@ -13,6 +13,13 @@ use std::io::{self, Write};
 /// for the threads to share a window evenly.
 const CHUNK: usize = 64;
 
+/// The buffer a renderer writes through: small writes (keys, separators,
+/// the report's head) are gathered, and a piece [`in_order`] made (a chunk's
+/// entries, tens of kilobytes) goes straight to the output uncopied. With
+/// 64 KiB, most pieces were copied into the buffer first: every byte of a
+/// large report once more (decision 0065).
+pub(crate) const WRITE_BUFFER: usize = 1 << 13;
+
 /// Entries serialised before their bytes are written: bounds what is held
 /// at once (a few megabytes) whatever the report's size.
 const WINDOW: usize = 32 * CHUNK;

@@ -111,7 +111,7 @@ pub fn write(
     let body_uuid = uuid_of_written("assessment-results\n", |w| {
         parts.write_body(w, Layout::Compact, None, &result_uuid)
     })?;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let mut buffered = std::io::BufWriter::with_capacity(super::stream::WRITE_BUFFER, out);
     let mut top = Object::begin(&mut buffered, Layout::Pretty(0))?;
     top.member("assessment-results", |out, layout| {
         parts.write_body(out, layout, Some(&body_uuid), &result_uuid)
