@@ -9,7 +9,7 @@
 //! still go through serde.
 
 use super::stream::pretty_at;
-use crate::entry::ResultEntry;
+use crate::entry::{ResourceEntry, ResultEntry};
 use std::io;
 
 /// The two-space indentation of up to 31 levels, after a line break.
@@ -93,6 +93,65 @@ pub(crate) fn write(out: &mut Vec<u8>, level: usize, r: &ResultEntry) -> io::Res
     Ok(())
 }
 
+/// Writes one resource entry as serde's pretty printer writes it `level`
+/// containers deep, as [`write`] does a result: a resource's strings (its
+/// id, type, name, path, and the rules not applicable to it with why) are
+/// the next largest part of a large report.
+pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry) -> io::Result<()> {
+    // Its not-applicable entries' members are three levels deeper.
+    if 2 * (level + 3) + 1 > LINE.len() {
+        return pretty_at(out, level, r);
+    }
+    let mut m = Members {
+        out,
+        level,
+        first: true,
+    };
+    m.out.push(b'{');
+    m.string("id", &r.id);
+    m.string("type", &r.resource_type);
+    m.string("name", &r.name);
+    m.string("path", &r.path);
+    m.number("line", r.line);
+    m.number("column", r.column);
+    if let Some(symbol) = &r.symbol {
+        m.string("symbol", symbol);
+    }
+    if let Some(address) = &r.address {
+        m.string("address", address);
+    }
+    m.string("format", r.format);
+    m.string("source", r.source);
+    m.literal("existing", if r.existing { b"true" } else { b"false" });
+    m.string("deployed", r.deployed);
+    if !r.not_applicable.is_empty() {
+        m.key("not_applicable");
+        m.out.push(b'[');
+        for (i, n) in r.not_applicable.iter().enumerate() {
+            if i > 0 {
+                m.out.push(b',');
+            }
+            m.out.extend_from_slice(&LINE[..1 + 2 * (level + 2)]);
+            let mut e = Members {
+                out: &mut *m.out,
+                level: level + 2,
+                first: true,
+            };
+            e.out.push(b'{');
+            e.string("rule", &n.rule);
+            if let Some(assignment) = &n.assignment {
+                e.string("assignment", assignment);
+            }
+            e.string("reason", &n.reason);
+            e.close();
+        }
+        m.out.extend_from_slice(&LINE[..1 + 2 * (level + 1)]);
+        m.out.push(b']');
+    }
+    m.close();
+    Ok(())
+}
+
 /// The members of one object being written.
 struct Members<'o> {
     out: &'o mut Vec<u8>,
@@ -101,6 +160,12 @@ struct Members<'o> {
 }
 
 impl Members<'_> {
+    /// The object's closing brace, on a line of its own.
+    fn close(self) {
+        self.out.extend_from_slice(&LINE[..1 + 2 * self.level]);
+        self.out.push(b'}');
+    }
+
     /// What precedes a member's value: a comma after the first member, a
     /// line break, the indentation, the key (a plain name: no escapes) and
     /// `": "`.
@@ -327,6 +392,68 @@ mod tests {
         for level in [0, 1, 2, 5, 30, 31, 40] {
             for r in &entries {
                 assert_eq!(by_hand(level, r), by_serde(level, r), "level {level}");
+            }
+        }
+    }
+
+    /// Resource entries, with every member and with each optional one left
+    /// out, as serde writes them.
+    #[test]
+    fn resources_are_written_as_serde_writes_them() {
+        use crate::entry::NotApplicableEntry;
+        let full = || ResourceEntry {
+            id: "/subscriptions/x/resourceGroups/\"rg\"/providers/w".into(),
+            resource_type: "Microsoft.MachineLearningServices/workspaces".into(),
+            name: "ws\u{1}\n\\é".into(),
+            path: "infra/main.bicep".into(),
+            line: 4_294_967_295,
+            column: 0,
+            symbol: Some("ws\t".into()),
+            address: Some("module.ml.azurerm_x.this[0]".into()),
+            format: "bicep",
+            source: "code",
+            existing: true,
+            deployed: "unknown",
+            not_applicable: vec![
+                NotApplicableEntry {
+                    rule: "AMLB-NS2-001".into(),
+                    assignment: None,
+                    reason: "the \"kind\" is `Hub`".into(),
+                },
+                NotApplicableEntry {
+                    rule: "ORG-1".into(),
+                    assignment: Some("/providers/assignments/a".into()),
+                    reason: "not in scope".into(),
+                },
+            ],
+        };
+        let mut entries = vec![full()];
+        let clears: Vec<fn(&mut ResourceEntry)> = vec![
+            |r| r.symbol = None,
+            |r| r.address = None,
+            |r| r.existing = false,
+            |r| r.not_applicable.truncate(1),
+            |r| r.not_applicable.clear(),
+        ];
+        let mut none = full();
+        for clear in &clears {
+            let mut one = full();
+            clear(&mut one);
+            entries.push(one);
+            clear(&mut none);
+        }
+        entries.push(none);
+        for level in [0, 1, 2, 5, 28, 29, 40] {
+            for r in &entries {
+                let mut by_hand = Vec::new();
+                write_resource(&mut by_hand, level, r).unwrap();
+                let mut by_serde = Vec::new();
+                pretty_at(&mut by_serde, level, r).unwrap();
+                assert_eq!(
+                    String::from_utf8(by_hand).unwrap(),
+                    String::from_utf8(by_serde).unwrap(),
+                    "level {level}"
+                );
             }
         }
     }
