@@ -8,11 +8,12 @@
 //! type's aliases are read when that type is first needed.
 
 use crate::normalise::{normalise, EntryIndex};
+use aml_model::FastMap as HashMap;
 use regorus::languages::azure_policy::aliases::types::{ProviderAliases, ResourceTypeAliases};
 use regorus::languages::azure_policy::aliases::AliasRegistry;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The embedded catalogue text.
@@ -218,7 +219,7 @@ impl Catalogue {
         Ok(Catalogue {
             types,
             by_type,
-            compile_registries: Mutex::new(HashMap::new()),
+            compile_registries: Mutex::new(HashMap::default()),
         })
     }
 
@@ -229,7 +230,7 @@ impl Catalogue {
         let env: IndexEnvelope =
             serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
         let mut types = Vec::new();
-        let mut by_type = HashMap::new();
+        let mut by_type = HashMap::default();
         for provider in env.value {
             for raw in provider.resource_types {
                 let head: TypeHead =
@@ -251,7 +252,7 @@ impl Catalogue {
         Ok(Catalogue {
             types,
             by_type,
-            compile_registries: Mutex::new(HashMap::new()),
+            compile_registries: Mutex::new(HashMap::default()),
         })
     }
 
@@ -410,11 +411,11 @@ fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
     let source: ResourceTypeAliases =
         serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
     let type_lc = format!("{}/{}", slot.namespace, source.resource_type).to_lowercase();
-    let mut aliases = HashMap::new();
-    let mut legacy = HashMap::new();
+    let mut aliases = HashMap::default();
+    let mut legacy = HashMap::default();
     let mut case_tree = CaseNode::default();
     // path (lower-case) → the `[*]` alias that reads it
-    let mut wildcard_by_path: HashMap<String, &str> = HashMap::new();
+    let mut wildcard_by_path: HashMap<String, &str> = HashMap::default();
     for a in &source.aliases {
         let Some(default_path) = a.default_path.clone() else {
             continue;

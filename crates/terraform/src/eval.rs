@@ -13,11 +13,12 @@ use super::hcl::{span_of, text_of};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{FileId, SourceMap, Span};
 use aml_model::value::{placeholder_of, Fragment, Object, Shape, Value};
+use aml_model::{FastMap as HashMap, FastSet as HashSet};
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -101,10 +102,10 @@ impl<'a> Module<'a> {
             dir,
             files: bodies.iter().map(|(f, _)| *f).collect(),
             variables: Vec::new(),
-            locals: HashMap::new(),
+            locals: HashMap::default(),
             resources: Vec::new(),
             calls: Vec::new(),
-            outputs: HashMap::new(),
+            outputs: HashMap::default(),
             azurerm_constraint: None,
         };
         for (file, body) in bodies {
@@ -395,7 +396,7 @@ impl<'a> Evaluator<'a> {
         root: bool,
     ) -> usize {
         let m = &self.modules[module];
-        let mut vars = HashMap::new();
+        let mut vars = HashMap::default();
         for v in &m.variables {
             let body = &v.block.body;
             let ty = body
@@ -1416,7 +1417,7 @@ impl<'a> Evaluator<'a> {
         let mut out = Vec::new();
         for (key, scope_vals, unknown) in expansion {
             let mut scope = scope_vals;
-            let mut inputs = HashMap::new();
+            let mut inputs = HashMap::default();
             for a in decl.block.body.attributes() {
                 let k = a.key.as_str();
                 if matches!(

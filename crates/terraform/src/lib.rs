@@ -689,7 +689,7 @@ fn evaluate_modules(
             .map(|m| m.id)
     };
     let ev = Evaluator::new(sources, module_list, &id_of);
-    let inputs: HashMap<String, Value> = values
+    let inputs: aml_model::FastMap<String, Value> = values
         .iter()
         .map(|(k, (v, _))| (k.clone(), v.clone()))
         .collect();
