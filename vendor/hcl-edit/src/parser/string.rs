@@ -219,17 +219,29 @@ pub(super) fn ident(input: &mut Input) -> ModalResult<Decorated<Ident>> {
         .parse_next(input)
 }
 
+/// aml-baseline patch: the ASCII bytes that continue an identifier (letters,
+/// digits, `_` and `-`), one look-up a byte.
+static ASCII_IDENT_CONTINUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    table
+};
+
 pub(super) fn str_ident<'a>(input: &mut Input<'a>) -> ModalResult<&'a str> {
     // aml-baseline patch: an identifier of ASCII characters followed by an
     // ASCII character (or the end) is taken in one scan of its bytes; the
     // others go through the parsers below, one character at a time.
     let bytes = input.peek_finish().as_bytes();
     let ascii_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
-    let ascii_continue = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     if bytes.first().is_some_and(|&b| ascii_start(b)) {
         let len = bytes
             .iter()
-            .position(|&b| !ascii_continue(b))
+            .position(|&b| !ASCII_IDENT_CONTINUE[usize::from(b)])
             .unwrap_or(bytes.len());
         if bytes.get(len).is_none_or(|b| b.is_ascii()) {
             return Ok(input.next_slice(len));
