@@ -22,12 +22,7 @@ pub(crate) fn write(out: &mut Vec<u8>, level: usize, r: &ResultEntry) -> io::Res
     if 2 * (level + 1) + 1 > LINE.len() {
         return pretty_at(out, level, r);
     }
-    let mut m = Members {
-        out,
-        level,
-        first: true,
-    };
-    m.out.push(b'{');
+    let mut m = Members::open(out, level);
     m.string("rule", r.rule);
     m.option_string("policy", r.policy);
     m.string("control", r.control);
@@ -88,8 +83,7 @@ pub(crate) fn write(out: &mut Vec<u8>, level: usize, r: &ResultEntry) -> io::Res
     if let Some(autofix) = &r.autofix {
         m.nested("autofix", autofix)?;
     }
-    m.out.extend_from_slice(&LINE[..1 + 2 * level]);
-    m.out.push(b'}');
+    m.close();
     Ok(())
 }
 
@@ -102,12 +96,7 @@ pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry)
     if 2 * (level + 3) + 1 > LINE.len() {
         return pretty_at(out, level, r);
     }
-    let mut m = Members {
-        out,
-        level,
-        first: true,
-    };
-    m.out.push(b'{');
+    let mut m = Members::open(out, level);
     m.string("id", &r.id);
     m.string("type", &r.resource_type);
     m.string("name", &r.name);
@@ -132,12 +121,7 @@ pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry)
                 m.out.push(b',');
             }
             m.out.extend_from_slice(&LINE[..1 + 2 * (level + 2)]);
-            let mut e = Members {
-                out: &mut *m.out,
-                level: level + 2,
-                first: true,
-            };
-            e.out.push(b'{');
+            let mut e = Members::open(&mut *m.out, level + 2);
             e.string("rule", &n.rule);
             if let Some(assignment) = &n.assignment {
                 e.string("assignment", assignment);
@@ -159,7 +143,17 @@ struct Members<'o> {
     first: bool,
 }
 
-impl Members<'_> {
+impl<'o> Members<'o> {
+    /// Opens an object `level` containers deep.
+    fn open(out: &'o mut Vec<u8>, level: usize) -> Self {
+        out.push(b'{');
+        Members {
+            out,
+            level,
+            first: true,
+        }
+    }
+
     /// The object's closing brace, on a line of its own.
     fn close(self) {
         self.out.extend_from_slice(&LINE[..1 + 2 * self.level]);
