@@ -127,10 +127,27 @@ enum Emitted {
 /// One resource instance.
 struct Instance {
     resource: Resource,
-    /// The reference value (`ws` in expressions).
-    reference: Value,
+    /// The reference value (`ws` in expressions), when it is not the
+    /// resource's body with its `id` (see [`Instance::reference`]).
+    reference: std::sync::OnceLock<Value>,
     /// Whether the instance is deployed (false when a condition is false).
     emitted: bool,
+}
+
+impl Instance {
+    /// The reference value: the resource's body with its `id`, made when an
+    /// expression first reads it (most resources are never read whole, and
+    /// the copy was a body's worth of every resource).
+    fn reference(&self) -> &Value {
+        self.reference.get_or_init(|| match &self.resource.body {
+            Value::Object(body) => {
+                let mut reference = body.clone();
+                reference.insert("id".into(), Value::String(self.resource.id.clone()));
+                Value::Object(reference)
+            }
+            other => other.clone(),
+        })
+    }
 }
 
 /// A parent for nested resources.
@@ -674,11 +691,11 @@ impl<'s, 'a> Scope<'s, 'a> {
             matches!(&d.kind, DeclKind::Resource { body, .. } if matches!(body.kind, ExprKind::For(_)))
         });
         if is_loop {
-            Value::Array(insts.iter().map(|i| i.reference.clone()).collect())
+            Value::Array(insts.iter().map(|i| i.reference().clone()).collect())
         } else {
             insts
                 .first()
-                .map(|i| i.reference.clone())
+                .map(|i| i.reference().clone())
                 .unwrap_or_else(|| Value::unknown(path, "the resource could not be evaluated"))
         }
     }
@@ -1001,8 +1018,6 @@ impl<'s, 'a> Scope<'s, 'a> {
         } else {
             self.resource_body(props, &mut body)
         };
-        let mut reference = body.clone();
-        reference.insert("id".into(), Value::String(id.clone()));
         let parent_id = parent_ref.as_ref().map(|p| p.id.clone()).or_else(|| {
             if scope_id.is_none() {
                 model::parent_id(&id)
@@ -1029,7 +1044,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         };
         Some(Instance {
             resource,
-            reference: Value::Object(reference),
+            reference: std::sync::OnceLock::new(),
             emitted,
         })
     }
@@ -1065,10 +1080,10 @@ impl<'s, 'a> Scope<'s, 'a> {
                 deployment: 0,
                 source_names: None,
             },
-            reference: Value::unknown(
+            reference: std::sync::OnceLock::from(Value::unknown(
                 path,
                 "the resource is not deployed (its condition is false)",
-            ),
+            )),
             emitted: false,
         }
     }
@@ -1737,7 +1752,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
         let insts = self.resource_instances(sym);
         Some(match insts.first() {
-            Some(i) => self.member(sp, &i.reference, name, safe),
+            Some(i) => self.member(sp, i.reference(), name, safe),
             None => {
                 let v = Value::unknown(sym.as_str(), "the resource could not be evaluated");
                 self.member(sp, &v, name, safe)
