@@ -408,9 +408,11 @@ fn source_name(names: &BTreeMap<String, String>, quoted: &str) -> Option<String>
             (!rest.contains('.')).then(|| format!("{block}]"))
         });
     }
-    let mut ends = names
-        .iter()
-        .filter(|(arm, _)| arm.rsplit('.').next() == Some(lower.as_str()));
+    // A bare name (no `.` in it): the paths whose last segment it is.
+    let mut ends = names.iter().filter(|(arm, _)| {
+        arm.strip_suffix(lower.as_str())
+            .is_some_and(|head| head.is_empty() || head.ends_with('.'))
+    });
     match (ends.next(), ends.next()) {
         (Some((_, src)), None) => Some(src.clone()),
         _ => None,
@@ -1503,6 +1505,11 @@ mod tests {
         assert_eq!(
             r.in_own_words("`properties.properties.subnet.id` is not set; `other` stays"),
             "`network_settings.subnet` (`properties.properties.subnet.id`) is not set; `other` stays"
+        );
+        // A bare name names a path's whole last segment, not the end of one.
+        assert_eq!(
+            r.in_own_words("`NetworkAccess` and `disableLocalAuth`"),
+            "`NetworkAccess` and the opposite of `local_auth_enabled` (`disableLocalAuth`)"
         );
     }
 
