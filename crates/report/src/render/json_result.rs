@@ -9,6 +9,7 @@
 //! still go through serde.
 
 use super::stream::pretty_at;
+use crate::baseline::EvidenceFinding;
 use crate::entry::{ResourceEntry, ResultEntry};
 use std::io;
 
@@ -131,6 +132,30 @@ pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry)
         }
         m.out.extend_from_slice(&LINE[..1 + 2 * (level + 1)]);
         m.out.push(b']');
+    }
+    m.close();
+    Ok(())
+}
+
+/// Writes one finding behind a baseline feature's status as serde's pretty
+/// printer writes it `level` containers deep: there is one for every
+/// failing or unknown result.
+pub(crate) fn write_finding(
+    out: &mut Vec<u8>,
+    level: usize,
+    f: &EvidenceFinding,
+) -> io::Result<()> {
+    if 2 * (level + 1) + 1 > LINE.len() {
+        return pretty_at(out, level, f);
+    }
+    let mut m = Members::open(out, level);
+    m.string("rule", f.rule);
+    m.string("result", f.result.as_str());
+    m.string("resource_id", &f.resource_id);
+    m.string("path", &f.path);
+    m.number("line", f.line);
+    if let Some(suppressed) = &f.suppressed {
+        m.nested("suppressed", suppressed)?;
     }
     m.close();
     Ok(())
@@ -449,6 +474,52 @@ mod tests {
                     "level {level}"
                 );
             }
+        }
+    }
+
+    /// A baseline finding, suppressed or not, as serde writes it.
+    #[test]
+    fn findings_are_written_as_serde_writes_them() {
+        let plain = EvidenceFinding {
+            rule: "AMLB-NS2-001",
+            result: Verdict::Fail,
+            resource_id: "/subscriptions/x/\"ws\"\u{1}".into(),
+            path: "infra/é.bicep".into(),
+            line: 4_294_967_295,
+            suppressed: None,
+        };
+        let suppressed = EvidenceFinding {
+            result: Verdict::Unknown,
+            suppressed: Some(Box::new(Suppression::Inline {
+                reason: "accepted \"for now\"".into(),
+                path: "main.bicep".into(),
+                line: 3,
+            })),
+            ..plain_clone(&plain)
+        };
+        for level in [0, 1, 2, 5, 30, 31, 40] {
+            for f in [&plain, &suppressed] {
+                let mut by_hand = Vec::new();
+                write_finding(&mut by_hand, level, f).unwrap();
+                let mut by_serde = Vec::new();
+                pretty_at(&mut by_serde, level, f).unwrap();
+                assert_eq!(
+                    String::from_utf8(by_hand).unwrap(),
+                    String::from_utf8(by_serde).unwrap(),
+                    "level {level}"
+                );
+            }
+        }
+    }
+
+    fn plain_clone(f: &EvidenceFinding) -> EvidenceFinding {
+        EvidenceFinding {
+            rule: f.rule,
+            result: f.result,
+            resource_id: f.resource_id.clone(),
+            path: f.path.clone(),
+            line: f.line,
+            suppressed: None,
         }
     }
 

@@ -231,18 +231,6 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         value(self.out, self.layout.deeper())
     }
 
-    /// A member holding the array of `items`, serialised in parallel and
-    /// written in order.
-    pub(crate) fn items<T: Serialize + Sync>(&mut self, key: &str, items: &[T]) -> io::Result<()> {
-        self.key(key)?;
-        array_by(
-            self.out,
-            self.layout.deeper(),
-            items,
-            |buf, layout, item| layout.write(buf, item).map(|()| true),
-        )
-    }
-
     /// A member holding the array of `items`, each written by `write` laid
     /// out as it is given, in parallel and in order.
     pub(crate) fn items_by<T: Sync>(
@@ -454,7 +442,7 @@ mod tests {
             .unwrap();
         o.member("m", |out, layout| {
             let mut inner = Object::begin(out, layout)?;
-            inner.items("all", &items[..2])?;
+            inner.items_by("all", &items[..2], |buf, layout, i| layout.write(buf, i))?;
             inner.end()
         })
         .unwrap();
@@ -542,7 +530,8 @@ mod tests {
             o.field("head", &json!({ "x": [1, 2] })).unwrap();
             o.array("items", &items, |v| kept(v).then(|| v.clone()))
                 .unwrap();
-            o.items("all", &items[..3]).unwrap();
+            o.items_by("all", &items[..3], |buf, layout, v| layout.write(buf, v))
+                .unwrap();
             o.single("one", |out, layout| layout.write(out, &json!({ "y": [] })))
                 .unwrap();
             o.field("empty", &json!([])).unwrap();
