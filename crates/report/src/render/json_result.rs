@@ -462,12 +462,22 @@ mod tests {
             clear(&mut none);
         }
         entries.push(none);
-        for level in [0, 1, 2, 5, 28, 29, 40] {
-            for r in &entries {
+        written_as_serde_writes(&entries, &[0, 1, 2, 5, 28, 29, 40], write_resource);
+    }
+
+    /// Each of `values` at each of `levels`, written by `write` and by
+    /// serde's pretty printer: the same text.
+    fn written_as_serde_writes<T: serde::Serialize>(
+        values: &[T],
+        levels: &[usize],
+        write: fn(&mut Vec<u8>, usize, &T) -> io::Result<()>,
+    ) {
+        for &level in levels {
+            for v in values {
                 let mut by_hand = Vec::new();
-                write_resource(&mut by_hand, level, r).unwrap();
+                write(&mut by_hand, level, v).unwrap();
                 let mut by_serde = Vec::new();
-                pretty_at(&mut by_serde, level, r).unwrap();
+                pretty_at(&mut by_serde, level, v).unwrap();
                 assert_eq!(
                     String::from_utf8(by_hand).unwrap(),
                     String::from_utf8(by_serde).unwrap(),
@@ -497,19 +507,11 @@ mod tests {
             })),
             ..plain_clone(&plain)
         };
-        for level in [0, 1, 2, 5, 30, 31, 40] {
-            for f in [&plain, &suppressed] {
-                let mut by_hand = Vec::new();
-                write_finding(&mut by_hand, level, f).unwrap();
-                let mut by_serde = Vec::new();
-                pretty_at(&mut by_serde, level, f).unwrap();
-                assert_eq!(
-                    String::from_utf8(by_hand).unwrap(),
-                    String::from_utf8(by_serde).unwrap(),
-                    "level {level}"
-                );
-            }
-        }
+        written_as_serde_writes(
+            &[plain, suppressed],
+            &[0, 1, 2, 5, 30, 31, 40],
+            write_finding,
+        );
     }
 
     fn plain_clone(f: &EvidenceFinding) -> EvidenceFinding {
