@@ -374,8 +374,9 @@ pub(crate) fn in_order<T: Sync>(
     mut write: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     // A chunk's buffer starts as large as the last chunk made (plus an
-    // eighth): chunks are alike in size, and growing each from empty copied
-    // its bytes a dozen times over.
+    // eighth, at most 1 MiB, so that one huge entry does not size every
+    // buffer after it): chunks are alike in size, and growing each from
+    // empty copied its bytes a dozen times over.
     let size_hint = std::sync::atomic::AtomicUsize::new(0);
     let render = |window: &[T]| -> io::Result<Vec<Vec<u8>>> {
         window
@@ -387,7 +388,7 @@ pub(crate) fn in_order<T: Sync>(
                     one(&mut buf, item)?;
                 }
                 size_hint.store(
-                    buf.len() + buf.len() / 8,
+                    (buf.len() + buf.len() / 8).min(1 << 20),
                     std::sync::atomic::Ordering::Relaxed,
                 );
                 Ok(buf)
