@@ -127,8 +127,9 @@ enum Emitted {
 /// One resource instance.
 struct Instance {
     resource: Resource,
-    /// The reference value (`ws` in expressions), when it is not the
-    /// resource's body with its `id` (see [`Instance::reference`]).
+    /// The reference value (`ws` in expressions): made when first read
+    /// ([`Instance::reference`]), or set at once for a resource that is not
+    /// deployed.
     reference: std::sync::OnceLock<Value>,
     /// Whether the instance is deployed (false when a condition is false).
     emitted: bool,

@@ -8,6 +8,7 @@
 use crate::source::Span;
 use crate::value::Value;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Everything one scan found: resources from every input, in a stable order.
 #[derive(Debug, Default)]
@@ -612,7 +613,6 @@ pub const SERVICE_REPORTED: &[ServiceReported] = &[ServiceReported {
     reason: "a read-only property the service reports after deployment; code does not decide it",
 }];
 
-/// The credentials of one resource body, with the span that sets each.
 /// Appends `key` with its ASCII letters in lower case (what mapping each
 /// character through `to_ascii_lowercase` gives, one copy and one pass).
 pub fn push_ascii_lowercase(out: &mut String, key: &str) {
@@ -621,6 +621,7 @@ pub fn push_ascii_lowercase(out: &mut String, key: &str) {
     out[start..].make_ascii_lowercase();
 }
 
+/// The credentials of one resource body, with the span that sets each.
 struct CredentialWalk<'a> {
     resource: &'a Resource,
     /// Each value, with the span that sets it and whether it is YAML.
@@ -656,7 +657,7 @@ impl CredentialWalk<'_> {
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
                     // Writing to a string cannot fail.
-                    let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
+                    let _ = write!(path, "[{i}]");
                     self.walk(x, path, scope, depth + 1);
                     path.truncate(len);
                 }
