@@ -26,18 +26,12 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
     o.field("tool", &report.tool)?;
     o.field("files", &report.files)?;
     o.field("diagnostics", &report.diagnostics)?;
-    o.items_by(
+    o.items_pretty_by(
         "resources",
         &report.resources,
-        |buf, layout, r| match layout {
-            Layout::Pretty(level) => super::json_result::write_resource(buf, level, r),
-            Layout::Compact => layout.write(buf, r),
-        },
+        super::json_result::write_resource,
     )?;
-    o.items_by("results", &report.results, |buf, layout, r| match layout {
-        Layout::Pretty(level) => super::json_result::write(buf, level, r),
-        Layout::Compact => layout.write(buf, r),
-    })?;
+    o.items_pretty_by("results", &report.results, super::json_result::write)?;
     o.member("baseline", |out, layout| {
         super::json_baseline::write(out, layout, &report.baseline)
     })?;

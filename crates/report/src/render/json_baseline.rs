@@ -66,10 +66,7 @@ fn evidence<W: Write + ?Sized>(out: &mut W, layout: Layout, e: &Evidence) -> io:
             o.field("failed", failed)?;
             o.field("unknown", unknown)?;
             o.field("suppressed", suppressed)?;
-            o.items_by("findings", findings, |buf, layout, f| match layout {
-                Layout::Pretty(level) => super::json_result::write_finding(buf, level, f),
-                Layout::Compact => layout.write(buf, f),
-            })?;
+            o.items_pretty_by("findings", findings, super::json_result::write_finding)?;
             o.end()
         }
         other => layout.write(out, other),

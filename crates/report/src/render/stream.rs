@@ -231,6 +231,21 @@ impl<'w, W: Write + ?Sized> Object<'w, W> {
         value(self.out, self.layout.deeper())
     }
 
+    /// A member holding the array of `items`, in parallel and in order:
+    /// pretty-printed by `pretty` (a hand-written writer of serde's bytes,
+    /// given the depth), compact by serde.
+    pub(crate) fn items_pretty_by<T: Serialize + Sync>(
+        &mut self,
+        key: &str,
+        items: &[T],
+        pretty: fn(&mut Vec<u8>, usize, &T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.items_by(key, items, |buf, layout, item| match layout {
+            Layout::Pretty(level) => pretty(buf, level, item),
+            Layout::Compact => layout.write(buf, item),
+        })
+    }
+
     /// A member holding the array of `items`, each written by `write` laid
     /// out as it is given, in parallel and in order.
     pub(crate) fn items_by<T: Sync>(
