@@ -303,6 +303,21 @@ fn outline(ast: ast::File) -> ast::File {
     }
 }
 
+/// Records on `file` the local module files its module declarations name
+/// (registry and template-spec references are no local files), so that a
+/// fix plan looking for a module's callers does not parse it again.
+fn record_module_targets(file: &aml_model::source::SourceFile, ast: &ast::File) {
+    let targets = ast
+        .decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            ast::DeclKind::Module { path: rel, .. } => Some(modules::local_path(&file.path, rel)),
+            _ => None,
+        })
+        .collect();
+    file.record_module_targets(targets);
+}
+
 /// A template's whole tree (its syntax errors were reported by the first
 /// parse, [`parse_all`]).
 fn full_tree(sources: &SourceMap, id: FileId) -> Arc<ast::File> {
@@ -331,6 +346,7 @@ fn parse_all(
                 return ((f.id, None, Vec::new()), Vec::new());
             }
             let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
+            record_module_targets(sources.get(f.id), &ast);
             let early_units = early.evaluate(f.id, &normalize_path(path), &ast);
             ((f.id, Some(outline(ast)), diags), early_units)
         })

@@ -117,8 +117,12 @@ fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     if !f.mentions_module() || !(has_ext(&f.path, "bicep") || has_ext(&f.path, "tf")) {
         return Vec::new();
     }
-    let text = f.text();
     if has_ext(&f.path, "bicep") {
+        // Recorded by the Bicep front end when it parsed the file.
+        if let Some(targets) = f.module_targets() {
+            return targets.iter().map(|t| (true, t.clone())).collect();
+        }
+        let text = f.text();
         let (ast, _) = aml_bicep::parser::parse(crate::parsing(&text));
         return ast
             .decls
@@ -134,6 +138,7 @@ fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     if !has_ext(&f.path, "tf") {
         return Vec::new();
     }
+    let text = f.text();
     // A local source is a string starting with ./ or ../, written as is or
     // through a \u escape.
     let may_be_local = ["\"./", "\"../", "\\u", "\\U"]

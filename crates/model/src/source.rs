@@ -69,6 +69,10 @@ pub struct SourceFile {
     /// Terraform module block does: the fix plan's index of module callers
     /// reads again only the files that do).
     mentions_module: bool,
+    /// The local module files this file's module declarations name, as the
+    /// front end that parsed it recorded them (Bicep): the fix plan's index
+    /// of module callers takes them instead of parsing the file again.
+    module_targets: std::sync::OnceLock<Box<[PathBuf]>>,
 }
 
 /// The marker of an inline suppression comment (`aml_report::suppress`).
@@ -200,6 +204,7 @@ impl SourceFile {
             ascii,
             inline_marker,
             mentions_module,
+            module_targets: std::sync::OnceLock::new(),
             line_starts,
         }
     }
@@ -212,6 +217,19 @@ impl SourceFile {
     /// Whether the text holds `module`, as the scan read it.
     pub fn mentions_module(&self) -> bool {
         self.mentions_module
+    }
+
+    /// Records the local module files the file's module declarations name
+    /// (normalised paths, in declaration order), as parsed from the text
+    /// the scan read. The first record stays.
+    pub fn record_module_targets(&self, targets: Vec<PathBuf>) {
+        let _ = self.module_targets.set(targets.into_boxed_slice());
+    }
+
+    /// The local module files recorded by [`SourceFile::record_module_targets`],
+    /// if a front end recorded them.
+    pub fn module_targets(&self) -> Option<&[PathBuf]> {
+        self.module_targets.get().map(|t| &t[..])
     }
 
     /// The file's text as the scan read it. Read again from disk when it is

@@ -214,3 +214,47 @@ fn fix_planning_parses_linearly_and_each_file_at_most_once() {
         "{small} bytes parsed of {small_bytes}"
     );
 }
+
+/// A Bicep module whose value its caller decides: the fix follows the value
+/// to the caller, and fix planning parses each of the two files once (the
+/// index of module callers takes the declarations the front end recorded
+/// when it parsed the caller, not a parse of its own).
+#[test]
+fn a_bicep_fix_in_a_modules_caller_parses_each_file_once() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fix/module-caller/bicep");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture, tmp.path());
+    copy_dir(&fixture.join("modules"), &tmp.path().join("modules"));
+    // Declarations no rule fixes make the caller the larger file.
+    let caller = format!(
+        "{}{}",
+        std::fs::read_to_string(tmp.path().join("main.bicep")).unwrap(),
+        (0..50)
+            .map(|i| format!("\nresource rg{i} 'Microsoft.Resources/tags@2021-04-01' = {{\n  name: 'default'\n  properties: {{\n    tags: {{\n      owner: 'team-{i}'\n    }}\n  }}\n}}\n"))
+            .collect::<String>()
+    );
+    std::fs::write(tmp.path().join("main.bicep"), &caller).unwrap();
+    let module = std::fs::read_to_string(tmp.path().join("modules/workspace.bicep")).unwrap();
+    let (parsed, run) = scan(tmp.path());
+    let fixed = run
+        .report
+        .results
+        .iter()
+        .filter_map(|r| r.autofix.as_ref())
+        .find(|a| a.diff.contains("main.bicep"))
+        .expect("a fix in the caller");
+    assert!(
+        fixed
+            .diff
+            .contains("-    publicNetworkAccess: 'Enabled'\n+    publicNetworkAccess: 'Disabled'"),
+        "{}",
+        fixed.diff
+    );
+    assert!(
+        parsed <= (caller.len() + module.len()) as u64,
+        "fix planning parsed {parsed} bytes of a {}-byte caller and a {}-byte module",
+        caller.len(),
+        module.len()
+    );
+}

@@ -17,10 +17,13 @@ pub fn parses() -> u64 {
     PARSES.load(Ordering::Relaxed)
 }
 
-/// Parses a whole file's text with `hcl-edit`, counted by [`parses`].
+/// Parses a whole file's text with `hcl-edit`, counted by [`parses`]. The
+/// evaluation reads values and spans, never whitespace or comments: the
+/// tree's decor stays spans into `text` (the vendored parser's
+/// `parse_body_spanned_decor`), not copies of it.
 pub fn parse_body(text: &str) -> Result<Body, hcl_edit::parser::Error> {
     PARSES.fetch_add(1, Ordering::Relaxed);
-    hcl_edit::parser::parse_body(text)
+    hcl_edit::parser::parse_body_spanned_decor(text)
 }
 
 /// Parses one file. On error, a diagnostic at the position the parser gave.
