@@ -167,14 +167,16 @@ fn read_file(
 }
 
 /// The file's bytes and its metadata taken after reading them (so that a
-/// change during the read shows in the modification time).
+/// change during the read shows in the modification time). Read through
+/// `Take`: `File`'s own `read_to_end` asks the size and the position again
+/// (two more system calls a file) to size a buffer already sized here.
 fn read_with_metadata(
-    mut file: std::fs::File,
+    file: std::fs::File,
     size: u64,
 ) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     use std::io::Read as _;
     let mut bytes = Vec::with_capacity(size as usize + 1);
-    file.read_to_end(&mut bytes)?;
+    (&file).take(u64::MAX).read_to_end(&mut bytes)?;
     let meta = file.metadata()?;
     Ok((bytes, meta))
 }
