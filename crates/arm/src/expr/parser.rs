@@ -68,11 +68,22 @@ impl Parser {
         &self.tokens[(self.pos + ahead).min(last)]
     }
 
+    /// The next token, taken out of the list (the parser never looks back):
+    /// a name or string is moved, not copied. At the end, `Eof` again.
     fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        if t.kind != Tok::Eof {
-            self.pos += 1;
+        let last = self.tokens.len() - 1;
+        if self.pos >= last {
+            return self.tokens[last].clone();
         }
+        let span = self.tokens[self.pos].span;
+        let t = std::mem::replace(
+            &mut self.tokens[self.pos],
+            Token {
+                kind: Tok::Eof,
+                span,
+            },
+        );
+        self.pos += 1;
         t
     }
 
