@@ -5,6 +5,18 @@ use winnow::combinator::{alt, delimited, fail, peek, preceded, repeat};
 use winnow::token::{any, take_until};
 
 pub(super) fn ws(input: &mut Input) -> ModalResult<()> {
+    // aml-baseline patch: whitespace not followed by a comment (the common
+    // case, at almost every token) is taken in one scan of its bytes; before
+    // a `#` or a `/`, the parsers below run from the start, as before.
+    let bytes = input.peek_finish().as_bytes();
+    let len = bytes
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(bytes.len());
+    if !matches!(bytes.get(len), Some(b'#' | b'/')) {
+        input.next_slice(len);
+        return Ok(());
+    }
     (
         multispace0.void(),
         void(repeat(0.., (comment, multispace0.void()))),
@@ -14,6 +26,18 @@ pub(super) fn ws(input: &mut Input) -> ModalResult<()> {
 }
 
 pub(super) fn sp(input: &mut Input) -> ModalResult<()> {
+    // aml-baseline patch: spaces and tabs not followed by `/*` are taken in
+    // one scan of their bytes; before a `/*`, the parsers below run from the
+    // start, as before.
+    let bytes = input.peek_finish().as_bytes();
+    let len = bytes
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(bytes.len());
+    if !bytes[len..].starts_with(b"/*") {
+        input.next_slice(len);
+        return Ok(());
+    }
     (
         space0.void(),
         void(repeat(0.., (inline_comment, space0.void()))),
