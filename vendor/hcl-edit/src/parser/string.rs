@@ -9,6 +9,19 @@ use winnow::error::{ErrMode, ParserError};
 use winnow::token::{any, one_of, take, take_while};
 
 pub(super) fn string(input: &mut Input) -> ModalResult<String> {
+    // aml-baseline patch: a quoted string with no escape, `$` or `%` in it
+    // is taken in one scan of its bytes; any other goes through the parsers
+    // below, from its start.
+    let bytes = input.peek_finish().as_bytes();
+    if bytes.first() == Some(&b'"') {
+        let special = bytes[1..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | b'$' | b'%'));
+        if let Some(len) = special.filter(|&len| bytes[1 + len] == b'"') {
+            let quoted = input.next_slice(len + 2);
+            return Ok(quoted[1..=len].to_string());
+        }
+    }
     delimited('"', opt(build_string(quoted_string_fragment)), '"')
         .map(Option::unwrap_or_default)
         .output_into()
