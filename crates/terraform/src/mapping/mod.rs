@@ -390,9 +390,10 @@ impl<'c> Builder<'c> {
 
     fn apply(&mut self, table: &[Row]) {
         for row in table {
-            let given = is_set(get(self.input.config, row.tf)).cloned();
+            // Looked up once: the value, whether it is set, and its text.
+            let given = is_set(get(self.input.config, row.tf));
             let v = match given {
-                Some(v) => convert(&v, row.conv),
+                Some(v) => convert(v, row.conv),
                 None => match row.default {
                     Dflt::None => continue,
                     Dflt::Bool(b) => convert(&Value::Bool(b), row.conv),
@@ -412,12 +413,8 @@ impl<'c> Builder<'c> {
                     }
                 },
             };
-            let tf = if is_set(get(self.input.config, row.tf)).is_some() {
-                Some(row.tf)
-            } else {
-                None
-            };
-            if let Some(Value::String(s)) = tf.and_then(|_| get(self.input.config, row.tf)) {
+            let tf = given.is_some().then_some(row.tf);
+            if let Some(Value::String(s)) = given {
                 if is_secret_arg(row.tf) {
                     self.secrets.push(s.clone());
                 }
