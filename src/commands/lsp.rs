@@ -34,7 +34,7 @@ impl aml_lsp::Analyzer for Pipeline {
 
     fn discover(&self, root: &Path) -> Vec<PathBuf> {
         let all = frontends::all(&ScanOptions::default());
-        frontends::discover(&all, &[root.to_path_buf()]).files
+        frontends::discover(&all, &[root.to_path_buf()], None).files
     }
 
     fn references(&self, path: &Path, text: &str) -> Vec<PathBuf> {

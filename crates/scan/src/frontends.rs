@@ -118,7 +118,19 @@ fn sort_found(found: &mut [(PathBuf, String)]) {
 /// Walks `paths` (files and folders): files named explicitly are candidates
 /// whatever their extension, files found in folders when some front end
 /// reads their extension (the others are skipped, and said so).
-pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovered {
+pub fn discover(
+    frontends: &[Box<dyn Frontend>],
+    paths: &[PathBuf],
+    on_first_input: Option<fn()>,
+) -> Discovered {
+    let found_one = std::sync::atomic::AtomicBool::new(false);
+    let first_input = || {
+        if let Some(hook) = on_first_input {
+            if !found_one.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                hook();
+            }
+        }
+    };
     let mut skipped = Vec::new();
     let extensions: Vec<&str> = frontends
         .iter()
@@ -129,6 +141,7 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
     let mut errors = Vec::new();
     for root in paths {
         if root.is_file() {
+            first_input();
             files.push(arm::template::normalize_path(root));
             continue;
         }
@@ -150,6 +163,7 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
             .run(|| {
                 let found = &found;
                 let extensions = &extensions;
+                let first_input = &first_input;
                 Box::new(move |entry| {
                     enum Seen {
                         File(PathBuf),
@@ -160,6 +174,7 @@ pub fn discover(frontends: &[Box<dyn Frontend>], paths: &[PathBuf]) -> Discovere
                         Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                             let path = arm::template::normalize_path(e.path());
                             if aml_model::input::has_extension(&path, extensions) {
+                                first_input();
                                 Seen::File(path)
                             } else {
                                 let why = not_read(e.path());
@@ -216,5 +231,46 @@ fn not_read(path: &Path) -> String {
     match path.extension().and_then(|e| e.to_str()) {
         Some(ext) => format!("not an Azure input: no front end reads `.{ext}` files"),
         None => "not an Azure input: no front end reads files without an extension".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    fn count() {
+        CALLS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The hook runs once when the walk finds inputs, and not at all when it
+    /// finds none (an empty scan never loads the policy engine).
+    #[test]
+    fn the_first_input_hook_runs_once_and_only_when_an_input_is_found() {
+        let frontends = all(&crate::ScanOptions::default());
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join("notes.txt"), "not an input").unwrap();
+        let found = discover(&frontends, &[empty.path().to_path_buf()], Some(count));
+        assert!(found.files.is_empty());
+        assert_eq!(CALLS.load(Ordering::Relaxed), 0);
+
+        let full = tempfile::tempdir().unwrap();
+        for (dir, name) in [
+            ("a", "main.bicep"),
+            ("b", "main.tf"),
+            ("c", "azuredeploy.json"),
+        ] {
+            std::fs::create_dir(full.path().join(dir)).unwrap();
+            std::fs::write(full.path().join(dir).join(name), "").unwrap();
+        }
+        let found = discover(&frontends, &[full.path().to_path_buf()], Some(count));
+        assert_eq!(found.files.len(), 3);
+        assert_eq!(CALLS.load(Ordering::Relaxed), 1);
+
+        let file = full.path().join("a/main.bicep");
+        discover(&frontends, &[file], Some(count));
+        assert_eq!(CALLS.load(Ordering::Relaxed), 2, "a file named on its own");
     }
 }

@@ -61,4 +61,8 @@ pub struct ScanOptions {
     /// Texts read instead of the files at these paths (the unsaved documents
     /// of an editor, for `aml-baseline lsp`), by normalized path.
     pub overlay: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
+    /// Called when discovery finds the first file a front end reads (on a
+    /// thread of the walk; it may be called more than once): the pipeline
+    /// starts loading the policy engine then, beside the walk and the reads.
+    pub on_first_input: Option<fn()>,
 }

@@ -114,7 +114,16 @@ fn run_stages(
         None => options,
     };
     let selected = select_rules(settings.all_rules, &loaded.config);
-    warm_up_policy_engine(&selected);
+    let warming;
+    let options = if selected.iter().any(|r| r.policy().is_some()) {
+        warming = ScanOptions {
+            on_first_input: Some(warm_up_policy_engine),
+            ..options.clone()
+        };
+        &warming
+    } else {
+        options
+    };
     let mut output = scan::scan(options);
     progress.stage("evaluating rules");
     let today = settings.today.unwrap_or_else(Date::today);
@@ -329,26 +338,25 @@ pub fn select_rules(all: bool, config: &config::Config) -> Vec<&'static Rule> {
 }
 
 /// Loads the built-in policy definitions and the alias catalogue on a thread
-/// of their own while the files are found and read, when a selected rule is
-/// a policy rule: the first rule evaluation would otherwise load them while
-/// the other core waits (about 15 ms, decision 0066). Nothing is compiled
+/// of their own, started when discovery finds the first input while a
+/// selected rule is a policy rule: the walk and the reads leave a core idle
+/// for much of their time, and the first rule evaluation would otherwise
+/// load them while the other core waits (decision 0066). Nothing is compiled
 /// here (each definition compiles when a resource first needs it), so the
 /// memory is what a scan that evaluates a policy rule holds anyway; a scan
-/// that ends first does not wait for it. Once a process (the language
-/// server scans many times).
-fn warm_up_policy_engine(selected: &[&'static Rule]) {
+/// that ends first does not wait for it, and one that finds no input never
+/// loads it. Once a process (the language server scans many times).
+fn warm_up_policy_engine() {
     static STARTED: std::sync::Once = std::sync::Once::new();
-    if selected.iter().any(|r| r.policy().is_some()) {
-        STARTED.call_once(|| {
-            // A thread that cannot start changes nothing: the engine loads
-            // on first use, as without it.
-            let _ = std::thread::Builder::new()
-                .name("policy-engine".into())
-                .spawn(|| {
-                    aml_policy::PolicyEngine::builtin();
-                });
-        });
-    }
+    STARTED.call_once(|| {
+        // A thread that cannot start changes nothing: the engine loads on
+        // first use, as without it.
+        let _ = std::thread::Builder::new()
+            .name("policy-engine".into())
+            .spawn(|| {
+                aml_policy::PolicyEngine::builtin();
+            });
+    });
 }
 
 /// Assignment parameters from the configuration, by rule id.

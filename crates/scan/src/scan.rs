@@ -191,7 +191,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         options.paths.clone()
     };
     let laps = crate::progress::Laps::start();
-    let to_read = files_to_read(&frontends, &paths, &mut out);
+    let to_read = files_to_read(&frontends, &paths, options.on_first_input, &mut out);
     laps.lap("discovery");
     let (mut inputs, looked) = read_all(&frontends, &to_read, &options.overlay, &mut out);
     laps.lap("reading");
@@ -328,9 +328,10 @@ fn problem(path: &Path, code: &'static str, message: String) -> Diagnostic {
 fn files_to_read(
     frontends: &[Box<dyn Frontend>],
     paths: &[PathBuf],
+    on_first_input: Option<fn()>,
     out: &mut ScanOutput,
 ) -> Vec<ToRead> {
-    let discovered = frontends::discover(frontends, paths);
+    let discovered = frontends::discover(frontends, paths, on_first_input);
     for (path, message) in discovered.errors {
         let at = Location::Path(aml_model::source::display_path(&path));
         out.diagnostics
