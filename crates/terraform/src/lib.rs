@@ -683,10 +683,7 @@ fn evaluate_modules(
             provider: &pv,
             default_rg: &input.context.resource_group,
         };
-        mapping::map(&inp)
-            .and_then(|v| v.into_iter().next())
-            .filter(|m| m.merge_into.is_none())
-            .map(|m| m.id)
+        mapping::mapped_id(&inp)
     };
     let ev = Evaluator::new(sources, module_list, &id_of);
     let inputs: aml_model::FastMap<String, Value> = values

@@ -661,6 +661,23 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
     Some(out)
 }
 
+/// The id [`map`] gives the first resource it maps `input` to; `None` when
+/// it maps to nothing or that resource merges into another. What a
+/// reference to the resource reads: the resource is placed (its id, name,
+/// parent, scope) without applying its argument table or finishing its
+/// body, which no placement reads.
+pub fn mapped_id(input: &Input<'_>) -> Option<String> {
+    if input.rtype == "azapi_resource" || input.rtype == "azapi_update_resource" {
+        return azapi(input)
+            .filter(|m| m.merge_into.is_none())
+            .map(|m| m.id);
+    }
+    let (arm_type, _, _) = spec(input.rtype)?;
+    let mut b = Builder::new(input);
+    let placed = place_of(input.rtype)(input, &mut b, arm_type)?;
+    placed.merge_into.is_none().then_some(placed.id)
+}
+
 /// Where a mapped resource sits: its id and Azure name, its parent, scope or
 /// merge target, and extra resources it brings; `None` when it maps to nothing.
 type Place = fn(&Input<'_>, &mut Builder<'_>, &str) -> Option<Placed>;
@@ -1418,6 +1435,74 @@ pub fn merge_into(target: &mut Value, patch: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every supported type (and `azapi_resource`), with the arguments the
+    /// placements read set, left out, or unknown: `mapped_id` gives the id
+    /// `map` gives its first resource, and `None` where `map` maps to nothing
+    /// or to a resource merged into another.
+    #[test]
+    fn the_id_of_a_reference_is_the_id_map_gives() {
+        let types: Vec<&str> = include_str!("mod.rs")
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+            .filter(|t| t.starts_with("azurerm_") && spec(t).is_some())
+            .chain(["azapi_resource", "azapi_update_resource"])
+            .collect();
+        assert!(types.len() > 20, "{types:?}");
+        let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+        let configs = [
+            serde_json::json!({}),
+            serde_json::json!({
+                "name": "x", "resource_group_name": "rg", "location": "westeurope",
+                "machine_learning_workspace_id": ws, "workspace_id": ws,
+                "target_resource_id": ws, "scope": ws, "key_vault_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+                "virtual_network_name": "vnet", "subnet_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/sn",
+                "network_security_group_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg",
+                "private_dns_zone_name": "privatelink.api.azureml.ms",
+                "ai_services_hub_id": ws, "type": "Microsoft.MachineLearningServices/workspaces@2024-04-01",
+                "parent_id": "/subscriptions/s/resourceGroups/rg", "resource_id": ws,
+                "role_definition_name": "Reader", "principal_id": "p",
+                "private_service_connection": [{"name": "c", "private_connection_resource_id": ws}],
+                "private_dns_zone_group": [{"name": "g", "private_dns_zone_ids": ["z"]}],
+            }),
+        ];
+        let pv = ProviderVersion {
+            major: ProviderVersion::CURRENT_MAJOR,
+            source: String::new(),
+        };
+        let spans = BTreeMap::new();
+        let (mut compared, mut with_id) = (0, 0);
+        for t in &types {
+            for config in &configs {
+                let mut config = Value::from_json(config);
+                for unknown in [false, true] {
+                    if unknown {
+                        if let Value::Object(o) = &mut config {
+                            o.insert("name".into(), Value::unknown("var.name", "not given"));
+                        }
+                    }
+                    let input = Input {
+                        rtype: t,
+                        address: "a.b",
+                        config: &config,
+                        spans: &spans,
+                        decl: Span::new(aml_model::source::FileId(0), 0, 0),
+                        provider: &pv,
+                        default_rg: DEFAULT_RG,
+                    };
+                    let full = map(&input)
+                        .and_then(|v| v.into_iter().next())
+                        .filter(|m| m.merge_into.is_none())
+                        .map(|m| m.id);
+                    assert_eq!(mapped_id(&input), full, "{t} with {config:?}");
+                    compared += 1;
+                    with_id += usize::from(full.is_some());
+                }
+            }
+        }
+        assert_eq!(compared, types.len() * 4);
+        assert!(with_id > types.len(), "{with_id} of {compared} with an id");
+    }
 
     #[test]
     fn provider_constraints_give_the_lowest_major() {
