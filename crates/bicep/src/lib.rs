@@ -341,12 +341,13 @@ fn parse_all(
         .files
         .par_iter()
         .map(|f| {
-            let path = &sources.get(f.id).path;
+            let file = sources.get(f.id);
+            let path = &file.path;
             if is_param_file(path) {
                 return ((f.id, None, Vec::new()), Vec::new());
             }
-            let (ast, diags) = parse_file(f.id, &sources.get(f.id).text());
-            record_module_targets(sources.get(f.id), &ast);
+            let (ast, diags) = parse_file(f.id, &file.text());
+            record_module_targets(file, &ast);
             let early_units = early.evaluate(f.id, &normalize_path(path), &ast);
             ((f.id, Some(outline(ast)), diags), early_units)
         })

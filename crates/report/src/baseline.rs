@@ -116,7 +116,7 @@ pub enum Evidence {
 }
 
 /// A failing or unknown result behind a feature's status.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct EvidenceFinding {
     pub rule: &'static str,
     pub result: Verdict,

@@ -125,8 +125,10 @@ pub fn discover(
 ) -> Discovered {
     let found_one = std::sync::atomic::AtomicBool::new(false);
     let first_input = || {
+        use std::sync::atomic::Ordering::Relaxed;
         if let Some(hook) = on_first_input {
-            if !found_one.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            // A read per file; the write (shared by the walk's threads) once.
+            if !found_one.load(Relaxed) && !found_one.swap(true, Relaxed) {
                 hook();
             }
         }

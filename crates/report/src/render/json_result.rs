@@ -505,24 +505,13 @@ mod tests {
                 path: "main.bicep".into(),
                 line: 3,
             })),
-            ..plain_clone(&plain)
+            ..plain.clone()
         };
         written_as_serde_writes(
             &[plain, suppressed],
             &[0, 1, 2, 5, 30, 31, 40],
             write_finding,
         );
-    }
-
-    fn plain_clone(f: &EvidenceFinding) -> EvidenceFinding {
-        EvidenceFinding {
-            rule: f.rule,
-            result: f.result,
-            resource_id: f.resource_id.clone(),
-            path: f.path.clone(),
-            line: f.line,
-            suppressed: None,
-        }
     }
 
     #[test]

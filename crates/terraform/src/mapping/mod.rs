@@ -624,7 +624,7 @@ fn parent_from(input: &Input<'_>, attr: &str, parent_type: &str) -> (String, Str
 
 /// Maps one resource instance. `None` for types outside the model.
 pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
-    if input.rtype == "azapi_resource" || input.rtype == "azapi_update_resource" {
+    if is_azapi(input.rtype) {
         return azapi(input).map(|m| vec![m]);
     }
     let (arm_type, api, table) = spec(input.rtype)?;
@@ -661,13 +661,19 @@ pub fn map(input: &Input<'_>) -> Option<Vec<Mapped>> {
     Some(out)
 }
 
+/// Whether `rtype` is one of the `azapi` types [`azapi`] maps (a body
+/// written in ARM's own shape).
+fn is_azapi(rtype: &str) -> bool {
+    rtype == "azapi_resource" || rtype == "azapi_update_resource"
+}
+
 /// The id [`map`] gives the first resource it maps `input` to; `None` when
 /// it maps to nothing or that resource merges into another. What a
 /// reference to the resource reads: the resource is placed (its id, name,
 /// parent, scope) without applying its argument table or finishing its
 /// body, which no placement reads.
 pub fn mapped_id(input: &Input<'_>) -> Option<String> {
-    if input.rtype == "azapi_resource" || input.rtype == "azapi_update_resource" {
+    if is_azapi(input.rtype) {
         return azapi(input)
             .filter(|m| m.merge_into.is_none())
             .map(|m| m.id);
