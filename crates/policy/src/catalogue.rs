@@ -584,6 +584,288 @@ mod tests {
         assert!(compared > 100, "{compared}");
     }
 
+    /// A deterministic variant of `v` for comparing normalisers: keys in
+    /// other cases, a second spelling of some keys (with another value),
+    /// and objects and sub-resource-shaped arrays in place of some strings.
+    fn mutate(v: &serde_json::Value, seed: &mut u64) -> serde_json::Value {
+        fn next(seed: &mut u64) -> u64 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        }
+        match v {
+            serde_json::Value::Object(o) => {
+                let mut out = serde_json::Map::new();
+                for (k, x) in o {
+                    let r = next(seed) % 8;
+                    let key = match r {
+                        0 => k.to_ascii_uppercase(),
+                        1 => k
+                            .char_indices()
+                            .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+                            .collect(),
+                        _ => k.clone(),
+                    };
+                    out.insert(key.clone(), mutate(x, seed));
+                    let other = k.to_ascii_uppercase();
+                    if r == 2 && other != key {
+                        out.insert(other, serde_json::json!({"Other": "spelling"}));
+                    }
+                }
+                serde_json::Value::Object(out)
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(|x| mutate(x, seed)).collect())
+            }
+            serde_json::Value::String(s) => match next(seed) % 6 {
+                0 => serde_json::json!([{"Name": s, "properties": {"Inner": s, "name": "dup"}}, 1]),
+                1 => serde_json::json!({"A": s, "a": 1, "Deep": {"B": [{"C": s}]}}),
+                _ => v.clone(),
+            },
+            _ => v.clone(),
+        }
+    }
+
+    /// `direct` normalisation of `raw` against regorus' normaliser with the
+    /// whole table; whether `direct` took it.
+    fn compare_direct(
+        c: &Catalogue,
+        ty: &str,
+        raw: &serde_json::Value,
+        api: Option<&str>,
+    ) -> Option<bool> {
+        use regorus::languages::azure_policy::aliases::normalizer::normalize_with_aliases;
+        let entry = c.entry(c.type_index(ty)?)?;
+        let table = entry.registry.get(ty)?;
+        let index = entry.index.as_ref()?;
+        let raw = regorus::Value::from(raw.clone());
+        let expected = normalize_with_aliases(&raw, Some(table), api);
+        let direct = index.direct(table, &raw, api);
+        if let Some(got) = &direct {
+            assert_eq!(got, &expected, "{ty} {api:?}\n{raw:?}");
+        }
+        assert_eq!(c.normalise(&raw, ty, api), expected, "{ty} {api:?}");
+        Some(direct.is_some())
+    }
+
+    /// The direct normalisation is regorus' on every shipped type: a
+    /// resource setting every alias path (and every third), root fields,
+    /// every sub-resource array, each variant of [`mutate`], with no API
+    /// version and each version the type's paths name.
+    #[test]
+    fn direct_normalisation_is_regorus_normalisation() {
+        let c = Catalogue::shipped();
+        let (mut compared, mut direct) = (0, 0);
+        for i in 0..c.types.len() {
+            let entry = c.entry(i).unwrap();
+            let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
+            let Some(table) = entry.registry.get(&ty) else {
+                continue;
+            };
+            let mut versions: Vec<Option<&str>> = vec![None];
+            for e in table.entries.values() {
+                for (v, _) in &e.versioned_paths {
+                    if !versions.contains(&Some(v.as_str())) && versions.len() < 4 {
+                        versions.push(Some(v.as_str()));
+                    }
+                }
+            }
+            for step in [1, 3] {
+                let mut body = serde_json::json!({
+                    "location": "westeurope",
+                    "kind": "K",
+                    "managedBy": "m",
+                    "zones": ["1"],
+                    "sku": {"Name": "S", "tier": "T"},
+                    "tags": {"A": "b", "Inner": {"X": 1}},
+                    "identity": {"Type": "UserAssigned", "userAssignedIdentities": {"/Sub/Id": {"PrincipalId": "p"}}},
+                    "Properties": {"Extra": {"Y": [1, {"Z": 2}]}}
+                });
+                for (n, e) in table.entries.values().enumerate().step_by(step) {
+                    let paths = std::iter::once(&e.default_path)
+                        .chain(e.versioned_paths.iter().map(|(_, p)| p));
+                    for (k, p) in paths.enumerate() {
+                        set_path(&mut body, p, serde_json::json!(format!("v{n}-{k}")));
+                    }
+                }
+                // The arrays an API version renames, as properties.
+                let renamed = std::iter::once(&table.default_aggregates)
+                    .chain(table.versioned_aggregates.values())
+                    .flat_map(|a| &a.array_renames_normalize);
+                for (source, _) in renamed {
+                    body["properties"][source.as_str()] = serde_json::json!([{"Renamed": source}]);
+                }
+                for name in &table.sub_resource_arrays {
+                    body["properties"][name.as_str()] = serde_json::json!([
+                        {"Name": "n", "properties": {"A": 1, "name": "dup", "Nested": [{"properties": {"B": 2}}]}},
+                        "plain"
+                    ]);
+                }
+                body["type"] = serde_json::json!(ty);
+                for seed in 0..4u64 {
+                    let raw = if seed == 0 {
+                        body.clone()
+                    } else {
+                        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                        let mut m = mutate(&body, &mut s);
+                        m["type"] = serde_json::json!(ty);
+                        m
+                    };
+                    for api in &versions {
+                        compared += 1;
+                        direct += usize::from(compare_direct(c, &ty, &raw, *api).unwrap());
+                    }
+                }
+            }
+        }
+        assert!(compared > 400, "{compared}");
+        assert!(
+            direct * 2 > compared,
+            "{direct} of {compared} taken directly"
+        );
+    }
+
+    /// The direct normalisation is regorus' where each element remap and
+    /// array rename of the shipped types has something to move: arrays
+    /// along each remap's chain (under `properties`) whose elements hold its
+    /// (dotted) source field, and each renamed array with and without a
+    /// member already spelled as its new name.
+    #[test]
+    fn direct_normalisation_of_remapped_and_renamed_arrays() {
+        fn along(chain: &[Vec<String>], source: &str) -> serde_json::Value {
+            let Some((nav, rest)) = chain.split_first() else {
+                let mut element = serde_json::json!({"Keep": 1});
+                set_path(&mut element, source, serde_json::json!({"Moved": source}));
+                return element;
+            };
+            let mut at = serde_json::json!({});
+            set_path(
+                &mut at,
+                &nav.join("."),
+                serde_json::json!([along(rest, source), "scalar", along(rest, source)]),
+            );
+            at
+        }
+        let c = Catalogue::shipped();
+        let (mut remaps, mut renames) = (0, 0);
+        for i in 0..c.types.len() {
+            let entry = c.entry(i).unwrap();
+            let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
+            let Some(table) = entry.registry.get(&ty) else {
+                continue;
+            };
+            let aggregates = std::iter::once((None, &table.default_aggregates)).chain(
+                table
+                    .versioned_aggregates
+                    .iter()
+                    .map(|(v, a)| (Some(v.as_str()), a)),
+            );
+            for (api, aggregates) in aggregates {
+                for remap in &aggregates.element_remaps {
+                    let body = serde_json::json!({"type": ty, "properties": along(&remap.array_chain, &remap.source_field)});
+                    remaps += 1;
+                    assert_eq!(compare_direct(c, &ty, &body, api), Some(true));
+                }
+                for (source, target) in &aggregates.array_renames_normalize {
+                    let mut body = serde_json::json!({"type": ty, "properties": {}});
+                    body["properties"][source.as_str()] = serde_json::json!([{"A": 1}]);
+                    renames += 1;
+                    assert_eq!(compare_direct(c, &ty, &body, api), Some(true));
+                    body["properties"][target.as_str()] = serde_json::json!("there already");
+                    assert_eq!(compare_direct(c, &ty, &body, api), Some(true));
+                }
+            }
+        }
+        assert!(
+            remaps > 50 && renames > 20,
+            "{remaps} remaps, {renames} renames"
+        );
+    }
+
+    /// The direct normalisation is regorus' on every resource of the shared
+    /// corpora's JSON (ARM templates, live exports) and the fixtures whose
+    /// type the catalogue knows, as written and varied by [`mutate`].
+    #[test]
+    fn direct_normalisation_on_the_corpora() {
+        fn files(dir: &std::path::Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() && depth < 12 {
+                    files(&p, depth + 1, out);
+                } else if p.extension().is_some_and(|x| x == "json")
+                    && e.metadata().is_ok_and(|m| m.len() < 8_000_000)
+                {
+                    out.push(p);
+                }
+            }
+        }
+        fn resources<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v serde_json::Value>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    if o.get("type")
+                        .is_some_and(|t| t.as_str().is_some_and(|t| t.contains('/')))
+                    {
+                        out.push(v);
+                    }
+                    o.values().for_each(|x| resources(x, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|x| resources(x, out)),
+                _ => {}
+            }
+        }
+        let root = crate::test_support::repository_root();
+        let mut paths = Vec::new();
+        for dir in [
+            "../shared/corpus/realworld",
+            "../shared/corpus/wild",
+            "tests/fixtures",
+            "examples",
+        ] {
+            files(&std::path::Path::new(root).join(dir), 0, &mut paths);
+        }
+        paths.sort();
+        let c = Catalogue::shipped();
+        let (mut compared, mut direct) = (0, 0);
+        for path in &paths {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            resources(&json, &mut found);
+            for (n, r) in found.into_iter().enumerate() {
+                let ty = r["type"].as_str().unwrap_or_default();
+                let api = r.get("apiVersion").and_then(|a| a.as_str());
+                let mut seed = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                let mut varied = mutate(r, &mut seed);
+                varied["type"] = serde_json::json!(ty);
+                for raw in [r, &varied] {
+                    for api in [None, api] {
+                        if let Some(d) = compare_direct(c, ty, raw, api) {
+                            compared += 1;
+                            direct += usize::from(d);
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{} files, {compared} normalisations compared, {direct} direct",
+            paths.len()
+        );
+        assert!(compared > 200, "{compared}");
+        assert!(
+            direct * 2 > compared,
+            "{direct} of {compared} taken directly"
+        );
+    }
+
     #[test]
     fn legacy_table_is_derived_from_the_catalogue() {
         let c = Catalogue::shipped();
