@@ -25,7 +25,10 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
     o.field("schema_version", &report.schema_version)?;
     o.field("tool", &report.tool)?;
     o.field("files", &report.files)?;
-    o.field("diagnostics", &report.diagnostics)?;
+    // Each in parallel (a large scan has thousands), in order.
+    o.items_by("diagnostics", &report.diagnostics, |buf, layout, d| {
+        layout.write(buf, d)
+    })?;
     o.items_pretty_by(
         "resources",
         &report.resources,
