@@ -621,6 +621,27 @@ pub fn push_ascii_lowercase(out: &mut String, key: &str) {
     out[start..].make_ascii_lowercase();
 }
 
+/// The lower-case path of `steps`: members joined by `.`, elements as
+/// `[i]` (`a.b[0].c`), as resources' spans are keyed.
+fn path_text(steps: &[Step]) -> String {
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                push_ascii_lowercase(&mut path, key);
+            }
+            // Writing to a string cannot fail.
+            Step::Index(i) => {
+                let _ = write!(path, "[{i}]");
+            }
+        }
+    }
+    path
+}
+
 /// The credentials of one resource body, with the span that sets each.
 struct CredentialWalk<'a> {
     resource: &'a Resource,
@@ -628,38 +649,47 @@ struct CredentialWalk<'a> {
     found: &'a mut Vec<(String, Option<(Span, bool)>)>,
 }
 
+/// A step of the path [`CredentialWalk`] is at: a member or an element.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
 impl CredentialWalk<'_> {
-    /// Walks a body; `path` is the lower-case path so far (a buffer, pushed
-    /// and truncated: this runs over every property of every resource).
-    fn walk(&mut self, v: &Value, path: &mut String, scope: crate::secrets::Scope, depth: usize) {
+    /// Walks a body; `path` is the steps so far (pushed and popped: this
+    /// runs over every property of every resource, and the path's text is
+    /// made only where a secret is found).
+    fn walk<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &mut Vec<Step<'v>>,
+        scope: crate::secrets::Scope,
+        depth: usize,
+    ) {
         if depth > 64 {
             return;
         }
-        let len = path.len();
         match v {
             Value::String(s) if scope.is_secret() || looks_like_private_key(s) => {
-                self.secret(v, path)
+                self.secret(v, &path_text(path))
             }
             Value::Object(o) => {
                 for (key, value) in o {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    push_ascii_lowercase(path, key);
                     let inner = match scope.member(key) {
                         crate::secrets::Kind::Secret => crate::secrets::Scope::secret(),
                         crate::secrets::Kind::Nested(inner) => inner,
                     };
+                    path.push(Step::Key(key));
                     self.walk(value, path, inner, depth + 1);
-                    path.truncate(len);
+                    path.pop();
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    // Writing to a string cannot fail.
-                    let _ = write!(path, "[{i}]");
+                    path.push(Step::Index(i));
                     self.walk(x, path, scope, depth + 1);
-                    path.truncate(len);
+                    path.pop();
                 }
             }
             _ => {}
@@ -990,12 +1020,7 @@ impl Model {
                     resource: r,
                     found: &mut found,
                 };
-                cx.walk(
-                    &r.body,
-                    &mut String::new(),
-                    crate::secrets::Scope::root(),
-                    0,
-                );
+                cx.walk(&r.body, &mut Vec::new(), crate::secrets::Scope::root(), 0);
                 // A Key Vault secret's `properties.value`.
                 if r.resource_type
                     .eq_ignore_ascii_case("Microsoft.KeyVault/vaults/secrets")
@@ -1382,6 +1407,55 @@ mod tests {
             let expected: String = key.chars().map(|c| c.to_ascii_lowercase()).collect();
             assert_eq!(out, format!("prefix.{expected}"));
         }
+    }
+
+    /// A credential's span is found by the path the walk was at: members
+    /// (any casing) joined by `.`, elements as `[i]`, the nearest enclosing
+    /// span where the value has none of its own.
+    #[test]
+    fn credentials_are_found_at_the_path_of_their_span() {
+        let body = Value::from_json(&serde_json::json!({
+            "Properties": {"Credentials": [
+                {"password": "first-secret"},
+                {"Secrets": {"password": "second-secret"}}
+            ]},
+            "other": [["x"]]
+        }));
+        let at = |line| Span::new(crate::source::FileId(0), line, line + 1);
+        let mut r = resource("/w", 0, false);
+        r.body = body;
+        r.spans = [
+            ("properties.credentials[0].password".to_string(), at(3)),
+            ("properties.credentials[1]".to_string(), at(5)),
+        ]
+        .into_iter()
+        .collect();
+        let mut found = Vec::new();
+        CredentialWalk {
+            resource: &r,
+            found: &mut found,
+        }
+        .walk(&r.body, &mut Vec::new(), crate::secrets::Scope::root(), 0);
+        let spans: Vec<(&str, Option<Span>)> = found
+            .iter()
+            .map(|(s, span)| (s.as_str(), span.map(|(sp, _)| sp)))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("first-secret", Some(at(3))),
+                ("second-secret", Some(at(5)))
+            ]
+        );
+        assert_eq!(
+            path_text(&[
+                Step::Index(0),
+                Step::Index(1),
+                Step::Key("A"),
+                Step::Index(2)
+            ]),
+            "[0][1].a[2]"
+        );
     }
 
     fn resource(id: &str, line_offset: usize, existing: bool) -> Resource {

@@ -555,6 +555,36 @@ fn plain_path_key(p: &Path) -> Vec<u8> {
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
 pub fn normalize_path(p: &Path) -> PathBuf {
+    if is_already_normal(p) {
+        return p.to_path_buf();
+    }
+    normalize_components(p)
+}
+
+/// Whether `p` is what [`normalize_components`] makes of it: on Unix, a
+/// path with no `.` or `..` segment, no empty segment but a leading one
+/// (the root) and no trailing `/` (elsewhere, never said).
+fn is_already_normal(p: &Path) -> bool {
+    if !cfg!(unix) {
+        return false;
+    }
+    let b = p.as_os_str().as_encoded_bytes();
+    if b == b"/" {
+        return true;
+    }
+    !b.is_empty()
+        && !b.ends_with(b"/")
+        && b.split(|&c| c == b'/')
+            .enumerate()
+            .all(|(i, segment)| match segment {
+                b"" => i == 0,
+                b"." | b".." => false,
+                _ => true,
+            })
+}
+
+/// [`normalize_path`], component by component.
+fn normalize_components(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -680,6 +710,33 @@ mod tests {
             normalize_path(Path::new("a/./b/../c")),
             PathBuf::from("a/c")
         );
+    }
+
+    /// The shortcut for a path already normal gives what the components
+    /// give, on every path of up to four segments from a set with the
+    /// cases that matter (root, empty, `.`, `..`, trailing `/`).
+    #[test]
+    fn normal_paths_are_kept_as_the_components_would_make_them() {
+        let parts = ["", "a", "b.c", ".", "..", "...", ".x", "x."];
+        let mut paths = vec![String::new(), "/".to_string()];
+        for n in 1..=4u32 {
+            for k in 0..parts.len().pow(n) {
+                let mut i = k;
+                let mut segments = Vec::new();
+                for _ in 0..n {
+                    segments.push(parts[i % parts.len()]);
+                    i /= parts.len();
+                }
+                paths.push(segments.join("/"));
+            }
+        }
+        let mut kept = 0;
+        for p in &paths {
+            let p = Path::new(p);
+            assert_eq!(normalize_path(p), normalize_components(p), "{p:?}");
+            kept += usize::from(is_already_normal(p));
+        }
+        assert!(kept > 500, "{kept} of {} kept as they are", paths.len());
     }
 
     #[test]
