@@ -1036,7 +1036,7 @@ impl<'b, 't> Scope<'b, 't> {
             deployed: deployed.clone(),
             span: self.span(node),
             symbol: symbol.map(str::to_string),
-            spans: sink.into_map().into(),
+            spans: sink.into_span_map(),
             format: "arm",
             deployment: 0,
             source_names: None,

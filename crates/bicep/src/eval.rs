@@ -1038,7 +1038,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             deployed,
             span: self.span(decl.span),
             symbol: Some(path.to_string()),
-            spans: sink.into_map().into(),
+            spans: sink.into_span_map(),
             format: "bicep",
             deployment: 0,
             source_names: None,

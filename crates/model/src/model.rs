@@ -1458,6 +1458,52 @@ mod tests {
         );
     }
 
+    /// The recorder keeps the first span recorded for each path, whatever
+    /// the order paths are entered in: as a map filled only where empty.
+    #[test]
+    fn the_recorder_keeps_the_first_span_of_each_path() {
+        let at = |line| Span::new(crate::source::FileId(0), line, line + 1);
+        let mut sink = SpanRecorder::new();
+        let mut expected = BTreeMap::new();
+        let steps: [&[&str]; 7] = [
+            &["Properties", "b"],
+            &["properties", "a"],
+            &["properties"],
+            &["Properties", "B"],
+            &["z"],
+            &["properties", "a", "0"],
+            &["properties"],
+        ];
+        for (line, steps) in steps.iter().enumerate() {
+            for step in *steps {
+                match step.parse::<usize>() {
+                    Ok(i) => sink.push_index(i),
+                    Err(_) => sink.push_key(step),
+                }
+            }
+            sink.record(at(line));
+            let mut path = String::new();
+            for step in *steps {
+                match step.parse::<usize>() {
+                    Ok(i) => path.push_str(&format!("[{i}]")),
+                    Err(_) => {
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.push_str(&step.to_ascii_lowercase());
+                    }
+                }
+            }
+            expected.entry(path).or_insert(at(line));
+            steps.iter().for_each(|_| sink.pop());
+        }
+        let map = sink.into_span_map();
+        let got: Vec<(String, Span)> = map.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+        let want: Vec<(String, Span)> = expected.into_iter().collect();
+        assert_eq!(got, want);
+        assert_eq!(map.get("properties.b"), Some(&at(0)));
+    }
+
     fn resource(id: &str, line_offset: usize, existing: bool) -> Resource {
         Resource {
             id: id.to_string(),
@@ -1651,7 +1697,10 @@ pub struct SpanRecorder {
     path: String,
     /// Where each step entered starts in `path`, innermost last.
     starts: Vec<usize>,
-    spans: BTreeMap<String, Span>,
+    /// The paths recorded, end to end, in the order recorded.
+    recorded: String,
+    /// Each recording: where its path ends in `recorded`, and its span.
+    spans: Vec<(usize, Span)>,
 }
 
 impl SpanRecorder {
@@ -1699,16 +1748,35 @@ impl SpanRecorder {
         }
     }
 
-    /// Records `span` for the current path, unless a span is already recorded.
+    /// Records `span` for the current path, unless a span is already recorded
+    /// (the first recorded for a path is kept, when the map is made).
     pub fn record(&mut self, span: Span) {
-        if !self.disabled && !self.starts.is_empty() && !self.spans.contains_key(&self.path) {
-            self.spans.insert(self.path.clone(), span);
+        if !self.disabled && !self.starts.is_empty() {
+            self.recorded.push_str(&self.path);
+            self.spans.push((self.recorded.len(), span));
         }
     }
 
-    /// The recorded spans.
+    /// The recorded spans: the first recorded for each path.
     pub fn into_map(self) -> BTreeMap<String, Span> {
-        self.spans
+        self.into_span_map()
+            .iter()
+            .map(|(path, span)| (path.to_string(), *span))
+            .collect()
+    }
+
+    /// [`SpanRecorder::into_map`] as a [`crate::span_map::SpanMap`], made
+    /// from the recordings sorted by path (stably: the first recorded of a
+    /// path comes first, and is kept).
+    pub fn into_span_map(self) -> crate::span_map::SpanMap {
+        let path = |k: usize| {
+            let start = k.checked_sub(1).map_or(0, |before| self.spans[before].0);
+            &self.recorded[start..self.spans[k].0]
+        };
+        let mut order: Vec<usize> = (0..self.spans.len()).collect();
+        order.sort_by(|&a, &b| path(a).cmp(path(b)));
+        order.dedup_by(|later, first| path(*later) == path(*first));
+        crate::span_map::SpanMap::from_sorted(order.iter().map(|&k| (path(k), self.spans[k].1)))
     }
 }
 

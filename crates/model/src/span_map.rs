@@ -119,6 +119,30 @@ impl SpanMap {
     }
 }
 
+impl SpanMap {
+    /// The map of `entries`, given sorted by path with each path once.
+    pub fn from_sorted<'p>(
+        entries: impl ExactSizeIterator<Item = (&'p str, Span)> + Clone,
+    ) -> SpanMap {
+        let total: usize = entries.clone().map(|(p, _)| p.len()).sum();
+        // As `From<BTreeMap>`: paths longer in all than `u32` can index are
+        // not kept.
+        if u32::try_from(total).is_err() {
+            return SpanMap::default();
+        }
+        let mut paths = String::with_capacity(total);
+        let mut kept = Vec::with_capacity(entries.len());
+        for (path, span) in entries {
+            paths.push_str(path);
+            kept.push((paths.len() as u32, span));
+        }
+        SpanMap {
+            paths: paths.into_boxed_str(),
+            entries: kept.into_boxed_slice(),
+        }
+    }
+}
+
 impl From<BTreeMap<String, Span>> for SpanMap {
     fn from(map: BTreeMap<String, Span>) -> SpanMap {
         let total: usize = map.keys().map(String::len).sum();
