@@ -183,6 +183,38 @@ impl ResourceCache {
 }
 
 impl PolicyEngine {
+    /// A cache for `variant`: the resource `base` with the unknowns that
+    /// `assignment` names written as its values (scalars). When `base_cache`
+    /// holds `base` normalised under that assignment (an alternative a
+    /// definition's evaluation made), it is `variant` normalised, and the
+    /// new cache starts with it: rules run again on each allowed value of a
+    /// parameter reuse what the first run normalised.
+    pub fn variant_cache(
+        &self,
+        base: &PolicyResource,
+        base_cache: &ResourceCache,
+        assignment: &HashMap<String, Option<J>>,
+        variant: &PolicyResource,
+    ) -> ResourceCache {
+        let cache = ResourceCache::default();
+        let key = base_cache.variant_key(base, assignment);
+        if key.is_empty() {
+            return cache;
+        }
+        if let Some(normalised) = base_cache.variant(&key) {
+            // Checked where the tests run: the reuse must change nothing.
+            debug_assert_eq!(
+                normalised,
+                prepare(&self.catalogue, variant, &|_| None),
+                "a variant's normalised value differs from the alternative's"
+            );
+            let _ = cache.resource.set(normalised);
+        }
+        cache
+    }
+}
+
+impl PolicyEngine {
     /// The built-in Azure ML definitions shipped in the binary, compiled once
     /// (on first use).
     pub fn builtin() -> &'static PolicyEngine {
@@ -1954,6 +1986,77 @@ mod tests {
             "{shared_count} normalisations shared, {apart_count} apart"
         );
         assert!(shared_count <= 1 + 3 * 3, "{shared_count}");
+    }
+
+    /// A variant of a resource (an unknown with allowed values written as
+    /// one of them) starts with the resource's own normalised alternative
+    /// for that value: its evaluation normalises nothing, and gives what a
+    /// fresh cache gives, on every definition.
+    #[test]
+    fn a_variant_starts_with_the_alternative_its_resource_normalised() {
+        use crate::resource::PREPARED;
+        use aml_model::value::{Object, Shape, Value};
+        let engine = PolicyEngine::builtin();
+        let allowed = vec![Value::from("Enabled"), Value::from("Disabled")];
+        let unknown = Value::unknown_shaped(
+            "pna",
+            "parameter 'pna' has no default and no value",
+            Shape {
+                present: true,
+                allowed: Some(allowed.clone().into()),
+                ..Default::default()
+            },
+        );
+        let with = |v: Value| {
+            let mut props = Object::default();
+            props.insert("publicNetworkAccess".into(), v);
+            let mut body = Object::default();
+            body.insert("properties".into(), Value::Object(props));
+            Value::Object(body)
+        };
+        fn resource(body: &Value) -> PolicyResource<'_> {
+            PolicyResource {
+                id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+                resource_type: "Microsoft.MachineLearningServices/workspaces",
+                full_name: "ws",
+                api_version: Some("2024-04-01"),
+                location: Some("westeurope"),
+                body,
+            }
+        }
+        let base_body = with(unknown);
+        let base = resource(&base_body);
+        let params = Map::new();
+        let base_cache = ResourceCache::default();
+        let defs = 0..engine.definitions().len();
+        for d in defs.clone() {
+            engine.evaluate_cached(d, &base, &base_cache, &params, &crate::NoRelated);
+        }
+        let mut seeded = 0;
+        for value in &allowed {
+            let variant_body = with(value.clone());
+            let variant = resource(&variant_body);
+            let assignment: HashMap<String, Option<J>> =
+                [("pna".to_string(), value.to_json_with(&|_| None))].into();
+            let cache = engine.variant_cache(&base, &base_cache, &assignment, &variant);
+            seeded += usize::from(cache.resource.get().is_some());
+            let count = |cache: &ResourceCache| {
+                let before = PREPARED.with(|n| n.get());
+                let outcomes: Vec<PolicyOutcome> = defs
+                    .clone()
+                    .map(|d| engine.evaluate_cached(d, &variant, cache, &params, &crate::NoRelated))
+                    .collect();
+                (outcomes, PREPARED.with(|n| n.get()) - before)
+            };
+            let (reused, reused_count) = count(&cache);
+            let (fresh, fresh_count) = count(&ResourceCache::default());
+            // The variant itself is normalised once with a fresh cache, not
+            // at all with the seeded one (a lookup of the resource's own
+            // type normalises it as a candidate in both).
+            assert_eq!(reused_count + 1, fresh_count);
+            assert_eq!(reused, fresh);
+        }
+        assert_eq!(seeded, allowed.len());
     }
 
     /// A type outside a definition's `types_evaluated` gives no result: a

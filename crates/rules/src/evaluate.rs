@@ -206,7 +206,7 @@ impl<'r> Prepared<'r> {
     ) {
         let model = related.model;
         let engine = self.engine;
-        let allowed = AllowedVariants::new(resource);
+        let allowed = AllowedVariants::new(resource, engine.map(|e| (e, cache)));
         for (rule, binding) in self.rules.iter().zip(&self.bindings) {
             let outcome = match rule.kind {
                 RuleKind::Policy { .. } => {
@@ -845,6 +845,9 @@ const MAX_ALLOWED_VARIANTS: usize = 16;
 /// a variant is normalised once, not once per rule).
 struct AllowedVariants<'r> {
     resource: &'r Resource,
+    /// The engine and the resource's own cache, whose normalised
+    /// alternatives a variant's cache may start with.
+    base: Option<(&'r PolicyEngine, &'r ResourceCache)>,
     /// The unknowns with allowed values, once per expression (found on first use).
     sets: std::cell::OnceCell<Vec<(String, Vec<Value>)>>,
     /// Each combination's resource and engine cache, by combination index.
@@ -855,9 +858,10 @@ struct AllowedVariants<'r> {
 type Variant = (Resource, ResourceCache);
 
 impl<'r> AllowedVariants<'r> {
-    fn new(resource: &'r Resource) -> Self {
+    fn new(resource: &'r Resource, base: Option<(&'r PolicyEngine, &'r ResourceCache)>) -> Self {
         AllowedVariants {
             resource,
+            base,
             sets: std::cell::OnceCell::new(),
             variants: std::cell::RefCell::new(Vec::new()),
         }
@@ -883,14 +887,47 @@ impl<'r> AllowedVariants<'r> {
             .collect()
     }
 
+    /// The engine cache of `variant` (made with `chosen`): started with the
+    /// resource's own normalised alternative for those values when the
+    /// values are scalars and its cache holds it.
+    fn variant_cache(&self, variant: &Resource, chosen: &[&Value]) -> ResourceCache {
+        let Some((engine, base_cache)) = self.base else {
+            return ResourceCache::default();
+        };
+        let scalar = |v: &Value| {
+            matches!(
+                v,
+                Value::String(_) | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Null
+            )
+        };
+        if !chosen.iter().all(|v| scalar(v)) {
+            return ResourceCache::default();
+        }
+        // As the engine writes the allowed values it tries.
+        let assignment: HashMap<String, Option<serde_json::Value>> = self
+            .sets()
+            .iter()
+            .zip(chosen)
+            .map(|((expr, _), v)| (expr.clone(), v.to_json_with(&|_| None)))
+            .collect();
+        engine.variant_cache(
+            &policy_resource(self.resource),
+            base_cache,
+            &assignment,
+            &policy_resource(variant),
+        )
+    }
+
     /// The resource with combination `i`'s values in place of its unknowns.
     fn variant(&self, i: usize) -> std::rc::Rc<Variant> {
         if let Some(Some(v)) = self.variants.borrow().get(i) {
             return v.clone();
         }
         let mut resource = self.resource.clone();
-        substitute(&mut resource.body, self.sets(), &self.chosen(i), 0);
-        let made = std::rc::Rc::new((resource, ResourceCache::default()));
+        let chosen = self.chosen(i);
+        substitute(&mut resource.body, self.sets(), &chosen, 0);
+        let cache = self.variant_cache(&resource, &chosen);
+        let made = std::rc::Rc::new((resource, cache));
         let mut variants = self.variants.borrow_mut();
         if variants.len() <= i {
             variants.resize(i + 1, None);
