@@ -230,17 +230,14 @@ impl<'r> Prepared<'r> {
                         let (Some(engine), Some(binding)) = (engine, binding) else {
                             return None;
                         };
-                        run_policy_rule(
-                            engine,
-                            rule,
-                            binding,
-                            i,
-                            variant,
+                        // The verdict alone: no message, span or evidence.
+                        verdict_of(&engine.evaluate_cached(
+                            binding.def_index,
+                            &policy_resource(variant),
                             variant_cache,
+                            &binding.params,
                             related,
-                            &mut Vec::new(),
-                        )
-                        .map(|o| o.verdict)
+                        ))
                     }
                     RuleKind::Native { check } => {
                         run_native_rule(model, rule, check, i, variant).map(|o| o.verdict)
@@ -651,6 +648,17 @@ pub(crate) fn policy_resource(resource: &Resource) -> PolicyResource<'_> {
     }
 }
 
+/// The verdict [`run_policy_rule`] gives for an engine outcome: none when
+/// the definition does not apply; an error is unknown.
+fn verdict_of(outcome: &PolicyOutcome) -> Option<Verdict> {
+    Some(match outcome {
+        PolicyOutcome::NotApplicable => return None,
+        PolicyOutcome::Compliant { .. } => Verdict::Pass,
+        PolicyOutcome::NonCompliant { .. } => Verdict::Fail,
+        PolicyOutcome::Unknown { .. } | PolicyOutcome::Error { .. } => Verdict::Unknown,
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_policy_rule(
     engine: &PolicyEngine,
@@ -673,6 +681,8 @@ pub(crate) fn run_policy_rule(
     if matches!(outcome, PolicyOutcome::NotApplicable) {
         return None;
     }
+    #[cfg(debug_assertions)]
+    let expected = verdict_of(&outcome);
     let fields = binding.field_paths(
         engine,
         &resource.resource_type,
@@ -777,6 +787,8 @@ pub(crate) fn run_policy_rule(
             )
         }
     };
+    #[cfg(debug_assertions)]
+    debug_assert_eq!(expected, Some(verdict));
     Some(Outcome {
         rule,
         resource: index,
