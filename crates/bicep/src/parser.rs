@@ -125,6 +125,21 @@ impl<'a> Parser<'a> {
         t
     }
 
+    /// The current token's content, moved out: the token keeps its kind
+    /// with nothing in it. For a token the caller then passes (the parser
+    /// never reads back the content of a token it has passed).
+    fn take_current(&mut self) -> Tok<'a> {
+        self.skip_insignificant();
+        let tok = &mut self.toks[self.pos].tok;
+        let emptied = match &*tok {
+            Tok::Str(_) => Tok::Str(Vec::new()),
+            Tok::MultiStr(_) => Tok::MultiStr(String::new()),
+            Tok::Error(_) => Tok::Error(String::new()),
+            other => other.clone(),
+        };
+        std::mem::replace(tok, emptied)
+    }
+
     /// Moves past the current token, as [`Parser::bump`] does without
     /// returning it (a copy of its text saved).
     #[inline]
@@ -263,36 +278,30 @@ impl<'a> Parser<'a> {
 
     /// A plain (not interpolated) string literal.
     fn expect_plain_string(&mut self, what: &str) -> PResult<(String, Sp)> {
-        let t = self.cur().clone();
-        match &t.tok {
-            Tok::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => {
-                self.advance();
-                let s: String = parts
+        let t = self.cur();
+        let sp = Sp {
+            start: t.start,
+            end: t.end,
+        };
+        let text = match &t.tok {
+            Tok::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => Some(
+                parts
                     .iter()
                     .map(|p| match p {
                         StrPart::Lit(s) => s.as_str(),
                         StrPart::Hole(..) => "",
                     })
-                    .collect();
-                Ok((
-                    s,
-                    Sp {
-                        start: t.start,
-                        end: t.end,
-                    },
-                ))
-            }
-            Tok::MultiStr(s) => {
+                    .collect::<String>(),
+            ),
+            Tok::MultiStr(s) => Some(s.clone()),
+            _ => None,
+        };
+        match text {
+            Some(s) => {
                 self.advance();
-                Ok((
-                    s.clone(),
-                    Sp {
-                        start: t.start,
-                        end: t.end,
-                    },
-                ))
+                Ok((s, sp))
             }
-            _ => {
+            None => {
                 self.error_here(format!("expected {what} (a string without interpolation)"));
                 Err(())
             }
@@ -981,13 +990,18 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Expr {
-        let t = self.cur().clone();
+        let t = self.cur();
         let sp = Sp {
             start: t.start,
             end: t.end,
         };
-        // The token moved apart (its strings go into the tree as they are).
-        match t.tok {
+        // A string's pieces go into the tree as they are: moved out of the
+        // token, which every arm that has them passes.
+        let tok = match &t.tok {
+            Tok::Str(_) | Tok::MultiStr(_) | Tok::Error(_) => self.take_current(),
+            other => other.clone(),
+        };
+        match tok {
             Tok::Int(i) => {
                 self.advance();
                 Expr {
@@ -1361,7 +1375,19 @@ impl<'a> Parser<'a> {
         let mut props = Vec::new();
         loop {
             self.skip_newlines();
-            let t = self.cur().clone();
+            // The token's kind and place; a string key's pieces are moved
+            // out of it below, not copied.
+            let t = {
+                let c = self.cur();
+                Token {
+                    start: c.start,
+                    end: c.end,
+                    tok: match &c.tok {
+                        Tok::Str(_) => Tok::Str(Vec::new()),
+                        other => other.clone(),
+                    },
+                }
+            };
             match &t.tok {
                 Tok::Sym("}") => {
                     self.advance();
@@ -1429,12 +1455,17 @@ impl<'a> Parser<'a> {
                     }
                 }
             } else {
-                let key = match t.tok.clone() {
+                let key = match t.tok {
                     Tok::Ident(k) => {
                         self.advance();
                         Key::Name(k.to_string())
                     }
-                    Tok::Str(parts) => {
+                    Tok::Str(_) => {
+                        // The current token is the string just seen.
+                        let parts = match self.take_current() {
+                            Tok::Str(parts) => parts,
+                            _ => Vec::new(),
+                        };
                         self.advance();
                         let e = self.string(
                             parts,

@@ -13,9 +13,10 @@ const MAX_HOPS: usize = 8;
 
 pub(crate) fn fix(cx: &mut Context, resource: &Resource, settings: &[&OwnedSetting]) -> Done {
     let file = resource.span.file;
-    let decls = cx.bicep(file).decls.clone();
+    // The tree is shared (`Rc`), not copied: the walk below borrows `cx`.
+    let tree = cx.bicep(file);
     let Some(decl) = find_decl(
-        &decls,
+        &tree.decls,
         resource.span.start as usize,
         resource.span.end as usize,
     ) else {
