@@ -1512,11 +1512,14 @@ impl<'s, 'a> Scope<'s, 'a> {
                 return self.unknown(span, "the string is too long");
             }
         }
-        match interpolated(
-            abbreviate(self.src(span)),
-            reason.unwrap_or_default(),
-            fragments,
-        ) {
+        // The expression's text names an unknown result only.
+        let known = fragments.iter().all(|f| matches!(f, Fragment::Text(_)));
+        let text = if known {
+            String::new()
+        } else {
+            abbreviate(self.src(span))
+        };
+        match interpolated(text, reason.unwrap_or_default(), fragments) {
             Value::Unknown(u) if u.shape.pattern.is_none() => {
                 Value::unknown(u.expr.clone(), u.reason.clone())
             }
