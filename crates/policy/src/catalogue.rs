@@ -537,6 +537,45 @@ mod tests {
         }
     }
 
+    use regorus::languages::azure_policy::aliases::types::ResolvedAliases;
+
+    /// Every shipped type with its alias table, by its full name.
+    fn shipped_tables(c: &Catalogue) -> Vec<(String, &ResolvedAliases)> {
+        (0..c.types.len())
+            .filter_map(|i| {
+                let entry = c.entry(i)?;
+                let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
+                let table = entry.registry.get(&ty)?;
+                Some((ty, table))
+            })
+            .collect()
+    }
+
+    /// No API version, then up to `most - 1` of the versions `table`'s paths name.
+    fn versions_of(table: &ResolvedAliases, most: usize) -> Vec<Option<&str>> {
+        let mut versions: Vec<Option<&str>> = vec![None];
+        for e in table.entries.values() {
+            for (v, _) in &e.versioned_paths {
+                if !versions.contains(&Some(v.as_str())) && versions.len() < most {
+                    versions.push(Some(v.as_str()));
+                }
+            }
+        }
+        versions
+    }
+
+    /// Sets every `step`-th alias path of `table` (each of its paths) in
+    /// `body` to a value naming the entry and the path.
+    fn set_alias_paths(body: &mut serde_json::Value, table: &ResolvedAliases, step: usize) {
+        for (n, e) in table.entries.values().enumerate().step_by(step) {
+            let paths =
+                std::iter::once(&e.default_path).chain(e.versioned_paths.iter().map(|(_, p)| p));
+            for (k, p) in paths.enumerate() {
+                set_path(body, p, serde_json::json!(format!("v{n}-{k}")));
+            }
+        }
+    }
+
     /// Normalising through the entries a resource's keys select gives what
     /// regorus gives with every entry of the type: every shipped type, a
     /// resource setting every alias path (and one setting every third), with
@@ -546,29 +585,11 @@ mod tests {
         use regorus::languages::azure_policy::aliases::normalizer::normalize;
         let c = Catalogue::shipped();
         let mut compared = 0;
-        for i in 0..c.types.len() {
-            let entry = c.entry(i).unwrap();
-            let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
-            let Some(table) = entry.registry.get(&ty) else {
-                continue;
-            };
-            let mut versions: Vec<Option<&str>> = vec![None];
-            for e in table.entries.values() {
-                for (v, _) in &e.versioned_paths {
-                    if !versions.contains(&Some(v.as_str())) && versions.len() < 6 {
-                        versions.push(Some(v.as_str()));
-                    }
-                }
-            }
+        for (ty, table) in shipped_tables(c) {
+            let versions = versions_of(table, 6);
             for step in [1, 3] {
                 let mut body = serde_json::json!({"location": "westeurope", "tags": {"A": "b"}});
-                for (n, e) in table.entries.values().enumerate().step_by(step) {
-                    let paths = std::iter::once(&e.default_path)
-                        .chain(e.versioned_paths.iter().map(|(_, p)| p));
-                    for (k, p) in paths.enumerate() {
-                        set_path(&mut body, p, serde_json::json!(format!("v{n}-{k}")));
-                    }
-                }
+                set_alias_paths(&mut body, table, step);
                 body["type"] = serde_json::json!(ty);
                 let raw = regorus::Value::from(body);
                 for api in &versions {
@@ -657,20 +678,8 @@ mod tests {
     fn direct_normalisation_is_regorus_normalisation() {
         let c = Catalogue::shipped();
         let (mut compared, mut direct) = (0, 0);
-        for i in 0..c.types.len() {
-            let entry = c.entry(i).unwrap();
-            let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
-            let Some(table) = entry.registry.get(&ty) else {
-                continue;
-            };
-            let mut versions: Vec<Option<&str>> = vec![None];
-            for e in table.entries.values() {
-                for (v, _) in &e.versioned_paths {
-                    if !versions.contains(&Some(v.as_str())) && versions.len() < 4 {
-                        versions.push(Some(v.as_str()));
-                    }
-                }
-            }
+        for (ty, table) in shipped_tables(c) {
+            let versions = versions_of(table, 4);
             for step in [1, 3] {
                 let mut body = serde_json::json!({
                     "location": "westeurope",
@@ -682,13 +691,7 @@ mod tests {
                     "identity": {"Type": "UserAssigned", "userAssignedIdentities": {"/Sub/Id": {"PrincipalId": "p"}}},
                     "Properties": {"Extra": {"Y": [1, {"Z": 2}]}}
                 });
-                for (n, e) in table.entries.values().enumerate().step_by(step) {
-                    let paths = std::iter::once(&e.default_path)
-                        .chain(e.versioned_paths.iter().map(|(_, p)| p));
-                    for (k, p) in paths.enumerate() {
-                        set_path(&mut body, p, serde_json::json!(format!("v{n}-{k}")));
-                    }
-                }
+                set_alias_paths(&mut body, table, step);
                 // The arrays an API version renames, as properties.
                 let renamed = std::iter::once(&table.default_aggregates)
                     .chain(table.versioned_aggregates.values())
@@ -749,12 +752,7 @@ mod tests {
         }
         let c = Catalogue::shipped();
         let (mut remaps, mut renames) = (0, 0);
-        for i in 0..c.types.len() {
-            let entry = c.entry(i).unwrap();
-            let ty = format!("{}/{}", c.types[i].namespace, entry.source.resource_type);
-            let Some(table) = entry.registry.get(&ty) else {
-                continue;
-            };
+        for (ty, table) in shipped_tables(c) {
             let aggregates = std::iter::once((None, &table.default_aggregates)).chain(
                 table
                     .versioned_aggregates
