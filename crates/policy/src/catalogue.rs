@@ -689,6 +689,12 @@ mod tests {
                     "sku": {"Name": "S", "tier": "T"},
                     "tags": {"A": "b", "Inner": {"X": 1}},
                     "identity": {"Type": "UserAssigned", "userAssignedIdentities": {"/Sub/Id": {"PrincipalId": "p"}}},
+                    "plan": {"Name": "p"},
+                    "etag": "e",
+                    "apiVersion": "2024-04-01",
+                    "fullName": "ws/x",
+                    "systemData": {"createdBy": "me"},
+                    "extendedLocation": {"Type": "EdgeZone", "name": "z"},
                     "Properties": {"Extra": {"Y": [1, {"Z": 2}]}}
                 });
                 set_alias_paths(&mut body, table, step);

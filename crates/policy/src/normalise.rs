@@ -24,10 +24,11 @@
 //! builds each object of the result in a hash map of freshly allocated keys,
 //! formats every key's dotted path as it descends, then copies the map into
 //! an `Object`; here a key already in lower case is shared, not copied, and
-//! paths are followed only when the type has sub-resource arrays. A type
-//! whose API version remaps array elements or renames arrays, and a
-//! data-plane type, keep regorus' normaliser. Tests compare the two on
-//! every shipped type and on the resources of the corpora.
+//! paths are followed only when the type has sub-resource arrays; element
+//! remaps and array renames are split into keys once per API version. A
+//! data-plane type keeps regorus' normaliser. Tests compare the two on
+//! every shipped type, its remaps and renames, and the resources of the
+//! corpora.
 
 use regorus::languages::azure_policy::aliases::normalizer::normalize_with_aliases;
 use regorus::languages::azure_policy::aliases::types::{
@@ -183,7 +184,8 @@ impl Moves {
 }
 
 /// The fields regorus' normaliser keeps at the resource's root (its
-/// `ROOT_FIELDS`, in its order; a test checks each against regorus).
+/// `ROOT_FIELDS`, in its order; the tests set each in resources normalised
+/// both ways).
 const ROOT_FIELDS: &[&str] = &[
     "name",
     "type",
