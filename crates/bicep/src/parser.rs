@@ -1371,6 +1371,49 @@ impl<'a> Parser<'a> {
         r
     }
 
+    /// An object property's key at `t` (the current token), moved past: a
+    /// name, a string (a literal one is a name), or `*`; `None`, with
+    /// nothing consumed, for anything else.
+    fn property_key(&mut self, t: &Token<'a>) -> Option<Key> {
+        Some(match t.tok {
+            Tok::Ident(k) => {
+                self.advance();
+                Key::Name(k.to_string())
+            }
+            Tok::Str(_) => {
+                // The current token is the string just seen.
+                let parts = match self.take_current() {
+                    Tok::Str(parts) => parts,
+                    _ => Vec::new(),
+                };
+                self.advance();
+                let e = self.string(
+                    parts,
+                    Sp {
+                        start: t.start,
+                        end: t.end,
+                    },
+                );
+                match &e.kind {
+                    ExprKind::Str(p) if p.iter().all(|x| matches!(x, Piece::Lit(_))) => Key::Name(
+                        p.iter()
+                            .map(|x| match x {
+                                Piece::Lit(s) => s.as_str(),
+                                Piece::Expr(_) => "",
+                            })
+                            .collect(),
+                    ),
+                    _ => Key::Expr(e),
+                }
+            }
+            Tok::Sym("*") => {
+                self.advance();
+                Key::Name("*".into())
+            }
+            _ => return None,
+        })
+    }
+
     fn object_props(&mut self, start: usize) -> Expr {
         let mut props = Vec::new();
         loop {
@@ -1455,51 +1498,13 @@ impl<'a> Parser<'a> {
                     }
                 }
             } else {
-                let key = match t.tok {
-                    Tok::Ident(k) => {
-                        self.advance();
-                        Key::Name(k.to_string())
+                let Some(key) = self.property_key(&t) else {
+                    self.error_here("expected a property name");
+                    self.recover_line();
+                    if self.pos == before {
+                        self.pos += 1;
                     }
-                    Tok::Str(_) => {
-                        // The current token is the string just seen.
-                        let parts = match self.take_current() {
-                            Tok::Str(parts) => parts,
-                            _ => Vec::new(),
-                        };
-                        self.advance();
-                        let e = self.string(
-                            parts,
-                            Sp {
-                                start: t.start,
-                                end: t.end,
-                            },
-                        );
-                        match &e.kind {
-                            ExprKind::Str(p) if p.iter().all(|x| matches!(x, Piece::Lit(_))) => {
-                                Key::Name(
-                                    p.iter()
-                                        .map(|x| match x {
-                                            Piece::Lit(s) => s.as_str(),
-                                            Piece::Expr(_) => "",
-                                        })
-                                        .collect(),
-                                )
-                            }
-                            _ => Key::Expr(e),
-                        }
-                    }
-                    Tok::Sym("*") => {
-                        self.advance();
-                        Key::Name("*".into())
-                    }
-                    _ => {
-                        self.error_here("expected a property name");
-                        self.recover_line();
-                        if self.pos == before {
-                            self.pos += 1;
-                        }
-                        continue;
-                    }
+                    continue;
                 };
                 if self.expect_sym(":").is_err() {
                     self.recover_line();
