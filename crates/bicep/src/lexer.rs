@@ -35,21 +35,78 @@ pub struct Token<'a> {
     pub end: usize,
 }
 
+/// Every symbol, longest first among those that start alike: the lexer
+/// takes the first that the text starts with ([`symbol_at`] writes this
+/// order out as a match; a test checks the two agree).
+#[cfg(test)]
 const SYMBOLS: &[&str] = &[
     "...", "==", "!=", "=~", "!~", "<=", ">=", "&&", "||", "??", "?.", ".?", "::", "=>", "{", "}",
     "[", "]", "(", ")", ",", ".", ":", "?", "=", "<", ">", "+", "-", "*", "/", "%", "!", "@", "|",
 ];
 
-/// [`SYMBOLS`] by first byte, each list in [`SYMBOLS`]' order (longest
-/// first), so that a symbol is found among the few that start alike.
-static SYMBOLS_BY_FIRST_BYTE: std::sync::LazyLock<[Vec<&'static str>; 128]> =
-    std::sync::LazyLock::new(|| {
-        let mut by: [Vec<&'static str>; 128] = std::array::from_fn(|_| Vec::new());
-        for s in SYMBOLS {
-            by[usize::from(s.as_bytes()[0])].push(s);
-        }
-        by
-    });
+/// The symbol `b` starts with (the longest), if any: a match on its first
+/// bytes, not a comparison with each symbol (this runs at every symbol of
+/// every file).
+fn symbol_at(b: &[u8]) -> Option<&'static str> {
+    let next = |k: usize| b.get(k).copied();
+    Some(match *b.first()? {
+        b'.' => match (next(1), next(2)) {
+            (Some(b'.'), Some(b'.')) => "...",
+            (Some(b'?'), _) => ".?",
+            _ => ".",
+        },
+        b'=' => match next(1) {
+            Some(b'=') => "==",
+            Some(b'~') => "=~",
+            Some(b'>') => "=>",
+            _ => "=",
+        },
+        b'!' => match next(1) {
+            Some(b'=') => "!=",
+            Some(b'~') => "!~",
+            _ => "!",
+        },
+        b'<' => match next(1) {
+            Some(b'=') => "<=",
+            _ => "<",
+        },
+        b'>' => match next(1) {
+            Some(b'=') => ">=",
+            _ => ">",
+        },
+        b'&' => match next(1) {
+            Some(b'&') => "&&",
+            _ => return None,
+        },
+        b'|' => match next(1) {
+            Some(b'|') => "||",
+            _ => "|",
+        },
+        b'?' => match next(1) {
+            Some(b'?') => "??",
+            Some(b'.') => "?.",
+            _ => "?",
+        },
+        b':' => match next(1) {
+            Some(b':') => "::",
+            _ => ":",
+        },
+        b'{' => "{",
+        b'}' => "}",
+        b'[' => "[",
+        b']' => "]",
+        b'(' => "(",
+        b')' => ")",
+        b',' => ",",
+        b'+' => "+",
+        b'-' => "-",
+        b'*' => "*",
+        b'/' => "/",
+        b'%' => "%",
+        b'@' => "@",
+        _ => return None,
+    })
+}
 
 /// The bytes that continue an identifier (`_`, `$`, ASCII letters and
 /// digits), one look-up a byte.
@@ -167,10 +224,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
             }
             _ => {
                 let rest = &text[i..end];
-                let sym = SYMBOLS_BY_FIRST_BYTE
-                    .get(usize::from(c))
-                    .and_then(|candidates| candidates.iter().find(|s| rest.starts_with(**s)));
-                if let Some(sym) = sym {
+                if let Some(sym) = symbol_at(rest.as_bytes()) {
                     out.push(Token {
                         tok: Tok::Sym(sym),
                         start: i,
@@ -350,6 +404,41 @@ fn hole_end(text: &str, mut i: usize, end: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The match finds the symbol the list's first-match rule finds, on
+    /// every text of up to three bytes from the symbols' bytes and others.
+    #[test]
+    fn the_symbol_match_is_the_first_symbol_of_the_list() {
+        let by_list = |b: &[u8]| {
+            SYMBOLS
+                .iter()
+                .copied()
+                .find(|s| b.starts_with(s.as_bytes()))
+        };
+        let alphabet: Vec<u8> = SYMBOLS
+            .iter()
+            .flat_map(|s| s.bytes())
+            .chain(*b"a1 \n'#$")
+            .collect::<std::collections::BTreeSet<u8>>()
+            .into_iter()
+            .collect();
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=3 {
+            let mut more = Vec::new();
+            for t in texts.iter().filter(|t| t.len() == len - 1) {
+                for &c in &alphabet {
+                    let mut t = t.clone();
+                    t.push(c);
+                    more.push(t);
+                }
+            }
+            texts.extend(more);
+        }
+        for t in &texts {
+            assert_eq!(symbol_at(t), by_list(t), "{:?}", String::from_utf8_lossy(t));
+        }
+        assert!(texts.len() > 10_000, "{}", texts.len());
+    }
 
     #[test]
     fn strings_with_holes_and_escapes() {
