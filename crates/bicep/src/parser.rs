@@ -131,12 +131,7 @@ impl<'a> Parser<'a> {
     fn take_current(&mut self) -> Tok<'a> {
         self.skip_insignificant();
         let tok = &mut self.toks[self.pos].tok;
-        let emptied = match &*tok {
-            Tok::Str(_) => Tok::Str(Vec::new()),
-            Tok::MultiStr(_) => Tok::MultiStr(String::new()),
-            Tok::Error(_) => Tok::Error(String::new()),
-            other => other.clone(),
-        };
+        let emptied = hollow(tok);
         std::mem::replace(tok, emptied)
     }
 
@@ -1425,10 +1420,7 @@ impl<'a> Parser<'a> {
                 Token {
                     start: c.start,
                     end: c.end,
-                    tok: match &c.tok {
-                        Tok::Str(_) => Tok::Str(Vec::new()),
-                        other => other.clone(),
-                    },
+                    tok: hollow(&c.tok),
                 }
             };
             match &t.tok {
@@ -1531,6 +1523,17 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
+    }
+}
+
+/// `tok`'s kind without its content: a string, multi-line string or error
+/// empty (nothing allocated), any other token as it is.
+fn hollow<'a>(tok: &Tok<'a>) -> Tok<'a> {
+    match tok {
+        Tok::Str(_) => Tok::Str(Vec::new()),
+        Tok::MultiStr(_) => Tok::MultiStr(String::new()),
+        Tok::Error(_) => Tok::Error(String::new()),
+        other => other.clone(),
     }
 }
 

@@ -1757,17 +1757,9 @@ impl SpanRecorder {
         }
     }
 
-    /// The recorded spans: the first recorded for each path.
-    pub fn into_map(self) -> BTreeMap<String, Span> {
-        self.into_span_map()
-            .iter()
-            .map(|(path, span)| (path.to_string(), *span))
-            .collect()
-    }
-
-    /// [`SpanRecorder::into_map`] as a [`crate::span_map::SpanMap`], made
-    /// from the recordings sorted by path (stably: the first recorded of a
-    /// path comes first, and is kept).
+    /// The recorded spans, the first recorded for each path: a
+    /// [`crate::span_map::SpanMap`] made from the recordings sorted by path
+    /// (stably: the first recorded of a path comes first, and is kept).
     pub fn into_span_map(self) -> crate::span_map::SpanMap {
         let path = |k: usize| {
             let start = k.checked_sub(1).map_or(0, |before| self.spans[before].0);

@@ -125,8 +125,8 @@ impl SpanMap {
         entries: impl ExactSizeIterator<Item = (&'p str, Span)> + Clone,
     ) -> SpanMap {
         let total: usize = entries.clone().map(|(p, _)| p.len()).sum();
-        // As `From<BTreeMap>`: paths longer in all than `u32` can index are
-        // not kept.
+        // Paths longer in all than `u32` can index are not kept: no source
+        // this tool reads (each under its size limit) comes near.
         if u32::try_from(total).is_err() {
             return SpanMap::default();
         }
@@ -145,22 +145,7 @@ impl SpanMap {
 
 impl From<BTreeMap<String, Span>> for SpanMap {
     fn from(map: BTreeMap<String, Span>) -> SpanMap {
-        let total: usize = map.keys().map(String::len).sum();
-        // Paths longer in all than `u32` can index are not kept: no source
-        // this tool reads (each under its size limit) comes near.
-        if u32::try_from(total).is_err() {
-            return SpanMap::default();
-        }
-        let mut paths = String::with_capacity(total);
-        let mut entries = Vec::with_capacity(map.len());
-        for (path, span) in map {
-            paths.push_str(&path);
-            entries.push((paths.len() as u32, span));
-        }
-        SpanMap {
-            paths: paths.into_boxed_str(),
-            entries: entries.into_boxed_slice(),
-        }
+        SpanMap::from_sorted(map.iter().map(|(path, span)| (path.as_str(), *span)))
     }
 }
 
