@@ -17,9 +17,10 @@ use aml_model::input::{
 };
 use aml_model::json;
 use aml_model::source::{FileId, SourceMap, Span};
+use aml_model::{FastMap as HashMap, FastSet as HashSet};
 use json::Node;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Files this front end reads: `.json` and `.jsonc`.
@@ -268,7 +269,7 @@ impl Arm {
 /// The files given to the ARM front end by folder (indices into
 /// `input.files`, in order), folders in path order.
 fn by_folder(input: &FrontendInput<'_>) -> Vec<Vec<usize>> {
-    let mut index: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut index: HashMap<PathBuf, usize> = Default::default();
     let mut folders: Vec<(PathBuf, Vec<usize>)> = Vec::new();
     for (i, f) in input.files.iter().enumerate() {
         let dir = parent_dir(&input.sources.get(f.id).path);
@@ -497,7 +498,7 @@ fn linked_templates(
     sources: &SourceMap,
     templates: &[(FileId, HashSet<PathBuf>)],
 ) -> HashSet<PathBuf> {
-    let mut linked: HashSet<PathBuf> = HashSet::new();
+    let mut linked: HashSet<PathBuf> = HashSet::default();
     let links_of: Vec<&HashSet<PathBuf>> = templates.iter().map(|(_, links)| links).collect();
     for links in &links_of {
         linked.extend(links.iter().cloned());

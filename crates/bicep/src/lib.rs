@@ -151,12 +151,15 @@ impl Frontend for Bicep {
                 (id, Arc::new(ast))
             })
             .collect();
-        let templates: HashSet<PathBuf> = input
-            .files
-            .iter()
-            .map(|f| normalize_path(&sources.get(f.id).path))
-            .filter(|p| !is_param_file(p))
-            .collect();
+        let mut templates: HashSet<PathBuf> =
+            HashSet::with_capacity_and_hasher(input.files.len(), Default::default());
+        templates.extend(
+            input
+                .files
+                .iter()
+                .map(|f| normalize_path(&sources.get(f.id).path))
+                .filter(|p| !is_param_file(p)),
+        );
         let mut target_diagnostics = Vec::new();
         let by_template =
             bicepparam_targets(sources, &templates, &param_files, &mut target_diagnostics);
@@ -352,7 +355,7 @@ fn parse_all(
             ((f.id, Some(outline(ast)), diags), early_units)
         })
         .collect();
-    let mut parsed = eval::Parsed::default();
+    let mut parsed = eval::Parsed::with_capacity_and_hasher(parsed_files.len(), Default::default());
     let mut evaluated = EarlyUnits::default();
     for ((id, ast, diags), early_units) in parsed_files {
         evaluated.extend(early_units);

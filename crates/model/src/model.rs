@@ -569,8 +569,19 @@ pub fn resource_id(scope: &str, full_type: &str, full_name: &str) -> String {
 
 /// The parent id of a child resource id (drops the last `type/name` pair),
 /// or `None` for a top-level resource.
+/// The last position of `needle` in `hay`, ASCII case ignored (as
+/// `hay.to_ascii_lowercase().rfind(needle)` with a lower-case needle finds
+/// it, without the copy).
+fn rfind_ignoring_ascii_case(hay: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let last = hay.len().checked_sub(needle.len())?;
+    (0..=last)
+        .rev()
+        .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
 pub fn parent_id(id: &str) -> Option<String> {
-    let idx = id.to_ascii_lowercase().rfind("/providers/")?;
+    let idx = rfind_ignoring_ascii_case(id, "/providers/")?;
     let tail = &id[idx + "/providers/".len()..];
     // namespace/type/name[/type/name]...
     let segs: Vec<&str> = tail.split('/').collect();
@@ -1460,6 +1471,35 @@ mod tests {
 
     /// The recorder keeps the first span recorded for each path, whatever
     /// the order paths are entered in: as a map filled only where empty.
+    /// The case-blind search finds what searching a lower-cased copy finds,
+    /// on every cut of ids that spell `/providers/` in several cases.
+    #[test]
+    fn the_case_blind_rfind_is_rfind_on_a_lower_cased_copy() {
+        let ids = [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.X/a/n/PROVIDERS/y",
+            "/Providers/Microsoft.X/a/n",
+            "/providers/",
+            "providers/",
+            "",
+            "/pRoViDeRs//providers",
+            "/subscriptions/s/providers/Microsoft.X/a/n/child/m",
+        ];
+        for id in ids {
+            for end in 0..=id.len() {
+                let hay = &id[..end];
+                assert_eq!(
+                    rfind_ignoring_ascii_case(hay, "/providers/"),
+                    hay.to_ascii_lowercase().rfind("/providers/"),
+                    "{hay}"
+                );
+            }
+        }
+        assert_eq!(
+            parent_id("/subscriptions/s/providers/Microsoft.X/a/n/Child/m").as_deref(),
+            Some("/subscriptions/s/providers/Microsoft.X/a/n")
+        );
+    }
+
     #[test]
     fn the_recorder_keeps_the_first_span_of_each_path() {
         let at = |line| Span::new(crate::source::FileId(0), line, line + 1);

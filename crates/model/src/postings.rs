@@ -29,9 +29,14 @@ impl Key {
 
     /// Appends a string, compared case-insensitively (ASCII).
     pub fn lower(mut self, part: &str) -> Key {
+        // Room made once, the part copied whole and lower-cased in place:
+        // byte by byte, a resource id's key cost 800 instructions.
+        self.0.reserve(1 + 8 + part.len());
         self.0.push(b's');
-        self.0.extend((part.len() as u64).to_le_bytes());
-        self.0.extend(part.bytes().map(|b| b.to_ascii_lowercase()));
+        self.0.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        let start = self.0.len();
+        self.0.extend_from_slice(part.as_bytes());
+        self.0[start..].make_ascii_lowercase();
         self
     }
 

@@ -448,6 +448,14 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Room for `additional` more files (the path look-ups grown once, not
+    /// rehashed key by key as files are added).
+    pub fn reserve(&mut self, additional: usize) {
+        self.files.reserve(additional);
+        self.by_path.reserve(additional);
+        self.by_display.reserve(additional);
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.by_path.entry(file.path.clone()).or_insert(id);

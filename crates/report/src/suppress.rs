@@ -20,7 +20,7 @@ use crate::ResultEntry;
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::SourceMap;
 use aml_rules::evaluate::Verdict;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 pub use crate::entry::Suppression;
 
@@ -109,7 +109,10 @@ struct Inline<'a> {
 
 /// Parses `// aml-baseline-ignore RULE: reason` or `# ...` from one line.
 fn parse_inline(line: &str) -> Option<Result<Inline<'_>, String>> {
-    let idx = line.find(INLINE_MARKER)?;
+    // One searcher for every line (`str::find` builds one a call).
+    static MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(INLINE_MARKER));
+    let idx = MARKER.find(line.as_bytes())?;
     let before = line[..idx].trim_end();
     if !(before.ends_with("//") || before.ends_with('#') || before.ends_with("/*")) {
         return None;
@@ -169,12 +172,12 @@ pub fn apply_inline(
     sources: &SourceMap,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let mut reported: HashSet<(String, u32)> = HashSet::new();
+    let mut reported: aml_model::FastSet<(String, u32)> = Default::default();
     // Files by displayed path, and only those holding a suppression at all:
     // looking each result's file up (and searching its lines) must not cost
     // a pass over every file or every long line, nor reading every file
     // again (the scan noted which hold the marker).
-    let mut marked: HashMap<&str, bool> = HashMap::new();
+    let mut marked: aml_model::FastMap<&str, bool> = Default::default();
     for (_, f) in sources.files() {
         marked
             .entry(f.display.as_str())

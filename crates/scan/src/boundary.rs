@@ -14,7 +14,8 @@
 
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::source::{absolute_path, is_within, normalize_path, FileId, SourceFile, SourceMap};
-use std::collections::{HashMap, HashSet, VecDeque};
+use aml_model::{FastMap as HashMap, FastSet as HashSet};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 /// At most this many files are read because scanned files reference them.

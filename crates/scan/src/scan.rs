@@ -10,8 +10,8 @@ pub use aml_model::input::ScanOutput;
 use aml_model::input::{CollectUnits, Context, DeploymentOutput, SkippedFile};
 use aml_model::source::FileId;
 use aml_model::source::{SourceFile, SourceMap};
+use aml_model::{FastMap as HashMap, FastSet as HashSet};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are not read.
@@ -84,7 +84,7 @@ impl Looked {
 const NOT_AN_INPUT: &str = "not an Azure input: no front end reads its content (JSON that is no template, parameter file, Terraform plan or live export; YAML without Azure ML keys)";
 
 /// The files the scan reads instead of the disk's (an editor's unsaved documents).
-type Overlay = HashMap<PathBuf, String>;
+type Overlay = std::collections::HashMap<PathBuf, String>;
 
 fn read_file(
     frontends: &[Box<dyn Frontend>],
@@ -209,7 +209,7 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .map(|(i, l)| (l.owners, (i.id, l.references)))
         .unzip();
     let mut problems = Vec::new();
-    let mut pulled_owners = HashMap::new();
+    let mut pulled_owners = HashMap::default();
     let pulled = boundary::pull_in(
         &mut out.sources,
         start,
@@ -430,8 +430,9 @@ fn read_all(
         .par_iter()
         .map(|t| read_file(frontends, &t.path, t.explicit, overlay))
         .collect();
-    let mut inputs: Vec<InputFile> = Vec::new();
-    let mut looked_at = Vec::new();
+    let mut inputs: Vec<InputFile> = Vec::with_capacity(read.len());
+    let mut looked_at = Vec::with_capacity(read.len());
+    out.sources.reserve(read.len());
     for (r, t) in read.into_iter().zip(to_read) {
         match r {
             Read::Text(f, looked) => {
