@@ -2,22 +2,62 @@
 //! (Bicep statements end at a line break); comments and `#disable-...`
 //! pragmas are skipped. A string is one token whose interpolation holes are
 //! kept as byte ranges, parsed later by the parser.
+//!
+//! A token owns nothing: text is borrowed from the file, and the pieces of a
+//! string with escapes or holes sit beside the tokens ([`Lexed::strings`]).
+//! Most strings are plain and allocate nothing here, and the token list is
+//! freed at once, with no token to visit (decision 0068).
 
 /// What a token is. An identifier borrows its text from the file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tok<'a> {
     Ident(&'a str),
     Int(i64),
-    /// A string literal: literal pieces and `${...}` holes (byte ranges of the
-    /// expression inside the hole, in the file).
-    Str(Vec<StrPart>),
-    /// A `'''...'''` string (no escapes, no interpolation).
-    MultiStr(String),
+    /// A string literal with neither escape nor hole: its value is this
+    /// text (between the quotes).
+    Plain(&'a str),
+    /// Any other string literal: its literal pieces and `${...}` holes (byte
+    /// ranges of the expression inside the hole, in the file) are
+    /// [`Lexed::strings`]`[i]`.
+    Str(u32),
+    /// A `'''...'''` string (no escapes, no interpolation): its value.
+    MultiStr(&'a str),
     NewLine,
     Sym(&'static str),
     /// A character the language does not use, or an unterminated construct.
-    Error(String),
+    Error(LexError),
     Eof,
+}
+
+/// What the lexer could not read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LexError {
+    UnterminatedComment,
+    IntegerTooLarge,
+    UnexpectedCharacter(char),
+    UnterminatedMultiLineString,
+    UnterminatedString,
+}
+
+impl LexError {
+    /// The diagnostic's message.
+    pub fn message(self) -> String {
+        match self {
+            LexError::UnterminatedComment => "unterminated comment".into(),
+            LexError::IntegerTooLarge => "integer literal is too large".into(),
+            LexError::UnexpectedCharacter(ch) => format!("unexpected character '{ch}'"),
+            LexError::UnterminatedMultiLineString => "unterminated multi-line string".into(),
+            LexError::UnterminatedString => "unterminated string".into(),
+        }
+    }
+}
+
+/// The tokens of a text, and the pieces of its strings that are not plain.
+#[derive(Debug, Default)]
+pub struct Lexed<'a> {
+    pub toks: Vec<Token<'a>>,
+    /// The pieces of each [`Tok::Str`], by its index.
+    pub strings: Vec<Vec<StrPart>>,
 }
 
 /// A piece of a string literal.
@@ -28,7 +68,7 @@ pub enum StrPart {
 }
 
 /// A token and its byte range.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Token<'a> {
     pub tok: Tok<'a>,
     pub start: usize,
@@ -133,13 +173,14 @@ static ENDS_A_STRING_RUN: [bool; 256] = {
 };
 
 /// Lexes `text[start..end]` (a whole file, or an interpolation hole).
-pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
+pub fn lex(text: &str, start: usize, end: usize) -> Lexed<'_> {
     let b = text.as_bytes();
     let end = end.min(b.len());
     let mut i = start;
     // Real files have a token every five to eight bytes: most lex with the
     // vector grown once or twice at most.
     let mut out = Vec::with_capacity(end.saturating_sub(start) / 8 + 1);
+    let mut strings = Vec::new();
     while i < end {
         let c = b[i];
         match c {
@@ -169,7 +210,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
                 }
                 if i + 1 >= end {
                     out.push(Token {
-                        tok: Tok::Error("unterminated comment".into()),
+                        tok: Tok::Error(LexError::UnterminatedComment),
                         start: s,
                         end,
                     });
@@ -186,7 +227,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
                 let (tok, next) = if text[i..end].starts_with("'''") {
                     lex_multiline(text, i, end)
                 } else {
-                    lex_string(text, i, end)
+                    lex_string(text, i, end, &mut strings)
                 };
                 out.push(Token {
                     tok,
@@ -202,7 +243,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
                 }
                 let tok = match text[s..i].parse::<i64>() {
                     Ok(n) => Tok::Int(n),
-                    Err(_) => Tok::Error("integer literal is too large".into()),
+                    Err(_) => Tok::Error(LexError::IntegerTooLarge),
                 };
                 out.push(Token {
                     tok,
@@ -234,7 +275,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
                 } else {
                     let ch = rest.chars().next().unwrap_or('?');
                     out.push(Token {
-                        tok: Tok::Error(format!("unexpected character '{ch}'")),
+                        tok: Tok::Error(LexError::UnexpectedCharacter(ch)),
                         start: i,
                         end: i + ch.len_utf8(),
                     });
@@ -248,7 +289,7 @@ pub fn lex(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
         start: end,
         end,
     });
-    out
+    Lexed { toks: out, strings }
 }
 
 fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
@@ -268,13 +309,35 @@ fn lex_multiline(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
             {
                 body = b;
             }
-            (Tok::MultiStr(body.to_string()), close + 3)
+            (Tok::MultiStr(body), close + 3)
         }
-        None => (Tok::Error("unterminated multi-line string".into()), end),
+        None => (Tok::Error(LexError::UnterminatedMultiLineString), end),
     }
 }
 
-fn lex_string(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
+/// The string literal starting at `start` (its opening quote), and where it
+/// ends: [`Tok::Plain`] when it has neither escape nor hole, else its pieces
+/// are pushed to `strings`.
+fn lex_string<'a>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    strings: &mut Vec<Vec<StrPart>>,
+) -> (Tok<'a>, usize) {
+    if let Some(close) = plain_string_end(text.as_bytes(), start, end) {
+        return (Tok::Plain(&text[start + 1..close]), close + 1);
+    }
+    match string_pieces(text, start, end) {
+        (Ok(parts), next) => {
+            strings.push(parts);
+            (Tok::Str((strings.len() - 1) as u32), next)
+        }
+        (Err(e), next) => (Tok::Error(e), next),
+    }
+}
+
+/// The pieces of the string literal starting at `start`, and where it ends.
+fn string_pieces(text: &str, start: usize, end: usize) -> (Result<Vec<StrPart>, LexError>, usize) {
     let b = text.as_bytes();
     let mut i = start + 1;
     let mut parts = Vec::new();
@@ -285,7 +348,7 @@ fn lex_string(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
                 if !lit.is_empty() || parts.is_empty() {
                     parts.push(StrPart::Lit(std::mem::take(&mut lit)));
                 }
-                return (Tok::Str(parts), i + 1);
+                return (Ok(parts), i + 1);
             }
             b'\n' => break,
             b'\\' => {
@@ -352,10 +415,25 @@ fn lex_string(text: &str, start: usize, end: usize) -> (Tok<'_>, usize) {
         .find('\n')
         .map(|n| start + n)
         .unwrap_or(end);
-    (
-        Tok::Error("unterminated string".into()),
-        stop.max(start + 1),
-    )
+    (Err(LexError::UnterminatedString), stop.max(start + 1))
+}
+
+/// The closing quote of the string literal opening at `start` when nothing
+/// in it is an escape or a hole (a `$` not followed by `{` is itself); `None`
+/// for any other string, or one the line or text ends in.
+fn plain_string_end(b: &[u8], start: usize, end: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += b
+            .get(i..end)?
+            .iter()
+            .position(|&c| ENDS_A_STRING_RUN[usize::from(c)])?;
+        match b[i] {
+            b'\'' => return Some(i),
+            b'$' if b.get(i + 1) != Some(&b'{') || i + 1 >= end => i += 1,
+            _ => return None,
+        }
+    }
 }
 
 /// The `}` that closes an interpolation hole starting at `i`, skipping nested
@@ -440,12 +518,53 @@ mod tests {
         assert!(texts.len() > 10_000, "{}", texts.len());
     }
 
+    /// A plain string's value is what the pieces of the full reading say,
+    /// and ends where it does; every other string has an escape or a hole
+    /// (or does not end): every text of up to five characters between
+    /// quotes, from the characters that matter to strings and others.
+    #[test]
+    fn plain_strings_read_as_their_pieces_say() {
+        let alphabet = ['a', '$', '{', '}', '\'', '\\', 'n', 'é', '\n'];
+        let mut bodies: Vec<String> = vec![String::new()];
+        let mut last: Vec<String> = vec![String::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|b| alphabet.iter().map(move |c| format!("{b}{c}")))
+                .collect();
+            bodies.extend(last.iter().cloned());
+        }
+        let (mut plain, mut other) = (0, 0);
+        for body in &bodies {
+            let text = format!("'{body}");
+            let full = string_pieces(&text, 0, text.len());
+            match plain_string_end(text.as_bytes(), 0, text.len()) {
+                Some(close) => {
+                    plain += 1;
+                    let value = text[1..close].to_string();
+                    assert_eq!(full, (Ok(vec![StrPart::Lit(value)]), close + 1), "{text:?}");
+                }
+                None => {
+                    other += 1;
+                    // (An unknown escape reads as itself, but is not plain.)
+                    let simple = !body.contains('\\')
+                        && matches!(&full.0, Ok(p) if p.len() == 1
+                        && matches!(&p[0], StrPart::Lit(l) if text[1..].starts_with(&format!("{l}'"))));
+                    assert!(!simple, "{text:?} reads as plain but was not: {full:?}");
+                }
+            }
+        }
+        assert!(plain > 1_000 && other > 10_000, "{plain} {other}");
+    }
+
     #[test]
     fn strings_with_holes_and_escapes() {
         let t = "'a${b}\\'c' x";
-        let toks = lex(t, 0, t.len());
+        let lexed = lex(t, 0, t.len());
+        let toks = &lexed.toks;
         match &toks[0].tok {
-            Tok::Str(parts) => {
+            Tok::Str(i) => {
+                let parts = &lexed.strings[*i as usize];
                 assert_eq!(parts[0], StrPart::Lit("a".into()));
                 assert_eq!(parts[1], StrPart::Hole(4, 5));
                 assert_eq!(parts[2], StrPart::Lit("'c".into()));
@@ -457,10 +576,12 @@ mod tests {
 
     #[test]
     fn string_runs_keep_every_character() {
-        let t = "'é$x ${a}b\\n$' // c\n'$${'}'}' #x\n'a\\u{1F600}ü'";
-        let toks = lex(t, 0, t.len());
-        let parts = |i: usize| match &toks[i].tok {
-            Tok::Str(parts) => parts.clone(),
+        let t = "'é$x ${a}b\\n$' // c\n'$${'}'}' #x\n'a\\u{1F600}ü' 'b$c é'";
+        let lexed = lex(t, 0, t.len());
+        let toks = &lexed.toks;
+        let parts = |i: usize| match toks[i].tok {
+            Tok::Str(s) => lexed.strings[s as usize].clone(),
+            Tok::Plain(s) => vec![StrPart::Lit(s.into())],
             other => panic!("{other:?}"),
         };
         assert_eq!(
@@ -478,13 +599,15 @@ mod tests {
         );
         assert_eq!(toks[3].tok, Tok::NewLine);
         assert_eq!(parts(4), vec![StrPart::Lit("a\u{1F600}ü".into())]);
-        assert_eq!(toks[5].tok, Tok::Eof);
+        assert_eq!(toks[5].tok, Tok::Plain("b$c é"));
+        assert_eq!(toks[6].tok, Tok::Eof);
     }
 
     #[test]
     fn symbols_longest_first() {
         let t = "a...b ?? c?.d != e =~ f";
         let syms: Vec<&str> = lex(t, 0, t.len())
+            .toks
             .into_iter()
             .filter_map(|t| match t.tok {
                 Tok::Sym(s) => Some(s),
@@ -497,8 +620,8 @@ mod tests {
     #[test]
     fn unterminated_string_is_an_error_token() {
         let t = "'abc\nx";
-        let toks = lex(t, 0, t.len());
-        assert!(matches!(toks[0].tok, Tok::Error(_)));
+        let toks = lex(t, 0, t.len()).toks;
+        assert_eq!(toks[0].tok, Tok::Error(LexError::UnterminatedString));
         assert_eq!(toks[1].tok, Tok::NewLine);
     }
 }

@@ -7,7 +7,7 @@
 //! bounded by [`MAX_DEPTH`].
 
 use super::ast::*;
-use super::lexer::{lex, StrPart, Tok, Token};
+use super::lexer::{lex, Lexed, StrPart, Tok, Token};
 
 /// Maximum nesting of expressions, objects and arrays.
 pub const MAX_DEPTH: usize = 64;
@@ -75,6 +75,9 @@ pub fn parse_expr(text: &str) -> (Expr, Vec<ParseError>) {
 struct Parser<'a> {
     text: &'a str,
     toks: Vec<Token<'a>>,
+    /// The pieces of the [`Tok::Str`] tokens, each taken by the parser when
+    /// it reads the string.
+    strings: Vec<Vec<StrPart>>,
     pos: usize,
     errors: Vec<ParseError>,
     /// Innermost last: true inside parentheses (line breaks are ignored).
@@ -85,10 +88,11 @@ struct Parser<'a> {
 type PResult<T> = Result<T, ()>;
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, toks: Vec<Token<'a>>) -> Self {
+    fn new(text: &'a str, lexed: Lexed<'a>) -> Self {
         Parser {
             text,
-            toks,
+            toks: lexed.toks,
+            strings: lexed.strings,
             pos: 0,
             errors: Vec::new(),
             nl_insignificant: vec![false],
@@ -113,6 +117,12 @@ impl<'a> Parser<'a> {
         &self.toks[self.pos].tok
     }
 
+    /// The next significant token's kind, copied (a token owns nothing).
+    #[inline]
+    fn peek_tok(&mut self) -> Tok<'a> {
+        *self.peek()
+    }
+
     fn cur(&mut self) -> &Token<'a> {
         self.skip_insignificant();
         &self.toks[self.pos]
@@ -120,19 +130,24 @@ impl<'a> Parser<'a> {
 
     fn bump(&mut self) -> Token<'a> {
         self.skip_insignificant();
-        let t = self.toks[self.pos].clone();
+        let t = self.toks[self.pos];
         self.advance();
         t
     }
 
-    /// The current token's content, moved out: the token keeps its kind
-    /// with nothing in it. For a token the caller then passes (the parser
-    /// never reads back the content of a token it has passed).
-    fn take_current(&mut self) -> Tok<'a> {
-        self.skip_insignificant();
-        let tok = &mut self.toks[self.pos].tok;
-        let emptied = hollow(tok);
-        std::mem::replace(tok, emptied)
+    /// The pieces of the string token `t`, moved out (the parser reads a
+    /// string once, and passes it).
+    fn take_string(&mut self, t: Tok<'a>) -> Vec<StrPart> {
+        match t {
+            Tok::Plain(s) => vec![StrPart::Lit(s.to_string())],
+            Tok::MultiStr(s) => vec![StrPart::Lit(s.to_string())],
+            Tok::Str(i) => self
+                .strings
+                .get_mut(i as usize)
+                .map(std::mem::take)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// Moves past the current token, as [`Parser::bump`] does without
@@ -216,8 +231,8 @@ impl<'a> Parser<'a> {
     fn error_here(&mut self, message: impl Into<String>) {
         let (start, end, lexerr) = {
             let t = self.cur();
-            let e = match &t.tok {
-                Tok::Error(m) => Some(m.clone()),
+            let e = match t.tok {
+                Tok::Error(m) => Some(m.message()),
                 _ => None,
             };
             (t.start, t.end, e)
@@ -232,13 +247,13 @@ impl<'a> Parser<'a> {
     }
 
     fn describe_current(&mut self) -> String {
-        match self.peek().clone() {
+        match self.peek_tok() {
             Tok::Ident(s) => format!("'{s}'"),
             Tok::Int(i) => format!("'{i}'"),
-            Tok::Str(_) | Tok::MultiStr(_) => "a string".into(),
+            Tok::Plain(_) | Tok::Str(_) | Tok::MultiStr(_) => "a string".into(),
             Tok::NewLine => "the end of the line".into(),
             Tok::Sym(s) => format!("'{s}'"),
-            Tok::Error(m) => m,
+            Tok::Error(m) => m.message(),
             Tok::Eof => "the end of the file".into(),
         }
     }
@@ -253,7 +268,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_ident(&mut self, what: &str) -> PResult<(String, Sp)> {
-        match self.peek().clone() {
+        match self.peek_tok() {
             Tok::Ident(s) => {
                 let t = self.bump();
                 Ok((
@@ -273,22 +288,22 @@ impl<'a> Parser<'a> {
 
     /// A plain (not interpolated) string literal.
     fn expect_plain_string(&mut self, what: &str) -> PResult<(String, Sp)> {
-        let t = self.cur();
+        let t = *self.cur();
         let sp = Sp {
             start: t.start,
             end: t.end,
         };
-        let text = match &t.tok {
-            Tok::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => Some(
+        let text = match t.tok {
+            Tok::Plain(s) | Tok::MultiStr(s) => Some(s.to_string()),
+            Tok::Str(i) => self.strings.get(i as usize).and_then(|parts| {
                 parts
                     .iter()
                     .map(|p| match p {
-                        StrPart::Lit(s) => s.as_str(),
-                        StrPart::Hole(..) => "",
+                        StrPart::Lit(s) => Some(s.as_str()),
+                        StrPart::Hole(..) => None,
                     })
-                    .collect::<String>(),
-            ),
-            Tok::MultiStr(s) => Some(s.clone()),
+                    .collect::<Option<String>>()
+            }),
             _ => None,
         };
         match text {
@@ -370,6 +385,7 @@ impl<'a> Parser<'a> {
         matches!(
             self.toks.get(self.pos + 1).map(|t| &t.tok),
             Some(Tok::Ident(_))
+                | Some(Tok::Plain(_))
                 | Some(Tok::Str(_))
                 | Some(Tok::Sym("{"))
                 | Some(Tok::Sym("*"))
@@ -451,7 +467,7 @@ impl<'a> Parser<'a> {
     fn statement(&mut self) -> PResult<Decl> {
         let decorators = self.decorators();
         let start = self.cur().start;
-        let Tok::Ident(kw) = self.peek().clone() else {
+        let Tok::Ident(kw) = self.peek_tok() else {
             self.error_here("expected a declaration");
             return Err(());
         };
@@ -519,7 +535,7 @@ impl<'a> Parser<'a> {
             "func" => self.func_decl(&mut name_span)?,
             "import" => self.import_decl()?,
             "extension" | "provider" => {
-                let (n, _) = match self.peek().clone() {
+                let (n, _) = match self.peek_tok() {
                     Tok::Ident(_) => self.expect_ident("an extension name")?,
                     _ => self.expect_plain_string("an extension name")?,
                 };
@@ -710,7 +726,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Tok::Error(m) => {
-                    let (m, s, e) = (m.clone(), t.start, t.end);
+                    let (m, s, e) = (m.message(), t.start, t.end);
                     end = e;
                     self.error(m, s, e);
                     self.pos += 1;
@@ -887,7 +903,7 @@ impl<'a> Parser<'a> {
         loop {
             if self.is_sym(".") || self.is_sym(".?") {
                 let safe = matches!(self.bump().tok, Tok::Sym(".?"));
-                let Tok::Ident(name) = self.peek().clone() else {
+                let Tok::Ident(name) = self.peek_tok() else {
                     self.error_here("expected a property name after '.'");
                     return Expr {
                         span: e.span,
@@ -985,18 +1001,12 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Expr {
-        let t = self.cur();
+        let t = *self.cur();
         let sp = Sp {
             start: t.start,
             end: t.end,
         };
-        // A string's pieces go into the tree as they are: moved out of the
-        // token, which every arm that has them passes.
-        let tok = match &t.tok {
-            Tok::Str(_) | Tok::MultiStr(_) | Tok::Error(_) => self.take_current(),
-            other => other.clone(),
-        };
-        match tok {
+        match t.tok {
             Tok::Int(i) => {
                 self.advance();
                 Expr {
@@ -1004,14 +1014,16 @@ impl<'a> Parser<'a> {
                     span: sp,
                 }
             }
-            Tok::Str(parts) => {
+            Tok::Str(_) => {
+                // The pieces go into the tree as they are, moved out.
+                let parts = self.take_string(t.tok);
                 self.advance();
                 self.string(parts, sp)
             }
-            Tok::MultiStr(s) => {
+            Tok::Plain(s) | Tok::MultiStr(s) => {
                 self.advance();
                 Expr {
-                    kind: ExprKind::Str(vec![Piece::Lit(s)]),
+                    kind: ExprKind::Str(vec![Piece::Lit(s.to_string())]),
                     span: sp,
                 }
             }
@@ -1096,7 +1108,7 @@ impl<'a> Parser<'a> {
                 span: sp,
             }),
             Tok::Error(m) => {
-                self.error(m, sp.start, sp.end);
+                self.error(m.message(), sp.start, sp.end);
                 self.advance();
                 Expr {
                     kind: ExprKind::Error,
@@ -1122,7 +1134,7 @@ impl<'a> Parser<'a> {
         self.nl_insignificant.push(true);
         let mut names = Vec::new();
         let ok = loop {
-            match self.peek().clone() {
+            match self.peek_tok() {
                 Tok::Sym(")") => {
                     self.advance();
                     break true;
@@ -1156,8 +1168,7 @@ impl<'a> Parser<'a> {
             match p {
                 StrPart::Lit(s) => pieces.push(Piece::Lit(s)),
                 StrPart::Hole(a, b) => {
-                    let toks = lex(self.text, a, b);
-                    let mut sub = Parser::new(self.text, toks);
+                    let mut sub = Parser::new(self.text, lex(self.text, a, b));
                     sub.depth = self.depth + 1;
                     sub.nl_insignificant.push(true);
                     let e = if sub.depth > MAX_DEPTH {
@@ -1215,7 +1226,7 @@ impl<'a> Parser<'a> {
         let mut items = Vec::new();
         loop {
             self.skip_newlines();
-            match self.peek().clone() {
+            match self.peek_tok() {
                 Tok::Sym("]") => {
                     let t = self.bump();
                     return Expr {
@@ -1375,12 +1386,13 @@ impl<'a> Parser<'a> {
                 self.advance();
                 Key::Name(k.to_string())
             }
+            Tok::Plain(k) => {
+                self.advance();
+                Key::Name(k.to_string())
+            }
             Tok::Str(_) => {
                 // The current token is the string just seen.
-                let parts = match self.take_current() {
-                    Tok::Str(parts) => parts,
-                    _ => Vec::new(),
-                };
+                let parts = self.take_string(t.tok);
                 self.advance();
                 let e = self.string(
                     parts,
@@ -1413,16 +1425,7 @@ impl<'a> Parser<'a> {
         let mut props = Vec::new();
         loop {
             self.skip_newlines();
-            // The token's kind and place; a string key's pieces are moved
-            // out of it below, not copied.
-            let t = {
-                let c = self.cur();
-                Token {
-                    start: c.start,
-                    end: c.end,
-                    tok: hollow(&c.tok),
-                }
-            };
+            let t = *self.cur();
             match &t.tok {
                 Tok::Sym("}") => {
                     self.advance();
@@ -1523,17 +1526,6 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
-    }
-}
-
-/// `tok`'s kind without its content: a string, multi-line string or error
-/// empty (nothing allocated), any other token as it is.
-fn hollow<'a>(tok: &Tok<'a>) -> Tok<'a> {
-    match tok {
-        Tok::Str(_) => Tok::Str(Vec::new()),
-        Tok::MultiStr(_) => Tok::MultiStr(String::new()),
-        Tok::Error(_) => Tok::Error(String::new()),
-        other => other.clone(),
     }
 }
 
