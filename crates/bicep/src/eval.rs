@@ -149,6 +149,35 @@ impl Instance {
             other => other.clone(),
         })
     }
+
+    /// What [`Scope::member`] finds under `name` in [`Instance::reference`]
+    /// (the body with its `id` set), looked up in the body without making
+    /// that copy of it: the exact key first, then the first key equal to it
+    /// ignoring case, in the reference's order (the body's keys, a body
+    /// `id` in its place, else `id` last). `None` when only the reference
+    /// tells (it was made already, or the body is not an object).
+    fn reference_member(&self, name: &str) -> Option<Option<Value>> {
+        if self.reference.get().is_some() {
+            return None;
+        }
+        let Value::Object(body) = &self.resource.body else {
+            return None;
+        };
+        let id = || Value::String(self.resource.id.clone());
+        if name == "id" {
+            return Some(Some(id()));
+        }
+        if let Some(v) = body.get(name) {
+            return Some(Some(v.clone()));
+        }
+        let found = body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+        Some(match found {
+            Some((k, _)) if k == "id" => Some(id()),
+            Some((_, v)) => Some(v.clone()),
+            None if "id".eq_ignore_ascii_case(name) => Some(id()),
+            None => None,
+        })
+    }
 }
 
 /// A parent for nested resources.
@@ -1756,7 +1785,10 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
         let insts = self.resource_instances(sym);
         Some(match insts.first() {
-            Some(i) => self.member(sp, i.reference(), name, safe),
+            Some(i) => match i.reference_member(name) {
+                Some(found) => self.found_member(sp, found, name, safe),
+                None => self.member(sp, i.reference(), name, safe),
+            },
             None => {
                 let v = Value::unknown(sym.as_str(), "the resource could not be evaluated");
                 self.member(sp, &v, name, safe)
@@ -1774,16 +1806,24 @@ impl<'s, 'a> Scope<'s, 'a> {
                         .find(|(k, _)| k.eq_ignore_ascii_case(name))
                         .map(|(_, v)| v)
                 });
-                match found {
-                    Some(v) => v.clone(),
-                    None if safe => Value::Null,
-                    None => self.unknown(sp, format!("'{name}' is not set in the files (a runtime value or a missing property)")),
-                }
+                self.found_member(sp, found.cloned(), name, safe)
             }
             Value::Null => self.unknown(sp, format!("'{name}' of a null value")),
             other => self.error_value(
                 sp,
                 format!("{} has no property '{name}'", other.type_name()),
+            ),
+        }
+    }
+
+    /// The value of an object's member `name`, as found (or not).
+    fn found_member(&self, sp: Sp, found: Option<Value>, name: &str, safe: bool) -> Value {
+        match found {
+            Some(v) => v,
+            None if safe => Value::Null,
+            None => self.unknown(
+                sp,
+                format!("'{name}' is not set in the files (a runtime value or a missing property)"),
             ),
         }
     }
@@ -2402,6 +2442,77 @@ fn parent_ref(explicit: Option<&Value>, nested: Option<&ParentRef>) -> Option<Pa
 #[cfg(test)]
 mod tests {
     use super::abbreviate;
+
+    /// A member read from the body (and the id) is what the same look-up
+    /// finds in the reference value made of them, for bodies with `id` keys
+    /// of every casing and names of every casing.
+    #[test]
+    fn members_read_from_the_body_are_those_of_the_reference() {
+        use super::{Instance, Value};
+        let bodies = [
+            serde_json::json!({}),
+            serde_json::json!({"id": "own", "Name": 1}),
+            serde_json::json!({"Id": 2, "name": "n"}),
+            serde_json::json!({"ID": 3, "id": 4, "iD": 5}),
+            serde_json::json!({"properties": {"a": 1}, "NAME": "x", "name": "y"}),
+        ];
+        let names = [
+            "id",
+            "ID",
+            "Id",
+            "iD",
+            "name",
+            "Name",
+            "NAME",
+            "properties",
+            "Properties",
+            "missing",
+        ];
+        let mut compared = 0;
+        for body in &bodies {
+            for name in names {
+                let instance = Instance {
+                    resource: aml_model::model::Resource {
+                        id: "/subscriptions/s/providers/X/y/z".into(),
+                        resource_type: "X/y".into(),
+                        name: "z".into(),
+                        api_version: None,
+                        body: Value::from_json(body),
+                        parent_id: None,
+                        scope_id: None,
+                        existing: false,
+                        deployed: aml_model::model::Deployed::Yes,
+                        span: aml_model::source::Span::new(aml_model::source::FileId(0), 0, 0),
+                        symbol: None,
+                        spans: Default::default(),
+                        format: "bicep",
+                        deployment: 0,
+                        source_names: None,
+                    },
+                    reference: std::sync::OnceLock::new(),
+                    emitted: true,
+                };
+                let direct = instance.reference_member(name).expect("an object body");
+                let Value::Object(reference) = instance.reference() else {
+                    panic!("an object reference");
+                };
+                let found = reference
+                    .get(name)
+                    .or_else(|| {
+                        reference
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v)
+                    })
+                    .cloned();
+                assert_eq!(direct, found, "{body} {name}");
+                // Once made, the reference answers.
+                assert_eq!(instance.reference_member(name), None);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, bodies.len() * names.len());
+    }
 
     /// The text as the words of it joined by one space, cut to 117
     /// characters and `...` past 120 (what `abbreviate` returns, read in one
