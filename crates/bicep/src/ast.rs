@@ -16,6 +16,11 @@ impl Sp {
     }
 }
 
+/// A name in an expression (an identifier, a member, a function, a key): a
+/// string kept inline when it is short (almost every name), so that parsing
+/// does not allocate each one (decision 0068).
+pub type Name = compact_str::CompactString;
+
 /// An expression.
 #[derive(Clone, Debug)]
 pub struct Expr {
@@ -30,24 +35,24 @@ pub enum ExprKind {
     Int(i64),
     /// A string, possibly interpolated: literal pieces and expressions.
     Str(Vec<Piece>),
-    Ident(String),
+    Ident(Name),
     Array(Vec<Item>),
     Object(Vec<Prop>),
     Unary(&'static str, Box<Expr>),
     Binary(&'static str, Box<Expr>, Box<Expr>),
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `a.b` or `a.?b` (safe).
-    Member(Box<Expr>, String, bool),
+    Member(Box<Expr>, Name, bool),
     /// `a[i]` or `a[?i]` (safe).
     Index(Box<Expr>, Box<Expr>, bool),
     /// `a::b` (nested resource access).
-    Nested(Box<Expr>, String),
+    Nested(Box<Expr>, Name),
     /// `a!` (non-null assertion).
     NonNull(Box<Expr>),
     /// `ns.f(args)` or `f(args)`.
-    Call(Option<String>, String, Vec<Expr>),
+    Call(Option<Name>, Name, Vec<Expr>),
     /// `x.method(args)` on a resource (`kv.getSecret('s')`, `st.listKeys()`).
-    MethodCall(Box<Expr>, String, Vec<Expr>),
+    MethodCall(Box<Expr>, Name, Vec<Expr>),
     Lambda(Vec<String>, Box<Expr>),
     /// `[for (x, i) in source: body]`, with an optional `if (cond)` filter.
     For(Box<ForExpr>),
@@ -91,7 +96,7 @@ pub enum Prop {
 /// An object key: a name, or an (interpolated) string.
 #[derive(Clone, Debug)]
 pub enum Key {
-    Name(String),
+    Name(Name),
     Expr(Expr),
 }
 

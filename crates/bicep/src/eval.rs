@@ -1154,7 +1154,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             match p {
                 Prop::Pair { key, value, span } => {
                     let k = match key {
-                        Key::Name(k) => k.clone(),
+                        Key::Name(k) => k.to_string(),
                         Key::Expr(e) => match self.eval(e) {
                             Value::String(s) => s,
                             _ => continue,
@@ -1503,7 +1503,7 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     fn key(&self, key: &Key) -> Option<String> {
         match key {
-            Key::Name(k) => Some(k.clone()),
+            Key::Name(k) => Some(k.to_string()),
             Key::Expr(e) => match self.eval(e) {
                 Value::String(s) => Some(s),
                 Value::Unknown(u) => Some(format!("[{}]", u.expr)),
@@ -1741,7 +1741,7 @@ impl<'s, 'a> Scope<'s, 'a> {
 
     fn symbol_path(&self, e: &Expr) -> Option<String> {
         match &e.kind {
-            ExprKind::Ident(n) => Some(n.clone()),
+            ExprKind::Ident(n) => Some(n.to_string()),
             ExprKind::Nested(b, c) => Some(format!("{}::{c}", self.symbol_path(b)?)),
             ExprKind::Index(b, _, _) => self.symbol_path(b),
             _ => None,
@@ -2286,8 +2286,8 @@ fn idents(e: &Expr, out: &mut Vec<String>, depth: usize) {
         return;
     }
     if let ExprKind::Ident(n) = &e.kind {
-        if !out.contains(n) {
-            out.push(n.clone());
+        if !out.iter().any(|o| o == n) {
+            out.push(n.to_string());
         }
         return;
     }

@@ -919,11 +919,11 @@ impl<'a> Parser<'a> {
                     };
                     e = match e.kind {
                         ExprKind::Ident(ns) => Expr {
-                            kind: ExprKind::Call(Some(ns), name.to_string(), args),
+                            kind: ExprKind::Call(Some(ns), Name::from(name), args),
                             span,
                         },
                         _ => Expr {
-                            kind: ExprKind::MethodCall(Box::new(e), name.to_string(), args),
+                            kind: ExprKind::MethodCall(Box::new(e), Name::from(name), args),
                             span,
                         },
                     };
@@ -933,7 +933,7 @@ impl<'a> Parser<'a> {
                             start: e.span.start,
                             end: t.end,
                         },
-                        kind: ExprKind::Member(Box::new(e), name.to_string(), safe),
+                        kind: ExprKind::Member(Box::new(e), Name::from(name), safe),
                     };
                 }
             } else if self.is_sym("::") {
@@ -946,7 +946,7 @@ impl<'a> Parser<'a> {
                 };
                 e = Expr {
                     span: e.span.to(s),
-                    kind: ExprKind::Nested(Box::new(e), name),
+                    kind: ExprKind::Nested(Box::new(e), Name::from(name)),
                 };
             } else if self.is_sym("[") && !matches!(self.toks[self.pos].tok, Tok::NewLine) {
                 self.advance();
@@ -1066,11 +1066,11 @@ impl<'a> Parser<'a> {
                             start: sp.start,
                             end: self.prev_end(),
                         },
-                        kind: ExprKind::Call(None, name.to_string(), args),
+                        kind: ExprKind::Call(None, Name::from(name), args),
                     };
                 }
                 Expr {
-                    kind: ExprKind::Ident(name.to_string()),
+                    kind: ExprKind::Ident(Name::from(name)),
                     span: sp,
                 }
             }
@@ -1384,11 +1384,11 @@ impl<'a> Parser<'a> {
         Some(match t.tok {
             Tok::Ident(k) => {
                 self.advance();
-                Key::Name(k.to_string())
+                Key::Name(Name::from(k))
             }
             Tok::Plain(k) => {
                 self.advance();
-                Key::Name(k.to_string())
+                Key::Name(Name::from(k))
             }
             Tok::Str(_) => {
                 // The current token is the string just seen.
@@ -1586,7 +1586,7 @@ mod tests {
     /// ternaries only.
     fn shape(e: &Expr) -> String {
         match &e.kind {
-            ExprKind::Ident(n) => n.clone(),
+            ExprKind::Ident(n) => n.to_string(),
             ExprKind::Int(i) => i.to_string(),
             ExprKind::Unary(op, x) => format!("{op}{}", shape(x)),
             ExprKind::Binary(op, l, r) => format!("({} {op} {})", shape(l), shape(r)),

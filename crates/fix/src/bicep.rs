@@ -408,7 +408,7 @@ fn count_uses(text: &str, name: &str) -> usize {
 
 fn key_name(k: &Key) -> Option<String> {
     match k {
-        Key::Name(n) => Some(n.clone()),
+        Key::Name(n) => Some(n.to_string()),
         Key::Expr(e) => match &e.kind {
             ExprKind::Str(pieces) => pieces
                 .iter()
