@@ -5,6 +5,7 @@
 pub use crate::Verdict;
 use crate::{Rule, RuleKind};
 use aml_model::diagnostics::{Diagnostic, Location};
+use aml_model::intern::Text;
 use aml_model::model::{
     has_placeholder, match_ids, resource_group_of, Deployed, IdMatch, Model, Resource,
     WorkspaceKind,
@@ -343,26 +344,29 @@ impl Blocks {
             // Each resource's outcomes are gathered in a buffer that lives
             // as long as the worker's share of the work, then moved into a
             // vector of their exact number: no growing vector per resource.
-            .map_init(Vec::new, |scratch: &mut Vec<Outcome>, &i| {
-                let resource = &model.resources[i];
-                let mut diags = Vec::new();
-                let related = ModelRelations {
-                    model,
-                    deployment: resource.deployment,
-                };
-                let cache = ResourceCache::default();
-                scratch.clear();
-                each(i, resource, &related, &cache, scratch, &mut diags);
-                // Terraform and CLI YAML findings name what the user wrote.
-                let outcomes: Vec<Outcome> = scratch
-                    .drain(..)
-                    .map(|mut o| {
-                        o.message = messages.get(&resource.in_own_words(&o.message));
-                        o
-                    })
-                    .collect();
-                (outcomes, diags)
-            })
+            .map_init(
+                || (Vec::new(), OwnWords::default()),
+                |(scratch, own_words): &mut (Vec<Outcome>, OwnWords), &i| {
+                    let resource = &model.resources[i];
+                    let mut diags = Vec::new();
+                    let related = ModelRelations {
+                        model,
+                        deployment: resource.deployment,
+                    };
+                    let cache = ResourceCache::default();
+                    scratch.clear();
+                    each(i, resource, &related, &cache, scratch, &mut diags);
+                    // Terraform and CLI YAML findings name what the user wrote.
+                    let outcomes: Vec<Outcome> = scratch
+                        .drain(..)
+                        .map(|mut o| {
+                            o.message = own_words.of(resource, &o.message, messages);
+                            o
+                        })
+                        .collect();
+                    (outcomes, diags)
+                },
+            )
             .collect();
         let from = self.gathered.outcomes.len();
         self.gathered.add(block.len(), per_resource);
@@ -1376,8 +1380,106 @@ impl RelatedResources for ModelRelations<'_> {
     }
 }
 
+/// A worker's translations of messages into a resource's own words
+/// ([`Resource::in_own_words`]): a message and a set of input names (one
+/// per Terraform resource type, shared) always translate alike, and most
+/// messages repeat for every resource of a type.
+#[derive(Default)]
+struct OwnWords {
+    /// (the names' address, the message) -> the names (held, so that the
+    /// address stays theirs) and the translation.
+    done: aml_model::FastMap<(usize, Text), (SourceNames, Text)>,
+}
+
+/// A resource's input names ([`Resource::source_names`]).
+type SourceNames = Arc<std::collections::BTreeMap<String, String>>;
+
+impl OwnWords {
+    /// `message` in `resource`'s own words, interned in `messages`.
+    fn of(
+        &mut self,
+        resource: &Resource,
+        message: &aml_model::intern::Text,
+        messages: &aml_model::intern::Interner,
+    ) -> aml_model::intern::Text {
+        let Some(names) = resource.source_names.as_ref() else {
+            return messages.get(message);
+        };
+        let key = (Arc::as_ptr(names) as usize, message.clone());
+        if let Some((_, said)) = self.done.get(&key) {
+            return said.clone();
+        }
+        let said = messages.get(&resource.in_own_words(message));
+        self.done.insert(key, (names.clone(), said.clone()));
+        said
+    }
+}
 #[cfg(test)]
 mod tests {
+
+    /// A worker's remembered translations are the translations: resources
+    /// sharing a set of input names, another set, none, and messages seen
+    /// once and again.
+    #[test]
+    fn remembered_own_words_are_the_own_words() {
+        use aml_model::intern::{Interner, Text};
+        let names = |pairs: &[(&str, &str)]| {
+            Some(Arc::new(
+                pairs
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ))
+        };
+        let resource = |names: Option<Arc<std::collections::BTreeMap<String, String>>>| Resource {
+            id: "/subscriptions/s/resourceGroups/rg/providers/X/y/z".into(),
+            resource_type: "X/y".into(),
+            name: "z".into(),
+            api_version: None,
+            body: Value::Null,
+            parent_id: None,
+            scope_id: None,
+            existing: false,
+            deployed: aml_model::model::Deployed::Yes,
+            span: Span::new(Default::default(), 0, 0),
+            symbol: None,
+            spans: Default::default(),
+            format: "terraform",
+            deployment: 0,
+            source_names: names,
+        };
+        let shared = names(&[(
+            "properties.publicnetworkaccess",
+            "public_network_access_enabled",
+        )]);
+        let resources = [
+            resource(shared.clone()),
+            resource(shared),
+            resource(names(&[(
+                "properties.publicnetworkaccess",
+                "!public_network_enabled",
+            )])),
+            resource(None),
+        ];
+        let messages = Interner::default();
+        let said = [
+            "`properties.publicNetworkAccess` is 'Enabled'",
+            "`publicNetworkAccess` is not set",
+            "nothing quoted",
+        ];
+        let mut own_words = OwnWords::default();
+        for _ in 0..2 {
+            for r in &resources {
+                for m in said {
+                    let message = Text::from(m);
+                    let expected = r.in_own_words(m).into_owned();
+                    assert_eq!(own_words.of(r, &message, &messages).as_str(), expected);
+                }
+            }
+        }
+        // One translation a (set of names, message): two sets of names.
+        assert_eq!(own_words.done.len(), 2 * said.len());
+    }
     use super::*;
 
     /// An outcome is made per (rule, resource): hundreds of thousands in a
