@@ -1206,11 +1206,26 @@ pub(crate) fn newline_of(text: &str) -> &'static str {
 pub(crate) fn indent_unit(text: &str) -> String {
     let mut smallest: Option<usize> = None;
     // The first 200 lines decide: the cost does not grow with the file.
-    for line in text.lines().take(200) {
-        if line.starts_with('\t') {
+    // The lines of `str::lines` (a `\r` before a `\n` is not in the line),
+    // cut at each `\n` found by `memchr` (`lines`' searcher cost more than
+    // the look at the line itself).
+    let mut rest = text.as_bytes();
+    for _ in 0..200 {
+        if rest.is_empty() {
+            break;
+        }
+        let line = match memchr::memchr(b'\n', rest) {
+            Some(end) => {
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                line.strip_suffix(b"\r").unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        };
+        if line.first() == Some(&b'\t') {
             return "\t".to_string();
         }
-        let n = line.len() - line.trim_start_matches(' ').len();
+        let n = line.iter().take_while(|&&b| b == b' ').count();
         if n > 0 && n < line.len() {
             smallest = Some(smallest.map_or(n, |s| s.min(n)));
         }
@@ -1262,5 +1277,44 @@ pub(crate) fn line_end(text: &str, offset: usize) -> usize {
             }
         }
         None => text.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The unit `str::lines` gives (the reading before `memchr` cut the
+    /// lines), on every text of up to six characters from a space, a tab,
+    /// `x`, `\r` and `\n`, and on texts past the 200 lines read.
+    #[test]
+    fn the_indent_unit_is_the_one_lines_give() {
+        fn by_lines(text: &str) -> String {
+            let mut smallest: Option<usize> = None;
+            for line in text.lines().take(200) {
+                if line.starts_with('\t') {
+                    return "\t".to_string();
+                }
+                let n = line.len() - line.trim_start_matches(' ').len();
+                if n > 0 && n < line.len() {
+                    smallest = Some(smallest.map_or(n, |s| s.min(n)));
+                }
+            }
+            " ".repeat(smallest.unwrap_or(2))
+        }
+        let alphabet = [' ', '\t', 'x', '\r', '\n'];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..6 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        texts.push(format!("{}   x\n\tx\n", "x\n".repeat(199)));
+        texts.push(format!("{}   x\n\tx\n", "x\n".repeat(198)));
+        texts.push(format!("{} x\r\n", "    x\r\n".repeat(300)));
+        for t in &texts {
+            assert_eq!(super::indent_unit(t), by_lines(t), "{t:?}");
+        }
     }
 }
