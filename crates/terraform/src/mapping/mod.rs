@@ -300,31 +300,10 @@ pub fn same_argument(rtype: &str, arm: &str) -> Option<&'static str> {
         .map(|r| r.tf)
 }
 
-/// The `.`-separated segments of `path`, as `path.split('.')` gives them
-/// (empty ones too), found by a plain look at each byte: the paths are
-/// short, and `split`'s searcher cost more than the look (a resource's
-/// arguments are read and set through a hundred of them).
-fn dot_segments(path: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(path);
-    std::iter::from_fn(move || {
-        let now = rest?;
-        match now.bytes().position(|b| b == b'.') {
-            Some(dot) => {
-                rest = Some(&now[dot + 1..]);
-                Some(&now[..dot])
-            }
-            None => {
-                rest = None;
-                Some(now)
-            }
-        }
-    })
-}
-
 /// Reads a path like `encryption[0].key_id` in a config object.
 pub fn get<'v>(config: &'v Value, path: &str) -> Option<&'v Value> {
     let mut cur = config;
-    for seg in dot_segments(path) {
+    for seg in aml_model::value::dot_segments(path) {
         let (name, idx) = match seg.bytes().position(|b| b == b'[') {
             Some(i) => (&seg[..i], seg[i + 1..seg.len() - 1].parse::<usize>().ok()),
             None => (seg, None),
@@ -343,7 +322,7 @@ pub fn get<'v>(config: &'v Value, path: &str) -> Option<&'v Value> {
 
 fn set(obj: &mut Value, path: &str, v: Value) {
     let mut cur = obj;
-    let mut parts = dot_segments(path).peekable();
+    let mut parts = aml_model::value::dot_segments(path).peekable();
     while let Some(p) = parts.next() {
         if !matches!(cur, Value::Object(_)) {
             *cur = Value::Object(Object::default());
@@ -1462,30 +1441,6 @@ pub fn merge_into(target: &mut Value, patch: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The segments are `split('.')`'s, on every path of up to five
-    /// characters from `.`, `a`, `[`, `0`, `]` and `é`.
-    #[test]
-    fn dot_segments_are_those_of_split() {
-        let alphabet = ['.', 'a', '[', '0', ']', 'é'];
-        let mut paths = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..5 {
-            last = last
-                .iter()
-                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
-                .collect();
-            paths.extend(last.iter().cloned());
-        }
-        for p in &paths {
-            assert_eq!(
-                dot_segments(p).collect::<Vec<_>>(),
-                p.split('.').collect::<Vec<_>>(),
-                "{p:?}"
-            );
-        }
-        assert!(paths.len() > 9_000);
-    }
 
     /// Every supported type (and `azapi_resource`), with the arguments the
     /// placements read set, left out, or unknown: `mapped_id` gives the id
