@@ -81,8 +81,32 @@ fn walk<'v>(v: &'v Value, path: &mut String, depth: usize, out: &mut Vec<(String
     }
 }
 
+/// The words that say a property holds a secret (compared ignoring ASCII
+/// case).
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "connectionstring",
+    "credential",
+    "sas",
+    "key",
+    "privatekey",
+];
+
 /// True for a property name that says its value is a secret.
 pub fn names_secret(key: &str) -> bool {
+    // One pass for every word (each `contains` built a searcher of its own,
+    // for every property of every resource): most names hold none.
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(SECRET_WORDS)
+            .expect("fixed words")
+    });
+    if !WORDS.is_match(key) {
+        return false;
+    }
     let k = key.to_ascii_lowercase();
     const NOT: &[&str] = &[
         "type",
@@ -106,19 +130,5 @@ pub fn names_secret(key: &str) -> bool {
         "identifier",
         "label",
     ];
-    if NOT.iter().any(|s| k.ends_with(s)) || k.contains("publickey") || k.contains("keyvault") {
-        return false;
-    }
-    [
-        "password",
-        "secret",
-        "token",
-        "connectionstring",
-        "credential",
-        "sas",
-        "key",
-        "privatekey",
-    ]
-    .iter()
-    .any(|s| k.contains(s))
+    !(NOT.iter().any(|s| k.ends_with(s)) || k.contains("publickey") || k.contains("keyvault"))
 }

@@ -489,4 +489,96 @@ mod tests {
             assert!(!inline_other_secrets::names_secret(no), "{no}");
         }
     }
+
+    /// The one-pass search says what a `contains` per word on the
+    /// lower-cased name said, on names joined from the words, the words it
+    /// must not take, others, and their casings.
+    #[test]
+    fn secret_names_found_in_one_pass_are_those_found_word_by_word() {
+        let word_by_word = |key: &str| {
+            let k = key.to_ascii_lowercase();
+            let not = [
+                "type",
+                "mode",
+                "id",
+                "ids",
+                "name",
+                "uri",
+                "url",
+                "version",
+                "identity",
+                "enabled",
+                "status",
+                "source",
+                "size",
+                "expiry",
+                "expirytime",
+                "count",
+                "policy",
+                "thumbprint",
+                "identifier",
+                "label",
+            ];
+            if not.iter().any(|s| k.ends_with(s))
+                || k.contains("publickey")
+                || k.contains("keyvault")
+            {
+                return false;
+            }
+            [
+                "password",
+                "secret",
+                "token",
+                "connectionstring",
+                "credential",
+                "sas",
+                "key",
+                "privatekey",
+            ]
+            .iter()
+            .any(|s| k.contains(s))
+        };
+        let parts = [
+            "",
+            "Pass",
+            "word",
+            "Secret",
+            "TOKEN",
+            "connection",
+            "String",
+            "Cred",
+            "ential",
+            "sas",
+            "Key",
+            "private",
+            "public",
+            "Vault",
+            "Id",
+            "type",
+            "Name",
+            "Uri",
+            "x",
+            "Ssh",
+            "Ké",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for name in [
+                        format!("{a}{b}{c}"),
+                        format!("{a}{b}{c}").to_ascii_uppercase(),
+                    ] {
+                        assert_eq!(
+                            inline_other_secrets::names_secret(&name),
+                            word_by_word(&name),
+                            "{name}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 18_000, "{checked}");
+    }
 }
