@@ -10,7 +10,7 @@
 
 use super::stream::pretty_at;
 use crate::baseline::EvidenceFinding;
-use crate::entry::{ResourceEntry, ResultEntry};
+use crate::entry::{AutofixEntry, ResourceEntry, ResultEntry};
 use std::io;
 
 /// The two-space indentation of up to 31 levels, after a line break.
@@ -82,10 +82,64 @@ pub(crate) fn write(out: &mut Vec<u8>, level: usize, r: &ResultEntry) -> io::Res
     m.number("end_column", r.end_column);
     m.option_string("property", r.property.as_deref());
     if let Some(autofix) = &r.autofix {
-        m.nested("autofix", autofix)?;
+        write_autofix(&mut m, autofix)?;
     }
     m.close();
     Ok(())
+}
+
+/// The `autofix` member of a result, as serde's pretty printer writes it:
+/// its diff and replacements, strings full of line breaks and quotes, were
+/// most of what serde still wrote of a large report.
+fn write_autofix(m: &mut Members<'_>, a: &AutofixEntry) -> io::Result<()> {
+    // The entry's value is one level below the result's members; a
+    // replacement's members are five levels below that.
+    let level = m.level + 1;
+    if 2 * (level + 5) + 1 > LINE.len() {
+        return m.nested("autofix", a);
+    }
+    m.key("autofix");
+    let mut o = Members::open(&mut *m.out, level);
+    o.string("safety", a.safety);
+    o.string("description", &a.description);
+    o.key("changes");
+    array(o.out, level + 1, &a.changes, |out, at, change| {
+        let mut c = Members::open(out, at);
+        c.string("path", &change.path);
+        c.key("replacements");
+        array(c.out, at + 1, &change.replacements, |out, at, r| {
+            let mut e = Members::open(out, at);
+            e.number("start_line", r.start_line);
+            e.number("start_column", r.start_column);
+            e.number("end_line", r.end_line);
+            e.number("end_column", r.end_column);
+            e.string("text", &r.text);
+            e.close();
+        });
+        c.close();
+    });
+    o.string("diff", &a.diff);
+    o.close();
+    Ok(())
+}
+
+/// An array `level` containers deep as serde's pretty printer writes it
+/// (`[]` when empty), each item written by `item` one level deeper.
+fn array<T>(out: &mut Vec<u8>, level: usize, items: &[T], item: impl Fn(&mut Vec<u8>, usize, &T)) {
+    out.push(b'[');
+    if items.is_empty() {
+        out.push(b']');
+        return;
+    }
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&LINE[..1 + 2 * (level + 1)]);
+        item(out, level + 1, x);
+    }
+    out.extend_from_slice(&LINE[..1 + 2 * level]);
+    out.push(b']');
 }
 
 /// Writes one resource entry as serde's pretty printer writes it `level`
@@ -231,16 +285,62 @@ impl<'o> Members<'o> {
 }
 
 /// A JSON string as serde_json writes it: as it is when nothing in it
-/// needs an escape (`"`, `\` and control characters do), else by serde_json.
+/// needs an escape (`"`, `\` and control characters do), else with those
+/// escaped as serde_json escapes them (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
+/// `\t`, and `\u00xx` for the other control characters), the runs between
+/// them copied whole, eight bytes looked at a time.
 fn string(out: &mut Vec<u8>, value: &str) {
-    if !needs_escape(value.as_bytes()) {
-        out.reserve(value.len() + 2);
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
         out.push(b'"');
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing to a vector cannot fail.
-        let _ = serde_json::to_writer(&mut *out, value);
+        return;
+    }
+    // Words without an escape are passed over; the bytes of the others
+    // are looked at one by one.
+    let mut run = 0;
+    let mut look = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for (i, &b) in bytes[from..to].iter().enumerate() {
+            if b < 0x20 || b == b'"' || b == b'\\' {
+                out.extend_from_slice(&bytes[run..from + i]);
+                escape(out, b);
+                run = from + i + 1;
+            }
+        }
+    };
+    let mut at = 0;
+    for word in bytes.chunks_exact(8) {
+        if needs_escape(word) {
+            look(out, at, at + 8);
+        }
+        at += 8;
+    }
+    look(out, at, bytes.len());
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// The escape serde_json writes for `b`, a byte below 0x20, `"` or `\`.
+fn escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
     }
 }
 
@@ -393,6 +493,16 @@ mod tests {
             |r| r.evidence = None,
             |r| r.fix = None,
             |r| r.property = None,
+            |r| {
+                if let Some(a) = &mut r.autofix {
+                    a.changes[0].replacements.clear();
+                }
+            },
+            |r| {
+                if let Some(a) = &mut r.autofix {
+                    a.changes.clear();
+                }
+            },
             |r| r.autofix = None,
         ];
         for clear in &clears {
@@ -402,6 +512,21 @@ mod tests {
             clear(&mut none);
         }
         entries.push(none);
+        // Two files, two replacements each, strings of every escape.
+        let mut many = full.clone();
+        if let Some(a) = &mut many.autofix {
+            let change = a.changes[0].clone();
+            a.changes[0].replacements.push(AutofixReplacement {
+                text: "\u{0}\u{8}\u{c}\u{1f}\u{7f}\"\\/é\r\n\t".into(),
+                ..change.replacements[0].clone()
+            });
+            a.changes.push(AutofixChange {
+                path: "other\\path \"quoted\".tf".into(),
+                ..a.changes[0].clone()
+            });
+            a.diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-\t\"old\"\n+\t\"new\"\n".into();
+        }
+        entries.push(many);
         for verdict in [Verdict::Pass, Verdict::Unknown] {
             entries.push(ResultEntry {
                 result: verdict,
@@ -549,5 +674,34 @@ mod tests {
                 serde_json::to_string(s).unwrap()
             );
         }
+    }
+
+    /// Every character below 0x80 and a few beyond, alone, in runs of
+    /// every length around the eight bytes looked at a time and at every
+    /// place in them: escaped as serde_json escapes them.
+    #[test]
+    fn every_character_is_escaped_as_serde_json_escapes_it() {
+        let mut checked = 0;
+        let others = ['é', '漢', '\u{1F600}', '\u{80}', '\u{2028}'];
+        for c in (0u8..0x80).map(char::from).chain(others) {
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut s: String = "a".repeat(len);
+                    s.insert(at, c);
+                    if len % 3 == 0 {
+                        s.push(c);
+                    }
+                    let mut out = Vec::new();
+                    string(&mut out, &s);
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        serde_json::to_string(&s).unwrap(),
+                        "{s:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 25_000, "{checked}");
     }
 }
