@@ -357,11 +357,10 @@ pub(crate) fn group_of_text(item: &str) -> String {
                         if value.as_bytes()[close] == b'\\' {
                             return String::new();
                         }
-                        let lower = value[..close].to_ascii_lowercase();
-                        return match lower.find("/providers/") {
-                            Some(cut) => lower[..cut].to_string(),
-                            None => lower,
-                        };
+                        // Lower-cased up to its first `/providers/`.
+                        let id = &value[..close];
+                        let cut = aml_model::model::find_ignoring_ascii_case(id, "/providers/");
+                        return id[..cut.unwrap_or(id.len())].to_ascii_lowercase();
                     }
                 }
                 at = end;

@@ -52,8 +52,7 @@ pub fn canonical(ty: &str, id: Option<&str>) -> String {
 /// The full type and full name an id spells, read from its last
 /// `/providers/` segment (`Microsoft.X/a/n/b/m` → (`Microsoft.X/a/b`, `n/m`)).
 pub fn type_and_name(id: &str) -> Option<(String, String)> {
-    let lower = id.to_ascii_lowercase();
-    let at = lower.rfind("/providers/")?;
+    let at = aml_model::model::rfind_ignoring_ascii_case(id, "/providers/")?;
     let tail = &id[at + "/providers/".len()..];
     let mut segs = tail.split('/');
     let namespace = segs.next().filter(|s| !s.is_empty())?;
@@ -70,17 +69,50 @@ pub fn type_and_name(id: &str) -> Option<(String, String)> {
 /// `/providers/`, when the id has more than one (a diagnostic setting or
 /// role assignment on a workspace).
 pub fn extension_scope(id: &str) -> Option<String> {
-    let lower = id.to_ascii_lowercase();
-    if lower.matches("/providers/").count() < 2 {
-        return None;
-    }
-    let at = lower.rfind("/providers/")?;
+    // Two `/providers/` that do not overlap (what counting the matches
+    // asked): the last, and one that ends before it starts.
+    use aml_model::model::{find_ignoring_ascii_case, rfind_ignoring_ascii_case};
+    let at = rfind_ignoring_ascii_case(id, "/providers/")?;
+    find_ignoring_ascii_case(&id[..at], "/providers/")?;
     Some(id[..at].to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scope found without a lower-cased copy is the one counting the
+    /// matches in it found, on ids with `/providers/` in several cases,
+    /// overlapping and not.
+    #[test]
+    fn extension_scopes_are_those_counted_in_a_lower_cased_copy() {
+        let counted = |id: &str| {
+            let lower = id.to_ascii_lowercase();
+            if lower.matches("/providers/").count() < 2 {
+                return None;
+            }
+            let at = lower.rfind("/providers/")?;
+            Some(id[..at].to_string())
+        };
+        let ids = [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.X/a/n/PROVIDERS/Microsoft.Insights/d/x",
+            "/subscriptions/s/providers/Microsoft.X/a/n",
+            "/providers/providers/",
+            "/providers/providers/providers/",
+            "/Providers/x/pRoViDeRs/",
+            "",
+        ];
+        for id in ids {
+            for end in 0..=id.len() {
+                assert_eq!(
+                    extension_scope(&id[..end]),
+                    counted(&id[..end]),
+                    "{}",
+                    &id[..end]
+                );
+            }
+        }
+    }
 
     #[test]
     fn lower_case_types_get_arm_casing() {

@@ -567,19 +567,51 @@ pub fn resource_id(scope: &str, full_type: &str, full_name: &str) -> String {
     id
 }
 
-/// The parent id of a child resource id (drops the last `type/name` pair),
-/// or `None` for a top-level resource.
-/// The last position of `needle` in `hay`, ASCII case ignored (as
-/// `hay.to_ascii_lowercase().rfind(needle)` with a lower-case needle finds
-/// it, without the copy).
-fn rfind_ignoring_ascii_case(hay: &str, needle: &str) -> Option<usize> {
+/// The first position of `needle` in `hay`, ASCII case ignored (as
+/// `hay.to_ascii_lowercase().find(needle)` with a lower-case needle finds
+/// it, without the copy): compared only where `memchr` finds its first
+/// byte, in either case.
+pub fn find_ignoring_ascii_case(hay: &str, needle: &str) -> Option<usize> {
     let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
-    let last = hay.len().checked_sub(needle.len())?;
-    (0..=last)
-        .rev()
-        .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    let (a, b) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(a, b, hay.get(from..)?) {
+        let at = from + i;
+        let candidate = hay.get(at..at + needle.len())?;
+        if candidate.eq_ignore_ascii_case(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
+/// The last position of `needle` in `hay`, ASCII case ignored (as
+/// `hay.to_ascii_lowercase().rfind(needle)` with a lower-case needle finds
+/// it, without the copy): compared only where `memchr` finds its first
+/// byte, in either case, from the end.
+pub fn rfind_ignoring_ascii_case(hay: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return Some(hay.len());
+    };
+    let (a, b) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    // Only a start with the whole needle after it can match.
+    let mut end = (hay.len() + 1).checked_sub(needle.len())?;
+    while let Some(at) = memchr::memrchr2(a, b, &hay[..end]) {
+        if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(at);
+        }
+        end = at;
+    }
+    None
+}
+
+/// The parent id of a child resource id (drops the last `type/name` pair),
+/// or `None` for a top-level resource.
 pub fn parent_id(id: &str) -> Option<String> {
     let idx = rfind_ignoring_ascii_case(id, "/providers/")?;
     let tail = &id[idx + "/providers/".len()..];
@@ -1474,7 +1506,7 @@ mod tests {
     /// The case-blind search finds what searching a lower-cased copy finds,
     /// on every cut of ids that spell `/providers/` in several cases.
     #[test]
-    fn the_case_blind_rfind_is_rfind_on_a_lower_cased_copy() {
+    fn the_case_blind_searches_are_those_on_a_lower_cased_copy() {
         let ids = [
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.X/a/n/PROVIDERS/y",
             "/Providers/Microsoft.X/a/n",
@@ -1492,6 +1524,18 @@ mod tests {
                     hay.to_ascii_lowercase().rfind("/providers/"),
                     "{hay}"
                 );
+                for needle in ["/providers/", "/", "", "p", "rs/"] {
+                    assert_eq!(
+                        find_ignoring_ascii_case(hay, needle),
+                        hay.to_ascii_lowercase().find(needle),
+                        "{hay} {needle}"
+                    );
+                    assert_eq!(
+                        rfind_ignoring_ascii_case(hay, needle),
+                        hay.to_ascii_lowercase().rfind(needle),
+                        "{hay} {needle}"
+                    );
+                }
             }
         }
         assert_eq!(
