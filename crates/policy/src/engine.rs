@@ -65,6 +65,10 @@ struct Compiled {
     /// resource with the same values, and building them per evaluation was
     /// a copy of every parameter and a conversion to regorus' values.
     effective: OnceLock<(Map<String, J>, Effective)>,
+    /// The `field` and the `equals` (or `in`) of each condition of the
+    /// `if`'s `allOf` that has both, read from `root` once
+    /// ([`PolicyEngine::selection_miss`] asks for every compliant resource).
+    selection: OnceLock<Vec<(String, J)>>,
 }
 
 /// A definition's effective parameters for one set of assignment values.
@@ -542,23 +546,8 @@ impl PolicyEngine {
         params: &Map<String, J>,
     ) -> Option<SelectionMiss> {
         let c = self.compiled.get(def)?.as_ref()?;
-        let leaves = c
-            .root
-            .get("properties")?
-            .get("policyRule")?
-            .get("if")?
-            .get("allOf")?
-            .as_array()?;
-        for leaf in leaves.iter().take(64) {
-            let Some(field) = leaf.get("field").and_then(J::as_str) else {
-                continue;
-            };
-            if field.eq_ignore_ascii_case("type") {
-                continue;
-            }
-            let Some(rhs) = leaf.get("equals").or_else(|| leaf.get("in")) else {
-                continue;
-            };
+        for (field, rhs) in c.selection() {
+            let field = field.as_str();
             let rhs = match rhs.as_str().and_then(param_ref) {
                 Some(name) => c.param_or_default(params, name),
                 None => Some(rhs.clone()),
@@ -1683,6 +1672,7 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
         required_types: required,
         read,
         effective: OnceLock::new(),
+        selection: OnceLock::new(),
     };
     def.default_effect = compiled
         .effect_value(&defaults)
@@ -1714,6 +1704,36 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
 }
 
 impl Compiled {
+    /// The conditions [`PolicyEngine::selection_miss`] reads: the first 64
+    /// of the `if`'s `allOf`, those with a `field` other than `type` and an
+    /// `equals` (else an `in`), in order.
+    fn selection(&self) -> &[(String, J)] {
+        self.selection.get_or_init(|| {
+            let Some(leaves) = self
+                .root
+                .get("properties")
+                .and_then(|p| p.get("policyRule"))
+                .and_then(|r| r.get("if"))
+                .and_then(|i| i.get("allOf"))
+                .and_then(J::as_array)
+            else {
+                return Vec::new();
+            };
+            leaves
+                .iter()
+                .take(64)
+                .filter_map(|leaf| {
+                    let field = leaf.get("field").and_then(J::as_str)?;
+                    if field.eq_ignore_ascii_case("type") {
+                        return None;
+                    }
+                    let rhs = leaf.get("equals").or_else(|| leaf.get("in"))?;
+                    Some((field.to_string(), rhs.clone()))
+                })
+                .collect()
+        })
+    }
+
     /// The programs, compiled on first use.
     fn programs(&self, cat: &Catalogue) -> Result<&Programs, &CompileFailure> {
         self.programs

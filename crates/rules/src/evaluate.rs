@@ -567,7 +567,7 @@ pub(crate) struct PolicyBinding {
 const MAX_KEPT_FIELDS: usize = 256;
 
 /// Field paths by resource type, then API version.
-pub(crate) type KeptFields = HashMap<String, Vec<(Option<String>, Arc<[String]>)>>;
+pub(crate) type KeptFields = aml_model::FastMap<String, Vec<(Option<String>, Arc<[String]>)>>;
 
 impl PolicyBinding {
     /// Whether evaluating the definition on a resource of `resource_type`
