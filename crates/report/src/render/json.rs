@@ -26,9 +26,11 @@ fn write_members(report: &Report, out: &mut impl std::io::Write) -> std::io::Res
     o.field("tool", &report.tool)?;
     o.field("files", &report.files)?;
     // Each in parallel (a large scan has thousands), in order.
-    o.items_by("diagnostics", &report.diagnostics, |buf, layout, d| {
-        layout.write(buf, d)
-    })?;
+    o.items_pretty_by(
+        "diagnostics",
+        &report.diagnostics,
+        super::json_result::write_diagnostic,
+    )?;
     o.items_pretty_by(
         "resources",
         &report.resources,

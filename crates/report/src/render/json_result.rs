@@ -10,7 +10,7 @@
 
 use super::stream::pretty_at;
 use crate::baseline::EvidenceFinding;
-use crate::entry::{AutofixEntry, ResourceEntry, ResultEntry};
+use crate::entry::{AutofixEntry, DiagnosticEntry, ResourceEntry, ResultEntry};
 use std::io;
 
 /// The two-space indentation of up to 31 levels, after a line break.
@@ -187,6 +187,35 @@ pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry)
         m.out.extend_from_slice(&LINE[..1 + 2 * (level + 1)]);
         m.out.push(b']');
     }
+    m.close();
+    Ok(())
+}
+
+/// Writes one diagnostic as serde's pretty printer writes it `level`
+/// containers deep: a scan of many files has thousands (a missing
+/// parameter's warning in every Bicep unit).
+pub(crate) fn write_diagnostic(
+    out: &mut Vec<u8>,
+    level: usize,
+    d: &DiagnosticEntry,
+) -> io::Result<()> {
+    if 2 * (level + 1) + 1 > LINE.len() {
+        return pretty_at(out, level, d);
+    }
+    let mut m = Members::open(out, level);
+    m.string(
+        "level",
+        match d.level {
+            aml_model::diagnostics::Level::Error => "error",
+            aml_model::diagnostics::Level::Warning => "warning",
+            aml_model::diagnostics::Level::Info => "info",
+        },
+    );
+    m.string("path", &d.path);
+    m.number("line", d.line);
+    m.number("column", d.column);
+    m.string("code", d.code);
+    m.string("message", &d.message);
     m.close();
     Ok(())
 }
@@ -588,6 +617,25 @@ mod tests {
         }
         entries.push(none);
         written_as_serde_writes(&entries, &[0, 1, 2, 5, 28, 29, 40], write_resource);
+    }
+
+    /// Diagnostics of every level, with strings to escape, as serde
+    /// writes them.
+    #[test]
+    fn diagnostics_are_written_as_serde_writes_them() {
+        use aml_model::diagnostics::Level;
+        let entries: Vec<DiagnosticEntry> = [Level::Error, Level::Warning, Level::Info]
+            .into_iter()
+            .map(|level| DiagnosticEntry {
+                level,
+                path: "infra/\"main\".bicep".into(),
+                line: 4_294_967_295,
+                column: 0,
+                code: "parameter-missing",
+                message: "parameter 'x' has no value\n\tand \u{1}".into(),
+            })
+            .collect();
+        written_as_serde_writes(&entries, &[0, 1, 2, 5, 30, 31, 40], write_diagnostic);
     }
 
     /// Each of `values` at each of `levels`, written by `write` and by
