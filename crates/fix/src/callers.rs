@@ -147,7 +147,7 @@ fn module_targets(sources: &SourceMap, id: FileId) -> Vec<(bool, PathBuf)> {
     if !may_be_local {
         return Vec::new();
     }
-    let Ok(body) = hcl_edit::parser::parse_body(crate::parsing(&text)) else {
+    let Ok(body) = hcl_edit::parser::parse_body_spanned_decor(crate::parsing(&text)) else {
         return Vec::new();
     };
     let mut out = Vec::new();

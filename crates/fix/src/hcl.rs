@@ -123,7 +123,8 @@ fn parse_block(text: &str, start: usize, end: usize) -> Option<(Body, usize)> {
     if stop < start || stop - base + 2 >= LINE_SCAN {
         return None;
     }
-    let body = hcl_edit::parser::parse_body(crate::parsing(&text[base..stop])).ok()?;
+    let body =
+        hcl_edit::parser::parse_body_spanned_decor(crate::parsing(&text[base..stop])).ok()?;
     let found = body
         .blocks()
         .any(|b| b.has_ident("resource") && b.span().is_some_and(|s| s.start + base == start));

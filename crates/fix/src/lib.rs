@@ -886,7 +886,7 @@ impl<'a> Context<'a> {
         let owned = self.text(file);
         let text: &str = &owned;
         recent(&mut self.hcl_bodies, file, || {
-            hcl_edit::parser::parse_body(parsing(text))
+            hcl_edit::parser::parse_body_spanned_decor(parsing(text))
                 .ok()
                 .map(Rc::new)
         })
