@@ -83,7 +83,7 @@ fn walk<'v>(v: &'v Value, path: &mut String, depth: usize, out: &mut Vec<(String
 
 /// The words that say a property holds a secret (compared ignoring ASCII
 /// case).
-const SECRET_WORDS: &[&str] = &[
+pub(crate) const SECRET_WORDS: &[&str] = &[
     "password",
     "secret",
     "token",
@@ -92,6 +92,31 @@ const SECRET_WORDS: &[&str] = &[
     "sas",
     "key",
     "privatekey",
+];
+
+/// The endings of a lower-case property name that say it holds something
+/// about a secret, not the secret (`keyType`, `secretUri`, `tokenExpiry`).
+pub(crate) const NOT_SECRET_ENDINGS: &[&str] = &[
+    "type",
+    "mode",
+    "id",
+    "ids",
+    "name",
+    "uri",
+    "url",
+    "version",
+    "identity",
+    "enabled",
+    "status",
+    "source",
+    "size",
+    "expiry",
+    "expirytime",
+    "count",
+    "policy",
+    "thumbprint",
+    "identifier",
+    "label",
 ];
 
 /// True for a property name that says its value is a secret.
@@ -108,27 +133,7 @@ pub fn names_secret(key: &str) -> bool {
         return false;
     }
     let k = key.to_ascii_lowercase();
-    const NOT: &[&str] = &[
-        "type",
-        "mode",
-        "id",
-        "ids",
-        "name",
-        "uri",
-        "url",
-        "version",
-        "identity",
-        "enabled",
-        "status",
-        "source",
-        "size",
-        "expiry",
-        "expirytime",
-        "count",
-        "policy",
-        "thumbprint",
-        "identifier",
-        "label",
-    ];
-    !(NOT.iter().any(|s| k.ends_with(s)) || k.contains("publickey") || k.contains("keyvault"))
+    !(NOT_SECRET_ENDINGS.iter().any(|s| k.ends_with(s))
+        || k.contains("publickey")
+        || k.contains("keyvault"))
 }

@@ -495,48 +495,20 @@ mod tests {
     /// must not take, others, and their casings.
     #[test]
     fn secret_names_found_in_one_pass_are_those_found_word_by_word() {
+        // The reading before: a `contains` per word on the lower-cased name.
         let word_by_word = |key: &str| {
             let k = key.to_ascii_lowercase();
-            let not = [
-                "type",
-                "mode",
-                "id",
-                "ids",
-                "name",
-                "uri",
-                "url",
-                "version",
-                "identity",
-                "enabled",
-                "status",
-                "source",
-                "size",
-                "expiry",
-                "expirytime",
-                "count",
-                "policy",
-                "thumbprint",
-                "identifier",
-                "label",
-            ];
-            if not.iter().any(|s| k.ends_with(s))
+            if inline_other_secrets::NOT_SECRET_ENDINGS
+                .iter()
+                .any(|s| k.ends_with(s))
                 || k.contains("publickey")
                 || k.contains("keyvault")
             {
                 return false;
             }
-            [
-                "password",
-                "secret",
-                "token",
-                "connectionstring",
-                "credential",
-                "sas",
-                "key",
-                "privatekey",
-            ]
-            .iter()
-            .any(|s| k.contains(s))
+            inline_other_secrets::SECRET_WORDS
+                .iter()
+                .any(|s| k.contains(s))
         };
         let parts = [
             "",
