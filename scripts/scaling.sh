@@ -20,8 +20,9 @@
 #
 # Each measurement is the median wall time, the median CPU time (user +
 # system) and the median peak RSS of RUNS runs of
-# `aml-baseline scan DIR --no-config --format json -o FILE` under GNU time
-# (/usr/bin/time). Growth is checked on CPU time, which other processes on a
+# `aml-baseline scan DIR --no-config --format json -o FILE`, measured by
+# scripts/measure-run.py (wait4(2): CPU time in microseconds, where GNU
+# time's hundredths were 5% of a 0.2 s scan). Growth is checked on CPU time, which other processes on a
 # shared machine disturb far less than wall time; goals are wall times. A
 # format's sizes take turns run by run (1k, 3k, 10k, then again), so that
 # the machine's drift from minute to minute falls on every size alike.
@@ -54,10 +55,6 @@ else
   MEM_SLACK=1.0
 fi
 
-if [ ! -x /usr/bin/time ]; then
-  echo "error: GNU time is needed at /usr/bin/time (apt-get install time)" >&2
-  exit 2
-fi
 BIN=${BIN:-target/release/aml-baseline}
 if [ ! -x "$BIN" ]; then
   echo "== building aml-baseline (release)" >&2
@@ -72,14 +69,13 @@ measure_once() {
   local out=$1
   shift
   local code=0
-  /usr/bin/time -f "%e %U %S %M" -o "$out.one" "$@" >/dev/null 2>"$out.err" || code=$?
+  python3 scripts/measure-run.py "$out" "$@" || code=$?
   if [ "$code" -gt 2 ]; then
     echo "error: '$*' exited with $code:" >&2
     tail -n 5 "$out.err" >&2
     exit 1
   fi
-  tail -n 1 "$out.one" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >>"$out"
-  rm -f "$out.one" "$out.err"
+  rm -f "$out.err"
 }
 
 # measure OUT CMD...: RUNS runs of CMD, one line each in OUT.
