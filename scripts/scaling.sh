@@ -21,8 +21,9 @@
 # Each measurement is the median wall time, the median CPU time (user +
 # system) and the median peak RSS of RUNS runs of
 # `aml-baseline scan DIR --no-config --format json -o FILE`, measured by
-# scripts/measure-run.py (wait4(2): CPU time in microseconds, where GNU
-# time's hundredths were 5% of a 0.2 s scan). Growth is checked on CPU time, which other processes on a
+# scripts/measure-run.py (wall time and peak memory from GNU time, CPU time
+# from wait4(2) in microseconds: GNU time's hundredths were 5% of a 0.2 s
+# scan). Growth is checked on CPU time, which other processes on a
 # shared machine disturb far less than wall time; goals are wall times. A
 # format's sizes take turns run by run (1k, 3k, 10k, then again), so that
 # the machine's drift from minute to minute falls on every size alike.
@@ -32,6 +33,11 @@
 # FORMATS (default "arm bicep terraform live").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/time ]; then
+  echo "error: GNU time is needed at /usr/bin/time (apt-get install time)" >&2
+  exit 2
+fi
 
 QUICK=""
 case "${1:-}" in
