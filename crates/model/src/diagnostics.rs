@@ -13,6 +13,18 @@ pub enum Level {
     Info,
 }
 
+impl Level {
+    /// The level's name as the reports write it (`error`, `warning`,
+    /// `info`: what it serialises as).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+}
+
 /// A message about an input, at a place in it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
@@ -125,3 +137,16 @@ pub const CODES: &[(&str, &str)] = &[
     ("yaml-syntax", "a YAML file that names an Azure ML `$schema` is not valid YAML, or uses anchors or tags the CLI does not accept"),
     ("terraform-plan", "a Terraform plan file is not valid JSON or has neither `resource_changes` nor `planned_values`"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A level's name is the one serde writes for it.
+    #[test]
+    fn level_names_are_their_serialised_names() {
+        for level in [Level::Error, Level::Warning, Level::Info] {
+            assert_eq!(serde_json::to_value(level).unwrap(), level.as_str());
+        }
+    }
+}

@@ -158,6 +158,10 @@ pub enum Deployed {
 /// partial live export could not read (see [`Resource::is_unread`]).
 pub const UNREAD: &str = "not read from Azure: ";
 
+/// A resource's input names by lower-case ARM path (see
+/// [`Resource::source_names`]): one set a Terraform resource type, shared.
+pub type SourceNames = std::sync::Arc<BTreeMap<String, String>>;
+
 /// One ARM resource as Azure would hold it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -196,7 +200,7 @@ pub struct Resource {
     /// write ARM (Terraform arguments and blocks, CLI YAML keys): lower-case
     /// ARM path → the path as written (`managed_network[0].isolation_mode`,
     /// `network_settings.subnet`). See [`Resource::in_own_words`].
-    pub source_names: Option<std::sync::Arc<BTreeMap<String, String>>>,
+    pub source_names: Option<SourceNames>,
 }
 
 /// The ARM type of Azure Machine Learning workspaces (and hubs, projects,

@@ -7,7 +7,7 @@ use crate::{Rule, RuleKind};
 use aml_model::diagnostics::{Diagnostic, Location};
 use aml_model::intern::Text;
 use aml_model::model::{
-    has_placeholder, match_ids, resource_group_of, Deployed, IdMatch, Model, Resource,
+    has_placeholder, match_ids, resource_group_of, Deployed, IdMatch, Model, Resource, SourceNames,
     WorkspaceKind,
 };
 use aml_model::source::Span;
@@ -1391,17 +1391,14 @@ struct OwnWords {
     done: aml_model::FastMap<(usize, Text), (SourceNames, Text)>,
 }
 
-/// A resource's input names ([`Resource::source_names`]).
-type SourceNames = Arc<std::collections::BTreeMap<String, String>>;
-
 impl OwnWords {
     /// `message` in `resource`'s own words, interned in `messages`.
     fn of(
         &mut self,
         resource: &Resource,
-        message: &aml_model::intern::Text,
+        message: &Text,
         messages: &aml_model::intern::Interner,
-    ) -> aml_model::intern::Text {
+    ) -> Text {
         let Some(names) = resource.source_names.as_ref() else {
             return messages.get(message);
         };

@@ -697,11 +697,7 @@ fn diagnostics(report: &Report, out: &mut String) {
     }
     out.push_str("<section id=\"diagnostics\">\n<h2>Input problems</h2>\n<table><tbody>\n");
     for d in &report.diagnostics {
-        let level = match d.level {
-            aml_model::diagnostics::Level::Error => "error",
-            aml_model::diagnostics::Level::Warning => "warning",
-            aml_model::diagnostics::Level::Info => "info",
-        };
+        let level = d.level.as_str();
         let _ = writeln!(
             out,
             "<tr class=\"diagnostic\" data-level=\"{level}\"><td>{level}</td><td><code>{}:{}:{}</code></td><td><code>{}</code></td><td>{}</td></tr>",

@@ -170,22 +170,15 @@ pub(crate) fn write_resource(out: &mut Vec<u8>, level: usize, r: &ResourceEntry)
     m.string("deployed", r.deployed);
     if !r.not_applicable.is_empty() {
         m.key("not_applicable");
-        m.out.push(b'[');
-        for (i, n) in r.not_applicable.iter().enumerate() {
-            if i > 0 {
-                m.out.push(b',');
-            }
-            m.out.extend_from_slice(&LINE[..1 + 2 * (level + 2)]);
-            let mut e = Members::open(&mut *m.out, level + 2);
+        array(m.out, level + 1, &r.not_applicable, |out, at, n| {
+            let mut e = Members::open(out, at);
             e.string("rule", &n.rule);
             if let Some(assignment) = &n.assignment {
                 e.string("assignment", assignment);
             }
             e.string("reason", &n.reason);
             e.close();
-        }
-        m.out.extend_from_slice(&LINE[..1 + 2 * (level + 1)]);
-        m.out.push(b']');
+        });
     }
     m.close();
     Ok(())
@@ -203,14 +196,7 @@ pub(crate) fn write_diagnostic(
         return pretty_at(out, level, d);
     }
     let mut m = Members::open(out, level);
-    m.string(
-        "level",
-        match d.level {
-            aml_model::diagnostics::Level::Error => "error",
-            aml_model::diagnostics::Level::Warning => "warning",
-            aml_model::diagnostics::Level::Info => "info",
-        },
-    );
+    m.string("level", d.level.as_str());
     m.string("path", &d.path);
     m.number("line", d.line);
     m.number("column", d.column);

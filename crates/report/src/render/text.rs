@@ -82,11 +82,7 @@ pub fn render_with(report: &Report, scan: Option<&ScanOutput>, color: bool) -> S
         possible_denials(report, &mut out);
     }
     for d in &report.diagnostics {
-        let level = match d.level {
-            aml_model::diagnostics::Level::Error => "error",
-            aml_model::diagnostics::Level::Warning => "warning",
-            aml_model::diagnostics::Level::Info => "info",
-        };
+        let level = d.level.as_str();
         let at = match (d.path.is_empty(), d.line > 0) {
             (true, _) => String::new(),
             (false, true) => format!("{}:{}:{}: ", d.path, d.line, d.column),

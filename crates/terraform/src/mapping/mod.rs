@@ -269,7 +269,7 @@ pub fn source_names(rtype: &str) -> Option<SourceNames> {
 }
 
 /// ARM path → argument path, shared between the resources of one type.
-pub type SourceNames = std::sync::Arc<std::collections::BTreeMap<String, String>>;
+pub use aml_model::model::SourceNames;
 
 fn build_source_names(rtype: &str) -> Option<SourceNames> {
     let (_, _, table) = spec(rtype)?;
