@@ -13,6 +13,7 @@ use regorus::languages::azure_policy::aliases::types::{ProviderAliases, Resource
 use regorus::languages::azure_policy::aliases::AliasRegistry;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -113,8 +114,10 @@ pub(crate) struct Catalogue {
 /// One resource type of the catalogue.
 struct TypeSlot {
     namespace: String,
-    /// The type's JSON object, as written in the catalogue.
-    raw: Box<RawValue>,
+    /// The type's JSON object, as written in the catalogue: borrowed from the
+    /// embedded text (whose copy was most of the heap of a one-file scan),
+    /// owned when it comes from a user's export.
+    raw: Cow<'static, RawValue>,
     /// Supports tags and location (is evaluated by `Indexed` mode).
     tracked: bool,
     /// What its aliases give, read on first use.
@@ -140,15 +143,16 @@ struct TypeEntry {
 }
 
 #[derive(Deserialize)]
-struct IndexEnvelope {
-    value: Vec<IndexProvider>,
+struct IndexEnvelope<'a> {
+    #[serde(borrow)]
+    value: Vec<IndexProvider<'a>>,
 }
 
 #[derive(Deserialize)]
-struct IndexProvider {
+struct IndexProvider<'a> {
     namespace: String,
-    #[serde(default, rename = "resourceTypes")]
-    resource_types: Vec<Box<RawValue>>,
+    #[serde(borrow, default, rename = "resourceTypes")]
+    resource_types: Vec<&'a RawValue>,
 }
 
 /// A type's name and capabilities; its aliases are skipped.
@@ -175,7 +179,9 @@ impl Catalogue {
         static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
         CATALOGUE.get_or_init(|| {
             // The file is embedded and checked by tests; failing here is a build defect.
-            Arc::new(Catalogue::load(SHIPPED).expect("the embedded alias catalogue is valid"))
+            Arc::new(
+                Catalogue::load_static(SHIPPED).expect("the embedded alias catalogue is valid"),
+            )
         })
     }
 
@@ -203,7 +209,7 @@ impl Catalogue {
         for i in 0..user.types.len() {
             user.try_entry(i)?;
         }
-        let shipped = Catalogue::load(SHIPPED)?;
+        let shipped = Catalogue::load_static(SHIPPED)?;
         let mut types = user.types;
         let mut by_type = user.by_type;
         for slot in shipped.types {
@@ -227,6 +233,20 @@ impl Catalogue {
     /// resourceTypes/aliases` envelope. A type's aliases are checked when
     /// first read ([`Catalogue::check_all`] reads them all).
     pub fn load(json: &str) -> Result<Catalogue, String> {
+        Catalogue::index(json, |raw| Cow::Owned(raw.to_owned()))
+    }
+
+    /// [`Catalogue::load`] of a text that lives as long as the program (the
+    /// embedded catalogue): the types' JSON is borrowed, not copied.
+    fn load_static(json: &'static str) -> Result<Catalogue, String> {
+        Catalogue::index(json, Cow::Borrowed)
+    }
+
+    /// Indexes `json`, each type's JSON kept as `keep` makes it.
+    fn index<'a>(
+        json: &'a str,
+        keep: impl Fn(&'a RawValue) -> Cow<'static, RawValue>,
+    ) -> Result<Catalogue, String> {
         let env: IndexEnvelope =
             serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
         let mut types = Vec::new();
@@ -243,7 +263,7 @@ impl Catalogue {
                 by_type.entry(type_lc).or_insert(types.len());
                 types.push(TypeSlot {
                     namespace: provider.namespace.clone(),
-                    raw,
+                    raw: keep(raw),
                     tracked: has("SupportsTags") && has("SupportsLocation"),
                     entry: OnceLock::new(),
                 });
@@ -479,6 +499,38 @@ fn provider(slot: &TypeSlot, resource_type: ResourceTypeAliases) -> ProviderAlia
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipped_types_borrow_the_embedded_text_and_a_users_own_theirs() {
+        let shipped = Catalogue::shipped();
+        assert!(shipped
+            .types
+            .iter()
+            .all(|t| matches!(t.raw, Cow::Borrowed(_))));
+        let user = r#"[{"namespace": "Contoso.Widgets", "resourceTypes": [
+            {"resourceType": "gadgets", "capabilities": "SupportsTags, SupportsLocation",
+             "aliases": [{"name": "Contoso.Widgets/gadgets/colour",
+                          "defaultPath": "properties.colour", "paths": []}]}]}]"#;
+        let extended = Catalogue::extended(user).unwrap();
+        let gadgets = extended.type_index("contoso.widgets/GADGETS").unwrap();
+        assert!(matches!(extended.types[gadgets].raw, Cow::Owned(_)));
+        assert_eq!(
+            extended
+                .alias("Contoso.Widgets/gadgets/colour")
+                .map(|a| a.path(None)),
+            Some("properties.colour")
+        );
+        assert_eq!(
+            extended.supports_tags_and_location("Contoso.Widgets/gadgets"),
+            Some(true)
+        );
+        // The shipped types are still there, borrowed.
+        let ws = extended
+            .type_index("Microsoft.MachineLearningServices/workspaces")
+            .unwrap();
+        assert!(matches!(extended.types[ws].raw, Cow::Borrowed(_)));
+        assert_eq!(extended.types.len(), shipped.types.len() + 1);
+    }
 
     #[test]
     fn shipped_catalogue_loads() {

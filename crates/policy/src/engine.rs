@@ -17,6 +17,7 @@ use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::{Program, RegoVM};
 use regorus::{Source, Value as RValue};
 use serde_json::{json, Map, Value as J};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
@@ -52,7 +53,8 @@ struct Compiled {
     programs: OnceLock<Result<Programs, CompileFailure>>,
     /// What compiling needs: the definition's path, text and JSON.
     path: String,
-    text: String,
+    /// Borrowed for a shipped definition (embedded in the binary).
+    text: Cow<'static, str>,
     root: J,
     params: Vec<Param>,
     /// `then.effect` as written.
@@ -224,10 +226,7 @@ impl PolicyEngine {
     pub fn builtin() -> &'static PolicyEngine {
         static ENGINE: OnceLock<PolicyEngine> = OnceLock::new();
         ENGINE.get_or_init(|| {
-            let defs = BUILTIN
-                .iter()
-                .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string()))
-                .collect();
+            let defs = builtin_texts().collect();
             // Each definition compiles when first used (tests check that
             // every shipped one compiles).
             let loaded = PolicyEngine::load_definitions(defs, Catalogue::shipped_arc()).0;
@@ -245,7 +244,7 @@ impl PolicyEngine {
     /// [`Evaluability::CompileError`] and reported too.
     pub fn from_definitions(defs: Vec<(String, String)>) -> (PolicyEngine, Vec<PolicyLoadError>) {
         let count = defs.len();
-        PolicyEngine::build(defs, Catalogue::shipped_arc(), count)
+        PolicyEngine::build(owned_texts(defs).collect(), Catalogue::shipped_arc(), count)
     }
 
     /// An engine of a user's definitions followed by the shipped built-in
@@ -258,20 +257,13 @@ impl PolicyEngine {
         catalogue: Arc<Catalogue>,
     ) -> (PolicyEngine, Vec<PolicyLoadError>) {
         let count = defs.len();
-        let all = defs
-            .into_iter()
-            .chain(
-                BUILTIN
-                    .iter()
-                    .map(|(path, text)| (format!("builtin/{path}"), (*text).to_string())),
-            )
-            .collect();
+        let all = owned_texts(defs).chain(builtin_texts()).collect();
         PolicyEngine::build(all, catalogue, count)
     }
 
     /// Loads `defs` and compiles the first `check` of them now.
     fn build(
-        defs: Vec<(String, String)>,
+        defs: Vec<(String, Cow<'static, str>)>,
         catalogue: Arc<Catalogue>,
         check: usize,
     ) -> (PolicyEngine, Vec<PolicyLoadError>) {
@@ -333,7 +325,7 @@ impl PolicyEngine {
     /// Reads the definitions without compiling them; the errors carry the
     /// index of the definition they are about.
     fn load_definitions(
-        defs: Vec<(String, String)>,
+        defs: Vec<(String, Cow<'static, str>)>,
         catalogue: Arc<Catalogue>,
     ) -> (Loaded, Vec<(usize, PolicyLoadError)>) {
         let mut loaded = Loaded {
@@ -1580,8 +1572,24 @@ impl CompileFailure {
 }
 
 /// Reads a definition: what it says, without compiling it.
-fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>), PolicyLoadError> {
-    let text = crate::arm_resource::unescape(&text).unwrap_or(text);
+/// A user's definition texts, as the loader takes them.
+fn owned_texts(defs: Vec<(String, String)>) -> impl Iterator<Item = (String, Cow<'static, str>)> {
+    defs.into_iter()
+        .map(|(path, text)| (path, Cow::Owned(text)))
+}
+
+/// The shipped definitions' texts, borrowed from the binary.
+fn builtin_texts() -> impl Iterator<Item = (String, Cow<'static, str>)> {
+    BUILTIN
+        .iter()
+        .map(|(path, text)| (format!("builtin/{path}"), Cow::Borrowed(*text)))
+}
+
+fn load(
+    path: &str,
+    text: Cow<'static, str>,
+) -> Result<(PolicyDefinition, Option<Compiled>), PolicyLoadError> {
+    let text = crate::arm_resource::unescape(&text).map_or(text, Cow::Owned);
     let error = |line: u32, col: u32, message: String| PolicyLoadError {
         path: path.to_string(),
         line,
@@ -1665,7 +1673,7 @@ fn load(path: &str, text: String) -> Result<(PolicyDefinition, Option<Compiled>)
     let compiled = Compiled {
         programs: OnceLock::new(),
         path: path.to_string(),
-        text: String::new(),
+        text: Cow::Borrowed(""),
         root: J::Null,
         params,
         effect,
@@ -1884,6 +1892,26 @@ pub fn merge_compared_values(out: &mut Vec<(String, Vec<J>)>, path: String, valu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipped_definitions_keep_their_text_borrowed_from_the_binary() {
+        let engine = PolicyEngine::builtin();
+        assert_eq!(engine.compiled.len(), BUILTIN.len());
+        let borrowed = engine
+            .compiled
+            .iter()
+            .flatten()
+            .filter(|c| matches!(c.text, Cow::Borrowed(_)))
+            .count();
+        assert_eq!(borrowed, engine.compiled.iter().flatten().count());
+        let (user, errors) =
+            PolicyEngine::from_definitions(vec![("mine.json".into(), BUILTIN[0].1.to_string())]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(matches!(
+            user.compiled[0].as_ref().map(|c| &c.text),
+            Some(Cow::Owned(_))
+        ));
+    }
 
     #[test]
     fn context_is_the_json_context() {

@@ -158,8 +158,10 @@ fn memory() -> String {
             .map_or(0, |kb| kb / 1024)
     };
     format!(
-        " (resident {} MiB, peak {} MiB; CPU so far {}; texts read again so far: {})",
+        " (resident {} MiB: {} anonymous, {} mapped from files; peak {} MiB; CPU so far {}; texts read again so far: {})",
         field("VmRSS:"),
+        field("RssAnon:"),
+        field("RssFile:"),
         field("VmHWM:"),
         cpu_so_far(),
         aml_model::work::get(aml_model::work::Work::TextRead)
