@@ -31,11 +31,14 @@ regorus refuses to compile a Modify operation on a non-modifiable alias).
 Output: the `{"value": [...]}` envelope of `az provider list --expand
 resourceTypes/aliases` that regorus' `AliasRegistry::load_from_json` reads,
 reduced to the fields regorus uses (`name`, `defaultPath`, `defaultMetadata`),
-one alias per line so that diffs stay readable.
+one alias per line so that diffs stay readable; and beside it
+`catalogue-index.tsv`, each type's namespace, name, capabilities and the byte
+range of its JSON object in the catalogue, so that the binary finds the types
+without parsing the whole catalogue at start-up.
 
 Usage:
-    scripts/build-alias-catalogue.py            # regenerate the file
-    scripts/build-alias-catalogue.py --check    # exit 1 if it is out of date
+    scripts/build-alias-catalogue.py            # regenerate both files
+    scripts/build-alias-catalogue.py --check    # exit 1 if either is out of date
 Options: --psrule DIR (default ../shared/corpus/psrule/providers), --out FILE.
 """
 
@@ -213,19 +216,42 @@ def dumps(value):
 
 
 def render(providers):
-    """One alias per line: compact, yet diffable."""
+    """One alias per line: compact, yet diffable. Returns the text and its
+    index: per type, its namespace, name, capabilities and the byte range of
+    its JSON object in the text."""
     out = ['{"value":[\n']
+    index = []
+    at = len(out[0].encode("utf-8"))
+
+    def put(s):
+        nonlocal at
+        out.append(s)
+        at += len(s.encode("utf-8"))
+
     for pi, p in enumerate(providers):
-        out.append('{"namespace":%s,"resourceTypes":[\n' % dumps(p["namespace"]))
+        put('{"namespace":%s,"resourceTypes":[\n' % dumps(p["namespace"]))
         for ti, t in enumerate(p["resourceTypes"]):
             head = {k: v for k, v in t.items() if k != "aliases"}
-            out.append(dumps(head)[:-1] + ',"aliases":[\n')
-            lines = [dumps(a) for a in t["aliases"]]
-            out.append(",\n".join(lines))
-            out.append("\n]}" + ("," if ti + 1 < len(p["resourceTypes"]) else "") + "\n")
-        out.append("]}" + ("," if pi + 1 < len(providers) else "") + "\n")
-    out.append("]}\n")
-    return "".join(out)
+            start = at
+            put(dumps(head)[:-1] + ',"aliases":[\n')
+            put(",\n".join(dumps(a) for a in t["aliases"]))
+            put("\n]}")
+            index.append((p["namespace"], t["resourceType"], t.get("capabilities", ""), start, at))
+            put(("," if ti + 1 < len(p["resourceTypes"]) else "") + "\n")
+        put("]}" + ("," if pi + 1 < len(providers) else "") + "\n")
+    put("]}\n")
+    return "".join(out), index
+
+
+def render_index(index):
+    """The index as aml-baseline reads it: a header, then one type a line."""
+    lines = ["namespace\tresourceType\tcapabilities\tstart\tend"]
+    for namespace, name, capabilities, start, end in index:
+        for field in (namespace, name, capabilities):
+            if "\t" in field or "\n" in field:
+                sys.exit(f"a tab or newline in {field!r} cannot be indexed")
+        lines.append(f"{namespace}\t{name}\t{capabilities}\t{start}\t{end}")
+    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -238,22 +264,25 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "data", "aliases", "catalogue.json"))
     ap.add_argument("--check", action="store_true", help="fail if --out is not up to date")
     args = ap.parse_args()
-    text = build(args.psrule, args.policies)
+    text, index = build(args.psrule, args.policies)
     json.loads(text)  # the rendering must stay valid JSON
+    index_path = os.path.join(os.path.dirname(args.out), "catalogue-index.tsv")
+    outputs = [(args.out, text), (index_path, render_index(index))]
     if args.check:
-        try:
-            with open(args.out, encoding="utf-8") as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
-        if current != text:
-            sys.exit(f"{args.out} is out of date: run scripts/build-alias-catalogue.py")
-        print(f"{args.out} is up to date")
+        for path, wanted in outputs:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    current = f.read()
+            except FileNotFoundError:
+                current = None
+            if current != wanted:
+                sys.exit(f"{path} is out of date: run scripts/build-alias-catalogue.py")
+            print(f"{path} is up to date")
         return
-    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    print(f"wrote {args.out}")
-
+    for path, wanted in outputs:
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(wanted)
+        print(f"wrote {path}")
 
 if __name__ == "__main__":
     main()

@@ -4,8 +4,10 @@
 //!
 //! The shipped catalogue is `data/aliases/catalogue.json`, generated from
 //! PSRule's provider data by `scripts/build-alias-catalogue.py` (a test checks
-//! that it is up to date), embedded in the binary. It is indexed once; each
-//! type's aliases are read when that type is first needed.
+//! that it is up to date), embedded in the binary with its index
+//! (`catalogue-index.tsv`, made by the same script: each type's name,
+//! capabilities and place in the catalogue's text), which is all a scan reads
+//! up front; each type's aliases are read when that type is first needed.
 
 use crate::normalise::{normalise, EntryIndex};
 use aml_model::FastMap as HashMap;
@@ -19,6 +21,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// The embedded catalogue text.
 const SHIPPED: &str = include_str!("../../../data/aliases/catalogue.json");
+
+/// The embedded catalogue's index: a header line, then per type (in
+/// catalogue order) its namespace, name, capabilities and the byte range of
+/// its JSON object in [`SHIPPED`], tab-separated.
+const SHIPPED_INDEX: &str = include_str!("../../../data/aliases/catalogue-index.tsv");
 
 /// One segment of an ARM path: a property name, or `[*]` (every array member).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -114,14 +121,35 @@ pub(crate) struct Catalogue {
 /// One resource type of the catalogue.
 struct TypeSlot {
     namespace: String,
+    /// `namespace/resourceType`, lower-case.
+    name_lc: String,
     /// The type's JSON object, as written in the catalogue: borrowed from the
     /// embedded text (whose copy was most of the heap of a one-file scan),
     /// owned when it comes from a user's export.
-    raw: Cow<'static, RawValue>,
+    raw: Cow<'static, str>,
     /// Supports tags and location (is evaluated by `Indexed` mode).
     tracked: bool,
     /// What its aliases give, read on first use.
     entry: OnceLock<TypeEntry>,
+}
+
+impl TypeSlot {
+    /// A type of namespace `namespace` named `name` (without its namespace),
+    /// with its `capabilities` as the catalogue writes them and its JSON.
+    fn new(namespace: &str, name: &str, capabilities: &str, raw: Cow<'static, str>) -> TypeSlot {
+        let has = |c: &str| {
+            capabilities
+                .split(',')
+                .any(|x| x.trim().eq_ignore_ascii_case(c))
+        };
+        TypeSlot {
+            namespace: namespace.to_string(),
+            name_lc: format!("{namespace}/{name}").to_lowercase(),
+            raw,
+            tracked: has("SupportsTags") && has("SupportsLocation"),
+            entry: OnceLock::new(),
+        }
+    }
 }
 
 /// The tables of one type, derived from its aliases.
@@ -177,12 +205,7 @@ impl Catalogue {
 
     fn shipped_static() -> &'static Arc<Catalogue> {
         static CATALOGUE: OnceLock<Arc<Catalogue>> = OnceLock::new();
-        CATALOGUE.get_or_init(|| {
-            // The file is embedded and checked by tests; failing here is a build defect.
-            Arc::new(
-                Catalogue::load_static(SHIPPED).expect("the embedded alias catalogue is valid"),
-            )
-        })
+        CATALOGUE.get_or_init(|| Arc::new(Catalogue::load_shipped()))
     }
 
     /// The shipped catalogue, shared.
@@ -209,17 +232,14 @@ impl Catalogue {
         for i in 0..user.types.len() {
             user.try_entry(i)?;
         }
-        let shipped = Catalogue::load_static(SHIPPED)?;
+        let shipped = Catalogue::load_shipped();
         let mut types = user.types;
         let mut by_type = user.by_type;
         for slot in shipped.types {
-            let head: TypeHead = serde_json::from_str(slot.raw.get())
-                .map_err(|e| format!("alias catalogue: {e}"))?;
-            let type_lc = format!("{}/{}", slot.namespace, head.resource_type).to_lowercase();
-            if by_type.contains_key(&type_lc) {
+            if by_type.contains_key(&slot.name_lc) {
                 continue;
             }
-            by_type.insert(type_lc, types.len());
+            by_type.insert(slot.name_lc.clone(), types.len());
             types.push(slot);
         }
         Ok(Catalogue {
@@ -233,47 +253,86 @@ impl Catalogue {
     /// resourceTypes/aliases` envelope. A type's aliases are checked when
     /// first read ([`Catalogue::check_all`] reads them all).
     pub fn load(json: &str) -> Result<Catalogue, String> {
-        Catalogue::index(json, |raw| Cow::Owned(raw.to_owned()))
+        Catalogue::index(json, |raw| Cow::Owned(raw.get().to_string()))
     }
 
-    /// [`Catalogue::load`] of a text that lives as long as the program (the
-    /// embedded catalogue): the types' JSON is borrowed, not copied.
-    fn load_static(json: &'static str) -> Result<Catalogue, String> {
-        Catalogue::index(json, Cow::Borrowed)
+    /// The embedded catalogue, found through its index (the types' JSON
+    /// borrowed, not copied, and not read until a type is needed); indexed
+    /// by parsing it whole if the index does not fit it (a build defect the
+    /// tests catch).
+    fn load_shipped() -> Catalogue {
+        Catalogue::from_index(SHIPPED, SHIPPED_INDEX).unwrap_or_else(|| {
+            Catalogue::index(SHIPPED, |raw| Cow::Borrowed(raw.get()))
+                .expect("the embedded alias catalogue is valid")
+        })
+    }
+
+    /// The types `index` lists, each borrowed from `json` where the index
+    /// places it; `None` when a line does not fit (wrong field count, a
+    /// range outside the text or not around a type's object).
+    fn from_index(json: &'static str, index: &str) -> Option<Catalogue> {
+        let mut types = Vec::new();
+        for line in index.lines().skip(1) {
+            let mut fields = line.split('\t');
+            let (namespace, name, capabilities, start, end) = (
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+                fields.next()?.parse::<usize>().ok()?,
+                fields.next()?.parse::<usize>().ok()?,
+            );
+            let raw = json.get(start..end)?;
+            if fields.next().is_some()
+                || !raw.starts_with("{\"resourceType\":")
+                || !raw.ends_with('}')
+            {
+                return None;
+            }
+            types.push(TypeSlot::new(
+                namespace,
+                name,
+                capabilities,
+                Cow::Borrowed(raw),
+            ));
+        }
+        Some(Catalogue::of_types(types))
+    }
+
+    /// A catalogue of `types`, in that order; a type listed twice keeps its
+    /// first entry.
+    fn of_types(types: Vec<TypeSlot>) -> Catalogue {
+        let mut by_type = HashMap::default();
+        for (i, slot) in types.iter().enumerate() {
+            by_type.entry(slot.name_lc.clone()).or_insert(i);
+        }
+        Catalogue {
+            types,
+            by_type,
+            compile_registries: Mutex::new(HashMap::default()),
+        }
     }
 
     /// Indexes `json`, each type's JSON kept as `keep` makes it.
     fn index<'a>(
         json: &'a str,
-        keep: impl Fn(&'a RawValue) -> Cow<'static, RawValue>,
+        keep: impl Fn(&'a RawValue) -> Cow<'static, str>,
     ) -> Result<Catalogue, String> {
         let env: IndexEnvelope =
             serde_json::from_str(json).map_err(|e| format!("alias catalogue: {e}"))?;
         let mut types = Vec::new();
-        let mut by_type = HashMap::default();
         for provider in env.value {
             for raw in provider.resource_types {
                 let head: TypeHead =
                     serde_json::from_str(raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
-                let type_lc =
-                    format!("{}/{}", provider.namespace, head.resource_type).to_lowercase();
-                let caps = head.capabilities.as_deref().unwrap_or("");
-                let has = |c: &str| caps.split(',').any(|x| x.trim().eq_ignore_ascii_case(c));
-                // A type listed twice keeps its first entry.
-                by_type.entry(type_lc).or_insert(types.len());
-                types.push(TypeSlot {
-                    namespace: provider.namespace.clone(),
-                    raw: keep(raw),
-                    tracked: has("SupportsTags") && has("SupportsLocation"),
-                    entry: OnceLock::new(),
-                });
+                types.push(TypeSlot::new(
+                    &provider.namespace,
+                    &head.resource_type,
+                    head.capabilities.as_deref().unwrap_or(""),
+                    keep(raw),
+                ));
             }
         }
-        Ok(Catalogue {
-            types,
-            by_type,
-            compile_registries: Mutex::new(HashMap::default()),
-        })
+        Ok(Catalogue::of_types(types))
     }
 
     /// Reads every type's aliases now; the first problem found, if any.
@@ -429,7 +488,7 @@ impl Catalogue {
 /// Reads a type's aliases (once, with regorus' own types) into its tables.
 fn build_entry(slot: &TypeSlot) -> Result<TypeEntry, String> {
     let source: ResourceTypeAliases =
-        serde_json::from_str(slot.raw.get()).map_err(|e| format!("alias catalogue: {e}"))?;
+        serde_json::from_str(&slot.raw).map_err(|e| format!("alias catalogue: {e}"))?;
     let type_lc = format!("{}/{}", slot.namespace, source.resource_type).to_lowercase();
     let mut aliases = HashMap::default();
     let mut legacy = HashMap::default();
@@ -499,6 +558,63 @@ fn provider(slot: &TypeSlot, resource_type: ResourceTypeAliases) -> ProviderAlia
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_index_finds_what_parsing_the_catalogue_finds() {
+        let indexed = Catalogue::from_index(SHIPPED, SHIPPED_INDEX).expect(
+            "catalogue-index.tsv fits catalogue.json (run scripts/build-alias-catalogue.py)",
+        );
+        let parsed = Catalogue::index(SHIPPED, |raw| Cow::Borrowed(raw.get())).unwrap();
+        assert_eq!(indexed.types.len(), parsed.types.len());
+        for (a, b) in indexed.types.iter().zip(&parsed.types) {
+            assert_eq!(
+                (&a.namespace, &a.name_lc, a.tracked, &a.raw),
+                (&b.namespace, &b.name_lc, b.tracked, &b.raw)
+            );
+        }
+        let mut a: Vec<_> = indexed.by_type.iter().collect();
+        let mut b: Vec<_> = parsed.by_type.iter().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        // What the index gives is what a scan reads: every type's aliases.
+        indexed.check_all().unwrap();
+    }
+
+    #[test]
+    fn an_index_that_does_not_fit_the_text_is_refused() {
+        let header = "namespace\tresourceType\tcapabilities\tstart\tend\n";
+        let good = SHIPPED_INDEX.lines().nth(1).unwrap();
+        let fields: Vec<&str> = good.split('\t').collect();
+        let start: usize = fields[3].parse().unwrap();
+        let end: usize = fields[4].parse().unwrap();
+        let line = |start: usize, end: usize| {
+            format!(
+                "{}\t{}\t{}\t{start}\t{end}\n",
+                fields[0], fields[1], fields[2]
+            )
+        };
+        assert!(Catalogue::from_index(SHIPPED, &format!("{header}{good}\n")).is_some());
+        for broken in [
+            line(start + 1, end),
+            line(start, end - 1),
+            line(start, SHIPPED.len() + 1),
+            line(end, start),
+            format!("{}\t{}\n", fields[0], fields[1]),
+            format!("{good}\textra\n"),
+            format!("{}\t{}\t{}\tzero\t{end}\n", fields[0], fields[1], fields[2]),
+        ] {
+            assert!(
+                Catalogue::from_index(SHIPPED, &format!("{header}{broken}")).is_none(),
+                "{broken}"
+            );
+        }
+        // The shipped catalogue still loads whole, then.
+        assert_eq!(
+            Catalogue::load_shipped().types.len(),
+            SHIPPED_INDEX.lines().count() - 1
+        );
+    }
 
     #[test]
     fn shipped_types_borrow_the_embedded_text_and_a_users_own_theirs() {
