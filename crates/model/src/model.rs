@@ -1857,14 +1857,21 @@ impl SpanRecorder {
     /// [`crate::span_map::SpanMap`] made from the recordings sorted by path
     /// (stably: the first recorded of a path comes first, and is kept).
     pub fn into_span_map(self) -> crate::span_map::SpanMap {
-        let path = |k: usize| {
-            let start = k.checked_sub(1).map_or(0, |before| self.spans[before].0);
-            &self.recorded[start..self.spans[k].0]
-        };
-        let mut order: Vec<usize> = (0..self.spans.len()).collect();
-        order.sort_by(|&a, &b| path(a).cmp(path(b)));
-        order.dedup_by(|later, first| path(*later) == path(*first));
-        crate::span_map::SpanMap::from_sorted(order.iter().map(|&k| (path(k), self.spans[k].1)))
+        // Each recording's path cut from `recorded` once, not at every
+        // comparison of the sort.
+        let mut start = 0;
+        let mut entries: Vec<(&str, Span)> = self
+            .spans
+            .iter()
+            .map(|&(end, span)| {
+                let path = self.recorded.get(start..end).unwrap_or_default();
+                start = end;
+                (path, span)
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        crate::span_map::SpanMap::from_sorted(entries.iter().copied())
     }
 }
 
