@@ -129,8 +129,8 @@ struct TypeSlot {
     raw: Cow<'static, str>,
     /// Supports tags and location (is evaluated by `Indexed` mode).
     tracked: bool,
-    /// What its aliases give, read on first use.
-    entry: OnceLock<TypeEntry>,
+    /// What its aliases give (or why they do not read), read on first use.
+    entry: OnceLock<Result<TypeEntry, String>>,
 }
 
 impl TypeSlot {
@@ -372,12 +372,14 @@ impl Catalogue {
     }
 
     fn try_entry(&self, index: usize) -> Result<&TypeEntry, String> {
-        let slot = &self.types[index];
-        if let Some(e) = slot.entry.get() {
-            return Ok(e);
-        }
-        let built = build_entry(slot)?;
-        Ok(slot.entry.get_or_init(|| built))
+        // Built inside the lock: a second thread asking for the same type
+        // waits for the first instead of building it too (two workers
+        // compiling definitions that name the same type did).
+        self.types[index]
+            .entry
+            .get_or_init(|| build_entry(&self.types[index]))
+            .as_ref()
+            .map_err(String::clone)
     }
 
     /// Where an alias (full name, any case) points.
@@ -1053,7 +1055,7 @@ mod tests {
         let legacy: Vec<&String> = c
             .types
             .iter()
-            .filter_map(|t| t.entry.get())
+            .filter_map(|t| t.entry.get()?.as_ref().ok())
             .flat_map(|e| e.legacy.keys())
             .collect();
         assert_eq!(legacy.len(), 2, "{legacy:?}");
@@ -1067,12 +1069,9 @@ mod tests {
         c.check_all().unwrap();
         let mut count = 0;
         for (i, slot) in c.types.iter().enumerate() {
-            for (name, info) in &slot.entry.get().unwrap().aliases {
+            for (name, info) in &c.entry(i).unwrap().aliases {
                 assert_eq!(c.owner(name), Some(i), "{name}");
-                assert_eq!(
-                    c.types[i].entry.get().unwrap().aliases[name].type_lc,
-                    info.type_lc
-                );
+                assert_eq!(c.entry(i).unwrap().aliases[name].type_lc, info.type_lc);
                 count += 1;
             }
         }
