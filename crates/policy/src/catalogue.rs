@@ -1068,7 +1068,7 @@ mod tests {
         let c = Catalogue::shipped();
         c.check_all().unwrap();
         let mut count = 0;
-        for (i, slot) in c.types.iter().enumerate() {
+        for i in 0..c.types.len() {
             for (name, info) in &c.entry(i).unwrap().aliases {
                 assert_eq!(c.owner(name), Some(i), "{name}");
                 assert_eq!(c.entry(i).unwrap().aliases[name].type_lc, info.type_lc);
