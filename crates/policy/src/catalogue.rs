@@ -115,8 +115,11 @@ pub(crate) struct Catalogue {
     /// lower-case type → index in `types`.
     by_type: HashMap<String, usize>,
     /// Registries made for compiling, by the sorted indices of their types.
-    compile_registries: Mutex<HashMap<Vec<usize>, regorus::Rc<AliasRegistry>>>,
+    compile_registries: Mutex<HashMap<Vec<usize>, Arc<RegistryCell>>>,
 }
+
+/// A registry for compiling, made once by the first compile that needs it.
+type RegistryCell = OnceLock<regorus::Rc<AliasRegistry>>;
 
 /// One resource type of the catalogue.
 struct TypeSlot {
@@ -450,33 +453,30 @@ impl Catalogue {
             owners.insert(0);
         }
         let key: Vec<usize> = owners.into_iter().collect();
-        if let Some(r) = self
-            .compile_registries
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-        {
-            return r;
-        }
-        // The first type that reads gives its own registry (its entry loaded
-        // it so), copied; the others are loaded into it. A type that does
-        // not read is left out: its aliases are then unknown everywhere.
-        let mut registry: Option<AliasRegistry> = None;
-        for &i in &key {
-            if let Some(e) = self.entry(i) {
-                match registry.as_mut() {
-                    None => registry = Some(e.registry.clone()),
-                    Some(r) => r.load_provider(provider(&self.types[i], e.source.clone())),
+        // The key's cell, taken under the lock; the registry is made in the
+        // cell, outside it: a second compile of the same types waits for the
+        // first instead of making it too.
+        let cell = match self.compile_registries.lock() {
+            Ok(mut made) => Arc::clone(made.entry(key.clone()).or_default()),
+            Err(_) => Arc::default(),
+        };
+        let registry = cell.get_or_init(|| {
+            // The first type that reads gives its own registry (its entry
+            // loaded it so), copied; the others are loaded into it. A type
+            // that does not read is left out: its aliases are then unknown
+            // everywhere.
+            let mut registry: Option<AliasRegistry> = None;
+            for &i in &key {
+                if let Some(e) = self.entry(i) {
+                    match registry.as_mut() {
+                        None => registry = Some(e.registry.clone()),
+                        Some(r) => r.load_provider(provider(&self.types[i], e.source.clone())),
+                    }
                 }
             }
-        }
-        let registry = registry.unwrap_or_default();
-        let registry = regorus::Rc::new(registry);
-        if let Ok(mut m) = self.compile_registries.lock() {
-            m.entry(key)
-                .or_insert_with(|| regorus::Rc::clone(&registry));
-        }
-        registry
+            regorus::Rc::new(registry.unwrap_or_default())
+        });
+        regorus::Rc::clone(registry)
     }
 
     /// Whether the type supports tags and location (is evaluated by `Indexed`
