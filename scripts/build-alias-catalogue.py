@@ -284,5 +284,6 @@ def main():
             f.write(wanted)
         print(f"wrote {path}")
 
+
 if __name__ == "__main__":
     main()

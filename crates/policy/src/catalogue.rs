@@ -235,21 +235,18 @@ impl Catalogue {
         for i in 0..user.types.len() {
             user.try_entry(i)?;
         }
-        let shipped = Catalogue::load_shipped();
-        let mut types = user.types;
-        let mut by_type = user.by_type;
-        for slot in shipped.types {
-            if by_type.contains_key(&slot.name_lc) {
-                continue;
-            }
-            by_type.insert(slot.name_lc.clone(), types.len());
-            types.push(slot);
-        }
-        Ok(Catalogue {
-            types,
-            by_type,
-            compile_registries: Mutex::new(HashMap::default()),
-        })
+        let Catalogue {
+            mut types,
+            by_type: users,
+            ..
+        } = user;
+        types.extend(
+            Catalogue::load_shipped()
+                .types
+                .into_iter()
+                .filter(|slot| !users.contains_key(&slot.name_lc)),
+        );
+        Ok(Catalogue::of_types(types))
     }
 
     /// Indexes a catalogue in the `az provider list --expand

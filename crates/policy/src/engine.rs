@@ -1571,7 +1571,6 @@ impl CompileFailure {
     }
 }
 
-/// Reads a definition: what it says, without compiling it.
 /// A user's definition texts, as the loader takes them.
 fn owned_texts(defs: Vec<(String, String)>) -> impl Iterator<Item = (String, Cow<'static, str>)> {
     defs.into_iter()
@@ -1585,6 +1584,7 @@ fn builtin_texts() -> impl Iterator<Item = (String, Cow<'static, str>)> {
         .map(|(path, text)| (format!("builtin/{path}"), Cow::Borrowed(*text)))
 }
 
+/// Reads a definition: what it says, without compiling it.
 fn load(
     path: &str,
     text: Cow<'static, str>,

@@ -170,32 +170,22 @@ fn memory() -> String {
 
 /// The process's CPU time so far (user + system, every thread, those ended
 /// included), to the millisecond: a stage whose CPU grows twice its wall time
-/// ran on both cores. Linux only (64-bit `timespec`), as the memory figures.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+/// ran on both cores. Linux only, as the memory figures.
+#[cfg(target_os = "linux")]
 fn cpu_so_far() -> String {
-    #[repr(C)]
-    struct Timespec {
-        seconds: i64,
-        nanoseconds: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, now: *mut Timespec) -> i32;
-    }
-    /// Linux's `CLOCK_PROCESS_CPUTIME_ID`.
-    const PROCESS_CPU_TIME: i32 = 2;
-    let mut now = Timespec {
-        seconds: 0,
-        nanoseconds: 0,
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    // SAFETY: the C library's clock_gettime, writing into `now`, which
-    // lives through the call and has the layout of a 64-bit `timespec`.
-    match unsafe { clock_gettime(PROCESS_CPU_TIME, &mut now) } {
-        0 => format!("{:.3} s", now.seconds as f64 + now.nanoseconds as f64 / 1e9),
+    // SAFETY: clock_gettime writes the process's CPU clock into `now`, which
+    // lives through the call.
+    match unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) } {
+        0 => format!("{:.3} s", now.tv_sec as f64 + now.tv_nsec as f64 / 1e9),
         _ => "?".to_string(),
     }
 }
 
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+#[cfg(not(target_os = "linux"))]
 fn cpu_so_far() -> String {
     "?".to_string()
 }

@@ -729,9 +729,6 @@ mod tests {
         }
     }
 
-    /// Every character below 0x80 and a few beyond, alone, in runs of
-    /// every length around the eight bytes looked at a time and at every
-    /// place in them: escaped as serde_json escapes them.
     #[test]
     fn indentation_is_a_line_break_and_spaces() {
         for n in 1..=LINE.len() {
@@ -745,6 +742,9 @@ mod tests {
         }
     }
 
+    /// Every character below 0x80 and a few beyond, alone, in runs of
+    /// every length around the eight bytes looked at a time and at every
+    /// place in them: escaped as serde_json escapes them.
     #[test]
     fn every_character_is_escaped_as_serde_json_escapes_it() {
         let mut checked = 0;
