@@ -86,7 +86,7 @@ pub struct Shape {
 }
 
 /// A piece of a string built from known text and unknown values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fragment {
     /// Text the files fix.
     Text(String),
@@ -128,6 +128,40 @@ impl Shape {
 }
 
 impl Unknown {
+    /// Feeds everything this unknown holds to `state` ([`Value::fingerprint`]).
+    fn fingerprint<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::Hash;
+        // Destructured whole: a field added later must be added here.
+        let Unknown {
+            expr,
+            reason,
+            shape,
+        } = self;
+        let Shape {
+            present,
+            prefix,
+            resource_type,
+            identity,
+            allowed,
+            pattern,
+        } = shape;
+        expr.hash(state);
+        reason.hash(state);
+        present.hash(state);
+        prefix.hash(state);
+        resource_type.hash(state);
+        identity.hash(state);
+        match allowed {
+            None => state.write_u8(0),
+            Some(values) => {
+                state.write_u8(1);
+                state.write_usize(values.len());
+                values.iter().for_each(|v| v.fingerprint(state));
+            }
+        }
+        pattern.as_deref().hash(state);
+    }
+
     /// The text standing for this unknown inside a resource id or name:
     /// `[expression]`, with the expression's own brackets and the blanks
     /// outside its string literals removed, so that the same expression
@@ -185,6 +219,52 @@ pub fn dot_segments(path: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Value {
+    /// Feeds the value's exact content to `state`: each node's kind, numbers
+    /// by their bits, strings, array items and object members in their
+    /// order, and everything an unknown holds. Under a keyed hash, two values
+    /// with the same fingerprint are (but for a negligible chance) the same
+    /// value written the same way. Not [`std::hash::Hash`]: `==` ignores the
+    /// order of an object's members, this does not.
+    pub fn fingerprint<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::Hash;
+        match self {
+            Value::Null => state.write_u8(0),
+            Value::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state);
+            }
+            Value::Int(i) => {
+                state.write_u8(2);
+                i.hash(state);
+            }
+            Value::Float(f) => {
+                state.write_u8(3);
+                f.to_bits().hash(state);
+            }
+            Value::String(s) => {
+                state.write_u8(4);
+                s.hash(state);
+            }
+            Value::Array(items) => {
+                state.write_u8(5);
+                state.write_usize(items.len());
+                items.iter().for_each(|v| v.fingerprint(state));
+            }
+            Value::Object(members) => {
+                state.write_u8(6);
+                state.write_usize(members.len());
+                for (key, v) in members {
+                    key.hash(state);
+                    v.fingerprint(state);
+                }
+            }
+            Value::Unknown(u) => {
+                state.write_u8(7);
+                u.fingerprint(state);
+            }
+        }
+    }
+
     /// A new unknown value.
     pub fn unknown(expr: impl Into<String>, reason: impl Into<String>) -> Value {
         Value::unknown_shaped(expr, reason, Shape::default())

@@ -2,6 +2,7 @@
 
 use super::builtin::BUILTIN;
 use super::catalogue::{path_segments, Catalogue};
+use super::memo::OutcomeMemo;
 use super::resource::{prepare, scope_of, short_name, unknown_leaves};
 use super::rewrite::{
     applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,
@@ -103,6 +104,8 @@ pub struct PolicyEngine {
     catalogue: Arc<Catalogue>,
     definitions: Vec<PolicyDefinition>,
     compiled: Vec<Option<Compiled>>,
+    /// Outcomes of resources evaluated before, by their content.
+    memo: OutcomeMemo,
 }
 
 /// Definitions read but not compiled, with the index each had in the input.
@@ -140,6 +143,8 @@ pub struct ResourceCache {
     /// replaces them ([`ResourceCache::variant_key`]): definitions that read
     /// the same unknowns share each alternative.
     variants: std::cell::RefCell<HashMap<String, RValue>>,
+    /// The resource's key in the engine's memo of outcomes.
+    memo_key: std::cell::OnceCell<super::memo::Key>,
 }
 
 /// Most normalised alternatives one [`ResourceCache`] keeps (64 per
@@ -234,6 +239,7 @@ impl PolicyEngine {
                 catalogue: loaded.catalogue,
                 definitions: loaded.definitions,
                 compiled: loaded.compiled,
+                memo: OutcomeMemo::default(),
             }
         })
     }
@@ -285,6 +291,7 @@ impl PolicyEngine {
             catalogue: loaded.catalogue,
             definitions: Vec::new(),
             compiled: Vec::new(),
+            memo: OutcomeMemo::default(),
         };
         let origins = loaded.origins;
         for (((mut def, compiled), failure), origin) in loaded
@@ -802,6 +809,38 @@ impl PolicyEngine {
                 }
             }
         };
+        // A definition that looks up no related resource gives the same
+        // outcome for the same resource: kept, and found again.
+        let memo_key = (self.memo.in_use()
+            && compiled
+                .programs(&self.catalogue)
+                .is_ok_and(|p| p.lookup.is_none()))
+        .then(|| {
+            let resource_key = *cache
+                .memo_key
+                .get_or_init(|| self.memo.resource_key(resource));
+            self.memo.evaluation_key(resource_key, def, params)
+        });
+        if let Some(outcome) = memo_key.and_then(|k| self.memo.get(k)) {
+            return outcome;
+        }
+        let outcome = self.evaluate_uncached(d, compiled, resource, cache, params, related);
+        if let Some(key) = memo_key {
+            self.memo.keep(key, &outcome);
+        }
+        outcome
+    }
+
+    /// [`PolicyEngine::evaluate_cached`] without the memo of outcomes.
+    fn evaluate_uncached(
+        &self,
+        d: &PolicyDefinition,
+        compiled: &Compiled,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        params: &Map<String, J>,
+        related: &dyn RelatedResources,
+    ) -> PolicyOutcome {
         // A registry-model definition reads the data-plane view of a deployment.
         let view;
         let (resource, cache) = if crate::dataplane::is_registry_model_mode(&d.mode) {
@@ -1913,6 +1952,105 @@ mod tests {
         ));
     }
 
+    /// An engine of the shipped definitions of its own (with an empty memo
+    /// of outcomes).
+    fn fresh_builtin_engine() -> PolicyEngine {
+        let texts = BUILTIN
+            .iter()
+            .map(|(path, text)| (format!("builtin/{path}"), text.to_string()))
+            .collect();
+        let (engine, errors) = PolicyEngine::from_definitions(texts);
+        assert!(errors.is_empty(), "{errors:?}");
+        engine
+    }
+
+    /// A resource evaluated again is answered from the memo (kept once),
+    /// with the outcome evaluating gives; a changed setting is evaluated,
+    /// not answered; a definition that looks up related resources is never
+    /// kept (its outcome depends on them).
+    #[test]
+    fn repeated_resources_are_answered_from_the_memo_with_the_same_outcome() {
+        use crate::{OwnedPolicyResource, RelatedResources};
+        let engine = fresh_builtin_engine();
+        let (public, _) = engine.definition("438c38d2").unwrap();
+        let logs = engine
+            .definitions()
+            .iter()
+            .position(|d| d.source_path.ends_with("AuditDiagnosticLog_Audit.json"))
+            .unwrap();
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+        let workspace = |access: &str| {
+            aml_model::value::Value::from_json(&json!({
+                "type": "Microsoft.MachineLearningServices/workspaces", "name": "ws",
+                "location": "eastus", "properties": {"publicNetworkAccess": access}
+            }))
+        };
+        let resource = |body| PolicyResource {
+            id,
+            resource_type: "Microsoft.MachineLearningServices/workspaces",
+            full_name: "ws",
+            api_version: Some("2024-04-01"),
+            location: Some("eastus"),
+            body,
+        };
+        let (enabled, disabled) = (workspace("Enabled"), workspace("Disabled"));
+        let params = Map::new();
+        let first = engine.evaluate(public, &resource(&enabled), &params, &crate::NoRelated);
+        assert!(
+            matches!(first, PolicyOutcome::NonCompliant { .. }),
+            "{first:?}"
+        );
+        assert_eq!(engine.memo.len(), 1);
+        let copy = enabled.clone();
+        let again = engine.evaluate(public, &resource(&copy), &params, &crate::NoRelated);
+        assert_eq!(again, first);
+        assert_eq!(engine.memo.len(), 1, "answered, not kept again");
+        let other = engine.evaluate(public, &resource(&disabled), &params, &crate::NoRelated);
+        assert_eq!(other, PolicyOutcome::COMPLIANT);
+        assert_eq!(engine.memo.len(), 2);
+
+        /// A diagnostic setting sending the workspace's logs, or none.
+        struct Settings(bool);
+        impl RelatedResources for Settings {
+            fn related(
+                &self,
+                primary: &str,
+                rtype: &str,
+                _: Option<&str>,
+            ) -> Vec<OwnedPolicyResource> {
+                let body = json!({"type": rtype, "name": "d", "properties": {
+                    "logs": [{"category": "AmlComputeClusterEvent", "enabled": true}]}});
+                (self.0 && rtype.eq_ignore_ascii_case("Microsoft.Insights/diagnosticSettings"))
+                    .then(|| OwnedPolicyResource {
+                        id: format!("{primary}/providers/{rtype}/d"),
+                        resource_type: rtype.to_string(),
+                        full_name: "d".into(),
+                        api_version: None,
+                        location: None,
+                        body: aml_model::value::Value::from_json(&body),
+                    })
+                    .into_iter()
+                    .collect()
+            }
+        }
+        let with = engine.evaluate(logs, &resource(&enabled), &params, &Settings(true));
+        let without = engine.evaluate(logs, &resource(&enabled), &params, &Settings(false));
+        assert!(
+            matches!(
+                with,
+                PolicyOutcome::Compliant {
+                    satisfied_by: Some(_)
+                }
+            ),
+            "{with:?}"
+        );
+        assert!(
+            matches!(without, PolicyOutcome::NonCompliant { .. }),
+            "{without:?}"
+        );
+        assert_eq!(engine.memo.len(), 2, "a lookup's outcome is not kept");
+    }
+
     #[test]
     fn context_is_the_json_context() {
         let body = aml_model::value::Value::from_json(&json!({}));
@@ -1981,7 +2119,9 @@ mod tests {
     fn alternatives_are_normalised_once_per_resource() {
         use crate::resource::PREPARED;
         use aml_model::value::{Object, Value};
-        let engine = PolicyEngine::builtin();
+        // An engine for each way (the memo of outcomes would answer the
+        // second from the first).
+        let (engine, other) = (fresh_builtin_engine(), fresh_builtin_engine());
         let mut props = Object::default();
         props.insert(
             "publicNetworkAccess".into(),
@@ -2017,7 +2157,7 @@ mod tests {
         });
         let (apart, apart_count) = count(&|| {
             defs.clone()
-                .map(|d| engine.evaluate(d, &resource, &params, &crate::NoRelated))
+                .map(|d| other.evaluate(d, &resource, &params, &crate::NoRelated))
                 .collect()
         });
         assert_eq!(shared, apart);

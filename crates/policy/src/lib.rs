@@ -22,6 +22,7 @@ mod catalogue;
 mod dataplane;
 mod engine;
 mod explain;
+mod memo;
 mod modify;
 mod normalise;
 mod resource;
