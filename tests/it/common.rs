@@ -159,7 +159,8 @@ pub struct AccountCounts {
 /// Checks a JSON report's rule account as a consumer would (docs/json-report.md,
 /// "Proving that nothing was dropped"): every deployed resource and every rule
 /// in `tool.targets` whose types cover it has a result or a `not_applicable`
-/// entry with a reason, and never both. Returns the counts and the problems.
+/// entry with a reason, and never both; and no rule has a result on a type
+/// it does not target. Returns the counts and the problems.
 pub fn account_problems(json: &str) -> (AccountCounts, Vec<String>) {
     use std::collections::HashSet;
     let report: serde_json::Value = serde_json::from_str(json).expect("JSON report");
@@ -198,6 +199,33 @@ pub fn account_problems(json: &str) -> (AccountCounts, Vec<String>) {
         .unwrap_or_default();
     if targets.is_empty() && !results.is_empty() {
         problems.push("results, but no tool.targets".to_string());
+    }
+    // A result is on a type its rule targets.
+    let resources = report["resources"].as_array().cloned().unwrap_or_default();
+    for (index, rule, a) in &results {
+        let Some(t) = resources
+            .get(*index as usize)
+            .and_then(|r| r["type"].as_str())
+        else {
+            continue;
+        };
+        let types = targets
+            .iter()
+            .find(|target| {
+                key(&target["rule"], target.get("assignment")) == (rule.clone(), a.clone())
+            })
+            .and_then(|target| target["types"].as_array());
+        if let Some(types) = types {
+            if !types
+                .iter()
+                .filter_map(|p| p.as_str())
+                .any(|p| covers(p, t))
+            {
+                problems.push(format!(
+                    "{rule} {a} has a result on a {t}, a type it does not target"
+                ));
+            }
+        }
     }
     for (index, resource) in report["resources"]
         .as_array()

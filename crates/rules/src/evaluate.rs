@@ -164,6 +164,8 @@ struct Prepared<'r> {
     rules: &'r [&'static Rule],
     engine: Option<&'static PolicyEngine>,
     bindings: Vec<Option<PolicyBinding>>,
+    /// Each native rule's target types ([`crate::account::native_scope`]).
+    native_types: Vec<&'static [&'static str]>,
 }
 
 impl<'r> Prepared<'r> {
@@ -188,10 +190,15 @@ impl<'r> Prepared<'r> {
                 PolicyBinding::new(engine, rule, definition, parameters.get(rule.id))
             })
             .collect();
+        let native_types = rules
+            .iter()
+            .map(|rule| crate::account::native_scope(rule.id).map_or(&["*"][..], |s| s.types))
+            .collect();
         Prepared {
             rules,
             engine,
             bindings,
+            native_types,
         }
     }
 
@@ -208,7 +215,12 @@ impl<'r> Prepared<'r> {
         let model = related.model;
         let engine = self.engine;
         let allowed = AllowedVariants::new(resource, engine.map(|e| (e, cache)));
-        for (rule, binding) in self.rules.iter().zip(&self.bindings) {
+        for ((rule, binding), types) in self
+            .rules
+            .iter()
+            .zip(&self.bindings)
+            .zip(&self.native_types)
+        {
             let outcome = match rule.kind {
                 RuleKind::Policy { .. } => {
                     let (Some(engine), Some(binding)) = (engine, binding) else {
@@ -221,7 +233,15 @@ impl<'r> Prepared<'r> {
                     }
                     run_policy_rule(engine, rule, binding, i, resource, cache, related, diags)
                 }
-                RuleKind::Native { check } => run_native_rule(model, rule, check, i, resource),
+                RuleKind::Native { check } => {
+                    let targeted = types
+                        .iter()
+                        .any(|t| crate::account::type_matches(t, &resource.resource_type));
+                    if !targeted {
+                        continue;
+                    }
+                    run_native_rule(model, rule, check, i, resource)
+                }
             };
             // An unknown result on values the files restrict to a few
             // allowed values: the rule again, on each of them.
