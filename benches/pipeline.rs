@@ -89,6 +89,7 @@ fn bench_frontend(bencher: Bencher, paths: &[PathBuf], frontend: &dyn frontend::
                 limits: &l.options.limits,
                 context: &l.options.context,
                 root_dir: Some(&l.root),
+                referenced: &Default::default(),
             };
             black_box(frontend.run_collected(&input))
         });

@@ -37,6 +37,7 @@ fn frontend(data: &[u8], name: &str, frontend: &dyn Frontend) {
         limits: &options.limits,
         context: &options.context,
         root_dir: Some(Path::new(ROOT)),
+        referenced: &Default::default(),
     };
     let out: FrontendOutput = frontend.run_collected(&input);
     // Every diagnostic has a position that can be shown.

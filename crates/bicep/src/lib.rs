@@ -247,7 +247,10 @@ impl Early<'_> {
                 ast::DeclKind::Module { .. } | ast::DeclKind::Import { .. }
             )
         });
-        if !self_contained {
+        // A file another one names is most likely a module: evaluated by
+        // its callers (an entry of its own all the same is evaluated later,
+        // from its tree parsed again, as the others).
+        if !self_contained || self.input.referenced.contains(path) {
             return Vec::new();
         }
         let none = eval::Parsed::default();
@@ -270,6 +273,8 @@ fn evaluate_job(
     job: &Job,
     ast: &ast::File,
 ) -> (ScannedFile, DeploymentOutput) {
+    #[cfg(test)]
+    tests::EVALUATED.with(|n| n.set(n.get() + 1));
     let session = eval::Session::new(input.sources, parsed, input.root_dir, input.limits.clone());
     let (supplied, mut diags) = params::values(&session, &job.source, param_asts);
     let mut result = session.evaluate_entry(job.id, ast, supplied, input.context.clone());
@@ -674,6 +679,49 @@ fn quoted_path(line: &str, import: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Units evaluated on this thread ([`evaluate_job`]).
+        pub(crate) static EVALUATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A module that the scan knows another file names is evaluated with
+    /// its caller only, not first on its own as well; the output is the
+    /// same as when the scan does not say.
+    #[test]
+    fn a_referenced_module_is_not_evaluated_on_its_own_first() {
+        use aml_model::input::{describe, load_files, Frontend};
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/bicep/app");
+        let main = root.join("main.bicep");
+        let module = root.join("modules/pe.bicep");
+        let (sources, files) = load_files(&[main.clone(), module.clone()]);
+        let (limits, context) = (Default::default(), Default::default());
+        let run = |referenced: &aml_model::FastSet<PathBuf>| {
+            let input = FrontendInput {
+                sources: &sources,
+                files: &files,
+                limits: &limits,
+                context: &context,
+                root_dir: Some(&root),
+                referenced,
+            };
+            // A pool of one new thread: every evaluation counted on it.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            let out = pool.install(|| Bicep::default().run_collected(&input));
+            let evaluated = pool.install(|| EVALUATED.with(|n| n.get()));
+            (describe(&sources, &out), evaluated)
+        };
+        let (unsaid, unsaid_count) = run(&Default::default());
+        let named = [normalize_path(&module)].into_iter().collect();
+        let (said, said_count) = run(&named);
+        assert_eq!(said, unsaid);
+        assert_eq!(unsaid_count, 2, "the module on its own, then the entry");
+        assert_eq!(said_count, 1, "the entry alone");
+        assert_eq!(said["units"].as_array().map(Vec::len), Some(1));
+    }
 
     /// The scan before it looked at each place a word occurs: every line,
     /// trimmed, tested for the three words (kept here as the reference).

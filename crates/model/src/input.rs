@@ -79,6 +79,11 @@ pub struct FrontendInput<'a> {
     pub context: &'a DeploymentContext,
     /// Linked templates and local modules are only followed inside this folder.
     pub root_dir: Option<&'a Path>,
+    /// Local files some scanned file names (a Bicep module, `using` or
+    /// import, an ARM linked template, a Terraform module source), as
+    /// [`Frontend::local_references`] gives them: a front end may leave
+    /// them to be evaluated with the files that use them. Empty when not known.
+    pub referenced: &'a crate::FastSet<PathBuf>,
 }
 
 /// One input file and what was read from it.
@@ -477,6 +482,7 @@ pub fn describe_run(frontend: &dyn Frontend, root: &Path, paths: &[&str]) -> Str
         limits: &limits,
         context: &context,
         root_dir: Some(root),
+        referenced: &Default::default(),
     };
     let out = frontend.run_collected(&input);
     serde_json::to_string_pretty(&describe(&sources, &out)).unwrap_or_default()

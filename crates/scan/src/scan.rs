@@ -210,13 +210,22 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         .unzip();
     let mut problems = Vec::new();
     let mut pulled_owners = HashMap::default();
+    // What the files name, for the front ends (a Bicep module is evaluated
+    // with its callers, not on its own first).
+    let mut referenced: HashSet<PathBuf> = start
+        .iter()
+        .flat_map(|(_, references)| references.iter().cloned())
+        .collect();
     let pulled = boundary::pull_in(
         &mut out.sources,
         start,
         &boundaries,
         &mut known,
         |p| match read_file(&frontends, p, false, &options.overlay) {
-            Read::Text(f, looked) => Some((f, looked.owners, looked.references)),
+            Read::Text(f, looked) => {
+                referenced.extend(looked.references.iter().cloned());
+                Some((f, looked.owners, looked.references))
+            }
             Read::Skip(_) => None,
             Read::Problem(path, code, message) => {
                 problems.push(problem(&path, code, message));
@@ -249,10 +258,11 @@ pub fn scan(options: &ScanOptions) -> ScanOutput {
         options,
         &inputs,
         &owners,
-        root_dir.as_deref(),
+        (root_dir.as_deref(), &referenced),
         &mut out,
         &laps,
     );
+    drop(referenced);
     // Texts read for a front end that did not take them are read again
     // when needed, like the others.
     out.sources.drop_first_reads();
@@ -471,7 +481,7 @@ fn run_frontends(
     options: &ScanOptions,
     inputs: &[InputFile],
     owners: &[Vec<usize>],
-    root_dir: Option<&Path>,
+    (root_dir, referenced): (Option<&Path>, &HashSet<PathBuf>),
     out: &mut ScanOutput,
     laps: &crate::progress::Laps,
 ) -> (Vec<DeploymentOutput>, Vec<(FileId, String)>) {
@@ -494,6 +504,7 @@ fn run_frontends(
                 limits: &options.limits,
                 context: &options.context,
                 root_dir,
+                referenced,
             };
             let output = frontend.run(&input, &units);
             if !files.is_empty() {

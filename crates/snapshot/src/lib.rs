@@ -349,6 +349,7 @@ mod tests {
             limits: &limits,
             context: &context,
             root_dir: None,
+            referenced: &Default::default(),
         };
         read_file(&input, id, true, "/subscriptions/s/resourceGroups/rg")
     }
