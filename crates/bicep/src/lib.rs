@@ -648,11 +648,18 @@ pub fn local_references(path: &Path, text: &str) -> Vec<PathBuf> {
 fn referenced_paths(text: &str) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
     for word in ["module ", "using ", "import "] {
+        // The start of the current line, found in what lies between two
+        // occurrences only (each byte looked at once, however long a line).
+        let (mut line_start, mut seen) = (0, 0);
         for at in memchr::memmem::find_iter(text.as_bytes(), word) {
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            if let Some(n) = memchr::memrchr(b'\n', &text.as_bytes()[seen..at]) {
+                line_start = seen + n + 1;
+            }
+            seen = at;
             if !text[line_start..at].trim_start().is_empty() {
                 continue;
             }
+            // (At most one occurrence a line gets here.)
             let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
             if let Some(path) = quoted_path(&text[at..line_end], word == "import ") {
                 found.push((at, path));
@@ -760,6 +767,11 @@ mod tests {
             "",
             "module a 'à.bicep'\nmodule b 'b.bicep' // module c 'c.bicep'\n",
         ];
+        // One long line holding the word many times: looked at in linear
+        // time (each occurrence looking back to the line's start would take
+        // minutes here).
+        let long = "x module 'a.bicep' ".repeat(200_000);
+        let cases: Vec<&str> = cases.into_iter().chain([long.as_str()]).collect();
         for text in cases {
             assert_eq!(
                 referenced_paths(text),

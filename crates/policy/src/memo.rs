@@ -11,8 +11,9 @@
 //! The key is a 128-bit keyed hash of all of it: SipHash-1-3 with a 128-bit
 //! output (the `siphasher` crate), its keys drawn for each process (from the
 //! standard library's random hash keys), fed the exact content (object
-//! members in their order, unknowns with everything they hold). Two different inputs share a key by chance with probability 2^-128;
-//! making them share one on purpose needs the keys, which nothing shows.
+//! members in their order, unknowns with everything they hold). Two
+//! different inputs share a key by chance with probability 2^-128; making
+//! them share one on purpose needs the keys, which nothing shows.
 //!
 //! Bounded: at most [`MAX_KEPT`] outcomes are kept, and a scan whose
 //! resources repeat too little to pay for the hashing (under one lookup in
