@@ -201,7 +201,10 @@ pub fn account_problems(json: &str) -> (AccountCounts, Vec<String>) {
         problems.push("results, but no tool.targets".to_string());
     }
     // A result is on a type its rule targets.
-    let resources = report["resources"].as_array().cloned().unwrap_or_default();
+    let resources = report["resources"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for (index, rule, a) in &results {
         let Some(t) = resources
             .get(*index as usize)

@@ -63,6 +63,10 @@ struct Compiled {
     read: Vec<ReadField>,
     /// Types the `if` requires (a quick test before preparing the resource).
     required_types: Option<Vec<Rhs>>,
+    /// Whether the definition looks up related resources
+    /// (auditIfNotExists / deployIfNotExists details): its outcome depends
+    /// on more than the resource ([`crate::rewrite::is_cross_resource`]).
+    looks_up: bool,
     /// The effective parameters of the first assignment values evaluated
     /// with (the values, then what they give), kept: a rule evaluates every
     /// resource with the same values, and building them per evaluation was
@@ -729,7 +733,7 @@ impl PolicyEngine {
             &c.root
         };
         let rule = props.get("policyRule").unwrap_or(&J::Null);
-        let lookup = is_cross_resource(rule);
+        let lookup = c.looks_up;
         let condition = applicability_condition(rule.get("if").unwrap_or(&J::Null), lookup);
         let text = crate::explain::render_condition(&condition, &params)
             .unwrap_or_else(|| "(no condition)".to_string());
@@ -811,11 +815,8 @@ impl PolicyEngine {
         };
         // A definition that looks up no related resource gives the same
         // outcome for the same resource: kept, and found again.
-        let memo_key = (self.memo.in_use()
-            && compiled
-                .programs(&self.catalogue)
-                .is_ok_and(|p| p.lookup.is_none()))
-        .then(|| {
+        // (Known from the definition's text: nothing compiled for it.)
+        let memo_key = (self.memo.in_use() && !compiled.looks_up).then(|| {
             let resource_key = *cache
                 .memo_key
                 .get_or_init(|| self.memo.resource_key(resource));
@@ -1717,6 +1718,7 @@ fn load(
         params,
         effect,
         required_types: required,
+        looks_up: is_cross_resource(&rule),
         read,
         effective: OnceLock::new(),
         selection: OnceLock::new(),
@@ -1950,6 +1952,20 @@ mod tests {
             user.compiled[0].as_ref().map(|c| &c.text),
             Some(Cow::Owned(_))
         ));
+    }
+
+    /// What a definition's text says of its lookup is what compiling it
+    /// finds, for every shipped definition.
+    #[test]
+    fn a_definition_looks_up_related_resources_as_its_programs_do() {
+        let engine = PolicyEngine::builtin();
+        let mut lookups = 0;
+        for c in engine.compiled.iter().flatten() {
+            let programs = c.programs(&engine.catalogue).expect("compiles");
+            assert_eq!(c.looks_up, programs.lookup.is_some(), "{}", c.path);
+            lookups += usize::from(c.looks_up);
+        }
+        assert!(lookups > 0);
     }
 
     /// An engine of the shipped definitions of its own (with an empty memo
