@@ -99,6 +99,10 @@ struct Programs {
     /// per type, kind and parameters ([`applicable_by_type_and_kind`]).
     applicability_by_type_and_kind: bool,
     lookup: Option<Lookup>,
+    /// The top-level members of the normalised resource the programs can
+    /// read ([`crate::projection`]); `None` when they may read more (or
+    /// look up related resources).
+    reads: Option<Vec<String>>,
 }
 
 /// The Azure Policy definitions an evaluation can use, compiled once.
@@ -814,7 +818,8 @@ impl PolicyEngine {
             }
         };
         // A definition that looks up no related resource gives the same
-        // outcome for the same resource: kept, and found again.
+        // outcome for the same resource: kept, and found again, by the
+        // whole resource, and (once compiled) by what it can read of it.
         // (Known from the definition's text: nothing compiled for it.)
         let memo_key = (self.memo.in_use() && !compiled.looks_up).then(|| {
             let resource_key = *cache
@@ -822,14 +827,67 @@ impl PolicyEngine {
                 .get_or_init(|| self.memo.resource_key(resource));
             self.memo.evaluation_key(resource_key, def, params)
         });
-        if let Some(outcome) = memo_key.and_then(|k| self.memo.get(k)) {
+        if let Some(outcome) = memo_key.and_then(|k| self.memo.find(k)) {
+            self.memo.count_lookup(true);
             return outcome;
+        }
+        let projected =
+            memo_key.and_then(|_| self.projected_key(d, compiled, def, resource, cache, params));
+        if let Some(outcome) = projected.and_then(|k| self.memo.find(k)) {
+            self.memo.count_lookup(true);
+            if let Some(key) = memo_key {
+                self.memo.keep(key, &outcome);
+            }
+            return outcome;
+        }
+        if memo_key.is_some() {
+            self.memo.count_lookup(false);
         }
         let outcome = self.evaluate_uncached(d, compiled, resource, cache, params, related);
         if let Some(key) = memo_key {
             self.memo.keep(key, &outcome);
         }
+        // An error's message is not kept for other resources.
+        if let (Some(key), false) = (projected, matches!(outcome, PolicyOutcome::Error { .. })) {
+            self.memo.keep(key, &outcome);
+        }
         outcome
+    }
+
+    /// The memo's key of evaluating `d` on `resource` by the members of its
+    /// normalised form that `d`'s programs can read
+    /// ([`OutcomeMemo::projected_key`]): only once the programs are
+    /// compiled (this never compiles), for a definition that reads no
+    /// data-plane view, on a resource without unknown values (whose
+    /// alternatives are read from the body itself).
+    fn projected_key(
+        &self,
+        d: &PolicyDefinition,
+        compiled: &Compiled,
+        def: usize,
+        resource: &PolicyResource,
+        cache: &ResourceCache,
+        params: &Map<String, J>,
+    ) -> Option<super::memo::Key> {
+        let Some(Ok(programs)) = compiled.programs.get() else {
+            return None;
+        };
+        let reads = programs.reads.as_deref()?;
+        if crate::dataplane::is_registry_model_mode(&d.mode) || !cache.leaves(resource).is_empty() {
+            return None;
+        }
+        // The form every evaluation without unknowns reads (`input_of`).
+        let normalised = cache
+            .resource
+            .get_or_init(|| prepare(&self.catalogue, resource, &|_| None));
+        self.memo.projected_key(
+            def,
+            params,
+            resource.resource_type,
+            self.indexed_covers(resource),
+            normalised,
+            reads,
+        )
     }
 
     /// [`PolicyEngine::evaluate_cached`] without the memo of outcomes.
@@ -1881,6 +1939,11 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
             resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
             name: details.and_then(|d| text_of(d, "name")),
         }),
+        reads: if lookup {
+            None
+        } else {
+            crate::projection::top_level_reads(&rewritten, registry.alias_map())
+        },
     })
 }
 
@@ -2016,14 +2079,15 @@ mod tests {
             matches!(first, PolicyOutcome::NonCompliant { .. }),
             "{first:?}"
         );
-        assert_eq!(engine.memo.len(), 1);
+        // Kept by the whole resource and by what the definition reads.
+        assert_eq!(engine.memo.len(), 2);
         let copy = enabled.clone();
         let again = engine.evaluate(public, &resource(&copy), &params, &crate::NoRelated);
         assert_eq!(again, first);
-        assert_eq!(engine.memo.len(), 1, "answered, not kept again");
+        assert_eq!(engine.memo.len(), 2, "answered, not kept again");
         let other = engine.evaluate(public, &resource(&disabled), &params, &crate::NoRelated);
         assert_eq!(other, PolicyOutcome::COMPLIANT);
-        assert_eq!(engine.memo.len(), 2);
+        assert_eq!(engine.memo.len(), 4);
 
         /// A diagnostic setting sending the workspace's logs, or none.
         struct Settings(bool);
@@ -2064,7 +2128,219 @@ mod tests {
             matches!(without, PolicyOutcome::NonCompliant { .. }),
             "{without:?}"
         );
-        assert_eq!(engine.memo.len(), 2, "a lookup's outcome is not kept");
+        assert_eq!(engine.memo.len(), 4, "a lookup's outcome is not kept");
+    }
+
+    /// Resources that differ only where a definition cannot look (name, id,
+    /// location, settings it does not read) are answered by what it reads,
+    /// with the outcome evaluating gives; a resource with an unknown value
+    /// is not; a definition whose expressions may read more (here the
+    /// resource group) is keyed by the whole resource alone.
+    #[test]
+    fn resources_alike_in_what_a_definition_reads_share_its_outcome() {
+        let engine = fresh_builtin_engine();
+        let (public, _) = engine.definition("438c38d2").unwrap();
+        let workspace = |name: &str, access: &str, hbi: bool| {
+            aml_model::value::Value::from_json(&json!({
+                "type": "Microsoft.MachineLearningServices/workspaces", "name": name,
+                "location": "eastus", "properties": {"publicNetworkAccess": access, "hbiWorkspace": hbi,
+                    "friendlyName": name}
+            }))
+        };
+        let id = |name: &str| {
+            format!("/subscriptions/s/resourceGroups/rg-{name}/providers/Microsoft.MachineLearningServices/workspaces/{name}")
+        };
+        let evaluate =
+            |engine: &PolicyEngine, def: usize, name: &str, body: &aml_model::value::Value| {
+                let id = id(name);
+                let r = PolicyResource {
+                    id: &id,
+                    resource_type: "Microsoft.MachineLearningServices/workspaces",
+                    full_name: name,
+                    api_version: Some("2024-04-01"),
+                    location: Some(if name.len() % 2 == 0 {
+                        "eastus"
+                    } else {
+                        "westeurope"
+                    }),
+                    body,
+                };
+                engine.evaluate(def, &r, &Map::new(), &crate::NoRelated)
+            };
+        let first = evaluate(&engine, public, "a", &workspace("a", "Enabled", true));
+        assert!(
+            matches!(first, PolicyOutcome::NonCompliant { .. }),
+            "{first:?}"
+        );
+        let (kept, answered) = (engine.memo.len(), engine.memo.answered());
+        let alike = evaluate(&engine, public, "bb", &workspace("bb", "Enabled", false));
+        assert_eq!(alike, first);
+        assert_eq!(
+            engine.memo.answered(),
+            answered + 1,
+            "answered by what it reads"
+        );
+        assert_eq!(
+            engine.memo.len(),
+            kept + 1,
+            "kept by the whole resource too"
+        );
+        let disabled = evaluate(&engine, public, "c", &workspace("c", "Disabled", true));
+        assert_eq!(disabled, PolicyOutcome::COMPLIANT);
+        assert_eq!(engine.memo.answered(), answered + 1);
+
+        // An unknown value anywhere: evaluated, as without the memo.
+        let mut unknown = workspace("d", "Enabled", true);
+        if let Some(props) = unknown
+            .as_object_mut()
+            .and_then(|o| o.get_mut("properties"))
+            .and_then(aml_model::value::Value::as_object_mut)
+        {
+            props.insert(
+                "description".into(),
+                aml_model::value::Value::unknown("[parameters('d')]", "no value"),
+            );
+        }
+        let answered = engine.memo.answered();
+        assert_eq!(evaluate(&engine, public, "d", &unknown), first);
+        assert_eq!(engine.memo.answered(), answered);
+
+        // A definition that reads the resource group: never by projection.
+        let reads_group = json!({"properties": {
+            "mode": "All",
+            "policyRule": {"if": {"allOf": [
+                {"field": "type", "equals": "Microsoft.MachineLearningServices/workspaces"},
+                {"value": "[resourceGroup().name]", "equals": "rg-a"}
+            ]}, "then": {"effect": "audit"}}
+        }});
+        let (user, errors) =
+            PolicyEngine::from_definitions(vec![("group.json".into(), reads_group.to_string())]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let body = workspace("a", "Enabled", true);
+        let in_a = evaluate(&user, 0, "a", &body);
+        assert!(
+            matches!(in_a, PolicyOutcome::NonCompliant { .. }),
+            "{in_a:?}"
+        );
+        let other_group = evaluate(&user, 0, "bb", &workspace("bb", "Enabled", true));
+        assert_eq!(other_group, PolicyOutcome::COMPLIANT);
+        assert_eq!(user.memo.answered(), 0);
+    }
+
+    /// The memo changes no outcome: every shipped definition on the live
+    /// fixtures' resources and variants of them (renamed, each setting
+    /// changed), twice over in one engine with the memo, against one
+    /// without it.
+    #[test]
+    fn the_memo_changes_no_outcome_on_the_live_fixtures() {
+        let mut bodies: Vec<J> = Vec::new();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+        for file in [
+            "live/resource-graph.json",
+            "live/computes.json",
+            "kinds/live/graph.json",
+        ] {
+            let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+            let mut stack = vec![serde_json::from_str::<J>(&text).unwrap()];
+            while let Some(v) = stack.pop() {
+                match v {
+                    J::Array(items) => stack.extend(items),
+                    J::Object(o) => {
+                        let is_resource = o
+                            .get("type")
+                            .and_then(J::as_str)
+                            .is_some_and(|t| t.contains('/'))
+                            && o.get("properties").is_some_and(J::is_object);
+                        if is_resource {
+                            bodies.push(J::Object(o));
+                        } else {
+                            stack.extend(o.into_iter().map(|(_, v)| v));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(bodies.len() >= 5, "{}", bodies.len());
+        // Variants: renamed, and each setting under `properties` (and a
+        // compute's own `properties`) changed.
+        let mut variants = Vec::new();
+        for body in &bodies {
+            variants.push(body.clone());
+            let mut renamed = body.clone();
+            renamed["name"] = json!("renamed");
+            renamed["id"] = json!(format!("{}-renamed", body["id"].as_str().unwrap_or("")));
+            variants.push(renamed);
+            for level in [&["properties"][..], &["properties", "properties"][..]] {
+                let mut at = body;
+                for k in level {
+                    at = &at[k];
+                }
+                let Some(settings) = at.as_object() else {
+                    continue;
+                };
+                for (k, v) in settings {
+                    let changed = match v {
+                        J::Bool(b) => json!(!b),
+                        J::String(s) if s == "Enabled" => json!("Disabled"),
+                        J::String(_) => json!("Enabled"),
+                        J::Null => json!(true),
+                        _ => J::Null,
+                    };
+                    let mut variant = body.clone();
+                    let mut target = &mut variant;
+                    for l in level {
+                        target = &mut target[l];
+                    }
+                    target[k] = changed;
+                    variants.push(variant);
+                }
+            }
+        }
+        let with = fresh_builtin_engine();
+        let without = fresh_builtin_engine();
+        without.memo.stop();
+        let values: Vec<aml_model::value::Value> = variants
+            .iter()
+            .map(aml_model::value::Value::from_json)
+            .collect();
+        let mut pairs = 0;
+        let mut answered_first = 0;
+        for pass in 0..2 {
+            if pass == 1 {
+                answered_first = with.memo.answered();
+            }
+            for (json, body) in variants.iter().zip(&values) {
+                let text = |k: &str| json[k].as_str().unwrap_or("").to_string();
+                let (id, rtype, name) = (text("id"), text("type"), text("name"));
+                let location = json["location"].as_str();
+                let r = PolicyResource {
+                    id: &id,
+                    resource_type: &rtype,
+                    full_name: &name,
+                    api_version: None,
+                    location,
+                    body,
+                };
+                let cache = ResourceCache::default();
+                for def in 0..with.definitions().len() {
+                    let params = Map::new();
+                    let a = with.evaluate_cached(def, &r, &cache, &params, &crate::NoRelated);
+                    let b = without.evaluate(def, &r, &params, &crate::NoRelated);
+                    assert_eq!(a, b, "{} on {id} ({rtype})", with.definitions()[def].name);
+                    pairs += 1;
+                }
+            }
+        }
+        // The first pass meets each variant once: what it answers, it
+        // answers by what the definitions read.
+        assert!(pairs > 1000, "{pairs}");
+        assert!(
+            answered_first > pairs / 8,
+            "{answered_first} of {}",
+            pairs / 2
+        );
+        assert_eq!(without.memo.answered(), 0);
     }
 
     #[test]

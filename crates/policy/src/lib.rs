@@ -25,6 +25,7 @@ mod explain;
 mod memo;
 mod modify;
 mod normalise;
+mod projection;
 mod resource;
 mod rewrite;
 #[cfg(test)]

@@ -109,11 +109,69 @@ impl OutcomeMemo {
         h.finish128().as_u128()
     }
 
-    /// The outcome kept for `key`, if any.
+    /// The key of evaluating definition `def` (with assignment parameters
+    /// `params`) on a resource of `resource_type` that has no unknown value,
+    /// from what the definition can read of it ([`crate::projection`]): the
+    /// members `reads` of its normalised `input.resource`, and whether an
+    /// `Indexed` definition covers it. Two resources that differ only where
+    /// the definition cannot look (their names, ids, other settings) share
+    /// this key. Marked apart from [`OutcomeMemo::evaluation_key`]'s keys.
+    /// `None` when a member read nests too deep to key.
+    pub(crate) fn projected_key(
+        &self,
+        def: usize,
+        params: &Map<String, J>,
+        resource_type: &str,
+        indexed_covers: bool,
+        normalised: &regorus::Value,
+        reads: &[String],
+    ) -> Option<Key> {
+        let mut h = self.hasher();
+        h.write(b"projected");
+        def.hash(&mut h);
+        h.write_usize(params.len());
+        for (name, value) in params {
+            name.hash(&mut h);
+            json_fingerprint(value, &mut h);
+        }
+        resource_type.hash(&mut h);
+        indexed_covers.hash(&mut h);
+        let members = normalised.as_object().ok();
+        for read in reads {
+            read.hash(&mut h);
+            let value = members.and_then(|m| m.get(&regorus::Value::from(read.as_str())));
+            match value {
+                Some(v) => {
+                    h.write_u8(1);
+                    if !rvalue_fingerprint(v, &mut h, 0) {
+                        return None;
+                    }
+                }
+                None => h.write_u8(0),
+            }
+        }
+        Some(h.finish128().as_u128())
+    }
+
+    /// The outcome kept for `key`, if any, counted as one lookup.
+    #[cfg(test)]
     pub(crate) fn get(&self, key: Key) -> Option<PolicyOutcome> {
-        let found = self.lock().get(&key).cloned();
+        let found = self.find(key);
+        self.count_lookup(found.is_some());
+        found
+    }
+
+    /// The outcome kept for `key`, if any (not counted: an evaluation that
+    /// tries two keys is one lookup, [`OutcomeMemo::count_lookup`]).
+    pub(crate) fn find(&self, key: Key) -> Option<PolicyOutcome> {
+        self.lock().get(&key).cloned()
+    }
+
+    /// Counts one evaluation looked up, answered or not; the memo stops
+    /// when too few are answered.
+    pub(crate) fn count_lookup(&self, answered: bool) {
         let lookups = self.lookups.fetch_add(1, Relaxed) + 1;
-        let answered = if found.is_some() {
+        let answered = if answered {
             self.answered.fetch_add(1, Relaxed) + 1
         } else {
             self.answered.load(Relaxed)
@@ -121,7 +179,6 @@ impl OutcomeMemo {
         if lookups >= TRIAL_LOOKUPS && answered * MIN_HIT_SHARE < lookups {
             self.off.store(true, Relaxed);
         }
-        found
     }
 
     /// Keeps `outcome` for `key` (while there is room).
@@ -141,6 +198,18 @@ impl OutcomeMemo {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    /// How many lookups were answered.
+    #[cfg(test)]
+    pub(crate) fn answered(&self) -> usize {
+        self.answered.load(Relaxed)
+    }
+
+    /// Stops the memo (tests comparing outcomes with and without it).
+    #[cfg(test)]
+    pub(crate) fn stop(&self) {
+        self.off.store(true, Relaxed);
     }
 }
 
@@ -193,6 +262,59 @@ fn json_fingerprint<H: Hasher>(value: &J, state: &mut H) {
         }
     }
 }
+
+/// Feeds a regorus value's exact content to `state`: members in the
+/// object's order, numbers by their kind and digits (an integer and a float
+/// of one value differ). False, with the hash left unfinished, when the
+/// value nests deeper than [`MAX_DEPTH`]: such a value is not keyed.
+fn rvalue_fingerprint<H: Hasher>(value: &regorus::Value, state: &mut H, depth: usize) -> bool {
+    use regorus::Value as R;
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match value {
+        R::Null => state.write_u8(0),
+        R::Bool(b) => {
+            state.write_u8(1);
+            b.hash(state);
+        }
+        // `Debug` names the representation and prints a float exactly.
+        R::Number(n) => {
+            state.write_u8(2);
+            format!("{n:?}").hash(state);
+        }
+        R::String(s) => {
+            state.write_u8(3);
+            s.hash(state);
+        }
+        R::Array(items) => {
+            state.write_u8(4);
+            state.write_usize(items.len());
+            return items
+                .iter()
+                .all(|v| rvalue_fingerprint(v, state, depth + 1));
+        }
+        R::Set(items) => {
+            state.write_u8(5);
+            state.write_usize(items.len());
+            return items
+                .iter()
+                .all(|v| rvalue_fingerprint(v, state, depth + 1));
+        }
+        R::Object(members) => {
+            state.write_u8(6);
+            state.write_usize(members.len());
+            return members.iter().all(|(k, v)| {
+                rvalue_fingerprint(k, state, depth + 1) && rvalue_fingerprint(v, state, depth + 1)
+            });
+        }
+        R::Undefined => state.write_u8(7),
+    }
+    true
+}
+
+/// Deepest level [`rvalue_fingerprint`] hashes.
+const MAX_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {
