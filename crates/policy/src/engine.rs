@@ -2,7 +2,7 @@
 
 use super::builtin::BUILTIN;
 use super::catalogue::{path_segments, Catalogue};
-use super::memo::OutcomeMemo;
+use super::memo::{Answer, OutcomeMemo};
 use super::resource::{prepare, scope_of, short_name, unknown_leaves};
 use super::rewrite::{
     applicability_condition, builtin_path, collect_fields, is_builtin_field, is_cross_resource,
@@ -821,27 +821,29 @@ impl PolicyEngine {
         // outcome for the same resource: kept, and found again, by the
         // whole resource, and (once compiled) by what it can read of it.
         // (Known from the definition's text: nothing compiled for it.)
-        let memo_key = (self.memo.in_use() && !compiled.looks_up).then(|| {
+        let usable = self.memo.in_use() && !compiled.looks_up;
+        let memo_key = (usable && self.memo.exact_in_use()).then(|| {
             let resource_key = *cache
                 .memo_key
                 .get_or_init(|| self.memo.resource_key(resource));
             self.memo.evaluation_key(resource_key, def, params)
         });
         if let Some(outcome) = memo_key.and_then(|k| self.memo.find(k)) {
-            self.memo.count_lookup(true);
+            self.memo.count_lookup(Some(Answer::Exact));
             return outcome;
         }
-        let projected =
-            memo_key.and_then(|_| self.projected_key(d, compiled, def, resource, cache, params));
+        let projected = usable
+            .then(|| self.projected_key(d, compiled, def, resource, cache, params))
+            .flatten();
         if let Some(outcome) = projected.and_then(|k| self.memo.find(k)) {
-            self.memo.count_lookup(true);
+            self.memo.count_lookup(Some(Answer::Projected));
             if let Some(key) = memo_key {
                 self.memo.keep(key, &outcome);
             }
             return outcome;
         }
-        if memo_key.is_some() {
-            self.memo.count_lookup(false);
+        if usable {
+            self.memo.count_lookup(None);
         }
         let outcome = self.evaluate_uncached(d, compiled, resource, cache, params, related);
         if let Some(key) = memo_key {

@@ -41,13 +41,28 @@ const MIN_HIT_SHARE: usize = 10;
 /// A resource's or an evaluation's 128-bit key.
 pub(crate) type Key = u128;
 
+/// Which key answered a lookup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Answer {
+    /// The whole resource's ([`OutcomeMemo::evaluation_key`]).
+    Exact,
+    /// What the definition reads ([`OutcomeMemo::projected_key`]).
+    Projected,
+}
+
 /// The outcomes, their keys' hashers, and whether the memo pays.
 pub(crate) struct OutcomeMemo {
     hash_keys: (u64, u64),
     kept: Mutex<HashMap<Key, PolicyOutcome>>,
     lookups: AtomicUsize,
     answered: AtomicUsize,
+    /// Lookups answered by the whole resource's key.
+    answered_exact: AtomicUsize,
     off: AtomicBool,
+    /// Whether keys of the whole resource stopped (a live export's
+    /// resources are never alike as a whole; they may be in what a
+    /// definition reads).
+    exact_off: AtomicBool,
 }
 
 impl Default for OutcomeMemo {
@@ -59,7 +74,9 @@ impl Default for OutcomeMemo {
             kept: Mutex::default(),
             lookups: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
+            answered_exact: AtomicUsize::new(0),
             off: AtomicBool::new(false),
+            exact_off: AtomicBool::new(false),
         }
     }
 }
@@ -68,6 +85,13 @@ impl OutcomeMemo {
     /// Whether the memo is in use (it stops when it does not pay).
     pub(crate) fn in_use(&self) -> bool {
         !self.off.load(Relaxed)
+    }
+
+    /// Whether keys of the whole resource are in use (they stop when too
+    /// few lookups are answered by them, the memo going on by what
+    /// definitions read).
+    pub(crate) fn exact_in_use(&self) -> bool {
+        !self.exact_off.load(Relaxed) && self.in_use()
     }
 
     fn hasher(&self) -> SipHasher13 {
@@ -153,11 +177,12 @@ impl OutcomeMemo {
         Some(h.finish128().as_u128())
     }
 
-    /// The outcome kept for `key`, if any, counted as one lookup.
+    /// The outcome kept for `key`, if any, counted as one lookup (answered
+    /// by the whole resource's key).
     #[cfg(test)]
     pub(crate) fn get(&self, key: Key) -> Option<PolicyOutcome> {
         let found = self.find(key);
-        self.count_lookup(found.is_some());
+        self.count_lookup(found.as_ref().map(|_| Answer::Exact));
         found
     }
 
@@ -167,17 +192,29 @@ impl OutcomeMemo {
         self.lock().get(&key).cloned()
     }
 
-    /// Counts one evaluation looked up, answered or not; the memo stops
-    /// when too few are answered.
-    pub(crate) fn count_lookup(&self, answered: bool) {
+    /// Counts one evaluation looked up and by which key it was answered,
+    /// if it was. After [`TRIAL_LOOKUPS`], the memo stops when under one in
+    /// [`MIN_HIT_SHARE`] is answered, and its keys of the whole resource
+    /// stop when under one in [`MIN_HIT_SHARE`] is answered by them.
+    pub(crate) fn count_lookup(&self, answer: Option<Answer>) {
         let lookups = self.lookups.fetch_add(1, Relaxed) + 1;
-        let answered = if answered {
+        let answered = if answer.is_some() {
             self.answered.fetch_add(1, Relaxed) + 1
         } else {
             self.answered.load(Relaxed)
         };
-        if lookups >= TRIAL_LOOKUPS && answered * MIN_HIT_SHARE < lookups {
-            self.off.store(true, Relaxed);
+        let exact = if answer == Some(Answer::Exact) {
+            self.answered_exact.fetch_add(1, Relaxed) + 1
+        } else {
+            self.answered_exact.load(Relaxed)
+        };
+        if lookups >= TRIAL_LOOKUPS {
+            if answered * MIN_HIT_SHARE < lookups {
+                self.off.store(true, Relaxed);
+            }
+            if exact * MIN_HIT_SHARE < lookups {
+                self.exact_off.store(true, Relaxed);
+            }
         }
     }
 
@@ -469,5 +506,19 @@ mod tests {
         }
         assert!(often.in_use());
         assert_eq!(often.len(), 1);
+
+        // Answered by what definitions read, never by the whole resource:
+        // the memo goes on, its keys of the whole resource stop.
+        let projected = OutcomeMemo::default();
+        for k in 0..2 * TRIAL_LOOKUPS {
+            assert_eq!(
+                projected.exact_in_use(),
+                k < TRIAL_LOOKUPS,
+                "after {k} lookups"
+            );
+            projected.count_lookup((k % 2 == 0).then_some(Answer::Projected));
+        }
+        assert!(projected.in_use());
+        assert!(!projected.exact_in_use());
     }
 }
