@@ -76,6 +76,8 @@ struct Compiled {
     /// `if`'s `allOf` that has both, read from `root` once
     /// ([`PolicyEngine::selection_miss`] asks for every compliant resource).
     selection: OnceLock<Vec<(String, J)>>,
+    /// Whether keying this definition's outcomes by what it reads pays.
+    projection_trial: super::memo::Trial,
 }
 
 /// A definition's effective parameters for one set of assignment values.
@@ -832,10 +834,14 @@ impl PolicyEngine {
             self.memo.count_lookup(Some(Answer::Exact));
             return outcome;
         }
-        let projected = usable
+        let projected = (usable && compiled.projection_trial.pays())
             .then(|| self.projected_key(d, compiled, def, resource, cache, params))
             .flatten();
-        if let Some(outcome) = projected.and_then(|k| self.memo.find(k)) {
+        let found = projected.and_then(|k| self.memo.find(k));
+        if projected.is_some() {
+            compiled.projection_trial.count(found.is_some());
+        }
+        if let Some(outcome) = found {
             self.memo.count_lookup(Some(Answer::Projected));
             if let Some(key) = memo_key {
                 self.memo.keep(key, &outcome);
@@ -1782,6 +1788,7 @@ fn load(
         read,
         effective: OnceLock::new(),
         selection: OnceLock::new(),
+        projection_trial: Default::default(),
     };
     def.default_effect = compiled
         .effect_value(&defaults)

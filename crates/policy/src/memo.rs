@@ -15,11 +15,18 @@
 //! different inputs share a key by chance with probability 2^-128; making
 //! them share one on purpose needs the keys, which nothing shows.
 //!
-//! Bounded: at most [`MAX_KEPT`] outcomes are kept, and a scan whose
-//! resources repeat too little to pay for the hashing (under one lookup in
-//! [`MIN_HIT_SHARE`] answered after the first [`TRIAL_LOOKUPS`]: a live
-//! export, where every id differs) stops using it. Results are the same
-//! with it or without it.
+//! A definition that reads the resource only through literal fields
+//! ([`crate::projection`]) is also keyed by the members of the normalised
+//! resource it reads (decision 0072): resources that differ only where it
+//! cannot look share its outcome (a live export's workspaces, each with its
+//! own id, name and GUIDs, and one of two `publicNetworkAccess` values).
+//!
+//! Bounded: at most [`MAX_KEPT`] outcomes are kept, and each kind of key
+//! stops when it answers too little to pay for the hashing (under one lookup
+//! in [`MIN_HIT_SHARE`] after the first [`TRIAL_LOOKUPS`], [`Trial`]): the
+//! whole memo, its keys of the whole resource (a live export, where every
+//! id differs), and each definition's keys by what it reads. Results are
+//! the same with it or without it.
 
 use crate::{PolicyOutcome, PolicyResource};
 use serde_json::{Map, Value as J};
@@ -54,15 +61,12 @@ pub(crate) enum Answer {
 pub(crate) struct OutcomeMemo {
     hash_keys: (u64, u64),
     kept: Mutex<HashMap<Key, PolicyOutcome>>,
-    lookups: AtomicUsize,
-    answered: AtomicUsize,
-    /// Lookups answered by the whole resource's key.
-    answered_exact: AtomicUsize,
-    off: AtomicBool,
-    /// Whether keys of the whole resource stopped (a live export's
+    /// Lookups answered by either key.
+    any: Trial,
+    /// Lookups answered by the whole resource's key (a live export's
     /// resources are never alike as a whole; they may be in what a
     /// definition reads).
-    exact_off: AtomicBool,
+    exact: Trial,
 }
 
 impl Default for OutcomeMemo {
@@ -72,11 +76,8 @@ impl Default for OutcomeMemo {
             // come from the system's randomness.
             hash_keys: (random_u64(), random_u64()),
             kept: Mutex::default(),
-            lookups: AtomicUsize::new(0),
-            answered: AtomicUsize::new(0),
-            answered_exact: AtomicUsize::new(0),
-            off: AtomicBool::new(false),
-            exact_off: AtomicBool::new(false),
+            any: Trial::default(),
+            exact: Trial::default(),
         }
     }
 }
@@ -84,14 +85,14 @@ impl Default for OutcomeMemo {
 impl OutcomeMemo {
     /// Whether the memo is in use (it stops when it does not pay).
     pub(crate) fn in_use(&self) -> bool {
-        !self.off.load(Relaxed)
+        self.any.pays()
     }
 
     /// Whether keys of the whole resource are in use (they stop when too
     /// few lookups are answered by them, the memo going on by what
     /// definitions read).
     pub(crate) fn exact_in_use(&self) -> bool {
-        !self.exact_off.load(Relaxed) && self.in_use()
+        self.exact.pays() && self.in_use()
     }
 
     fn hasher(&self) -> SipHasher13 {
@@ -197,25 +198,8 @@ impl OutcomeMemo {
     /// [`MIN_HIT_SHARE`] is answered, and its keys of the whole resource
     /// stop when under one in [`MIN_HIT_SHARE`] is answered by them.
     pub(crate) fn count_lookup(&self, answer: Option<Answer>) {
-        let lookups = self.lookups.fetch_add(1, Relaxed) + 1;
-        let answered = if answer.is_some() {
-            self.answered.fetch_add(1, Relaxed) + 1
-        } else {
-            self.answered.load(Relaxed)
-        };
-        let exact = if answer == Some(Answer::Exact) {
-            self.answered_exact.fetch_add(1, Relaxed) + 1
-        } else {
-            self.answered_exact.load(Relaxed)
-        };
-        if lookups >= TRIAL_LOOKUPS {
-            if answered * MIN_HIT_SHARE < lookups {
-                self.off.store(true, Relaxed);
-            }
-            if exact * MIN_HIT_SHARE < lookups {
-                self.exact_off.store(true, Relaxed);
-            }
-        }
+        self.any.count(answer.is_some());
+        self.exact.count(answer == Some(Answer::Exact));
     }
 
     /// Keeps `outcome` for `key` (while there is room).
@@ -240,13 +224,44 @@ impl OutcomeMemo {
     /// How many lookups were answered.
     #[cfg(test)]
     pub(crate) fn answered(&self) -> usize {
-        self.answered.load(Relaxed)
+        self.any.answered.load(Relaxed)
     }
 
     /// Stops the memo (tests comparing outcomes with and without it).
     #[cfg(test)]
     pub(crate) fn stop(&self) {
-        self.off.store(true, Relaxed);
+        self.any.off.store(true, Relaxed);
+    }
+}
+
+/// Whether one kind of key pays for its hashing: after [`TRIAL_LOOKUPS`]
+/// lookups, under one in [`MIN_HIT_SHARE`] answered stops it (a definition
+/// that reads each workspace's private endpoint connections, whose ids
+/// differ, is never answered by what it reads).
+#[derive(Default)]
+pub(crate) struct Trial {
+    lookups: AtomicUsize,
+    answered: AtomicUsize,
+    off: AtomicBool,
+}
+
+impl Trial {
+    /// Whether the key is still worth computing.
+    pub(crate) fn pays(&self) -> bool {
+        !self.off.load(Relaxed)
+    }
+
+    /// Counts one lookup, answered or not.
+    pub(crate) fn count(&self, answered: bool) {
+        let lookups = self.lookups.fetch_add(1, Relaxed) + 1;
+        let answered = if answered {
+            self.answered.fetch_add(1, Relaxed) + 1
+        } else {
+            self.answered.load(Relaxed)
+        };
+        if lookups >= TRIAL_LOOKUPS && answered * MIN_HIT_SHARE < lookups {
+            self.off.store(true, Relaxed);
+        }
     }
 }
 
@@ -520,5 +535,13 @@ mod tests {
         }
         assert!(projected.in_use());
         assert!(!projected.exact_in_use());
+
+        // One definition's keys by what it reads, never answered, stop.
+        let trial = Trial::default();
+        for k in 0..TRIAL_LOOKUPS {
+            assert!(trial.pays(), "stopped after {k} lookups");
+            trial.count(k == 0);
+        }
+        assert!(!trial.pays());
     }
 }
