@@ -102,9 +102,10 @@ struct Programs {
     applicability_by_type_and_kind: bool,
     lookup: Option<Lookup>,
     /// The top-level members of the normalised resource the programs can
-    /// read ([`crate::projection`]); `None` when they may read more (or
-    /// look up related resources).
-    reads: Option<Vec<String>>,
+    /// read ([`crate::projection`]), as regorus keys (made once: the memo
+    /// looks them up for every evaluation); `None` when they may read more
+    /// (or look up related resources).
+    reads: Option<Vec<RValue>>,
 }
 
 /// The Azure Policy definitions an evaluation can use, compiled once.
@@ -884,7 +885,10 @@ impl PolicyEngine {
         // (Once the resource is normalised, the checks before are moot.)
         let normalised_before = cache.resource.get().is_some();
         if crate::dataplane::is_registry_model_mode(&d.mode)
-            || (!normalised_before && self.ends_before_normalising(d, compiled, resource, params))
+            || (!normalised_before
+                && self
+                    .before_normalising(d, compiled, resource, params)
+                    .is_err())
             || !cache.leaves(resource).is_empty()
         {
             return None;
@@ -903,27 +907,33 @@ impl PolicyEngine {
         )
     }
 
-    /// Whether evaluating `c` on `resource` ends before the resource is
-    /// normalised, as [`PolicyEngine::evaluate_compiled`] decides first: the
-    /// parameters do not resolve, the effect is `Disabled`, an `Indexed`
-    /// definition does not cover the resource, or the `if` excludes its
-    /// type. The key by what the definition reads, which normalises, is
-    /// then not made (a scan of many other types would normalise them all).
-    fn ends_before_normalising(
+    /// The effective parameters of evaluating `c` on `resource`, or the
+    /// outcome that ends the evaluation before the resource is normalised:
+    /// the parameters do not resolve, the effect is `Disabled`, an
+    /// `Indexed` definition does not cover the resource, or the `if`
+    /// excludes its type. ([`PolicyEngine::evaluate_compiled`] begins with
+    /// it; the key by what a definition reads, which normalises, is not
+    /// made when it ends: a scan of many other types would normalise them
+    /// all.)
+    fn before_normalising<'c>(
         &self,
         d: &PolicyDefinition,
-        c: &Compiled,
+        c: &'c Compiled,
         resource: &PolicyResource,
         given: &Map<String, J>,
-    ) -> bool {
-        let Ok(effective) = c.effective(given) else {
-            return true;
-        };
+    ) -> Result<Cow<'c, Effective>, PolicyOutcome> {
+        let effective = c
+            .effective(given)
+            .map_err(|message| PolicyOutcome::Error { message })?;
         let params = &effective.params;
-        c.effect_value(params)
+        if c.effect_value(params)
             .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
             || (d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource))
             || c.excludes_type(resource.resource_type, params)
+        {
+            return Err(PolicyOutcome::NotApplicable);
+        }
+        Ok(effective)
     }
 
     /// [`PolicyEngine::evaluate_cached`] without the memo of outcomes.
@@ -1001,22 +1011,11 @@ impl PolicyEngine {
         given: &Map<String, J>,
         related: &dyn RelatedResources,
     ) -> PolicyOutcome {
-        let effective = match c.effective(given) {
+        let effective = match self.before_normalising(d, c, resource, given) {
             Ok(x) => x,
-            Err(message) => return PolicyOutcome::Error { message },
+            Err(outcome) => return outcome,
         };
         let (params, missing) = (&effective.params, &effective.missing);
-        if c.effect_value(params)
-            .is_some_and(|e| e.eq_ignore_ascii_case("disabled"))
-        {
-            return PolicyOutcome::NotApplicable;
-        }
-        if d.mode.eq_ignore_ascii_case("indexed") && !self.indexed_covers(resource) {
-            return PolicyOutcome::NotApplicable;
-        }
-        if c.excludes_type(resource.resource_type, params) {
-            return PolicyOutcome::NotApplicable;
-        }
         let p = match c.programs(&self.catalogue) {
             Ok(p) => p,
             Err(failure) => {
@@ -1980,6 +1979,7 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
             None
         } else {
             crate::projection::top_level_reads(&rewritten, registry.alias_map())
+                .map(|reads| reads.into_iter().map(RValue::from).collect())
         },
     })
 }

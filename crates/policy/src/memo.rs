@@ -126,11 +126,7 @@ impl OutcomeMemo {
         let mut h = self.hasher();
         resource.hash(&mut h);
         def.hash(&mut h);
-        h.write_usize(params.len());
-        for (name, value) in params {
-            name.hash(&mut h);
-            json_fingerprint(value, &mut h);
-        }
+        params_fingerprint(params, &mut h);
         h.finish128().as_u128()
     }
 
@@ -149,23 +145,20 @@ impl OutcomeMemo {
         resource_type: &str,
         indexed_covers: bool,
         normalised: &regorus::Value,
-        reads: &[String],
+        reads: &[regorus::Value],
     ) -> Option<Key> {
         let mut h = self.hasher();
         h.write(b"projected");
         def.hash(&mut h);
-        h.write_usize(params.len());
-        for (name, value) in params {
-            name.hash(&mut h);
-            json_fingerprint(value, &mut h);
-        }
+        params_fingerprint(params, &mut h);
         resource_type.hash(&mut h);
         indexed_covers.hash(&mut h);
         let members = normalised.as_object().ok();
         for read in reads {
-            read.hash(&mut h);
-            let value = members.and_then(|m| m.get(&regorus::Value::from(read.as_str())));
-            match value {
+            if !rvalue_fingerprint(read, &mut h, 0) {
+                return None;
+            }
+            match members.and_then(|m| m.get(read)) {
                 Some(v) => {
                     h.write_u8(1);
                     if !rvalue_fingerprint(v, &mut h, 0) {
@@ -269,6 +262,16 @@ impl Trial {
 /// system's randomness for each `RandomState`, of nothing.
 fn random_u64() -> u64 {
     std::collections::hash_map::RandomState::new().hash_one(())
+}
+
+/// Feeds assignment parameters to `state`: their number, then each name
+/// and value in order.
+fn params_fingerprint<H: Hasher>(params: &Map<String, J>, state: &mut H) {
+    state.write_usize(params.len());
+    for (name, value) in params {
+        name.hash(state);
+        json_fingerprint(value, state);
+    }
 }
 
 /// Feeds a JSON value's exact content to `state`: object members in their

@@ -16,6 +16,7 @@
 //! reads the resource's root as a whole. A refused definition keeps the
 //! exact key of the whole resource.
 
+use crate::rewrite::is_builtin_field;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -197,15 +198,10 @@ fn member_of_field(field: &str, aliases: &BTreeMap<String, String>) -> Option<St
         return None;
     }
     let lower = field.to_ascii_lowercase();
-    match lower.as_str() {
-        "type" | "id" | "kind" | "name" | "location" | "fullname" | "tags" | "apiversion" => {
-            return Some(lower)
-        }
-        _ if lower.starts_with("identity.") => return Some("identity".to_string()),
-        _ if lower.starts_with("tags.") || lower.starts_with("tags[") => {
-            return Some("tags".to_string())
-        }
-        _ => {}
+    if is_builtin_field(field) {
+        // `identity.type`, `tags.x`, `tags['x']`: the member before the path.
+        let end = lower.find(['.', '[']).unwrap_or(lower.len());
+        return Some(lower[..end].to_string());
     }
     // As regorus resolves it: the alias, else the `[*]` alias of the name.
     let short = aliases
