@@ -369,6 +369,37 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
+        self.column_on(line, offset)
+    }
+
+    /// [`SourceFile::line_col`], searched from the 0-based line `near`
+    /// (forward by doubling steps, else by halving below it), which is set
+    /// to the offset's line: a run of offsets in ascending order finds each
+    /// line in a few steps, not by a search over every line start (2.5
+    /// million at 100,000 live resources).
+    pub fn line_col_near(&self, offset: u32, near: &mut usize) -> (u32, u32) {
+        let offset = offset.min(self.len);
+        let starts = &self.line_starts;
+        let from = (*near).min(starts.len() - 1);
+        // The last line starting at or before `offset` (line 0 starts at 0).
+        let line = if starts[from] <= offset {
+            let (mut low, mut step) = (from, 1);
+            while low + step < starts.len() && starts[low + step] <= offset {
+                low += step;
+                step *= 2;
+            }
+            let high = (low + step).min(starts.len());
+            low + starts[low..high].partition_point(|&s| s <= offset) - 1
+        } else {
+            starts[..from].partition_point(|&s| s <= offset) - 1
+        };
+        *near = line;
+        self.column_on(line, offset)
+    }
+
+    /// 1-based line and column of `offset` (at most the length) on the
+    /// 0-based `line`.
+    fn column_on(&self, line: usize, offset: u32) -> (u32, u32) {
         let start = self.line_starts[line] as usize;
         // Bytes are characters in ASCII text (most templates, and every file
         // whose text is not kept); counting the characters of a long
@@ -437,6 +468,24 @@ pub fn display_path(path: &std::path::Path) -> String {
     s.to_string()
 }
 
+/// Where [`SourceMap::line_col_near`] last found a position: the next
+/// search starts there when it is in the same file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LineHint {
+    file: Option<FileId>,
+    line: usize,
+}
+
+impl LineHint {
+    /// A search that starts on the 1-based `line` of `file`.
+    pub fn on_line(file: FileId, line: u32) -> LineHint {
+        LineHint {
+            file: Some(file),
+            line: line.saturating_sub(1) as usize,
+        }
+    }
+}
+
 /// Every file read during a scan. Ids are indices; the map only grows.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
@@ -500,6 +549,18 @@ impl SourceMap {
 
     pub fn find(&self, path: &std::path::Path) -> Option<FileId> {
         self.by_path.get(path).copied()
+    }
+
+    /// [`SourceFile::line_col`] of `offset` in `file`, searched from where
+    /// `hint` last found a position (see [`SourceFile::line_col_near`]).
+    pub fn line_col_near(&self, file: FileId, offset: u32, hint: &mut LineHint) -> (u32, u32) {
+        if hint.file != Some(file) {
+            *hint = LineHint {
+                file: Some(file),
+                line: 0,
+            };
+        }
+        self.get(file).line_col_near(offset, &mut hint.line)
     }
 
     /// `(display path, line, column)` of a span's start.
@@ -766,6 +827,46 @@ mod tests {
         let one = f.text().find('1').unwrap() as u32;
         assert_eq!(f.line_col(one), (2, 8));
         assert_eq!(f.line_text(2), "  \"é\": 1");
+    }
+
+    /// From any line it starts at, the search from a hint finds what the
+    /// search over every line start finds, for every offset (inside a
+    /// multi-byte character, at the end, past it) and in any order.
+    #[test]
+    fn the_search_from_a_hint_agrees_with_the_whole_search() {
+        let texts = [
+            "{\n  \"é\": 1\n}".to_string(),
+            "\n\n\nx\n".to_string(),
+            "one line, no break".to_string(),
+            String::new(),
+            (0..300)
+                .map(|i| format!("{}{}\n", "ü".repeat(i % 5), "a".repeat(i % 7)))
+                .collect(),
+        ];
+        for text in texts {
+            let f = SourceFile::new("a.json".into(), text.clone());
+            let lines = text.matches('\n').count() + 1;
+            let offsets: Vec<u32> = (0..=text.len() as u32 + 2).collect();
+            for start in [0, 1, lines / 2, lines - 1, lines + 5] {
+                let mut near = start;
+                for &o in offsets.iter().chain(offsets.iter().rev()).step_by(3) {
+                    assert_eq!(
+                        f.line_col_near(o, &mut near),
+                        f.line_col(o),
+                        "{o} from {start}"
+                    );
+                    assert_eq!(near as u32 + 1, f.line_col(o).0);
+                }
+            }
+        }
+        // The hint of another file is not used.
+        let mut map = SourceMap::default();
+        let a = map.add(SourceFile::new("a".into(), "x\n".repeat(50)));
+        let b = map.add(SourceFile::new("b".into(), "y\n".repeat(5)));
+        let mut hint = LineHint::default();
+        assert_eq!(map.line_col_near(a, 80, &mut hint), (41, 1));
+        assert_eq!(map.line_col_near(b, 4, &mut hint), (3, 1));
+        assert_eq!(map.line_col_near(a, 2, &mut hint), (2, 1));
     }
 
     #[test]

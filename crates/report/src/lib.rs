@@ -140,10 +140,9 @@ impl Report {
         let files = file_entries(scan);
         let paths = shared_paths(scan);
         let resources = resource_entries(scan, context.account, secrets, &paths);
-        let mut outcomes = outcomes;
-        let mut autofixes = std::mem::take(&mut context.autofixes);
-        sort_outcomes(scan, (&resources, &paths), &mut outcomes, &mut autofixes);
-        let mut results = result_entries(scan, (&resources, &paths), outcomes, autofixes, secrets);
+        let autofixes = std::mem::take(&mut context.autofixes);
+        let sorted = sort_outcomes(scan, (&resources, &paths), outcomes, autofixes);
+        let mut results = result_entries(scan, (&resources, &paths), sorted, secrets);
         let unused = apply_suppressions(scan, &resources, &mut results, &context);
         // A suppressed result is not offered a fix, as `fix` does not make one.
         for r in results.iter_mut().filter(|r| r.suppressed.is_some()) {
@@ -434,13 +433,15 @@ fn azure_index(
 fn result_entries(
     scan: &ScanOutput,
     shared: (&[ResourceEntry], &[Shared]),
-    mut outcomes: Vec<Outcome>,
-    mut autofixes: Vec<Option<Box<AutofixEntry>>>,
+    sorted: SortedOutcomes,
     secrets: &Redactor,
 ) -> Vec<ResultEntry> {
+    let SortedOutcomes {
+        mut outcomes,
+        mut autofixes,
+        mut starts,
+    } = sorted;
     let azure = azure_index(scan);
-    // Each planned fix is moved into its result (one slot per outcome, or none).
-    autofixes.resize_with(outcomes.len(), || None);
     let texts = aml_model::intern::Interner::default();
     // The outcomes are made entries a batch at a time from the end, the
     // outcomes' vector shrunk as it empties: the entries and every outcome
@@ -451,14 +452,18 @@ fn result_entries(
         let start = outcomes.len().saturating_sub(4096);
         let batch = outcomes.split_off(start);
         let fixes = autofixes.split_off(start);
-        entries.par_extend(batch.into_par_iter().zip(fixes).rev().map(|(o, autofix)| {
-            let mut entry = result_entry(scan, shared, o, (&azure, &texts), secrets);
-            entry.autofix = autofix;
-            entry
-        }));
+        let at = starts.split_off(start);
+        entries.par_extend(batch.into_par_iter().zip(fixes).zip(at).rev().map(
+            |((o, autofix), start)| {
+                let mut entry = result_entry(scan, shared, (o, start), (&azure, &texts), secrets);
+                entry.autofix = autofix;
+                entry
+            },
+        ));
         if outcomes.len() < outcomes.capacity() / 2 {
             outcomes.shrink_to_fit();
             autofixes.shrink_to_fit();
+            starts.shrink_to_fit();
         }
     }
     entries.reverse();
@@ -469,7 +474,7 @@ fn result_entries(
 fn result_entry(
     scan: &ScanOutput,
     (resources, paths): (&[ResourceEntry], &[Shared]),
-    o: Outcome,
+    (o, (line, column)): (Outcome, (u32, u32)),
     (azure, texts): (
         &std::collections::HashMap<(String, String), &aml_model::model::AzureVerdict>,
         &aml_model::intern::Interner,
@@ -479,8 +484,10 @@ fn result_entry(
     let sources = &scan.sources;
     let r = &scan.model.resources[o.resource];
     let shared = &resources[o.resource];
-    let (path, line, column) = shared_position(scan, paths, o.span);
-    let (end_line, end_column) = sources.get(o.span.file).line_col(o.span.end);
+    let path = paths[o.span.file.0 as usize].clone();
+    // The end is searched from the start's line (found when sorting).
+    let mut from_start = aml_model::source::LineHint::on_line(o.span.file, line);
+    let (end_line, end_column) = sources.line_col_near(o.span.file, o.span.end, &mut from_start);
     let property = (o.span != r.span)
         .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
         .flatten()
@@ -572,6 +579,14 @@ fn result_entry(
     }
 }
 
+/// The outcomes, their planned fixes and the line and column of each
+/// one's start, in the order of the report's results.
+struct SortedOutcomes {
+    outcomes: Vec<Outcome>,
+    autofixes: Vec<Option<Box<AutofixEntry>>>,
+    starts: Vec<(u32, u32)>,
+}
+
 /// Puts the outcomes (and the fix planned for each) in the order of the
 /// report's results: by position, rule and resource, stable. The order is
 /// found on compact keys (the ranks of the path and the rule, the line and
@@ -580,13 +595,14 @@ fn result_entry(
 /// entries are made (an outcome is less than half an entry's size): a
 /// stable sort would move them through a scratch copy of half of them
 /// (issue 20: tens of megabytes at 100,000 results). An outcome's path,
-/// line, column, rule and resource id are its entry's.
+/// line, column, rule and resource id are its entry's; the lines and
+/// columns found for the keys are kept for the entries.
 fn sort_outcomes(
     scan: &ScanOutput,
     (resources, paths): (&[ResourceEntry], &[Shared]),
-    outcomes: &mut [Outcome],
-    autofixes: &mut Vec<Option<Box<AutofixEntry>>>,
-) {
+    mut outcomes: Vec<Outcome>,
+    mut autofixes: Vec<Option<Box<AutofixEntry>>>,
+) -> SortedOutcomes {
     autofixes.resize_with(outcomes.len(), || None);
     // Each file's rank is its path's: files, not outcomes, are ranked.
     let path = ranks(paths.iter(), |p| (p.addr(), p.as_str()));
@@ -637,8 +653,14 @@ fn sort_outcomes(
         })
     });
     let order: Vec<usize> = keys.iter().map(|k| k[4] as usize).collect();
+    let starts = keys.iter().map(|k| (k[1], k[2])).collect();
     drop(keys);
-    permute(&order, outcomes, autofixes);
+    permute(&order, &mut outcomes, &mut autofixes);
+    SortedOutcomes {
+        outcomes,
+        autofixes,
+        starts,
+    }
 }
 
 /// Puts `items[order[i]]` (and `more[order[i]]`) at `i`, in place: each
