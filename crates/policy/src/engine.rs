@@ -867,8 +867,8 @@ impl PolicyEngine {
     /// normalised form that `d`'s programs can read
     /// ([`OutcomeMemo::projected_key`]): only once the programs are
     /// compiled (this never compiles), for a definition that reads no
-    /// data-plane view, on a resource without unknown values (whose
-    /// alternatives are read from the body itself).
+    /// data-plane view, on a resource without unknown values that the
+    /// definition reads (their alternatives are read from the body itself).
     fn projected_key(
         &self,
         d: &PolicyDefinition,
@@ -882,16 +882,38 @@ impl PolicyEngine {
             return None;
         };
         let reads = programs.reads.as_deref()?;
-        // (Once the resource is normalised, the checks before are moot.)
-        let normalised_before = cache.resource.get().is_some();
-        if crate::dataplane::is_registry_model_mode(&d.mode)
-            || (!normalised_before
+        if crate::dataplane::is_registry_model_mode(&d.mode) {
+            return None;
+        }
+        let leaves = cache.leaves(resource);
+        if leaves.is_empty() {
+            // (Once the resource is normalised, the checks before are moot.)
+            if cache.resource.get().is_none()
                 && self
                     .before_normalising(d, compiled, resource, params)
-                    .is_err())
-            || !cache.leaves(resource).is_empty()
-        {
-            return None;
+                    .is_err()
+            {
+                return None;
+            }
+        } else {
+            // Unknown values the definition does not read are left out of
+            // the form it evaluates (`evaluate_compiled`'s first pass
+            // stands), as if the resource had none: keyed alike. A resource
+            // with an unknown value it reads is evaluated.
+            let effective = self
+                .before_normalising(d, compiled, resource, params)
+                .ok()?;
+            let read = self.read_paths(
+                compiled,
+                resource.resource_type,
+                resource.api_version,
+                &effective.params,
+            );
+            let mut vars = Vec::new();
+            add_unknowns(&mut vars, leaves, &read);
+            if !vars.is_empty() {
+                return None;
+            }
         }
         // The form every evaluation without unknowns reads (`input_of`).
         let normalised = cache
@@ -2170,9 +2192,10 @@ mod tests {
 
     /// Resources that differ only where a definition cannot look (name, id,
     /// location, settings it does not read) are answered by what it reads,
-    /// with the outcome evaluating gives; a resource with an unknown value
-    /// is not; a definition whose expressions may read more (here the
-    /// resource group) is keyed by the whole resource alone.
+    /// with the outcome evaluating gives, also when a value it does not read
+    /// is unknown; a resource with an unknown value it reads is not; a
+    /// definition whose expressions may read more (here the resource group)
+    /// is keyed by the whole resource alone.
     #[test]
     fn resources_alike_in_what_a_definition_reads_share_its_outcome() {
         let engine = fresh_builtin_engine();
@@ -2226,21 +2249,25 @@ mod tests {
         assert_eq!(disabled, PolicyOutcome::COMPLIANT);
         assert_eq!(engine.memo.answered(), answered + 1);
 
-        // An unknown value anywhere: evaluated, as without the memo.
-        let mut unknown = workspace("d", "Enabled", true);
-        if let Some(props) = unknown
-            .as_object_mut()
-            .and_then(|o| o.get_mut("properties"))
-            .and_then(aml_model::value::Value::as_object_mut)
-        {
-            props.insert(
-                "description".into(),
+        // An unknown value the definition does not read: answered by what
+        // it reads. One it reads: evaluated, as without the memo.
+        let with_unknown = |setting: &str| {
+            let mut body = workspace("d", "Enabled", true);
+            body.set_path(
+                &format!("properties.{setting}"),
                 aml_model::value::Value::unknown("[parameters('d')]", "no value"),
             );
-        }
+            body
+        };
         let answered = engine.memo.answered();
-        assert_eq!(evaluate(&engine, public, "d", &unknown), first);
-        assert_eq!(engine.memo.answered(), answered);
+        assert_eq!(
+            evaluate(&engine, public, "d", &with_unknown("description")),
+            first
+        );
+        assert_eq!(engine.memo.answered(), answered + 1);
+        let read = evaluate(&engine, public, "d", &with_unknown("publicNetworkAccess"));
+        assert!(matches!(read, PolicyOutcome::Unknown { .. }), "{read:?}");
+        assert_eq!(engine.memo.answered(), answered + 1);
 
         // A definition that reads the resource group: never by projection.
         let reads_group = json!({"properties": {
@@ -2311,8 +2338,8 @@ mod tests {
 
     /// The memo changes no outcome: every shipped definition on the live
     /// fixtures' resources and variants of them (renamed, each setting
-    /// changed), twice over in one engine with the memo, against one
-    /// without it.
+    /// changed, each setting unknown), twice over in one engine with the
+    /// memo, against one without it.
     #[test]
     fn the_memo_changes_no_outcome_on_the_live_fixtures() {
         let mut bodies: Vec<J> = Vec::new();
@@ -2379,20 +2406,48 @@ mod tests {
                 }
             }
         }
+        let mut cases: Vec<(J, aml_model::value::Value)> = variants
+            .into_iter()
+            .map(|v| {
+                let value = aml_model::value::Value::from_json(&v);
+                (v, value)
+            })
+            .collect();
+        let known = cases.len();
+        // And with unknown values: the location, the tags, and each
+        // setting of both levels in turn (read by some definitions, not by
+        // others).
+        for body in &bodies {
+            let mut paths = vec!["location".to_string(), "tags".to_string()];
+            for level in ["properties", "properties.properties"] {
+                let settings = level.split('.').try_fold(body, |at, k| at.get(k));
+                if let Some(settings) = settings.and_then(J::as_object) {
+                    paths.extend(settings.keys().map(|k| format!("{level}.{k}")));
+                }
+            }
+            for path in paths {
+                let mut value = aml_model::value::Value::from_json(body);
+                value.set_path(
+                    &path,
+                    aml_model::value::Value::unknown("[parameters('p')]", "no value"),
+                );
+                cases.push((body.clone(), value));
+            }
+        }
         let with = fresh_builtin_engine();
         let without = fresh_builtin_engine();
         without.memo.stop();
-        let values: Vec<aml_model::value::Value> = variants
-            .iter()
-            .map(aml_model::value::Value::from_json)
-            .collect();
         let mut pairs = 0;
         let mut answered_first = 0;
+        let mut answered_unknown = 0;
         for pass in 0..2 {
             if pass == 1 {
                 answered_first = with.memo.answered();
             }
-            for (json, body) in variants.iter().zip(&values) {
+            for (n, (json, body)) in cases.iter().enumerate() {
+                if pass == 0 && n == known {
+                    answered_unknown = with.memo.answered();
+                }
                 let text = |k: &str| json[k].as_str().unwrap_or("").to_string();
                 let (id, rtype, name) = (text("id"), text("type"), text("name"));
                 let location = json["location"].as_str();
@@ -2422,6 +2477,14 @@ mod tests {
             answered_first > pairs / 16,
             "{answered_first} of {}",
             pairs / 2
+        );
+        // Resources with an unknown value no definition reads there are
+        // answered by what the definitions read.
+        assert!(
+            answered_first - answered_unknown > (cases.len() - known) * 2,
+            "{} answered of {} resources with unknowns",
+            answered_first - answered_unknown,
+            cases.len() - known
         );
         assert_eq!(without.memo.answered(), 0);
     }

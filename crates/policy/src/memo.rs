@@ -131,9 +131,10 @@ impl OutcomeMemo {
     }
 
     /// The key of evaluating definition `def` (with assignment parameters
-    /// `params`) on a resource of `resource_type` that has no unknown value,
-    /// from what the definition can read of it ([`crate::projection`]): the
-    /// members `reads` of its normalised `input.resource`, and whether an
+    /// `params`) on a resource of `resource_type` with no unknown value
+    /// that the definition reads, from what it can read of the resource
+    /// ([`crate::projection`]): the members `reads` of its normalised
+    /// `input.resource` (unknowns left out), and whether an
     /// `Indexed` definition covers it. Two resources that differ only where
     /// the definition cannot look (their names, ids, other settings) share
     /// this key. Marked apart from [`OutcomeMemo::evaluation_key`]'s keys.
