@@ -831,44 +831,49 @@ impl Model {
             use rayon::prelude::*;
             // One index at a time (each one's keys are dropped once it is
             // built), its keys made on every thread.
-            let each = |keys: &(dyn Fn(&Resource) -> Vec<Key> + Sync)| {
+            // Each resource gives its keys to `add` (no vector a resource).
+            type Keys<'k> = &'k (dyn Fn(&Resource, &mut dyn FnMut(Key)) + Sync);
+            let each = |keys: Keys| {
                 let entries = self
                     .resources
                     .par_iter()
                     .enumerate()
-                    .flat_map_iter(|(i, r)| keys(r).into_iter().map(move |k| (k, i)))
-                    .collect();
+                    .fold(Vec::new, |mut entries, (i, r)| {
+                        keys(r, &mut |k| entries.push((k, i)));
+                        entries
+                    })
+                    .reduce(Vec::new, |mut a, b| {
+                        a.extend(b);
+                        a
+                    });
                 Postings::build(entries)
             };
             let in_deployment = |r: &Resource| Key::deployment(r.deployment);
             DeploymentIndex {
-                members: each(&|r| vec![in_deployment(r)]),
-                ids: each(&|r| vec![in_deployment(r).lower(&r.id)]),
-                scan_ids: each(&|r| vec![Key::default().lower(&r.id)]),
-                types: each(&|r| vec![in_deployment(r).lower(&r.resource_type)]),
-                links: each(&|r| {
+                members: each(&|r, add| add(in_deployment(r))),
+                ids: each(&|r, add| add(in_deployment(r).lower(&r.id))),
+                scan_ids: each(&|r, add| add(Key::default().lower(&r.id))),
+                types: each(&|r, add| add(in_deployment(r).lower(&r.resource_type))),
+                links: each(&|r, add| {
                     let (scope, parent) = (r.scope_id.as_deref(), r.parent_id.as_deref());
                     let parent =
                         parent.filter(|p| !scope.is_some_and(|s| s.eq_ignore_ascii_case(p)));
-                    [scope, parent]
-                        .into_iter()
-                        .flatten()
-                        .map(|link| in_deployment(r).lower(link))
-                        .collect()
+                    for link in [scope, parent].into_iter().flatten() {
+                        add(in_deployment(r).lower(link));
+                    }
                 }),
-                unlinked: each(&|r| {
+                unlinked: each(&|r, add| {
                     if r.scope_id.is_some() || r.parent_id.is_some() {
-                        return Vec::new();
+                        return;
                     }
                     let id = r.id.to_ascii_lowercase();
                     let group = resource_group_of(&id);
-                    vec![in_deployment(r).lower(&r.resource_type).lower_opt(group)]
+                    add(in_deployment(r).lower(&r.resource_type).lower_opt(group));
                 }),
-                open_links: each(&|r| {
+                open_links: each(&|r, add| {
                     let link = r.scope_id.as_deref().or(r.parent_id.as_deref());
-                    match link.is_some_and(has_placeholder) {
-                        true => vec![in_deployment(r).lower(&r.resource_type)],
-                        false => Vec::new(),
+                    if link.is_some_and(has_placeholder) {
+                        add(in_deployment(r).lower(&r.resource_type));
                     }
                 }),
                 secure_defaults: Postings::build(

@@ -114,8 +114,10 @@ impl Postings {
             .into_par_iter()
             .map(|(k, p)| (hash(&k), k, p))
             .collect();
-        hashed.par_sort_unstable();
-        hashed.dedup();
+        // By hash and position alone: the keys are compared once each,
+        // below, not at every step of the sort (many entries share a key:
+        // every resource of a deployment, of a type).
+        hashed.par_sort_unstable_by_key(|e| (e.0, e.2));
         // Room for every run at once (counted on every thread).
         let runs = 1 + hashed.par_windows(2).filter(|w| w[0].0 != w[1].0).count();
         let mut out = Postings {
@@ -130,13 +132,23 @@ impl Postings {
             let (same_hash, after) = rest.split_at(run);
             rest = after;
             if same_hash.iter().all(|e| e.1 == same_hash[0].1) {
-                let start = out.positions.len() as u32;
-                out.positions.extend(same_hash.iter().map(|e| e.2));
-                out.runs.insert(hash, (start, run as u32));
+                // One key, its positions ascending: each once.
+                let start = out.positions.len();
+                for e in same_hash {
+                    if out.positions.len() == start || out.positions.last() != Some(&e.2) {
+                        out.positions.push(e.2);
+                    }
+                }
+                let len = out.positions.len() - start;
+                out.runs.insert(hash, (start as u32, len as u32));
             } else {
                 out.runs.insert(hash, SHARED_HASH);
                 for (_, key, position) in same_hash {
-                    out.shared.entry(key.clone()).or_default().push(*position);
+                    // Each key's positions come ascending: each once.
+                    let positions = out.shared.entry(key.clone()).or_default();
+                    if positions.last() != Some(position) {
+                        positions.push(*position);
+                    }
                 }
             }
         }
@@ -185,7 +197,14 @@ mod tests {
     #[test]
     fn keys_sharing_a_hash_stay_apart() {
         let k = |s: &str| Key::deployment(0).lower(s);
-        let entries = vec![(k("x"), 4), (k("y"), 2), (k("x"), 1)];
+        // Each key's position once, though given twice.
+        let entries = vec![
+            (k("x"), 4),
+            (k("y"), 2),
+            (k("x"), 1),
+            (k("y"), 2),
+            (k("x"), 4),
+        ];
         // Every key hashes alike: the keys are told apart by their bytes.
         let p = Postings::build_with(entries.clone(), |_| 42);
         assert_eq!(p.get(&k("x")), &[1, 4]);
