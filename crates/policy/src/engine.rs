@@ -915,7 +915,7 @@ impl PolicyEngine {
                 return None;
             }
         }
-        // The form every evaluation without unknowns reads (`input_of`).
+        // The form the first pass reads (`input_of`, every unknown left out).
         let normalised = cache
             .resource
             .get_or_init(|| prepare(&self.catalogue, resource, &|_| None));
