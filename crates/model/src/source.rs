@@ -468,24 +468,6 @@ pub fn display_path(path: &std::path::Path) -> String {
     s.to_string()
 }
 
-/// Where [`SourceMap::line_col_near`] last found a position: the next
-/// search starts there when it is in the same file.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LineHint {
-    file: Option<FileId>,
-    line: usize,
-}
-
-impl LineHint {
-    /// A search that starts on the 1-based `line` of `file`.
-    pub fn on_line(file: FileId, line: u32) -> LineHint {
-        LineHint {
-            file: Some(file),
-            line: line.saturating_sub(1) as usize,
-        }
-    }
-}
-
 /// Every file read during a scan. Ids are indices; the map only grows.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
@@ -549,18 +531,6 @@ impl SourceMap {
 
     pub fn find(&self, path: &std::path::Path) -> Option<FileId> {
         self.by_path.get(path).copied()
-    }
-
-    /// [`SourceFile::line_col`] of `offset` in `file`, searched from where
-    /// `hint` last found a position (see [`SourceFile::line_col_near`]).
-    pub fn line_col_near(&self, file: FileId, offset: u32, hint: &mut LineHint) -> (u32, u32) {
-        if hint.file != Some(file) {
-            *hint = LineHint {
-                file: Some(file),
-                line: 0,
-            };
-        }
-        self.get(file).line_col_near(offset, &mut hint.line)
     }
 
     /// `(display path, line, column)` of a span's start.
@@ -859,14 +829,6 @@ mod tests {
                 }
             }
         }
-        // The hint of another file is not used.
-        let mut map = SourceMap::default();
-        let a = map.add(SourceFile::new("a".into(), "x\n".repeat(50)));
-        let b = map.add(SourceFile::new("b".into(), "y\n".repeat(5)));
-        let mut hint = LineHint::default();
-        assert_eq!(map.line_col_near(a, 80, &mut hint), (41, 1));
-        assert_eq!(map.line_col_near(b, 4, &mut hint), (3, 1));
-        assert_eq!(map.line_col_near(a, 2, &mut hint), (2, 1));
     }
 
     #[test]

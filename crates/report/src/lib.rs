@@ -486,8 +486,9 @@ fn result_entry(
     let shared = &resources[o.resource];
     let path = paths[o.span.file.0 as usize].clone();
     // The end is searched from the start's line (found when sorting).
-    let mut from_start = aml_model::source::LineHint::on_line(o.span.file, line);
-    let (end_line, end_column) = sources.line_col_near(o.span.file, o.span.end, &mut from_start);
+    let (end_line, end_column) = sources
+        .get(o.span.file)
+        .line_col_near(o.span.end, &mut (line.saturating_sub(1) as usize));
     let property = (o.span != r.span)
         .then(|| r.spans.iter().find(|(_, s)| **s == o.span))
         .flatten()
