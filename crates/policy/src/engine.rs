@@ -156,6 +156,9 @@ pub struct ResourceCache {
     variants: std::cell::RefCell<HashMap<String, RValue>>,
     /// The resource's key in the engine's memo of outcomes.
     memo_key: std::cell::OnceCell<super::memo::Key>,
+    /// The key of its unknown values, where they are, and its API version
+    /// ([`super::memo::OutcomeMemo::unknowns_key`]).
+    unknowns_key: std::cell::OnceCell<super::memo::Key>,
 }
 
 /// Most normalised alternatives one [`ResourceCache`] keeps (64 per
@@ -886,6 +889,7 @@ impl PolicyEngine {
             return None;
         }
         let leaves = cache.leaves(resource);
+        let mut unknowns = None;
         if leaves.is_empty() {
             // (Once the resource is normalised, the checks before are moot.)
             if cache.resource.get().is_none()
@@ -911,22 +915,29 @@ impl PolicyEngine {
             );
             let mut vars = Vec::new();
             add_unknowns(&mut vars, leaves, &read);
+            // A resource with an unknown value the definition reads is
+            // evaluated once per value the unknown may take: the form with
+            // each, made from the form without (keyed below) and every
+            // unknown value where it is (each takes its expression's value).
+            // Which unknowns are read depends on the API version too.
             if !vars.is_empty() {
-                return None;
+                unknowns =
+                    Some(*cache.unknowns_key.get_or_init(|| {
+                        self.memo.unknowns_key(resource.body, resource.api_version)
+                    }));
             }
         }
         // The form the first pass reads (`input_of`, every unknown left out).
         let normalised = cache
             .resource
             .get_or_init(|| prepare(&self.catalogue, resource, &|_| None));
-        self.memo.projected_key(
-            def,
-            params,
-            resource.resource_type,
-            self.indexed_covers(resource),
-            normalised,
-            reads,
-        )
+        let subject = super::memo::Projected {
+            resource_type: resource.resource_type,
+            indexed_covers: self.indexed_covers(resource),
+            unknowns,
+        };
+        self.memo
+            .projected_key(def, params, subject, normalised, reads)
     }
 
     /// The effective parameters of evaluating `c` on `resource`, or the
@@ -2193,7 +2204,7 @@ mod tests {
     /// Resources that differ only where a definition cannot look (name, id,
     /// location, settings it does not read) are answered by what it reads,
     /// with the outcome evaluating gives, also when a value it does not read
-    /// is unknown; a resource with an unknown value it reads is not; a
+    /// is unknown, and when one it reads is the same unknown value; a
     /// definition whose expressions may read more (here the resource group)
     /// is keyed by the whole resource alone.
     #[test]
@@ -2250,24 +2261,43 @@ mod tests {
         assert_eq!(engine.memo.answered(), answered + 1);
 
         // An unknown value the definition does not read: answered by what
-        // it reads. One it reads: evaluated, as without the memo.
-        let with_unknown = |setting: &str| {
-            let mut body = workspace("d", "Enabled", true);
+        // it reads. One it reads: evaluated the first time, then answered
+        // for a resource alike in what it reads with the same unknown value
+        // in the same place (decision 0076), and evaluated again for
+        // another unknown value there.
+        let with_unknown = |name: &str, setting: &str, expr: &str| {
+            let mut body = workspace(name, "Enabled", true);
             body.set_path(
                 &format!("properties.{setting}"),
-                aml_model::value::Value::unknown("[parameters('d')]", "no value"),
+                aml_model::value::Value::unknown(expr, "no value"),
             );
             body
         };
+        let d = "[parameters('d')]";
         let answered = engine.memo.answered();
         assert_eq!(
-            evaluate(&engine, public, "d", &with_unknown("description")),
+            evaluate(&engine, public, "d", &with_unknown("d", "description", d)),
             first
         );
         assert_eq!(engine.memo.answered(), answered + 1);
-        let read = evaluate(&engine, public, "d", &with_unknown("publicNetworkAccess"));
+        let read = evaluate(
+            &engine,
+            public,
+            "d",
+            &with_unknown("d", "publicNetworkAccess", d),
+        );
         assert!(matches!(read, PolicyOutcome::Unknown { .. }), "{read:?}");
         assert_eq!(engine.memo.answered(), answered + 1);
+        let alike = with_unknown("eee", "publicNetworkAccess", d);
+        assert_eq!(evaluate(&engine, public, "eee", &alike), read);
+        assert_eq!(engine.memo.answered(), answered + 2);
+        let other = with_unknown("eee", "publicNetworkAccess", "[parameters('e')]");
+        let other = evaluate(&engine, public, "eee", &other);
+        assert!(
+            matches!(&other, PolicyOutcome::Unknown { deciding } if deciding == &["[parameters('e')]"]),
+            "{other:?}"
+        );
+        assert_eq!(engine.memo.answered(), answered + 2);
 
         // A definition that reads the resource group: never by projection.
         let reads_group = json!({"properties": {
@@ -2336,12 +2366,10 @@ mod tests {
         assert_eq!(PREPARED.with(|n| n.get()), before);
     }
 
-    /// The memo changes no outcome: every shipped definition on the live
-    /// fixtures' resources and variants of them (renamed, each setting
-    /// changed, each setting unknown), twice over in one engine with the
-    /// memo, against one without it.
-    #[test]
-    fn the_memo_changes_no_outcome_on_the_live_fixtures() {
+    /// The live fixtures' resources and variants of them (renamed, each
+    /// setting changed, each setting unknown in four forms), as JSON and as
+    /// bodies; and how many come first with no unknown value.
+    fn live_fixture_cases() -> (Vec<(J, aml_model::value::Value)>, usize) {
         let mut bodies: Vec<J> = Vec::new();
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         for file in [
@@ -2425,15 +2453,56 @@ mod tests {
                     paths.extend(settings.keys().map(|k| format!("{level}.{k}")));
                 }
             }
+            // Each unknown in four forms: two expressions, and one of them
+            // allowed only the value it has or its opposite (resources
+            // alike but for their unknowns must not share an outcome).
+            let allowed = |values: &[J]| aml_model::value::Shape {
+                allowed: Some(
+                    values
+                        .iter()
+                        .map(aml_model::value::Value::from_json)
+                        .collect(),
+                ),
+                ..Default::default()
+            };
             for path in paths {
-                let mut value = aml_model::value::Value::from_json(body);
-                value.set_path(
-                    &path,
+                let at = path.split('.').try_fold(body, |at, k| at.get(k));
+                let known = at.cloned().unwrap_or(J::Null);
+                let opposite = match &known {
+                    J::Bool(b) => json!(!b),
+                    J::String(s) if s == "Enabled" => json!("Disabled"),
+                    _ => json!("Enabled"),
+                };
+                for unknown in [
                     aml_model::value::Value::unknown("[parameters('p')]", "no value"),
-                );
-                cases.push((body.clone(), value));
+                    aml_model::value::Value::unknown("[parameters('q')]", "no value"),
+                    aml_model::value::Value::unknown_shaped(
+                        "[parameters('p')]",
+                        "no value",
+                        allowed(std::slice::from_ref(&known)),
+                    ),
+                    aml_model::value::Value::unknown_shaped(
+                        "[parameters('p')]",
+                        "no value",
+                        allowed(std::slice::from_ref(&opposite)),
+                    ),
+                ] {
+                    let mut value = aml_model::value::Value::from_json(body);
+                    value.set_path(&path, unknown);
+                    cases.push((body.clone(), value));
+                }
             }
         }
+        (cases, known)
+    }
+
+    /// The memo changes no outcome: every shipped definition on the live
+    /// fixtures' resources and variants of them (renamed, each setting
+    /// changed, each setting unknown), twice over in one engine with the
+    /// memo, against one without it.
+    #[test]
+    fn the_memo_changes_no_outcome_on_the_live_fixtures() {
+        let (cases, known) = live_fixture_cases();
         let with = fresh_builtin_engine();
         let without = fresh_builtin_engine();
         without.memo.stop();

@@ -48,6 +48,18 @@ const MIN_HIT_SHARE: usize = 10;
 /// A resource's or an evaluation's 128-bit key.
 pub(crate) type Key = u128;
 
+/// What [`OutcomeMemo::projected_key`] keys of a resource besides the
+/// members a definition reads.
+pub(crate) struct Projected<'a> {
+    /// Its type.
+    pub resource_type: &'a str,
+    /// Whether an `Indexed` definition covers it.
+    pub indexed_covers: bool,
+    /// For a resource with an unknown value the definition reads, the key
+    /// of its unknown values ([`OutcomeMemo::unknowns_key`]).
+    pub unknowns: Option<Key>,
+}
+
 /// Which key answered a lookup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Answer {
@@ -131,11 +143,12 @@ impl OutcomeMemo {
     }
 
     /// The key of evaluating definition `def` (with assignment parameters
-    /// `params`) on a resource of `resource_type` with no unknown value
-    /// that the definition reads, from what it can read of the resource
-    /// ([`crate::projection`]): the members `reads` of its normalised
-    /// `input.resource` (unknowns left out), and whether an
-    /// `Indexed` definition covers it. Two resources that differ only where
+    /// `params`) on a resource `subject` describes, from what it can read of
+    /// the resource ([`crate::projection`]): the members `reads` of its
+    /// normalised `input.resource` (unknowns left out), whether an
+    /// `Indexed` definition covers it, and, for a resource with an unknown
+    /// value the definition reads, the key of its unknown values
+    /// ([`OutcomeMemo::unknowns_key`]). Two resources that differ only where
     /// the definition cannot look (their names, ids, other settings) share
     /// this key. Marked apart from [`OutcomeMemo::evaluation_key`]'s keys.
     /// `None` when a member read nests too deep to key.
@@ -143,13 +156,18 @@ impl OutcomeMemo {
         &self,
         def: usize,
         params: &Map<String, J>,
-        resource_type: &str,
-        indexed_covers: bool,
+        subject: Projected<'_>,
         normalised: &regorus::Value,
         reads: &[regorus::Value],
     ) -> Option<Key> {
+        let Projected {
+            resource_type,
+            indexed_covers,
+            unknowns,
+        } = subject;
         let mut h = self.hasher();
         h.write(b"projected");
+        unknowns.hash(&mut h);
         def.hash(&mut h);
         params_fingerprint(params, &mut h);
         resource_type.hash(&mut h);
@@ -170,6 +188,25 @@ impl OutcomeMemo {
             }
         }
         Some(h.finish128().as_u128())
+    }
+
+    /// The key of a resource's unknown values and of its API version: each
+    /// unknown value with all it holds (its expression, its reason, the
+    /// values it may take) and the path to it, keys as spelled. With the
+    /// members of its normalised form a definition reads (unknowns left
+    /// out), these decide the forms evaluated with each value an unknown
+    /// may take (every unknown of one expression takes the same) and which
+    /// unknowns the definition reads (decision 0076).
+    pub(crate) fn unknowns_key(
+        &self,
+        body: &aml_model::value::Value,
+        api_version: Option<&str>,
+    ) -> Key {
+        let mut h = self.hasher();
+        h.write(b"unknowns");
+        api_version.hash(&mut h);
+        unknowns_fingerprint(body, &mut h);
+        h.finish128().as_u128()
     }
 
     /// The outcome kept for `key`, if any, counted as one lookup (answered
@@ -371,6 +408,57 @@ fn rvalue_fingerprint<H: Hasher>(value: &regorus::Value, state: &mut H, depth: u
 
 /// Deepest level [`rvalue_fingerprint`] hashes.
 const MAX_DEPTH: usize = 64;
+
+/// A step on the path to an unknown value.
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// Feeds `h` each unknown value in `value` (depth first) with the path to
+/// it: the member keys as spelled and the array positions on the way.
+/// (A body's depth is bounded by its front end's limits.)
+fn unknowns_fingerprint<H: Hasher>(value: &aml_model::value::Value, h: &mut H) {
+    use aml_model::value::Value;
+    fn walk<'v, H: Hasher>(value: &'v Value, path: &mut Vec<Step<'v>>, h: &mut H) {
+        match value {
+            Value::Unknown(_) => {
+                h.write_usize(path.len());
+                for step in path.iter() {
+                    match step {
+                        Step::Key(k) => {
+                            h.write_u8(1);
+                            k.hash(h);
+                        }
+                        Step::Index(i) => {
+                            h.write_u8(2);
+                            h.write_usize(*i);
+                        }
+                    }
+                }
+                value.fingerprint(h);
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    walk(item, path, h);
+                    path.pop();
+                }
+            }
+            Value::Object(members) => {
+                for (key, member) in members {
+                    path.push(Step::Key(key));
+                    walk(member, path, h);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(value, &mut Vec::new(), h);
+    // The end: no unknown's path is that long.
+    h.write_usize(usize::MAX);
+}
 
 #[cfg(test)]
 mod tests {
