@@ -55,17 +55,17 @@ if [ -z "${SKIP_CHECKOV:-}" ]; then
 fi
 
 # measure RUNS OUT CMD...: runs CMD RUNS times, writes one "wall cpu maxrss_kb"
-# line per run to OUT; the command's own output and exit code are ignored
-# (both tools exit 1 when they find failures).
+# line per run to OUT (scripts/measure-run.py: wall time in milliseconds, CPU
+# time in microseconds, peak memory from GNU time); the command's own output
+# and exit code are ignored (both tools exit 1 when they find failures).
 measure() {
   local runs=$1 out=$2
   shift 2
   : >"$out"
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$out.one" "$@" >/dev/null 2>&1 || true
-    tail -n 1 "$out.one" | awk '{printf "%.3f %.3f %d\n", $1, $2 + $3, $4}' >>"$out"
+    python3 scripts/measure-run.py "$out" "$@" || true
   done
-  rm -f "$out.one"
+  rm -f "$out.err"
 }
 
 # median FILE COLUMN

@@ -21,9 +21,9 @@
 # Each measurement is the median wall time, the median CPU time (user +
 # system) and the median peak RSS of RUNS runs of
 # `aml-baseline scan DIR --no-config --format json -o FILE`, measured by
-# scripts/measure-run.py (wall time and peak memory from GNU time, CPU time
-# from wait4(2) in microseconds: GNU time's hundredths were 5% of a 0.2 s
-# scan). Growth is checked on CPU time, which other processes on a
+# scripts/measure-run.py (wall time in milliseconds from a clock around GNU
+# time's run, peak memory from GNU time, CPU time from wait4(2) in
+# microseconds: GNU time's hundredths were 5% of a 0.2 s scan). Growth is checked on CPU time, which other processes on a
 # shared machine disturb far less than wall time; goals are wall times. A
 # format's sizes take turns run by run (1k, 3k, 10k, then again), so that
 # the machine's drift from minute to minute falls on every size alike.
