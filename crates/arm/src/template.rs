@@ -1683,11 +1683,14 @@ fn compose_type_and_name(ty: &str, name: &str, parent: Option<&Parent>) -> (Stri
 /// The id of the scope a deployment context deploys into.
 pub fn scope_id_of(context: &DeploymentContext) -> String {
     match context.scope {
-        TargetScope::ResourceGroup => format!(
-            "/subscriptions/{}/resourceGroups/{}",
-            context.subscription_id, context.resource_group
-        ),
-        TargetScope::Subscription => format!("/subscriptions/{}", context.subscription_id),
+        TargetScope::ResourceGroup => [
+            "/subscriptions/",
+            context.subscription_id.as_str(),
+            "/resourceGroups/",
+            context.resource_group.as_str(),
+        ]
+        .concat(),
+        TargetScope::Subscription => ["/subscriptions/", context.subscription_id.as_str()].concat(),
         TargetScope::ManagementGroup => format!(
             "/providers/Microsoft.Management/managementGroups/{}",
             context.management_group.as_deref().unwrap_or("mg")

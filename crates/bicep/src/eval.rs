@@ -404,7 +404,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         for (k, _) in insts.iter().enumerate().filter(|(_, i)| i.emitted) {
             out.push(Emitted::Instance(path.to_string(), k));
         }
-        let prefix = format!("{path}::");
+        let prefix = [path, "::"].concat();
         let mut children: Vec<(&String, &(&Decl, String))> = self
             .nested
             .iter()
@@ -628,7 +628,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                         self.warn(
                             "parameter-missing",
                             decl.name_span,
-                            format!("parameter '{name}' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"),
+                            ["parameter '", name, "' has no default value and no value was supplied; results that depend on it are unknown (give it in a .bicepparam or parameter file)"].concat(),
                         );
                     }
                     // The wording "secure parameter" tells the IM-8 rules the
@@ -743,7 +743,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         if let Some(i) = self.instances.borrow().get(path) {
             return i.clone();
         }
-        let key = format!("resource:{path}");
+        let key = ["resource:", path].concat();
         if matches!(self.slots.borrow().get(&key), Some(Slot::InProgress)) {
             return Arc::new(Vec::new());
         }
@@ -999,9 +999,9 @@ impl<'s, 'a> Scope<'s, 'a> {
                 let full_type = if qualified {
                     ty.clone()
                 } else {
-                    format!("{}/{}", p.full_type, ty)
+                    [p.full_type.as_str(), "/", &ty].concat()
                 };
-                (full_type, format!("{}/{}", p.full_name, name))
+                (full_type, [p.full_name.as_str(), "/", &name].concat())
             }
         };
         // Where it lives.

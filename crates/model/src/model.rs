@@ -560,7 +560,18 @@ fn id_segments(id: &str) -> Vec<&str> {
 pub fn resource_id(scope: &str, full_type: &str, full_name: &str) -> String {
     let mut types = full_type.split('/');
     let namespace = types.next().unwrap_or_default();
-    let mut id = format!("{}/providers/{}", scope.trim_end_matches('/'), namespace);
+    let scope = scope.trim_end_matches('/');
+    // One allocation: the id's length is at most this.
+    let mut id = String::with_capacity(
+        scope.len()
+            + "/providers/".len()
+            + full_type.len()
+            + full_name.len()
+            + 2 * types.clone().count(),
+    );
+    id.push_str(scope);
+    id.push_str("/providers/");
+    id.push_str(namespace);
     let mut names = full_name.split('/');
     for t in types {
         id.push('/');
