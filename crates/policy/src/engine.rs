@@ -870,8 +870,9 @@ impl PolicyEngine {
     /// normalised form that `d`'s programs can read
     /// ([`OutcomeMemo::projected_key`]): only once the programs are
     /// compiled (this never compiles), for a definition that reads no
-    /// data-plane view, on a resource without unknown values that the
-    /// definition reads (their alternatives are read from the body itself).
+    /// data-plane view; on a resource with unknown values that the
+    /// definition reads, with the key of its unknown values too (the
+    /// alternatives evaluated are made from them; decision 0076).
     fn projected_key(
         &self,
         d: &PolicyDefinition,

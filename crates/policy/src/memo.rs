@@ -19,7 +19,10 @@
 //! ([`crate::projection`]) is also keyed by the members of the normalised
 //! resource it reads (decision 0072): resources that differ only where it
 //! cannot look share its outcome (a live export's workspaces, each with its
-//! own id, name and GUIDs, and one of two `publicNetworkAccess` values).
+//! own id, name and GUIDs, and one of two `publicNetworkAccess` values). A
+//! resource with unknown values the definition reads is keyed so too, with
+//! its unknown values where they are (decision 0076): a module's resources
+//! repeat the same variables in every unit.
 //!
 //! Bounded: at most [`MAX_KEPT`] outcomes are kept, and each kind of key
 //! stops when it answers too little to pay for the hashing (under one lookup
