@@ -106,6 +106,10 @@ struct Programs {
     /// looks them up for every evaluation); `None` when they may read more
     /// (or look up related resources).
     reads: Option<Vec<RValue>>,
+    /// For a definition that looks up related resources, the members its
+    /// `if` can read: what decides its outcome on a resource with no
+    /// candidate (its details find and judge candidates only).
+    reads_without_candidates: Option<Vec<RValue>>,
 }
 
 /// The Azure Policy definitions an evaluation can use, compiled once.
@@ -826,8 +830,11 @@ impl PolicyEngine {
         // A definition that looks up no related resource gives the same
         // outcome for the same resource: kept, and found again, by the
         // whole resource, and (once compiled) by what it can read of it.
-        // (Known from the definition's text: nothing compiled for it.)
-        let usable = self.memo.in_use() && !compiled.looks_up;
+        // (Known from the definition's text: nothing compiled for it.) So
+        // does one that looks them up, for a resource that has none, not
+        // even one it may have (decision 0076).
+        let usable = self.memo.in_use()
+            && (!compiled.looks_up || self.finds_no_candidate(compiled, resource, related));
         let memo_key = (usable && self.memo.exact_in_use()).then(|| {
             let resource_key = *cache
                 .memo_key
@@ -866,6 +873,30 @@ impl PolicyEngine {
         outcome
     }
 
+    /// Whether `compiled` (a definition that looks up related resources,
+    /// once compiled) finds no candidate for `resource`: none related of the
+    /// type it looks up, whatever their name, none that may be, and the
+    /// resource is not of that type itself (it may be its own candidate).
+    /// Its outcome is then a function of the resource alone, as with
+    /// [`crate::NoRelated`].
+    fn finds_no_candidate(
+        &self,
+        compiled: &Compiled,
+        resource: &PolicyResource,
+        related: &dyn RelatedResources,
+    ) -> bool {
+        let Some(Ok(programs)) = compiled.programs.get() else {
+            return false;
+        };
+        let Some(lookup) = &programs.lookup else {
+            return false;
+        };
+        !lookup
+            .resource_type
+            .eq_ignore_ascii_case(resource.resource_type)
+            && !related.has_candidates(resource.id, &lookup.resource_type)
+    }
+
     /// The memo's key of evaluating `d` on `resource` by the members of its
     /// normalised form that `d`'s programs can read
     /// ([`OutcomeMemo::projected_key`]): only once the programs are
@@ -885,7 +916,10 @@ impl PolicyEngine {
         let Some(Ok(programs)) = compiled.programs.get() else {
             return None;
         };
-        let reads = programs.reads.as_deref()?;
+        let reads = match &programs.lookup {
+            None => programs.reads.as_deref()?,
+            Some(_) => programs.reads_without_candidates.as_deref()?,
+        };
         if crate::dataplane::is_registry_model_mode(&d.mode) {
             return None;
         }
@@ -2000,6 +2034,10 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
     let applicability = compile_text(path, &app_def.to_string(), &registry)
         .map_err(|(_, _, m)| compile_error((1, 1, format!("applicability condition: {m}"))))?;
     let details = rule.get("then").and_then(|t| t.get("details"));
+    let reads = |rule: &J| {
+        crate::projection::top_level_reads(rule, registry.alias_map())
+            .map(|reads| reads.into_iter().map(RValue::from).collect())
+    };
     Ok(Programs {
         main,
         applicability,
@@ -2009,11 +2047,13 @@ fn compile(cat: &Catalogue, path: &str, text: &str, root: &J) -> Result<Programs
             resource_type: details.and_then(|d| text_of(d, "type")).unwrap_or_default(),
             name: details.and_then(|d| text_of(d, "name")),
         }),
-        reads: if lookup {
-            None
+        reads: if lookup { None } else { reads(&rewritten) },
+        // With no candidate the main program reads the resource through
+        // its `if` alone: the details find and judge candidates.
+        reads_without_candidates: if lookup {
+            reads(&json!({"if": rewritten.get("if").unwrap_or(&J::Null)}))
         } else {
-            crate::projection::top_level_reads(&rewritten, registry.alias_map())
-                .map(|reads| reads.into_iter().map(RValue::from).collect())
+            None
         },
     })
 }
@@ -2199,7 +2239,22 @@ mod tests {
             matches!(without, PolicyOutcome::NonCompliant { .. }),
             "{without:?}"
         );
-        assert_eq!(engine.memo.len(), 4, "a lookup's outcome is not kept");
+        // A lookup's outcome is kept only for a resource with no candidate
+        // (decision 0076): by the whole resource and by what it reads.
+        assert_eq!(engine.memo.len(), 6, "kept without candidates only");
+        let answered = engine.memo.answered();
+        assert_eq!(
+            engine.evaluate(logs, &resource(&copy), &params, &Settings(false)),
+            without
+        );
+        assert_eq!(engine.memo.answered(), answered + 1);
+        // With a candidate the same resource is evaluated again.
+        assert_eq!(
+            engine.evaluate(logs, &resource(&copy), &params, &Settings(true)),
+            with
+        );
+        assert_eq!(engine.memo.answered(), answered + 1);
+        assert_eq!(engine.memo.len(), 6);
     }
 
     /// Resources that differ only where a definition cannot look (name, id,
@@ -2500,7 +2555,8 @@ mod tests {
     /// The memo changes no outcome: every shipped definition on the live
     /// fixtures' resources and variants of them (renamed, each setting
     /// changed, each setting unknown), twice over in one engine with the
-    /// memo, against one without it.
+    /// memo, against one without it (with no related resources: those that
+    /// look them up are kept too).
     #[test]
     fn the_memo_changes_no_outcome_on_the_live_fixtures() {
         let (cases, known) = live_fixture_cases();

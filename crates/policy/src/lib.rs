@@ -230,6 +230,17 @@ pub trait RelatedResources {
     ) -> Vec<(OwnedPolicyResource, String)> {
         Vec::new()
     }
+
+    /// Whether [`RelatedResources::related`] or
+    /// [`RelatedResources::maybe_related`] finds any candidate of
+    /// `related_type`, whatever its name (an implementation may answer
+    /// without copying them).
+    fn has_candidates(&self, primary_id: &str, related_type: &str) -> bool {
+        !self.related(primary_id, related_type, None).is_empty()
+            || !self
+                .maybe_related(primary_id, related_type, None)
+                .is_empty()
+    }
 }
 
 /// [`RelatedResources`] that also returns the maybe-related candidates, and

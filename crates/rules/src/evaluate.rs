@@ -1377,6 +1377,33 @@ impl RelatedResources for ModelRelations<'_> {
         related_type: &str,
         name: Option<&str>,
     ) -> Vec<OwnedPolicyResource> {
+        self.related_resources(primary_id, related_type, name)
+            .into_iter()
+            .map(owned)
+            .collect()
+    }
+
+    /// Without copying any: whether [`ModelRelations::related`] or
+    /// [`ModelRelations::maybe_related`] finds one, whatever its name.
+    fn has_candidates(&self, primary_id: &str, related_type: &str) -> bool {
+        !self
+            .related_resources(primary_id, related_type, None)
+            .is_empty()
+            || self
+                .maybe_linked(primary_id, related_type, None)
+                .next()
+                .is_some()
+    }
+}
+
+impl ModelRelations<'_> {
+    /// The resources [`RelatedResources::related`] returns, in model order.
+    fn related_resources(
+        &self,
+        primary_id: &str,
+        related_type: &str,
+        name: Option<&str>,
+    ) -> Vec<&Resource> {
         let model = self.model;
         let d = self.deployment;
         let primary = primary_id.to_ascii_lowercase();
@@ -1395,7 +1422,6 @@ impl RelatedResources for ModelRelations<'_> {
             .into_iter()
             .map(|i| &model.resources[i])
             .filter(|r| !r.existing && named(r, name))
-            .map(owned)
             .collect()
     }
 }
