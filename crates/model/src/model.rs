@@ -561,13 +561,12 @@ pub fn resource_id(scope: &str, full_type: &str, full_name: &str) -> String {
     let mut types = full_type.split('/');
     let namespace = types.next().unwrap_or_default();
     let scope = scope.trim_end_matches('/');
-    // One allocation: the id's length is at most this.
+    // One allocation when the name has a segment for each type segment
+    // after the namespace: the id is then at most the scope, `/providers/`,
+    // the type, the name and one `/` (the type and the name hold all the
+    // separators it adds but one).
     let mut id = String::with_capacity(
-        scope.len()
-            + "/providers/".len()
-            + full_type.len()
-            + full_name.len()
-            + 2 * types.clone().count(),
+        scope.len() + "/providers/".len() + full_type.len() + full_name.len() + 1,
     );
     id.push_str(scope);
     id.push_str("/providers/");

@@ -1383,12 +1383,12 @@ impl RelatedResources for ModelRelations<'_> {
             .collect()
     }
 
-    /// Without copying any: whether [`ModelRelations::related`] or
-    /// [`ModelRelations::maybe_related`] finds one, whatever its name.
+    /// Without copying or ordering any: whether [`ModelRelations::related`]
+    /// or [`ModelRelations::maybe_related`] finds one, whatever its name.
     fn has_candidates(&self, primary_id: &str, related_type: &str) -> bool {
-        !self
-            .related_resources(primary_id, related_type, None)
-            .is_empty()
+        let primary = primary_id.to_ascii_lowercase();
+        self.candidate_positions(&primary, related_type)
+            .any(|i| !self.model.resources[i].existing)
             || self
                 .maybe_linked(primary_id, related_type, None)
                 .next()
@@ -1397,6 +1397,26 @@ impl RelatedResources for ModelRelations<'_> {
 }
 
 impl ModelRelations<'_> {
+    /// The positions of the resources of `related_type` whose scope or
+    /// parent is the primary resource (`primary`, its id in lower case),
+    /// with its id, or, not an extension or child of anything, in its
+    /// resource group: found through the deployment's indexes, unordered,
+    /// some more than once.
+    fn candidate_positions<'a>(
+        &'a self,
+        primary: &'a str,
+        related_type: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let (model, d) = (self.model, self.deployment);
+        model
+            .linked_positions(d, primary)
+            .iter()
+            .chain(model.positions_with_id(d, primary))
+            .chain(model.unlinked_positions(d, related_type, resource_group_of(primary)))
+            .copied()
+            .filter(move |&i| model.resources[i].is_type(related_type))
+    }
+
     /// The resources [`RelatedResources::related`] returns, in model order.
     fn related_resources(
         &self,
@@ -1404,23 +1424,13 @@ impl ModelRelations<'_> {
         related_type: &str,
         name: Option<&str>,
     ) -> Vec<&Resource> {
-        let model = self.model;
-        let d = self.deployment;
         let primary = primary_id.to_ascii_lowercase();
-        let primary_rg = resource_group_of(&primary);
-        let mut candidates: Vec<usize> = model
-            .linked_positions(d, &primary)
-            .iter()
-            .chain(model.positions_with_id(d, &primary))
-            .chain(model.unlinked_positions(d, related_type, primary_rg))
-            .copied()
-            .filter(|&i| model.resources[i].is_type(related_type))
-            .collect();
+        let mut candidates: Vec<usize> = self.candidate_positions(&primary, related_type).collect();
         candidates.sort_unstable();
         candidates.dedup();
         candidates
             .into_iter()
-            .map(|i| &model.resources[i])
+            .map(|i| &self.model.resources[i])
             .filter(|r| !r.existing && named(r, name))
             .collect()
     }
